@@ -1,0 +1,41 @@
+"""12393 医保热线工单与信访件系统."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import Flask
+
+from ticketing.config import build_config
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(config: dict | None = None) -> Flask:
+    app = Flask(
+        __name__,
+        template_folder=str(ROOT / "templates"),
+        static_folder=str(ROOT / "ticketing" / "static"),
+        instance_path=str((config or {}).get("INSTANCE_PATH") or ROOT / "instance"),
+    )
+    app.config.update(build_config(app.instance_path, config))
+
+    from ticketing.extensions import csrf, db, login_manager, migrate
+
+    db.init_app(app)
+    migrate.init_app(app, db, render_as_batch=True, compare_type=True)
+    login_manager.init_app(app)
+    csrf.init_app(app)
+
+    from ticketing import models  # noqa: F401  (one metadata for Alembic)
+    from ticketing.services.classification import ClassifierHolder
+
+    app.extensions["classifier"] = ClassifierHolder(app.config.get("CLASSIFIER_REGISTRY"))
+
+    from ticketing.views import register_views
+
+    register_views(app)
+
+    from ticketing.cli import register_cli
+
+    register_cli(app)
+    return app

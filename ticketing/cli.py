@@ -1,0 +1,63 @@
+"""flask --app wsgi <command>: seed-demo, create-user, …"""
+from __future__ import annotations
+
+import sys
+
+import click
+import sqlalchemy as sa
+from flask import Flask
+
+from ticketing.extensions import db
+from ticketing.models import Department, Role, User
+from ticketing.services import clock, demo
+from ticketing.services.reference_data import ensure_reference_data
+
+
+def register_cli(app: Flask) -> None:
+    @app.cli.command("seed-demo")
+    @click.option("--password", envvar="DEMO_PASSWORD", default=None,
+                  help="one password for every demo user (default: a random one each, printed once)")
+    @click.option("--tickets", "ticket_count", default=360, show_default=True)
+    def seed_demo(password, ticket_count):
+        """Departments, categories, routing rules, deadline policies, demo users and demo tickets."""
+        reference = ensure_reference_data(db.session)
+        accounts = demo.ensure_demo_users(db.session, password)
+        created = demo.seed_demo_tickets(db.session, now=clock.now_utc(), count=ticket_count)
+        db.session.commit()
+        click.echo(f"基础数据：{reference}")
+        click.echo(f"演示工单：新建 {created} 件")
+        if accounts:
+            click.echo("演示账号（密码只显示这一次）：")
+            for account in accounts:
+                click.echo(f"  {account.username:<16} {account.password:<16} {Role(account.role).title} "
+                           f"{account.department_code or ''}")
+        else:
+            click.echo("演示账号已存在，未改动。")
+
+    @app.cli.command("create-user")
+    @click.argument("username")
+    @click.option("--role", type=click.Choice([r.value for r in Role]), required=True)
+    @click.option("--department", "department_code", default=None, help="department code, required for staff")
+    @click.option("--name", "display_name", default=None)
+    def create_user(username, role, department_code, display_name):
+        """Create a user; the password is read from standard input."""
+        if db.session.scalar(sa.select(User).where(User.username == username)):
+            raise click.ClickException(f"用户 {username} 已存在")
+        department = None
+        if department_code:
+            department = db.session.scalar(sa.select(Department).where(Department.code == department_code))
+            if department is None:
+                raise click.ClickException(f"没有编码为 {department_code} 的承办单位")
+        if role == Role.STAFF.value and department is None:
+            raise click.ClickException("承办人员必须指定 --department")
+        if sys.stdin.isatty():
+            password = click.prompt("密码", hide_input=True, confirmation_prompt=True)
+        else:
+            password = sys.stdin.readline().rstrip("\n")
+        if len(password) < 8:
+            raise click.ClickException("密码至少 8 位")
+        user = User(username=username, display_name=display_name or username, role=role, department=department)
+        user.set_password(password)
+        db.session.add(user)
+        db.session.commit()
+        click.echo(f"已创建用户 {username}（{Role(role).title}）")

@@ -1,0 +1,112 @@
+"""Configuration read from the environment.
+
+Every setting has a default fit for the one-command demo on SQLite except
+SECRET_KEY, which is never a constant in code: production refuses to start
+without a strong one, and the demo run generates one once into instance/.
+"""
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+WEAK_SECRET_KEYS = {"", "dev", "secret", "changeme", "change-me", "development"}
+MIN_SECRET_KEY_LENGTH = 24
+
+
+class ConfigurationError(RuntimeError):
+    """Raised at start-up when the configuration cannot be used."""
+
+
+def _bool(value: str | None, default: bool) -> bool:
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+class Config:
+    SQLALCHEMY_TRACK_MODIFICATIONS = False
+    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    REMEMBER_COOKIE_HTTPONLY = True
+    REMEMBER_COOKIE_SAMESITE = "Lax"
+    WTF_CSRF_TIME_LIMIT = 8 * 3600  # a whole shift
+    JSON_AS_ASCII = False
+    PAGE_SIZE = 30
+    TIMEZONE = "Asia/Shanghai"
+    # classifier
+    CLASSIFIER_REGISTRY = None  # None: classifiers/artifacts
+    CLASSIFIER_THRESHOLD = None  # None: the threshold stored with the model
+    # lifecycle
+    RETURN_WINDOW_WORKING_DAYS = 5
+    CONSULT_CALLBACK_SHARE = 0.2
+    DUPLICATE_SIMILARITY = 0.6
+    TESTING = False
+    PRODUCTION = True
+
+
+def build_config(app_instance_path: str, overrides: dict | None = None) -> dict:
+    """Return the configuration mapping for an application.
+
+    Environment variables: DATABASE_URL, SECRET_KEY, TICKETING_ENV
+    (production | demo | development), SESSION_COOKIE_SECURE, CLASSIFIER_REGISTRY,
+    CLASSIFIER_THRESHOLD, RETURN_WINDOW_WORKING_DAYS, CONSULT_CALLBACK_SHARE.
+    """
+    overrides = dict(overrides or {})
+    config = {k: getattr(Config, k) for k in dir(Config) if k.isupper()}
+    env = overrides.pop("TICKETING_ENV", None) or os.environ.get("TICKETING_ENV", "production")
+    config["TICKETING_ENV"] = env
+    config["PRODUCTION"] = env == "production"
+    instance = Path(app_instance_path)
+    default_db = f"sqlite:///{instance / 'ticketing.sqlite3'}"
+    config["SQLALCHEMY_DATABASE_URI"] = _database_url(os.environ.get("DATABASE_URL") or default_db)
+    config["SESSION_COOKIE_SECURE"] = _bool(os.environ.get("SESSION_COOKIE_SECURE"), env == "production")
+    config["REMEMBER_COOKIE_SECURE"] = config["SESSION_COOKIE_SECURE"]
+    for name, cast in (
+        ("CLASSIFIER_REGISTRY", str),
+        ("CLASSIFIER_THRESHOLD", float),
+        ("RETURN_WINDOW_WORKING_DAYS", int),
+        ("CONSULT_CALLBACK_SHARE", float),
+        ("DUPLICATE_SIMILARITY", float),
+    ):
+        if os.environ.get(name):
+            config[name] = cast(os.environ[name])
+    config["SECRET_KEY"] = os.environ.get("SECRET_KEY")
+    config.update(overrides)
+    if "SQLALCHEMY_DATABASE_URI" in overrides:
+        config["SQLALCHEMY_DATABASE_URI"] = _database_url(overrides["SQLALCHEMY_DATABASE_URI"])
+    if config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        config["SQLALCHEMY_ENGINE_OPTIONS"] = {}
+    config["SECRET_KEY"] = _secret_key(config, instance)
+    return config
+
+
+def _database_url(url: str) -> str:
+    """Use psycopg 3 for PostgreSQL whatever scheme the operator wrote."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix):]
+    return url
+
+
+def _secret_key(config: dict, instance: Path) -> str:
+    key = config.get("SECRET_KEY")
+    if key and (key.lower() not in WEAK_SECRET_KEYS) and len(key) >= MIN_SECRET_KEY_LENGTH:
+        return key
+    if config.get("TESTING"):
+        return key or secrets.token_hex(32)
+    if config["PRODUCTION"]:
+        raise ConfigurationError(
+            "SECRET_KEY 未设置或过弱：生产环境必须设置至少 24 个字符的随机 SECRET_KEY "
+            "(SECRET_KEY is missing or weak; set a random value of at least 24 characters, "
+            "e.g. python -c 'import secrets; print(secrets.token_hex(32))'). "
+            "For the local demo run set TICKETING_ENV=demo."
+        )
+    # demo / development: one random key, generated once into the gitignored instance folder
+    instance.mkdir(parents=True, exist_ok=True)
+    key_file = instance / "secret_key"
+    if not key_file.exists():
+        key_file.write_text(secrets.token_hex(32), encoding="utf-8")
+        key_file.chmod(0o600)
+    return key_file.read_text(encoding="utf-8").strip()

@@ -1,0 +1,23 @@
+"""All models, imported here so Alembic and the app see one metadata."""
+from ticketing.models.category import Category
+from ticketing.models.department import Department
+from ticketing.models.enums import (
+    Channel,
+    ClosureKind,
+    Satisfaction,
+    TicketStatus,
+    TicketType,
+    Urgency,
+)
+from ticketing.models.privacy import PersonalDataView, ReporterIdentityGrant
+from ticketing.models.settings import AppSetting, CalendarYear, DeadlinePolicy, Holiday, RoutingRule
+from ticketing.models.ticket import CategoryLabel, Callback, InternalNote, Reply, Ticket, TicketEvent, TicketNumberCounter
+from ticketing.models.user import Role, User
+
+__all__ = [
+    "PersonalDataView", "ReporterIdentityGrant",
+    "AppSetting",
+    "CalendarYear", "Callback", "CategoryLabel", "Category", "Channel", "ClosureKind", "DeadlinePolicy", "Department",
+    "Holiday", "InternalNote", "Reply", "Role", "RoutingRule", "Satisfaction", "Ticket", "TicketEvent",
+    "TicketNumberCounter", "TicketStatus", "TicketType", "Urgency", "User",
+]

@@ -1,0 +1,160 @@
+"""Vocabularies of domain.md, each value with its Chinese title (and CSS class for states)."""
+from __future__ import annotations
+
+import enum
+
+
+class TitledEnum(enum.StrEnum):
+    __titles__: dict = {}
+
+    @property
+    def title(self) -> str:
+        return type(self).__titles__.get(self.value, self.value)
+
+    @classmethod
+    def choices(cls) -> list[tuple[str, str]]:
+        return [(m.value, m.title) for m in cls]
+
+    @classmethod
+    def sql_in(cls) -> str:
+        return ",".join(f"'{m.value}'" for m in cls)
+
+
+class TicketStatus(TitledEnum):
+    REGISTERED = "registered"
+    DISPATCHED = "dispatched"
+    ACCEPTED = "accepted"
+    RETURN_REQUESTED = "return_requested"
+    REPLIED = "replied"
+    CALLED_BACK = "called_back"
+    CLOSED = "closed"
+    MERGED = "merged"
+    TRANSFERRED_OUT = "transferred_out"
+
+    __titles__ = {
+        "registered": "已登记",
+        "dispatched": "已派发",
+        "accepted": "已签收",
+        "return_requested": "退回待审",
+        "replied": "已答复",
+        "called_back": "已回访",
+        "closed": "已办结",
+        "merged": "已合并",
+        "transferred_out": "已转出",
+    }
+    __css_classes__ = {
+        "registered": "st-registered",
+        "dispatched": "st-dispatched",
+        "accepted": "st-accepted",
+        "return_requested": "st-warning",
+        "replied": "st-replied",
+        "called_back": "st-replied",
+        "closed": "st-closed",
+        "merged": "st-closed",
+        "transferred_out": "st-closed",
+    }
+
+    @property
+    def css_class(self) -> str:
+        return self.__css_classes__[self.value]
+
+    @property
+    def is_terminal(self) -> bool:
+        return self in TERMINAL_STATUSES
+
+    @property
+    def is_open(self) -> bool:
+        return self in OPEN_STATUSES
+
+
+TERMINAL_STATUSES = frozenset({TicketStatus.CLOSED, TicketStatus.MERGED, TicketStatus.TRANSFERRED_OUT})
+# states in which a department still owes work (the deadline clock runs)
+OPEN_STATUSES = frozenset(
+    {TicketStatus.REGISTERED, TicketStatus.DISPATCHED, TicketStatus.ACCEPTED, TicketStatus.RETURN_REQUESTED}
+)
+
+
+class TicketType(TitledEnum):
+    CONSULT = "consult"
+    HELP = "help"
+    COMPLAINT = "complaint"
+    REPORT = "report"
+    SUGGESTION = "suggestion"
+    PRAISE = "praise"
+
+    __titles__ = {
+        "consult": "咨询",
+        "help": "求助",
+        "complaint": "投诉",
+        "report": "举报",
+        "suggestion": "建议",
+        "praise": "表扬",
+    }
+
+
+class Urgency(TitledEnum):
+    NORMAL = "normal"
+    URGENT = "urgent"
+
+    __titles__ = {"normal": "一般", "urgent": "紧急"}
+
+
+class Channel(TitledEnum):
+    HOTLINE_12393 = "hotline_12393"
+    TRANSFER_12345 = "transfer_12345"
+    MAILBOX_DIRECTOR = "mailbox_director"
+    MAILBOX_MAYOR = "mailbox_mayor"
+    MAILBOX_SECRETARY = "mailbox_secretary"
+    PEOPLE_DAILY = "people_daily"
+    GOV_SUPERVISION = "gov_supervision"
+    GOV_PLATFORM = "gov_platform"
+    PETITION_BUREAU = "petition_bureau"
+    WECHAT = "wechat"
+    LETTER = "letter"
+    VISIT = "visit"
+
+    __titles__ = {
+        "hotline_12393": "12393热线",
+        "transfer_12345": "12345转办",
+        "mailbox_director": "局长信箱",
+        "mailbox_mayor": "市长信箱",
+        "mailbox_secretary": "书记信箱",
+        "people_daily": "人民网留言板",
+        "gov_supervision": "互联网+督查",
+        "gov_platform": "政务服务平台",
+        "petition_bureau": "信访局转办",
+        "wechat": "微信答疑平台",
+        "letter": "来信",
+        "visit": "来访",
+    }
+
+
+class Satisfaction(TitledEnum):
+    SATISFIED = "satisfied"
+    BASICALLY_SATISFIED = "basically_satisfied"
+    DISSATISFIED = "dissatisfied"
+
+    __titles__ = {"satisfied": "满意", "basically_satisfied": "基本满意", "dissatisfied": "不满意"}
+
+
+class ClosureKind(TitledEnum):
+    HANDLED = "handled"
+    ON_THE_SPOT = "on_the_spot"
+    LEGAL_CHANNEL = "legal_channel"
+
+    __titles__ = {"handled": "办结", "on_the_spot": "直接办结", "legal_channel": "告知法定途径"}
+
+
+class CategorySource(TitledEnum):
+    CLASSIFIER = "classifier"
+    PERSON = "person"
+
+    __titles__ = {"classifier": "自动分类", "person": "人工"}
+
+
+class ExtensionState(TitledEnum):
+    REQUESTED = "requested"
+    APPROVED = "approved"
+    REFUSED = "refused"
+
+    __titles__ = {"requested": "延期待审", "approved": "延期已批准", "refused": "延期未批准"}

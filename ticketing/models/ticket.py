@@ -1,0 +1,273 @@
+from __future__ import annotations
+
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ticketing.extensions import db
+from ticketing.models.base import UTCDateTime
+from ticketing.models.category import Category
+from ticketing.models.department import Department
+from ticketing.models.enums import (
+    Channel,
+    ClosureKind,
+    ExtensionState,
+    Satisfaction,
+    TicketStatus,
+    TicketType,
+    Urgency,
+)
+from ticketing.models.user import User
+
+
+class Ticket(db.Model):
+    """工单: one citizen's matter, from whichever channel it came."""
+
+    __tablename__ = "ticket"
+    __table_args__ = (
+        sa.UniqueConstraint("channel", "external_id", name="uq_ticket_channel_external_id"),
+        sa.CheckConstraint(f"status IN ({TicketStatus.sql_in()})", name="status_known"),
+        sa.CheckConstraint(f"type IN ({TicketType.sql_in()})", name="type_known"),
+        sa.CheckConstraint(f"urgency IN ({Urgency.sql_in()})", name="urgency_known"),
+        sa.CheckConstraint(f"channel IN ({Channel.sql_in()})", name="channel_known"),
+        sa.CheckConstraint("(status = 'closed') = (closed_at IS NOT NULL)", name="closed_at_iff_closed"),
+        sa.CheckConstraint("(status = 'merged') = (merged_into_id IS NOT NULL)", name="merged_into_iff_merged"),
+        sa.CheckConstraint(
+            "status IN ('registered','merged','transferred_out','closed') OR department_id IS NOT NULL",
+            name="department_when_dispatched",
+        ),
+        sa.Index("ix_ticket_department_status_reply_due", "department_id", "status", "reply_due_at"),
+        sa.Index("ix_ticket_status_reply_due", "status", "reply_due_at"),
+        sa.Index("ix_ticket_received_at", "received_at"),
+        sa.Index("ix_ticket_caller_phone_received", "caller_phone", "received_at"),
+        sa.Index("ix_ticket_category_received", "category_id", "received_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    number: Mapped[str] = mapped_column(sa.String(32), unique=True)
+    channel: Mapped[str] = mapped_column(sa.String(30))
+    external_id: Mapped[str | None] = mapped_column(sa.String(100))
+    type: Mapped[str] = mapped_column(sa.String(20))
+    urgency: Mapped[str] = mapped_column(sa.String(10), default=Urgency.NORMAL.value)
+    title: Mapped[str] = mapped_column(sa.String(200), default="")
+    content: Mapped[str] = mapped_column(sa.Text)
+    caller_name: Mapped[str | None] = mapped_column(sa.String(50))
+    caller_phone: Mapped[str | None] = mapped_column(sa.String(20))
+    caller_id_number: Mapped[str | None] = mapped_column(sa.String(18))
+    region: Mapped[str | None] = mapped_column(sa.String(50))
+
+    category_id: Mapped[int | None] = mapped_column(sa.ForeignKey("category.id"))
+    category_source: Mapped[str | None] = mapped_column(sa.String(20))
+    classifier_confidence: Mapped[float | None]
+    classifier_version: Mapped[str | None] = mapped_column(sa.String(40))
+    suggested_category_id: Mapped[int | None] = mapped_column(sa.ForeignKey("category.id"))
+    department_id: Mapped[int | None] = mapped_column(sa.ForeignKey("department.id"))
+    designated: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+
+    status: Mapped[str] = mapped_column(sa.String(20), default=TicketStatus.REGISTERED.value)
+    status_before_return: Mapped[str | None] = mapped_column(sa.String(20))
+    closure_kind: Mapped[str | None] = mapped_column(sa.String(20))
+    merged_into_id: Mapped[int | None] = mapped_column(sa.ForeignKey("ticket.id"))
+    transfer_reference: Mapped[str | None] = mapped_column(sa.String(100))
+    needs_callback: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+
+    accept_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    reply_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    calendar_confirmed: Mapped[bool] = mapped_column(default=True, server_default=sa.true())
+    overdue_marked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    extension_state: Mapped[str | None] = mapped_column(sa.String(20))
+    extension_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    extension_reason: Mapped[str | None] = mapped_column(sa.Text)
+    extension_count: Mapped[int] = mapped_column(default=0, server_default="0")
+    urge_count: Mapped[int] = mapped_column(default=0, server_default="0")
+    last_urged_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_urge_note: Mapped[str | None] = mapped_column(sa.Text)
+    reopen_count: Mapped[int] = mapped_column(default=0, server_default="0")
+    return_count: Mapped[int] = mapped_column(default=0, server_default="0")
+
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    registered_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    dispatched_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    accepted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    replied_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    called_back_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id"))
+
+    category: Mapped[Category | None] = relationship(foreign_keys=[category_id])
+    suggested_category: Mapped[Category | None] = relationship(foreign_keys=[suggested_category_id])
+    department: Mapped[Department | None] = relationship()
+    merged_into: Mapped[Ticket | None] = relationship(remote_side=[id])
+    created_by: Mapped[User | None] = relationship()
+    events: Mapped[list[TicketEvent]] = relationship(
+        back_populates="ticket", order_by="TicketEvent.id", cascade="save-update, merge"
+    )
+    replies: Mapped[list[Reply]] = relationship(back_populates="ticket", order_by="Reply.id")
+    callbacks: Mapped[list[Callback]] = relationship(back_populates="ticket", order_by="Callback.id")
+    notes: Mapped[list[InternalNote]] = relationship(back_populates="ticket", order_by="InternalNote.id")
+
+    @property
+    def status_enum(self) -> TicketStatus:
+        return TicketStatus(self.status)
+
+    @property
+    def type_title(self) -> str:
+        return TicketType(self.type).title
+
+    @property
+    def channel_title(self) -> str:
+        return Channel(self.channel).title
+
+    @property
+    def urgency_title(self) -> str:
+        return Urgency(self.urgency).title
+
+    @property
+    def closure_title(self) -> str:
+        return ClosureKind(self.closure_kind).title if self.closure_kind else ""
+
+    @property
+    def extension_title(self) -> str:
+        return ExtensionState(self.extension_state).title if self.extension_state else ""
+
+    @property
+    def is_confidential_report(self) -> bool:
+        """欺诈骗保举报: the reporter's identity is protected (基金监督管理条例 §35)."""
+        return self.type == TicketType.REPORT.value or (self.category is not None and self.category.code == "JJ")
+
+    def __repr__(self) -> str:
+        return f"<Ticket {self.number} {self.status}>"
+
+
+class TicketEvent(db.Model):
+    """Append-only history: who did what, when, from which state to which, and why."""
+
+    __tablename__ = "ticket_event"
+    __table_args__ = (sa.Index("ix_ticket_event_ticket_id_id", "ticket_id", "id"),
+                      sa.Index("ix_ticket_event_action_created", "action", "created_at"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(sa.ForeignKey("ticket.id"))
+    actor_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id"))
+    actor_label: Mapped[str] = mapped_column(sa.String(50))
+    action: Mapped[str] = mapped_column(sa.String(30))
+    from_status: Mapped[str | None] = mapped_column(sa.String(20))
+    to_status: Mapped[str] = mapped_column(sa.String(20))
+    note: Mapped[str] = mapped_column(sa.Text, default="")
+    data: Mapped[dict] = mapped_column(sa.JSON, default=dict)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    ticket: Mapped[Ticket] = relationship(back_populates="events")
+    actor: Mapped[User | None] = relationship()
+
+    @property
+    def action_title(self) -> str:
+        from ticketing.services.workflow import ACTION_TITLES
+
+        return ACTION_TITLES.get(self.action, self.action)
+
+    @property
+    def from_status_title(self) -> str:
+        return TicketStatus(self.from_status).title if self.from_status else "—"
+
+    @property
+    def to_status_title(self) -> str:
+        return TicketStatus(self.to_status).title
+
+
+class Reply(db.Model):
+    """答复: what the citizen is told."""
+
+    __tablename__ = "reply"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(sa.ForeignKey("ticket.id"), index=True)
+    author_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id"))
+    department_id: Mapped[int | None] = mapped_column(sa.ForeignKey("department.id"))
+    kind: Mapped[str] = mapped_column(sa.String(20), default=ClosureKind.HANDLED.value)
+    content: Mapped[str] = mapped_column(sa.Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    ticket: Mapped[Ticket] = relationship(back_populates="replies")
+    author: Mapped[User | None] = relationship()
+    department: Mapped[Department | None] = relationship()
+
+
+class Callback(db.Model):
+    """回访: the citizen called back after the reply."""
+
+    __tablename__ = "callback"
+    __table_args__ = (
+        sa.CheckConstraint(f"satisfaction IS NULL OR satisfaction IN ({Satisfaction.sql_in()})", name="satisfaction_known"),
+        sa.CheckConstraint("reached OR (satisfaction IS NULL AND solved IS NULL)", name="answers_only_when_reached"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(sa.ForeignKey("ticket.id"), index=True)
+    agent_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id"))
+    department_id: Mapped[int | None] = mapped_column(sa.ForeignKey("department.id"), index=True)
+    reached: Mapped[bool]
+    satisfaction: Mapped[str | None] = mapped_column(sa.String(30))
+    solved: Mapped[bool | None]
+    note: Mapped[str] = mapped_column(sa.Text, default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    ticket: Mapped[Ticket] = relationship(back_populates="callbacks")
+    agent: Mapped[User | None] = relationship()
+
+    @property
+    def satisfaction_title(self) -> str:
+        return Satisfaction(self.satisfaction).title if self.satisfaction else ""
+
+
+class InternalNote(db.Model):
+    """内部备注: for the people who work the ticket; the citizen never sees it."""
+
+    __tablename__ = "internal_note"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(sa.ForeignKey("ticket.id"), index=True)
+    author_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id"))
+    content: Mapped[str] = mapped_column(sa.Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    ticket: Mapped[Ticket] = relationship(back_populates="notes")
+    author: Mapped[User | None] = relationship()
+
+
+class TicketNumberCounter(db.Model):
+    """One row per local day; incremented atomically to number tickets."""
+
+    __tablename__ = "ticket_number_counter"
+
+    day: Mapped[str] = mapped_column(sa.String(8), primary_key=True)
+    last_value: Mapped[int] = mapped_column(default=0)
+
+
+class CategoryLabel(db.Model):
+    """A person set or confirmed a ticket's category: a labelled example for retraining."""
+
+    __tablename__ = "category_label"
+    __table_args__ = (sa.Index("ix_category_label_created_at", "created_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(sa.ForeignKey("ticket.id"), index=True)
+    user_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id"))
+    suggested_category_id: Mapped[int | None] = mapped_column(sa.ForeignKey("category.id"))
+    from_category_id: Mapped[int | None] = mapped_column(sa.ForeignKey("category.id"))
+    to_category_id: Mapped[int] = mapped_column(sa.ForeignKey("category.id"))
+    model_version: Mapped[str | None] = mapped_column(sa.String(40))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    ticket: Mapped[Ticket] = relationship()
+    user: Mapped[User | None] = relationship()
+    suggested_category: Mapped[Category | None] = relationship(foreign_keys=[suggested_category_id])
+    from_category: Mapped[Category | None] = relationship(foreign_keys=[from_category_id])
+    to_category: Mapped[Category] = relationship(foreign_keys=[to_category_id])
+
+    @property
+    def accepted_suggestion(self) -> bool:
+        return self.suggested_category_id == self.to_category_id
+

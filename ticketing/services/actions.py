@@ -1,0 +1,135 @@
+"""One entry point for ticket actions with their parameters, shared by pages and the API.
+
+`perform_action(session, ticket, "return", {"reason": "…"}, actor=…, now=…)`
+parses and checks the parameters, then calls the verb in services/tickets.
+"""
+from __future__ import annotations
+
+from datetime import datetime, time
+from zoneinfo import ZoneInfo
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from ticketing.models import Category, Ticket, User
+from ticketing.services import tickets
+from ticketing.services.errors import ValidationFailed
+from ticketing.services.workflow import Action
+
+LOCAL_TZ = ZoneInfo("Asia/Shanghai")
+
+API_ACTIONS = {
+    "dispatch", "accept", "reply", "return", "approve_return", "refuse_return", "request_extension",
+    "approve_extension", "refuse_extension", "urge", "callback", "close", "reopen", "merge", "reassign",
+    "answer_on_the_spot", "legal_channel", "transfer_out", "recategorise", "note",
+}
+
+
+def parse_bool(value, field_name: str) -> bool | None:
+    if value is None or value == "":
+        return None
+    if isinstance(value, bool):
+        return value
+    text = str(value).strip().lower()
+    if text in {"1", "true", "yes", "on", "是"}:
+        return True
+    if text in {"0", "false", "no", "off", "否"}:
+        return False
+    raise ValidationFailed("参数有误", fields={field_name: "应为是或否"})
+
+
+def parse_until(value, field_name: str = "until") -> datetime:
+    """A date (end of that local day) or an ISO 8601 time with zone."""
+    if isinstance(value, datetime):
+        parsed = value
+    else:
+        text = str(value or "").strip()
+        if not text:
+            raise ValidationFailed("请填写延期日期", fields={field_name: "请填写延期日期"})
+        try:
+            parsed = datetime.fromisoformat(text)
+        except ValueError:
+            raise ValidationFailed("日期格式不正确", fields={field_name: "日期格式应为 2026-12-31"}) from None
+        if len(text) == 10:
+            parsed = datetime.combine(parsed.date(), time(23, 59, 59), LOCAL_TZ)
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=LOCAL_TZ)
+    return parsed.astimezone(ZoneInfo("UTC"))
+
+
+def _text(params: dict, key: str) -> str:
+    value = params.get(key)
+    return "" if value is None else str(value).strip()
+
+
+def perform_action(session: Session, ticket: Ticket, action: str, params: dict, *, actor: User, now: datetime):
+    if action not in API_ACTIONS:
+        raise ValidationFailed("未知的操作", fields={"action": f"不支持的操作：{action}"})
+    verb = Action(action)
+    p = params or {}
+    match verb:
+        case Action.DISPATCH | Action.REASSIGN | Action.APPROVE_RETURN:
+            department = tickets.department_by_code(session, _text(p, "department"))
+            if verb is Action.DISPATCH:
+                category = _category(session, _text(p, "category")) if _text(p, "category") else None
+                tickets.dispatch(session, ticket, department, actor=actor, now=now, category=category,
+                                 reason=_text(p, "note") or "人工派发")
+            elif verb is Action.REASSIGN:
+                tickets.reassign(session, ticket, department, actor=actor, now=now, reason=_text(p, "reason"))
+            else:
+                tickets.approve_return(session, ticket, department, actor=actor, now=now, note=_text(p, "note"))
+        case Action.ACCEPT:
+            tickets.accept(session, ticket, actor=actor, now=now)
+        case Action.REPLY:
+            tickets.reply(session, ticket, _text(p, "content"), actor=actor, now=now)
+        case Action.RETURN:
+            tickets.return_ticket(session, ticket, _text(p, "reason"), actor=actor, now=now)
+        case Action.REFUSE_RETURN:
+            tickets.refuse_return(session, ticket, actor=actor, now=now, note=_text(p, "note"))
+        case Action.REQUEST_EXTENSION:
+            tickets.request_extension(session, ticket, _text(p, "reason"), parse_until(p.get("until")),
+                                      actor=actor, now=now)
+        case Action.APPROVE_EXTENSION:
+            tickets.approve_extension(session, ticket, actor=actor, now=now, note=_text(p, "note"))
+        case Action.REFUSE_EXTENSION:
+            tickets.refuse_extension(session, ticket, actor=actor, now=now, note=_text(p, "note"))
+        case Action.URGE:
+            tickets.urge(session, ticket, _text(p, "note"), actor=actor, now=now)
+        case Action.CALLBACK:
+            reached = parse_bool(p.get("reached"), "reached")
+            if reached is None:
+                raise ValidationFailed("请选择是否联系上", fields={"reached": "请选择是否联系上来电人"})
+            tickets.record_callback(
+                session, ticket, reached=reached, satisfaction=_text(p, "satisfaction") or None,
+                solved=parse_bool(p.get("solved"), "solved"), note=_text(p, "note"), actor=actor, now=now,
+                reopen_if_unhappy=bool(parse_bool(p.get("reopen"), "reopen")),
+            )
+        case Action.CLOSE:
+            tickets.close(session, ticket, actor=actor, now=now, note=_text(p, "note"))
+        case Action.REOPEN:
+            tickets.reopen(session, ticket, _text(p, "reason"), actor=actor, now=now)
+        case Action.MERGE:
+            number = _text(p, "into")
+            into = session.scalar(sa.select(Ticket).where(Ticket.number == number)) if number else None
+            if into is None:
+                raise ValidationFailed("主工单不存在", fields={"into": f"找不到工单 {number or '（未填写）'}"})
+            tickets.merge(session, ticket, into, actor=actor, now=now, note=_text(p, "note"))
+        case Action.ANSWER_ON_THE_SPOT:
+            tickets.answer_on_the_spot(session, ticket, _text(p, "answer") or _text(p, "content"), actor=actor, now=now)
+        case Action.LEGAL_CHANNEL:
+            tickets.tell_legal_channel(session, ticket, _text(p, "advice") or _text(p, "content"), actor=actor, now=now)
+        case Action.TRANSFER_OUT:
+            tickets.transfer_out(session, ticket, _text(p, "reference"), actor=actor, now=now, note=_text(p, "note"))
+        case Action.RECATEGORISE:
+            tickets.set_category(session, ticket, _category(session, _text(p, "category")), actor=actor, now=now)
+        case Action.NOTE:
+            tickets.add_note(session, ticket, _text(p, "content"), actor=actor, now=now)
+    session.flush()
+    return ticket
+
+
+def _category(session, code: str) -> Category:
+    category = session.scalar(sa.select(Category).where(Category.code == code, Category.active.is_(True)))
+    if category is None:
+        raise ValidationFailed("业务分类无效", fields={"category": f"没有编码为 {code or '（空）'} 的业务分类"})
+    return category

@@ -1,0 +1,53 @@
+"""The app's handle on the classifier: loaded once per worker, switched when an admin activates a version.
+
+When no model can be loaded, `current()` returns None and intake goes on:
+every ticket then waits in triage for an agent.
+"""
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from pathlib import Path
+
+log = logging.getLogger(__name__)
+
+CHECK_EVERY_SECONDS = 10.0
+
+
+class ClassifierHolder:
+    def __init__(self, registry_root: str | Path | None):
+        self.registry_root = registry_root
+        self._lock = threading.Lock()
+        self._classifier = None
+        self._version: str | None = None
+        self._checked_at = 0.0
+        self.error: str | None = None
+
+    @property
+    def registry(self):
+        from classifiers.registry import ModelRegistry
+
+        return ModelRegistry(self.registry_root) if self.registry_root else ModelRegistry()
+
+    def current(self):
+        """The active model, re-read only when the ACTIVE pointer changed (checked every few seconds)."""
+        if time.monotonic() - self._checked_at < CHECK_EVERY_SECONDS:
+            return self._classifier
+        with self._lock:
+            self._checked_at = time.monotonic()
+            try:
+                registry = self.registry
+                active = registry.active_version()
+                if active is None:
+                    self._classifier, self._version, self.error = None, None, "没有已启用的分类模型"
+                elif active != self._version:
+                    self._classifier = registry.load(active)
+                    self._version, self.error = active, None
+            except Exception as exc:  # a broken or incompatible model must not stop intake
+                log.warning("classifier unavailable: %s", exc)
+                self._classifier, self._version, self.error = None, None, str(exc)
+        return self._classifier
+
+    def reset(self) -> None:
+        self._checked_at = 0.0

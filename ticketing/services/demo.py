@@ -1,0 +1,175 @@
+"""Demo data: users for every role and a few hundred tickets in every state over the last three months.
+
+Tickets are driven through the same lifecycle services as real ones, so every
+page shows something real on first start. Deterministic (fixed seed), and
+idempotent: a second run finds the demo tickets and adds nothing.
+"""
+from __future__ import annotations
+
+import csv
+import random
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from ticketing.models import Category, Channel, Department, Role, Ticket, TicketStatus, User
+from ticketing.services import tickets
+from ticketing.services.errors import DomainError
+from ticketing.services.reference_data import ensure_reference_data
+
+CORPUS_DIR = Path(__file__).resolve().parents[2] / "classifiers" / "data" / "corpus"
+DEMO_CHANNEL = Channel.MAILBOX_DIRECTOR.value  # demo tickets carry an external id "demo-N" on this channel
+FALLBACK_TEXTS = {
+    "CB": "来电人反映去年灵活就业断缴了三个月，想咨询现在能不能补缴，补缴后待遇从什么时候开始享受。",
+    "DY": "市民来电咨询住院报销比例，在县医院住院花了两万多，出院结算只报了一半，问起付线是多少。",
+    "YD": "来电人称父亲在外省随子女居住，想办理异地就医备案，问线上怎么备案、能不能直接结算。",
+}
+SURNAMES = "王李张刘陈杨赵黄周吴徐孙胡朱高林何郭马罗"
+REGIONS = ["新城区", "回民区", "玉泉区", "赛罕区", "土默特左旗", "托克托县", "和林格尔县", "武川县", None]
+
+
+@dataclass
+class DemoAccount:
+    username: str
+    display_name: str
+    role: str
+    department_code: str | None
+    password: str
+
+
+def demo_accounts(session: Session) -> list[tuple[str, str, str, str | None]]:
+    accounts = [("admin", "系统管理员", Role.ADMIN.value, None),
+                ("supervisor", "赵班长", Role.SUPERVISOR.value, None),
+                ("agent", "话务员小李", Role.AGENT.value, None),
+                ("agent2", "话务员小周", Role.AGENT.value, None)]
+    for department in session.scalars(sa.select(Department).order_by(Department.id)):
+        accounts.append((f"staff_{department.code.lower()}", f"{department.name}承办人", Role.STAFF.value, department.code))
+    return accounts
+
+
+def ensure_demo_users(session: Session, password: str | None = None) -> list[DemoAccount]:
+    """Create missing demo users; returns those created with their (random unless given) passwords."""
+    created = []
+    departments = {d.code: d for d in session.scalars(sa.select(Department))}
+    for username, name, role, department_code in demo_accounts(session):
+        if session.scalar(sa.select(User).where(User.username == username)) is not None:
+            continue
+        secret = password or secrets.token_urlsafe(9)
+        user = User(username=username, display_name=name, role=role,
+                    department=departments.get(department_code) if department_code else None)
+        user.set_password(secret)
+        session.add(user)
+        created.append(DemoAccount(username, name, role, department_code, secret))
+    session.flush()
+    return created
+
+
+def load_texts() -> dict[str, list[tuple[str, str]]]:
+    texts: dict[str, list[tuple[str, str]]] = {}
+    for path in sorted(CORPUS_DIR.glob("*.csv")):
+        with path.open(encoding="utf-8", newline="") as handle:
+            for row in csv.DictReader(handle):
+                texts.setdefault(row["label"], []).append((row["text"], row.get("type") or "consult"))
+    if not texts:
+        texts = {code: [(text, "consult")] for code, text in FALLBACK_TEXTS.items()}
+    return texts
+
+
+def seed_demo_tickets(session: Session, *, now: datetime, count: int = 360, seed: int = 12393) -> int:
+    """Create `count` demo tickets unless they exist; returns how many were created."""
+    if session.scalar(sa.select(Ticket.id).where(Ticket.channel == DEMO_CHANNEL, Ticket.external_id == "demo-1")):
+        return 0
+    rng = random.Random(seed)
+    texts = load_texts()
+    codes = sorted(texts)
+    users = {u.username: u for u in session.scalars(sa.select(User))}
+    staff_by_department = {u.department_id: u for u in users.values() if u.role == Role.STAFF.value}
+    agent, supervisor = users.get("agent"), users.get("supervisor")
+    departments = list(session.scalars(sa.select(Department)))
+    categories = {c.code: c for c in session.scalars(sa.select(Category))}
+    created = 0
+    for n in range(1, count + 1):
+        code = rng.choice(codes)
+        text, ticket_type = rng.choice(texts[code])
+        received = now - timedelta(days=rng.uniform(0, 90), minutes=rng.randint(0, 600))
+        channel = rng.choice([Channel.HOTLINE_12393.value] * 6 + [c.value for c in Channel])
+        data = tickets.TicketInput(
+            channel=channel, external_id=f"demo-{n}" if n == 1 or channel != Channel.HOTLINE_12393.value else None,
+            type=ticket_type, urgency="urgent" if rng.random() < 0.05 else "normal",
+            content=text, caller_name=rng.choice(SURNAMES) + rng.choice(["先生", "女士", "某某"]),
+            caller_phone=f"1{rng.choice('3578')}{rng.randint(100000000, 999999999)}",
+            region=rng.choice(REGIONS), received_at=received, category_code=code,
+        )
+        if n == 1:
+            data.channel = DEMO_CHANNEL
+        fate = rng.random()
+        waits_for_agent = fate < 0.12  # stays in triage, answered on the spot or told the legal channel
+        ticket = tickets.register_ticket(session, data, actor=agent, now=received, route_now=not waits_for_agent).ticket
+        created += 1
+        _advance(session, ticket, rng, now=now, agent=agent, supervisor=supervisor,
+                 staff_by_department=staff_by_department, departments=departments, categories=categories)
+    session.flush()
+    return created
+
+
+def _advance(session, ticket, rng, *, now, agent, supervisor, staff_by_department, departments, categories):
+    """Walk a ticket some way along its life, each step at a plausible time before now."""
+    t = ticket.received_at
+    age_hours = (now - t).total_seconds() / 3600
+
+    def step(hours_max: float) -> datetime:
+        nonlocal t
+        t = min(now - timedelta(minutes=1), t + timedelta(hours=rng.uniform(0.2, hours_max)))
+        return t
+
+    target = rng.random()
+    try:
+        if ticket.status == TicketStatus.REGISTERED.value and ticket.type == "consult" and target < 0.5:
+            tickets.answer_on_the_spot(session, ticket, "已按政策口径当场答复来电人。", actor=agent, now=step(0.3))
+            return
+        if ticket.status == TicketStatus.REGISTERED.value and target < 0.2:
+            tickets.tell_legal_channel(session, ticket, "该事项属劳动争议，已告知来电人向劳动人事争议仲裁委员会申请仲裁。",
+                                       actor=agent, now=step(0.5))
+            return
+        staff = staff_by_department.get(ticket.department_id)
+        if staff is None or ticket.status != TicketStatus.DISPATCHED.value:
+            return
+        if target < 0.16 or age_hours < 24:
+            return  # waiting to be accepted
+        if target < 0.2 and not ticket.designated:
+            tickets.return_ticket(session, ticket, "该事项不属于本单位职责，请改派。", actor=staff, now=step(6))
+            if target < 0.18:
+                return  # waits for review
+            other = rng.choice([d for d in departments if d.id != ticket.department_id])
+            tickets.approve_return(session, ticket, other, actor=agent, now=step(4), note="同意退回，改派。")
+            staff = staff_by_department.get(ticket.department_id)
+            if staff is None:
+                return
+        tickets.accept(session, ticket, actor=staff, now=step(30))
+        if target < 0.34:
+            if target < 0.26:
+                tickets.urge(session, ticket, "请加快办理，按时答复群众。", actor=supervisor, now=step(24))
+            if target < 0.30:
+                until = ticket.reply_due_at + timedelta(days=7)
+                tickets.request_extension(session, ticket, "需要调取外地医院病历，申请延期。", until, actor=staff, now=step(24))
+            return  # being handled
+        tickets.reply(session, ticket, "经核实，已按政策为您办理，如有疑问请拨打12393。", actor=staff, now=step(rng.choice([20, 60, 200])))
+        if target < 0.5:
+            return  # replied, maybe waiting for a callback
+        if ticket.needs_callback or target < 0.7:
+            reached = rng.random() < 0.85
+            satisfaction = rng.choice(["satisfied"] * 6 + ["basically_satisfied"] * 3 + ["dissatisfied"]) if reached else None
+            solved = (satisfaction != "dissatisfied" and rng.random() < 0.9) if reached else None
+            tickets.record_callback(session, ticket, reached=reached, satisfaction=satisfaction, solved=solved,
+                                    note="", actor=agent, now=step(30), reopen_if_unhappy=bool(reached and not solved))
+            if ticket.status != TicketStatus.CALLED_BACK.value:
+                return
+        if target < 0.6:
+            return
+        tickets.close(session, ticket, actor=agent, now=step(8))
+    except DomainError:
+        return  # a step the state machine refused (e.g. outside the return window): leave it there

@@ -1,0 +1,92 @@
+"""Read-only queues: what each person has to do next, and the counts shown on every page."""
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from ticketing.models import Role, Ticket, TicketStatus, User
+from ticketing.models.enums import ExtensionState
+
+S = TicketStatus
+DEPARTMENT_WORK = (S.DISPATCHED.value, S.ACCEPTED.value)
+
+
+def due_expression():
+    """The deadline that matters now: to accept while dispatched, to reply afterwards."""
+    return sa.case((Ticket.status == S.DISPATCHED.value, Ticket.accept_due_at), else_=Ticket.reply_due_at)
+
+
+def triage_query() -> sa.Select:
+    return sa.select(Ticket).where(Ticket.status == S.REGISTERED.value).order_by(Ticket.reply_due_at, Ticket.id)
+
+
+def returns_query() -> sa.Select:
+    return sa.select(Ticket).where(Ticket.status == S.RETURN_REQUESTED.value).order_by(Ticket.reply_due_at)
+
+
+def callbacks_query() -> sa.Select:
+    return (
+        sa.select(Ticket)
+        .where(Ticket.status == S.REPLIED.value, Ticket.needs_callback.is_(True))
+        .order_by(Ticket.replied_at, Ticket.id)
+    )
+
+
+def department_query(department_id: int, state: str | None = None) -> sa.Select:
+    """The department's inbox: urged first, then by the deadline that applies."""
+    query = sa.select(Ticket).where(Ticket.department_id == department_id)
+    if state == "todo" or state is None:
+        query = query.where(Ticket.status.in_(DEPARTMENT_WORK + (S.RETURN_REQUESTED.value,)))
+    elif state == "done":
+        query = query.where(Ticket.status.in_((S.REPLIED.value, S.CALLED_BACK.value, S.CLOSED.value)))
+    elif state:
+        query = query.where(Ticket.status == state)
+    return query.order_by((Ticket.last_urged_at.is_(None)), due_expression().nulls_last(), Ticket.id)
+
+
+def overdue_condition(now: datetime):
+    return sa.or_(
+        sa.and_(Ticket.status == S.DISPATCHED.value, Ticket.accept_due_at < now),
+        sa.and_(Ticket.status.in_((S.REGISTERED.value, S.ACCEPTED.value, S.RETURN_REQUESTED.value,
+                                   S.DISPATCHED.value)), Ticket.reply_due_at < now),
+    )
+
+
+def near_deadline_condition(now: datetime, hours: int):
+    soon = now + timedelta(hours=hours)
+    return sa.and_(Ticket.status.in_(DEPARTMENT_WORK), Ticket.reply_due_at >= now, Ticket.reply_due_at < soon)
+
+
+def extension_requests_query() -> sa.Select:
+    return sa.select(Ticket).where(
+        Ticket.status == S.ACCEPTED.value, Ticket.extension_state == ExtensionState.REQUESTED.value
+    ).order_by(Ticket.reply_due_at)
+
+
+def _count(session: Session, query: sa.Select) -> int:
+    return session.scalar(sa.select(sa.func.count()).select_from(query.order_by(None).subquery())) or 0
+
+
+def todo_counts(session: Session, user: User, now: datetime) -> dict[str, int]:
+    """Numbers for the menu badges: what needs this user's action."""
+    role = user.role_enum
+    counts: dict[str, int] = {}
+    if role in (Role.AGENT, Role.SUPERVISOR):
+        counts["triage"] = _count(session, triage_query())
+        counts["returns"] = _count(session, returns_query())
+        counts["callbacks"] = _count(session, callbacks_query())
+    if role is Role.STAFF and user.department_id:
+        base = sa.select(Ticket.id).where(Ticket.department_id == user.department_id)
+        counts["inbox"] = _count(session, base.where(Ticket.status == S.DISPATCHED.value))
+        counts["urged"] = _count(
+            session, base.where(Ticket.status.in_(DEPARTMENT_WORK), Ticket.last_urged_at.is_not(None))
+        )
+        counts["inbox"] += counts["urged"]
+    if role in (Role.SUPERVISOR, Role.ADMIN):
+        counts["supervise"] = _count(session, extension_requests_query()) + _count(
+            session, sa.select(Ticket.id).where(overdue_condition(now))
+        )
+    counts["total"] = sum(v for k, v in counts.items() if k != "urged")
+    return counts

@@ -1,0 +1,87 @@
+"""What the call form needs: register a call, and live suggestions while the agent types."""
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from ticketing.models import Category, Channel, Ticket, TicketType, User
+from ticketing.services import duplicates, routing, tickets
+from ticketing.services.validation import mask_phone, normalize_phone
+
+
+def register_call(session: Session, form: dict, *, answer_now: bool, actor: User, now: datetime, classifier):
+    """Register what the agent typed; answer a consultation on the spot when asked."""
+    data = tickets.TicketInput(
+        channel=form.get("channel") or Channel.HOTLINE_12393.value,
+        type=form["type"],
+        urgency=form["urgency"],
+        title=form.get("title") or "",
+        content=form["content"],
+        caller_name=form.get("caller_name"),
+        caller_phone=form.get("caller_phone"),
+        caller_id_number=form.get("caller_id_number"),
+        region=form.get("region"),
+        category_code=form.get("category") or None,
+        department_code=None if answer_now else (form.get("department") or None),
+        transfer_reference=form.get("transfer_reference") or None,
+    )
+    if answer_now:
+        if data.type != TicketType.CONSULT.value:
+            from ticketing.services.errors import ValidationFailed
+
+            raise ValidationFailed("只有咨询可以当场答复办结", fields={"type": "直接办结仅适用于咨询"})
+        if not (form.get("answer") or "").strip():
+            from ticketing.services.errors import ValidationFailed
+
+            raise ValidationFailed("请填写当场答复内容", fields={"answer": "请填写当场答复内容"})
+        result = tickets.register_ticket(session, data, actor=actor, now=now, classifier=classifier, route_now=False)
+        tickets.answer_on_the_spot(session, result.ticket, form["answer"], actor=actor, now=now)
+        return result.ticket
+    # an agent is on the line: a person decides, so the classifier only suggests unless the agent accepted it
+    result = tickets.register_ticket(session, data, actor=actor, now=now, classifier=classifier,
+                                     threshold=None if classifier is None else classifier.threshold)
+    return result.ticket
+
+
+def assist(session: Session, *, text: str, phone: str, classifier, now: datetime, min_similarity: float) -> dict:
+    phone = normalize_phone(phone) or ""
+    answer: dict = {"suggestions": [], "reasons": [], "department": None, "type": None,
+                    "similar": [], "history": [], "model": None}
+    if classifier is not None and len(text.strip()) >= 4:
+        prediction = classifier.predict(text)
+        names = dict(session.execute(sa.select(Category.code, Category.name)).all())
+        answer["suggestions"] = [{"code": code, "name": names.get(code, code), "p": round(float(p), 3)}
+                                 for code, p in prediction.top]
+        answer["reasons"] = list(prediction.reasons)
+        answer["type"] = prediction.type
+        answer["model"] = prediction.model_version
+        answer["confident"] = prediction.confidence >= classifier.threshold
+        category = session.scalar(sa.select(Category).where(Category.code == prediction.label))
+        decision = routing.route(session, category=category)
+        if decision.department is not None:
+            answer["department"] = {"code": decision.department.code, "name": decision.department.name,
+                                    "reason": decision.reason}
+    if text.strip() or phone:
+        for candidate in duplicates.candidates(session, text=text, phone=phone or None, now=now,
+                                               min_similarity=min_similarity):
+            answer["similar"].append(_brief(candidate.ticket) | {
+                "similarity": None if candidate.similarity is None else round(candidate.similarity, 2),
+                "same_phone": candidate.same_phone})
+    if phone:
+        history = session.scalars(sa.select(Ticket).where(Ticket.caller_phone == phone)
+                                  .order_by(Ticket.received_at.desc()).limit(10))
+        answer["history"] = [_brief(t) for t in history]
+    answer["phone_masked"] = mask_phone(phone)
+    return answer
+
+
+def _brief(ticket: Ticket) -> dict:
+    return {"number": ticket.number, "title": ticket.title, "status": ticket.status_enum.title,
+            "received_at": ticket.received_at.isoformat(),
+            "category": ticket.category.name if ticket.category else None,
+            "department": ticket.department.name if ticket.department else None}
+
+
+RECENT = timedelta(days=30)

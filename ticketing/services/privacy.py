@@ -1,0 +1,62 @@
+"""Callers' personal information: masked in lists, whole only for those who work the ticket, every view logged.
+
+Fraud reporters stay confidential (医疗保障基金使用监督管理条例 §35): the
+handling department sees the report but not the reporter unless a supervisor
+granted it for that ticket.
+"""
+from __future__ import annotations
+
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from ticketing.models import PersonalDataView, ReporterIdentityGrant, Role, Ticket, User
+from ticketing.services.workflow import Action, transition
+
+
+def identity_granted(session: Session, ticket: Ticket, department_id: int | None) -> bool:
+    if department_id is None:
+        return False
+    return session.scalar(
+        sa.select(sa.func.count()).select_from(ReporterIdentityGrant).where(
+            ReporterIdentityGrant.ticket_id == ticket.id, ReporterIdentityGrant.department_id == department_id
+        )
+    ) > 0
+
+
+def may_see_caller(session: Session, user: User, ticket: Ticket) -> bool:
+    """Whether this user may see the caller's details unmasked on the ticket's page."""
+    role = user.role_enum
+    if role is Role.STAFF:
+        if ticket.department_id != user.department_id:
+            return False
+        if ticket.is_confidential_report:
+            return identity_granted(session, ticket, user.department_id)
+        return True
+    return role in (Role.AGENT, Role.SUPERVISOR)
+
+
+def log_view(session: Session, user: User, ticket: Ticket, *, now: datetime, via: str = "page") -> None:
+    session.add(PersonalDataView(ticket_id=ticket.id, user_id=user.id, via=via, created_at=now))
+
+
+def grant_identity(session: Session, ticket: Ticket, reason: str, *, actor: User, now: datetime) -> ReporterIdentityGrant:
+    from ticketing.services.errors import ValidationFailed
+
+    if not (reason or "").strip():
+        raise ValidationFailed("请填写授权理由", fields={"reason": "请填写授权理由"})
+    if ticket.department_id is None:
+        raise ValidationFailed("工单尚未派发", fields={"reason": "工单尚未派发，无承办单位可授权"})
+    transition(ticket, Action.GRANT_IDENTITY, actor=actor, now=now, note=reason,
+               data={"department": ticket.department.code})
+    grant = ReporterIdentityGrant(ticket_id=ticket.id, department_id=ticket.department_id, granted_by=actor,
+                                  reason=reason.strip(), created_at=now)
+    session.add(grant)
+    return grant
+
+
+def views_of(session: Session, ticket: Ticket) -> list[PersonalDataView]:
+    return list(session.scalars(
+        sa.select(PersonalDataView).where(PersonalDataView.ticket_id == ticket.id).order_by(PersonalDataView.id.desc())
+    ))

@@ -1,0 +1,53 @@
+"""Which department a ticket goes to: routing rules first, then the category's default."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from ticketing.models import Category, Department, RoutingRule
+
+
+@dataclass(frozen=True)
+class RouteDecision:
+    department: Department | None
+    rule: RoutingRule | None
+    reason: str
+
+
+def rule_matches(rule: RoutingRule, *, category_id, region, channel, ticket_type) -> bool:
+    conditions = (
+        (rule.category_id, category_id),
+        (rule.region, region),
+        (rule.channel, channel),
+        (rule.ticket_type, ticket_type),
+    )
+    if all(wanted is None for wanted, _ in conditions):
+        return False  # a rule without conditions would swallow everything
+    return all(wanted is None or wanted == actual for wanted, actual in conditions)
+
+
+def route(
+    session: Session,
+    *,
+    category: Category | None,
+    region: str | None = None,
+    channel: str | None = None,
+    ticket_type: str | None = None,
+) -> RouteDecision:
+    rules = session.scalars(
+        sa.select(RoutingRule).where(RoutingRule.active.is_(True)).order_by(RoutingRule.priority.desc(), RoutingRule.id)
+    )
+    for rule in rules:
+        if rule_matches(
+            rule,
+            category_id=category.id if category else None,
+            region=region or None,
+            channel=channel,
+            ticket_type=ticket_type,
+        ):
+            return RouteDecision(rule.department, rule, f"路由规则“{rule.name}”(优先级 {rule.priority})")
+    if category is not None and category.default_department is not None:
+        return RouteDecision(category.default_department, None, f"分类“{category.name}”的默认承办单位")
+    return RouteDecision(None, None, "没有匹配的规则，分类也没有默认承办单位")

@@ -1,0 +1,53 @@
+"""Ticket lists with filters, shared by the query page and GET /api/v1/tickets."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from ticketing.models import Category, Department, Ticket, User
+from ticketing.services import fulltext, permissions
+from ticketing.services.inbox import overdue_condition
+
+
+@dataclass
+class TicketFilters:
+    status: str | None = None
+    department: str | None = None  # code
+    category: str | None = None  # code
+    channel: str | None = None
+    type: str | None = None
+    overdue: bool | None = None
+    q: str | None = None
+    phone: str | None = None
+    received_from: datetime | None = None
+    received_to: datetime | None = None
+
+
+def ticket_query(session: Session, user: User, filters: TicketFilters, now: datetime) -> sa.Select:
+    query = permissions.visible_tickets(user, sa.select(Ticket))
+    if filters.status:
+        query = query.where(Ticket.status == filters.status)
+    if filters.department:
+        query = query.join(Department, Ticket.department_id == Department.id).where(Department.code == filters.department)
+    if filters.category:
+        query = query.join(Category, Ticket.category_id == Category.id).where(Category.code == filters.category)
+    if filters.channel:
+        query = query.where(Ticket.channel == filters.channel)
+    if filters.type:
+        query = query.where(Ticket.type == filters.type)
+    if filters.overdue is True:
+        query = query.where(overdue_condition(now))
+    elif filters.overdue is False:
+        query = query.where(sa.not_(overdue_condition(now)))
+    if filters.phone:
+        query = query.where(Ticket.caller_phone == filters.phone)
+    if filters.received_from:
+        query = query.where(Ticket.received_at >= filters.received_from)
+    if filters.received_to:
+        query = query.where(Ticket.received_at < filters.received_to)
+    if filters.q and filters.q.strip():
+        query = fulltext.restrict(session, query, filters.q)
+    return query.order_by(Ticket.received_at.desc(), Ticket.id.desc())

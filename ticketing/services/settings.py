@@ -1,0 +1,34 @@
+"""Run-time settings: an administrator's value from the database, else the configured default."""
+from __future__ import annotations
+
+from sqlalchemy.orm import Session
+
+from ticketing.models import AppSetting
+
+DEFAULTS: dict[str, object] = {
+    # share of tickets of each type that get a callback (回访抽样); petitions always
+    "callback_share": {"consult": 0.2, "help": 0.5, "complaint": 1.0, "report": 1.0, "suggestion": 0.2, "praise": 0.0},
+    "return_window_working_days": 5,
+    "classifier_threshold": None,  # None: the threshold chosen when the model was trained
+    "duplicate_similarity": 0.6,
+    "near_deadline_hours": 24,
+}
+
+
+def get_setting(session: Session, key: str, config: dict | None = None):
+    row = session.get(AppSetting, key)
+    if row is not None:
+        return row.value["v"]
+    if config is not None and config.get(key.upper()) is not None:
+        return config[key.upper()]
+    return DEFAULTS[key]
+
+
+def set_setting(session: Session, key: str, value) -> None:
+    if key not in DEFAULTS:
+        raise KeyError(key)
+    row = session.get(AppSetting, key)
+    if row is None:
+        session.add(AppSetting(key=key, value={"v": value}))
+    else:
+        row.value = {"v": value}

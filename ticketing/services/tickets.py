@@ -1,0 +1,513 @@
+"""Ticket verbs: register, dispatch, accept, reply, return, extend, urge, callback, close, reopen, merge…
+
+Every verb takes the session, the ticket, the actor and the time explicitly;
+each goes through `workflow.transition()` (which checks the state machine and
+the actor's rights, and records the event) and only flushes: the request or
+command that called it commits once.
+"""
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from ticketing.models import (
+    Callback,
+    Category,
+    CategoryLabel,
+    Channel,
+    ClosureKind,
+    Department,
+    InternalNote,
+    Reply,
+    Satisfaction,
+    Ticket,
+    TicketStatus,
+    TicketType,
+    Urgency,
+    User,
+)
+from ticketing.models.enums import CategorySource, ExtensionState
+from ticketing.services import calendar, deadlines, routing, settings
+from ticketing.services.errors import InvalidTransition, ValidationFailed
+from ticketing.services.numbering import next_ticket_number
+from ticketing.services.validation import id_number_error, normalize_phone, phone_error
+from ticketing.services.workflow import Action, transition
+
+S = TicketStatus
+
+
+@dataclass
+class TicketInput:
+    """What intake needs to register a ticket, from a form, the API or an import row."""
+
+    channel: str
+    type: str
+    content: str
+    urgency: str = Urgency.NORMAL.value
+    title: str = ""
+    external_id: str | None = None
+    caller_name: str | None = None
+    caller_phone: str | None = None
+    caller_id_number: str | None = None
+    region: str | None = None
+    received_at: datetime | None = None
+    category_code: str | None = None  # set by a person
+    department_code: str | None = None  # set by a person: dispatch at once
+    transfer_reference: str | None = None  # the 12345 system's reference for a transfer in
+    extra: dict = field(default_factory=dict)
+
+
+@dataclass
+class RegisterResult:
+    ticket: Ticket
+    created: bool
+
+
+def validate_input(data: TicketInput) -> dict[str, str]:
+    """Field → Chinese message for everything wrong with the input (empty when all is well)."""
+    errors: dict[str, str] = {}
+    if data.channel not in Channel.__members__.values():
+        errors["channel"] = "来源渠道无效"
+    if data.type not in TicketType.__members__.values():
+        errors["type"] = "诉求类型无效"
+    if data.urgency not in Urgency.__members__.values():
+        errors["urgency"] = "紧急程度无效"
+    if not (data.content or "").strip():
+        errors["content"] = "请填写诉求内容"
+    elif len(data.content) > 20000:
+        errors["content"] = "诉求内容过长（最多 20000 字）"
+    if len(data.title or "") > 200:
+        errors["title"] = "标题过长（最多 200 字）"
+    if data.external_id is not None and len(data.external_id) > 100:
+        errors["external_id"] = "外部编号过长（最多 100 字符）"
+    if data.caller_name and len(data.caller_name) > 50:
+        errors["caller_name"] = "姓名过长"
+    if message := phone_error(normalize_phone(data.caller_phone)):
+        errors["caller_phone"] = message
+    if message := id_number_error(data.caller_id_number):
+        errors["caller_id_number"] = message
+    if data.received_at is not None and data.received_at.tzinfo is None:
+        errors["received_at"] = "受理时间必须带时区"
+    return errors
+
+
+def _category_by_code(session: Session, code: str | None, field_name: str = "category") -> Category | None:
+    if not code:
+        return None
+    category = session.scalar(sa.select(Category).where(Category.code == code, Category.active.is_(True)))
+    if category is None:
+        raise ValidationFailed("业务分类无效", fields={field_name: f"没有编码为 {code} 的业务分类"})
+    return category
+
+
+def department_by_code(session: Session, code: str | None, field_name: str = "department") -> Department:
+    department = session.scalar(sa.select(Department).where(Department.code == code, Department.active.is_(True)))
+    if department is None:
+        raise ValidationFailed("承办单位无效", fields={field_name: f"没有编码为 {code} 的承办单位"})
+    return department
+
+
+def find_by_external_id(session: Session, channel: str, external_id: str | None) -> Ticket | None:
+    if not external_id:
+        return None
+    return session.scalar(sa.select(Ticket).where(Ticket.channel == channel, Ticket.external_id == external_id))
+
+
+def register_ticket(
+    session: Session,
+    data: TicketInput,
+    *,
+    actor: User | None,
+    now: datetime,
+    classifier=None,
+    threshold: float | None = None,
+    route_now: bool = True,
+) -> RegisterResult:
+    """Register a ticket; the same channel + external_id delivered again returns the first one.
+
+    With a classifier, its suggestion is stored; a confident one dispatches the
+    ticket at once, otherwise the ticket waits in triage for an agent.
+    """
+    errors = validate_input(data)
+    if errors:
+        raise ValidationFailed("提交的内容有误，请按提示修改", fields=errors)
+    existing = find_by_external_id(session, data.channel, data.external_id)
+    if existing is not None:
+        return RegisterResult(existing, created=False)
+    category = _category_by_code(session, data.category_code)
+    department = department_by_code(session, data.department_code) if data.department_code else None
+
+    ticket = Ticket(
+        channel=data.channel,
+        external_id=data.external_id or None,
+        type=data.type,
+        urgency=data.urgency,
+        title=(data.title or "").strip() or data.content.strip()[:30],
+        content=data.content.strip(),
+        caller_name=(data.caller_name or "").strip() or None,
+        caller_phone=normalize_phone(data.caller_phone),
+        caller_id_number=(data.caller_id_number or "").strip().upper() or None,
+        region=(data.region or "").strip() or None,
+        received_at=data.received_at or now,
+        registered_at=now,
+        created_by=actor,
+        transfer_reference=data.transfer_reference,
+        status=S.REGISTERED.value,
+    )
+    prediction = _suggest(ticket, classifier)
+    if category is None and prediction is not None:
+        suggested = session.scalar(sa.select(Category).where(Category.code == prediction.label))
+        ticket.suggested_category = suggested
+        limit = classifier.threshold if threshold is None else threshold
+        if suggested is not None and prediction.confidence >= limit:
+            ticket.category = suggested
+            ticket.category_source = CategorySource.CLASSIFIER.value
+    elif category is not None:
+        ticket.category = category
+        ticket.category_source = CategorySource.PERSON.value
+        if prediction is not None:
+            ticket.suggested_category = session.scalar(sa.select(Category).where(Category.code == prediction.label))
+
+    reply_due = calendar.reply_deadline(session, ticket, ticket.received_at)
+    ticket.reply_due_at, ticket.calendar_confirmed = reply_due.due_at, reply_due.calendar_confirmed
+    note = f"来源：{Channel(ticket.channel).title}"
+    if data.transfer_reference:
+        note += f"；12345 转办编号 {data.transfer_reference}"
+    event_data = {"external_id": ticket.external_id}
+    if prediction is not None:
+        event_data["suggestion"] = {"label": prediction.label, "confidence": round(prediction.confidence, 4),
+                                    "model_version": prediction.model_version}
+    try:
+        with session.begin_nested():
+            ticket.number = next_ticket_number(session, now)
+            session.add(ticket)
+            transition(ticket, Action.REGISTER, actor=actor, now=now, note=note, data=event_data)
+            session.flush()
+    except IntegrityError:
+        # the same delivery raced us to the unique (channel, external_id): return the winner
+        existing = find_by_external_id(session, data.channel, data.external_id)
+        if existing is None:
+            raise
+        return RegisterResult(existing, created=False)
+
+    if ticket.category_source == CategorySource.PERSON.value:
+        record_category_label(session, ticket, ticket.category, previous=None, actor=actor, now=now)
+
+    if department is not None:
+        dispatch(session, ticket, department, actor=actor, now=now, reason="受理时人工指定承办单位")
+    elif ticket.category is not None and route_now:
+        decision = routing.route(session, category=ticket.category, region=ticket.region,
+                                 channel=ticket.channel, ticket_type=ticket.type)
+        if decision.department is not None:
+            by_classifier = ticket.category_source == CategorySource.CLASSIFIER.value
+            why = decision.reason
+            if by_classifier:
+                why = (f"自动派发：分类“{ticket.category.name}”置信度 {ticket.classifier_confidence:.2f}"
+                       f" 达到阈值；{decision.reason}")
+            dispatch(session, ticket, decision.department, actor=None if by_classifier else actor, now=now,
+                     reason=why, rule_id=decision.rule.id if decision.rule else None)
+    return RegisterResult(ticket, created=True)
+
+
+def _suggest(ticket: Ticket, classifier):
+    if classifier is None:
+        return None
+    text = f"{ticket.title}\n{ticket.content}" if ticket.title else ticket.content
+    prediction = classifier.predict(text)
+    ticket.classifier_confidence = float(prediction.confidence)
+    ticket.classifier_version = prediction.model_version
+    return prediction
+
+
+def record_category_label(session, ticket, category, *, previous, actor, now) -> CategoryLabel:
+    label = CategoryLabel(
+        ticket=ticket,
+        user=actor,
+        suggested_category=ticket.suggested_category,
+        from_category=previous,
+        to_category=category,
+        model_version=ticket.classifier_version,
+        created_at=now,
+    )
+    session.add(label)
+    return label
+
+
+def set_category(session, ticket: Ticket, category: Category, *, actor: User, now: datetime) -> None:
+    """A person sets or corrects the category: recorded as an event and as a labelled example."""
+    previous = ticket.category
+    if previous is not None and previous.id == category.id and ticket.category_source == CategorySource.PERSON.value:
+        return
+    transition(ticket, Action.RECATEGORISE, actor=actor, now=now,
+               note=f"{previous.name if previous else '未分类'} → {category.name}",
+               data={"from": previous.code if previous else None, "to": category.code})
+    ticket.category = category
+    ticket.category_source = CategorySource.PERSON.value
+    record_category_label(session, ticket, category, previous=previous, actor=actor, now=now)
+
+
+def dispatch(session, ticket, department, *, actor, now, reason="", category=None, rule_id=None) -> None:
+    """派发 to a department, starting its clock to accept."""
+    if category is not None:
+        set_category(session, ticket, category, actor=actor, now=now)
+    transition(ticket, Action.DISPATCH, actor=actor, now=now, note=reason,
+               data={"department": department.code, "rule_id": rule_id,
+                     "decided_by": "system" if actor is None else "person"})
+    _assign(session, ticket, department, now)
+
+
+def _assign(session, ticket, department, now) -> None:
+    ticket.department = department
+    ticket.department_id = department.id
+    ticket.dispatched_at = now
+    ticket.accepted_at = None
+    due = calendar.accept_deadline(session, ticket, now)
+    ticket.accept_due_at = due.due_at
+    ticket.calendar_confirmed = ticket.calendar_confirmed and due.calendar_confirmed
+
+
+def reassign(session, ticket, department, *, actor, now, reason: str) -> None:
+    """改派 by a supervisor."""
+    _require(reason, "reason", "请填写改派原因")
+    transition(ticket, Action.REASSIGN, actor=actor, now=now, note=reason,
+               data={"from": ticket.department.code if ticket.department else None, "to": department.code})
+    _assign(session, ticket, department, now)
+
+
+def accept(session, ticket, *, actor, now) -> None:
+    """签收."""
+    transition(ticket, Action.ACCEPT, actor=actor, now=now,
+               data={"on_time": ticket.accept_due_at is None or now <= ticket.accept_due_at})
+    ticket.accepted_at = now
+
+
+def reply(session, ticket, content: str, *, actor, now) -> Reply:
+    """答复 the citizen with the handling result; decides whether a callback is due."""
+    _require(content, "content", "请填写答复内容")
+    transition(ticket, Action.REPLY, actor=actor, now=now,
+               data={"on_time": ticket.reply_due_at is None or now <= ticket.reply_due_at})
+    answer = Reply(ticket=ticket, author=actor, department_id=ticket.department_id, content=content.strip(),
+                   kind=ClosureKind.HANDLED.value, created_at=now)
+    session.add(answer)
+    ticket.replied_at = now
+    ticket.needs_callback = needs_callback(session, ticket)
+    return answer
+
+
+def needs_callback(session, ticket: Ticket) -> bool:
+    """Sampling: every petition; per type, the share an administrator set (deterministic per ticket)."""
+    if ticket.channel == Channel.PETITION_BUREAU.value:
+        return True
+    share = float(settings.get_setting(session, "callback_share").get(ticket.type, 0.0))
+    if share >= 1.0:
+        return True
+    bucket = int(hashlib.sha256(ticket.number.encode()).hexdigest()[:8], 16) / 0xFFFFFFFF
+    return bucket < share
+
+
+def return_ticket(session, ticket, reason: str, *, actor, now) -> None:
+    """退回: not this department's matter, within the window, and not a designated ticket."""
+    _require(reason, "reason", "请填写退回理由")
+    if ticket.designated:
+        raise InvalidTransition("该工单是退回审核后指定承办的，不能再次退回")
+    window = int(settings.get_setting(session, "return_window_working_days"))
+    elapsed = deadlines.working_days_between(ticket.dispatched_at, now, calendar.load_work_calendar(session))
+    if elapsed > window:
+        raise InvalidTransition(f"已超过退回时限（派发后 {window} 个工作日内），不能退回")
+    before = ticket.status
+    transition(ticket, Action.RETURN, actor=actor, now=now, note=reason, data={"working_days_after_dispatch": elapsed})
+    ticket.status_before_return = before
+    ticket.return_count += 1
+
+
+def approve_return(session, ticket, department, *, actor, now, note: str = "") -> None:
+    """同意退回: re-dispatched to the right department, which cannot return it again."""
+    if department.id == ticket.department_id:
+        raise ValidationFailed("请选择另一个承办单位", fields={"department": "改派单位不能与退回单位相同"})
+    transition(ticket, Action.APPROVE_RETURN, actor=actor, now=now, note=note,
+               data={"from": ticket.department.code, "to": department.code, "counts_against": None})
+    ticket.designated = True
+    ticket.status_before_return = None
+    _assign(session, ticket, department, now)
+    due = calendar.reply_deadline(session, ticket, now)  # the return counts against nobody: a fresh clock
+    ticket.reply_due_at = due.due_at
+
+
+def refuse_return(session, ticket, *, actor, now, note: str) -> None:
+    """不同意退回: back to the department, in the state it was in."""
+    _require(note, "note", "请填写不同意退回的理由")
+    back_to = S(ticket.status_before_return or S.DISPATCHED.value)
+    transition(ticket, Action.REFUSE_RETURN, actor=actor, now=now, note=note, to=back_to)
+    ticket.status_before_return = None
+
+
+def request_extension(session, ticket, reason: str, until: datetime, *, actor, now) -> None:
+    """申请延期 with a reason and a new date; a supervisor decides."""
+    _require(reason, "reason", "请填写延期理由")
+    if ticket.extension_state == ExtensionState.REQUESTED.value:
+        raise InvalidTransition("已有待审批的延期申请")
+    if ticket.reply_due_at is not None and until <= ticket.reply_due_at:
+        raise ValidationFailed("延期日期必须晚于当前办理时限", fields={"until": "延期日期必须晚于当前办理时限"})
+    if ticket.channel == Channel.PETITION_BUREAU.value:
+        if ticket.extension_count >= 1:
+            raise InvalidTransition("信访事项只能延期一次（信访工作条例）")
+        if ticket.reply_due_at is not None and (until - ticket.reply_due_at).days > 30:
+            raise ValidationFailed("信访事项延期不得超过 30 日", fields={"until": "信访事项延期不得超过 30 日"})
+    transition(ticket, Action.REQUEST_EXTENSION, actor=actor, now=now, note=reason,
+               data={"until": until.isoformat()})
+    ticket.extension_state = ExtensionState.REQUESTED.value
+    ticket.extension_until = until
+    ticket.extension_reason = reason
+
+
+def approve_extension(session, ticket, *, actor, now, note: str = "") -> None:
+    _require_pending_extension(ticket)
+    transition(ticket, Action.APPROVE_EXTENSION, actor=actor, now=now, note=note,
+               data={"from": ticket.reply_due_at.isoformat() if ticket.reply_due_at else None,
+                     "until": ticket.extension_until.isoformat(), "tell_citizen": True})
+    ticket.reply_due_at = ticket.extension_until
+    ticket.extension_state = ExtensionState.APPROVED.value
+    ticket.extension_count += 1
+    ticket.overdue_marked_at = None
+
+
+def refuse_extension(session, ticket, *, actor, now, note: str = "") -> None:
+    _require_pending_extension(ticket)
+    transition(ticket, Action.REFUSE_EXTENSION, actor=actor, now=now, note=note,
+               data={"until": ticket.extension_until.isoformat()})
+    ticket.extension_state = ExtensionState.REFUSED.value
+
+
+def _require_pending_extension(ticket) -> None:
+    if ticket.extension_state != ExtensionState.REQUESTED.value:
+        raise InvalidTransition("该工单没有待审批的延期申请")
+
+
+def urge(session, ticket, note: str, *, actor, now) -> None:
+    """督办: the department sees the note at the top of its inbox."""
+    _require(note, "note", "请填写督办意见")
+    transition(ticket, Action.URGE, actor=actor, now=now, note=note)
+    ticket.urge_count += 1
+    ticket.last_urged_at = now
+    ticket.last_urge_note = note
+
+
+def record_callback(session, ticket, *, reached: bool, satisfaction: str | None, solved: bool | None,
+                    note: str = "", actor, now, reopen_if_unhappy: bool = False) -> Callback:
+    """回访: reached or not, satisfaction and whether solved; unhappy can reopen (重办)."""
+    if reached:
+        if satisfaction not in Satisfaction.__members__.values():
+            raise ValidationFailed("请选择满意度", fields={"satisfaction": "请选择满意、基本满意或不满意"})
+        if solved is None:
+            raise ValidationFailed("请选择问题是否解决", fields={"solved": "请选择是否解决"})
+    else:
+        satisfaction, solved = None, None
+    transition(ticket, Action.CALLBACK, actor=actor, now=now, note=note,
+               data={"reached": reached, "satisfaction": satisfaction, "solved": solved})
+    callback = Callback(ticket=ticket, agent=actor, department_id=ticket.department_id, reached=reached,
+                        satisfaction=satisfaction, solved=solved, note=note or "", created_at=now)
+    session.add(callback)
+    ticket.called_back_at = now
+    unhappy = reached and (satisfaction == Satisfaction.DISSATISFIED.value or solved is False)
+    if reopen_if_unhappy and unhappy:
+        reopen(session, ticket, "回访不满意或未解决：" + (note or Satisfaction(satisfaction).title), actor=actor, now=now)
+    return callback
+
+
+def close(session, ticket, *, actor, now, note: str = "") -> None:
+    """办结归档: after the callback, or after the reply when no callback is due."""
+    if ticket.status == S.REPLIED.value and ticket.needs_callback:
+        raise InvalidTransition("该工单需先回访，才能办结")
+    transition(ticket, Action.CLOSE, actor=actor, now=now, note=note)
+    ticket.closed_at = now
+    ticket.closure_kind = ClosureKind.HANDLED.value
+
+
+def answer_on_the_spot(session, ticket, answer: str, *, actor, now) -> Reply:
+    """直接办结: an agent answers a consultation during the call."""
+    _require(answer, "answer", "请填写答复内容")
+    if ticket.type != TicketType.CONSULT.value:
+        raise InvalidTransition("只有咨询类工单可以直接办结")
+    transition(ticket, Action.ANSWER_ON_THE_SPOT, actor=actor, now=now, note=answer)
+    return _close_with_reply(session, ticket, answer, ClosureKind.ON_THE_SPOT, actor=actor, now=now)
+
+
+def tell_legal_channel(session, ticket, advice: str, *, actor, now) -> Reply:
+    """告知法定途径: courts, arbitration, review, discipline inspection or a petition."""
+    _require(advice, "advice", "请填写告知的法定途径")
+    transition(ticket, Action.LEGAL_CHANNEL, actor=actor, now=now, note=advice)
+    return _close_with_reply(session, ticket, advice, ClosureKind.LEGAL_CHANNEL, actor=actor, now=now)
+
+
+def _close_with_reply(session, ticket, content, kind: ClosureKind, *, actor, now) -> Reply:
+    answer = Reply(ticket=ticket, author=actor, department_id=ticket.department_id, content=content.strip(),
+                   kind=kind.value, created_at=now)
+    session.add(answer)
+    ticket.replied_at = now
+    ticket.closed_at = now
+    ticket.closure_kind = kind.value
+    return answer
+
+
+def reopen(session, ticket, reason: str, *, actor, now) -> None:
+    """重办: back to the same department with a fresh deadline, counted as a reopen."""
+    _require(reason, "reason", "请填写重办原因")
+    if ticket.department is None:
+        raise InvalidTransition("该工单没有承办单位，不能重办")
+    transition(ticket, Action.REOPEN, actor=actor, now=now, note=reason, data={"department": ticket.department.code})
+    ticket.reopen_count += 1
+    ticket.closed_at = None
+    ticket.closure_kind = None
+    ticket.replied_at = None
+    ticket.extension_state = None
+    ticket.overdue_marked_at = None
+    _assign(session, ticket, ticket.department, now)
+    ticket.reply_due_at = calendar.reply_deadline(session, ticket, now).due_at
+
+
+def merge(session, ticket, into: Ticket, *, actor, now, note: str = "") -> None:
+    """合并 a duplicate into an earlier ticket: it keeps its history and is not counted again."""
+    if into.id == ticket.id:
+        raise ValidationFailed("不能合并到自身", fields={"into": "不能合并到自身"})
+    if into.status == S.MERGED.value:
+        raise ValidationFailed("目标工单已被合并", fields={"into": f"{into.number} 已合并到其他工单，请选择主工单"})
+    if into.received_at > ticket.received_at:
+        raise ValidationFailed("只能合并到更早的工单", fields={"into": "主工单必须早于被合并的工单"})
+    transition(ticket, Action.MERGE, actor=actor, now=now, note=note, data={"into": into.number})
+    ticket.merged_into = into
+    ticket.merged_into_id = into.id
+    into.events.append(_side_event(into, Action.MERGE, actor, now, f"合并了重复工单 {ticket.number}", {"merged": ticket.number}))
+
+
+def transfer_out(session, ticket, reference: str, *, actor, now, note: str = "") -> None:
+    """转出至 12345, keeping the other system's reference."""
+    _require(reference, "reference", "请填写 12345 的转办编号")
+    transition(ticket, Action.TRANSFER_OUT, actor=actor, now=now, note=note, data={"reference": reference})
+    ticket.transfer_reference = reference
+
+
+def add_note(session, ticket, content: str, *, actor, now) -> InternalNote:
+    """内部备注: for staff and supervisors only, never shown to the citizen."""
+    _require(content, "content", "请填写备注内容")
+    transition(ticket, Action.NOTE, actor=actor, now=now, note="添加内部备注")
+    note = InternalNote(ticket=ticket, author=actor, content=content.strip(), created_at=now)
+    session.add(note)
+    return note
+
+
+def _side_event(ticket, action: Action, actor, now, note, data):
+    from ticketing.models import TicketEvent
+
+    return TicketEvent(actor=actor, actor_label=actor.display_name if actor else "系统", action=action.value,
+                       from_status=ticket.status, to_status=ticket.status, note=note, data=data, created_at=now)
+
+
+def _require(value: str | None, field_name: str, message: str) -> None:
+    if not (value or "").strip():
+        raise ValidationFailed(message, fields={field_name: message})
+

@@ -1,0 +1,61 @@
+"""Checks on what people type: phone numbers and resident ID numbers."""
+from __future__ import annotations
+
+import re
+
+MOBILE = re.compile(r"^1[3-9]\d{9}$")
+LANDLINE = re.compile(r"^0\d{2,3}-?\d{7,8}(-\d{1,6})?$")
+SERVICE = re.compile(r"^(12393|12345|95\d{3,4}|400\d{7})$")
+ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+ID_CHECK = "10X98765432"
+
+
+def normalize_phone(value: str | None) -> str | None:
+    if not value:
+        return None
+    value = re.sub(r"[\s()（）]", "", value.strip())
+    if value.startswith("+86"):
+        value = value[3:]
+    return value or None
+
+
+def phone_error(value: str | None) -> str | None:
+    """None if the phone number is a mainland mobile or landline, else a Chinese message."""
+    if value is None:
+        return None
+    if MOBILE.match(value) or LANDLINE.match(value) or SERVICE.match(value):
+        return None
+    return "电话号码格式不正确：手机号为 11 位（1 开头），固话为区号加号码，如 0471-1234567"
+
+
+def id_number_error(value: str | None) -> str | None:
+    """None if the 18-digit resident ID number is well formed with a correct check digit."""
+    if not value:
+        return None
+    value = value.strip().upper()
+    if not re.fullmatch(r"\d{17}[\dX]", value):
+        return "身份证号应为 18 位，最后一位可以是数字或 X"
+    total = sum(int(d) * w for d, w in zip(value[:17], ID_WEIGHTS))
+    if ID_CHECK[total % 11] != value[17]:
+        return "身份证号校验位不正确，请核对"
+    return None
+
+
+def mask_phone(value: str | None) -> str:
+    if not value:
+        return ""
+    if len(value) >= 7:
+        return value[:3] + "****" + value[-4:]
+    return "****"
+
+
+def mask_id_number(value: str | None) -> str:
+    if not value:
+        return ""
+    return value[:6] + "********" + value[-4:] if len(value) == 18 else "****"
+
+
+def mask_name(value: str | None) -> str:
+    if not value:
+        return ""
+    return value[0] + "*" * max(1, len(value) - 1)

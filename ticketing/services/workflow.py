@@ -1,0 +1,183 @@
+"""The ticket lifecycle as one explicit state machine.
+
+`RULES` says, for every action of domain.md, from which states it may be
+taken, which state it leads to, and who may take it. `transition()` is the
+only writer of `Ticket.status`, and every call appends a TicketEvent.
+"""
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+from datetime import datetime
+
+from ticketing.models import Role, Ticket, TicketEvent, TicketStatus, User
+from ticketing.services.errors import InvalidTransition, NotAllowed, NotFound
+
+S = TicketStatus
+A, ST, SV, AD = Role.AGENT, Role.STAFF, Role.SUPERVISOR, Role.ADMIN
+
+
+class Action(enum.StrEnum):
+    REGISTER = "register"
+    DISPATCH = "dispatch"
+    REASSIGN = "reassign"
+    ACCEPT = "accept"
+    REPLY = "reply"
+    RETURN = "return"
+    APPROVE_RETURN = "approve_return"
+    REFUSE_RETURN = "refuse_return"
+    REQUEST_EXTENSION = "request_extension"
+    APPROVE_EXTENSION = "approve_extension"
+    REFUSE_EXTENSION = "refuse_extension"
+    URGE = "urge"
+    CALLBACK = "callback"
+    CLOSE = "close"
+    ANSWER_ON_THE_SPOT = "answer_on_the_spot"
+    LEGAL_CHANNEL = "legal_channel"
+    REOPEN = "reopen"
+    MERGE = "merge"
+    TRANSFER_OUT = "transfer_out"
+    RECATEGORISE = "recategorise"
+    NOTE = "note"
+    MARK_OVERDUE = "mark_overdue"
+    ESCALATE = "escalate"
+    GRANT_IDENTITY = "grant_identity"
+
+    @property
+    def title(self) -> str:
+        return ACTION_TITLES[self]
+
+
+ACTION_TITLES = {
+    Action.REGISTER: "登记",
+    Action.DISPATCH: "派发",
+    Action.REASSIGN: "改派",
+    Action.ACCEPT: "签收",
+    Action.REPLY: "答复",
+    Action.RETURN: "申请退回",
+    Action.APPROVE_RETURN: "同意退回并改派",
+    Action.REFUSE_RETURN: "不同意退回",
+    Action.REQUEST_EXTENSION: "申请延期",
+    Action.APPROVE_EXTENSION: "批准延期",
+    Action.REFUSE_EXTENSION: "不批准延期",
+    Action.URGE: "督办",
+    Action.CALLBACK: "回访",
+    Action.CLOSE: "办结归档",
+    Action.ANSWER_ON_THE_SPOT: "直接办结",
+    Action.LEGAL_CHANNEL: "告知法定途径",
+    Action.REOPEN: "重办",
+    Action.MERGE: "合并",
+    Action.TRANSFER_OUT: "转出至12345",
+    Action.RECATEGORISE: "修改分类",
+    Action.NOTE: "内部备注",
+    Action.MARK_OVERDUE: "标记超期",
+    Action.ESCALATE: "超期升级",
+    Action.GRANT_IDENTITY: "授权查看举报人身份",
+}
+
+WORKING = frozenset({S.REGISTERED, S.DISPATCHED, S.ACCEPTED, S.RETURN_REQUESTED})
+ANY_STATE = frozenset(S)
+
+
+@dataclass(frozen=True)
+class Rule:
+    sources: frozenset[TicketStatus]
+    target: TicketStatus | None  # None: the status does not change
+    roles: frozenset[Role]
+    staff_own_department: bool = True  # staff act only on their own department's tickets
+    system: bool = False  # the system (no user) may take it
+
+    def allows_role(self, role: Role) -> bool:
+        return role in self.roles
+
+
+def _rule(sources, target, roles, *, system=False):
+    return Rule(frozenset(sources), target, frozenset(roles), system=system)
+
+
+RULES: dict[Action, Rule] = {
+    Action.REGISTER: _rule({}, S.REGISTERED, {A, SV, AD}, system=True),
+    Action.DISPATCH: _rule({S.REGISTERED}, S.DISPATCHED, {A, SV, AD}, system=True),
+    Action.REASSIGN: _rule({S.DISPATCHED, S.ACCEPTED}, S.DISPATCHED, {SV, AD}),
+    Action.ACCEPT: _rule({S.DISPATCHED}, S.ACCEPTED, {ST}),
+    Action.REPLY: _rule({S.ACCEPTED}, S.REPLIED, {ST}),
+    Action.RETURN: _rule({S.DISPATCHED, S.ACCEPTED}, S.RETURN_REQUESTED, {ST}),
+    Action.APPROVE_RETURN: _rule({S.RETURN_REQUESTED}, S.DISPATCHED, {A, SV, AD}),
+    Action.REFUSE_RETURN: _rule({S.RETURN_REQUESTED}, None, {A, SV, AD}),  # back to where it was
+    Action.REQUEST_EXTENSION: _rule({S.ACCEPTED}, None, {ST}),
+    Action.APPROVE_EXTENSION: _rule({S.ACCEPTED}, None, {SV, AD}),
+    Action.REFUSE_EXTENSION: _rule({S.ACCEPTED}, None, {SV, AD}),
+    Action.URGE: _rule({S.REGISTERED, S.DISPATCHED, S.ACCEPTED, S.RETURN_REQUESTED}, None, {SV, AD}),
+    Action.CALLBACK: _rule({S.REPLIED}, S.CALLED_BACK, {A, SV, AD}),
+    Action.CLOSE: _rule({S.REPLIED, S.CALLED_BACK}, S.CLOSED, {A, SV, AD}),
+    Action.ANSWER_ON_THE_SPOT: _rule({S.REGISTERED}, S.CLOSED, {A, SV}),
+    Action.LEGAL_CHANNEL: _rule({S.REGISTERED, S.DISPATCHED, S.ACCEPTED}, S.CLOSED, {A, ST, SV}),
+    Action.REOPEN: _rule({S.REPLIED, S.CALLED_BACK, S.CLOSED}, S.DISPATCHED, {A, SV, AD}),
+    Action.MERGE: _rule(WORKING, S.MERGED, {A, SV, AD}),
+    Action.TRANSFER_OUT: _rule({S.REGISTERED, S.DISPATCHED, S.RETURN_REQUESTED}, S.TRANSFERRED_OUT, {A, SV, AD}),
+    Action.RECATEGORISE: _rule(WORKING | {S.REPLIED, S.CALLED_BACK}, None, {A, SV, AD}),
+    Action.NOTE: _rule(ANY_STATE, None, {A, ST, SV, AD}),
+    Action.MARK_OVERDUE: _rule(WORKING, None, set(), system=True),
+    Action.ESCALATE: _rule(WORKING, None, set(), system=True),
+    Action.GRANT_IDENTITY: _rule(ANY_STATE, None, {SV, AD}),
+}
+
+
+def allowed_actions(user: User, ticket: Ticket) -> list[Action]:
+    """The actions this user may take on this ticket now (for buttons and the API)."""
+    return [action for action in RULES if action is not Action.REGISTER and can_perform(user, ticket, action)]
+
+
+def can_perform(user: User | None, ticket: Ticket, action: Action) -> bool:
+    try:
+        check(user, ticket, action)
+    except (InvalidTransition, NotAllowed, NotFound):
+        return False
+    return True
+
+
+def check(user: User | None, ticket: Ticket, action: Action) -> Rule:
+    """Raise NotAllowed (role), NotFound (another department's ticket) or InvalidTransition (state)."""
+    rule = RULES[action]
+    if user is None:
+        if not rule.system:
+            raise NotAllowed(f"系统不能执行“{action.title}”")
+    else:
+        role = user.role_enum
+        if role is Role.STAFF and ticket.department_id != user.department_id:
+            raise NotFound("工单不存在或不属于本单位")
+        if not rule.allows_role(role):
+            raise NotAllowed(f"{role.title}无权执行“{action.title}”")
+    status = TicketStatus(ticket.status)
+    if action is not Action.REGISTER and status not in rule.sources:
+        raise InvalidTransition(f"工单当前状态为“{status.title}”，不能执行“{action.title}”")
+    return rule
+
+
+def transition(
+    ticket: Ticket,
+    action: Action,
+    *,
+    actor: User | None,
+    now: datetime,
+    note: str = "",
+    data: dict | None = None,
+    to: TicketStatus | None = None,
+) -> TicketEvent:
+    """Check and apply one action, recording it as an event. Only flushes nothing; the caller commits."""
+    rule = check(actor, ticket, action)
+    from_status = None if action is Action.REGISTER else ticket.status
+    target = to or rule.target or TicketStatus(ticket.status)
+    event = TicketEvent(
+        actor=actor,
+        actor_label=actor.display_name if actor is not None else "系统",
+        action=action.value,
+        from_status=from_status,
+        to_status=target.value,
+        note=note or "",
+        data=data or {},
+        created_at=now,
+    )
+    ticket.events.append(event)
+    ticket.status = target.value
+    return event

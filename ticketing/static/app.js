@@ -1,0 +1,24 @@
+// Keyboard shortcuts used all day: Alt+N new call, Alt+F search box.
+(function () {
+  document.addEventListener("keydown", function (event) {
+    if (!event.altKey) return;
+    if (event.key === "n" || event.key === "N") {
+      var link = document.querySelector('[data-nav="agent.new_call"]');
+      if (link) { event.preventDefault(); window.location = link.href; }
+    } else if (event.key === "f" || event.key === "F") {
+      var search = document.querySelector('input[type=search]');
+      if (search) { event.preventDefault(); search.focus(); }
+      else {
+        var query = document.querySelector('[data-nav="tickets.index"]');
+        if (query) { event.preventDefault(); window.location = query.href; }
+      }
+    }
+  });
+  // Ctrl+Enter in a textarea submits its form
+  document.addEventListener("keydown", function (event) {
+    if (event.key === "Enter" && (event.ctrlKey || event.metaKey) && event.target.tagName === "TEXTAREA") {
+      var form = event.target.form;
+      if (form) { event.preventDefault(); (form.querySelector("button.primary") || form.querySelector("button")).click(); }
+    }
+  });
+})();

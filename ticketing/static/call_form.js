@@ -1,0 +1,80 @@
+// The call form: live classifier suggestions, similar tickets and the caller's history.
+(function () {
+  var form = document.getElementById("call-form");
+  if (!form) return;
+  var url = form.dataset.assistUrl;
+  var token = document.querySelector('meta[name="csrf-token"]').content;
+  var content = document.getElementById("content"), title = document.getElementById("title");
+  var phone = document.getElementById("caller_phone");
+  var category = document.getElementById("category"), department = document.getElementById("department");
+  var timer = null, seq = 0;
+
+  function esc(text) { var d = document.createElement("div"); d.textContent = text == null ? "" : String(text); return d.innerHTML; }
+
+  function ticketList(items, empty) {
+    if (!items.length) return '<span class="muted">' + empty + "</span>";
+    return "<ul>" + items.map(function (t) {
+      var sim = t.similarity != null ? "（相似度 " + t.similarity + "）" : (t.same_phone ? "（同一号码）" : "");
+      return '<li><a href="/tickets/' + esc(t.number) + '" target="_blank">' + esc(t.number) + "</a> " + esc(t.title) +
+        ' <span class="muted">' + esc(t.status) + sim + "</span></li>";
+    }).join("") + "</ul>";
+  }
+
+  function accept(code, dept) {
+    category.value = code;
+    if (dept) department.value = dept;
+    category.dispatchEvent(new Event("change"));
+  }
+
+  function render(data) {
+    var box = document.getElementById("suggestions");
+    if (!data.suggestions.length) {
+      box.innerHTML = '<span class="muted">' + (data.model ? "内容太短" : "分类模型不可用，请人工选择分类") + "</span>";
+    } else {
+      var dept = data.department ? data.department.code : "";
+      box.innerHTML = data.suggestions.map(function (s, i) {
+        return '<button type="button" class="sugg' + (i === 0 ? " best" : "") + '" data-code="' + esc(s.code) + '" data-dept="' + (i === 0 ? esc(dept) : "") +
+          '" title="Alt+' + (i + 7) + ' 采用"><span>' + esc(s.code) + " " + esc(s.name) + "</span><b>" + Math.round(s.p * 100) + "%</b></button>";
+      }).join("") +
+        '<div class="reasons">依据词：' + esc(data.reasons.join("、")) + "</div>" +
+        (data.department ? '<div>建议承办：<b>' + esc(data.department.name) + '</b> <span class="muted">' + esc(data.department.reason) + "</span></div>" : "") +
+        '<div class="muted small">Alt+7 采用首选建议</div>';
+      box.querySelectorAll(".sugg").forEach(function (b) {
+        b.addEventListener("click", function () { accept(b.dataset.code, b.dataset.dept); });
+      });
+    }
+    document.getElementById("similar").innerHTML = ticketList(data.similar, "无相似工单");
+    document.getElementById("history").innerHTML = ticketList(data.history, phone.value ? "该号码无历史工单" : "—");
+  }
+
+  function ask() {
+    var mine = ++seq;
+    fetch(url, {
+      method: "POST", headers: { "Content-Type": "application/json", "X-CSRFToken": token },
+      body: JSON.stringify({ text: (title.value + "\n" + content.value).trim(), phone: phone.value }),
+    }).then(function (r) { return r.json(); }).then(function (data) { if (mine === seq) render(data); })
+      .catch(function () { document.getElementById("suggestions").textContent = "建议暂不可用"; });
+  }
+
+  function later() { clearTimeout(timer); timer = setTimeout(ask, 300); }
+  content.addEventListener("input", later);
+  title.addEventListener("input", later);
+  phone.addEventListener("change", ask);
+  phone.addEventListener("blur", ask);
+
+  document.addEventListener("keydown", function (event) {
+    if (!event.altKey) return;
+    var types = form.querySelectorAll('input[name="type"]');
+    var n = parseInt(event.key, 10);
+    if (n >= 1 && n <= types.length) { event.preventDefault(); types[n - 1].checked = true; types[n - 1].focus(); }
+    if (n >= 7 && n <= 9) {
+      var b = document.querySelectorAll("#suggestions .sugg")[n - 7];
+      if (b) { event.preventDefault(); b.click(); }
+    }
+    if (event.key === "d" || event.key === "D") {
+      var details = form.querySelector("details"); details.open = true; event.preventDefault();
+      document.getElementById("answer").focus();
+    }
+  });
+  if (content.value) ask();
+})();

@@ -1,0 +1,62 @@
+"""Page blueprints, Jinja filters and the layout's context (navigation and to-do counts)."""
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from flask import Flask, render_template
+from flask_login import current_user
+
+from ticketing.services import clock, deadlines, inbox
+from ticketing.services.validation import mask_id_number, mask_name, mask_phone
+
+LOCAL_TZ = ZoneInfo("Asia/Shanghai")
+
+
+def local_time(value: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
+    if value is None:
+        return ""
+    return value.astimezone(LOCAL_TZ).strftime(fmt)
+
+
+def register_views(app: Flask) -> None:
+    from ticketing.views import admin, agent, auth, staff, supervisor, tickets
+
+    for module in (auth, tickets, agent, staff, supervisor, admin):
+        app.register_blueprint(module.bp)
+
+    app.add_template_filter(local_time, "local_time")
+    app.add_template_filter(mask_phone, "mask_phone")
+    app.add_template_filter(mask_id_number, "mask_id")
+    app.add_template_filter(mask_name, "mask_name")
+
+    @app.context_processor
+    def layout_context():
+        now = clock.now_utc()
+        context = {
+            "now": now,
+            "time_left": lambda due: deadlines.format_time_left(due, now) if due else "",
+            "is_overdue": lambda due: bool(due) and deadlines.is_overdue(due, now),
+        }
+        if current_user.is_authenticated:
+            from ticketing.extensions import db
+            from ticketing.views.navigation import navigation_for
+
+            context["navigation"] = navigation_for(current_user)
+            context["todo"] = inbox.todo_counts(db.session, current_user, now)
+        return context
+
+    @app.errorhandler(403)
+    def forbidden(error):
+        return render_template("errors.html", code=403, message="您没有权限访问此页面。"), 403
+
+    @app.errorhandler(404)
+    def not_found(error):
+        return render_template("errors.html", code=404, message="页面或工单不存在。"), 404
+
+    @app.errorhandler(400)
+    def bad_request(error):
+        message = getattr(error, "description", "") or "请求有误。"
+        if "CSRF" in str(message):
+            message = "页面已过期，请刷新后重试（CSRF 校验失败）。"
+        return render_template("errors.html", code=400, message=message), 400

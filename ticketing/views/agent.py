@@ -1,0 +1,93 @@
+"""The agent's pages: the call form, triage, return review and callbacks."""
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask import Blueprint, current_app, flash, jsonify, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+
+from ticketing.extensions import db
+from ticketing.models import Category, Department
+from ticketing.services import clock, inbox, intake_assist, tickets
+from ticketing.services.errors import DomainError
+from ticketing.services.permissions import Permission
+from ticketing.views.common import classifier, require_permission
+from ticketing.views.forms import CallForm
+
+bp = Blueprint("agent", __name__, url_prefix="/agent")
+
+
+def _choices(form: CallForm) -> None:
+    categories = db.session.scalars(sa.select(Category).where(Category.active.is_(True)).order_by(Category.id))
+    departments = db.session.scalars(sa.select(Department).where(Department.active.is_(True)).order_by(Department.id))
+    form.category.choices = [("", "（按系统建议）")] + [(c.code, f"{c.code} {c.name}") for c in categories]
+    form.department.choices = [("", "（按分类自动路由）")] + [(d.code, d.name) for d in departments]
+
+
+@bp.route("/calls/new", methods=["GET", "POST"])
+@login_required
+def new_call():
+    require_permission(Permission.TICKET_REGISTER)
+    form = CallForm()
+    _choices(form)
+    if form.validate_on_submit():
+        try:
+            ticket = intake_assist.register_call(
+                db.session, form.data, answer_now=request.form.get("submit") == "answer",
+                actor=current_user, now=clock.now_utc(), classifier=classifier(),
+            )
+            db.session.commit()
+            flash(f"已登记 {ticket.number}（{ticket.status_enum.title}）", "success")
+            return redirect(url_for("agent.new_call", last=ticket.number))
+        except DomainError as error:
+            db.session.rollback()
+            for name, message in error.fields.items():
+                if name in form:
+                    form[name].errors = list(form[name].errors) + [message]
+            flash(error.message, "error")
+    status = 400 if request.method == "POST" else 200
+    return render_template("agent/new_call.html", form=form, last=request.args.get("last")), status
+
+
+@bp.post("/assist")
+@login_required
+def assist():
+    """Suggestions while the agent types: category, department, reasons, similar tickets, phone history."""
+    require_permission(Permission.TICKET_REGISTER)
+    payload = request.get_json(silent=True) or {}
+    result = intake_assist.assist(
+        db.session, text=str(payload.get("text", "")), phone=str(payload.get("phone", "")),
+        classifier=classifier(), now=clock.now_utc(),
+        min_similarity=float(current_app.config.get("DUPLICATE_SIMILARITY", 0.6)),
+    )
+    return jsonify(result)
+
+
+@bp.get("/triage")
+@login_required
+def triage():
+    require_permission(Permission.TICKET_TRIAGE)
+    page = db.paginate(inbox.triage_query(), per_page=30, error_out=False)
+    return render_template("agent/triage.html", page=page, categories=_active(Category), departments=_active(Department))
+
+
+@bp.get("/returns")
+@login_required
+def returns():
+    require_permission(Permission.TICKET_TRIAGE)
+    page = db.paginate(inbox.returns_query(), per_page=30, error_out=False)
+    return render_template("agent/returns.html", page=page, departments=_active(Department))
+
+
+@bp.get("/callbacks")
+@login_required
+def callbacks():
+    require_permission(Permission.CALLBACK_QUEUE)
+    page = db.paginate(inbox.callbacks_query(), per_page=30, error_out=False)
+    return render_template("agent/callbacks.html", page=page)
+
+
+def _active(model):
+    return db.session.scalars(sa.select(model).where(model.active.is_(True)).order_by(model.id)).all()
+
+
+__all__ = ["bp", "tickets"]

@@ -1,0 +1,60 @@
+"""Small helpers the page views share."""
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+import sqlalchemy as sa
+from flask import abort, current_app, flash, redirect, request, url_for
+from flask_login import current_user
+
+from ticketing.extensions import db
+from ticketing.models import Ticket
+from ticketing.services import clock, permissions
+from ticketing.services.actions import perform_action
+from ticketing.services.errors import DomainError
+
+
+def require(condition: bool) -> None:
+    if not condition:
+        abort(403)
+
+
+def require_permission(permission: permissions.Permission) -> None:
+    require(permissions.has_permission(current_user, permission))
+
+
+def ticket_or_404(number: str) -> Ticket:
+    """A ticket the current user may see; another department's ticket is a 404, as if absent."""
+    ticket = db.session.scalar(sa.select(Ticket).where(Ticket.number == number))
+    if ticket is None or not permissions.can_view_ticket(current_user, ticket):
+        abort(404)
+    return ticket
+
+
+def safe_next(default: str) -> str:
+    target = request.values.get("next") or ""
+    parts = urlsplit(target)
+    if target.startswith("/") and not target.startswith("//") and not parts.netloc and not parts.scheme:
+        return target
+    return default
+
+
+def run_action(ticket: Ticket, action: str, params: dict) -> bool:
+    """Perform a ticket action from a page form; commit once, or flash the Chinese error."""
+    try:
+        perform_action(db.session, ticket, action, params, actor=current_user, now=clock.now_utc())
+        db.session.commit()
+    except DomainError as error:
+        db.session.rollback()
+        detail = "；".join(error.fields.values())
+        flash(f"{error.message}{'：' + detail if detail and detail != error.message else ''}", "error")
+        return False
+    return True
+
+
+def classifier():
+    return current_app.extensions["classifier"].current()
+
+
+def redirect_back(default_endpoint: str, **values):
+    return redirect(safe_next(url_for(default_endpoint, **values)))

@@ -1,0 +1,40 @@
+"""The menu each role sees."""
+from __future__ import annotations
+
+from ticketing.models import Role, User
+
+NAVIGATION: dict[Role, list[tuple[str, str, str | None]]] = {
+    # (endpoint, label, to-do counter key)
+    Role.AGENT: [
+        ("agent.new_call", "来电登记", None),
+        ("agent.triage", "待派发", "triage"),
+        ("agent.returns", "退回审核", "returns"),
+        ("agent.callbacks", "回访", "callbacks"),
+        ("tickets.index", "工单查询", None),
+    ],
+    Role.STAFF: [
+        ("staff.inbox", "本单位工单", "inbox"),
+        ("tickets.index", "工单查询", None),
+    ],
+    Role.SUPERVISOR: [
+        ("supervisor.overview", "督办", "supervise"),
+        ("agent.triage", "待派发", "triage"),
+        ("agent.returns", "退回审核", "returns"),
+        ("agent.callbacks", "回访", "callbacks"),
+        ("agent.new_call", "来电登记", None),
+        ("tickets.index", "工单查询", None),
+    ],
+    Role.ADMIN: [
+        ("admin.index", "系统管理", None),
+        ("supervisor.overview", "督办", "supervise"),
+        ("tickets.index", "工单查询", None),
+    ],
+}
+
+
+def navigation_for(user: User) -> list[tuple[str, str, str | None]]:
+    return NAVIGATION[user.role_enum]
+
+
+def start_endpoint(user: User) -> str:
+    return NAVIGATION[user.role_enum][0][0]

@@ -1,0 +1,25 @@
+"""The department's inbox."""
+from __future__ import annotations
+
+from flask import Blueprint, render_template, request
+from flask_login import current_user, login_required
+
+from ticketing.extensions import db
+from ticketing.services import inbox
+from ticketing.services.permissions import Permission
+from ticketing.views.common import require_permission
+
+bp = Blueprint("staff", __name__, url_prefix="/inbox")
+
+STATES = [("todo", "待办"), ("dispatched", "待签收"), ("accepted", "办理中"), ("return_requested", "退回待审"),
+          ("done", "已答复/办结")]
+
+
+@bp.get("/", endpoint="inbox")
+@login_required
+def inbox_page():
+    require_permission(Permission.INBOX)
+    state = request.args.get("state", "todo")
+    page = db.paginate(inbox.department_query(current_user.department_id, state), per_page=30, error_out=False)
+    return render_template("staff/inbox.html", page=page, state=state, states=STATES)
+

@@ -1,0 +1,109 @@
+"""Ticket query page, ticket page and the action forms on it."""
+from __future__ import annotations
+
+from datetime import datetime, time
+
+import sqlalchemy as sa
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+
+from ticketing.extensions import db
+from ticketing.models import Category, Channel, Department, TicketStatus, TicketType
+from ticketing.services import clock, privacy, search, workflow
+from ticketing.services.privacy import may_see_caller
+from ticketing.views.common import require, run_action, safe_next, ticket_or_404
+from ticketing.views.views_support import LOCAL_TZ
+
+bp = Blueprint("tickets", __name__, url_prefix="/tickets")
+
+
+def _date(name: str, end: bool = False):
+    value = request.args.get(name, "").strip()
+    if not value:
+        return None
+    try:
+        day = datetime.strptime(value, "%Y-%m-%d").date()
+    except ValueError:
+        flash(f"日期“{value}”格式不正确，应为 2026-11-23", "error")
+        return None
+    moment = datetime.combine(day, time.max if end else time.min, LOCAL_TZ)
+    return moment
+
+
+def filters_from_request() -> search.TicketFilters:
+    overdue = request.args.get("overdue")
+    return search.TicketFilters(
+        status=request.args.get("status") or None,
+        department=request.args.get("department") or None,
+        category=request.args.get("category") or None,
+        channel=request.args.get("channel") or None,
+        type=request.args.get("type") or None,
+        overdue=True if overdue == "1" else False if overdue == "0" else None,
+        q=request.args.get("q") or None,
+        phone=request.args.get("phone") or None,
+        received_from=_date("received_from"),
+        received_to=_date("received_to", end=True),
+    )
+
+
+@bp.get("/")
+@login_required
+def index():
+    filters = filters_from_request()
+    query = search.ticket_query(db.session, current_user, filters, clock.now_utc())
+    page = db.paginate(query, per_page=30, error_out=False)
+    return render_template(
+        "tickets/index.html", page=page, filters=filters, statuses=TicketStatus, types=TicketType,
+        channels=Channel, categories=_categories(), departments=_departments(),
+    )
+
+
+@bp.get("/<number>")
+@login_required
+def detail(number: str):
+    ticket = ticket_or_404(number)
+    show_caller = may_see_caller(db.session, current_user, ticket)
+    if show_caller and (ticket.caller_phone or ticket.caller_name or ticket.caller_id_number):
+        privacy.log_view(db.session, current_user, ticket, now=clock.now_utc())
+        db.session.commit()
+    return render_template(
+        "tickets/detail.html", ticket=ticket, show_caller=show_caller,
+        actions=workflow.allowed_actions(current_user, ticket), Action=workflow.Action,
+        categories=_categories(), departments=_departments(),
+        pii_views=privacy.views_of(db.session, ticket) if current_user.role in ("supervisor", "admin") else [],
+    )
+
+
+@bp.post("/<number>/actions/<action>")
+@login_required
+def act(number: str, action: str):
+    ticket = ticket_or_404(number)
+    params = {key: value for key, value in request.form.items() if key != "csrf_token"}
+    if run_action(ticket, action, params):
+        flash(f"已{workflow.Action(action).title}：{ticket.number}", "success")
+    return redirect(safe_next(url_for("tickets.detail", number=ticket.number)))
+
+
+@bp.post("/<number>/grant-identity")
+@login_required
+def grant_identity(number: str):
+    ticket = ticket_or_404(number)
+    require(current_user.role in ("supervisor", "admin"))
+    from ticketing.services.errors import DomainError
+
+    try:
+        privacy.grant_identity(db.session, ticket, request.form.get("reason", ""), actor=current_user, now=clock.now_utc())
+        db.session.commit()
+        flash("已授权承办单位查看举报人身份，授权已记录。", "success")
+    except DomainError as error:
+        db.session.rollback()
+        flash(error.message, "error")
+    return redirect(url_for("tickets.detail", number=ticket.number))
+
+
+def _categories():
+    return db.session.scalars(sa.select(Category).where(Category.active.is_(True)).order_by(Category.id)).all()
+
+
+def _departments():
+    return db.session.scalars(sa.select(Department).where(Department.active.is_(True)).order_by(Department.id)).all()

@@ -1,0 +1,3 @@
+from ticketing import create_app
+
+app = create_app()
