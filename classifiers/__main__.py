@@ -1,0 +1,134 @@
+"""Command line: ``python -m classifiers {train,evaluate,predict}``.
+
+train     fit on the shipped corpus, cross-validate, save a new registry version
+          (activated if the registry has none active)
+evaluate  --train TRAIN.csv --test TEST.csv: fit the default pipeline on TRAIN,
+          score on TEST; --test alone scores the active model.  The last line
+          of output is one JSON object.
+predict   one text per stdin line → one JSON line per text
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+
+from .corpus import CorpusError, load_shipped_corpus, read_csv
+from .evaluate import format_sweep, evaluate_classifier
+from .model import METADATA_FILE, ModelVersionMismatch, TicketClassifier
+from .registry import ModelRegistry
+from .train import fit_classifier, train_model
+
+
+def _print_progress(step: str, fraction: float) -> None:
+    print(f"[{fraction:4.0%}] {step}", file=sys.stderr, flush=True)
+
+
+def cmd_train(args) -> int:
+    registry = ModelRegistry(args.registry)
+    examples = load_shipped_corpus(args.corpus)
+    if not examples:
+        print("语料为空 / the corpus is empty", file=sys.stderr)
+        return 2
+    metadata = train_model(examples, registry, progress=_print_progress, activate=args.activate)
+    cv = metadata["cv_metrics"]
+    print(f"version {metadata['version']} in {registry.root}"
+          f" (active: {registry.active_version()})")
+    print(f"n={metadata['n_samples']} cv macro-F1={cv['macro_f1']} accuracy={cv['accuracy']}"
+          f" type accuracy={cv.get('type', {}).get('accuracy')} threshold={metadata['threshold']}")
+    print(format_sweep(metadata["threshold_sweep"]))
+    print(json.dumps({"version": metadata["version"], "cv_metrics": cv, "threshold": metadata["threshold"]},
+                     ensure_ascii=False))
+    return 0
+
+
+def _load_model(path: str | None, registry_root: str | None) -> TicketClassifier:
+    if path and (Path(path) / METADATA_FILE).is_file():
+        return TicketClassifier.load(path)
+    registry = ModelRegistry(path or registry_root)
+    classifier = registry.load_active()
+    if classifier is None:
+        raise SystemExit(f"没有已激活的模型，请先运行 python -m classifiers train / "
+                         f"no active model in {registry.root}; run `python -m classifiers train` first")
+    return classifier
+
+
+def cmd_evaluate(args) -> int:
+    test = read_csv(args.test)
+    if args.train:
+        train = read_csv(args.train)
+        started = time.perf_counter()
+        classifier = fit_classifier(train, with_type=False)
+        train_seconds = time.perf_counter() - started
+        n_train = len(train)
+    else:
+        classifier = _load_model(args.model, args.registry)
+        train_seconds = None
+        n_train = classifier.metadata.get("n_samples")
+    result = evaluate_classifier(classifier, [ex.text for ex in test], [ex.label for ex in test])
+    print("confusion matrix (rows: true, columns: predicted)")
+    print(result["confusion"])
+    print("threshold sweep (below the threshold: not classified)")
+    print(format_sweep(result["sweep"]))
+    summary = result["summary"]
+    out = {
+        "accuracy": summary["accuracy"],
+        "macro_f1": summary["macro_f1"],
+        "per_class_f1": summary["per_class_f1"],
+        "train_seconds": None if train_seconds is None else round(train_seconds, 3),
+        "predict_per_second": summary["predict_per_second"],
+        "n_train": n_train,
+        "n_test": summary["n_test"],
+    }
+    print(json.dumps(out, ensure_ascii=False), flush=True)
+    return 0
+
+
+def cmd_predict(args) -> int:
+    classifier = _load_model(args.model, args.registry)
+    for line in sys.stdin:
+        text = line.rstrip("\r\n")
+        p = classifier.predict(text)
+        print(json.dumps({"label": p.label, "confidence": p.confidence, "top": [list(t) for t in p.top],
+                          "type": p.type, "type_confidence": p.type_confidence, "reasons": p.reasons,
+                          "model_version": p.model_version}, ensure_ascii=False), flush=True)
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m classifiers", description="12393 ticket classifier")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("train", help="train on the shipped corpus and register a new version")
+    p.add_argument("--registry", help="registry root (default $CLASSIFIER_REGISTRY or classifiers/artifacts)")
+    p.add_argument("--corpus", help="directory of <CODE>.csv files (default: the shipped corpus)")
+    p.add_argument("--activate", action="store_true", help="activate the new version even if another is active")
+    p.set_defaults(func=cmd_train)
+
+    p = sub.add_parser("evaluate", help="score on a labelled CSV (text,label)")
+    p.add_argument("--train", help="train the default pipeline on this CSV first")
+    p.add_argument("--test", required=True)
+    p.add_argument("--model", help="a model version directory or a registry root")
+    p.add_argument("--registry", help="registry root whose active model is evaluated")
+    p.set_defaults(func=cmd_evaluate)
+
+    p = sub.add_parser("predict", help="one text per stdin line, one JSON line out")
+    p.add_argument("--model", help="a model version directory or a registry root")
+    p.add_argument("--registry", help="registry root whose active model is used")
+    p.set_defaults(func=cmd_predict)
+
+    args = parser.parse_args(argv)
+    for stream in (sys.stdin, sys.stdout):
+        if hasattr(stream, "reconfigure"):
+            stream.reconfigure(encoding="utf-8")
+    try:
+        return args.func(args)
+    except (CorpusError, ModelVersionMismatch, FileNotFoundError) as exc:
+        print(str(exc), file=sys.stderr)
+        return 2
+
+if __name__ == "__main__":
+    sys.exit(main())

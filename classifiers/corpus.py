@@ -1,0 +1,86 @@
+"""Training examples and the corpus shipped in ``classifiers/data/corpus/``.
+
+The shipped corpus is one UTF-8 CSV per category, ``<CODE>.csv``, with the
+header ``text,label,type``.  Evaluation files need only ``text,label``; other
+columns are ignored.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+CORPUS_DIR = Path(__file__).resolve().parent / "data" / "corpus"
+
+CATEGORIES = {
+    "CB": "参保缴费",
+    "DY": "待遇报销",
+    "MT": "门诊慢特病",
+    "YD": "异地就医",
+    "SY": "生育保险",
+    "JZ": "医疗救助",
+    "ZH": "个人账户",
+    "PZ": "医保电子凭证与信息系统",
+    "JG": "药品价格与集采",
+    "DD": "定点医药机构",
+    "JJ": "欺诈骗保举报",
+    "CH": "长期护理保险",
+    "FW": "经办服务",
+    "QT": "其他",
+}
+
+TICKET_TYPES = ("consult", "help", "complaint", "report", "suggestion", "praise")
+
+
+@dataclass(frozen=True)
+class Example:
+    """One labelled text: a category code and, when known, the ticket type."""
+
+    text: str
+    label: str
+    type: str | None = None
+
+
+class CorpusError(ValueError):
+    """A training or evaluation file that cannot be used."""
+
+
+def read_csv(path: str | Path) -> list[Example]:
+    """Read ``text,label[,type]`` rows; rows without text or label are skipped."""
+    path = Path(path)
+    with open(path, encoding="utf-8-sig", newline="") as fh:
+        reader = csv.DictReader(fh)
+        fields = [f.strip() for f in (reader.fieldnames or [])]
+        if "text" not in fields or "label" not in fields:
+            raise CorpusError(f"{path}: 需要表头 text,label / expected a header with text,label, got {fields}")
+        reader.fieldnames = fields
+        examples = []
+        for row in reader:
+            text = (row.get("text") or "").strip()
+            label = (row.get("label") or "").strip()
+            if not text or not label:
+                continue
+            kind = (row.get("type") or "").strip() or None
+            examples.append(Example(text, label, kind if kind in TICKET_TYPES else None))
+    return examples
+
+
+def load_shipped_corpus(corpus_dir: str | Path | None = None) -> list[Example]:
+    """Every example of ``classifiers/data/corpus/*.csv``, files in name order."""
+    directory = Path(corpus_dir) if corpus_dir else CORPUS_DIR
+    examples: list[Example] = []
+    for path in sorted(directory.glob("*.csv")):
+        examples.extend(read_csv(path))
+    return examples
+
+
+def dataset_sha256(examples: list[Example]) -> str:
+    """A fingerprint of the training data, independent of file layout."""
+    digest = hashlib.sha256()
+    for ex in examples:
+        digest.update(json.dumps([ex.text, ex.label, ex.type], ensure_ascii=False).encode("utf-8"))
+        digest.update(b"\n")
+    return digest.hexdigest()

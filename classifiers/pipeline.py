@@ -1,0 +1,159 @@
+"""The scikit-learn pipeline shared by the default model and ``evaluate``.
+
+::
+
+    Pipeline([
+        ("prepare",  FunctionTransformer(prepare_many)),      # normalise + jieba, once
+        ("features", FeatureUnion([
+            ("word", TfidfVectorizer(analyzer=word_ngrams)),  # jieba words, 1-2 grams
+            ("char", TfidfVectorizer(analyzer=char_grams)),   # characters, 1-3 grams
+        ])),
+        ("clf", CalibratedClassifierCV(LinearSVC(), method="sigmoid", cv=3)),
+    ])
+
+``prepare`` turns each raw text into a ``(words, normalised_text)`` pair, so
+the text is normalised and cut once and both vectorisers read the result.
+The step holds no state: cross-validation computes it once for all folds.
+The choice of features and model comes from the cross-validation recorded
+in docs/classifier.md.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import Any
+
+import numpy as np
+
+from sklearn.calibration import CalibratedClassifierCV
+from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import StratifiedKFold
+from sklearn.pipeline import FeatureUnion, Pipeline
+from sklearn.preprocessing import FunctionTransformer
+from sklearn.svm import LinearSVC
+
+from .tokenize import char_ngrams, normalize, tokens_from_normalized
+
+DEFAULT_PARAMS: dict[str, Any] = {
+    "word_ngram_max": 2,
+    "char_ngram_min": 1,
+    "char_ngram_max": 3,
+    "min_df": 1,
+    "max_df": 0.9,
+    "sublinear_tf": True,
+    "C": 0.5,
+    "calibration": "sigmoid",
+    "calibration_folds": 3,
+    "calibration_ensemble": False,
+    "class_weight": "balanced",
+    "word_weight": 1.0,
+    "char_weight": 1.0,
+}
+
+
+def prepare(text: str) -> tuple[list[str], str]:
+    norm = normalize(text)
+    return tokens_from_normalized(norm), norm
+
+
+def prepare_many(texts) -> list[tuple[list[str], str]]:
+    return [prepare(t) for t in texts]
+
+
+def word_ngrams(doc: tuple[list[str], str], max_n: int = 2) -> list[str]:
+    words = doc[0]
+    grams = list(words)
+    for n in range(2, max_n + 1):
+        grams.extend(" ".join(words[i : i + n]) for i in range(len(words) - n + 1))
+    return grams
+
+
+def word_unigrams(doc: tuple[list[str], str]) -> list[str]:
+    return doc[0]
+
+
+def word_bigrams(doc: tuple[list[str], str]) -> list[str]:
+    return word_ngrams(doc, 2)
+
+
+def word_trigrams(doc: tuple[list[str], str]) -> list[str]:
+    return word_ngrams(doc, 3)
+
+
+_WORD_ANALYZERS = {1: word_unigrams, 2: word_bigrams, 3: word_trigrams}
+
+
+def chars_1_2(doc):
+    return char_ngrams(doc[1], 1, 2)
+
+
+def chars_1_3(doc):
+    return char_ngrams(doc[1], 1, 3)
+
+
+def chars_1_4(doc):
+    return char_ngrams(doc[1], 1, 4)
+
+
+def chars_2_3(doc):
+    return char_ngrams(doc[1], 2, 3)
+
+
+def chars_2_4(doc):
+    return char_ngrams(doc[1], 2, 4)
+
+
+_CHAR_ANALYZERS = {(1, 2): chars_1_2, (1, 3): chars_1_3, (1, 4): chars_1_4,
+                   (2, 3): chars_2_3, (2, 4): chars_2_4}
+
+
+def merged_params(params: dict | None) -> dict[str, Any]:
+    merged = dict(DEFAULT_PARAMS)
+    if params:
+        unknown = set(params) - set(DEFAULT_PARAMS)
+        if unknown:
+            raise ValueError(f"unknown classifier parameters: {sorted(unknown)}")
+        merged.update(params)
+    return merged
+
+
+def build_features(params: dict | None = None) -> FeatureUnion:
+    p = merged_params(params)
+    parts, weights = [], {}
+    common = dict(min_df=p["min_df"], max_df=p["max_df"], sublinear_tf=p["sublinear_tf"],
+                  lowercase=False, dtype=np.float32)
+    if p["word_weight"]:
+        parts.append(("word", TfidfVectorizer(analyzer=_WORD_ANALYZERS[p["word_ngram_max"]], **common)))
+        weights["word"] = p["word_weight"]
+    if p["char_weight"]:
+        analyzer = _CHAR_ANALYZERS[(p["char_ngram_min"], p["char_ngram_max"])]
+        parts.append(("char", TfidfVectorizer(analyzer=analyzer, **common)))
+        weights["char"] = p["char_weight"]
+    return FeatureUnion(parts, transformer_weights=weights)
+
+
+def build_classifier(labels, params: dict | None = None):
+    """A linear model with calibrated probabilities for every label.
+
+    Sigmoid calibration over an inner stratified k-fold needs a few examples
+    of every class; with fewer (a label just added from corrections), we fall
+    back to logistic regression, whose probabilities need no calibration.
+    """
+    p = merged_params(params)
+    smallest = min(Counter(labels).values())
+    svm = LinearSVC(C=p["C"], class_weight=p["class_weight"])
+    folds = min(p["calibration_folds"], smallest)
+    if folds >= 2:
+        cv = StratifiedKFold(n_splits=folds, shuffle=True, random_state=0)
+        return CalibratedClassifierCV(svm, method=p["calibration"], cv=cv,
+                                      ensemble=p["calibration_ensemble"])
+    return LogisticRegression(C=10 * p["C"], class_weight=p["class_weight"], max_iter=2000)
+
+
+def build_pipeline(labels, params: dict | None = None) -> Pipeline:
+    return Pipeline([
+        ("prepare", FunctionTransformer(prepare_many)),
+        ("features", build_features(params)),
+        ("clf", build_classifier(labels, params)),
+    ])

@@ -1,0 +1,195 @@
+"""Text normalisation and tokenisation for 12393 tickets.
+
+``normalize(text)`` folds full-width forms to half-width (NFKC), lower-cases
+Latin letters, replaces personal or incidental numbers with placeholders and
+turns punctuation into spaces (``?`` and ``!`` are kept: they carry the
+difference between a question and a complaint).  ``tokenize(text)`` cuts the
+normalised text with one jieba tokenizer per process, built from jieba's own
+dictionary plus ``data/userdict.txt`` (medical-insurance terms), and drops the
+words in ``data/stopwords.txt``.
+
+Placeholders are upper-case ASCII words; normalised text is otherwise lower
+case, so a caller's own text can never produce one:
+
+========  ============================================================
+PHONE     mobile and landline numbers
+IDNO      resident ID numbers (18 or 15 characters)
+DATE      dates and clock times (2023年5月4日, 2023-05-04, 5月4日, 14:30)
+MONEY     amounts of money (3000元, 1.5万元, ¥200)
+NUM       any other run of digits (card numbers, counts); 12393 and
+          12345, the hotline numbers, are kept as they are
+========  ============================================================
+
+Both ``tokenize`` and the helpers used inside the model pipeline are
+module-level functions: pickle stores functions by import path.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import re
+import threading
+import unicodedata
+from pathlib import Path
+
+import jieba
+
+DATA_DIR = Path(__file__).resolve().parent / "data"
+USERDICT_PATH = DATA_DIR / "userdict.txt"
+STOPWORDS_PATH = DATA_DIR / "stopwords.txt"
+
+PLACEHOLDERS = ("PHONE", "IDNO", "DATE", "MONEY", "NUM")
+KEPT_NUMBERS = frozenset({"12393", "12345"})
+
+# jieba announces every dictionary load on stderr at DEBUG level; we keep
+# its warnings and errors only.
+jieba.setLogLevel(logging.WARNING)
+
+# One tokenizer per process.  Building it is cheap; ``_ensure_ready`` loads
+# the dictionary and the user dictionary exactly once (under a lock, as
+# gunicorn threads may race on the first request).
+_TOKENIZER = jieba.Tokenizer()
+_READY = False
+_LOCK = threading.Lock()
+
+
+def _ensure_ready() -> jieba.Tokenizer:
+    global _READY
+    if not _READY:
+        with _LOCK:
+            if not _READY:
+                _TOKENIZER.initialize()
+                with open(USERDICT_PATH, "rb") as fh:  # jieba leaves a path open
+                    _TOKENIZER.load_userdict(fh)
+                _READY = True
+    return _TOKENIZER
+
+
+def warm_up() -> None:
+    """Load jieba's dictionaries now rather than on the first request."""
+    _ensure_ready()
+
+
+def _read_lines(path: Path) -> list[str]:
+    with open(path, encoding="utf-8") as fh:
+        return [line.strip() for line in fh if line.strip() and not line.startswith("#")]
+
+
+STOPWORDS = frozenset(_read_lines(STOPWORDS_PATH))
+
+
+def file_sha256(path: Path) -> str:
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+
+
+def userdict_sha256() -> str:
+    return file_sha256(USERDICT_PATH)
+
+
+def stopwords_sha256() -> str:
+    return file_sha256(STOPWORDS_PATH)
+
+
+# --- normalisation -----------------------------------------------------------
+
+_D = r"(?<![0-9a-z])"  # left boundary: not glued to a longer number/word
+_E = r"(?![0-9])"
+_NUMBER_RE = re.compile(
+    "|".join(
+        [
+            # resident ID number: 17 digits + digit/x, or the old 15 digits
+            rf"(?P<IDNO>{_D}\d{{17}}[\dx]{_E}|{_D}\d{{15}}{_E})",
+            # mobile (optionally +86, optionally split 3-4-4) and landline
+            rf"(?P<PHONE>{_D}(?:\+?86[- ]?)?1[3-9]\d(?:[- ]?\d{{4}}){{2}}{_E}"
+            rf"|{_D}(?:\(0\d{{2,3}}\)|0\d{{2,3}})[- ]?\d{{7,8}}{_E})",
+            # dates and times
+            rf"(?P<DATE>{_D}\d{{4}}\s*[年./-]\s*\d{{1,2}}\s*[月./-]\s*\d{{1,2}}\s*[日号]?"
+            rf"|{_D}\d{{4}}\s*年\s*\d{{1,2}}\s*月(?:份)?"
+            rf"|{_D}\d{{1,2}}\s*月\s*\d{{1,2}}\s*[日号]"
+            rf"|{_D}(?:19|20)\d{{2}}\s*年"
+            rf"|{_D}\d{{1,2}}:\d{{2}}(?::\d{{2}})?{_E})",
+            # amounts of money
+            rf"(?P<MONEY>[¥$]\s*\d+(?:,\d{{3}})*(?:\.\d+)?"
+            rf"|{_D}\d+(?:,\d{{3}})*(?:\.\d+)?\s*(?:多|余)?\s*(?:万元|千元|元|块钱|块|万|rmb))",
+            # anything else made of digits
+            r"(?P<NUM>\d+(?:\.\d+)?)",
+        ]
+    )
+)
+
+
+def _number_placeholder(match: re.Match) -> str:
+    kind = match.lastgroup
+    if kind == "NUM" and match.group() in KEPT_NUMBERS:
+        return f" {match.group()} "
+    return f" {kind} "
+
+
+def _build_punctuation_table() -> dict[int, str]:
+    table = {}
+    codes = [*range(0x10000), *range(0x1F000, 0x1FB00)]  # BMP and emoji
+    for code in codes:
+        ch = chr(code)
+        cat = unicodedata.category(ch)
+        if cat[0] in "PSZ" or cat == "Cc":
+            table[code] = " "
+    for kept in "?!":
+        table.pop(ord(kept), None)
+    return table
+
+
+_PUNCT_TABLE = _build_punctuation_table()
+_SPACES_RE = re.compile(r"\s+")
+
+
+def normalize(text: str) -> str:
+    """Fold widths and case, hide numbers behind placeholders, drop punctuation.
+
+    >>> normalize("电话：１３８１２３４５６７８，报销了３０００元！")
+    '电话 PHONE 报销了 MONEY !'
+    """
+    if not text:
+        return ""
+    text = unicodedata.normalize("NFKC", str(text)).lower()
+    text = _NUMBER_RE.sub(_number_placeholder, text)
+    text = text.translate(_PUNCT_TABLE)
+    return _SPACES_RE.sub(" ", text).strip()
+
+
+# --- tokenisation ------------------------------------------------------------
+
+
+def tokens_from_normalized(text: str) -> list[str]:
+    """Cut text that ``normalize`` has already produced."""
+    tokenizer = _ensure_ready()
+    stop = STOPWORDS
+    return [w for w in tokenizer.cut(text, HMM=False) if w != " " and w not in stop]
+
+
+def tokenize(text: str) -> list[str]:
+    """Normalise then cut ``text`` into words, without stopwords.
+
+    >>> tokenize("异地就医备案怎么办理？")
+    ['异地就医', '备案', '怎么', '办理', '?']
+    """
+    return tokens_from_normalized(normalize(text))
+
+
+def char_ngrams(text: str, min_n: int = 1, max_n: int = 3) -> list[str]:
+    """Character n-grams of normalised text, one feature per placeholder.
+
+    Spaces separate chunks; n-grams do not cross them, so a placeholder such
+    as ``PHONE`` yields the single feature ``PHONE`` and never ``PHO``.
+    """
+    grams: list[str] = []
+    for chunk in text.split(" "):
+        if not chunk:
+            continue
+        if chunk.isascii() and chunk.isalnum():
+            grams.append(chunk)  # a latin word, a number or a placeholder
+            continue
+        size = len(chunk)
+        for n in range(min_n, min(max_n, size) + 1):
+            grams.extend(chunk[i : i + n] for i in range(size - n + 1))
+    return grams
