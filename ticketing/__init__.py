@@ -35,6 +35,10 @@ def create_app(config: dict | None = None) -> Flask:
 
     register_views(app)
 
+    from ticketing.api import register_api
+
+    register_api(app)
+
     from ticketing.cli import register_cli
 
     register_cli(app)

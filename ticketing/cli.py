@@ -14,6 +14,11 @@ from ticketing.services.reference_data import ensure_reference_data
 
 
 def register_cli(app: Flask) -> None:
+    from ticketing import cli_intake, cli_operations
+
+    cli_intake.register(app)
+    cli_operations.register(app)
+
     @app.cli.command("seed-demo")
     @click.option("--password", envvar="DEMO_PASSWORD", default=None,
                   help="one password for every demo user (default: a random one each, printed once)")
