@@ -1,0 +1,161 @@
+"""The deadline scan (`flask --app wsgi scan-deadlines`): mark overdue tickets, raise escalations.
+
+Safe to run from cron every few minutes on several servers at once: every
+ticket is *claimed* atomically before an event is written for it, so two scans
+running at the same moment write each event exactly once.
+
+* PostgreSQL: candidate rows are locked with ``FOR UPDATE SKIP LOCKED``; a row
+  another scan holds is skipped (that scan is handling it), and the claim
+  condition (``overdue_marked_at IS NULL``, no escalation yet) is evaluated
+  after the lock, on the latest committed row.
+* SQLite: the scan takes the database's write lock first (``BEGIN IMMEDIATE``),
+  so scans run one after the other and the second sees what the first wrote.
+
+Only flushes: the command (or test) that calls `scan_deadlines` commits once.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from ticketing.models import Ticket, TicketEvent, TicketStatus
+from ticketing.services import calendar, deadlines
+from ticketing.services.inbox import overdue_condition
+from ticketing.services.workflow import WORKING, Action, transition
+
+S = TicketStatus
+
+#: escalate when a ticket is overdue by more than this many working days
+ESCALATE_AFTER_WORKING_DAYS = 1
+#: at most this many tickets of each kind per run; the next run takes the rest
+BATCH_SIZE = 500
+
+WORKING_VALUES = tuple(s.value for s in WORKING)
+
+
+@dataclass
+class ScanResult:
+    marked: list[str] = field(default_factory=list)  # ticket numbers marked overdue by this run
+    escalated: list[str] = field(default_factory=list)  # ticket numbers escalated by this run
+
+    def __str__(self) -> str:
+        return f"标记超期 {len(self.marked)} 件，超期升级 {len(self.escalated)} 件"
+
+
+def scan_deadlines(session: Session, now: datetime, *, batch_size: int = BATCH_SIZE) -> ScanResult:
+    """Mark each open ticket past its accept or reply deadline once, and escalate the serious ones."""
+    _serialise_on_sqlite(session)
+    result = ScanResult()
+    work_calendar = calendar.load_work_calendar(session)
+    for ticket in _claim_overdue(session, now, batch_size):
+        kind, due = _missed_deadline(ticket, now)
+        transition(ticket, Action.MARK_OVERDUE, actor=None, now=now,
+                   note=f"超过{'签收' if kind == 'accept' else '答复'}时限（{_local(due)}）",
+                   data={"deadline": kind, "due_at": due.isoformat()})
+        result.marked.append(ticket.number)
+    session.flush()
+    for ticket in _claim_escalations(session, now, batch_size, work_calendar):
+        reason = _escalation_reason(ticket, now, work_calendar)
+        kind, due = _missed_deadline(ticket, now)
+        transition(ticket, Action.ESCALATE, actor=None, now=now, note=reason,
+                   data={"deadline": kind, "due_at": due.isoformat(), "urge_count": ticket.urge_count})
+        result.escalated.append(ticket.number)
+    session.flush()
+    return result
+
+
+def _serialise_on_sqlite(session: Session) -> None:
+    """SQLite has no row locks: take the write lock now, so concurrent scans queue up."""
+    connection = session.connection()
+    if connection.dialect.name != "sqlite":
+        return
+    driver = connection.connection.driver_connection
+    if not driver.in_transaction:
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def _is_postgres(session: Session) -> bool:
+    return session.connection().dialect.name == "postgresql"
+
+
+def _claim_overdue(session: Session, now: datetime, batch_size: int) -> list[Ticket]:
+    """Set overdue_marked_at on unmarked overdue tickets; return only the ones this run claimed."""
+    wanted = sa.select(Ticket.id).where(
+        Ticket.status.in_(WORKING_VALUES), Ticket.overdue_marked_at.is_(None), overdue_condition(now)
+    ).order_by(Ticket.id).limit(batch_size).correlate(None)
+    if _is_postgres(session):
+        wanted = wanted.with_for_update(skip_locked=True)
+    claimed = session.execute(
+        sa.update(Ticket)
+        .where(Ticket.id.in_(wanted.scalar_subquery()), Ticket.overdue_marked_at.is_(None))
+        .values(overdue_marked_at=now)
+        .returning(Ticket.id)
+        .execution_options(synchronize_session=False)
+    ).scalars().all()
+    return _load(session, claimed)
+
+
+def _escalated_since_marked():
+    return sa.exists().where(
+        TicketEvent.ticket_id == Ticket.id,
+        TicketEvent.action == Action.ESCALATE.value,
+        TicketEvent.created_at >= Ticket.overdue_marked_at,
+    )
+
+
+def _claim_escalations(session: Session, now: datetime, batch_size: int, work_calendar) -> list[Ticket]:
+    """Overdue tickets due for an escalation this overdue episode and not yet escalated, locked for us."""
+    query = sa.select(Ticket.id).where(
+        Ticket.status.in_(WORKING_VALUES), Ticket.overdue_marked_at.is_not(None), overdue_condition(now),
+        ~_escalated_since_marked(),
+    ).order_by(Ticket.id).limit(batch_size)
+    candidates = [t for t in _load(session, session.scalars(query).all())
+                  if _escalation_reason(t, now, work_calendar)]
+    if not candidates:
+        return []
+    ids = [t.id for t in candidates]
+    if _is_postgres(session):
+        # lock, skipping rows another scan holds; then re-check in a new statement (fresh snapshot)
+        ids = session.scalars(
+            sa.select(Ticket.id).where(Ticket.id.in_(ids)).order_by(Ticket.id).with_for_update(skip_locked=True)
+        ).all()
+        if not ids:
+            return []
+        ids = session.scalars(sa.select(Ticket.id).where(Ticket.id.in_(ids), ~_escalated_since_marked())).all()
+    return [t for t in candidates if t.id in set(ids)]
+
+
+def _load(session: Session, ids) -> list[Ticket]:
+    if not ids:
+        return []
+    return list(session.scalars(
+        sa.select(Ticket).where(Ticket.id.in_(list(ids))).order_by(Ticket.id)
+        .execution_options(populate_existing=True)
+    ))
+
+
+def _missed_deadline(ticket: Ticket, now: datetime) -> tuple[str, datetime]:
+    """Which deadline the ticket missed: to accept while dispatched, else to reply."""
+    if ticket.status == S.DISPATCHED.value and ticket.accept_due_at is not None and ticket.accept_due_at < now:
+        return "accept", ticket.accept_due_at
+    return "reply", ticket.reply_due_at
+
+
+def _escalation_reason(ticket: Ticket, now: datetime, work_calendar) -> str:
+    """Why the ticket is escalated, or "" when it is not (yet) serious enough."""
+    kind, due = _missed_deadline(ticket, now)
+    if due is None or not deadlines.is_overdue(due, now):
+        return ""
+    late_days = deadlines.working_days_between(due, now, work_calendar)
+    if late_days > ESCALATE_AFTER_WORKING_DAYS:
+        return f"{'签收' if kind == 'accept' else '答复'}超期 {late_days} 个工作日，提请督办"
+    if ticket.last_urged_at is not None:
+        return f"已督办 {ticket.urge_count} 次仍超期，提请督办"
+    return ""
+
+
+def _local(moment: datetime) -> str:
+    return moment.astimezone(deadlines.LOCAL_TZ).strftime("%Y-%m-%d %H:%M")
