@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import sqlalchemy as sa
+from werkzeug.security import generate_password_hash
 
 from ticketing import create_app
 from ticketing.extensions import db as _db
@@ -16,6 +17,8 @@ from ticketing.services.reference_data import ensure_reference_data
 
 LOCAL = ZoneInfo("Asia/Shanghai")
 PASSWORD = "test-password-1"
+# hashed once, cheaply: the real cost factor would make every test wait on scrypt
+PASSWORD_HASH = generate_password_hash(PASSWORD, method="pbkdf2:sha256:1000")
 
 
 def database_url(tmp_path_factory) -> str:
@@ -66,8 +69,8 @@ def reference(db):
 
 
 def make_user(db, username: str, role: Role, department: Department | None = None) -> User:
-    user = User(username=username, display_name=username, role=role.value, department=department)
-    user.set_password(PASSWORD)
+    user = User(username=username, display_name=username, role=role.value, department=department,
+                password_hash=PASSWORD_HASH)
     db.session.add(user)
     db.session.flush()
     return user

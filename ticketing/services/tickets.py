@@ -36,7 +36,7 @@ from ticketing.services import calendar, deadlines, routing, settings
 from ticketing.services.errors import InvalidTransition, ValidationFailed
 from ticketing.services.numbering import next_ticket_number
 from ticketing.services.validation import id_number_error, normalize_phone, phone_error
-from ticketing.services.workflow import Action, transition
+from ticketing.services.workflow import Action, check, transition
 
 S = TicketStatus
 
@@ -312,6 +312,7 @@ def needs_callback(session, ticket: Ticket) -> bool:
 
 def return_ticket(session, ticket, reason: str, *, actor, now) -> None:
     """退回: not this department's matter, within the window, and not a designated ticket."""
+    check(actor, ticket, Action.RETURN)
     _require(reason, "reason", "请填写退回理由")
     if ticket.designated:
         raise InvalidTransition("该工单是退回审核后指定承办的，不能再次退回")
@@ -327,6 +328,7 @@ def return_ticket(session, ticket, reason: str, *, actor, now) -> None:
 
 def approve_return(session, ticket, department, *, actor, now, note: str = "") -> None:
     """同意退回: re-dispatched to the right department, which cannot return it again."""
+    check(actor, ticket, Action.APPROVE_RETURN)
     if department.id == ticket.department_id:
         raise ValidationFailed("请选择另一个承办单位", fields={"department": "改派单位不能与退回单位相同"})
     transition(ticket, Action.APPROVE_RETURN, actor=actor, now=now, note=note,
@@ -348,6 +350,7 @@ def refuse_return(session, ticket, *, actor, now, note: str) -> None:
 
 def request_extension(session, ticket, reason: str, until: datetime, *, actor, now) -> None:
     """申请延期 with a reason and a new date; a supervisor decides."""
+    check(actor, ticket, Action.REQUEST_EXTENSION)
     _require(reason, "reason", "请填写延期理由")
     if ticket.extension_state == ExtensionState.REQUESTED.value:
         raise InvalidTransition("已有待审批的延期申请")
@@ -366,6 +369,7 @@ def request_extension(session, ticket, reason: str, until: datetime, *, actor, n
 
 
 def approve_extension(session, ticket, *, actor, now, note: str = "") -> None:
+    check(actor, ticket, Action.APPROVE_EXTENSION)
     _require_pending_extension(ticket)
     transition(ticket, Action.APPROVE_EXTENSION, actor=actor, now=now, note=note,
                data={"from": ticket.reply_due_at.isoformat() if ticket.reply_due_at else None,
@@ -377,6 +381,7 @@ def approve_extension(session, ticket, *, actor, now, note: str = "") -> None:
 
 
 def refuse_extension(session, ticket, *, actor, now, note: str = "") -> None:
+    check(actor, ticket, Action.REFUSE_EXTENSION)
     _require_pending_extension(ticket)
     transition(ticket, Action.REFUSE_EXTENSION, actor=actor, now=now, note=note,
                data={"until": ticket.extension_until.isoformat()})
@@ -400,6 +405,7 @@ def urge(session, ticket, note: str, *, actor, now) -> None:
 def record_callback(session, ticket, *, reached: bool, satisfaction: str | None, solved: bool | None,
                     note: str = "", actor, now, reopen_if_unhappy: bool = False) -> Callback:
     """回访: reached or not, satisfaction and whether solved; unhappy can reopen (重办)."""
+    check(actor, ticket, Action.CALLBACK)
     if reached:
         if satisfaction not in Satisfaction.__members__.values():
             raise ValidationFailed("请选择满意度", fields={"satisfaction": "请选择满意、基本满意或不满意"})
@@ -421,6 +427,7 @@ def record_callback(session, ticket, *, reached: bool, satisfaction: str | None,
 
 def close(session, ticket, *, actor, now, note: str = "") -> None:
     """办结归档: after the callback, or after the reply when no callback is due."""
+    check(actor, ticket, Action.CLOSE)
     if ticket.status == S.REPLIED.value and ticket.needs_callback:
         raise InvalidTransition("该工单需先回访，才能办结")
     transition(ticket, Action.CLOSE, actor=actor, now=now, note=note)
@@ -430,6 +437,7 @@ def close(session, ticket, *, actor, now, note: str = "") -> None:
 
 def answer_on_the_spot(session, ticket, answer: str, *, actor, now) -> Reply:
     """直接办结: an agent answers a consultation during the call."""
+    check(actor, ticket, Action.ANSWER_ON_THE_SPOT)
     _require(answer, "answer", "请填写答复内容")
     if ticket.type != TicketType.CONSULT.value:
         raise InvalidTransition("只有咨询类工单可以直接办结")
@@ -456,6 +464,7 @@ def _close_with_reply(session, ticket, content, kind: ClosureKind, *, actor, now
 
 def reopen(session, ticket, reason: str, *, actor, now) -> None:
     """重办: back to the same department with a fresh deadline, counted as a reopen."""
+    check(actor, ticket, Action.REOPEN)
     _require(reason, "reason", "请填写重办原因")
     if ticket.department is None:
         raise InvalidTransition("该工单没有承办单位，不能重办")
@@ -472,6 +481,7 @@ def reopen(session, ticket, reason: str, *, actor, now) -> None:
 
 def merge(session, ticket, into: Ticket, *, actor, now, note: str = "") -> None:
     """合并 a duplicate into an earlier ticket: it keeps its history and is not counted again."""
+    check(actor, ticket, Action.MERGE)
     if into.id == ticket.id:
         raise ValidationFailed("不能合并到自身", fields={"into": "不能合并到自身"})
     if into.status == S.MERGED.value:

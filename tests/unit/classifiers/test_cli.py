@@ -1,0 +1,70 @@
+import csv
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[3]
+
+
+def run(args, tmp_path, stdin=None):
+    env = {**os.environ, "CLASSIFIER_REGISTRY": str(tmp_path / "registry"), "PYTHONIOENCODING": "utf-8"}
+    return subprocess.run([sys.executable, "-m", "classifiers", *args], input=stdin, capture_output=True,
+                          text=True, encoding="utf-8", cwd=ROOT, env=env, timeout=120, check=False)
+
+
+@pytest.fixture
+def split_fixture(tmp_path, examples):
+    paths = {}
+    for name, rows in (("train", examples[1::3] + examples[2::3]), ("test", examples[::3])):
+        paths[name] = tmp_path / f"{name}.csv"
+        with open(paths[name], "w", encoding="utf-8", newline="") as fh:
+            writer = csv.writer(fh)
+            writer.writerow(["id", "text", "label"])  # other columns are ignored
+            writer.writerows([i, ex.text, ex.label] for i, ex in enumerate(rows))
+    return paths
+
+
+def test_evaluate_with_train_and_test_prints_json_last(tmp_path, split_fixture):
+    out = run(["evaluate", "--train", str(split_fixture["train"]), "--test", str(split_fixture["test"])], tmp_path)
+    assert out.returncode == 0, out.stderr
+    lines = out.stdout.strip().splitlines()
+    result = json.loads(lines[-1])
+    assert set(result) == {"accuracy", "macro_f1", "per_class_f1", "train_seconds", "predict_per_second",
+                           "n_train", "n_test"}
+    assert result["n_train"] == 40 and result["n_test"] == 20
+    assert set(result["per_class_f1"]) == {"CB", "JJ", "MT", "YD"}
+    assert result["train_seconds"] > 0 and result["predict_per_second"] > 0
+    assert any("not-classified" in line for line in lines)
+
+
+def test_train_then_predict_and_evaluate_active(tmp_path, split_fixture):
+    corpus = Path(__file__).parent / "fixtures"
+    out = run(["train", "--corpus", str(corpus)], tmp_path)
+    assert out.returncode == 0, out.stderr
+    versions = [p for p in (tmp_path / "registry").iterdir() if p.is_dir() and not p.name.startswith(".")]
+    assert len(versions) == 1 and (tmp_path / "registry" / "ACTIVE").read_text().strip() == versions[0].name
+
+    out = run(["predict"], tmp_path, stdin="异地就医备案怎么办\n举报医院挂床住院\n")
+    assert out.returncode == 0, out.stderr
+    rows = [json.loads(line) for line in out.stdout.splitlines()]
+    assert [r["label"] for r in rows] == ["YD", "JJ"]
+    for r in rows:
+        assert {"label", "confidence", "top", "type"} <= set(r)
+        assert len(r["top"]) == 3 and r["top"][0][0] == r["label"] and isinstance(r["top"][0][1], float)
+
+    out = run(["predict", "--model", str(versions[0])], tmp_path, stdin="慢特病认定\n")
+    assert json.loads(out.stdout)["label"] == "MT"
+
+    out = run(["evaluate", "--test", str(split_fixture["test"])], tmp_path)
+    assert out.returncode == 0, out.stderr
+    result = json.loads(out.stdout.strip().splitlines()[-1])
+    assert result["n_test"] == 20 and result["n_train"] == 60
+
+
+def test_predict_without_a_model_fails_clearly(tmp_path):
+    out = run(["predict"], tmp_path, stdin="x\n")
+    assert out.returncode != 0 and "no active model" in (out.stderr + out.stdout)

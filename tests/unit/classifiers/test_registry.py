@@ -1,0 +1,84 @@
+from datetime import datetime, timedelta, timezone
+
+import pytest
+
+from classifiers.evaluate import THRESHOLD_RULE
+from classifiers.registry import ModelRegistry, UnknownVersion
+from classifiers.train import train_model
+
+
+def test_train_model_writes_complete_metadata(trained_registry, examples):
+    registry, meta, steps = trained_registry
+    for key in ["version", "created_at", "n_samples", "dataset_sha256", "labels", "params", "cv_metrics",
+                "threshold", "threshold_rule", "threshold_sweep", "versions", "userdict_sha256", "types"]:
+        assert key in meta, key
+    assert meta["n_samples"] == len(examples)
+    assert len(meta["dataset_sha256"]) == 64
+    assert meta["labels"] == ["CB", "JJ", "MT", "YD"]
+    assert set(meta["versions"]) == {"python", "sklearn", "numpy", "scipy", "jieba"}
+    cv = meta["cv_metrics"]
+    assert 0 <= cv["macro_f1"] <= 1 and 0 <= cv["accuracy"] <= 1
+    assert set(cv["per_class_f1"]) == {"CB", "JJ", "MT", "YD"}
+    assert "type" in cv and 0 <= cv["type"]["accuracy"] <= 1
+    assert meta["threshold_rule"] == THRESHOLD_RULE
+    assert steps[0] == ("cross-validation", 0.0) and steps[-1] == ("done", 1.0)
+    assert all(0 <= f <= 1 for _, f in steps)
+
+
+def test_first_version_is_activated_and_loads(trained_registry):
+    registry, meta, _ = trained_registry
+    assert registry.active_version() == meta["version"]
+    model = registry.load_active()
+    assert model.version == meta["version"]
+    assert model.threshold == meta["threshold"]
+    assert model.metadata["labels"] == model.labels
+    assert model.predict("异地就医备案").model_version == meta["version"]
+
+
+def test_versions_listed_newest_first_and_rollback(tmp_path, examples):
+    registry = ModelRegistry(tmp_path)
+    first = train_model(examples[::2], registry)
+    second = train_model(examples, registry)
+    assert registry.active_version() == first["version"]  # a second model is not activated unasked
+    assert [m["version"] for m in registry.list_versions()] == [second["version"], first["version"]]
+    registry.activate(second["version"])
+    assert registry.load_active().version == second["version"]
+    registry.activate(first["version"])  # rollback
+    assert registry.active_version() == first["version"]
+    assert not list(tmp_path.glob(".ACTIVE*")) and not list(tmp_path.glob(".2*"))
+
+
+def test_activate_flag(tmp_path, examples):
+    registry = ModelRegistry(tmp_path)
+    train_model(examples[::2], registry)
+    newer = train_model(examples[1::2], registry, activate=True)
+    assert registry.active_version() == newer["version"]
+
+
+def test_empty_registry(tmp_path):
+    registry = ModelRegistry(tmp_path / "none")
+    assert registry.list_versions() == [] and registry.active_version() is None
+    assert registry.load_active() is None
+
+
+def test_unknown_or_malicious_versions(tmp_path):
+    registry = ModelRegistry(tmp_path)
+    for bad in ["../etc", "20240101T000000Z-abcdef", ""]:
+        with pytest.raises(UnknownVersion):
+            registry.activate(bad)
+        with pytest.raises(UnknownVersion):
+            registry.load(bad)
+
+
+def test_root_from_environment(monkeypatch, tmp_path):
+    monkeypatch.setenv("CLASSIFIER_REGISTRY", str(tmp_path))
+    assert ModelRegistry().root == tmp_path
+    assert ModelRegistry(tmp_path / "x").root == tmp_path / "x"
+
+
+def test_save_orders_by_creation_time(tmp_path, classifier):
+    registry = ModelRegistry(tmp_path)
+    t0 = datetime(2024, 1, 1, tzinfo=timezone.utc)
+    old = dict(registry.save(classifier, now=t0))
+    new = dict(registry.save(classifier, now=t0 + timedelta(days=1)))
+    assert [m["version"] for m in registry.list_versions()] == [new["version"], old["version"]]
