@@ -163,7 +163,9 @@ def register_ticket(
     if category is None and prediction is not None:
         suggested = session.scalar(sa.select(Category).where(Category.code == prediction.label))
         ticket.suggested_category = suggested
-        limit = classifier.threshold if threshold is None else threshold
+        limit = threshold if threshold is not None else settings.get_setting(session, "classifier_threshold")
+        if limit is None:  # no administrator's value: the threshold chosen when the model was trained
+            limit = classifier.threshold
         if suggested is not None and prediction.confidence >= limit:
             ticket.category = suggested
             ticket.category_source = CategorySource.CLASSIFIER.value
