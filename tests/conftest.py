@@ -42,23 +42,24 @@ def app(tmp_path_factory):
 
         downgrade(revision="base")
         upgrade()
-        yield app
-        _db.session.remove()
+    return app
 
 
 @pytest.fixture()
 def db(app):
-    yield _db
-    _db.session.rollback()
-    _db.session.remove()
-    tables = [t for t in reversed(_db.metadata.sorted_tables)]
-    with _db.engine.begin() as connection:
-        if connection.dialect.name == "postgresql":
-            names = ", ".join(f'"{t.name}"' for t in tables)
-            connection.execute(sa.text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
-        else:
-            for table in tables:
-                connection.execute(table.delete())
+    """A fresh application context per test (so `g` never leaks), and empty tables afterwards."""
+    with app.app_context():
+        yield _db
+        _db.session.rollback()
+        _db.session.remove()
+        tables = list(reversed(_db.metadata.sorted_tables))
+        with _db.engine.begin() as connection:
+            if connection.dialect.name == "postgresql":
+                names = ", ".join(f'"{t.name}"' for t in tables)
+                connection.execute(sa.text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+            else:
+                for table in tables:
+                    connection.execute(table.delete())
 
 
 @pytest.fixture()

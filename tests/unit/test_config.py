@@ -1,0 +1,32 @@
+import pytest
+
+from ticketing import create_app
+from ticketing.config import ConfigurationError
+
+
+@pytest.mark.parametrize("key", [None, "dev", "short-key"])
+def test_production_refuses_missing_or_weak_secret_key(tmp_path, monkeypatch, key):
+    monkeypatch.delenv("SECRET_KEY", raising=False)
+    if key:
+        monkeypatch.setenv("SECRET_KEY", key)
+    with pytest.raises(ConfigurationError, match="SECRET_KEY"):
+        create_app({"TICKETING_ENV": "production", "INSTANCE_PATH": str(tmp_path),
+                    "SQLALCHEMY_DATABASE_URI": "sqlite://"})
+
+
+def test_demo_generates_one_key_into_instance(tmp_path, monkeypatch):
+    monkeypatch.delenv("SECRET_KEY", raising=False)
+    first = create_app({"TICKETING_ENV": "demo", "INSTANCE_PATH": str(tmp_path), "SQLALCHEMY_DATABASE_URI": "sqlite://"})
+    second = create_app({"TICKETING_ENV": "demo", "INSTANCE_PATH": str(tmp_path), "SQLALCHEMY_DATABASE_URI": "sqlite://"})
+    assert first.config["SECRET_KEY"] == second.config["SECRET_KEY"]
+    assert len(first.config["SECRET_KEY"]) >= 32
+    assert (tmp_path / "secret_key").exists()
+
+
+def test_postgres_urls_use_psycopg3(tmp_path, monkeypatch):
+    monkeypatch.setenv("SECRET_KEY", "k" * 40)
+    app = create_app({"TICKETING_ENV": "production", "INSTANCE_PATH": str(tmp_path),
+                      "SQLALCHEMY_DATABASE_URI": "postgresql://postgres@127.0.0.1/x"})
+    assert app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql+psycopg://")
+    assert app.config["SESSION_COOKIE_SECURE"] is True
+    assert app.config["SESSION_COOKIE_HTTPONLY"] is True
