@@ -1,6 +1,86 @@
 """Intake commands: create-token, import-tickets."""
-from flask import Flask
+from __future__ import annotations
+
+import click
+import sqlalchemy as sa
+from flask import Flask, current_app
+
+from ticketing.extensions import db
+from ticketing.models import Channel, TicketType, User
+from ticketing.services import api_tokens, clock, importing
+from ticketing.services.errors import DomainError
+
+
+def _fail(error: DomainError) -> click.ClickException:
+    detail = "；".join(f"{k}: {v}" for k, v in error.fields.items())
+    return click.ClickException(f"{error.message}{'（' + detail + '）' if detail else ''}")
 
 
 def register(app: Flask) -> None:
     """Adds the intake commands to `flask`."""
+
+    @app.cli.command("create-token")
+    @click.option("--channel", type=click.Choice([c.value for c in Channel]), default=None,
+                  help="a channel token: may only create that channel's tickets")
+    @click.option("--user", "username", default=None, help="a user token: acts with that user's permissions")
+    @click.option("--name", default=None, help="what the token is for (shown in lists)")
+    def create_token(channel, username, name):
+        """Print a new /api/v1 bearer token (only its SHA-256 is stored: copy it now)."""
+        if (channel is None) == (username is None):
+            raise click.UsageError("请指定 --channel 或 --user 之一")
+        user = None
+        if username:
+            user = db.session.scalar(sa.select(User).where(User.username == username))
+            if user is None or not user.active:
+                raise click.ClickException(f"没有启用的用户 {username}")
+        try:
+            issued = api_tokens.issue_token(db.session, now=clock.now_utc(), channel=channel, user=user, name=name)
+        except DomainError as error:
+            raise _fail(error) from None
+        db.session.commit()
+        scope = f"渠道 {channel}（{Channel(channel).title}），只能提交该渠道的工单" if channel else f"用户 {username}"
+        click.echo(f"# 令牌 #{issued.record.id}，{scope}。只显示这一次：", err=True)
+        click.echo(issued.token)
+
+    @app.cli.command("import-tickets")
+    @click.argument("path", type=click.Path(exists=True, dir_okay=False))
+    @click.option("--channel", type=click.Choice([c.value for c in Channel]), required=True)
+    @click.option("--map", "map_option", default="",
+                  help="SOURCE=FIELD,… (default: the channel's saved mapping, else guessed from the headers)")
+    @click.option("--type", "default_type", type=click.Choice([t.value for t in TicketType]),
+                  default=TicketType.CONSULT.value, show_default=True,
+                  help="type for rows without one (the classifier's type suggestion is used first)")
+    @click.option("--batch", "batch_size", default=importing.DEFAULT_BATCH, show_default=True)
+    @click.option("--save-mapping/--no-save-mapping", default=False, help="remember this mapping for the channel")
+    def import_tickets(path, channel, map_option, default_type, batch_size, save_mapping):
+        """Import a .xlsx or .csv export; the same file again creates nothing new."""
+        now = clock.now_utc()
+        try:
+            sheet = importing.read_sheet(path)
+            mapping = (importing.parse_mapping_option(map_option) if map_option
+                       else importing.saved_mapping(db.session, channel) or importing.guess_mapping(sheet.headers))
+            mapping = importing.check_mapping(mapping, sheet.headers)
+            if save_mapping:
+                importing.save_mapping(db.session, channel, mapping, actor=None, now=now)
+                db.session.commit()
+        except DomainError as error:
+            raise _fail(error) from None
+        click.echo("列映射：" + "，".join(f"{s}→{t}" for s, t in mapping.items()), err=True)
+        classifier = current_app.extensions["classifier"].current()
+
+        def commit_batch(progress: importing.ImportResult) -> None:
+            db.session.commit()
+            db.session.expunge_all()
+            click.echo(f"  … 已处理 {progress.rows} 行：{progress.summary()}", err=True)
+
+        result = importing.import_rows(
+            db.session, sheet.rows, mapping, channel=channel, actor=None, now=now, classifier=classifier,
+            threshold=current_app.config.get("CLASSIFIER_THRESHOLD"), default_type=default_type,
+            batch_size=batch_size, on_batch=commit_batch,
+        )
+        db.session.commit()
+        click.echo(f"新建 {result.created} 件（其中自动派发 {result.dispatched} 件）")
+        click.echo(f"已存在跳过 {result.skipped} 件")
+        click.echo(f"拒收 {len(result.rejected)} 行")
+        for row in result.rejected:
+            click.echo(f"  第 {row.row} 行 {row.external_id or '（无编号）'}：{row.reason}")

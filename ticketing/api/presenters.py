@@ -1,0 +1,61 @@
+"""Tickets and events as the API shows them: codes, ISO 8601 times in Beijing time, personal data masked unless allowed."""
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from ticketing.models import Ticket, TicketEvent, TicketStatus
+from ticketing.services.validation import mask_id_number, mask_name, mask_phone
+
+LOCAL_TZ = ZoneInfo("Asia/Shanghai")
+
+
+def iso(value: datetime | None) -> str | None:
+    return None if value is None else value.astimezone(LOCAL_TZ).isoformat(timespec="seconds")
+
+
+def ticket_dict(ticket: Ticket, *, show_caller: bool = False) -> dict:
+    return {
+        "number": ticket.number,
+        "status": ticket.status,
+        "status_title": TicketStatus(ticket.status).title,
+        "channel": ticket.channel,
+        "external_id": ticket.external_id,
+        "transfer_reference": ticket.transfer_reference,
+        "type": ticket.type,
+        "urgency": ticket.urgency,
+        "title": ticket.title,
+        "content": ticket.content,
+        "category": ticket.category.code if ticket.category else None,
+        "suggested_category": ticket.suggested_category.code if ticket.suggested_category else None,
+        "department": ticket.department.code if ticket.department else None,
+        "confidence": None if ticket.classifier_confidence is None else round(ticket.classifier_confidence, 4),
+        "caller_name": ticket.caller_name if show_caller else (mask_name(ticket.caller_name) or None),
+        "caller_phone": ticket.caller_phone if show_caller else (mask_phone(ticket.caller_phone) or None),
+        "caller_id_number": ticket.caller_id_number if show_caller else (mask_id_number(ticket.caller_id_number) or None),
+        "caller_masked": not show_caller,
+        "region": ticket.region,
+        "received_at": iso(ticket.received_at),
+        "registered_at": iso(ticket.registered_at),
+        "accept_due_at": iso(ticket.accept_due_at),
+        "reply_due_at": iso(ticket.reply_due_at),
+        "calendar_confirmed": ticket.calendar_confirmed,
+        "closure_kind": ticket.closure_kind,
+        "merged_into": ticket.merged_into.number if ticket.merged_into else None,
+    }
+
+
+def event_dict(event: TicketEvent) -> dict:
+    return {
+        "action": event.action,
+        "action_title": event.action_title,
+        "from_status": event.from_status,
+        "to_status": event.to_status,
+        "actor": event.actor_label,
+        "note": event.note,
+        "created_at": iso(event.created_at),
+    }
+
+
+def has_caller_data(ticket: Ticket) -> bool:
+    return bool(ticket.caller_name or ticket.caller_phone or ticket.caller_id_number)

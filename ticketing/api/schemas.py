@@ -1,0 +1,197 @@
+"""Marshmallow schemas of /api/v1: they validate the requests and APIFlask builds the OpenAPI document from them."""
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from apiflask import Schema
+from apiflask.fields import Boolean, Dict, Float, Integer, List, Nested, Raw, String
+from apiflask.validators import Length, OneOf, Range
+from marshmallow import EXCLUDE, RAISE, fields
+
+from ticketing.models import Channel, TicketStatus, TicketType, Urgency
+from ticketing.services.actions import API_ACTIONS
+
+LOCAL_TZ = ZoneInfo("Asia/Shanghai")
+
+MESSAGES = {
+    "required": "必填",
+    "null": "不能为空",
+    "invalid": "格式不正确",
+}
+
+
+def _messages(**extra) -> dict:
+    return {**MESSAGES, **extra}
+
+
+def Str(*, required=False, max_len: int | None = None, choices=None, validate=None, **kwargs) -> String:
+    validators = [validate] if validate else []
+    if max_len:
+        validators.append(Length(max=max_len, error=f"最多 {max_len} 个字符"))
+    if choices is not None:
+        choices = sorted(choices)
+        validators.append(OneOf(choices, error="取值无效，可选：" + "、".join(choices)))
+    return String(required=required, validate=validators, allow_none=not required,
+                  error_messages=_messages(invalid="应为字符串"), **kwargs)
+
+
+class LocalDateTime(fields.Field):
+    """An ISO 8601 time; without a zone it is Beijing time. A bare date is that day's start (or end)."""
+
+    default_error_messages = {"invalid": "时间格式不正确，应为 2026-03-02T09:00:00+08:00 或 2026-03-02", **MESSAGES}
+
+    def __init__(self, *, end_of_day: bool = False, **kwargs):
+        super().__init__(**kwargs)
+        self.end_of_day = end_of_day
+
+    def _deserialize(self, value, attr, data, **kwargs) -> datetime:
+        text = str(value).strip().replace("/", "-")
+        try:
+            if len(text) <= 10:
+                day = date.fromisoformat(text)
+                moment = datetime.combine(day, time.min, LOCAL_TZ)
+                return moment + timedelta(days=1) if self.end_of_day else moment
+            moment = datetime.fromisoformat(text)
+        except ValueError:
+            raise self.make_error("invalid") from None
+        return moment if moment.tzinfo else moment.replace(tzinfo=LOCAL_TZ)
+
+    def _serialize(self, value, attr, obj, **kwargs):
+        return None if value is None else value.astimezone(LOCAL_TZ).isoformat(timespec="seconds")
+
+
+class ApiSchema(Schema):
+    error_messages = {"unknown": "未知字段", "type": "请求体应为 JSON 对象"}
+
+    class Meta:
+        unknown = RAISE
+
+
+class TicketIn(ApiSchema):
+    channel = Str(max_len=30, choices=Channel.__members__.values(),
+                  metadata={"description": "来源渠道编码；渠道令牌可省略（取令牌的渠道）"})
+    external_id = Str(required=True, validate=Length(min=1, max=100, error="长度 1–100 个字符"),
+                      metadata={"description": "来源系统自己的编号：同一渠道同一编号只生成一件工单"})
+    type = Str(required=True, choices=TicketType.__members__.values(), metadata={"description": "诉求类型"})
+    urgency = Str(choices=Urgency.__members__.values(), load_default=Urgency.NORMAL.value)
+    title = Str(max_len=200)
+    content = Str(required=True, max_len=20000)
+    caller_name = Str(max_len=50)
+    caller_phone = Str(max_len=30)
+    caller_id_number = Str(max_len=18)
+    region = Str(max_len=50, metadata={"description": "县区，用于按地区路由"})
+    received_at = LocalDateTime(allow_none=True, metadata={"description": "来源系统的受理时间；不带时区按北京时间"})
+    transfer_reference = Str(max_len=100, metadata={"description": "12345 转办编号（channel=transfer_12345 时）"})
+
+
+class TicketQuery(ApiSchema):
+    class Meta:
+        unknown = EXCLUDE
+
+    status = Str(choices=TicketStatus.__members__.values())
+    department = Str(max_len=20, metadata={"description": "承办单位编码"})
+    category = Str(max_len=10, metadata={"description": "业务分类编码"})
+    channel = Str(choices=Channel.__members__.values())
+    type = Str(choices=TicketType.__members__.values())
+    overdue = Boolean(allow_none=True, error_messages=_messages(invalid="应为 true 或 false"))
+    q = Str(max_len=200, metadata={"description": "工单号、或标题和内容中的文字"})
+    received_from = LocalDateTime(metadata={"description": "受理时间起（含），如 2026-03-01"})
+    received_to = LocalDateTime(end_of_day=True, metadata={"description": "受理时间止（含当天），如 2026-03-31"})
+    page = Integer(load_default=1, validate=Range(min=1, error="页码从 1 开始"),
+                   error_messages=_messages(invalid="应为整数"))
+    per_page = Integer(load_default=30, validate=Range(min=1, max=100, error="每页 1–100 条"),
+                       error_messages=_messages(invalid="应为整数"))
+
+
+class ActionIn(ApiSchema):
+    action = Str(required=True, choices=API_ACTIONS, metadata={"description": "操作"})
+    department = Str(max_len=20, metadata={"description": "dispatch / reassign / approve_return：承办单位编码"})
+    category = Str(max_len=10, metadata={"description": "dispatch / recategorise：业务分类编码"})
+    reason = Str(max_len=2000, metadata={"description": "return / request_extension / reassign / reopen：理由"})
+    until = Str(max_len=40, metadata={"description": "request_extension：延期至（2026-12-31 或 ISO 8601）"})
+    content = Str(max_len=20000, metadata={"description": "reply / note：内容"})
+    answer = Str(max_len=20000, metadata={"description": "answer_on_the_spot：当场答复"})
+    advice = Str(max_len=20000, metadata={"description": "legal_channel：告知的法定途径"})
+    note = Str(max_len=2000, metadata={"description": "备注 / 督办意见 / 审核意见"})
+    reached = Raw(allow_none=True, metadata={"description": "callback：是否联系上（true/false）"})
+    satisfaction = Str(choices=["satisfied", "basically_satisfied", "dissatisfied"],
+                       metadata={"description": "callback：满意度"})
+    solved = Raw(allow_none=True, metadata={"description": "callback：是否解决（true/false）"})
+    reopen = Raw(allow_none=True, metadata={"description": "callback：不满意时是否重办"})
+    into = Str(max_len=32, metadata={"description": "merge：主工单号"})
+    reference = Str(max_len=100, metadata={"description": "transfer_out：12345 的转办编号"})
+
+
+class ClassifyIn(ApiSchema):
+    text = Str(required=True, validate=Length(min=1, max=20000, error="请填写要分类的文字"))
+
+
+# ---- responses (documentation; the views build plain dicts) ----
+
+class EventOut(Schema):
+    action = String()
+    action_title = String()
+    from_status = String(allow_none=True)
+    to_status = String()
+    actor = String(metadata={"description": "操作人；系统自动操作为“系统”"})
+    note = String()
+    created_at = String(metadata={"description": "ISO 8601，北京时间"})
+
+
+class TicketOut(Schema):
+    number = String()
+    status = String()
+    status_title = String()
+    channel = String()
+    external_id = String(allow_none=True)
+    transfer_reference = String(allow_none=True)
+    type = String()
+    urgency = String()
+    title = String()
+    content = String()
+    category = String(allow_none=True, metadata={"description": "业务分类编码"})
+    suggested_category = String(allow_none=True)
+    department = String(allow_none=True, metadata={"description": "承办单位编码"})
+    confidence = Float(allow_none=True, metadata={"description": "分类置信度"})
+    caller_name = String(allow_none=True)
+    caller_phone = String(allow_none=True)
+    caller_id_number = String(allow_none=True)
+    caller_masked = Boolean(metadata={"description": "来电人信息是否已打码"})
+    region = String(allow_none=True)
+    received_at = String()
+    registered_at = String()
+    accept_due_at = String(allow_none=True)
+    reply_due_at = String(allow_none=True)
+    calendar_confirmed = Boolean()
+    closure_kind = String(allow_none=True)
+    merged_into = String(allow_none=True)
+
+
+class TicketDetailOut(TicketOut):
+    events = List(Nested(EventOut))
+    allowed_actions = List(String())
+
+
+class TicketPageOut(Schema):
+    items = List(Nested(TicketOut))
+    page = Integer()
+    per_page = Integer()
+    total = Integer()
+    pages = Integer()
+
+
+class ClassifyOut(Schema):
+    label = String()
+    confidence = Float()
+    top = List(List(Raw()), metadata={"description": "[[分类编码, 概率], …]"})
+    department = String(allow_none=True)
+    type = String(allow_none=True)
+    reasons = List(String())
+    confident = Boolean()
+    model_version = String()
+
+
+class ErrorOut(Schema):
+    error = String(required=True)
+    fields = Dict(keys=String(), values=String())

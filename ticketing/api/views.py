@@ -1,0 +1,130 @@
+"""/api/v1 endpoints: the same services as the pages, rendered as JSON. Each request commits once."""
+from __future__ import annotations
+
+import sqlalchemy as sa
+from apiflask import APIBlueprint
+from flask import current_app, jsonify
+
+from ticketing.api import schemas
+from ticketing.api.auth import SECURITY, current_api_user, current_token, token_required
+from ticketing.api.presenters import event_dict, has_caller_data, ticket_dict
+from ticketing.extensions import db
+from ticketing.models import Category, Ticket
+from ticketing.services import clock, permissions, privacy, routing, search, tickets, workflow
+from ticketing.services.actions import perform_action
+from ticketing.services.errors import NotAllowed, NotFound, ValidationFailed
+
+bp = APIBlueprint("api", __name__, url_prefix="/api/v1", tag="工单")
+
+ERRORS = {401: "缺少或无效的令牌", 403: "令牌无权执行此操作", 422: "参数有误"}
+
+
+def _classifier():
+    return current_app.extensions["classifier"].current()
+
+
+def _ticket_for(user, number: str) -> Ticket:
+    """A ticket the user may see; another department's ticket is a 404, as if absent."""
+    ticket = db.session.scalar(sa.select(Ticket).where(Ticket.number == number))
+    if ticket is None or not permissions.can_view_ticket(user, ticket):
+        raise NotFound(f"工单 {number} 不存在")
+    return ticket
+
+
+@bp.post("/tickets")
+@bp.doc(summary="提交工单", security=SECURITY,
+        description="同一渠道同一 external_id 再次提交时返回 200 和已有的工单，不会生成第二件。",
+        responses={200: "已提交过：返回已有工单", **ERRORS})
+@token_required(channel_tokens=True)
+@bp.input(schemas.TicketIn, arg_name="data")
+@bp.output(schemas.TicketOut, status_code=201, description="已登记")
+def create_ticket(data: dict):
+    token, user = current_token(), current_api_user()
+    data.setdefault("channel", token.channel)
+    if not data.get("channel"):
+        raise ValidationFailed("请指定来源渠道", fields={"channel": "必填"})
+    if token.channel is not None and data["channel"] != token.channel:
+        raise NotAllowed(f"该令牌只能提交渠道 {token.channel} 的工单")
+    if user is not None and not permissions.has_permission(user, permissions.Permission.TICKET_REGISTER):
+        raise NotAllowed("该用户无权登记工单")
+    classifier = _classifier()
+    result = tickets.register_ticket(
+        db.session, tickets.TicketInput(**data), actor=user, now=clock.now_utc(), classifier=classifier,
+        threshold=current_app.config.get("CLASSIFIER_THRESHOLD") if classifier is not None else None,
+    )
+    db.session.commit()
+    return ticket_dict(result.ticket), 201 if result.created else 200
+
+
+@bp.get("/tickets")
+@bp.doc(summary="查询工单", security=SECURITY, responses=ERRORS)
+@token_required()
+@bp.input(schemas.TicketQuery, location="query", arg_name="query")
+@bp.output(schemas.TicketPageOut)
+def list_tickets(query: dict):
+    page_number, per_page = query.pop("page"), query.pop("per_page")
+    now = clock.now_utc()
+    select = search.ticket_query(db.session, current_api_user(), search.TicketFilters(**query), now)
+    page = db.paginate(select, page=page_number, per_page=per_page, error_out=False, count=True)
+    body = {"items": [ticket_dict(t) for t in page.items], "page": page.page, "per_page": page.per_page,
+            "total": page.total, "pages": page.pages}
+    db.session.commit()
+    return body
+
+
+@bp.get("/tickets/<number>")
+@bp.doc(summary="工单详情与全部办理记录", security=SECURITY, responses={404: "工单不存在", **ERRORS})
+@token_required()
+@bp.output(schemas.TicketDetailOut)
+def get_ticket(number: str):
+    user = current_api_user()
+    ticket = _ticket_for(user, number)
+    show_caller = privacy.may_see_caller(db.session, user, ticket)
+    if show_caller and has_caller_data(ticket):
+        privacy.log_view(db.session, user, ticket, now=clock.now_utc(), via="api")
+    body = ticket_dict(ticket, show_caller=show_caller) | {
+        "events": [event_dict(e) for e in ticket.events],
+        "allowed_actions": [a.value for a in workflow.allowed_actions(user, ticket)],
+    }
+    db.session.commit()
+    return body
+
+
+@bp.post("/tickets/<number>/actions")
+@bp.doc(summary="办理工单（派发、签收、答复、退回、延期、督办、回访、办结、重办、合并、转出 12345 …）",
+        security=SECURITY, responses={404: "工单不存在", 409: "当前状态不能执行该操作", **ERRORS})
+@token_required()
+@bp.input(schemas.ActionIn, arg_name="data")
+@bp.output(schemas.TicketDetailOut)
+def act(number: str, data: dict):
+    user = current_api_user()
+    ticket = _ticket_for(user, number)
+    action = data.pop("action")
+    perform_action(db.session, ticket, action, data, actor=user, now=clock.now_utc())
+    db.session.commit()
+    return ticket_dict(ticket) | {"events": [event_dict(e) for e in ticket.events],
+                                  "allowed_actions": [a.value for a in workflow.allowed_actions(user, ticket)]}
+
+
+@bp.post("/classify")
+@bp.doc(summary="对一段诉求文字分类（建议业务分类、承办单位和诉求类型）", security=SECURITY,
+        responses={503: "没有已启用的分类模型", **ERRORS})
+@token_required(channel_tokens=True)
+@bp.input(schemas.ClassifyIn, arg_name="data")
+@bp.output(schemas.ClassifyOut)
+def classify(data: dict):
+    classifier = _classifier()
+    if classifier is None:
+        return jsonify(error="没有已启用的分类模型，请由话务员人工分类"), 503
+    prediction = classifier.predict(data["text"])
+    category = db.session.scalar(sa.select(Category).where(Category.code == prediction.label))
+    decision = routing.route(db.session, category=category)
+    db.session.commit()
+    return {
+        "label": prediction.label, "confidence": round(float(prediction.confidence), 4),
+        "top": [[label, round(float(p), 4)] for label, p in prediction.top],
+        "department": decision.department.code if decision.department else None,
+        "type": prediction.type, "reasons": list(prediction.reasons),
+        "confident": bool(prediction.confidence >= classifier.threshold),
+        "model_version": prediction.model_version,
+    }

@@ -1,0 +1,428 @@
+"""Import tickets from a spreadsheet export (.xlsx or .csv) of a mailbox or platform.
+
+Pure service: no request, no commit. The caller gives a column mapping
+{source header: ticket field}; each row is validated with tickets.validate_input
+and registered with tickets.register_ticket under the channel and the row's
+external_id, so re-importing the same file creates nothing. Rows already present
+are skipped, rows with errors are collected with their row number and reason.
+
+For large files the work is batched: the channel's existing external_ids are
+read in one query, texts are classified a batch at a time with
+`classifier.predict_many`, and the caller's `on_batch` (e.g. commit and clear
+the session) runs after every `batch_size` rows.
+"""
+from __future__ import annotations
+
+import csv
+import io
+import re
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import date, datetime, time
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from ticketing.models import ImportMapping, Ticket, TicketType, Urgency, User
+from ticketing.services import tickets
+from ticketing.services.errors import DomainError, ValidationFailed
+
+LOCAL_TZ = ZoneInfo("Asia/Shanghai")
+
+# ticket fields a column may fill, with their Chinese labels
+FIELDS: dict[str, str] = {
+    "external_id": "外部编号（必填，用于去重）",
+    "title": "标题",
+    "content": "诉求内容",
+    "received_at": "受理时间",
+    "type": "诉求类型",
+    "urgency": "紧急程度",
+    "caller_name": "来信人姓名",
+    "caller_phone": "联系电话",
+    "caller_id_number": "身份证号",
+    "region": "县区",
+    "transfer_reference": "12345 转办编号",
+}
+# header (lower case, no spaces) → field, for pre-filling the mapping
+HEADER_GUESSES: dict[str, str] = {
+    "mail_id": "external_id", "id": "external_id", "external_id": "external_id", "编号": "external_id",
+    "信件编号": "external_id", "留言编号": "external_id", "工单编号": "external_id", "来信编号": "external_id",
+    "title": "title", "标题": "title", "主题": "title", "信件标题": "title", "留言标题": "title",
+    "query": "content", "content": "content", "内容": "content", "来信内容": "content", "留言内容": "content",
+    "诉求内容": "content", "信件内容": "content",
+    "query_date": "received_at", "date": "received_at", "received_at": "received_at", "日期": "received_at",
+    "来信时间": "received_at", "留言时间": "received_at", "受理时间": "received_at", "来信日期": "received_at",
+    "type": "type", "类型": "type", "诉求类型": "type", "信件类型": "type",
+    "urgency": "urgency", "紧急程度": "urgency",
+    "name": "caller_name", "caller_name": "caller_name", "姓名": "caller_name", "来信人": "caller_name",
+    "phone": "caller_phone", "caller_phone": "caller_phone", "电话": "caller_phone", "联系电话": "caller_phone",
+    "手机": "caller_phone", "手机号": "caller_phone",
+    "id_number": "caller_id_number", "身份证号": "caller_id_number", "身份证号码": "caller_id_number",
+    "region": "region", "地区": "region", "县区": "region", "区县": "region",
+    "transfer_reference": "transfer_reference", "12345编号": "transfer_reference", "转办编号": "transfer_reference",
+}
+TYPE_BY_TITLE = {t.title: t.value for t in TicketType} | {t.value: t.value for t in TicketType}
+URGENCY_BY_TITLE = {u.title: u.value for u in Urgency} | {u.value: u.value for u in Urgency} | {"急": "urgent"}
+DEFAULT_BATCH = 1000
+
+
+@dataclass
+class RejectedRow:
+    row: int  # the spreadsheet's row number (the header is row 1)
+    external_id: str
+    reason: str
+
+
+@dataclass
+class ImportResult:
+    created: int = 0
+    skipped: int = 0  # already present (or repeated in the file)
+    rejected: list[RejectedRow] = field(default_factory=list)
+    dispatched: int = 0
+    rows: int = 0
+
+    def summary(self) -> str:
+        return f"新建 {self.created} 件，已存在跳过 {self.skipped} 件，拒收 {len(self.rejected)} 行"
+
+
+@dataclass
+class Sheet:
+    headers: list[str]
+    rows: Iterator[tuple[int, dict[str, object]]]  # (row number, {header: value})
+
+
+# ---- reading ----
+
+def read_sheet(source: str | Path | bytes, filename: str | None = None) -> Sheet:
+    """Open an .xlsx (openpyxl, read-only) or a .csv (UTF-8 with or without BOM, else GB18030)."""
+    name = (filename or (str(source) if not isinstance(source, bytes) else "")).lower()
+    if name.endswith(".xlsx") or name.endswith(".xlsm"):
+        return _read_xlsx(source)
+    if name.endswith(".csv") or name.endswith(".txt") or isinstance(source, bytes):
+        data = source if isinstance(source, bytes) else Path(source).read_bytes()
+        return _read_csv(data)
+    raise ValidationFailed("不支持的文件格式", fields={"file": "请上传 .xlsx 或 .csv 文件"})
+
+
+def decode_text(data: bytes) -> str:
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        try:
+            return data.decode("gb18030")
+        except UnicodeDecodeError:
+            raise ValidationFailed("无法识别文件编码", fields={"file": "CSV 文件应为 UTF-8 或 GB18030（GBK）编码"}) from None
+
+
+def _read_csv(data: bytes) -> Sheet:
+    reader = csv.reader(io.StringIO(decode_text(data), newline=""))
+    try:
+        headers = [h.strip() for h in next(reader)]
+    except StopIteration:
+        raise ValidationFailed("文件是空的", fields={"file": "文件没有表头"}) from None
+    _check_headers(headers)
+
+    def rows():
+        for number, values in enumerate(reader, start=2):
+            if not any(v.strip() for v in values):
+                continue
+            yield number, dict(zip(headers, values))
+
+    return Sheet(headers, rows())
+
+
+def _read_xlsx(source) -> Sheet:
+    from openpyxl import load_workbook
+
+    try:
+        workbook = load_workbook(io.BytesIO(source) if isinstance(source, bytes) else source, read_only=True,
+                                 data_only=True)
+    except Exception:  # openpyxl raises several kinds for a file that is not a workbook
+        raise ValidationFailed("无法读取 Excel 文件", fields={"file": "文件不是有效的 .xlsx"}) from None
+    sheet = workbook.worksheets[0]
+    iterator = sheet.iter_rows(values_only=True)
+    try:
+        headers = ["" if h is None else str(h).strip() for h in next(iterator)]
+    except StopIteration:
+        workbook.close()
+        raise ValidationFailed("文件是空的", fields={"file": "文件没有表头"}) from None
+    _check_headers(headers)
+
+    def rows():
+        try:
+            for number, values in enumerate(iterator, start=2):
+                if all(v is None or str(v).strip() == "" for v in values):
+                    continue
+                yield number, dict(zip(headers, values))
+        finally:
+            workbook.close()
+
+    return Sheet(headers, rows())
+
+
+def _check_headers(headers: list[str]) -> None:
+    if not any(headers):
+        raise ValidationFailed("第一行应为表头", fields={"file": "第一行应为列名"})
+
+
+# ---- mapping ----
+
+def guess_mapping(headers: Iterable[str]) -> dict[str, str]:
+    """Pre-fill {header: field} from the header names (mail_id→external_id, query→content, …)."""
+    mapping, taken = {}, set()
+    for header in headers:
+        key = re.sub(r"\s+", "", str(header)).lower()
+        target = HEADER_GUESSES.get(key)
+        if target and target not in taken:
+            mapping[header] = target
+            taken.add(target)
+    return mapping
+
+
+def parse_mapping_option(text: str) -> dict[str, str]:
+    """`SOURCE=FIELD,SOURCE=FIELD` (the CLI's --map) → {source: field}."""
+    mapping = {}
+    for part in filter(None, (p.strip() for p in (text or "").split(","))):
+        source, sep, target = part.partition("=")
+        if not sep:
+            raise ValidationFailed("列映射格式不正确", fields={"map": f"“{part}”应为 源列名=字段"})
+        mapping[source.strip()] = target.strip()
+    return mapping
+
+
+def check_mapping(mapping: dict[str, str], headers: Iterable[str]) -> dict[str, str]:
+    """Keep the mapped columns; raise with Chinese messages if the mapping cannot work."""
+    headers = list(headers)
+    clean = {source: target for source, target in mapping.items() if target}
+    errors = {}
+    for source, target in clean.items():
+        if target not in FIELDS:
+            errors[source] = f"未知字段 {target}，可选：{', '.join(FIELDS)}"
+        elif source not in headers:
+            errors[source] = f"文件中没有列“{source}”"
+    targets = list(clean.values())
+    for target in set(targets):
+        if targets.count(target) > 1:
+            errors[target] = f"字段“{FIELDS.get(target, target)}”被映射了多次"
+    for required in ("external_id", "content"):
+        if required not in targets:
+            errors[required] = f"请指定哪一列是“{FIELDS[required]}”"
+    if errors:
+        raise ValidationFailed("列映射有误", fields=errors)
+    return clean
+
+
+def saved_mapping(session: Session, channel: str) -> dict[str, str] | None:
+    record = session.scalar(sa.select(ImportMapping).where(ImportMapping.channel == channel))
+    return dict(record.mapping) if record else None
+
+
+def save_mapping(session: Session, channel: str, mapping: dict[str, str], *, actor: User | None,
+                 now: datetime) -> ImportMapping:
+    record = session.scalar(sa.select(ImportMapping).where(ImportMapping.channel == channel))
+    if record is None:
+        record = ImportMapping(channel=channel)
+        session.add(record)
+    record.mapping = dict(mapping)
+    record.updated_at = now
+    record.updated_by_id = actor.id if actor else None
+    session.flush()
+    return record
+
+
+# ---- values ----
+
+DATE_FORMATS = ("%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%d", "%Y%m%d", "%Y%m%d%H%M%S",
+                "%Y年%m月%d日 %H:%M", "%Y年%m月%d日")
+
+
+def parse_received_at(value, now: datetime) -> datetime:
+    """"2019-01-05", "2019/1/5 10:20", an Excel date cell, ISO 8601; empty → now. Naive means Beijing time."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return now
+    if isinstance(value, datetime):
+        moment = value
+    elif isinstance(value, date):
+        moment = datetime.combine(value, time.min)
+    else:
+        text = str(value).strip().replace("/", "-").replace("T", " ")
+        text = re.sub(r"\.\d+$", "", text)
+        moment = None
+        try:
+            moment = datetime.fromisoformat(text)
+        except ValueError:
+            for fmt in DATE_FORMATS:
+                try:
+                    moment = datetime.strptime(text, fmt)
+                    break
+                except ValueError:
+                    continue
+        if moment is None:
+            raise ValidationFailed("日期格式不正确", fields={"received_at": f"无法识别的日期“{value}”"})
+    return moment if moment.tzinfo else moment.replace(tzinfo=LOCAL_TZ)
+
+
+def _text(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():  # 20171224001 read from Excel as a number
+        value = int(value)
+    return str(value).strip()
+
+
+def row_input(values: dict[str, object], mapping: dict[str, str], *, channel: str, now: datetime,
+              default_type: str | None) -> tickets.TicketInput:
+    """One row → TicketInput (raises ValidationFailed for values that cannot be read)."""
+    mapped = {target: values.get(source) for source, target in mapping.items()}
+    fields = {name: _text(mapped.get(name)) for name in FIELDS if name != "received_at"}
+    type_text = fields["type"]
+    ticket_type = TYPE_BY_TITLE.get(type_text, type_text) if type_text else default_type
+    urgency = URGENCY_BY_TITLE.get(fields["urgency"], fields["urgency"]) if fields["urgency"] else Urgency.NORMAL.value
+    return tickets.TicketInput(
+        channel=channel, type=ticket_type or "", urgency=urgency, title=fields["title"][:200],
+        content=fields["content"], external_id=fields["external_id"] or None,
+        caller_name=fields["caller_name"] or None, caller_phone=fields["caller_phone"] or None,
+        caller_id_number=fields["caller_id_number"] or None, region=fields["region"] or None,
+        received_at=parse_received_at(mapped.get("received_at"), now),
+        transfer_reference=fields["transfer_reference"] or None,
+    )
+
+
+def _describe(errors: dict[str, str]) -> str:
+    return "；".join(f"{FIELDS.get(name, name).split('（')[0]}：{message}" for name, message in errors.items())
+
+
+# ---- classification in batches ----
+
+def classification_text(data: tickets.TicketInput) -> str:
+    """The text register_ticket gives the classifier (its title falls back to the content's start)."""
+    content = data.content.strip()
+    title = (data.title or "").strip() or content[:30]
+    return f"{title}\n{content}"
+
+
+class _Precomputed:
+    """Serves register_ticket the predictions made for the whole batch by predict_many."""
+
+    def __init__(self, classifier, predictions: dict[str, object]):
+        self._classifier = classifier
+        self._predictions = predictions
+        self.threshold = classifier.threshold
+
+    def predict(self, text: str):
+        prediction = self._predictions.get(text)
+        return prediction if prediction is not None else self._classifier.predict(text)
+
+
+# ---- the import ----
+
+def import_rows(
+    session: Session,
+    rows: Iterable[tuple[int, dict[str, object]]],
+    mapping: dict[str, str],
+    *,
+    channel: str,
+    actor: User | None,
+    now: datetime,
+    classifier=None,
+    threshold: float | None = None,
+    default_type: str | None = TicketType.CONSULT.value,
+    batch_size: int = DEFAULT_BATCH,
+    on_batch: Callable[[ImportResult], None] | None = None,
+) -> ImportResult:
+    """Register every valid new row; count the present ones; collect the rejected ones with reasons.
+
+    `default_type` applies when no column gives the type; with a classifier, its
+    type prediction is used first. `on_batch` runs after each batch (the caller
+    commits there); the service itself only flushes.
+    """
+    result = ImportResult()
+    present = set(session.scalars(sa.select(Ticket.external_id).where(
+        Ticket.channel == channel, Ticket.external_id.is_not(None))))
+    batch: list[tuple[int, tickets.TicketInput]] = []
+
+    def flush_batch():
+        if not batch:
+            return
+        _register_batch(session, batch, result, actor=actor, now=now, classifier=classifier, threshold=threshold)
+        batch.clear()
+        if on_batch is not None:
+            on_batch(result)
+
+    for number, values in rows:
+        result.rows += 1
+        external_id = _text(values.get(_source_of(mapping, "external_id")))
+        try:
+            data = row_input(values, mapping, channel=channel, now=now, default_type=default_type)
+        except DomainError as error:
+            result.rejected.append(RejectedRow(number, external_id, _describe(error.fields) or error.message))
+            continue
+        if not data.external_id:
+            result.rejected.append(RejectedRow(number, "", "缺少外部编号"))
+            continue
+        if data.external_id in present:
+            result.skipped += 1
+            continue
+        if not data.type and classifier is None:
+            result.rejected.append(RejectedRow(number, external_id, "诉求类型：未填写"))
+            continue
+        errors = tickets.validate_input(data if data.type else _with_type(data, TicketType.CONSULT.value))
+        if errors:
+            result.rejected.append(RejectedRow(number, external_id, _describe(errors)))
+            continue
+        present.add(data.external_id)
+        batch.append((number, data))
+        if len(batch) >= batch_size:
+            flush_batch()
+    flush_batch()
+    return result
+
+
+def _source_of(mapping: dict[str, str], target: str) -> str | None:
+    return next((source for source, name in mapping.items() if name == target), None)
+
+
+def _with_type(data: tickets.TicketInput, ticket_type: str) -> tickets.TicketInput:
+    from dataclasses import replace
+
+    return replace(data, type=ticket_type)
+
+
+def _register_batch(session, batch, result: ImportResult, *, actor, now, classifier, threshold) -> None:
+    serving = None
+    if classifier is not None:
+        texts = [classification_text(data) for _, data in batch]
+        predict_many = getattr(classifier, "predict_many", None)
+        predictions = predict_many(texts) if predict_many else [classifier.predict(t) for t in texts]
+        serving = _Precomputed(classifier, dict(zip(texts, predictions)))
+        for (_, data), prediction in zip(batch, predictions):
+            if not data.type:
+                data.type = prediction.type or TicketType.CONSULT.value
+    for number, data in batch:
+        try:
+            with session.begin_nested():
+                registered = tickets.register_ticket(session, data, actor=actor, now=now, classifier=serving,
+                                                     threshold=threshold)
+        except DomainError as error:
+            result.rejected.append(RejectedRow(number, data.external_id or "",
+                                               _describe(error.fields) or error.message))
+            continue
+        if registered.created:
+            result.created += 1
+            if registered.ticket.department_id is not None:
+                result.dispatched += 1
+        else:
+            result.skipped += 1
+
+
+def rejected_csv(rejected: Iterable[RejectedRow]) -> str:
+    """The rejected rows as CSV (UTF-8 with BOM so that Excel opens it in Chinese)."""
+    out = io.StringIO()
+    out.write("\ufeff")
+    writer = csv.writer(out)
+    writer.writerow(["行号", "外部编号", "原因"])
+    for row in rejected:
+        writer.writerow([row.row, row.external_id, row.reason])
+    return out.getvalue()
