@@ -1,28 +1,366 @@
-"""系统管理: users, departments, categories, routing rules, deadline policies, holidays."""
+"""系统管理: users, routing rules, deadline policies, the calendar and run-time settings.
+
+Views stay thin: a form validates the shape, services/administration validates
+the meaning and applies the change, and the view commits once.
+"""
 from __future__ import annotations
 
+from decimal import Decimal
+
 import sqlalchemy as sa
-from flask import Blueprint, render_template
-from flask_login import login_required
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
 
 from ticketing.extensions import db
-from ticketing.models import Category, DeadlinePolicy, Department, Holiday, RoutingRule, User
+from ticketing.models import (
+    CalendarYear,
+    Category,
+    Channel,
+    DeadlinePolicy,
+    Department,
+    Holiday,
+    RoutingRule,
+    TicketType,
+    Urgency,
+    User,
+)
+from ticketing.services import administration as admin_service
+from ticketing.services.errors import DomainError
 from ticketing.services.permissions import Permission
+from ticketing.views.admin_forms import (
+    CalendarYearForm,
+    ConfirmForm,
+    DeadlinePolicyForm,
+    HolidayForm,
+    PasswordResetForm,
+    RoutePreviewForm,
+    RoutingRuleForm,
+    SettingsForm,
+    UserForm,
+)
 from ticketing.views.common import require_permission
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
 
-@bp.get("/")
+@bp.before_request
 @login_required
-def index():
+def _administrators_only():
     require_permission(Permission.ADMINISTER)
+
+
+def _save(form, apply, success: str) -> bool:
+    """Run the service on a valid form and commit; otherwise put its Chinese errors on the form."""
+    if not form.validate_on_submit():
+        return False
+    try:
+        apply()
+        db.session.commit()
+    except DomainError as error:
+        db.session.rollback()
+        for name, message in error.fields.items():
+            if name in form:
+                form[name].errors = list(form[name].errors) + [message]
+        if not error.fields or not any(name in form for name in error.fields):
+            flash(error.message, "error")
+        return False
+    flash(success, "success")
+    return True
+
+
+def _toggle(apply, success: str) -> None:
+    """A one-button POST (enable/disable/delete): CSRF-checked, flashed, committed."""
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    try:
+        apply()
+        db.session.commit()
+        flash(success, "success")
+    except DomainError as error:
+        db.session.rollback()
+        flash(error.message, "error")
+
+
+def _all(model, *order):
+    return db.session.scalars(sa.select(model).order_by(*order)).all()
+
+
+def _department_choices(blank: str | None = None) -> list[tuple[str, str]]:
+    rows = db.session.scalars(sa.select(Department).where(Department.active.is_(True)).order_by(Department.id))
+    return ([("", blank)] if blank else []) + [(d.code, d.name) for d in rows]
+
+
+def _category_choices() -> list[tuple[str, str]]:
+    rows = db.session.scalars(sa.select(Category).order_by(Category.id))
+    return [("", "（任意）")] + [(c.code, f"{c.code} {c.name}") for c in rows]
+
+
+TITLES = {"channel": dict(Channel.choices()), "type": dict(TicketType.choices()), "urgency": dict(Urgency.choices())}
+
+
+def _int(value: Decimal | int | None):
+    return None if value is None else int(value)
+
+
+@bp.get("/")
+def index():
     return render_template(
         "admin/index.html",
-        users=db.session.scalars(sa.select(User).order_by(User.role, User.username)).all(),
-        departments=db.session.scalars(sa.select(Department).order_by(Department.id)).all(),
-        categories=db.session.scalars(sa.select(Category).order_by(Category.id)).all(),
-        rules=db.session.scalars(sa.select(RoutingRule).order_by(RoutingRule.priority.desc())).all(),
-        policies=db.session.scalars(sa.select(DeadlinePolicy).order_by(DeadlinePolicy.id)).all(),
-        holidays=db.session.scalars(sa.select(Holiday).order_by(Holiday.day)).all(),
+        users=_all(User, User.role, User.username),
+        departments=_all(Department, Department.id),
+        categories=_all(Category, Category.id),
+        rules=_all(RoutingRule, RoutingRule.active.desc(), RoutingRule.priority.desc()),
+        policies=_all(DeadlinePolicy, DeadlinePolicy.id),
+        holidays=_all(Holiday, Holiday.day),
     )
+
+
+# --------------------------------------------------------------------------- routing rules
+
+def _rule_form(rule: RoutingRule | None = None) -> RoutingRuleForm:
+    form = RoutingRuleForm(obj=None)
+    if rule is not None and request.method == "GET":
+        form = RoutingRuleForm(data={
+            "name": rule.name, "priority": rule.priority, "category": rule.category.code if rule.category else "",
+            "region": rule.region or "", "channel": rule.channel or "", "ticket_type": rule.ticket_type or "",
+            "department": rule.department.code})
+    form.category.choices = _category_choices()
+    form.department.choices = _department_choices("（请选择）")
+    return form
+
+
+def _rule_input(form: RoutingRuleForm) -> admin_service.RuleInput:
+    return admin_service.RuleInput(
+        name=form.name.data, priority=form.priority.data, department_code=form.department.data,
+        category_code=form.category.data or None, region=form.region.data, channel=form.channel.data or None,
+        ticket_type=form.ticket_type.data or None)
+
+
+def _rules_page(form: RoutingRuleForm, status: int = 200):
+    preview = RoutePreviewForm(request.args)
+    preview.category.choices = _category_choices()
+    decision = None
+    if request.args.get("preview"):
+        decision = admin_service.preview_route(
+            db.session, category_code=preview.category.data or None, region=preview.region.data,
+            channel=preview.channel.data or None, ticket_type=preview.ticket_type.data or None)
+    rules = _all(RoutingRule, RoutingRule.active.desc(), RoutingRule.priority.desc(), RoutingRule.id)
+    return render_template("admin/rules.html", rules=rules, form=form, preview=preview, decision=decision,
+                           confirm=ConfirmForm(), titles=TITLES), status
+
+
+@bp.get("/rules")
+def rules():
+    return _rules_page(_rule_form())
+
+
+@bp.post("/rules")
+def create_rule():
+    form = _rule_form()
+    if _save(form, lambda: admin_service.save_routing_rule(db.session, None, _rule_input(form), actor=current_user),
+             f"已新增路由规则“{form.name.data}”"):
+        return redirect(url_for("admin.rules"))
+    return _rules_page(form, 400)
+
+
+@bp.route("/rules/<int:rule_id>", methods=["GET", "POST"])
+def edit_rule(rule_id: int):
+    rule = db.get_or_404(RoutingRule, rule_id)
+    form = _rule_form(rule)
+    if _save(form, lambda: admin_service.save_routing_rule(db.session, rule, _rule_input(form), actor=current_user),
+             f"已保存路由规则“{form.name.data}”"):
+        return redirect(url_for("admin.rules"))
+    return render_template("admin/edit.html", form=form, title=f"修改路由规则：{rule.name}",
+                           back=url_for("admin.rules")), 400 if request.method == "POST" else 200
+
+
+@bp.post("/rules/<int:rule_id>/active")
+def toggle_rule(rule_id: int):
+    rule = db.get_or_404(RoutingRule, rule_id)
+    active = request.form.get("active") == "1"
+    _toggle(lambda: admin_service.set_rule_active(db.session, rule, active, actor=current_user),
+            f"已{'启用' if active else '停用'}路由规则“{rule.name}”")
+    return redirect(url_for("admin.rules"))
+
+
+# --------------------------------------------------------------------------- deadline policies
+
+def _policy_form(policy: DeadlinePolicy | None = None) -> DeadlinePolicyForm:
+    if policy is not None and request.method == "GET":
+        return DeadlinePolicyForm(data={
+            "ticket_type": policy.ticket_type or "", "urgency": policy.urgency or "", "channel": policy.channel or "",
+            "accept_amount": policy.accept_amount, "accept_unit": policy.accept_unit,
+            "reply_amount": policy.reply_amount, "reply_unit": policy.reply_unit,
+            "max_extension_days": policy.max_extension_days})
+    return DeadlinePolicyForm()
+
+
+def _policy_input(form: DeadlinePolicyForm) -> admin_service.PolicyInput:
+    return admin_service.PolicyInput(
+        ticket_type=form.ticket_type.data or None, urgency=form.urgency.data or None, channel=form.channel.data or None,
+        accept_amount=form.accept_amount.data, accept_unit=form.accept_unit.data,
+        reply_amount=form.reply_amount.data, reply_unit=form.reply_unit.data,
+        max_extension_days=form.max_extension_days.data)
+
+
+def _policies_page(form: DeadlinePolicyForm, status: int = 200):
+    policies = _all(DeadlinePolicy, DeadlinePolicy.active.desc(), DeadlinePolicy.channel.is_not(None),
+                    DeadlinePolicy.ticket_type, DeadlinePolicy.urgency, DeadlinePolicy.id)
+    return render_template("admin/policies.html", policies=policies, form=form, confirm=ConfirmForm(),
+                           units=admin_service.UNIT_TITLES, titles=TITLES), status
+
+
+@bp.get("/policies")
+def policies():
+    return _policies_page(_policy_form())
+
+
+@bp.post("/policies")
+def create_policy():
+    form = _policy_form()
+    if _save(form, lambda: admin_service.save_deadline_policy(db.session, None, _policy_input(form),
+                                                              actor=current_user), "已新增办理时限"):
+        return redirect(url_for("admin.policies"))
+    return _policies_page(form, 400)
+
+
+@bp.route("/policies/<int:policy_id>", methods=["GET", "POST"])
+def edit_policy(policy_id: int):
+    policy = db.get_or_404(DeadlinePolicy, policy_id)
+    form = _policy_form(policy)
+    if _save(form, lambda: admin_service.save_deadline_policy(db.session, policy, _policy_input(form),
+                                                              actor=current_user), "已保存办理时限（对此后派发的工单生效）"):
+        return redirect(url_for("admin.policies"))
+    return render_template("admin/edit.html", form=form, title="修改办理时限",
+                           back=url_for("admin.policies")), 400 if request.method == "POST" else 200
+
+
+@bp.post("/policies/<int:policy_id>/active")
+def toggle_policy(policy_id: int):
+    policy = db.get_or_404(DeadlinePolicy, policy_id)
+    active = request.form.get("active") == "1"
+    _toggle(lambda: admin_service.set_policy_active(db.session, policy, active, actor=current_user),
+            f"已{'启用' if active else '停用'}办理时限")
+    return redirect(url_for("admin.policies"))
+
+
+# --------------------------------------------------------------------------- calendar
+
+def _calendar_page(day_form: HolidayForm, year_form: CalendarYearForm, status: int = 200):
+    return render_template("admin/calendar.html", day_form=day_form, year_form=year_form,
+                           holidays=_all(Holiday, Holiday.day.desc()), years=_all(CalendarYear, CalendarYear.year.desc()),
+                           confirm=ConfirmForm()), status
+
+
+@bp.get("/calendar")
+def calendar():
+    return _calendar_page(HolidayForm(formdata=None), CalendarYearForm(formdata=None))
+
+
+@bp.post("/calendar/days")
+def add_calendar_day():
+    form = HolidayForm()
+    if _save(form, lambda: admin_service.add_calendar_day(db.session, form.day.data, form.kind.data, form.name.data,
+                                                          actor=current_user), f"已录入 {form.day.data}"):
+        return redirect(url_for("admin.calendar"))
+    return _calendar_page(form, CalendarYearForm(formdata=None), 400)
+
+
+@bp.post("/calendar/days/<int:holiday_id>/delete")
+def remove_calendar_day(holiday_id: int):
+    holiday = db.get_or_404(Holiday, holiday_id)
+    day = holiday.day
+    _toggle(lambda: admin_service.remove_calendar_day(db.session, holiday, actor=current_user), f"已删除 {day}")
+    return redirect(url_for("admin.calendar"))
+
+
+@bp.post("/calendar/years")
+def confirm_year():
+    form = CalendarYearForm()
+    if _save(form, lambda: admin_service.set_year_confirmed(db.session, form.year.data, form.confirmed.data == "1",
+                                                            actor=current_user), f"已更新 {form.year.data} 年日历状态"):
+        return redirect(url_for("admin.calendar"))
+    return _calendar_page(HolidayForm(formdata=None), form, 400)
+
+
+# --------------------------------------------------------------------------- settings
+
+def _settings_form() -> SettingsForm:
+    if request.method == "POST":
+        return SettingsForm()
+    current = admin_service.current_settings(db.session)
+    data = {f"share_{t.value}": Decimal(str(round(float(current.callback_share.get(t.value, 0)) * 100)))
+            for t in TicketType}
+    data.update(return_window_working_days=current.return_window_working_days,
+                near_deadline_hours=current.near_deadline_hours,
+                classifier_threshold=None if current.classifier_threshold is None
+                else Decimal(str(current.classifier_threshold)))
+    return SettingsForm(data=data)
+
+
+@bp.route("/settings", methods=["GET", "POST"])
+def settings():
+    form = _settings_form()
+
+    def apply():
+        shares = {t.value: None if form[f"share_{t.value}"].data is None else float(form[f"share_{t.value}"].data) / 100
+                  for t in TicketType}
+        threshold = form.classifier_threshold.data
+        admin_service.save_settings(db.session, admin_service.SettingsInput(
+            callback_share=shares, return_window_working_days=_int(form.return_window_working_days.data),
+            classifier_threshold=None if threshold is None else float(threshold),
+            near_deadline_hours=_int(form.near_deadline_hours.data)), actor=current_user)
+
+    if _save(form, apply, "已保存设置"):
+        return redirect(url_for("admin.settings"))
+    return render_template("admin/settings.html", form=form), 400 if request.method == "POST" else 200
+
+
+# --------------------------------------------------------------------------- users
+
+def _users_page(form: UserForm, status: int = 200):
+    users = _all(User, User.active.desc(), User.role, User.username)
+    return render_template("admin/users.html", users=users, form=form, confirm=ConfirmForm(),
+                           password_form=PasswordResetForm(formdata=None)), status
+
+
+def _user_form() -> UserForm:
+    form = UserForm()
+    form.department.choices = _department_choices("（无）")
+    return form
+
+
+@bp.get("/users")
+def users():
+    return _users_page(_user_form())
+
+
+@bp.post("/users")
+def create_user():
+    form = _user_form()
+    if _save(form, lambda: admin_service.create_user(
+            db.session, username=form.username.data, display_name=form.display_name.data, role=form.role.data,
+            department_code=form.department.data or None, password=form.password.data, actor=current_user),
+            f"已创建用户 {form.username.data}"):
+        return redirect(url_for("admin.users"))
+    return _users_page(form, 400)
+
+
+@bp.post("/users/<int:user_id>/active")
+def toggle_user(user_id: int):
+    user = db.get_or_404(User, user_id)
+    active = request.form.get("active") == "1"
+    _toggle(lambda: admin_service.set_user_active(db.session, user, active, actor=current_user),
+            f"已{'启用' if active else '停用'}用户 {user.username}")
+    return redirect(url_for("admin.users"))
+
+
+@bp.route("/users/<int:user_id>/password", methods=["GET", "POST"])
+def reset_password(user_id: int):
+    user = db.get_or_404(User, user_id)
+    form = PasswordResetForm()
+    if _save(form, lambda: admin_service.reset_password(db.session, user, form.password.data, actor=current_user),
+             f"已重置 {user.username} 的密码"):
+        return redirect(url_for("admin.users"))
+    return render_template("admin/edit.html", form=form, title=f"重置密码：{user.display_name}（{user.username}）",
+                           back=url_for("admin.users")), 400 if request.method == "POST" else 200

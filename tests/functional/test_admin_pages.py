@@ -1,0 +1,191 @@
+"""系统管理 pages: only administrators; routing rules with preview, deadline policies, calendar, settings, users."""
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+import sqlalchemy as sa
+
+from ticketing.models import CalendarYear, DeadlinePolicy, Holiday, RoutingRule, User
+from ticketing.services import settings
+
+ADMIN_PAGES = ["/admin/", "/admin/rules", "/admin/policies", "/admin/calendar", "/admin/settings", "/admin/users"]
+
+
+@pytest.mark.parametrize("username", ["agent", "staff_dybz", "supervisor"])
+@pytest.mark.parametrize("path", ADMIN_PAGES)
+def test_only_administrators_see_admin_pages(users, auth, client, username, path):
+    auth.login(username)
+    assert client.get(path).status_code == 403
+
+
+@pytest.mark.parametrize("path", ["/admin/rules", "/admin/users", "/admin/settings", "/admin/calendar/years"])
+def test_posts_by_others_are_refused(users, auth, client, path):
+    auth.login("supervisor")
+    assert client.post(path, data={}).status_code == 403
+
+
+def test_anonymous_is_sent_to_login(users, client):
+    response = client.get("/admin/rules")
+    assert response.status_code == 302 and "/login" in response.headers["Location"]
+
+
+@pytest.mark.parametrize("path", ADMIN_PAGES)
+def test_admin_pages_render(users, auth, client, path):
+    auth.login("admin")
+    response = client.get(path)
+    assert response.status_code == 200
+    assert "系统管理" in response.get_data(as_text=True) or "总览" in response.get_data(as_text=True)
+
+
+def test_create_edit_and_deactivate_a_routing_rule(db, users, auth, client):
+    auth.login("admin")
+    response = client.post("/admin/rules", data={
+        "name": "赛罕区异地就医由县局办理", "priority": "120", "category": "YD", "region": "赛罕区",
+        "channel": "", "ticket_type": "", "department": "SHQ"})
+    assert response.status_code == 302
+    rule = db.session.scalar(sa.select(RoutingRule).where(RoutingRule.name == "赛罕区异地就医由县局办理"))
+    assert rule.priority == 120 and rule.department.code == "SHQ" and rule.category.code == "YD"
+
+    response = client.post(f"/admin/rules/{rule.id}", data={
+        "name": rule.name, "priority": "130", "category": "YD", "region": "赛罕区", "channel": "",
+        "ticket_type": "", "department": "YDJS"})
+    assert response.status_code == 302
+    db.session.expire_all()
+    assert rule.priority == 130 and rule.department.code == "YDJS"
+
+    assert client.post(f"/admin/rules/{rule.id}/active", data={"active": "0"}).status_code == 302
+    db.session.expire_all()
+    assert rule.active is False
+
+
+def test_rule_errors_are_shown_in_chinese_and_input_kept(db, users, auth, client):
+    auth.login("admin")
+    before = db.session.scalar(sa.select(sa.func.count()).select_from(RoutingRule))
+    response = client.post("/admin/rules", data={
+        "name": "没有条件的规则", "priority": "10", "category": "", "region": "", "channel": "",
+        "ticket_type": "", "department": "DYBZ"})
+    text = response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert "至少设置一个条件" in text and 'value="没有条件的规则"' in text
+    response = client.post("/admin/rules", data={"name": "", "priority": "abc", "department": ""})
+    text = response.get_data(as_text=True)
+    assert response.status_code == 400 and "请填写规则名称" in text and "请填写整数" in text
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(RoutingRule)) == before
+
+
+def test_preview_shows_the_rule_that_would_apply(users, auth, client):
+    auth.login("admin")
+    text = client.get("/admin/rules", query_string={
+        "preview": "1", "category": "JJ", "region": "赛罕区", "channel": "hotline_12393", "ticket_type": "report"}
+    ).get_data(as_text=True)
+    assert "基金监管科" in text and "欺诈骗保举报一律由基金监管科办理" in text  # priority 90 beats the county's 50
+    text = client.get("/admin/rules", query_string={"preview": "1", "category": "DY", "region": "赛罕区"}
+                      ).get_data(as_text=True)
+    assert "赛罕区医疗保障局" in text
+    text = client.get("/admin/rules", query_string={"preview": "1", "category": "DY"}).get_data(as_text=True)
+    assert "待遇保障科" in text and "默认承办单位" in text
+
+
+def test_edit_a_deadline_policy_and_validation(db, users, auth, client):
+    auth.login("admin")
+    policy = db.session.scalar(sa.select(DeadlinePolicy).where(
+        DeadlinePolicy.ticket_type == "consult", DeadlinePolicy.urgency == "normal", DeadlinePolicy.channel.is_(None)))
+    form = {"ticket_type": "consult", "urgency": "normal", "channel": "", "accept_amount": "0",
+            "accept_unit": "working_days", "reply_amount": "4", "reply_unit": "working_days", "max_extension_days": ""}
+    response = client.post(f"/admin/policies/{policy.id}", data=form)
+    text = response.get_data(as_text=True)
+    assert response.status_code == 400 and "签收时限必须是正整数" in text and 'value="4"' in text
+    response = client.post(f"/admin/policies/{policy.id}", data=dict(form, accept_amount="1"))
+    assert response.status_code == 302
+    db.session.expire_all()
+    assert policy.reply_amount == 4
+
+    response = client.post("/admin/policies", data=dict(form, accept_amount="1"))  # same conditions again
+    assert response.status_code == 400 and "已有相同类型" in response.get_data(as_text=True)
+
+
+def test_enter_holidays_and_confirm_a_year(db, users, auth, client):
+    auth.login("admin")
+    assert client.post("/admin/calendar/days", data={"day": "2027-10-01", "kind": "holiday", "name": "国庆节"}
+                       ).status_code == 302
+    assert client.post("/admin/calendar/days", data={"day": "2027-09-26", "kind": "workday", "name": "国庆调休"}
+                       ).status_code == 302
+    again = client.post("/admin/calendar/days", data={"day": "2027-10-01", "kind": "workday", "name": ""})
+    assert again.status_code == 400 and "已录入" in again.get_data(as_text=True)
+    bad = client.post("/admin/calendar/days", data={"day": "明天", "kind": "holiday"})
+    assert bad.status_code == 400 and "日期格式应为" in bad.get_data(as_text=True)
+    assert {h.day: h.kind for h in db.session.scalars(sa.select(Holiday))} == {
+        date(2027, 10, 1): "holiday", date(2027, 9, 26): "workday"}
+
+    assert client.post("/admin/calendar/years", data={"year": "2027", "confirmed": "1"}).status_code == 302
+    assert db.session.get(CalendarYear, 2027).confirmed is True
+    holiday = db.session.scalar(sa.select(Holiday).where(Holiday.day == date(2027, 10, 1)))
+    assert client.post(f"/admin/calendar/days/{holiday.id}/delete").status_code == 302
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Holiday)) == 1
+
+
+def test_settings_are_saved_and_validated(db, users, auth, client):
+    auth.login("admin")
+    form = {"share_consult": "30", "share_help": "50", "share_complaint": "100", "share_report": "100",
+            "share_suggestion": "20", "share_praise": "0", "return_window_working_days": "3",
+            "classifier_threshold": "0.75", "near_deadline_hours": "48"}
+    assert client.post("/admin/settings", data=form).status_code == 302
+    db.session.expire_all()
+    assert settings.get_setting(db.session, "callback_share")["consult"] == 0.3
+    assert settings.get_setting(db.session, "return_window_working_days") == 3
+    assert settings.get_setting(db.session, "classifier_threshold") == 0.75
+    assert settings.get_setting(db.session, "near_deadline_hours") == 48
+    page = client.get("/admin/settings").get_data(as_text=True)
+    assert 'value="30"' in page and 'value="0.75"' in page
+
+    response = client.post("/admin/settings", data=dict(form, share_consult="150", return_window_working_days="0"))
+    text = response.get_data(as_text=True)
+    assert response.status_code == 400 and "应在 0 到 100 之间" in text and 'value="150"' in text
+    assert settings.get_setting(db.session, "return_window_working_days") == 3
+
+
+def test_create_deactivate_and_reset_password(db, users, auth, client):
+    auth.login("admin")
+    missing_department = client.post("/admin/users", data={
+        "username": "clerk", "display_name": "小李", "role": "staff", "department": "", "password": "long-enough-1"})
+    assert missing_department.status_code == 400 and "承办人员必须指定" in missing_department.get_data(as_text=True)
+    assert client.post("/admin/users", data={
+        "username": "clerk", "display_name": "小李", "role": "staff", "department": "YDJS",
+        "password": "long-enough-1"}).status_code == 302
+    clerk = db.session.scalar(sa.select(User).where(User.username == "clerk"))
+    assert clerk.department.code == "YDJS" and clerk.check_password("long-enough-1")
+    duplicate = client.post("/admin/users", data={"username": "clerk", "role": "agent", "password": "long-enough-1"})
+    assert duplicate.status_code == 400 and "已存在" in duplicate.get_data(as_text=True)
+
+    short = client.post(f"/admin/users/{clerk.id}/password", data={"password": "short", "confirm": "short"})
+    assert short.status_code == 400 and "密码至少 8 位" in short.get_data(as_text=True)
+    assert client.post(f"/admin/users/{clerk.id}/password", data={
+        "password": "another-pass-2", "confirm": "another-pass-2"}).status_code == 302
+    assert client.post(f"/admin/users/{clerk.id}/active", data={"active": "0"}).status_code == 302
+    db.session.expire_all()
+    assert clerk.check_password("another-pass-2") and clerk.active is False
+
+    admin = users["admin"]
+    assert client.post(f"/admin/users/{admin.id}/active", data={"active": "0"}).status_code == 302
+    db.session.expire_all()
+    assert admin.active is True  # an administrator cannot lock themselves out
+
+    auth.logout()
+    response = auth.login("clerk", "another-pass-2")
+    assert "已停用" in response.get_data(as_text=True)
+
+
+def test_admin_forms_need_the_csrf_token(app, db, users, auth, client):
+    app.config["WTF_CSRF_ENABLED"] = True
+    try:
+        client.post("/login", data={"username": "admin", "password": "x"})  # login itself needs a token now
+        with client.session_transaction() as session_data:
+            session_data["_user_id"] = str(users["admin"].id)
+            session_data["_fresh"] = True
+        response = client.post("/admin/rules", data={"name": "x", "priority": "1", "region": "赛罕区",
+                                                     "department": "DYBZ"})
+        assert response.status_code == 400
+        assert db.session.scalar(sa.select(RoutingRule).where(RoutingRule.name == "x")) is None
+    finally:
+        app.config["WTF_CSRF_ENABLED"] = False

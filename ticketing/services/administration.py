@@ -1,0 +1,370 @@
+"""What an administrator changes: routing rules, deadline policies, the calendar, settings and users.
+
+Each function validates (Chinese messages, field by field, raised as
+ValidationFailed), applies the change and flushes; the view commits once.
+There is no event table for settings: each change is logged on the
+``ticketing.admin`` logger with who made it.
+"""
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import date
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from ticketing.models import (
+    CalendarYear,
+    Category,
+    Channel,
+    DeadlinePolicy,
+    Department,
+    Holiday,
+    Role,
+    RoutingRule,
+    TicketType,
+    Urgency,
+    User,
+)
+from ticketing.services import routing, settings
+from ticketing.services.deadlines import DeadlineUnit
+from ticketing.services.errors import ValidationFailed
+from ticketing.services.routing import RouteDecision
+
+log = logging.getLogger("ticketing.admin")
+
+MIN_PASSWORD_LENGTH = 8
+UNIT_TITLES = {"working_days": "个工作日", "hours": "小时", "calendar_days": "日（自然日）"}
+
+
+def _audit(actor: User | None, what: str, **details) -> None:
+    log.info("%s by %s: %s", what, actor.username if actor else "system", details)
+
+
+def _fail(fields: dict[str, str]) -> None:
+    if fields:
+        raise ValidationFailed("提交的内容有误，请按提示修改", fields=fields)
+
+
+def _text(value) -> str:
+    return (value or "").strip() if isinstance(value, str) or value is None else str(value).strip()
+
+
+# --------------------------------------------------------------------------- #
+# Routing rules
+# --------------------------------------------------------------------------- #
+
+
+@dataclass
+class RuleInput:
+    name: str
+    priority: int | None
+    department_code: str
+    category_code: str | None = None
+    region: str | None = None
+    channel: str | None = None
+    ticket_type: str | None = None
+
+
+def save_routing_rule(session: Session, rule: RoutingRule | None, data: RuleInput, *, actor: User) -> RoutingRule:
+    """Create (rule=None) or edit a routing rule. A rule needs at least one condition."""
+    errors: dict[str, str] = {}
+    name = _text(data.name)
+    if not name:
+        errors["name"] = "请填写规则名称"
+    elif len(name) > 100:
+        errors["name"] = "规则名称最多 100 字"
+    if data.priority is None:
+        errors["priority"] = "请填写优先级（整数，越大越优先）"
+    elif not -10000 <= data.priority <= 10000:
+        errors["priority"] = "优先级应在 -10000 到 10000 之间"
+    department = _active_department(session, data.department_code)
+    if department is None:
+        errors["department"] = "请选择启用中的承办单位"
+    category = None
+    if data.category_code:
+        category = session.scalar(sa.select(Category).where(Category.code == data.category_code))
+        if category is None:
+            errors["category"] = "业务分类无效"
+    region = _text(data.region) or None
+    if region and len(region) > 50:
+        errors["region"] = "区县名称最多 50 字"
+    channel = data.channel or None
+    if channel and channel not in Channel.__members__.values():
+        errors["channel"] = "来源渠道无效"
+    ticket_type = data.ticket_type or None
+    if ticket_type and ticket_type not in TicketType.__members__.values():
+        errors["ticket_type"] = "诉求类型无效"
+    if not any((data.category_code, region, channel, ticket_type)) and "category" not in errors:
+        errors["category"] = "至少设置一个条件（分类、区县、来源或类型）；无条件时按分类默认承办单位派发"
+    _fail(errors)
+    created = rule is None
+    if rule is None:
+        rule = RoutingRule()
+        session.add(rule)
+    rule.name, rule.priority, rule.department = name, data.priority, department
+    rule.category, rule.region, rule.channel, rule.ticket_type = category, region, channel, ticket_type
+    session.flush()
+    _audit(actor, "routing rule created" if created else "routing rule changed", id=rule.id, name=name,
+           priority=rule.priority, department=department.code, category=data.category_code, region=region,
+           channel=channel, ticket_type=ticket_type)
+    return rule
+
+
+def set_rule_active(session: Session, rule: RoutingRule, active: bool, *, actor: User) -> None:
+    rule.active = active
+    session.flush()
+    _audit(actor, "routing rule enabled" if active else "routing rule disabled", id=rule.id, name=rule.name)
+
+
+def preview_route(session: Session, *, category_code: str | None, region: str | None, channel: str | None,
+                  ticket_type: str | None) -> RouteDecision:
+    """Which rule (or the category's default) would apply to a ticket with these attributes."""
+    category = None
+    if category_code:
+        category = session.scalar(sa.select(Category).where(Category.code == category_code))
+    return routing.route(session, category=category, region=_text(region) or None,
+                         channel=channel or None, ticket_type=ticket_type or None)
+
+
+def _active_department(session: Session, code: str | None) -> Department | None:
+    if not code:
+        return None
+    return session.scalar(sa.select(Department).where(Department.code == code, Department.active.is_(True)))
+
+
+# --------------------------------------------------------------------------- #
+# Deadline policies
+# --------------------------------------------------------------------------- #
+
+
+@dataclass
+class PolicyInput:
+    ticket_type: str | None
+    urgency: str | None
+    channel: str | None
+    accept_amount: int | None
+    accept_unit: str
+    reply_amount: int | None
+    reply_unit: str
+    max_extension_days: int | None = None
+
+
+def save_deadline_policy(session: Session, policy: DeadlinePolicy | None, data: PolicyInput, *,
+                         actor: User) -> DeadlinePolicy:
+    """Create (policy=None) or edit a 办理时限; applies to tickets registered or dispatched from now on."""
+    errors: dict[str, str] = {}
+    ticket_type, urgency, channel = data.ticket_type or None, data.urgency or None, data.channel or None
+    if ticket_type and ticket_type not in TicketType.__members__.values():
+        errors["ticket_type"] = "诉求类型无效"
+    if urgency and urgency not in Urgency.__members__.values():
+        errors["urgency"] = "紧急程度无效"
+    if channel and channel not in Channel.__members__.values():
+        errors["channel"] = "来源渠道无效"
+    for prefix, title in (("accept", "签收"), ("reply", "答复")):
+        amount, unit = getattr(data, f"{prefix}_amount"), getattr(data, f"{prefix}_unit")
+        if amount is None:
+            errors[f"{prefix}_amount"] = f"请填写{title}时限"
+        elif amount <= 0:
+            errors[f"{prefix}_amount"] = f"{title}时限必须是正整数"
+        elif amount > 3650:
+            errors[f"{prefix}_amount"] = f"{title}时限过长"
+        if unit not in DeadlineUnit.__members__.values():
+            errors[f"{prefix}_unit"] = "时限单位无效"
+    if data.max_extension_days is not None and data.max_extension_days <= 0:
+        errors["max_extension_days"] = "最长延期天数必须是正整数，不限制请留空"
+    clash = session.scalar(sa.select(DeadlinePolicy).where(
+        DeadlinePolicy.active.is_(True),
+        _is(DeadlinePolicy.ticket_type, ticket_type), _is(DeadlinePolicy.urgency, urgency),
+        _is(DeadlinePolicy.channel, channel),
+        DeadlinePolicy.id != (policy.id if policy is not None else -1),
+    ))
+    if clash is not None:
+        errors["ticket_type"] = "已有相同类型、紧急程度和来源的时限规则，请直接修改那一条"
+    _fail(errors)
+    created = policy is None
+    if policy is None:
+        policy = DeadlinePolicy()
+        session.add(policy)
+    policy.ticket_type, policy.urgency, policy.channel = ticket_type, urgency, channel
+    policy.accept_amount, policy.accept_unit = data.accept_amount, data.accept_unit
+    policy.reply_amount, policy.reply_unit = data.reply_amount, data.reply_unit
+    policy.max_extension_days = data.max_extension_days
+    session.flush()
+    _audit(actor, "deadline policy created" if created else "deadline policy changed", id=policy.id,
+           ticket_type=ticket_type, urgency=urgency, channel=channel,
+           accept=f"{policy.accept_amount} {policy.accept_unit}", reply=f"{policy.reply_amount} {policy.reply_unit}")
+    return policy
+
+
+def set_policy_active(session: Session, policy: DeadlinePolicy, active: bool, *, actor: User) -> None:
+    if active:
+        clash = session.scalar(sa.select(DeadlinePolicy).where(
+            DeadlinePolicy.active.is_(True), DeadlinePolicy.id != policy.id,
+            _is(DeadlinePolicy.ticket_type, policy.ticket_type), _is(DeadlinePolicy.urgency, policy.urgency),
+            _is(DeadlinePolicy.channel, policy.channel)))
+        if clash is not None:
+            raise ValidationFailed("已有相同条件的启用中的时限规则，不能再启用这一条")
+    policy.active = active
+    session.flush()
+    _audit(actor, "deadline policy enabled" if active else "deadline policy disabled", id=policy.id)
+
+
+def _is(column, value):
+    return column.is_(None) if value is None else column == value
+
+
+# --------------------------------------------------------------------------- #
+# Calendar
+# --------------------------------------------------------------------------- #
+
+
+def add_calendar_day(session: Session, day: date | None, kind: str, name: str, *, actor: User) -> Holiday:
+    """A holiday (放假) or a make-up working day (调休上班) the administrator enters."""
+    errors: dict[str, str] = {}
+    if day is None:
+        errors["day"] = "请填写日期"
+    elif session.scalar(sa.select(Holiday).where(Holiday.day == day)) is not None:
+        errors["day"] = f"{day.isoformat()} 已录入，如需更改请先删除"
+    if kind not in ("holiday", "workday"):
+        errors["kind"] = "请选择放假或调休上班"
+    name = _text(name)
+    if len(name) > 50:
+        errors["name"] = "名称最多 50 字"
+    _fail(errors)
+    holiday = Holiday(day=day, kind=kind, name=name)
+    session.add(holiday)
+    session.flush()
+    _audit(actor, "calendar day added", day=day.isoformat(), kind=kind, name=name)
+    return holiday
+
+
+def remove_calendar_day(session: Session, holiday: Holiday, *, actor: User) -> None:
+    _audit(actor, "calendar day removed", day=holiday.day.isoformat(), kind=holiday.kind, name=holiday.name)
+    session.delete(holiday)
+    session.flush()
+
+
+def set_year_confirmed(session: Session, year: int | None, confirmed: bool, *, actor: User) -> CalendarYear:
+    if year is None or not 2000 <= year <= 2100:
+        raise ValidationFailed("年份无效", fields={"year": "请填写 2000 到 2100 之间的年份"})
+    row = session.get(CalendarYear, year)
+    if row is None:
+        row = CalendarYear(year=year, confirmed=confirmed)
+        session.add(row)
+    row.confirmed = confirmed
+    session.flush()
+    _audit(actor, "calendar year confirmed" if confirmed else "calendar year unconfirmed", year=year)
+    return row
+
+
+# --------------------------------------------------------------------------- #
+# Settings
+# --------------------------------------------------------------------------- #
+
+
+@dataclass
+class SettingsInput:
+    callback_share: dict[str, float | None]  # type → share 0..1
+    return_window_working_days: int | None
+    classifier_threshold: float | None  # None: the model's own threshold
+    near_deadline_hours: int | None
+
+
+def current_settings(session: Session) -> SettingsInput:
+    return SettingsInput(
+        callback_share=dict(settings.get_setting(session, "callback_share")),
+        return_window_working_days=settings.get_setting(session, "return_window_working_days"),
+        classifier_threshold=settings.get_setting(session, "classifier_threshold"),
+        near_deadline_hours=settings.get_setting(session, "near_deadline_hours"),
+    )
+
+
+def save_settings(session: Session, data: SettingsInput, *, actor: User) -> None:
+    errors: dict[str, str] = {}
+    shares: dict[str, float] = {}
+    for ticket_type in TicketType:
+        share = data.callback_share.get(ticket_type.value)
+        if share is None or not 0.0 <= share <= 1.0:
+            errors[f"share_{ticket_type.value}"] = "回访比例应在 0% 到 100% 之间"
+        else:
+            shares[ticket_type.value] = round(float(share), 4)
+    if data.return_window_working_days is None or not 1 <= data.return_window_working_days <= 60:
+        errors["return_window_working_days"] = "退回时限应为 1 到 60 个工作日"
+    if data.classifier_threshold is not None and not 0.0 < data.classifier_threshold <= 1.0:
+        errors["classifier_threshold"] = "置信度阈值应大于 0、不超过 1；留空则使用模型训练时选定的阈值"
+    if data.near_deadline_hours is None or not 1 <= data.near_deadline_hours <= 720:
+        errors["near_deadline_hours"] = "临近到期提醒应为 1 到 720 小时"
+    _fail(errors)
+    values = {
+        "callback_share": shares,
+        "return_window_working_days": data.return_window_working_days,
+        "classifier_threshold": data.classifier_threshold,
+        "near_deadline_hours": data.near_deadline_hours,
+    }
+    for key, value in values.items():
+        if settings.get_setting(session, key) != value:
+            settings.set_setting(session, key, value)
+            _audit(actor, "setting changed", key=key, value=value)
+    session.flush()
+
+
+# --------------------------------------------------------------------------- #
+# Users
+# --------------------------------------------------------------------------- #
+
+
+def create_user(session: Session, *, username: str, display_name: str, role: str, department_code: str | None,
+                password: str, actor: User) -> User:
+    errors: dict[str, str] = {}
+    username = _text(username)
+    if not username:
+        errors["username"] = "请填写用户名"
+    elif len(username) > 50:
+        errors["username"] = "用户名最多 50 个字符"
+    elif session.scalar(sa.select(User).where(User.username == username)) is not None:
+        errors["username"] = f"用户名 {username} 已存在"
+    display_name = _text(display_name) or username
+    if len(display_name) > 50:
+        errors["display_name"] = "姓名最多 50 字"
+    if role not in Role.__members__.values():
+        errors["role"] = "请选择角色"
+    department = _active_department(session, department_code)
+    if department_code and department is None:
+        errors["department"] = "承办单位无效"
+    if role == Role.STAFF.value and department is None and "department" not in errors:
+        errors["department"] = "承办人员必须指定所属承办单位"
+    if message := _password_error(password):
+        errors["password"] = message
+    _fail(errors)
+    user = User(username=username, display_name=display_name, role=role, department=department)
+    user.set_password(password)
+    session.add(user)
+    session.flush()
+    _audit(actor, "user created", username=username, role=role, department=department.code if department else None)
+    return user
+
+
+def set_user_active(session: Session, user: User, active: bool, *, actor: User) -> None:
+    if not active and user.id == actor.id:
+        raise ValidationFailed("不能停用自己的账号")
+    user.active = active
+    session.flush()
+    _audit(actor, "user enabled" if active else "user disabled", username=user.username)
+
+
+def reset_password(session: Session, user: User, password: str, *, actor: User) -> None:
+    if message := _password_error(password):
+        raise ValidationFailed(message, fields={"password": message})
+    user.set_password(password)
+    session.flush()
+    _audit(actor, "password reset", username=user.username)
+
+
+def _password_error(password: str | None) -> str | None:
+    if not password or len(password) < MIN_PASSWORD_LENGTH:
+        return f"密码至少 {MIN_PASSWORD_LENGTH} 位"
+    if len(password) > 128:
+        return "密码最多 128 位"
+    return None

@@ -1,0 +1,129 @@
+"""The administrator's forms (Flask-WTF: every POST carries the CSRF token)."""
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from wtforms import DateField as _DateField
+from wtforms import DecimalField as _DecimalField
+from wtforms import IntegerField as _IntegerField
+from wtforms import PasswordField, SelectField, StringField
+from wtforms.validators import DataRequired, EqualTo, InputRequired, Length, NumberRange, Optional
+
+from ticketing.models import Channel, Role, TicketType, Urgency
+from ticketing.services.administration import UNIT_TITLES
+
+
+
+class _ChineseMessage:
+    """WTForms' own "Not a valid … value." replaced by a Chinese message."""
+
+    message = ""
+
+    def process_formdata(self, valuelist):
+        try:
+            super().process_formdata(valuelist)
+        except ValueError:
+            self.data = None
+            raise ValueError(self.message) from None
+
+
+class IntegerField(_ChineseMessage, _IntegerField):
+    message = "请填写整数"
+
+
+class DecimalField(_ChineseMessage, _DecimalField):
+    message = "请填写数字"
+
+
+class DateField(_ChineseMessage, _DateField):
+    message = "日期格式应为 2027-10-01"
+
+
+ANY = [("", "（任意）")]
+UNITS = list(UNIT_TITLES.items())
+NUMBER = "请填写整数"
+
+
+class RoutingRuleForm(FlaskForm):
+    name = StringField("规则名称", validators=[DataRequired("请填写规则名称"), Length(max=100, message="最多 100 字")])
+    priority = IntegerField("优先级（越大越优先）", default=100,
+                            validators=[InputRequired(NUMBER)])
+    category = SelectField("业务分类", choices=[], validate_choice=False)
+    region = StringField("区县", validators=[Optional(), Length(max=50, message="最多 50 字")])
+    channel = SelectField("来源渠道", choices=ANY + Channel.choices())
+    ticket_type = SelectField("诉求类型", choices=ANY + TicketType.choices())
+    department = SelectField("承办单位", choices=[], validate_choice=False)
+
+
+class RoutePreviewForm(FlaskForm):
+    """GET form: nothing changes, so no CSRF token."""
+
+    class Meta:
+        csrf = False
+
+    category = SelectField("业务分类", choices=[], validate_choice=False)
+    region = StringField("区县", validators=[Optional(), Length(max=50)])
+    channel = SelectField("来源渠道", choices=ANY + Channel.choices())
+    ticket_type = SelectField("诉求类型", choices=ANY + TicketType.choices())
+
+
+class DeadlinePolicyForm(FlaskForm):
+    ticket_type = SelectField("诉求类型", choices=ANY + TicketType.choices())
+    urgency = SelectField("紧急程度", choices=ANY + Urgency.choices())
+    channel = SelectField("来源渠道", choices=ANY + Channel.choices())
+    accept_amount = IntegerField("签收时限", validators=[InputRequired(NUMBER),
+                                                      NumberRange(min=1, message="签收时限必须是正整数")])
+    accept_unit = SelectField("签收时限单位", choices=UNITS)
+    reply_amount = IntegerField("答复时限", validators=[InputRequired(NUMBER),
+                                                     NumberRange(min=1, message="答复时限必须是正整数")])
+    reply_unit = SelectField("答复时限单位", choices=UNITS)
+    max_extension_days = IntegerField("最长延期（日，可空）", validators=[
+        Optional(), NumberRange(min=1, message="最长延期天数必须是正整数，不限制请留空")])
+
+
+class HolidayForm(FlaskForm):
+    day = DateField("日期", validators=[InputRequired("请填写日期，格式 2027-10-01")])
+    kind = SelectField("类别", choices=[("holiday", "放假"), ("workday", "调休上班")])
+    name = StringField("名称", validators=[Optional(), Length(max=50, message="最多 50 字")])
+
+
+class CalendarYearForm(FlaskForm):
+    year = IntegerField("年份", validators=[InputRequired(NUMBER), NumberRange(min=2000, max=2100,
+                                                                            message="年份应在 2000 到 2100 之间")])
+    confirmed = SelectField("状态", choices=[("1", "已确认（节假日已录入完整）"), ("0", "未确认")], default="1")
+
+
+def _percent(label: str):
+    return DecimalField(label, places=0, validators=[
+        InputRequired("请填写 0 到 100 的百分比"), NumberRange(min=0, max=100, message="应在 0 到 100 之间")])
+
+
+class SettingsForm(FlaskForm):
+    share_consult = _percent("咨询回访比例（%）")
+    share_help = _percent("求助回访比例（%）")
+    share_complaint = _percent("投诉回访比例（%）")
+    share_report = _percent("举报回访比例（%）")
+    share_suggestion = _percent("建议回访比例（%）")
+    share_praise = _percent("表扬回访比例（%）")
+    return_window_working_days = IntegerField("退回时限（派发后工作日）", validators=[
+        InputRequired(NUMBER), NumberRange(min=1, max=60, message="应为 1 到 60 个工作日")])
+    classifier_threshold = DecimalField("自动派发置信度阈值（0–1，留空用模型阈值）", places=2, validators=[
+        Optional(), NumberRange(min=0.01, max=1, message="应大于 0、不超过 1")])
+    near_deadline_hours = IntegerField("临近到期提醒（小时）", validators=[
+        InputRequired(NUMBER), NumberRange(min=1, max=720, message="应为 1 到 720 小时")])
+
+
+class UserForm(FlaskForm):
+    username = StringField("用户名", validators=[DataRequired("请填写用户名"), Length(max=50, message="最多 50 个字符")])
+    display_name = StringField("姓名", validators=[Optional(), Length(max=50, message="最多 50 字")])
+    role = SelectField("角色", choices=[(r.value, r.title) for r in Role])
+    department = SelectField("所属承办单位（承办人员必填）", choices=[], validate_choice=False)
+    password = PasswordField("初始密码", validators=[DataRequired("请填写密码"), Length(min=8, message="密码至少 8 位")])
+
+
+class PasswordResetForm(FlaskForm):
+    password = PasswordField("新密码", validators=[DataRequired("请填写新密码"), Length(min=8, message="密码至少 8 位")])
+    confirm = PasswordField("再次输入", validators=[EqualTo("password", message="两次输入的密码不一致")])
+
+
+class ConfirmForm(FlaskForm):
+    """An empty form for one-button actions (enable/disable/delete): only the CSRF token."""
