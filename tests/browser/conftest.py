@@ -1,0 +1,110 @@
+"""A real server (gunicorn, 2 workers, migrated SQLite database with demo data) and a real headless Chromium."""
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+PASSWORD = "browser-pass-1"
+ARTIFACTS = ROOT / "test-artifacts"
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _flask(env, *args):
+    subprocess.run([sys.executable, "-m", "flask", "--app", "wsgi", *args], cwd=ROOT, env=env, check=True,
+                   capture_output=True, timeout=600)
+
+
+@pytest.fixture(scope="session")
+def server_env(tmp_path_factory):
+    base = tmp_path_factory.mktemp("live")
+    env = dict(os.environ)
+    env.update({
+        "TICKETING_ENV": "demo",
+        "DATABASE_URL": f"sqlite:///{base / 'live.sqlite3'}",
+        "SECRET_KEY": "browser-test-" + "k" * 32,
+        "SESSION_COOKIE_SECURE": "0",
+        "CLASSIFIER_REGISTRY": str(base / "registry"),
+    })
+    env.pop("TEST_DATABASE_URL", None)
+    return env
+
+
+@pytest.fixture(scope="session")
+def live_server(server_env):
+    env = server_env
+    _flask(env, "db", "upgrade")
+    _flask(env, "seed-demo", "--password", PASSWORD, "--tickets", "80")
+    registry = Path(env["CLASSIFIER_REGISTRY"])
+    subprocess.run([sys.executable, "-m", "classifiers", "train", "--registry", str(registry)], cwd=ROOT, env=env,
+                   check=True, capture_output=True, timeout=900)
+    port = _free_port()
+    gunicorn = shutil.which("gunicorn", path=str(Path(sys.executable).parent)) or "gunicorn"
+    log_path = Path(env["CLASSIFIER_REGISTRY"]).parent / "gunicorn.log"
+    log = log_path.open("wb")
+    process = subprocess.Popen([gunicorn, "-w", "2", "-b", f"127.0.0.1:{port}", "wsgi:app"], cwd=ROOT, env=env,
+                               stdout=log, stderr=subprocess.STDOUT)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=1):
+                break
+        except OSError:
+            if process.poll() is not None:
+                log.close()
+                raise RuntimeError(log_path.read_text(errors="replace"))
+            time.sleep(0.2)
+    else:
+        process.kill()
+        log.close()
+        raise RuntimeError("gunicorn did not start")
+    yield f"http://127.0.0.1:{port}"
+    process.terminate()
+    process.wait(timeout=20)
+    log.close()
+
+
+@pytest.fixture(scope="session")
+def browser():
+    executable = shutil.which("chromium")
+    if executable is None:
+        pytest.fail("Debian's chromium package is required for the browser tests: apt-get install -y chromium")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=executable, headless=True,
+            args=["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                  "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+        )
+        yield browser
+        browser.close()
+
+
+@pytest.fixture()
+def page(browser):
+    context = browser.new_context(viewport={"width": 1440, "height": 900}, locale="zh-CN")
+    page = context.new_page()
+    page.set_default_timeout(15000)
+    yield page
+    context.close()
+
+
+def sign_in(page, base_url: str, username: str, password: str = PASSWORD) -> None:
+    page.goto(f"{base_url}/login")
+    page.fill("#username", username)
+    page.fill("#password", password)
+    page.keyboard.press("Enter")
+    page.wait_for_load_state("networkidle")
