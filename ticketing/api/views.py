@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 from apiflask import APIBlueprint
-from flask import current_app, jsonify
+from flask import current_app
 
 from ticketing.api import schemas
 from ticketing.api.auth import SECURITY, current_api_user, current_token, token_required
@@ -12,9 +12,13 @@ from ticketing.extensions import db
 from ticketing.models import Category, Ticket
 from ticketing.services import clock, permissions, privacy, routing, search, tickets, workflow
 from ticketing.services.actions import perform_action
-from ticketing.services.errors import NotAllowed, NotFound, ValidationFailed
+from ticketing.services.errors import DomainError, NotAllowed, NotFound, ValidationFailed
 
 bp = APIBlueprint("api", __name__, url_prefix="/api/v1", tag="工单")
+
+class ModelUnavailable(DomainError):
+    http_status = 503
+
 
 ERRORS = {401: "缺少或无效的令牌", 403: "令牌无权执行此操作", 422: "参数有误"}
 
@@ -115,7 +119,7 @@ def act(number: str, data: dict):
 def classify(data: dict):
     classifier = _classifier()
     if classifier is None:
-        return jsonify(error="没有已启用的分类模型，请由话务员人工分类"), 503
+        raise ModelUnavailable("没有已启用的分类模型，请由话务员人工分类")
     prediction = classifier.predict(data["text"])
     category = db.session.scalar(sa.select(Category).where(Category.code == prediction.label))
     decision = routing.route(db.session, category=category)

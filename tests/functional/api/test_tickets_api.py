@@ -1,0 +1,266 @@
+"""POST/GET /api/v1/tickets, GET /api/v1/tickets/{number}: intake, idempotence, scopes, masking."""
+from __future__ import annotations
+
+from datetime import datetime
+
+import pytest
+import sqlalchemy as sa
+
+from tests.factories import make_ticket
+from ticketing.models import PersonalDataView, Ticket, TicketStatus
+from ticketing.models.intake import ApiToken
+from ticketing.services import clock
+
+S = TicketStatus
+
+LETTER = {
+    "channel": "mailbox_mayor",
+    "external_id": "ML-2026-0001",
+    "type": "complaint",
+    "title": "住院报销比例过低",
+    "content": "我父亲在市中心医院住院花费3万元，只报销了1万元，请核实。",
+    "caller_name": "李建国",
+    "caller_phone": "13912345678",
+    "caller_id_number": "11010519491231002X",
+    "received_at": "2026-03-01T20:15:00+08:00",
+}
+
+
+def test_create_ticket_returns_201_with_the_ticket(api, db):
+    response = api.post("/tickets", LETTER, as_="mayor")
+    assert response.status_code == 201, response.get_json()
+    body = response.get_json()
+    assert body["number"].startswith("12393-")
+    assert body["status"] == "registered"
+    assert body["channel"] == "mailbox_mayor" and body["type"] == "complaint" and body["urgency"] == "normal"
+    assert body["title"] == "住院报销比例过低"
+    assert body["category"] is None and body["department"] is None and body["confidence"] is None
+    assert body["received_at"] == "2026-03-01T20:15:00+08:00"
+    assert body["reply_due_at"].endswith("+08:00")
+    datetime.fromisoformat(body["reply_due_at"])
+    assert body["calendar_confirmed"] in (True, False)
+    assert body["caller_phone"] == "139****5678" and body["caller_masked"] is True
+    ticket = db.session.scalar(sa.select(Ticket).where(Ticket.number == body["number"]))
+    assert ticket.created_by is None and ticket.events[0].actor_label == "系统"
+
+
+def test_same_external_id_again_returns_200_and_the_same_ticket(api, db):
+    first = api.post("/tickets", LETTER, as_="mayor")
+    again = api.post("/tickets", LETTER | {"content": "重复推送"}, as_="mayor")
+    assert (first.status_code, again.status_code) == (201, 200)
+    assert again.get_json()["number"] == first.get_json()["number"]
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Ticket)) == 1
+
+
+def test_same_external_id_on_another_channel_is_another_ticket(api, db):
+    api.post("/tickets", LETTER, as_="mayor")
+    other = api.post("/tickets", LETTER | {"channel": "hotline_12393"}, as_="agent")
+    assert other.status_code == 201
+
+
+def test_channel_token_may_leave_out_the_channel(api):
+    payload = {k: v for k, v in LETTER.items() if k != "channel"}
+    response = api.post("/tickets", payload, as_="mayor")
+    assert response.status_code == 201
+    assert response.get_json()["channel"] == "mailbox_mayor"
+
+
+def test_user_token_needs_the_channel(api):
+    payload = {k: v for k, v in LETTER.items() if k != "channel"}
+    response = api.post("/tickets", payload, as_="agent")
+    assert response.status_code == 422
+    assert "channel" in response.get_json()["fields"]
+
+
+def test_confident_classifier_dispatches_at_once(api, use_classifier):
+    use_classifier(0.9)
+    body = api.post("/tickets", LETTER, as_="mayor").get_json()
+    assert body["status"] == "dispatched"
+    assert (body["category"], body["department"]) == ("DY", "DYBZ")
+    assert body["confidence"] == 0.9
+    assert body["accept_due_at"].endswith("+08:00")
+
+
+def test_unsure_classifier_leaves_the_ticket_for_an_agent(api, use_classifier):
+    use_classifier(0.3)
+    body = api.post("/tickets", LETTER, as_="mayor").get_json()
+    assert body["status"] == "registered"
+    assert body["category"] is None and body["suggested_category"] == "DY" and body["confidence"] == 0.3
+
+
+@pytest.mark.parametrize(("change", "field"), [
+    ({"type": "gripe"}, "type"),
+    ({"urgency": "very"}, "urgency"),
+    ({"channel": "fax"}, "channel"),
+    ({"content": None}, "content"),
+    ({"external_id": ""}, "external_id"),
+    ({"received_at": "yesterday"}, "received_at"),
+    ({"caller_phone": "139123"}, "caller_phone"),
+    ({"caller_id_number": "110105194912310021"}, "caller_id_number"),
+    ({"content": "   "}, "content"),
+    ({"title": "标" * 201}, "title"),
+    ({"colour": "red"}, "colour"),
+])
+def test_bad_input_is_422_with_chinese_field_messages(api, db, change, field):
+    payload = {k: v for k, v in (LETTER | change).items() if v is not None}
+    response = api.post("/tickets", payload, as_="mayor")
+    assert response.status_code == 422
+    body = response.get_json()
+    assert body["error"] and field in body["fields"]
+    assert any("\u4e00" <= ch <= "\u9fff" for ch in body["fields"][field])
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Ticket)) == 0
+
+
+def test_missing_required_fields(api):
+    response = api.post("/tickets", {}, as_="mayor")
+    assert response.status_code == 422
+    assert {"external_id", "type", "content"} <= set(response.get_json()["fields"])
+
+
+def test_malformed_json_is_400(api, tokens):
+    response = api.client.post("/api/v1/tickets", data="{not json", content_type="application/json",
+                               headers={"Authorization": f"Bearer {tokens['mayor']}"})
+    assert response.status_code in (400, 422)
+    assert "error" in response.get_json()
+
+
+@pytest.mark.parametrize("header", [None, "Bearer nope", "Basic abc", "Bearer "])
+def test_missing_or_wrong_token_is_401(client, tokens, no_classifier, header):
+    headers = {"Authorization": header} if header else {}
+    response = client.post("/api/v1/tickets", json=LETTER, headers=headers)
+    assert response.status_code == 401
+    assert response.get_json()["error"]
+    assert response.headers["WWW-Authenticate"] == "Bearer"
+
+
+def test_revoked_token_is_401(api, db):
+    db.session.execute(sa.update(ApiToken).values(active=False))
+    db.session.commit()
+    assert api.post("/tickets", LETTER, as_="mayor").status_code == 401
+
+
+def test_channel_token_for_another_channel_is_403(api, db):
+    response = api.post("/tickets", LETTER | {"channel": "people_daily"}, as_="mayor")
+    assert response.status_code == 403
+    assert "mailbox_mayor" in response.get_json()["error"]
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Ticket)) == 0
+
+
+def test_staff_token_cannot_register(api):
+    assert api.post("/tickets", LETTER, as_="staff_dybz").status_code == 403
+
+
+def test_token_use_is_recorded(api, db):
+    api.post("/tickets", LETTER, as_="mayor")
+    token = db.session.scalar(sa.select(ApiToken).where(ApiToken.channel == "mailbox_mayor"))
+    assert token.last_used_at is not None
+
+
+def test_transfer_from_12345_keeps_the_reference(api, db):
+    payload = LETTER | {"channel": "transfer_12345", "external_id": "12345-778899", "transfer_reference": "SX12345-778899"}
+    response = api.post("/tickets", payload, as_="transfer")
+    assert response.status_code == 201
+    body = response.get_json()
+    assert body["channel"] == "transfer_12345" and body["transfer_reference"] == "SX12345-778899"
+    detail = api.get(f"/tickets/{body['number']}", as_="agent").get_json()
+    assert "SX12345-778899" in detail["events"][0]["note"]
+
+
+# ---- reading ----
+
+def test_get_ticket_with_full_history(api, db, users, now):
+    ticket = make_ticket(db, users, now, status=S.ACCEPTED)
+    db.session.commit()
+    response = api.get(f"/tickets/{ticket.number}", as_="supervisor")
+    assert response.status_code == 200
+    body = response.get_json()
+    assert [e["action"] for e in body["events"]] == ["register", "recategorise", "dispatch", "accept"] or \
+        [e["action"] for e in body["events"]][-2:] == ["dispatch", "accept"]
+    accept = body["events"][-1]
+    assert (accept["from_status"], accept["to_status"], accept["actor"]) == ("dispatched", "accepted", "staff_dybz")
+    assert accept["created_at"].endswith("+08:00")
+    assert set(body["allowed_actions"]) >= {"urge"}
+
+
+def test_get_ticket_unmasked_for_those_who_work_it_and_logged(api, db, users, now):
+    ticket = make_ticket(db, users, now, status=S.DISPATCHED, caller_phone="13912345678")
+    db.session.commit()
+    body = api.get(f"/tickets/{ticket.number}", as_="staff_dybz").get_json()
+    assert body["caller_phone"] == "13912345678" and body["caller_masked"] is False
+    views = db.session.scalars(sa.select(PersonalDataView)).all()
+    assert [(v.user_id, v.via) for v in views] == [(users["staff_dybz"].id, "api")]
+
+
+def test_get_ticket_masked_for_admin_and_not_logged(api, db, users, now):
+    ticket = make_ticket(db, users, now, status=S.DISPATCHED, caller_phone="13912345678")
+    db.session.commit()
+    body = api.get(f"/tickets/{ticket.number}", as_="admin").get_json()
+    assert body["caller_phone"] == "139****5678" and body["caller_masked"] is True
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(PersonalDataView)) == 0
+
+
+def test_fraud_reporter_stays_masked_for_the_department(api, db, users, now):
+    ticket = make_ticket(db, users, now, status=S.DISPATCHED, type="report", caller_phone="13912345678")
+    db.session.commit()
+    body = api.get(f"/tickets/{ticket.number}", as_="staff_dybz").get_json()
+    assert body["caller_masked"] is True and body["caller_phone"] == "139****5678"
+
+
+def test_another_departments_ticket_is_404(api, db, users, now):
+    ticket = make_ticket(db, users, now, status=S.DISPATCHED)
+    db.session.commit()
+    response = api.get(f"/tickets/{ticket.number}", as_="staff_cbzj")
+    assert response.status_code == 404 and response.get_json()["error"]
+
+
+def test_unknown_ticket_is_404(api):
+    assert api.get("/tickets/12393-20260302-999999", as_="agent").status_code == 404
+
+
+def test_channel_token_cannot_read(api, db, users, now):
+    ticket = make_ticket(db, users, now)
+    db.session.commit()
+    assert api.get(f"/tickets/{ticket.number}", as_="mayor").status_code == 403
+    assert api.get("/tickets", as_="mayor").status_code == 403
+
+
+def test_list_filters_and_masks(api, db, users, now, monkeypatch):
+    monkeypatch.setattr(clock, "now_utc", lambda: now)
+    a = make_ticket(db, users, now, status=S.DISPATCHED, caller_phone="13912345678", caller_id_number="11010519491231002X")
+    make_ticket(db, users, now, status=S.DISPATCHED, category="CB", department="CBZJ", content="断缴了怎么补缴")
+    make_ticket(db, users, now, channel="mailbox_mayor", content="市长信箱里的报销问题")
+    db.session.commit()
+    body = api.get("/tickets?department=DYBZ", as_="supervisor").get_json()
+    assert [t["number"] for t in body["items"]] == [a.number]
+    item = body["items"][0]
+    assert item["caller_phone"] == "139****5678" and item["caller_id_number"] == "110105********002X"
+    assert api.get("/tickets?channel=mailbox_mayor", as_="agent").get_json()["total"] == 1
+    assert api.get("/tickets?status=dispatched&category=CB", as_="agent").get_json()["total"] == 1
+    assert api.get("/tickets?q=补缴", as_="agent").get_json()["total"] == 1
+    assert api.get("/tickets?type=complaint&overdue=false", as_="agent").get_json()["total"] == 3
+    assert api.get("/tickets?overdue=true", as_="agent").get_json()["total"] == 0
+    assert api.get("/tickets?received_from=2026-03-02&received_to=2026-03-02", as_="agent").get_json()["total"] == 3
+    assert api.get("/tickets?received_to=2026-03-01", as_="agent").get_json()["total"] == 0
+
+
+def test_list_for_staff_shows_only_their_department(api, db, users, now):
+    make_ticket(db, users, now, status=S.DISPATCHED)
+    make_ticket(db, users, now, status=S.DISPATCHED, category="CB", department="CBZJ")
+    db.session.commit()
+    body = api.get("/tickets", as_="staff_cbzj").get_json()
+    assert body["total"] == 1 and body["items"][0]["department"] == "CBZJ"
+
+
+def test_list_pages(api, db, users, now):
+    for _ in range(3):
+        make_ticket(db, users, now)
+    db.session.commit()
+    body = api.get("/tickets?per_page=2&page=2", as_="agent").get_json()
+    assert (body["total"], body["pages"], body["page"], len(body["items"])) == (3, 2, 2, 1)
+
+
+@pytest.mark.parametrize("query", ["status=lost", "per_page=1000", "page=0", "overdue=maybe", "received_from=soon"])
+def test_list_bad_filters_are_422(api, query):
+    response = api.get(f"/tickets?{query}", as_="agent")
+    assert response.status_code == 422
+    assert response.get_json()["fields"]
