@@ -46,6 +46,37 @@ def department_query(department_id: int, state: str | None = None) -> sa.Select:
     return query.order_by((Ticket.last_urged_at.is_(None)), due_expression().nulls_last(), Ticket.id)
 
 
+def urged_query(department_id: int) -> sa.Select:
+    """督办 tickets the department still works on, latest urge first (shown with the note atop the inbox)."""
+    return (
+        sa.select(Ticket)
+        .where(Ticket.department_id == department_id, Ticket.status.in_(DEPARTMENT_WORK + (S.RETURN_REQUESTED.value,)),
+               Ticket.last_urged_at.is_not(None))
+        .order_by(Ticket.last_urged_at.desc(), Ticket.id)
+    )
+
+
+def supervision_sections(session: Session, now: datetime, *, near_hours: int, department_id: int | None = None,
+                         limit: int = 50) -> list[tuple[str, str, list[Ticket]]]:
+    """The supervisor's page: overdue, near the deadline, waiting for approval, urged; optionally one department."""
+
+    def rows(query: sa.Select) -> list[Ticket]:
+        if department_id is not None:
+            query = query.where(Ticket.department_id == department_id)
+        return list(session.scalars(query.limit(limit)))
+
+    by_due = sa.select(Ticket).order_by(due_expression().nulls_last(), Ticket.id)
+    return [
+        ("overdue", "已超期", rows(by_due.where(overdue_condition(now)))),
+        ("near", f"{near_hours} 小时内到期", rows(by_due.where(near_deadline_condition(now, near_hours)))),
+        ("extensions", "延期待审批", rows(extension_requests_query())),
+        ("returns", "退回待审核", rows(returns_query())),
+        ("urged", "督办中", rows(sa.select(Ticket).where(
+            Ticket.last_urged_at.is_not(None), Ticket.status.in_(DEPARTMENT_WORK + (S.RETURN_REQUESTED.value,))
+        ).order_by(Ticket.last_urged_at.desc(), Ticket.id))),
+    ]
+
+
 def overdue_condition(now: datetime):
     return sa.or_(
         sa.and_(Ticket.status == S.DISPATCHED.value, Ticket.accept_due_at < now),
@@ -79,11 +110,10 @@ def todo_counts(session: Session, user: User, now: datetime) -> dict[str, int]:
         counts["callbacks"] = _count(session, callbacks_query())
     if role is Role.STAFF and user.department_id:
         base = sa.select(Ticket.id).where(Ticket.department_id == user.department_id)
-        counts["inbox"] = _count(session, base.where(Ticket.status == S.DISPATCHED.value))
-        counts["urged"] = _count(
-            session, base.where(Ticket.status.in_(DEPARTMENT_WORK), Ticket.last_urged_at.is_not(None))
-        )
-        counts["inbox"] += counts["urged"]
+        urged = sa.and_(Ticket.status.in_(DEPARTMENT_WORK), Ticket.last_urged_at.is_not(None))
+        counts["urged"] = _count(session, base.where(urged))
+        # to accept, or urged: an urged ticket still to accept is counted once
+        counts["inbox"] = _count(session, base.where(sa.or_(Ticket.status == S.DISPATCHED.value, urged)))
     if role in (Role.SUPERVISOR, Role.ADMIN):
         counts["supervise"] = _count(session, extension_requests_query()) + _count(
             session, sa.select(Ticket.id).where(overdue_condition(now))

@@ -13,7 +13,8 @@ bp = Blueprint("auth", __name__)
 
 @login_manager.user_loader
 def load_user(user_id: str):
-    return db.session.get(User, int(user_id))
+    user = db.session.get(User, int(user_id))
+    return user if user is not None and user.active else None  # a deactivated account loses its open sessions
 
 
 @bp.route("/login", methods=["GET", "POST"])

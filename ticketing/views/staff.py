@@ -21,5 +21,6 @@ def inbox_page():
     require_permission(Permission.INBOX)
     state = request.args.get("state", "todo")
     page = db.paginate(inbox.department_query(current_user.department_id, state), per_page=30, error_out=False)
-    return render_template("staff/inbox.html", page=page, state=state, states=STATES)
+    urged = db.session.scalars(inbox.urged_query(current_user.department_id).limit(20)).all()
+    return render_template("staff/inbox.html", page=page, state=state, states=STATES, urged=urged)
 

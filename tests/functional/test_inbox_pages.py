@@ -1,0 +1,131 @@
+"""Department inbox, supervisor page and the to-do counts: what each role sees and may do."""
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from tests.factories import make_ticket
+from ticketing.models import TicketStatus
+from ticketing.services import clock, inbox, tickets
+
+S = TicketStatus
+
+
+@pytest.fixture()
+def today(monkeypatch, now):
+    """Freeze the app clock at the fixture's Monday morning."""
+    monkeypatch.setattr(clock, "now_utc", lambda: now + timedelta(hours=1))
+    return now + timedelta(hours=1)
+
+
+@pytest.mark.parametrize(("username", "path", "code"), [
+    ("agent", "/inbox/", 403), ("supervisor", "/inbox/", 403), ("admin", "/inbox/", 403),
+    ("staff_dybz", "/inbox/", 200),
+    ("agent", "/supervise/", 403), ("staff_dybz", "/supervise/", 403),
+    ("supervisor", "/supervise/", 200), ("admin", "/supervise/", 200),
+])
+def test_role_by_page(users, auth, client, username, path, code):
+    auth.login(username)
+    assert client.get(path).status_code == code
+
+
+def test_staff_get_404_on_another_departments_ticket_and_do_not_list_it(db, users, auth, client, now, today):
+    own = make_ticket(db, users, now, status=S.DISPATCHED, department="DYBZ")
+    other = make_ticket(db, users, now, status=S.DISPATCHED, category="CB", department="CBZJ", title="参保缴费断缴")
+    db.session.commit()
+    auth.login("staff_dybz")
+    assert client.get(f"/tickets/{other.number}").status_code == 404
+    assert client.post(f"/tickets/{other.number}/actions/accept").status_code == 404
+    for path in ("/inbox/", "/inbox/?state=dispatched", "/tickets/", f"/tickets/?q={other.number}"):
+        text = client.get(path).get_data(as_text=True)
+        assert f"/tickets/{other.number}" not in text and "参保缴费断缴" not in text
+    assert own.number in client.get("/inbox/").get_data(as_text=True)
+
+
+@pytest.mark.parametrize(("action", "params"), [
+    ("accept", {}), ("reply", {"content": "已答复"}), ("return", {"reason": "不是本单位职责"}),
+    ("note", {"content": "电话联系了医院"}),
+])
+def test_agents_cannot_take_department_actions(db, users, auth, client, now, today, action, params):
+    ticket = make_ticket(db, users, now, status=S.DISPATCHED if action in ("accept", "return") else S.ACCEPTED)
+    db.session.commit()
+    before = ticket.status
+    auth.login("agent" if action != "note" else "staff_cbzj")
+    response = client.post(f"/tickets/{ticket.number}/actions/{action}", data=params)
+    if action == "note":  # another department's staff: as if the ticket did not exist
+        assert response.status_code == 404
+    else:
+        assert response.status_code == 302
+        follow = client.get(response.headers["Location"]).get_data(as_text=True)
+        assert "无权" in follow
+    db.session.expire_all()
+    assert ticket.status == before
+
+
+def test_inbox_puts_urged_tickets_first_with_the_note(db, users, auth, client, now, today):
+    first = make_ticket(db, users, now, status=S.DISPATCHED, type="consult", title="先到期的咨询")
+    urged = make_ticket(db, users, now + timedelta(hours=1), status=S.ACCEPTED, title="被督办的投诉")
+    db.session.commit()
+    auth.login("supervisor")
+    response = client.post(f"/tickets/{urged.number}/actions/urge", data={"note": "请今天内答复群众", "next": "/supervise/"})
+    assert response.status_code == 302 and response.headers["Location"].endswith("/supervise/")
+    auth.logout()
+    auth.login("staff_dybz")
+    text = client.get("/inbox/").get_data(as_text=True)
+    assert "督办事项" in text and "请今天内答复群众" in text
+    assert text.index(urged.number) < text.index(first.number)
+    table = text[text.index("<table"):]
+    assert table.index(urged.number) < table.index(first.number)
+
+
+def test_supervisor_page_sections_filter_and_inline_forms(db, users, auth, client, now, today):
+    late = make_ticket(db, users, now - timedelta(days=10), status=S.DISPATCHED, title="早已超期")
+    elsewhere = make_ticket(db, users, now - timedelta(days=10), status=S.DISPATCHED, category="CB",
+                            department="CBZJ", title="别的单位超期")
+    waiting = make_ticket(db, users, now, status=S.ACCEPTED, title="申请延期的")
+    tickets.request_extension(db.session, waiting, "需要外调材料", waiting.reply_due_at + timedelta(days=5),
+                              actor=users["staff_dybz"], now=now)
+    db.session.commit()
+    auth.login("supervisor")
+    text = client.get("/supervise/").get_data(as_text=True)
+    for t in (late, elsewhere, waiting):
+        assert t.number in text
+    assert f'/tickets/{late.number}/actions/urge' in text and f'/tickets/{late.number}/actions/reassign' in text
+    filtered = client.get("/supervise/?department=DYBZ").get_data(as_text=True)
+    assert late.number in filtered and elsewhere.number not in filtered
+
+    response = client.post(f"/tickets/{late.number}/actions/reassign",
+                           data={"department": "YDJS", "reason": "属异地就医", "next": "/supervise/?department=DYBZ"})
+    assert response.status_code == 302 and "department=DYBZ" in response.headers["Location"]
+    db.session.expire_all()
+    assert late.department.code == "YDJS" and late.status == S.DISPATCHED.value
+    missing = client.post(f"/tickets/{elsewhere.number}/actions/urge", data={"note": ""})
+    assert "请填写督办意见" in client.get(missing.headers["Location"]).get_data(as_text=True)
+
+
+def test_todo_counts_per_role_and_in_the_menu(db, users, auth, client, now, today):
+    make_ticket(db, users, now, status=S.REGISTERED)  # triage
+    dispatched = make_ticket(db, users, now, status=S.DISPATCHED)  # DYBZ to accept
+    make_ticket(db, users, now, status=S.RETURN_REQUESTED)  # return to review
+    make_ticket(db, users, now, status=S.REPLIED)  # a complaint: callback due
+    tickets.urge(db.session, dispatched, "尽快签收", actor=users["supervisor"], now=now)
+    db.session.commit()
+
+    agent = inbox.todo_counts(db.session, users["agent"], today)
+    assert (agent["triage"], agent["returns"], agent["callbacks"], agent["total"]) == (1, 1, 1, 3)
+    staff = inbox.todo_counts(db.session, users["staff_dybz"], today)
+    assert staff["inbox"] == 1 and staff["urged"] == 1 and staff["total"] == 1  # urged and to accept: once
+    assert inbox.todo_counts(db.session, users["staff_cbzj"], today)["total"] == 0
+    supervisor = inbox.todo_counts(db.session, users["supervisor"], today)
+    assert supervisor["supervise"] == 0 and supervisor["total"] == 3
+    later = today + timedelta(days=3)  # the dispatched ticket missed its accept deadline
+    assert inbox.todo_counts(db.session, users["supervisor"], later)["supervise"] == 1
+
+    auth.login("staff_dybz")
+    text = client.get("/inbox/").get_data(as_text=True)
+    assert '<b id="todo-total">1</b>' in text
+    auth.logout()
+    auth.login("agent")
+    text = client.get("/tickets/").get_data(as_text=True)
+    assert '<b id="todo-total">3</b>' in text and 'title="待处理">1</span>' in text
