@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from apiflask import APIFlask
 from apiflask.exceptions import HTTPError
-from flask import Flask, jsonify, request
+from flask import Flask, current_app, jsonify, request
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from ticketing.services.errors import DomainError
@@ -38,15 +38,20 @@ def register_api(app: Flask) -> None:
     for key, value in APIFLASK_RUNTIME_CONFIG.items():
         app.config.setdefault(key, value)
 
-    @bp.get("/openapi.json")
-    @bp.doc(hide=True)
-    def openapi():
-        spec = app.extensions.get("api_openapi")
-        if spec is None:
-            spec = app.extensions["api_openapi"] = build_openapi(bp)
-        return jsonify(spec)
+    if not getattr(bp, "ticketing_routes_added", False):
+        # the blueprint is module-level: add its own routes and handlers once, however many apps are made
+        @bp.get("/openapi.json")
+        @bp.doc(hide=True)
+        def openapi():
+            spec = current_app.extensions.get("api_openapi")
+            if spec is None:
+                spec = current_app.extensions["api_openapi"] = build_openapi(bp)
+            return jsonify(spec)
 
-    _register_error_handlers(app, bp)
+        _register_blueprint_handlers(bp)
+        bp.ticketing_routes_added = True
+    for code in (400, 404, 405, 413, 415, 500):
+        _json_under_prefix(app, code)
     app.register_blueprint(bp)
 
 
@@ -103,7 +108,7 @@ HTTP_MESSAGES = {400: "请求有误（请求体须为有效的 JSON）", 404: "�
                  413: "请求体过大", 415: "请求体须为 application/json", 500: "服务器内部错误"}
 
 
-def _register_error_handlers(app: Flask, bp) -> None:
+def _register_blueprint_handlers(bp) -> None:
     from ticketing.extensions import db
 
     @bp.errorhandler(DomainError)
@@ -120,10 +125,8 @@ def _register_error_handlers(app: Flask, bp) -> None:
             return error_response("提交的内容有误，请按提示修改", 422, fields)
         return error_response(error.message or HTTP_MESSAGES.get(error.status_code, "请求有误"), error.status_code, fields)
 
-    # 404/405 for unknown URLs and 500s happen outside the blueprint's views: answer JSON under /api/v1,
-    # and leave the pages' own handlers (HTML) for everything else.
-    for code in (400, 404, 405, 413, 415, 500):
-        _json_under_prefix(app, code)
+    # 404/405 for unknown URLs and 500s happen outside the blueprint's views: register_api() answers JSON
+    # under /api/v1 for those, and leaves the pages' own handlers (HTML) for everything else.
 
 
 def _json_under_prefix(app: Flask, code: int) -> None:
