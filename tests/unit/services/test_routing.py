@@ -1,0 +1,149 @@
+"""Routing: rules by category, region, channel and type with priority; the category's default otherwise;
+confident classifier → dispatched at once, else triage; every dispatch records who decided and why."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pytest
+import sqlalchemy as sa
+
+from ticketing.models import Category, RoutingRule, TicketStatus
+from ticketing.services import administration, routing, settings, tickets
+from ticketing.services.workflow import Action
+
+S = TicketStatus
+
+
+def category(db, code: str) -> Category:
+    return db.session.scalar(sa.select(Category).where(Category.code == code))
+
+
+def add_rule(db, reference, name, department, priority=100, **conditions) -> RoutingRule:
+    if "category" in conditions:
+        conditions["category"] = category(db, conditions["category"])
+    rule = RoutingRule(name=name, priority=priority, department=reference[department], **conditions)
+    db.session.add(rule)
+    db.session.flush()
+    return rule
+
+
+def test_without_a_matching_rule_the_category_default_applies(db, reference):
+    decision = routing.route(db.session, category=category(db, "YD"), region="新城区", channel="wechat",
+                             ticket_type="consult")
+    assert decision.department.code == "YDJS" and decision.rule is None and "默认承办单位" in decision.reason
+
+
+def test_a_county_rule_sends_the_county_to_its_bureau(db, reference):
+    decision = routing.route(db.session, category=category(db, "DY"), region="赛罕区", ticket_type="complaint")
+    assert decision.department.code == "SHQ" and decision.rule.region == "赛罕区"
+
+
+def test_the_higher_priority_rule_wins(db, reference):
+    # fraud reports stay with the fund supervision section (90) even from a county (50)
+    decision = routing.route(db.session, category=category(db, "JJ"), region="赛罕区", ticket_type="report")
+    assert decision.department.code == "JJJG" and decision.rule.priority == 90
+    add_rule(db, reference, "赛罕区举报全部由县局办理", "SHQ", priority=95, region="赛罕区", ticket_type="report")
+    decision = routing.route(db.session, category=category(db, "JJ"), region="赛罕区", ticket_type="report")
+    assert decision.department.code == "SHQ"
+
+
+def test_equal_priority_the_older_rule_wins(db, reference):
+    first = add_rule(db, reference, "微信渠道", "XXZX", priority=70, channel="wechat")
+    add_rule(db, reference, "微信咨询", "BGS", priority=70, channel="wechat", ticket_type="consult")
+    decision = routing.route(db.session, category=category(db, "DY"), channel="wechat", ticket_type="consult")
+    assert decision.rule.id == first.id
+
+
+@pytest.mark.parametrize(("conditions", "ticket", "matches"), [
+    ({"channel": "petition_bureau"}, {"channel": "petition_bureau"}, True),
+    ({"channel": "petition_bureau"}, {"channel": "hotline_12393"}, False),
+    ({"ticket_type": "complaint", "category": "FW"}, {"ticket_type": "complaint", "category": "FW"}, True),
+    ({"ticket_type": "complaint", "category": "FW"}, {"ticket_type": "consult", "category": "FW"}, False),
+    ({"region": "土默特左旗", "channel": "letter"}, {"region": "土默特左旗", "channel": "letter"}, True),
+    ({"region": "土默特左旗", "channel": "letter"}, {"region": "土默特左旗", "channel": "visit"}, False),
+])
+def test_every_condition_of_a_rule_must_match(db, reference, conditions, ticket, matches):
+    db.session.execute(sa.update(RoutingRule).values(active=False))
+    add_rule(db, reference, "测试规则", "BGS", priority=500, **conditions)
+    decision = routing.route(db.session, category=category(db, ticket.pop("category", "DY")), **ticket)
+    assert (decision.rule is not None and decision.rule.name == "测试规则") is matches
+
+
+def test_inactive_and_conditionless_rules_never_apply(db, reference):
+    rule = add_rule(db, reference, "停用的规则", "BGS", priority=999, channel="wechat")
+    rule.active = False
+    add_rule(db, reference, "无条件规则", "BGS", priority=999)
+    decision = routing.route(db.session, category=category(db, "DY"), channel="wechat")
+    assert decision.department.code == "DYBZ"
+
+
+def test_no_rule_and_no_default_leaves_the_ticket_undecided(db, reference):
+    category(db, "QT").default_department = None
+    decision = routing.route(db.session, category=category(db, "QT"))
+    assert decision.department is None and "没有匹配的规则" in decision.reason
+
+
+def test_admin_preview_uses_the_same_routing(db, reference):
+    decision = administration.preview_route(db.session, category_code="CB", region=" 土默特左旗 ",
+                                            channel="", ticket_type="")
+    assert decision.department.code == "TMTZ"
+
+
+@dataclass
+class Prediction:
+    label: str
+    confidence: float
+    model_version: str = "test-1"
+
+
+class FakeClassifier:
+    threshold = 0.6
+
+    def __init__(self, label: str, confidence: float):
+        self.prediction = Prediction(label, confidence)
+
+    def predict(self, text: str) -> Prediction:
+        return self.prediction
+
+
+def register(db, users, now, classifier, **fields):
+    data = tickets.TicketInput(channel="hotline_12393", type="consult", content="异地就医备案怎么办理", **fields)
+    return tickets.register_ticket(db.session, data, actor=users["agent"], now=now, classifier=classifier).ticket
+
+
+def test_a_confident_classifier_dispatches_at_once_and_says_why(db, users, now):
+    ticket = register(db, users, now, FakeClassifier("YD", 0.91))
+    assert ticket.status == S.DISPATCHED.value and ticket.department.code == "YDJS"
+    event = ticket.events[-1]
+    assert event.action == Action.DISPATCH.value and event.actor_id is None
+    assert event.data["decided_by"] == "system" and "置信度 0.91" in event.note and "默认承办单位" in event.note
+    assert ticket.accept_due_at is not None
+
+
+def test_a_rule_decision_is_recorded_with_the_rule(db, users, now, reference):
+    ticket = register(db, users, now, FakeClassifier("YD", 0.91), region="赛罕区")
+    event = ticket.events[-1]
+    assert ticket.department.code == "SHQ" and event.data["rule_id"] is not None and "赛罕区" in event.note
+
+
+def test_an_unsure_classifier_leaves_the_ticket_in_triage(db, users, now):
+    ticket = register(db, users, now, FakeClassifier("YD", 0.41))
+    assert ticket.status == S.REGISTERED.value and ticket.department is None
+    assert ticket.suggested_category.code == "YD" and ticket.category is None
+    triage = db.session.scalars(sa.select(tickets.Ticket).where(tickets.Ticket.status == S.REGISTERED.value)).all()
+    assert ticket in triage
+
+
+def test_the_administrators_threshold_overrides_the_models(db, users, now):
+    settings.set_setting(db.session, "classifier_threshold", 0.95)
+    assert register(db, users, now, FakeClassifier("YD", 0.91)).status == S.REGISTERED.value
+    settings.set_setting(db.session, "classifier_threshold", 0.3)
+    assert register(db, users, now, FakeClassifier("YD", 0.41)).status == S.DISPATCHED.value
+
+
+def test_a_person_dispatching_is_recorded_as_a_person(db, users, now):
+    data = tickets.TicketInput(channel="hotline_12393", type="consult", content="医保码打不开", category_code="PZ",
+                               department_code="XXZX")
+    ticket = tickets.register_ticket(db.session, data, actor=users["agent"], now=now).ticket
+    event = ticket.events[-1]
+    assert event.data["decided_by"] == "person" and event.actor_id == users["agent"].id and event.note

@@ -1,0 +1,253 @@
+"""Inbox actions through services/actions.perform_action (the same entry point as the API):
+accept, reply, notes, return (window, review, designated), extensions, callbacks and reopen (重办)."""
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+import sqlalchemy as sa
+
+from tests.factories import make_ticket
+from ticketing.models import InternalNote, TicketStatus
+from ticketing.services import inbox, settings
+from ticketing.services.actions import perform_action
+from ticketing.services.errors import InvalidTransition, NotAllowed, NotFound, ValidationFailed
+
+S = TicketStatus
+
+
+def act(db, ticket, action, actor, now, **params):
+    return perform_action(db.session, ticket, action, params, actor=actor, now=now)
+
+
+# ----------------------------------------------------------------------------- accept, reply, note
+
+@pytest.mark.parametrize(("username", "error"), [
+    ("agent", NotAllowed), ("supervisor", NotAllowed), ("admin", NotAllowed), ("staff_cbzj", NotFound),
+])
+def test_only_the_departments_staff_accept(db, users, now, username, error):
+    ticket = make_ticket(db, users, now, status=S.DISPATCHED)
+    with pytest.raises(error):
+        act(db, ticket, "accept", users[username], now)
+    assert ticket.status == S.DISPATCHED.value
+
+
+def test_accept_then_reply(db, users, now):
+    ticket = make_ticket(db, users, now, status=S.DISPATCHED)
+    staff = users["staff_dybz"]
+    act(db, ticket, "accept", staff, now + timedelta(hours=1))
+    assert ticket.status == S.ACCEPTED.value and ticket.accepted_at == now + timedelta(hours=1)
+    assert ticket.events[-1].data["on_time"] is True
+    with pytest.raises(ValidationFailed) as error:
+        act(db, ticket, "reply", staff, now, content="  ")
+    assert error.value.fields == {"content": "请填写答复内容"}
+    act(db, ticket, "reply", staff, now + timedelta(hours=2), content="已按规定报销，款项三日内到账")
+    assert ticket.status == S.REPLIED.value and ticket.replies[-1].department_id == ticket.department_id
+    assert ticket.needs_callback is True  # every complaint is called back
+
+
+def test_internal_notes_for_the_department_and_supervisors(db, users, now):
+    ticket = make_ticket(db, users, now, status=S.ACCEPTED)
+    act(db, ticket, "note", users["staff_dybz"], now, content="已电话联系医院核实")
+    act(db, ticket, "note", users["supervisor"], now, content="关注进度")
+    assert [n.content for n in db.session.scalars(sa.select(InternalNote))] == ["已电话联系医院核实", "关注进度"]
+    with pytest.raises(NotFound):
+        act(db, ticket, "note", users["staff_cbzj"], now, content="看看")
+    with pytest.raises(ValidationFailed):
+        act(db, ticket, "note", users["staff_dybz"], now, content="")
+
+
+# ----------------------------------------------------------------------------- return
+
+def test_return_needs_a_reason(db, users, now):
+    ticket = make_ticket(db, users, now, status=S.DISPATCHED)
+    with pytest.raises(ValidationFailed) as error:
+        act(db, ticket, "return", users["staff_dybz"], now, reason="")
+    assert "reason" in error.value.fields and ticket.status == S.DISPATCHED.value
+
+
+def test_return_window_is_configurable(db, users, now):
+    settings.set_setting(db.session, "return_window_working_days", 2)
+    ticket = make_ticket(db, users, now, status=S.ACCEPTED)  # dispatched Monday
+    with pytest.raises(InvalidTransition) as error:
+        act(db, ticket, "return", users["staff_dybz"], now + timedelta(days=3), reason="不属于本单位")  # Thursday: 3
+    assert "2 个工作日" in error.value.message
+    act(db, ticket, "return", users["staff_dybz"], now + timedelta(days=2), reason="不属于本单位")  # Wednesday: 2
+    assert ticket.status == S.RETURN_REQUESTED.value and ticket.status_before_return == S.ACCEPTED.value
+
+
+def test_return_window_counts_working_days_not_calendar_days(db, users, now):
+    ticket = make_ticket(db, users, now, status=S.DISPATCHED)  # Monday
+    act(db, ticket, "return", users["staff_dybz"], now + timedelta(days=7), reason="不属于本单位")  # next Monday: 5
+    assert ticket.status == S.RETURN_REQUESTED.value
+
+
+def test_approved_return_redispatches_designated_and_counts_against_nobody(db, users, reference, now):
+    ticket = make_ticket(db, users, now, status=S.RETURN_REQUESTED, category="CB")
+    with pytest.raises(NotAllowed):
+        act(db, ticket, "approve_return", users["staff_dybz"], now, department="CBZJ")
+    with pytest.raises(ValidationFailed):
+        act(db, ticket, "approve_return", users["supervisor"], now, department="DYBZ")  # the same department
+    later = now + timedelta(days=1)
+    act(db, ticket, "approve_return", users["supervisor"], later, department="CBZJ", note="属参保缴费")
+    assert ticket.status == S.DISPATCHED.value and ticket.department.code == "CBZJ" and ticket.designated
+    event = ticket.events[-1]
+    assert event.data == {"from": "DYBZ", "to": "CBZJ", "counts_against": None}
+    assert ticket.dispatched_at == later and ticket.reply_due_at > later + timedelta(days=14)  # a fresh clock
+    # the designated department cannot return it again
+    with pytest.raises(InvalidTransition) as error:
+        act(db, ticket, "return", users["staff_cbzj"], later, reason="也不是我们的")
+    assert "指定承办" in error.value.message
+    act(db, ticket, "accept", users["staff_cbzj"], later)
+    with pytest.raises(InvalidTransition):
+        act(db, ticket, "return", users["staff_cbzj"], later, reason="也不是我们的")
+
+
+@pytest.mark.parametrize("before", [S.DISPATCHED, S.ACCEPTED])
+def test_refused_return_goes_back_to_the_department_as_it_was(db, users, now, before):
+    ticket = make_ticket(db, users, now, status=before)
+    act(db, ticket, "return", users["staff_dybz"], now, reason="不属于本单位")
+    with pytest.raises(ValidationFailed):
+        act(db, ticket, "refuse_return", users["agent"], now, note="")
+    act(db, ticket, "refuse_return", users["agent"], now, note="属于待遇报销，请办理")
+    assert ticket.status == before.value and ticket.department.code == "DYBZ" and not ticket.designated
+    assert ticket.status_before_return is None
+
+
+# ----------------------------------------------------------------------------- extension
+
+def test_extension_request_and_approval(db, users, now):
+    ticket = make_ticket(db, users, now, status=S.ACCEPTED)
+    due = ticket.reply_due_at
+    with pytest.raises(ValidationFailed):
+        act(db, ticket, "request_extension", users["staff_dybz"], now, reason="需要外调", until=due.isoformat())
+    with pytest.raises(ValidationFailed):
+        act(db, ticket, "request_extension", users["staff_dybz"], now, reason="", until="2026-04-30")
+    act(db, ticket, "request_extension", users["staff_dybz"], now, reason="需要外地医院配合", until="2026-04-30")
+    assert ticket.extension_state == "requested" and ticket in db.session.scalars(inbox.extension_requests_query()).all()
+    with pytest.raises(InvalidTransition):
+        act(db, ticket, "request_extension", users["staff_dybz"], now, reason="再延", until="2026-05-30")
+    for username, error in (("staff_dybz", NotAllowed), ("agent", NotAllowed)):
+        with pytest.raises(error):
+            act(db, ticket, "approve_extension", users[username], now)
+    ticket.overdue_marked_at = now
+    act(db, ticket, "approve_extension", users["supervisor"], now, note="同意")
+    assert ticket.extension_state == "approved" and ticket.extension_count == 1 and ticket.overdue_marked_at is None
+    assert ticket.reply_due_at == ticket.extension_until > due
+    assert ticket.events[-1].data["tell_citizen"] is True
+    with pytest.raises(InvalidTransition):
+        act(db, ticket, "approve_extension", users["supervisor"], now)
+
+
+def test_refused_extension_keeps_the_deadline(db, users, now):
+    ticket = make_ticket(db, users, now, status=S.ACCEPTED)
+    due = ticket.reply_due_at
+    act(db, ticket, "request_extension", users["staff_dybz"], now, reason="人手不足", until="2026-04-30")
+    act(db, ticket, "refuse_extension", users["supervisor"], now, note="按期办理")
+    assert ticket.extension_state == "refused" and ticket.reply_due_at == due and ticket.extension_count == 0
+
+
+def test_petitions_extend_once_by_at_most_30_days(db, users, now):
+    ticket = make_ticket(db, users, now, status=S.ACCEPTED, channel="petition_bureau")
+    too_far = (ticket.reply_due_at + timedelta(days=31)).isoformat()
+    with pytest.raises(ValidationFailed):
+        act(db, ticket, "request_extension", users["staff_dybz"], now, reason="复杂", until=too_far)
+    act(db, ticket, "request_extension", users["staff_dybz"], now, reason="复杂",
+        until=(ticket.reply_due_at + timedelta(days=30)).isoformat())
+    act(db, ticket, "approve_extension", users["supervisor"], now)
+    with pytest.raises(InvalidTransition):
+        act(db, ticket, "request_extension", users["staff_dybz"], now, reason="还要",
+            until=(ticket.reply_due_at + timedelta(days=5)).isoformat())
+
+
+# ----------------------------------------------------------------------------- callbacks and reopen
+
+def test_a_reply_puts_a_callback_in_the_agents_queue(db, users, now):
+    ticket = make_ticket(db, users, now, status=S.REPLIED)
+    assert ticket in db.session.scalars(inbox.callbacks_query()).all()
+    act(db, ticket, "callback", users["agent"], now, reached="1", satisfaction="basically_satisfied", solved="1")
+    assert ticket.status == S.CALLED_BACK.value and ticket.callbacks[-1].satisfaction_title == "基本满意"
+    assert ticket not in db.session.scalars(inbox.callbacks_query()).all()
+    act(db, ticket, "close", users["agent"], now)
+    assert ticket.status == S.CLOSED.value
+
+
+@pytest.mark.parametrize(("type", "channel", "share", "expected"), [
+    ("complaint", "hotline_12393", None, True), ("report", "hotline_12393", None, True),
+    ("consult", "petition_bureau", 0.0, True), ("consult", "hotline_12393", 0.0, False),
+    ("consult", "hotline_12393", 1.0, True), ("praise", "hotline_12393", None, False),
+])
+def test_callback_sampling(db, users, now, type, channel, share, expected):
+    if share is not None:
+        settings.set_setting(db.session, "callback_share", dict(settings.DEFAULTS["callback_share"], consult=share))
+    ticket = make_ticket(db, users, now, status=S.REPLIED, type=type, channel=channel)
+    assert ticket.needs_callback is expected
+
+
+def test_without_a_callback_due_the_ticket_closes_after_the_reply(db, users, now):
+    settings.set_setting(db.session, "callback_share", dict(settings.DEFAULTS["callback_share"], consult=0.0))
+    ticket = make_ticket(db, users, now, status=S.REPLIED, type="consult")
+    act(db, ticket, "close", users["agent"], now)
+    assert ticket.status == S.CLOSED.value
+
+
+def test_callback_answers_are_required_when_reached(db, users, now):
+    ticket = make_ticket(db, users, now, status=S.REPLIED)
+    with pytest.raises(ValidationFailed):
+        act(db, ticket, "callback", users["agent"], now, reached="1", solved="1")
+    with pytest.raises(ValidationFailed):
+        act(db, ticket, "callback", users["agent"], now, reached="1", satisfaction="satisfied")
+    with pytest.raises(ValidationFailed):
+        act(db, ticket, "callback", users["agent"], now)
+    with pytest.raises(NotAllowed):
+        act(db, ticket, "callback", users["staff_dybz"], now, reached="0")
+    act(db, ticket, "callback", users["agent"], now, reached="0", satisfaction="dissatisfied", note="无人接听")
+    callback = ticket.callbacks[-1]
+    assert callback.reached is False and callback.satisfaction is None and callback.solved is None
+
+
+@pytest.mark.parametrize(("satisfaction", "solved"), [("dissatisfied", "1"), ("satisfied", "0")])
+def test_unhappy_callback_reopens_to_the_same_department(db, users, now, satisfaction, solved):
+    ticket = make_ticket(db, users, now, status=S.REPLIED)
+    later = now + timedelta(days=5)
+    act(db, ticket, "callback", users["agent"], later, reached="1", satisfaction=satisfaction, solved=solved,
+        reopen="1", note="群众表示仍未报销")
+    assert ticket.status == S.DISPATCHED.value and ticket.department.code == "DYBZ"
+    assert ticket.reopen_count == 1 and ticket.replied_at is None and ticket.dispatched_at == later
+    assert ticket.reply_due_at > later and ticket.events[-1].action == "reopen"
+    assert ticket in db.session.scalars(inbox.department_query(ticket.department_id)).all()
+
+
+def test_unhappy_without_the_reopen_box_is_only_recorded_and_can_be_reopened_later(db, users, now):
+    ticket = make_ticket(db, users, now, status=S.REPLIED)
+    act(db, ticket, "callback", users["agent"], now, reached="1", satisfaction="dissatisfied", solved="0")
+    assert ticket.status == S.CALLED_BACK.value and ticket.reopen_count == 0
+    with pytest.raises(ValidationFailed):
+        act(db, ticket, "reopen", users["agent"], now, reason="")
+    with pytest.raises(NotAllowed):
+        act(db, ticket, "reopen", users["staff_dybz"], now, reason="重办")
+    act(db, ticket, "reopen", users["supervisor"], now, reason="群众不满意，重办")
+    assert ticket.status == S.DISPATCHED.value and ticket.reopen_count == 1
+
+
+def test_a_satisfied_callback_does_not_reopen(db, users, now):
+    ticket = make_ticket(db, users, now, status=S.REPLIED)
+    act(db, ticket, "callback", users["agent"], now, reached="1", satisfaction="satisfied", solved="1", reopen="1")
+    assert ticket.status == S.CALLED_BACK.value and ticket.reopen_count == 0
+
+
+# ----------------------------------------------------------------------------- urge and reassign
+
+def test_urge_and_reassign_are_for_supervisors(db, users, now):
+    ticket = make_ticket(db, users, now, status=S.ACCEPTED)
+    with pytest.raises(NotAllowed):
+        act(db, ticket, "urge", users["agent"], now, note="快")
+    with pytest.raises(ValidationFailed):
+        act(db, ticket, "urge", users["supervisor"], now, note="")
+    act(db, ticket, "urge", users["supervisor"], now, note="请今日答复")
+    assert ticket.urge_count == 1 and ticket.last_urge_note == "请今日答复"
+    assert db.session.scalars(inbox.department_query(ticket.department_id)).first() is ticket
+    with pytest.raises(NotAllowed):
+        act(db, ticket, "reassign", users["staff_dybz"], now, department="CBZJ", reason="x")
+    act(db, ticket, "reassign", users["supervisor"], now, department="CBZJ", reason="属参保缴费")
+    assert ticket.status == S.DISPATCHED.value and ticket.department.code == "CBZJ" and ticket.accepted_at is None
