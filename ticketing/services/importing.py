@@ -346,7 +346,8 @@ def import_rows(
     def flush_batch():
         if not batch:
             return
-        _register_batch(session, batch, result, actor=actor, now=now, classifier=classifier, threshold=threshold)
+        _register_batch(session, batch, result, actor=actor, now=now, classifier=classifier, threshold=threshold,
+                        default_type=default_type)
         batch.clear()
         if on_batch is not None:
             on_batch(result)
@@ -355,7 +356,8 @@ def import_rows(
         result.rows += 1
         external_id = _text(values.get(_source_of(mapping, "external_id")))
         try:
-            data = row_input(values, mapping, channel=channel, now=now, default_type=default_type)
+            data = row_input(values, mapping, channel=channel, now=now,
+                             default_type=None if classifier is not None else default_type)
         except DomainError as error:
             result.rejected.append(RejectedRow(number, external_id, _describe(error.fields) or error.message))
             continue
@@ -365,7 +367,7 @@ def import_rows(
         if data.external_id in present:
             result.skipped += 1
             continue
-        if not data.type and classifier is None:
+        if not data.type and (classifier is None and not default_type):
             result.rejected.append(RejectedRow(number, external_id, "诉求类型：未填写"))
             continue
         errors = tickets.validate_input(data if data.type else _with_type(data, TicketType.CONSULT.value))
@@ -401,7 +403,8 @@ def _open_sqlite_transaction(session: Session) -> None:
         connection.exec_driver_sql("BEGIN")
 
 
-def _register_batch(session, batch, result: ImportResult, *, actor, now, classifier, threshold) -> None:
+def _register_batch(session, batch, result: ImportResult, *, actor, now, classifier, threshold,
+                    default_type) -> None:
     _open_sqlite_transaction(session)
     serving = None
     if classifier is not None:
@@ -411,7 +414,7 @@ def _register_batch(session, batch, result: ImportResult, *, actor, now, classif
         serving = _Precomputed(classifier, dict(zip(texts, predictions)))
         for (_, data), prediction in zip(batch, predictions):
             if not data.type:
-                data.type = prediction.type or TicketType.CONSULT.value
+                data.type = prediction.type or default_type or TicketType.CONSULT.value
     for number, data in batch:
         try:
             with session.begin_nested():

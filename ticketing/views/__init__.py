@@ -20,9 +20,9 @@ def local_time(value: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
 
 
 def register_views(app: Flask) -> None:
-    from ticketing.views import admin, agent, auth, staff, supervisor, tickets
+    from ticketing.views import admin, agent, auth, imports, staff, supervisor, tickets
 
-    for module in (auth, tickets, agent, staff, supervisor, admin):
+    for module in (auth, tickets, agent, staff, supervisor, admin, imports):
         app.register_blueprint(module.bp)
 
     app.add_template_filter(local_time, "local_time")

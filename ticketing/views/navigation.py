@@ -11,6 +11,7 @@ NAVIGATION: dict[Role, list[tuple[str, str, str | None]]] = {
         ("agent.returns", "退回审核", "returns"),
         ("agent.callbacks", "回访", "callbacks"),
         ("tickets.index", "工单查询", None),
+        ("imports.index", "文件导入", None),
     ],
     Role.STAFF: [
         ("staff.inbox", "本单位工单", "inbox"),
@@ -23,11 +24,13 @@ NAVIGATION: dict[Role, list[tuple[str, str, str | None]]] = {
         ("agent.callbacks", "回访", "callbacks"),
         ("agent.new_call", "来电登记", None),
         ("tickets.index", "工单查询", None),
+        ("imports.index", "文件导入", None),
     ],
     Role.ADMIN: [
         ("admin.index", "系统管理", None),
         ("supervisor.overview", "督办", "supervise"),
         ("tickets.index", "工单查询", None),
+        ("imports.index", "文件导入", None),
     ],
 }
 

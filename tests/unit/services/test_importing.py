@@ -1,0 +1,184 @@
+"""services/importing: reading .xlsx and .csv, mapping, validation per row, re-import, batching."""
+from __future__ import annotations
+
+import io
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+import pytest
+import sqlalchemy as sa
+from openpyxl import Workbook
+
+from ticketing.models import Ticket
+from ticketing.services import importing
+from ticketing.services.errors import ValidationFailed
+
+LOCAL = ZoneInfo("Asia/Shanghai")
+HEADERS = ["mail_id", "title", "query", "query_date", "电话"]
+ROWS = [
+    ["M001", "住院报销", "去年住院花了两万，报销比例怎么算？", "2019-01-05", "13912345678"],
+    ["M002", "", "异地就医备案在哪里办理？", "2019/1/5 10:20", ""],
+    ["M003", "电话有误", "门诊慢特病怎么申请认定？", "", "139123"],          # bad phone
+    ["M004", "没有内容", "", "2019-01-06", ""],                                # no content
+    ["", "没有编号", "医保卡丢了怎么补办？", "2019-01-07", ""],                # no external id
+    ["M005", "日期有误", "生育津贴什么时候发？", "去年春天", ""],              # bad date
+    ["M001", "同一文件重复", "去年住院花了两万，报销比例怎么算？", "2019-01-05", ""],  # repeated in the file
+]
+
+
+def csv_bytes(rows=ROWS, headers=HEADERS, encoding="utf-8") -> bytes:
+    import csv
+
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(headers)
+    writer.writerows(rows)
+    return out.getvalue().encode(encoding)
+
+
+def xlsx_path(tmp_path, rows=ROWS, headers=HEADERS):
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.append(headers)
+    for row in rows:
+        sheet.append(row)
+    sheet.append([None] * len(headers))  # a blank row is ignored
+    path = tmp_path / "letters.xlsx"
+    workbook.save(path)
+    return path
+
+
+def run(db, sheet, now, **kwargs):
+    mapping = importing.check_mapping(importing.guess_mapping(sheet.headers), sheet.headers)
+    result = importing.import_rows(db.session, sheet.rows, mapping, channel="mailbox_mayor", actor=None, now=now,
+                                   **kwargs)
+    db.session.commit()
+    return result
+
+
+def count(db) -> int:
+    return db.session.scalar(sa.select(sa.func.count()).select_from(Ticket))
+
+
+def test_guess_mapping_from_the_mailbox_export_headers():
+    mapping = importing.guess_mapping(["mail_id", "title", "query", "query_date", "reply", "电话"])
+    assert mapping == {"mail_id": "external_id", "title": "title", "query": "content",
+                       "query_date": "received_at", "电话": "caller_phone"}
+
+
+def test_csv_mix_of_good_and_bad_rows(db, reference, now):
+    result = run(db, importing.read_sheet(csv_bytes(), "letters.csv"), now)
+    assert (result.created, result.skipped, result.rows) == (2, 1, 7)
+    reasons = {r.row: r.reason for r in result.rejected}
+    assert set(reasons) == {4, 5, 6, 7}
+    assert "电话" in reasons[4] and "内容" in reasons[5] and "编号" in reasons[6] and "日期" in reasons[7]
+    first = db.session.scalar(sa.select(Ticket).where(Ticket.external_id == "M001"))
+    assert first.channel == "mailbox_mayor" and first.caller_phone == "13912345678" and first.type == "consult"
+    assert first.received_at == datetime(2019, 1, 5, tzinfo=LOCAL)
+    second = db.session.scalar(sa.select(Ticket).where(Ticket.external_id == "M002"))
+    assert second.received_at == datetime(2019, 1, 5, 10, 20, tzinfo=LOCAL)
+    assert second.title == "异地就医备案在哪里办理？"
+
+
+def test_reimport_creates_nothing(db, reference, now):
+    run(db, importing.read_sheet(csv_bytes(), "letters.csv"), now)
+    again = run(db, importing.read_sheet(csv_bytes(), "letters.csv"), now)
+    assert (again.created, again.skipped, len(again.rejected)) == (0, 3, 4)
+    assert count(db) == 2
+
+
+def test_xlsx_with_date_cells_and_numeric_ids(db, reference, now, tmp_path):
+    rows = ROWS + [[20171224001, "数字编号", "长期护理保险怎么申请？", datetime(2019, 2, 1, 9, 30), None]]
+    result = run(db, importing.read_sheet(xlsx_path(tmp_path, rows)), now)
+    assert (result.created, result.skipped, len(result.rejected)) == (3, 1, 4)
+    ticket = db.session.scalar(sa.select(Ticket).where(Ticket.external_id == "20171224001"))
+    assert ticket.received_at == datetime(2019, 2, 1, 9, 30, tzinfo=LOCAL)
+
+
+def test_empty_date_means_now(db, reference, now):
+    rows = [["M9", "t", "医保个人账户余额怎么查？", "", ""]]
+    run(db, importing.read_sheet(csv_bytes(rows), "x.csv"), now)
+    assert db.session.scalar(sa.select(Ticket.received_at)) == now
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig", "gb18030"])
+def test_csv_encodings(db, reference, now, encoding):
+    sheet = importing.read_sheet(csv_bytes(ROWS[:2], encoding=encoding), "x.csv")
+    assert sheet.headers == HEADERS
+    assert run(db, sheet, now).created == 2
+    assert db.session.scalar(sa.select(Ticket.title).where(Ticket.external_id == "M001")) == "住院报销"
+
+
+def test_type_and_urgency_in_chinese(db, reference, now):
+    headers = ["编号", "内容", "类型", "紧急程度"]
+    rows = [["A1", "医院乱收费，要求查处", "投诉", "紧急"], ["A2", "报销太慢了", "抱怨", ""]]
+    result = run(db, importing.read_sheet(csv_bytes(rows, headers), "x.csv"), now)
+    assert result.created == 1 and "类型" in result.rejected[0].reason
+    ticket = db.session.scalar(sa.select(Ticket))
+    assert (ticket.type, ticket.urgency) == ("complaint", "urgent")
+
+
+def test_mapping_checks():
+    with pytest.raises(ValidationFailed) as error:
+        importing.check_mapping({"title": "title"}, ["title"])
+    assert {"external_id", "content"} <= set(error.value.fields)
+    with pytest.raises(ValidationFailed):
+        importing.check_mapping({"a": "external_id", "b": "content", "c": "colour"}, ["a", "b", "c"])
+    with pytest.raises(ValidationFailed):
+        importing.check_mapping({"a": "external_id", "zz": "content"}, ["a"])
+    assert importing.parse_mapping_option("编号=external_id, 内容=content") == {"编号": "external_id", "内容": "content"}
+
+
+def test_unsupported_or_broken_files(tmp_path):
+    with pytest.raises(ValidationFailed):
+        importing.read_sheet(tmp_path / "letters.pdf")
+    broken = tmp_path / "broken.xlsx"
+    broken.write_bytes(b"not a workbook")
+    with pytest.raises(ValidationFailed):
+        importing.read_sheet(broken)
+
+
+def test_saved_mapping_per_channel(db, reference, now):
+    importing.save_mapping(db.session, "mailbox_mayor", {"编号": "external_id"}, actor=None, now=now)
+    importing.save_mapping(db.session, "mailbox_mayor", {"编号": "external_id", "内容": "content"}, actor=None, now=now)
+    db.session.commit()
+    assert importing.saved_mapping(db.session, "mailbox_mayor") == {"编号": "external_id", "内容": "content"}
+    assert importing.saved_mapping(db.session, "wechat") is None
+
+
+class BatchClassifier:
+    threshold = 0.5
+
+    def __init__(self):
+        self.batches, self.single = [], 0
+
+    def _one(self, text):
+        from classifiers.model import Prediction
+
+        label = "YD" if "异地" in text else "DY"
+        return Prediction(label=label, confidence=0.9, top=[(label, 0.9)], reasons=[], type="help",
+                          type_confidence=0.7, model_version="stub", confident=True)
+
+    def predict(self, text):
+        self.single += 1
+        return self._one(text)
+
+    def predict_many(self, texts):
+        self.batches.append(len(texts))
+        return [self._one(t) for t in texts]
+
+
+def test_batches_classify_with_predict_many_and_dispatch(db, reference, now):
+    classifier, commits = BatchClassifier(), []
+    result = run(db, importing.read_sheet(csv_bytes(), "x.csv"), now, classifier=classifier, batch_size=1,
+                 on_batch=lambda progress: commits.append(progress.created))
+    assert result.created == 2 and result.dispatched == 2
+    assert classifier.batches == [1, 1] and classifier.single == 0 and commits == [1, 2]
+    ticket = db.session.scalar(sa.select(Ticket).where(Ticket.external_id == "M002"))
+    assert (ticket.status, ticket.department.code, ticket.type) == ("dispatched", "YDJS", "help")
+
+
+def test_rejected_csv():
+    text = importing.rejected_csv([importing.RejectedRow(4, "M003", "联系电话：格式不正确")])
+    assert text.startswith("\ufeff行号,外部编号,原因")
+    assert "4,M003,联系电话：格式不正确" in text

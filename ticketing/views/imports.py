@@ -1,0 +1,139 @@
+"""文件导入: upload a mailbox or platform export → map its columns → preview → import → result."""
+from __future__ import annotations
+
+import json
+import re
+import secrets
+from pathlib import Path
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+
+from ticketing.extensions import db
+from ticketing.models import Channel, TicketType
+from ticketing.services import clock, importing, tickets
+from ticketing.services.errors import DomainError
+from ticketing.services.permissions import Permission
+from ticketing.views.common import classifier, require_permission
+
+bp = Blueprint("imports", __name__, url_prefix="/imports")
+
+UPLOAD_ID = re.compile(r"^[0-9a-f]{32}$")
+PREVIEW_ROWS = 5
+
+
+@bp.before_request
+@login_required
+def _only_intake_roles():
+    require_permission(Permission.TICKET_REGISTER)
+
+
+def _folder() -> Path:
+    folder = Path(current_app.instance_path) / "imports"
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def _upload(upload_id: str) -> tuple[Path, dict]:
+    """The stored file and its description (channel, original name); 404 for anything else."""
+    if not UPLOAD_ID.match(upload_id):
+        abort(404)
+    meta_path = _folder() / f"{upload_id}.json"
+    if not meta_path.exists():
+        abort(404)
+    meta = json.loads(meta_path.read_text(encoding="utf-8"))
+    return _folder() / f"{upload_id}{meta['suffix']}", meta
+
+
+@bp.get("/")
+def index():
+    return render_template("imports/index.html", channels=Channel)
+
+
+@bp.post("/")
+def upload():
+    file, channel = request.files.get("file"), request.form.get("channel", "")
+    suffix = Path(file.filename or "").suffix.lower() if file else ""
+    if channel not in Channel.__members__.values() or suffix not in (".xlsx", ".csv"):
+        flash("请选择来源渠道，并上传 .xlsx 或 .csv 文件", "error")
+        return render_template("imports/index.html", channels=Channel), 400
+    upload_id = secrets.token_hex(16)
+    file.save(_folder() / f"{upload_id}{suffix}")
+    meta = {"channel": channel, "filename": file.filename, "suffix": suffix, "user_id": current_user.id}
+    (_folder() / f"{upload_id}.json").write_text(json.dumps(meta, ensure_ascii=False), encoding="utf-8")
+    return redirect(url_for("imports.mapping", upload_id=upload_id))
+
+
+@bp.route("/<upload_id>/mapping", methods=["GET", "POST"])
+def mapping(upload_id: str):
+    """Map columns (pre-filled from the channel's saved mapping or the header names) and preview."""
+    path, meta = _upload(upload_id)
+    try:
+        sheet = importing.read_sheet(path)
+    except DomainError as error:
+        flash(error.message + "：" + "；".join(error.fields.values()), "error")
+        return redirect(url_for("imports.index"))
+    rows = [values for _, (_, values) in zip(range(PREVIEW_ROWS), sheet.rows)]
+    if request.method == "POST":
+        chosen = {h: request.form.get(f"map-{i}", "") for i, h in enumerate(sheet.headers)}
+    else:
+        saved = importing.saved_mapping(db.session, meta["channel"]) or {}
+        chosen = saved if set(saved) <= set(sheet.headers) and saved else importing.guess_mapping(sheet.headers)
+    preview, errors = [], {}
+    try:
+        checked = importing.check_mapping(chosen, sheet.headers)
+        preview = [_preview_row(row, checked, meta["channel"]) for row in rows]
+    except DomainError as error:
+        errors = error.fields
+    return render_template("imports/mapping.html", upload_id=upload_id, meta=meta, headers=sheet.headers,
+                           rows=rows, chosen=chosen, fields=importing.FIELDS, preview=preview, errors=errors,
+                           channel_title=Channel(meta["channel"]).title, types=TicketType,
+                           default_type=request.form.get("default_type", TicketType.CONSULT.value))
+
+
+def _preview_row(values: dict, mapping: dict, channel: str) -> dict:
+    now = clock.now_utc()
+    try:
+        data = importing.row_input(values, mapping, channel=channel, now=now, default_type=TicketType.CONSULT.value)
+    except DomainError as error:
+        return {"data": None, "problems": "；".join(error.fields.values())}
+    return {"data": data, "problems": "；".join(tickets.validate_input(data).values())}
+
+
+@bp.post("/<upload_id>/run")
+def run(upload_id: str):
+    path, meta = _upload(upload_id)
+    sheet = importing.read_sheet(path)
+    chosen = {h: request.form.get(f"map-{i}", "") for i, h in enumerate(sheet.headers)}
+    default_type = request.form.get("default_type") or TicketType.CONSULT.value
+    now = clock.now_utc()
+    try:
+        mapping_ = importing.check_mapping(chosen, sheet.headers)
+        if default_type not in TicketType.__members__.values():
+            raise DomainError("诉求类型无效", fields={"default_type": "诉求类型无效"})
+        importing.save_mapping(db.session, meta["channel"], mapping_, actor=current_user, now=now)
+        result = importing.import_rows(
+            db.session, sheet.rows, mapping_, channel=meta["channel"], actor=current_user, now=now,
+            classifier=classifier(), threshold=current_app.config.get("CLASSIFIER_THRESHOLD"),
+            default_type=default_type, on_batch=lambda progress: db.session.commit(),
+        )
+        db.session.commit()
+    except DomainError as error:
+        db.session.rollback()
+        flash(error.message + "：" + "；".join(error.fields.values()), "error")
+        return redirect(url_for("imports.mapping", upload_id=upload_id))
+    (_folder() / f"{upload_id}.rejected.csv").write_text(importing.rejected_csv(result.rejected), encoding="utf-8")
+    return render_template("imports/result.html", result=result, meta=meta, upload_id=upload_id,
+                           channel_title=Channel(meta["channel"]).title)
+
+
+@bp.get("/<upload_id>/rejected.csv")
+def rejected(upload_id: str):
+    _upload(upload_id)
+    path = _folder() / f"{upload_id}.rejected.csv"
+    if not path.exists():
+        abort(404)
+    return current_app.response_class(
+        path.read_bytes(), mimetype="text/csv",
+        headers={"Content-Disposition": f"attachment; filename=rejected-{upload_id[:8]}.csv"},
+    )
