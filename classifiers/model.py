@@ -98,12 +98,13 @@ class Prediction:
         return data
 
 
-def _linear_coefficients(clf) -> np.ndarray:
-    """Per-class weight rows (n_classes × n_features) of a (calibrated) linear model."""
+def _linear_coefficients(clf, n_columns: int) -> np.ndarray:
+    """Per-class weights (n_classes × n_columns) of a (calibrated) linear model's first columns."""
     if hasattr(clf, "calibrated_classifiers_"):
-        coefs = [_linear_coefficients(c.estimator) for c in clf.calibrated_classifiers_]
+        coefs = [_linear_coefficients(c.estimator, n_columns) for c in clf.calibrated_classifiers_]
         return np.mean(coefs, axis=0) if len(coefs) > 1 else coefs[0]
-    coef = np.asarray(clf.coef_)
+    coef = clf.coef_[:, :n_columns]
+    coef = coef.toarray() if hasattr(coef, "toarray") else np.asarray(coef)
     if coef.shape[0] == 1:  # binary: one row scores the second class
         coef = np.vstack([-coef[0], coef[0]])
     return coef
@@ -129,8 +130,8 @@ class TicketClassifier:
         self._prepare = pipeline.named_steps["prepare"]
         self._features = pipeline.named_steps["features"]
         self._clf = pipeline.named_steps["clf"]
-        self._coef = _linear_coefficients(self._clf).astype(np.float32)
-        self._terms = self._feature_terms()
+        self._n_words, self._terms = self._word_block()
+        self._coef = np.ascontiguousarray(_linear_coefficients(self._clf, self._n_words), dtype=np.float32)
 
     # -- attributes the app reads -------------------------------------------
     @property
@@ -141,15 +142,20 @@ class TicketClassifier:
     def threshold(self) -> float:
         return float(self.metadata.get("threshold", 0.0))
 
-    def _feature_terms(self) -> np.ndarray:
-        """Column index → readable term, built from the vectorisers' vocabularies."""
-        blocks = []
+    def _word_block(self) -> tuple[int, np.ndarray]:
+        """Columns of the word vectoriser (the first block) and their terms.
+
+        Reasons are drawn from words only: character n-grams (hashed, with
+        no vocabulary) are features but not readable explanations.
+        """
         for name, vectorizer in self._features.transformer_list:
-            vocab = vectorizer.vocabulary_
-            terms = np.empty(len(vocab), dtype=object)
-            terms[np.fromiter(vocab.values(), dtype=np.int64, count=len(vocab))] = list(vocab.keys())
-            blocks.append(terms)
-        return np.concatenate(blocks) if blocks else np.empty(0, dtype=object)
+            if name == "word":
+                vocab = vectorizer.vocabulary_
+                terms = np.empty(len(vocab), dtype=object)
+                terms[np.fromiter(vocab.values(), dtype=np.int64, count=len(vocab))] = list(vocab.keys())
+                return len(vocab), terms
+            break
+        return 0, np.empty(0, dtype=object)
 
     # -- prediction ----------------------------------------------------------
     def predict(self, text: str) -> Prediction:
@@ -192,6 +198,8 @@ class TicketClassifier:
         """The terms of this text that pushed hardest towards ``label_index``."""
         start, end = X.indptr[row], X.indptr[row + 1]
         columns, values = X.indices[start:end], X.data[start:end]
+        words = columns < self._n_words
+        columns, values = columns[words], values[words]
         weights = values * self._coef[label_index, columns]
         reasons: list[str] = []
         for k in np.argsort(-weights):

@@ -26,8 +26,8 @@ from typing import Any
 import numpy as np
 
 from sklearn.calibration import CalibratedClassifierCV
-from sklearn.feature_extraction.text import TfidfVectorizer
-from sklearn.linear_model import LogisticRegression
+from sklearn.feature_extraction.text import HashingVectorizer, TfidfTransformer, TfidfVectorizer
+from sklearn.linear_model import SGDClassifier
 from sklearn.model_selection import StratifiedKFold
 from sklearn.pipeline import FeatureUnion, Pipeline
 from sklearn.preprocessing import FunctionTransformer
@@ -43,12 +43,13 @@ DEFAULT_PARAMS: dict[str, Any] = {
     "max_df": 0.9,
     "sublinear_tf": True,
     "C": 0.5,
-    "calibration": "sigmoid",
+    "calibration": "temperature",
     "calibration_folds": 3,
     "calibration_ensemble": False,
     "class_weight": "balanced",
     "word_weight": 1.0,
     "char_weight": 1.0,
+    "char_hash_bits": 18,  # 0: char n-gram vocabulary; n > 0: hash into 2**n columns
 }
 
 
@@ -128,7 +129,17 @@ def build_features(params: dict | None = None) -> FeatureUnion:
         weights["word"] = p["word_weight"]
     if p["char_weight"]:
         analyzer = _CHAR_ANALYZERS[(p["char_ngram_min"], p["char_ngram_max"])]
-        parts.append(("char", TfidfVectorizer(analyzer=analyzer, **common)))
+        if p["char_hash_bits"]:
+            # hashing counts n-grams in compiled code and never raises KeyError
+            # for unseen n-grams, which is most of the cost of a vocabulary
+            char = Pipeline([
+                ("hash", HashingVectorizer(analyzer=analyzer, n_features=2 ** p["char_hash_bits"],
+                                           alternate_sign=False, norm=None, dtype=np.float32)),
+                ("tfidf", TfidfTransformer(sublinear_tf=p["sublinear_tf"])),
+            ])
+        else:
+            char = TfidfVectorizer(analyzer=analyzer, **common)
+        parts.append(("char", char))
         weights["char"] = p["char_weight"]
     return FeatureUnion(parts, transformer_weights=weights)
 
@@ -148,7 +159,16 @@ def build_classifier(labels, params: dict | None = None):
         cv = StratifiedKFold(n_splits=folds, shuffle=True, random_state=0)
         return CalibratedClassifierCV(svm, method=p["calibration"], cv=cv,
                                       ensemble=p["calibration_ensemble"])
-    return LogisticRegression(C=10 * p["C"], class_weight=p["class_weight"], max_iter=2000)
+    return SGDClassifier(loss="log_loss", alpha=1e-4, class_weight=p["class_weight"], random_state=0)
+
+
+def compact_linear(clf) -> None:
+    """Store the fitted linear weights sparsely (hashed columns are mostly unused)."""
+    estimators = [c.estimator for c in getattr(clf, "calibrated_classifiers_", [])] or [clf]
+    for estimator in estimators:
+        if hasattr(estimator, "sparsify"):
+            estimator.sparsify()
+            estimator.coef_ = estimator.coef_.astype(np.float32)  # same dtype as the features
 
 
 def build_pipeline(labels, params: dict | None = None) -> Pipeline:

@@ -96,7 +96,9 @@ def stopwords_sha256() -> str:
 _D = r"(?<![0-9a-z])"  # left boundary: not glued to a longer number/word
 _E = r"(?![0-9])"
 _NUMBER_RE = re.compile(
-    "|".join(
+    # the lookahead lets the engine skip, cheaply, every position that cannot
+    # start a number (most of a Chinese text)
+    r"(?=[0-9¥$(+])(?:" + "|".join(
         [
             # resident ID number: 17 digits + digit/x, or the old 15 digits
             rf"(?P<IDNO>{_D}\d{{17}}[\dx]{_E}|{_D}\d{{15}}{_E})",
@@ -115,7 +117,7 @@ _NUMBER_RE = re.compile(
             # anything else made of digits
             r"(?P<NUM>\d+(?:\.\d+)?)",
         ]
-    )
+    ) + ")"
 )
 
 

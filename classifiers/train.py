@@ -29,7 +29,7 @@ from . import tokenize as tok
 from .corpus import Example, dataset_sha256, load_shipped_corpus
 from .evaluate import THRESHOLD_RULE, choose_threshold, metrics, threshold_sweep
 from .model import TicketClassifier, runtime_versions
-from .pipeline import build_classifier, build_features, build_pipeline, merged_params
+from .pipeline import build_classifier, build_features, build_pipeline, compact_linear, merged_params
 from .registry import ModelRegistry
 
 __all__ = ["Example", "train_model", "fit_classifier", "cross_validate", "load_shipped_corpus"]
@@ -72,7 +72,10 @@ def fit_classifier(examples: list[Example], params: dict | None = None, *, with_
     prepared = pipeline.named_steps["prepare"].transform([ex.text for ex in examples])
     X = pipeline.named_steps["features"].fit_transform(prepared)
     pipeline.named_steps["clf"].fit(X, labels)
+    compact_linear(pipeline.named_steps["clf"])
     type_head = _fit_type_head(X, examples, params) if with_type else None
+    if type_head is not None:
+        compact_linear(type_head)
     return TicketClassifier(pipeline, type_head, metadata)
 
 
