@@ -21,6 +21,9 @@ def local_time(value: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
 
 def register_views(app: Flask) -> None:
     from ticketing.views import admin, agent, auth, imports, staff, supervisor, tickets
+    from ticketing.views import classifier_admin
+
+    app.register_blueprint(classifier_admin.bp)
 
     for module in (auth, tickets, agent, staff, supervisor, admin, imports):
         app.register_blueprint(module.bp)

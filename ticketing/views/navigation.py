@@ -28,6 +28,7 @@ NAVIGATION: dict[Role, list[tuple[str, str, str | None]]] = {
     ],
     Role.ADMIN: [
         ("admin.index", "系统管理", None),
+        ("classifier_admin.index", "分类模型", None),
         ("supervisor.overview", "督办", "supervise"),
         ("tickets.index", "工单查询", None),
         ("imports.index", "文件导入", None),

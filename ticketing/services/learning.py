@@ -1,0 +1,103 @@
+"""Learning from people's corrections: labelled examples, retraining, and how often suggestions held.
+
+Retraining runs in a background thread started from the admin page (or in the
+foreground from `flask classifier retrain`); its progress is kept in a small
+JSON file next to the model registry so every worker can show it.
+"""
+from __future__ import annotations
+
+import json
+import threading
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from ticketing.models import Category, CategoryLabel, Ticket
+
+
+def corrected_examples(session: Session):
+    """The latest category a person gave each ticket, as training examples."""
+    from classifiers.train import Example
+
+    latest = (sa.select(CategoryLabel.ticket_id, sa.func.max(CategoryLabel.id).label("id"))
+              .group_by(CategoryLabel.ticket_id).subquery())
+    rows = session.execute(
+        sa.select(Ticket.title, Ticket.content, Ticket.type, Category.code)
+        .join(latest, latest.c.ticket_id == Ticket.id)
+        .join(CategoryLabel, CategoryLabel.id == latest.c.id)
+        .join(Category, Category.id == CategoryLabel.to_category_id)
+    ).all()
+    return [Example(text=f"{title}\n{content}" if title else content, label=code, type=ticket_type)
+            for title, content, ticket_type, code in rows]
+
+
+def retrain(session: Session, registry, *, progress=None) -> dict:
+    """Shipped corpus + people's labels → a new version, evaluated and registered but not activated."""
+    from classifiers.corpus import load_shipped_corpus
+    from classifiers.train import train_model
+
+    examples = load_shipped_corpus() + corrected_examples(session)
+    return train_model(examples, registry, progress=progress, activate=False)
+
+
+def suggestion_outcomes(session: Session, now: datetime, days: int = 30) -> list[dict]:
+    """Per suggested category over the last `days`: how often a person kept it or changed it."""
+    since = now - timedelta(days=days)
+    rows = session.execute(
+        sa.select(Category.code, Category.name,
+                  sa.func.count().label("total"),
+                  sa.func.sum(sa.case((CategoryLabel.to_category_id == CategoryLabel.suggested_category_id, 1),
+                                      else_=0)).label("accepted"))
+        .join(Category, Category.id == CategoryLabel.suggested_category_id)
+        .where(CategoryLabel.created_at >= since)
+        .group_by(Category.code, Category.name).order_by(Category.code)
+    ).all()
+    return [{"code": code, "name": name, "total": total, "accepted": int(accepted or 0),
+             "corrected": total - int(accepted or 0),
+             "accepted_rate": (int(accepted or 0) / total) if total else None}
+            for code, name, total, accepted in rows]
+
+
+class RetrainJob:
+    """One background retraining per process; progress shared through a file."""
+
+    _lock = threading.Lock()
+
+    def __init__(self, registry_root: Path):
+        self.status_file = Path(registry_root) / "retrain-status.json"
+
+    def status(self) -> dict:
+        try:
+            return json.loads(self.status_file.read_text(encoding="utf-8"))
+        except (FileNotFoundError, ValueError):
+            return {"state": "idle"}
+
+    def _write(self, **status) -> None:
+        self.status_file.parent.mkdir(parents=True, exist_ok=True)
+        tmp = self.status_file.with_suffix(".tmp")
+        tmp.write_text(json.dumps(status, ensure_ascii=False), encoding="utf-8")
+        tmp.replace(self.status_file)
+
+    def start(self, app, registry) -> bool:
+        if self.status().get("state") == "running" or not self._lock.acquire(blocking=False):
+            return False
+
+        def run():
+            try:
+                with app.app_context():
+                    from ticketing.extensions import db
+
+                    self._write(state="running", step="准备训练数据", fraction=0.0)
+                    metadata = retrain(db.session, registry,
+                                       progress=lambda step, fraction: self._write(state="running", step=step,
+                                                                                   fraction=fraction))
+                    self._write(state="done", version=metadata.get("version"), fraction=1.0, step="完成")
+            except Exception as exc:  # shown on the admin page
+                self._write(state="failed", error=str(exc))
+            finally:
+                self._lock.release()
+
+        threading.Thread(target=run, name="retrain", daemon=True).start()
+        return True
