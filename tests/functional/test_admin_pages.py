@@ -189,3 +189,21 @@ def test_admin_forms_need_the_csrf_token(app, db, users, auth, client):
         assert db.session.scalar(sa.select(RoutingRule).where(RoutingRule.name == "x")) is None
     finally:
         app.config["WTF_CSRF_ENABLED"] = False
+
+
+def test_a_year_the_calendar_does_not_cover_is_computed_and_shown_unconfirmed(db, users, auth, client):
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    from ticketing.services import administration, tickets
+
+    later = datetime(2031, 3, 3, 9, 0, tzinfo=ZoneInfo("Asia/Shanghai"))  # a Monday, beyond chinesecalendar
+    data = tickets.TicketInput(channel="hotline_12393", type="consult", content="2031 年的咨询", category_code="DY")
+    ticket = tickets.register_ticket(db.session, data, actor=users["agent"], now=later).ticket
+    assert ticket.reply_due_at is not None and ticket.calendar_confirmed is False
+    db.session.commit()
+    auth.login("admin")
+    assert "日历未确认" in client.get(f"/tickets/{ticket.number}").get_data(as_text=True)
+    administration.set_year_confirmed(db.session, 2031, True, actor=users["admin"])
+    confirmed = tickets.register_ticket(db.session, data, actor=users["agent"], now=later).ticket
+    assert confirmed.calendar_confirmed is True

@@ -340,6 +340,8 @@ def approve_return(session, ticket, department, *, actor, now, note: str = "") -
     _assign(session, ticket, department, now)
     due = calendar.reply_deadline(session, ticket, now)  # the return counts against nobody: a fresh clock
     ticket.reply_due_at = due.due_at
+    ticket.calendar_confirmed = ticket.calendar_confirmed and due.calendar_confirmed
+    ticket.overdue_marked_at = None  # the fresh clock can run out again: the scan marks it then
 
 
 def refuse_return(session, ticket, *, actor, now, note: str) -> None:
@@ -478,7 +480,9 @@ def reopen(session, ticket, reason: str, *, actor, now) -> None:
     ticket.extension_state = None
     ticket.overdue_marked_at = None
     _assign(session, ticket, ticket.department, now)
-    ticket.reply_due_at = calendar.reply_deadline(session, ticket, now).due_at
+    due = calendar.reply_deadline(session, ticket, now)
+    ticket.reply_due_at = due.due_at
+    ticket.calendar_confirmed = ticket.calendar_confirmed and due.calendar_confirmed
 
 
 def merge(session, ticket, into: Ticket, *, actor, now, note: str = "") -> None:

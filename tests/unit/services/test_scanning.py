@@ -150,3 +150,17 @@ def test_scan_deadlines_command(app, db, users, now, monkeypatch):
     assert second.exit_code == 0 and second.output == ""
     db.session.expire_all()
     assert len(events(db, Action.MARK_OVERDUE, ticket)) == 1
+
+
+def test_a_ticket_redispatched_after_a_return_gets_a_fresh_clock_and_can_be_marked_again(db, users, now):
+    ticket = make_ticket(db, users, now, status=S.DISPATCHED, category="CB")
+    db.session.commit()
+    wednesday = now + timedelta(days=2, hours=1)
+    assert scan_deadlines(db.session, wednesday).marked == [ticket.number]
+    tickets.return_ticket(db.session, ticket, "不属于本单位", actor=users["staff_dybz"], now=wednesday)
+    tickets.approve_return(db.session, ticket, tickets.department_by_code(db.session, "CBZJ"),
+                           actor=users["supervisor"], now=wednesday)
+    db.session.commit()
+    assert ticket.overdue_marked_at is None
+    assert scan_deadlines(db.session, wednesday + timedelta(hours=1)).marked == []
+    assert scan_deadlines(db.session, wednesday + timedelta(days=2)).marked == [ticket.number]
