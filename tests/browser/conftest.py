@@ -106,5 +106,6 @@ def sign_in(page, base_url: str, username: str, password: str = PASSWORD) -> Non
     page.goto(f"{base_url}/login")
     page.fill("#username", username)
     page.fill("#password", password)
-    page.keyboard.press("Enter")
+    with page.expect_navigation():  # wait for the POST's answer, not just the current page's idleness
+        page.keyboard.press("Enter")
     page.wait_for_load_state("networkidle")
