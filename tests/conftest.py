@@ -42,7 +42,9 @@ def app(tmp_path_factory):
 
         downgrade(revision="base")
         upgrade()
-    return app
+    yield app
+    with app.app_context():
+        _db.engine.dispose()  # psycopg warns (an error here) about connections left open at exit
 
 
 @pytest.fixture()
