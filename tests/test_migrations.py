@@ -6,12 +6,14 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
 from ticketing.extensions import db as _db
+from ticketing.models.base import include_in_autogenerate
 
 
 def test_upgrade_from_empty_matches_models(db):
     # the session fixture already ran downgrade(base) + upgrade() on this engine
     with _db.engine.connect() as connection:
-        context = MigrationContext.configure(connection, opts={"compare_type": True})
+        context = MigrationContext.configure(
+            connection, opts={"compare_type": True, "include_object": include_in_autogenerate})
         differences = compare_metadata(context, _db.metadata)
     assert differences == []
 
@@ -24,3 +26,11 @@ def test_indexes_for_lists_and_reports_exist(db):
     unique = {tuple(u["column_names"]) for u in inspector.get_unique_constraints("ticket")}
     assert ("channel", "external_id") in unique or any(
         ix["unique"] and ix["column_names"] == ["channel", "external_id"] for ix in inspector.get_indexes("ticket"))
+
+
+def test_fulltext_index_exists_for_the_engine(db):
+    inspector = sa.inspect(_db.engine)
+    if _db.engine.dialect.name == "postgresql":
+        assert "ix_ticket_search_tsv" in {ix["name"] for ix in inspector.get_indexes("ticket")}
+    else:
+        assert "ticket_fts" in inspector.get_table_names()

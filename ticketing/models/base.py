@@ -33,3 +33,12 @@ class UTCDateTime(TypeDecorator):
         if value.tzinfo is None:
             return value.replace(tzinfo=UTC)
         return value.astimezone(UTC)
+
+
+# full-text index objects made by hand in a migration, per engine, which the models do not declare
+FULLTEXT_OBJECTS = ("ix_ticket_search_tsv", "ticket_fts")
+
+
+def include_in_autogenerate(obj, name, type_, reflected, compare_to) -> bool:
+    """Alembic filter: leave the engine-specific full-text index out of model comparisons."""
+    return not (name and name.startswith(FULLTEXT_OBJECTS))

@@ -52,6 +52,9 @@ class Ticket(db.Model):
     urgency: Mapped[str] = mapped_column(sa.String(10), default=Urgency.NORMAL.value)
     title: Mapped[str] = mapped_column(sa.String(200), default="")
     content: Mapped[str] = mapped_column(sa.Text)
+    # jieba search terms of title and content, space-separated; indexed by PostgreSQL
+    # full text (GIN) or SQLite FTS5 (see services/fulltext.py and its migration)
+    search_text: Mapped[str | None] = mapped_column(sa.Text)
     caller_name: Mapped[str | None] = mapped_column(sa.String(50))
     caller_phone: Mapped[str | None] = mapped_column(sa.String(20))
     caller_id_number: Mapped[str | None] = mapped_column(sa.String(18))

@@ -1,7 +1,10 @@
-"""Full-text search over ticket titles and contents.
+"""Full-text search over ticket titles and contents, for Chinese.
 
-A ticket number or a phone number is looked up exactly; other text matches
-title and content (to be replaced by the jieba-tokenised index of the search issue).
+Text is cut with jieba (classifiers.tokenize.search_terms, the model's own
+dictionary) into `Ticket.search_text` when a ticket is registered; the words
+are indexed by PostgreSQL full text (GIN on to_tsvector('simple', …)) or by an
+SQLite FTS5 table. A query is cut the same way and every word must match.
+A ticket number is looked up exactly.
 """
 from __future__ import annotations
 
@@ -15,12 +18,47 @@ from ticketing.models import Ticket
 NUMBER = re.compile(r"^12393-\d{8}-\d{6}$")
 
 
+def document_text(title: str | None, content: str | None) -> str:
+    from classifiers.tokenize import search_terms
+
+    return " ".join(search_terms(f"{title or ''}\n{content or ''}"))
+
+
+def index_ticket(session: Session, ticket: Ticket) -> None:
+    """Set the ticket's search words; on SQLite also add them to the FTS5 table (the ticket must have an id)."""
+    ticket.search_text = document_text(ticket.title, ticket.content)
+    if session.get_bind().dialect.name != "postgresql":
+        session.execute(sa.text("INSERT INTO ticket_fts(rowid, search_text) VALUES (:id, :text)"),
+                        {"id": ticket.id, "text": ticket.search_text})
+
+
+def index_many(session: Session, tickets: list[Ticket]) -> None:
+    """The same for a batch, with one statement for the FTS5 rows."""
+    for ticket in tickets:
+        ticket.search_text = document_text(ticket.title, ticket.content)
+    if tickets and session.get_bind().dialect.name != "postgresql":
+        session.execute(sa.text("INSERT INTO ticket_fts(rowid, search_text) VALUES (:id, :text)"),
+                        [{"id": t.id, "text": t.search_text} for t in tickets])
+
+
+def matching(session: Session, text: str):
+    """A WHERE condition on Ticket for the words of `text` (all must occur); None when nothing to search."""
+    from classifiers.tokenize import search_terms
+
+    words = search_terms(text, for_query=True)
+    if not words:
+        return None
+    if session.get_bind().dialect.name == "postgresql":
+        vector = sa.func.to_tsvector("simple", sa.func.coalesce(Ticket.search_text, ""))
+        return vector.op("@@")(sa.func.plainto_tsquery("simple", " ".join(words)))
+    expression = " ".join('"' + word.replace('"', '""') + '"' for word in words)
+    return Ticket.id.in_(sa.text("SELECT rowid FROM ticket_fts WHERE ticket_fts MATCH :match")
+                         .bindparams(match=expression).columns(rowid=sa.Integer))
+
+
 def restrict(session: Session, query: sa.Select, text: str) -> sa.Select:
     text = text.strip()
     if NUMBER.match(text):
         return query.where(Ticket.number == text)
-    conditions = []
-    for word in text.split():
-        pattern = f"%{word}%"
-        conditions.append(sa.or_(Ticket.title.like(pattern), Ticket.content.like(pattern), Ticket.number == word))
-    return query.where(sa.and_(*conditions))
+    condition = matching(session, text)
+    return query if condition is None else query.where(condition)

@@ -32,7 +32,7 @@ from ticketing.models import (
     User,
 )
 from ticketing.models.enums import CategorySource, ExtensionState
-from ticketing.services import calendar, deadlines, routing, settings
+from ticketing.services import calendar, deadlines, fulltext, routing, settings
 from ticketing.services.errors import InvalidTransition, ValidationFailed
 from ticketing.services.numbering import next_ticket_number
 from ticketing.services.validation import id_number_error, normalize_phone, phone_error
@@ -190,6 +190,7 @@ def register_ticket(
             session.add(ticket)
             transition(ticket, Action.REGISTER, actor=actor, now=now, note=note, data=event_data)
             session.flush()
+            fulltext.index_ticket(session, ticket)
     except IntegrityError:
         # the same delivery raced us to the unique (channel, external_id): return the winner
         existing = find_by_external_id(session, data.channel, data.external_id)
