@@ -112,8 +112,20 @@ def seed_demo_tickets(session: Session, *, now: datetime, count: int = 360, seed
         created += 1
         _advance(session, ticket, rng, now=now, agent=agent, supervisor=supervisor,
                  staff_by_department=staff_by_department, departments=departments, categories=categories)
+        if n % 40 == 0 and ticket.status in {TicketStatus.DISPATCHED.value, TicketStatus.ACCEPTED.value}:
+            created += _duplicate_and_merge(session, ticket, data, agent=agent, now=now)
     session.flush()
     return created
+
+
+def _duplicate_and_merge(session, ticket, data, *, agent, now) -> int:
+    """The same caller rings again about the same matter: registered, then merged into the first ticket."""
+    again = tickets.TicketInput(**{**data.__dict__, "external_id": None, "category_code": None,
+                                   "received_at": min(now, ticket.received_at + timedelta(hours=3))})
+    duplicate = tickets.register_ticket(session, again, actor=agent, now=again.received_at, route_now=False).ticket
+    tickets.merge(session, duplicate, ticket, actor=agent, now=again.received_at + timedelta(minutes=2),
+                  note="同一来电人同一事项，合并计一件")
+    return 1
 
 
 def _advance(session, ticket, rng, *, now, agent, supervisor, staff_by_department, departments, categories):
@@ -134,6 +146,11 @@ def _advance(session, ticket, rng, *, now, agent, supervisor, staff_by_departmen
         if ticket.status == TicketStatus.REGISTERED.value and target < 0.2:
             tickets.tell_legal_channel(session, ticket, "该事项属劳动争议，已告知来电人向劳动人事争议仲裁委员会申请仲裁。",
                                        actor=agent, now=step(0.5))
+            return
+        if ticket.category is not None and ticket.category.code == "QT" and target < 0.5 \
+                and ticket.status == TicketStatus.DISPATCHED.value:
+            tickets.transfer_out(session, ticket, f"12345-{ticket.received_at:%Y%m%d}-{rng.randint(1000, 9999)}",
+                                 actor=agent, now=step(2), note="非医保事项，转 12345 办理")
             return
         staff = staff_by_department.get(ticket.department_id)
         if staff is None or ticket.status != TicketStatus.DISPATCHED.value:
