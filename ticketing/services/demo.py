@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from ticketing.models import Category, Channel, Department, Role, Ticket, TicketStatus, User
-from ticketing.services import tickets
+from ticketing.services import routing, tickets
 from ticketing.services.errors import DomainError
 from ticketing.services.reference_data import ensure_reference_data
 
@@ -95,7 +95,7 @@ def seed_demo_tickets(session: Session, *, now: datetime, count: int = 360, seed
     for n in range(1, count + 1):
         code = rng.choice(codes)
         text, ticket_type = rng.choice(texts[code])
-        received = now - timedelta(days=rng.uniform(0, 90), minutes=rng.randint(0, 600))
+        received = now - timedelta(days=90 * rng.random() ** 1.8, minutes=rng.randint(0, 600))  # busier lately
         channel = rng.choice([Channel.HOTLINE_12393.value] * 6 + [c.value for c in Channel])
         data = tickets.TicketInput(
             channel=channel, external_id=f"demo-{n}" if n == 1 or channel != Channel.HOTLINE_12393.value else None,
@@ -107,12 +107,12 @@ def seed_demo_tickets(session: Session, *, now: datetime, count: int = 360, seed
         if n == 1:
             data.channel = DEMO_CHANNEL
         fate = rng.random()
-        waits_for_agent = fate < 0.12  # stays in triage, answered on the spot or told the legal channel
+        waits_for_agent = fate < 0.2  # stays in triage, answered on the spot or told the legal channel
         ticket = tickets.register_ticket(session, data, actor=agent, now=received, route_now=not waits_for_agent).ticket
         created += 1
         _advance(session, ticket, rng, now=now, agent=agent, supervisor=supervisor,
                  staff_by_department=staff_by_department, departments=departments, categories=categories)
-        if n % 40 == 0 and ticket.status in {TicketStatus.DISPATCHED.value, TicketStatus.ACCEPTED.value}:
+        if n % 40 == 0:
             created += _duplicate_and_merge(session, ticket, data, agent=agent, now=now)
     session.flush()
     return created
@@ -139,6 +139,8 @@ def _advance(session, ticket, rng, *, now, agent, supervisor, staff_by_departmen
         return t
 
     target = rng.random()
+    if age_hours > 24 * 12 and rng.random() < 0.9:
+        target = max(target, 0.6)  # older tickets are mostly finished; a few stay overdue
     try:
         if ticket.status == TicketStatus.REGISTERED.value and ticket.type == "consult" and target < 0.5:
             tickets.answer_on_the_spot(session, ticket, "已按政策口径当场答复来电人。", actor=agent, now=step(0.3))
@@ -147,6 +149,12 @@ def _advance(session, ticket, rng, *, now, agent, supervisor, staff_by_departmen
             tickets.tell_legal_channel(session, ticket, "该事项属劳动争议，已告知来电人向劳动人事争议仲裁委员会申请仲裁。",
                                        actor=agent, now=step(0.5))
             return
+        if ticket.status == TicketStatus.REGISTERED.value:
+            if age_hours < 48:
+                return  # still in the triage queue
+            decision = routing.route(session, category=ticket.category, region=ticket.region,
+                                     channel=ticket.channel, ticket_type=ticket.type)
+            tickets.dispatch(session, ticket, decision.department, actor=agent, now=step(3), reason=decision.reason)
         if ticket.category is not None and ticket.category.code == "QT" and target < 0.5 \
                 and ticket.status == TicketStatus.DISPATCHED.value:
             tickets.transfer_out(session, ticket, f"12345-{ticket.received_at:%Y%m%d}-{rng.randint(1000, 9999)}",
@@ -182,7 +190,12 @@ def _advance(session, ticket, rng, *, now, agent, supervisor, staff_by_departmen
             satisfaction = rng.choice(["satisfied"] * 6 + ["basically_satisfied"] * 3 + ["dissatisfied"]) if reached else None
             solved = (satisfaction != "dissatisfied" and rng.random() < 0.9) if reached else None
             tickets.record_callback(session, ticket, reached=reached, satisfaction=satisfaction, solved=solved,
-                                    note="", actor=agent, now=step(30), reopen_if_unhappy=bool(reached and not solved))
+                                    note="", actor=agent, now=step(30),
+                                    reopen_if_unhappy=bool(reached and not solved and rng.random() < 0.4))
+            if ticket.status == TicketStatus.DISPATCHED.value and age_hours > 24 * 12:  # reopened and handled again
+                tickets.accept(session, ticket, actor=staff, now=step(20))
+                tickets.reply(session, ticket, "重办后已再次核实并答复来电人。", actor=staff, now=step(60))
+                return
             if ticket.status != TicketStatus.CALLED_BACK.value:
                 return
         if target < 0.6:
