@@ -44,21 +44,25 @@ from classifiers.evaluate import evaluate_classifier  # noqa: E402
 from classifiers.pipeline import build_classifier, build_features, prepare_many  # noqa: E402
 from classifiers.train import fit_classifier  # noqa: E402
 
+def _svc(C):
+    return lambda: LinearSVC(C=C, class_weight="balanced")
+
+
 CANDIDATES = [
     # name, feature params, model (None = the default calibrated LinearSVC)
-    ("char 1-3 + LinearSVC (baseline)", {"word_weight": 0}, lambda: LinearSVC(C=0.5, class_weight="balanced")),
-    ("char 1-3 + ComplementNB", {"word_weight": 0}, lambda: ComplementNB(alpha=0.1)),
-    ("word 1 + char 1-3 + LinearSVC", {"word_ngram_max": 1}, lambda: LinearSVC(C=0.5, class_weight="balanced")),
-    ("word 1-2 + char 1-3 + LinearSVC", {}, lambda: LinearSVC(C=0.5, class_weight="balanced")),
-    ("word 1-2 + char 1-3 + LinearSVC C=1", {}, lambda: LinearSVC(C=1.0, class_weight="balanced")),
-    ("word 1-2 + char 1-3 + SGD log-loss", {},
+    ("char 1-3 vocabulary + LinearSVC C=0.5 (baseline)", {"word_weight": 0, "char_hash_bits": 0}, _svc(0.5)),
+    ("char 1-3 hashed + ComplementNB", {"word_weight": 0}, lambda: ComplementNB(alpha=0.1)),
+    ("word 1 + char 1-3 hashed + LinearSVC C=0.5", {"word_ngram_max": 1}, _svc(0.5)),
+    ("word 1-2 + char 1-3 vocabulary + LinearSVC C=0.5", {"char_hash_bits": 0}, _svc(0.5)),
+    ("word 1-2 + char 1-3 hashed + LinearSVC C=0.5", {}, _svc(0.5)),
+    ("word 1-2 + char 1-3 hashed + LinearSVC C=1", {}, _svc(1.0)),
+    ("word 1-2 + char 1-3 hashed + LinearSVC C=2", {}, _svc(2.0)),
+    ("word 1-2 + char 1-4 hashed + LinearSVC C=1", {"char_ngram_max": 4}, _svc(1.0)),
+    ("word 1-2 + char 1-3 hashed + SGD log-loss", {},
      lambda: SGDClassifier(loss="log_loss", alpha=2e-5, class_weight="balanced", random_state=0)),
-    ("word 1-2 + char 1-3 + SGD modified-huber", {},
+    ("word 1-2 + char 1-3 hashed + SGD modified-huber", {},
      lambda: SGDClassifier(loss="modified_huber", alpha=5e-5, class_weight="balanced", random_state=0)),
-    ("word 1-2 + char 1-4 + LinearSVC", {"char_ngram_max": 4}, lambda: LinearSVC(C=0.5, class_weight="balanced")),
-    ("word 1-2 + char 1-3, min_df=2 + LinearSVC", {"min_df": 2},
-     lambda: LinearSVC(C=0.5, class_weight="balanced")),
-    ("word 1-2 + char 1-3 + calibrated LinearSVC (default)", {}, None),
+    ("default: word 1-2 + char 1-3 hashed + LinearSVC, temperature-calibrated", {}, None),
 ]
 
 

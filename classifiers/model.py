@@ -35,6 +35,9 @@ ARTIFACT_FORMAT = 1
 MODEL_FILE = "model.joblib"
 METADATA_FILE = "metadata.json"
 N_REASONS = 5
+# question and modal words weigh for a type more than for a category; as a
+# reason shown to the agent they explain nothing
+_NOT_REASONS = frozenset("什么 怎么 怎么办 怎样 如何 是否 能否 能不能 可以 需要 没有 请问 谢谢 麻烦 希望 为什么 多少".split())
 
 
 class ModelVersionMismatch(RuntimeError):
@@ -108,14 +111,6 @@ def _linear_coefficients(clf, n_columns: int) -> np.ndarray:
     if coef.shape[0] == 1:  # binary: one row scores the second class
         coef = np.vstack([-coef[0], coef[0]])
     return coef
-
-
-def _display_term(name: str) -> str:
-    # a word bigram is stored as "异地就医 备案"; show Chinese joined up
-    parts = name.split(" ")
-    if all(p and not p.isascii() for p in parts):
-        return "".join(parts)
-    return name
 
 
 class TicketClassifier:
@@ -205,8 +200,11 @@ class TicketClassifier:
         for k in np.argsort(-weights):
             if weights[k] <= 0 or len(reasons) == N_REASONS:
                 break
-            term = _display_term(str(self._terms[columns[k]]))
-            if len(term) < 2 or term in tok.PLACEHOLDERS or term in tok.STOPWORDS:
+            term = str(self._terms[columns[k]])
+            # single words only: a bigram of words with the stopwords between
+            # them removed ("医保卡 药店") reads as a phrase nobody wrote
+            if (len(term) < 2 or " " in term or term in tok.PLACEHOLDERS
+                    or term in tok.STOPWORDS or term in _NOT_REASONS):
                 continue
             if any(term in kept for kept in reasons):
                 continue

@@ -42,7 +42,7 @@ DEFAULT_PARAMS: dict[str, Any] = {
     "min_df": 1,
     "max_df": 0.9,
     "sublinear_tf": True,
-    "C": 0.5,
+    "C": 1.0,
     "calibration": "temperature",
     "calibration_folds": 3,
     "calibration_ensemble": False,

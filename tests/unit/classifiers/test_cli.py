@@ -48,17 +48,15 @@ def test_train_then_predict_and_evaluate_active(tmp_path, split_fixture):
     versions = [p for p in (tmp_path / "registry").iterdir() if p.is_dir() and not p.name.startswith(".")]
     assert len(versions) == 1 and (tmp_path / "registry" / "ACTIVE").read_text().strip() == versions[0].name
 
-    out = run(["predict"], tmp_path, stdin="异地就医备案怎么办\n举报医院挂床住院\n")
+    out = run(["predict", "--model", str(versions[0])], tmp_path, stdin="异地就医备案怎么办\n举报医院挂床住院\n慢特病认定\n")
     assert out.returncode == 0, out.stderr
     rows = [json.loads(line) for line in out.stdout.splitlines()]
-    assert [r["label"] for r in rows] == ["YD", "JJ"]
+    assert [r["label"] for r in rows] == ["YD", "JJ", "MT"]
     for r in rows:
         assert {"label", "confidence", "top", "type"} <= set(r)
         assert len(r["top"]) == 3 and r["top"][0][0] == r["label"] and isinstance(r["top"][0][1], float)
 
-    out = run(["predict", "--model", str(versions[0])], tmp_path, stdin="慢特病认定\n")
-    assert json.loads(out.stdout)["label"] == "MT"
-
+    # without --model: the active version of $CLASSIFIER_REGISTRY
     out = run(["evaluate", "--test", str(split_fixture["test"])], tmp_path)
     assert out.returncode == 0, out.stderr
     result = json.loads(out.stdout.strip().splitlines()[-1])
