@@ -6,9 +6,11 @@
         ("prepare",  FunctionTransformer(prepare_many)),      # normalise + jieba, once
         ("features", FeatureUnion([
             ("word", TfidfVectorizer(analyzer=word_ngrams)),  # jieba words, 1-2 grams
-            ("char", TfidfVectorizer(analyzer=char_grams)),   # characters, 1-3 grams
+            ("char", Pipeline([HashingVectorizer(analyzer=chars_1_3, 2**18),
+                               TfidfTransformer()])),         # characters, 1-3 grams
         ])),
-        ("clf", CalibratedClassifierCV(LinearSVC(), method="sigmoid", cv=3)),
+        ("clf", CalibratedClassifierCV(LinearSVC(C=1), method="temperature",
+                                       cv=3, ensemble=False)),
     ])
 
 ``prepare`` turns each raw text into a ``(words, normalised_text)`` pair, so

@@ -173,7 +173,7 @@ def tokenize(text: str) -> list[str]:
     """Normalise then cut ``text`` into words, without stopwords.
 
     >>> tokenize("异地就医备案怎么办理？")
-    ['异地就医', '备案', '怎么', '办理', '?']
+    ['异地就医备案', '怎么', '办理', '?']
     """
     return tokens_from_normalized(normalize(text))
 

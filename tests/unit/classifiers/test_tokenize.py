@@ -73,3 +73,8 @@ def test_char_ngrams_keep_placeholders_whole():
 
 def test_empty_text():
     assert normalize("") == "" and tokenize("") == []
+
+
+def test_docstring_examples():
+    import doctest
+    assert doctest.testmod(tok).failed == 0
