@@ -68,7 +68,7 @@ def word_ngrams(doc: tuple[list[str], str], max_n: int = 2) -> list[str]:
     words = doc[0]
     grams = list(words)
     for n in range(2, max_n + 1):
-        grams.extend(" ".join(words[i : i + n]) for i in range(len(words) - n + 1))
+        grams.extend(map(" ".join, zip(*(words[i:] for i in range(n)))))
     return grams
 
 
