@@ -203,3 +203,41 @@ def char_ngrams(text: str, min_n: int = 1, max_n: int = 3) -> list[str]:
             if n >= min_n:
                 grams.extend(current)
     return grams
+
+
+# --- search terms --------------------------------------------------------------
+
+_SEARCH_DROP = frozenset({" ", "?", "!"})
+
+
+def search_terms(text: str, *, for_query: bool = False) -> list[str]:
+    """Words for full-text search, cut with the same dictionary as the model.
+
+    A document is cut in jieba's search mode, which yields whole words and the
+    dictionary words inside them (异地就医备案 → 异地, 就医, 异地就医备案). A query
+    word is reduced to the smallest of those pieces (异地就医 → 异地, 就医), so it
+    finds the document however jieba cut the longer word there. Numbers are
+    kept; widths and case are folded; stopwords are dropped.
+
+    >>> search_terms("异地就医", for_query=True)
+    ['异地', '就医']
+    """
+    if not text:
+        return []
+    text = unicodedata.normalize("NFKC", str(text)).lower().translate(_PUNCT_TABLE)
+    tokenizer = _ensure_ready()
+    terms: dict[str, None] = {}
+    if not for_query:
+        for word in tokenizer.cut_for_search(text, HMM=False):
+            if word.strip() and word not in _SEARCH_DROP and word not in STOPWORDS:
+                terms.setdefault(word.strip(), None)
+        return list(terms)
+    for word in tokenizer.cut(text, HMM=False):
+        word = word.strip()
+        if not word or word in _SEARCH_DROP or word in STOPWORDS:
+            continue
+        pieces = [p for p in tokenizer.cut_for_search(word, HMM=False) if p.strip()]
+        for piece in pieces:
+            if not any(other != piece and other in piece for other in pieces):
+                terms.setdefault(piece, None)
+    return list(terms)

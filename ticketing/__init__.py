@@ -22,6 +22,11 @@ def create_app(config: dict | None = None) -> Flask:
     from ticketing.extensions import csrf, db, login_manager, migrate
 
     db.init_app(app)
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        from ticketing.extensions import configure_sqlite
+
+        with app.app_context():
+            configure_sqlite(db.engine)
     migrate.init_app(app, db, render_as_batch=True, compare_type=True)
     login_manager.init_app(app)
     csrf.init_app(app)

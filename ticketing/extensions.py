@@ -19,3 +19,26 @@ login_manager.login_view = "auth.login"
 login_manager.login_message = "请先登录。"
 login_manager.login_message_category = "warning"
 csrf = CSRFProtect()
+
+
+def configure_sqlite(engine) -> None:
+    """Make SQLite transactions real: pysqlite opens none before a SAVEPOINT, so a savepoint's
+    RELEASE would commit on its own and a later rollback would not undo it. SQLAlchemy's documented
+    fix: let the driver do nothing and emit BEGIN ourselves. `execution_options(sqlite_immediate=True)`
+    takes the write lock at once (BEGIN IMMEDIATE), for work that must not interleave.
+    WAL lets the gunicorn workers read while one writes; busy_timeout makes writers queue."""
+    from sqlalchemy import event
+
+    @event.listens_for(engine, "connect")
+    def _connect(dbapi_connection, record):
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        if engine.url.database not in (None, "", ":memory:"):
+            cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA busy_timeout=15000")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _begin(connection):
+        immediate = connection.get_execution_options().get("sqlite_immediate")
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")

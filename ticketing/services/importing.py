@@ -392,20 +392,8 @@ def _with_type(data: tickets.TicketInput, ticket_type: str) -> tickets.TicketInp
     return replace(data, type=ticket_type)
 
 
-def _open_sqlite_transaction(session: Session) -> None:
-    """pysqlite starts no transaction before a SAVEPOINT, so each RELEASE would commit (and sync) on its own:
-    open the transaction explicitly so that the per-row savepoints nest in the batch's one transaction."""
-    connection = session.connection()
-    if connection.dialect.name != "sqlite":
-        return
-    raw = connection.connection.dbapi_connection
-    if not raw.in_transaction:
-        connection.exec_driver_sql("BEGIN")
-
-
 def _register_batch(session, batch, result: ImportResult, *, actor, now, classifier, threshold,
                     default_type) -> None:
-    _open_sqlite_transaction(session)
     serving = None
     if classifier is not None:
         texts = [classification_text(data) for _, data in batch]

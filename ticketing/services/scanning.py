@@ -68,13 +68,16 @@ def scan_deadlines(session: Session, now: datetime, *, batch_size: int = BATCH_S
 
 
 def _serialise_on_sqlite(session: Session) -> None:
-    """SQLite has no row locks: take the write lock now, so concurrent scans queue up."""
-    connection = session.connection()
-    if connection.dialect.name != "sqlite":
+    """SQLite has no row locks: take the write lock now, so concurrent scans queue up.
+
+    A session that has not started yet begins with BEGIN IMMEDIATE (see extensions.configure_sqlite);
+    one already in a transaction takes the lock with its first write instead.
+    """
+    if session.get_bind().dialect.name != "sqlite":
         return
-    driver = connection.connection.driver_connection
-    if not driver.in_transaction:
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+    real_session = session() if callable(session) else session  # Flask-SQLAlchemy hands a scoped_session
+    if not real_session.in_transaction():
+        real_session.connection(execution_options={"sqlite_immediate": True})
 
 
 def _is_postgres(session: Session) -> bool:
