@@ -36,7 +36,7 @@ class UTCDateTime(TypeDecorator):
 
 
 # full-text index objects made by hand in a migration, per engine, which the models do not declare
-FULLTEXT_OBJECTS = ("ix_ticket_search_tsv", "ticket_fts")
+FULLTEXT_OBJECTS = ("ix_ticket_search_tsv", "ticket_fts", "search_vector")
 
 
 def include_in_autogenerate(obj, name, type_, reflected, compare_to) -> bool:

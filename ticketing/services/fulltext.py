@@ -2,7 +2,7 @@
 
 Text is cut with jieba (classifiers.tokenize.search_terms, the model's own
 dictionary) into `Ticket.search_text` when a ticket is registered; the words
-are indexed by PostgreSQL full text (GIN on to_tsvector('simple', …)) or by an
+are indexed by PostgreSQL full text (a stored tsvector column with a GIN index) or by an
 SQLite FTS5 table. A query is cut the same way and every word must match.
 A ticket number is looked up exactly.
 """
@@ -49,7 +49,8 @@ def matching(session: Session, text: str):
     if not words:
         return None
     if session.get_bind().dialect.name == "postgresql":
-        vector = sa.func.to_tsvector("simple", sa.func.coalesce(Ticket.search_text, ""))
+        # ticket.search_vector: a stored generated tsvector made by the migration (PostgreSQL only)
+        vector = sa.literal_column("ticket.search_vector")
         return vector.op("@@")(sa.func.plainto_tsquery("simple", " ".join(words)))
     expression = " ".join('"' + word.replace('"', '""') + '"' for word in words)
     return Ticket.id.in_(sa.text("SELECT rowid FROM ticket_fts WHERE ticket_fts MATCH :match")
