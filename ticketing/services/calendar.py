@@ -9,9 +9,14 @@ from sqlalchemy.orm import Session
 from ticketing.models import CalendarYear, DeadlinePolicy, Holiday, Ticket
 from ticketing.services import deadlines
 from ticketing.services.deadlines import Deadline, WorkCalendar
+from ticketing.services.reference_cache import cached
 
 
 def load_work_calendar(session: Session) -> WorkCalendar:
+    return cached(session, "work_calendar", lambda: _read_work_calendar(session))
+
+
+def _read_work_calendar(session: Session) -> WorkCalendar:
     rows = session.execute(sa.select(Holiday.day, Holiday.kind)).all()
     confirmed = session.scalars(sa.select(CalendarYear.year).where(CalendarYear.confirmed.is_(True))).all()
     return WorkCalendar(
@@ -25,7 +30,8 @@ def find_policy(session: Session, ticket_type: str, urgency: str, channel: str) 
     """The most specific active policy that matches; the built-in defaults if none does."""
     candidates = [
         p
-        for p in session.scalars(sa.select(DeadlinePolicy).where(DeadlinePolicy.active.is_(True)))
+        for p in cached(session, "deadline_policies", lambda: session.scalars(
+            sa.select(DeadlinePolicy).where(DeadlinePolicy.active.is_(True))).all())
         if p.ticket_type in (None, ticket_type) and p.urgency in (None, urgency) and p.channel in (None, channel)
     ]
     if candidates:

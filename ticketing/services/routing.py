@@ -7,6 +7,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from ticketing.models import Category, Department, RoutingRule
+from ticketing.services.reference_cache import cached
 
 
 @dataclass(frozen=True)
@@ -36,9 +37,9 @@ def route(
     channel: str | None = None,
     ticket_type: str | None = None,
 ) -> RouteDecision:
-    rules = session.scalars(
+    rules = cached(session, "routing_rules", lambda: session.scalars(
         sa.select(RoutingRule).where(RoutingRule.active.is_(True)).order_by(RoutingRule.priority.desc(), RoutingRule.id)
-    )
+    ).all())
     for rule in rules:
         if rule_matches(
             rule,

@@ -35,6 +35,7 @@ from ticketing.models.enums import CategorySource, ExtensionState
 from ticketing.services import calendar, deadlines, fulltext, routing, settings
 from ticketing.services.errors import InvalidTransition, ValidationFailed
 from ticketing.services.numbering import next_ticket_number
+from ticketing.services.reference_cache import cached
 from ticketing.services.validation import id_number_error, normalize_phone, phone_error
 from ticketing.services.workflow import Action, check, transition
 
@@ -99,10 +100,15 @@ def validate_input(data: TicketInput) -> dict[str, str]:
 def _category_by_code(session: Session, code: str | None, field_name: str = "category") -> Category | None:
     if not code:
         return None
-    category = session.scalar(sa.select(Category).where(Category.code == code, Category.active.is_(True)))
+    category = _active_categories(session).get(code)
     if category is None:
         raise ValidationFailed("业务分类无效", fields={field_name: f"没有编码为 {code} 的业务分类"})
     return category
+
+
+def _active_categories(session: Session) -> dict[str, Category]:
+    return cached(session, "categories", lambda: {
+        c.code: c for c in session.scalars(sa.select(Category).where(Category.active.is_(True)))})
 
 
 def department_by_code(session: Session, code: str | None, field_name: str = "department") -> Department:
@@ -161,7 +167,7 @@ def register_ticket(
     )
     prediction = _suggest(ticket, classifier)
     if category is None and prediction is not None:
-        suggested = session.scalar(sa.select(Category).where(Category.code == prediction.label))
+        suggested = _active_categories(session).get(prediction.label)
         ticket.suggested_category = suggested
         limit = threshold if threshold is not None else settings.get_setting(session, "classifier_threshold")
         if limit is None:  # no administrator's value: the threshold chosen when the model was trained
@@ -173,7 +179,7 @@ def register_ticket(
         ticket.category = category
         ticket.category_source = CategorySource.PERSON.value
         if prediction is not None:
-            ticket.suggested_category = session.scalar(sa.select(Category).where(Category.code == prediction.label))
+            ticket.suggested_category = _active_categories(session).get(prediction.label)
 
     reply_due = calendar.reply_deadline(session, ticket, ticket.received_at)
     ticket.reply_due_at, ticket.calendar_confirmed = reply_due.due_at, reply_due.calendar_confirmed

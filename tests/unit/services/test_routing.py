@@ -146,4 +146,4 @@ def test_a_person_dispatching_is_recorded_as_a_person(db, users, now):
                                department_code="XXZX")
     ticket = tickets.register_ticket(db.session, data, actor=users["agent"], now=now).ticket
     event = ticket.events[-1]
-    assert event.data["decided_by"] == "person" and event.actor_id == users["agent"].id and event.note
+    assert event.data["decided_by"] == "person" and event.actor is users["agent"] and event.note
