@@ -1,6 +1,8 @@
 """Learning from corrections: labels recorded, outcomes per category, retraining, the admin page."""
 from __future__ import annotations
 
+from datetime import timedelta
+
 from tests.factories import make_ticket
 from ticketing.models import CategoryLabel, TicketStatus
 from ticketing.services import learning, tickets
@@ -39,3 +41,16 @@ def test_admin_page_without_a_model_says_intake_goes_on(db, client, users, auth)
     auth.logout()
     auth.login("agent")
     assert client.get("/admin/classifier/").status_code == 403
+
+
+def test_supervisor_dashboard_shows_suggestion_outcomes(db, client, users, auth):
+    from ticketing.services import clock
+
+    ticket = make_ticket(db, users, clock.now_utc() - timedelta(days=2), category="DY")  # within the last 30 days
+    for label in db.session.query(CategoryLabel).filter_by(ticket_id=ticket.id):
+        label.suggested_category = label.to_category
+    db.session.commit()
+    auth.login("supervisor")
+    response = client.get("/supervise/")
+    html = response.get_data(as_text=True)
+    assert "自动分类建议的采纳情况" in html and "DY 待遇报销" in html and "100%" in html

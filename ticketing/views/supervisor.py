@@ -7,7 +7,7 @@ from flask_login import current_user, login_required
 
 from ticketing.extensions import db
 from ticketing.models import Department
-from ticketing.services import clock, inbox, settings, workflow
+from ticketing.services import clock, inbox, learning, settings, workflow
 from ticketing.services.permissions import Permission
 from ticketing.views.common import require_permission
 
@@ -24,5 +24,5 @@ def overview():
         db.session, clock.now_utc(), near_hours=int(settings.get_setting(db.session, "near_deadline_hours")),
         department_id=selected.id if selected else None)
     return render_template("supervisor/overview.html", sections=sections, departments=departments, selected=selected,
-                           Action=workflow.Action,
+                           Action=workflow.Action, outcomes=learning.suggestion_outcomes(db.session, clock.now_utc()),
                            can=lambda ticket, action: workflow.can_perform(current_user, ticket, action))
