@@ -368,3 +368,117 @@ def _password_error(password: str | None) -> str | None:
     if len(password) > 128:
         return "密码最多 128 位"
     return None
+
+
+# --------------------------------------------------------------------------- #
+# Departments and categories (data, not code: domain.md)
+# --------------------------------------------------------------------------- #
+
+CODE_RE = __import__("re").compile(r"^[A-Z][A-Z0-9_]{0,19}$")
+
+
+@dataclass
+class DepartmentInput:
+    code: str
+    name: str
+    region: str | None = None
+    parent_code: str | None = None
+
+
+def save_department(session: Session, department: Department | None, data: DepartmentInput, *,
+                    actor: User) -> Department:
+    """Create (department=None) or edit a department; the code of an existing one does not change."""
+    errors: dict[str, str] = {}
+    code = _text(data.code).upper()
+    name = _text(data.name)
+    if department is None:
+        if not CODE_RE.match(code):
+            errors["code"] = "编码为大写字母开头的字母、数字或下划线，最多 20 位"
+        elif session.scalar(sa.select(Department.id).where(Department.code == code)) is not None:
+            errors["code"] = f"编码 {code} 已被使用"
+    if not name:
+        errors["name"] = "请填写单位名称"
+    elif len(name) > 100:
+        errors["name"] = "单位名称最多 100 字"
+    region = _text(data.region) or None
+    if region and len(region) > 50:
+        errors["region"] = "区县名称最多 50 字"
+    parent = None
+    if data.parent_code:
+        parent = session.scalar(sa.select(Department).where(Department.code == data.parent_code))
+        if parent is None:
+            errors["parent"] = "上级单位无效"
+        elif department is not None and parent.id == department.id:
+            errors["parent"] = "上级单位不能是自身"
+    _fail(errors)
+    created = department is None
+    if department is None:
+        department = Department(code=code)
+        session.add(department)
+    department.name, department.region, department.parent = name, region, parent
+    session.flush()
+    _audit(actor, "department created" if created else "department changed", code=department.code, name=name,
+           region=region, parent=data.parent_code)
+    return department
+
+
+def set_department_active(session: Session, department: Department, active: bool, *, actor: User) -> None:
+    """A department still receiving tickets by default or by a rule cannot be switched off."""
+    if not active:
+        defaults = session.scalars(sa.select(Category.name).where(
+            Category.default_department_id == department.id, Category.active.is_(True))).all()
+        rules = session.scalars(sa.select(RoutingRule.name).where(
+            RoutingRule.department_id == department.id, RoutingRule.active.is_(True))).all()
+        if defaults or rules:
+            uses = "、".join([f"分类“{n}”的默认单位" for n in defaults] + [f"规则“{n}”" for n in rules])
+            raise ValidationFailed(f"“{department.name}”仍是{uses}，请先改到其他单位再停用")
+    department.active = active
+    session.flush()
+    _audit(actor, "department enabled" if active else "department disabled", code=department.code)
+
+
+@dataclass
+class CategoryInput:
+    code: str
+    name: str
+    default_department_code: str | None
+    description: str = ""
+
+
+def save_category(session: Session, category: Category | None, data: CategoryInput, *, actor: User) -> Category:
+    """Create or edit a business category and its default department.
+
+    A new category code is also a new label: the classifier suggests it once a
+    model is retrained with examples of it.
+    """
+    errors: dict[str, str] = {}
+    code = _text(data.code).upper()
+    name = _text(data.name)
+    if category is None:
+        if not CODE_RE.match(code) or len(code) > 10:
+            errors["code"] = "编码为大写字母开头的字母或数字，最多 10 位"
+        elif session.scalar(sa.select(Category.id).where(Category.code == code)) is not None:
+            errors["code"] = f"编码 {code} 已被使用"
+    if not name:
+        errors["name"] = "请填写分类名称"
+    elif len(name) > 50:
+        errors["name"] = "分类名称最多 50 字"
+    department = _active_department(session, data.default_department_code)
+    if department is None:
+        errors["default_department"] = "请选择启用中的默认承办单位"
+    _fail(errors)
+    created = category is None
+    if category is None:
+        category = Category(code=code)
+        session.add(category)
+    category.name, category.description, category.default_department = name, _text(data.description), department
+    session.flush()
+    _audit(actor, "category created" if created else "category changed", code=category.code, name=name,
+           default_department=department.code)
+    return category
+
+
+def set_category_active(session: Session, category: Category, active: bool, *, actor: User) -> None:
+    category.active = active
+    session.flush()
+    _audit(actor, "category enabled" if active else "category disabled", code=category.code)

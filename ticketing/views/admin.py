@@ -29,8 +29,10 @@ from ticketing.services.errors import DomainError
 from ticketing.services.permissions import Permission
 from ticketing.views.admin_forms import (
     CalendarYearForm,
+    CategoryForm,
     ConfirmForm,
     DeadlinePolicyForm,
+    DepartmentForm,
     HolidayForm,
     PasswordResetForm,
     RoutePreviewForm,
@@ -364,3 +366,121 @@ def reset_password(user_id: int):
         return redirect(url_for("admin.users"))
     return render_template("admin/edit.html", form=form, title=f"重置密码：{user.display_name}（{user.username}）",
                            back=url_for("admin.users")), 400 if request.method == "POST" else 200
+
+
+# --------------------------------------------------------------------------- departments
+
+def _department_form(department: Department | None = None) -> DepartmentForm:
+    if department is not None and request.method == "GET":
+        form = DepartmentForm(data={"code": department.code, "name": department.name, "region": department.region or "",
+                                    "parent": department.parent.code if department.parent else ""})
+    else:
+        form = DepartmentForm()
+    form.parent.choices = _department_choices("（无）")
+    if department is not None:
+        form.code.render_kw = {"readonly": True}
+    return form
+
+
+def _department_input(form: DepartmentForm, department: Department | None = None) -> admin_service.DepartmentInput:
+    return admin_service.DepartmentInput(code=department.code if department else form.code.data, name=form.name.data,
+                                         region=form.region.data, parent_code=form.parent.data or None)
+
+
+def _departments_page(form: DepartmentForm, status: int = 200):
+    return render_template("admin/departments.html", departments=_all(Department, Department.active.desc(), Department.id),
+                           form=form, confirm=ConfirmForm()), status
+
+
+@bp.get("/departments")
+def departments():
+    return _departments_page(_department_form())
+
+
+@bp.post("/departments")
+def create_department():
+    form = _department_form()
+    if _save(form, lambda: admin_service.save_department(db.session, None, _department_input(form), actor=current_user),
+             f"已新增承办单位“{form.name.data}”"):
+        return redirect(url_for("admin.departments"))
+    return _departments_page(form, 400)
+
+
+@bp.route("/departments/<int:department_id>", methods=["GET", "POST"])
+def edit_department(department_id: int):
+    department = db.get_or_404(Department, department_id)
+    form = _department_form(department)
+    if _save(form, lambda: admin_service.save_department(db.session, department, _department_input(form, department),
+                                                         actor=current_user), f"已保存承办单位“{form.name.data}”"):
+        return redirect(url_for("admin.departments"))
+    return render_template("admin/edit.html", form=form, title=f"修改承办单位：{department.name}",
+                           back=url_for("admin.departments")), 400 if request.method == "POST" else 200
+
+
+@bp.post("/departments/<int:department_id>/active")
+def toggle_department(department_id: int):
+    department = db.get_or_404(Department, department_id)
+    active = request.form.get("active") == "1"
+    _toggle(lambda: admin_service.set_department_active(db.session, department, active, actor=current_user),
+            f"已{'启用' if active else '停用'}承办单位“{department.name}”")
+    return redirect(url_for("admin.departments"))
+
+
+# --------------------------------------------------------------------------- categories
+
+def _category_form(category: Category | None = None) -> CategoryForm:
+    if category is not None and request.method == "GET":
+        form = CategoryForm(data={"code": category.code, "name": category.name, "description": category.description,
+                                  "default_department": category.default_department.code
+                                  if category.default_department else ""})
+    else:
+        form = CategoryForm()
+    form.default_department.choices = _department_choices("（请选择）")
+    if category is not None:
+        form.code.render_kw = {"readonly": True}
+    return form
+
+
+def _category_input(form: CategoryForm, category: Category | None = None) -> admin_service.CategoryInput:
+    return admin_service.CategoryInput(code=category.code if category else form.code.data, name=form.name.data,
+                                       default_department_code=form.default_department.data or None,
+                                       description=form.description.data or "")
+
+
+def _categories_page(form: CategoryForm, status: int = 200):
+    return render_template("admin/categories.html", categories=_all(Category, Category.active.desc(), Category.id),
+                           form=form, confirm=ConfirmForm()), status
+
+
+@bp.get("/categories")
+def categories():
+    return _categories_page(_category_form())
+
+
+@bp.post("/categories")
+def create_category():
+    form = _category_form()
+    if _save(form, lambda: admin_service.save_category(db.session, None, _category_input(form), actor=current_user),
+             f"已新增业务分类“{form.name.data}”"):
+        return redirect(url_for("admin.categories"))
+    return _categories_page(form, 400)
+
+
+@bp.route("/categories/<int:category_id>", methods=["GET", "POST"])
+def edit_category(category_id: int):
+    category = db.get_or_404(Category, category_id)
+    form = _category_form(category)
+    if _save(form, lambda: admin_service.save_category(db.session, category, _category_input(form, category),
+                                                       actor=current_user), f"已保存业务分类“{form.name.data}”"):
+        return redirect(url_for("admin.categories"))
+    return render_template("admin/edit.html", form=form, title=f"修改业务分类：{category.name}",
+                           back=url_for("admin.categories")), 400 if request.method == "POST" else 200
+
+
+@bp.post("/categories/<int:category_id>/active")
+def toggle_category(category_id: int):
+    category = db.get_or_404(Category, category_id)
+    active = request.form.get("active") == "1"
+    _toggle(lambda: admin_service.set_category_active(db.session, category, active, actor=current_user),
+            f"已{'启用' if active else '停用'}业务分类“{category.name}”")
+    return redirect(url_for("admin.categories"))

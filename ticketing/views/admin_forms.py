@@ -127,3 +127,17 @@ class PasswordResetForm(FlaskForm):
 
 class ConfirmForm(FlaskForm):
     """An empty form for one-button actions (enable/disable/delete): only the CSRF token."""
+
+
+class DepartmentForm(FlaskForm):
+    code = StringField("编码", validators=[Optional(), Length(max=20)])
+    name = StringField("单位名称", validators=[DataRequired("请填写单位名称"), Length(max=100)])
+    region = StringField("所辖区县（县区医保局填写）", validators=[Optional(), Length(max=50)])
+    parent = SelectField("上级单位", choices=[], validate_choice=False)
+
+
+class CategoryForm(FlaskForm):
+    code = StringField("编码", validators=[Optional(), Length(max=10)])
+    name = StringField("分类名称", validators=[DataRequired("请填写分类名称"), Length(max=50)])
+    default_department = SelectField("默认承办单位", choices=[], validate_choice=False)
+    description = StringField("典型内容", validators=[Optional(), Length(max=500)])

@@ -1,0 +1,43 @@
+"""Departments and categories are data an administrator edits."""
+import sqlalchemy as sa
+
+from ticketing.models import Category, Department
+
+
+def test_admin_adds_a_county_bureau_and_routes_a_category_to_it(db, client, users, auth):
+    auth.login("admin")
+    response = client.post("/admin/departments", data={"code": "xcq", "name": "新城区医疗保障局", "region": "新城区",
+                                                       "parent": "RXZX"})
+    assert response.status_code == 302
+    bureau = db.session.scalar(sa.select(Department).where(Department.code == "XCQ"))
+    assert bureau.region == "新城区" and bureau.parent.code == "RXZX"
+    category = db.session.scalar(sa.select(Category).where(Category.code == "CH"))
+    client.post(f"/admin/categories/{category.id}", data={"name": "长期护理保险", "default_department": "XCQ",
+                                                          "description": "长护险"})
+    db.session.expire_all()
+    assert db.session.get(Category, category.id).default_department.code == "XCQ"
+
+
+def test_bad_input_keeps_what_was_typed_with_chinese_messages(db, client, users, auth):
+    auth.login("admin")
+    response = client.post("/admin/departments", data={"code": "DYBZ", "name": "重复的单位"})
+    html = response.get_data(as_text=True)
+    assert response.status_code == 400 and "已被使用" in html and "重复的单位" in html
+    response = client.post("/admin/categories", data={"code": "NEW", "name": "", "default_department": ""})
+    html = response.get_data(as_text=True)
+    assert response.status_code == 400 and "请填写分类名称" in html
+
+
+def test_a_department_still_receiving_tickets_cannot_be_switched_off(db, client, users, auth):
+    auth.login("admin")
+    department = db.session.scalar(sa.select(Department).where(Department.code == "YDJS"))
+    response = client.post(f"/admin/departments/{department.id}/active", data={"active": "0"}, follow_redirects=True)
+    assert "请先改到其他单位再停用" in response.get_data(as_text=True)
+    db.session.expire_all()
+    assert db.session.get(Department, department.id).active is True
+
+
+def test_only_admins_edit_reference_data(db, client, users, auth):
+    auth.login("supervisor")
+    assert client.get("/admin/departments").status_code == 403
+    assert client.post("/admin/categories", data={"code": "X", "name": "x"}).status_code == 403
