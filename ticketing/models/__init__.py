@@ -11,14 +11,14 @@ from ticketing.models.enums import (
 )
 from ticketing.models.intake import ApiToken, ImportMapping
 from ticketing.models.privacy import PersonalDataView, ReporterIdentityGrant
-from ticketing.models.settings import AppSetting, CalendarYear, DeadlinePolicy, Holiday, RoutingRule
+from ticketing.models.settings import AppSetting, CalendarYear, StandardAnswer, DeadlinePolicy, Holiday, RoutingRule
 from ticketing.models.ticket import CategoryLabel, Callback, InternalNote, Reply, Ticket, TicketEvent, TicketNumberCounter
 from ticketing.models.user import Role, User
 
 __all__ = [
     "ApiToken", "ImportMapping",
     "PersonalDataView", "ReporterIdentityGrant",
-    "AppSetting",
+    "AppSetting", "StandardAnswer",
     "CalendarYear", "Callback", "CategoryLabel", "Category", "Channel", "ClosureKind", "DeadlinePolicy", "Department",
     "Holiday", "InternalNote", "Reply", "Role", "RoutingRule", "Satisfaction", "Ticket", "TicketEvent",
     "TicketNumberCounter", "TicketStatus", "TicketType", "Urgency", "User",

@@ -84,3 +84,17 @@ class AppSetting(db.Model):
 
     key: Mapped[str] = mapped_column(sa.String(50), primary_key=True)
     value: Mapped[dict] = mapped_column(sa.JSON)
+
+
+class StandardAnswer(db.Model):
+    """标准答复口径: an answer agents give on the spot to a common consultation."""
+
+    __tablename__ = "standard_answer"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    category_id: Mapped[int] = mapped_column(sa.ForeignKey("category.id"), index=True)
+    title: Mapped[str] = mapped_column(sa.String(100))
+    content: Mapped[str] = mapped_column(sa.Text)
+    active: Mapped[bool] = mapped_column(default=True, server_default=sa.true())
+
+    category: Mapped[Category] = relationship()

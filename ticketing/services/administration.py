@@ -23,6 +23,7 @@ from ticketing.models import (
     Holiday,
     Role,
     RoutingRule,
+    StandardAnswer,
     TicketType,
     Urgency,
     User,
@@ -482,3 +483,33 @@ def set_category_active(session: Session, category: Category, active: bool, *, a
     category.active = active
     session.flush()
     _audit(actor, "category enabled" if active else "category disabled", code=category.code)
+
+
+# --------------------------------------------------------------------------- #
+# Standard answers (标准答复口径)
+# --------------------------------------------------------------------------- #
+
+def add_standard_answer(session: Session, *, category_code: str | None, title: str, content: str,
+                        actor: User) -> StandardAnswer:
+    errors: dict[str, str] = {}
+    category = session.scalar(sa.select(Category).where(Category.code == category_code)) if category_code else None
+    if category is None:
+        errors["category"] = "请选择业务分类"
+    if not _text(title):
+        errors["title"] = "请填写口径标题"
+    elif len(_text(title)) > 100:
+        errors["title"] = "标题最多 100 字"
+    if not _text(content):
+        errors["content"] = "请填写答复内容"
+    _fail(errors)
+    answer = StandardAnswer(category=category, title=_text(title), content=_text(content))
+    session.add(answer)
+    session.flush()
+    _audit(actor, "standard answer added", id=answer.id, category=category.code, title=answer.title)
+    return answer
+
+
+def set_standard_answer_active(session: Session, answer: StandardAnswer, active: bool, *, actor: User) -> None:
+    answer.active = active
+    session.flush()
+    _audit(actor, "standard answer enabled" if active else "standard answer disabled", id=answer.id)

@@ -6,7 +6,7 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from ticketing.models import Category, Channel, Ticket, TicketType, User
+from ticketing.models import Category, Channel, StandardAnswer, Ticket, TicketType, User
 from ticketing.services import duplicates, routing, tickets
 from ticketing.services.validation import mask_phone, normalize_phone
 
@@ -47,7 +47,7 @@ def register_call(session: Session, form: dict, *, answer_now: bool, actor: User
 
 def assist(session: Session, *, text: str, phone: str, classifier, now: datetime, min_similarity: float) -> dict:
     phone = normalize_phone(phone) or ""
-    answer: dict = {"suggestions": [], "reasons": [], "department": None, "type": None,
+    answer: dict = {"suggestions": [], "reasons": [], "department": None, "type": None, "answers": [],
                     "similar": [], "history": [], "model": None}
     if classifier is not None and len(text.strip()) >= 4:
         prediction = classifier.predict(text)
@@ -59,6 +59,7 @@ def assist(session: Session, *, text: str, phone: str, classifier, now: datetime
         answer["model"] = prediction.model_version
         answer["confident"] = prediction.confidence >= classifier.threshold
         category = session.scalar(sa.select(Category).where(Category.code == prediction.label))
+        answer["answers"] = standard_answers(session, [code for code, _ in prediction.top])
         decision = routing.route(session, category=category)
         if decision.department is not None:
             answer["department"] = {"code": decision.department.code, "name": decision.department.name,
@@ -75,6 +76,18 @@ def assist(session: Session, *, text: str, phone: str, classifier, now: datetime
         answer["history"] = [_brief(t) for t in history]
     answer["phone_masked"] = mask_phone(phone)
     return answer
+
+
+def standard_answers(session: Session, category_codes: list[str], limit: int = 6) -> list[dict]:
+    """The standard answers of the suggested categories, best suggestion first."""
+    rows = session.execute(
+        sa.select(StandardAnswer.id, StandardAnswer.title, StandardAnswer.content, Category.code)
+        .join(Category, Category.id == StandardAnswer.category_id)
+        .where(StandardAnswer.active.is_(True), Category.code.in_(category_codes))
+    ).all()
+    rank = {code: i for i, code in enumerate(category_codes)}
+    rows.sort(key=lambda r: (rank[r.code], r.id))
+    return [{"id": r.id, "category": r.code, "title": r.title, "content": r.content} for r in rows[:limit]]
 
 
 def _brief(ticket: Ticket) -> dict:

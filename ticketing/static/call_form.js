@@ -43,6 +43,18 @@
         b.addEventListener("click", function () { accept(b.dataset.code, b.dataset.dept); });
       });
     }
+    var answers = document.getElementById("answers");
+    answers.innerHTML = data.answers.length ? data.answers.map(function (a) {
+      return '<button type="button" class="sugg answer" data-id="' + a.id + '" title="' + esc(a.content) + '"><span>' +
+        esc(a.category) + " " + esc(a.title) + "</span><b>采用</b></button>";
+    }).join("") : '<span class="muted">无</span>';
+    answers.querySelectorAll(".answer").forEach(function (b) {
+      b.addEventListener("click", function () {
+        var chosen = data.answers.filter(function (a) { return String(a.id) === b.dataset.id; })[0];
+        var details = form.querySelector("details"); details.open = true;
+        var box = document.getElementById("answer"); box.value = chosen.content; box.focus();
+      });
+    });
     document.getElementById("similar").innerHTML = ticketList(data.similar, "无相似工单");
     document.getElementById("history").innerHTML = ticketList(data.history, phone.value ? "该号码无历史工单" : "—");
   }

@@ -20,6 +20,7 @@ from ticketing.models import (
     Department,
     Holiday,
     RoutingRule,
+    StandardAnswer,
     TicketType,
     Urgency,
     User,
@@ -38,6 +39,7 @@ from ticketing.views.admin_forms import (
     RoutePreviewForm,
     RoutingRuleForm,
     SettingsForm,
+    StandardAnswerForm,
     UserForm,
 )
 from ticketing.views.common import require_permission
@@ -484,3 +486,41 @@ def toggle_category(category_id: int):
     _toggle(lambda: admin_service.set_category_active(db.session, category, active, actor=current_user),
             f"已{'启用' if active else '停用'}业务分类“{category.name}”")
     return redirect(url_for("admin.categories"))
+
+
+# --------------------------------------------------------------------------- standard answers
+
+def _answers_page(form: StandardAnswerForm, status: int = 200):
+    answers = db.session.scalars(sa.select(StandardAnswer).join(Category)
+                                 .order_by(StandardAnswer.active.desc(), Category.id, StandardAnswer.id)).all()
+    return render_template("admin/answers.html", answers=answers, form=form, confirm=ConfirmForm()), status
+
+
+def _answer_form() -> StandardAnswerForm:
+    form = StandardAnswerForm()
+    form.category.choices = [("", "（请选择）")] + _category_choices()[1:]
+    return form
+
+
+@bp.get("/answers")
+def answers():
+    return _answers_page(_answer_form())
+
+
+@bp.post("/answers")
+def create_answer():
+    form = _answer_form()
+    if _save(form, lambda: admin_service.add_standard_answer(
+            db.session, category_code=form.category.data or None, title=form.title.data, content=form.content.data,
+            actor=current_user), f"已新增答复口径“{form.title.data}”"):
+        return redirect(url_for("admin.answers"))
+    return _answers_page(form, 400)
+
+
+@bp.post("/answers/<int:answer_id>/active")
+def toggle_answer(answer_id: int):
+    answer = db.get_or_404(StandardAnswer, answer_id)
+    active = request.form.get("active") == "1"
+    _toggle(lambda: admin_service.set_standard_answer_active(db.session, answer, active, actor=current_user),
+            f"已{'启用' if active else '停用'}答复口径“{answer.title}”")
+    return redirect(url_for("admin.answers"))

@@ -5,7 +5,7 @@ from flask_wtf import FlaskForm
 from wtforms import DateField as _DateField
 from wtforms import DecimalField as _DecimalField
 from wtforms import IntegerField as _IntegerField
-from wtforms import PasswordField, SelectField, StringField
+from wtforms import PasswordField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, EqualTo, InputRequired, Length, NumberRange, Optional
 
 from ticketing.models import Channel, Role, TicketType, Urgency
@@ -141,3 +141,9 @@ class CategoryForm(FlaskForm):
     name = StringField("分类名称", validators=[DataRequired("请填写分类名称"), Length(max=50)])
     default_department = SelectField("默认承办单位", choices=[], validate_choice=False)
     description = StringField("典型内容", validators=[Optional(), Length(max=500)])
+
+
+class StandardAnswerForm(FlaskForm):
+    category = SelectField("业务分类", choices=[], validate_choice=False, validators=[DataRequired("请选择业务分类")])
+    title = StringField("口径标题", validators=[DataRequired("请填写口径标题"), Length(max=100)])
+    content = TextAreaField("答复内容", validators=[DataRequired("请填写答复内容"), Length(max=5000)])
