@@ -12,7 +12,7 @@ S = TicketStatus
 def make_ticket(db, users, now, *, status: S = S.REGISTERED, category: str = "DY", department: str = "DYBZ",
                 type: str = "complaint", channel: str = "hotline_12393", **fields):
     """A ticket registered by the agent and walked to `status` by the right people."""
-    agent, staff, supervisor = users["agent"], users["staff_dybz"], users["supervisor"]
+    agent, staff = users["agent"], users["staff_dybz"]
     if department == "CBZJ":
         staff = users["staff_cbzj"]
     data = tickets.TicketInput(channel=channel, type=type, content=fields.pop("content", "住院报销比例是多少"),

@@ -61,7 +61,7 @@ def test_start_page_and_navigation_by_role(client, users, auth, username, start,
     response = auth.login(username)
     assert response.headers["Location"] == start
     html = client.get(start).get_data(as_text=True)
-    assert f'data-nav="' in html and menu in html
+    assert 'data-nav="' in html and menu in html
     if username == "staff_dybz":
         assert 'data-nav="agent.new_call"' not in html and 'data-nav="admin.index"' not in html
 

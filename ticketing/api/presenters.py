@@ -2,12 +2,10 @@
 from __future__ import annotations
 
 from datetime import datetime
-from zoneinfo import ZoneInfo
 
 from ticketing.models import Ticket, TicketEvent, TicketStatus
+from ticketing.services.deadlines import LOCAL_TZ
 from ticketing.services.validation import mask_id_number, mask_name, mask_phone
-
-LOCAL_TZ = ZoneInfo("Asia/Shanghai")
 
 
 def iso(value: datetime | None) -> str | None:

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
 
 from apiflask import Schema
 from apiflask.fields import Boolean, Dict, Float, Integer, List, Nested, Raw, String
@@ -11,8 +10,7 @@ from marshmallow import EXCLUDE, RAISE, fields
 
 from ticketing.models import Channel, TicketStatus, TicketType, Urgency
 from ticketing.services.actions import API_ACTIONS
-
-LOCAL_TZ = ZoneInfo("Asia/Shanghai")
+from ticketing.services.deadlines import LOCAL_TZ
 
 MESSAGES = {
     "required": "必填",

@@ -13,10 +13,9 @@ from sqlalchemy.orm import Session
 
 from ticketing.models import Category, Ticket, User
 from ticketing.services import tickets
+from ticketing.services.deadlines import LOCAL_TZ
 from ticketing.services.errors import ValidationFailed
 from ticketing.services.workflow import Action
-
-LOCAL_TZ = ZoneInfo("Asia/Shanghai")
 
 API_ACTIONS = {
     "dispatch", "accept", "reply", "return", "approve_return", "refuse_return", "request_extension",

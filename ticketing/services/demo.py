@@ -19,7 +19,6 @@ from sqlalchemy.orm import Session
 from ticketing.models import Category, Channel, Department, Role, Ticket, TicketStatus, User
 from ticketing.services import routing, tickets
 from ticketing.services.errors import DomainError
-from ticketing.services.reference_data import ensure_reference_data
 
 CORPUS_DIR = Path(__file__).resolve().parents[2] / "classifiers" / "data" / "corpus"
 DEMO_CHANNEL = Channel.MAILBOX_DIRECTOR.value  # demo tickets carry an external id "demo-N" on this channel

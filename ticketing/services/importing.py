@@ -20,16 +20,14 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from ticketing.models import ImportMapping, Ticket, TicketType, Urgency, User
 from ticketing.services import tickets
+from ticketing.services.deadlines import LOCAL_TZ
 from ticketing.services.errors import DomainError, ValidationFailed
-
-LOCAL_TZ = ZoneInfo("Asia/Shanghai")
 
 # ticket fields a column may fill, with their Chinese labels
 FIELDS: dict[str, str] = {

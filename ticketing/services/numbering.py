@@ -8,14 +8,13 @@ never get the same number.
 from __future__ import annotations
 
 from datetime import datetime
-from zoneinfo import ZoneInfo
 
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from ticketing.models import TicketNumberCounter
+from ticketing.services.deadlines import LOCAL_TZ
 
-LOCAL_TZ = ZoneInfo("Asia/Shanghai")
 PREFIX = "12393"
 
 

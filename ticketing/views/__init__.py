@@ -2,15 +2,13 @@
 from __future__ import annotations
 
 from datetime import datetime
-from zoneinfo import ZoneInfo
 
 from flask import Flask, render_template
 from flask_login import current_user
 
 from ticketing.services import clock, deadlines, inbox
+from ticketing.services.deadlines import LOCAL_TZ
 from ticketing.services.validation import mask_id_number, mask_name, mask_phone
-
-LOCAL_TZ = ZoneInfo("Asia/Shanghai")
 
 
 def local_time(value: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
@@ -20,8 +18,16 @@ def local_time(value: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
 
 
 def register_views(app: Flask) -> None:
-    from ticketing.views import admin, agent, auth, imports, staff, supervisor, tickets
-    from ticketing.views import classifier_admin
+    from ticketing.views import (
+        admin,
+        agent,
+        auth,
+        classifier_admin,
+        imports,
+        staff,
+        supervisor,
+        tickets,
+    )
 
     app.register_blueprint(classifier_admin.bp)
 

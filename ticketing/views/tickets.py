@@ -10,9 +10,9 @@ from flask_login import current_user, login_required
 from ticketing.extensions import db
 from ticketing.models import Category, Channel, Department, TicketStatus, TicketType
 from ticketing.services import clock, privacy, search, workflow
+from ticketing.services.deadlines import LOCAL_TZ
 from ticketing.services.privacy import may_see_caller
 from ticketing.views.common import require, run_action, safe_next, ticket_or_404
-from ticketing.views.views_support import LOCAL_TZ
 
 bp = Blueprint("tickets", __name__, url_prefix="/tickets")
 

@@ -1,3 +1,0 @@
-from zoneinfo import ZoneInfo
-
-LOCAL_TZ = ZoneInfo("Asia/Shanghai")
