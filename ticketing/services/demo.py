@@ -180,7 +180,10 @@ def _advance(session, ticket, rng, *, now, agent, supervisor, staff_by_departmen
             if target < 0.30:
                 until = ticket.reply_due_at + timedelta(days=7)
                 tickets.request_extension(session, ticket, "需要调取外地医院病历，申请延期。", until, actor=staff, now=step(24))
-            return  # being handled
+            if age_hours < 24 * 12:
+                return  # being handled
+            if ticket.extension_state == "requested":
+                tickets.approve_extension(session, ticket, actor=supervisor, now=step(8), note="同意延期，请告知来电人。")
         tickets.reply(session, ticket, "经核实，已按政策为您办理，如有疑问请拨打12393。", actor=staff, now=step(rng.choice([20, 60, 200])))
         if target < 0.5:
             return  # replied, maybe waiting for a callback
