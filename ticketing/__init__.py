@@ -18,6 +18,7 @@ def create_app(config: dict | None = None) -> Flask:
         instance_path=str((config or {}).get("INSTANCE_PATH") or ROOT / "instance"),
     )
     app.config.update(build_config(app.instance_path, config))
+    app.json.ensure_ascii = False  # JSON answers carry Chinese as it is, not \u escapes
 
     from ticketing.extensions import csrf, db, login_manager, migrate
 

@@ -32,7 +32,6 @@ class Config:
     REMEMBER_COOKIE_HTTPONLY = True
     REMEMBER_COOKIE_SAMESITE = "Lax"
     WTF_CSRF_TIME_LIMIT = 8 * 3600  # a whole shift
-    JSON_AS_ASCII = False
     PAGE_SIZE = 30
     TIMEZONE = "Asia/Shanghai"
     # classifier
