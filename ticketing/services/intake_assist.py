@@ -1,13 +1,14 @@
 """What the call form needs: register a call, and live suggestions while the agent types."""
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from ticketing.models import Category, Channel, StandardAnswer, Ticket, TicketType, User
 from ticketing.services import duplicates, routing, tickets
+from ticketing.services.errors import ValidationFailed
 from ticketing.services.validation import mask_phone, normalize_phone
 
 
@@ -29,20 +30,14 @@ def register_call(session: Session, form: dict, *, answer_now: bool, actor: User
     )
     if answer_now:
         if data.type != TicketType.CONSULT.value:
-            from ticketing.services.errors import ValidationFailed
-
             raise ValidationFailed("只有咨询可以当场答复办结", fields={"type": "直接办结仅适用于咨询"})
         if not (form.get("answer") or "").strip():
-            from ticketing.services.errors import ValidationFailed
-
             raise ValidationFailed("请填写当场答复内容", fields={"answer": "请填写当场答复内容"})
         result = tickets.register_ticket(session, data, actor=actor, now=now, classifier=classifier, route_now=False)
         tickets.answer_on_the_spot(session, result.ticket, form["answer"], actor=actor, now=now)
         return result.ticket
-    # an agent is on the line: a person decides, so the classifier only suggests unless the agent accepted it
-    result = tickets.register_ticket(session, data, actor=actor, now=now, classifier=classifier,
-                                     threshold=None if classifier is None else classifier.threshold)
-    return result.ticket
+    # a category the agent chose (or accepted) is the person's; left empty, the confidence policy decides
+    return tickets.register_ticket(session, data, actor=actor, now=now, classifier=classifier).ticket
 
 
 def assist(session: Session, *, text: str, phone: str, classifier, now: datetime, min_similarity: float) -> dict:
@@ -96,5 +91,3 @@ def _brief(ticket: Ticket) -> dict:
             "category": ticket.category.name if ticket.category else None,
             "department": ticket.department.name if ticket.department else None}
 
-
-RECENT = timedelta(days=30)

@@ -7,7 +7,7 @@ from flask_login import current_user, login_required
 
 from ticketing.extensions import db
 from ticketing.models import Category, Department
-from ticketing.services import clock, inbox, intake_assist, tickets
+from ticketing.services import clock, inbox, intake_assist
 from ticketing.services.errors import DomainError
 from ticketing.services.permissions import Permission
 from ticketing.views.common import classifier, require_permission
@@ -89,5 +89,3 @@ def callbacks():
 def _active(model):
     return db.session.scalars(sa.select(model).where(model.active.is_(True)).order_by(model.id)).all()
 
-
-__all__ = ["bp", "tickets"]
