@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
@@ -221,7 +221,8 @@ def _is(column, value):
 # --------------------------------------------------------------------------- #
 
 
-def add_calendar_day(session: Session, day: date | None, kind: str, name: str, *, actor: User) -> Holiday:
+def add_calendar_day(session: Session, day: date | None, kind: str, name: str, *, actor: User,
+                     now: datetime | None = None) -> Holiday:
     """A holiday (放假) or a make-up working day (调休上班) the administrator enters."""
     errors: dict[str, str] = {}
     if day is None:
@@ -238,16 +239,19 @@ def add_calendar_day(session: Session, day: date | None, kind: str, name: str, *
     session.add(holiday)
     session.flush()
     _audit(actor, "calendar day added", day=day.isoformat(), kind=kind, name=name)
+    _recalculate(session, now)
     return holiday
 
 
-def remove_calendar_day(session: Session, holiday: Holiday, *, actor: User) -> None:
+def remove_calendar_day(session: Session, holiday: Holiday, *, actor: User, now: datetime | None = None) -> None:
     _audit(actor, "calendar day removed", day=holiday.day.isoformat(), kind=holiday.kind, name=holiday.name)
     session.delete(holiday)
     session.flush()
+    _recalculate(session, now)
 
 
-def set_year_confirmed(session: Session, year: int | None, confirmed: bool, *, actor: User) -> CalendarYear:
+def set_year_confirmed(session: Session, year: int | None, confirmed: bool, *, actor: User,
+                       now: datetime | None = None) -> CalendarYear:
     if year is None or not 2000 <= year <= 2100:
         raise ValidationFailed("年份无效", fields={"year": "请填写 2000 到 2100 之间的年份"})
     row = session.get(CalendarYear, year)
@@ -257,7 +261,18 @@ def set_year_confirmed(session: Session, year: int | None, confirmed: bool, *, a
     row.confirmed = confirmed
     session.flush()
     _audit(actor, "calendar year confirmed" if confirmed else "calendar year unconfirmed", year=year)
+    _recalculate(session, now)
     return row
+
+
+def _recalculate(session: Session, now: datetime | None) -> None:
+    """Open tickets counted on an unconfirmed calendar get their deadlines recomputed (when a time is given)."""
+    if now is not None:
+        from ticketing.services.calendar import recalculate_unconfirmed_deadlines
+
+        count = recalculate_unconfirmed_deadlines(session, now=now)
+        if count:
+            _audit(None, "deadlines recalculated", tickets=count)
 
 
 # --------------------------------------------------------------------------- #

@@ -54,3 +54,50 @@ def accept_deadline(session: Session, ticket: Ticket, start: datetime) -> Deadli
 def reply_deadline(session: Session, ticket: Ticket, start: datetime) -> Deadline:
     policy = find_policy(session, ticket.type, ticket.urgency, ticket.channel)
     return deadlines.compute_due(start, policy["reply_amount"], policy["reply_unit"], load_work_calendar(session))
+
+
+OPEN_FOR_DEADLINES = ("registered", "dispatched", "accepted", "return_requested")
+FRESH_REPLY_CLOCK = ("approve_return", "reopen")  # actions that start the reply clock again
+
+
+def recalculate_unconfirmed_deadlines(session: Session, *, now: datetime) -> int:
+    """After an administrator changed holidays or confirmed a year: recompute the deadlines of
+    open tickets that were counted on an unconfirmed calendar, recording each change as an event.
+
+    The reply clock starts at receipt, or at the last approved return or reopen; an approved
+    extension's date is the citizen's promise and stays. Returns how many tickets changed.
+    """
+    from ticketing.models.enums import ExtensionState
+    from ticketing.services.workflow import Action, transition
+
+    changed = 0
+    for ticket in session.scalars(sa.select(Ticket).where(Ticket.status.in_(OPEN_FOR_DEADLINES),
+                                                         Ticket.calendar_confirmed.is_(False))):
+        before = (ticket.accept_due_at, ticket.reply_due_at)
+        confirmed = True
+        if ticket.extension_state != ExtensionState.APPROVED.value:
+            restarts = [e.created_at for e in ticket.events if e.action in FRESH_REPLY_CLOCK]
+            reply = reply_deadline(session, ticket, max(restarts) if restarts else ticket.received_at)
+            ticket.reply_due_at, confirmed = reply.due_at, reply.calendar_confirmed
+        if ticket.dispatched_at is not None:
+            accept = accept_deadline(session, ticket, ticket.dispatched_at)
+            ticket.accept_due_at, confirmed = accept.due_at, confirmed and accept.calendar_confirmed
+        ticket.calendar_confirmed = confirmed
+        if (ticket.accept_due_at, ticket.reply_due_at) != before:
+            transition(ticket, Action.RECALCULATE_DEADLINE, actor=None, now=now,
+                       note=f"答复时限 {_local(before[1])} → {_local(ticket.reply_due_at)}",
+                       data={"reply_due_at": [_iso(before[1]), _iso(ticket.reply_due_at)],
+                             "accept_due_at": [_iso(before[0]), _iso(ticket.accept_due_at)]})
+            if ticket.overdue_marked_at is not None and ticket.reply_due_at and ticket.reply_due_at > now:
+                ticket.overdue_marked_at = None
+            changed += 1
+    session.flush()
+    return changed
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.isoformat() if value else None
+
+
+def _local(value: datetime | None) -> str:
+    return value.astimezone(deadlines.LOCAL_TZ).strftime("%Y-%m-%d %H:%M") if value else "—"

@@ -26,6 +26,7 @@ from ticketing.models import (
     User,
 )
 from ticketing.services import administration as admin_service
+from ticketing.services import clock
 from ticketing.services.errors import DomainError
 from ticketing.services.permissions import Permission
 from ticketing.views.admin_forms import (
@@ -264,7 +265,7 @@ def calendar():
 @bp.post("/calendar/days")
 def add_calendar_day():
     form = HolidayForm()
-    if _save(form, lambda: admin_service.add_calendar_day(db.session, form.day.data, form.kind.data, form.name.data,
+    if _save(form, lambda: admin_service.add_calendar_day(db.session, form.day.data, form.kind.data, form.name.data, now=clock.now_utc(),
                                                           actor=current_user), f"已录入 {form.day.data}"):
         return redirect(url_for("admin.calendar"))
     return _calendar_page(form, CalendarYearForm(formdata=None), 400)
@@ -274,14 +275,14 @@ def add_calendar_day():
 def remove_calendar_day(holiday_id: int):
     holiday = db.get_or_404(Holiday, holiday_id)
     day = holiday.day
-    _toggle(lambda: admin_service.remove_calendar_day(db.session, holiday, actor=current_user), f"已删除 {day}")
+    _toggle(lambda: admin_service.remove_calendar_day(db.session, holiday, actor=current_user, now=clock.now_utc()), f"已删除 {day}")
     return redirect(url_for("admin.calendar"))
 
 
 @bp.post("/calendar/years")
 def confirm_year():
     form = CalendarYearForm()
-    if _save(form, lambda: admin_service.set_year_confirmed(db.session, form.year.data, form.confirmed.data == "1",
+    if _save(form, lambda: admin_service.set_year_confirmed(db.session, form.year.data, form.confirmed.data == "1", now=clock.now_utc(),
                                                             actor=current_user), f"已更新 {form.year.data} 年日历状态"):
         return redirect(url_for("admin.calendar"))
     return _calendar_page(HolidayForm(formdata=None), form, 400)
