@@ -20,6 +20,12 @@
     }).join("") + "</ul>";
   }
 
+  function percent(p) {  // a calibrated probability is never a certainty
+    if (p >= 0.995) return "≥99%";
+    if (p > 0 && p < 0.005) return "<1%";
+    return Math.round(p * 100) + "%";
+  }
+
   function accept(code, dept) {
     category.value = code;
     if (dept) department.value = dept;
@@ -34,7 +40,7 @@
       var dept = data.department ? data.department.code : "";
       box.innerHTML = data.suggestions.map(function (s, i) {
         return '<button type="button" class="sugg' + (i === 0 ? " best" : "") + '" data-code="' + esc(s.code) + '" data-dept="' + (i === 0 ? esc(dept) : "") +
-          '" title="Alt+' + (i + 7) + ' 采用"><span>' + esc(s.code) + " " + esc(s.name) + "</span><b>" + Math.round(s.p * 100) + "%</b></button>";
+          '" title="Alt+' + (i + 7) + ' 采用"><span>' + esc(s.code) + " " + esc(s.name) + "</span><b>" + percent(s.p) + "</b></button>";
       }).join("") +
         '<div class="reasons">依据词：' + esc(data.reasons.join("、")) + "</div>" +
         (data.department ? '<div>建议承办：<b>' + esc(data.department.name) + '</b> <span class="muted">' + esc(data.department.reason) + "</span></div>" : "") +
