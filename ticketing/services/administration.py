@@ -393,6 +393,23 @@ def _password_error(password: str | None) -> str | None:
 CODE_RE = __import__("re").compile(r"^[A-Z][A-Z0-9_]{0,19}$")
 
 
+def _code_and_name(session: Session, model, code, name, *, new: bool, max_code: int, max_name: int,
+                   noun: str) -> tuple[str, str, dict[str, str]]:
+    """The rules departments and categories share: a new code is well formed and unused; a name is given."""
+    errors: dict[str, str] = {}
+    code, name = _text(code).upper(), _text(name)
+    if new:
+        if not CODE_RE.match(code) or len(code) > max_code:
+            errors["code"] = f"编码为大写字母开头的字母、数字或下划线，最多 {max_code} 位"
+        elif session.scalar(sa.select(model.id).where(model.code == code)) is not None:
+            errors["code"] = f"编码 {code} 已被使用"
+    if not name:
+        errors["name"] = f"请填写{noun}名称"
+    elif len(name) > max_name:
+        errors["name"] = f"{noun}名称最多 {max_name} 字"
+    return code, name, errors
+
+
 @dataclass
 class DepartmentInput:
     code: str
@@ -404,18 +421,8 @@ class DepartmentInput:
 def save_department(session: Session, department: Department | None, data: DepartmentInput, *,
                     actor: User) -> Department:
     """Create (department=None) or edit a department; the code of an existing one does not change."""
-    errors: dict[str, str] = {}
-    code = _text(data.code).upper()
-    name = _text(data.name)
-    if department is None:
-        if not CODE_RE.match(code):
-            errors["code"] = "编码为大写字母开头的字母、数字或下划线，最多 20 位"
-        elif session.scalar(sa.select(Department.id).where(Department.code == code)) is not None:
-            errors["code"] = f"编码 {code} 已被使用"
-    if not name:
-        errors["name"] = "请填写单位名称"
-    elif len(name) > 100:
-        errors["name"] = "单位名称最多 100 字"
+    code, name, errors = _code_and_name(session, Department, data.code, data.name, new=department is None,
+                                        max_code=20, max_name=100, noun="单位")
     region = _text(data.region) or None
     if region and len(region) > 50:
         errors["region"] = "区县名称最多 50 字"
@@ -467,18 +474,8 @@ def save_category(session: Session, category: Category | None, data: CategoryInp
     A new category code is also a new label: the classifier suggests it once a
     model is retrained with examples of it.
     """
-    errors: dict[str, str] = {}
-    code = _text(data.code).upper()
-    name = _text(data.name)
-    if category is None:
-        if not CODE_RE.match(code) or len(code) > 10:
-            errors["code"] = "编码为大写字母开头的字母或数字，最多 10 位"
-        elif session.scalar(sa.select(Category.id).where(Category.code == code)) is not None:
-            errors["code"] = f"编码 {code} 已被使用"
-    if not name:
-        errors["name"] = "请填写分类名称"
-    elif len(name) > 50:
-        errors["name"] = "分类名称最多 50 字"
+    code, name, errors = _code_and_name(session, Category, data.code, data.name, new=category is None,
+                                        max_code=10, max_name=50, noun="分类")
     department = _active_department(session, data.default_department_code)
     if department is None:
         errors["default_department"] = "请选择启用中的默认承办单位"
