@@ -14,8 +14,10 @@ from ticketing.models.privacy import PersonalDataView, ReporterIdentityGrant
 from ticketing.models.settings import AppSetting, CalendarYear, StandardAnswer, DeadlinePolicy, Holiday, RoutingRule
 from ticketing.models.ticket import CategoryLabel, Callback, InternalNote, Reply, Ticket, TicketEvent, TicketNumberCounter
 from ticketing.models.user import Role, User
+from ticketing.models.assessment import AssessmentContest, AssessmentItem, AssessmentReport, ContestState
 
 __all__ = [
+    "AssessmentContest", "AssessmentItem", "AssessmentReport", "ContestState",
     "ApiToken", "ImportMapping",
     "PersonalDataView", "ReporterIdentityGrant",
     "AppSetting", "StandardAnswer",

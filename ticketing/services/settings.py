@@ -12,6 +12,8 @@ DEFAULTS: dict[str, object] = {
     "classifier_threshold": None,  # None: the threshold chosen when the model was trained
     "duplicate_similarity": 0.6,
     "near_deadline_hours": 24,
+    # 按月考核 composite score: weight of each rate, summing to 100 (services/assessment.py)
+    "assessment_weights": {"accept": 20, "on_time": 30, "satisfaction": 30, "resolution": 20},
 }
 
 

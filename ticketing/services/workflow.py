@@ -43,6 +43,11 @@ class Action(enum.StrEnum):
     ESCALATE = "escalate"
     RECALCULATE_DEADLINE = "recalculate_deadline"
     GRANT_IDENTITY = "grant_identity"
+    # 按月考核 contests: recorded on the ticket by services/assessment.py; the status never changes,
+    # so they have no entry in RULES and are never offered as ticket actions
+    CONTEST = "contest"
+    CONTEST_ACCEPT = "contest_accept"
+    CONTEST_REJECT = "contest_reject"
 
     @property
     def title(self) -> str:
@@ -75,6 +80,9 @@ ACTION_TITLES = {
     Action.ESCALATE: "超期升级",
     Action.RECALCULATE_DEADLINE: "节假日调整后重算时限",
     Action.GRANT_IDENTITY: "授权查看举报人身份",
+    Action.CONTEST: "考核申诉",
+    Action.CONTEST_ACCEPT: "考核申诉通过（核减）",
+    Action.CONTEST_REJECT: "考核申诉驳回",
 }
 
 WORKING = frozenset({S.REGISTERED, S.DISPATCHED, S.ACCEPTED, S.RETURN_REQUESTED})

@@ -1,0 +1,575 @@
+"""按月考核: per department and local calendar month, computed in SQL from tickets, events and callbacks.
+
+The unit is a *receipt*: a ticket dispatched to a department (派发, 改派 or 同意退回并改派 to it)
+in the month. Every event of the ticket is attributed to the department that held the ticket
+when it happened: the department named by the latest dispatch, reassign, approve-return or
+reopen event before it. So an accept, a reply, an approved return, an approved extension or a
+reopen counts for the department that had the ticket, whoever clicked. docs/assessment.md
+defines every figure; `_items()` below is the one place that decides them.
+
+A live month is computed on demand; an issued month is frozen into AssessmentReport (figures
+per department, as shown) and AssessmentItem (the counted tickets with their flags).
+Services flush; the request commits.
+"""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field, fields
+from datetime import datetime
+from typing import Iterable
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session, aliased
+
+from ticketing.models import (
+    AssessmentContest,
+    AssessmentItem,
+    AssessmentReport,
+    Callback,
+    ContestState,
+    Department,
+    Satisfaction,
+    Ticket,
+    TicketEvent,
+    TicketStatus,
+    User,
+)
+from ticketing.services import settings
+from ticketing.services.deadlines import LOCAL_TZ
+from ticketing.services.errors import InvalidTransition, NotAllowed, ValidationFailed
+from ticketing.services.workflow import Action
+
+RECEIVE_ACTIONS = (Action.DISPATCH.value, Action.REASSIGN.value, Action.APPROVE_RETURN.value)
+# events that hand the ticket to a department (reopen keeps it with the same one)
+ASSIGN_ACTIONS = RECEIVE_ACTIONS + (Action.REOPEN.value,)
+OUTCOME_ACTIONS = (Action.ACCEPT.value, Action.REPLY.value, Action.LEGAL_CHANNEL.value, Action.APPROVE_RETURN.value,
+                   Action.APPROVE_EXTENSION.value, Action.REOPEN.value)
+PENDING_REPLY_STATES = (TicketStatus.DISPATCHED.value, TicketStatus.ACCEPTED.value, TicketStatus.RETURN_REQUESTED.value)
+
+WEIGHT_KEYS = {"accept": "签收及时率", "on_time": "按时办结率", "satisfaction": "满意率", "resolution": "解决率"}
+ITEM_COLUMNS = ("department_id", "ticket_id", "received_at", "contested", "accept_due", "accept_on_time",
+                "reply_due", "reply_on_time", "overdue", "returned", "extended", "reopened", "handling_hours",
+                "reached", "satisfied", "solved")
+
+
+# --------------------------------------------------------------------------- #
+# Months (local calendar)
+
+
+def parse_month(text: str | None) -> str | None:
+    """"2026-03" → "2026-03"; anything else → None."""
+    try:
+        moment = datetime.strptime((text or "").strip(), "%Y-%m")
+    except ValueError:
+        return None
+    return f"{moment.year:04d}-{moment.month:02d}" if 2000 <= moment.year <= 2999 else None
+
+
+def month_of(moment: datetime) -> str:
+    return moment.astimezone(LOCAL_TZ).strftime("%Y-%m")
+
+
+def shift_month(month: str, delta: int) -> str:
+    year, mon = (int(part) for part in month.split("-"))
+    index = year * 12 + (mon - 1) + delta
+    return f"{index // 12:04d}-{index % 12 + 1:02d}"
+
+
+def month_bounds(month: str) -> tuple[datetime, datetime]:
+    """[start, end) of a local calendar month, as aware datetimes (compared in UTC by the database)."""
+    year, mon = (int(part) for part in month.split("-"))
+    start = datetime(year, mon, 1, tzinfo=LOCAL_TZ)
+    next_year, next_mon = divmod(year * 12 + mon, 12)
+    return start, datetime(next_year, next_mon + 1, 1, tzinfo=LOCAL_TZ)
+
+
+def has_ended(month: str, now: datetime) -> bool:
+    return month_bounds(month)[1] <= now
+
+
+# --------------------------------------------------------------------------- #
+# Weights
+
+
+def get_weights(session: Session) -> dict[str, int]:
+    stored = settings.get_setting(session, "assessment_weights") or {}
+    return {key: int(stored.get(key, 0)) for key in WEIGHT_KEYS}
+
+
+def set_weights(session: Session, weights: dict[str, int | None]) -> dict[str, int]:
+    """Change the composite score's weights: whole numbers 0–100 that add up to 100."""
+    errors: dict[str, str] = {}
+    clean: dict[str, int] = {}
+    for key, title in WEIGHT_KEYS.items():
+        value = weights.get(key)
+        if value is None or not 0 <= int(value) <= 100:
+            errors[key] = f"{title}的权重应为 0 到 100 的整数"
+        else:
+            clean[key] = int(value)
+    if not errors and sum(clean.values()) != 100:
+        errors["total"] = f"各项权重之和应为 100（现为 {sum(clean.values())}）"
+    if errors:
+        raise ValidationFailed("权重设置有误", fields=errors)
+    settings.set_setting(session, "assessment_weights", clean)
+    session.flush()
+    return clean
+
+
+# --------------------------------------------------------------------------- #
+# Figures
+
+
+def _rate(numerator: int, denominator: int) -> float | None:
+    return numerator / denominator if denominator else None
+
+
+@dataclass
+class Figures:
+    """One department's month: counts (contested tickets already left out where docs/assessment.md says)."""
+
+    department_id: int
+    department_code: str
+    department_name: str
+    received: int = 0
+    contested: int = 0
+    accept_due: int = 0
+    accept_on_time: int = 0
+    reply_due: int = 0
+    reply_on_time: int = 0
+    overdue: int = 0
+    return_base: int = 0
+    returned: int = 0
+    extended: int = 0
+    reopened: int = 0
+    handled: int = 0
+    handling_hours: float | None = None
+    reached: int = 0
+    satisfied: int = 0
+    solved: int = 0
+    score: float | None = None
+    rank: int | None = None
+    # filled from the previous month's issued report, when there is one
+    previous_score: float | None = field(default=None)
+    previous_rank: int | None = field(default=None)
+
+    @property
+    def accept_rate(self) -> float | None:
+        return _rate(self.accept_on_time, self.accept_due)
+
+    @property
+    def on_time_rate(self) -> float | None:
+        return _rate(self.reply_on_time, self.reply_due)
+
+    @property
+    def return_rate(self) -> float | None:
+        return _rate(self.returned, self.return_base)
+
+    @property
+    def satisfaction_rate(self) -> float | None:
+        return _rate(self.satisfied, self.reached)
+
+    @property
+    def resolution_rate(self) -> float | None:
+        return _rate(self.solved, self.reached)
+
+    @property
+    def score_change(self) -> float | None:
+        if self.score is None or self.previous_score is None:
+            return None
+        return round(self.score - self.previous_score, 2)
+
+    @property
+    def rank_change(self) -> int | None:
+        """Places gained since last month (positive: moved up)."""
+        if self.rank is None or self.previous_rank is None:
+            return None
+        return self.previous_rank - self.rank
+
+    def rates_for_score(self) -> dict[str, float | None]:
+        return {"accept": self.accept_rate, "on_time": self.on_time_rate,
+                "satisfaction": self.satisfaction_rate, "resolution": self.resolution_rate}
+
+    def stored(self) -> dict:
+        data = asdict(self)
+        data.pop("previous_score")
+        data.pop("previous_rank")
+        return data
+
+    @classmethod
+    def from_stored(cls, data: dict) -> Figures:
+        known = {f.name for f in fields(cls)}
+        return cls(**{key: value for key, value in data.items() if key in known})
+
+
+def composite_score(rates: dict[str, float | None], weights: dict[str, int]) -> float | None:
+    """Weighted mean of the rates that have a denominator, on 0–100; None when none has one.
+
+    A rate without a denominator (no callback reached, say) is left out and the other weights
+    are scaled up, rather than counted as 0 or 100.
+    """
+    used = {key: weights.get(key, 0) for key, rate in rates.items() if rate is not None and weights.get(key, 0) > 0}
+    total = sum(used.values())
+    if not total:
+        return None
+    return round(sum(rates[key] * weight for key, weight in used.items()) / total * 100, 2)
+
+
+def rank(rows: list[Figures]) -> list[Figures]:
+    """Highest score first, ties share a rank (1, 2, 2, 4); departments without a score last, unranked."""
+    rows = sorted(rows, key=lambda r: (r.score is None, -(r.score or 0), r.department_code))
+    previous_score, previous_rank = None, 0
+    for position, row in enumerate(rows, start=1):
+        if row.score is None:
+            row.rank = None
+            continue
+        row.rank = previous_rank if row.score == previous_score else position
+        previous_score, previous_rank = row.score, row.rank
+    return rows
+
+
+# --------------------------------------------------------------------------- #
+# SQL
+
+
+def _department_code(event) -> sa.ColumnElement:
+    """The department code an assignment event names: `to` (reassign, approve_return) or `department`."""
+    return sa.func.coalesce(event.data["to"].as_string(), event.data["department"].as_string())
+
+
+def _hours_between(session: Session, start, end) -> sa.ColumnElement:
+    if session.get_bind().dialect.name == "postgresql":
+        return sa.extract("epoch", end - start) / 3600.0
+    return (sa.func.julianday(end) - sa.func.julianday(start)) * 24.0
+
+
+def _flag(condition) -> sa.ColumnElement:
+    """1 when the condition holds, else 0 (NULL counts as 0)."""
+    return sa.case((condition, 1), else_=0)
+
+
+def _receipts(month: str, department_id: int | None = None) -> sa.Subquery:
+    start, end = month_bounds(month)
+    event = aliased(TicketEvent, name="received_event")
+    query = (
+        sa.select(event.ticket_id, Department.id.label("department_id"), Department.code.label("code"),
+                  sa.func.min(event.created_at).label("received_at"))
+        .join(Department, Department.code == _department_code(event))
+        .where(event.action.in_(RECEIVE_ACTIONS), event.created_at >= start, event.created_at < end)
+        .group_by(event.ticket_id, Department.id, Department.code)
+    )
+    if department_id is not None:
+        query = query.where(Department.id == department_id)
+    return query.subquery("receipts")
+
+
+def _outcomes(receipts: sa.Subquery) -> sa.Subquery:
+    """Per receipt: what happened to the ticket while that department held it (one GROUP BY)."""
+    event = aliased(TicketEvent, name="outcome_event")
+    prior = aliased(TicketEvent, name="prior_assignment")
+    holder = (
+        sa.select(_department_code(prior))
+        .where(prior.ticket_id == event.ticket_id, prior.id < event.id, prior.action.in_(ASSIGN_ACTIONS))
+        .order_by(prior.id.desc())
+        .limit(1)
+        .correlate(event)
+        .scalar_subquery()
+    )
+    late = event.data["on_time"].as_boolean().is_(False)
+    done = event.action.in_((Action.REPLY.value, Action.LEGAL_CHANNEL.value))
+    done_late = sa.or_(sa.and_(event.action == Action.REPLY.value, late),
+                       sa.and_(event.action == Action.LEGAL_CHANNEL.value, event.created_at > Ticket.reply_due_at))
+
+    def count(condition):
+        return sa.func.sum(_flag(condition))
+
+    return (
+        sa.select(
+            receipts.c.ticket_id,
+            receipts.c.department_id,
+            count(event.action == Action.ACCEPT.value).label("n_accept"),
+            count(sa.and_(event.action == Action.ACCEPT.value, late)).label("n_accept_late"),
+            count(done).label("n_done"),
+            count(done_late).label("n_done_late"),
+            sa.func.min(sa.case((done, event.created_at))).label("first_done_at"),
+            count(event.action == Action.APPROVE_RETURN.value).label("n_returned"),
+            count(event.action == Action.APPROVE_EXTENSION.value).label("n_extended"),
+            count(event.action == Action.REOPEN.value).label("n_reopened"),
+        )
+        .select_from(receipts)
+        .join(event, sa.and_(event.ticket_id == receipts.c.ticket_id, event.action.in_(OUTCOME_ACTIONS),
+                             event.created_at >= receipts.c.received_at))
+        .join(Ticket, Ticket.id == receipts.c.ticket_id)
+        .where(holder == receipts.c.code)
+        .group_by(receipts.c.ticket_id, receipts.c.department_id)
+        .subquery("outcomes")
+    )
+
+
+def _items(session: Session, month: str, as_of: datetime, department_id: int | None = None) -> sa.Select:
+    """One row per receipt with the 0/1 flags of docs/assessment.md, in ITEM_COLUMNS order."""
+    receipts = _receipts(month, department_id)
+    outcomes = _outcomes(receipts)
+    reached_ids = (
+        sa.select(Callback.ticket_id, Callback.department_id, sa.func.max(Callback.id).label("callback_id"))
+        .where(Callback.reached.is_(True), Callback.ticket_id.in_(sa.select(receipts.c.ticket_id)))
+        .group_by(Callback.ticket_id, Callback.department_id)
+        .subquery("last_reached")
+    )
+    callback = aliased(Callback, name="last_callback")
+    contested = (
+        sa.select(AssessmentContest.id)
+        .where(AssessmentContest.month == month, AssessmentContest.department_id == receipts.c.department_id,
+               AssessmentContest.ticket_id == receipts.c.ticket_id,
+               AssessmentContest.state == ContestState.ACCEPTED.value)
+        .exists()
+    )
+
+    def n(column):
+        return sa.func.coalesce(column, 0)
+
+    held_now = Ticket.department_id == receipts.c.department_id
+    pending_accept = _flag(sa.and_(held_now, Ticket.status == TicketStatus.DISPATCHED.value,
+                                   Ticket.accept_due_at < as_of))
+    pending_reply = _flag(sa.and_(held_now, Ticket.status.in_(PENDING_REPLY_STATES), Ticket.reply_due_at < as_of))
+    accepted, done = n(outcomes.c.n_accept) > 0, n(outcomes.c.n_done) > 0
+    reply_on_time = sa.and_(done, n(outcomes.c.n_done_late) == 0, pending_reply == 0)
+    reply_due = sa.or_(done, pending_reply == 1)
+    return (
+        sa.select(
+            receipts.c.department_id,
+            receipts.c.ticket_id,
+            receipts.c.received_at,
+            _flag(contested).label("contested"),
+            _flag(sa.or_(accepted, pending_accept == 1)).label("accept_due"),
+            _flag(sa.and_(accepted, n(outcomes.c.n_accept_late) == 0, pending_accept == 0)).label("accept_on_time"),
+            _flag(reply_due).label("reply_due"),
+            _flag(reply_on_time).label("reply_on_time"),
+            _flag(sa.and_(reply_due, sa.not_(reply_on_time))).label("overdue"),
+            _flag(n(outcomes.c.n_returned) > 0).label("returned"),
+            _flag(n(outcomes.c.n_extended) > 0).label("extended"),
+            _flag(n(outcomes.c.n_reopened) > 0).label("reopened"),
+            _hours_between(session, receipts.c.received_at, outcomes.c.first_done_at).label("handling_hours"),
+            _flag(callback.id.is_not(None)).label("reached"),
+            _flag(callback.satisfaction.in_((Satisfaction.SATISFIED.value,
+                                             Satisfaction.BASICALLY_SATISFIED.value))).label("satisfied"),
+            _flag(callback.solved.is_(True)).label("solved"),
+        )
+        .select_from(receipts)
+        .join(Ticket, Ticket.id == receipts.c.ticket_id)
+        .outerjoin(outcomes, sa.and_(outcomes.c.ticket_id == receipts.c.ticket_id,
+                                     outcomes.c.department_id == receipts.c.department_id))
+        .outerjoin(reached_ids, sa.and_(reached_ids.c.ticket_id == receipts.c.ticket_id,
+                                        reached_ids.c.department_id == receipts.c.department_id))
+        .outerjoin(callback, callback.id == reached_ids.c.callback_id)
+    )
+
+
+def _totals(items) -> sa.Select:
+    """GROUP BY department over item rows (live subquery or a frozen report's AssessmentItem rows)."""
+    counted = items.c.contested == 0
+
+    def total(column, only_counted=False):
+        value = sa.case((counted, column), else_=0) if only_counted else column
+        return sa.func.coalesce(sa.func.sum(value), 0)
+
+    return sa.select(
+        items.c.department_id,
+        sa.func.count().label("received"),
+        total(items.c.contested).label("contested"),
+        total(items.c.accept_due, True).label("accept_due"),
+        total(items.c.accept_on_time, True).label("accept_on_time"),
+        total(items.c.reply_due, True).label("reply_due"),
+        total(items.c.reply_on_time, True).label("reply_on_time"),
+        total(items.c.overdue, True).label("overdue"),
+        total(_flag(counted)).label("return_base"),
+        total(items.c.returned, True).label("returned"),
+        total(items.c.extended).label("extended"),
+        total(items.c.reopened).label("reopened"),
+        sa.func.count(items.c.handling_hours).label("handled"),
+        sa.func.avg(items.c.handling_hours).label("handling_hours"),
+        total(items.c.reached).label("reached"),
+        total(items.c.satisfied).label("satisfied"),
+        total(items.c.solved).label("solved"),
+    ).group_by(items.c.department_id)
+
+
+def live_figures(session: Session, month: str, as_of: datetime, weights: dict[str, int],
+                 departments: Iterable[Department] | None = None) -> list[Figures]:
+    """Every active department (and any other with receipts), scored and ranked."""
+    items = _items(session, month, as_of).subquery("items")
+    totals = {row.department_id: row for row in session.execute(_totals(items))}
+    if departments is None:
+        departments = session.scalars(sa.select(Department).where(
+            sa.or_(Department.active.is_(True), Department.id.in_(list(totals) or [-1])))).all()
+    rows = []
+    for department in departments:
+        row = Figures(department.id, department.code, department.name)
+        if (found := totals.get(department.id)) is not None:
+            for name in found._fields[1:]:
+                value = getattr(found, name)
+                setattr(row, name, None if value is None else (round(float(value), 1) if name == "handling_hours"
+                                                                else int(value)))
+        row.score = composite_score(row.rates_for_score(), weights)
+        rows.append(row)
+    return rank(rows)
+
+
+# --------------------------------------------------------------------------- #
+# Reports
+
+
+@dataclass
+class Report:
+    month: str
+    as_of: datetime
+    weights: dict[str, int]
+    rows: list[Figures]
+    issued: AssessmentReport | None = None
+    previous: AssessmentReport | None = None
+
+    @property
+    def is_issued(self) -> bool:
+        return self.issued is not None
+
+    def row_for(self, department_id: int) -> Figures | None:
+        return next((row for row in self.rows if row.department_id == department_id), None)
+
+
+def issued_report(session: Session, month: str) -> AssessmentReport | None:
+    return session.scalar(sa.select(AssessmentReport).where(AssessmentReport.month == month))
+
+
+def month_report(session: Session, month: str, *, now: datetime) -> Report:
+    """The issued (frozen) report of the month, else the live figures as of now."""
+    issued = issued_report(session, month)
+    if issued is not None:
+        report = Report(month, issued.issued_at, dict(issued.weights),
+                        [Figures.from_stored(data) for data in issued.figures], issued=issued)
+    else:
+        weights = get_weights(session)
+        report = Report(month, now, weights, live_figures(session, month, now, weights))
+    report.previous = issued_report(session, shift_month(month, -1))
+    if report.previous is not None:
+        before = {data["department_id"]: data for data in report.previous.figures}
+        for row in report.rows:
+            if (data := before.get(row.department_id)) is not None:
+                row.previous_score, row.previous_rank = data.get("score"), data.get("rank")
+    return report
+
+
+@dataclass
+class CountedTicket:
+    ticket: Ticket
+    flags: dict
+
+
+def counted_tickets(session: Session, month: str, department: Department, *, now: datetime,
+                    limit: int = 500) -> tuple[list[CountedTicket], int]:
+    """The tickets behind a department's figures (frozen ones for an issued month), and how many there are."""
+    issued = issued_report(session, month)
+    if issued is not None:
+        items = (sa.select(*(getattr(AssessmentItem, name) for name in ITEM_COLUMNS))
+                 .where(AssessmentItem.report_id == issued.id, AssessmentItem.department_id == department.id)
+                 .subquery("items"))
+    else:
+        items = _items(session, month, now, department.id).subquery("items")
+    total = session.scalar(sa.select(sa.func.count()).select_from(items))
+    rows = session.execute(
+        sa.select(Ticket, items).join(items, items.c.ticket_id == Ticket.id)
+        .order_by(items.c.received_at, Ticket.id).limit(limit)).all()
+    return [CountedTicket(row[0], {name: getattr(row, name) for name in ITEM_COLUMNS}) for row in rows], total
+
+
+# --------------------------------------------------------------------------- #
+# Contests and issuing
+
+
+def _require_open(session: Session, month: str) -> None:
+    if issued_report(session, month) is not None:
+        raise InvalidTransition(f"{month} 的考核结果已发布，不能再申诉或审核")
+
+
+def _record(ticket: Ticket, action: Action, *, actor: User, now: datetime, note: str, data: dict) -> TicketEvent:
+    event = TicketEvent(actor=actor, actor_label=actor.display_name, action=action.value, from_status=ticket.status,
+                        to_status=ticket.status, note=note, data=data, created_at=now)
+    ticket.events.append(event)
+    return event
+
+
+def is_counted(session: Session, month: str, department_id: int, ticket_id: int) -> bool:
+    receipts = _receipts(month, department_id)
+    return session.scalar(sa.select(sa.func.count()).select_from(receipts)
+                          .where(receipts.c.ticket_id == ticket_id)) > 0
+
+
+def file_contest(session: Session, month: str, ticket: Ticket | None, reason: str, *, actor: User,
+                 now: datetime) -> AssessmentContest:
+    """申诉: the actor's department asks that this ticket not count against it in this month."""
+    if actor.department_id is None:
+        raise NotAllowed("只有承办单位人员可以提出考核申诉")
+    _require_open(session, month)
+    reason = (reason or "").strip()
+    if ticket is None or not is_counted(session, month, actor.department_id, ticket.id):
+        raise ValidationFailed("该工单不在本单位当月考核范围内", fields={"ticket": "请填写本单位当月收到的工单号"})
+    if not reason:
+        raise ValidationFailed("请填写申诉理由", fields={"reason": "请填写申诉理由"})
+    existing = session.scalar(sa.select(AssessmentContest).where(
+        AssessmentContest.month == month, AssessmentContest.department_id == actor.department_id,
+        AssessmentContest.ticket_id == ticket.id))
+    if existing is not None:
+        raise InvalidTransition(f"该工单本月已申诉（{existing.state_title}）")
+    contest = AssessmentContest(month=month, department_id=actor.department_id, ticket=ticket, reason=reason,
+                                state=ContestState.PENDING.value, filed_by=actor, filed_at=now, decision_note="")
+    session.add(contest)
+    session.flush()
+    _record(ticket, Action.CONTEST, actor=actor, now=now, note=reason,
+            data={"month": month, "department": actor.department.code, "contest_id": contest.id})
+    session.flush()
+    return contest
+
+
+def decide_contest(session: Session, contest: AssessmentContest, *, accept: bool, note: str, actor: User,
+                   now: datetime) -> None:
+    """核减 (accept) or reject a pending contest; recorded as an event on the ticket."""
+    if contest.state != ContestState.PENDING.value:
+        raise InvalidTransition(f"该申诉已{contest.state_title}")
+    _require_open(session, contest.month)
+    note = (note or "").strip()
+    if not accept and not note:
+        raise ValidationFailed("驳回申诉须填写理由", fields={"note": "请填写驳回理由"})
+    contest.state = (ContestState.ACCEPTED if accept else ContestState.REJECTED).value
+    contest.decided_by, contest.decided_at, contest.decision_note = actor, now, note
+    _record(contest.ticket, Action.CONTEST_ACCEPT if accept else Action.CONTEST_REJECT, actor=actor, now=now,
+            note=note, data={"month": contest.month, "department": contest.department.code, "contest_id": contest.id})
+    session.flush()
+
+
+def contests(session: Session, month: str, department_id: int | None = None) -> list[AssessmentContest]:
+    query = sa.select(AssessmentContest).where(AssessmentContest.month == month)
+    if department_id is not None:
+        query = query.where(AssessmentContest.department_id == department_id)
+    return session.scalars(query.order_by(AssessmentContest.state != ContestState.PENDING.value,
+                                          AssessmentContest.id)).all()
+
+
+def issue_month(session: Session, month: str, *, actor: User, now: datetime) -> AssessmentReport:
+    """发布: freeze the month's figures and counted tickets; later changes no longer alter them."""
+    if not has_ended(month, now):
+        raise InvalidTransition(f"{month} 尚未结束，不能发布")
+    if issued_report(session, month) is not None:
+        raise InvalidTransition(f"{month} 的考核结果已发布")
+    pending = session.scalar(sa.select(sa.func.count()).select_from(AssessmentContest).where(
+        AssessmentContest.month == month, AssessmentContest.state == ContestState.PENDING.value))
+    if pending:
+        raise InvalidTransition(f"还有 {pending} 件申诉待审核，审核后才能发布")
+    weights = get_weights(session)
+    rows = live_figures(session, month, now, weights)
+    report = AssessmentReport(month=month, issued_at=now, issued_by=actor, weights=weights,
+                              figures=[row.stored() for row in rows])
+    session.add(report)
+    session.flush()
+    items = _items(session, month, now).subquery("items")
+    session.execute(sa.insert(AssessmentItem).from_select(
+        ("report_id",) + ITEM_COLUMNS,
+        sa.select(sa.literal(report.id), *(items.c[name] for name in ITEM_COLUMNS))))
+    session.flush()
+    return report
