@@ -24,6 +24,7 @@ def register_views(app: Flask) -> None:
         auth,
         classifier_admin,
         imports,
+        public,
         staff,
         supervisor,
         tickets,
@@ -31,8 +32,9 @@ def register_views(app: Flask) -> None:
 
     app.register_blueprint(classifier_admin.bp)
 
-    for module in (auth, tickets, agent, staff, supervisor, admin, imports):
+    for module in (auth, public, tickets, agent, staff, supervisor, admin, imports):
         app.register_blueprint(module.bp)
+    public.init_rate_limit(app)
 
     app.add_template_filter(local_time, "local_time")
     app.add_template_filter(mask_phone, "mask_phone")

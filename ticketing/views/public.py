@@ -1,0 +1,73 @@
+"""群众 pages, without login: the progress lookup (工单进度查询), rate-limited per client address.
+
+Limits (Flask-Limiter) count only the lookups (POST), per client IP address:
+PROGRESS_LOOKUP_LIMIT, default "10 per minute;100 per day" (the limits library's syntax,
+several limits separated by ";"), read per request so a test or an operator can change it.
+RATELIMIT_STORAGE_URI, default "memory://": counters kept in each gunicorn worker, so with
+N workers a client gets up to N times the limit; several workers or servers should share a
+storage such as "redis://host:6379/0" (needs the redis package). Both are read from the
+environment unless the app's configuration already sets them.
+"""
+from __future__ import annotations
+
+import logging
+import os
+
+from flask import Blueprint, Flask, current_app, render_template
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
+from flask_wtf import FlaskForm
+from wtforms import StringField
+from wtforms.validators import Length, ValidationError
+
+from ticketing.extensions import db
+from ticketing.services import clock, progress_lookup
+
+bp = Blueprint("public", __name__)
+log = logging.getLogger("ticketing.public")
+
+DEFAULT_LIMIT = "10 per minute;100 per day"
+RATE_LIMITED_MESSAGE = "查询过于频繁，请稍后再试。如需帮助，请拨打 12393 医保服务热线。"
+
+
+class ProgressForm(FlaskForm):
+    number = StringField("工单号", validators=[Length(max=40, message="工单号过长")])
+    phone = StringField("电话号码", validators=[Length(max=30, message="电话号码过长")])
+
+    def validate_number(self, field):
+        if message := progress_lookup.ticket_number_error(field.data):
+            raise ValidationError(message)
+
+    def validate_phone(self, field):
+        if message := progress_lookup.phone_error(field.data):
+            raise ValidationError(message)
+
+
+def init_rate_limit(app: Flask) -> Limiter:
+    """One limiter per application, limiting this blueprint's POSTs; kept in app.extensions."""
+    app.config.setdefault("PROGRESS_LOOKUP_LIMIT", os.environ.get("PROGRESS_LOOKUP_LIMIT") or DEFAULT_LIMIT)
+    app.config.setdefault("RATELIMIT_STORAGE_URI", os.environ.get("RATELIMIT_STORAGE_URI") or "memory://")
+    limiter = Limiter(get_remote_address, app=app, key_prefix="ticketing-progress", headers_enabled=True)
+    limiter.limit(lambda: current_app.config["PROGRESS_LOOKUP_LIMIT"], methods=["POST"])(bp)
+    app.extensions["progress_limiter"] = limiter
+    return limiter
+
+
+@bp.route("/progress", methods=["GET", "POST"])
+def progress():
+    form = ProgressForm()
+    if not form.validate_on_submit():
+        return render_template("public/progress.html", form=form), 400 if form.errors else 200
+    result = progress_lookup.lookup_progress(db.session, form.number.data, form.phone.data, now=clock.now_utc())
+    if result.progress is None:
+        log.info("progress lookup failed (%s): number=%s phone#=%s client=%s", result.failure,
+                 progress_lookup.normalize_ticket_number(form.number.data),
+                 progress_lookup.phone_fingerprint(form.phone.data, current_app.secret_key),
+                 get_remote_address())
+    form.phone.raw_data, form.phone.data = [], ""  # the page never repeats the phone number
+    return render_template("public/progress.html", form=form, result=result)
+
+
+@bp.errorhandler(429)
+def rate_limited(error):
+    return render_template("public/progress.html", form=ProgressForm(formdata=None), limited=RATE_LIMITED_MESSAGE), 429
