@@ -19,6 +19,13 @@ def create_app(config: dict | None = None) -> Flask:
     )
     app.config.update(build_config(app.instance_path, config))
     app.json.ensure_ascii = False  # JSON answers carry Chinese as it is, not \u escapes
+    if app.config["PROXY_COUNT"]:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        # trust exactly PROXY_COUNT proxies' X-Forwarded-* headers, so the rate limit and the
+        # logs see the client's address (and https) instead of the proxy's
+        n = app.config["PROXY_COUNT"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)
 
     from ticketing.extensions import csrf, db, login_manager, migrate
 

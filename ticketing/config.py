@@ -41,6 +41,11 @@ class Config:
     RETURN_WINDOW_WORKING_DAYS = 5
     CONSULT_CALLBACK_SHARE = 0.2
     DUPLICATE_SIMILARITY = 0.6
+    # the citizens' progress lookup (Flask-Limiter); memory:// counts per gunicorn worker
+    PROGRESS_LOOKUP_LIMIT = "10 per minute;100 per day"
+    RATELIMIT_STORAGE_URI = "memory://"
+    # reverse proxies in front of gunicorn whose X-Forwarded-For/-Proto to trust (werkzeug ProxyFix)
+    PROXY_COUNT = 0
     TESTING = False
     PRODUCTION = True
 
@@ -50,7 +55,8 @@ def build_config(app_instance_path: str, overrides: dict | None = None) -> dict:
 
     Environment variables: DATABASE_URL, SECRET_KEY, TICKETING_ENV
     (production | demo | development), SESSION_COOKIE_SECURE, CLASSIFIER_REGISTRY,
-    CLASSIFIER_THRESHOLD, RETURN_WINDOW_WORKING_DAYS, CONSULT_CALLBACK_SHARE.
+    CLASSIFIER_THRESHOLD, RETURN_WINDOW_WORKING_DAYS, CONSULT_CALLBACK_SHARE,
+    DUPLICATE_SIMILARITY, PROGRESS_LOOKUP_LIMIT, RATELIMIT_STORAGE_URI, PROXY_COUNT.
     """
     overrides = dict(overrides or {})
     config = {k: getattr(Config, k) for k in dir(Config) if k.isupper()}
@@ -68,6 +74,9 @@ def build_config(app_instance_path: str, overrides: dict | None = None) -> dict:
         ("RETURN_WINDOW_WORKING_DAYS", int),
         ("CONSULT_CALLBACK_SHARE", float),
         ("DUPLICATE_SIMILARITY", float),
+        ("PROGRESS_LOOKUP_LIMIT", str),
+        ("RATELIMIT_STORAGE_URI", str),
+        ("PROXY_COUNT", int),
     ):
         if os.environ.get(name):
             config[name] = cast(os.environ[name])

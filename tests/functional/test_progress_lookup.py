@@ -6,13 +6,13 @@ import re
 from datetime import timedelta
 
 import pytest
-from flask import Flask
 
 from tests.factories import make_ticket
 from ticketing.models import TicketStatus
 from ticketing.services import clock, tickets
 from ticketing.services.progress_lookup import NOT_FOUND_MESSAGE
-from ticketing.views import public
+from ticketing import create_app
+from ticketing.config import build_config
 
 S = TicketStatus
 PHONE = "13800138000"
@@ -81,10 +81,9 @@ def test_wrong_phone_and_wrong_number_get_the_same_page(client, db, users, now, 
     assert normalise(wrong_phone) == normalise(wrong_number) == normalise(both)
 
 
-def test_failed_lookup_is_logged_without_the_phone(client, db, users, now, today, caplog, monkeypatch):
-    # the session fixture's `upgrade()` runs migrations/env.py's fileConfig(), which disables every
-    # logger that existed before it (disable_existing_loggers defaults to True): switch ours back on
-    monkeypatch.setattr(logging.getLogger("ticketing.public"), "disabled", False)
+def test_failed_lookup_is_logged_without_the_phone(client, db, users, now, today, caplog):
+    # the session fixture's `upgrade()` ran migrations/env.py's fileConfig(): it must leave our loggers on
+    assert not logging.getLogger("ticketing.public").disabled
     ticket = make_ticket(db, users, now, status=S.ACCEPTED)
     db.session.commit()
     with caplog.at_level(logging.INFO, logger="ticketing.public"):
@@ -172,18 +171,30 @@ def test_lookups_past_the_limit_get_429_in_chinese(app, client, db, monkeypatch)
     assert other.status_code == 200
 
 
-def test_limits_come_from_the_environment_unless_configured(monkeypatch):
+def test_limits_come_from_the_environment(monkeypatch, tmp_path):
     monkeypatch.delenv("PROGRESS_LOOKUP_LIMIT", raising=False)
     monkeypatch.delenv("RATELIMIT_STORAGE_URI", raising=False)
-    default = Flask("default")
-    public.init_rate_limit(default)
-    assert default.config["PROGRESS_LOOKUP_LIMIT"] == "10 per minute;100 per day"
-    assert default.config["RATELIMIT_STORAGE_URI"] == "memory://"
+    default = build_config(str(tmp_path), {"TESTING": True})
+    assert default["PROGRESS_LOOKUP_LIMIT"] == "10 per minute;100 per day"
+    assert default["RATELIMIT_STORAGE_URI"] == "memory://"
     monkeypatch.setenv("PROGRESS_LOOKUP_LIMIT", "5 per minute")
-    from_env = Flask("from_env")
-    public.init_rate_limit(from_env)
-    assert from_env.config["PROGRESS_LOOKUP_LIMIT"] == "5 per minute"
-    configured = Flask("configured")
-    configured.config["PROGRESS_LOOKUP_LIMIT"] = "1 per second"
-    public.init_rate_limit(configured)
-    assert configured.config["PROGRESS_LOOKUP_LIMIT"] == "1 per second"
+    monkeypatch.setenv("RATELIMIT_STORAGE_URI", "redis://cache:6379/0")
+    from_env = build_config(str(tmp_path), {"TESTING": True})
+    assert from_env["PROGRESS_LOOKUP_LIMIT"] == "5 per minute"
+    assert from_env["RATELIMIT_STORAGE_URI"] == "redis://cache:6379/0"
+
+
+def test_behind_a_trusted_proxy_the_limit_counts_each_citizen(tmp_path):
+    """With PROXY_COUNT=1 the client address is X-Forwarded-For's last hop, not the proxy's own."""
+    proxied = create_app({"TESTING": True, "TICKETING_ENV": "testing", "SECRET_KEY": "x" * 32,
+                          "WTF_CSRF_ENABLED": False, "INSTANCE_PATH": str(tmp_path), "PROXY_COUNT": 1,
+                          "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'proxied.sqlite3'}",
+                          "PROGRESS_LOOKUP_LIMIT": "1 per minute"})
+    client = proxied.test_client()
+    proxy = {"REMOTE_ADDR": "10.0.0.1"}
+    # empty input fails validation before any query (no tables needed), and still counts as a lookup
+    form_bad = {"number": "", "phone": ""}
+    first = client.post("/progress", data=form_bad, environ_base=proxy, headers={"X-Forwarded-For": "203.0.113.5"})
+    second = client.post("/progress", data=form_bad, environ_base=proxy, headers={"X-Forwarded-For": "203.0.113.5"})
+    other = client.post("/progress", data=form_bad, environ_base=proxy, headers={"X-Forwarded-For": "198.51.100.7"})
+    assert (first.status_code, second.status_code, other.status_code) == (400, 429, 400)

@@ -5,13 +5,13 @@ PROGRESS_LOOKUP_LIMIT, default "10 per minute;100 per day" (the limits library's
 several limits separated by ";"), read per request so a test or an operator can change it.
 RATELIMIT_STORAGE_URI, default "memory://": counters kept in each gunicorn worker, so with
 N workers a client gets up to N times the limit; several workers or servers should share a
-storage such as "redis://host:6379/0" (needs the redis package). Both are read from the
-environment unless the app's configuration already sets them.
+storage such as "redis://host:6379/0" (needs the redis package). Both are settings of
+ticketing/config.py, read from the environment. Behind a reverse proxy, set PROXY_COUNT so the
+client address is the citizen's, not the proxy's.
 """
 from __future__ import annotations
 
 import logging
-import os
 
 from flask import Blueprint, Flask, current_app, render_template
 from flask_limiter import Limiter
@@ -26,7 +26,6 @@ from ticketing.services import clock, progress_lookup
 bp = Blueprint("public", __name__)
 log = logging.getLogger("ticketing.public")
 
-DEFAULT_LIMIT = "10 per minute;100 per day"
 RATE_LIMITED_MESSAGE = "查询过于频繁，请稍后再试。如需帮助，请拨打 12393 医保服务热线。"
 
 
@@ -45,8 +44,6 @@ class ProgressForm(FlaskForm):
 
 def init_rate_limit(app: Flask) -> Limiter:
     """One limiter per application, limiting this blueprint's POSTs; kept in app.extensions."""
-    app.config.setdefault("PROGRESS_LOOKUP_LIMIT", os.environ.get("PROGRESS_LOOKUP_LIMIT") or DEFAULT_LIMIT)
-    app.config.setdefault("RATELIMIT_STORAGE_URI", os.environ.get("RATELIMIT_STORAGE_URI") or "memory://")
     limiter = Limiter(get_remote_address, app=app, key_prefix="ticketing-progress", headers_enabled=True)
     limiter.limit(lambda: current_app.config["PROGRESS_LOOKUP_LIMIT"], methods=["POST"])(bp)
     app.extensions["progress_limiter"] = limiter
