@@ -15,17 +15,20 @@ class Permission(enum.StrEnum):
     INBOX = "staff:ticket:handle"
     SUPERVISE = "supervisor:ticket:supervise"
     REPORTS = "supervisor:report:view"
+    ASSESSMENT_OWN = "staff:assessment:view"  # the own department's monthly assessment
+    ASSESSMENT_CONTEST = "staff:assessment:contest"
+    ASSESSMENT_DECIDE = "supervisor:assessment:decide"  # decide contests, issue a month, set weights
     ADMINISTER = "admin:settings:edit"
 
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.AGENT: frozenset({Permission.TICKET_REGISTER, Permission.TICKET_TRIAGE, Permission.CALLBACK_QUEUE}),
-    Role.STAFF: frozenset({Permission.INBOX}),
+    Role.STAFF: frozenset({Permission.INBOX, Permission.ASSESSMENT_OWN, Permission.ASSESSMENT_CONTEST}),
     Role.SUPERVISOR: frozenset(
         {Permission.TICKET_REGISTER, Permission.TICKET_TRIAGE, Permission.CALLBACK_QUEUE,
-         Permission.SUPERVISE, Permission.REPORTS}
+         Permission.SUPERVISE, Permission.REPORTS, Permission.ASSESSMENT_DECIDE}
     ),
-    Role.ADMIN: frozenset(Permission) - {Permission.INBOX},
+    Role.ADMIN: frozenset(Permission) - {Permission.INBOX, Permission.ASSESSMENT_OWN, Permission.ASSESSMENT_CONTEST},
 }
 
 
@@ -37,6 +40,18 @@ def can_view_ticket(user: User, ticket: Ticket) -> bool:
     if user.role_enum is Role.STAFF:
         return ticket.department_id is not None and ticket.department_id == user.department_id
     return True
+
+
+def can_view_assessment(user: User, department_id: int | None = None) -> bool:
+    """按月考核: supervisors see every department; staff only their own (department_id None: the page)."""
+    if has_permission(user, Permission.REPORTS):
+        return True
+    return has_permission(user, Permission.ASSESSMENT_OWN) and department_id in (None, user.department_id)
+
+
+def assessment_department_scope(user: User) -> int | None:
+    """The one department whose assessment the user sees, or None for all."""
+    return None if has_permission(user, Permission.REPORTS) else user.department_id
 
 
 def visible_tickets(user: User, query: sa.Select) -> sa.Select:

@@ -21,6 +21,7 @@ def register_views(app: Flask) -> None:
     from ticketing.views import (
         admin,
         agent,
+        assessment,
         auth,
         classifier_admin,
         imports,
@@ -31,6 +32,7 @@ def register_views(app: Flask) -> None:
     )
 
     app.register_blueprint(classifier_admin.bp)
+    app.register_blueprint(assessment.bp)
 
     for module in (auth, public, tickets, agent, staff, supervisor, admin, imports):
         app.register_blueprint(module.bp)

@@ -16,6 +16,7 @@ NAVIGATION: dict[Role, list[tuple[str, str, str | None]]] = {
     Role.STAFF: [
         ("staff.inbox", "本单位工单", "inbox"),
         ("tickets.index", "工单查询", None),
+        ("assessment.index", "月度考核", None),
     ],
     Role.SUPERVISOR: [
         ("supervisor.overview", "督办", "supervise"),
@@ -25,6 +26,7 @@ NAVIGATION: dict[Role, list[tuple[str, str, str | None]]] = {
         ("agent.new_call", "来电登记", None),
         ("tickets.index", "工单查询", None),
         ("imports.index", "文件导入", None),
+        ("assessment.index", "月度考核", None),
     ],
     Role.ADMIN: [
         ("admin.index", "系统管理", None),
@@ -32,6 +34,7 @@ NAVIGATION: dict[Role, list[tuple[str, str, str | None]]] = {
         ("supervisor.overview", "督办", "supervise"),
         ("tickets.index", "工单查询", None),
         ("imports.index", "文件导入", None),
+        ("assessment.index", "月度考核", None),
     ],
 }
 

@@ -1,0 +1,179 @@
+"""月度考核 pages: who sees what, contests, issuing, the Excel export and the print/chart markup."""
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from io import BytesIO
+
+import pytest
+from openpyxl import load_workbook
+
+from tests.conftest import LOCAL
+from tests.factories import make_ticket
+from ticketing.models import AssessmentReport, TicketStatus
+from ticketing.services import clock, tickets
+
+S = TicketStatus
+TODAY = datetime(2026, 4, 5, 10, 0, tzinfo=LOCAL)
+
+
+@pytest.fixture()
+def today(monkeypatch):
+    monkeypatch.setattr(clock, "now_utc", lambda: TODAY)
+    return TODAY
+
+
+@pytest.fixture()
+def march(db, users, today):
+    """待遇保障科: one ticket handled on time, one accepted late; 参保征缴科: one handled on time."""
+    start = datetime(2026, 3, 2, 9, 0, tzinfo=LOCAL)
+    good = make_ticket(db, users, start, status=S.REPLIED, title="住院报销按时办结")
+    late = make_ticket(db, users, start, status=S.DISPATCHED, title="门诊慢特病签收超时")
+    tickets.accept(db.session, late, actor=users["staff_dybz"], now=start + timedelta(days=7))
+    tickets.reply(db.session, late, "已答复", actor=users["staff_dybz"], now=start + timedelta(days=8))
+    other = make_ticket(db, users, start, status=S.REPLIED, category="CB", department="CBZJ", title="断缴补缴")
+    db.session.commit()
+    return {"good": good, "late": late, "other": other}
+
+
+@pytest.mark.parametrize(("username", "code"), [
+    ("agent", 403), ("staff_dybz", 200), ("supervisor", 200), ("admin", 200),
+])
+def test_who_may_open_the_assessment(users, auth, client, today, username, code):
+    auth.login(username)
+    assert client.get("/assessment/").status_code == code
+    assert client.get("/assessment/2026-03/contests").status_code == code
+    assert client.get("/assessment/2026-03/export.xlsx").status_code == code
+
+
+@pytest.mark.parametrize(("username", "has_menu"), [
+    ("agent", False), ("staff_dybz", True), ("supervisor", True), ("admin", True),
+])
+def test_navigation_entry(users, auth, client, today, username, has_menu):
+    auth.login(username)
+    html = client.get("/tickets/").get_data(as_text=True)
+    assert ('data-nav="assessment.index"' in html) is has_menu
+
+
+def test_pages_need_login(client, users):
+    response = client.get("/assessment/")
+    assert response.status_code == 302 and "/login" in response.headers["Location"]
+
+
+def test_supervisor_sees_every_department_ranked_with_chart_and_print_css(users, auth, client, march):
+    auth.login("supervisor")
+    html = client.get("/assessment/?month=2026-03").get_data(as_text=True)
+    assert "未发布（实时）" in html
+    assert 'data-department="DYBZ"' in html and 'data-department="CBZJ"' in html
+    assert html.index('data-department="CBZJ"') < html.index('data-department="DYBZ"')  # 100 before 80
+    assert "<svg" in html and "@media print" in html and "发布考核结果" in html
+    assert "50.0%" in html and "—" in html
+    # the previous month by default: March, seen from 5 April
+    assert "月度考核 · 2026-03" in client.get("/assessment/").get_data(as_text=True)
+
+
+def test_staff_see_only_their_own_department(users, auth, client, march):
+    auth.login("staff_dybz")
+    html = client.get("/assessment/?month=2026-03").get_data(as_text=True)
+    assert 'data-department="DYBZ"' in html and 'data-department="CBZJ"' not in html
+    assert "发布考核结果" not in html
+    assert client.get("/assessment/2026-03/departments/DYBZ").status_code == 200
+    assert client.get("/assessment/2026-03/departments/CBZJ").status_code == 403
+    assert client.post("/assessment/2026-03/issue", data={"confirm": "yes"}).status_code == 403
+    assert client.post("/assessment/weights", data={"accept": 100}).status_code == 403
+    workbook = load_workbook(BytesIO(client.get("/assessment/2026-03/export.xlsx").data))
+    codes = [row[1] for row in workbook["考核结果"].iter_rows(min_row=3, values_only=True)]
+    assert codes == ["DYBZ"]
+
+
+def test_drill_down_lists_the_counted_tickets_with_links(users, auth, client, march):
+    auth.login("supervisor")
+    html = client.get("/assessment/2026-03/departments/DYBZ").get_data(as_text=True)
+    for key in ("good", "late"):
+        assert f'href="/tickets/{march[key].number}"' in html
+    assert march["other"].number not in html
+    assert "不及时" in html and "计入考核的工单（2 件）" in html
+    assert client.get("/assessment/2026-03/departments/NOPE").status_code == 404
+    assert client.get("/assessment/2026-13/departments/DYBZ").status_code == 404
+
+
+def test_contest_flow_staff_files_supervisor_accepts(db, users, auth, client, march):
+    auth.login("staff_dybz")
+    assert client.post("/assessment/2026-03/contests/1/decision").status_code in (403, 404, 405)
+    response = client.post("/assessment/2026-03/contests", data={"ticket": march["late"].number,
+                                                                  "reason": "系统故障无法签收"})
+    assert response.status_code == 302
+    html = client.get("/assessment/2026-03/contests").get_data(as_text=True)
+    assert march["late"].number in html and "待审核" in html and "同意核减" not in html
+    refused = client.post("/assessment/2026-03/contests", data={"ticket": march["other"].number, "reason": "x"},
+                          follow_redirects=True).get_data(as_text=True)
+    assert "不在本单位当月考核范围内" in refused
+    auth.logout()
+
+    auth.login("staff_cbzj")
+    assert march["late"].number not in client.get("/assessment/2026-03/contests").get_data(as_text=True)
+    auth.logout()
+
+    auth.login("supervisor")
+    assert client.post("/assessment/2026-03/contests", data={"ticket": march["late"].number,
+                                                              "reason": "x"}).status_code == 403
+    html = client.get("/assessment/2026-03/contests").get_data(as_text=True)
+    assert "同意核减" in html
+    contest_id = int(html.split('data-contest="')[1].split('"')[0])
+    rejected = client.post(f"/assessment/contests/{contest_id}/decision", data={"decision": "reject", "note": ""},
+                           follow_redirects=True).get_data(as_text=True)
+    assert "驳回申诉须填写理由" in rejected
+    client.post(f"/assessment/contests/{contest_id}/decision", data={"decision": "accept", "note": "属实"})
+    assert "已核减" in client.get("/assessment/2026-03/contests").get_data(as_text=True)
+    html = client.get("/assessment/?month=2026-03").get_data(as_text=True)
+    assert "核减 1" in html
+    detail = client.get(f"/tickets/{march['late'].number}").get_data(as_text=True)
+    assert "考核申诉" in detail and "考核申诉通过（核减）" in detail and "属实" in detail
+
+
+def test_issue_needs_confirmation_then_freezes(db, users, auth, client, march):
+    auth.login("supervisor")
+    html = client.post("/assessment/2026-03/issue", data={}, follow_redirects=True).get_data(as_text=True)
+    assert "请勾选" in html and db.session.query(AssessmentReport).count() == 0
+    html = client.post("/assessment/2026-03/issue", data={"confirm": "yes"}, follow_redirects=True).get_data(
+        as_text=True)
+    assert "已发布并冻结" in html and "数据已冻结" in html and "未发布（实时）" not in html
+    # a running month cannot be issued
+    html = client.post("/assessment/2026-04/issue", data={"confirm": "yes"}, follow_redirects=True).get_data(
+        as_text=True)
+    assert "尚未结束" in html
+    assert "未发布（实时）" in client.get("/assessment/?month=2026-04").get_data(as_text=True)
+    # once issued, no more contests
+    auth.logout()
+    auth.login("staff_dybz")
+    html = client.post("/assessment/2026-03/contests", data={"ticket": march["late"].number, "reason": "迟到"},
+                       follow_redirects=True).get_data(as_text=True)
+    assert "已发布" in html
+
+
+def test_excel_export_has_the_figures(users, auth, client, march):
+    auth.login("supervisor")
+    response = client.get("/assessment/2026-03/export.xlsx")
+    assert response.status_code == 200
+    assert response.mimetype == "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    workbook = load_workbook(BytesIO(response.data))
+    sheet = workbook["考核结果"]
+    header = [cell.value for cell in sheet[2]]
+    rows = {row[1]: dict(zip(header, row)) for row in sheet.iter_rows(min_row=3, values_only=True)}
+    dybz = rows["DYBZ"]
+    assert dybz["收件数"] == 2 and dybz["应签收"] == 2 and dybz["按时签收"] == 1
+    assert dybz["签收及时率"] == 0.5 and dybz["按时办结率"] == 1.0 and dybz["满意率"] == "—"
+    assert dybz["综合得分"] == 80.0 and dybz["排名"] == 2 and rows["CBZJ"]["排名"] == 1
+    assert rows["YLJZ"]["收件数"] == 0 and rows["YLJZ"]["综合得分"] == "—"
+    assert "计分权重" in workbook.sheetnames
+
+
+def test_supervisor_sets_the_weights(users, auth, client, march):
+    auth.login("supervisor")
+    bad = client.post("/assessment/weights", data={"accept": 50, "on_time": 60, "satisfaction": 0, "resolution": 0,
+                                                   "month": "2026-03"}, follow_redirects=True)
+    assert "各项权重之和应为 100" in bad.get_data(as_text=True)
+    client.post("/assessment/weights", data={"accept": 100, "on_time": 0, "satisfaction": 0, "resolution": 0,
+                                             "month": "2026-03"})
+    workbook = load_workbook(BytesIO(client.get("/assessment/2026-03/export.xlsx").data))
+    scores = {row[1]: row[22] for row in workbook["考核结果"].iter_rows(min_row=3, values_only=True)}
+    assert scores["DYBZ"] == 50.0 and scores["CBZJ"] == 100.0

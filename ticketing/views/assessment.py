@@ -1,0 +1,147 @@
+"""月度考核: the ranked month, a department's counted tickets, contests, issuing and the Excel export.
+
+Supervisors (and administrators) see every department, decide contests and issue a month;
+department staff see their own department's figures and file contests.
+"""
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+
+from ticketing.extensions import db
+from ticketing.models import AssessmentContest, ContestState, Department, Ticket
+from ticketing.services import assessment, clock, permissions
+from ticketing.services.assessment_export import workbook_bytes
+from ticketing.services.errors import DomainError
+from ticketing.services.permissions import Permission
+from ticketing.views.common import require, require_permission
+
+bp = Blueprint("assessment", __name__, url_prefix="/assessment")
+
+
+def _month(value: str | None = None) -> str:
+    """The month asked for, else the previous calendar month (the one under review)."""
+    return assessment.parse_month(value or request.args.get("month")) or assessment.shift_month(
+        assessment.month_of(clock.now_utc()), -1)
+
+
+def _visible_rows(report: assessment.Report) -> list[assessment.Figures]:
+    scope = permissions.assessment_department_scope(current_user)
+    return [row for row in report.rows if scope is None or row.department_id == scope]
+
+
+def _attempt(service, success: str) -> bool:
+    """Run one service call; commit once, or roll back and flash its Chinese message."""
+    try:
+        service()
+        db.session.commit()
+    except DomainError as error:
+        db.session.rollback()
+        detail = "；".join(error.fields.values())
+        flash(f"{error.message}{'：' + detail if detail and detail != error.message else ''}", "error")
+        return False
+    flash(success, "success")
+    return True
+
+
+@bp.get("/")
+@login_required
+def index():
+    require(permissions.can_view_assessment(current_user))
+    month, now = _month(), clock.now_utc()
+    report = assessment.month_report(db.session, month, now=now)
+    pending = [c for c in assessment.contests(db.session, month, permissions.assessment_department_scope(current_user))
+               if c.state == ContestState.PENDING.value]
+    return render_template(
+        "assessment/index.html", report=report, rows=_visible_rows(report), month=month, pending=pending,
+        previous_month=assessment.shift_month(month, -1), next_month=assessment.shift_month(month, 1),
+        ended=assessment.has_ended(month, now), weight_titles=assessment.WEIGHT_KEYS,
+        current_weights=assessment.get_weights(db.session),
+        may_decide=permissions.has_permission(current_user, Permission.ASSESSMENT_DECIDE),
+        may_contest=permissions.has_permission(current_user, Permission.ASSESSMENT_CONTEST))
+
+
+@bp.get("/<month>/departments/<code>")
+@login_required
+def department(month: str, code: str):
+    month = assessment.parse_month(month) or abort(404)
+    unit = db.session.scalar(sa.select(Department).where(Department.code == code)) or abort(404)
+    require(permissions.can_view_assessment(current_user, unit.id))
+    report = assessment.month_report(db.session, month, now=clock.now_utc())
+    counted, total = assessment.counted_tickets(db.session, month, unit, now=clock.now_utc())
+    return render_template("assessment/department.html", report=report, month=month, unit=unit,
+                           row=report.row_for(unit.id), counted=counted, total=total,
+                           may_contest=permissions.has_permission(current_user, Permission.ASSESSMENT_CONTEST)
+                           and current_user.department_id == unit.id and not report.is_issued)
+
+
+@bp.get("/<month>/contests")
+@login_required
+def contests(month: str):
+    month = assessment.parse_month(month) or abort(404)
+    require(permissions.can_view_assessment(current_user))
+    scope = permissions.assessment_department_scope(current_user)
+    return render_template(
+        "assessment/contests.html", month=month, contests=assessment.contests(db.session, month, scope),
+        issued=assessment.issued_report(db.session, month) is not None,
+        may_decide=permissions.has_permission(current_user, Permission.ASSESSMENT_DECIDE),
+        may_contest=permissions.has_permission(current_user, Permission.ASSESSMENT_CONTEST))
+
+
+@bp.post("/<month>/contests")
+@login_required
+def file_contest(month: str):
+    month = assessment.parse_month(month) or abort(404)
+    require_permission(Permission.ASSESSMENT_CONTEST)
+    number = (request.form.get("ticket") or "").strip()
+    ticket = db.session.scalar(sa.select(Ticket).where(Ticket.number == number))
+    _attempt(lambda: assessment.file_contest(db.session, month, ticket, request.form.get("reason", ""),
+                                             actor=current_user, now=clock.now_utc()),
+             f"已提交对 {number} 的考核申诉，等待督办审核。")
+    return redirect(url_for("assessment.contests", month=month))
+
+
+@bp.post("/contests/<int:contest_id>/decision")
+@login_required
+def decide(contest_id: int):
+    require_permission(Permission.ASSESSMENT_DECIDE)
+    contest = db.get_or_404(AssessmentContest, contest_id)
+    accept = request.form.get("decision") == "accept"
+    _attempt(lambda: assessment.decide_contest(db.session, contest, accept=accept, note=request.form.get("note", ""),
+                                               actor=current_user, now=clock.now_utc()),
+             f"已{'同意核减' if accept else '驳回申诉'}：{contest.ticket.number}")
+    return redirect(url_for("assessment.contests", month=contest.month))
+
+
+@bp.post("/<month>/issue")
+@login_required
+def issue(month: str):
+    month = assessment.parse_month(month) or abort(404)
+    require_permission(Permission.ASSESSMENT_DECIDE)
+    if request.form.get("confirm") != "yes":
+        flash("请勾选“确认发布”：发布后本月考核结果将冻结，不能再申诉。", "error")
+    else:
+        _attempt(lambda: assessment.issue_month(db.session, month, actor=current_user, now=clock.now_utc()),
+                 f"{month} 月度考核结果已发布并冻结。")
+    return redirect(url_for("assessment.index", month=month))
+
+
+@bp.post("/weights")
+@login_required
+def weights():
+    require_permission(Permission.ASSESSMENT_DECIDE)
+    values = {key: request.form.get(key, type=int) for key in assessment.WEIGHT_KEYS}
+    _attempt(lambda: assessment.set_weights(db.session, values), "综合得分权重已保存，对未发布的月份生效。")
+    return redirect(url_for("assessment.index", month=_month(request.form.get("month"))))
+
+
+@bp.get("/<month>/export.xlsx")
+@login_required
+def export(month: str):
+    month = assessment.parse_month(month) or abort(404)
+    require(permissions.can_view_assessment(current_user))
+    report = assessment.month_report(db.session, month, now=clock.now_utc())
+    return Response(workbook_bytes(report, _visible_rows(report)),
+                    mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                    headers={"Content-Disposition": f"attachment; filename=assessment-{month}.xlsx"})
