@@ -16,7 +16,7 @@ import sys
 import time
 from pathlib import Path
 
-from .corpus import CorpusError, load_shipped_corpus, read_csv
+from .corpus import CorpusError, label_translation, load_shipped_corpus, read_csv
 from .evaluate import format_sweep, evaluate_classifier
 from .model import METADATA_FILE, ModelVersionMismatch, TicketClassifier
 from .registry import ModelRegistry
@@ -68,7 +68,11 @@ def cmd_evaluate(args) -> int:
         classifier = _load_model(args.model, args.registry)
         train_seconds = None
         n_train = classifier.metadata.get("n_samples")
-    result = evaluate_classifier(classifier, [ex.text for ex in test], [ex.label for ex in test])
+    translation = {} if args.train else label_translation(classifier.labels, [ex.label for ex in test])
+    if translation:
+        print("test labels are category names; the model's codes are scored as: "
+              + ", ".join(f"{code}→{name}" for code, name in translation.items()))
+    result = evaluate_classifier(classifier, [ex.text for ex in test], [ex.label for ex in test], translation)
     print("confusion matrix (rows: true, columns: predicted)")
     print(result["confusion"])
     print("threshold sweep (below the threshold: not classified)")

@@ -35,6 +35,33 @@ CATEGORIES = {
 TICKET_TYPES = ("consult", "help", "complaint", "report", "suggestion", "praise")
 
 
+def label_translation(model_labels, test_labels) -> dict[str, str]:
+    """How to write a model's category codes in a test file's own words.
+
+    A file labelled 异地就医 rather than YD is scored against the model that
+    says YD: each code whose Chinese name (``CATEGORIES``) is one of the test
+    labels, or is the only test label containing it or contained in it
+    (``参保缴费(CB)``, ``医保电子凭证``), is written that way.  Labels the model
+    already uses are left alone; an empty mapping means nothing needs it.
+    """
+    model, test = set(model_labels), set(test_labels)
+    unknown = test - model
+    if not unknown:
+        return {}
+    translation = {}
+    for code in sorted(model):
+        name = CATEGORIES.get(code)
+        if name is None:
+            continue
+        if name in unknown:
+            translation[code] = name
+            continue
+        matches = [t for t in unknown if name in t or (len(t) >= 2 and t in name)]
+        if len(matches) == 1:
+            translation[code] = matches[0]
+    return translation
+
+
 @dataclass(frozen=True)
 class Example:
     """One labelled text: a category code and, when known, the ticket type."""

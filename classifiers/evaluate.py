@@ -77,17 +77,23 @@ def format_confusion(y_true, y_pred, labels) -> str:
     return "\n".join(rows)
 
 
-def evaluate_classifier(classifier, texts: list[str], y_true: list[str]) -> dict:
-    """Score a classifier end to end from raw text, timing prediction."""
+def evaluate_classifier(classifier, texts: list[str], y_true: list[str],
+                        translation: dict[str, str] | None = None) -> dict:
+    """Score a classifier end to end from raw text, timing prediction.
+
+    ``translation`` rewrites the model's labels in the test's words
+    (``corpus.label_translation``: YD → 异地就医) before scoring.
+    """
+    translation = translation or {}
     started = time.perf_counter()
     predictions = classifier.predict_many(texts)
     elapsed = time.perf_counter() - started
-    y_pred = [p.label for p in predictions]
-    labels = sorted(set(classifier.labels) | set(y_true))
+    y_pred = [translation.get(p.label, p.label) for p in predictions]
+    labels = sorted({translation.get(label, label) for label in classifier.labels} | set(y_true))
     proba = np.zeros((len(texts), len(labels)))
     index = {label: i for i, label in enumerate(labels)}
     for i, p in enumerate(predictions):
-        proba[i, index[p.label]] = p.confidence
+        proba[i, index[translation.get(p.label, p.label)]] = p.confidence
     result = metrics(y_true, y_pred, sorted(set(y_true)))
     result["predict_per_second"] = round(len(texts) / elapsed, 1) if elapsed > 0 else None
     result["n_test"] = len(texts)

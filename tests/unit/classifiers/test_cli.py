@@ -62,6 +62,21 @@ def test_train_then_predict_and_evaluate_active(tmp_path, split_fixture):
     result = json.loads(out.stdout.strip().splitlines()[-1])
     assert result["n_test"] == 20 and result["n_train"] == 60
 
+    # a test file labelled with the categories' Chinese names scores the same as with the codes
+    names = {"CB": "参保缴费", "JJ": "欺诈骗保举报", "MT": "门诊慢特病", "YD": "异地就医"}
+    named = tmp_path / "named.csv"
+    with open(split_fixture["test"], encoding="utf-8") as src, open(named, "w", encoding="utf-8", newline="") as dst:
+        writer = csv.writer(dst)
+        for i, row in enumerate(csv.reader(src)):
+            writer.writerow(row if i == 0 else [row[0], row[1], names[row[2]]])
+    out = run(["evaluate", "--test", str(named)], tmp_path)
+    assert out.returncode == 0, out.stderr
+    by_name = json.loads(out.stdout.strip().splitlines()[-1])
+    assert "YD→异地就医" in out.stdout
+    assert set(by_name["per_class_f1"]) == set(names.values())
+    assert by_name["macro_f1"] == result["macro_f1"] and by_name["accuracy"] == result["accuracy"]
+    assert by_name["per_class_f1"]["异地就医"] == result["per_class_f1"]["YD"]
+
 
 def test_predict_without_a_model_fails_clearly(tmp_path):
     out = run(["predict"], tmp_path, stdin="x\n")

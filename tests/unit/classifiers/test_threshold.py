@@ -38,3 +38,15 @@ def test_trained_threshold_follows_cv_sweep(trained_registry):
     _, meta, _ = trained_registry
     assert meta["threshold"] == choose_threshold(meta["threshold_sweep"])
     assert MIN_THRESHOLD <= meta["threshold"] < 1
+
+
+def test_label_translation_writes_codes_as_the_test_files_names():
+    from classifiers.corpus import label_translation
+
+    codes = ["CB", "DY", "PZ", "QT", "YD"]
+    assert label_translation(codes, ["CB", "YD"]) == {}  # the test already speaks in codes
+    assert label_translation(codes, ["参保缴费", "异地就医", "其他"]) == {"CB": "参保缴费", "QT": "其他", "YD": "异地就医"}
+    # a shortened or decorated name is matched when only one test label fits
+    assert label_translation(codes, ["医保电子凭证", "待遇报销(DY)"]) == {"DY": "待遇报销(DY)", "PZ": "医保电子凭证"}
+    # a label that fits two test labels is left alone rather than guessed
+    assert label_translation(codes, ["异地就医备案", "异地就医结算"]) == {}
