@@ -15,8 +15,6 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field, fields
 from datetime import datetime
-from typing import Iterable
-
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, aliased
 
@@ -363,6 +361,15 @@ def _items(session: Session, month: str, as_of: datetime, department_id: int | N
     )
 
 
+def _frozen_items(report_id: int, department_id: int | None = None) -> sa.Subquery:
+    """An issued report's AssessmentItem rows, shaped like `_items()`."""
+    query = sa.select(*(getattr(AssessmentItem, name) for name in ITEM_COLUMNS)).where(
+        AssessmentItem.report_id == report_id)
+    if department_id is not None:
+        query = query.where(AssessmentItem.department_id == department_id)
+    return query.subquery("items")
+
+
 def _totals(items) -> sa.Select:
     """GROUP BY department over item rows (live subquery or a frozen report's AssessmentItem rows)."""
     counted = items.c.contested == 0
@@ -392,14 +399,15 @@ def _totals(items) -> sa.Select:
     ).group_by(items.c.department_id)
 
 
-def live_figures(session: Session, month: str, as_of: datetime, weights: dict[str, int],
-                 departments: Iterable[Department] | None = None) -> list[Figures]:
-    """Every active department (and any other with receipts), scored and ranked."""
-    items = _items(session, month, as_of).subquery("items")
+def live_figures(session: Session, month: str, as_of: datetime, weights: dict[str, int]) -> list[Figures]:
+    """Every active department (and any other with receipts), scored and ranked, as of a moment."""
+    return _figures(session, _items(session, month, as_of).subquery("items"), weights)
+
+
+def _figures(session: Session, items: sa.Subquery, weights: dict[str, int]) -> list[Figures]:
     totals = {row.department_id: row for row in session.execute(_totals(items))}
-    if departments is None:
-        departments = session.scalars(sa.select(Department).where(
-            sa.or_(Department.active.is_(True), Department.id.in_(list(totals) or [-1])))).all()
+    departments = session.scalars(sa.select(Department).where(
+        sa.or_(Department.active.is_(True), Department.id.in_(list(totals) or [-1]))).order_by(Department.id)).all()
     rows = []
     for department in departments:
         row = Figures(department.id, department.code, department.name)
@@ -467,9 +475,7 @@ def counted_tickets(session: Session, month: str, department: Department, *, now
     """The tickets behind a department's figures (frozen ones for an issued month), and how many there are."""
     issued = issued_report(session, month)
     if issued is not None:
-        items = (sa.select(*(getattr(AssessmentItem, name) for name in ITEM_COLUMNS))
-                 .where(AssessmentItem.report_id == issued.id, AssessmentItem.department_id == department.id)
-                 .subquery("items"))
+        items = _frozen_items(issued.id, department.id)
     else:
         items = _items(session, month, now, department.id).subquery("items")
     total = session.scalar(sa.select(sa.func.count()).select_from(items))
@@ -562,14 +568,14 @@ def issue_month(session: Session, month: str, *, actor: User, now: datetime) -> 
     if pending:
         raise InvalidTransition(f"还有 {pending} 件申诉待审核，审核后才能发布")
     weights = get_weights(session)
-    rows = live_figures(session, month, now, weights)
-    report = AssessmentReport(month=month, issued_at=now, issued_by=actor, weights=weights,
-                              figures=[row.stored() for row in rows])
+    report = AssessmentReport(month=month, issued_at=now, issued_by=actor, weights=weights, figures=[])
     session.add(report)
     session.flush()
+    # the counted tickets first, then the figures from exactly those rows: the two always agree
     items = _items(session, month, now).subquery("items")
     session.execute(sa.insert(AssessmentItem).from_select(
         ("report_id",) + ITEM_COLUMNS,
         sa.select(sa.literal(report.id), *(items.c[name] for name in ITEM_COLUMNS))))
+    report.figures = [row.stored() for row in _figures(session, _frozen_items(report.id), weights)]
     session.flush()
     return report
