@@ -198,3 +198,31 @@ def test_behind_a_trusted_proxy_the_limit_counts_each_citizen(tmp_path):
     second = client.post("/progress", data=form_bad, environ_base=proxy, headers={"X-Forwarded-For": "203.0.113.5"})
     other = client.post("/progress", data=form_bad, environ_base=proxy, headers={"X-Forwarded-For": "198.51.100.7"})
     assert (first.status_code, second.status_code, other.status_code) == (400, 429, 400)
+
+
+def test_two_workers_share_the_limit_through_redis(tmp_path):
+    """Two app instances (two gunicorn workers) with one Redis storage count the same lookups."""
+    redis = pytest.importorskip("redis")
+    url = "redis://127.0.0.1:6379/15"
+    try:
+        redis.Redis.from_url(url, socket_connect_timeout=1).ping()
+    except redis.exceptions.ConnectionError:
+        pytest.skip("no Redis at 127.0.0.1:6379")
+
+    def worker(name):
+        app = create_app({"TESTING": True, "TICKETING_ENV": "testing", "SECRET_KEY": "x" * 32,
+                          "WTF_CSRF_ENABLED": False, "INSTANCE_PATH": str(tmp_path),
+                          "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / (name + '.sqlite3')}",
+                          "RATELIMIT_STORAGE_URI": url, "PROGRESS_LOOKUP_LIMIT": "2 per minute"})
+        return app
+
+    first, second = worker("one"), worker("two")
+    first.extensions["progress_limiter"].reset()
+    try:
+        empty = {"number": "", "phone": ""}  # rejected before any query, still a counted lookup
+        client_address = {"REMOTE_ADDR": "192.0.2.44"}
+        codes = [app.test_client().post("/progress", data=empty, environ_base=client_address).status_code
+                 for app in (first, second, first)]
+        assert codes == [400, 400, 429]
+    finally:
+        first.extensions["progress_limiter"].reset()
