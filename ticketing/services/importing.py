@@ -427,3 +427,16 @@ def rejected_csv(rejected: Iterable[RejectedRow]) -> str:
     for row in rejected:
         writer.writerow([row.row, row.external_id, row.reason])
     return out.getvalue()
+
+
+def read_rejected_csv(path: Path, limit: int | None = None) -> list[RejectedRow]:
+    """Read back what ``rejected_csv`` wrote (the first ``limit`` rows)."""
+    with open(path, encoding="utf-8-sig", newline="") as fh:
+        reader = csv.reader(fh)
+        next(reader, None)
+        rows = []
+        for record in reader:
+            if limit is not None and len(rows) >= limit:
+                break
+            rows.append(RejectedRow(int(record[0]), record[1], record[2]))
+    return rows

@@ -1,4 +1,4 @@
-"""文件导入: upload a mailbox or platform export → map its columns → preview → import → result."""
+"""文件导入: upload a mailbox or platform export → map its columns → preview → import (in the background) → result."""
 from __future__ import annotations
 
 import json
@@ -11,7 +11,7 @@ from flask_login import current_user, login_required
 
 from ticketing.extensions import db
 from ticketing.models import Channel, TicketType
-from ticketing.services import clock, importing, tickets
+from ticketing.services import clock, import_jobs, importing, tickets
 from ticketing.services.errors import DomainError
 from ticketing.services.permissions import Permission
 from ticketing.views.common import classifier, require_permission
@@ -45,9 +45,14 @@ def _upload(upload_id: str) -> tuple[Path, dict]:
     return _folder() / f"{upload_id}{meta['suffix']}", meta
 
 
+def _index_page(status: int = 200):
+    recent = import_jobs.recent_imports(_folder(), now=clock.now_utc())
+    return render_template("imports/index.html", channels=Channel, recent=recent), status
+
+
 @bp.get("/")
 def index():
-    return render_template("imports/index.html", channels=Channel)
+    return _index_page()
 
 
 @bp.post("/")
@@ -56,7 +61,8 @@ def upload():
     suffix = Path(file.filename or "").suffix.lower() if file else ""
     if channel not in Channel.__members__.values() or suffix not in (".xlsx", ".csv"):
         flash("请选择来源渠道，并上传 .xlsx 或 .csv 文件", "error")
-        return render_template("imports/index.html", channels=Channel), 400
+        return _index_page(400)
+    import_jobs.prune_uploads(_folder())
     upload_id = secrets.token_hex(16)
     file.save(_folder() / f"{upload_id}{suffix}")
     meta = {"channel": channel, "filename": file.filename, "suffix": suffix, "user_id": current_user.id}
@@ -102,7 +108,10 @@ def _preview_row(values: dict, mapping: dict, channel: str) -> dict:
 
 @bp.post("/<upload_id>/run")
 def run(upload_id: str):
+    """Check the mapping here, then import in the background and show its progress."""
     path, meta = _upload(upload_id)
+    if not path.exists():  # imported already: the file is deleted when an import ends
+        return redirect(url_for("imports.status", upload_id=upload_id))
     sheet = importing.read_sheet(path)
     chosen = {h: request.form.get(f"map-{i}", "") for i, h in enumerate(sheet.headers)}
     default_type = request.form.get("default_type") or TicketType.CONSULT.value
@@ -112,25 +121,35 @@ def run(upload_id: str):
         if default_type not in TicketType.__members__.values():
             raise DomainError("诉求类型无效", fields={"default_type": "诉求类型无效"})
         importing.save_mapping(db.session, meta["channel"], mapping_, actor=current_user, now=now)
-        result = importing.import_rows(
-            db.session, sheet.rows, mapping_, channel=meta["channel"], actor=current_user, now=now,
-            classifier=classifier(), threshold=current_app.config.get("CLASSIFIER_THRESHOLD"),
-            default_type=default_type, on_batch=lambda progress: db.session.commit(),
-        )
         db.session.commit()
     except DomainError as error:
         db.session.rollback()
         flash(error.message + "：" + "；".join(error.fields.values()), "error")
         return redirect(url_for("imports.mapping", upload_id=upload_id))
-    (_folder() / f"{upload_id}.rejected.csv").write_text(importing.rejected_csv(result.rejected), encoding="utf-8")
-    return render_template("imports/result.html", result=result, meta=meta, upload_id=upload_id,
-                           channel_title=Channel(meta["channel"]).title)
+    import_jobs.start_import(
+        current_app._get_current_object(), _folder(), upload_id, source=path, channel=meta["channel"],
+        mapping=mapping_, default_type=default_type, actor_id=current_user.id, now=now,
+        classifier=classifier(), threshold=current_app.config.get("CLASSIFIER_THRESHOLD"))
+    return redirect(url_for("imports.status", upload_id=upload_id))
+
+
+@bp.get("/<upload_id>")
+def status(upload_id: str):
+    _, meta = _upload(upload_id)
+    progress = import_jobs.read_status(_folder(), upload_id, now=clock.now_utc())
+    if progress["state"] == "new":
+        return redirect(url_for("imports.mapping", upload_id=upload_id))
+    rejected_rows = []
+    if progress["state"] == "done" and progress["rejected"]:
+        rejected_rows = importing.read_rejected_csv(import_jobs.rejected_path(_folder(), upload_id), limit=500)
+    return render_template("imports/result.html", progress=progress, meta=meta, upload_id=upload_id,
+                           rejected_rows=rejected_rows, channel_title=Channel(meta["channel"]).title)
 
 
 @bp.get("/<upload_id>/rejected.csv")
 def rejected(upload_id: str):
     _upload(upload_id)
-    path = _folder() / f"{upload_id}.rejected.csv"
+    path = import_jobs.rejected_path(_folder(), upload_id)
     if not path.exists():
         abort(404)
     return current_app.response_class(

@@ -2,6 +2,11 @@
 from __future__ import annotations
 
 import io
+import json
+import os
+import time
+from datetime import timedelta
+from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
@@ -9,6 +14,7 @@ import sqlalchemy as sa
 from tests.unit.services.test_importing import csv_bytes
 from ticketing.models import ImportMapping, Ticket
 from ticketing.models.intake import ApiToken, hash_token
+from ticketing.services import clock, import_jobs, importing
 
 
 @pytest.fixture()
@@ -41,7 +47,7 @@ def test_nav_entry(client, auth, users):
     assert "文件导入" in client.get("/imports/").get_data(as_text=True)
 
 
-def test_upload_map_preview_import_and_reimport(client, auth, users, db, no_model):
+def test_upload_map_preview_import_and_reimport(app, client, auth, users, db, no_model):
     auth.login("agent")
     response = upload(client, csv_bytes())
     assert response.status_code == 302
@@ -53,9 +59,17 @@ def test_upload_map_preview_import_and_reimport(client, auth, users, db, no_mode
     preview = client.post(mapping_url, data=form).get_data(as_text=True)
     assert "预览" in preview and "M001" in preview and "电话号码格式不正确" in preview
     run_url = mapping_url.replace("/mapping", "/run")
-    result = client.post(run_url, data=form)
+    started = client.post(run_url, data=form)
+    assert started.status_code == 302  # to the progress page; the import runs in a thread
+    status_url = started.headers["Location"]
+    upload_id = status_url.rstrip("/").rsplit("/", 1)[-1]
+    import_jobs.wait(upload_id, timeout=60)
+    # the test client's requests share this test's session (one app context); end its transaction,
+    # whose SQLite snapshot predates the thread's writes, as a new request in production would
+    db.session.rollback()
+    result = client.get(status_url)
     text = result.get_data(as_text=True)
-    assert result.status_code == 200
+    assert result.status_code == 200 and 'data-state="done"' in text
     assert "新建 2 件" in text and "已存在跳过 1 件" in text and "拒收 4 行" in text
     assert "电话号码格式不正确" in text
     rejected = client.get(mapping_url.replace("/mapping", "/rejected.csv"))
@@ -63,11 +77,51 @@ def test_upload_map_preview_import_and_reimport(client, auth, users, db, no_mode
     assert "行号,外部编号,原因" in rejected.get_data(as_text=True)
     saved = db.session.scalar(sa.select(ImportMapping).where(ImportMapping.channel == "mailbox_mayor"))
     assert saved.mapping["query"] == "content"
+    # the uploaded file is deleted once imported; posting again shows the result, imports nothing
+    folder = Path(app.instance_path) / "imports"
+    assert not list(folder.glob(f"{upload_id}.csv"))
+    assert client.post(run_url, data=form).headers["Location"] == status_url
+    # the import page lists it
+    listing = client.get("/imports/").get_data(as_text=True)
+    assert "最近的导入" in listing and status_url in listing and "已完成" in listing
 
     second = upload(client, csv_bytes()).headers["Location"]
-    again = client.post(second.replace("/mapping", "/run"), data=form).get_data(as_text=True)
+    again_url = client.post(second.replace("/mapping", "/run"), data=form).headers["Location"]
+    import_jobs.wait(again_url.rsplit("/", 1)[-1], timeout=60)
+    db.session.rollback()
+    again = client.get(again_url).get_data(as_text=True)
     assert "新建 0 件" in again and "已存在跳过 3 件" in again
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Ticket)) == 2
+
+
+def test_progress_page_while_running_refreshes_and_a_dead_import_shows_interrupted(app, client, auth, users):
+    auth.login("agent")
+    folder = Path(app.instance_path) / "imports"
+    folder.mkdir(parents=True, exist_ok=True)
+    upload_id = "a" * 32
+    (folder / f"{upload_id}.json").write_text(json.dumps({"channel": "mailbox_mayor", "filename": "信件.csv",
+                                                          "suffix": ".csv", "user_id": 1}), encoding="utf-8")
+    now = clock.now_utc()
+    status = {"state": "running", "rows": 3000, "created": 2900, "skipped": 50, "rejected": 50, "dispatched": 0}
+    (folder / f"{upload_id}.status.json").write_text(
+        json.dumps({**status, "started_at": now.isoformat(), "updated_at": now.isoformat()}), encoding="utf-8")
+    page = client.get(f"/imports/{upload_id}").get_data(as_text=True)
+    assert 'http-equiv="refresh"' in page and "已处理 <strong id=\"rows\">3000</strong> 行" in page
+    # no thread here and no progress for longer than STALE_AFTER: a worker died mid-import
+    old = now - import_jobs.STALE_AFTER - timedelta(minutes=1)
+    (folder / f"{upload_id}.status.json").write_text(
+        json.dumps({**status, "started_at": old.isoformat(), "updated_at": old.isoformat()}), encoding="utf-8")
+    page = client.get(f"/imports/{upload_id}").get_data(as_text=True)
+    assert 'data-state="interrupted"' in page and "导入已中断" in page and "refresh" not in page
+
+
+def test_old_uploads_are_pruned(tmp_path):
+    fresh, old = tmp_path / ("b" * 32 + ".json"), tmp_path / ("c" * 32 + ".csv")
+    fresh.write_text("{}"), old.write_text("x")
+    week_ago = time.time() - import_jobs.KEEP_UPLOADS.total_seconds() - 60
+    os.utime(old, (week_ago, week_ago))
+    assert import_jobs.prune_uploads(tmp_path) == 1
+    assert fresh.exists() and not old.exists()
 
 
 def test_mapping_without_content_is_refused(client, auth, users, db, no_model):
@@ -116,3 +170,29 @@ def test_import_tickets_command(app, db, reference, tmp_path, no_model):
     assert "新建 2 件" in second.stdout and "已存在跳过 3 件" in second.stdout
     bad = runner.invoke(args=["import-tickets", str(path), "--channel", "mailbox_mayor", "--map", "mail_id=external_id"])
     assert bad.exit_code != 0 and "诉求内容" in bad.output
+
+
+def test_a_failing_import_keeps_its_committed_batches_and_says_so(app, client, auth, users, db, no_model,
+                                                                   monkeypatch):
+    auth.login("agent")
+    real_import_rows = importing.import_rows
+
+    def fail_after_first_batch(session, rows, mapping, **kwargs):
+        on_batch = kwargs.pop("on_batch")
+
+        def then_fail(result):
+            on_batch(result)
+            raise RuntimeError("disk full")
+
+        return real_import_rows(session, rows, mapping, batch_size=1, on_batch=then_fail, **kwargs)
+
+    monkeypatch.setattr(importing, "import_rows", fail_after_first_batch)
+    mapping_url = upload(client, csv_bytes()).headers["Location"]
+    form = {"map-0": "external_id", "map-1": "title", "map-2": "content", "map-3": "received_at",
+            "map-4": "caller_phone", "default_type": "consult"}
+    status_url = client.post(mapping_url.replace("/mapping", "/run"), data=form).headers["Location"]
+    import_jobs.wait(status_url.rsplit("/", 1)[-1], timeout=60)
+    db.session.rollback()
+    page = client.get(status_url).get_data(as_text=True)
+    assert 'data-state="failed"' in page and "导入失败" in page and "新建的 1 件工单已保存" in page
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Ticket)) == 1
