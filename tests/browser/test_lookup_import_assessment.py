@@ -1,0 +1,81 @@
+"""In a real browser against gunicorn: a citizen's progress lookup, a background file import, the 月度考核 page."""
+from __future__ import annotations
+
+import sqlite3
+
+from tests.browser.conftest import ARTIFACTS, sign_in
+
+
+def _ticket_with_phone(server_env) -> tuple[str, str]:
+    path = server_env["DATABASE_URL"].removeprefix("sqlite:///")
+    with sqlite3.connect(path) as connection:
+        return connection.execute(
+            "SELECT number, caller_phone FROM ticket WHERE caller_phone IS NOT NULL AND status = 'replied' "
+            "ORDER BY id LIMIT 1").fetchone()
+
+
+def test_citizen_looks_up_a_ticket_with_the_keyboard_without_signing_in(live_server, server_env, page):
+    number, phone = _ticket_with_phone(server_env)
+    page.goto(f"{live_server}/login")
+    page.get_by_role("link", name="工单进度查询").click()
+    assert page.url == f"{live_server}/progress"
+    # the number field has the focus: type the number without dashes, Tab, the phone, Enter
+    page.keyboard.type(number.replace("-", ""))
+    page.keyboard.press("Tab")
+    page.keyboard.type(phone)
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    result = page.get_by_role("region", name="查询结果")
+    text = result.inner_text()
+    assert number in text and "已答复" in text and "答复内容" in text
+    assert phone not in page.content()  # the page never repeats the phone number
+    # a wrong phone gets the one message for every miss
+    page.fill("#number", number)
+    page.fill("#phone", "13000000000")
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    assert "未找到与该工单号和电话号码匹配的工单" in page.content()
+
+
+def test_a_file_imported_from_the_page_runs_in_the_background_and_shows_its_result(live_server, page, tmp_path):
+    letters = tmp_path / "市长信箱.csv"
+    letters.write_text(
+        "mail_id,title,query,query_date\n"
+        "BR-1,异地就医备案,我父亲在外省住院，异地就医备案怎么办理？,2026-11-02\n"
+        "BR-2,门诊慢特病,门诊慢特病认定要准备什么材料？,2026-11-03\n"
+        "BR-3,,,2026-11-03\n", encoding="utf-8")
+    sign_in(page, live_server, "agent")
+    page.goto(f"{live_server}/imports/")
+    page.select_option("#channel", "mailbox_mayor")
+    page.set_input_files("#file", str(letters))
+    with page.expect_navigation():
+        page.get_by_role("button", name="上传并设置列映射").click()
+    assert "/mapping" in page.url
+    with page.expect_navigation():
+        page.get_by_role("button", name="开始导入").click()
+    # the progress page refreshes itself until the import is done
+    page.wait_for_selector('#import-status[data-state="done"]', timeout=60000)
+    text = page.locator("#import-status").inner_text()
+    assert "新建 2 件" in text and "拒收 1 行" in text
+    rejected = page.locator("table.grid tbody tr")
+    assert rejected.count() == 1 and "BR-3" in rejected.first.inner_text()  # the rejected row, with its reason
+    page.goto(f"{live_server}/imports/")
+    assert "已完成" in page.locator("#recent-imports").inner_text()
+
+
+def test_supervisor_reviews_the_monthly_assessment(live_server, page):
+    sign_in(page, live_server, "supervisor")
+    page.get_by_role("link", name="月度考核").click()
+    page.wait_for_load_state("networkidle")
+    assert "月度考核" in page.locator("h1").inner_text()
+    ranking = page.locator("table.grid").first
+    assert ranking.locator("tbody tr").count() >= 1
+    assert page.locator("svg").count() >= 1  # the score chart is drawn by the page itself
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "assessment.png"), full_page=True)
+    # department staff see their own department only
+    page.context.clear_cookies()
+    sign_in(page, live_server, "staff_dybz")
+    page.goto(f"{live_server}/assessment/")
+    rows = page.locator("table.grid").first.locator("tbody tr")
+    assert rows.count() == 1 and "待遇保障科" in rows.first.inner_text()
