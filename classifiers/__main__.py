@@ -3,8 +3,9 @@
 train     fit on the shipped corpus, cross-validate, save a new registry version
           (activated if the registry has none active)
 evaluate  --train TRAIN.csv --test TEST.csv: fit the default pipeline on TRAIN,
-          score on TEST; --test alone scores the active model.  The last line
-          of output is one JSON object.
+          score on TEST; --test alone scores the active model (the default
+          model is trained from the shipped corpus first when none is active).
+          The last line of output is one JSON object.
 predict   one text per stdin line → one JSON line per text
 """
 
@@ -51,8 +52,11 @@ def _load_model(path: str | None, registry_root: str | None) -> TicketClassifier
     registry = ModelRegistry(path or registry_root)
     classifier = registry.load_active()
     if classifier is None:
-        raise SystemExit(f"没有已激活的模型，请先运行 python -m classifiers train / "
-                         f"no active model in {registry.root}; run `python -m classifiers train` first")
+        # "the shipped default model" is the one trained from the shipped corpus: build it once
+        print(f"没有已激活的模型，先用随附语料训练默认模型（约半分钟）/ no active model in {registry.root}: "
+              f"training the default model from the shipped corpus first", file=sys.stderr, flush=True)
+        train_model(load_shipped_corpus(), registry, progress=_print_progress, activate=True)
+        classifier = registry.load_active()
     return classifier
 
 

@@ -78,6 +78,17 @@ def test_train_then_predict_and_evaluate_active(tmp_path, split_fixture):
     assert by_name["per_class_f1"]["异地就医"] == result["per_class_f1"]["YD"]
 
 
-def test_predict_without_a_model_fails_clearly(tmp_path):
-    out = run(["predict"], tmp_path, stdin="x\n")
-    assert out.returncode != 0 and "no active model" in (out.stderr + out.stdout)
+def test_predict_without_a_model_builds_the_default_from_the_shipped_corpus_first(tmp_path):
+    out = run(["predict"], tmp_path, stdin="我在外地住院，异地就医备案怎么办理？\n")
+    assert out.returncode == 0, out.stderr
+    assert "training the default model from the shipped corpus" in out.stderr
+    row = json.loads(out.stdout.strip().splitlines()[-1])
+    assert row["label"] == "YD"
+    assert (tmp_path / "registry" / "ACTIVE").is_file()  # built once, used from now on
+    again = run(["predict"], tmp_path, stdin="异地就医备案\n")
+    assert again.returncode == 0 and "training" not in again.stderr
+
+
+def test_a_missing_test_file_fails_clearly(tmp_path):
+    out = run(["evaluate", "--test", str(tmp_path / "missing.csv")], tmp_path)
+    assert out.returncode != 0 and "missing.csv" in (out.stderr + out.stdout)
