@@ -17,9 +17,11 @@ def _ticket_with_phone(server_env) -> tuple[str, str]:
 def test_citizen_looks_up_a_ticket_with_the_keyboard_without_signing_in(live_server, server_env, page):
     number, phone = _ticket_with_phone(server_env)
     page.goto(f"{live_server}/login")
-    page.get_by_role("link", name="工单进度查询").click()
+    with page.expect_navigation():
+        page.get_by_role("link", name="工单进度查询").click()
     assert page.url == f"{live_server}/progress"
     # the number field has the focus: type the number without dashes, Tab, the phone, Enter
+    page.wait_for_function("document.activeElement && document.activeElement.id === 'number'")
     page.keyboard.type(number.replace("-", ""))
     page.keyboard.press("Tab")
     page.keyboard.type(phone)
@@ -33,7 +35,7 @@ def test_citizen_looks_up_a_ticket_with_the_keyboard_without_signing_in(live_ser
     page.fill("#number", number)
     page.fill("#phone", "13000000000")
     with page.expect_navigation():
-        page.keyboard.press("Enter")
+        page.locator("#phone").press("Enter")
     assert "未找到与该工单号和电话号码匹配的工单" in page.content()
 
 
@@ -65,8 +67,8 @@ def test_a_file_imported_from_the_page_runs_in_the_background_and_shows_its_resu
 
 def test_supervisor_reviews_the_monthly_assessment(live_server, page):
     sign_in(page, live_server, "supervisor")
-    page.get_by_role("link", name="月度考核").click()
-    page.wait_for_load_state("networkidle")
+    with page.expect_navigation():
+        page.get_by_role("link", name="月度考核").click()
     assert "月度考核" in page.locator("h1").inner_text()
     ranking = page.locator("table.grid").first
     assert ranking.locator("tbody tr").count() >= 1
