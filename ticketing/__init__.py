@@ -1,6 +1,7 @@
 """12393 医保热线工单与信访件系统."""
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from flask import Flask
@@ -15,7 +16,8 @@ def create_app(config: dict | None = None) -> Flask:
         __name__,
         template_folder=str(ROOT / "templates"),
         static_folder=str(ROOT / "ticketing" / "static"),
-        instance_path=str((config or {}).get("INSTANCE_PATH") or ROOT / "instance"),
+        # uploads, the demo's secret key and the default SQLite file live here
+        instance_path=str((config or {}).get("INSTANCE_PATH") or os.environ.get("INSTANCE_PATH") or ROOT / "instance"),
     )
     app.config.update(build_config(app.instance_path, config))
     app.json.ensure_ascii = False  # JSON answers carry Chinese as it is, not \u escapes

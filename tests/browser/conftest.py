@@ -37,6 +37,7 @@ def server_env(tmp_path_factory):
         "SECRET_KEY": "browser-test-" + "k" * 32,
         "SESSION_COOKIE_SECURE": "0",
         "CLASSIFIER_REGISTRY": str(base / "registry"),
+        "INSTANCE_PATH": str(base / "instance"),  # uploads stay out of the developer's instance/
     })
     env.pop("TEST_DATABASE_URL", None)
     return env

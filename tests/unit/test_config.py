@@ -30,3 +30,13 @@ def test_postgres_urls_use_psycopg3(tmp_path, monkeypatch):
     assert app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql+psycopg://")
     assert app.config["SESSION_COOKIE_SECURE"] is True
     assert app.config["SESSION_COOKIE_HTTPONLY"] is True
+
+
+def test_instance_path_from_the_environment_holds_the_key_and_the_default_database(tmp_path, monkeypatch):
+    monkeypatch.delenv("SECRET_KEY", raising=False)
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    monkeypatch.setenv("INSTANCE_PATH", str(tmp_path / "site"))
+    app = create_app({"TICKETING_ENV": "demo"})
+    assert app.instance_path == str(tmp_path / "site")
+    assert (tmp_path / "site" / "secret_key").exists()
+    assert app.config["SQLALCHEMY_DATABASE_URI"] == f"sqlite:///{tmp_path / 'site' / 'ticketing.sqlite3'}"
