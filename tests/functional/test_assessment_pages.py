@@ -66,6 +66,8 @@ def test_supervisor_sees_every_department_ranked_with_chart_and_print_css(users,
     assert 'data-department="DYBZ"' in html and 'data-department="CBZJ"' in html
     assert html.index('data-department="CBZJ"') < html.index('data-department="DYBZ"')  # 100 before 80
     assert "<svg" in html and "@media print" in html and "发布考核结果" in html
+    # supervisors decide contests; they do not file them
+    assert 'action="/assessment/2026-03/contests"' not in client.get("/assessment/2026-03/contests").get_data(as_text=True)
     assert "50.0%" in html and "—" in html
     # the previous month by default: March, seen from 5 April
     assert "月度考核 · 2026-03" in client.get("/assessment/").get_data(as_text=True)
@@ -77,6 +79,9 @@ def test_staff_see_only_their_own_department(users, auth, client, march):
     assert 'data-department="DYBZ"' in html and 'data-department="CBZJ"' not in html
     assert "发布考核结果" not in html
     assert client.get("/assessment/2026-03/departments/DYBZ").status_code == 200
+    form = 'action="/assessment/2026-03/contests"'
+    assert form in client.get("/assessment/2026-03/departments/DYBZ").get_data(as_text=True)
+    assert form in client.get("/assessment/2026-03/contests").get_data(as_text=True)
     assert client.get("/assessment/2026-03/departments/CBZJ").status_code == 403
     assert client.post("/assessment/2026-03/issue", data={"confirm": "yes"}).status_code == 403
     assert client.post("/assessment/weights", data={"accept": 100}).status_code == 403

@@ -13,9 +13,8 @@ from ticketing.extensions import db
 from ticketing.models import AssessmentContest, ContestState, Department, Ticket
 from ticketing.services import assessment, clock, permissions
 from ticketing.services.assessment_export import workbook_bytes
-from ticketing.services.errors import DomainError
 from ticketing.services.permissions import Permission
-from ticketing.views.common import require, require_permission
+from ticketing.views.common import commit_or_flash, require, require_permission
 
 bp = Blueprint("assessment", __name__, url_prefix="/assessment")
 
@@ -32,14 +31,8 @@ def _visible_rows(report: assessment.Report) -> list[assessment.Figures]:
 
 
 def _attempt(service, success: str) -> bool:
-    """Run one service call; commit once, or roll back and flash its Chinese message."""
-    try:
-        service()
-        db.session.commit()
-    except DomainError as error:
-        db.session.rollback()
-        detail = "；".join(error.fields.values())
-        flash(f"{error.message}{'：' + detail if detail and detail != error.message else ''}", "error")
+    """Run one service call; commit once and say so, or roll back and flash its Chinese message."""
+    if not commit_or_flash(service):
         return False
     flash(success, "success")
     return True

@@ -39,17 +39,28 @@ def safe_next(default: str) -> str:
     return default
 
 
-def run_action(ticket: Ticket, action: str, params: dict) -> bool:
-    """Perform a ticket action from a page form; commit once, or flash the Chinese error."""
+def flash_domain_error(error: DomainError) -> None:
+    """The service's Chinese message, with the field messages when they add something."""
+    detail = "；".join(error.fields.values())
+    flash(f"{error.message}{'：' + detail if detail and detail != error.message else ''}", "error")
+
+
+def commit_or_flash(call) -> bool:
+    """Run one service call and commit once; on a DomainError roll back and flash its message."""
     try:
-        perform_action(db.session, ticket, action, params, actor=current_user, now=clock.now_utc())
+        call()
         db.session.commit()
     except DomainError as error:
         db.session.rollback()
-        detail = "；".join(error.fields.values())
-        flash(f"{error.message}{'：' + detail if detail and detail != error.message else ''}", "error")
+        flash_domain_error(error)
         return False
     return True
+
+
+def run_action(ticket: Ticket, action: str, params: dict) -> bool:
+    """Perform a ticket action from a page form; commit once, or flash the Chinese error."""
+    return commit_or_flash(
+        lambda: perform_action(db.session, ticket, action, params, actor=current_user, now=clock.now_utc()))
 
 
 def classifier():

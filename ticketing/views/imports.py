@@ -14,7 +14,7 @@ from ticketing.models import Channel, TicketType
 from ticketing.services import clock, import_jobs, importing, tickets
 from ticketing.services.errors import DomainError
 from ticketing.services.permissions import Permission
-from ticketing.views.common import classifier, require_permission
+from ticketing.views.common import classifier, flash_domain_error, require_permission
 
 bp = Blueprint("imports", __name__, url_prefix="/imports")
 
@@ -77,7 +77,7 @@ def mapping(upload_id: str):
     try:
         sheet = importing.read_sheet(path)
     except DomainError as error:
-        flash(error.message + "：" + "；".join(error.fields.values()), "error")
+        flash_domain_error(error)
         return redirect(url_for("imports.index"))
     rows = [values for _, (_, values) in zip(range(PREVIEW_ROWS), sheet.rows)]
     if request.method == "POST":
@@ -124,7 +124,7 @@ def run(upload_id: str):
         db.session.commit()
     except DomainError as error:
         db.session.rollback()
-        flash(error.message + "：" + "；".join(error.fields.values()), "error")
+        flash_domain_error(error)
         return redirect(url_for("imports.mapping", upload_id=upload_id))
     import_jobs.start_import(
         current_app._get_current_object(), _folder(), upload_id, source=path, channel=meta["channel"],
