@@ -23,7 +23,7 @@ import time
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from ticketing.services import importing
+from ticketing.services import importing, status_files
 from ticketing.services.errors import DomainError
 
 log = logging.getLogger("ticketing.imports")
@@ -45,10 +45,7 @@ def rejected_path(folder: Path, upload_id: str) -> Path:
 
 def read_status(folder: Path, upload_id: str, *, now: datetime) -> dict:
     """The import's state: new, running, done, failed or interrupted, with its counts."""
-    try:
-        status = json.loads(status_path(folder, upload_id).read_text(encoding="utf-8"))
-    except (FileNotFoundError, ValueError):
-        return {"state": "new"}
+    status = status_files.read_status(status_path(folder, upload_id), {"state": "new"})
     if status["state"] == "running" and not is_running(upload_id):
         updated = datetime.fromisoformat(status["updated_at"])
         if now - updated > STALE_AFTER:
@@ -63,10 +60,7 @@ def is_running(upload_id: str) -> bool:
 
 
 def _write_status(folder: Path, upload_id: str, **status) -> None:
-    path = status_path(folder, upload_id)
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(json.dumps(status, ensure_ascii=False), encoding="utf-8")
-    tmp.replace(path)
+    status_files.write_status(status_path(folder, upload_id), status)
 
 
 def _counts(result: importing.ImportResult) -> dict:
@@ -79,10 +73,7 @@ def start_import(app, folder: Path, upload_id: str, *, source: Path, channel: st
                  threshold: float | None = None) -> bool:
     """Start importing ``source`` in a thread; False when this upload was already started."""
     with _threads_lock:
-        try:
-            state = json.loads(status_path(folder, upload_id).read_text(encoding="utf-8"))["state"]
-        except (FileNotFoundError, ValueError):
-            state = "new"
+        state = status_files.read_status(status_path(folder, upload_id), {"state": "new"})["state"]
         if state in ("running", "done") or not source.exists():
             return False
         _write_status(folder, upload_id, state="running", started_at=now.isoformat(), updated_at=now.isoformat(),

@@ -6,7 +6,6 @@ JSON file next to the model registry so every worker can show it.
 """
 from __future__ import annotations
 
-import json
 import threading
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -15,6 +14,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from ticketing.models import Category, CategoryLabel, Ticket
+from ticketing.services import status_files
 
 
 def corrected_examples(session: Session):
@@ -69,16 +69,10 @@ class RetrainJob:
         self.status_file = Path(registry_root) / "retrain-status.json"
 
     def status(self) -> dict:
-        try:
-            return json.loads(self.status_file.read_text(encoding="utf-8"))
-        except (FileNotFoundError, ValueError):
-            return {"state": "idle"}
+        return status_files.read_status(self.status_file, {"state": "idle"})
 
     def _write(self, **status) -> None:
-        self.status_file.parent.mkdir(parents=True, exist_ok=True)
-        tmp = self.status_file.with_suffix(".tmp")
-        tmp.write_text(json.dumps(status, ensure_ascii=False), encoding="utf-8")
-        tmp.replace(self.status_file)
+        status_files.write_status(self.status_file, status)
 
     def start(self, app, registry) -> bool:
         if self.status().get("state") == "running" or not self._lock.acquire(blocking=False):
