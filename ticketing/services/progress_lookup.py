@@ -33,7 +33,7 @@ from sqlalchemy.orm import Session
 
 from ticketing.models import ClosureKind, Ticket, TicketStatus
 from ticketing.models.enums import OPEN_STATUSES, ExtensionState
-from ticketing.services import deadlines
+from ticketing.services import deadlines, validation
 from ticketing.services.numbering import PREFIX
 
 S = TicketStatus
@@ -99,13 +99,13 @@ def normalize_ticket_number(value: str | None) -> str | None:
 
 
 def normalize_phone(value: str | None) -> str | None:
-    """The phone's digits without +86 / 0086 and separators, or None when it cannot be a phone number."""
-    digits = _clean(value)
-    if digits.startswith("+86"):
-        digits = digits[3:]
-    elif digits.startswith("0086"):
-        digits = digits[4:]
-    elif digits.startswith("86") and _MOBILE.match(digits[2:]):
+    """The phone's digits only, for comparing with the stored number, or None when it cannot be one.
+
+    Separators go first (`_clean`), then intake's `validation.normalize_phone` drops +86/0086;
+    a mobile typed with a bare 86 in front is also accepted.
+    """
+    digits = validation.normalize_phone(_clean(value)) or ""
+    if digits.startswith("86") and _MOBILE.match(digits[2:]):
         digits = digits[2:]
     return digits if _PHONE_DIGITS.match(digits) else None
 

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 
 MOBILE = re.compile(r"^1[3-9]\d{9}$")
 LANDLINE = re.compile(r"^0\d{2,3}-?\d{7,8}(-\d{1,6})?$")
@@ -11,11 +12,17 @@ ID_CHECK = "10X98765432"
 
 
 def normalize_phone(value: str | None) -> str | None:
+    """A phone number as stored: full-width folded, spaces and brackets dropped, +86/0086 removed.
+
+    Dashes stay, so a landline keeps its area code visible (0471-6612345).
+    """
     if not value:
         return None
-    value = re.sub(r"[\s()（）]", "", value.strip())
-    if value.startswith("+86"):
-        value = value[3:]
+    value = re.sub(r"[\s()（）]", "", unicodedata.normalize("NFKC", value))
+    for prefix in ("+86", "0086"):
+        if value.startswith(prefix):
+            value = value[len(prefix):].lstrip("-")
+            break
     return value or None
 
 
