@@ -18,6 +18,8 @@ from __future__ import annotations
 
 import json
 import logging
+import re
+import secrets
 import threading
 import time
 from datetime import datetime, timedelta
@@ -33,6 +35,36 @@ KEEP_UPLOADS = timedelta(days=7)
 
 _threads: dict[str, threading.Thread] = {}
 _threads_lock = threading.Lock()
+
+
+UPLOAD_ID = re.compile(r"^[0-9a-f]{32}$")
+UPLOAD_SUFFIXES = (".xlsx", ".csv")
+
+
+def save_upload(folder: Path, file, *, channel: str, user_id: int) -> str:
+    """Store an uploaded file (a werkzeug FileStorage) and its description; its new id.
+
+    Uploads older than ``KEEP_UPLOADS`` are pruned first.
+    """
+    folder.mkdir(parents=True, exist_ok=True)
+    prune_uploads(folder)
+    suffix = Path(file.filename or "").suffix.lower()
+    upload_id = secrets.token_hex(16)
+    file.save(folder / f"{upload_id}{suffix}")
+    meta = {"channel": channel, "filename": file.filename, "suffix": suffix, "user_id": user_id}
+    (folder / f"{upload_id}.json").write_text(json.dumps(meta, ensure_ascii=False), encoding="utf-8")
+    return upload_id
+
+
+def read_upload(folder: Path, upload_id: str) -> tuple[Path, dict] | None:
+    """The stored file's path and its description, or None for an unknown or malformed id."""
+    if not UPLOAD_ID.match(upload_id):
+        return None
+    try:
+        meta = json.loads((folder / f"{upload_id}.json").read_text(encoding="utf-8"))
+    except (FileNotFoundError, ValueError):
+        return None
+    return folder / f"{upload_id}{meta['suffix']}", meta
 
 
 def status_path(folder: Path, upload_id: str) -> Path:
@@ -135,10 +167,9 @@ def recent_imports(folder: Path, *, now: datetime, limit: int = 20) -> list[dict
     found = []
     for path in folder.glob("*.status.json"):
         upload_id = path.name.split(".", 1)[0]
-        try:
-            meta = json.loads((folder / f"{upload_id}.json").read_text(encoding="utf-8"))
-        except (FileNotFoundError, ValueError):
+        if (upload := read_upload(folder, upload_id)) is None:
             continue
+        meta = upload[1]
         status = read_status(folder, upload_id, now=now)
         found.append({"upload_id": upload_id, "filename": meta.get("filename", ""), "channel": meta.get("channel"),
                       "started": datetime.fromisoformat(status["started_at"]) if "started_at" in status else None,

@@ -1,9 +1,6 @@
 """文件导入: upload a mailbox or platform export → map its columns → preview → import (in the background) → result."""
 from __future__ import annotations
 
-import json
-import re
-import secrets
 from pathlib import Path
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
@@ -18,7 +15,6 @@ from ticketing.views.common import classifier, flash_domain_error, require_permi
 
 bp = Blueprint("imports", __name__, url_prefix="/imports")
 
-UPLOAD_ID = re.compile(r"^[0-9a-f]{32}$")
 PREVIEW_ROWS = 5
 
 
@@ -36,13 +32,7 @@ def _folder() -> Path:
 
 def _upload(upload_id: str) -> tuple[Path, dict]:
     """The stored file and its description (channel, original name); 404 for anything else."""
-    if not UPLOAD_ID.match(upload_id):
-        abort(404)
-    meta_path = _folder() / f"{upload_id}.json"
-    if not meta_path.exists():
-        abort(404)
-    meta = json.loads(meta_path.read_text(encoding="utf-8"))
-    return _folder() / f"{upload_id}{meta['suffix']}", meta
+    return import_jobs.read_upload(_folder(), upload_id) or abort(404)
 
 
 def _index_page(status: int = 200):
@@ -59,14 +49,10 @@ def index():
 def upload():
     file, channel = request.files.get("file"), request.form.get("channel", "")
     suffix = Path(file.filename or "").suffix.lower() if file else ""
-    if channel not in Channel.__members__.values() or suffix not in (".xlsx", ".csv"):
+    if channel not in Channel.__members__.values() or suffix not in import_jobs.UPLOAD_SUFFIXES:
         flash("请选择来源渠道，并上传 .xlsx 或 .csv 文件", "error")
         return _index_page(400)
-    import_jobs.prune_uploads(_folder())
-    upload_id = secrets.token_hex(16)
-    file.save(_folder() / f"{upload_id}{suffix}")
-    meta = {"channel": channel, "filename": file.filename, "suffix": suffix, "user_id": current_user.id}
-    (_folder() / f"{upload_id}.json").write_text(json.dumps(meta, ensure_ascii=False), encoding="utf-8")
+    upload_id = import_jobs.save_upload(_folder(), file, channel=channel, user_id=current_user.id)
     return redirect(url_for("imports.mapping", upload_id=upload_id))
 
 
