@@ -57,3 +57,37 @@ def event_dict(event: TicketEvent) -> dict:
 
 def has_caller_data(ticket: Ticket) -> bool:
     return bool(ticket.caller_name or ticket.caller_phone or ticket.caller_id_number)
+
+
+FIGURE_COUNTS = ("received", "contested", "accept_due", "accept_on_time", "reply_due", "reply_on_time", "overdue",
+                 "return_base", "returned", "extended", "reopened", "handled", "reached", "satisfied", "solved")
+FIGURE_RATES = ("accept_rate", "on_time_rate", "return_rate", "satisfaction_rate", "resolution_rate")
+COUNTED_FLAGS = ("contested", "accept_due", "accept_on_time", "reply_due", "reply_on_time", "overdue", "returned",
+                 "extended", "reopened", "reached", "satisfied", "solved")
+
+
+def _rounded(value: float | None, digits: int) -> float | None:
+    return None if value is None else round(float(value), digits)
+
+
+def figures_dict(row) -> dict:
+    """One department's month (assessment.Figures) as the API shows it: counts, rates 0–1, score, change."""
+    return {
+        "rank": row.rank, "department": row.department_code, "department_name": row.department_name,
+        **{name: int(getattr(row, name) or 0) for name in FIGURE_COUNTS},
+        **{name: _rounded(getattr(row, name), 4) for name in FIGURE_RATES},
+        "handling_hours": _rounded(row.handling_hours, 1), "score": _rounded(row.score, 2),
+        "previous_rank": row.previous_rank, "previous_score": _rounded(row.previous_score, 2),
+        "rank_change": row.rank_change, "score_change": row.score_change,
+    }
+
+
+def counted_ticket_dict(counted) -> dict:
+    """One ticket behind a department's figures (assessment.CountedTicket) and how it counted."""
+    ticket, flags = counted.ticket, counted.flags
+    return {
+        "number": ticket.number, "title": ticket.title, "status": ticket.status,
+        "received_at": iso(flags["received_at"]),
+        **{name: bool(flags[name]) for name in COUNTED_FLAGS},
+        "handling_hours": _rounded(flags["handling_hours"], 1),
+    }

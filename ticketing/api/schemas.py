@@ -193,3 +193,79 @@ class ClassifyOut(Schema):
 class ErrorOut(Schema):
     error = String(required=True)
     fields = Dict(keys=String(), values=String())
+
+
+# 月度考核
+
+
+class CountedTicketQuery(ApiSchema):
+    limit = Integer(load_default=500, validate=Range(min=1, max=5000, error="每次 1–5000 件"),
+                    error_messages=_messages(invalid="应为整数"), metadata={"description": "最多返回多少件（按受理时间）"})
+
+
+class FiguresOut(Schema):
+    rank = Integer(allow_none=True, metadata={"description": "名次；没有综合得分的单位为 null"})
+    department = String(metadata={"description": "承办单位编码"})
+    department_name = String()
+    received = Integer(metadata={"description": "收件（本月交办到本单位的工单，核减的不计）"})
+    contested = Integer(metadata={"description": "核减（申诉通过、不计入考核）的件数"})
+    accept_due = Integer()
+    accept_on_time = Integer()
+    accept_rate = Float(allow_none=True, metadata={"description": "签收及时率，0–1；没有应签收的工单为 null"})
+    reply_due = Integer()
+    reply_on_time = Integer()
+    on_time_rate = Float(allow_none=True, metadata={"description": "按时办结率，0–1"})
+    overdue = Integer()
+    return_base = Integer()
+    returned = Integer()
+    return_rate = Float(allow_none=True)
+    extended = Integer()
+    reopened = Integer()
+    handled = Integer()
+    handling_hours = Float(allow_none=True, metadata={"description": "平均办理时长（小时）"})
+    reached = Integer(metadata={"description": "回访接通的件数"})
+    satisfied = Integer()
+    satisfaction_rate = Float(allow_none=True)
+    solved = Integer()
+    resolution_rate = Float(allow_none=True)
+    score = Float(allow_none=True, metadata={"description": "综合得分（按当时的权重）"})
+    previous_rank = Integer(allow_none=True, metadata={"description": "上月已发布结果中的名次"})
+    previous_score = Float(allow_none=True)
+    rank_change = Integer(allow_none=True, metadata={"description": "名次变化，正数为上升"})
+    score_change = Float(allow_none=True)
+
+
+class AssessmentOut(Schema):
+    month = String(metadata={"description": "考核月份，如 2026-03"})
+    issued = Boolean(metadata={"description": "是否已发布（已发布的结果冻结不变）"})
+    as_of = String(metadata={"description": "已发布：发布时间；未发布：数据截至的时间"})
+    weights = Dict(keys=String(), values=Integer(), metadata={"description": "综合得分权重"})
+    rows = List(Nested(FiguresOut))
+
+
+class CountedTicketOut(Schema):
+    number = String()
+    title = String()
+    status = String()
+    received_at = String(metadata={"description": "本月交办到本单位的时间"})
+    contested = Boolean(metadata={"description": "已核减，不计入考核"})
+    accept_due = Boolean()
+    accept_on_time = Boolean()
+    reply_due = Boolean()
+    reply_on_time = Boolean()
+    overdue = Boolean()
+    returned = Boolean()
+    extended = Boolean()
+    reopened = Boolean()
+    handling_hours = Float(allow_none=True)
+    reached = Boolean()
+    satisfied = Boolean()
+    solved = Boolean()
+
+
+class CountedTicketsOut(Schema):
+    month = String()
+    department = String()
+    issued = Boolean()
+    total = Integer(metadata={"description": "计入考核的工单总数"})
+    items = List(Nested(CountedTicketOut), metadata={"description": "按受理时间排序的前 limit 件"})
