@@ -28,7 +28,10 @@ def register_cli(app: Flask) -> None:
         """Departments, categories, routing rules, deadline policies, demo users and demo tickets."""
         reference = ensure_reference_data(db.session)
         accounts = demo.ensure_demo_users(db.session, password)
-        created = demo.seed_demo_tickets(db.session, now=clock.now_utc(), count=ticket_count)
+        # with a model, each demo ticket carries its real suggestion, so the 30-day
+        # accepted/corrected table on the 督办 page has figures from the first start
+        classifier = app.extensions["classifier"].current()
+        created = demo.seed_demo_tickets(db.session, now=clock.now_utc(), count=ticket_count, classifier=classifier)
         db.session.commit()
         click.echo(f"基础数据：{reference}")
         click.echo(f"演示工单：新建 {created} 件")

@@ -31,3 +31,23 @@ def test_create_user_reads_the_password_from_stdin(app, db, reference):
     assert user.check_password("long-password-1") and user.department.code == "DYBZ"
     refused = runner.invoke(args=["create-user", "wang", "--role", "staff"], input="long-password-1\n")
     assert refused.exit_code != 0 and "--department" in refused.output
+
+
+def test_with_a_model_each_demo_ticket_keeps_its_suggestion(app, db, monkeypatch):
+    """The agent's category is recorded against the model's suggestion: the 督办 page's 30-day table has figures."""
+    from tests.functional.api.conftest import StubClassifier, StubHolder
+    from ticketing.models import CategoryLabel
+    from ticketing.services import clock, learning
+
+    stub = StubClassifier(0.9)  # DY for texts about 住院/报销, QT otherwise
+    monkeypatch.setitem(app.extensions, "classifier", StubHolder(stub))
+    result = app.test_cli_runner().invoke(args=["seed-demo", "--password", "demo-pass-123", "--tickets", "60"])
+    assert result.exit_code == 0, result.output
+    assert stub.calls >= 60
+    labels = db.session.scalars(sa.select(CategoryLabel)).all()
+    assert labels and all(label.suggested_category.code in {"DY", "QT"} for label in labels)
+    kept = sum(label.suggested_category_id == label.to_category_id for label in labels)
+    assert 0 < kept < len(labels)  # the stub is right about some categories and wrong about the rest
+    outcomes = learning.suggestion_outcomes(db.session, clock.now_utc(), days=120)
+    assert sum(row["total"] for row in outcomes) == len(labels)
+    assert sum(row["accepted"] for row in outcomes) == kept

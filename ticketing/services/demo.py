@@ -78,8 +78,13 @@ def load_texts() -> dict[str, list[tuple[str, str]]]:
     return texts
 
 
-def seed_demo_tickets(session: Session, *, now: datetime, count: int = 360, seed: int = 12393) -> int:
-    """Create `count` demo tickets unless they exist; returns how many were created."""
+def seed_demo_tickets(session: Session, *, now: datetime, count: int = 360, seed: int = 12393,
+                      classifier=None) -> int:
+    """Create `count` demo tickets unless they exist; returns how many were created.
+
+    The agent chooses each demo ticket's category; with a classifier, the model's suggestion is
+    stored beside it, as at a real call, and the choice is recorded against it (kept or corrected).
+    """
     if session.scalar(sa.select(Ticket.id).where(Ticket.channel == DEMO_CHANNEL, Ticket.external_id == "demo-1")):
         return 0
     rng = random.Random(seed)
@@ -107,7 +112,8 @@ def seed_demo_tickets(session: Session, *, now: datetime, count: int = 360, seed
             data.channel = DEMO_CHANNEL
         fate = rng.random()
         waits_for_agent = fate < 0.2  # stays in triage, answered on the spot or told the legal channel
-        ticket = tickets.register_ticket(session, data, actor=agent, now=received, route_now=not waits_for_agent).ticket
+        ticket = tickets.register_ticket(session, data, actor=agent, now=received, classifier=classifier,
+                                         route_now=not waits_for_agent).ticket
         created += 1
         _advance(session, ticket, rng, now=now, agent=agent, supervisor=supervisor,
                  staff_by_department=staff_by_department, departments=departments, categories=categories)
