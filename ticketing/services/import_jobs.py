@@ -11,8 +11,10 @@ description), ``<id>.<suffix>`` (the file, deleted once the import ends),
 ``<id>.status.json`` (progress and result, written atomically) and
 ``<id>.rejected.csv``. Uploads older than a week are deleted when the next one
 arrives. A status left "running" by a worker that died (restart, deploy) is
-shown as interrupted once it has not moved for ``STALE_AFTER``; importing the
-same file again skips what was registered.
+shown as interrupted once it has not moved for ``STALE_AFTER``. Its file is still
+there (only an import that ends deletes it), so ``resume_import`` starts it again
+with the mapping it was started with; the rows registered before are skipped by
+their external_id, as on any re-import.
 """
 from __future__ import annotations
 
@@ -26,7 +28,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 from ticketing.services import importing, status_files
-from ticketing.services.errors import DomainError
+from ticketing.services.errors import DomainError, InvalidTransition, NotFound
 
 log = logging.getLogger("ticketing.imports")
 
@@ -34,7 +36,7 @@ STALE_AFTER = timedelta(minutes=15)
 KEEP_UPLOADS = timedelta(days=7)
 
 _threads: dict[str, threading.Thread] = {}
-_threads_lock = threading.Lock()
+_threads_lock = threading.RLock()  # start_import reads the status, which asks is_running
 
 
 UPLOAD_ID = re.compile(r"^[0-9a-f]{32}$")
@@ -65,6 +67,14 @@ def read_upload(folder: Path, upload_id: str) -> tuple[Path, dict] | None:
     except (FileNotFoundError, ValueError):
         return None
     return folder / f"{upload_id}{meta['suffix']}", meta
+
+
+def _remember_settings(folder: Path, upload_id: str, *, mapping: dict[str, str], default_type: str) -> None:
+    """Keep the mapping an import was started with in its description, so it can be resumed."""
+    path = folder / f"{upload_id}.json"
+    meta = json.loads(path.read_text(encoding="utf-8"))
+    meta.update(mapping=mapping, default_type=default_type)
+    status_files.write_status(path, meta)
 
 
 def status_path(folder: Path, upload_id: str) -> Path:
@@ -102,27 +112,57 @@ def _counts(result: importing.ImportResult) -> dict:
 
 def start_import(app, folder: Path, upload_id: str, *, source: Path, channel: str, mapping: dict[str, str],
                  default_type: str, actor_id: int, now: datetime, classifier=None,
-                 threshold: float | None = None) -> bool:
-    """Start importing ``source`` in a thread; False when this upload was already started."""
+                 threshold: float | None = None, carry: dict | None = None) -> bool:
+    """Start importing ``source`` in a thread; False when this upload is running or done.
+
+    ``carry`` is kept in every status the import writes (a resumed import's earlier counts).
+    """
     with _threads_lock:
-        state = status_files.read_status(status_path(folder, upload_id), {"state": "new"})["state"]
+        state = read_status(folder, upload_id, now=now)["state"]  # a stale "running" reads as interrupted
         if state in ("running", "done") or not source.exists():
             return False
+        _remember_settings(folder, upload_id, mapping=mapping, default_type=default_type)
+        carry = carry or {}
         _write_status(folder, upload_id, state="running", started_at=now.isoformat(), updated_at=now.isoformat(),
-                      rows=0, created=0, skipped=0, rejected=0, dispatched=0)
+                      rows=0, created=0, skipped=0, rejected=0, dispatched=0, **carry)
         thread = threading.Thread(
             target=_run, name=f"import-{upload_id[:8]}", daemon=True,
             args=(app, folder, upload_id, source),
             kwargs=dict(channel=channel, mapping=mapping, default_type=default_type, actor_id=actor_id,
-                        now=now, classifier=classifier, threshold=threshold),
+                        now=now, classifier=classifier, threshold=threshold, carry=carry),
         )
         _threads[upload_id] = thread
     thread.start()
     return True
 
 
+def can_resume(folder: Path, upload_id: str, status: dict) -> bool:
+    """An interrupted import whose file and mapping are still here."""
+    upload = read_upload(folder, upload_id)
+    return (status.get("state") == "interrupted" and upload is not None and upload[0].exists()
+            and "mapping" in upload[1])
+
+
+def resume_import(app, folder: Path, upload_id: str, *, actor_id: int, now: datetime, classifier=None,
+                  threshold: float | None = None) -> bool:
+    """Start an interrupted import again from its kept file; rows registered before are skipped."""
+    upload = read_upload(folder, upload_id)
+    if upload is None:
+        raise NotFound("没有这次导入")
+    source, meta = upload
+    status = read_status(folder, upload_id, now=now)
+    if status["state"] != "interrupted":
+        raise InvalidTransition("只有已中断的导入可以继续")
+    if not can_resume(folder, upload_id, status):
+        raise DomainError("原文件已不在服务器上，请重新上传同一文件，已导入的信件会自动跳过")
+    earlier = {"resumed": True, "created_before": status.get("created_before", 0) + status.get("created", 0)}
+    return start_import(app, folder, upload_id, source=source, channel=meta["channel"], mapping=meta["mapping"],
+                        default_type=meta["default_type"], actor_id=actor_id, now=now, classifier=classifier,
+                        threshold=threshold, carry=earlier)
+
+
 def _run(app, folder: Path, upload_id: str, source: Path, *, channel, mapping, default_type, actor_id, now,
-         classifier, threshold) -> None:
+         classifier, threshold, carry) -> None:
     from ticketing.extensions import db
     from ticketing.models import User
     from ticketing.services import clock
@@ -137,7 +177,7 @@ def _run(app, folder: Path, upload_id: str, source: Path, *, channel, mapping, d
             session.commit()  # each batch stays registered, whatever happens to the rest
             result = partial
             _write_status(folder, upload_id, state="running", started_at=now.isoformat(),
-                          updated_at=clock.now_utc().isoformat(), **_counts(partial))
+                          updated_at=clock.now_utc().isoformat(), **_counts(partial), **carry)
 
         try:
             result = importing.import_rows(
@@ -148,14 +188,14 @@ def _run(app, folder: Path, upload_id: str, source: Path, *, channel, mapping, d
             rejected_path(folder, upload_id).write_text(importing.rejected_csv(result.rejected), encoding="utf-8")
             _write_status(folder, upload_id, state="done", started_at=now.isoformat(),
                           updated_at=clock.now_utc().isoformat(), seconds=round(time.perf_counter() - started, 1),
-                          **_counts(result))
+                          **_counts(result), **carry)
             log.info("import %s: %s", upload_id, result.summary())
         except Exception as error:  # noqa: BLE001  (shown on the page; the batches before it are kept)
             session.rollback()
             message = error.message if isinstance(error, DomainError) else "导入过程中出错，已导入的批次已保存"
             log.exception("import %s failed after %d rows", upload_id, result.rows)
             _write_status(folder, upload_id, state="failed", error=message, started_at=now.isoformat(),
-                          updated_at=clock.now_utc().isoformat(), **_counts(result))
+                          updated_at=clock.now_utc().isoformat(), **_counts(result), **carry)
         finally:
             source.unlink(missing_ok=True)
             with _threads_lock:

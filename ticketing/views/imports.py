@@ -119,6 +119,19 @@ def run(upload_id: str):
     return redirect(url_for("imports.status", upload_id=upload_id))
 
 
+@bp.post("/<upload_id>/resume")
+def resume(upload_id: str):
+    """Start an interrupted import again from the kept file; what was registered is skipped."""
+    _upload(upload_id)
+    try:
+        import_jobs.resume_import(current_app._get_current_object(), _folder(), upload_id,
+                                  actor_id=current_user.id, now=clock.now_utc(), classifier=classifier(),
+                                  threshold=current_app.config.get("CLASSIFIER_THRESHOLD"))
+    except DomainError as error:
+        flash_domain_error(error)
+    return redirect(url_for("imports.status", upload_id=upload_id))
+
+
 @bp.get("/<upload_id>")
 def status(upload_id: str):
     _, meta = _upload(upload_id)
@@ -129,7 +142,8 @@ def status(upload_id: str):
     if progress["state"] == "done" and progress["rejected"]:
         rejected_rows = importing.read_rejected_csv(import_jobs.rejected_path(_folder(), upload_id), limit=500)
     return render_template("imports/result.html", progress=progress, meta=meta, upload_id=upload_id,
-                           rejected_rows=rejected_rows, channel_title=Channel(meta["channel"]).title)
+                           rejected_rows=rejected_rows, channel_title=Channel(meta["channel"]).title,
+                           can_resume=import_jobs.can_resume(_folder(), upload_id, progress))
 
 
 @bp.get("/<upload_id>/rejected.csv")

@@ -196,3 +196,58 @@ def test_a_failing_import_keeps_its_committed_batches_and_says_so(app, client, a
     page = client.get(status_url).get_data(as_text=True)
     assert 'data-state="failed"' in page and "导入失败" in page and "新建的 1 件工单已保存" in page
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Ticket)) == 1
+
+
+def test_an_interrupted_import_is_resumed_from_its_kept_file(app, client, auth, users, db, no_model):
+    """A worker died after the first letter: 继续导入 registers the rest and skips the one already in."""
+    auth.login("agent")
+    mapping_url = upload(client, csv_bytes()).headers["Location"]
+    upload_id = mapping_url.split("/")[-2]
+    folder = Path(app.instance_path) / "imports"
+    source, meta = import_jobs.read_upload(folder, upload_id)
+    sheet = importing.read_sheet(source)
+    mapping = importing.check_mapping({"mail_id": "external_id", "title": "title", "query": "content",
+                                       "query_date": "received_at", "电话": "caller_phone"}, sheet.headers)
+    # what the dead worker had done: its settings kept, its first letter committed, its status left "running"
+    import_jobs._remember_settings(folder, upload_id, mapping=mapping, default_type="consult")
+    first_row = next(iter(importing.read_sheet(source).rows))
+    importing.import_rows(db.session, [first_row], mapping, channel="mailbox_mayor", actor=users["agent"],
+                          now=clock.now_utc(), default_type="consult")
+    db.session.commit()
+    old = (clock.now_utc() - import_jobs.STALE_AFTER - timedelta(minutes=1)).isoformat()
+    (folder / f"{upload_id}.status.json").write_text(json.dumps(
+        {"state": "running", "rows": 1, "created": 1, "skipped": 0, "rejected": 0, "dispatched": 0,
+         "started_at": old, "updated_at": old}), encoding="utf-8")
+
+    page = client.get(f"/imports/{upload_id}").get_data(as_text=True)
+    assert 'data-state="interrupted"' in page and "继续导入</button>" in page
+    resumed = client.post(f"/imports/{upload_id}/resume")
+    assert resumed.headers["Location"].endswith(f"/imports/{upload_id}")
+    import_jobs.wait(upload_id, timeout=60)
+    db.session.rollback()
+    page = client.get(f"/imports/{upload_id}").get_data(as_text=True)
+    assert 'data-state="done"' in page and "新建 1 件" in page and "已存在跳过 2 件" in page
+    assert "中断前已新建 1 件" in page
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Ticket)) == 2
+    assert not source.exists()  # deleted once the import ended, as for any import
+    # a finished import cannot be resumed
+    again = client.post(f"/imports/{upload_id}/resume", follow_redirects=True).get_data(as_text=True)
+    assert "只有已中断的导入可以继续" in again
+
+
+def test_an_interrupted_import_without_its_file_asks_for_the_file_again(app, client, auth, users):
+    auth.login("agent")
+    mapping_url = upload(client, csv_bytes()).headers["Location"]
+    upload_id = mapping_url.split("/")[-2]
+    folder = Path(app.instance_path) / "imports"
+    source, _ = import_jobs.read_upload(folder, upload_id)
+    import_jobs._remember_settings(folder, upload_id, mapping={"id": "external_id"}, default_type="consult")
+    source.unlink()
+    old = (clock.now_utc() - import_jobs.STALE_AFTER - timedelta(minutes=1)).isoformat()
+    (folder / f"{upload_id}.status.json").write_text(json.dumps(
+        {"state": "running", "rows": 5, "created": 5, "skipped": 0, "rejected": 0, "dispatched": 0,
+         "started_at": old, "updated_at": old}), encoding="utf-8")
+    page = client.get(f"/imports/{upload_id}").get_data(as_text=True)
+    assert "继续导入</button>" not in page and "请重新上传同一文件" in page
+    refused = client.post(f"/imports/{upload_id}/resume", follow_redirects=True).get_data(as_text=True)
+    assert "原文件已不在服务器上" in refused
