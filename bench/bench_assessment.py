@@ -14,6 +14,8 @@ contests. Events stop at "now" (10 November), so late-October tickets are still 
 Tickets are added until the month holds --receipts receipts (ticket x department).
 
 It then times, median of --repeat runs: the live month (month_report before issuing), the
+same month reused from the stored live figures (what every request within
+ASSESSMENT_LIVE_CACHE_SECONDS gets), the
 drill-down of the largest department (counted_tickets, live), issuing the month (issue_month
 and commit; the report is deleted again between runs), and reading the issued month back
 (month_report and counted_tickets from the snapshot). It checks the live figures against
@@ -478,6 +480,11 @@ def main() -> None:
             db.session.rollback()
             return report
 
+        def live_month_reused():
+            report = assessment.month_report(db.session, MONTH, now=NOW, max_age=timedelta(minutes=5))
+            db.session.rollback()
+            return report
+
         def drill_down(department_id=largest_id):
             department = db.session.get(Department, department_id)
             result = assessment.counted_tickets(db.session, MONTH, department, now=NOW)
@@ -500,13 +507,18 @@ def main() -> None:
                                                     drill_down, args.repeat)
         middle, middle_runs, _ = timed(f"drill-down {middle_code} (median size, live)",
                                        lambda: drill_down(department_ids[middle_code]), args.repeat)
+        # what every later request within ASSESSMENT_LIVE_CACHE_SECONDS gets: the stored live figures
+        assessment.month_report(db.session, MONTH, now=NOW, max_age=timedelta(minutes=5))
+        db.session.commit()
+        reused, reused_runs, reused_report = timed("live month reused (month_report, stored)", live_month_reused,
+                                                   args.repeat)
         issuing, issue_runs, _ = timed("issue month (issue_month + commit)", issue, args.repeat, between=unissue)
         read, read_runs, issued_report = timed("issued month read (month_report, snapshot)", live_month,
                                                args.repeat)
         read_drill, read_drill_runs, (_, read_drill_total) = timed(
             f"issued drill-down {largest_code} (snapshot)", drill_down, args.repeat)
         ratio = live / read if read else None
-        print(f"live month / issued snapshot read: {ratio:,.0f}x; "
+        print(f"live month / reused live month: {live / reused:,.0f}x; live month / issued snapshot read: {ratio:,.0f}x; "
               f"live drill-down / snapshot drill-down: {drill / read_drill:,.1f}x")
 
         # are the figures right? against the generator's own counts, and live against issued
@@ -518,6 +530,8 @@ def main() -> None:
                 got = getattr(row, name) if row else None
                 if got != wanted[name]:
                     problems.append(f"{code}.{name}: live {got}, expected {wanted[name]}")
+        if not reused_report.cached or [r.stored() for r in reused_report.rows] != [r.stored() for r in live_report.rows]:
+            problems.append("the reused live month differs from the computed one")
         issued_rows = {row.department_code: row for row in issued_report.rows}
         for code, row in live_rows.items():
             if row.stored() != issued_rows[code].stored():
@@ -541,9 +555,9 @@ def main() -> None:
             "drill_down_receipts": drill_total,
             "median_drill_down_s": round(middle, 3), "median_drill_down_department": middle_code,
             "median_drill_down_receipts": expected[middle_code]["received"], "issue_s": round(issuing, 3),
-            "issued_read_s": round(read, 4), "issued_drill_down_s": round(read_drill, 4),
+            "reused_live_month_s": round(reused, 4), "issued_read_s": round(read, 4), "issued_drill_down_s": round(read_drill, 4),
             "live_vs_issued_read": round(ratio, 1) if ratio else None,
-            "runs": {"live_month": live_runs, "drill_down": drill_runs, "median_drill_down": middle_runs, "issue": issue_runs,
+            "runs": {"live_month": live_runs, "drill_down": drill_runs, "median_drill_down": middle_runs, "issue": issue_runs, "reused_live_month": reused_runs,
                      "issued_read": read_runs, "issued_drill_down": read_drill_runs},
             "figures_check": "ok" if not problems else f"{len(problems)} mismatches",
         }, ensure_ascii=False))

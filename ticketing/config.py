@@ -41,6 +41,8 @@ class Config:
     RETURN_WINDOW_WORKING_DAYS = 5
     CONSULT_CALLBACK_SHARE = 0.2
     DUPLICATE_SIMILARITY = 0.6
+    # live (not yet issued) assessment figures are reused by every worker for this long; 0: never
+    ASSESSMENT_LIVE_CACHE_SECONDS = 300
     # the citizens' progress lookup (Flask-Limiter); memory:// counts per gunicorn worker
     PROGRESS_LOOKUP_LIMIT = "10 per minute;100 per day"
     RATELIMIT_STORAGE_URI = "memory://"
@@ -56,7 +58,8 @@ def build_config(app_instance_path: str, overrides: dict | None = None) -> dict:
     Environment variables: DATABASE_URL, SECRET_KEY, TICKETING_ENV
     (production | demo | development), SESSION_COOKIE_SECURE, CLASSIFIER_REGISTRY,
     CLASSIFIER_THRESHOLD, RETURN_WINDOW_WORKING_DAYS, CONSULT_CALLBACK_SHARE,
-    DUPLICATE_SIMILARITY, PROGRESS_LOOKUP_LIMIT, RATELIMIT_STORAGE_URI, PROXY_COUNT.
+    DUPLICATE_SIMILARITY, PROGRESS_LOOKUP_LIMIT, RATELIMIT_STORAGE_URI, PROXY_COUNT,
+    ASSESSMENT_LIVE_CACHE_SECONDS.
     """
     overrides = dict(overrides or {})
     config = {k: getattr(Config, k) for k in dir(Config) if k.isupper()}
@@ -77,6 +80,7 @@ def build_config(app_instance_path: str, overrides: dict | None = None) -> dict:
         ("PROGRESS_LOOKUP_LIMIT", str),
         ("RATELIMIT_STORAGE_URI", str),
         ("PROXY_COUNT", int),
+        ("ASSESSMENT_LIVE_CACHE_SECONDS", int),
     ):
         if os.environ.get(name):
             config[name] = cast(os.environ[name])

@@ -156,3 +156,30 @@ def test_supervisor_sets_the_weights(users, auth, client, march):
     workbook = load_workbook(BytesIO(client.get("/assessment/2026-03/export.xlsx").data))
     scores = {row[1]: row[22] for row in workbook["考核结果"].iter_rows(min_row=3, values_only=True)}
     assert scores["DYBZ"] == 50.0 and scores["CBZJ"] == 100.0
+
+
+def received_by(html: str, code: str) -> int:
+    """收件 of one department's row of the ranking table."""
+    row = html.split(f'data-department="{code}"')[1]
+    return int(row.split('<td class="num">')[2].split("<")[0])
+
+
+def test_live_month_is_shared_for_a_few_minutes_and_a_supervisor_can_recompute(db, users, auth, client, march,
+                                                                                  today):
+    from tests.factories import make_ticket
+    from ticketing.models import TicketStatus
+
+    auth.login("supervisor")
+    first = client.get("/assessment/?month=2026-03").get_data(as_text=True)
+    assert 'data-cached="no"' in first and "重新计算</button>" not in first
+    make_ticket(db, users, today.replace(month=3, day=20), status=TicketStatus.DISPATCHED, title="三月又一件")
+    db.session.commit()
+    second = client.get("/assessment/?month=2026-03").get_data(as_text=True)
+    assert 'data-cached="yes"' in second and "几分钟内算过的结果" in second and "重新计算</button>" in second
+    assert received_by(second, "DYBZ") == 2  # the third ticket is not in yet
+    refreshed = client.post("/assessment/2026-03/refresh", follow_redirects=True).get_data(as_text=True)
+    assert "已按截至" in refreshed and received_by(refreshed, "DYBZ") == 3
+    auth.logout()
+    auth.login("staff_dybz")
+    assert client.post("/assessment/2026-03/refresh").status_code == 403
+    assert "重新计算</button>" not in client.get("/assessment/?month=2026-03").get_data(as_text=True)

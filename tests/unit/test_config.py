@@ -40,3 +40,11 @@ def test_instance_path_from_the_environment_holds_the_key_and_the_default_databa
     assert app.instance_path == str(tmp_path / "site")
     assert (tmp_path / "site" / "secret_key").exists()
     assert app.config["SQLALCHEMY_DATABASE_URI"] == f"sqlite:///{tmp_path / 'site' / 'ticketing.sqlite3'}"
+
+
+def test_assessment_cache_seconds_from_the_environment(tmp_path, monkeypatch):
+    monkeypatch.setenv("SECRET_KEY", "k" * 40)
+    settings = {"TICKETING_ENV": "production", "INSTANCE_PATH": str(tmp_path), "SQLALCHEMY_DATABASE_URI": "sqlite://"}
+    assert create_app(settings).config["ASSESSMENT_LIVE_CACHE_SECONDS"] == 300
+    monkeypatch.setenv("ASSESSMENT_LIVE_CACHE_SECONDS", "0")
+    assert create_app(settings).config["ASSESSMENT_LIVE_CACHE_SECONDS"] == 0

@@ -5,6 +5,7 @@ Supervisors' and administrators' tokens see every department; a department's sta
 from __future__ import annotations
 
 import sqlalchemy as sa
+from flask import current_app
 
 from ticketing.api import schemas
 from ticketing.api.auth import SECURITY, current_api_user, token_required
@@ -41,7 +42,8 @@ def _user_may_view(department_id: int | None = None):
 @bp.output(schemas.AssessmentOut)
 def month_figures(month: str):
     user = _user_may_view()
-    report = assessment.month_report(db.session, _month(month), now=clock.now_utc())
+    report = assessment.month_report(db.session, _month(month), now=clock.now_utc(),
+                                     max_age=assessment.cache_age(current_app.config["ASSESSMENT_LIVE_CACHE_SECONDS"]))
     scope = permissions.assessment_department_scope(user)
     rows = [figures_dict(row) for row in report.rows if scope is None or row.department_id == scope]
     db.session.commit()

@@ -14,10 +14,16 @@ from ticketing.models.privacy import PersonalDataView, ReporterIdentityGrant
 from ticketing.models.settings import AppSetting, CalendarYear, StandardAnswer, DeadlinePolicy, Holiday, RoutingRule
 from ticketing.models.ticket import CategoryLabel, Callback, InternalNote, Reply, Ticket, TicketEvent, TicketNumberCounter
 from ticketing.models.user import Role, User
-from ticketing.models.assessment import AssessmentContest, AssessmentItem, AssessmentReport, ContestState
+from ticketing.models.assessment import (
+    AssessmentContest,
+    AssessmentItem,
+    AssessmentLiveCache,
+    AssessmentReport,
+    ContestState,
+)
 
 __all__ = [
-    "AssessmentContest", "AssessmentItem", "AssessmentReport", "ContestState",
+    "AssessmentContest", "AssessmentItem", "AssessmentLiveCache", "AssessmentReport", "ContestState",
     "ApiToken", "ImportMapping",
     "PersonalDataView", "ReporterIdentityGrant",
     "AppSetting", "StandardAnswer",

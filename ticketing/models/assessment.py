@@ -106,3 +106,19 @@ class AssessmentItem(db.Model):
     solved: Mapped[int] = mapped_column(sa.SmallInteger)
 
     ticket: Mapped[Ticket] = relationship()
+
+
+class AssessmentLiveCache(db.Model):
+    """A month not yet issued, computed a moment ago: every worker shows it for a few minutes.
+
+    Computing a month of a province's tickets takes seconds; supervisors open the page, its
+    drill-downs and its export many times in a review. Only counts are kept: scores and ranks
+    are recomputed from them with the weights in force when the page is read.
+    """
+
+    __tablename__ = "assessment_live_cache"
+    __table_args__ = (sa.CheckConstraint(MONTH_CHECK.format(col="month"), name="month_format"),)
+
+    month: Mapped[str] = mapped_column(sa.String(7), primary_key=True)
+    computed_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    figures: Mapped[list] = mapped_column(sa.JSON)

@@ -14,13 +14,16 @@ Services flush; the request commits.
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field, fields
-from datetime import datetime
+from datetime import datetime, timedelta
+
 import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, aliased
 
 from ticketing.models import (
     AssessmentContest,
     AssessmentItem,
+    AssessmentLiveCache,
     AssessmentReport,
     Callback,
     ContestState,
@@ -433,6 +436,7 @@ class Report:
     rows: list[Figures]
     issued: AssessmentReport | None = None
     previous: AssessmentReport | None = None
+    cached: bool = False  # live figures computed at as_of by an earlier request
 
     @property
     def is_issued(self) -> bool:
@@ -446,15 +450,35 @@ def issued_report(session: Session, month: str) -> AssessmentReport | None:
     return session.scalar(sa.select(AssessmentReport).where(AssessmentReport.month == month))
 
 
-def month_report(session: Session, month: str, *, now: datetime) -> Report:
-    """The issued (frozen) report of the month, else the live figures as of now."""
+def cache_age(seconds: int | None) -> timedelta | None:
+    """How long live figures may be reused (ASSESSMENT_LIVE_CACHE_SECONDS); None: always compute."""
+    return timedelta(seconds=seconds) if seconds and seconds > 0 else None
+
+
+def month_report(session: Session, month: str, *, now: datetime, max_age: timedelta | None = None,
+                 refresh: bool = False) -> Report:
+    """The issued (frozen) report of the month, else the live figures as of now.
+
+    With ``max_age``, live figures computed less than that long ago (by any worker) are
+    reused, and newly computed ones are stored for the next request; the caller commits.
+    ``refresh`` computes them anew whatever their age.
+    """
     issued = issued_report(session, month)
     if issued is not None:
         report = Report(month, issued.issued_at, dict(issued.weights),
                         [Figures.from_stored(data) for data in issued.figures], issued=issued)
     else:
         weights = get_weights(session)
-        report = Report(month, now, weights, live_figures(session, month, now, weights))
+        cache = session.get(AssessmentLiveCache, month) if max_age else None
+        if cache is not None and not refresh and timedelta(0) <= now - cache.computed_at <= max_age:
+            rows = [Figures.from_stored(data) for data in cache.figures]
+            for row in rows:  # the weights may have changed since: score and rank from the counts
+                row.score = composite_score(row.rates_for_score(), weights)
+            report = Report(month, cache.computed_at, weights, rank(rows), cached=True)
+        else:
+            report = Report(month, now, weights, live_figures(session, month, now, weights))
+            if max_age:
+                _store_live(session, month, now, report.rows, cache)
     report.previous = issued_report(session, shift_month(month, -1))
     if report.previous is not None:
         before = {data["department_id"]: data for data in report.previous.figures}
@@ -462,6 +486,24 @@ def month_report(session: Session, month: str, *, now: datetime) -> Report:
             if (data := before.get(row.department_id)) is not None:
                 row.previous_score, row.previous_rank = data.get("score"), data.get("rank")
     return report
+
+
+def _store_live(session: Session, month: str, now: datetime, rows: list[Figures],
+                cache: AssessmentLiveCache | None) -> None:
+    figures = [row.stored() for row in rows]
+    if cache is not None:
+        cache.computed_at, cache.figures = now, figures
+        return
+    try:
+        with session.begin_nested():
+            session.add(AssessmentLiveCache(month=month, computed_at=now, figures=figures))
+    except IntegrityError:
+        pass  # another worker stored the same month a moment ago: either will do
+
+
+def forget_live(session: Session, month: str) -> None:
+    """Drop a month's stored live figures (a contest decided, the month issued)."""
+    session.execute(sa.delete(AssessmentLiveCache).where(AssessmentLiveCache.month == month))
 
 
 @dataclass
@@ -544,6 +586,7 @@ def decide_contest(session: Session, contest: AssessmentContest, *, accept: bool
         raise ValidationFailed("驳回申诉须填写理由", fields={"note": "请填写驳回理由"})
     contest.state = (ContestState.ACCEPTED if accept else ContestState.REJECTED).value
     contest.decided_by, contest.decided_at, contest.decision_note = actor, now, note
+    forget_live(session, contest.month)
     _record(contest.ticket, Action.CONTEST_ACCEPT if accept else Action.CONTEST_REJECT, actor=actor, now=now,
             note=note, data={"month": contest.month, "department": contest.department.code, "contest_id": contest.id})
     session.flush()
@@ -577,5 +620,6 @@ def issue_month(session: Session, month: str, *, actor: User, now: datetime) -> 
         ("report_id",) + ITEM_COLUMNS,
         sa.select(sa.literal(report.id), *(items.c[name] for name in ITEM_COLUMNS))))
     report.figures = [row.stored() for row in _figures(session, _frozen_items(report.id), weights)]
+    forget_live(session, month)
     session.flush()
     return report

@@ -6,7 +6,7 @@ department staff see their own department's figures and file contests.
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from ticketing.extensions import db
@@ -14,6 +14,7 @@ from ticketing.models import AssessmentContest, ContestState, Department, Ticket
 from ticketing.services import assessment, clock, permissions
 from ticketing.services.assessment_export import workbook_bytes
 from ticketing.services.permissions import Permission
+from ticketing.views import local_time
 from ticketing.views.common import commit_or_flash, require, require_permission
 
 bp = Blueprint("assessment", __name__, url_prefix="/assessment")
@@ -23,6 +24,14 @@ def _month(value: str | None = None) -> str:
     """The month asked for, else the previous calendar month (the one under review)."""
     return assessment.parse_month(value or request.args.get("month")) or assessment.shift_month(
         assessment.month_of(clock.now_utc()), -1)
+
+
+def _report(month: str, *, refresh: bool = False) -> assessment.Report:
+    """The month's report; live figures are shared by every worker for ASSESSMENT_LIVE_CACHE_SECONDS."""
+    report = assessment.month_report(db.session, month, now=clock.now_utc(), refresh=refresh,
+                                     max_age=assessment.cache_age(current_app.config["ASSESSMENT_LIVE_CACHE_SECONDS"]))
+    db.session.commit()  # the figures just computed, stored for the next request
+    return report
 
 
 def _visible_rows(report: assessment.Report) -> list[assessment.Figures]:
@@ -43,7 +52,7 @@ def _attempt(service, success: str) -> bool:
 def index():
     require(permissions.can_view_assessment(current_user))
     month, now = _month(), clock.now_utc()
-    report = assessment.month_report(db.session, month, now=now)
+    report = _report(month)
     pending = [c for c in assessment.contests(db.session, month, permissions.assessment_department_scope(current_user))
                if c.state == ContestState.PENDING.value]
     return render_template(
@@ -61,7 +70,7 @@ def department(month: str, code: str):
     month = assessment.parse_month(month) or abort(404)
     unit = db.session.scalar(sa.select(Department).where(Department.code == code)) or abort(404)
     require(permissions.can_view_assessment(current_user, unit.id))
-    report = assessment.month_report(db.session, month, now=clock.now_utc())
+    report = _report(month)
     counted, total = assessment.counted_tickets(db.session, month, unit, now=clock.now_utc())
     return render_template("assessment/department.html", report=report, month=month, unit=unit,
                            row=report.row_for(unit.id), counted=counted, total=total,
@@ -120,6 +129,17 @@ def issue(month: str):
     return redirect(url_for("assessment.index", month=month))
 
 
+@bp.post("/<month>/refresh")
+@login_required
+def refresh(month: str):
+    month = assessment.parse_month(month) or abort(404)
+    require_permission(Permission.ASSESSMENT_DECIDE)
+    report = _report(month, refresh=True)
+    if not report.is_issued:
+        flash(f"已按截至 {local_time(report.as_of)} 的数据重新计算。", "success")
+    return redirect(url_for("assessment.index", month=month))
+
+
 @bp.post("/weights")
 @login_required
 def weights():
@@ -134,7 +154,7 @@ def weights():
 def export(month: str):
     month = assessment.parse_month(month) or abort(404)
     require(permissions.can_view_assessment(current_user))
-    report = assessment.month_report(db.session, month, now=clock.now_utc())
+    report = _report(month)
     return Response(workbook_bytes(report, _visible_rows(report)),
                     mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                     headers={"Content-Disposition": f"attachment; filename=assessment-{month}.xlsx"})

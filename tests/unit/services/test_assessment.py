@@ -280,3 +280,52 @@ def test_contest_events_are_recorded_on_the_ticket_with_who_and_why(db, users, m
                                                              TicketEvent.action.like("contest%"))).all()
     assert [(e.action_title, e.actor_label, e.note, e.data["month"]) for e in events] == [
         ("考核申诉", "staff_dybz", "重复工单", MARCH), ("考核申诉通过（核减）", "supervisor", "同意核减", MARCH)]
+
+
+def test_live_figures_are_reused_for_max_age_then_computed_again(db, users, march):
+    age = timedelta(minutes=5)
+    first = assessment.month_report(db.session, MARCH, now=AS_OF, max_age=age)
+    db.session.commit()
+    assert first.cached is False and first.row_for(first.rows[0].department_id) is not None
+    received = {row.department_code: row.received for row in first.rows}
+    dispatched(db, users, day(20))  # one more March ticket for 待遇保障科
+    db.session.commit()
+
+    again = assessment.month_report(db.session, MARCH, now=AS_OF + timedelta(minutes=4), max_age=age)
+    assert again.cached is True and again.as_of == AS_OF
+    assert {row.department_code: row.received for row in again.rows} == received  # not yet
+    fresh = assessment.month_report(db.session, MARCH, now=AS_OF + timedelta(minutes=6), max_age=age)
+    assert fresh.cached is False and {r.department_code: r.received for r in fresh.rows}["DYBZ"] == received["DYBZ"] + 1
+    forced = assessment.month_report(db.session, MARCH, now=AS_OF + timedelta(minutes=7), max_age=age, refresh=True)
+    assert forced.cached is False and forced.as_of == AS_OF + timedelta(minutes=7)
+    # without max_age nothing is read or stored
+    assert assessment.month_report(db.session, MARCH, now=AS_OF + timedelta(minutes=8)).cached is False
+
+
+def test_reused_figures_are_scored_with_the_weights_in_force(db, users, march):
+    age = timedelta(minutes=5)
+    before = {r.department_code: r.score for r in assessment.month_report(db.session, MARCH, now=AS_OF, max_age=age).rows}
+    assessment.set_weights(db.session, {"accept": 100, "on_time": 0, "satisfaction": 0, "resolution": 0})
+    db.session.commit()
+    after = assessment.month_report(db.session, MARCH, now=AS_OF + timedelta(minutes=1), max_age=age)
+    assert after.cached is True
+    dybz = after.row_for(next(r.department_id for r in after.rows if r.department_code == "DYBZ"))
+    assert dybz.score == round(100 * dybz.accept_rate, 2) != before["DYBZ"]
+    assert [r.rank for r in after.rows] == [r.rank for r in assessment.rank(list(after.rows))]
+
+
+def test_a_decided_contest_and_issuing_drop_the_reused_figures(db, users, march):
+    age = timedelta(minutes=5)
+    assessment.month_report(db.session, MARCH, now=AS_OF, max_age=age)
+    contest = assessment.file_contest(db.session, MARCH, march["late"], "系统故障", actor=users["staff_dybz"],
+                                      now=AS_OF)
+    assessment.decide_contest(db.session, contest, accept=True, note="属实", actor=users["supervisor"], now=AS_OF)
+    db.session.commit()
+    report = assessment.month_report(db.session, MARCH, now=AS_OF + timedelta(minutes=1), max_age=age)
+    assert report.cached is False
+    assert {r.department_code: r.contested for r in report.rows}["DYBZ"] == 1
+    assessment.issue_month(db.session, MARCH, actor=users["supervisor"], now=AS_OF + timedelta(minutes=2))
+    db.session.commit()
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(assessment.AssessmentLiveCache)) == 0
+    issued = assessment.month_report(db.session, MARCH, now=AS_OF + timedelta(minutes=3), max_age=age)
+    assert issued.is_issued and issued.cached is False
