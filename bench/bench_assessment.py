@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import random
 import statistics
 import sys
@@ -435,23 +434,16 @@ def main() -> None:
     parser.add_argument("--database-url", default=None, help="default: a new SQLite file in a temporary folder")
     parser.add_argument("--repeat", type=int, default=3)
     args = parser.parse_args()
-    tmp = tempfile.mkdtemp(prefix="bench_assessment_")
-    url = args.database_url or f"sqlite:///{tmp}/bench.sqlite3"
-    os.environ.setdefault("SECRET_KEY", "bench-" + "k" * 40)
-
     import sqlalchemy as sa
-    from flask_migrate import downgrade, upgrade
 
-    from ticketing import create_app
+    from benchdb import fresh_app
     from ticketing.extensions import db
     from ticketing.models import AssessmentItem, AssessmentReport, Department, User
     from ticketing.services import assessment
     from ticketing.services.reference_data import ensure_reference_data
 
-    app = create_app({"TICKETING_ENV": "testing", "SQLALCHEMY_DATABASE_URI": url, "INSTANCE_PATH": tmp})
+    app = fresh_app(args.database_url, Path(tempfile.mkdtemp(prefix="bench_assessment_")))
     with app.app_context():
-        downgrade(revision="base")
-        upgrade()
         ensure_reference_data(db.session)
         supervisor = User(username="bench_supervisor", display_name="考核基准", role="supervisor",
                           password_hash="!")

@@ -53,18 +53,13 @@ def main() -> None:
     make_csv(csv_path, args.rows)
     print(f"CSV: {args.rows} rows, {csv_path.stat().st_size / 1e6:.1f} MB in {time.perf_counter() - started:.1f} s")
 
-    url = os.environ.get("DATABASE_URL") or f"sqlite:///{workdir / 'bench.sqlite3'}"
-    from flask_migrate import upgrade
-
-    from ticketing import create_app
+    from benchdb import fresh_app
     from ticketing.extensions import db
     from ticketing.services import clock, importing
     from ticketing.services.reference_data import ensure_reference_data
 
-    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "TICKETING_ENV": "testing", "TESTING": True,
-                      "SECRET_KEY": "bench" * 8, "INSTANCE_PATH": str(workdir)})
+    app = fresh_app(os.environ.get("DATABASE_URL"), workdir)
     with app.app_context():
-        upgrade()
         ensure_reference_data(db.session)
         db.session.commit()
         classifier = app.extensions["classifier"].current() if args.classifier else None

@@ -10,7 +10,6 @@ count for the pager) for several queries, with the index and with LIKE.
 from __future__ import annotations
 
 import argparse
-import os
 import random
 import statistics
 import sys
@@ -86,22 +85,15 @@ def main() -> None:
     parser.add_argument("--database-url", default=None, help="default: a new SQLite file in a temporary folder")
     parser.add_argument("--repeat", type=int, default=5)
     args = parser.parse_args()
-    tmp = tempfile.mkdtemp()
-    url = args.database_url or f"sqlite:///{tmp}/bench.sqlite3"
-    os.environ.setdefault("SECRET_KEY", "bench-" + "k" * 40)
-
     import sqlalchemy as sa
-    from flask_migrate import downgrade, upgrade
 
-    from ticketing import create_app
+    from benchdb import fresh_app
     from ticketing.extensions import db
     from ticketing.models import Ticket
     from ticketing.services import fulltext
 
-    app = create_app({"TICKETING_ENV": "demo", "SQLALCHEMY_DATABASE_URI": url, "INSTANCE_PATH": tmp})
+    app = fresh_app(args.database_url, Path(tempfile.mkdtemp(prefix="bench_search_")))
     with app.app_context():
-        downgrade(revision="base")
-        upgrade()
         load_seconds = build(app, args.rows)
         print(f"engine {db.engine.dialect.name}, {args.rows:,} tickets loaded in {load_seconds:.0f} s")
         print(f"{'query':<22}{'matches':>10}{'index ms':>10}{'LIKE ms':>10}{'LIKE/index':>12}")
