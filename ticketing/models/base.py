@@ -42,3 +42,10 @@ FULLTEXT_OBJECTS = ("ix_ticket_search_tsv", "ticket_fts", "search_vector")
 def include_in_autogenerate(obj, name, type_, reflected, compare_to) -> bool:
     """Alembic filter: leave the engine-specific full-text index out of model comparisons."""
     return not (name and name.startswith(FULLTEXT_OBJECTS))
+
+
+def upsertable_insert(session, model):
+    """``insert(model)`` of the session's dialect, which takes ``.on_conflict_do_update`` (PostgreSQL and SQLite)."""
+    from sqlalchemy.dialects import postgresql, sqlite
+
+    return (postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert)(model)

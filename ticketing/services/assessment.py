@@ -17,7 +17,6 @@ from dataclasses import asdict, dataclass, field, fields
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, aliased
 
 from ticketing.models import (
@@ -34,6 +33,7 @@ from ticketing.models import (
     TicketStatus,
     User,
 )
+from ticketing.models.base import upsertable_insert
 from ticketing.services import settings
 from ticketing.services.deadlines import LOCAL_TZ
 from ticketing.services.errors import InvalidTransition, NotAllowed, ValidationFailed
@@ -469,7 +469,7 @@ def month_report(session: Session, month: str, *, now: datetime, max_age: timede
                         [Figures.from_stored(data) for data in issued.figures], issued=issued)
     else:
         weights = get_weights(session)
-        cache = session.get(AssessmentLiveCache, month) if max_age else None
+        cache = session.get(AssessmentLiveCache, month, populate_existing=True) if max_age else None
         if cache is not None and not refresh and timedelta(0) <= now - cache.computed_at <= max_age:
             rows = [Figures.from_stored(data) for data in cache.figures]
             for row in rows:  # the weights may have changed since: score and rank from the counts
@@ -478,7 +478,7 @@ def month_report(session: Session, month: str, *, now: datetime, max_age: timede
         else:
             report = Report(month, now, weights, live_figures(session, month, now, weights))
             if max_age:
-                _store_live(session, month, now, report.rows, cache)
+                _store_live(session, month, now, report.rows)
     report.previous = issued_report(session, shift_month(month, -1))
     if report.previous is not None:
         before = {data["department_id"]: data for data in report.previous.figures}
@@ -488,17 +488,11 @@ def month_report(session: Session, month: str, *, now: datetime, max_age: timede
     return report
 
 
-def _store_live(session: Session, month: str, now: datetime, rows: list[Figures],
-                cache: AssessmentLiveCache | None) -> None:
-    figures = [row.stored() for row in rows]
-    if cache is not None:
-        cache.computed_at, cache.figures = now, figures
-        return
-    try:
-        with session.begin_nested():
-            session.add(AssessmentLiveCache(month=month, computed_at=now, figures=figures))
-    except IntegrityError:
-        pass  # another worker stored the same month a moment ago: either will do
+def _store_live(session: Session, month: str, now: datetime, rows: list[Figures]) -> None:
+    """One statement, whether or not the month is stored yet (another worker may store it at the same time)."""
+    values = {"computed_at": now, "figures": [row.stored() for row in rows]}
+    session.execute(upsertable_insert(session, AssessmentLiveCache).values(month=month, **values)
+                    .on_conflict_do_update(index_elements=[AssessmentLiveCache.month], set_=values))
 
 
 def forget_live(session: Session, month: str) -> None:

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from ticketing.models import TicketNumberCounter
+from ticketing.models.base import upsertable_insert
 from ticketing.services.deadlines import LOCAL_TZ
 
 PREFIX = "12393"
@@ -20,10 +20,8 @@ PREFIX = "12393"
 
 def next_ticket_number(session: Session, now: datetime) -> str:
     day = now.astimezone(LOCAL_TZ).strftime("%Y%m%d")
-    dialect = session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     statement = (
-        insert(TicketNumberCounter)
+        upsertable_insert(session, TicketNumberCounter)
         .values(day=day, last_value=1)
         .on_conflict_do_update(
             index_elements=[TicketNumberCounter.day],
