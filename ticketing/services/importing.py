@@ -212,6 +212,16 @@ def check_mapping(mapping: dict[str, str], headers: Iterable[str]) -> dict[str, 
     return clean
 
 
+def confirm_mapping(session: Session, channel: str, chosen: dict[str, str], headers: Iterable[str],
+                    default_type: str, *, actor: User | None, now: datetime) -> dict[str, str]:
+    """What an import from the page will use: the mapping checked, the default type known; saved for the channel."""
+    if default_type not in TicketType.__members__.values():
+        raise ValidationFailed("诉求类型无效", fields={"default_type": "诉求类型无效"})
+    mapping = check_mapping(chosen, headers)
+    save_mapping(session, channel, mapping, actor=actor, now=now)
+    return mapping
+
+
 def saved_mapping(session: Session, channel: str) -> dict[str, str] | None:
     record = session.scalar(sa.select(ImportMapping).where(ImportMapping.channel == channel))
     return dict(record.mapping) if record else None

@@ -103,10 +103,8 @@ def run(upload_id: str):
     default_type = request.form.get("default_type") or TicketType.CONSULT.value
     now = clock.now_utc()
     try:
-        mapping_ = importing.check_mapping(chosen, sheet.headers)
-        if default_type not in TicketType.__members__.values():
-            raise DomainError("诉求类型无效", fields={"default_type": "诉求类型无效"})
-        importing.save_mapping(db.session, meta["channel"], mapping_, actor=current_user, now=now)
+        mapping_ = importing.confirm_mapping(db.session, meta["channel"], chosen, sheet.headers, default_type,
+                                             actor=current_user, now=now)
         db.session.commit()
     except DomainError as error:
         db.session.rollback()

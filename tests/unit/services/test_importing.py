@@ -182,3 +182,14 @@ def test_rejected_csv():
     text = importing.rejected_csv([importing.RejectedRow(4, "M003", "联系电话：格式不正确")])
     assert text.startswith("\ufeff行号,外部编号,原因")
     assert "4,M003,联系电话：格式不正确" in text
+
+
+def test_confirm_mapping_checks_the_default_type_and_saves_the_mapping(db, reference, users, now):
+    chosen = {"mail_id": "external_id", "query": "content"}
+    with pytest.raises(ValidationFailed) as refused:
+        importing.confirm_mapping(db.session, "mailbox_mayor", chosen, HEADERS, "gossip", actor=users["agent"], now=now)
+    assert refused.value.fields == {"default_type": "诉求类型无效"}
+    assert importing.saved_mapping(db.session, "mailbox_mayor") is None
+    mapping = importing.confirm_mapping(db.session, "mailbox_mayor", chosen, HEADERS, "complaint",
+                                        actor=users["agent"], now=now)
+    assert mapping == chosen and importing.saved_mapping(db.session, "mailbox_mayor") == chosen
