@@ -514,10 +514,11 @@ def counted_tickets(session: Session, month: str, department: Department, *, now
         items = _frozen_items(issued.id, department.id)
     else:
         items = _items(session, month, now, department.id).subquery("items")
-    total = session.scalar(sa.select(sa.func.count()).select_from(items))
+    # COUNT(*) OVER () counts every row before LIMIT, so the live items query runs once, not twice
     rows = session.execute(
-        sa.select(Ticket, items).join(items, items.c.ticket_id == Ticket.id)
+        sa.select(Ticket, items, sa.func.count().over().label("n_items")).join(items, items.c.ticket_id == Ticket.id)
         .order_by(items.c.received_at, Ticket.id).limit(limit)).all()
+    total = rows[0].n_items if rows else 0
     return [CountedTicket(row[0], {name: getattr(row, name) for name in ITEM_COLUMNS}) for row in rows], total
 
 

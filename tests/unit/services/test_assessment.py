@@ -224,6 +224,8 @@ def test_issue_freezes_figures_and_counted_tickets(db, users, march):
     assert total == 5
     idle_flags = next(c.flags for c in counted if c.ticket.id == idle.id)
     assert idle_flags["accept_due"] == 1 and idle_flags["accept_on_time"] == 0 and idle_flags["overdue"] == 1
+    first_two, total = assessment.counted_tickets(db.session, MARCH, idle.department, now=AS_OF, limit=2)
+    assert [c.ticket.id for c in first_two] == [c.ticket.id for c in counted[:2]] and total == 5  # total ignores the limit
 
 
 def test_issue_refuses_a_running_month_a_second_issue_and_pending_contests(db, users, march):
@@ -329,3 +331,12 @@ def test_a_decided_contest_and_issuing_drop_the_reused_figures(db, users, march)
     assert db.session.scalar(sa.select(sa.func.count()).select_from(assessment.AssessmentLiveCache)) == 0
     issued = assessment.month_report(db.session, MARCH, now=AS_OF + timedelta(minutes=3), max_age=age)
     assert issued.is_issued and issued.cached is False
+
+
+def test_live_counted_tickets_count_every_receipt_whatever_the_limit(db, users, march):
+    dybz = figures(db)["DYBZ"]
+    department = march["idle"].department
+    every, total = assessment.counted_tickets(db.session, MARCH, department, now=AS_OF)
+    first_two, total_of_two = assessment.counted_tickets(db.session, MARCH, department, now=AS_OF, limit=2)
+    assert total == total_of_two == dybz.received == len(every) == 5
+    assert [c.ticket.id for c in first_two] == [c.ticket.id for c in every[:2]]
