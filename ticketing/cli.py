@@ -109,7 +109,13 @@ def register_classifier_cli(app: Flask) -> None:
     @classifier_group.command("activate")
     @click.argument("version")
     def activate(version):
-        registry().activate(version)
+        from classifiers.model import ModelVersionMismatch
+        from classifiers.registry import UnknownVersion
+
+        try:
+            registry().activate(version)
+        except (UnknownVersion, ModelVersionMismatch) as error:
+            raise click.ClickException(str(error)) from error
         click.echo(f"已启用 {version}")
 
 

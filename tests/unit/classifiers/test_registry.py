@@ -1,8 +1,10 @@
+import json
 from datetime import datetime, timedelta, timezone
 
 import pytest
 
 from classifiers.evaluate import THRESHOLD_RULE
+from classifiers.model import ModelVersionMismatch
 from classifiers.registry import ModelRegistry, UnknownVersion
 from classifiers.train import train_model
 
@@ -46,6 +48,20 @@ def test_versions_listed_newest_first_and_rollback(tmp_path, examples):
     registry.activate(first["version"])  # rollback
     assert registry.active_version() == first["version"]
     assert not list(tmp_path.glob(".ACTIVE*")) and not list(tmp_path.glob(".2*"))
+
+
+def test_a_version_saved_under_other_libraries_is_not_activated(tmp_path, examples):
+    registry = ModelRegistry(tmp_path)
+    active = train_model(examples[::2], registry)["version"]
+    other = train_model(examples[1::2], registry)["version"]
+    metadata_file = registry.path(other) / "metadata.json"
+    metadata = json.loads(metadata_file.read_text(encoding="utf-8"))
+    metadata["versions"]["sklearn"] = "0.24.2"
+    metadata_file.write_text(json.dumps(metadata), encoding="utf-8")
+    with pytest.raises(ModelVersionMismatch) as info:
+        registry.activate(other)
+    assert "0.24.2" in str(info.value) and "拒绝加载" in str(info.value)
+    assert registry.active_version() == active
 
 
 def test_activate_flag(tmp_path, examples):

@@ -1,0 +1,142 @@
+"""分类模型 page and retraining: versions with their metrics, activate, roll back, retrain from people's labels.
+
+Models are trained on the small fixture corpus of the classifier's unit tests (seconds, not the shipped
+corpus's minute), in a registry of each test's own so the session's registry stays empty for other tests.
+"""
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+
+import pytest
+
+from classifiers.corpus import read_csv
+from classifiers.registry import ModelRegistry
+from classifiers.train import train_model
+from tests.factories import make_ticket
+from ticketing.services import learning, tickets
+
+FIXTURE = Path(__file__).resolve().parent.parent / "unit" / "classifiers" / "fixtures" / "tickets.csv"
+
+
+@pytest.fixture()
+def fixture_examples():
+    return read_csv(FIXTURE)
+
+
+@pytest.fixture()
+def registry(app, tmp_path, monkeypatch, fixture_examples):
+    """The app's classifier registry pointed at an empty folder; the shipped corpus replaced by the fixture."""
+    import classifiers.corpus
+
+    holder = app.extensions["classifier"]
+    monkeypatch.setattr(holder, "registry_root", str(tmp_path / "registry"))
+    monkeypatch.setattr(classifiers.corpus, "load_shipped_corpus", lambda corpus_dir=None: list(fixture_examples))
+    holder.reset()
+    yield ModelRegistry(tmp_path / "registry")
+    holder._classifier, holder._version, holder.error = None, None, None  # forget this test's model
+    holder.reset()
+
+
+def versions_on_page(html: str) -> list[str]:
+    return [line.split("<td>", 1)[1].split("<", 1)[0].strip()
+            for line in html.splitlines() if "<td>20" in line and "Z-" in line]
+
+
+def test_page_lists_versions_with_metrics_and_activates_then_rolls_back(db, users, auth, client, registry,
+                                                                          fixture_examples):
+    first = train_model(fixture_examples, registry)  # the first version is activated
+    second = train_model(fixture_examples[:-6], registry)  # later ones are not
+    assert registry.active_version() == first["version"]
+    auth.login("admin")
+    html = client.get("/admin/classifier/").get_data(as_text=True)
+    assert versions_on_page(html) == [second["version"], first["version"]]  # newest first
+    assert f"{first['version']} <span class=\"tag\">当前启用</span>" in html
+    assert f"{first['cv_metrics']['macro_f1']:.3f}" in html and str(second["n_samples"]) in html
+    difference = second["cv_metrics"]["macro_f1"] - first["cv_metrics"]["macro_f1"]
+    assert f"{difference:+.3f}" in html  # the new version's score beside the active one's
+    assert f"{second['versions']['sklearn']} / {second['versions']['jieba']}" in html
+
+    response = client.post("/admin/classifier/activate", data={"version": second["version"]}, follow_redirects=True)
+    assert f"已启用模型版本 {second['version']}" in response.get_data(as_text=True)
+    assert registry.active_version() == second["version"]
+    html = client.get("/admin/classifier/").get_data(as_text=True)
+    assert "启用（回退）" in html  # the older version is offered as a rollback
+
+    client.post("/admin/classifier/activate", data={"version": first["version"]})
+    assert registry.active_version() == first["version"]
+
+
+def test_activating_an_unknown_or_incompatible_version_says_so_and_changes_nothing(db, users, auth, client, registry,
+                                                                   fixture_examples):
+    active = train_model(fixture_examples, registry)["version"]
+    auth.login("admin")
+    for bad in ("../../etc", "20990101T000000Z-abcdef", ""):
+        html = client.post("/admin/classifier/activate", data={"version": bad}, follow_redirects=True) \
+            .get_data(as_text=True)
+        assert "无法启用" in html
+        assert registry.active_version() == active
+    other = train_model(fixture_examples[:-6], registry)["version"]
+    metadata_file = registry.path(other) / "metadata.json"
+    metadata = json.loads(metadata_file.read_text(encoding="utf-8"))
+    metadata["versions"]["jieba"] = "0.39"
+    metadata_file.write_text(json.dumps(metadata), encoding="utf-8")
+    html = client.post("/admin/classifier/activate", data={"version": other}, follow_redirects=True) \
+        .get_data(as_text=True)
+    assert "无法启用" in html and "版本不一致" in html and "0.39" in html
+    assert registry.active_version() == active
+    auth.logout()
+    auth.login("supervisor")
+    assert client.post("/admin/classifier/activate", data={"version": active}).status_code == 403
+
+
+def test_retrain_learns_from_peoples_labels_and_registers_without_activating(db, users, now, registry,
+                                                                            fixture_examples):
+    active = train_model(fixture_examples, registry)
+    ticket = make_ticket(db, users, now, category="DY", content="我的医保卡被别人冒用去药店刷卡买药了")
+    tickets.set_category(db.session, ticket, tickets._category_by_code(db.session, "JJ"), actor=users["agent"],
+                         now=now)
+    db.session.commit()
+    steps = []
+    metadata = learning.retrain(db.session, registry, progress=lambda step, fraction: steps.append(fraction))
+    assert metadata["n_samples"] == len(fixture_examples) + 1  # the ticket, once, with its latest category
+    assert metadata["label_counts"]["JJ"] == sum(e.label == "JJ" for e in fixture_examples) + 1
+    assert metadata["dataset_sha256"] != active["dataset_sha256"]
+    assert registry.active_version() == active["version"]  # registered, not activated
+    assert [v["version"] for v in registry.list_versions()] == [metadata["version"], active["version"]]
+    assert steps[-1] == 1.0 and steps == sorted(steps)
+
+
+def test_retrain_started_from_the_page_runs_in_the_background_and_reports_progress(db, users, auth, client,
+                                                                                  registry, fixture_examples):
+    active = train_model(fixture_examples, registry)
+    auth.login("admin")
+    response = client.post("/admin/classifier/retrain", follow_redirects=True)
+    assert "已开始重新训练" in response.get_data(as_text=True)
+    status_file = Path(registry.root) / "retrain-status.json"
+    deadline = time.monotonic() + 300  # a wait for the thread, not a speed test
+    while json.loads(status_file.read_text(encoding="utf-8")).get("state") not in ("done", "failed"):
+        assert time.monotonic() < deadline, "retraining did not finish"
+        time.sleep(0.2)
+    status = json.loads(status_file.read_text(encoding="utf-8"))
+    assert status["state"] == "done", status
+    html = client.get("/admin/classifier/").get_data(as_text=True)
+    assert "已完成" in html and f"新版本 {status['version']}" in html
+    assert versions_on_page(html) == [status["version"], active["version"]]
+    assert registry.active_version() == active["version"]
+
+
+def test_command_line_retrains_lists_and_activates(app, db, users, registry, fixture_examples):
+    active = train_model(fixture_examples, registry)["version"]
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["classifier", "retrain"])
+    assert result.exit_code == 0, result.output
+    new = registry.list_versions()[0]["version"]
+    assert f"新版本 {new} 已登记（未启用）" in result.output and f"训练样本 {len(fixture_examples)}" in result.output
+    listing = runner.invoke(args=["classifier", "list"]).output.splitlines()
+    assert listing[0].startswith(f"  {new}") and listing[1].startswith(f"* {active}")
+    refused = runner.invoke(args=["classifier", "activate", "../../etc"])
+    assert refused.exit_code == 1 and "模型版本名无效" in refused.output and "Traceback" not in refused.output
+    assert runner.invoke(args=["classifier", "activate", new]).exit_code == 0
+    assert registry.active_version() == new
