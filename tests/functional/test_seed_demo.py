@@ -4,6 +4,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from ticketing.models import Department, Ticket, TicketStatus, User
+from ticketing.services import assessment, clock
 
 
 def test_seed_demo_covers_every_state_and_is_idempotent(app, db):
@@ -16,6 +17,13 @@ def test_seed_demo_covers_every_state_and_is_idempotent(app, db):
     departments = db.session.scalars(sa.select(Department.code)).all()
     staff = db.session.scalars(sa.select(User.username).where(User.role == "staff")).all()
     assert len(staff) == len(departments)  # one demo user per department
+    # the months before last are issued, as a centre would have; last month is still live
+    this_month = assessment.month_of(clock.now_utc())
+    months = [assessment.shift_month(this_month, -k) for k in (2, 1)]
+    assert [assessment.issued_report(db.session, m) is not None for m in months] == [True, False]
+    report = assessment.month_report(db.session, months[1], now=clock.now_utc())
+    assert sum(row.received for row in report.rows) > 0
+    assert any(row.previous_score is not None for row in report.rows)  # 较上月 has figures
     counts = (db.session.scalar(sa.select(sa.func.count(Ticket.id))), db.session.scalar(sa.select(sa.func.count(User.id))))
     second = runner.invoke(args=["seed-demo"])
     assert second.exit_code == 0 and "新建 0 件" in second.output and "未改动" in second.output

@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from ticketing.models import Category, Channel, Department, Role, Ticket, TicketStatus, User
-from ticketing.services import routing, tickets
+from ticketing.services import assessment, routing, tickets
 from ticketing.services.errors import DomainError
 
 CORPUS_DIR = Path(__file__).resolve().parents[2] / "classifiers" / "data" / "corpus"
@@ -120,7 +120,24 @@ def seed_demo_tickets(session: Session, *, now: datetime, count: int = 360, seed
         if n % 40 == 0:
             created += _duplicate_and_merge(session, ticket, data, agent=agent, now=now)
     session.flush()
+    if supervisor is not None:
+        issue_past_months(session, now=now, since=now - timedelta(days=90), supervisor=supervisor)
     return created
+
+
+def issue_past_months(session: Session, *, now: datetime, since: datetime, supervisor: User) -> list[str]:
+    """As a centre would have: every month before last issued, so 较上月 has something to compare with.
+
+    Last month stays live (not issued): its contests may still be filed in the first days of this one.
+    """
+    month, last_month = assessment.month_of(since), assessment.shift_month(assessment.month_of(now), -1)
+    issued = []
+    while month < last_month:
+        if assessment.issued_report(session, month) is None:
+            assessment.issue_month(session, month, actor=supervisor, now=now)
+            issued.append(month)
+        month = assessment.shift_month(month, 1)
+    return issued
 
 
 def _duplicate_and_merge(session, ticket, data, *, agent, now) -> int:
