@@ -82,6 +82,17 @@ def version_differences(metadata: dict) -> dict[str, tuple[object, object]]:
     return differences
 
 
+def compatible_metadata(directory: str | Path) -> dict:
+    """A saved model's metadata, or ModelVersionMismatch when it was saved under other versions or files."""
+    directory = Path(directory)
+    with open(directory / METADATA_FILE, encoding="utf-8") as fh:
+        metadata = json.load(fh)
+    differences = version_differences(metadata)
+    if differences:
+        raise ModelVersionMismatch(differences, directory)
+    return metadata
+
+
 @dataclass(frozen=True)
 class Prediction:
     label: str
@@ -230,11 +241,7 @@ class TicketClassifier:
     @classmethod
     def load(cls, directory: str | Path) -> "TicketClassifier":
         directory = Path(directory)
-        with open(directory / METADATA_FILE, encoding="utf-8") as fh:
-            metadata = json.load(fh)
-        differences = version_differences(metadata)
-        if differences:
-            raise ModelVersionMismatch(differences, directory)
+        metadata = compatible_metadata(directory)
         with warnings.catch_warnings():
             warnings.simplefilter("error", InconsistentVersionWarning)
             try:

@@ -23,7 +23,7 @@ import tempfile
 from datetime import datetime, timezone
 from pathlib import Path
 
-from .model import METADATA_FILE, ModelVersionMismatch, TicketClassifier, version_differences
+from .model import METADATA_FILE, TicketClassifier, compatible_metadata
 
 DEFAULT_ROOT = Path(__file__).resolve().parent / "artifacts"
 ACTIVE_FILE = "ACTIVE"
@@ -90,11 +90,7 @@ class ModelRegistry:
 
     def activate(self, version: str) -> None:
         """Make `version` the active one; a version saved under other library versions is refused, not activated."""
-        directory = self.path(version)  # must exist
-        with open(directory / METADATA_FILE, encoding="utf-8") as fh:
-            differences = version_differences(json.load(fh))
-        if differences:
-            raise ModelVersionMismatch(differences, directory)
+        compatible_metadata(self.path(version))  # must exist, and load here
         fd, tmp = tempfile.mkstemp(prefix=".ACTIVE.", dir=self.root)
         try:
             with os.fdopen(fd, "w", encoding="utf-8") as fh:

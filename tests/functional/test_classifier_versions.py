@@ -14,11 +14,9 @@ import pytest
 from classifiers.corpus import read_csv
 from classifiers.registry import ModelRegistry
 from classifiers.train import train_model
+from tests.classifier_files import FIXTURE, rewrite_metadata
 from tests.factories import make_ticket
 from ticketing.services import learning, tickets
-
-FIXTURE = Path(__file__).resolve().parent.parent / "unit" / "classifiers" / "fixtures" / "tickets.csv"
-
 
 @pytest.fixture()
 def fixture_examples():
@@ -78,10 +76,7 @@ def test_activating_an_unknown_or_incompatible_version_says_so_and_changes_nothi
         assert "无法启用" in html
         assert registry.active_version() == active
     other = train_model(fixture_examples[:-6], registry)["version"]
-    metadata_file = registry.path(other) / "metadata.json"
-    metadata = json.loads(metadata_file.read_text(encoding="utf-8"))
-    metadata["versions"]["jieba"] = "0.39"
-    metadata_file.write_text(json.dumps(metadata), encoding="utf-8")
+    rewrite_metadata(registry.path(other), lambda meta: meta["versions"].update(jieba="0.39"))
     html = client.post("/admin/classifier/activate", data={"version": other}, follow_redirects=True) \
         .get_data(as_text=True)
     assert "无法启用" in html and "版本不一致" in html and "0.39" in html

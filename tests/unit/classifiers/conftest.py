@@ -1,12 +1,10 @@
-from pathlib import Path
-
 import pytest
 
 from classifiers.corpus import read_csv
 from classifiers.registry import ModelRegistry
 from classifiers.train import fit_classifier, train_model
+from tests.classifier_files import FIXTURE
 
-FIXTURE = Path(__file__).parent / "fixtures" / "tickets.csv"
 
 
 @pytest.fixture(scope="session")

@@ -1,4 +1,3 @@
-import json
 import pickle
 
 import pytest
@@ -7,6 +6,7 @@ import sklearn.base
 from classifiers.evaluate import evaluate_classifier
 from classifiers.model import ModelVersionMismatch, Prediction, TicketClassifier
 from classifiers.train import Example, fit_classifier
+from tests.classifier_files import rewrite_metadata
 
 PROBES = [
     "我要去外地住院，异地就医备案怎么弄",
@@ -73,9 +73,7 @@ def _current_metadata():
 def test_other_library_versions_are_refused(classifier, tmp_path, field):
     classifier.metadata.update(_current_metadata())
     directory = classifier.save(tmp_path / "m")
-    meta = json.loads((directory / "metadata.json").read_text(encoding="utf-8"))
-    meta["versions"][field] = "0.0.1"
-    (directory / "metadata.json").write_text(json.dumps(meta), encoding="utf-8")
+    rewrite_metadata(directory, lambda meta: meta["versions"].update({field: "0.0.1"}))
     with pytest.raises(ModelVersionMismatch) as info:
         TicketClassifier.load(directory)
     message = str(info.value)
@@ -86,9 +84,7 @@ def test_other_library_versions_are_refused(classifier, tmp_path, field):
 def test_another_user_dictionary_is_refused(classifier, tmp_path):
     classifier.metadata.update(_current_metadata())
     directory = classifier.save(tmp_path / "m")
-    meta = json.loads((directory / "metadata.json").read_text(encoding="utf-8"))
-    meta["userdict_sha256"] = "0" * 64
-    (directory / "metadata.json").write_text(json.dumps(meta), encoding="utf-8")
+    rewrite_metadata(directory, lambda meta: meta.update(userdict_sha256="0" * 64))
     with pytest.raises(ModelVersionMismatch):
         TicketClassifier.load(directory)
 

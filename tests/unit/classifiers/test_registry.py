@@ -1,4 +1,3 @@
-import json
 from datetime import datetime, timedelta, timezone
 
 import pytest
@@ -7,6 +6,7 @@ from classifiers.evaluate import THRESHOLD_RULE
 from classifiers.model import ModelVersionMismatch
 from classifiers.registry import ModelRegistry, UnknownVersion
 from classifiers.train import train_model
+from tests.classifier_files import rewrite_metadata
 
 
 def test_train_model_writes_complete_metadata(trained_registry, examples):
@@ -54,10 +54,7 @@ def test_a_version_saved_under_other_libraries_is_not_activated(tmp_path, exampl
     registry = ModelRegistry(tmp_path)
     active = train_model(examples[::2], registry)["version"]
     other = train_model(examples[1::2], registry)["version"]
-    metadata_file = registry.path(other) / "metadata.json"
-    metadata = json.loads(metadata_file.read_text(encoding="utf-8"))
-    metadata["versions"]["sklearn"] = "0.24.2"
-    metadata_file.write_text(json.dumps(metadata), encoding="utf-8")
+    rewrite_metadata(registry.path(other), lambda meta: meta["versions"].update(sklearn="0.24.2"))
     with pytest.raises(ModelVersionMismatch) as info:
         registry.activate(other)
     assert "0.24.2" in str(info.value) and "拒绝加载" in str(info.value)
