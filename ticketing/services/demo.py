@@ -28,6 +28,7 @@ FALLBACK_TEXTS = {
     "YD": "来电人称父亲在外省随子女居住，想办理异地就医备案，问线上怎么备案、能不能直接结算。",
 }
 SURNAMES = "王李张刘陈杨赵黄周吴徐孙胡朱高林何郭马罗"
+DEMO_DAYS = 90  # demo tickets are received over this many days before now
 REGIONS = ["新城区", "回民区", "玉泉区", "赛罕区", "土默特左旗", "托克托县", "和林格尔县", "武川县", None]
 
 
@@ -99,7 +100,7 @@ def seed_demo_tickets(session: Session, *, now: datetime, count: int = 360, seed
     for n in range(1, count + 1):
         code = rng.choice(codes)
         text, ticket_type = rng.choice(texts[code])
-        received = now - timedelta(days=90 * rng.random() ** 1.8, minutes=rng.randint(0, 600))  # busier lately
+        received = now - timedelta(days=DEMO_DAYS * rng.random() ** 1.8, minutes=rng.randint(0, 600))  # busier lately
         channel = rng.choice([Channel.HOTLINE_12393.value] * 6 + [c.value for c in Channel])
         data = tickets.TicketInput(
             channel=channel, external_id=f"demo-{n}" if n == 1 or channel != Channel.HOTLINE_12393.value else None,
@@ -121,7 +122,7 @@ def seed_demo_tickets(session: Session, *, now: datetime, count: int = 360, seed
             created += _duplicate_and_merge(session, ticket, data, agent=agent, now=now)
     session.flush()
     if supervisor is not None:
-        issue_past_months(session, now=now, since=now - timedelta(days=90), supervisor=supervisor)
+        issue_past_months(session, now=now, since=now - timedelta(days=DEMO_DAYS), supervisor=supervisor)
     return created
 
 
