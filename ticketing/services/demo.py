@@ -121,6 +121,7 @@ def seed_demo_tickets(session: Session, *, now: datetime, count: int = 360, seed
         if n % 40 == 0:
             created += _duplicate_and_merge(session, ticket, data, agent=agent, now=now)
     session.flush()
+    _show_rare_states(session, now=now, agent=agent, staff_by_department=staff_by_department)
     if supervisor is not None:
         issue_past_months(session, now=now, since=now - timedelta(days=DEMO_DAYS), supervisor=supervisor)
     return created
@@ -139,6 +140,40 @@ def issue_past_months(session: Session, *, now: datetime, since: datetime, super
             issued.append(month)
         month = assessment.shift_month(month, 1)
     return issued
+
+
+def _show_rare_states(session, *, now, agent, staff_by_department) -> None:
+    """Every state is on show whatever the date: the rare ones chance may have missed are made on purpose.
+
+    Whether the random walks reach them depends on the date `now` falls on: a return waiting for review
+    (about 2 % of walks) was there on 2 Dec 2026 and missing on 3 Dec, and a transfer to 12345 is as rare.
+    """
+    def newest_dispatched(*conditions):
+        return session.scalars(sa.select(Ticket).where(Ticket.status == TicketStatus.DISPATCHED.value, *conditions)
+                               .order_by(Ticket.dispatched_at.desc(), Ticket.id.desc()))
+
+    def exists(status: TicketStatus) -> bool:
+        return session.scalar(sa.select(Ticket.id).where(Ticket.status == status.value).limit(1)) is not None
+
+    if not exists(TicketStatus.RETURN_REQUESTED):
+        for ticket in newest_dispatched(Ticket.designated.is_(False)):
+            staff = staff_by_department.get(ticket.department_id)
+            if staff is None:
+                continue
+            try:
+                tickets.return_ticket(session, ticket, "该事项不属于本单位职责，请改派。", actor=staff,
+                                      now=min(now - timedelta(minutes=1), ticket.dispatched_at + timedelta(hours=2)))
+                break
+            except DomainError:
+                continue
+    if not exists(TicketStatus.TRANSFERRED_OUT) and agent is not None:
+        for ticket in newest_dispatched():
+            if ticket.category is not None and ticket.category.code == "QT":
+                tickets.transfer_out(session, ticket, f"12345-{ticket.received_at:%Y%m%d}-0001", actor=agent,
+                                     now=min(now - timedelta(minutes=1), ticket.dispatched_at + timedelta(hours=1)),
+                                     note="非医保事项，转 12345 办理")
+                break
+    session.flush()
 
 
 def _duplicate_and_merge(session, ticket, data, *, agent, now) -> int:
