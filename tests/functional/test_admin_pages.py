@@ -181,7 +181,7 @@ def test_admin_forms_need_the_csrf_token(app, db, users, auth, client):
     try:
         client.post("/login", data={"username": "admin", "password": "x"})  # login itself needs a token now
         with client.session_transaction() as session_data:
-            session_data["_user_id"] = str(users["admin"].id)
+            session_data["_user_id"] = users["admin"].get_id()
             session_data["_fresh"] = True
         response = client.post("/admin/rules", data={"name": "x", "priority": "1", "region": "赛罕区",
                                                      "department": "DYBZ"})

@@ -1,6 +1,8 @@
 from __future__ import annotations
 
 import enum
+import hashlib
+import hmac
 
 import sqlalchemy as sa
 from flask_login import UserMixin
@@ -52,6 +54,18 @@ class User(UserMixin, db.Model):
 
     def check_password(self, password: str) -> bool:
         return check_password_hash(self.password_hash, password)
+
+    @property
+    def session_token(self) -> str:
+        """Changes with the password, so a new password signs out every other session and remember cookie."""
+        return hashlib.sha256(self.password_hash.encode()).hexdigest()[:16]
+
+    def get_id(self) -> str:  # what Flask-Login keeps in the session and the remember cookie
+        return f"{self.id}.{self.session_token}"
+
+    def holds_session(self, session_id: str) -> bool:
+        """Whether a session id from `get_id` belongs to this user as they are now."""
+        return hmac.compare_digest(session_id, self.get_id())
 
     @property
     def is_active(self) -> bool:  # Flask-Login refuses inactive users

@@ -378,6 +378,21 @@ def reset_password(session: Session, user: User, password: str, *, actor: User) 
     _audit(actor, "password reset", username=user.username)
 
 
+def change_own_password(session: Session, user: User, current: str, new: str) -> None:
+    """修改密码: the user's own, given the current one. Their other sessions end (User.session_token)."""
+    errors: dict[str, str] = {}
+    if not user.check_password(current or ""):
+        errors["current"] = "当前密码不正确"
+    if message := _password_error(new):
+        errors["password"] = message
+    elif not errors and user.check_password(new):
+        errors["password"] = "新密码不能与当前密码相同"
+    _fail(errors)
+    user.set_password(new)
+    session.flush()
+    _audit(user, "password changed", username=user.username)
+
+
 def _password_error(password: str | None) -> str | None:
     if not password or len(password) < MIN_PASSWORD_LENGTH:
         return f"密码至少 {MIN_PASSWORD_LENGTH} 位"

@@ -43,7 +43,7 @@ from ticketing.views.admin_forms import (
     StandardAnswerForm,
     UserForm,
 )
-from ticketing.views.common import require_permission
+from ticketing.views.common import require_permission, save_form
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -52,25 +52,6 @@ bp = Blueprint("admin", __name__, url_prefix="/admin")
 @login_required
 def _administrators_only():
     require_permission(Permission.ADMINISTER)
-
-
-def _save(form, apply, success: str) -> bool:
-    """Run the service on a valid form and commit; otherwise put its Chinese errors on the form."""
-    if not form.validate_on_submit():
-        return False
-    try:
-        apply()
-        db.session.commit()
-    except DomainError as error:
-        db.session.rollback()
-        for name, message in error.fields.items():
-            if name in form:
-                form[name].errors = list(form[name].errors) + [message]
-        if not error.fields or not any(name in form for name in error.fields):
-            flash(error.message, "error")
-        return False
-    flash(success, "success")
-    return True
 
 
 def _toggle(apply, success: str) -> None:
@@ -162,7 +143,7 @@ def rules():
 @bp.post("/rules")
 def create_rule():
     form = _rule_form()
-    if _save(form, lambda: admin_service.save_routing_rule(db.session, None, _rule_input(form), actor=current_user),
+    if save_form(form, lambda: admin_service.save_routing_rule(db.session, None, _rule_input(form), actor=current_user),
              f"已新增路由规则“{form.name.data}”"):
         return redirect(url_for("admin.rules"))
     return _rules_page(form, 400)
@@ -172,7 +153,7 @@ def create_rule():
 def edit_rule(rule_id: int):
     rule = db.get_or_404(RoutingRule, rule_id)
     form = _rule_form(rule)
-    if _save(form, lambda: admin_service.save_routing_rule(db.session, rule, _rule_input(form), actor=current_user),
+    if save_form(form, lambda: admin_service.save_routing_rule(db.session, rule, _rule_input(form), actor=current_user),
              f"已保存路由规则“{form.name.data}”"):
         return redirect(url_for("admin.rules"))
     return render_template("admin/edit.html", form=form, title=f"修改路由规则：{rule.name}",
@@ -223,7 +204,7 @@ def policies():
 @bp.post("/policies")
 def create_policy():
     form = _policy_form()
-    if _save(form, lambda: admin_service.save_deadline_policy(db.session, None, _policy_input(form),
+    if save_form(form, lambda: admin_service.save_deadline_policy(db.session, None, _policy_input(form),
                                                               actor=current_user), "已新增办理时限"):
         return redirect(url_for("admin.policies"))
     return _policies_page(form, 400)
@@ -233,7 +214,7 @@ def create_policy():
 def edit_policy(policy_id: int):
     policy = db.get_or_404(DeadlinePolicy, policy_id)
     form = _policy_form(policy)
-    if _save(form, lambda: admin_service.save_deadline_policy(db.session, policy, _policy_input(form),
+    if save_form(form, lambda: admin_service.save_deadline_policy(db.session, policy, _policy_input(form),
                                                               actor=current_user), "已保存办理时限（对此后派发的工单生效）"):
         return redirect(url_for("admin.policies"))
     return render_template("admin/edit.html", form=form, title="修改办理时限",
@@ -265,7 +246,7 @@ def calendar():
 @bp.post("/calendar/days")
 def add_calendar_day():
     form = HolidayForm()
-    if _save(form, lambda: admin_service.add_calendar_day(db.session, form.day.data, form.kind.data, form.name.data, now=clock.now_utc(),
+    if save_form(form, lambda: admin_service.add_calendar_day(db.session, form.day.data, form.kind.data, form.name.data, now=clock.now_utc(),
                                                           actor=current_user), f"已录入 {form.day.data}"):
         return redirect(url_for("admin.calendar"))
     return _calendar_page(form, CalendarYearForm(formdata=None), 400)
@@ -282,7 +263,7 @@ def remove_calendar_day(holiday_id: int):
 @bp.post("/calendar/years")
 def confirm_year():
     form = CalendarYearForm()
-    if _save(form, lambda: admin_service.set_year_confirmed(db.session, form.year.data, form.confirmed.data == "1", now=clock.now_utc(),
+    if save_form(form, lambda: admin_service.set_year_confirmed(db.session, form.year.data, form.confirmed.data == "1", now=clock.now_utc(),
                                                             actor=current_user), f"已更新 {form.year.data} 年日历状态"):
         return redirect(url_for("admin.calendar"))
     return _calendar_page(HolidayForm(formdata=None), form, 400)
@@ -316,7 +297,7 @@ def settings():
             classifier_threshold=None if threshold is None else float(threshold),
             near_deadline_hours=_int(form.near_deadline_hours.data)), actor=current_user)
 
-    if _save(form, apply, "已保存设置"):
+    if save_form(form, apply, "已保存设置"):
         return redirect(url_for("admin.settings"))
     return render_template("admin/settings.html", form=form), 400 if request.method == "POST" else 200
 
@@ -343,7 +324,7 @@ def users():
 @bp.post("/users")
 def create_user():
     form = _user_form()
-    if _save(form, lambda: admin_service.create_user(
+    if save_form(form, lambda: admin_service.create_user(
             db.session, username=form.username.data, display_name=form.display_name.data, role=form.role.data,
             department_code=form.department.data or None, password=form.password.data, actor=current_user),
             f"已创建用户 {form.username.data}"):
@@ -364,7 +345,7 @@ def toggle_user(user_id: int):
 def reset_password(user_id: int):
     user = db.get_or_404(User, user_id)
     form = PasswordResetForm()
-    if _save(form, lambda: admin_service.reset_password(db.session, user, form.password.data, actor=current_user),
+    if save_form(form, lambda: admin_service.reset_password(db.session, user, form.password.data, actor=current_user),
              f"已重置 {user.username} 的密码"):
         return redirect(url_for("admin.users"))
     return render_template("admin/edit.html", form=form, title=f"重置密码：{user.display_name}（{user.username}）",
@@ -403,7 +384,7 @@ def departments():
 @bp.post("/departments")
 def create_department():
     form = _department_form()
-    if _save(form, lambda: admin_service.save_department(db.session, None, _department_input(form), actor=current_user),
+    if save_form(form, lambda: admin_service.save_department(db.session, None, _department_input(form), actor=current_user),
              f"已新增承办单位“{form.name.data}”"):
         return redirect(url_for("admin.departments"))
     return _departments_page(form, 400)
@@ -413,7 +394,7 @@ def create_department():
 def edit_department(department_id: int):
     department = db.get_or_404(Department, department_id)
     form = _department_form(department)
-    if _save(form, lambda: admin_service.save_department(db.session, department, _department_input(form, department),
+    if save_form(form, lambda: admin_service.save_department(db.session, department, _department_input(form, department),
                                                          actor=current_user), f"已保存承办单位“{form.name.data}”"):
         return redirect(url_for("admin.departments"))
     return render_template("admin/edit.html", form=form, title=f"修改承办单位：{department.name}",
@@ -463,7 +444,7 @@ def categories():
 @bp.post("/categories")
 def create_category():
     form = _category_form()
-    if _save(form, lambda: admin_service.save_category(db.session, None, _category_input(form), actor=current_user),
+    if save_form(form, lambda: admin_service.save_category(db.session, None, _category_input(form), actor=current_user),
              f"已新增业务分类“{form.name.data}”"):
         return redirect(url_for("admin.categories"))
     return _categories_page(form, 400)
@@ -473,7 +454,7 @@ def create_category():
 def edit_category(category_id: int):
     category = db.get_or_404(Category, category_id)
     form = _category_form(category)
-    if _save(form, lambda: admin_service.save_category(db.session, category, _category_input(form, category),
+    if save_form(form, lambda: admin_service.save_category(db.session, category, _category_input(form, category),
                                                        actor=current_user), f"已保存业务分类“{form.name.data}”"):
         return redirect(url_for("admin.categories"))
     return render_template("admin/edit.html", form=form, title=f"修改业务分类：{category.name}",
@@ -511,7 +492,7 @@ def answers():
 @bp.post("/answers")
 def create_answer():
     form = _answer_form()
-    if _save(form, lambda: admin_service.add_standard_answer(
+    if save_form(form, lambda: admin_service.add_standard_answer(
             db.session, category_code=form.category.data or None, title=form.title.data, content=form.content.data,
             actor=current_user), f"已新增答复口径“{form.title.data}”"):
         return redirect(url_for("admin.answers"))

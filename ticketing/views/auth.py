@@ -1,20 +1,23 @@
 import sqlalchemy as sa
-from flask import Blueprint, flash, redirect, render_template, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 
 from ticketing.extensions import db, login_manager
 from ticketing.models import User
-from ticketing.views.common import safe_next
-from ticketing.views.forms import LoginForm
+from ticketing.services import administration
+from ticketing.views.common import safe_next, save_form
+from ticketing.views.forms import ChangePasswordForm, LoginForm
 from ticketing.views.navigation import start_endpoint
 
 bp = Blueprint("auth", __name__)
 
 
 @login_manager.user_loader
-def load_user(user_id: str):
-    user = db.session.get(User, int(user_id))
-    return user if user is not None and user.active else None  # a deactivated account loses its open sessions
+def load_user(session_id: str):
+    """The signed-in user, unless the account was deactivated or its password changed since sign-in."""
+    user_id = session_id.partition(".")[0]
+    user = db.session.get(User, int(user_id)) if user_id.isdigit() else None
+    return user if user is not None and user.active and user.holds_session(session_id) else None
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -46,3 +49,17 @@ def logout():
 @login_required
 def home():
     return redirect(url_for(start_endpoint(current_user)))
+
+
+@bp.route("/account/password", methods=["GET", "POST"])
+@login_required
+def change_password():
+    """修改密码, for every role. The new password ends the user's other sessions; this one carries on."""
+    form = ChangePasswordForm()
+    if save_form(form, lambda: administration.change_own_password(db.session, current_user, form.current.data,
+                                                                   form.password.data),
+                 "密码已修改，其他已登录的浏览器需要重新登录。"):
+        remembered = current_app.config.get("REMEMBER_COOKIE_NAME", "remember_token") in request.cookies
+        login_user(current_user._get_current_object(), remember=remembered)  # the session id includes the password
+        return redirect(url_for(start_endpoint(current_user)))
+    return render_template("auth/password.html", form=form), 400 if request.method == "POST" else 200

@@ -45,6 +45,25 @@ def flash_domain_error(error: DomainError) -> None:
     flash(f"{error.message}{'：' + detail if detail and detail != error.message else ''}", "error")
 
 
+def save_form(form, apply, success: str) -> bool:
+    """Run the service on a valid form and commit; otherwise put its Chinese errors on the form's fields."""
+    if not form.validate_on_submit():
+        return False
+    try:
+        apply()
+        db.session.commit()
+    except DomainError as error:
+        db.session.rollback()
+        for name, message in error.fields.items():
+            if name in form:
+                form[name].errors = list(form[name].errors) + [message]
+        if not error.fields or not any(name in form for name in error.fields):
+            flash(error.message, "error")
+        return False
+    flash(success, "success")
+    return True
+
+
 def commit_or_flash(call) -> bool:
     """Run one service call and commit once; on a DomainError roll back and flash its message."""
     try:

@@ -1,12 +1,18 @@
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, PasswordField, StringField
-from wtforms.validators import DataRequired, Length
+from wtforms.validators import DataRequired, EqualTo, Length
 
 
 class LoginForm(FlaskForm):
     username = StringField("用户名", validators=[DataRequired("请输入用户名"), Length(max=50)])
     password = PasswordField("密码", validators=[DataRequired("请输入密码")])
     remember = BooleanField("保持登录")
+
+
+class ChangePasswordForm(FlaskForm):
+    current = PasswordField("当前密码", validators=[DataRequired("请输入当前密码")])
+    password = PasswordField("新密码", validators=[DataRequired("请填写新密码")])
+    confirm = PasswordField("再次输入新密码", validators=[EqualTo("password", message="两次输入的新密码不一致")])
 
 
 from wtforms import RadioField, SelectField, TextAreaField  # noqa: E402
