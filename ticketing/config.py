@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import secrets
+from datetime import timedelta
 from pathlib import Path
 
 WEAK_SECRET_KEYS = {"", "dev", "secret", "changeme", "change-me", "development"}
@@ -48,6 +49,12 @@ class Config:
     RATELIMIT_STORAGE_URI = "memory://"
     # reverse proxies in front of gunicorn whose X-Forwarded-For/-Proto to trust (werkzeug ProxyFix)
     PROXY_COUNT = 0
+    # 登录失败处理: wrong passwords in a row before an account is locked, and for how long
+    LOGIN_MAX_FAILURES = 5
+    LOGIN_LOCK_MINUTES = 15
+    # a session with no request for this long is signed out; 保持登录 keeps one for REMEMBER_HOURS
+    SESSION_IDLE_MINUTES = 120
+    REMEMBER_HOURS = 12
     TESTING = False
     PRODUCTION = True
 
@@ -59,7 +66,8 @@ def build_config(app_instance_path: str, overrides: dict | None = None) -> dict:
     (production | demo | development), SESSION_COOKIE_SECURE, CLASSIFIER_REGISTRY,
     CLASSIFIER_THRESHOLD, RETURN_WINDOW_WORKING_DAYS, CONSULT_CALLBACK_SHARE,
     DUPLICATE_SIMILARITY, PROGRESS_LOOKUP_LIMIT, RATELIMIT_STORAGE_URI, PROXY_COUNT,
-    ASSESSMENT_LIVE_CACHE_SECONDS.
+    ASSESSMENT_LIVE_CACHE_SECONDS, LOGIN_MAX_FAILURES, LOGIN_LOCK_MINUTES, SESSION_IDLE_MINUTES,
+    REMEMBER_HOURS.
     """
     overrides = dict(overrides or {})
     config = {k: getattr(Config, k) for k in dir(Config) if k.isupper()}
@@ -81,6 +89,10 @@ def build_config(app_instance_path: str, overrides: dict | None = None) -> dict:
         ("RATELIMIT_STORAGE_URI", str),
         ("PROXY_COUNT", int),
         ("ASSESSMENT_LIVE_CACHE_SECONDS", int),
+        ("LOGIN_MAX_FAILURES", int),
+        ("LOGIN_LOCK_MINUTES", int),
+        ("SESSION_IDLE_MINUTES", int),
+        ("REMEMBER_HOURS", int),
     ):
         if os.environ.get(name):
             config[name] = cast(os.environ[name])
@@ -91,6 +103,9 @@ def build_config(app_instance_path: str, overrides: dict | None = None) -> dict:
     if config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
         config["SQLALCHEMY_ENGINE_OPTIONS"] = {}
     config["SECRET_KEY"] = _secret_key(config, instance)
+    # Flask refuses a session cookie signed longer ago than this, and re-signs a permanent one on each request
+    config["PERMANENT_SESSION_LIFETIME"] = timedelta(minutes=config["SESSION_IDLE_MINUTES"])
+    config["REMEMBER_COOKIE_DURATION"] = timedelta(hours=config["REMEMBER_HOURS"])
     return config
 
 

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import enum
+from datetime import datetime
 import hashlib
 import hmac
 
@@ -10,6 +11,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from ticketing.extensions import db
+from ticketing.models.base import UTCDateTime
 from ticketing.models.department import Department
 
 
@@ -46,6 +48,9 @@ class User(UserMixin, db.Model):
     role: Mapped[str] = mapped_column(sa.String(20))
     department_id: Mapped[int | None] = mapped_column(sa.ForeignKey("department.id"), index=True)
     active: Mapped[bool] = mapped_column(default=True, server_default=sa.true())
+    # 登录失败处理: consecutive wrong passwords, and until when the account refuses sign-in after too many
+    failed_logins: Mapped[int] = mapped_column(default=0, server_default="0")
+    locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     department: Mapped[Department | None] = relationship()
 

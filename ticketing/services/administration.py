@@ -28,7 +28,7 @@ from ticketing.models import (
     Urgency,
     User,
 )
-from ticketing.services import routing, settings
+from ticketing.services import routing, settings, sign_in
 from ticketing.services.deadlines import DeadlineUnit
 from ticketing.services.errors import ValidationFailed
 from ticketing.services.routing import RouteDecision
@@ -374,6 +374,7 @@ def reset_password(session: Session, user: User, password: str, *, actor: User) 
     if message := _password_error(password):
         raise ValidationFailed(message, fields={"password": message})
     user.set_password(password)
+    sign_in.unlock(user)
     session.flush()
     _audit(actor, "password reset", username=user.username)
 

@@ -1,10 +1,9 @@
-import sqlalchemy as sa
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 
 from ticketing.extensions import db, login_manager
 from ticketing.models import User
-from ticketing.services import administration
+from ticketing.services import administration, clock, sign_in
 from ticketing.views.common import safe_next, save_form
 from ticketing.views.forms import ChangePasswordForm, LoginForm
 from ticketing.views.navigation import start_endpoint
@@ -26,13 +25,16 @@ def login():
         return redirect(url_for(start_endpoint(current_user)))
     form = LoginForm()
     if form.validate_on_submit():
-        user = db.session.scalar(sa.select(User).where(User.username == form.username.data.strip()))
-        if user is None or not user.check_password(form.password.data):
-            flash("用户名或密码错误。", "error")
-        elif not user.active:
-            flash("该账号已停用，请联系系统管理员。", "error")
+        try:
+            user = sign_in.authenticate(db.session, form.username.data, form.password.data, now=clock.now_utc(),
+                                        policy=sign_in.LockoutPolicy.from_config(current_app.config))
+        except sign_in.SignInRefused as refused:
+            db.session.commit()  # the count of wrong passwords, and a lock, are kept
+            flash(refused.message, "error")
         else:
+            db.session.commit()
             login_user(user, remember=form.remember.data)
+            session.permanent = True  # re-signed on every request: SESSION_IDLE_MINUTES without one signs out
             return redirect(safe_next(url_for(start_endpoint(user))))
     return render_template("auth/login.html", form=form), 200 if not form.errors else 400
 

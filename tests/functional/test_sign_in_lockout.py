@@ -1,0 +1,103 @@
+"""登录失败处理 and idle sign-out: wrong passwords in a row lock an account for a while; a reset lifts it."""
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from itsdangerous import TimestampSigner
+
+from tests.conftest import PASSWORD
+from ticketing.config import build_config
+from ticketing.services import administration, clock, sign_in
+
+POLICY = sign_in.LockoutPolicy(max_failures=5, lock_minutes=15)
+
+
+def test_five_wrong_passwords_lock_the_account_and_say_so(db, client, users, auth):
+    pages = [auth.login("agent", "wrong-password").get_data(as_text=True) for _ in range(4)]
+    assert "用户名或密码错误" in pages[0] and "再输错" not in pages[0]
+    assert "再输错 2 次，账号将被锁定 15 分钟" in pages[2] and "再输错 1 次" in pages[3]
+    fifth = auth.login("agent", "wrong-password").get_data(as_text=True)
+    assert "密码连续输错 5 次，账号已锁定 15 分钟" in fifth
+    db.session.refresh(users["agent"])
+    assert sign_in.is_locked(users["agent"], clock.now_utc())
+    refused = auth.login("agent")  # the right password does not open a locked account
+    assert refused.status_code == 200 and "账号已锁定，请 15 分钟后再试" in refused.get_data(as_text=True)
+    assert client.get("/tickets/").status_code == 302
+
+
+def test_a_correct_password_resets_the_count(db, users):
+    now = clock.now_utc()
+    for _ in range(4):
+        with pytest.raises(sign_in.SignInRefused):
+            sign_in.authenticate(db.session, "agent", "wrong-password", now=now, policy=POLICY)
+    assert users["agent"].failed_logins == 4
+    assert sign_in.authenticate(db.session, "agent", PASSWORD, now=now, policy=POLICY) is users["agent"]
+    assert users["agent"].failed_logins == 0
+    with pytest.raises(sign_in.SignInRefused, match="用户名或密码错误。$"):
+        sign_in.authenticate(db.session, "agent", "wrong-password", now=now, policy=POLICY)
+
+
+def test_the_lock_ends_by_itself_and_an_administrators_reset_lifts_it_at_once(db, users):
+    now = clock.now_utc()
+    for _ in range(5):
+        with pytest.raises(sign_in.SignInRefused):
+            sign_in.authenticate(db.session, "agent", "wrong-password", now=now, policy=POLICY)
+    with pytest.raises(sign_in.SignInRefused, match="请 15 分钟后再试"):
+        sign_in.authenticate(db.session, "agent", PASSWORD, now=now + timedelta(seconds=30), policy=POLICY)
+    with pytest.raises(sign_in.SignInRefused, match="请 1 分钟后再试"):
+        sign_in.authenticate(db.session, "agent", PASSWORD, now=now + timedelta(minutes=14, seconds=30), policy=POLICY)
+    assert sign_in.authenticate(db.session, "agent", PASSWORD, now=now + timedelta(minutes=15), policy=POLICY)
+
+    for _ in range(5):
+        with pytest.raises(sign_in.SignInRefused):
+            sign_in.authenticate(db.session, "agent", "wrong-password", now=now, policy=POLICY)
+    administration.reset_password(db.session, users["agent"], "reset-by-admin-3", actor=users["admin"])
+    assert sign_in.authenticate(db.session, "agent", "reset-by-admin-3", now=now, policy=POLICY)
+
+
+def test_unknown_names_and_deactivated_accounts(db, users):
+    now = clock.now_utc()
+    with pytest.raises(sign_in.SignInRefused, match="^用户名或密码错误。$"):
+        sign_in.authenticate(db.session, "nobody", PASSWORD, now=now, policy=POLICY)
+    users["agent"].active = False
+    with pytest.raises(sign_in.SignInRefused, match="已停用"):
+        sign_in.authenticate(db.session, "agent", PASSWORD, now=now, policy=POLICY)
+
+
+def test_the_users_page_shows_a_lock(db, client, users, auth):
+    for _ in range(5):
+        auth.login("agent", "wrong-password")
+    auth.login("admin")
+    html = client.get("/admin/users").get_data(as_text=True)
+    assert "锁定至" in html and "重置密码即解锁" in html
+
+
+def test_settings_come_from_the_environment(monkeypatch, tmp_path):
+    monkeypatch.setenv("LOGIN_MAX_FAILURES", "3")
+    monkeypatch.setenv("LOGIN_LOCK_MINUTES", "30")
+    monkeypatch.setenv("SESSION_IDLE_MINUTES", "45")
+    config = build_config(str(tmp_path), {"TICKETING_ENV": "testing", "SECRET_KEY": "x" * 32})
+    assert sign_in.LockoutPolicy.from_config(config) == sign_in.LockoutPolicy(3, 30)
+    assert config["PERMANENT_SESSION_LIFETIME"] == timedelta(minutes=45)
+    assert config["REMEMBER_COOKIE_DURATION"] == timedelta(hours=12)
+
+
+def test_a_session_in_use_stays_but_one_idle_longer_than_the_limit_is_signed_out(app, db, client, users, auth,
+                                                                                monkeypatch):
+    # the session cookie is signed with a timestamp and Flask refuses one older than the idle limit (120 minutes);
+    # each request signs it anew. The signer's clock is moved on to stand for the minutes between requests.
+    real = TimestampSigner.get_timestamp
+
+    def request_after(minutes: int):
+        monkeypatch.setattr(TimestampSigner, "get_timestamp", lambda self: real(self) + minutes * 60)
+        with app.app_context():  # a request of its own: Flask-Login caches the user on `g` of the test's context
+            return client.get("/tickets/")
+
+    assert app.config["PERMANENT_SESSION_LIFETIME"] == timedelta(minutes=120)
+    auth.login("agent")
+    assert request_after(0).status_code == 200
+    assert request_after(100).status_code == 200  # within the limit
+    assert request_after(200).status_code == 200  # 200 minutes after sign-in, but 100 after the last request
+    response = request_after(200 + 121)
+    assert response.status_code == 302 and "/login" in response.headers["Location"]
