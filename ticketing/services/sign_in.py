@@ -51,8 +51,11 @@ def authenticate(session: Session, username: str, password: str, *, now: datetim
         log.info("sign-in refused: %s is locked until %s", user.username, user.locked_until.isoformat())
         raise SignInRefused(_locked_message(user, now))
     if not user.check_password(password or ""):
-        user.failed_logins += 1
-        if user.failed_logins >= policy.max_failures:
+        # one statement, so two workers refusing the same name at once both count
+        failures = session.execute(sa.update(User).where(User.id == user.id)
+                                   .values(failed_logins=User.failed_logins + 1)
+                                   .returning(User.failed_logins)).scalar_one()
+        if failures >= policy.max_failures:
             user.locked_until = now + timedelta(minutes=policy.lock_minutes)
             user.failed_logins = 0
             session.flush()
@@ -60,8 +63,7 @@ def authenticate(session: Session, username: str, password: str, *, now: datetim
                         policy.max_failures)
             raise SignInRefused(f"密码连续输错 {policy.max_failures} 次，账号已锁定 {policy.lock_minutes} 分钟。"
                                 "如需立即使用，请联系系统管理员重置密码。")
-        session.flush()
-        left = policy.max_failures - user.failed_logins
+        left = policy.max_failures - failures
         log.info("sign-in refused: wrong password for %s (%d tries left)", user.username, left)
         raise SignInRefused(f"{WRONG}再输错 {left} 次，账号将被锁定 {policy.lock_minutes} 分钟。" if left <= 2 else WRONG)
     if not user.active:
