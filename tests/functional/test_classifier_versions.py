@@ -66,6 +66,26 @@ def test_page_lists_versions_with_metrics_and_activates_then_rolls_back(db, user
     assert registry.active_version() == first["version"]
 
 
+def test_rollback_is_told_by_creation_time_even_within_one_second(db, users, auth, client, registry,
+                                                                   fixture_examples, monkeypatch):
+    # version names carry the second and a random suffix: two saved in one second sort by chance
+    import classifiers.registry as registry_module
+
+    names = iter(["20261203T070000Z-ffffff", "20261203T070000Z-000000"])
+    monkeypatch.setattr(registry_module, "new_version", lambda now: next(names))
+    older = train_model(fixture_examples, registry)["version"]
+    newer = train_model(fixture_examples[:-6], registry)["version"]
+    assert newer < older  # by name
+    registry.activate(newer)
+    auth.login("admin")
+    html = client.get("/admin/classifier/").get_data(as_text=True)
+    assert versions_on_page(html) == [newer, older]  # newest first
+    assert "启用（回退）" in html  # activating the older one is a rollback
+    registry.activate(older)
+    html = client.get("/admin/classifier/").get_data(as_text=True)
+    assert "启用（回退）" not in html and "启用</button>" in html
+
+
 def test_activating_an_unknown_or_incompatible_version_says_so_and_changes_nothing(db, users, auth, client, registry,
                                                                    fixture_examples):
     active = train_model(fixture_examples, registry)["version"]
