@@ -1,9 +1,9 @@
 from __future__ import annotations
 
 import enum
-from datetime import datetime
 import hashlib
 import hmac
+from datetime import datetime
 
 import sqlalchemy as sa
 from flask_login import UserMixin

@@ -144,7 +144,7 @@ def rules():
 def create_rule():
     form = _rule_form()
     if save_form(form, lambda: admin_service.save_routing_rule(db.session, None, _rule_input(form), actor=current_user),
-             f"已新增路由规则“{form.name.data}”"):
+                 f"已新增路由规则“{form.name.data}”"):
         return redirect(url_for("admin.rules"))
     return _rules_page(form, 400)
 
@@ -154,7 +154,7 @@ def edit_rule(rule_id: int):
     rule = db.get_or_404(RoutingRule, rule_id)
     form = _rule_form(rule)
     if save_form(form, lambda: admin_service.save_routing_rule(db.session, rule, _rule_input(form), actor=current_user),
-             f"已保存路由规则“{form.name.data}”"):
+                 f"已保存路由规则“{form.name.data}”"):
         return redirect(url_for("admin.rules"))
     return render_template("admin/edit.html", form=form, title=f"修改路由规则：{rule.name}",
                            back=url_for("admin.rules")), 400 if request.method == "POST" else 200
@@ -205,7 +205,7 @@ def policies():
 def create_policy():
     form = _policy_form()
     if save_form(form, lambda: admin_service.save_deadline_policy(db.session, None, _policy_input(form),
-                                                              actor=current_user), "已新增办理时限"):
+                                                                  actor=current_user), "已新增办理时限"):
         return redirect(url_for("admin.policies"))
     return _policies_page(form, 400)
 
@@ -215,7 +215,7 @@ def edit_policy(policy_id: int):
     policy = db.get_or_404(DeadlinePolicy, policy_id)
     form = _policy_form(policy)
     if save_form(form, lambda: admin_service.save_deadline_policy(db.session, policy, _policy_input(form),
-                                                              actor=current_user), "已保存办理时限（对此后派发的工单生效）"):
+                                                                  actor=current_user), "已保存办理时限（对此后派发的工单生效）"):
         return redirect(url_for("admin.policies"))
     return render_template("admin/edit.html", form=form, title="修改办理时限",
                            back=url_for("admin.policies")), 400 if request.method == "POST" else 200
@@ -247,7 +247,7 @@ def calendar():
 def add_calendar_day():
     form = HolidayForm()
     if save_form(form, lambda: admin_service.add_calendar_day(db.session, form.day.data, form.kind.data, form.name.data, now=clock.now_utc(),
-                                                          actor=current_user), f"已录入 {form.day.data}"):
+                                                              actor=current_user), f"已录入 {form.day.data}"):
         return redirect(url_for("admin.calendar"))
     return _calendar_page(form, CalendarYearForm(formdata=None), 400)
 
@@ -264,7 +264,7 @@ def remove_calendar_day(holiday_id: int):
 def confirm_year():
     form = CalendarYearForm()
     if save_form(form, lambda: admin_service.set_year_confirmed(db.session, form.year.data, form.confirmed.data == "1", now=clock.now_utc(),
-                                                            actor=current_user), f"已更新 {form.year.data} 年日历状态"):
+                                                                actor=current_user), f"已更新 {form.year.data} 年日历状态"):
         return redirect(url_for("admin.calendar"))
     return _calendar_page(HolidayForm(formdata=None), form, 400)
 
@@ -346,7 +346,7 @@ def reset_password(user_id: int):
     user = db.get_or_404(User, user_id)
     form = PasswordResetForm()
     if save_form(form, lambda: admin_service.reset_password(db.session, user, form.password.data, actor=current_user),
-             f"已重置 {user.username} 的密码"):
+                 f"已重置 {user.username} 的密码"):
         return redirect(url_for("admin.users"))
     return render_template("admin/edit.html", form=form, title=f"重置密码：{user.display_name}（{user.username}）",
                            back=url_for("admin.users")), 400 if request.method == "POST" else 200
@@ -385,7 +385,7 @@ def departments():
 def create_department():
     form = _department_form()
     if save_form(form, lambda: admin_service.save_department(db.session, None, _department_input(form), actor=current_user),
-             f"已新增承办单位“{form.name.data}”"):
+                 f"已新增承办单位“{form.name.data}”"):
         return redirect(url_for("admin.departments"))
     return _departments_page(form, 400)
 
@@ -395,7 +395,7 @@ def edit_department(department_id: int):
     department = db.get_or_404(Department, department_id)
     form = _department_form(department)
     if save_form(form, lambda: admin_service.save_department(db.session, department, _department_input(form, department),
-                                                         actor=current_user), f"已保存承办单位“{form.name.data}”"):
+                                                             actor=current_user), f"已保存承办单位“{form.name.data}”"):
         return redirect(url_for("admin.departments"))
     return render_template("admin/edit.html", form=form, title=f"修改承办单位：{department.name}",
                            back=url_for("admin.departments")), 400 if request.method == "POST" else 200
@@ -445,7 +445,7 @@ def categories():
 def create_category():
     form = _category_form()
     if save_form(form, lambda: admin_service.save_category(db.session, None, _category_input(form), actor=current_user),
-             f"已新增业务分类“{form.name.data}”"):
+                 f"已新增业务分类“{form.name.data}”"):
         return redirect(url_for("admin.categories"))
     return _categories_page(form, 400)
 
@@ -455,7 +455,7 @@ def edit_category(category_id: int):
     category = db.get_or_404(Category, category_id)
     form = _category_form(category)
     if save_form(form, lambda: admin_service.save_category(db.session, category, _category_input(form, category),
-                                                       actor=current_user), f"已保存业务分类“{form.name.data}”"):
+                                                           actor=current_user), f"已保存业务分类“{form.name.data}”"):
         return redirect(url_for("admin.categories"))
     return render_template("admin/edit.html", form=form, title=f"修改业务分类：{category.name}",
                            back=url_for("admin.categories")), 400 if request.method == "POST" else 200
