@@ -27,6 +27,7 @@ def register_views(app: Flask) -> None:
         imports,
         public,
         staff,
+        statistics,
         supervisor,
         tickets,
     )
@@ -34,7 +35,7 @@ def register_views(app: Flask) -> None:
     app.register_blueprint(classifier_admin.bp)
     app.register_blueprint(assessment.bp)
 
-    for module in (auth, public, tickets, agent, staff, supervisor, admin, imports):
+    for module in (auth, public, tickets, agent, staff, supervisor, admin, imports, statistics):
         app.register_blueprint(module.bp)
     public.init_rate_limit(app)
 

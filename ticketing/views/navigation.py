@@ -17,6 +17,7 @@ NAVIGATION: dict[Role, list[tuple[str, str, str | None]]] = {
         ("staff.inbox", "本单位工单", "inbox"),
         ("tickets.index", "工单查询", None),
         ("assessment.index", "月度考核", None),
+        ("statistics.index", "工单统计", None),
     ],
     Role.SUPERVISOR: [
         ("supervisor.overview", "督办", "supervise"),
@@ -27,6 +28,7 @@ NAVIGATION: dict[Role, list[tuple[str, str, str | None]]] = {
         ("tickets.index", "工单查询", None),
         ("imports.index", "文件导入", None),
         ("assessment.index", "月度考核", None),
+        ("statistics.index", "工单统计", None),
     ],
     Role.ADMIN: [
         ("admin.index", "系统管理", None),
@@ -35,6 +37,7 @@ NAVIGATION: dict[Role, list[tuple[str, str, str | None]]] = {
         ("tickets.index", "工单查询", None),
         ("imports.index", "文件导入", None),
         ("assessment.index", "月度考核", None),
+        ("statistics.index", "工单统计", None),
     ],
 }
 

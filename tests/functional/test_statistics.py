@@ -1,0 +1,96 @@
+"""工单统计: a month's intake by type, channel, category, region and local day, beside the month before."""
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+import pytest
+
+from tests.factories import make_ticket
+from ticketing.models import TicketStatus
+from ticketing.services import statistics, tickets
+from ticketing.services.deadlines import LOCAL_TZ
+
+S = TicketStatus
+
+
+@pytest.fixture()
+def march(db, users):
+    """Tickets received around March 2026 in Beijing time, with the month edges on both sides."""
+    def at(*args):
+        return datetime(*args, tzinfo=LOCAL_TZ)
+
+    made = {
+        # 1 March 00:30 in Beijing is still 28 February in UTC: it belongs to March
+        "first": make_ticket(db, users, at(2026, 3, 1, 0, 30), type="consult", category="YD", region="赛罕区"),
+        "complaint": make_ticket(db, users, at(2026, 3, 2, 9, 0), status=S.CLOSED, category="DY", region="赛罕区",
+                                 channel="mailbox_mayor"),
+        "other_dept": make_ticket(db, users, at(2026, 3, 2, 10, 0), status=S.ACCEPTED, category="CB",
+                                  department="CBZJ", type="help"),
+        # 31 March 23:50 in Beijing: the last minutes of March
+        "last": make_ticket(db, users, at(2026, 3, 31, 23, 50), type="consult", category="YD", region=None),
+        "april": make_ticket(db, users, at(2026, 4, 1, 0, 10), type="consult", category="YD"),
+        "february": make_ticket(db, users, at(2026, 2, 27, 12, 0), category="DY", region="赛罕区"),
+    }
+    duplicate = make_ticket(db, users, at(2026, 3, 2, 9, 30), category="DY")
+    tickets.merge(db.session, duplicate, made["complaint"], actor=users["agent"], now=at(2026, 3, 2, 9, 40),
+                  note="同一事项")
+    db.session.commit()
+    return made
+
+
+def shares(rows):
+    return {row.key: (row.count, row.previous) for row in rows}
+
+
+def test_a_month_is_counted_by_local_time_without_merged_duplicates(db, users, march):
+    stats = statistics.month_statistics(db.session, "2026-03")
+    assert (stats.total, stats.previous_total, stats.change) == (4, 1, 3)  # the merged duplicate is not counted
+    assert shares(stats.by_type) == {"consult": (2, 0), "complaint": (1, 1), "help": (1, 0)}
+    assert shares(stats.by_category) == {"YD": (2, 0), "DY": (1, 1), "CB": (1, 0)}
+    assert [row.title for row in stats.by_category][:1] == ["异地就医"]  # largest first, by name
+    assert shares(stats.by_channel) == {"hotline_12393": (3, 1), "mailbox_mayor": (1, 0)}
+    assert shares(stats.by_region)["赛罕区"] == (2, 1) and shares(stats.by_region)[None] == (2, 0)
+    assert stats.by_category[0].share == 0.5
+    assert stats.closed == 1
+    days = dict(stats.by_day)
+    assert len(stats.by_day) == 31 and sum(days.values()) == 4
+    assert days[datetime(2026, 3, 1).date()] == 1 and days[datetime(2026, 3, 31).date()] == 1
+    assert days[datetime(2026, 3, 2).date()] == 2 and stats.busiest_day == (datetime(2026, 3, 2).date(), 2)
+
+
+def test_staff_see_their_own_departments_tickets(db, users, march):
+    stats = statistics.month_statistics(db.session, "2026-03", department_id=users["staff_cbzj"].department_id)
+    assert stats.total == 1 and shares(stats.by_category) == {"CB": (1, 0)}
+
+
+def test_many_regions_are_cut_to_the_top_ten_and_the_rest(db, users):
+    now = datetime(2026, 3, 2, 9, 0, tzinfo=LOCAL_TZ)
+    for n in range(12):
+        for _ in range(12 - n):
+            make_ticket(db, users, now + timedelta(minutes=n), region=f"第{n + 1}区")
+    stats = statistics.month_statistics(db.session, "2026-03")
+    assert [row.title for row in stats.by_region][:2] == ["第1区", "第2区"]
+    assert stats.by_region[-1].title == "其他 2 个区县" and stats.by_region[-1].count == 2 + 1
+    assert len(stats.by_region) == 11 and sum(row.count for row in stats.by_region) == stats.total
+
+
+def test_the_page_for_supervisors_and_staff(db, client, users, auth, march):
+    auth.login("supervisor")
+    html = client.get("/statistics/?month=2026-03").get_data(as_text=True)
+    assert "工单统计 · 2026-03" in html and 'href="/statistics/"' in html  # in the menu
+    assert "异地就医" in html and "每日受理量" in html and "+3" in html
+    assert "/tickets/?received_from=2026-03-01&amp;received_to=2026-03-31&amp;category=YD" in html
+    auth.logout()
+    auth.login("staff_cbzj")
+    html = client.get("/statistics/?month=2026-03").get_data(as_text=True)
+    assert "参保征缴科" in html and "异地就医" not in html
+    auth.logout()
+    auth.login("agent")
+    assert client.get("/statistics/").status_code == 403
+
+
+def test_a_month_without_tickets_and_a_bad_month(db, client, users, auth):
+    auth.login("supervisor")
+    html = client.get("/statistics/?month=2031-02").get_data(as_text=True)
+    assert "本月没有受理工单" in html and "每日受理量" not in html
+    assert client.get("/statistics/?month=banana").status_code == 200  # falls back to this month

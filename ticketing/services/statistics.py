@@ -1,0 +1,128 @@
+"""工单统计: what came in during a local calendar month, by type, channel, category, region and day.
+
+Each breakdown is one GROUP BY in the database, for the month and for the month before it (the
+change a supervisor's monthly report states). A merged duplicate is not counted: the same person
+and matter count once (domain.md). Staff see the tickets their own department holds.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from ticketing.models import Category, Channel, ClosureKind, Ticket, TicketStatus, TicketType
+from ticketing.services.assessment import month_bounds, shift_month
+from ticketing.services.deadlines import LOCAL_TZ
+
+TOP_REGIONS = 10
+
+
+@dataclass
+class Share:
+    key: str | None
+    title: str
+    count: int
+    previous: int
+    total: int
+
+    @property
+    def share(self) -> float | None:
+        return self.count / self.total if self.total else None
+
+    @property
+    def change(self) -> int:
+        return self.count - self.previous
+
+
+@dataclass
+class MonthStatistics:
+    month: str
+    total: int
+    previous_total: int
+    closed: int  # received this month and closed (办结归档) by now, in whichever way
+    on_the_spot: int  # of those, answered during the call (直接办结)
+    legal_channel: int  # of those, told the legal channel (告知法定途径)
+    transferred_out: int  # passed to 12345 (not medical insurance)
+    by_type: list[Share] = field(default_factory=list)
+    by_channel: list[Share] = field(default_factory=list)
+    by_category: list[Share] = field(default_factory=list)
+    by_region: list[Share] = field(default_factory=list)
+    by_day: list[tuple[date, int]] = field(default_factory=list)
+
+    @property
+    def change(self) -> int:
+        return self.total - self.previous_total
+
+    @property
+    def busiest_day(self) -> tuple[date, int] | None:
+        return max(self.by_day, key=lambda day: day[1]) if self.total else None
+
+
+def _counted(month: str, department_id: int | None) -> list:
+    start, end = month_bounds(month)
+    conditions = [Ticket.received_at >= start, Ticket.received_at < end, Ticket.status != TicketStatus.MERGED.value]
+    if department_id is not None:
+        conditions.append(Ticket.department_id == department_id)
+    return conditions
+
+
+def _counts(session: Session, column, month: str, department_id: int | None) -> dict:
+    query = sa.select(column, sa.func.count()).where(*_counted(month, department_id)).group_by(column)
+    return dict(session.execute(query).all())
+
+
+def _local_day(session: Session, column) -> sa.ColumnElement:
+    """The local calendar day of a UTC timestamp, in SQL (China has one offset all year, no summer time)."""
+    if session.get_bind().dialect.name == "postgresql":
+        return sa.func.date(sa.func.timezone("Asia/Shanghai", column))
+    return sa.func.date(column, "+8 hours")  # SQLite keeps naive UTC
+
+
+def _shares(now: dict, before: dict, titles, total: int) -> list[Share]:
+    keys = sorted(set(now) | set(before), key=lambda key: (-now.get(key, 0), -before.get(key, 0), str(key)))
+    return [Share(key, titles(key), now.get(key, 0), before.get(key, 0), total) for key in keys]
+
+
+def month_statistics(session: Session, month: str, *, department_id: int | None = None) -> MonthStatistics:
+    previous = shift_month(month, -1)
+
+    def both(column):
+        return _counts(session, column, month, department_id), _counts(session, column, previous, department_id)
+
+    types, channels = both(Ticket.type), both(Ticket.channel)
+    categories, regions = both(Ticket.category_id), both(Ticket.region)
+    statuses = _counts(session, Ticket.status, month, department_id)
+    closures = _counts(session, sa.case((Ticket.status == TicketStatus.CLOSED.value, Ticket.closure_kind)),
+                       month, department_id)
+    total, previous_total = sum(types[0].values()), sum(types[1].values())
+    codes = dict(session.execute(sa.select(Category.id, Category.code)).all())
+    names = dict(session.execute(sa.select(Category.code, Category.name)).all())
+    categories = tuple({codes.get(key): count for key, count in counts.items()} for counts in categories)
+    type_titles = {t.value: t.title for t in TicketType}
+    channel_titles = {c.value: c.title for c in Channel}
+    stats = MonthStatistics(
+        month=month, total=total, previous_total=previous_total,
+        closed=statuses.get(TicketStatus.CLOSED.value, 0),
+        on_the_spot=closures.get(ClosureKind.ON_THE_SPOT.value, 0),
+        legal_channel=closures.get(ClosureKind.LEGAL_CHANNEL.value, 0),
+        transferred_out=statuses.get(TicketStatus.TRANSFERRED_OUT.value, 0),
+        by_type=_shares(*types, lambda key: type_titles.get(key, key), total),
+        by_channel=_shares(*channels, lambda key: channel_titles.get(key, key), total),
+        by_category=_shares(*categories, lambda key: names.get(key, "未分类") if key else "未分类", total),
+    )
+    region_rows = _shares(*regions, lambda key: key or "未填写", total)
+    stats.by_region = region_rows[:TOP_REGIONS]
+    if len(region_rows) > TOP_REGIONS:
+        rest = region_rows[TOP_REGIONS:]
+        stats.by_region.append(Share(None, f"其他 {len(rest)} 个区县", sum(r.count for r in rest),
+                                     sum(r.previous for r in rest), total))
+    day = _local_day(session, Ticket.received_at)
+    per_day = {str(key): count for key, count in session.execute(
+        sa.select(day, sa.func.count()).where(*_counted(month, department_id)).group_by(day)).all()}
+    start, end = month_bounds(month)
+    first, last = start.date(), (end - timedelta(days=1)).astimezone(LOCAL_TZ).date()
+    stats.by_day = [(first + timedelta(days=n), per_day.get(str(first + timedelta(days=n)), 0))
+                    for n in range((last - first).days + 1)]
+    return stats
