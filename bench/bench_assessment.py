@@ -27,7 +27,6 @@ from __future__ import annotations
 import argparse
 import json
 import random
-import statistics
 import sys
 import tempfile
 import time
@@ -412,22 +411,6 @@ def build(receipts_wanted: int, department_ids: dict[str, int], supervisor_id: i
     return time.perf_counter() - started, dict(counts), {code: dict(v) for code, v in expected.items()}
 
 
-def timed(label: str, action, repeat: int, between=None) -> tuple[float, list[float], object]:
-    from ticketing.extensions import db
-
-    timings, result = [], None
-    for attempt in range(repeat):
-        db.session.expunge_all()
-        started = time.perf_counter()
-        result = action()
-        timings.append(time.perf_counter() - started)
-        if between is not None and attempt < repeat - 1:
-            between()
-    median = statistics.median(timings)
-    print(f"{label:<44}{median:>9.3f} s   (runs: {', '.join(f'{t:.3f}' for t in timings)})", flush=True)
-    return median, timings, result
-
-
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--receipts", type=int, default=300_000)
@@ -436,7 +419,7 @@ def main() -> None:
     args = parser.parse_args()
     import sqlalchemy as sa
 
-    from benchdb import fresh_app
+    from benchdb import fresh_app, timed
     from ticketing.extensions import db
     from ticketing.models import AssessmentItem, AssessmentReport, Department, User
     from ticketing.services import assessment

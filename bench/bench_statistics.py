@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import argparse
 import random
-import statistics as stats_module
 import sys
 import tempfile
 import time
@@ -94,15 +93,6 @@ def _insert(connection, values: list[dict]) -> None:
             ":registered_at, :closed_at, :merged_into_id, :department_id, false, false, true, 0, 0, 0, 0)"), values)
 
 
-def timed(call, repeat: int) -> tuple[float, object]:
-    timings, result = [], None
-    for _ in range(repeat):
-        started = time.perf_counter()
-        result = call()
-        timings.append(time.perf_counter() - started)
-    return stats_module.median(timings), result
-
-
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--per-month", type=int, default=300_000)
@@ -111,7 +101,7 @@ def main() -> None:
     args = parser.parse_args()
     import sqlalchemy as sa
 
-    from benchdb import fresh_app
+    from benchdb import fresh_app, timed
     from ticketing.extensions import db
     from ticketing.models import Ticket
     from ticketing.services import statistics
@@ -124,21 +114,19 @@ def main() -> None:
               f"{load_seconds:.0f} s")
         month = MONTHS[1]
         start, end = month_bounds(month)
-        count_seconds, count = timed(lambda: db.session.scalar(sa.select(sa.func.count()).where(
-            Ticket.received_at >= start, Ticket.received_at < end)), args.repeat)
-        group_seconds, _ = timed(lambda: db.session.execute(sa.select(Ticket.type, sa.func.count()).where(
-            Ticket.received_at >= start, Ticket.received_at < end).group_by(Ticket.type)).all(), args.repeat)
-        page_seconds, figures = timed(lambda: statistics.month_statistics(db.session, month), args.repeat)
+        count_seconds, _, count = timed("COUNT(*) of the month", lambda: db.session.scalar(
+            sa.select(sa.func.count()).where(Ticket.received_at >= start, Ticket.received_at < end)), args.repeat)
+        group_seconds, _, _ = timed("one GROUP BY type of the month", lambda: db.session.execute(
+            sa.select(Ticket.type, sa.func.count()).where(Ticket.received_at >= start, Ticket.received_at < end)
+            .group_by(Ticket.type)).all(), args.repeat)
+        page_seconds, _, figures = timed("month_statistics (the whole page)",
+                                         lambda: statistics.month_statistics(db.session, month), args.repeat)
         assert count == expected["total"] + expected["merged"], (count, expected)
         assert figures.total == expected["total"], (figures.total, expected["total"])
         assert {row.key: row.count for row in figures.by_type} == dict(expected["type"])
         assert dict(figures.by_day) == {day: expected["day"].get(day, 0) for day, _ in figures.by_day}
         assert figures.previous_total > 0
         print("figures match the generator's counts (total, per type, per local day)")
-        print(f"{'':<44}{'seconds':>10}")
-        print(f"{'COUNT(*) of the month':<44}{count_seconds:>10.3f}")
-        print(f"{'one GROUP BY type of the month':<44}{group_seconds:>10.3f}")
-        print(f"{'month_statistics (two months, every table)':<44}{page_seconds:>10.3f}")
         print(f"month_statistics = {page_seconds / group_seconds:.1f}× one GROUP BY, {page_seconds / count_seconds:.0f}× "
               f"the bare count; {figures.total:,} tickets counted in the month")
 

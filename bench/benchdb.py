@@ -1,7 +1,9 @@
-"""What the database benchmarks share: the app on an empty schema, built by the migrations."""
+"""What the database benchmarks share: the app on an empty schema, built by the migrations, and a timer."""
 from __future__ import annotations
 
+import statistics
 import sys
+import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -23,3 +25,21 @@ def fresh_app(database_url: str | None, folder: Path):
         downgrade(revision="base")
         upgrade()
     return app
+
+
+def timed(label: str, action, repeat: int, between=None) -> tuple[float, list[float], object]:
+    """Run ``action`` ``repeat`` times (``between`` after each but the last); print and return the median,
+    every run's seconds and the last result. The session forgets its objects before each run."""
+    from ticketing.extensions import db
+
+    timings, result = [], None
+    for attempt in range(repeat):
+        db.session.expunge_all()
+        started = time.perf_counter()
+        result = action()
+        timings.append(time.perf_counter() - started)
+        if between is not None and attempt < repeat - 1:
+            between()
+    median = statistics.median(timings)
+    print(f"{label:<44}{median:>9.3f} s   (runs: {', '.join(f'{t:.3f}' for t in timings)})", flush=True)
+    return median, timings, result
