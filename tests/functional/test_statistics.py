@@ -2,8 +2,10 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from io import BytesIO
 
 import pytest
+from openpyxl import load_workbook
 
 from tests.factories import make_ticket
 from ticketing.models import TicketStatus
@@ -94,3 +96,28 @@ def test_a_month_without_tickets_and_a_bad_month(db, client, users, auth):
     html = client.get("/statistics/?month=2031-02").get_data(as_text=True)
     assert "本月没有受理工单" in html and "每日受理量" not in html
     assert client.get("/statistics/?month=banana").status_code == 200  # falls back to this month
+
+
+def test_the_month_exports_to_excel_one_sheet_per_table(db, client, users, auth, march):
+    auth.login("supervisor")
+    assert 'href="/statistics/export.xlsx?month=2026-03"' in client.get("/statistics/?month=2026-03").get_data(
+        as_text=True)
+    response = client.get("/statistics/export.xlsx?month=2026-03")
+    assert response.status_code == 200 and "statistics-2026-03.xlsx" in response.headers["Content-Disposition"]
+    book = load_workbook(BytesIO(response.data))
+    assert book.sheetnames == ["概况", "按诉求类型", "按来源渠道", "按业务分类", "按区县", "按日"]
+    summary = {row[0]: row[1] for row in book["概况"].iter_rows(min_row=3, values_only=True)}
+    assert summary["受理"] == 4 and summary["上月受理"] == 1 and summary["已办结"] == 1
+    assert "全中心" in book["概况"]["A1"].value
+    categories = list(book["按业务分类"].iter_rows(min_row=2, values_only=True))
+    assert categories[0] == ("异地就医", 2, 0.5, 0, 2)
+    days = list(book["按日"].iter_rows(min_row=2, values_only=True))
+    assert len(days) == 31 and days[0] == ("2026-03-01", "日", 1)
+    auth.logout()
+    auth.login("staff_cbzj")
+    book = load_workbook(BytesIO(client.get("/statistics/export.xlsx?month=2026-03").data))
+    assert "参保征缴科" in book["概况"]["A1"].value
+    assert [row[0] for row in book["按业务分类"].iter_rows(min_row=2, values_only=True)] == ["参保缴费"]
+    auth.logout()
+    auth.login("agent")
+    assert client.get("/statistics/export.xlsx").status_code == 403

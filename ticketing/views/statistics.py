@@ -1,27 +1,44 @@
 """工单统计: a month's intake by type, channel, category, region and day, beside the month before."""
 from __future__ import annotations
 
-from flask import Blueprint, render_template, request
+from flask import Blueprint, Response, render_template, request
 from flask_login import current_user, login_required
 
 from ticketing.extensions import db
 from ticketing.models import Department
 from ticketing.services import assessment, clock, permissions, statistics
+from ticketing.services.statistics_export import workbook_bytes
+from ticketing.views import local_time
 from ticketing.views.common import require
 
 bp = Blueprint("statistics", __name__, url_prefix="/statistics")
 
 
-@bp.get("/")
-@login_required
-def index():
+def _month_and_scope() -> tuple[str, int | None]:
     """Supervisors and administrators see the whole centre; department staff their own department."""
     require(permissions.can_view_assessment(current_user))
     month = assessment.parse_month(request.args.get("month")) or assessment.month_of(clock.now_utc())
-    scope = permissions.assessment_department_scope(current_user)
+    return month, permissions.assessment_department_scope(current_user)
+
+
+@bp.get("/")
+@login_required
+def index():
+    month, scope = _month_and_scope()
     stats = statistics.month_statistics(db.session, month, department_id=scope)
     return render_template("statistics/index.html", stats=stats, month=month,
                            unit=db.session.get(Department, scope) if scope else None,
                            first_day=stats.by_day[0][0].isoformat(), last_day=stats.by_day[-1][0].isoformat(),
                            previous_month=assessment.shift_month(month, -1),
                            next_month=assessment.shift_month(month, 1))
+
+
+@bp.get("/export.xlsx")
+@login_required
+def export():
+    month, scope = _month_and_scope()
+    stats = statistics.month_statistics(db.session, month, department_id=scope)
+    unit = db.session.get(Department, scope) if scope else None
+    content = workbook_bytes(stats, scope=unit.name if unit else "全中心", as_of=local_time(clock.now_utc()))
+    return Response(content, mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                    headers={"Content-Disposition": f"attachment; filename=statistics-{month}.xlsx"})

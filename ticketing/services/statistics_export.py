@@ -1,0 +1,51 @@
+"""工单统计 as an Excel workbook (openpyxl): the summary, each breakdown and the days, one sheet each."""
+from __future__ import annotations
+
+from io import BytesIO
+
+from openpyxl import Workbook
+from openpyxl.styles import Font
+
+from ticketing.services.statistics import MonthStatistics, Share
+
+
+def _header(sheet, titles: list[str]) -> None:
+    sheet.append(titles)
+    for cell in sheet[sheet.max_row]:
+        cell.font = Font(bold=True)
+
+
+def _breakdown(book: Workbook, title: str, key_title: str, rows: list[Share]) -> None:
+    sheet = book.create_sheet(title)
+    _header(sheet, [key_title, "件数", "占比", "上月", "较上月"])
+    for row in rows:
+        sheet.append([row.title, row.count, row.share, row.previous, row.change])
+        sheet.cell(row=sheet.max_row, column=3).number_format = "0.0%"
+    sheet.column_dimensions["A"].width = 24
+
+
+def workbook_bytes(stats: MonthStatistics, *, scope: str, as_of: str) -> bytes:
+    book = Workbook()
+    summary = book.active
+    summary.title = "概况"
+    summary.append([f"{stats.month} 工单统计（{scope}）", f"截至 {as_of}"])
+    summary["A1"].font = Font(bold=True, size=14)
+    _header(summary, ["项目", "件数"])
+    for title, value in (("受理", stats.total), ("上月受理", stats.previous_total), ("较上月", stats.change),
+                         ("已办结", stats.closed), ("其中直接办结", stats.on_the_spot),
+                         ("其中告知法定途径", stats.legal_channel), ("转出至12345", stats.transferred_out)):
+        summary.append([title, value])
+    summary.append(["说明", "按受理时间（北京时间）所在月份统计；合并的重复工单不计；已办结等为导出时的状态"])
+    summary.column_dimensions["A"].width = 22
+    _breakdown(book, "按诉求类型", "类型", stats.by_type)
+    _breakdown(book, "按来源渠道", "来源", stats.by_channel)
+    _breakdown(book, "按业务分类", "业务分类", stats.by_category)
+    _breakdown(book, "按区县", "区县", stats.by_region)
+    days = book.create_sheet("按日")
+    _header(days, ["日期", "星期", "件数"])
+    for day, count in stats.by_day:
+        days.append([day.isoformat(), "一二三四五六日"[day.weekday()], count])
+    days.column_dimensions["A"].width = 12
+    out = BytesIO()
+    book.save(out)
+    return out.getvalue()
