@@ -116,6 +116,11 @@ class Ticket(db.Model):
         return TicketStatus(self.status)
 
     @property
+    def current_due_at(self):
+        """The deadline the ticket is working to: acceptance while dispatched, otherwise the reply."""
+        return self.accept_due_at if self.status == TicketStatus.DISPATCHED.value else self.reply_due_at
+
+    @property
     def type_title(self) -> str:
         return TicketType(self.type).title
 

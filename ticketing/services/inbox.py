@@ -85,14 +85,6 @@ def overdue_condition(now: datetime):
     )
 
 
-def is_overdue_now(ticket: Ticket, now: datetime) -> bool:
-    """`overdue_condition` for one loaded ticket (the Excel export's 是否超期 column)."""
-    if ticket.status == S.DISPATCHED.value and ticket.accept_due_at is not None and ticket.accept_due_at < now:
-        return True
-    return (ticket.status in (S.REGISTERED.value, S.ACCEPTED.value, S.RETURN_REQUESTED.value, S.DISPATCHED.value)
-            and ticket.reply_due_at is not None and ticket.reply_due_at < now)
-
-
 def near_deadline_condition(now: datetime, hours: int):
     soon = now + timedelta(hours=hours)
     return sa.and_(Ticket.status.in_(DEPARTMENT_WORK), Ticket.reply_due_at >= now, Ticket.reply_due_at < soon)

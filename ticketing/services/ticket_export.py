@@ -14,7 +14,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Font
 from sqlalchemy.orm import Session, selectinload
 
-from ticketing.models import Ticket, TicketStatus
+from ticketing.models import Ticket
 from ticketing.services import inbox
 from ticketing.services.deadlines import LOCAL_TZ
 from ticketing.services.validation import mask_name, mask_phone
@@ -26,44 +26,40 @@ def _local(moment: datetime | None) -> str:
     return moment.astimezone(LOCAL_TZ).strftime("%Y-%m-%d %H:%M") if moment else ""
 
 
-def current_deadline(ticket: Ticket) -> datetime | None:
-    """The deadline the ticket is working to: acceptance while dispatched, otherwise the reply."""
-    return ticket.accept_due_at if ticket.status == TicketStatus.DISPATCHED.value else ticket.reply_due_at
-
-
-def _overdue(ticket: Ticket, now: datetime) -> str:
-    return "已超期" if inbox.is_overdue_now(ticket, now) else ""
-
-
-COLUMNS: list[tuple[str, int, object]] = [  # title, width, value(ticket, now)
-    ("工单号", 24, lambda t, now: t.number),
-    ("受理时间", 17, lambda t, now: _local(t.received_at)),
-    ("来源", 12, lambda t, now: t.channel_title),
-    ("诉求类型", 8, lambda t, now: t.type_title),
-    ("紧急程度", 8, lambda t, now: t.urgency_title),
-    ("业务分类", 16, lambda t, now: t.category.name if t.category else ""),
-    ("承办单位", 18, lambda t, now: t.department.name if t.department else ""),
-    ("状态", 10, lambda t, now: t.status_enum.title),
-    ("时限", 17, lambda t, now: _local(current_deadline(t))),
-    ("是否超期", 8, _overdue),
-    ("来电人", 8, lambda t, now: mask_name(t.caller_name)),
-    ("来电号码", 13, lambda t, now: mask_phone(t.caller_phone)),
-    ("所属区县", 12, lambda t, now: t.region or ""),
-    ("标题", 30, lambda t, now: t.title or ""),
-    ("诉求内容", 60, lambda t, now: t.content or ""),
+COLUMNS: list[tuple[str, int, object]] = [  # title, width, value(ticket, overdue)
+    ("工单号", 24, lambda t, overdue: t.number),
+    ("受理时间", 17, lambda t, overdue: _local(t.received_at)),
+    ("来源", 12, lambda t, overdue: t.channel_title),
+    ("诉求类型", 8, lambda t, overdue: t.type_title),
+    ("紧急程度", 8, lambda t, overdue: t.urgency_title),
+    ("业务分类", 16, lambda t, overdue: t.category.name if t.category else ""),
+    ("承办单位", 18, lambda t, overdue: t.department.name if t.department else ""),
+    ("状态", 10, lambda t, overdue: t.status_enum.title),
+    ("时限", 17, lambda t, overdue: _local(t.current_due_at)),
+    ("是否超期", 8, lambda t, overdue: "已超期" if overdue else ""),
+    ("来电人", 8, lambda t, overdue: mask_name(t.caller_name)),
+    ("来电号码", 13, lambda t, overdue: mask_phone(t.caller_phone)),
+    ("所属区县", 12, lambda t, overdue: t.region or ""),
+    ("标题", 30, lambda t, overdue: t.title or ""),
+    ("诉求内容", 60, lambda t, overdue: t.content or ""),
 ]
 
 
 def workbook_bytes(session: Session, query: sa.Select, *, now: datetime, description: str) -> tuple[bytes, int]:
-    """The workbook for ``query`` (a ticket query, already limited to what the user may see); and its row count."""
-    tickets = session.scalars(query.options(selectinload(Ticket.category), selectinload(Ticket.department))
-                              .limit(MAX_ROWS + 1)).all()
-    more = len(tickets) > MAX_ROWS
-    tickets = tickets[:MAX_ROWS]
+    """The workbook for ``query`` (a ticket query, already limited to what the user may see); and its row count.
+
+    是否超期 is the query page's own overdue filter (`inbox.overdue_condition`), computed in the same SELECT.
+    """
+    overdue = sa.case((inbox.overdue_condition(now), True), else_=False).label("overdue")
+    rows = session.execute(query.add_columns(overdue)
+                           .options(selectinload(Ticket.category), selectinload(Ticket.department))
+                           .limit(MAX_ROWS + 1)).all()
+    more = len(rows) > MAX_ROWS
+    rows = rows[:MAX_ROWS]
     book = Workbook()
     sheet = book.active
     sheet.title = "工单"
-    note = f"导出于 {_local(now)}；{description}；共 {len(tickets)} 件"
+    note = f"导出于 {_local(now)}；{description}；共 {len(rows)} 件"
     if more:
         note += f"（符合条件的工单超过 {MAX_ROWS} 件，只导出了按受理时间最新的 {MAX_ROWS} 件，请缩小查询条件）"
     sheet.append([note])
@@ -71,8 +67,8 @@ def workbook_bytes(session: Session, query: sa.Select, *, now: datetime, descrip
     sheet.append([title for title, _, _ in COLUMNS])
     for cell in sheet[2]:
         cell.font = Font(bold=True)
-    for ticket in tickets:
-        sheet.append([value(ticket, now) for _, _, value in COLUMNS])
+    for ticket, is_overdue in rows:
+        sheet.append([value(ticket, is_overdue) for _, _, value in COLUMNS])
     for index, (_, width, _) in enumerate(COLUMNS, start=1):
         letter = sheet.cell(row=2, column=index).column_letter
         sheet.column_dimensions[letter].width = width
@@ -80,4 +76,4 @@ def workbook_bytes(session: Session, query: sa.Select, *, now: datetime, descrip
     sheet.auto_filter.ref = f"A2:{sheet.cell(row=2, column=len(COLUMNS)).column_letter}{sheet.max_row}"
     out = BytesIO()
     book.save(out)
-    return out.getvalue(), len(tickets)
+    return out.getvalue(), len(rows)
