@@ -102,6 +102,7 @@ def now():
 
 @pytest.fixture()
 def client(app):
+    app.extensions["rate_limiter"].reset()  # the session's one app keeps its per-address counts otherwise
     return app.test_client()
 
 

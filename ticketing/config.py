@@ -52,6 +52,8 @@ class Config:
     # 登录失败处理: wrong passwords in a row before an account is locked, and for how long
     LOGIN_MAX_FAILURES = 5
     LOGIN_LOCK_MINUTES = 15
+    # refused sign-ins allowed per client address (Flask-Limiter syntax); correct ones do not count
+    LOGIN_FAILURE_LIMIT = "30 per 15 minutes"
     # a session with no request for this long is signed out; 保持登录 keeps one for REMEMBER_HOURS
     SESSION_IDLE_MINUTES = 120
     REMEMBER_HOURS = 12
@@ -66,8 +68,8 @@ def build_config(app_instance_path: str, overrides: dict | None = None) -> dict:
     (production | demo | development), SESSION_COOKIE_SECURE, CLASSIFIER_REGISTRY,
     CLASSIFIER_THRESHOLD, RETURN_WINDOW_WORKING_DAYS, CONSULT_CALLBACK_SHARE,
     DUPLICATE_SIMILARITY, PROGRESS_LOOKUP_LIMIT, RATELIMIT_STORAGE_URI, PROXY_COUNT,
-    ASSESSMENT_LIVE_CACHE_SECONDS, LOGIN_MAX_FAILURES, LOGIN_LOCK_MINUTES, SESSION_IDLE_MINUTES,
-    REMEMBER_HOURS.
+    ASSESSMENT_LIVE_CACHE_SECONDS, LOGIN_MAX_FAILURES, LOGIN_LOCK_MINUTES, LOGIN_FAILURE_LIMIT,
+    SESSION_IDLE_MINUTES, REMEMBER_HOURS.
     """
     overrides = dict(overrides or {})
     config = {k: getattr(Config, k) for k in dir(Config) if k.isupper()}
@@ -91,6 +93,7 @@ def build_config(app_instance_path: str, overrides: dict | None = None) -> dict:
         ("ASSESSMENT_LIVE_CACHE_SECONDS", int),
         ("LOGIN_MAX_FAILURES", int),
         ("LOGIN_LOCK_MINUTES", int),
+        ("LOGIN_FAILURE_LIMIT", str),
         ("SESSION_IDLE_MINUTES", int),
         ("REMEMBER_HOURS", int),
     ):

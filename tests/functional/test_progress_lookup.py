@@ -21,9 +21,9 @@ PHONE = "13800138000"
 @pytest.fixture(autouse=True)
 def fresh_limits(app):
     """Every test starts with untouched counters: the suite is never throttled by an earlier test."""
-    app.extensions["progress_limiter"].reset()
+    app.extensions["rate_limiter"].reset()
     yield
-    app.extensions["progress_limiter"].reset()
+    app.extensions["rate_limiter"].reset()
 
 
 @pytest.fixture()
@@ -217,7 +217,7 @@ def test_two_workers_share_the_limit_through_redis(tmp_path):
         return app
 
     first, second = worker("one"), worker("two")
-    first.extensions["progress_limiter"].reset()
+    first.extensions["rate_limiter"].reset()
     try:
         empty = {"number": "", "phone": ""}  # rejected before any query, still a counted lookup
         client_address = {"REMOTE_ADDR": "192.0.2.44"}
@@ -225,4 +225,4 @@ def test_two_workers_share_the_limit_through_redis(tmp_path):
                  for app in (first, second, first)]
         assert codes == [400, 400, 429]
     finally:
-        first.extensions["progress_limiter"].reset()
+        first.extensions["rate_limiter"].reset()

@@ -73,13 +73,43 @@ def test_the_users_page_shows_a_lock(db, client, users, auth):
     assert "锁定至" in html and "重置密码即解锁" in html
 
 
+def test_refused_sign_ins_from_one_address_are_limited_across_accounts(app, db, client, users, monkeypatch):
+    # one machine trying a password on every account: no account reaches its own lock, the address does
+    monkeypatch.setitem(app.config, "LOGIN_FAILURE_LIMIT", "4 per 15 minutes")
+    for name in ("agent", "supervisor", "staff_dybz", "nobody"):
+        page = client.post("/login", data={"username": name, "password": "guess-1"})
+        assert page.status_code == 200 and "用户名或密码错误" in page.get_data(as_text=True)
+    refused = client.post("/login", data={"username": "admin", "password": PASSWORD})  # even the right one
+    html = refused.get_data(as_text=True)
+    assert refused.status_code == 429 and "本机登录失败次数过多，请 15 分钟后再试" in html and "<form" in html
+    assert client.get("/admin/users").status_code == 302  # not signed in
+    db.session.refresh(users["agent"])
+    assert users["agent"].failed_logins == 1 and not sign_in.is_locked(users["agent"], clock.now_utc())
+
+    elsewhere = app.test_client()  # a colleague at another address is not affected
+    signed_in = elsewhere.post("/login", data={"username": "admin", "password": PASSWORD},
+                               environ_base={"REMOTE_ADDR": "10.0.0.8"})
+    assert signed_in.status_code == 302
+
+
+def test_correct_sign_ins_do_not_count_against_the_address(app, db, client, users, auth, monkeypatch):
+    monkeypatch.setitem(app.config, "LOGIN_FAILURE_LIMIT", "2 per 15 minutes")
+    for name in ("agent", "supervisor", "admin", "staff_dybz"):  # colleagues signing in at one machine
+        assert auth.login(name).status_code == 302
+        auth.logout()
+    assert auth.login("agent", "typo").status_code == 200
+    assert auth.login("agent").status_code == 302  # one refusal is under the limit
+
+
 def test_settings_come_from_the_environment(monkeypatch, tmp_path):
     monkeypatch.setenv("LOGIN_MAX_FAILURES", "3")
     monkeypatch.setenv("LOGIN_LOCK_MINUTES", "30")
     monkeypatch.setenv("SESSION_IDLE_MINUTES", "45")
+    monkeypatch.setenv("LOGIN_FAILURE_LIMIT", "10 per 5 minutes")
     config = build_config(str(tmp_path), {"TICKETING_ENV": "testing", "SECRET_KEY": "x" * 32})
     assert sign_in.LockoutPolicy.from_config(config) == sign_in.LockoutPolicy(3, 30)
     assert config["PERMANENT_SESSION_LIFETIME"] == timedelta(minutes=45)
+    assert config["LOGIN_FAILURE_LIMIT"] == "10 per 5 minutes"
     assert config["REMEMBER_COOKIE_DURATION"] == timedelta(hours=12)
 
 

@@ -26,6 +26,7 @@ def register_views(app: Flask) -> None:
         classifier_admin,
         imports,
         public,
+        rate_limits,
         staff,
         statistics,
         supervisor,
@@ -37,7 +38,7 @@ def register_views(app: Flask) -> None:
 
     for module in (auth, public, tickets, agent, staff, supervisor, admin, imports, statistics):
         app.register_blueprint(module.bp)
-    public.init_rate_limit(app)
+    rate_limits.init_rate_limits(app)
 
     app.add_template_filter(local_time, "local_time")
     app.add_template_filter(mask_phone, "mask_phone")

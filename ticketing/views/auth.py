@@ -1,4 +1,7 @@
+import logging
+
 from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
+from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_required, login_user, logout_user
 
 from ticketing.extensions import db, login_manager
@@ -7,8 +10,10 @@ from ticketing.services import administration, clock, sign_in
 from ticketing.views.common import safe_next, save_form
 from ticketing.views.forms import ChangePasswordForm, LoginForm
 from ticketing.views.navigation import start_endpoint
+from ticketing.views.rate_limits import note_refused_sign_in, retry_minutes
 
 bp = Blueprint("auth", __name__)
+log = logging.getLogger("ticketing.auth")
 
 
 @login_manager.user_loader
@@ -30,6 +35,7 @@ def login():
                                         policy=sign_in.LockoutPolicy.from_config(current_app.config))
         except sign_in.SignInRefused as refused:
             db.session.commit()  # the count of wrong passwords, and a lock, are kept
+            note_refused_sign_in()
             flash(refused.message, "error")
         else:
             db.session.commit()
@@ -37,6 +43,14 @@ def login():
             session.permanent = True  # re-signed on every request: SESSION_IDLE_MINUTES without one signs out
             return redirect(safe_next(url_for(start_endpoint(user))))
     return render_template("auth/login.html", form=form), 200 if not form.errors else 400
+
+
+@bp.errorhandler(429)
+def too_many_refused_sign_ins(error):
+    """LOGIN_FAILURE_LIMIT reached for this address: the form is shown again, with why it refuses."""
+    log.warning("sign-in refused: too many refused sign-ins from %s", get_remote_address())
+    flash(f"本机登录失败次数过多，请 {retry_minutes()} 分钟后再试。如需立即使用，请联系系统管理员。", "error")
+    return render_template("auth/login.html", form=LoginForm(formdata=None)), 429
 
 
 @bp.post("/logout")

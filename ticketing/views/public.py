@@ -1,20 +1,10 @@
-"""群众 pages, without login: the progress lookup (工单进度查询), rate-limited per client address.
-
-Limits (Flask-Limiter) count only the lookups (POST), per client IP address:
-PROGRESS_LOOKUP_LIMIT, default "10 per minute;100 per day" (the limits library's syntax,
-several limits separated by ";"), read per request so a test or an operator can change it.
-RATELIMIT_STORAGE_URI, default "memory://": counters kept in each gunicorn worker, so with
-N workers a client gets up to N times the limit; several workers or servers should share a
-storage such as "redis://host:6379/0" (needs the redis package). Both are settings of
-ticketing/config.py, read from the environment. Behind a reverse proxy, set PROXY_COUNT so the
-client address is the citizen's, not the proxy's.
-"""
+"""群众 pages, without login: the progress lookup (工单进度查询), rate-limited per client address
+(the lookups, POSTs, count; see ticketing/views/rate_limits.py)."""
 from __future__ import annotations
 
 import logging
 
-from flask import Blueprint, Flask, current_app, render_template
-from flask_limiter import Limiter
+from flask import Blueprint, current_app, render_template
 from flask_limiter.util import get_remote_address
 from flask_wtf import FlaskForm
 from wtforms import StringField
@@ -40,14 +30,6 @@ class ProgressForm(FlaskForm):
     def validate_phone(self, field):
         if message := progress_lookup.phone_error(field.data):
             raise ValidationError(message)
-
-
-def init_rate_limit(app: Flask) -> Limiter:
-    """One limiter per application, limiting this blueprint's POSTs; kept in app.extensions."""
-    limiter = Limiter(get_remote_address, app=app, key_prefix="ticketing-progress", headers_enabled=True)
-    limiter.limit(lambda: current_app.config["PROGRESS_LOOKUP_LIMIT"], methods=["POST"])(bp)
-    app.extensions["progress_limiter"] = limiter
-    return limiter
 
 
 @bp.route("/progress", methods=["GET", "POST"])
