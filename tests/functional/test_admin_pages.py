@@ -179,7 +179,9 @@ def test_create_deactivate_and_reset_password(db, users, auth, client):
 def test_admin_forms_need_the_csrf_token(app, db, users, auth, client):
     app.config["WTF_CSRF_ENABLED"] = True
     try:
-        client.post("/login", data={"username": "admin", "password": "x"})  # login itself needs a token now
+        with app.app_context():  # a request of its own: Flask-Login caches the user on `g` of the test's context
+            refused = client.post("/login", data={"username": "admin", "password": "x"})
+        assert refused.status_code == 302 and refused.headers["Location"] == "/login"  # the form again, not a sign-in
         with client.session_transaction() as session_data:
             session_data["_user_id"] = users["admin"].get_id()
             session_data["_fresh"] = True

@@ -3,8 +3,9 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from flask import Flask, render_template
+from flask import Flask, flash, redirect, render_template, request
 from flask_login import current_user
+from flask_wtf.csrf import CSRFError
 
 from ticketing.services import clock, deadlines, inbox
 from ticketing.services.deadlines import LOCAL_TZ
@@ -32,6 +33,8 @@ def register_views(app: Flask) -> None:
         supervisor,
         tickets,
     )
+
+    from ticketing.extensions import login_manager
 
     app.register_blueprint(classifier_admin.bp)
     app.register_blueprint(assessment.bp)
@@ -68,6 +71,18 @@ def register_views(app: Flask) -> None:
     @app.errorhandler(404)
     def not_found(error):
         return render_template("errors.html", code=404, message="页面或工单不存在。"), 404
+
+    @app.errorhandler(CSRFError)
+    def form_from_an_ended_session(error):
+        # the CSRF token lives in the session: a form sent after sign-out or idle expiry fails here
+        # before login_required sees it, so a signed-out user is sent to sign in, not shown an error.
+        # The citizens' pages have no sign-in: they keep the error, which says to reload the page.
+        if current_user.is_authenticated or request.blueprint == "public":
+            return bad_request(error)
+        if request.endpoint == "auth.login":  # the login form itself was open longer than a session lasts
+            flash("页面已过期，请重新输入用户名和密码。", "warning")
+            return redirect(request.full_path.rstrip("?"))
+        return login_manager.unauthorized()
 
     @app.errorhandler(400)
     def bad_request(error):

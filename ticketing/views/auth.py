@@ -7,7 +7,7 @@ from flask_login import current_user, login_required, login_user, logout_user
 from ticketing.extensions import db, login_manager
 from ticketing.models import User
 from ticketing.services import administration, clock, sign_in
-from ticketing.views.common import safe_next, save_form
+from ticketing.views.common import safe_next, same_site_referrer, save_form
 from ticketing.views.forms import ChangePasswordForm, LoginForm
 from ticketing.views.navigation import start_endpoint
 from ticketing.views.rate_limits import note_refused_sign_in, retry_minutes
@@ -22,6 +22,20 @@ def load_user(session_id: str):
     user_id = session_id.partition(".")[0]
     user = db.session.get(User, int(user_id)) if user_id.isdigit() else None
     return user if user is not None and user.active and user.holds_session(session_id) else None
+
+
+SIGNED_OUT = "登录已超时或已退出，请重新登录。"
+
+
+@login_manager.unauthorized_handler
+def sign_in_first():
+    """To the login page, and back afterwards. A form sent after the session ended comes back to the page
+    the form was on (its action is often POST-only), where the browser keeps what was typed (static/app.js)."""
+    if request.method in ("GET", "HEAD"):
+        flash(login_manager.login_message, login_manager.login_message_category)
+        return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
+    flash(SIGNED_OUT, "warning")
+    return redirect(url_for("auth.login", next=same_site_referrer() or None))
 
 
 @bp.route("/login", methods=["GET", "POST"])

@@ -39,6 +39,14 @@ def safe_next(default: str) -> str:
     return default
 
 
+def same_site_referrer() -> str:
+    """The path (and query) of the page that sent this request, when it is one of ours; else ""."""
+    parts = urlsplit(request.referrer or "")
+    if parts.netloc != request.host or not parts.path.startswith("/"):
+        return ""
+    return parts.path + (f"?{parts.query}" if parts.query else "")
+
+
 def flash_domain_error(error: DomainError) -> None:
     """The service's Chinese message, with the field messages when they add something."""
     detail = "；".join(error.fields.values())

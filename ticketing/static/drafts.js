@@ -1,0 +1,123 @@
+// Drafts: what is typed into a form marked data-draft (or any form inside [data-drafts]) is kept in this
+// browser until the server says it was saved, so a session that ended (idle sign-out, a restart, a
+// network fault) or a click elsewhere loses nothing. Coming back to the form, the draft is put back with
+// a notice and a 清除 button. A draft belongs to the signed-in user (body[data-user]): another user
+// signing in on this computer never sees it and it is removed; signing out removes the user's drafts,
+// and a draft older than 12 hours is dropped. Passwords, file fields and hidden fields are never kept.
+(function () {
+  var PREFIX = "ticketing-draft:";
+  var SENT = "ticketing-draft-sent";
+  var MAX_AGE_MS = 12 * 3600 * 1000;
+  var user = document.body.getAttribute("data-user");
+  var store;
+  try { store = window.localStorage; store.getItem(PREFIX); } catch (e) { return; }
+  if (!user) return;  // the login page: keep every draft for whoever signs in next
+
+  function read(key) {
+    try { return JSON.parse(store.getItem(key)); } catch (e) { return null; }
+  }
+  function drop(key) { store.removeItem(key); }
+
+  // another user's drafts, and stale ones, go
+  for (var i = store.length - 1; i >= 0; i--) {
+    var key = store.key(i);
+    if (key && key.indexOf(PREFIX) === 0) {
+      var draft = read(key);
+      if (!draft || draft.owner !== user || Date.now() - draft.saved > MAX_AGE_MS) drop(key);
+    }
+  }
+  // the form sent last: a success message on this page means the server kept it
+  var sent = window.sessionStorage.getItem(SENT);
+  window.sessionStorage.removeItem(SENT);
+  if (sent && document.querySelector(".flash-success")) drop(sent);
+
+  function keyOf(form) {
+    return PREFIX + new URL(form.getAttribute("action") || window.location.pathname, window.location.href).pathname;
+  }
+  function kept(element) {
+    var type = (element.type || "").toLowerCase();
+    if (!element.name || element.disabled || element.name === "csrf_token") return false;
+    if (element.tagName === "TEXTAREA" || element.tagName === "SELECT") return true;
+    return element.tagName === "INPUT" && ["text", "tel", "date", "number", "email", "radio", "checkbox", ""].indexOf(type) >= 0;
+  }
+  function elementsOf(form) { return Array.prototype.filter.call(form.elements, kept); }
+  function isChecked(element) { return element.type === "radio" || element.type === "checkbox"; }
+  function unchanged(element) {
+    if (isChecked(element)) return element.checked === element.defaultChecked;
+    if (element.tagName === "SELECT") {
+      return Array.prototype.every.call(element.options, function (o) { return o.selected === o.defaultSelected; })
+        || !Array.prototype.some.call(element.options, function (o) { return o.defaultSelected; }) && element.selectedIndex === 0;
+    }
+    return element.value === element.defaultValue;
+  }
+  function fieldId(element) { return element.name + (isChecked(element) ? "=" + element.value : ""); }
+
+  function save(form) {
+    var elements = elementsOf(form), fields = {}, changed = false;
+    elements.forEach(function (element) {
+      fields[fieldId(element)] = isChecked(element) ? element.checked : element.value;
+      if (!unchanged(element)) changed = true;
+    });
+    if (changed) store.setItem(keyOf(form), JSON.stringify({ owner: user, saved: Date.now(), fields: fields }));
+    else drop(keyOf(form));
+  }
+  function clear(form, notice) {
+    drop(keyOf(form));
+    elementsOf(form).forEach(function (element) {
+      if (isChecked(element)) element.checked = element.defaultChecked;
+      else if (element.tagName === "SELECT") Array.prototype.forEach.call(element.options, function (o) { o.selected = o.defaultSelected; });
+      else element.value = element.defaultValue;
+      element.dispatchEvent(new Event("input", { bubbles: true }));
+    });
+    notice.remove();
+  }
+  function restore(form) {
+    var draft = read(keyOf(form));
+    var elements = elementsOf(form);
+    // only into a form the server sent empty: one it sent back with values (a refused entry) shows those
+    if (!draft || !elements.every(unchanged)) return;
+    if (elements.some(function (e) { return !isChecked(e) && e.tagName !== "SELECT" && e.defaultValue !== ""; })) return;
+    elements.forEach(function (element) {
+      var value = draft.fields[fieldId(element)];
+      if (value === undefined) return;
+      if (isChecked(element)) element.checked = value; else element.value = value;
+      element.dispatchEvent(new Event("input", { bubbles: true }));
+      element.dispatchEvent(new Event("change", { bubbles: true }));
+    });
+    var notice = document.createElement("div");
+    notice.className = "flash flash-info draft-notice";
+    notice.setAttribute("role", "status");
+    var saved = new Date(draft.saved);
+    notice.textContent = "已恢复 " + saved.toLocaleString("zh-CN", { hour12: false }) + " 未提交的内容，请核对后提交。";
+    var button = document.createElement("button");
+    button.type = "button";
+    button.className = "link";
+    button.textContent = "清除";
+    button.addEventListener("click", function () { clear(form, notice); });
+    notice.appendChild(document.createTextNode(" "));
+    notice.appendChild(button);
+    form.parentNode.insertBefore(notice, form);
+  }
+
+  document.querySelectorAll("form[data-draft], [data-drafts] form").forEach(function (form) {
+    if (form.querySelector("input[type=password]")) return;
+    restore(form);
+    var timer = null;
+    var later = function () { clearTimeout(timer); timer = setTimeout(function () { save(form); }, 300); };
+    form.addEventListener("input", later);
+    form.addEventListener("change", later);
+    form.addEventListener("submit", function () {
+      clearTimeout(timer);
+      save(form);
+      window.sessionStorage.setItem(SENT, keyOf(form));
+    });
+  });
+  document.querySelectorAll("form[data-clears-drafts]").forEach(function (form) {
+    form.addEventListener("submit", function () {
+      for (var i = store.length - 1; i >= 0; i--) {
+        var key = store.key(i);
+        if (key && key.indexOf(PREFIX) === 0) drop(key);
+      }
+    });
+  });
+})();
