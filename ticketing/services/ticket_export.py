@@ -1,7 +1,8 @@
 """工单查询 as an Excel workbook (openpyxl): the tickets a user's filters find, as far as they may see them.
 
-Names, phone numbers and ID numbers are masked as in the lists, whoever exports: a workbook
-leaves the system and is not covered by the record of who viewed a caller's details.
+Names, phone numbers and ID numbers are masked as in the lists, whoever exports, and so are the
+phone and ID numbers written inside a title or what the citizen said: a workbook leaves the system
+and is not covered by the record of who viewed a caller's details.
 At most MAX_ROWS tickets go into one workbook; the first row says when more were found.
 """
 from __future__ import annotations
@@ -17,7 +18,7 @@ from sqlalchemy.orm import Session, selectinload
 from ticketing.models import Ticket
 from ticketing.services import inbox
 from ticketing.services.deadlines import LOCAL_TZ
-from ticketing.services.validation import mask_name, mask_phone
+from ticketing.services.validation import mask_name, mask_numbers_in_text, mask_phone
 
 MAX_ROWS = 10_000
 
@@ -40,8 +41,8 @@ COLUMNS: list[tuple[str, int, object]] = [  # title, width, value(ticket, overdu
     ("来电人", 8, lambda t, overdue: mask_name(t.caller_name)),
     ("来电号码", 13, lambda t, overdue: mask_phone(t.caller_phone)),
     ("所属区县", 12, lambda t, overdue: t.region or ""),
-    ("标题", 30, lambda t, overdue: t.title or ""),
-    ("诉求内容", 60, lambda t, overdue: t.content or ""),
+    ("标题", 30, lambda t, overdue: mask_numbers_in_text(t.title)),
+    ("诉求内容", 60, lambda t, overdue: mask_numbers_in_text(t.content)),
 ]
 
 

@@ -62,6 +62,49 @@ def mask_id_number(value: str | None) -> str:
     return value[:6] + "********" + value[-4:] if len(value) == 18 else "****"
 
 
+# personal numbers written inside free text (a title, what the citizen said): resident ID numbers
+# (18 or 15 digits), mobile numbers (with +86 and spaces or dashes, or full-width digits) and landlines
+_NUMBER_IN_TEXT = re.compile(
+    r"(?<!\d)(?:"
+    r"(?P<id>\d{6}(?:\d{8}\d{3}[0-9Xx]|\d{9}))"
+    r"|(?P<country>\+?86[- ]?)?(?P<mobile>1[3-9]\d[- ]?\d{4}[- ]?\d{4})"
+    r"|(?P<area>\(0\d{2,3}\)|0\d{2,3}-?)(?P<local>\d{7,8})"
+    r")(?!\d)"
+)
+
+
+def _masked(match: re.Match) -> str:
+    if number := match.group("id"):
+        return number[:6] + "*" * (len(number) - 10) + number[-4:]
+    if number := match.group("mobile"):
+        digits = re.sub(r"\D", "", number)
+        return (match.group("country") or "") + digits[:3] + "****" + digits[-4:]
+    local = match.group("local")
+    return match.group("area") + "*" * (len(local) - 4) + local[-4:]
+
+
+def mask_numbers_in_text(text: str | None) -> str:
+    """Free text with the personal numbers in it masked as in lists (138****5678, 150102********1234);
+    other numbers (amounts, dates, ticket numbers, 12393) are left as they are. Full-width digits
+    count as digits."""
+    if not text:
+        return ""
+    folded = text.translate(_FULL_WIDTH_DIGITS)
+    if folded == text:
+        return _NUMBER_IN_TEXT.sub(_masked, text)
+    # positions are the same in both (one character for one), so matches in the folded text mask the original
+    pieces, last = [], 0
+    for match in _NUMBER_IN_TEXT.finditer(folded):
+        pieces += [text[last:match.start()], _masked(match)]
+        last = match.end()
+    return "".join(pieces) + text[last:]
+
+
+_FULL_WIDTH_DIGITS = {ord("０") + i: ord("0") + i for i in range(10)} | {ord("－"): ord("-"), ord("＋"): ord("+"),
+                                                                      ord("Ｘ"): ord("X"), ord("（"): ord("("),
+                                                                      ord("）"): ord(")")}
+
+
 def mask_name(value: str | None) -> str:
     if not value:
         return ""

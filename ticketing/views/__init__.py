@@ -9,7 +9,7 @@ from flask_wtf.csrf import CSRFError
 
 from ticketing.services import clock, deadlines, inbox
 from ticketing.services.deadlines import LOCAL_TZ
-from ticketing.services.validation import mask_id_number, mask_name, mask_phone
+from ticketing.services.validation import mask_id_number, mask_name, mask_numbers_in_text, mask_phone
 
 
 def local_time(value: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
@@ -47,6 +47,7 @@ def register_views(app: Flask) -> None:
     app.add_template_filter(mask_phone, "mask_phone")
     app.add_template_filter(mask_id_number, "mask_id")
     app.add_template_filter(mask_name, "mask_name")
+    app.add_template_filter(mask_numbers_in_text, "mask_numbers")
 
     @app.context_processor
     def layout_context():

@@ -1,9 +1,9 @@
-"""Phone numbers as intake stores them (validation.normalize_phone), and their checks."""
+"""Phone numbers as intake stores them (validation.normalize_phone), their checks, and personal numbers masked in free text."""
 from __future__ import annotations
 
 import pytest
 
-from ticketing.services.validation import normalize_phone, phone_error
+from ticketing.services.validation import mask_numbers_in_text, normalize_phone, phone_error
 
 
 @pytest.mark.parametrize(("typed", "stored"), [
@@ -26,3 +26,25 @@ def test_normalised_numbers_pass_and_others_get_a_chinese_message():
     assert phone_error(normalize_phone("＋８６ １３８００１３８０００")) is None
     assert phone_error(normalize_phone("0471-6612345")) is None
     assert "电话号码格式不正确" in phone_error(normalize_phone("1380013"))
+
+
+@pytest.mark.parametrize("text, masked", [
+    ("我的电话13812345678，身份证150102199003071234", "我的电话138****5678，身份证150102********1234"),
+    ("联系 +86 138-1234-5678 或 138 1234 5678", "联系 +86 138****5678 或 138****5678"),
+    ("家里座机0471-6612345，(0471)6612345，010-12345678", "家里座机0471-***2345，(0471)***2345，010-****5678"),
+    ("身份证号15010219900307123X，老证150102900307123", "身份证号150102********123X，老证150102*****7123"),
+    ("电话１３８１２３４５６７８", "电话138****5678"),
+    ("tel13812345678号", "tel138****5678号"),
+])
+def test_personal_numbers_inside_free_text_are_masked(text, masked):
+    assert mask_numbers_in_text(text) == masked
+
+
+@pytest.mark.parametrize("text", [
+    "工单12393-20260302-000001 报销3000元，2023年5月4日（20230504）住院，拨打12393或12345",
+    "卡号6222021234567890123",  # 19 digits: not a phone or ID number (a bank card is left as it is)
+    "起付线1200元，报销比例85%，共计138123元",
+])
+def test_other_numbers_are_left_as_they_are(text):
+    assert mask_numbers_in_text(text) == text
+    assert mask_numbers_in_text(None) == mask_numbers_in_text("") == ""

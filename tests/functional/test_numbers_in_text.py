@@ -1,0 +1,52 @@
+"""Phone and ID numbers a citizen writes into the text are masked wherever the caller's fields are masked:
+lists, the ticket page for people who may not see the caller, and Excel exports."""
+from __future__ import annotations
+
+from io import BytesIO
+
+from openpyxl import load_workbook
+
+from tests.factories import make_ticket
+from ticketing.models import TicketStatus
+
+S = TicketStatus
+TEXT = "举报某药店串换药品，我是知情人，电话13987654321，身份证150102199003071234，请为我保密"
+TITLE = "举报药店串换药品 13987654321"
+
+
+def _report(db, users, now):
+    ticket = make_ticket(db, users, now, status=S.ACCEPTED, category="JJ", department="DYBZ", type="report",
+                         content=TEXT, title=TITLE)
+    db.session.commit()
+    return ticket
+
+
+def test_lists_show_the_numbers_in_titles_masked(db, client, users, auth, now):
+    _report(db, users, now)
+    for who, page in (("agent", "/tickets/"), ("staff_dybz", "/inbox/"), ("supervisor", "/tickets/?type=report")):
+        auth.login(who)
+        html = client.get(page).get_data(as_text=True)
+        assert "举报药店串换药品 139****4321" in html and "13987654321" not in html, who
+        auth.logout()
+
+
+def test_the_ticket_page_masks_them_for_those_who_may_not_see_the_reporter(db, client, users, auth, now):
+    ticket = _report(db, users, now)
+    auth.login("staff_dybz")  # the department handles the report without knowing who made it (§35)
+    html = client.get(f"/tickets/{ticket.number}").get_data(as_text=True)
+    assert "电话139****4321，身份证150102********1234" in html
+    assert "13987654321" not in html and "150102199003071234" not in html
+    auth.logout()
+    auth.login("agent")  # who took the call sees what was said, and the view is logged
+    html = client.get(f"/tickets/{ticket.number}").get_data(as_text=True)
+    assert TEXT in html and "查看完整个人信息已记录" in html
+
+
+def test_the_export_masks_them_for_everyone(db, client, users, auth, now):
+    _report(db, users, now)
+    auth.login("supervisor")
+    response = client.get("/tickets/export.xlsx?type=report")
+    sheet = load_workbook(BytesIO(response.data)).active
+    values = [str(v) for row in sheet.iter_rows(values_only=True) for v in row if v is not None]
+    assert any("电话139****4321，身份证150102********1234" in v for v in values)
+    assert not any("13987654321" in v or "150102199003071234" in v for v in values)
