@@ -5,6 +5,7 @@ parses and checks the parameters, then calls the verb in services/tickets.
 """
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from datetime import datetime, time
 from zoneinfo import ZoneInfo
 
@@ -12,9 +13,9 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from ticketing.models import Category, Ticket, User
-from ticketing.services import tickets
+from ticketing.services import permissions, tickets
 from ticketing.services.deadlines import LOCAL_TZ
-from ticketing.services.errors import ValidationFailed
+from ticketing.services.errors import DomainError, ValidationFailed
 from ticketing.services.workflow import Action
 
 API_ACTIONS = {
@@ -125,6 +126,43 @@ def perform_action(session: Session, ticket: Ticket, action: str, params: dict, 
             tickets.add_note(session, ticket, _text(p, "content"), actor=actor, now=now)
     session.flush()
     return ticket
+
+
+MAX_BATCH = 200  # tickets one batch action may touch: a page's worth, never "everything"
+
+
+@dataclass
+class BatchOutcome:
+    done: list[Ticket] = field(default_factory=list)
+    refused: list[tuple[str, str]] = field(default_factory=list)  # (ticket number, the Chinese reason)
+
+
+def perform_on_many(session: Session, numbers: list[str], action: str, params: dict, *, actor: User,
+                    now: datetime) -> BatchOutcome:
+    """The same action on several tickets (批量督办), each in its own savepoint: a ticket that refuses
+    (closed meanwhile, not the actor's to act on, unknown) is reported with its reason and the others
+    go through. Each ticket gets its own event, as if acted on one by one."""
+    numbers = list(dict.fromkeys(n.strip() for n in numbers if n and n.strip()))
+    if not numbers:
+        raise ValidationFailed("请先勾选工单", fields={"numbers": "没有勾选任何工单"})
+    if len(numbers) > MAX_BATCH:
+        raise ValidationFailed(f"一次最多处理 {MAX_BATCH} 件", fields={"numbers": f"勾选了 {len(numbers)} 件"})
+    found = {t.number: t for t in session.scalars(sa.select(Ticket).where(Ticket.number.in_(numbers)))}
+    outcome = BatchOutcome()
+    for number in numbers:
+        ticket = found.get(number)
+        if ticket is None or not permissions.can_view_ticket(actor, ticket):
+            outcome.refused.append((number, "工单不存在"))
+            continue
+        try:
+            with session.begin_nested():
+                perform_action(session, ticket, action, params, actor=actor, now=now)
+        except DomainError as error:
+            session.refresh(ticket)
+            outcome.refused.append((number, error.message))
+        else:
+            outcome.done.append(ticket)
+    return outcome
 
 
 def _category(session, code: str) -> Category:

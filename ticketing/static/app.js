@@ -22,3 +22,11 @@
     }
   });
 })();
+// 全选: a checkbox with data-check-all="FORM_ID" ticks every checkbox that belongs to that form
+document.addEventListener("change", function (event) {
+  var formId = event.target.getAttribute && event.target.getAttribute("data-check-all");
+  if (!formId) return;
+  document.querySelectorAll('input[type=checkbox][form="' + formId + '"]').forEach(function (box) {
+    box.checked = event.target.checked;
+  });
+});

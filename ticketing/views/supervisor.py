@@ -1,15 +1,16 @@
-"""督办: near deadline, overdue, waiting for approval, urged; urge and reassign inline."""
+"""督办: near deadline, overdue, waiting for approval, urged; urge and reassign inline, or urge the ticked ones at once."""
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import Blueprint, render_template, request
+from flask import Blueprint, flash, render_template, request
 from flask_login import current_user, login_required
 
 from ticketing.extensions import db
 from ticketing.models import Department
-from ticketing.services import clock, inbox, learning, settings, workflow
+from ticketing.services import actions, clock, inbox, learning, settings, workflow
+from ticketing.services.errors import DomainError
 from ticketing.services.permissions import Permission
-from ticketing.views.common import require_permission
+from ticketing.views.common import flash_domain_error, redirect_back, require_permission
 
 bp = Blueprint("supervisor", __name__, url_prefix="/supervise")
 
@@ -26,3 +27,27 @@ def overview():
     return render_template("supervisor/overview.html", sections=sections, departments=departments, selected=selected,
                            Action=workflow.Action, outcomes=learning.suggestion_outcomes(db.session, clock.now_utc()),
                            can=lambda ticket, action: workflow.can_perform(current_user, ticket, action))
+
+
+@bp.post("/urge")
+@login_required
+def urge_many():
+    """批量督办: one note for every ticked ticket; each is urged as if one by one, and refusals are listed."""
+    require_permission(Permission.SUPERVISE)
+    try:
+        outcome = actions.perform_on_many(db.session, request.form.getlist("numbers"), workflow.Action.URGE.value,
+                                          {"note": request.form.get("note", "")}, actor=current_user,
+                                          now=clock.now_utc())
+        db.session.commit()
+    except DomainError as error:
+        db.session.rollback()
+        flash_domain_error(error)
+        return redirect_back("supervisor.overview")
+    if outcome.done:
+        flash(f"已督办 {len(outcome.done)} 件。", "success")
+    by_reason: dict[str, list[str]] = {}
+    for number, reason in outcome.refused:
+        by_reason.setdefault(reason, []).append(number)
+    for reason, numbers in by_reason.items():
+        flash(f"未督办 {len(numbers)} 件（{reason}）：{'、'.join(numbers)}", "error")
+    return redirect_back("supervisor.overview")
