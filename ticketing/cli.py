@@ -9,7 +9,7 @@ from flask import Flask
 
 from ticketing.extensions import db
 from ticketing.models import Department, Role, User
-from ticketing.services import clock, demo
+from ticketing.services import audit, clock, demo
 from ticketing.services.reference_data import ensure_reference_data
 
 
@@ -116,6 +116,8 @@ def register_classifier_cli(app: Flask) -> None:
             registry().activate(version)
         except (UnknownVersion, ModelVersionMismatch) as error:
             raise click.ClickException(str(error)) from error
+        audit.record(db.session, None, "classifier activated", version=version)
+        db.session.commit()
         click.echo(f"已启用 {version}")
 
 

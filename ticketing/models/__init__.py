@@ -9,6 +9,7 @@ from ticketing.models.enums import (
     TicketType,
     Urgency,
 )
+from ticketing.models.audit import AdminEvent
 from ticketing.models.intake import ApiToken, ImportMapping
 from ticketing.models.privacy import PersonalDataView, ReporterIdentityGrant
 from ticketing.models.settings import AppSetting, CalendarYear, StandardAnswer, DeadlinePolicy, Holiday, RoutingRule
@@ -24,7 +25,7 @@ from ticketing.models.assessment import (
 
 __all__ = [
     "AssessmentContest", "AssessmentItem", "AssessmentLiveCache", "AssessmentReport", "ContestState",
-    "ApiToken", "ImportMapping",
+    "AdminEvent", "ApiToken", "ImportMapping",
     "PersonalDataView", "ReporterIdentityGrant",
     "AppSetting", "StandardAnswer",
     "CalendarYear", "Callback", "CategoryLabel", "Category", "Channel", "ClosureKind", "DeadlinePolicy", "Department",

@@ -23,6 +23,7 @@ class PersonalDataView(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
     user: Mapped[User] = relationship()
+    ticket: Mapped["Ticket"] = relationship()  # noqa: F821 (ticketing.models.ticket, resolved by name)
 
 
 class ReporterIdentityGrant(db.Model):

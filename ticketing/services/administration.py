@@ -2,12 +2,11 @@
 
 Each function validates (Chinese messages, field by field, raised as
 ValidationFailed), applies the change and flushes; the view commits once.
-There is no event table for settings: each change is logged on the
-``ticketing.admin`` logger with who made it.
+Each change is recorded with who made it as an AdminEvent (services/audit.py, the 操作日志 page),
+in the same transaction as the change.
 """
 from __future__ import annotations
 
-import logging
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -28,19 +27,13 @@ from ticketing.models import (
     Urgency,
     User,
 )
-from ticketing.services import routing, settings, sign_in
+from ticketing.services import audit, routing, settings, sign_in
 from ticketing.services.deadlines import DeadlineUnit
 from ticketing.services.errors import ValidationFailed
 from ticketing.services.routing import RouteDecision
 
-log = logging.getLogger("ticketing.admin")
-
 MIN_PASSWORD_LENGTH = 8
 UNIT_TITLES = {"working_days": "个工作日", "hours": "小时", "calendar_days": "日（自然日）"}
-
-
-def _audit(actor: User | None, what: str, **details) -> None:
-    log.info("%s by %s: %s", what, actor.username if actor else "system", details)
 
 
 def _fail(fields: dict[str, str]) -> None:
@@ -107,7 +100,7 @@ def save_routing_rule(session: Session, rule: RoutingRule | None, data: RuleInpu
     rule.name, rule.priority, rule.department = name, data.priority, department
     rule.category, rule.region, rule.channel, rule.ticket_type = category, region, channel, ticket_type
     session.flush()
-    _audit(actor, "routing rule created" if created else "routing rule changed", id=rule.id, name=name,
+    audit.record(session, actor, "routing rule created" if created else "routing rule changed", id=rule.id, name=name,
            priority=rule.priority, department=department.code, category=data.category_code, region=region,
            channel=channel, ticket_type=ticket_type)
     return rule
@@ -116,7 +109,7 @@ def save_routing_rule(session: Session, rule: RoutingRule | None, data: RuleInpu
 def set_rule_active(session: Session, rule: RoutingRule, active: bool, *, actor: User) -> None:
     rule.active = active
     session.flush()
-    _audit(actor, "routing rule enabled" if active else "routing rule disabled", id=rule.id, name=rule.name)
+    audit.record(session, actor, "routing rule enabled" if active else "routing rule disabled", id=rule.id, name=rule.name)
 
 
 def preview_route(session: Session, *, category_code: str | None, region: str | None, channel: str | None,
@@ -193,7 +186,7 @@ def save_deadline_policy(session: Session, policy: DeadlinePolicy | None, data: 
     policy.reply_amount, policy.reply_unit = data.reply_amount, data.reply_unit
     policy.max_extension_days = data.max_extension_days
     session.flush()
-    _audit(actor, "deadline policy created" if created else "deadline policy changed", id=policy.id,
+    audit.record(session, actor, "deadline policy created" if created else "deadline policy changed", id=policy.id,
            ticket_type=ticket_type, urgency=urgency, channel=channel,
            accept=f"{policy.accept_amount} {policy.accept_unit}", reply=f"{policy.reply_amount} {policy.reply_unit}")
     return policy
@@ -209,7 +202,7 @@ def set_policy_active(session: Session, policy: DeadlinePolicy, active: bool, *,
             raise ValidationFailed("已有相同条件的启用中的时限规则，不能再启用这一条")
     policy.active = active
     session.flush()
-    _audit(actor, "deadline policy enabled" if active else "deadline policy disabled", id=policy.id)
+    audit.record(session, actor, "deadline policy enabled" if active else "deadline policy disabled", id=policy.id)
 
 
 def _is(column, value):
@@ -238,13 +231,13 @@ def add_calendar_day(session: Session, day: date | None, kind: str, name: str, *
     holiday = Holiday(day=day, kind=kind, name=name)
     session.add(holiday)
     session.flush()
-    _audit(actor, "calendar day added", day=day.isoformat(), kind=kind, name=name)
+    audit.record(session, actor, "calendar day added", day=day.isoformat(), kind=kind, name=name)
     _recalculate(session, now)
     return holiday
 
 
 def remove_calendar_day(session: Session, holiday: Holiday, *, actor: User, now: datetime | None = None) -> None:
-    _audit(actor, "calendar day removed", day=holiday.day.isoformat(), kind=holiday.kind, name=holiday.name)
+    audit.record(session, actor, "calendar day removed", day=holiday.day.isoformat(), kind=holiday.kind, name=holiday.name)
     session.delete(holiday)
     session.flush()
     _recalculate(session, now)
@@ -260,7 +253,7 @@ def set_year_confirmed(session: Session, year: int | None, confirmed: bool, *, a
         session.add(row)
     row.confirmed = confirmed
     session.flush()
-    _audit(actor, "calendar year confirmed" if confirmed else "calendar year unconfirmed", year=year)
+    audit.record(session, actor, "calendar year confirmed" if confirmed else "calendar year unconfirmed", year=year)
     _recalculate(session, now)
     return row
 
@@ -272,7 +265,7 @@ def _recalculate(session: Session, now: datetime | None) -> None:
 
         count = recalculate_unconfirmed_deadlines(session, now=now)
         if count:
-            _audit(None, "deadlines recalculated", tickets=count)
+            audit.record(session, None, "deadlines recalculated", tickets=count)
 
 
 # --------------------------------------------------------------------------- #
@@ -322,7 +315,7 @@ def save_settings(session: Session, data: SettingsInput, *, actor: User) -> None
     for key, value in values.items():
         if settings.get_setting(session, key) != value:
             settings.set_setting(session, key, value)
-            _audit(actor, "setting changed", key=key, value=value)
+            audit.record(session, actor, "setting changed", key=key, value=value)
     session.flush()
 
 
@@ -358,7 +351,7 @@ def create_user(session: Session, *, username: str, display_name: str, role: str
     user.set_password(password)
     session.add(user)
     session.flush()
-    _audit(actor, "user created", username=username, role=role, department=department.code if department else None)
+    audit.record(session, actor, "user created", username=username, role=role, department=department.code if department else None)
     return user
 
 
@@ -367,7 +360,7 @@ def set_user_active(session: Session, user: User, active: bool, *, actor: User) 
         raise ValidationFailed("不能停用自己的账号")
     user.active = active
     session.flush()
-    _audit(actor, "user enabled" if active else "user disabled", username=user.username)
+    audit.record(session, actor, "user enabled" if active else "user disabled", username=user.username)
 
 
 def reset_password(session: Session, user: User, password: str, *, actor: User) -> None:
@@ -376,7 +369,7 @@ def reset_password(session: Session, user: User, password: str, *, actor: User) 
     user.set_password(password)
     sign_in.unlock(user)
     session.flush()
-    _audit(actor, "password reset", username=user.username)
+    audit.record(session, actor, "password reset", username=user.username)
 
 
 def change_own_password(session: Session, user: User, current: str, new: str) -> None:
@@ -391,7 +384,7 @@ def change_own_password(session: Session, user: User, current: str, new: str) ->
     _fail(errors)
     user.set_password(new)
     session.flush()
-    _audit(user, "password changed", username=user.username)
+    audit.record(session, user, "password changed", username=user.username)
 
 
 def _password_error(password: str | None) -> str | None:
@@ -456,7 +449,7 @@ def save_department(session: Session, department: Department | None, data: Depar
         session.add(department)
     department.name, department.region, department.parent = name, region, parent
     session.flush()
-    _audit(actor, "department created" if created else "department changed", code=department.code, name=name,
+    audit.record(session, actor, "department created" if created else "department changed", code=department.code, name=name,
            region=region, parent=data.parent_code)
     return department
 
@@ -473,7 +466,7 @@ def set_department_active(session: Session, department: Department, active: bool
             raise ValidationFailed(f"“{department.name}”仍是{uses}，请先改到其他单位再停用")
     department.active = active
     session.flush()
-    _audit(actor, "department enabled" if active else "department disabled", code=department.code)
+    audit.record(session, actor, "department enabled" if active else "department disabled", code=department.code)
 
 
 @dataclass
@@ -502,7 +495,7 @@ def save_category(session: Session, category: Category | None, data: CategoryInp
         session.add(category)
     category.name, category.description, category.default_department = name, _text(data.description), department
     session.flush()
-    _audit(actor, "category created" if created else "category changed", code=category.code, name=name,
+    audit.record(session, actor, "category created" if created else "category changed", code=category.code, name=name,
            default_department=department.code)
     return category
 
@@ -510,7 +503,7 @@ def save_category(session: Session, category: Category | None, data: CategoryInp
 def set_category_active(session: Session, category: Category, active: bool, *, actor: User) -> None:
     category.active = active
     session.flush()
-    _audit(actor, "category enabled" if active else "category disabled", code=category.code)
+    audit.record(session, actor, "category enabled" if active else "category disabled", code=category.code)
 
 
 # --------------------------------------------------------------------------- #
@@ -533,11 +526,11 @@ def add_standard_answer(session: Session, *, category_code: str | None, title: s
     answer = StandardAnswer(category=category, title=_text(title), content=_text(content))
     session.add(answer)
     session.flush()
-    _audit(actor, "standard answer added", id=answer.id, category=category.code, title=answer.title)
+    audit.record(session, actor, "standard answer added", id=answer.id, category=category.code, title=answer.title)
     return answer
 
 
 def set_standard_answer_active(session: Session, answer: StandardAnswer, active: bool, *, actor: User) -> None:
     answer.active = active
     session.flush()
-    _audit(actor, "standard answer enabled" if active else "standard answer disabled", id=answer.id)
+    audit.record(session, actor, "standard answer enabled" if active else "standard answer disabled", id=answer.id)

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from ticketing.models import ApiToken, Channel, User
 from ticketing.models.intake import hash_token
+from ticketing.services import audit
 from ticketing.services.errors import ValidationFailed
 
 TOKEN_PREFIX = "t12393_"
@@ -36,6 +37,8 @@ def issue_token(session: Session, *, now: datetime, channel: str | None = None, 
     )
     session.add(record)
     session.flush()
+    audit.record(session, None, "api token issued", now=now, id=record.id, name=record.name, channel=channel,
+                 username=user.username if user else None)
     return IssuedToken(token, record)
 
 
@@ -56,4 +59,5 @@ def revoke(session: Session, token_id: int) -> ApiToken | None:
     record = session.get(ApiToken, token_id)
     if record is not None:
         record.active = False
+        audit.record(session, None, "api token revoked", id=record.id, name=record.name)
     return record

@@ -34,7 +34,7 @@ from ticketing.models import (
     User,
 )
 from ticketing.models.base import upsertable_insert
-from ticketing.services import settings
+from ticketing.services import audit, settings
 from ticketing.services.deadlines import LOCAL_TZ
 from ticketing.services.errors import InvalidTransition, NotAllowed, ValidationFailed
 from ticketing.services.workflow import Action
@@ -96,7 +96,7 @@ def get_weights(session: Session) -> dict[str, int]:
     return {key: int(stored.get(key, 0)) for key in WEIGHT_KEYS}
 
 
-def set_weights(session: Session, weights: dict[str, int | None]) -> dict[str, int]:
+def set_weights(session: Session, weights: dict[str, int | None], *, actor: User | None = None) -> dict[str, int]:
     """Change the composite score's weights: whole numbers 0–100 that add up to 100."""
     errors: dict[str, str] = {}
     clean: dict[str, int] = {}
@@ -111,6 +111,8 @@ def set_weights(session: Session, weights: dict[str, int | None]) -> dict[str, i
     if errors:
         raise ValidationFailed("权重设置有误", fields=errors)
     settings.set_setting(session, "assessment_weights", clean)
+    audit.record(session, actor, "assessment weights changed",
+                 weights="，".join(f"{WEIGHT_KEYS[key]} {value}" for key, value in clean.items()))
     session.flush()
     return clean
 

@@ -14,6 +14,8 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from ticketing.models import User
+from ticketing.services import audit
+from ticketing.services.deadlines import LOCAL_TZ
 from ticketing.services.errors import DomainError
 
 log = logging.getLogger("ticketing.auth")
@@ -58,6 +60,8 @@ def authenticate(session: Session, username: str, password: str, *, now: datetim
         if failures >= policy.max_failures:
             user.locked_until = now + timedelta(minutes=policy.lock_minutes)
             user.failed_logins = 0
+            audit.record(session, None, "account locked", now=now, username=user.username,
+                         failures=policy.max_failures, until=user.locked_until.astimezone(LOCAL_TZ).strftime("%H:%M"))
             session.flush()
             log.warning("%s locked for %d minutes after %d wrong passwords", user.username, policy.lock_minutes,
                         policy.max_failures)

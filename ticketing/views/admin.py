@@ -5,6 +5,7 @@ the meaning and applies the change, and the view commits once.
 """
 from __future__ import annotations
 
+from datetime import date, datetime
 from decimal import Decimal
 
 import sqlalchemy as sa
@@ -26,7 +27,7 @@ from ticketing.models import (
     User,
 )
 from ticketing.services import administration as admin_service
-from ticketing.services import clock
+from ticketing.services import audit, clock
 from ticketing.services.errors import DomainError
 from ticketing.services.permissions import Permission
 from ticketing.views.admin_forms import (
@@ -506,3 +507,28 @@ def toggle_answer(answer_id: int):
     _toggle(lambda: admin_service.set_standard_answer_active(db.session, answer, active, actor=current_user),
             f"已{'启用' if active else '停用'}答复口径“{answer.title}”")
     return redirect(url_for("admin.answers"))
+
+
+def _day_arg(name: str) -> date | None:
+    value = request.args.get(name, "").strip()
+    if not value:
+        return None
+    try:
+        return datetime.strptime(value, "%Y-%m-%d").date()
+    except ValueError:
+        flash(f"日期“{value}”格式不正确，应为 2026-11-23", "error")
+        return None
+
+
+@bp.get("/audit")
+def audit_log():
+    """操作日志: who changed rules, limits, the calendar, settings, users…; and who saw callers' details in full."""
+    action = request.args.get("action", "")
+    where = audit.AuditFilter(action=action if action in audit.ACTION_TITLES else "",
+                              actor=request.args.get("actor", "").strip(),
+                              day_from=_day_arg("day_from"), day_to=_day_arg("day_to"))
+    views = request.args.get("tab") == "views"
+    query = audit.personal_data_views_query(db.session, where) if views else audit.events_query(db.session, where)
+    page = db.paginate(query, per_page=audit.PER_PAGE, error_out=False)
+    return render_template("admin/audit.html", page=page, where=where, views=views, actions=audit.ACTION_TITLES,
+                           title_of=audit.title_of, describe=audit.describe)

@@ -145,7 +145,7 @@ def refresh(month: str):
 def weights():
     require_permission(Permission.ASSESSMENT_DECIDE)
     values = {key: request.form.get(key, type=int) for key in assessment.WEIGHT_KEYS}
-    _attempt(lambda: assessment.set_weights(db.session, values), "综合得分权重已保存，对未发布的月份生效。")
+    _attempt(lambda: assessment.set_weights(db.session, values, actor=current_user), "综合得分权重已保存，对未发布的月份生效。")
     return redirect(url_for("assessment.index", month=_month(request.form.get("month"))))
 
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 from pathlib import Path
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
-from flask_login import login_required
+from flask_login import current_user, login_required
 
 from ticketing.extensions import db
-from ticketing.services import clock, learning
+from ticketing.services import audit, clock, learning
 from ticketing.services.permissions import Permission
 from ticketing.views.common import require_permission
 
@@ -48,6 +48,8 @@ def activate():
         flash(f"无法启用 {version}：{error}", "error")
     else:
         _holder().reset()
+        audit.record(db.session, current_user, "classifier activated", version=version)
+        db.session.commit()
         flash(f"已启用模型版本 {version}", "success")
     return redirect(url_for("classifier_admin.index"))
 
@@ -57,6 +59,9 @@ def activate():
 def retrain():
     require_permission(Permission.ADMINISTER)
     started = _job().start(current_app._get_current_object(), _holder().registry)
+    if started:
+        audit.record(db.session, current_user, "classifier retrain started")
+        db.session.commit()
     flash("已开始重新训练，完成后新版本会列在下方（不会自动启用）。" if started else "已有训练任务在进行。",
           "info" if started else "warning")
     return redirect(url_for("classifier_admin.index"))

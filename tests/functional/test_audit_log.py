@@ -1,0 +1,107 @@
+"""操作日志: every administrative change is kept with who and when, listed and filtered for administrators."""
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+import sqlalchemy as sa
+
+from tests.conftest import PASSWORD
+from tests.factories import make_ticket
+from ticketing.models import AdminEvent
+from ticketing.services import audit, clock
+
+
+def _events(db):
+    return db.session.scalars(sa.select(AdminEvent).order_by(AdminEvent.id)).all()
+
+
+def test_changes_made_on_the_admin_pages_are_recorded(db, client, users, auth):
+    auth.login("admin")
+    assert client.post("/admin/rules", data={"name": "赛罕区归区局", "priority": "10", "category": "CB",
+                                             "region": "赛罕区", "channel": "", "ticket_type": "",
+                                             "department": "CBZJ"}).status_code == 302
+    client.post("/admin/users", data={"username": "clerk", "display_name": "新话务员", "role": "agent",
+                                      "password": "clerk-pass-123"})
+    clerk = next(u for u in db.session.scalars(sa.select(audit.User)) if u.username == "clerk")
+    client.post(f"/admin/users/{clerk.id}/password", data={"password": "another-pass-2",
+                                                                 "confirm": "another-pass-2"})
+    recorded = _events(db)
+    assert [e.action for e in recorded] == ["routing rule created", "user created", "password reset"]
+    assert all(e.actor_id == users["admin"].id and e.actor_label == users["admin"].display_name for e in recorded)
+    assert recorded[0].details["name"] == "赛罕区归区局" and recorded[0].details["region"] == "赛罕区"
+    assert not any("pass" in str(e.details) for e in recorded)  # no password is ever written
+
+    html = client.get("/admin/audit").get_data(as_text=True)
+    for title in ("新建路由规则", "新建用户", "重置密码"):
+        assert f"<td>{title}</td>" in html
+    assert "名称：赛罕区归区局" in html
+    only = client.get("/admin/audit?action=user+created").get_data(as_text=True)
+    assert "<td>新建用户</td>" in only and "名称：赛罕区归区局" not in only
+
+
+def test_locks_weights_and_own_password_changes_are_recorded(db, client, users, auth):
+    for _ in range(5):
+        auth.login("agent", "wrong-password")
+    auth.login("supervisor")
+    client.post("/assessment/weights", data={"accept": "10", "on_time": "40", "satisfaction": "30",
+                                             "resolution": "20"})
+    client.post("/account/password", data={"current": PASSWORD, "password": "supervisor-new-9",
+                                           "confirm": "supervisor-new-9"})
+    actions = [e.action for e in _events(db)]
+    assert actions == ["account locked", "assessment weights changed", "password changed"]
+    locked = _events(db)[0]
+    assert locked.actor_id is None and locked.actor_label == "系统" and locked.details["username"] == "agent"
+
+
+def test_the_page_filters_by_user_and_day_and_is_for_administrators_only(db, client, users, auth):
+    now = clock.now_utc()
+    audit.record(db.session, users["admin"], "setting changed", now=now - timedelta(days=3), key="near_deadline_hours",
+                 value=24)
+    audit.record(db.session, users["supervisor"], "assessment weights changed", now=now, weights="…")
+    db.session.commit()
+    auth.login("admin")
+    today = now.astimezone(audit.LOCAL_TZ).date().isoformat()
+    html = client.get(f"/admin/audit?day_from={today}").get_data(as_text=True)
+    assert "<td>修改考核权重</td>" in html and "<td>修改运行设置</td>" not in html
+    html = client.get("/admin/audit?actor=admin").get_data(as_text=True)
+    assert "<td>修改运行设置</td>" in html and "设置项：near_deadline_hours" in html and "<td>修改考核权重</td>" not in html
+    bad = client.get("/admin/audit?day_from=3-12").get_data(as_text=True)
+    assert "日期“3-12”格式不正确" in bad and "<td>修改考核权重</td>" in bad  # a bad date is said and ignored
+    auth.logout()
+    for who in ("supervisor", "agent", "staff_dybz"):
+        auth.login(who)
+        assert client.get("/admin/audit").status_code == 403
+        auth.logout()
+
+
+def test_full_views_of_callers_are_listed_by_user(db, client, users, auth, now):
+    ticket = make_ticket(db, users, now)
+    db.session.commit()
+    auth.login("agent")
+    client.get(f"/tickets/{ticket.number}")  # the agent sees the caller in full: logged
+    auth.logout()
+    auth.login("admin")
+    html = client.get("/admin/audit?tab=views&actor=agent").get_data(as_text=True)
+    assert ticket.number in html and "（agent）" in html
+    assert ticket.number not in client.get("/admin/audit?tab=views&actor=supervisor").get_data(as_text=True)
+
+
+def test_passwords_and_unknown_actions_are_refused(db, users):
+    with pytest.raises(ValueError, match="passwords"):
+        audit.record(db.session, users["admin"], "user created", username="x", password="secret-1")
+    with pytest.raises(ValueError, match="unknown admin action"):
+        audit.record(db.session, users["admin"], "something else")
+
+
+def test_api_tokens_issued_and_revoked_are_recorded(db, users, now):
+    from ticketing.services import api_tokens
+
+    issued = api_tokens.issue_token(db.session, now=now, channel="mailbox_mayor", name="市长信箱推送")
+    api_tokens.revoke(db.session, issued.record.id)
+    db.session.commit()
+    recorded = _events(db)
+    assert [e.action for e in recorded] == ["api token issued", "api token revoked"]
+    assert recorded[0].details == {"id": issued.record.id, "name": "市长信箱推送", "channel": "mailbox_mayor",
+                                   "username": None}
+    assert issued.token not in str(recorded[0].details)  # the token itself is shown once and never kept
