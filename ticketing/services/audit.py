@@ -108,28 +108,26 @@ def _local_day_start(day: date) -> datetime:
     return datetime.combine(day, time.min, tzinfo=LOCAL_TZ)
 
 
+def _by_user_and_day(query: sa.Select, where: AuditFilter, user_column, time_column) -> sa.Select:
+    if where.actor:
+        query = query.join(User, User.id == user_column).where(User.username == where.actor.strip())
+    if where.day_from:
+        query = query.where(time_column >= _local_day_start(where.day_from))
+    if where.day_to:
+        query = query.where(time_column < _local_day_start(where.day_to + timedelta(days=1)))
+    return query
+
+
 def events_query(session: Session, where: AuditFilter) -> sa.Select:
     query = (sa.select(AdminEvent).options(selectinload(AdminEvent.actor))
              .order_by(AdminEvent.created_at.desc(), AdminEvent.id.desc()))
     if where.action:
         query = query.where(AdminEvent.action == where.action)
-    if where.actor:
-        query = query.join(User, User.id == AdminEvent.actor_id).where(User.username == where.actor.strip())
-    if where.day_from:
-        query = query.where(AdminEvent.created_at >= _local_day_start(where.day_from))
-    if where.day_to:
-        query = query.where(AdminEvent.created_at < _local_day_start(where.day_to + timedelta(days=1)))
-    return query
+    return _by_user_and_day(query, where, AdminEvent.actor_id, AdminEvent.created_at)
 
 
 def personal_data_views_query(session: Session, where: AuditFilter) -> sa.Select:
     """Who saw callers' details in full (个人信息查看记录), newest first, with the same user and day filters."""
     query = (sa.select(PersonalDataView).options(selectinload(PersonalDataView.user), selectinload(PersonalDataView.ticket))
              .order_by(PersonalDataView.created_at.desc(), PersonalDataView.id.desc()))
-    if where.actor:
-        query = query.join(User, User.id == PersonalDataView.user_id).where(User.username == where.actor.strip())
-    if where.day_from:
-        query = query.where(PersonalDataView.created_at >= _local_day_start(where.day_from))
-    if where.day_to:
-        query = query.where(PersonalDataView.created_at < _local_day_start(where.day_to + timedelta(days=1)))
-    return query
+    return _by_user_and_day(query, where, PersonalDataView.user_id, PersonalDataView.created_at)
