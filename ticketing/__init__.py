@@ -4,11 +4,23 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from flask import Flask
+from flask import Flask, g
+from flask.sessions import SecureCookieSessionInterface
 
 from ticketing.config import build_config
 
 ROOT = Path(__file__).resolve().parent.parent
+
+
+class ActivitySessionInterface(SecureCookieSessionInterface):
+    """Flask's signed-cookie session, except that a request the page makes by itself (the menu counters'
+    refresh, marked with g.not_user_activity) does not re-sign the cookie: SESSION_IDLE_MINUTES then
+    still counts from the user's last own request, however long a page stays open."""
+
+    def should_set_cookie(self, app, session) -> bool:
+        if g.get("not_user_activity"):
+            return session.modified
+        return super().should_set_cookie(app, session)
 
 
 def create_app(config: dict | None = None) -> Flask:
@@ -20,6 +32,7 @@ def create_app(config: dict | None = None) -> Flask:
         instance_path=str((config or {}).get("INSTANCE_PATH") or os.environ.get("INSTANCE_PATH") or ROOT / "instance"),
     )
     app.config.update(build_config(app.instance_path, config))
+    app.session_interface = ActivitySessionInterface()
     app.json.ensure_ascii = False  # JSON answers carry Chinese as it is, not \u escapes
     if app.config["PROXY_COUNT"]:
         from werkzeug.middleware.proxy_fix import ProxyFix

@@ -1,12 +1,12 @@
 import logging
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
+from flask import Blueprint, current_app, flash, g, jsonify, redirect, render_template, request, session, url_for
 from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_required, login_user, logout_user
 
 from ticketing.extensions import db, login_manager
 from ticketing.models import User
-from ticketing.services import administration, clock, sign_in
+from ticketing.services import administration, clock, inbox, sign_in
 from ticketing.views.common import safe_next, same_site_referrer, save_form
 from ticketing.views.forms import ChangePasswordForm, LoginForm
 from ticketing.views.navigation import start_endpoint
@@ -79,6 +79,17 @@ def logout():
 @login_required
 def home():
     return redirect(url_for(start_endpoint(current_user)))
+
+
+@bp.get("/todo.json")
+def todo_counts():
+    """The menu counters for an open page to refresh itself; it is not the user's activity (see
+    ActivitySessionInterface), and a signed-out browser gets 401 so the page can say so."""
+    g.not_user_activity = True
+    if not current_user.is_authenticated:
+        return jsonify(error=SIGNED_OUT), 401
+    counts = inbox.todo_counts(db.session, current_user, clock.now_utc())
+    return jsonify(total=counts.pop("total"), counts=counts)
 
 
 @bp.route("/account/password", methods=["GET", "POST"])
