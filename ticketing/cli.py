@@ -4,12 +4,13 @@ from __future__ import annotations
 import sys
 
 import click
-import sqlalchemy as sa
 from flask import Flask
 
 from ticketing.extensions import db
-from ticketing.models import Department, Role, User
-from ticketing.services import audit, clock, demo
+from ticketing.models import Role
+from ticketing.cli_intake import click_error
+from ticketing.services import administration, audit, clock, demo
+from ticketing.services.errors import DomainError
 from ticketing.services.reference_data import ensure_reference_data
 
 
@@ -49,25 +50,20 @@ def register_cli(app: Flask) -> None:
     @click.option("--department", "department_code", default=None, help="department code, required for staff")
     @click.option("--name", "display_name", default=None)
     def create_user(username, role, department_code, display_name):
-        """Create a user; the password is read from standard input."""
-        if db.session.scalar(sa.select(User).where(User.username == username)):
-            raise click.ClickException(f"用户 {username} 已存在")
-        department = None
-        if department_code:
-            department = db.session.scalar(sa.select(Department).where(Department.code == department_code))
-            if department is None:
-                raise click.ClickException(f"没有编码为 {department_code} 的承办单位")
-        if role == Role.STAFF.value and department is None:
-            raise click.ClickException("承办人员必须指定 --department")
+        """Create a user; the password is read from standard input. Checked and recorded in 操作日志 as the
+        admin page's 新增用户 is (by 系统)."""
+        if role == Role.STAFF.value and not department_code:
+            raise click.UsageError("承办人员必须指定 --department")
         if sys.stdin.isatty():
             password = click.prompt("密码", hide_input=True, confirmation_prompt=True)
         else:
             password = sys.stdin.readline().rstrip("\n")
-        if len(password) < 8:
-            raise click.ClickException("密码至少 8 位")
-        user = User(username=username, display_name=display_name or username, role=role, department=department)
-        user.set_password(password)
-        db.session.add(user)
+        try:
+            administration.create_user(db.session, username=username, display_name=display_name or username,
+                                       role=role, department_code=department_code, password=password, actor=None)
+        except DomainError as error:
+            db.session.rollback()
+            raise click_error(error) from None
         db.session.commit()
         click.echo(f"已创建用户 {username}（{Role(role).title}）")
 

@@ -11,7 +11,8 @@ from ticketing.services import api_tokens, clock, importing
 from ticketing.services.errors import DomainError
 
 
-def _fail(error: DomainError) -> click.ClickException:
+def click_error(error: DomainError) -> click.ClickException:
+    """A service's Chinese message (and its field messages) as the command's error."""
     detail = "；".join(f"{k}: {v}" for k, v in error.fields.items())
     return click.ClickException(f"{error.message}{'（' + detail + '）' if detail else ''}")
 
@@ -36,7 +37,7 @@ def register(app: Flask) -> None:
         try:
             issued = api_tokens.issue_token(db.session, now=clock.now_utc(), channel=channel, user=user, name=name)
         except DomainError as error:
-            raise _fail(error) from None
+            raise click_error(error) from None
         db.session.commit()
         scope = f"渠道 {channel}（{Channel(channel).title}），只能提交该渠道的工单" if channel else f"用户 {username}"
         click.echo(f"# 令牌 #{issued.record.id}，{scope}。只显示这一次：", err=True)
@@ -64,7 +65,7 @@ def register(app: Flask) -> None:
                 importing.save_mapping(db.session, channel, mapping, actor=None, now=now)
                 db.session.commit()
         except DomainError as error:
-            raise _fail(error) from None
+            raise click_error(error) from None
         click.echo("列映射：" + "，".join(f"{s}→{t}" for s, t in mapping.items()), err=True)
         classifier = current_app.extensions["classifier"].current()
 

@@ -74,3 +74,19 @@ def test_with_a_model_each_demo_ticket_keeps_its_suggestion(app, db, monkeypatch
     outcomes = learning.suggestion_outcomes(db.session, clock.now_utc(), days=120)
     assert sum(row["total"] for row in outcomes) == len(labels)
     assert sum(row["accepted"] for row in outcomes) == kept
+
+
+def test_create_user_checks_like_the_admin_page_and_is_logged(app, db, reference):
+    from ticketing.models import AdminEvent
+
+    runner = app.test_cli_runner()
+    short = runner.invoke(args=["create-user", "zhao", "--role", "agent"], input="short\n")
+    assert short.exit_code != 0 and "密码至少 8 位" in short.output
+    assert runner.invoke(args=["create-user", "zhao", "--role", "agent"], input="long-password-1\n").exit_code == 0
+    again = runner.invoke(args=["create-user", "zhao", "--role", "agent"], input="long-password-1\n")
+    assert again.exit_code != 0 and "用户名 zhao 已存在" in again.output
+    unknown = runner.invoke(args=["create-user", "qian", "--role", "staff", "--department", "NOPE"],
+                            input="long-password-1\n")
+    assert unknown.exit_code != 0 and "承办单位无效" in unknown.output
+    events = db.session.scalars(sa.select(AdminEvent)).all()
+    assert [(e.action, e.actor_label, e.details["username"]) for e in events] == [("user created", "系统", "zhao")]
