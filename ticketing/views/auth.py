@@ -30,7 +30,7 @@ SIGNED_OUT = "登录已超时或已退出，请重新登录。"
 @login_manager.unauthorized_handler
 def sign_in_first():
     """To the login page, and back afterwards. A form sent after the session ended comes back to the page
-    the form was on (its action is often POST-only), where the browser keeps what was typed (static/app.js)."""
+    the form was on (its action is often POST-only), where the browser keeps what was typed (static/drafts.js)."""
     if request.method in ("GET", "HEAD"):
         flash(login_manager.login_message, login_manager.login_message_category)
         return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
