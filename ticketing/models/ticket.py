@@ -42,6 +42,10 @@ class Ticket(db.Model):
         sa.Index("ix_ticket_received_at", "received_at"),
         sa.Index("ix_ticket_caller_phone_received", "caller_phone", "received_at"),
         sa.Index("ix_ticket_category_received", "category_id", "received_at"),
+        # the menu counters on every page (inbox.todo_counts): counted from the index alone
+        sa.Index("ix_ticket_status_extension_state", "status", "extension_state"),
+        sa.Index("ix_ticket_status_needs_callback", "status", "needs_callback"),
+        sa.Index("ix_ticket_department_status_urged", "department_id", "status", "last_urged_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
