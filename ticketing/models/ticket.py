@@ -46,6 +46,7 @@ class Ticket(db.Model):
         sa.Index("ix_ticket_status_extension_state", "status", "extension_state"),
         sa.Index("ix_ticket_status_needs_callback", "status", "needs_callback"),
         sa.Index("ix_ticket_department_status_urged", "department_id", "status", "last_urged_at"),
+        sa.Index("ix_ticket_status_accept_due", "status", "accept_due_at", "reply_due_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

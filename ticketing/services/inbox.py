@@ -77,12 +77,19 @@ def supervision_sections(session: Session, now: datetime, *, near_hours: int, de
     ]
 
 
+def overdue_parts(now: datetime) -> list:
+    """The overdue rule as conditions on disjoint sets of states: a dispatched ticket is overdue once its
+    time to accept or to reply has passed; a registered, accepted or returned one once its time to reply
+    has. Each part is a range of one (status, …due…) index, so counting them one by one reads indexes only."""
+    return [
+        sa.and_(Ticket.status == S.DISPATCHED.value, sa.or_(Ticket.accept_due_at < now, Ticket.reply_due_at < now)),
+        sa.and_(Ticket.status.in_((S.REGISTERED.value, S.ACCEPTED.value, S.RETURN_REQUESTED.value)),
+                Ticket.reply_due_at < now),
+    ]
+
+
 def overdue_condition(now: datetime):
-    return sa.or_(
-        sa.and_(Ticket.status == S.DISPATCHED.value, Ticket.accept_due_at < now),
-        sa.and_(Ticket.status.in_((S.REGISTERED.value, S.ACCEPTED.value, S.RETURN_REQUESTED.value,
-                                   S.DISPATCHED.value)), Ticket.reply_due_at < now),
-    )
+    return sa.or_(*overdue_parts(now))
 
 
 def near_deadline_condition(now: datetime, hours: int):
@@ -116,8 +123,7 @@ def todo_counts(session: Session, user: User, now: datetime) -> dict[str, int]:
         counts["inbox"] = _count(session, base.where(Ticket.status == S.DISPATCHED.value)) + _count(
             session, base.where(Ticket.status == S.ACCEPTED.value, Ticket.last_urged_at.is_not(None)))
     if role in (Role.SUPERVISOR, Role.ADMIN):
-        counts["supervise"] = _count(session, extension_requests_query()) + _count(
-            session, sa.select(Ticket.id).where(overdue_condition(now))
-        )
+        counts["supervise"] = _count(session, extension_requests_query()) + sum(
+            _count(session, sa.select(Ticket.id).where(part)) for part in overdue_parts(now))
     counts["total"] = sum(v for k, v in counts.items() if k != "urged")
     return counts
