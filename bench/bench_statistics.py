@@ -31,6 +31,7 @@ def build(per_month: int, seed: int = 12393) -> tuple[float, dict]:
     """Insert the tickets; the generator's own counts for the measured month."""
     import sqlalchemy as sa
 
+    from benchdb import insert_tickets
     from ticketing.extensions import db
     from ticketing.models import Category, Channel, Department, TicketType
     from ticketing.services.assessment import month_bounds
@@ -73,24 +74,12 @@ def build(per_month: int, seed: int = 12393) -> tuple[float, dict]:
                                "department_id": rng.choice(department_ids),
                                "content": "统计基准工单", "title": "统计基准工单"})
                 if len(values) == 5000:
-                    _insert(connection, values)
+                    insert_tickets(connection, values)
                     values = []
-            _insert(connection, values)
+            insert_tickets(connection, values)
         if postgres:
             connection.execute(sa.text("ANALYZE ticket"))
     return time.perf_counter() - started, expected
-
-
-def _insert(connection, values: list[dict]) -> None:
-    import sqlalchemy as sa
-
-    if values:
-        connection.execute(sa.text(
-            "INSERT INTO ticket (id, number, channel, type, urgency, title, content, search_text, status, category_id, "
-            "region, received_at, registered_at, closed_at, merged_into_id, department_id, designated, needs_callback, "
-            "calendar_confirmed, extension_count, urge_count, reopen_count, return_count) VALUES (:id, :number, "
-            ":channel, :type, 'normal', :title, :content, '', :status, :category_id, :region, :received_at, "
-            ":registered_at, :closed_at, :merged_into_id, :department_id, false, false, true, 0, 0, 0, 0)"), values)
 
 
 def main() -> None:

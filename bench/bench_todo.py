@@ -37,6 +37,7 @@ def build(tickets: int, seed: int = 12393) -> tuple[float, dict]:
     """Insert the tickets; the generator's counts of what each role's badges should show."""
     import sqlalchemy as sa
 
+    from benchdb import insert_tickets
     from ticketing.extensions import db
     from ticketing.models import Category, Department
     from ticketing.services.reference_data import ensure_reference_data
@@ -80,6 +81,7 @@ def build(tickets: int, seed: int = 12393) -> tuple[float, dict]:
             # SQLite: naive UTC written as SQLAlchemy writes it (with microseconds), so text comparisons agree
             at = (lambda t: t) if postgres else (lambda t: t.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f"))
             values.append({"id": n, "number": f"12393-T-{n:08d}", "status": status, "received_at": at(received),
+                           "registered_at": at(received),
                            "category_id": rng.choice(category_ids), "department_id": department,
                            "accept_due_at": at(accept_due), "reply_due_at": at(reply_due),
                            "last_urged_at": at(NOW - timedelta(hours=3)) if urged else None,
@@ -87,28 +89,14 @@ def build(tickets: int, seed: int = 12393) -> tuple[float, dict]:
                            "closed_at": at(received + timedelta(days=3)) if status == "closed" else None,
                            "merged_into_id": 1 if status == "merged" else None})
             if len(values) == 5000:
-                _insert(connection, values)
+                insert_tickets(connection, values)
                 values = []
-        _insert(connection, values)
+        insert_tickets(connection, values)
     if postgres:  # what autovacuum does on a live database: statistics, and the visibility map for index-only scans
         with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
             connection.execute(sa.text("VACUUM ANALYZE ticket"))
     expected["busiest_department_id"] = busiest
     return time.perf_counter() - started, expected
-
-
-def _insert(connection, values: list[dict]) -> None:
-    import sqlalchemy as sa
-
-    if values:
-        connection.execute(sa.text(
-            "INSERT INTO ticket (id, number, channel, type, urgency, title, content, search_text, status, category_id, "
-            "received_at, registered_at, department_id, accept_due_at, reply_due_at, last_urged_at, urge_count, "
-            "extension_state, needs_callback, closed_at, merged_into_id, designated, calendar_confirmed, extension_count, "
-            "reopen_count, return_count) VALUES (:id, :number, 'hotline_12393', 'consult', 'normal', '待办基准工单', "
-            "'待办基准工单', '', :status, :category_id, :received_at, :received_at, :department_id, :accept_due_at, "
-            ":reply_due_at, :last_urged_at, :urge_count, :extension_state, :needs_callback, :closed_at, :merged_into_id, false, "
-            "true, 0, 0, 0)"), values)
 
 
 def main() -> None:
