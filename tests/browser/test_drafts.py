@@ -62,7 +62,7 @@ def test_drafts_stay_with_their_user(live_server, page):
     sign_in(page, live_server, "agent")
     _type_a_call(page)
     page.context.clear_cookies()
-    sign_in(page, live_server, "agent2")  # a colleague at the same computer
+    sign_in(page, live_server, "supervisor")  # a colleague at the same computer
     page.goto(f"{live_server}/agent/calls/new")
     assert page.locator(".draft-notice").count() == 0 and page.locator("#content").input_value() == ""
     assert page.evaluate("Object.keys(localStorage).filter(k => k.startsWith('ticketing-draft:')).length") == 0
@@ -101,3 +101,24 @@ def test_a_staff_reply_refused_for_an_ended_session_comes_back_on_the_ticket(liv
     with page.expect_navigation():
         page.get_by_role("button", name="提交答复").click()
     assert "已答复" in page.locator(".flash-success").inner_text()
+
+
+def test_a_remembered_user_whose_session_ended_gets_the_form_back_to_send_again(live_server, page):
+    page.goto(f"{live_server}/login")
+    page.fill("#username", "supervisor")
+    page.fill("#password", PASSWORD)
+    page.check("#remember")  # 保持登录
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    page.goto(f"{live_server}/agent/calls/new")
+    _type_a_call(page)
+    page.context.clear_cookies(name="session")  # the session ends; the 保持登录 cookie stays
+    with page.expect_navigation():
+        page.locator("#content").press("Control+Enter")
+    page.wait_for_load_state("networkidle")
+    assert page.url.endswith("/agent/calls/new")  # signed in again by the cookie, and back at the form
+    assert "页面已过期（登录曾超时），请重新提交" in page.locator(".flash-warning").first.inner_text()
+    assert page.locator("#content").input_value() == CONTENT and page.locator(".draft-notice").count() == 1
+    with page.expect_navigation():
+        page.locator("#content").press("Control+Enter")
+    assert "已登记" in page.locator(".flash-success").inner_text()

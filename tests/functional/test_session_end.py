@@ -46,12 +46,33 @@ def test_a_form_whose_csrf_token_ended_with_the_session_asks_for_sign_in(app, db
     response = client.post(f"{page}/actions/reply", data={"content": "已办理", "csrf_token": "from-the-old-session"},
                            headers={"Referer": f"http://localhost{page}"})
     assert response.status_code == 302 and _next_of(response) == page
-    # signed in, a bad token is still the plain error it was
+    # signed in, with a live session, a bad token is still the plain error it was
     monkeypatch.setitem(app.config, "WTF_CSRF_ENABLED", False)
     auth.login("staff_dybz")
     monkeypatch.setitem(app.config, "WTF_CSRF_ENABLED", True)
-    refused = client.post(f"{page}/actions/reply", data={"content": "已办理", "csrf_token": "forged"})
+    with app.app_context():  # a request of its own: Flask-Login caches the user on `g` of the test's context
+        assert client.get(page).status_code == 200  # the page's forms put a token in the session
+    with app.app_context():
+        refused = client.post(f"{page}/actions/reply", data={"content": "已办理", "csrf_token": "forged"})
     assert refused.status_code == 400 and "CSRF" in refused.get_data(as_text=True)
+
+
+def test_a_form_sent_by_a_remembered_user_whose_session_ended_goes_back_to_its_page(app, db, client, users, auth,
+                                                                                    now, monkeypatch):
+    # 保持登录 signs the user in again, but the new session has no CSRF token to match the old page's form
+    ticket = make_ticket(db, users, now, status=TicketStatus.ACCEPTED)
+    db.session.commit()
+    page = f"/tickets/{ticket.number}"
+    auth.login("staff_dybz")  # the session holds no CSRF token yet, as after the old one ended
+    monkeypatch.setitem(app.config, "WTF_CSRF_ENABLED", True)
+    with app.app_context():
+        response = client.post(f"{page}/actions/reply", data={"content": "已办理", "csrf_token": "from-the-old-session"},
+                               headers={"Referer": f"http://localhost{page}"})
+    assert response.status_code == 302 and response.headers["Location"] == page
+    with app.app_context():
+        assert "页面已过期（登录曾超时），请重新提交" in client.get(page).get_data(as_text=True)
+    db.session.refresh(ticket)
+    assert ticket.status == TicketStatus.ACCEPTED.value
 
 
 def test_a_login_form_left_open_too_long_is_shown_again_keeping_where_to_go(app, client, users, monkeypatch):

@@ -3,13 +3,16 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from flask import Flask, flash, redirect, render_template, request
+from flask import Flask, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 
 from ticketing.services import clock, deadlines, inbox
 from ticketing.services.deadlines import LOCAL_TZ
 from ticketing.services.validation import mask_id_number, mask_name, mask_numbers_in_text, mask_phone
+
+
+SESSION_TOKEN_MISSING = "The CSRF session token is missing."  # Flask-WTF's words when the session has no token
 
 
 def local_time(value: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
@@ -35,6 +38,7 @@ def register_views(app: Flask) -> None:
     )
 
     from ticketing.extensions import login_manager
+    from ticketing.views.common import same_site_referrer
 
     app.register_blueprint(classifier_admin.bp)
     app.register_blueprint(assessment.bp)
@@ -78,8 +82,15 @@ def register_views(app: Flask) -> None:
         # the CSRF token lives in the session: a form sent after sign-out or idle expiry fails here
         # before login_required sees it, so a signed-out user is sent to sign in, not shown an error.
         # The citizens' pages have no sign-in: they keep the error, which says to reload the page.
-        if current_user.is_authenticated or request.blueprint == "public":
+        if request.blueprint == "public":
             return bad_request(error)
+        if current_user.is_authenticated:
+            if error.description != SESSION_TOKEN_MISSING:
+                return bad_request(error)
+            # signed in again by 保持登录 after the session ended: back to the form's page, where the
+            # browser puts back what was typed (static/drafts.js), to check and send again
+            flash("页面已过期（登录曾超时），请重新提交。", "warning")
+            return redirect(same_site_referrer() or url_for("auth.home"))
         if request.endpoint == "auth.login":  # the login form itself was open longer than a session lasts
             flash("页面已过期，请重新输入用户名和密码。", "warning")
             return redirect(request.full_path.rstrip("?"))
