@@ -35,3 +35,21 @@ def test_a_department_sees_new_work_arrive_without_reloading(live_server, page, 
     notice.wait_for()
     assert "登录已超时" in notice.inner_text()
     assert "/login?next=%2Finbox%2F" in notice.get_by_role("link", name="重新登录").get_attribute("href")
+
+
+def test_a_page_left_alone_warns_before_signing_out_and_can_stay(live_server, page):
+    sign_in(page, live_server, "staff_dybz")
+    page.evaluate("window.ticketingIdle.idleFor(20)")
+    assert page.locator(".idle-warning").count() == 0
+    page.evaluate("window.ticketingIdle.idleFor(117)")  # SESSION_IDLE_MINUTES is 120
+    warning = page.locator(".idle-warning")
+    assert "约 3 分钟后将自动退出登录" in warning.inner_text()
+    with page.expect_response(lambda r: "/todo.json?active=1" in r.url and r.status == 200):
+        warning.get_by_role("button", name="继续使用").click()
+    warning.wait_for(state="detached")  # the server's idle clock starts again, and the page's with it
+
+    page.keyboard.press("Shift")  # typing or clicking is activity: the next refresh says so
+    with page.expect_response(lambda r: "/todo.json?active=1" in r.url):
+        page.evaluate("window.refreshTodoCounts()")
+    with page.expect_response(lambda r: r.url.endswith("/todo.json")):  # nothing since: a plain refresh
+        page.evaluate("window.refreshTodoCounts()")

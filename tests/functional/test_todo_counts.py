@@ -41,3 +41,12 @@ def test_the_interval_is_a_setting(monkeypatch, tmp_path):
 
     monkeypatch.setenv("TODO_POLL_SECONDS", "0")
     assert build_config(str(tmp_path), {"TICKETING_ENV": "testing", "SECRET_KEY": "x" * 32})["TODO_POLL_SECONDS"] == 0
+
+
+def test_a_refresh_after_the_user_typed_or_clicked_counts_as_activity(app, db, client, users, auth):
+    auth.login("agent")
+    with app.app_context():
+        poll = client.get("/todo.json?active=1")
+    assert poll.status_code == 200 and "session=" in poll.headers.get("Set-Cookie", "")
+    page = client.get("/tickets/").get_data(as_text=True)
+    assert 'data-idle-minutes="120"' in page and "data-remembered" not in page

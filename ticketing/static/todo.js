@@ -1,5 +1,6 @@
 // The menu counters of an open page refresh themselves every data-todo-seconds (the server does not count
-// this as the user's activity, so idle sign-out still happens). The tab's title shows the total, e.g.
+// this as the user's activity unless the user typed or clicked since, so idle sign-out still happens, and
+// the page warns five minutes before it). The tab's title shows the total, e.g.
 // "(3) 本单位工单", so a page left in a background tab still says when work arrives. When the session has
 // ended the page says so at once, before anything more is typed into it.
 (function () {
@@ -31,6 +32,8 @@
   }
   function signedOut(message) {
     clearInterval(timer);
+    var warning = document.querySelector(".idle-warning");
+    if (warning) warning.remove();
     if (document.querySelector(".session-ended")) return;
     var notice = document.createElement("div");
     notice.className = "flash flash-warning session-ended";
@@ -44,12 +47,54 @@
     notice.appendChild(link);
     document.querySelector("main").prepend(notice);
   }
+  // Idle sign-out counts from the user's last request. Typing and clicking in an open page are activity
+  // too: the next refresh says so (?active=1), so only a page nobody touches for SESSION_IDLE_MINUTES
+  // signs out, and five minutes before that the page warns, with a button to stay signed in.
+  var idleMinutes = parseInt(body.getAttribute("data-idle-minutes") || "0", 10);
+  var remembered = body.hasAttribute("data-remembered");  // 保持登录: idle time does not sign out
+  var lastActivity = Date.now();
+  var activeSinceRefresh = false;
+  ["keydown", "mousedown", "touchstart"].forEach(function (name) {
+    document.addEventListener(name, function () { activeSinceRefresh = true; }, { passive: true, capture: true });
+  });
+  function checkIdle() {
+    var warning = document.querySelector(".idle-warning");
+    if (remembered || !idleMinutes || document.querySelector(".session-ended")) return;
+    var left = idleMinutes * 60000 - (Date.now() - lastActivity);
+    if (left > 5 * 60000) { if (warning) warning.remove(); return; }
+    if (!warning) {
+      warning = document.createElement("div");
+      warning.className = "flash flash-warning idle-warning";
+      warning.setAttribute("role", "alert");
+      var text = document.createElement("span");
+      var stay = document.createElement("button");
+      stay.type = "button";
+      stay.className = "link";
+      stay.textContent = "继续使用";
+      stay.addEventListener("click", function () { activeSinceRefresh = true; refresh().then(checkIdle); });
+      warning.appendChild(text);
+      warning.appendChild(document.createTextNode(" "));
+      warning.appendChild(stay);
+      document.querySelector("main").prepend(warning);
+    }
+    warning.firstChild.textContent = "长时间未操作，约 " + Math.max(1, Math.ceil(left / 60000)) + " 分钟后将自动退出登录。";
+  }
+  window.ticketingIdle = {
+    check: checkIdle,
+    idleFor: function (minutes) { lastActivity = Date.now() - minutes * 60000; checkIdle(); },
+  };
+
   function refresh() {
-    return fetch(url, { credentials: "same-origin", headers: { Accept: "application/json" } })
+    var active = activeSinceRefresh;
+    activeSinceRefresh = false;
+    return fetch(url + (active ? "?active=1" : ""), { credentials: "same-origin", headers: { Accept: "application/json" } })
       .then(function (response) {
         return response.json().then(function (data) {
           if (response.status === 401) signedOut(data.error);
-          else if (response.ok) show(data);
+          else if (response.ok) {
+            if (active) lastActivity = Date.now();
+            show(data);
+          }
         });
       })
       .catch(function () { /* the network is down for a moment: the next round tries again */ });
@@ -64,8 +109,9 @@
     });
     return counts;
   }
+  setInterval(checkIdle, 30000);
   if (seconds > 0) {
-    timer = setInterval(function () { if (!document.hidden) refresh(); }, seconds * 1000);
+    timer = setInterval(function () { if (!document.hidden || activeSinceRefresh) refresh(); }, seconds * 1000);
     document.addEventListener("visibilitychange", function () { if (!document.hidden) refresh(); });
   }
 })();

@@ -83,9 +83,10 @@ def home():
 
 @bp.get("/todo.json")
 def todo_counts():
-    """The menu counters for an open page to refresh itself; it is not the user's activity (see
-    ActivitySessionInterface), and a signed-out browser gets 401 so the page can say so."""
-    g.not_user_activity = True
+    """The menu counters for an open page to refresh itself. It is not the user's activity (see
+    ActivitySessionInterface) unless the page says the user typed or clicked since its last refresh
+    (?active=1), and a signed-out browser gets 401 so the page can say so."""
+    g.not_user_activity = request.args.get("active") != "1"
     if not current_user.is_authenticated:
         return jsonify(error=SIGNED_OUT), 401
     counts = inbox.todo_counts(db.session, current_user, clock.now_utc())
