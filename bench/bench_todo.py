@@ -8,7 +8,7 @@ accepted with or without an extension request, return requested, replied awaitin
 with deadlines, and some tickets urged. An open ticket was received within 1.2 times its time to reply,
 so about one in six is overdue. Checks each role's counts against the generator's own, then times
 them, and prints what a centre's open pages cost the database when every user polls once per
-TODO_POLL_SECONDS. Then drops the four indexes added for the counters and times them again, in the
+COUNTER_REFRESH_SECONDS. Then drops the four indexes added for the counters and times them again, in the
 same run, for the ratio. Checks each role's counts
 """
 from __future__ import annotations
@@ -26,8 +26,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 NOW = datetime(2026, 11, 30, 2, 0, tzinfo=UTC)
-COUNTER_INDEXES = ("ix_ticket_status_extension_state", "ix_ticket_status_needs_callback", "ix_ticket_department_status_urged",
-                   "ix_ticket_status_accept_due")
+COUNTER_INDEXES = ("ix_ticket_status_extension_state", "ix_ticket_status_needs_callback",
+                   "ix_ticket_department_status_urged", "ix_ticket_status_accept_due")
 # share of tickets in each state at one moment: a year's tickets are nearly all closed
 STATES = [("closed", 0.955), ("replied", 0.012), ("accepted", 0.014), ("dispatched", 0.008), ("registered", 0.004),
           ("return_requested", 0.001), ("merged", 0.006)]

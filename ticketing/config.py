@@ -57,7 +57,7 @@ class Config:
     # a session with no request for this long is signed out; 保持登录 keeps one for REMEMBER_HOURS
     SESSION_IDLE_MINUTES = 120
     # open pages refresh the menu counters this often (0: never); the refresh does not count as activity
-    TODO_POLL_SECONDS = 60
+    COUNTER_REFRESH_SECONDS = 60
     REMEMBER_HOURS = 12
     TESTING = False
     PRODUCTION = True
@@ -71,7 +71,7 @@ def build_config(app_instance_path: str, overrides: dict | None = None) -> dict:
     CLASSIFIER_THRESHOLD, RETURN_WINDOW_WORKING_DAYS, CONSULT_CALLBACK_SHARE,
     DUPLICATE_SIMILARITY, PROGRESS_LOOKUP_LIMIT, RATELIMIT_STORAGE_URI, PROXY_COUNT,
     ASSESSMENT_LIVE_CACHE_SECONDS, LOGIN_MAX_FAILURES, LOGIN_LOCK_MINUTES, LOGIN_FAILURE_LIMIT,
-    SESSION_IDLE_MINUTES, REMEMBER_HOURS, TODO_POLL_SECONDS.
+    SESSION_IDLE_MINUTES, REMEMBER_HOURS, COUNTER_REFRESH_SECONDS.
     """
     overrides = dict(overrides or {})
     config = {k: getattr(Config, k) for k in dir(Config) if k.isupper()}
@@ -97,7 +97,7 @@ def build_config(app_instance_path: str, overrides: dict | None = None) -> dict:
         ("LOGIN_LOCK_MINUTES", int),
         ("LOGIN_FAILURE_LIMIT", str),
         ("SESSION_IDLE_MINUTES", int),
-        ("TODO_POLL_SECONDS", int),
+        ("COUNTER_REFRESH_SECONDS", int),
         ("REMEMBER_HOURS", int),
     ):
         if os.environ.get(name):

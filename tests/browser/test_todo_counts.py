@@ -25,7 +25,7 @@ def test_a_department_sees_new_work_arrive_without_reloading(live_server, page, 
     assert "已派发" in agent.locator(".flash-success").inner_text()
     agent.context.close()
 
-    page.evaluate("window.refreshTodoCounts()")  # what the page does by itself every TODO_POLL_SECONDS
+    page.evaluate("window.refreshTodoCounts()")  # what the page does by itself every COUNTER_REFRESH_SECONDS
     page.wait_for_function(f"document.title.startsWith('({before + 1}) ')")
     assert _inbox_count(page) == before + 1
 

@@ -18,7 +18,7 @@ def test_the_counters_follow_new_work(app, db, client, users, auth, now):
     with app.app_context():
         assert client.get("/todo.json").get_json() == {"total": 1, "counts": {"inbox": 1, "urged": 0}}
     page = client.get("/inbox/").get_data(as_text=True)
-    assert 'data-counter="inbox"' in page and 'data-todo-seconds="60"' in page
+    assert 'data-counter="inbox"' in page and 'data-counter-seconds="60"' in page
 
 
 def test_the_refresh_does_not_keep_an_idle_session_alive(app, db, client, users, auth):
@@ -39,8 +39,9 @@ def test_a_signed_out_page_is_told_in_json(client, users):
 def test_the_interval_is_a_setting(monkeypatch, tmp_path):
     from ticketing.config import build_config
 
-    monkeypatch.setenv("TODO_POLL_SECONDS", "0")
-    assert build_config(str(tmp_path), {"TICKETING_ENV": "testing", "SECRET_KEY": "x" * 32})["TODO_POLL_SECONDS"] == 0
+    monkeypatch.setenv("COUNTER_REFRESH_SECONDS", "0")
+    config = build_config(str(tmp_path), {"TICKETING_ENV": "testing", "SECRET_KEY": "x" * 32})
+    assert config["COUNTER_REFRESH_SECONDS"] == 0
 
 
 def test_a_refresh_after_the_user_typed_or_clicked_counts_as_activity(app, db, client, users, auth):

@@ -1,4 +1,4 @@
-// The menu counters of an open page refresh themselves every data-todo-seconds (the server does not count
+// The menu counters of an open page refresh themselves every data-counter-seconds (the server does not count
 // this as the user's activity unless the user typed or clicked since, so idle sign-out still happens, and
 // the page warns five minutes before it). The tab's title shows the total, e.g.
 // "(3) 本单位工单", so a page left in a background tab still says when work arrives. When the session has
@@ -6,7 +6,7 @@
 (function () {
   var body = document.body;
   var url = body.getAttribute("data-todo-url");
-  var seconds = parseInt(body.getAttribute("data-todo-seconds") || "0", 10);
+  var seconds = parseInt(body.getAttribute("data-counter-seconds") || "0", 10);
   if (!url) return;
   var title = document.title;
   var timer = null;
