@@ -59,6 +59,9 @@ class Config:
     # open pages refresh the menu counters this often (0: never); the refresh does not count as activity
     COUNTER_REFRESH_SECONDS = 60
     REMEMBER_HOURS = 12
+    # 附件: where ticket files are kept (None: instance/attachments; shared storage for several servers)
+    ATTACHMENT_DIR = None
+    ATTACHMENT_MAX_MB = 20
     TESTING = False
     PRODUCTION = True
 
@@ -71,7 +74,8 @@ def build_config(app_instance_path: str, overrides: dict | None = None) -> dict:
     CLASSIFIER_THRESHOLD, RETURN_WINDOW_WORKING_DAYS, CONSULT_CALLBACK_SHARE,
     DUPLICATE_SIMILARITY, PROGRESS_LOOKUP_LIMIT, RATELIMIT_STORAGE_URI, PROXY_COUNT,
     ASSESSMENT_LIVE_CACHE_SECONDS, LOGIN_MAX_FAILURES, LOGIN_LOCK_MINUTES, LOGIN_FAILURE_LIMIT,
-    SESSION_IDLE_MINUTES, REMEMBER_HOURS, COUNTER_REFRESH_SECONDS.
+    SESSION_IDLE_MINUTES, REMEMBER_HOURS, COUNTER_REFRESH_SECONDS, ATTACHMENT_DIR,
+    ATTACHMENT_MAX_MB.
     """
     overrides = dict(overrides or {})
     config = {k: getattr(Config, k) for k in dir(Config) if k.isupper()}
@@ -99,6 +103,8 @@ def build_config(app_instance_path: str, overrides: dict | None = None) -> dict:
         ("SESSION_IDLE_MINUTES", int),
         ("COUNTER_REFRESH_SECONDS", int),
         ("REMEMBER_HOURS", int),
+        ("ATTACHMENT_DIR", str),
+        ("ATTACHMENT_MAX_MB", int),
     ):
         if os.environ.get(name):
             config[name] = cast(os.environ[name])
@@ -109,6 +115,7 @@ def build_config(app_instance_path: str, overrides: dict | None = None) -> dict:
     if config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
         config["SQLALCHEMY_ENGINE_OPTIONS"] = {}
     config["SECRET_KEY"] = _secret_key(config, instance)
+    config["ATTACHMENT_DIR"] = str(config["ATTACHMENT_DIR"] or instance / "attachments")
     # Flask refuses a session cookie signed longer ago than this, and re-signs a permanent one on each request
     config["PERMANENT_SESSION_LIFETIME"] = timedelta(minutes=config["SESSION_IDLE_MINUTES"])
     config["REMEMBER_COOKIE_DURATION"] = timedelta(hours=config["REMEMBER_HOURS"])

@@ -48,3 +48,15 @@ def test_assessment_cache_seconds_from_the_environment(tmp_path, monkeypatch):
     assert create_app(settings).config["ASSESSMENT_LIVE_CACHE_SECONDS"] == 300
     monkeypatch.setenv("ASSESSMENT_LIVE_CACHE_SECONDS", "0")
     assert create_app(settings).config["ASSESSMENT_LIVE_CACHE_SECONDS"] == 0
+
+
+def test_attachments_live_under_the_instance_folder_unless_a_folder_is_given(tmp_path, monkeypatch):
+    monkeypatch.setenv("SECRET_KEY", "k" * 40)
+    monkeypatch.delenv("ATTACHMENT_DIR", raising=False)
+    base = {"TICKETING_ENV": "production", "INSTANCE_PATH": str(tmp_path), "SQLALCHEMY_DATABASE_URI": "sqlite://"}
+    app = create_app(base)
+    assert app.config["ATTACHMENT_DIR"] == str(tmp_path / "attachments") and app.config["ATTACHMENT_MAX_MB"] == 20
+    monkeypatch.setenv("ATTACHMENT_DIR", "/srv/shared/ticket-files")
+    monkeypatch.setenv("ATTACHMENT_MAX_MB", "50")
+    app = create_app(base)
+    assert app.config["ATTACHMENT_DIR"] == "/srv/shared/ticket-files" and app.config["ATTACHMENT_MAX_MB"] == 50

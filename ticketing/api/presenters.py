@@ -3,7 +3,9 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from ticketing.models import Ticket, TicketEvent, TicketStatus
+from flask import url_for
+
+from ticketing.models import Ticket, TicketAttachment, TicketEvent, TicketStatus
 from ticketing.services.deadlines import LOCAL_TZ
 from ticketing.services.validation import mask_id_number, mask_name, mask_phone
 
@@ -52,6 +54,16 @@ def event_dict(event: TicketEvent) -> dict:
         "actor": event.actor_label,
         "note": event.note,
         "created_at": iso(event.created_at),
+    }
+
+
+def attachment_dict(attachment: TicketAttachment) -> dict:
+    return {
+        "id": attachment.id, "name": attachment.original_name, "content_type": attachment.content_type,
+        "size": attachment.size_bytes, "sha256": attachment.sha256, "identifies_caller": attachment.identifies_caller,
+        "uploaded_by": attachment.uploaded_by.display_name if attachment.uploaded_by else None,
+        "uploaded_at": iso(attachment.created_at),
+        "url": url_for("api.get_attachment", number=attachment.ticket.number, attachment_id=attachment.id),
     }
 
 

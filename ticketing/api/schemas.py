@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import date, datetime, time, timedelta
 
 from apiflask import Schema
-from apiflask.fields import Boolean, Dict, Float, Integer, List, Nested, Raw, String
+from apiflask.fields import Boolean, Dict, File, Float, Integer, List, Nested, Raw, String
 from apiflask.validators import Length, OneOf, Range
 from marshmallow import EXCLUDE, RAISE, fields
 
@@ -166,9 +166,30 @@ class TicketOut(Schema):
     merged_into = String(allow_none=True)
 
 
+class AttachmentOut(Schema):
+    id = Integer()
+    name = String(metadata={"description": "上传时的文件名"})
+    content_type = String()
+    size = Integer(metadata={"description": "字节"})
+    sha256 = String()
+    identifies_caller = Boolean(metadata={"description": "含来电人身份信息：仅可查看来电人者可见"})
+    uploaded_by = String(allow_none=True)
+    uploaded_at = String(metadata={"description": "ISO 8601，北京时间"})
+    url = String(metadata={"description": "下载地址（同一令牌）"})
+
+
+class AttachmentIn(Schema):
+    file = File(required=True, metadata={"description": "PDF、OFD、图片、Word、Excel、WPS、TXT 或录音；大小上限见 ATTACHMENT_MAX_MB"},
+                error_messages=_messages())
+    identifies_caller = Boolean(load_default=False, error_messages=_messages(),
+                                metadata={"description": "含来电人身份信息（身份证、签名信件等）"})
+
+
 class TicketDetailOut(TicketOut):
     events = List(Nested(EventOut))
     allowed_actions = List(String())
+    attachments = List(Nested(AttachmentOut), metadata={"description": "该令牌的用户可查看的附件"})
+    hidden_attachments = Integer(metadata={"description": "另有几个含来电人身份信息、该用户不可查看的附件"})
 
 
 class TicketPageOut(Schema):

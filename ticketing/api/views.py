@@ -1,16 +1,18 @@
 """/api/v1 endpoints: the same services as the pages, rendered as JSON. Each request commits once."""
 from __future__ import annotations
 
+from pathlib import Path
+
 import sqlalchemy as sa
 from apiflask import APIBlueprint
-from flask import current_app
+from flask import current_app, send_file
 
 from ticketing.api import schemas
 from ticketing.api.auth import SECURITY, current_api_user, current_token, token_required
-from ticketing.api.presenters import event_dict, has_caller_data, ticket_dict
+from ticketing.api.presenters import attachment_dict, event_dict, has_caller_data, ticket_dict
 from ticketing.extensions import db
 from ticketing.models import Category, Ticket
-from ticketing.services import clock, permissions, privacy, routing, search, tickets, workflow
+from ticketing.services import attachments, clock, permissions, privacy, routing, search, tickets, workflow
 from ticketing.services.actions import perform_action
 from ticketing.services.errors import DomainError, NotAllowed, NotFound, ValidationFailed
 
@@ -86,12 +88,19 @@ def get_ticket(number: str):
     show_caller = privacy.may_see_caller(db.session, user, ticket)
     if show_caller and has_caller_data(ticket):
         privacy.log_view(db.session, user, ticket, now=clock.now_utc(), via="api")
-    body = ticket_dict(ticket, show_caller=show_caller) | {
-        "events": [event_dict(e) for e in ticket.events],
-        "allowed_actions": [a.value for a in workflow.allowed_actions(user, ticket)],
-    }
+    body = _detail(user, ticket, show_caller=show_caller)
     db.session.commit()
     return body
+
+
+def _detail(user, ticket: Ticket, *, show_caller: bool = False) -> dict:
+    files, hidden = attachments.listed(db.session, user, ticket)
+    return ticket_dict(ticket, show_caller=show_caller) | {
+        "events": [event_dict(e) for e in ticket.events],
+        "allowed_actions": [a.value for a in workflow.allowed_actions(user, ticket)],
+        "attachments": [attachment_dict(a) for a in files],
+        "hidden_attachments": hidden,
+    }
 
 
 @bp.post("/tickets/<number>/actions")
@@ -106,8 +115,52 @@ def act(number: str, data: dict):
     action = data.pop("action")
     perform_action(db.session, ticket, action, data, actor=user, now=clock.now_utc())
     db.session.commit()
-    return ticket_dict(ticket) | {"events": [event_dict(e) for e in ticket.events],
-                                  "allowed_actions": [a.value for a in workflow.allowed_actions(user, ticket)]}
+    return _detail(user, ticket)
+
+
+def _attachment_folder() -> Path:
+    return Path(current_app.config["ATTACHMENT_DIR"])
+
+
+@bp.post("/tickets/<number>/attachments")
+@bp.doc(summary="上传附件（multipart/form-data：file，可选 identifies_caller）", security=SECURITY,
+        description="文件须与扩展名相符（按文件头识别），单个不超过 ATTACHMENT_MAX_MB。上传记为办理记录。",
+        responses={404: "工单不存在", 409: "当前状态不能上传", **ERRORS})
+@token_required()
+@bp.input(schemas.AttachmentIn, location="form_and_files", arg_name="data")
+@bp.output(schemas.TicketDetailOut, status_code=201, description="已上传：工单详情")
+def upload_attachment(number: str, data: dict):
+    user = current_api_user()
+    ticket = _ticket_for(user, number)
+    upload, folder = data["file"], _attachment_folder()
+    attachment = attachments.attach(
+        db.session, ticket, filename=upload.filename, stream=upload.stream,
+        identifies_caller=data["identifies_caller"], actor=user, now=clock.now_utc(), folder=folder,
+        max_bytes=current_app.config["ATTACHMENT_MAX_MB"] * 1024 * 1024)
+    try:
+        db.session.commit()
+    except BaseException:
+        db.session.rollback()
+        attachments.discard_file(folder, attachment)
+        raise
+    return _detail(user, ticket), 201
+
+
+@bp.get("/tickets/<number>/attachments/<int:attachment_id>")
+@bp.doc(summary="下载附件", security=SECURITY,
+        responses={200: "文件本身", 403: "含来电人身份信息，无权查看", 404: "工单或附件不存在", **ERRORS})
+@token_required()
+def get_attachment(number: str, attachment_id: int):
+    user = current_api_user()
+    ticket = _ticket_for(user, number)
+    found, path = attachments.open_for(db.session, user, ticket, attachment_id, folder=_attachment_folder(),
+                                       now=clock.now_utc(), via="api")
+    db.session.commit()
+    response = send_file(path, mimetype=found.content_type, download_name=found.original_name, as_attachment=True,
+                         max_age=0)
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
 
 
 @bp.post("/classify")

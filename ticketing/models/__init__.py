@@ -13,7 +13,9 @@ from ticketing.models.audit import AdminEvent
 from ticketing.models.intake import ApiToken, ImportMapping
 from ticketing.models.privacy import PersonalDataView, ReporterIdentityGrant
 from ticketing.models.settings import AppSetting, CalendarYear, StandardAnswer, DeadlinePolicy, Holiday, RoutingRule
-from ticketing.models.ticket import CategoryLabel, Callback, InternalNote, Reply, Ticket, TicketEvent, TicketNumberCounter
+from ticketing.models.ticket import (
+    CategoryLabel, Callback, InternalNote, Reply, Ticket, TicketAttachment, TicketEvent, TicketNumberCounter,
+)
 from ticketing.models.user import Role, User
 from ticketing.models.assessment import (
     AssessmentContest,
@@ -29,6 +31,6 @@ __all__ = [
     "PersonalDataView", "ReporterIdentityGrant",
     "AppSetting", "StandardAnswer",
     "CalendarYear", "Callback", "CategoryLabel", "Category", "Channel", "ClosureKind", "DeadlinePolicy", "Department",
-    "Holiday", "InternalNote", "Reply", "Role", "RoutingRule", "Satisfaction", "Ticket", "TicketEvent",
+    "Holiday", "InternalNote", "Reply", "Role", "RoutingRule", "Satisfaction", "Ticket", "TicketAttachment", "TicketEvent",
     "TicketNumberCounter", "TicketStatus", "TicketType", "Urgency", "User",
 ]

@@ -115,6 +115,7 @@ class Ticket(db.Model):
     replies: Mapped[list[Reply]] = relationship(back_populates="ticket", order_by="Reply.id")
     callbacks: Mapped[list[Callback]] = relationship(back_populates="ticket", order_by="Callback.id")
     notes: Mapped[list[InternalNote]] = relationship(back_populates="ticket", order_by="InternalNote.id")
+    attachments: Mapped[list[TicketAttachment]] = relationship(back_populates="ticket", order_by="TicketAttachment.id")
 
     @property
     def status_enum(self) -> TicketStatus:
@@ -248,6 +249,42 @@ class InternalNote(db.Model):
 
     ticket: Mapped[Ticket] = relationship(back_populates="notes")
     author: Mapped[User | None] = relationship()
+
+
+class TicketAttachment(db.Model):
+    """附件: a file kept with a ticket (a citizen's receipts, a department's 办理材料, a scanned letter).
+
+    The bytes live on disk under ATTACHMENT_DIR as ``stored_name``; the row says what they are.
+    Removal hides the file from the ticket and keeps both, so the record of what was there stays.
+    """
+
+    __tablename__ = "ticket_attachment"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(sa.ForeignKey("ticket.id"), index=True)
+    original_name: Mapped[str] = mapped_column(sa.String(200))
+    stored_name: Mapped[str] = mapped_column(sa.String(80), unique=True)
+    content_type: Mapped[str] = mapped_column(sa.String(100))
+    size_bytes: Mapped[int]
+    sha256: Mapped[str] = mapped_column(sa.String(64))
+    # holds the caller's identity (an ID card, a signed letter): shown only to those who may see the caller
+    identifies_caller: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    uploaded_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    removed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    removed_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id"))
+
+    ticket: Mapped[Ticket] = relationship(back_populates="attachments")
+    uploaded_by: Mapped[User | None] = relationship(foreign_keys=[uploaded_by_id])
+    removed_by: Mapped[User | None] = relationship(foreign_keys=[removed_by_id])
+
+    @property
+    def size_label(self) -> str:
+        if self.size_bytes < 1024:
+            return f"{self.size_bytes} B"
+        if self.size_bytes < 1024 * 1024:
+            return f"{self.size_bytes / 1024:.0f} KB"
+        return f"{self.size_bytes / 1024 / 1024:.1f} MB"
 
 
 class TicketNumberCounter(db.Model):

@@ -43,6 +43,8 @@ class Action(enum.StrEnum):
     ESCALATE = "escalate"
     RECALCULATE_DEADLINE = "recalculate_deadline"
     GRANT_IDENTITY = "grant_identity"
+    ATTACH = "attach"
+    REMOVE_ATTACHMENT = "remove_attachment"
     # 按月考核 contests: recorded on the ticket by services/assessment.py; the status never changes,
     # so they have no entry in RULES and are never offered as ticket actions
     CONTEST = "contest"
@@ -80,6 +82,8 @@ ACTION_TITLES = {
     Action.ESCALATE: "超期升级",
     Action.RECALCULATE_DEADLINE: "节假日调整后重算时限",
     Action.GRANT_IDENTITY: "授权查看举报人身份",
+    Action.ATTACH: "上传附件",
+    Action.REMOVE_ATTACHMENT: "删除附件",
     Action.CONTEST: "考核申诉",
     Action.CONTEST_ACCEPT: "考核申诉通过（核减）",
     Action.CONTEST_REJECT: "考核申诉驳回",
@@ -131,6 +135,8 @@ RULES: dict[Action, Rule] = {
     Action.ESCALATE: _rule(WORKING, None, set(), system=True),
     Action.RECALCULATE_DEADLINE: _rule(WORKING, None, set(), system=True),
     Action.GRANT_IDENTITY: _rule(ANY_STATE, None, {SV, AD}),
+    Action.ATTACH: _rule(ANY_STATE - {S.MERGED}, None, {A, ST, SV, AD}),
+    Action.REMOVE_ATTACHMENT: _rule(ANY_STATE, None, {A, ST, SV, AD}),
 }
 
 

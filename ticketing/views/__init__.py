@@ -69,13 +69,18 @@ def register_views(app: Flask) -> None:
             context["todo"] = inbox.todo_counts(db.session, current_user, now)
         return context
 
+    def own_message(error, default: str) -> str:
+        """The Chinese reason a view gave to abort(), else the page's usual message."""
+        described = getattr(error, "description", None)
+        return described if described and described != type(error).description else default
+
     @app.errorhandler(403)
     def forbidden(error):
-        return render_template("errors.html", code=403, message="您没有权限访问此页面。"), 403
+        return render_template("errors.html", code=403, message=own_message(error, "您没有权限访问此页面。")), 403
 
     @app.errorhandler(404)
     def not_found(error):
-        return render_template("errors.html", code=404, message="页面或工单不存在。"), 404
+        return render_template("errors.html", code=404, message=own_message(error, "页面或工单不存在。")), 404
 
     @app.errorhandler(CSRFError)
     def form_from_an_ended_session(error):

@@ -3,17 +3,19 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime, time
+from pathlib import Path
 
 import sqlalchemy as sa
-from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, send_file, url_for
 from flask_login import current_user, login_required
 
 from ticketing.extensions import db
 from ticketing.models import Category, Channel, Department, TicketStatus, TicketType
-from ticketing.services import clock, privacy, search, ticket_export, workflow
+from ticketing.services import attachments, clock, privacy, search, ticket_export, workflow
 from ticketing.services.deadlines import LOCAL_TZ
 from ticketing.services.privacy import may_see_caller
-from ticketing.views.common import require, run_action, safe_next, ticket_or_404
+from ticketing.services.errors import DomainError, NotFound
+from ticketing.views.common import flash_domain_error, require, run_action, safe_next, ticket_or_404
 
 bp = Blueprint("tickets", __name__, url_prefix="/tickets")
 log = logging.getLogger("ticketing.export")
@@ -102,8 +104,11 @@ def detail(number: str):
     if show_caller and (ticket.caller_phone or ticket.caller_name or ticket.caller_id_number):
         privacy.log_view(db.session, current_user, ticket, now=clock.now_utc())
         db.session.commit()
+    files, hidden_files = attachments.listed(db.session, current_user, ticket)
     return render_template(
         "tickets/detail.html", ticket=ticket, show_caller=show_caller,
+        files=files, hidden_files=hidden_files, accept_files=attachments.ACCEPT_ATTRIBUTE,
+        max_file_mb=current_app.config["ATTACHMENT_MAX_MB"],
         actions=workflow.allowed_actions(current_user, ticket), Action=workflow.Action,
         categories=_categories(), departments=_departments(),
         pii_views=privacy.views_of(db.session, ticket) if current_user.role in ("supervisor", "admin") else [],
@@ -118,6 +123,77 @@ def act(number: str, action: str):
     if run_action(ticket, action, params):
         flash(f"已{workflow.Action(action).title}：{ticket.number}", "success")
     return redirect(safe_next(url_for("tickets.detail", number=ticket.number)))
+
+
+def attachment_folder() -> Path:
+    return Path(current_app.config["ATTACHMENT_DIR"])
+
+
+@bp.post("/<number>/attachments")
+@login_required
+def upload_attachment(number: str):
+    ticket = ticket_or_404(number)
+    folder = attachment_folder()
+    uploads = [f for f in request.files.getlist("file") if f and f.filename]
+    if not uploads:
+        flash("请选择要上传的文件。", "error")
+    identifies_caller = request.form.get("identifies_caller") == "1"
+    stored = []
+    for upload in uploads:  # each file on its own: one refused file does not lose the others
+        attachment = None
+        try:
+            attachment = attachments.attach(
+                db.session, ticket, filename=upload.filename, stream=upload.stream,
+                identifies_caller=identifies_caller, actor=current_user, now=clock.now_utc(),
+                folder=folder, max_bytes=current_app.config["ATTACHMENT_MAX_MB"] * 1024 * 1024)
+            db.session.commit()
+            stored.append(attachment.original_name)
+        except DomainError as error:
+            db.session.rollback()
+            flash_domain_error(error)
+        except BaseException:
+            db.session.rollback()
+            if attachment is not None:
+                attachments.discard_file(folder, attachment)
+            raise
+    if stored:
+        flash(f"已上传附件：{'、'.join(stored)}", "success")
+    return redirect(url_for("tickets.detail", number=ticket.number) + "#attachments")
+
+
+@bp.get("/<number>/attachments/<int:attachment_id>")
+@login_required
+def attachment(number: str, attachment_id: int):
+    ticket = ticket_or_404(number)
+    try:
+        found, path = attachments.open_for(db.session, current_user, ticket, attachment_id,
+                                           folder=attachment_folder(), now=clock.now_utc())
+    except NotFound as error:
+        abort(404, error.message)
+    except DomainError as error:
+        abort(403, error.message)
+    db.session.commit()  # the personal-data view, when the file holds the caller's identity
+    response = send_file(path, mimetype=found.content_type, download_name=found.original_name,
+                         as_attachment=found.content_type not in attachments.INLINE_TYPES,
+                         conditional=True, max_age=0)
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
+@bp.post("/<number>/attachments/<int:attachment_id>/remove")
+@login_required
+def remove_attachment(number: str, attachment_id: int):
+    ticket = ticket_or_404(number)
+    try:
+        removed = attachments.remove(db.session, ticket, attachment_id, reason=request.form.get("reason", ""),
+                                     actor=current_user, now=clock.now_utc())
+        db.session.commit()
+        flash(f"已删除附件：{removed.original_name}（删除已记录）", "success")
+    except DomainError as error:
+        db.session.rollback()
+        flash_domain_error(error)
+    return redirect(url_for("tickets.detail", number=ticket.number) + "#attachments")
 
 
 @bp.post("/<number>/grant-identity")

@@ -1,0 +1,73 @@
+"""附件 through /api/v1: upload (multipart), list in the ticket's JSON, download, and JSON errors."""
+from __future__ import annotations
+
+import hashlib
+from io import BytesIO
+
+import pytest
+
+from tests.attachment_files import JPEG, PDF, PROGRAM
+from tests.factories import make_ticket
+from ticketing.models import TicketStatus
+
+S = TicketStatus
+
+
+@pytest.fixture(autouse=True)
+def attachment_dir(app, tmp_path):
+    before = {k: app.config[k] for k in ("ATTACHMENT_DIR", "ATTACHMENT_MAX_MB")}
+    app.config.update(ATTACHMENT_DIR=str(tmp_path), ATTACHMENT_MAX_MB=1)
+    yield tmp_path
+    app.config.update(before)
+
+
+def _upload(api, ticket, as_, name, content, **form):
+    return api.client.post(f"/api/v1/tickets/{ticket.number}/attachments", headers=api._headers(as_),
+                           data={"file": (BytesIO(content), name), **form}, content_type="multipart/form-data")
+
+
+def test_a_file_uploaded_through_the_api_is_listed_and_downloads_unchanged(api, db, users, now):
+    ticket = make_ticket(db, users, now, status=S.ACCEPTED)
+    db.session.commit()
+    response = _upload(api, ticket, "staff_dybz", "办结材料.pdf", PDF)
+    assert response.status_code == 201, response.get_json()
+    (listed,) = response.get_json()["attachments"]
+    assert listed["name"] == "办结材料.pdf" and listed["size"] == len(PDF) and listed["uploaded_by"] == "staff_dybz"
+    assert listed["sha256"] == hashlib.sha256(PDF).hexdigest() and not listed["identifies_caller"]
+    assert response.get_json()["events"][-1]["action"] == "attach"
+    with api.client.get(listed["url"], headers=api._headers("agent")) as download:
+        assert download.status_code == 200 and download.data == PDF
+        assert download.headers["Content-Disposition"].startswith("attachment")
+    assert api.get(f"/tickets/{ticket.number}", as_="supervisor").get_json()["attachments"][0]["id"] == listed["id"]
+
+
+def test_refusals_are_json_errors_in_chinese(api, db, users, now):
+    ticket = make_ticket(db, users, now, status=S.ACCEPTED)
+    db.session.commit()
+    response = _upload(api, ticket, "staff_dybz", "发票.pdf", PROGRAM)
+    assert response.status_code == 422
+    assert "内容不是PDF文件" in response.get_json()["fields"]["file"]
+    response = api.client.post(f"/api/v1/tickets/{ticket.number}/attachments", headers=api._headers("staff_dybz"),
+                               data={}, content_type="multipart/form-data")
+    assert response.status_code == 422 and response.get_json()["fields"]["file"] == "必填"
+    assert _upload(api, ticket, "staff_cbzj", "a.pdf", PDF).status_code == 404  # another department's ticket
+    assert _upload(api, ticket, "transfer", "a.pdf", PDF).status_code == 403  # channel tokens only submit
+    assert api.get(f"/tickets/{ticket.number}", as_="agent").get_json()["attachments"] == []
+
+
+def test_an_identity_file_is_counted_but_not_listed_for_the_department_handling_a_report(api, db, users, now):
+    report = make_ticket(db, users, now, status=S.ACCEPTED, category="JJ", type="report")
+    db.session.commit()
+    body = _upload(api, report, "agent", "身份证.jpg", JPEG, identifies_caller="true").get_json()
+    (identity,) = body["attachments"]
+    seen_by_staff = api.get(f"/tickets/{report.number}", as_="staff_dybz").get_json()
+    assert seen_by_staff["attachments"] == [] and seen_by_staff["hidden_attachments"] == 1
+    response = api.client.get(identity["url"], headers=api._headers("staff_dybz"))
+    assert response.status_code == 403 and "含来电人身份信息" in response.get_json()["error"]
+
+
+def test_the_openapi_document_describes_the_upload(api):
+    spec = api.get("/openapi.json").get_json()
+    upload = spec["paths"]["/api/v1/tickets/{number}/attachments"]["post"]
+    assert "multipart/form-data" in upload["requestBody"]["content"]
+    assert "/api/v1/tickets/{number}/attachments/{attachment_id}" in spec["paths"]

@@ -1,0 +1,125 @@
+"""附件 on the ticket page: upload several at once, open, remove, and the Chinese messages when refused."""
+from __future__ import annotations
+
+import hashlib
+from io import BytesIO
+from urllib.parse import quote
+
+import pytest
+import sqlalchemy as sa
+
+from tests.attachment_files import JPEG, PDF, PROGRAM, docx
+from tests.factories import make_ticket
+from ticketing.models import TicketAttachment, TicketStatus
+
+S = TicketStatus
+
+
+@pytest.fixture(autouse=True)
+def attachment_dir(app, tmp_path):
+    before = dict(app.config)
+    app.config.update(ATTACHMENT_DIR=str(tmp_path), ATTACHMENT_MAX_MB=1)
+    yield tmp_path
+    app.config.update({k: before[k] for k in ("ATTACHMENT_DIR", "ATTACHMENT_MAX_MB")})
+
+
+def _upload(client, ticket, *files, identifies_caller=False):
+    data = {"file": [(BytesIO(content), name) for name, content in files]}
+    if identifies_caller:
+        data["identifies_caller"] = "1"
+    return client.post(f"/tickets/{ticket.number}/attachments", data=data, content_type="multipart/form-data",
+                       follow_redirects=True)
+
+
+def _stored(db):
+    return db.session.scalars(sa.select(TicketAttachment).order_by(TicketAttachment.id)).all()
+
+
+def test_staff_upload_several_files_and_one_refused_file_does_not_lose_the_others(db, client, users, auth, now):
+    ticket = make_ticket(db, users, now, status=S.ACCEPTED)
+    db.session.commit()
+    auth.login("staff_dybz")
+    html = _upload(client, ticket, ("办理情况说明.docx", docx()), ("病毒.pdf", PROGRAM), ("现场照片.jpg", JPEG)
+                   ).get_data(as_text=True)
+    assert "已上传附件：办理情况说明.docx、现场照片.jpg" in html
+    assert "“病毒.pdf”的内容不是PDF文件（.pdf），请检查后重新上传" in html
+    assert [a.original_name for a in _stored(db)] == ["办理情况说明.docx", "现场照片.jpg"]
+    assert "附件（2）" in html and "上传附件" in html
+    assert html.count("上传附件") >= 3  # the form and two 上传附件 rows in 办理记录
+
+
+def test_a_pdf_opens_in_the_browser_and_a_word_file_downloads_under_its_own_name(db, client, users, auth, now):
+    ticket = make_ticket(db, users, now, status=S.ACCEPTED)
+    db.session.commit()
+    auth.login("agent")
+    _upload(client, ticket, ("住院发票.pdf", PDF), ("说明.docx", docx()))
+    pdf, word = _stored(db)
+    with client.get(f"/tickets/{ticket.number}/attachments/{pdf.id}") as response:  # closes the served file
+        assert response.status_code == 200 and response.data == PDF and response.mimetype == "application/pdf"
+        assert response.headers["Content-Disposition"].startswith("inline")
+        assert quote("住院发票.pdf") in response.headers["Content-Disposition"]
+        assert response.headers["X-Content-Type-Options"] == "nosniff"
+        assert "no-store" in response.headers["Cache-Control"]
+    with client.get(f"/tickets/{ticket.number}/attachments/{word.id}") as response:
+        assert response.headers["Content-Disposition"].startswith("attachment")
+        assert hashlib.sha256(response.data).hexdigest() == word.sha256 and len(response.data) == word.size_bytes
+
+
+def test_another_department_cannot_see_or_open_the_files(db, client, users, auth, now):
+    ticket = make_ticket(db, users, now, status=S.ACCEPTED)  # DYBZ's
+    db.session.commit()
+    auth.login("agent")
+    _upload(client, ticket, ("发票.pdf", PDF))
+    auth.logout()
+    auth.login("staff_cbzj")
+    (attachment,) = _stored(db)
+    assert client.get(f"/tickets/{ticket.number}/attachments/{attachment.id}").status_code == 404
+    assert client.post(f"/tickets/{ticket.number}/attachments", data={"file": (BytesIO(PDF), "x.pdf")},
+                       content_type="multipart/form-data").status_code == 404
+    assert len(_stored(db)) == 1
+
+
+def test_a_file_with_the_reporters_identity_is_hidden_from_the_department_that_handles_the_report(db, client, users, auth, now):
+    report = make_ticket(db, users, now, status=S.ACCEPTED, category="JJ", type="report")
+    db.session.commit()
+    auth.login("agent")
+    _upload(client, report, ("举报人身份证.jpg", JPEG), identifies_caller=True)
+    _upload(client, report, ("票据.pdf", PDF))
+    identity, evidence = _stored(db)
+    assert identity.identifies_caller and not evidence.identifies_caller
+    auth.logout()
+    auth.login("staff_dybz")
+    html = client.get(f"/tickets/{report.number}").get_data(as_text=True)
+    assert "票据.pdf" in html and "举报人身份证.jpg" not in html
+    assert "另有 1 个含来电人身份信息的附件" in html
+    response = client.get(f"/tickets/{report.number}/attachments/{identity.id}")
+    assert response.status_code == 403 and "该附件含来电人身份信息，您无权查看" in response.get_data(as_text=True)
+
+
+def test_removing_needs_a_reason_and_the_removed_file_is_gone_from_the_page(db, client, users, auth, now):
+    ticket = make_ticket(db, users, now, status=S.ACCEPTED)
+    db.session.commit()
+    auth.login("staff_dybz")
+    _upload(client, ticket, ("传错的.pdf", PDF))
+    (attachment,) = _stored(db)
+    url = f"/tickets/{ticket.number}/attachments/{attachment.id}"
+    html = client.post(f"{url}/remove", data={"reason": ""}, follow_redirects=True).get_data(as_text=True)
+    assert "请填写删除原因" in html and "传错的.pdf</a>" in html
+    html = client.post(f"{url}/remove", data={"reason": "传错了工单"}, follow_redirects=True).get_data(as_text=True)
+    assert "已删除附件：传错的.pdf" in html and "传错的.pdf：传错了工单" in html and "无附件。" in html
+    response = client.get(url)
+    assert response.status_code == 404 and "附件不存在或已删除" in response.get_data(as_text=True)
+
+
+def test_refusals_come_back_as_chinese_messages_on_the_page(db, client, users, auth, now):
+    ticket = make_ticket(db, users, now)
+    db.session.commit()
+    auth.login("agent")
+    html = client.post(f"/tickets/{ticket.number}/attachments", data={}, content_type="multipart/form-data",
+                       follow_redirects=True).get_data(as_text=True)
+    assert "请选择要上传的文件" in html
+    html = _upload(client, ticket, ("大文件.pdf", PDF + b"0" * (1024 * 1024))).get_data(as_text=True)
+    assert "“大文件.pdf”超过 1 MB 的上限" in html
+    html = _upload(client, ticket, ("setup.exe", PROGRAM)).get_data(as_text=True)
+    assert "不支持“setup.exe”的文件类型，可上传：PDF" in html
+    assert _stored(db) == []

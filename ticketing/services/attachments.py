@@ -1,0 +1,247 @@
+"""附件: files kept with a ticket, checked, stored on disk, every upload and removal an event.
+
+A citizen's receipts and ID card, a department's 办理材料, a scanned petition
+letter, a call recording. A file is accepted only when its extension is one a
+centre works with and its first bytes say it is that kind of file (the
+`filetype` package reads the signatures), so a program renamed to .pdf is
+refused. Browsers show PDFs and images inline; everything else downloads.
+
+A file marked as holding the caller's identity is shown only to those who may
+see the caller (privacy.may_see_caller), and each download of it is logged as a
+personal-data view, like the caller panel.
+
+The bytes live under ``folder/YYYY/MM/<random>.<ext>``. Several gunicorn
+workers share the folder; several servers need it on shared storage.
+"""
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import BinaryIO
+
+import filetype
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from ticketing.models import Role, Ticket, TicketAttachment, User
+from ticketing.services import privacy
+from ticketing.services.errors import NotAllowed, NotFound, ValidationFailed
+from ticketing.services.workflow import Action, check, transition
+
+CHUNK = 1024 * 1024
+MAX_NAME_LENGTH = 120
+MAX_FILES_PER_TICKET = 30
+
+
+@dataclass(frozen=True)
+class FileKind:
+    label: str
+    content_type: str
+    signatures: frozenset[str]  # what filetype may report for it; empty: text, checked by decoding
+
+
+def _kind(label: str, content_type: str, *signatures: str) -> FileKind:
+    return FileKind(label, content_type, frozenset(signatures))
+
+
+# Office files made by WPS or older tools are sometimes only recognisable as a zip or an OLE container
+_OLE = ("doc", "xls", "ppt")
+KINDS: dict[str, FileKind] = {
+    ".pdf": _kind("PDF", "application/pdf", "pdf"),
+    ".ofd": _kind("OFD", "application/ofd", "zip"),
+    ".jpg": _kind("图片", "image/jpeg", "jpg"),
+    ".jpeg": _kind("图片", "image/jpeg", "jpg"),
+    ".png": _kind("图片", "image/png", "png", "apng"),
+    ".gif": _kind("图片", "image/gif", "gif"),
+    ".bmp": _kind("图片", "image/bmp", "bmp"),
+    ".webp": _kind("图片", "image/webp", "webp"),
+    ".tif": _kind("图片", "image/tiff", "tif"),
+    ".tiff": _kind("图片", "image/tiff", "tif"),
+    ".heic": _kind("图片", "image/heic", "heic"),
+    ".doc": _kind("Word", "application/msword", *_OLE),
+    ".docx": _kind("Word", "application/vnd.openxmlformats-officedocument.wordprocessingml.document", "docx", "zip"),
+    ".xls": _kind("Excel", "application/vnd.ms-excel", *_OLE),
+    ".xlsx": _kind("Excel", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "xlsx", "zip"),
+    ".wps": _kind("WPS", "application/vnd.ms-works", *_OLE),
+    ".txt": _kind("文本", "text/plain; charset=utf-8", ),
+    ".mp3": _kind("录音", "audio/mpeg", "mp3"),
+    ".wav": _kind("录音", "audio/wav", "wav"),
+    ".amr": _kind("录音", "audio/amr", "amr"),
+    ".m4a": _kind("录音", "audio/mp4", "m4a", "mp4"),
+}
+# shown in the browser rather than downloaded; served with their own type and nosniff
+INLINE_TYPES = frozenset({"application/pdf", "image/jpeg", "image/png", "image/gif", "image/webp", "image/bmp"})
+ACCEPTED_LIST = "PDF、OFD、图片（JPG、PNG、GIF、BMP、WEBP、TIF、HEIC）、Word、Excel、WPS、TXT、录音（MP3、WAV、AMR、M4A）"
+ACCEPT_ATTRIBUTE = ",".join(KINDS)  # for <input type=file accept=…>
+
+_UNSAFE = re.compile(r"[\x00-\x1f\x7f\\/:*?\"<>|]")
+
+
+def clean_name(filename: str | None) -> str:
+    """The name as the uploader's computer had it, without folders or characters no file system takes."""
+    name = re.split(r"[\\/]", filename or "")[-1]
+    name = _UNSAFE.sub("_", name).strip(" .")
+    if len(name) > MAX_NAME_LENGTH:
+        stem, ext = os.path.splitext(name)
+        name = stem[: MAX_NAME_LENGTH - len(ext)] + ext
+    return name
+
+
+def _is_text(path: Path) -> bool:
+    data = path.read_bytes()
+    if b"\x00" in data:
+        return False
+    for encoding in ("utf-8", "gb18030"):
+        try:
+            data.decode(encoding)
+            return True
+        except UnicodeDecodeError:
+            continue
+    return False
+
+
+def _content_matches(path: Path, kind: FileKind) -> bool:
+    if not kind.signatures:
+        return _is_text(path)
+    guessed = filetype.guess(str(path))
+    return guessed is not None and guessed.extension in kind.signatures
+
+
+def _write_limited(stream: BinaryIO, target: Path, max_bytes: int) -> tuple[int, str]:
+    """Copy at most max_bytes + 1 bytes; return the size and SHA-256. The caller checks the size."""
+    digest, size = hashlib.sha256(), 0
+    with open(target, "xb") as out:
+        while size <= max_bytes:
+            chunk = stream.read(min(CHUNK, max_bytes + 1 - size))
+            if not chunk:
+                break
+            out.write(chunk)
+            digest.update(chunk)
+            size += len(chunk)
+    return size, digest.hexdigest()
+
+
+def attach(
+    session: Session,
+    ticket: Ticket,
+    *,
+    filename: str | None,
+    stream: BinaryIO,
+    identifies_caller: bool,
+    actor: User,
+    now: datetime,
+    folder: Path,
+    max_bytes: int,
+) -> TicketAttachment:
+    """Check and store one file with the ticket, and record the upload. The caller commits.
+
+    Nothing is left on disk when the file is refused; if the caller's commit fails,
+    it calls `discard_file` for the row this returned.
+    """
+    check(actor, ticket, Action.ATTACH)
+    if count_for(session, ticket) >= MAX_FILES_PER_TICKET:
+        raise ValidationFailed(f"每张工单最多 {MAX_FILES_PER_TICKET} 个附件",
+                               fields={"file": f"本工单已有 {MAX_FILES_PER_TICKET} 个附件，请先删除不需要的"})
+    name = clean_name(filename)
+    if not name:
+        raise ValidationFailed("请选择要上传的文件", fields={"file": "请选择要上传的文件"})
+    extension = os.path.splitext(name)[1].lower()
+    kind = KINDS.get(extension)
+    if kind is None:
+        shown = extension or "无扩展名"
+        raise ValidationFailed(f"不支持的文件类型（{shown}）",
+                               fields={"file": f"不支持“{name}”的文件类型，可上传：{ACCEPTED_LIST}"})
+    day_folder = Path(f"{now:%Y}") / f"{now:%m}"
+    (folder / day_folder).mkdir(parents=True, exist_ok=True)
+    stored_name = (day_folder / f"{uuid.uuid4().hex}{extension}").as_posix()
+    path = folder / stored_name
+    try:
+        size, sha256 = _write_limited(stream, path, max_bytes)
+        if size == 0:
+            raise ValidationFailed("文件为空", fields={"file": f"“{name}”是空文件"})
+        if size > max_bytes:
+            raise ValidationFailed("文件过大", fields={"file": f"“{name}”超过 {max_bytes // (1024 * 1024)} MB 的上限"})
+        if not _content_matches(path, kind):
+            raise ValidationFailed("文件内容与扩展名不符",
+                                   fields={"file": f"“{name}”的内容不是{kind.label}文件（{extension}），请检查后重新上传"})
+    except BaseException:
+        path.unlink(missing_ok=True)
+        raise
+    attachment = TicketAttachment(
+        ticket=ticket, original_name=name, stored_name=stored_name, content_type=kind.content_type,
+        size_bytes=size, sha256=sha256, identifies_caller=identifies_caller, uploaded_by_id=actor.id, created_at=now,
+    )
+    session.add(attachment)
+    session.flush()  # its id, for the event and the caller
+    transition(ticket, Action.ATTACH, actor=actor, now=now, note=f"{_shown_name(attachment)}（{attachment.size_label}）",
+               data={"attachment_id": attachment.id, "size": size, "sha256": sha256, "identifies_caller": identifies_caller})
+    return attachment
+
+
+def _shown_name(attachment: TicketAttachment) -> str:
+    """How the history names a file: one that identifies the caller is not named (its name may be theirs)."""
+    return "含来电人身份信息的附件" if attachment.identifies_caller else attachment.original_name
+
+
+def discard_file(folder: Path, attachment: TicketAttachment) -> None:
+    """Remove the bytes of an upload whose row was never committed."""
+    (folder / attachment.stored_name).unlink(missing_ok=True)
+
+
+def may_see(session: Session, user: User, ticket: Ticket, attachment: TicketAttachment) -> bool:
+    return not attachment.identifies_caller or privacy.may_see_caller(session, user, ticket)
+
+
+def listed(session: Session, user: User, ticket: Ticket) -> tuple[list[TicketAttachment], int]:
+    """The ticket's files this user may open, and how many more it holds that only others may."""
+    current = [a for a in ticket.attachments if a.removed_at is None]
+    shown = [a for a in current if may_see(session, user, ticket, a)]
+    return shown, len(current) - len(shown)
+
+
+def _find(ticket: Ticket, attachment_id: int) -> TicketAttachment:
+    attachment = next((a for a in ticket.attachments if a.id == attachment_id), None)
+    if attachment is None or attachment.removed_at is not None:
+        raise NotFound("附件不存在或已删除")
+    return attachment
+
+
+def open_for(
+    session: Session, user: User, ticket: Ticket, attachment_id: int, *, folder: Path, now: datetime, via: str = "attachment",
+) -> tuple[TicketAttachment, Path]:
+    """The file for someone who may see the ticket; a file holding the caller's identity is logged."""
+    attachment = _find(ticket, attachment_id)
+    if not may_see(session, user, ticket, attachment):
+        raise NotAllowed("该附件含来电人身份信息，您无权查看")
+    path = folder / attachment.stored_name
+    if not path.is_file():
+        raise NotFound(f"附件“{attachment.original_name}”的文件已不在存储目录中，请联系系统管理员")
+    if attachment.identifies_caller:
+        privacy.log_view(session, user, ticket, now=now, via=via)
+    return attachment, path
+
+
+def remove(session: Session, ticket: Ticket, attachment_id: int, *, reason: str, actor: User, now: datetime) -> TicketAttachment:
+    """Hide a file from the ticket (the uploader, a supervisor or an administrator). The bytes stay."""
+    check(actor, ticket, Action.REMOVE_ATTACHMENT)
+    attachment = _find(ticket, attachment_id)
+    if attachment.uploaded_by_id != actor.id and actor.role_enum not in (Role.SUPERVISOR, Role.ADMIN):
+        raise NotAllowed("只有上传人、班长或管理员可以删除附件")
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationFailed("请填写删除原因", fields={"reason": "请填写删除原因"})
+    attachment.removed_at = now
+    attachment.removed_by_id = actor.id
+    transition(ticket, Action.REMOVE_ATTACHMENT, actor=actor, now=now, note=f"{_shown_name(attachment)}：{reason}",
+               data={"attachment_id": attachment.id, "sha256": attachment.sha256})
+    return attachment
+
+
+def count_for(session: Session, ticket: Ticket) -> int:
+    return session.scalar(sa.select(sa.func.count()).select_from(TicketAttachment).where(
+        TicketAttachment.ticket_id == ticket.id, TicketAttachment.removed_at.is_(None))) or 0
