@@ -50,3 +50,21 @@ def test_the_export_masks_them_for_everyone(db, client, users, auth, now):
     values = [str(v) for row in sheet.iter_rows(values_only=True) for v in row if v is not None]
     assert any("电话139****4321，身份证150102********1234" in v for v in values)
     assert not any("13987654321" in v or "150102199003071234" in v for v in values)
+
+
+def test_the_api_masks_them_as_the_pages_do(db, client, users, now):
+    from ticketing.services import api_tokens
+
+    ticket = _report(db, users, now)
+    tokens = {who: api_tokens.issue_token(db.session, now=now, user=users[who]).token for who in ("staff_dybz", "agent")}
+    db.session.commit()
+
+    def get(path, who):
+        return client.get("/api/v1" + path, headers={"Authorization": f"Bearer {tokens[who]}"}).get_json()
+
+    staff_view = get(f"/tickets/{ticket.number}", "staff_dybz")  # handles the report without knowing the reporter
+    assert "电话139****4321，身份证150102********1234" in staff_view["content"]
+    assert staff_view["title"] == "举报药店串换药品 139****4321" and staff_view["caller_masked"]
+    listed = get("/tickets?type=report", "agent")["items"][0]  # lists mask for everyone, as on the pages
+    assert "13987654321" not in listed["title"] + listed["content"]
+    assert get(f"/tickets/{ticket.number}", "agent")["content"] == TEXT  # who took the call sees what was said

@@ -7,7 +7,7 @@ from flask import url_for
 
 from ticketing.models import Ticket, TicketAttachment, TicketEvent, TicketStatus
 from ticketing.services.deadlines import LOCAL_TZ
-from ticketing.services.validation import mask_id_number, mask_name, mask_phone
+from ticketing.services.validation import mask_id_number, mask_name, mask_numbers_in_text, mask_phone
 
 
 def iso(value: datetime | None) -> str | None:
@@ -24,8 +24,9 @@ def ticket_dict(ticket: Ticket, *, show_caller: bool = False) -> dict:
         "transfer_reference": ticket.transfer_reference,
         "type": ticket.type,
         "urgency": ticket.urgency,
-        "title": ticket.title,
-        "content": ticket.content,
+        # numbers a citizen wrote into the text are masked wherever the caller's fields are, as on the pages
+        "title": ticket.title if show_caller else mask_numbers_in_text(ticket.title),
+        "content": ticket.content if show_caller else mask_numbers_in_text(ticket.content),
         "category": ticket.category.code if ticket.category else None,
         "suggested_category": ticket.suggested_category.code if ticket.suggested_category else None,
         "department": ticket.department.code if ticket.department else None,
