@@ -68,3 +68,32 @@ def test_the_api_masks_them_as_the_pages_do(db, client, users, now):
     listed = get("/tickets?type=report", "agent")["items"][0]  # lists mask for everyone, as on the pages
     assert "13987654321" not in listed["title"] + listed["content"]
     assert get(f"/tickets/{ticket.number}", "agent")["content"] == TEXT  # who took the call sees what was said
+
+
+def test_notes_replies_and_the_history_mask_them_too_for_those_who_may_not_see_the_reporter(db, client, users, auth, now):
+    from datetime import timedelta
+
+    from ticketing.services import api_tokens, tickets
+
+    ticket = _report(db, users, now)
+    tickets.add_note(db.session, ticket, "已与举报人13987654321电话核实", actor=users["agent"], now=now + timedelta(hours=1))
+    tickets.urge(db.session, ticket, "举报人13987654321再次来电催办", actor=users["supervisor"], now=now + timedelta(hours=2))
+    db.session.commit()
+    auth.login("staff_dybz")
+    assert "督办（" in (banner := client.get(f"/tickets/{ticket.number}").get_data(as_text=True))
+    assert "举报人139****4321再次来电催办</div>" in banner and "13987654321" not in banner
+    auth.logout()
+    tickets.reply(db.session, ticket, "已联系举报人（13987654321）告知查处结果", actor=users["staff_dybz"],
+                  now=now + timedelta(hours=3))
+    token = api_tokens.issue_token(db.session, now=now, user=users["staff_dybz"]).token
+    db.session.commit()
+    auth.login("staff_dybz")
+    html = client.get(f"/tickets/{ticket.number}").get_data(as_text=True)
+    assert "13987654321" not in html
+    assert "已与举报人139****4321电话核实" in html and "举报人139****4321再次来电催办" in html
+    assert "已联系举报人（139****4321）告知查处结果" in html
+    body = client.get(f"/api/v1/tickets/{ticket.number}", headers={"Authorization": f"Bearer {token}"}).get_json()
+    assert "13987654321" not in str(body) and any("139****4321" in e["note"] for e in body["events"])
+    auth.logout()
+    auth.login("supervisor")  # may see the caller: the text as written
+    assert "已与举报人13987654321电话核实" in client.get(f"/tickets/{ticket.number}").get_data(as_text=True)

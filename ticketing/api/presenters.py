@@ -46,14 +46,14 @@ def ticket_dict(ticket: Ticket, *, show_caller: bool = False) -> dict:
     }
 
 
-def event_dict(event: TicketEvent) -> dict:
+def event_dict(event: TicketEvent, *, show_caller: bool = False) -> dict:
     return {
         "action": event.action,
         "action_title": event.action_title,
         "from_status": event.from_status,
         "to_status": event.to_status,
         "actor": event.actor_label,
-        "note": event.note,
+        "note": event.note if show_caller else mask_numbers_in_text(event.note),
         "created_at": iso(event.created_at),
     }
 

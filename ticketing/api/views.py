@@ -96,7 +96,7 @@ def get_ticket(number: str):
 def _detail(user, ticket: Ticket, *, show_caller: bool = False) -> dict:
     files, hidden = attachments.listed(db.session, user, ticket)
     return ticket_dict(ticket, show_caller=show_caller) | {
-        "events": [event_dict(e) for e in ticket.events],
+        "events": [event_dict(e, show_caller=show_caller) for e in ticket.events],
         "allowed_actions": [a.value for a in workflow.allowed_actions(user, ticket)],
         "attachments": [attachment_dict(a) for a in files],
         "hidden_attachments": hidden,
