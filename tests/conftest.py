@@ -13,6 +13,7 @@ from werkzeug.security import generate_password_hash
 from ticketing import create_app
 from ticketing.extensions import db as _db
 from ticketing.models import Department, Role, User
+from ticketing.services import duplicates
 from ticketing.services.reference_data import ensure_reference_data
 
 LOCAL = ZoneInfo("Asia/Shanghai")
@@ -64,6 +65,7 @@ def db(app):
                     connection.execute(table.delete())
                 # the FTS5 index is not a model table; SQLite reuses ticket ids once the table is empty
                 connection.exec_driver_sql("INSERT INTO ticket_fts(ticket_fts) VALUES('delete-all')")
+        duplicates.forget_recent_tickets()  # ids are reused after the tables are emptied
 
 
 @pytest.fixture()

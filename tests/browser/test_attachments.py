@@ -28,6 +28,7 @@ def test_files_are_uploaded_opened_and_removed_on_the_ticket_page(live_server, p
     history = page.locator("table.events").inner_text()
     assert "上传附件" in history and "来电记录.txt" in history
 
+    page.locator("tr", has_text="来电记录.txt").locator("summary", has_text="删除").click()
     page.get_by_label("删除来电记录.txt的原因").fill("重复上传")
     with page.expect_navigation():
         page.get_by_label("删除来电记录.txt的原因").press("Enter")  # the keyboard is enough

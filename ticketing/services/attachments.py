@@ -169,6 +169,9 @@ def attach(
         if not _content_matches(path, kind):
             raise ValidationFailed("文件内容与扩展名不符",
                                    fields={"file": f"“{name}”的内容不是{kind.label}文件（{extension}），请检查后重新上传"})
+        same = next((a for a in ticket.attachments if a.sha256 == sha256 and a.removed_at is None), None)
+        if same is not None:
+            raise ValidationFailed("文件已上传过", fields={"file": f"“{name}”与已有附件“{_shown_name(same)}”内容相同，未重复上传"})
     except BaseException:
         path.unlink(missing_ok=True)
         raise

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from ticketing.models import Ticket, TicketStatus
 
 WINDOW = timedelta(days=30)
+LATE_COMMIT_IDS = 500
 MERGEABLE = (TicketStatus.REGISTERED.value, TicketStatus.DISPATCHED.value, TicketStatus.ACCEPTED.value,
              TicketStatus.RETURN_REQUESTED.value, TicketStatus.REPLIED.value)
 
@@ -35,20 +36,32 @@ class RecentTicketIndex:
         self._received: dict[int, datetime] = {}
 
     def _refresh(self, session: Session, now: datetime) -> None:
+        """Add the tickets this worker has not indexed yet and drop those past the window.
+
+        Ids come from a sequence but commit out of order when several workers register at once
+        (id 100 may commit after 101), so the last ``LATE_COMMIT_IDS`` ids below the newest one seen
+        are looked at again, and any missing or different (a database emptied and refilled) is added.
+        """
         from classifiers.similarity import SimilarityIndex
 
         if self._index is None:
             self._index = SimilarityIndex()
-        rows = session.execute(
-            sa.select(Ticket.id, Ticket.title, Ticket.content, Ticket.received_at)
-            .where(Ticket.id > self._last_id, Ticket.received_at >= now - WINDOW)
-            .order_by(Ticket.id)
+        since = now - WINDOW
+        seen = session.execute(
+            sa.select(Ticket.id, Ticket.received_at)
+            .where(Ticket.id > self._last_id - LATE_COMMIT_IDS, Ticket.received_at >= since)
         ).all()
-        if rows:
+        wanted = {row.id for row in seen if self._received.get(row.id) != row.received_at}
+        if wanted:  # one range query: usually a few new ids at the top, a month of them on first use
+            rows = [row for row in session.execute(
+                sa.select(Ticket.id, Ticket.title, Ticket.content, Ticket.received_at)
+                .where(Ticket.id >= min(wanted), Ticket.received_at >= since)
+            ) if row.id in wanted]
             self._index.add_many((row.id, f"{row.title}\n{row.content}") for row in rows)
             self._received.update((row.id, row.received_at) for row in rows)
-            self._last_id = rows[-1].id
-        expired = [key for key, at in self._received.items() if at < now - WINDOW]
+        if seen:
+            self._last_id = max(self._last_id, max(row.id for row in seen))
+        expired = [key for key, at in self._received.items() if at < since]
         for key in expired:
             self._index.remove(key)
             del self._received[key]
@@ -60,6 +73,12 @@ class RecentTicketIndex:
 
 
 _RECENT = RecentTicketIndex()
+
+
+def forget_recent_tickets() -> None:
+    """Start this worker's index afresh (after the database was emptied and refilled: tests, a restore)."""
+    global _RECENT
+    _RECENT = RecentTicketIndex()
 
 
 def candidates(session: Session, *, text: str, phone: str | None, now: datetime, min_similarity: float,

@@ -11,7 +11,7 @@ from flask_login import current_user, login_required
 
 from ticketing.extensions import db
 from ticketing.models import Category, Channel, Department, TicketStatus, TicketType
-from ticketing.services import attachments, clock, privacy, search, ticket_export, workflow
+from ticketing.services import attachments, clock, duplicates, privacy, search, ticket_export, workflow
 from ticketing.services.deadlines import LOCAL_TZ
 from ticketing.services.privacy import may_see_caller
 from ticketing.services.errors import DomainError, NotFound
@@ -105,11 +105,13 @@ def detail(number: str):
         privacy.log_view(db.session, current_user, ticket, now=clock.now_utc())
         db.session.commit()
     files, hidden_files = attachments.listed(db.session, current_user, ticket)
+    actions = workflow.allowed_actions(current_user, ticket)
     return render_template(
         "tickets/detail.html", ticket=ticket, show_caller=show_caller,
+        similar=_merge_candidates(ticket) if workflow.Action.MERGE in actions else [],
         files=files, hidden_files=hidden_files, accept_files=attachments.ACCEPT_ATTRIBUTE,
         max_file_mb=current_app.config["ATTACHMENT_MAX_MB"],
-        actions=workflow.allowed_actions(current_user, ticket), Action=workflow.Action,
+        actions=actions, Action=workflow.Action,
         categories=_categories(), departments=_departments(),
         pii_views=privacy.views_of(db.session, ticket) if current_user.role in ("supervisor", "admin") else [],
     )
@@ -123,6 +125,14 @@ def act(number: str, action: str):
     if run_action(ticket, action, params):
         flash(f"已{workflow.Action(action).title}：{ticket.number}", "success")
     return redirect(safe_next(url_for("tickets.detail", number=ticket.number)))
+
+
+def _merge_candidates(ticket):
+    """Tickets this one may repeat (same phone or similar text, last 30 days), for 合并 on its page."""
+    found = duplicates.candidates(
+        db.session, text=f"{ticket.title}\n{ticket.content}", phone=ticket.caller_phone, now=clock.now_utc(),
+        min_similarity=current_app.config["DUPLICATE_SIMILARITY"], exclude_id=ticket.id, limit=5)
+    return [c for c in found if c.ticket.merged_into_id is None]
 
 
 def attachment_folder() -> Path:

@@ -103,7 +103,7 @@ def test_a_ticket_takes_a_bounded_number_of_files(db, users, now, tmp_path, monk
     monkeypatch.setattr(attachments, "MAX_FILES_PER_TICKET", 2)
     ticket = make_ticket(db, users, now)
     for i in range(2):
-        _attach(db, ticket, users["agent"], now, tmp_path, f"{i}.pdf", PDF)
+        _attach(db, ticket, users["agent"], now, tmp_path, f"{i}.pdf", PDF + str(i).encode())
     db.session.flush()
     with pytest.raises(ValidationFailed, match="最多 2 个附件"):
         _attach(db, ticket, users["agent"], now, tmp_path, "3.pdf", PDF)
@@ -145,7 +145,7 @@ def test_a_missing_file_on_disk_is_a_clear_not_found(db, users, now, tmp_path):
 def test_removal_by_the_uploader_or_a_supervisor_hides_the_file_keeps_its_bytes_and_is_an_event(db, users, now, tmp_path):
     ticket = make_ticket(db, users, now, status=S.ACCEPTED)
     staff_file = _attach(db, ticket, users["staff_dybz"], now, tmp_path, "错传的文件.pdf", PDF)
-    agent_file = _attach(db, ticket, users["agent"], now, tmp_path, "来信扫描.pdf", PDF)
+    agent_file = _attach(db, ticket, users["agent"], now, tmp_path, "来信扫描.pdf", PDF + b"% page 2\n")
     db.session.commit()
     with pytest.raises(NotAllowed, match="只有上传人"):
         attachments.remove(db.session, ticket, agent_file.id, reason="不需要", actor=users["staff_dybz"], now=now)
@@ -162,3 +162,13 @@ def test_removal_by_the_uploader_or_a_supervisor_hides_the_file_keeps_its_bytes_
     with pytest.raises(NotFound, match="已删除"):
         attachments.open_for(db.session, users["agent"], ticket, staff_file.id, folder=tmp_path, now=now)
     assert db.session.get(TicketAttachment, staff_file.id) is not None
+
+
+def test_the_same_file_twice_on_one_ticket_is_refused_but_may_go_on_another(db, users, now, tmp_path):
+    ticket, other = make_ticket(db, users, now), make_ticket(db, users, now)
+    _attach(db, ticket, users["agent"], now, tmp_path, "发票.pdf", PDF)
+    with pytest.raises(ValidationFailed) as refused:
+        _attach(db, ticket, users["agent"], now, tmp_path, "发票(1).pdf", PDF)
+    assert refused.value.fields["file"] == "“发票(1).pdf”与已有附件“发票.pdf”内容相同，未重复上传"
+    assert len(_files_on_disk(tmp_path)) == 1
+    assert _attach(db, other, users["agent"], now, tmp_path, "发票.pdf", PDF).sha256 == hashlib.sha256(PDF).hexdigest()
