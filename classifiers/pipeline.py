@@ -10,7 +10,7 @@
                                TfidfTransformer()])),         # characters, 1-3 grams
         ])),
         ("clf", CalibratedClassifierCV(LinearSVC(C=1), method="temperature",
-                                       cv=3, ensemble=False)),
+                                       cv=5, ensemble=False)),
     ])
 
 ``prepare`` turns each raw text into a ``(words, normalised_text)`` pair, so
@@ -46,7 +46,7 @@ DEFAULT_PARAMS: dict[str, Any] = {
     "sublinear_tf": True,
     "C": 1.0,
     "calibration": "temperature",
-    "calibration_folds": 3,
+    "calibration_folds": 5,
     "calibration_ensemble": False,
     "class_weight": "balanced",
     "word_weight": 1.0,
