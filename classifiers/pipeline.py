@@ -149,7 +149,7 @@ def build_features(params: dict | None = None) -> FeatureUnion:
 def build_classifier(labels, params: dict | None = None):
     """A linear model with calibrated probabilities for every label.
 
-    Sigmoid calibration over an inner stratified k-fold needs a few examples
+    Temperature calibration over an inner stratified k-fold needs a few examples
     of every class; with fewer (a label just added from corrections), we fall
     back to logistic regression, whose probabilities need no calibration.
     """
