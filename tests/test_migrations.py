@@ -34,3 +34,22 @@ def test_fulltext_index_exists_for_the_engine(db):
         assert "ix_ticket_search_tsv" in {ix["name"] for ix in inspector.get_indexes("ticket")}
     else:
         assert "ticket_fts" in inspector.get_table_names()
+
+
+def test_the_handler_migration_gives_accepted_tickets_the_person_who_accepted_them(db, users, now):
+    from flask_migrate import downgrade, upgrade
+
+    from tests.factories import make_ticket
+    from ticketing.models import Ticket, TicketStatus
+
+    accepted = make_ticket(db, users, now, status=TicketStatus.ACCEPTED).number
+    waiting = make_ticket(db, users, now, status=TicketStatus.DISPATCHED).number
+    staff_id = users["staff_dybz"].id
+    _db.session.commit()
+    _db.session.remove()
+    try:
+        downgrade(revision="17ba5854498d")  # before the column existed
+    finally:
+        upgrade()
+    handlers = dict(_db.session.execute(sa.select(Ticket.number, Ticket.handler_id)).all())
+    assert handlers == {accepted: staff_id, waiting: None}

@@ -30,6 +30,7 @@ def ticket_dict(ticket: Ticket, *, show_caller: bool = False) -> dict:
         "category": ticket.category.code if ticket.category else None,
         "suggested_category": ticket.suggested_category.code if ticket.suggested_category else None,
         "department": ticket.department.code if ticket.department else None,
+        "handler": ticket.handler.display_name if ticket.handler else None,
         "confidence": None if ticket.classifier_confidence is None else round(ticket.classifier_confidence, 4),
         "caller_name": ticket.caller_name if show_caller else (mask_name(ticket.caller_name) or None),
         "caller_phone": ticket.caller_phone if show_caller else (mask_phone(ticket.caller_phone) or None),

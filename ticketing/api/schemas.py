@@ -119,6 +119,7 @@ class ActionIn(ApiSchema):
     reopen = Raw(allow_none=True, metadata={"description": "callback：不满意时是否重办"})
     into = Str(max_len=32, metadata={"description": "merge：主工单号"})
     reference = Str(max_len=100, metadata={"description": "transfer_out：12345 的转办编号"})
+    to = Str(max_len=80, metadata={"description": "hand_over：转交给本单位哪位承办人员（用户名）"})
 
 
 class ClassifyIn(ApiSchema):
@@ -151,6 +152,7 @@ class TicketOut(Schema):
     category = String(allow_none=True, metadata={"description": "业务分类编码"})
     suggested_category = String(allow_none=True)
     department = String(allow_none=True, metadata={"description": "承办单位编码"})
+    handler = String(allow_none=True, metadata={"description": "经办人：签收或被转交的本单位承办人员"})
     confidence = Float(allow_none=True, metadata={"description": "分类置信度"})
     caller_name = String(allow_none=True)
     caller_phone = String(allow_none=True)

@@ -47,6 +47,7 @@ class Ticket(db.Model):
         sa.Index("ix_ticket_status_needs_callback", "status", "needs_callback"),
         sa.Index("ix_ticket_department_status_urged", "department_id", "status", "last_urged_at"),
         sa.Index("ix_ticket_status_accept_due", "status", "accept_due_at", "reply_due_at"),
+        sa.Index("ix_ticket_handler_status", "handler_id", "status"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -72,6 +73,8 @@ class Ticket(db.Model):
     suggested_category_id: Mapped[int | None] = mapped_column(sa.ForeignKey("category.id"))
     department_id: Mapped[int | None] = mapped_column(sa.ForeignKey("department.id"))
     designated: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    # 经办人: the department's staff member working the ticket (who accepted it, or to whom it was handed over)
+    handler_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id"))
 
     status: Mapped[str] = mapped_column(sa.String(20), default=TicketStatus.REGISTERED.value)
     status_before_return: Mapped[str | None] = mapped_column(sa.String(20))
@@ -108,7 +111,8 @@ class Ticket(db.Model):
     suggested_category: Mapped[Category | None] = relationship(foreign_keys=[suggested_category_id])
     department: Mapped[Department | None] = relationship()
     merged_into: Mapped[Ticket | None] = relationship(remote_side=[id])
-    created_by: Mapped[User | None] = relationship()
+    created_by: Mapped[User | None] = relationship(foreign_keys=[created_by_id])
+    handler: Mapped[User | None] = relationship(foreign_keys=[handler_id])
     events: Mapped[list[TicketEvent]] = relationship(
         back_populates="ticket", order_by="TicketEvent.id", cascade="save-update, merge"
     )

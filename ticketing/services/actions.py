@@ -21,7 +21,7 @@ from ticketing.services.workflow import Action
 API_ACTIONS = {
     "dispatch", "accept", "reply", "return", "approve_return", "refuse_return", "request_extension",
     "approve_extension", "refuse_extension", "urge", "callback", "close", "reopen", "merge", "reassign",
-    "answer_on_the_spot", "legal_channel", "transfer_out", "recategorise", "note",
+    "answer_on_the_spot", "legal_channel", "transfer_out", "recategorise", "note", "hand_over",
 }
 
 
@@ -124,6 +124,10 @@ def perform_action(session: Session, ticket: Ticket, action: str, params: dict, 
             tickets.set_category(session, ticket, _category(session, _text(p, "category")), actor=actor, now=now)
         case Action.NOTE:
             tickets.add_note(session, ticket, _text(p, "content"), actor=actor, now=now)
+        case Action.HAND_OVER:
+            username = _text(p, "to")
+            to = session.scalar(sa.select(User).where(User.username == username)) if username else None
+            tickets.hand_over(session, ticket, to, actor=actor, now=now, note=_text(p, "note"))
     session.flush()
     return ticket
 

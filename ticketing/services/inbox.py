@@ -34,10 +34,15 @@ def callbacks_query() -> sa.Select:
     )
 
 
-def department_query(department_id: int, state: str | None = None) -> sa.Select:
-    """The department's inbox: urged first, then by the deadline that applies."""
+def department_query(department_id: int, state: str | None = None, *, handler_id: int | None = None) -> sa.Select:
+    """The department's inbox: urged first, then by the deadline that applies.
+
+    ``state="mine"``: the tickets ``handler_id`` works (accepted or was handed), not yet answered.
+    """
     query = sa.select(Ticket).where(Ticket.department_id == department_id)
-    if state == "todo" or state is None:
+    if state == "mine":
+        query = query.where(Ticket.handler_id == handler_id, Ticket.status.in_(DEPARTMENT_WORK + (S.RETURN_REQUESTED.value,)))
+    elif state == "todo" or state is None:
         query = query.where(Ticket.status.in_(DEPARTMENT_WORK + (S.RETURN_REQUESTED.value,)))
     elif state == "done":
         query = query.where(Ticket.status.in_((S.REPLIED.value, S.CALLED_BACK.value, S.CLOSED.value)))

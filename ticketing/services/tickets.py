@@ -24,6 +24,7 @@ from ticketing.models import (
     Department,
     InternalNote,
     Reply,
+    Role,
     Satisfaction,
     Ticket,
     TicketStatus,
@@ -273,6 +274,7 @@ def dispatch(session, ticket, department, *, actor, now, reason="", category=Non
 def _assign(session, ticket, department, now) -> None:
     ticket.department = department
     ticket.department_id = department.id
+    ticket.handler = None  # whoever accepts it next works it
     ticket.dispatched_at = now
     ticket.accepted_at = None
     due = calendar.accept_deadline(session, ticket, now)
@@ -293,6 +295,32 @@ def accept(session, ticket, *, actor, now) -> None:
     transition(ticket, Action.ACCEPT, actor=actor, now=now,
                data={"on_time": ticket.accept_due_at is None or now <= ticket.accept_due_at})
     ticket.accepted_at = now
+    ticket.handler = actor
+
+
+def colleagues(session, ticket) -> list[User]:
+    """The department's active staff a ticket could be handed over to (转交), its handler excluded."""
+    if ticket.department_id is None:
+        return []
+    return list(session.scalars(
+        sa.select(User).where(User.department_id == ticket.department_id, User.role == Role.STAFF.value,
+                              User.active.is_(True), User.id != (ticket.handler.id if ticket.handler else 0))
+        .order_by(User.display_name, User.id)
+    ))
+
+
+def hand_over(session, ticket, to: User | None, *, actor, now, note: str = "") -> None:
+    """转交: another staff member of the same department works the ticket from now on; deadlines do not move."""
+    check(actor, ticket, Action.HAND_OVER)
+    if to is None or to.role != Role.STAFF.value or not to.active or to.department_id != ticket.department_id:
+        raise ValidationFailed("请选择本单位的在岗承办人员", fields={"to": "只能转交给本单位的在岗承办人员"})
+    if to == ticket.handler:
+        raise ValidationFailed("该工单已由此人经办", fields={"to": f"{to.display_name} 已是经办人"})
+    before = ticket.handler
+    transition(ticket, Action.HAND_OVER, actor=actor, now=now,
+               note=f"{before.display_name if before else '—'} → {to.display_name}" + (f"：{note.strip()}" if note.strip() else ""),
+               data={"from": before.username if before else None, "to": to.username})
+    ticket.handler = to
 
 
 def reply(session, ticket, content: str, *, actor, now) -> Reply:

@@ -44,6 +44,7 @@ class Action(enum.StrEnum):
     RECALCULATE_DEADLINE = "recalculate_deadline"
     GRANT_IDENTITY = "grant_identity"
     ATTACH = "attach"
+    HAND_OVER = "hand_over"
     REMOVE_ATTACHMENT = "remove_attachment"
     # 按月考核 contests: recorded on the ticket by services/assessment.py; the status never changes,
     # so they have no entry in RULES and are never offered as ticket actions
@@ -83,6 +84,7 @@ ACTION_TITLES = {
     Action.RECALCULATE_DEADLINE: "节假日调整后重算时限",
     Action.GRANT_IDENTITY: "授权查看举报人身份",
     Action.ATTACH: "上传附件",
+    Action.HAND_OVER: "转交经办人",
     Action.REMOVE_ATTACHMENT: "删除附件",
     Action.CONTEST: "考核申诉",
     Action.CONTEST_ACCEPT: "考核申诉通过（核减）",
@@ -136,6 +138,7 @@ RULES: dict[Action, Rule] = {
     Action.RECALCULATE_DEADLINE: _rule(WORKING, None, set(), system=True),
     Action.GRANT_IDENTITY: _rule(ANY_STATE, None, {SV, AD}),
     Action.ATTACH: _rule(ANY_STATE - {S.MERGED}, None, {A, ST, SV, AD}),
+    Action.HAND_OVER: _rule({S.ACCEPTED}, None, {ST, SV, AD}),
     Action.REMOVE_ATTACHMENT: _rule(ANY_STATE, None, {A, ST, SV, AD}),
 }
 

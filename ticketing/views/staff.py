@@ -11,8 +11,8 @@ from ticketing.views.common import require_permission
 
 bp = Blueprint("staff", __name__, url_prefix="/inbox")
 
-STATES = [("todo", "待办"), ("dispatched", "待签收"), ("accepted", "办理中"), ("return_requested", "退回待审"),
-          ("done", "已答复/办结")]
+STATES = [("todo", "待办"), ("mine", "我经办的"), ("dispatched", "待签收"), ("accepted", "办理中"),
+          ("return_requested", "退回待审"), ("done", "已答复/办结")]
 
 
 @bp.get("/", endpoint="inbox")
@@ -20,7 +20,8 @@ STATES = [("todo", "待办"), ("dispatched", "待签收"), ("accepted", "办理�
 def inbox_page():
     require_permission(Permission.INBOX)
     state = request.args.get("state", "todo")
-    page = db.paginate(inbox.department_query(current_user.department_id, state), per_page=30, error_out=False)
+    query = inbox.department_query(current_user.department_id, state, handler_id=current_user.id)
+    page = db.paginate(query, per_page=30, error_out=False)
     urged = db.session.scalars(inbox.urged_query(current_user.department_id).limit(20)).all()
     return render_template("staff/inbox.html", page=page, state=state, states=STATES, urged=urged)
 

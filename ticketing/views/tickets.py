@@ -12,6 +12,7 @@ from flask_login import current_user, login_required
 from ticketing.extensions import db
 from ticketing.models import Category, Channel, Department, TicketStatus, TicketType
 from ticketing.services import attachments, clock, duplicates, privacy, search, ticket_export, workflow
+from ticketing.services import tickets as ticket_service
 from ticketing.services.deadlines import LOCAL_TZ
 from ticketing.services.privacy import may_see_caller
 from ticketing.services.errors import DomainError, NotFound
@@ -109,6 +110,7 @@ def detail(number: str):
     return render_template(
         "tickets/detail.html", ticket=ticket, show_caller=show_caller,
         similar=_merge_candidates(ticket) if workflow.Action.MERGE in actions else [],
+        colleagues=ticket_service.colleagues(db.session, ticket) if workflow.Action.HAND_OVER in actions else [],
         files=files, hidden_files=hidden_files, accept_files=attachments.ACCEPT_ATTRIBUTE,
         max_file_mb=current_app.config["ATTACHMENT_MAX_MB"],
         actions=actions, Action=workflow.Action,
