@@ -123,3 +123,18 @@ def test_refusals_come_back_as_chinese_messages_on_the_page(db, client, users, a
     html = _upload(client, ticket, ("setup.exe", PROGRAM)).get_data(as_text=True)
     assert "不支持“setup.exe”的文件类型，可上传：PDF" in html
     assert _stored(db) == []
+
+
+def test_files_chosen_on_the_call_form_are_kept_with_the_new_ticket_and_a_refused_one_loses_nothing(db, client, users, auth):
+    auth.login("agent")
+    data = {"caller_phone": "13912345678", "channel": "letter", "type": "complaint", "urgency": "normal",
+            "content": "来信反映：县医院住院费用报销比例低于政策规定，附来信扫描件和发票", "submit": "save",
+            "file": [(BytesIO(PDF), "来信扫描.pdf"), (BytesIO(PROGRAM), "发票.jpg")], "identifies_caller": "1"}
+    html = client.post("/agent/calls/new", data=data, content_type="multipart/form-data",
+                       follow_redirects=True).get_data(as_text=True)
+    (attachment,) = _stored(db)
+    ticket = attachment.ticket
+    assert f"已登记 {ticket.number}" in html and "已上传附件：来信扫描.pdf" in html
+    assert "“发票.jpg”的内容不是图片文件" in html  # said at once; the ticket and the good file are saved
+    assert attachment.identifies_caller and ticket.content.startswith("来信反映")
+    assert 'enctype="multipart/form-data"' in client.get("/agent/calls/new").get_data(as_text=True)

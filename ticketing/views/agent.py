@@ -7,11 +7,12 @@ from flask_login import current_user, login_required
 
 from ticketing.extensions import db
 from ticketing.models import Category, Department
-from ticketing.services import clock, inbox, intake_assist
+from ticketing.services import attachments, clock, inbox, intake_assist
 from ticketing.services.errors import DomainError
 from ticketing.services.permissions import Permission
 from ticketing.views.common import classifier, require_permission
 from ticketing.views.forms import CallForm
+from ticketing.views.tickets import store_uploads
 
 bp = Blueprint("agent", __name__, url_prefix="/agent")
 
@@ -37,6 +38,7 @@ def new_call():
             )
             db.session.commit()
             flash(f"已登记 {ticket.number}（{ticket.status_enum.title}）", "success")
+            store_uploads(ticket)  # the ticket is saved first: a refused file is reported, nothing typed is lost
             return redirect(url_for("agent.new_call", last=ticket.number))
         except DomainError as error:
             db.session.rollback()
@@ -45,7 +47,8 @@ def new_call():
                     form[name].errors = list(form[name].errors) + [message]
             flash(error.message, "error")
     status = 400 if request.method == "POST" else 200
-    return render_template("agent/new_call.html", form=form, last=request.args.get("last")), status
+    return render_template("agent/new_call.html", form=form, last=request.args.get("last"),
+                           accept_files=attachments.ACCEPT_ATTRIBUTE), status
 
 
 @bp.post("/assist")

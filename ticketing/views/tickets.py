@@ -145,13 +145,19 @@ def attachment_folder() -> Path:
 @login_required
 def upload_attachment(number: str):
     ticket = ticket_or_404(number)
-    folder = attachment_folder()
-    uploads = [f for f in request.files.getlist("file") if f and f.filename]
-    if not uploads:
+    if not store_uploads(ticket):
         flash("请选择要上传的文件。", "error")
+    return redirect(url_for("tickets.detail", number=ticket.number) + "#attachments")
+
+
+def store_uploads(ticket) -> bool:
+    """Attach the request's files (field ``file``) to the ticket, each committed on its own, so one
+    refused file does not lose the others; says in flashes what was kept and why any was refused.
+    False when no file was chosen."""
+    uploads = [f for f in request.files.getlist("file") if f and f.filename]
     identifies_caller = request.form.get("identifies_caller") == "1"
-    stored = []
-    for upload in uploads:  # each file on its own: one refused file does not lose the others
+    folder, stored = attachment_folder(), []
+    for upload in uploads:
         attachment = None
         try:
             attachment = attachments.attach(
@@ -170,7 +176,7 @@ def upload_attachment(number: str):
             raise
     if stored:
         flash(f"已上传附件：{'、'.join(stored)}", "success")
-    return redirect(url_for("tickets.detail", number=ticket.number) + "#attachments")
+    return bool(uploads)
 
 
 @bp.get("/<number>/attachments/<int:attachment_id>")
