@@ -30,3 +30,16 @@ document.addEventListener("change", function (event) {
     box.checked = event.target.checked;
   });
 });
+// 插入答复口径: a select with data-insert-into="TEXTAREA_ID" puts the chosen answer at the cursor
+document.addEventListener("change", function (event) {
+  var targetId = event.target.getAttribute && event.target.getAttribute("data-insert-into");
+  if (!targetId || !event.target.value) return;
+  var area = document.getElementById(targetId);
+  if (!area) return;
+  var start = area.selectionStart || 0, end = area.selectionEnd || 0, text = event.target.value;
+  area.value = area.value.slice(0, start) + text + area.value.slice(end);
+  area.dispatchEvent(new Event("input", { bubbles: true }));  // the draft keeps it too
+  area.focus();
+  area.selectionStart = area.selectionEnd = start + text.length;
+  event.target.value = "";
+});

@@ -11,7 +11,7 @@ from flask_login import current_user, login_required
 
 from ticketing.extensions import db
 from ticketing.models import Category, Channel, Department, TicketStatus, TicketType
-from ticketing.services import attachments, clock, duplicates, privacy, search, ticket_export, workflow
+from ticketing.services import attachments, clock, duplicates, intake_assist, privacy, search, ticket_export, workflow
 from ticketing.services import tickets as ticket_service
 from ticketing.services.deadlines import LOCAL_TZ
 from ticketing.services.privacy import may_see_caller
@@ -111,6 +111,7 @@ def detail(number: str):
         "tickets/detail.html", ticket=ticket, show_caller=show_caller,
         similar=_merge_candidates(ticket) if workflow.Action.MERGE in actions else [],
         colleagues=ticket_service.colleagues(db.session, ticket) if workflow.Action.HAND_OVER in actions else [],
+        answers=_standard_answers(ticket) if {workflow.Action.REPLY, workflow.Action.ANSWER_ON_THE_SPOT} & set(actions) else [],
         files=files, hidden_files=hidden_files, accept_files=attachments.ACCEPT_ATTRIBUTE,
         max_file_mb=current_app.config["ATTACHMENT_MAX_MB"],
         actions=actions, Action=workflow.Action,
@@ -127,6 +128,12 @@ def act(number: str, action: str):
     if run_action(ticket, action, params):
         flash(f"已{workflow.Action(action).title}：{ticket.number}", "success")
     return redirect(safe_next(url_for("tickets.detail", number=ticket.number)))
+
+
+def _standard_answers(ticket):
+    """答复口径 of the ticket's category (and the suggested one), to insert into a reply."""
+    codes = [c.code for c in (ticket.category, ticket.suggested_category) if c is not None]
+    return intake_assist.standard_answers(db.session, list(dict.fromkeys(codes))) if codes else []
 
 
 def _merge_candidates(ticket):

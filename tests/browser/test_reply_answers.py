@@ -1,0 +1,33 @@
+"""插入答复口径 in Chromium: choosing a standard answer puts its text into the reply, at the cursor."""
+from __future__ import annotations
+
+from tests.browser.conftest import sign_in
+
+
+def _a_ticket_with_answers(page, live_server):
+    """A ticket of 待遇保障科 whose category has 答复口径 (accepting it first when needed)."""
+    page.goto(f"{live_server}/inbox/?state=todo")
+    links = [a.get_attribute("href") for a in page.locator("table.grid tbody a[href*='/tickets/']").all()][:20]
+    for href in links:
+        page.goto(live_server + href)
+        accept = page.get_by_role("button", name="签收", exact=True)
+        if accept.count():
+            with page.expect_navigation():
+                accept.click()
+        menu = page.locator("select[data-insert-into=reply-content]")
+        if menu.count():
+            return menu
+    raise AssertionError("no ticket of the department has standard answers in the demo data")
+
+
+def test_choosing_a_standard_answer_fills_the_reply(live_server, page):
+    sign_in(page, live_server, "staff_dybz")
+    menu = _a_ticket_with_answers(page, live_server)
+    box = page.locator("#reply-content")
+    box.fill("您好，")
+    option = menu.locator("option").nth(1)
+    title, text = option.inner_text(), option.get_attribute("value")
+    menu.select_option(label=title)
+    assert box.input_value() == "您好，" + text
+    assert menu.input_value() == ""  # ready for the next one
+    assert page.evaluate("document.activeElement.id") == "reply-content"
