@@ -48,3 +48,24 @@ def test_hand_over_through_the_api(db, client, users, now, reference):
     response = client.post(f"/api/v1/tickets/{ticket.number}/actions", json={"action": "hand_over", "to": "staff_dybz_2"},
                            headers=headers)
     assert response.status_code == 200 and response.get_json()["handler"] == "staff_dybz_2"
+
+
+def test_the_inbox_shows_who_holds_how_many_and_how_many_are_overdue(db, client, users, auth, now, reference):
+    colleague = make_user(db, "staff_dybz_2", Role.STAFF, reference["DYBZ"])
+    colleague.display_name = "李科员"
+    for _ in range(2):
+        make_ticket(db, users, now, status=S.ACCEPTED)  # accepted by staff_dybz, due weeks ago by now
+    late = make_ticket(db, users, now, status=S.DISPATCHED)
+    tickets.accept(db.session, late, actor=colleague, now=now + timedelta(hours=1))
+    make_ticket(db, users, now, status=S.REPLIED)  # answered: no longer held
+    make_ticket(db, users, now, status=S.ACCEPTED, department="CBZJ")  # another department
+    db.session.commit()
+    from ticketing.services import inbox
+
+    workload = inbox.handler_workload(db.session, reference["DYBZ"].id, now + timedelta(days=1))
+    assert [(u.username, held, overdue) for u, held, overdue in workload] == [("staff_dybz", 2, 0), ("staff_dybz_2", 1, 0)]
+    far_later = inbox.handler_workload(db.session, reference["DYBZ"].id, now + timedelta(days=60))
+    assert [(held, overdue) for _, held, overdue in far_later] == [(2, 2), (1, 1)]
+    auth.login("staff_dybz")
+    html = client.get("/inbox/").get_data(as_text=True)
+    assert "经办人工作量（办理中）：" in html and "staff_dybz 2 件" in html and "李科员 1 件" in html
