@@ -46,6 +46,7 @@ def test_the_export_follows_the_filters_and_masks_callers(db, client, users, aut
     values = dict(zip(table[1], row))
     assert values["工单号"] == tickets_of_two_departments[0].number
     assert values["诉求类型"] == "投诉" and values["承办单位"] == "待遇保障科" and values["状态"] == "已签收"
+    assert values["经办人"] == "staff_dybz"  # who accepted it
     assert values["来电人"] == "王**" and values["来电号码"] == "139****5678"
     assert "13912345678" not in str(table) and "王小红" not in str(table)
     assert values["诉求内容"] == "住院报销比例是多少，出院结算只报了一半"

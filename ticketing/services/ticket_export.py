@@ -35,6 +35,7 @@ COLUMNS: list[tuple[str, int, object]] = [  # title, width, value(ticket, overdu
     ("紧急程度", 8, lambda t, overdue: t.urgency_title),
     ("业务分类", 16, lambda t, overdue: t.category.name if t.category else ""),
     ("承办单位", 18, lambda t, overdue: t.department.name if t.department else ""),
+    ("经办人", 10, lambda t, overdue: t.handler.display_name if t.handler else ""),
     ("状态", 10, lambda t, overdue: t.status_enum.title),
     ("时限", 17, lambda t, overdue: _local(t.current_due_at)),
     ("是否超期", 8, lambda t, overdue: "已超期" if overdue else ""),
@@ -53,7 +54,7 @@ def workbook_bytes(session: Session, query: sa.Select, *, now: datetime, descrip
     """
     overdue = sa.case((inbox.overdue_condition(now), True), else_=False).label("overdue")
     rows = session.execute(query.add_columns(overdue)
-                           .options(selectinload(Ticket.category), selectinload(Ticket.department))
+                           .options(selectinload(Ticket.category), selectinload(Ticket.department), selectinload(Ticket.handler))
                            .limit(MAX_ROWS + 1)).all()
     more = len(rows) > MAX_ROWS
     rows = rows[:MAX_ROWS]
