@@ -175,7 +175,7 @@ class AttachmentOut(Schema):
     size = Integer(metadata={"description": "字节"})
     sha256 = String()
     identifies_caller = Boolean(metadata={"description": "含来电人身份信息：仅可查看来电人者可见"})
-    uploaded_by = String(allow_none=True)
+    uploaded_by = String(allow_none=True, metadata={"description": "上传人；null：渠道随工单提交"})
     uploaded_at = String(metadata={"description": "ISO 8601，北京时间"})
     url = String(metadata={"description": "下载地址（同一令牌）"})
 

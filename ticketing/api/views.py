@@ -124,14 +124,20 @@ def _attachment_folder() -> Path:
 
 @bp.post("/tickets/<number>/attachments")
 @bp.doc(summary="上传附件（multipart/form-data：file，可选 identifies_caller）", security=SECURITY,
-        description="文件须与扩展名相符（按文件头识别），单个不超过 ATTACHMENT_MAX_MB。上传记为办理记录。",
+        description="文件须与扩展名相符（按文件头识别），单个不超过 ATTACHMENT_MAX_MB。上传记为办理记录。"
+                    "渠道令牌只能给本渠道提交的工单上传（来信扫描件、群众提交的材料），返回的工单详情只列出渠道上传的附件。",
         responses={404: "工单不存在", 409: "当前状态不能上传", **ERRORS})
-@token_required()
+@token_required(channel_tokens=True)
 @bp.input(schemas.AttachmentIn, location="form_and_files", arg_name="data")
 @bp.output(schemas.TicketDetailOut, status_code=201, description="已上传：工单详情")
 def upload_attachment(number: str, data: dict):
-    user = current_api_user()
-    ticket = _ticket_for(user, number)
+    user, token = current_api_user(), current_token()
+    if token.channel is not None:
+        ticket = db.session.scalar(sa.select(Ticket).where(Ticket.number == number, Ticket.channel == token.channel))
+        if ticket is None:
+            raise NotFound(f"工单 {number} 不存在或不是本渠道提交的")
+    else:
+        ticket = _ticket_for(user, number)
     upload, folder = data["file"], _attachment_folder()
     attachment = attachments.attach(
         db.session, ticket, filename=upload.filename, stream=upload.stream,
@@ -143,6 +149,10 @@ def upload_attachment(number: str, data: dict):
         db.session.rollback()
         attachments.discard_file(folder, attachment)
         raise
+    if user is None:  # a channel sees what it sent, not what the centre added
+        sent = [a for a in ticket.attachments if a.uploaded_by_id is None and a.removed_at is None]
+        return ticket_dict(ticket) | {"events": [], "allowed_actions": [],
+                                      "attachments": [attachment_dict(a) for a in sent], "hidden_attachments": 0}, 201
     return _detail(user, ticket), 201
 
 

@@ -133,12 +133,14 @@ def attach(
     filename: str | None,
     stream: BinaryIO,
     identifies_caller: bool,
-    actor: User,
+    actor: User | None,
     now: datetime,
     folder: Path,
     max_bytes: int,
 ) -> TicketAttachment:
     """Check and store one file with the ticket, and record the upload. The caller commits.
+
+    ``actor`` None: a channel's system sent it with the ticket (an API channel token).
 
     Nothing is left on disk when the file is refused; if the caller's commit fails,
     it calls `discard_file` for the row this returned.
@@ -177,7 +179,8 @@ def attach(
         raise
     attachment = TicketAttachment(
         ticket=ticket, original_name=name, stored_name=stored_name, content_type=kind.content_type,
-        size_bytes=size, sha256=sha256, identifies_caller=identifies_caller, uploaded_by_id=actor.id, created_at=now,
+        size_bytes=size, sha256=sha256, identifies_caller=identifies_caller,
+        uploaded_by_id=actor.id if actor is not None else None, created_at=now,
     )
     session.add(attachment)
     session.flush()  # its id, for the event and the caller

@@ -137,7 +137,7 @@ RULES: dict[Action, Rule] = {
     Action.ESCALATE: _rule(WORKING, None, set(), system=True),
     Action.RECALCULATE_DEADLINE: _rule(WORKING, None, set(), system=True),
     Action.GRANT_IDENTITY: _rule(ANY_STATE, None, {SV, AD}),
-    Action.ATTACH: _rule(ANY_STATE - {S.MERGED}, None, {A, ST, SV, AD}),
+    Action.ATTACH: _rule(ANY_STATE - {S.MERGED}, None, {A, ST, SV, AD}, system=True),  # system: a channel's API token
     Action.HAND_OVER: _rule({S.ACCEPTED}, None, {ST, SV, AD}),
     Action.REMOVE_ATTACHMENT: _rule(ANY_STATE, None, {A, ST, SV, AD}),
 }

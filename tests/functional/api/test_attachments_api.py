@@ -22,7 +22,8 @@ def attachment_dir(app, tmp_path):
 
 
 def _upload(api, ticket, as_, name, content, **form):
-    return api.client.post(f"/api/v1/tickets/{ticket.number}/attachments", headers=api._headers(as_),
+    number = ticket if isinstance(ticket, str) else ticket.number
+    return api.client.post(f"/api/v1/tickets/{number}/attachments", headers=api._headers(as_),
                            data={"file": (BytesIO(content), name), **form}, content_type="multipart/form-data")
 
 
@@ -51,7 +52,7 @@ def test_refusals_are_json_errors_in_chinese(api, db, users, now):
                                data={}, content_type="multipart/form-data")
     assert response.status_code == 422 and response.get_json()["fields"]["file"] == "必填"
     assert _upload(api, ticket, "staff_cbzj", "a.pdf", PDF).status_code == 404  # another department's ticket
-    assert _upload(api, ticket, "transfer", "a.pdf", PDF).status_code == 403  # channel tokens only submit
+    assert _upload(api, ticket, "transfer", "a.pdf", PDF).status_code == 404  # not a ticket that channel sent
     assert api.get(f"/tickets/{ticket.number}", as_="agent").get_json()["attachments"] == []
 
 
@@ -71,3 +72,20 @@ def test_the_openapi_document_describes_the_upload(api):
     upload = spec["paths"]["/api/v1/tickets/{number}/attachments"]["post"]
     assert "multipart/form-data" in upload["requestBody"]["content"]
     assert "/api/v1/tickets/{number}/attachments/{attachment_id}" in spec["paths"]
+
+
+def test_a_channel_sends_the_files_of_the_tickets_it_submitted(api, db, users, now):
+    body = api.post("/tickets", {"external_id": "SZ-2026-0001", "type": "complaint",
+                                 "content": "市长信箱来信：反映县医院住院报销比例偏低，附来信扫描件"}, as_="mayor").get_json()
+    number = body["number"]
+    response = _upload(api, number, "mayor", "来信扫描.pdf", PDF)
+    assert response.status_code == 201, response.get_json()
+    sent = response.get_json()
+    assert [a["name"] for a in sent["attachments"]] == ["来信扫描.pdf"] and sent["attachments"][0]["uploaded_by"] is None
+    assert sent["events"] == [] and sent["allowed_actions"] == []  # a channel only submits
+    assert _upload(api, number, "transfer", "b.pdf", PDF + b"1").status_code == 404
+    seen = api.get(f"/tickets/{number}", as_="agent").get_json()
+    assert [a["name"] for a in seen["attachments"]] == ["来信扫描.pdf"]
+    assert seen["events"][-1]["action"] == "attach" and seen["events"][-1]["actor"] == "系统"
+    with api.client.get(seen["attachments"][0]["url"], headers=api._headers("agent")) as download:
+        assert download.data == PDF
