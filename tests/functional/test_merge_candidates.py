@@ -20,7 +20,9 @@ def test_an_agent_sees_earlier_repeats_and_merges_with_one_click(db, client, use
                         category="CB")
     db.session.commit()
     auth.login("agent")
-    html = client.get(f"/tickets/{repeat.number}").get_data(as_text=True)
+    page = client.get(f"/tickets/{repeat.number}").get_data(as_text=True)
+    assert f'data-fragment-url="/tickets/{repeat.number}/similar"' in page  # fetched once the page is shown
+    html = client.get(f"/tickets/{repeat.number}/similar").get_data(as_text=True)
     assert "可能重复的工单" in html and earlier.number in html and later.number in html
     assert "同一来电号码，相似度" in html
     assert "较晚登记：请在该工单上合并到本工单" in html  # the later one merges into this one, not the reverse
@@ -38,4 +40,6 @@ def test_department_staff_do_not_get_the_panel(db, client, users, auth):
     second = make_ticket(db, users, received + timedelta(hours=1), content=TEXT, status=TicketStatus.ACCEPTED)
     db.session.commit()
     auth.login("staff_dybz")
-    assert "可能重复的工单" not in client.get(f"/tickets/{second.number}").get_data(as_text=True)
+    assert "data-fragment-url" not in client.get(f"/tickets/{second.number}").get_data(as_text=True)
+    response = client.get(f"/tickets/{second.number}/similar")
+    assert response.status_code == 200 and response.get_data(as_text=True) == ""

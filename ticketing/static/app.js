@@ -43,3 +43,10 @@ document.addEventListener("change", function (event) {
   area.selectionStart = area.selectionEnd = start + text.length;
   event.target.value = "";
 });
+// A part of a page that is slow to compute (可能重复的工单) is fetched after the page is shown
+document.querySelectorAll("[data-fragment-url]").forEach(function (box) {
+  fetch(box.getAttribute("data-fragment-url"), { credentials: "same-origin", headers: { "X-Requested-With": "fetch" } })
+    .then(function (response) { return response.ok ? response.text() : ""; })
+    .then(function (html) { box.innerHTML = html; })
+    .catch(function () { box.innerHTML = ""; });
+});

@@ -109,7 +109,6 @@ def detail(number: str):
     actions = workflow.allowed_actions(current_user, ticket)
     return render_template(
         "tickets/detail.html", ticket=ticket, show_caller=show_caller,
-        similar=_merge_candidates(ticket) if workflow.Action.MERGE in actions else [],
         colleagues=ticket_service.colleagues(db.session, ticket) if workflow.Action.HAND_OVER in actions else [],
         answers=_standard_answers(ticket) if {workflow.Action.REPLY, workflow.Action.ANSWER_ON_THE_SPOT} & set(actions) else [],
         files=files, hidden_files=hidden_files, accept_files=attachments.ACCEPT_ATTRIBUTE,
@@ -136,12 +135,19 @@ def _standard_answers(ticket):
     return intake_assist.standard_answers(db.session, list(dict.fromkeys(codes))) if codes else []
 
 
-def _merge_candidates(ticket):
-    """Tickets this one may repeat (same phone or similar text, last 30 days), for 合并 on its page."""
+@bp.get("/<number>/similar")
+@login_required
+def similar(number: str):
+    """可能重复的工单 for 合并, fetched by the ticket page after it is shown: a worker's first search
+    builds its index of the month's tickets, which takes seconds at a province's scale."""
+    ticket = ticket_or_404(number)
+    if workflow.Action.MERGE not in workflow.allowed_actions(current_user, ticket):
+        return ""
     found = duplicates.candidates(
         db.session, text=f"{ticket.title}\n{ticket.content}", phone=ticket.caller_phone, now=clock.now_utc(),
         min_similarity=current_app.config["DUPLICATE_SIMILARITY"], exclude_id=ticket.id, limit=5)
-    return [c for c in found if c.ticket.merged_into_id is None]
+    return render_template("tickets/_similar.html", ticket=ticket,
+                           similar=[c for c in found if c.ticket.merged_into_id is None])
 
 
 def attachment_folder() -> Path:
