@@ -20,7 +20,10 @@ def test_seed_demo_covers_every_state_and_is_idempotent(app, db):
     assert statuses == {s.value for s in TicketStatus}
     departments = db.session.scalars(sa.select(Department.code)).all()
     staff = db.session.scalars(sa.select(User.username).where(User.role == "staff")).all()
-    assert len(staff) == len(departments)  # one demo user per department
+    assert len(staff) == len(departments) + 1  # one demo user per department, and a colleague in 待遇保障科
+    working = db.session.scalars(sa.select(User.username).join(Ticket, Ticket.handler_id == User.id)
+                                 .where(Ticket.status == TicketStatus.ACCEPTED.value)).all()
+    assert {"staff_dybz", "staff_dybz2"} <= set(working)  # 转交 has happened in the demo
     # the months before last are issued, as a centre would have; last month is still live
     this_month = assessment.month_of(clock.now_utc())
     months = [assessment.shift_month(this_month, -k) for k in (2, 1)]
@@ -44,6 +47,11 @@ def test_every_state_is_on_show_whatever_the_date(db, now):
     demo.seed_demo_tickets(db.session, now=now.replace(tzinfo=timezone.utc))
     statuses = set(db.session.scalars(sa.select(Ticket.status).distinct()))
     assert statuses == {s.value for s in TicketStatus}
+    # the colleague in 待遇保障科 works some tickets, handed over by the first
+    handlers = db.session.scalars(sa.select(User.username).join(Ticket, Ticket.handler_id == User.id)
+                                  .where(Ticket.status == TicketStatus.ACCEPTED.value)).all()
+    if handlers.count("staff_dybz") + handlers.count("staff_dybz2") >= 2:
+        assert "staff_dybz2" in handlers and "staff_dybz" in handlers
 
 
 def test_create_user_reads_the_password_from_stdin(app, db, reference):

@@ -48,6 +48,8 @@ def demo_accounts(session: Session) -> list[tuple[str, str, str, str | None]]:
                 ("agent2", "话务员小周", Role.AGENT.value, None)]
     for department in session.scalars(sa.select(Department).order_by(Department.id)):
         accounts.append((f"staff_{department.code.lower()}", f"{department.name}承办人", Role.STAFF.value, department.code))
+        if department.code == "DYBZ":  # a colleague, so 经办人, 转交 and 经办人工作量 have someone to show
+            accounts.append(("staff_dybz2", "待遇保障科经办人小陈", Role.STAFF.value, department.code))
     return accounts
 
 
@@ -92,7 +94,10 @@ def seed_demo_tickets(session: Session, *, now: datetime, count: int = 360, seed
     texts = load_texts()
     codes = sorted(texts)
     users = {u.username: u for u in session.scalars(sa.select(User))}
-    staff_by_department = {u.department_id: u for u in users.values() if u.role == Role.STAFF.value}
+    staff_by_department = {}  # the department's first demo user does its work; a colleague gets 转交 below
+    for user in sorted(users.values(), key=lambda u: u.id):
+        if user.role == Role.STAFF.value:
+            staff_by_department.setdefault(user.department_id, user)
     agent, supervisor = users.get("agent"), users.get("supervisor")
     departments = list(session.scalars(sa.select(Department)))
     categories = {c.code: c for c in session.scalars(sa.select(Category))}
@@ -122,6 +127,7 @@ def seed_demo_tickets(session: Session, *, now: datetime, count: int = 360, seed
             created += _duplicate_and_merge(session, ticket, data, agent=agent, now=now)
     session.flush()
     _show_rare_states(session, now=now, agent=agent, staff_by_department=staff_by_department)
+    _hand_over_some(session, now=now, users=users)
     if supervisor is not None:
         issue_past_months(session, now=now, since=now - timedelta(days=DEMO_DAYS), supervisor=supervisor)
     return created
@@ -173,6 +179,21 @@ def _show_rare_states(session, *, now, agent, staff_by_department) -> None:
                                      now=min(now - timedelta(minutes=1), ticket.dispatched_at + timedelta(hours=1)),
                                      note="非医保事项，转 12345 办理")
                 break
+    session.flush()
+
+
+def _hand_over_some(session, *, now, users) -> None:
+    """The colleague (staff_dybz2) takes over every other one of 待遇保障科's accepted tickets, as if covering a
+    leave; the first stays with staff_dybz."""
+    colleague, main = users.get("staff_dybz2"), users.get("staff_dybz")
+    if colleague is None or main is None:
+        return
+    accepted = session.scalars(sa.select(Ticket).where(Ticket.department_id == main.department_id,
+                                                       Ticket.status == TicketStatus.ACCEPTED.value,
+                                                       Ticket.handler_id == main.id).order_by(Ticket.id)).all()
+    for ticket in accepted[1::2]:
+        tickets.hand_over(session, ticket, colleague, actor=main, now=max(ticket.accepted_at, now - timedelta(minutes=5)),
+                          note="休假期间请同事代办")
     session.flush()
 
 
