@@ -69,3 +69,22 @@ def test_the_inbox_shows_who_holds_how_many_and_how_many_are_overdue(db, client,
     auth.login("staff_dybz")
     html = client.get("/inbox/").get_data(as_text=True)
     assert "经办人工作量（办理中）：" in html and "staff_dybz 2 件" in html and "李科员 1 件" in html
+
+
+def test_disabling_a_staff_member_says_how_many_tickets_they_still_work(db, client, users, auth, now, reference):
+    for _ in range(2):
+        make_ticket(db, users, now, status=S.ACCEPTED)  # accepted by staff_dybz
+    db.session.commit()
+    auth.login("admin")
+    html = client.post(f"/admin/users/{users['staff_dybz'].id}/active", data={"active": "0"},
+                       follow_redirects=True).get_data(as_text=True)
+    assert "已停用用户 staff_dybz" in html
+    assert "staff_dybz 仍是 2 件办理中工单的经办人" in html and "转交经办人" in html
+    html = client.post(f"/admin/users/{users['staff_cbzj'].id}/active", data={"active": "0"},
+                       follow_redirects=True).get_data(as_text=True)
+    assert "已停用用户 staff_cbzj" in html and "仍是" not in html  # holds nothing
+    auth.logout()
+    make_user(db, "staff_dybz_2", Role.STAFF, reference["DYBZ"])
+    db.session.commit()
+    auth.login("staff_dybz_2")
+    assert "staff_dybz（已停用） 2 件" in client.get("/inbox/").get_data(as_text=True)

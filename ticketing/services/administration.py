@@ -23,6 +23,8 @@ from ticketing.models import (
     Role,
     RoutingRule,
     StandardAnswer,
+    Ticket,
+    TicketStatus,
     TicketType,
     Urgency,
     User,
@@ -355,12 +357,18 @@ def create_user(session: Session, *, username: str, display_name: str, role: str
     return user
 
 
-def set_user_active(session: Session, user: User, active: bool, *, actor: User) -> None:
+def set_user_active(session: Session, user: User, active: bool, *, actor: User) -> int:
+    """Enable or disable an account; returns how many tickets in hand (已签收) a disabled user still works
+    as 经办人. They stay in the department's 待办 for a colleague to take over (转交)."""
     if not active and user.id == actor.id:
         raise ValidationFailed("不能停用自己的账号")
     user.active = active
     session.flush()
     audit.record(session, actor, "user enabled" if active else "user disabled", username=user.username)
+    if active:
+        return 0
+    return session.scalar(sa.select(sa.func.count()).select_from(Ticket).where(
+        Ticket.handler_id == user.id, Ticket.status == TicketStatus.ACCEPTED.value)) or 0
 
 
 def reset_password(session: Session, user: User, password: str, *, actor: User) -> None:

@@ -337,8 +337,12 @@ def create_user():
 def toggle_user(user_id: int):
     user = db.get_or_404(User, user_id)
     active = request.form.get("active") == "1"
-    _toggle(lambda: admin_service.set_user_active(db.session, user, active, actor=current_user),
+    held = []
+    _toggle(lambda: held.append(admin_service.set_user_active(db.session, user, active, actor=current_user)),
             f"已{'启用' if active else '停用'}用户 {user.username}")
+    if held and held[0]:
+        flash(f"{user.display_name} 仍是 {held[0]} 件办理中工单的经办人。这些工单仍在本单位待办中，"
+              "请该单位承办人员在工单页“转交经办人”。", "warning")
     return redirect(url_for("admin.users"))
 
 
