@@ -138,3 +138,23 @@ def test_files_chosen_on_the_call_form_are_kept_with_the_new_ticket_and_a_refuse
     assert "“发票.jpg”的内容不是图片文件" in html  # said at once; the ticket and the good file are saved
     assert attachment.identifies_caller and ticket.content.startswith("来信反映")
     assert 'enctype="multipart/form-data"' in client.get("/agent/calls/new").get_data(as_text=True)
+
+
+def test_check_attachments_finds_missing_and_altered_files(app, db, users, now, attachment_dir):
+    from ticketing.services import attachments as service
+
+    ticket = make_ticket(db, users, now)
+    kept, lost, changed = (service.attach(db.session, ticket, filename=name, stream=BytesIO(PDF + name.encode()),
+                                          identifies_caller=False, actor=users["agent"], now=now, folder=attachment_dir,
+                                          max_bytes=1024 * 1024) for name in ("a.pdf", "b.pdf", "c.pdf"))
+    db.session.commit()
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["check-attachments"])
+    assert result.exit_code == 0 and "已检查 3 个附件：缺失 0，内容已变 0" in result.output
+    (attachment_dir / lost.stored_name).unlink()
+    (attachment_dir / changed.stored_name).write_bytes(b"%PDF-1.4 overwritten")
+    result = runner.invoke(args=["check-attachments"])
+    assert result.exit_code == 1
+    assert f"缺失：工单 {ticket.number} 附件 #{lost.id}「b.pdf」" in result.output
+    assert f"内容已变（SHA-256 不符）：工单 {ticket.number} 附件 #{changed.id}「c.pdf」" in result.output
+    assert f"附件 #{kept.id}「" not in result.output  # the intact one is not listed

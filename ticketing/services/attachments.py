@@ -248,6 +248,36 @@ def remove(session: Session, ticket: Ticket, attachment_id: int, *, reason: str,
     return attachment
 
 
+@dataclass
+class StorageCheck:
+    checked: int = 0
+    missing: list[TicketAttachment] | None = None
+    altered: list[TicketAttachment] | None = None
+
+    @property
+    def ok(self) -> bool:
+        return not self.missing and not self.altered
+
+
+def check_storage(session: Session, folder: Path) -> StorageCheck:
+    """Every attachment's file is in ``folder`` with the SHA-256 it had when uploaded (after a restore,
+    a move of ATTACHMENT_DIR, or a disk fault). Removed ones count too: their bytes are kept."""
+    result = StorageCheck(missing=[], altered=[])
+    for attachment in session.scalars(sa.select(TicketAttachment).order_by(TicketAttachment.id)):
+        result.checked += 1
+        path = folder / attachment.stored_name
+        if not path.is_file():
+            result.missing.append(attachment)
+            continue
+        digest = hashlib.sha256()
+        with open(path, "rb") as fh:
+            for chunk in iter(lambda: fh.read(CHUNK), b""):
+                digest.update(chunk)
+        if digest.hexdigest() != attachment.sha256:
+            result.altered.append(attachment)
+    return result
+
+
 def count_for(session: Session, ticket: Ticket) -> int:
     return session.scalar(sa.select(sa.func.count()).select_from(TicketAttachment).where(
         TicketAttachment.ticket_id == ticket.id, TicketAttachment.removed_at.is_(None))) or 0
