@@ -62,6 +62,8 @@ class Config:
     # 附件: where ticket files are kept (None: instance/attachments; shared storage for several servers)
     ATTACHMENT_DIR = None
     ATTACHMENT_MAX_MB = 20
+    # the largest request body of any kind (several attachments at once, an import file): 413 above it
+    REQUEST_MAX_MB = 200
     TESTING = False
     PRODUCTION = True
 
@@ -75,7 +77,7 @@ def build_config(app_instance_path: str, overrides: dict | None = None) -> dict:
     DUPLICATE_SIMILARITY, PROGRESS_LOOKUP_LIMIT, RATELIMIT_STORAGE_URI, PROXY_COUNT,
     ASSESSMENT_LIVE_CACHE_SECONDS, LOGIN_MAX_FAILURES, LOGIN_LOCK_MINUTES, LOGIN_FAILURE_LIMIT,
     SESSION_IDLE_MINUTES, REMEMBER_HOURS, COUNTER_REFRESH_SECONDS, ATTACHMENT_DIR,
-    ATTACHMENT_MAX_MB.
+    ATTACHMENT_MAX_MB, REQUEST_MAX_MB.
     """
     overrides = dict(overrides or {})
     config = {k: getattr(Config, k) for k in dir(Config) if k.isupper()}
@@ -105,6 +107,7 @@ def build_config(app_instance_path: str, overrides: dict | None = None) -> dict:
         ("REMEMBER_HOURS", int),
         ("ATTACHMENT_DIR", str),
         ("ATTACHMENT_MAX_MB", int),
+        ("REQUEST_MAX_MB", int),
     ):
         if os.environ.get(name):
             config[name] = cast(os.environ[name])
@@ -116,6 +119,7 @@ def build_config(app_instance_path: str, overrides: dict | None = None) -> dict:
         config["SQLALCHEMY_ENGINE_OPTIONS"] = {}
     config["SECRET_KEY"] = _secret_key(config, instance)
     config["ATTACHMENT_DIR"] = str(config["ATTACHMENT_DIR"] or instance / "attachments")
+    config.setdefault("MAX_CONTENT_LENGTH", config["REQUEST_MAX_MB"] * 1024 * 1024)
     # Flask refuses a session cookie signed longer ago than this, and re-signs a permanent one on each request
     config["PERMANENT_SESSION_LIFETIME"] = timedelta(minutes=config["SESSION_IDLE_MINUTES"])
     config["REMEMBER_COOKIE_DURATION"] = timedelta(hours=config["REMEMBER_HOURS"])

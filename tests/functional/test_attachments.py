@@ -158,3 +158,22 @@ def test_check_attachments_finds_missing_and_altered_files(app, db, users, now, 
     assert f"缺失：工单 {ticket.number} 附件 #{lost.id}「b.pdf」" in result.output
     assert f"内容已变（SHA-256 不符）：工单 {ticket.number} 附件 #{changed.id}「c.pdf」" in result.output
     assert f"附件 #{kept.id}「" not in result.output  # the intact one is not listed
+
+
+def test_a_request_over_the_overall_limit_is_refused_with_a_message_and_back_to_the_form(app, db, client, users, auth, now):
+    ticket = make_ticket(db, users, now)
+    db.session.commit()
+    auth.login("agent")
+    limit = app.config["MAX_CONTENT_LENGTH"]
+    app.config["MAX_CONTENT_LENGTH"] = 2048
+    try:
+        page = f"http://localhost/tickets/{ticket.number}"
+        response = client.post(f"/tickets/{ticket.number}/attachments", headers={"Referer": page},
+                               data={"file": (BytesIO(PDF + b"0" * 4096), "大.pdf")}, content_type="multipart/form-data")
+        assert response.status_code == 302 and response.headers["Location"] == f"/tickets/{ticket.number}"
+        html = client.get(response.headers["Location"]).get_data(as_text=True)
+        assert "上传的内容过大：一次最多 200 MB，单个附件不超过 1 MB。请分几次上传。" in html
+    finally:
+        app.config["MAX_CONTENT_LENGTH"] = limit
+    assert _stored(db) == []
+    assert app.config["MAX_CONTENT_LENGTH"] == 200 * 1024 * 1024  # REQUEST_MAX_MB

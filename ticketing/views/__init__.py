@@ -101,6 +101,14 @@ def register_views(app: Flask) -> None:
             return redirect(request.full_path.rstrip("?"))
         return login_manager.unauthorized()
 
+    @app.errorhandler(413)
+    def too_large(error):
+        # the body was refused before any view ran: back to the form's page, where drafts.js puts back
+        # what was typed, with the limits in words
+        flash(f"上传的内容过大：一次最多 {app.config['REQUEST_MAX_MB']} MB，"
+              f"单个附件不超过 {app.config['ATTACHMENT_MAX_MB']} MB。请分几次上传。", "error")
+        return redirect(same_site_referrer() or url_for("auth.home"))
+
     @app.errorhandler(400)
     def bad_request(error):
         message = getattr(error, "description", "") or "请求有误。"

@@ -89,3 +89,15 @@ def test_a_channel_sends_the_files_of_the_tickets_it_submitted(api, db, users, n
     assert seen["events"][-1]["action"] == "attach" and seen["events"][-1]["actor"] == "系统"
     with api.client.get(seen["attachments"][0]["url"], headers=api._headers("agent")) as download:
         assert download.data == PDF
+
+
+def test_a_body_over_the_overall_limit_is_a_json_413(api, app, db, users, now):
+    ticket = make_ticket(db, users, now, status=S.ACCEPTED)
+    db.session.commit()
+    limit = app.config["MAX_CONTENT_LENGTH"]
+    app.config["MAX_CONTENT_LENGTH"] = 2048
+    try:
+        response = _upload(api, ticket, "staff_dybz", "大.pdf", PDF + b"0" * 4096)
+    finally:
+        app.config["MAX_CONTENT_LENGTH"] = limit
+    assert response.status_code == 413 and response.get_json()["error"] == "请求体过大"
