@@ -88,3 +88,46 @@ def test_disabling_a_staff_member_says_how_many_tickets_they_still_work(db, clie
     db.session.commit()
     auth.login("staff_dybz_2")
     assert "staff_dybz（已停用） 2 件" in client.get("/inbox/").get_data(as_text=True)
+
+
+def test_statistics_show_each_staff_members_replies_and_tickets_in_hand(db, client, users, auth, now, reference):
+    from ticketing.services import statistics
+
+    colleague = make_user(db, "staff_dybz_2", Role.STAFF, reference["DYBZ"])
+    colleague.display_name = "李科员"
+    on_time = make_ticket(db, users, now, status=S.REPLIED)  # staff_dybz replies within the hour
+    late = make_ticket(db, users, now, status=S.ACCEPTED)
+    tickets.reply(db.session, late, "已核实补报", actor=users["staff_dybz"], now=late.reply_due_at + timedelta(days=1))
+    theirs = make_ticket(db, users, now, status=S.DISPATCHED)
+    tickets.accept(db.session, theirs, actor=colleague, now=now + timedelta(hours=1))
+    make_ticket(db, users, now, status=S.REPLIED, department="CBZJ")  # another department's reply
+    db.session.commit()
+    month = late.reply_due_at.astimezone(on_time.received_at.tzinfo).strftime("%Y-%m")
+    assert month == "2026-03"
+    rows = {r.user.username: (r.replied, r.replied_on_time, r.in_hand)
+            for r in statistics.handler_month(db.session, "2026-03", reference["DYBZ"].id)}
+    assert rows == {"staff_dybz": (2, 1, 0), "staff_dybz_2": (0, 0, 1)}
+    assert statistics.handler_month(db.session, "2026-04", reference["DYBZ"].id)[0].replied == 0
+    auth.login("staff_dybz")
+    html = client.get("/statistics/?month=2026-03").get_data(as_text=True)
+    assert "本单位经办人" in html and "50.0%" in html and "李科员" in html
+    auth.logout()
+    auth.login("supervisor")  # the whole centre: no per-person table
+    assert "本单位经办人" not in client.get("/statistics/?month=2026-03").get_data(as_text=True)
+
+
+def test_the_statistics_workbook_of_a_department_has_its_staff_sheet(db, client, users, auth, now):
+    from io import BytesIO
+
+    from openpyxl import load_workbook
+
+    make_ticket(db, users, now, status=S.REPLIED)
+    db.session.commit()
+    auth.login("staff_dybz")
+    book = load_workbook(BytesIO(client.get("/statistics/export.xlsx?month=2026-03").data))
+    rows = list(book["本单位经办人"].iter_rows(values_only=True))
+    assert rows[0] == ("经办人", "本月答复", "其中按时", "按时率", "当前在办")
+    assert rows[1] == ("staff_dybz", 1, 1, 1, 0)
+    auth.logout()
+    auth.login("supervisor")
+    assert "本单位经办人" not in load_workbook(BytesIO(client.get("/statistics/export.xlsx?month=2026-03").data)).sheetnames

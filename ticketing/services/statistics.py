@@ -14,7 +14,7 @@ from datetime import date, timedelta
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from ticketing.models import Category, Channel, ClosureKind, Ticket, TicketStatus, TicketType
+from ticketing.models import Category, Channel, ClosureKind, Reply, Ticket, TicketEvent, TicketStatus, TicketType, User
 from ticketing.services.assessment import month_bounds, shift_month
 from ticketing.services.deadlines import LOCAL_TZ
 
@@ -108,6 +108,48 @@ def _local_day(session: Session, column) -> sa.ColumnElement:
 def _shares(now: dict, before: dict, titles, total: int) -> list[Share]:
     keys = sorted(set(now) | set(before), key=lambda key: (-now.get(key, 0), -before.get(key, 0), str(key)))
     return [Share(key, titles(key), now.get(key, 0), before.get(key, 0), total) for key in keys]
+
+
+@dataclass
+class HandlerMonth:
+    """One staff member of a department in a month: replies given (on time or not) and tickets in hand now."""
+
+    user: User
+    replied: int = 0
+    replied_on_time: int = 0
+    in_hand: int = 0
+
+
+def handler_month(session: Session, month: str, department_id: int) -> list[HandlerMonth]:
+    """本单位经办人: per staff member, the replies they gave the department's citizens in the month (the
+    答复 event says whether it was within the deadline), and the accepted tickets they work now."""
+    start, end = month_bounds(month)
+    on_time = TicketEvent.data["on_time"].as_boolean()
+    replies = session.execute(
+        sa.select(TicketEvent.actor_id, sa.func.count(), sa.func.sum(sa.case((on_time, 1), else_=0)))
+        .join(Reply, sa.and_(Reply.ticket_id == TicketEvent.ticket_id, Reply.created_at == TicketEvent.created_at,
+                             Reply.author_id == TicketEvent.actor_id))
+        .where(TicketEvent.action == "reply", TicketEvent.created_at >= start, TicketEvent.created_at < end,
+               Reply.department_id == department_id)
+        .group_by(TicketEvent.actor_id)
+    ).all()
+    in_hand = dict(session.execute(
+        sa.select(Ticket.handler_id, sa.func.count())
+        .where(Ticket.department_id == department_id, Ticket.status == TicketStatus.ACCEPTED.value,
+               Ticket.handler_id.is_not(None))
+        .group_by(Ticket.handler_id)
+    ).all())
+    people = {u.id: u for u in session.scalars(sa.select(User).where(
+        sa.or_(User.department_id == department_id, User.id.in_([r[0] for r in replies] + list(in_hand)))))
+        if u.role == "staff" or u.id in in_hand}
+    rows = {user_id: HandlerMonth(user) for user_id, user in people.items()}
+    for user_id, count, timely in replies:
+        if user_id in rows:
+            rows[user_id].replied, rows[user_id].replied_on_time = int(count), int(timely or 0)
+    for user_id, count in in_hand.items():
+        rows[user_id].in_hand = int(count)
+    shown = [r for r in rows.values() if r.replied or r.in_hand or r.user.active]
+    return sorted(shown, key=lambda r: (-r.replied, -r.in_hand, r.user.display_name))
 
 
 def month_statistics(session: Session, month: str, *, department_id: int | None = None) -> MonthStatistics:

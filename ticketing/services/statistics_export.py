@@ -6,7 +6,7 @@ from io import BytesIO
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
-from ticketing.services.statistics import MonthStatistics, Share
+from ticketing.services.statistics import HandlerMonth, MonthStatistics, Share
 
 
 def _header(sheet, titles: list[str]) -> None:
@@ -24,7 +24,7 @@ def _breakdown(book: Workbook, title: str, key_title: str, rows: list[Share]) ->
     sheet.column_dimensions["A"].width = 24
 
 
-def workbook_bytes(stats: MonthStatistics, *, scope: str, as_of: str) -> bytes:
+def workbook_bytes(stats: MonthStatistics, *, scope: str, as_of: str, handlers: list[HandlerMonth] = ()) -> bytes:
     book = Workbook()
     summary = book.active
     summary.title = "概况"
@@ -46,6 +46,14 @@ def workbook_bytes(stats: MonthStatistics, *, scope: str, as_of: str) -> bytes:
     for day, count in stats.by_day:
         days.append([day.isoformat(), "一二三四五六日"[day.weekday()], count])
     days.column_dimensions["A"].width = 12
+    if handlers:  # a department's own view
+        people = book.create_sheet("本单位经办人")
+        _header(people, ["经办人", "本月答复", "其中按时", "按时率", "当前在办"])
+        for h in handlers:
+            people.append([h.user.display_name + ("（已停用）" if not h.user.active else ""), h.replied, h.replied_on_time,
+                           h.replied_on_time / h.replied if h.replied else None, h.in_hand])
+            people.cell(row=people.max_row, column=4).number_format = "0.0%"
+        people.column_dimensions["A"].width = 20
     out = BytesIO()
     book.save(out)
     return out.getvalue()

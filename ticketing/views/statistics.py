@@ -26,7 +26,8 @@ def _month_and_scope() -> tuple[str, int | None]:
 def index():
     month, scope = _month_and_scope()
     stats = statistics.month_statistics(db.session, month, department_id=scope)
-    return render_template("statistics/index.html", stats=stats, month=month,
+    handlers = statistics.handler_month(db.session, month, scope) if scope else []
+    return render_template("statistics/index.html", stats=stats, month=month, handlers=handlers,
                            unit=db.session.get(Department, scope) if scope else None,
                            first_day=stats.by_day[0][0].isoformat(), last_day=stats.by_day[-1][0].isoformat(),
                            previous_month=assessment.shift_month(month, -1),
@@ -39,6 +40,7 @@ def export():
     month, scope = _month_and_scope()
     stats = statistics.month_statistics(db.session, month, department_id=scope)
     unit = db.session.get(Department, scope) if scope else None
-    content = workbook_bytes(stats, scope=unit.name if unit else "全中心", as_of=local_time(clock.now_utc()))
+    content = workbook_bytes(stats, scope=unit.name if unit else "全中心", as_of=local_time(clock.now_utc()),
+                             handlers=statistics.handler_month(db.session, month, scope) if scope else [])
     return Response(content, mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                     headers={"Content-Disposition": f"attachment; filename=statistics-{month}.xlsx"})
