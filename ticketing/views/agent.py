@@ -10,9 +10,8 @@ from ticketing.models import Category, Department
 from ticketing.services import attachments, clock, inbox, intake_assist
 from ticketing.services.errors import DomainError
 from ticketing.services.permissions import Permission
-from ticketing.views.common import classifier, require_permission
+from ticketing.views.common import classifier, require_permission, store_uploads
 from ticketing.views.forms import CallForm
-from ticketing.views.tickets import store_uploads
 
 bp = Blueprint("agent", __name__, url_prefix="/agent")
 

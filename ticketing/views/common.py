@@ -1,6 +1,7 @@
 """Small helpers the page views share."""
 from __future__ import annotations
 
+from pathlib import Path
 from urllib.parse import urlsplit
 
 import sqlalchemy as sa
@@ -9,7 +10,7 @@ from flask_login import current_user
 
 from ticketing.extensions import db
 from ticketing.models import Ticket
-from ticketing.services import clock, permissions
+from ticketing.services import attachments, clock, permissions
 from ticketing.services.actions import perform_action
 from ticketing.services.errors import DomainError
 
@@ -96,3 +97,36 @@ def classifier():
 
 def redirect_back(default_endpoint: str, **values):
     return redirect(safe_next(url_for(default_endpoint, **values)))
+
+
+def attachment_folder() -> Path:
+    return Path(current_app.config["ATTACHMENT_DIR"])
+
+
+def store_uploads(ticket) -> bool:
+    """Attach the request's files (field ``file``) to the ticket, each committed on its own, so one
+    refused file does not lose the others; says in flashes what was kept and why any was refused.
+    False when no file was chosen."""
+    uploads = [f for f in request.files.getlist("file") if f and f.filename]
+    identifies_caller = request.form.get("identifies_caller") == "1"
+    folder, stored = attachment_folder(), []
+    for upload in uploads:
+        attachment = None
+        try:
+            attachment = attachments.attach(
+                db.session, ticket, filename=upload.filename, stream=upload.stream,
+                identifies_caller=identifies_caller, actor=current_user, now=clock.now_utc(),
+                folder=folder, max_bytes=current_app.config["ATTACHMENT_MAX_MB"] * 1024 * 1024)
+            db.session.commit()
+            stored.append(attachment.original_name)
+        except DomainError as error:
+            db.session.rollback()
+            flash_domain_error(error)
+        except BaseException:
+            db.session.rollback()
+            if attachment is not None:
+                attachments.discard_file(folder, attachment)
+            raise
+    if stored:
+        flash(f"已上传附件：{'、'.join(stored)}", "success")
+    return bool(uploads)

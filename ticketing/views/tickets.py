@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime, time
-from pathlib import Path
 
 import sqlalchemy as sa
 from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, send_file, url_for
@@ -16,7 +15,7 @@ from ticketing.services import tickets as ticket_service
 from ticketing.services.deadlines import LOCAL_TZ
 from ticketing.services.privacy import may_see_caller
 from ticketing.services.errors import DomainError, NotFound
-from ticketing.views.common import flash_domain_error, require, run_action, safe_next, ticket_or_404
+from ticketing.views.common import attachment_folder, flash_domain_error, require, run_action, safe_next, store_uploads, ticket_or_404
 
 bp = Blueprint("tickets", __name__, url_prefix="/tickets")
 log = logging.getLogger("ticketing.export")
@@ -150,10 +149,6 @@ def similar(number: str):
                            similar=[c for c in found if c.ticket.merged_into_id is None])
 
 
-def attachment_folder() -> Path:
-    return Path(current_app.config["ATTACHMENT_DIR"])
-
-
 @bp.post("/<number>/attachments")
 @login_required
 def upload_attachment(number: str):
@@ -161,35 +156,6 @@ def upload_attachment(number: str):
     if not store_uploads(ticket):
         flash("请选择要上传的文件。", "error")
     return redirect(url_for("tickets.detail", number=ticket.number) + "#attachments")
-
-
-def store_uploads(ticket) -> bool:
-    """Attach the request's files (field ``file``) to the ticket, each committed on its own, so one
-    refused file does not lose the others; says in flashes what was kept and why any was refused.
-    False when no file was chosen."""
-    uploads = [f for f in request.files.getlist("file") if f and f.filename]
-    identifies_caller = request.form.get("identifies_caller") == "1"
-    folder, stored = attachment_folder(), []
-    for upload in uploads:
-        attachment = None
-        try:
-            attachment = attachments.attach(
-                db.session, ticket, filename=upload.filename, stream=upload.stream,
-                identifies_caller=identifies_caller, actor=current_user, now=clock.now_utc(),
-                folder=folder, max_bytes=current_app.config["ATTACHMENT_MAX_MB"] * 1024 * 1024)
-            db.session.commit()
-            stored.append(attachment.original_name)
-        except DomainError as error:
-            db.session.rollback()
-            flash_domain_error(error)
-        except BaseException:
-            db.session.rollback()
-            if attachment is not None:
-                attachments.discard_file(folder, attachment)
-            raise
-    if stored:
-        flash(f"已上传附件：{'、'.join(stored)}", "success")
-    return bool(uploads)
 
 
 @bp.get("/<number>/attachments/<int:attachment_id>")
