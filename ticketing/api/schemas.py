@@ -120,6 +120,7 @@ class ActionIn(ApiSchema):
     into = Str(max_len=32, metadata={"description": "merge：主工单号"})
     reference = Str(max_len=100, metadata={"description": "transfer_out：12345 的转办编号"})
     to = Str(max_len=80, metadata={"description": "hand_over：转交给本单位哪位承办人员（用户名）"})
+    as_suggested = Raw(allow_none=True, metadata={"description": "dispatch：true 时按系统建议的分类及其路由的承办单位派发"})
 
 
 class ClassifyIn(ApiSchema):

@@ -68,6 +68,8 @@ def perform_action(session: Session, ticket: Ticket, action: str, params: dict, 
     verb = Action(action)
     p = params or {}
     match verb:
+        case Action.DISPATCH if parse_bool(p.get("as_suggested"), "as_suggested"):
+            tickets.dispatch_as_suggested(session, ticket, actor=actor, now=now)
         case Action.DISPATCH | Action.REASSIGN | Action.APPROVE_RETURN:
             department = tickets.department_by_code(session, _text(p, "department"))
             if verb is Action.DISPATCH:

@@ -271,6 +271,25 @@ def dispatch(session, ticket, department, *, actor, now, reason="", category=Non
     _assign(session, ticket, department, now)
 
 
+def dispatch_as_suggested(session, ticket, *, actor, now) -> None:
+    """派发 confirmed by a person without opening the ticket: the category it has (set at registration or
+    import), else the classifier's suggestion, and the department the routing rules give for it, as if
+    the agent had chosen both on the ticket's page."""
+    check(actor, ticket, Action.DISPATCH)
+    category = ticket.category or ticket.suggested_category
+    if category is None:
+        raise ValidationFailed("没有分类也没有系统建议，请在工单页选择分类和承办单位",
+                               fields={"category": "没有分类也没有系统建议"})
+    decision = routing.route(session, category=category, region=ticket.region, channel=ticket.channel,
+                             ticket_type=ticket.type)
+    if decision.department is None or not decision.department.active:
+        raise ValidationFailed(f"分类“{category.name}”没有可派发的承办单位，请在工单页选择",
+                               fields={"department": decision.reason})
+    source = "按分类" if ticket.category is not None else "按系统建议"
+    dispatch(session, ticket, decision.department, actor=actor, now=now, category=category,
+             reason=f"{source}派发（{decision.reason}）", rule_id=decision.rule.id if decision.rule else None)
+
+
 def _assign(session, ticket, department, now) -> None:
     ticket.department = department
     ticket.department_id = department.id

@@ -7,10 +7,12 @@ from flask_login import current_user, login_required
 
 from ticketing.extensions import db
 from ticketing.models import Category, Department
-from ticketing.services import attachments, clock, inbox, intake_assist
+from ticketing.services import actions, attachments, clock, inbox, intake_assist, routing
 from ticketing.services.errors import DomainError
 from ticketing.services.permissions import Permission
-from ticketing.views.common import classifier, require_permission, store_uploads
+from ticketing.views.common import (
+    classifier, flash_batch_outcome, flash_domain_error, redirect_back, require_permission, store_uploads,
+)
 from ticketing.views.forms import CallForm
 
 bp = Blueprint("agent", __name__, url_prefix="/agent")
@@ -69,7 +71,28 @@ def assist():
 def triage():
     require_permission(Permission.TICKET_TRIAGE)
     page = db.paginate(inbox.triage_query(), per_page=30, error_out=False)
-    return render_template("agent/triage.html", page=page, categories=_active(Category), departments=_active(Department))
+    routes = {t.id: routing.route(db.session, category=t.category or t.suggested_category, region=t.region,
+                                  channel=t.channel, ticket_type=t.type).department
+              for t in page.items if (t.category or t.suggested_category) is not None}
+    return render_template("agent/triage.html", page=page, routes=routes)
+
+
+@bp.post("/triage/dispatch")
+@login_required
+def dispatch_many():
+    """批量派发: the ticked tickets go where their category (or the classifier's suggestion) routes them,
+    as if confirmed one by one."""
+    require_permission(Permission.TICKET_TRIAGE)
+    try:
+        outcome = actions.perform_on_many(db.session, request.form.getlist("numbers"), "dispatch",
+                                          {"as_suggested": "1"}, actor=current_user, now=clock.now_utc())
+        db.session.commit()
+    except DomainError as error:
+        db.session.rollback()
+        flash_domain_error(error)
+        return redirect_back("agent.triage")
+    flash_batch_outcome(outcome, "派发")
+    return redirect_back("agent.triage")
 
 
 @bp.get("/returns")

@@ -130,3 +130,14 @@ def store_uploads(ticket) -> bool:
     if stored:
         flash(f"已上传附件：{'、'.join(stored)}", "success")
     return bool(uploads)
+
+
+def flash_batch_outcome(outcome, verb: str) -> None:
+    """What a batch action (批量督办, 批量派发) did: how many, and the refused ones grouped by reason."""
+    if outcome.done:
+        flash(f"已{verb} {len(outcome.done)} 件。", "success")
+    by_reason: dict[str, list[str]] = {}
+    for number, reason in outcome.refused:
+        by_reason.setdefault(reason, []).append(number)
+    for reason, numbers in by_reason.items():
+        flash(f"未{verb} {len(numbers)} 件（{reason}）：{'、'.join(numbers)}", "error")

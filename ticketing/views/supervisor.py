@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import Blueprint, flash, render_template, request
+from flask import Blueprint, render_template, request
 from flask_login import current_user, login_required
 
 from ticketing.extensions import db
@@ -10,7 +10,7 @@ from ticketing.models import Department
 from ticketing.services import actions, clock, inbox, learning, settings, workflow
 from ticketing.services.errors import DomainError
 from ticketing.services.permissions import Permission
-from ticketing.views.common import flash_domain_error, redirect_back, require_permission
+from ticketing.views.common import flash_batch_outcome, flash_domain_error, redirect_back, require_permission
 
 bp = Blueprint("supervisor", __name__, url_prefix="/supervise")
 
@@ -43,11 +43,5 @@ def urge_many():
         db.session.rollback()
         flash_domain_error(error)
         return redirect_back("supervisor.overview")
-    if outcome.done:
-        flash(f"已督办 {len(outcome.done)} 件。", "success")
-    by_reason: dict[str, list[str]] = {}
-    for number, reason in outcome.refused:
-        by_reason.setdefault(reason, []).append(number)
-    for reason, numbers in by_reason.items():
-        flash(f"未督办 {len(numbers)} 件（{reason}）：{'、'.join(numbers)}", "error")
+    flash_batch_outcome(outcome, "督办")
     return redirect_back("supervisor.overview")
