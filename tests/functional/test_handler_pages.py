@@ -131,3 +131,14 @@ def test_the_statistics_workbook_of_a_department_has_its_staff_sheet(db, client,
     auth.logout()
     auth.login("supervisor")
     assert "本单位经办人" not in load_workbook(BytesIO(client.get("/statistics/export.xlsx?month=2026-03").data)).sheetnames
+
+
+def test_the_users_page_shows_how_many_tickets_each_person_has_in_hand(db, client, users, auth, now):
+    for _ in range(3):
+        make_ticket(db, users, now, status=S.ACCEPTED)
+    db.session.commit()
+    auth.login("admin")
+    html = client.get("/admin/users").get_data(as_text=True)
+    assert "<th class=\"num\">在办工单</th>" in html
+    row = html[html.index("<td>staff_dybz</td>"):]
+    assert '<td class="num">3</td>' in row[:row.index("</tr>")]

@@ -357,6 +357,15 @@ def create_user(session: Session, *, username: str, display_name: str, role: str
     return user
 
 
+def tickets_in_hand(session: Session) -> dict[int, int]:
+    """For each user who is 经办人 of accepted tickets, how many (the 用户 page, before disabling someone)."""
+    return dict(session.execute(
+        sa.select(Ticket.handler_id, sa.func.count())
+        .where(Ticket.status == TicketStatus.ACCEPTED.value, Ticket.handler_id.is_not(None))
+        .group_by(Ticket.handler_id)
+    ).all())
+
+
 def set_user_active(session: Session, user: User, active: bool, *, actor: User) -> int:
     """Enable or disable an account; returns how many tickets in hand (已签收) a disabled user still works
     as 经办人. They stay in the department's 待办 for a colleague to take over (转交)."""
@@ -365,10 +374,7 @@ def set_user_active(session: Session, user: User, active: bool, *, actor: User) 
     user.active = active
     session.flush()
     audit.record(session, actor, "user enabled" if active else "user disabled", username=user.username)
-    if active:
-        return 0
-    return session.scalar(sa.select(sa.func.count()).select_from(Ticket).where(
-        Ticket.handler_id == user.id, Ticket.status == TicketStatus.ACCEPTED.value)) or 0
+    return 0 if active else tickets_in_hand(session).get(user.id, 0)
 
 
 def reset_password(session: Session, user: User, password: str, *, actor: User) -> None:

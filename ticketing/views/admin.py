@@ -308,6 +308,7 @@ def settings():
 def _users_page(form: UserForm, status: int = 200):
     users = _all(User, User.active.desc(), User.role, User.username)
     return render_template("admin/users.html", users=users, form=form, confirm=ConfirmForm(),
+                           in_hand=admin_service.tickets_in_hand(db.session),
                            password_form=PasswordResetForm(formdata=None), now=clock.now_utc()), status
 
 
