@@ -68,7 +68,7 @@ def test_the_inbox_shows_who_holds_how_many_and_how_many_are_overdue(db, client,
     assert [(held, overdue) for _, held, overdue in far_later] == [(2, 2), (1, 1)]
     auth.login("staff_dybz")
     html = client.get("/inbox/").get_data(as_text=True)
-    assert "经办人工作量（办理中）：" in html and "staff_dybz 2 件" in html and "李科员 1 件" in html
+    assert "经办人工作量（办理中）：" in html and "staff_dybz</a> 2 件" in html and "李科员</a> 1 件" in html
 
 
 def test_disabling_a_staff_member_says_how_many_tickets_they_still_work(db, client, users, auth, now, reference):
@@ -87,7 +87,7 @@ def test_disabling_a_staff_member_says_how_many_tickets_they_still_work(db, clie
     make_user(db, "staff_dybz_2", Role.STAFF, reference["DYBZ"])
     db.session.commit()
     auth.login("staff_dybz_2")
-    assert "staff_dybz（已停用） 2 件" in client.get("/inbox/").get_data(as_text=True)
+    assert "staff_dybz</a>（已停用） 2 件" in client.get("/inbox/").get_data(as_text=True)
 
 
 def test_statistics_show_each_staff_members_replies_and_tickets_in_hand(db, client, users, auth, now, reference):
@@ -142,3 +142,20 @@ def test_the_users_page_shows_how_many_tickets_each_person_has_in_hand(db, clien
     assert "<th class=\"num\">在办工单</th>" in html
     row = html[html.index("<td>staff_dybz</td>"):]
     assert '<td class="num">3</td>' in row[:row.index("</tr>")]
+
+
+def test_the_ticket_query_filters_by_handler_on_the_page_and_in_the_api(db, client, users, auth, now, reference):
+    colleague = make_user(db, "staff_dybz_2", Role.STAFF, reference["DYBZ"])
+    mine = make_ticket(db, users, now, status=S.ACCEPTED, title="我经办的工单")
+    theirs = make_ticket(db, users, now, status=S.DISPATCHED, title="同事经办的工单")
+    tickets.accept(db.session, theirs, actor=colleague, now=now + timedelta(hours=1))
+    token = api_tokens.issue_token(db.session, now=now, user=users["supervisor"]).token
+    db.session.commit()
+    auth.login("supervisor")
+    html = client.get("/tickets/?handler=staff_dybz_2").get_data(as_text=True)
+    assert "同事经办的工单" in html and "我经办的工单" not in html and "经办人 staff_dybz_2" in html
+    body = client.get("/api/v1/tickets?handler=staff_dybz", headers={"Authorization": f"Bearer {token}"}).get_json()
+    assert [t["number"] for t in body["items"]] == [mine.number]
+    auth.logout()
+    auth.login("staff_dybz")  # the inbox's 经办人工作量 links there
+    assert "/tickets/?handler=staff_dybz_2&amp;status=accepted" in client.get("/inbox/").get_data(as_text=True)

@@ -89,6 +89,7 @@ class TicketQuery(ApiSchema):
 
     status = Str(choices=TicketStatus.__members__.values())
     department = Str(max_len=20, metadata={"description": "承办单位编码"})
+    handler = Str(max_len=80, metadata={"description": "经办人的用户名"})
     category = Str(max_len=10, metadata={"description": "业务分类编码"})
     channel = Str(choices=Channel.__members__.values())
     type = Str(choices=TicketType.__members__.values())

@@ -24,6 +24,7 @@ class TicketFilters:
     phone: str | None = None
     received_from: datetime | None = None
     received_to: datetime | None = None
+    handler: str | None = None  # 经办人's user name
 
 
 def ticket_query(session: Session, user: User, filters: TicketFilters, now: datetime) -> sa.Select:
@@ -32,6 +33,8 @@ def ticket_query(session: Session, user: User, filters: TicketFilters, now: date
         query = query.where(Ticket.status == filters.status)
     if filters.department:
         query = query.join(Department, Ticket.department_id == Department.id).where(Department.code == filters.department)
+    if filters.handler:
+        query = query.where(Ticket.handler_id == sa.select(User.id).where(User.username == filters.handler).scalar_subquery())
     if filters.category:
         query = query.join(Category, Ticket.category_id == Category.id).where(Category.code == filters.category)
     if filters.channel:

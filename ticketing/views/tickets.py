@@ -47,6 +47,7 @@ def filters_from_request() -> search.TicketFilters:
         phone=request.args.get("phone") or None,
         received_from=_date("received_from"),
         received_to=_date("received_to", end=True),
+        handler=request.args.get("handler") or None,
     )
 
 
@@ -87,6 +88,8 @@ def _describe(filters: search.TicketFilters) -> str:
         parts.append(f"分类 {filters.category}")
     if filters.department:
         parts.append(f"承办单位 {filters.department}")
+    if filters.handler:
+        parts.append(f"经办人 {filters.handler}")
     if filters.overdue is not None:
         parts.append("已超期" if filters.overdue else "未超期")
     if filters.received_from or filters.received_to:
