@@ -177,3 +177,14 @@ def test_a_request_over_the_overall_limit_is_refused_with_a_message_and_back_to_
         app.config["MAX_CONTENT_LENGTH"] = limit
     assert _stored(db) == []
     assert app.config["MAX_CONTENT_LENGTH"] == 200 * 1024 * 1024  # REQUEST_MAX_MB
+
+
+def test_lists_mark_the_tickets_that_have_files(db, client, users, auth, now):
+    with_files = make_ticket(db, users, now, status=S.ACCEPTED)
+    make_ticket(db, users, now, status=S.ACCEPTED)
+    db.session.commit()
+    auth.login("staff_dybz")
+    _upload(client, with_files, ("发票.pdf", PDF), ("照片.jpg", JPEG))
+    for page in ("/inbox/", "/tickets/"):
+        html = client.get(page).get_data(as_text=True)
+        assert html.count('title="2 个附件">附2</span>') == 1, page

@@ -5,7 +5,7 @@ from flask import Blueprint, render_template, request
 from flask_login import current_user, login_required
 
 from ticketing.extensions import db
-from ticketing.services import clock, inbox
+from ticketing.services import attachments, clock, inbox
 from ticketing.services.permissions import Permission
 from ticketing.views.common import require_permission
 
@@ -24,5 +24,6 @@ def inbox_page():
     page = db.paginate(query, per_page=30, error_out=False)
     urged = db.session.scalars(inbox.urged_query(current_user.department_id).limit(20)).all()
     workload = inbox.handler_workload(db.session, current_user.department_id, clock.now_utc())
-    return render_template("staff/inbox.html", page=page, state=state, states=STATES, urged=urged, workload=workload)
+    return render_template("staff/inbox.html", page=page, state=state, states=STATES, urged=urged, workload=workload,
+                           files=attachments.counts_for(db.session, page.items))
 
