@@ -7,12 +7,10 @@ from flask_login import current_user, login_required
 
 from ticketing.extensions import db
 from ticketing.models import Category, Department
-from ticketing.services import actions, attachments, clock, inbox, intake_assist, routing
+from ticketing.services import attachments, clock, inbox, intake_assist, routing
 from ticketing.services.errors import DomainError
 from ticketing.services.permissions import Permission
-from ticketing.views.common import (
-    classifier, flash_batch_outcome, flash_domain_error, redirect_back, require_permission, store_uploads,
-)
+from ticketing.views.common import classifier, require_permission, run_batch, store_uploads
 from ticketing.views.forms import CallForm
 
 bp = Blueprint("agent", __name__, url_prefix="/agent")
@@ -83,16 +81,7 @@ def dispatch_many():
     """批量派发: the ticked tickets go where their category (or the classifier's suggestion) routes them,
     as if confirmed one by one."""
     require_permission(Permission.TICKET_TRIAGE)
-    try:
-        outcome = actions.perform_on_many(db.session, request.form.getlist("numbers"), "dispatch",
-                                          {"as_suggested": "1"}, actor=current_user, now=clock.now_utc())
-        db.session.commit()
-    except DomainError as error:
-        db.session.rollback()
-        flash_domain_error(error)
-        return redirect_back("agent.triage")
-    flash_batch_outcome(outcome, "派发")
-    return redirect_back("agent.triage")
+    return run_batch("dispatch", {"as_suggested": "1"}, "派发", "agent.triage")
 
 
 @bp.get("/returns")

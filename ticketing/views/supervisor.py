@@ -7,10 +7,9 @@ from flask_login import current_user, login_required
 
 from ticketing.extensions import db
 from ticketing.models import Department
-from ticketing.services import actions, clock, inbox, learning, settings, workflow
-from ticketing.services.errors import DomainError
+from ticketing.services import clock, inbox, learning, settings, workflow
 from ticketing.services.permissions import Permission
-from ticketing.views.common import flash_batch_outcome, flash_domain_error, redirect_back, require_permission
+from ticketing.views.common import require_permission, run_batch
 
 bp = Blueprint("supervisor", __name__, url_prefix="/supervise")
 
@@ -34,14 +33,4 @@ def overview():
 def urge_many():
     """批量督办: one note for every ticked ticket; each is urged as if one by one, and refusals are listed."""
     require_permission(Permission.SUPERVISE)
-    try:
-        outcome = actions.perform_on_many(db.session, request.form.getlist("numbers"), workflow.Action.URGE.value,
-                                          {"note": request.form.get("note", "")}, actor=current_user,
-                                          now=clock.now_utc())
-        db.session.commit()
-    except DomainError as error:
-        db.session.rollback()
-        flash_domain_error(error)
-        return redirect_back("supervisor.overview")
-    flash_batch_outcome(outcome, "督办")
-    return redirect_back("supervisor.overview")
+    return run_batch(workflow.Action.URGE.value, {"note": request.form.get("note", "")}, "督办", "supervisor.overview")
