@@ -188,3 +188,12 @@ def test_lists_mark_the_tickets_that_have_files(db, client, users, auth, now):
     for page in ("/inbox/", "/tickets/"):
         html = client.get(page).get_data(as_text=True)
         assert html.count('title="2 个附件">附2</span>') == 1, page
+
+
+def test_the_agents_queues_mark_files_too(db, client, users, auth, now):
+    replied = make_ticket(db, users, now, status=S.REPLIED)
+    replied.needs_callback = True
+    db.session.commit()
+    auth.login("agent")
+    _upload(client, replied, ("回访录音.mp3", b"ID3\x03\x00\x00\x00\x00\x00\x00" + b"\xff\xfb\x90\x00" * 64))
+    assert 'title="1 个附件">附1</span>' in client.get("/agent/callbacks").get_data(as_text=True)

@@ -159,3 +159,13 @@ def test_the_ticket_query_filters_by_handler_on_the_page_and_in_the_api(db, clie
     auth.logout()
     auth.login("staff_dybz")  # the inbox's 经办人工作量 links there
     assert "/tickets/?handler=staff_dybz_2&amp;status=accepted" in client.get("/inbox/").get_data(as_text=True)
+
+
+def test_the_supervisors_overview_names_the_handler_of_overdue_tickets(db, client, users, auth, now):
+    make_ticket(db, users, now, status=S.ACCEPTED, title="早已超期的工单")  # March: overdue by now
+    db.session.commit()
+    auth.login("supervisor")
+    html = client.get("/supervise/").get_data(as_text=True)
+    assert "<th>经办人</th>" in html
+    row = html[html.index("早已超期的工单"):]
+    assert "<td>staff_dybz</td>" in row[:row.index("</tr>")]

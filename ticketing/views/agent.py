@@ -89,7 +89,8 @@ def dispatch_many():
 def returns():
     require_permission(Permission.TICKET_TRIAGE)
     page = db.paginate(inbox.returns_query(), per_page=30, error_out=False)
-    return render_template("agent/returns.html", page=page, departments=_active(Department))
+    return render_template("agent/returns.html", page=page, departments=_active(Department),
+                           files=attachments.counts_for(db.session, page.items))
 
 
 @bp.get("/callbacks")
@@ -97,7 +98,7 @@ def returns():
 def callbacks():
     require_permission(Permission.CALLBACK_QUEUE)
     page = db.paginate(inbox.callbacks_query(), per_page=30, error_out=False)
-    return render_template("agent/callbacks.html", page=page)
+    return render_template("agent/callbacks.html", page=page, files=attachments.counts_for(db.session, page.items))
 
 
 def _active(model):
