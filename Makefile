@@ -25,7 +25,7 @@ model: install
 run: install model
 	$(BIN)/flask --app wsgi db upgrade
 	$(BIN)/flask --app wsgi seed-demo
-	$(BIN)/gunicorn --workers 2 --timeout 300 --bind 127.0.0.1:8000 wsgi:app
+	$(BIN)/gunicorn -c python:ticketing.gunicorn_conf --workers 2 --timeout 300 --bind 127.0.0.1:8000 wsgi:app
 
 # every test: unit, functional, migrations, browser (needs Debian's chromium: apt-get install -y chromium)
 test: install

@@ -55,7 +55,8 @@ def live_server(server_env):
     gunicorn = shutil.which("gunicorn", path=str(Path(sys.executable).parent)) or "gunicorn"
     log_path = Path(env["CLASSIFIER_REGISTRY"]).parent / "gunicorn.log"
     log = log_path.open("wb")
-    process = subprocess.Popen([gunicorn, "-w", "2", "-b", f"127.0.0.1:{port}", "wsgi:app"], cwd=ROOT, env=env,
+    process = subprocess.Popen([gunicorn, "-c", "python:ticketing.gunicorn_conf", "-w", "2", "-b", f"127.0.0.1:{port}",
+                                "wsgi:app"], cwd=ROOT, env=env,
                                stdout=log, stderr=subprocess.STDOUT)
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:

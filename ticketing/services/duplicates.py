@@ -66,6 +66,12 @@ class RecentTicketIndex:
             self._index.remove(key)
             del self._received[key]
 
+    def refresh(self, session: Session, now: datetime) -> int:
+        """Bring the index up to date now (a worker warming up); returns how many tickets it holds."""
+        with self._lock:
+            self._refresh(session, now)
+            return len(self._received)
+
     def query(self, session: Session, text: str, now: datetime, *, k: int, min_similarity: float):
         with self._lock:
             self._refresh(session, now)
@@ -73,6 +79,11 @@ class RecentTicketIndex:
 
 
 _RECENT = RecentTicketIndex()
+
+
+def warm_up(session: Session, now: datetime) -> int:
+    """Build this worker's index of the month's tickets before the first agent needs it."""
+    return _RECENT.refresh(session, now)
 
 
 def forget_recent_tickets() -> None:
