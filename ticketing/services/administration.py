@@ -23,13 +23,11 @@ from ticketing.models import (
     Role,
     RoutingRule,
     StandardAnswer,
-    Ticket,
-    TicketStatus,
     TicketType,
     Urgency,
     User,
 )
-from ticketing.services import audit, routing, settings, sign_in
+from ticketing.services import audit, inbox, routing, settings, sign_in
 from ticketing.services.deadlines import DeadlineUnit
 from ticketing.services.errors import ValidationFailed
 from ticketing.services.routing import RouteDecision
@@ -359,11 +357,7 @@ def create_user(session: Session, *, username: str, display_name: str, role: str
 
 def tickets_in_hand(session: Session) -> dict[int, int]:
     """For each user who is 经办人 of accepted tickets, how many (the 用户 page, before disabling someone)."""
-    return dict(session.execute(
-        sa.select(Ticket.handler_id, sa.func.count())
-        .where(Ticket.status == TicketStatus.ACCEPTED.value, Ticket.handler_id.is_not(None))
-        .group_by(Ticket.handler_id)
-    ).all())
+    return {user_id: held for user_id, (held, _) in inbox.tickets_in_hand(session).items()}
 
 
 def set_user_active(session: Session, user: User, active: bool, *, actor: User) -> int:

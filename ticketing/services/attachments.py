@@ -291,5 +291,4 @@ def counts_for(session: Session, tickets: list[Ticket]) -> dict[int, int]:
 
 
 def count_for(session: Session, ticket: Ticket) -> int:
-    return session.scalar(sa.select(sa.func.count()).select_from(TicketAttachment).where(
-        TicketAttachment.ticket_id == ticket.id, TicketAttachment.removed_at.is_(None))) or 0
+    return counts_for(session, [ticket]).get(ticket.id, 0)

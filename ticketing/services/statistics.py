@@ -15,6 +15,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from ticketing.models import Category, Channel, ClosureKind, Reply, Ticket, TicketEvent, TicketStatus, TicketType, User
+from ticketing.services import inbox
 from ticketing.services.assessment import month_bounds, shift_month
 from ticketing.services.deadlines import LOCAL_TZ
 
@@ -133,12 +134,8 @@ def handler_month(session: Session, month: str, department_id: int) -> list[Hand
                Reply.department_id == department_id)
         .group_by(TicketEvent.actor_id)
     ).all()
-    in_hand = dict(session.execute(
-        sa.select(Ticket.handler_id, sa.func.count())
-        .where(Ticket.department_id == department_id, Ticket.status == TicketStatus.ACCEPTED.value,
-               Ticket.handler_id.is_not(None))
-        .group_by(Ticket.handler_id)
-    ).all())
+    in_hand = {user_id: held for user_id, (held, _) in
+               inbox.tickets_in_hand(session, department_id=department_id).items()}
     people = {u.id: u for u in session.scalars(sa.select(User).where(
         sa.or_(User.department_id == department_id, User.id.in_([r[0] for r in replies] + list(in_hand)))))
         if u.role == "staff" or u.id in in_hand}

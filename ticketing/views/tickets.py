@@ -143,7 +143,7 @@ def similar(number: str):
     """可能重复的工单 for 合并, fetched by the ticket page after it is shown: a worker's first search
     builds its index of the month's tickets, which takes seconds at a province's scale."""
     ticket = ticket_or_404(number)
-    if workflow.Action.MERGE not in workflow.allowed_actions(current_user, ticket):
+    if not workflow.can_perform(current_user, ticket, workflow.Action.MERGE):
         return ""
     found = duplicates.candidates(
         db.session, text=f"{ticket.title}\n{ticket.content}", phone=ticket.caller_phone, now=clock.now_utc(),
