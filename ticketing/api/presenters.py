@@ -5,7 +5,7 @@ from datetime import datetime
 
 from flask import url_for
 
-from ticketing.models import Ticket, TicketAttachment, TicketEvent, TicketStatus
+from ticketing.models import CitizenContact, Ticket, TicketAttachment, TicketEvent, TicketStatus
 from ticketing.services.deadlines import LOCAL_TZ
 from ticketing.services.validation import mask_id_number, mask_name, mask_numbers_in_text, mask_phone
 
@@ -44,6 +44,7 @@ def ticket_dict(ticket: Ticket, *, show_caller: bool = False) -> dict:
         "calendar_confirmed": ticket.calendar_confirmed,
         "closure_kind": ticket.closure_kind,
         "merged_into": ticket.merged_into.number if ticket.merged_into else None,
+        "pending_notices": [purpose.value for purpose in ticket.pending_notices],
     }
 
 
@@ -56,6 +57,14 @@ def event_dict(event: TicketEvent, *, show_caller: bool = False) -> dict:
         "actor": event.actor_label,
         "note": event.note if show_caller else mask_numbers_in_text(event.note),
         "created_at": iso(event.created_at),
+    }
+
+
+def contact_dict(contact: CitizenContact, *, show_caller: bool = False) -> dict:
+    return {
+        "purpose": contact.purpose, "purpose_title": contact.purpose_title, "method": contact.method,
+        "reached": contact.reached, "note": contact.note if show_caller else mask_numbers_in_text(contact.note),
+        "by": contact.author.display_name if contact.author else None, "created_at": iso(contact.created_at),
     }
 
 

@@ -8,7 +8,7 @@ from apiflask.fields import Boolean, Dict, File, Float, Integer, List, Nested, R
 from apiflask.validators import Length, OneOf, Range
 from marshmallow import EXCLUDE, RAISE, fields
 
-from ticketing.models import Channel, TicketStatus, TicketType, Urgency
+from ticketing.models import Channel, ContactMethod, ContactPurpose, TicketStatus, TicketType, Urgency
 from ticketing.services.actions import API_ACTIONS
 from ticketing.services.deadlines import LOCAL_TZ
 
@@ -113,7 +113,12 @@ class ActionIn(ApiSchema):
     answer = Str(max_len=20000, metadata={"description": "answer_on_the_spot：当场答复"})
     advice = Str(max_len=20000, metadata={"description": "legal_channel：告知的法定途径"})
     note = Str(max_len=2000, metadata={"description": "备注 / 督办意见 / 审核意见"})
-    reached = Raw(allow_none=True, metadata={"description": "callback：是否联系上（true/false）"})
+    reached = Raw(allow_none=True, metadata={"description": "callback / contact：是否联系上、已告知（true/false）"})
+    purpose = Str(choices=[p.value for p in ContactPurpose],
+                  metadata={"description": "contact：联系事由（acceptance 受理告知，extension 延期告知，progress 办理进展，"
+                                           "materials 请其补充材料，other 其他）"})
+    method = Str(choices=[m.value for m in ContactMethod],
+                 metadata={"description": "contact：联系方式（phone, sms, letter, visit, online）"})
     satisfaction = Str(choices=["satisfied", "basically_satisfied", "dissatisfied"],
                        metadata={"description": "callback：满意度"})
     solved = Raw(allow_none=True, metadata={"description": "callback：是否解决（true/false）"})
@@ -168,6 +173,18 @@ class TicketOut(Schema):
     calendar_confirmed = Boolean()
     closure_kind = String(allow_none=True)
     merged_into = String(allow_none=True)
+    pending_notices = List(String(), metadata={"description": "待告知来电人：extension（延期已批准未告知）、"
+                                                             "acceptance（信访事项已签收未书面告知受理）"})
+
+
+class ContactOut(Schema):
+    purpose = String(metadata={"description": "联系事由"})
+    purpose_title = String()
+    method = String(metadata={"description": "联系方式"})
+    reached = Boolean(metadata={"description": "已告知；false：未联系上"})
+    note = String()
+    by = String(allow_none=True, metadata={"description": "联系人"})
+    created_at = String(metadata={"description": "ISO 8601，北京时间"})
 
 
 class AttachmentOut(Schema):
@@ -191,6 +208,7 @@ class AttachmentIn(Schema):
 
 class TicketDetailOut(TicketOut):
     events = List(Nested(EventOut))
+    contacts = List(Nested(ContactOut), metadata={"description": "联系来电人记录（受理告知、延期告知、办理进展等）"})
     allowed_actions = List(String())
     attachments = List(Nested(AttachmentOut), metadata={"description": "该令牌的用户可查看的附件"})
     hidden_attachments = Integer(metadata={"description": "另有几个含来电人身份信息、该用户不可查看的附件"})

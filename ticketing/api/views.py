@@ -9,7 +9,7 @@ from flask import current_app, send_file
 
 from ticketing.api import schemas
 from ticketing.api.auth import SECURITY, current_api_user, current_token, token_required
-from ticketing.api.presenters import attachment_dict, event_dict, has_caller_data, ticket_dict
+from ticketing.api.presenters import attachment_dict, contact_dict, event_dict, has_caller_data, ticket_dict
 from ticketing.extensions import db
 from ticketing.models import Category, Ticket
 from ticketing.services import attachments, clock, permissions, privacy, routing, search, tickets, workflow
@@ -97,6 +97,7 @@ def _detail(user, ticket: Ticket, *, show_caller: bool = False) -> dict:
     files, hidden = attachments.listed(db.session, user, ticket)
     return ticket_dict(ticket, show_caller=show_caller) | {
         "events": [event_dict(e, show_caller=show_caller) for e in ticket.events],
+        "contacts": [contact_dict(c, show_caller=show_caller) for c in ticket.contacts],
         "allowed_actions": [a.value for a in workflow.allowed_actions(user, ticket)],
         "attachments": [attachment_dict(a) for a in files],
         "hidden_attachments": hidden,

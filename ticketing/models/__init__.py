@@ -4,6 +4,8 @@ from ticketing.models.department import Department
 from ticketing.models.enums import (
     Channel,
     ClosureKind,
+    ContactMethod,
+    ContactPurpose,
     Satisfaction,
     TicketStatus,
     TicketType,
@@ -14,7 +16,7 @@ from ticketing.models.intake import ApiToken, ImportMapping
 from ticketing.models.privacy import PersonalDataView, ReporterIdentityGrant
 from ticketing.models.settings import AppSetting, CalendarYear, StandardAnswer, DeadlinePolicy, Holiday, RoutingRule
 from ticketing.models.ticket import (
-    CategoryLabel, Callback, InternalNote, Reply, Ticket, TicketAttachment, TicketEvent, TicketNumberCounter,
+    CategoryLabel, Callback, CitizenContact, InternalNote, Reply, Ticket, TicketAttachment, TicketEvent, TicketNumberCounter,
 )
 from ticketing.models.user import Role, User
 from ticketing.models.assessment import (
@@ -30,7 +32,8 @@ __all__ = [
     "AdminEvent", "ApiToken", "ImportMapping",
     "PersonalDataView", "ReporterIdentityGrant",
     "AppSetting", "StandardAnswer",
-    "CalendarYear", "Callback", "CategoryLabel", "Category", "Channel", "ClosureKind", "DeadlinePolicy", "Department",
+    "CalendarYear", "Callback", "CategoryLabel", "Category", "Channel", "CitizenContact", "ClosureKind",
+    "ContactMethod", "ContactPurpose", "DeadlinePolicy", "Department",
     "Holiday", "InternalNote", "Reply", "Role", "RoutingRule", "Satisfaction", "Ticket", "TicketAttachment", "TicketEvent",
     "TicketNumberCounter", "TicketStatus", "TicketType", "Urgency", "User",
 ]

@@ -137,6 +137,28 @@ class Satisfaction(TitledEnum):
     __titles__ = {"satisfied": "满意", "basically_satisfied": "基本满意", "dissatisfied": "不满意"}
 
 
+class ContactPurpose(TitledEnum):
+    """Why the citizen was contacted while the ticket was worked (联系来电人)."""
+    ACCEPTANCE = "acceptance"
+    EXTENSION = "extension"
+    PROGRESS = "progress"
+    MATERIALS = "materials"
+    OTHER = "other"
+
+    __titles__ = {"acceptance": "受理告知", "extension": "延期告知", "progress": "告知办理进展",
+                  "materials": "请其补充材料", "other": "其他沟通"}
+
+
+class ContactMethod(TitledEnum):
+    PHONE = "phone"
+    SMS = "sms"
+    LETTER = "letter"
+    VISIT = "visit"
+    ONLINE = "online"
+
+    __titles__ = {"phone": "电话", "sms": "短信", "letter": "书面", "visit": "当面", "online": "网上留言回复"}
+
+
 class ClosureKind(TitledEnum):
     HANDLED = "handled"
     ON_THE_SPOT = "on_the_spot"

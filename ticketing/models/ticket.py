@@ -12,6 +12,8 @@ from ticketing.models.department import Department
 from ticketing.models.enums import (
     Channel,
     ClosureKind,
+    ContactMethod,
+    ContactPurpose,
     ExtensionState,
     Satisfaction,
     TicketStatus,
@@ -92,6 +94,10 @@ class Ticket(db.Model):
     extension_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
     extension_reason: Mapped[str | None] = mapped_column(sa.Text)
     extension_count: Mapped[int] = mapped_column(default=0, server_default="0")
+    # 告知来电人: when the citizen was told of the approved extension (cleared by each approval), and, for a
+    # petition (信访工作条例), that it was accepted; see services/notices.py
+    extension_told_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    acceptance_told_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     urge_count: Mapped[int] = mapped_column(default=0, server_default="0")
     last_urged_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     last_urge_note: Mapped[str | None] = mapped_column(sa.Text)
@@ -120,6 +126,7 @@ class Ticket(db.Model):
     callbacks: Mapped[list[Callback]] = relationship(back_populates="ticket", order_by="Callback.id")
     notes: Mapped[list[InternalNote]] = relationship(back_populates="ticket", order_by="InternalNote.id")
     attachments: Mapped[list[TicketAttachment]] = relationship(back_populates="ticket", order_by="TicketAttachment.id")
+    contacts: Mapped[list[CitizenContact]] = relationship(back_populates="ticket", order_by="CitizenContact.id")
 
     @property
     def status_enum(self) -> TicketStatus:
@@ -151,12 +158,29 @@ class Ticket(db.Model):
         return ExtensionState(self.extension_state).title if self.extension_state else ""
 
     @property
+    def pending_notices(self) -> list[ContactPurpose]:
+        """What the citizen still has to be told (告知来电人): an approved extension while the ticket is worked,
+        and a petition's acceptance (信访工作条例: 书面告知受理) once a department has accepted it and until it replies."""
+        pending = []
+        if self.status in _NOTICE_STATES:
+            if self.channel == Channel.PETITION_BUREAU.value and self.accepted_at is not None \
+                    and self.acceptance_told_at is None:
+                pending.append(ContactPurpose.ACCEPTANCE)
+            if self.extension_state == ExtensionState.APPROVED.value and self.extension_told_at is None:
+                pending.append(ContactPurpose.EXTENSION)
+        return pending
+
+    @property
     def is_confidential_report(self) -> bool:
         """欺诈骗保举报: the reporter's identity is protected (基金监督管理条例 §35)."""
         return self.type == TicketType.REPORT.value or (self.category is not None and self.category.code == "JJ")
 
     def __repr__(self) -> str:
         return f"<Ticket {self.number} {self.status}>"
+
+
+#: states in which a notice is still owed (services/notices.NOTICE_STATES): after the reply, the reply tells the citizen
+_NOTICE_STATES = frozenset({TicketStatus.DISPATCHED.value, TicketStatus.ACCEPTED.value, TicketStatus.RETURN_REQUESTED.value})
 
 
 class TicketEvent(db.Model):
@@ -238,6 +262,39 @@ class Callback(db.Model):
     @property
     def satisfaction_title(self) -> str:
         return Satisfaction(self.satisfaction).title if self.satisfaction else ""
+
+
+class CitizenContact(db.Model):
+    """联系来电人: a call, text, letter or visit to the citizen while the ticket is worked (受理告知, 延期告知,
+    办理进展, a request for documents). ``reached`` False records an attempt that did not get through."""
+
+    __tablename__ = "citizen_contact"
+    __table_args__ = (
+        sa.CheckConstraint(f"purpose IN ({ContactPurpose.sql_in()})", name="purpose_known"),
+        sa.CheckConstraint(f"method IN ({ContactMethod.sql_in()})", name="method_known"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(sa.ForeignKey("ticket.id"), index=True)
+    author_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id"))
+    department_id: Mapped[int | None] = mapped_column(sa.ForeignKey("department.id"))
+    purpose: Mapped[str] = mapped_column(sa.String(20))
+    method: Mapped[str] = mapped_column(sa.String(20))
+    reached: Mapped[bool]
+    note: Mapped[str] = mapped_column(sa.Text, default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    ticket: Mapped[Ticket] = relationship(back_populates="contacts")
+    author: Mapped[User | None] = relationship()
+    department: Mapped[Department | None] = relationship()
+
+    @property
+    def purpose_title(self) -> str:
+        return ContactPurpose(self.purpose).title
+
+    @property
+    def method_title(self) -> str:
+        return ContactMethod(self.method).title
 
 
 class InternalNote(db.Model):

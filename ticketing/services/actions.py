@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from ticketing.models import Category, Ticket, User
-from ticketing.services import permissions, tickets
+from ticketing.services import notices, permissions, tickets
 from ticketing.services.deadlines import LOCAL_TZ
 from ticketing.services.errors import DomainError, ValidationFailed
 from ticketing.services.workflow import Action
@@ -22,6 +22,7 @@ API_ACTIONS = {
     "dispatch", "accept", "reply", "return", "approve_return", "refuse_return", "request_extension",
     "approve_extension", "refuse_extension", "urge", "callback", "close", "reopen", "merge", "reassign",
     "answer_on_the_spot", "legal_channel", "transfer_out", "recategorise", "note", "hand_over",
+    "contact",
 }
 
 
@@ -130,6 +131,10 @@ def perform_action(session: Session, ticket: Ticket, action: str, params: dict, 
             username = _text(p, "to")
             to = session.scalar(sa.select(User).where(User.username == username)) if username else None
             tickets.hand_over(session, ticket, to, actor=actor, now=now, note=_text(p, "note"))
+        case Action.CONTACT:
+            notices.record_contact(session, ticket, purpose=_text(p, "purpose"), method=_text(p, "method"),
+                                   reached=parse_bool(p.get("reached"), "reached"), note=_text(p, "note"),
+                                   actor=actor, now=now)
     session.flush()
     return ticket
 

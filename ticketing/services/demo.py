@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from ticketing.models import Category, Channel, Department, Role, Ticket, TicketStatus, User
-from ticketing.services import assessment, routing, tickets
+from ticketing.services import assessment, notices, privacy, routing, tickets
 from ticketing.services.errors import DomainError
 
 CORPUS_DIR = Path(__file__).resolve().parents[2] / "classifiers" / "data" / "corpus"
@@ -254,16 +254,25 @@ def _advance(session, ticket, rng, *, now, agent, supervisor, staff_by_departmen
             if staff is None:
                 return
         tickets.accept(session, ticket, actor=staff, now=step(30))
+        teller = staff if privacy.may_see_caller(session, staff, ticket) else agent  # a reporter is told by the centre
+        if ticket.channel == Channel.PETITION_BUREAU.value and (target >= 0.3 or age_hours > 24 * 15):
+            notices.record_contact(session, ticket, purpose="acceptance", method="letter", reached=True,
+                                   note="已邮寄信访事项受理告知书。", actor=teller, now=step(60))
         if target < 0.34:
             if target < 0.26:
                 tickets.urge(session, ticket, "请加快办理，按时答复群众。", actor=supervisor, now=step(24))
             if target < 0.30:
                 until = ticket.reply_due_at + timedelta(days=7)
                 tickets.request_extension(session, ticket, "需要调取外地医院病历，申请延期。", until, actor=staff, now=step(24))
+                if target >= 0.27:  # approved, and the citizen not told yet: 待告知
+                    tickets.approve_extension(session, ticket, actor=supervisor, now=step(8), note="同意延期，请告知来电人。")
+                    return
             if age_hours < 24 * 12:
                 return  # being handled
             if ticket.extension_state == "requested":
                 tickets.approve_extension(session, ticket, actor=supervisor, now=step(8), note="同意延期，请告知来电人。")
+                notices.record_contact(session, ticket, purpose="extension", method="phone", reached=True,
+                                       note="已电话告知来电人延期及新的办理时限。", actor=teller, now=step(30))
         tickets.reply(session, ticket, "经核实，已按政策为您办理，如有疑问请拨打12393。", actor=staff, now=step(rng.choice([20, 60, 200])))
         if target < 0.5:
             return  # replied, maybe waiting for a callback

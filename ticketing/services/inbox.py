@@ -6,7 +6,7 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from ticketing.models import Role, Ticket, TicketStatus, User
+from ticketing.models import Channel, Role, Ticket, TicketStatus, User
 from ticketing.models.enums import ExtensionState
 
 S = TicketStatus
@@ -44,6 +44,8 @@ def department_query(department_id: int, state: str | None = None, *, handler_id
         query = query.where(Ticket.handler_id == handler_id, Ticket.status.in_(DEPARTMENT_WORK + (S.RETURN_REQUESTED.value,)))
     elif state == "todo" or state is None:
         query = query.where(Ticket.status.in_(DEPARTMENT_WORK + (S.RETURN_REQUESTED.value,)))
+    elif state == "notify":
+        query = query.where(notices_owed_condition())
     elif state == "done":
         query = query.where(Ticket.status.in_((S.REPLIED.value, S.CALLED_BACK.value, S.CLOSED.value)))
     elif state:
@@ -98,6 +100,8 @@ def supervision_sections(session: Session, now: datetime, *, near_hours: int, de
         ("near", f"{near_hours} 小时内到期", rows(by_due.where(near_deadline_condition(now, near_hours)))),
         ("extensions", "延期待审批", rows(extension_requests_query())),
         ("returns", "退回待审核", rows(returns_query())),
+        ("notices", "待告知来电人", rows(sa.select(Ticket).where(notices_owed_condition())
+                                        .order_by(Ticket.reply_due_at, Ticket.id))),
         ("urged", "督办中", rows(sa.select(Ticket).where(
             Ticket.last_urged_at.is_not(None), Ticket.status.in_(DEPARTMENT_WORK + (S.RETURN_REQUESTED.value,))
         ).order_by(Ticket.last_urged_at.desc(), Ticket.id))),
@@ -122,6 +126,20 @@ def overdue_condition(now: datetime):
 def near_deadline_condition(now: datetime, hours: int):
     soon = now + timedelta(hours=hours)
     return sa.and_(Ticket.status.in_(DEPARTMENT_WORK), Ticket.reply_due_at >= now, Ticket.reply_due_at < soon)
+
+
+def notices_owed_condition():
+    """Tickets that owe the citizen a notice (services/notices; the SQL form of `Ticket.pending_notices`):
+    an approved extension not yet told, or an accepted petition whose acceptance was not yet told,
+    while the ticket is still worked."""
+    return sa.and_(
+        Ticket.status.in_((S.DISPATCHED.value, S.ACCEPTED.value, S.RETURN_REQUESTED.value)),
+        sa.or_(
+            sa.and_(Ticket.extension_state == ExtensionState.APPROVED.value, Ticket.extension_told_at.is_(None)),
+            sa.and_(Ticket.channel == Channel.PETITION_BUREAU.value, Ticket.accepted_at.is_not(None),
+                    Ticket.acceptance_told_at.is_(None)),
+        ),
+    )
 
 
 def extension_requests_query() -> sa.Select:

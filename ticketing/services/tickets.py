@@ -434,6 +434,7 @@ def approve_extension(session, ticket, *, actor, now, note: str = "") -> None:
                      "until": ticket.extension_until.isoformat(), "tell_citizen": True})
     ticket.reply_due_at = ticket.extension_until
     ticket.extension_state = ExtensionState.APPROVED.value
+    ticket.extension_told_at = None  # the citizen is owed a notice of the new date (services/notices)
     ticket.extension_count += 1
     ticket.overdue_marked_at = None
 

@@ -46,6 +46,7 @@ class Action(enum.StrEnum):
     ATTACH = "attach"
     HAND_OVER = "hand_over"
     REMOVE_ATTACHMENT = "remove_attachment"
+    CONTACT = "contact"
     # 按月考核 contests: recorded on the ticket by services/assessment.py; the status never changes,
     # so they have no entry in RULES and are never offered as ticket actions
     CONTEST = "contest"
@@ -86,6 +87,7 @@ ACTION_TITLES = {
     Action.ATTACH: "上传附件",
     Action.HAND_OVER: "转交经办人",
     Action.REMOVE_ATTACHMENT: "删除附件",
+    Action.CONTACT: "联系来电人",
     Action.CONTEST: "考核申诉",
     Action.CONTEST_ACCEPT: "考核申诉通过（核减）",
     Action.CONTEST_REJECT: "考核申诉驳回",
@@ -140,6 +142,8 @@ RULES: dict[Action, Rule] = {
     Action.ATTACH: _rule(ANY_STATE - {S.MERGED}, None, {A, ST, SV, AD}, system=True),  # system: a channel's API token
     Action.HAND_OVER: _rule({S.ACCEPTED}, None, {ST, SV, AD}),
     Action.REMOVE_ATTACHMENT: _rule(ANY_STATE, None, {A, ST, SV, AD}),
+    # 联系来电人 while the ticket is worked; after the reply, the callback (回访) is the contact
+    Action.CONTACT: _rule(WORKING, None, {A, ST, SV}),
 }
 
 

@@ -12,7 +12,8 @@ from ticketing.views.common import require_permission
 bp = Blueprint("staff", __name__, url_prefix="/inbox")
 
 STATES = [("todo", "待办"), ("mine", "我经办的"), ("dispatched", "待签收"), ("accepted", "办理中"),
-          ("return_requested", "退回待审"), ("done", "已答复/办结")]
+          ("return_requested", "退回待审"), ("notify", "待告知"),
+          ("done", "已答复/办结")]
 
 
 @bp.get("/", endpoint="inbox")

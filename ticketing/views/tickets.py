@@ -9,8 +9,10 @@ from flask import Blueprint, Response, abort, current_app, flash, redirect, rend
 from flask_login import current_user, login_required
 
 from ticketing.extensions import db
-from ticketing.models import Category, Channel, Department, TicketStatus, TicketType
-from ticketing.services import attachments, clock, duplicates, intake_assist, privacy, search, ticket_export, workflow
+from ticketing.models import Category, Channel, ContactMethod, ContactPurpose, Department, TicketStatus, TicketType
+from ticketing.services import (
+    attachments, clock, duplicates, intake_assist, notices, privacy, search, ticket_export, workflow,
+)
 from ticketing.services import tickets as ticket_service
 from ticketing.services.deadlines import LOCAL_TZ
 from ticketing.services.privacy import may_see_caller
@@ -118,6 +120,8 @@ def detail(number: str):
         actions=actions, Action=workflow.Action,
         categories=_categories(), departments=_departments(),
         pii_views=privacy.views_of(db.session, ticket) if current_user.role in ("supervisor", "admin") else [],
+        contact_purposes=ContactPurpose.choices(), contact_methods=ContactMethod.choices(),
+        contact_purpose=notices.suggested_purpose(ticket),
     )
 
 
