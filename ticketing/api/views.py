@@ -164,10 +164,10 @@ def upload_attachment(number: str, data: dict):
 def get_attachment(number: str, attachment_id: int):
     user = current_api_user()
     ticket = _ticket_for(user, number)
-    found, path = attachments.open_for(db.session, user, ticket, attachment_id, folder=_attachment_folder(),
+    found, path, name = attachments.open_for(db.session, user, ticket, attachment_id, folder=_attachment_folder(),
                                        now=clock.now_utc(), via="api")
     db.session.commit()
-    response = send_file(path, mimetype=found.content_type, download_name=found.original_name, as_attachment=True,
+    response = send_file(path, mimetype=found.content_type, download_name=name, as_attachment=True,
                          max_age=0)
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Cache-Control"] = "private, no-store"

@@ -31,6 +31,7 @@ from sqlalchemy.orm import Session
 from ticketing.models import Role, Ticket, TicketAttachment, User
 from ticketing.services import privacy
 from ticketing.services.errors import NotAllowed, NotFound, ValidationFailed
+from ticketing.services.validation import mask_numbers_in_text
 from ticketing.services.workflow import Action, check, transition
 
 CHUNK = 1024 * 1024
@@ -219,17 +220,21 @@ def _find(ticket: Ticket, attachment_id: int) -> TicketAttachment:
 
 def open_for(
     session: Session, user: User, ticket: Ticket, attachment_id: int, *, folder: Path, now: datetime, via: str = "attachment",
-) -> tuple[TicketAttachment, Path]:
-    """The file for someone who may see the ticket; a file holding the caller's identity is logged."""
+) -> tuple[TicketAttachment, Path, str]:
+    """The file for someone who may see the ticket, and the name to save it under; a file holding the
+    caller's identity is logged. The name is masked like the link to it (a scan named after the
+    reporter's phone number) for those who may not see the caller."""
     attachment = _find(ticket, attachment_id)
     if not may_see(session, user, ticket, attachment):
         raise NotAllowed("该附件含来电人身份信息，您无权查看")
+    shows_caller = privacy.may_see_caller(session, user, ticket)
+    name = attachment.original_name if shows_caller else mask_numbers_in_text(attachment.original_name)
     path = folder / attachment.stored_name
     if not path.is_file():
-        raise NotFound(f"附件“{attachment.original_name}”的文件已不在存储目录中，请联系系统管理员")
+        raise NotFound(f"附件“{name}”的文件已不在存储目录中，请联系系统管理员")
     if attachment.identifies_caller:
         privacy.log_view(session, user, ticket, now=now, via=via)
-    return attachment, path
+    return attachment, path, name
 
 
 def remove(session: Session, ticket: Ticket, attachment_id: int, *, reason: str, actor: User, now: datetime) -> TicketAttachment:

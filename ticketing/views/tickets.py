@@ -170,14 +170,14 @@ def upload_attachment(number: str):
 def attachment(number: str, attachment_id: int):
     ticket = ticket_or_404(number)
     try:
-        found, path = attachments.open_for(db.session, current_user, ticket, attachment_id,
+        found, path, name = attachments.open_for(db.session, current_user, ticket, attachment_id,
                                            folder=attachment_folder(), now=clock.now_utc())
     except NotFound as error:
         abort(404, error.message)
     except DomainError as error:
         abort(403, error.message)
     db.session.commit()  # the personal-data view, when the file holds the caller's identity
-    response = send_file(path, mimetype=found.content_type, download_name=found.original_name,
+    response = send_file(path, mimetype=found.content_type, download_name=name,
                          as_attachment=found.content_type not in attachments.INLINE_TYPES,
                          conditional=True, max_age=0)
     response.headers["X-Content-Type-Options"] = "nosniff"

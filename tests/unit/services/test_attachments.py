@@ -113,21 +113,22 @@ def test_a_file_with_the_callers_identity_is_shown_only_to_those_who_may_see_the
     # a fraud report handled by DYBZ: the department works it without knowing who reported (§35)
     report = make_ticket(db, users, now, status=S.ACCEPTED, category="JJ", type="report")
     identity = _attach(db, report, users["agent"], now, tmp_path, "举报人身份证.jpg", JPEG, identifies_caller=True)
-    evidence = _attach(db, report, users["agent"], now, tmp_path, "药店票据.pdf", PDF)
+    evidence = _attach(db, report, users["agent"], now, tmp_path, "药店票据_举报人13912345678.pdf", PDF)
     db.session.commit()
     staff = users["staff_dybz"]
     shown, hidden = attachments.listed(db.session, staff, report)
     assert shown == [evidence] and hidden == 1
     with pytest.raises(NotAllowed, match="含来电人身份信息"):
         attachments.open_for(db.session, staff, report, identity.id, folder=tmp_path, now=now)
-    found, path = attachments.open_for(db.session, staff, report, evidence.id, folder=tmp_path, now=now)
-    assert path.read_bytes() == PDF
+    found, path, name = attachments.open_for(db.session, staff, report, evidence.id, folder=tmp_path, now=now)
+    assert path.read_bytes() == PDF and name == "药店票据_举报人139****5678.pdf"  # saved under a masked name
     assert db.session.scalar(sa.select(sa.func.count()).select_from(PersonalDataView)) == 0  # evidence is not personal
 
     # the history does not name it either: a file's name is often the caller's (张三身份证.jpg)
     notes = [e.note for e in report.events if e.action == "attach"]
-    assert notes == ["含来电人身份信息的附件（22 B）", f"药店票据.pdf（{len(PDF)} B）"]
-    found, path = attachments.open_for(db.session, users["agent"], report, identity.id, folder=tmp_path, now=now)
+    assert notes == ["含来电人身份信息的附件（22 B）", f"药店票据_举报人13912345678.pdf（{len(PDF)} B）"]
+    found, path, name = attachments.open_for(db.session, users["agent"], report, identity.id, folder=tmp_path, now=now)
+    assert name == "举报人身份证.jpg"
     db.session.commit()
     view = db.session.scalars(sa.select(PersonalDataView)).one()
     assert (view.user_id, view.via, view.ticket_id) == (users["agent"].id, "attachment", report.id)
