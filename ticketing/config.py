@@ -62,6 +62,10 @@ class Config:
     # 附件: where ticket files are kept (None: instance/attachments; shared storage for several servers)
     ATTACHMENT_DIR = None
     ATTACHMENT_MAX_MB = 20
+    # the centre's virus scanner, run on every upload before it is kept (ClamAV's exit codes: 0 clean,
+    # 1 infected); empty: no scan. E.g. "clamdscan --no-summary --fdpass {path}"
+    ATTACHMENT_SCAN_COMMAND = ""
+    ATTACHMENT_SCAN_TIMEOUT = 60
     # the largest request body of any kind (several attachments at once, an import file): 413 above it
     REQUEST_MAX_MB = 200
     TESTING = False
@@ -77,7 +81,7 @@ def build_config(app_instance_path: str, overrides: dict | None = None) -> dict:
     DUPLICATE_SIMILARITY, PROGRESS_LOOKUP_LIMIT, RATELIMIT_STORAGE_URI, PROXY_COUNT,
     ASSESSMENT_LIVE_CACHE_SECONDS, LOGIN_MAX_FAILURES, LOGIN_LOCK_MINUTES, LOGIN_FAILURE_LIMIT,
     SESSION_IDLE_MINUTES, REMEMBER_HOURS, COUNTER_REFRESH_SECONDS, ATTACHMENT_DIR,
-    ATTACHMENT_MAX_MB, REQUEST_MAX_MB.
+    ATTACHMENT_MAX_MB, ATTACHMENT_SCAN_COMMAND, ATTACHMENT_SCAN_TIMEOUT, REQUEST_MAX_MB.
     """
     overrides = dict(overrides or {})
     config = {k: getattr(Config, k) for k in dir(Config) if k.isupper()}
@@ -107,6 +111,8 @@ def build_config(app_instance_path: str, overrides: dict | None = None) -> dict:
         ("REMEMBER_HOURS", int),
         ("ATTACHMENT_DIR", str),
         ("ATTACHMENT_MAX_MB", int),
+        ("ATTACHMENT_SCAN_COMMAND", str),
+        ("ATTACHMENT_SCAN_TIMEOUT", int),
         ("REQUEST_MAX_MB", int),
     ):
         if os.environ.get(name):

@@ -1,6 +1,8 @@
 """附件 on the ticket page: upload several at once, open, remove, and the Chinese messages when refused."""
 from __future__ import annotations
 
+import sys
+
 import hashlib
 from io import BytesIO
 from urllib.parse import quote
@@ -10,6 +12,8 @@ import sqlalchemy as sa
 
 from tests.attachment_files import JPEG, PDF, PROGRAM, docx
 from tests.factories import make_ticket
+from tests.virus_scanner import EICAR
+from tests.virus_scanner import __file__ as SCANNER_SCRIPT
 from ticketing.models import TicketAttachment, TicketStatus
 
 S = TicketStatus
@@ -197,3 +201,15 @@ def test_the_agents_queues_mark_files_too(db, client, users, auth, now):
     auth.login("agent")
     _upload(client, replied, ("回访录音.mp3", b"ID3\x03\x00\x00\x00\x00\x00\x00" + b"\xff\xfb\x90\x00" * 64))
     assert 'title="1 个附件">附1</span>' in client.get("/agent/callbacks").get_data(as_text=True)
+
+
+def test_with_a_virus_scanner_configured_an_infected_file_is_refused_and_the_clean_ones_kept(app, db, client, users,
+                                                                                            auth, now, monkeypatch):
+    monkeypatch.setitem(app.config, "ATTACHMENT_SCAN_COMMAND", f"{sys.executable} {SCANNER_SCRIPT} {{path}}")
+    ticket = make_ticket(db, users, now, status=S.ACCEPTED)
+    db.session.commit()
+    auth.login("staff_dybz")
+    html = _upload(client, ticket, ("办理说明.pdf", PDF), ("发票.pdf", PDF + EICAR)).get_data(as_text=True)
+    assert "“发票.pdf”未通过病毒检查（Win.Test.EICAR_HDB-1 FOUND），未保存" in html
+    assert "已上传附件：办理说明.pdf" in html
+    assert [a.original_name for a in _stored(db)] == ["办理说明.pdf"]

@@ -127,7 +127,7 @@ def _attachment_folder() -> Path:
 @bp.doc(summary="上传附件（multipart/form-data：file，可选 identifies_caller）", security=SECURITY,
         description="文件须与扩展名相符（按文件头识别），单个不超过 ATTACHMENT_MAX_MB。上传记为办理记录。"
                     "渠道令牌只能给本渠道提交的工单上传（来信扫描件、群众提交的材料），返回的工单详情只列出渠道上传的附件。",
-        responses={404: "工单不存在", 409: "当前状态不能上传", **ERRORS})
+        responses={404: "工单不存在", 409: "当前状态不能上传", 503: "病毒检查暂不可用（文件未保存，稍后重试）", **ERRORS})
 @token_required(channel_tokens=True)
 @bp.input(schemas.AttachmentIn, location="form_and_files", arg_name="data")
 @bp.output(schemas.TicketDetailOut, status_code=201, description="已上传：工单详情")
@@ -139,11 +139,11 @@ def upload_attachment(number: str, data: dict):
             raise NotFound(f"工单 {number} 不存在或不是本渠道提交的")
     else:
         ticket = _ticket_for(user, number)
-    upload, folder = data["file"], _attachment_folder()
+    upload, settings = data["file"], attachments.upload_settings(current_app.config)
+    folder = settings["folder"]
     attachment = attachments.attach(
         db.session, ticket, filename=upload.filename, stream=upload.stream,
-        identifies_caller=data["identifies_caller"], actor=user, now=clock.now_utc(), folder=folder,
-        max_bytes=current_app.config["ATTACHMENT_MAX_MB"] * 1024 * 1024)
+        identifies_caller=data["identifies_caller"], actor=user, now=clock.now_utc(), **settings)
     try:
         db.session.commit()
     except BaseException:

@@ -16,9 +16,13 @@ workers share the folder; several servers need it on shared storage.
 from __future__ import annotations
 
 import hashlib
+import logging
 import os
 import re
+import shlex
+import subprocess
 import uuid
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -30,7 +34,7 @@ from sqlalchemy.orm import Session
 
 from ticketing.models import Role, Ticket, TicketAttachment, User
 from ticketing.services import privacy
-from ticketing.services.errors import NotAllowed, NotFound, ValidationFailed
+from ticketing.services.errors import NotAllowed, NotFound, Unavailable, ValidationFailed
 from ticketing.services.validation import mask_numbers_in_text
 from ticketing.services.workflow import Action, check, transition
 
@@ -127,6 +131,50 @@ def _write_limited(stream: BinaryIO, target: Path, max_bytes: int) -> tuple[int,
     return size, digest.hexdigest()
 
 
+log = logging.getLogger("ticketing.attachments")
+
+
+def upload_settings(config: Mapping) -> dict:
+    """`attach`'s storage and checking arguments from the application's configuration (pages and API)."""
+    return {
+        "folder": Path(config["ATTACHMENT_DIR"]),
+        "max_bytes": config["ATTACHMENT_MAX_MB"] * 1024 * 1024,
+        "scan_command": tuple(shlex.split(config.get("ATTACHMENT_SCAN_COMMAND") or "")),
+        "scan_timeout": config.get("ATTACHMENT_SCAN_TIMEOUT", 60),
+    }
+
+
+def scan(path: Path, name: str, command: Sequence[str], *, timeout: float) -> None:
+    """Run the centre's virus scanner on one stored upload (ATTACHMENT_SCAN_COMMAND).
+
+    The command follows ClamAV's convention (clamscan, clamdscan): exit 0 clean, 1 infected, anything
+    else an error. ``{path}`` in the command stands for the file; without it the path is appended.
+    An infected file is refused with the scanner's finding; a scanner that fails, is missing or
+    takes longer than ``timeout`` seconds refuses the file too (fail closed), with a message to try again.
+    """
+    args = [part.replace("{path}", str(path)) for part in command]
+    if not any("{path}" in part for part in command):
+        args.append(str(path))
+    try:
+        done = subprocess.run(args, capture_output=True, timeout=timeout, check=False)
+    except (OSError, subprocess.TimeoutExpired) as error:
+        log.error("virus scan of %s could not run: %s", path, error)
+        raise Unavailable("病毒检查暂不可用，文件未保存",
+                          fields={"file": f"“{name}”未能完成病毒检查，未保存；请稍后重试，或联系系统管理员"}) from None
+    output = (done.stdout or b"").decode("utf-8", "replace").strip()
+    if done.returncode == 1:
+        finding = output.splitlines()[-1] if output else "发现病毒"
+        finding = finding.replace(str(path), "").lstrip(": ").strip() or "发现病毒"
+        log.warning("virus scan refused %r (%s): %s", name, path, finding)
+        raise ValidationFailed("文件未通过病毒检查",
+                               fields={"file": f"“{name}”未通过病毒检查（{finding}），未保存"})
+    if done.returncode != 0:
+        log.error("virus scan of %s failed with exit %s: %s %s", path, done.returncode, output,
+                  (done.stderr or b"").decode("utf-8", "replace").strip())
+        raise Unavailable("病毒检查出错，文件未保存",
+                          fields={"file": f"“{name}”的病毒检查出错，未保存；请稍后重试，或联系系统管理员"})
+
+
 def attach(
     session: Session,
     ticket: Ticket,
@@ -138,10 +186,13 @@ def attach(
     now: datetime,
     folder: Path,
     max_bytes: int,
+    scan_command: Sequence[str] = (),
+    scan_timeout: float = 60,
 ) -> TicketAttachment:
     """Check and store one file with the ticket, and record the upload. The caller commits.
 
     ``actor`` None: a channel's system sent it with the ticket (an API channel token).
+    ``scan_command``: the virus scanner every file must pass before it is kept (`scan`); none by default.
 
     Nothing is left on disk when the file is refused; if the caller's commit fails,
     it calls `discard_file` for the row this returned.
@@ -175,6 +226,8 @@ def attach(
         same = next((a for a in ticket.attachments if a.sha256 == sha256 and a.removed_at is None), None)
         if same is not None:
             raise ValidationFailed("文件已上传过", fields={"file": f"“{name}”与已有附件“{_shown_name(same)}”内容相同，未重复上传"})
+        if scan_command:
+            scan(path, name, scan_command, timeout=scan_timeout)
     except BaseException:
         path.unlink(missing_ok=True)
         raise

@@ -28,3 +28,9 @@ class NotFound(DomainError):
 
 class ValidationFailed(DomainError):
     http_status = 422
+
+
+class Unavailable(DomainError):
+    """A service the action depends on does not answer (the attachment virus scanner): try again later."""
+
+    http_status = 503

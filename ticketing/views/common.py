@@ -109,14 +109,14 @@ def store_uploads(ticket) -> bool:
     False when no file was chosen."""
     uploads = [f for f in request.files.getlist("file") if f and f.filename]
     identifies_caller = request.form.get("identifies_caller") == "1"
-    folder, stored = attachment_folder(), []
+    settings, stored = attachments.upload_settings(current_app.config), []
+    folder = settings["folder"]
     for upload in uploads:
         attachment = None
         try:
             attachment = attachments.attach(
                 db.session, ticket, filename=upload.filename, stream=upload.stream,
-                identifies_caller=identifies_caller, actor=current_user, now=clock.now_utc(),
-                folder=folder, max_bytes=current_app.config["ATTACHMENT_MAX_MB"] * 1024 * 1024)
+                identifies_caller=identifies_caller, actor=current_user, now=clock.now_utc(), **settings)
             db.session.commit()
             stored.append(attachment.original_name)
         except DomainError as error:

@@ -1,6 +1,8 @@
 """附件 through /api/v1: upload (multipart), list in the ticket's JSON, download, and JSON errors."""
 from __future__ import annotations
 
+import sys
+
 import hashlib
 from io import BytesIO
 
@@ -8,6 +10,8 @@ import pytest
 
 from tests.attachment_files import JPEG, PDF, PROGRAM
 from tests.factories import make_ticket
+from tests.virus_scanner import EICAR
+from tests.virus_scanner import __file__ as SCANNER_SCRIPT
 from ticketing.models import TicketStatus
 
 S = TicketStatus
@@ -101,3 +105,14 @@ def test_a_body_over_the_overall_limit_is_a_json_413(api, app, db, users, now):
     finally:
         app.config["MAX_CONTENT_LENGTH"] = limit
     assert response.status_code == 413 and response.get_json()["error"] == "请求体过大"
+
+
+def test_the_virus_scanners_verdict_is_a_json_error(api, app, db, users, now, monkeypatch):
+    monkeypatch.setitem(app.config, "ATTACHMENT_SCAN_COMMAND", f"{sys.executable} {SCANNER_SCRIPT}")
+    ticket = make_ticket(db, users, now, status=S.ACCEPTED)
+    db.session.commit()
+    response = _upload(api, ticket, "staff_dybz", "发票.pdf", PDF + EICAR)
+    assert response.status_code == 422 and "未通过病毒检查" in response.get_json()["fields"]["file"]
+    response = _upload(api, ticket, "staff_dybz", "说明.pdf", PDF + b"SCANNER-FAULT")
+    assert response.status_code == 503 and "请稍后重试" in response.get_json()["fields"]["file"]
+    assert _upload(api, ticket, "staff_dybz", "说明.pdf", PDF).status_code == 201

@@ -2,8 +2,10 @@
 from __future__ import annotations
 
 import hashlib
+import sys
 from datetime import timedelta
 from io import BytesIO
+from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
@@ -12,7 +14,8 @@ from tests.attachment_files import JPEG, PDF, PNG, PROGRAM, docx, xlsx
 from tests.factories import make_ticket
 from ticketing.models import PersonalDataView, TicketAttachment, TicketStatus
 from ticketing.services import attachments, tickets
-from ticketing.services.errors import InvalidTransition, NotAllowed, NotFound, ValidationFailed
+from tests.virus_scanner import EICAR
+from ticketing.services.errors import InvalidTransition, NotAllowed, NotFound, Unavailable, ValidationFailed
 
 S = TicketStatus
 MB = 1024 * 1024
@@ -173,3 +176,55 @@ def test_the_same_file_twice_on_one_ticket_is_refused_but_may_go_on_another(db, 
     assert refused.value.fields["file"] == "“发票(1).pdf”与已有附件“发票.pdf”内容相同，未重复上传"
     assert len(_files_on_disk(tmp_path)) == 1
     assert _attach(db, other, users["agent"], now, tmp_path, "发票.pdf", PDF).sha256 == hashlib.sha256(PDF).hexdigest()
+
+
+# ---- the centre's virus scanner (ATTACHMENT_SCAN_COMMAND), here tests/virus_scanner.py with ClamAV's contract ----
+
+SCANNER = (sys.executable, str(Path(__file__).resolve().parents[2] / "virus_scanner.py"))
+
+
+def _scanned(db, ticket, user, now, folder, name, data, command=SCANNER, timeout=20):
+    return attachments.attach(db.session, ticket, filename=name, stream=BytesIO(data), identifies_caller=False,
+                              actor=user, now=now, folder=folder, max_bytes=MB, scan_command=command,
+                              scan_timeout=timeout)
+
+
+def test_a_clean_file_passes_the_scan_and_an_infected_one_is_refused_and_not_kept(db, users, now, tmp_path):
+    ticket = make_ticket(db, users, now)
+    kept = _scanned(db, ticket, users["agent"], now, tmp_path, "来信.txt", "尊敬的领导：".encode())
+    assert _files_on_disk(tmp_path) == [tmp_path / kept.stored_name]
+    with pytest.raises(ValidationFailed) as refused:
+        _scanned(db, ticket, users["agent"], now, tmp_path, "发票.txt", b"receipt " + EICAR)
+    assert refused.value.fields["file"] == "“发票.txt”未通过病毒检查（Win.Test.EICAR_HDB-1 FOUND），未保存"
+    assert _files_on_disk(tmp_path) == [tmp_path / kept.stored_name]  # nothing of the infected file is left
+    assert [a.original_name for a in ticket.attachments] == ["来信.txt"]
+
+
+@pytest.mark.parametrize("data, command, timeout", [
+    (b"SCANNER-FAULT", SCANNER, 20),                      # the scanner's database is broken: exit 2
+    (b"SCANNER-HANGS", SCANNER, 1),                       # it does not answer in time
+    (b"plain text", ("/nonexistent/clamdscan",), 20),      # it is not installed where configured
+])
+def test_a_scanner_that_fails_refuses_the_file_with_a_message_to_try_again(db, users, now, tmp_path, data, command, timeout):
+    ticket = make_ticket(db, users, now)
+    with pytest.raises(Unavailable) as refused:
+        _scanned(db, ticket, users["agent"], now, tmp_path, "说明.txt", data, command=command, timeout=timeout)
+    assert refused.value.http_status == 503 and "请稍后重试" in refused.value.fields["file"]
+    assert _files_on_disk(tmp_path) == [] and ticket.attachments == []
+
+
+def test_the_path_goes_where_the_command_says(db, users, now, tmp_path):
+    ticket = make_ticket(db, users, now)
+    command = ("sh", "-c", 'grep -q EICAR "$1" && echo "$1: FOUND" && exit 1; exit 0', "scan", "{path}")
+    _scanned(db, ticket, users["agent"], now, tmp_path, "a.txt", b"fine")
+    with pytest.raises(ValidationFailed, match="未通过病毒检查"):
+        _scanned(db, ticket, users["agent"], now, tmp_path, "b.txt", EICAR, command=command)
+
+
+def test_the_scan_settings_come_from_the_configuration(tmp_path):
+    settings = attachments.upload_settings({"ATTACHMENT_DIR": str(tmp_path), "ATTACHMENT_MAX_MB": 2,
+                                            "ATTACHMENT_SCAN_COMMAND": "clamdscan --no-summary --fdpass '{path}'",
+                                            "ATTACHMENT_SCAN_TIMEOUT": 30})
+    assert settings == {"folder": tmp_path, "max_bytes": 2 * MB, "scan_timeout": 30,
+                        "scan_command": ("clamdscan", "--no-summary", "--fdpass", "{path}")}
+    assert attachments.upload_settings({"ATTACHMENT_DIR": "x", "ATTACHMENT_MAX_MB": 1})["scan_command"] == ()
