@@ -121,3 +121,23 @@ def test_the_month_exports_to_excel_one_sheet_per_table(db, client, users, auth,
     auth.logout()
     auth.login("agent")
     assert client.get("/statistics/export.xlsx").status_code == 403
+
+
+def test_a_supervisor_looks_at_one_departments_month_with_its_handlers(db, client, users, auth, march):
+    auth.login("supervisor")
+    html = client.get("/statistics/?month=2026-03").get_data(as_text=True)
+    assert '<option value="CBZJ" >参保征缴科</option>' in html and 'id="handlers"' not in html  # the centre: no people
+    html = client.get("/statistics/?month=2026-03&department=DYBZ").get_data(as_text=True)
+    assert "工单统计 · 2026-03 · 待遇保障科" in html and '<option value="DYBZ" selected>' in html
+    assert "待遇保障科经办人" in html and "staff_dybz" in html and "参保缴费" not in html
+    assert "&amp;department=DYBZ&amp;category=DY\"" in html  # the drill-down keeps the department
+    assert 'href="/statistics/?month=2026-02&amp;department=DYBZ"' in html
+    response = client.get("/statistics/export.xlsx?month=2026-03&department=DYBZ")
+    assert "statistics-2026-03-DYBZ.xlsx" in response.headers["Content-Disposition"]
+    book = load_workbook(BytesIO(response.data))
+    assert "待遇保障科" in book["概况"]["A1"].value and book.sheetnames[-1] == "本单位经办人"
+    assert client.get("/statistics/?month=2026-03&department=NOPE").status_code == 404
+    auth.logout()
+    auth.login("staff_cbzj")  # staff stay in their own department whatever they ask for
+    html = client.get("/statistics/?month=2026-03&department=DYBZ").get_data(as_text=True)
+    assert "参保征缴科" in html and "异地就医" not in html and 'name="department"' not in html

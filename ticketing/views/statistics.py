@@ -1,7 +1,8 @@
 """工单统计: a month's intake by type, channel, category, region and day, beside the month before."""
 from __future__ import annotations
 
-from flask import Blueprint, Response, render_template, request
+import sqlalchemy as sa
+from flask import Blueprint, Response, abort, render_template, request
 from flask_login import current_user, login_required
 
 from ticketing.extensions import db
@@ -15,10 +16,18 @@ bp = Blueprint("statistics", __name__, url_prefix="/statistics")
 
 
 def _month_and_scope() -> tuple[str, int | None]:
-    """Supervisors and administrators see the whole centre; department staff their own department."""
+    """Supervisors and administrators see the whole centre, or one department they choose (?department=CODE,
+    with its 经办人); department staff their own department."""
     require(permissions.can_view_assessment(current_user))
     month = assessment.parse_month(request.args.get("month")) or assessment.month_of(clock.now_utc())
-    return month, permissions.assessment_department_scope(current_user)
+    scope = permissions.assessment_department_scope(current_user)
+    code = request.args.get("department")
+    if scope is None and code:
+        chosen = db.session.scalar(sa.select(Department).where(Department.code == code))
+        if chosen is None:
+            abort(404, f"承办单位 {code} 不存在")
+        scope = chosen.id
+    return month, scope
 
 
 @bp.get("/")
@@ -29,6 +38,8 @@ def index():
     handlers = statistics.handler_month(db.session, month, scope) if scope else []
     return render_template("statistics/index.html", stats=stats, month=month, handlers=handlers,
                            unit=db.session.get(Department, scope) if scope else None,
+                           departments=[] if permissions.assessment_department_scope(current_user) else
+                           db.session.scalars(sa.select(Department).order_by(Department.code)).all(),
                            first_day=stats.by_day[0][0].isoformat(), last_day=stats.by_day[-1][0].isoformat(),
                            previous_month=assessment.shift_month(month, -1),
                            next_month=assessment.shift_month(month, 1))
@@ -42,5 +53,6 @@ def export():
     unit = db.session.get(Department, scope) if scope else None
     content = workbook_bytes(stats, scope=unit.name if unit else "全中心", as_of=local_time(clock.now_utc()),
                              handlers=statistics.handler_month(db.session, month, scope) if scope else [])
+    name = f"statistics-{month}-{unit.code}.xlsx" if unit else f"statistics-{month}.xlsx"
     return Response(content, mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                    headers={"Content-Disposition": f"attachment; filename=statistics-{month}.xlsx"})
+                    headers={"Content-Disposition": f"attachment; filename={name}"})
