@@ -56,7 +56,7 @@ def test_the_supervisor_sees_every_notice_owed(db, client, users, auth, now):
     html = client.get("/supervise/").get_data(as_text=True)
     section = html[html.index('id="notices"'):html.index('id="urged"')]
     assert "待告知来电人（2）" in section and extension.number in section and petition.number in section
-    assert "待延期告知" in section and "待受理告知" in section and "记录告知" in section
+    assert "尚未延期告知" in section and "尚未受理告知" in section and "记录告知" in section
 
     page = client.get(f"/tickets/{petition.number}").get_data(as_text=True)
     assert "尚未书面告知信访人" in page and '<option value="letter" selected>书面</option>' in page
