@@ -31,22 +31,32 @@ class ClassifierHolder:
         return ModelRegistry(self.registry_root) if self.registry_root else ModelRegistry()
 
     def current(self):
-        """The active model, re-read only when the ACTIVE pointer changed (checked every few seconds)."""
+        """The active model, re-read only when the ACTIVE pointer changed (checked every few seconds).
+
+        Loading takes seconds (jieba's dictionary and the model). A request that comes meanwhile waits for
+        it when the worker has no model yet, rather than be told there is none (its call would lose its
+        suggestion and go to triage); while another version loads, it is served by the one in use.
+        """
         if time.monotonic() - self._checked_at < CHECK_EVERY_SECONDS:
             return self._classifier
-        with self._lock:
-            self._checked_at = time.monotonic()
-            try:
-                registry = self.registry
-                active = registry.active_version()
-                if active is None:
-                    self._classifier, self._version, self.error = None, None, "没有已启用的分类模型"
-                elif active != self._version:
-                    self._classifier = registry.load(active)
-                    self._version, self.error = active, None
-            except Exception as exc:  # a broken or incompatible model must not stop intake
-                log.warning("classifier unavailable: %s", exc)
-                self._classifier, self._version, self.error = None, None, str(exc)
+        if not self._lock.acquire(blocking=self._classifier is None):
+            return self._classifier  # another thread is checking or loading: keep using the current model
+        try:
+            if time.monotonic() - self._checked_at < CHECK_EVERY_SECONDS:
+                return self._classifier  # checked while this thread waited for the lock
+            registry = self.registry
+            active = registry.active_version()
+            if active is None:
+                self._classifier, self._version, self.error = None, None, "没有已启用的分类模型"
+            elif active != self._version:
+                self._classifier = registry.load(active)
+                self._version, self.error = active, None
+        except Exception as exc:  # a broken or incompatible model must not stop intake
+            log.warning("classifier unavailable: %s", exc)
+            self._classifier, self._version, self.error = None, None, str(exc)
+        finally:
+            self._checked_at = time.monotonic()  # after the load, so that nobody reads "checked" before it ends
+            self._lock.release()
         return self._classifier
 
     def reset(self) -> None:

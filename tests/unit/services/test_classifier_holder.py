@@ -1,0 +1,71 @@
+"""The worker's handle on the classifier: a request that comes while the model loads is not told there is none."""
+from __future__ import annotations
+
+import threading
+import time
+
+from ticketing.services import classification
+
+
+class SlowRegistry:
+    """A registry whose load takes a while, as jieba's dictionary and a 14 MB model do."""
+
+    def __init__(self, active="v1", seconds=0.6):
+        self.active, self.seconds, self.loads = active, seconds, []
+        self.loading = threading.Event()
+
+    def active_version(self):
+        return self.active
+
+    def load(self, version):
+        self.loading.set()
+        time.sleep(self.seconds)
+        self.loads.append(version)
+        return f"model {version}"
+
+
+def holder_with(registry, monkeypatch):
+    holder = classification.ClassifierHolder("unused")
+    monkeypatch.setattr(classification.ClassifierHolder, "registry", property(lambda self: registry))
+    return holder
+
+
+def in_thread(function):
+    result = {}
+    thread = threading.Thread(target=lambda: result.setdefault("value", function()))
+    thread.start()
+    return thread, result
+
+
+def test_a_request_during_the_first_load_waits_for_the_model(monkeypatch):
+    registry = SlowRegistry()
+    holder = holder_with(registry, monkeypatch)
+    warm_up, _ = in_thread(holder.current)  # the worker's warm-up starts loading
+    assert registry.loading.wait(timeout=5)
+    assert holder.current() == "model v1"  # the first call typed meanwhile gets its suggestion
+    warm_up.join(timeout=5)
+    assert registry.loads == ["v1"]  # loaded once, not once per caller
+
+
+def test_while_another_version_loads_requests_keep_the_one_in_use(monkeypatch):
+    registry = SlowRegistry()
+    holder = holder_with(registry, monkeypatch)
+    assert holder.current() == "model v1"
+    registry.active = "v2"  # an administrator activates another version
+    holder.reset()
+    registry.loading.clear()
+    switching, result = in_thread(holder.current)
+    assert registry.loading.wait(timeout=5)
+    started = time.monotonic()
+    assert holder.current() == "model v1" and time.monotonic() - started < registry.seconds / 2  # no waiting
+    switching.join(timeout=5)
+    assert result["value"] == "model v2" and holder.current() == "model v2"
+
+
+def test_a_model_that_cannot_be_loaded_leaves_intake_going(monkeypatch):
+    class Broken(SlowRegistry):
+        def load(self, version):
+            raise RuntimeError("saved under scikit-learn 1.0")
+
+    holder = holder_with(Broken(), monkeypatch)
+    assert holder.current() is None and "scikit-learn" in holder.error
