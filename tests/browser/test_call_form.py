@@ -45,3 +45,30 @@ def test_validation_error_keeps_what_was_typed(live_server, page):
     assert "电话号码格式不正确" in page.content()
     assert page.locator("#caller_name").input_value() == "李先生"
     assert page.locator("#content").input_value() == "咨询门诊慢特病怎么认定"
+
+
+def test_search_the_standard_answers_from_the_call_form_and_answer_on_the_spot(live_server, page):
+    sign_in(page, live_server, "agent")
+    page.fill("#content", "来电咨询住院费用报销比例")  # the suggestion's answers are about reimbursement
+    page.wait_for_selector("#answers .answer")
+    page.keyboard.press("Alt+K")  # the agent needs another answer: search the 知识库
+    assert page.evaluate("document.activeElement.id") == "answer-search"
+    page.keyboard.type("生育津贴")
+    page.wait_for_function("document.querySelector('#answers').innerText.includes('生育津贴申领')")
+    page.locator("#answers .answer", has_text="生育津贴申领").click()
+    answer = page.locator("#answer")
+    assert answer.is_visible() and "生育津贴一般由用人单位" in answer.input_value()
+    assert page.evaluate("document.activeElement.id") == "answer"
+    page.fill("#answer-search", "")
+    page.locator("#answer-search").press("Enter")  # an empty search goes back to the suggested category's answers
+    page.wait_for_function("!document.querySelector('#answers').innerText.includes('生育津贴申领')")
+
+
+def test_the_knowledge_page_copies_an_answer(live_server, page):
+    sign_in(page, live_server, "staff_dybz")
+    page.goto(f"{live_server}/answers/?q=门诊慢特病")
+    first = page.locator(".answers-found li").first
+    assert "门诊慢特病认定" in first.inner_text() and first.locator("mark").count() > 0
+    first.get_by_role("button", name="复制口径").click()
+    page.wait_for_function("document.querySelector('[data-copy]').textContent !== '复制口径'")
+    assert page.locator("[data-copy]").first.inner_text() in ("已复制", "复制失败，请手动选择")

@@ -50,3 +50,31 @@ document.querySelectorAll("[data-fragment-url]").forEach(function (box) {
     .then(function (html) { box.innerHTML = html; })
     .catch(function () { box.innerHTML = ""; });
 });
+// 复制口径: a button with data-copy="ELEMENT_ID" copies that element's text (intranet pages are often plain
+// HTTP, where the Clipboard API is missing, so a selected hidden textarea and execCommand are the fallback)
+document.addEventListener("click", function (event) {
+  var sourceId = event.target.getAttribute && event.target.getAttribute("data-copy");
+  if (!sourceId) return;
+  var source = document.getElementById(sourceId), button = event.target;
+  if (!source) return;
+  var text = source.textContent.trim();
+  function done(ok) {
+    var label = button.textContent;
+    button.textContent = ok ? "已复制" : "复制失败，请手动选择";
+    setTimeout(function () { button.textContent = label; }, 2000);
+  }
+  function fallback() {
+    var area = document.createElement("textarea");
+    area.value = text; area.setAttribute("readonly", ""); area.style.position = "fixed"; area.style.opacity = "0";
+    document.body.appendChild(area); area.select();
+    var ok = false;
+    try { ok = document.execCommand("copy"); } catch (e) { ok = false; }
+    document.body.removeChild(area); button.focus();
+    done(ok);
+  }
+  if (navigator.clipboard && window.isSecureContext) {
+    navigator.clipboard.writeText(text).then(function () { done(true); }, fallback);
+  } else {
+    fallback();
+  }
+});

@@ -32,6 +32,38 @@
     category.dispatchEvent(new Event("change"));
   }
 
+  // 答复口径: the suggested category's, or what the agent searched for (知识库, Alt+K)
+  var search = document.getElementById("answer-search"), suggestedAnswers = [], searchTimer = null, searchSeq = 0;
+
+  function showAnswers(items, empty) {
+    var answers = document.getElementById("answers");
+    answers.innerHTML = items.length ? items.map(function (a) {
+      return '<button type="button" class="sugg answer" data-id="' + a.id + '" title="' + esc(a.content) + '"><span>' +
+        esc(a.category) + " " + esc(a.title) + "</span><b>采用</b></button>";
+    }).join("") : '<span class="muted">' + esc(empty) + "</span>";
+    answers.querySelectorAll(".answer").forEach(function (b) {
+      b.addEventListener("click", function () {
+        var chosen = items.filter(function (a) { return String(a.id) === b.dataset.id; })[0];
+        var details = form.querySelector("details"); details.open = true;
+        var box = document.getElementById("answer"); box.value = chosen.content; box.focus();
+      });
+    });
+  }
+
+  function searchAnswers() {
+    var q = search.value.trim(), mine = ++searchSeq;
+    if (!q) { showAnswers(suggestedAnswers, "无"); return; }
+    fetch(search.dataset.searchUrl + "?q=" + encodeURIComponent(q), { credentials: "same-origin" })
+      .then(function (r) { return r.json(); })
+      .then(function (data) { if (mine === searchSeq) showAnswers(data.items, "没有找到相关口径"); })
+      .catch(function () { document.getElementById("answers").textContent = "口径搜索暂不可用"; });
+  }
+  search.addEventListener("input", function () { clearTimeout(searchTimer); searchTimer = setTimeout(searchAnswers, 250); });
+  search.addEventListener("keydown", function (event) {
+    if (event.key !== "Enter") return;
+    event.preventDefault(); clearTimeout(searchTimer); searchAnswers();
+  });
+
   function render(data) {
     var box = document.getElementById("suggestions");
     if (!data.suggestions.length) {
@@ -49,18 +81,8 @@
         b.addEventListener("click", function () { accept(b.dataset.code, b.dataset.dept); });
       });
     }
-    var answers = document.getElementById("answers");
-    answers.innerHTML = data.answers.length ? data.answers.map(function (a) {
-      return '<button type="button" class="sugg answer" data-id="' + a.id + '" title="' + esc(a.content) + '"><span>' +
-        esc(a.category) + " " + esc(a.title) + "</span><b>采用</b></button>";
-    }).join("") : '<span class="muted">无</span>';
-    answers.querySelectorAll(".answer").forEach(function (b) {
-      b.addEventListener("click", function () {
-        var chosen = data.answers.filter(function (a) { return String(a.id) === b.dataset.id; })[0];
-        var details = form.querySelector("details"); details.open = true;
-        var box = document.getElementById("answer"); box.value = chosen.content; box.focus();
-      });
-    });
+    suggestedAnswers = data.answers;
+    if (!search.value.trim()) showAnswers(data.answers, "无");
     document.getElementById("similar").innerHTML = ticketList(data.similar, "无相似工单");
     document.getElementById("history").innerHTML = ticketList(data.history, phone.value ? "该号码无历史工单" : "—");
   }
@@ -89,6 +111,7 @@
       var b = document.querySelectorAll("#suggestions .sugg")[n - 7];
       if (b) { event.preventDefault(); b.click(); }
     }
+    if (event.key === "k" || event.key === "K") { event.preventDefault(); search.focus(); search.select(); }
     if (event.key === "d" || event.key === "D") {
       var details = form.querySelector("details"); details.open = true; event.preventDefault();
       document.getElementById("answer").focus();

@@ -29,6 +29,7 @@ def register_views(app: Flask) -> None:
         auth,
         classifier_admin,
         imports,
+        knowledge,
         public,
         rate_limits,
         staff,
@@ -43,7 +44,7 @@ def register_views(app: Flask) -> None:
     app.register_blueprint(classifier_admin.bp)
     app.register_blueprint(assessment.bp)
 
-    for module in (auth, public, tickets, agent, staff, supervisor, admin, imports, statistics):
+    for module in (auth, public, tickets, agent, staff, supervisor, admin, imports, statistics, knowledge):
         app.register_blueprint(module.bp)
     rate_limits.init_rate_limits(app)
 

@@ -1,0 +1,33 @@
+"""知识库 as a page and as JSON for the call form; every role that answers citizens has it in the menu."""
+from __future__ import annotations
+
+
+def test_the_page_finds_answers_marks_the_words_and_offers_a_copy(db, client, users, auth):
+    auth.login("agent")
+    assert 'href="/answers/"' in client.get("/tickets/").get_data(as_text=True)  # in the menu
+    html = client.get("/answers/").get_data(as_text=True)
+    assert "知识库" in html and "输入来电人的问题或关键词" in html
+    html = client.get("/answers/?q=异地就医怎么备案").get_data(as_text=True)
+    assert "找到 2 条" in html and "<mark>备案</mark>" in html and 'data-copy="answer-' in html
+    html = client.get("/answers/?q=<script>alert(1)</script>备案").get_data(as_text=True)
+    assert "<script>alert" not in html  # the query is escaped where it is shown
+    html = client.get("/answers/?q=火星移民").get_data(as_text=True)
+    assert "没有找到相关口径" in html
+    html = client.get("/answers/?category=YD").get_data(as_text=True)
+    assert "异地就医备案渠道" in html and "未备案的异地就医" in html and "生育津贴申领" not in html
+
+
+def test_the_call_form_searches_through_json(db, client, users, auth):
+    auth.login("agent")
+    assert 'id="answer-search" data-search-url="/answers/search.json"' in client.get("/agent/calls/new").get_data(as_text=True)
+    items = client.get("/answers/search.json?q=生育津贴").get_json()["items"]
+    assert [(i["category"], i["title"], i["partial"]) for i in items] == [("SY", "生育津贴申领", False)]
+    assert client.get("/answers/search.json").get_json() == {"items": []}
+
+
+def test_staff_and_supervisors_have_it_and_strangers_do_not(db, client, users, auth):
+    for username in ("staff_dybz", "supervisor"):
+        auth.login(username)
+        assert 'href="/answers/"' in client.get("/answers/").get_data(as_text=True)
+        auth.logout()
+    assert client.get("/answers/search.json?q=备案").status_code in (302, 401)
