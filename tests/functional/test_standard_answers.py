@@ -14,13 +14,14 @@ def test_reference_data_seeds_answers_and_assist_ranks_them_by_suggestion(db, re
 
 def test_admin_adds_and_disables_an_answer(db, client, users, auth):
     auth.login("admin")
-    response = client.post("/admin/answers", data={"category": "CH", "title": "长护险申请条件",
-                                                   "content": "经失能评估符合条件的参保人员可以申请长期护理保险待遇。"})
+    seeded = [a["title"] for a in intake_assist.standard_answers(db.session, ["CH"])]
+    response = client.post("/admin/answers", data={"category": "CH", "title": "本市长护险试点范围",
+                                                   "content": "本市长期护理保险试点覆盖职工医保参保人员。"})
     assert response.status_code == 302
-    answer = db.session.scalar(sa.select(StandardAnswer).where(StandardAnswer.title == "长护险申请条件"))
-    assert [a["title"] for a in intake_assist.standard_answers(db.session, ["CH"])] == ["长护险申请条件"]
+    answer = db.session.scalar(sa.select(StandardAnswer).where(StandardAnswer.title == "本市长护险试点范围"))
+    assert [a["title"] for a in intake_assist.standard_answers(db.session, ["CH"])] == seeded + ["本市长护险试点范围"]
     client.post(f"/admin/answers/{answer.id}/active", data={"active": "0"})
     db.session.expire_all()
-    assert intake_assist.standard_answers(db.session, ["CH"]) == []
+    assert [a["title"] for a in intake_assist.standard_answers(db.session, ["CH"])] == seeded
     bad = client.post("/admin/answers", data={"category": "", "title": "", "content": "留着的内容"})
     assert bad.status_code == 400 and "请选择业务分类" in bad.get_data(as_text=True) and "留着的内容" in bad.get_data(as_text=True)
