@@ -47,3 +47,15 @@ def make_ticket(db, users, now, *, status: S = S.REGISTERED, category: str = "DY
         tickets.close(db.session, ticket, actor=agent, now=later())
         return ticket
     raise ValueError(status)
+
+
+def extend(db, users, ticket, now, *, days: int = 10, approved: bool | None = True, reason: str = "需外地医院配合"):
+    """申请延期 by its department for ``days`` more, then the supervisor's decision (None: left pending)."""
+    tickets.request_extension(db.session, ticket, reason, ticket.reply_due_at + timedelta(days=days),
+                              actor=users["staff_dybz"], now=now)
+    if approved is True:
+        tickets.approve_extension(db.session, ticket, actor=users["supervisor"], now=now)
+    elif approved is False:
+        tickets.refuse_extension(db.session, ticket, actor=users["supervisor"], now=now)
+    db.session.flush()
+    return ticket

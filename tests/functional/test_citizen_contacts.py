@@ -2,20 +2,16 @@
 the supervisor's 待告知来电人 section, and the contact action."""
 from __future__ import annotations
 
-from datetime import timedelta
 
-from tests.factories import make_ticket
+from tests.factories import extend, make_ticket
 from ticketing.models import TicketStatus
-from ticketing.services import api_tokens, tickets
+from ticketing.services import api_tokens
 
 S = TicketStatus
 
 
 def approved_extension(db, users, now, **fields):
-    ticket = make_ticket(db, users, now, status=S.ACCEPTED, **fields)
-    tickets.request_extension(db.session, ticket, "需外地医院配合", ticket.reply_due_at + timedelta(days=10),
-                              actor=users["staff_dybz"], now=now)
-    tickets.approve_extension(db.session, ticket, actor=users["supervisor"], now=now)
+    ticket = extend(db, users, make_ticket(db, users, now, status=S.ACCEPTED, **fields), now)
     db.session.commit()
     return ticket
 

@@ -6,7 +6,7 @@ from datetime import timedelta
 import pytest
 import sqlalchemy as sa
 
-from tests.factories import make_ticket
+from tests.factories import extend, make_ticket
 from ticketing.models import ContactPurpose, TicketStatus
 from ticketing.services import inbox, notices, tickets
 from ticketing.services.errors import InvalidTransition, NotAllowed, NotFound, ValidationFailed
@@ -21,12 +21,7 @@ def owed(db):
 
 
 def extended(db, users, now):
-    ticket = make_ticket(db, users, now, status=S.ACCEPTED)
-    tickets.request_extension(db.session, ticket, "需外地医院配合", ticket.reply_due_at + timedelta(days=10),
-                              actor=users["staff_dybz"], now=now)
-    tickets.approve_extension(db.session, ticket, actor=users["supervisor"], now=now)
-    db.session.flush()
-    return ticket
+    return extend(db, users, make_ticket(db, users, now, status=S.ACCEPTED), now)
 
 
 def test_an_approved_extension_is_owed_to_the_citizen_until_a_contact_reaches_them(db, users, now):
@@ -56,10 +51,7 @@ def test_a_second_extension_is_owed_again_and_the_reply_settles_it(db, users, no
     notices.record_contact(db.session, ticket, purpose="extension", method="phone", reached=True,
                            actor=users["agent"], now=now)
     ticket.extension_state = None  # allow a second request (a ticket outside the 信访 channel may extend again)
-    tickets.request_extension(db.session, ticket, "仍需调查", ticket.reply_due_at + timedelta(days=5),
-                              actor=users["staff_dybz"], now=now)
-    tickets.approve_extension(db.session, ticket, actor=users["supervisor"], now=now)
-    db.session.flush()
+    extend(db, users, ticket, now, days=5, reason="仍需调查")
     assert ticket.pending_notices == [EXTENSION] and ticket.number in owed(db)
     tickets.reply(db.session, ticket, "已办理完毕", actor=users["staff_dybz"], now=now)
     db.session.flush()
@@ -67,11 +59,7 @@ def test_a_second_extension_is_owed_again_and_the_reply_settles_it(db, users, no
 
 
 def test_a_refused_extension_owes_nothing(db, users, now):
-    ticket = make_ticket(db, users, now, status=S.ACCEPTED)
-    tickets.request_extension(db.session, ticket, "人手不足", ticket.reply_due_at + timedelta(days=3),
-                              actor=users["staff_dybz"], now=now)
-    tickets.refuse_extension(db.session, ticket, actor=users["supervisor"], now=now)
-    db.session.flush()
+    ticket = extend(db, users, make_ticket(db, users, now, status=S.ACCEPTED), now, days=3, approved=False)
     assert ticket.pending_notices == [] and owed(db) == set()
 
 
