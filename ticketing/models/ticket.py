@@ -162,7 +162,7 @@ class Ticket(db.Model):
         """What the citizen still has to be told (告知来电人): an approved extension while the ticket is worked,
         and a petition's acceptance (信访工作条例: 书面告知受理) once a department has accepted it and until it replies."""
         pending = []
-        if self.status in _NOTICE_STATES:
+        if self.status in NOTICE_STATES:
             if self.channel == Channel.PETITION_BUREAU.value and self.accepted_at is not None \
                     and self.acceptance_told_at is None:
                 pending.append(ContactPurpose.ACCEPTANCE)
@@ -179,8 +179,9 @@ class Ticket(db.Model):
         return f"<Ticket {self.number} {self.status}>"
 
 
-#: states in which a notice is still owed (services/notices.NOTICE_STATES): after the reply, the reply tells the citizen
-_NOTICE_STATES = frozenset({TicketStatus.DISPATCHED.value, TicketStatus.ACCEPTED.value, TicketStatus.RETURN_REQUESTED.value})
+#: states in which a notice to the citizen can still be owed (`Ticket.pending_notices`, `inbox.notices_owed_condition`):
+#: after the reply, the reply tells the citizen
+NOTICE_STATES = (TicketStatus.DISPATCHED.value, TicketStatus.ACCEPTED.value, TicketStatus.RETURN_REQUESTED.value)
 
 
 class TicketEvent(db.Model):

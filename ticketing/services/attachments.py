@@ -38,6 +38,8 @@ from ticketing.services.errors import NotAllowed, NotFound, Unavailable, Validat
 from ticketing.services.validation import mask_numbers_in_text
 from ticketing.services.workflow import Action, check, transition
 
+log = logging.getLogger("ticketing.attachments")
+
 CHUNK = 1024 * 1024
 MAX_NAME_LENGTH = 120
 MAX_FILES_PER_TICKET = 30
@@ -129,9 +131,6 @@ def _write_limited(stream: BinaryIO, target: Path, max_bytes: int) -> tuple[int,
             digest.update(chunk)
             size += len(chunk)
     return size, digest.hexdigest()
-
-
-log = logging.getLogger("ticketing.attachments")
 
 
 def upload_settings(config: Mapping) -> dict:

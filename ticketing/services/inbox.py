@@ -8,6 +8,7 @@ from sqlalchemy.orm import Session
 
 from ticketing.models import Channel, Role, Ticket, TicketStatus, User
 from ticketing.models.enums import ExtensionState
+from ticketing.models.ticket import NOTICE_STATES
 
 S = TicketStatus
 DEPARTMENT_WORK = (S.DISPATCHED.value, S.ACCEPTED.value)
@@ -133,7 +134,7 @@ def notices_owed_condition():
     an approved extension not yet told, or an accepted petition whose acceptance was not yet told,
     while the ticket is still worked."""
     return sa.and_(
-        Ticket.status.in_((S.DISPATCHED.value, S.ACCEPTED.value, S.RETURN_REQUESTED.value)),
+        Ticket.status.in_(NOTICE_STATES),
         sa.or_(
             sa.and_(Ticket.extension_state == ExtensionState.APPROVED.value, Ticket.extension_told_at.is_(None)),
             sa.and_(Ticket.channel == Channel.PETITION_BUREAU.value, Ticket.accepted_at.is_not(None),
