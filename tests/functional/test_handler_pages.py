@@ -6,7 +6,7 @@ from datetime import timedelta
 from tests.conftest import make_user
 from tests.factories import make_ticket
 from ticketing.models import Role, TicketStatus
-from ticketing.services import api_tokens, tickets
+from ticketing.services import api_tokens, clock, tickets
 
 S = TicketStatus
 
@@ -169,3 +169,31 @@ def test_the_supervisors_overview_names_the_handler_of_overdue_tickets(db, clien
     assert "<th>经办人</th>" in html
     row = html[html.index("早已超期的工单"):]
     assert "<td>staff_dybz</td>" in row[:row.index("</tr>")]
+
+
+def test_a_ticket_handed_over_is_announced_in_the_new_handlers_inbox_for_a_few_days(db, client, users, auth, now,
+                                                                                     reference, monkeypatch):
+    colleague = make_user(db, "staff_dybz_2", Role.STAFF, reference["DYBZ"])
+    colleague.display_name = "李科员"
+    ticket = make_ticket(db, users, now, status=S.ACCEPTED, title="请同事接手的")
+    tickets.hand_over(db.session, ticket, colleague, actor=users["staff_dybz"], now=now + timedelta(hours=1),
+                      note="本人休假，请跟进")
+    back = make_ticket(db, users, now, status=S.ACCEPTED, title="转出又转回的")
+    tickets.hand_over(db.session, back, colleague, actor=users["staff_dybz"], now=now + timedelta(hours=1))
+    tickets.hand_over(db.session, back, users["staff_dybz"], actor=colleague, now=now + timedelta(hours=2))
+    db.session.commit()
+    monkeypatch.setattr(clock, "now_utc", lambda: now + timedelta(days=1))
+    auth.login("staff_dybz_2")
+    html = client.get("/inbox/").get_data(as_text=True)
+    section = html[html.index("转交给您的工单"):html.index("</section>", html.index("转交给您的工单"))]
+    assert "请同事接手的" in section and "staff_dybz → 李科员：本人休假，请跟进" in section
+    assert "转出又转回的" not in section  # handed back since: no longer this person's
+    auth.logout()
+    auth.login("staff_dybz")
+    html = client.get("/inbox/").get_data(as_text=True)
+    section = html[html.index("转交给您的工单"):html.index("</section>", html.index("转交给您的工单"))]
+    assert "转出又转回的" in section and "请同事接手的" not in section  # handed back to them, by 李科员
+    monkeypatch.setattr(clock, "now_utc", lambda: now + timedelta(days=4))
+    auth.logout()
+    auth.login("staff_dybz_2")
+    assert "转交给您的工单" not in client.get("/inbox/").get_data(as_text=True)

@@ -6,7 +6,7 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from ticketing.models import Channel, Role, Ticket, TicketStatus, User
+from ticketing.models import Channel, Role, Ticket, TicketEvent, TicketStatus, User
 from ticketing.models.enums import ExtensionState
 from ticketing.models.ticket import NOTICE_STATES
 
@@ -74,6 +74,24 @@ def handler_workload(session: Session, department_id: int, now: datetime) -> lis
     people = {u.id: u for u in session.scalars(sa.select(User).where(User.id.in_(list(counts))))}
     return sorted(((people[user_id], held, late) for user_id, (held, late) in counts.items()),
                   key=lambda w: (-w[1], w[0].display_name))
+
+
+HANDED_OVER_DAYS = 3
+
+
+def handed_over_to(session: Session, user: User, now: datetime) -> list[tuple[Ticket, TicketEvent]]:
+    """转交 to this person in the last few days, for the tickets they still work: the inbox says so at the top,
+    since nobody else tells them (who handed it over, when, and the note)."""
+    rows = session.execute(
+        sa.select(Ticket, TicketEvent).join(TicketEvent, TicketEvent.ticket_id == Ticket.id)
+        .where(Ticket.handler_id == user.id, Ticket.status.in_(DEPARTMENT_WORK),
+               TicketEvent.action == "hand_over", TicketEvent.created_at >= now - timedelta(days=HANDED_OVER_DAYS))
+        .order_by(TicketEvent.id.desc())
+    ).all()
+    latest: dict[int, tuple[Ticket, TicketEvent]] = {}
+    for ticket, event in rows:  # the last hand-over of each ticket, if it was to this person
+        latest.setdefault(ticket.id, (ticket, event))
+    return [(t, e) for t, e in latest.values() if (e.data or {}).get("to") == user.username]
 
 
 def urged_query(department_id: int) -> sa.Select:

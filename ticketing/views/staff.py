@@ -24,7 +24,10 @@ def inbox_page():
     query = inbox.department_query(current_user.department_id, state, handler_id=current_user.id)
     page = db.paginate(query, per_page=30, error_out=False)
     urged = db.session.scalars(inbox.urged_query(current_user.department_id).limit(20)).all()
-    workload = inbox.handler_workload(db.session, current_user.department_id, clock.now_utc())
+    now = clock.now_utc()
+    workload = inbox.handler_workload(db.session, current_user.department_id, now)
     return render_template("staff/inbox.html", page=page, state=state, states=STATES, urged=urged, workload=workload,
+                           handed_over=inbox.handed_over_to(db.session, current_user, now),
+                           handed_over_days=inbox.HANDED_OVER_DAYS,
                            files=attachments.counts_for(db.session, page.items))
 
