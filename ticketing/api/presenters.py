@@ -60,6 +60,17 @@ def event_dict(event: TicketEvent, *, show_caller: bool = False) -> dict:
     }
 
 
+def channel_ticket_dict(item) -> dict:
+    """A ticket as the channel that submitted it sees it (services/channel_feedback.ChannelTicket)."""
+    p = item.progress
+    return {
+        "number": item.number, "external_id": item.external_id, "updated_at": iso(item.updated_at),
+        "received_at": iso(p.received_at), "state": p.state, "explanation": p.explanation,
+        "department": p.department, "due_at": iso(p.due_at), "overdue": p.overdue, "extended": p.extended,
+        "merged": p.merged, "reply": p.reply, "replied_at": iso(p.replied_at), "reply_note": p.reply_note,
+    }
+
+
 def contact_dict(contact: CitizenContact, *, show_caller: bool = False) -> dict:
     return {
         "purpose": contact.purpose, "purpose_title": contact.purpose_title, "method": contact.method,

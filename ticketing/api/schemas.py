@@ -1,6 +1,7 @@
 """Marshmallow schemas of /api/v1: they validate the requests and APIFlask builds the OpenAPI document from them."""
 from __future__ import annotations
 
+import re
 from datetime import date, datetime, time, timedelta
 
 from apiflask import Schema
@@ -37,7 +38,7 @@ def Str(*, required=False, max_len: int | None = None, choices=None, validate=No
 class LocalDateTime(fields.Field):
     """An ISO 8601 time; without a zone it is Beijing time. A bare date is that day's start (or end)."""
 
-    default_error_messages = {"invalid": "时间格式不正确，应为 2026-03-02T09:00:00+08:00 或 2026-03-02", **MESSAGES}
+    default_error_messages = {**MESSAGES, "invalid": "时间格式不正确，应为 2026-03-02T09:00:00+08:00 或 2026-03-02"}
 
     def __init__(self, *, end_of_day: bool = False, **kwargs):
         super().__init__(**kwargs)
@@ -45,6 +46,8 @@ class LocalDateTime(fields.Field):
 
     def _deserialize(self, value, attr, data, **kwargs) -> datetime:
         text = str(value).strip().replace("/", "-")
+        # "+08:00" in an unencoded query string arrives as " 08:00": put the plus back
+        text = re.sub(r"(T\d\d:\d\d(?::\d\d(?:\.\d+)?)?) (\d\d:\d\d)$", r"\1+\2", text)
         try:
             if len(text) <= 10:
                 day = date.fromisoformat(text)
@@ -100,6 +103,18 @@ class TicketQuery(ApiSchema):
     page = Integer(load_default=1, validate=Range(min=1, error="页码从 1 开始"),
                    error_messages=_messages(invalid="应为整数"))
     per_page = Integer(load_default=30, validate=Range(min=1, max=100, error="每页 1–100 条"),
+                       error_messages=_messages(invalid="应为整数"))
+
+
+class ChannelUpdatesQuery(ApiSchema):
+    class Meta:
+        unknown = EXCLUDE
+
+    since = LocalDateTime(required=True, metadata={"description": "上次取到的 next_since（首次可填提交第一件工单之前的时间）"})
+    until = LocalDateTime(metadata={"description": "取到何时为止（含）；翻页时填第一页返回的 until；默认当前时间"})
+    page = Integer(load_default=1, validate=Range(min=1, error="页码从 1 开始"),
+                   error_messages=_messages(invalid="应为整数"))
+    per_page = Integer(load_default=100, validate=Range(min=1, max=100, error="每页 1–100 条"),
                        error_messages=_messages(invalid="应为整数"))
 
 
@@ -185,6 +200,37 @@ class ContactOut(Schema):
     note = String()
     by = String(allow_none=True, metadata={"description": "联系人"})
     created_at = String(metadata={"description": "ISO 8601，北京时间"})
+
+
+class ChannelTicketOut(Schema):
+    number = String(metadata={"description": "工单号"})
+    external_id = String(allow_none=True, metadata={"description": "渠道提交时的编号"})
+    updated_at = String(allow_none=True, metadata={"description": "最近一次变动的时间（ISO 8601，北京时间）"})
+    received_at = String()
+    state = String(metadata={"description": "已受理 / 办理中 / 已答复 / 已办结 / 已转办"})
+    explanation = String(metadata={"description": "一句话说明办理到哪一步"})
+    department = String(allow_none=True, metadata={"description": "承办单位；举报件只写“医疗保障部门”"})
+    due_at = String(allow_none=True, metadata={"description": "答复期限"})
+    overdue = Boolean()
+    extended = Boolean(metadata={"description": "已延期"})
+    merged = Boolean(metadata={"description": "已与同一事项合并办理（以下为合并后的进度）"})
+    reply = String(allow_none=True, metadata={"description": "答复内容（可告知群众或公开的答复）"})
+    replied_at = String(allow_none=True)
+    reply_note = String(allow_none=True, metadata={"description": "已答复但不提供答复内容时的说明（如举报件）"})
+
+
+class ChannelUpdateOut(ChannelTicketOut):
+    """One item of the updates feed: the same fields as ChannelTicketOut, under its own name (with one class
+    as the single ticket's response and nested in the feed, apispec warned that it was added twice)."""
+
+
+class ChannelPageOut(Schema):
+    items = List(Nested(ChannelUpdateOut))
+    page = Integer()
+    per_page = Integer()
+    has_more = Boolean(metadata={"description": "还有下一页：以同样的 since、until 取 page+1"})
+    until = String(metadata={"description": "本次查询的截止时间，翻页时原样带上"})
+    next_since = String(metadata={"description": "取完所有页后，下次查询用作 since（含少量重叠，工单可能重复出现，不会遗漏）"})
 
 
 class AttachmentOut(Schema):

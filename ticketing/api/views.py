@@ -9,10 +9,14 @@ from flask import current_app, send_file
 
 from ticketing.api import schemas
 from ticketing.api.auth import SECURITY, current_api_user, current_token, token_required
-from ticketing.api.presenters import attachment_dict, contact_dict, event_dict, has_caller_data, ticket_dict
+from ticketing.api.presenters import (
+    attachment_dict, channel_ticket_dict, contact_dict, event_dict, has_caller_data, iso, ticket_dict,
+)
 from ticketing.extensions import db
 from ticketing.models import Category, Ticket
-from ticketing.services import attachments, clock, permissions, privacy, routing, search, tickets, workflow
+from ticketing.services import (
+    attachments, channel_feedback, clock, permissions, privacy, routing, search, tickets, workflow,
+)
 from ticketing.services.actions import perform_action
 from ticketing.services.errors import DomainError, NotAllowed, NotFound, ValidationFailed
 
@@ -172,6 +176,41 @@ def get_attachment(number: str, attachment_id: int):
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Cache-Control"] = "private, no-store"
     return response
+
+
+def _channel() -> str:
+    channel = current_token().channel
+    if channel is None:
+        raise NotAllowed("此接口供渠道令牌使用（flask create-token --channel CODE）")
+    return channel
+
+
+@bp.get("/channel/tickets/<reference>")
+@bp.doc(summary="渠道查询本渠道一件工单的办理结果（办理结果回传）", security=SECURITY,
+        description="按渠道提交时的 external_id 或工单号。内容与群众在工单进度查询页看到的相同：状态、承办单位、"
+                    "答复期限、答复内容；举报件不提供承办单位和答复内容，合并的工单显示合并后的进度。",
+        responses={403: "不是渠道令牌", 404: "本渠道没有这件工单", **ERRORS})
+@token_required(channel_tokens=True)
+@bp.output(schemas.ChannelTicketOut)
+def channel_ticket(reference: str):
+    return channel_ticket_dict(channel_feedback.find(db.session, _channel(), reference, now=clock.now_utc()))
+
+
+@bp.get("/channel/updates")
+@bp.doc(summary="渠道取回本渠道有变动的工单（办理结果回传）", security=SECURITY,
+        description="返回最近一次变动在 (since, until] 之间的本渠道工单，按变动时间排序，每页至多 100 件。"
+                    "翻页时带上第一页返回的 until；取完后，下次以返回的 next_since 作为 since。"
+                    "next_since 比 until 早两分钟，工单可能重复出现，不会遗漏。",
+        responses={403: "不是渠道令牌", **ERRORS})
+@token_required(channel_tokens=True)
+@bp.input(schemas.ChannelUpdatesQuery, location="query", arg_name="query")
+@bp.output(schemas.ChannelPageOut)
+def channel_updates(query: dict):
+    result = channel_feedback.changed(db.session, _channel(), since=query["since"], until=query.get("until"),
+                                      now=clock.now_utc(), page=query["page"], per_page=query["per_page"])
+    return {"items": [channel_ticket_dict(item) for item in result.items], "page": query["page"],
+            "per_page": query["per_page"], "has_more": result.has_more, "until": iso(result.until),
+            "next_since": iso(result.next_since)}
 
 
 @bp.post("/classify")

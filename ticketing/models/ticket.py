@@ -50,6 +50,7 @@ class Ticket(db.Model):
         sa.Index("ix_ticket_department_status_urged", "department_id", "status", "last_urged_at"),
         sa.Index("ix_ticket_status_accept_due", "status", "accept_due_at", "reply_due_at"),
         sa.Index("ix_ticket_handler_status", "handler_id", "status"),
+        sa.Index("ix_ticket_channel_updated", "channel", "updated_at", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -106,6 +107,8 @@ class Ticket(db.Model):
 
     received_at: Mapped[datetime] = mapped_column(UTCDateTime)
     registered_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # the time of the ticket's last event (workflow.transition sets it): channels poll for what changed since
+    updated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     dispatched_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     accepted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     replied_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

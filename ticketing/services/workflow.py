@@ -204,4 +204,5 @@ def transition(
     )
     ticket.events.append(event)
     ticket.status = target.value
+    ticket.updated_at = now
     return event

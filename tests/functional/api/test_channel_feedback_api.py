@@ -1,0 +1,91 @@
+"""办理结果回传: a channel fetches the progress and the reply of the tickets it submitted, and what changed."""
+from __future__ import annotations
+
+from datetime import timedelta
+
+import sqlalchemy as sa
+
+from ticketing.models import Ticket
+from ticketing.services import tickets
+
+MAIL = {"external_id": "mail-1", "type": "complaint", "title": "住院报销太慢", "content": "住院报销三个月没到账",
+        "caller_name": "周先生", "caller_phone": "13912345678"}
+
+
+def _submitted(api, db, **fields):
+    response = api.post("/tickets", {**MAIL, **fields}, as_="mayor")
+    assert response.status_code == 201, response.get_json()
+    return db.session.scalar(sa.select(Ticket).where(Ticket.number == response.get_json()["number"]))
+
+
+def _answered(db, users, ticket, now, text="经核实，报销款已于本周发放。"):
+    dept = tickets.department_by_code(db.session, "DYBZ")
+    tickets.dispatch(db.session, ticket, dept, actor=users["agent"], now=now)
+    tickets.accept(db.session, ticket, actor=users["staff_dybz"], now=now)
+    tickets.reply(db.session, ticket, text, actor=users["staff_dybz"], now=now)
+    db.session.commit()
+
+
+def test_a_channel_reads_the_progress_and_reply_of_its_own_ticket_only(api, db, users, now):
+    ticket = _submitted(api, db)
+    body = api.get("/channel/tickets/mail-1", as_="mayor").get_json()
+    assert body["number"] == ticket.number and body["state"] == "已受理" and body["reply"] is None
+    assert "caller_phone" not in body and "content" not in body  # the citizen's view, nothing internal
+    _answered(db, users, ticket, now + timedelta(hours=1))
+    for reference in ("mail-1", ticket.number):
+        body = api.get(f"/channel/tickets/{reference}", as_="mayor").get_json()
+        assert body["state"] == "已答复" and body["reply"] == "经核实，报销款已于本周发放。"
+        assert body["department"] == "待遇保障科" and body["replied_at"].endswith("+08:00")
+    assert api.get("/channel/tickets/mail-1", as_="transfer").status_code == 404  # another channel's
+    response = api.get("/channel/tickets/mail-1", as_="agent")
+    assert response.status_code == 403 and "渠道令牌" in response.get_json()["error"]
+
+
+def test_a_fraud_report_keeps_its_department_and_reply_from_the_channel(api, db, users, now):
+    report = _submitted(api, db, external_id="mail-2", type="report", content="举报某药店用医保卡刷生活用品")
+    _answered(db, users, report, now + timedelta(hours=1), text="已立案调查，追回基金。")
+    body = api.get("/channel/tickets/mail-2", as_="mayor").get_json()
+    assert body["state"] == "已答复" and body["reply"] is None and body["reply_note"]
+    assert body["department"] == "医疗保障部门"
+
+
+def test_a_channel_polls_for_what_changed_page_by_page_without_missing_any(api, db, users, now, monkeypatch):
+    first = _submitted(api, db, external_id="mail-a")
+    second = _submitted(api, db, external_id="mail-b")
+    _submitted(api, db, external_id="mail-c")
+    api.post("/tickets", {**MAIL, "external_id": "t-1"}, as_="transfer")  # another channel's: never listed
+    start = first.updated_at - timedelta(seconds=1)
+    db.session.expire_all()
+    latest = max(t.updated_at for t in db.session.scalars(sa.select(Ticket)))
+    # a change within the current second waits for the next poll (until is whole seconds): ask up to a second later
+    monkeypatch.setattr("ticketing.services.clock.now_utc", lambda: latest + timedelta(seconds=1))
+    query = f"/channel/updates?since={start.isoformat()}&per_page=2"
+    body = api.get(query, as_="mayor").get_json()
+    assert [i["external_id"] for i in body["items"]] == ["mail-a", "mail-b"] and body["has_more"]
+    until = body["until"]
+    page2 = api.get(f"{query}&page=2&until={until}", as_="mayor").get_json()
+    assert [i["external_id"] for i in page2["items"]] == ["mail-c"] and not page2["has_more"]
+    # the unencoded "+08:00" of next_since arrives as a space and is still understood
+    assert api.get(f"/channel/updates?since={body['next_since']}", as_="mayor").status_code == 200
+
+    later = now + timedelta(days=1)
+    _answered(db, users, second, later)
+    monkeypatch.setattr("ticketing.services.clock.now_utc", lambda: later + timedelta(minutes=5))
+    body = api.get(f"/channel/updates?since={(later - timedelta(seconds=1)).isoformat()}", as_="mayor").get_json()
+    assert [(i["external_id"], i["state"]) for i in body["items"]] == [("mail-b", "已答复")]
+
+
+def test_bad_polling_requests_are_json_errors(api, db):
+    assert api.get("/channel/updates", as_="mayor").status_code == 422  # since is required
+    response = api.get("/channel/updates?since=昨天", as_="mayor")
+    assert response.status_code == 422 and "时间格式不正确" in str(response.get_json()["fields"])
+    response = api.get("/channel/updates?since=2026-03-02&until=2026-03-01", as_="mayor")
+    assert response.status_code == 422 and "since" in response.get_json()["fields"]
+    assert api.get("/channel/updates?since=2026-03-02", as_="agent").status_code == 403
+
+
+def test_the_openapi_document_describes_the_return_path(api):
+    paths = api.get("/openapi.json").get_json()["paths"]
+    assert "/api/v1/channel/tickets/{reference}" in paths and "/api/v1/channel/updates" in paths
+    parameters = {p["name"] for p in paths["/api/v1/channel/updates"]["get"]["parameters"]}
+    assert {"since", "until", "page", "per_page"} <= parameters

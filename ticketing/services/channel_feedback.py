@@ -1,0 +1,74 @@
+"""办理结果回传: what a channel (12345, a mailbox or message platform, the petition bureau) fetches about the
+tickets it submitted, to tell its citizen or to publish the answer, as those platforms do.
+
+A channel sees each of its tickets as the citizen does on the 工单进度查询 page (`progress_lookup.citizen_view`):
+the state in plain words, the department, the deadline, and the reply once there is one; a fraud report
+withholds the department and the reply (§35), and a merged ticket follows the one it joined. Never the
+caller's details, internal notes, staff names or the event history.
+
+To stay in step, a channel asks for its tickets whose ``updated_at`` (the time of their last event) lies
+in (since, until], page by page, and next time asks from `next_since`. That is ``until`` less an overlap
+(`OVERLAP`), because a change is stamped when it is made but seen only when its transaction commits; a
+ticket may therefore come twice, never not at all, and a ticket can come when only internal work changed.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from ticketing.models import Ticket
+from ticketing.services.errors import NotFound, ValidationFailed
+from ticketing.services.progress_lookup import CitizenProgress, citizen_view, normalize_phone
+
+OVERLAP = timedelta(minutes=2)
+MAX_PER_PAGE = 100
+
+
+@dataclass(frozen=True)
+class ChannelTicket:
+    number: str
+    external_id: str | None
+    updated_at: datetime | None
+    progress: CitizenProgress
+
+
+@dataclass(frozen=True)
+class ChannelPage:
+    items: list[ChannelTicket]
+    has_more: bool
+    until: datetime
+    next_since: datetime
+
+
+def channel_view(ticket: Ticket, *, now: datetime) -> ChannelTicket:
+    """The citizen's view of a ticket, for the channel that submitted it (the ticket's own phone stands for
+    the citizen's, so a merged ticket shows the reply it joined only when the same person left both)."""
+    phone = normalize_phone(ticket.caller_phone) or ""
+    return ChannelTicket(ticket.number, ticket.external_id, ticket.updated_at, citizen_view(ticket, phone, now=now))
+
+
+def find(session: Session, channel: str, reference: str, *, now: datetime) -> ChannelTicket:
+    """One ticket of the channel, by the channel's own id (external_id) or the ticket number."""
+    ticket = session.scalar(sa.select(Ticket).where(
+        Ticket.channel == channel, sa.or_(Ticket.external_id == reference, Ticket.number == reference)))
+    if ticket is None:
+        raise NotFound(f"本渠道没有编号为 {reference} 的工单")
+    return channel_view(ticket, now=now)
+
+
+def changed(session: Session, channel: str, *, since: datetime, until: datetime | None, now: datetime,
+            page: int = 1, per_page: int = MAX_PER_PAGE) -> ChannelPage:
+    """The channel's tickets whose last event lies in (since, until], oldest change first."""
+    until = (until or now).replace(microsecond=0)  # as the API writes it back, so that page 2 sees what page 1 did
+    if since >= until:
+        raise ValidationFailed("since 必须早于 until", fields={"since": "应早于 until（默认为当前时间）"})
+    per_page = max(1, min(per_page, MAX_PER_PAGE))
+    rows = session.scalars(
+        sa.select(Ticket).where(Ticket.channel == channel, Ticket.updated_at > since, Ticket.updated_at <= until)
+        .order_by(Ticket.updated_at, Ticket.id).offset((page - 1) * per_page).limit(per_page + 1)
+    ).all()
+    items = [channel_view(t, now=now) for t in rows[:per_page]]
+    return ChannelPage(items, len(rows) > per_page, until, until - OVERLAP)
