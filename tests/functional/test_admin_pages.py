@@ -129,19 +129,22 @@ def test_settings_are_saved_and_validated(db, users, auth, client):
     auth.login("admin")
     form = {"share_consult": "30", "share_help": "50", "share_complaint": "100", "share_report": "100",
             "share_suggestion": "20", "share_praise": "0", "return_window_working_days": "3",
-            "classifier_threshold": "0.75", "near_deadline_hours": "48"}
+            "classifier_threshold": "0.75", "near_deadline_hours": "48", "callback_attempts": "2"}
     assert client.post("/admin/settings", data=form).status_code == 302
     db.session.expire_all()
     assert settings.get_setting(db.session, "callback_share")["consult"] == 0.3
     assert settings.get_setting(db.session, "return_window_working_days") == 3
     assert settings.get_setting(db.session, "classifier_threshold") == 0.75
     assert settings.get_setting(db.session, "near_deadline_hours") == 48
+    assert settings.get_setting(db.session, "callback_attempts") == 2
     page = client.get("/admin/settings").get_data(as_text=True)
     assert 'value="30"' in page and 'value="0.75"' in page
 
-    response = client.post("/admin/settings", data=dict(form, share_consult="150", return_window_working_days="0"))
+    response = client.post("/admin/settings", data=dict(form, share_consult="150", return_window_working_days="0",
+                                                        callback_attempts="0"))
     text = response.get_data(as_text=True)
     assert response.status_code == 400 and "应在 0 到 100 之间" in text and 'value="150"' in text
+    assert "应为 1 到 10 次" in text
     assert settings.get_setting(db.session, "return_window_working_days") == 3
 
 

@@ -279,6 +279,7 @@ class SettingsInput:
     return_window_working_days: int | None
     classifier_threshold: float | None  # None: the model's own threshold
     near_deadline_hours: int | None
+    callback_attempts: int | None = 3
 
 
 def current_settings(session: Session) -> SettingsInput:
@@ -287,6 +288,7 @@ def current_settings(session: Session) -> SettingsInput:
         return_window_working_days=settings.get_setting(session, "return_window_working_days"),
         classifier_threshold=settings.get_setting(session, "classifier_threshold"),
         near_deadline_hours=settings.get_setting(session, "near_deadline_hours"),
+        callback_attempts=settings.get_setting(session, "callback_attempts"),
     )
 
 
@@ -305,12 +307,15 @@ def save_settings(session: Session, data: SettingsInput, *, actor: User) -> None
         errors["classifier_threshold"] = "置信度阈值应大于 0、不超过 1；留空则使用模型训练时选定的阈值"
     if data.near_deadline_hours is None or not 1 <= data.near_deadline_hours <= 720:
         errors["near_deadline_hours"] = "临近到期提醒应为 1 到 720 小时"
+    if data.callback_attempts is None or not 1 <= data.callback_attempts <= 10:
+        errors["callback_attempts"] = "回访尝试次数应为 1 到 10 次"
     _fail(errors)
     values = {
         "callback_share": shares,
         "return_window_working_days": data.return_window_working_days,
         "classifier_threshold": data.classifier_threshold,
         "near_deadline_hours": data.near_deadline_hours,
+        "callback_attempts": data.callback_attempts,
     }
     for key, value in values.items():
         if settings.get_setting(session, key) != value:

@@ -28,10 +28,13 @@ def returns_query() -> sa.Select:
 
 
 def callbacks_query() -> sa.Select:
+    """回访 to make: answered tickets the sampling chose, those not yet tried since the reply first, then those
+    whose last failed try (未联系上) is oldest, so that a number that did not answer is tried again later."""
+    tried = sa.case((Ticket.called_back_at >= Ticket.replied_at, Ticket.called_back_at))
     return (
         sa.select(Ticket)
         .where(Ticket.status == S.REPLIED.value, Ticket.needs_callback.is_(True))
-        .order_by(Ticket.replied_at, Ticket.id)
+        .order_by(tried.nulls_first(), Ticket.replied_at, Ticket.id)
     )
 
 

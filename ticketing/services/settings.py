@@ -9,6 +9,8 @@ DEFAULTS: dict[str, object] = {
     # share of tickets of each type that get a callback (回访抽样); petitions always
     "callback_share": {"consult": 0.2, "help": 0.5, "complaint": 1.0, "report": 1.0, "suggestion": 0.2, "praise": 0.0},
     "return_window_working_days": 5,
+    # 回访 attempts that may fail to reach the citizen before the callback is recorded as 未联系上
+    "callback_attempts": 3,
     "classifier_threshold": None,  # None: the threshold chosen when the model was trained
     "duplicate_similarity": 0.6,
     "near_deadline_hours": 24,

@@ -472,8 +472,15 @@ def record_callback(session, ticket, *, reached: bool, satisfaction: str | None,
             raise ValidationFailed("请选择问题是否解决", fields={"solved": "请选择是否解决"})
     else:
         satisfaction, solved = None, None
-    transition(ticket, Action.CALLBACK, actor=actor, now=now, note=note,
-               data={"reached": reached, "satisfaction": satisfaction, "solved": solved})
+    # 未联系上: the ticket stays in the callback queue for another try, until the last allowed attempt
+    attempt = 1 + (0 if reached else failed_callbacks(session, ticket))
+    allowed = max(1, int(settings.get_setting(session, "callback_attempts")))
+    final = reached or attempt >= allowed
+    if not reached:
+        note = f"未联系上（第 {attempt} 次，共 {allowed} 次）" + (f"：{note}" if note else "")
+    transition(ticket, Action.CALLBACK, actor=actor, now=now, note=note, to=None if final else S.REPLIED,
+               data={"reached": reached, "satisfaction": satisfaction, "solved": solved,
+                     "attempt": attempt, "final": final})
     callback = Callback(ticket=ticket, agent=actor, department_id=ticket.department_id, reached=reached,
                         satisfaction=satisfaction, solved=solved, note=note or "", created_at=now)
     session.add(callback)
@@ -482,6 +489,15 @@ def record_callback(session, ticket, *, reached: bool, satisfaction: str | None,
     if reopen_if_unhappy and unhappy:
         reopen(session, ticket, "回访不满意或未解决：" + (note or Satisfaction(satisfaction).title), actor=actor, now=now)
     return callback
+
+
+def failed_callbacks(session, ticket) -> int:
+    """回访 attempts that did not reach the citizen since the current reply (a reopen starts a new round)."""
+    query = sa.select(sa.func.count()).select_from(Callback).where(Callback.ticket_id == ticket.id,
+                                                                    Callback.reached.is_(False))
+    if ticket.replied_at is not None:
+        query = query.where(Callback.created_at >= ticket.replied_at)
+    return session.scalar(query) or 0
 
 
 def close(session, ticket, *, actor, now, note: str = "") -> None:

@@ -279,7 +279,7 @@ def _settings_form() -> SettingsForm:
     data = {f"share_{t.value}": Decimal(str(round(float(current.callback_share.get(t.value, 0)) * 100)))
             for t in TicketType}
     data.update(return_window_working_days=current.return_window_working_days,
-                near_deadline_hours=current.near_deadline_hours,
+                near_deadline_hours=current.near_deadline_hours, callback_attempts=current.callback_attempts,
                 classifier_threshold=None if current.classifier_threshold is None
                 else Decimal(str(current.classifier_threshold)))
     return SettingsForm(data=data)
@@ -296,7 +296,8 @@ def settings():
         admin_service.save_settings(db.session, admin_service.SettingsInput(
             callback_share=shares, return_window_working_days=_int(form.return_window_working_days.data),
             classifier_threshold=None if threshold is None else float(threshold),
-            near_deadline_hours=_int(form.near_deadline_hours.data)), actor=current_user)
+            near_deadline_hours=_int(form.near_deadline_hours.data),
+            callback_attempts=_int(form.callback_attempts.data)), actor=current_user)
 
     if save_form(form, apply, "已保存设置"):
         return redirect(url_for("admin.settings"))

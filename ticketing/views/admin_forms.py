@@ -110,6 +110,8 @@ class SettingsForm(FlaskForm):
         Optional(), NumberRange(min=0.01, max=1, message="应大于 0、不超过 1")])
     near_deadline_hours = IntegerField("临近到期提醒（小时）", validators=[
         InputRequired(NUMBER), NumberRange(min=1, max=720, message="应为 1 到 720 小时")])
+    callback_attempts = IntegerField("回访未接通时最多尝试（次）", validators=[
+        InputRequired(NUMBER), NumberRange(min=1, max=10, message="应为 1 到 10 次")])
 
 
 class UserForm(FlaskForm):

@@ -9,7 +9,7 @@ import sqlalchemy as sa
 
 from tests.factories import make_ticket
 from ticketing.models import InternalNote, TicketStatus
-from ticketing.services import inbox, settings
+from ticketing.services import inbox, settings, tickets
 from ticketing.services.actions import perform_action
 from ticketing.services.errors import InvalidTransition, NotAllowed, NotFound, ValidationFailed
 
@@ -251,3 +251,37 @@ def test_urge_and_reassign_are_for_supervisors(db, users, now):
         act(db, ticket, "reassign", users["staff_dybz"], now, department="CBZJ", reason="x")
     act(db, ticket, "reassign", users["supervisor"], now, department="CBZJ", reason="属参保缴费")
     assert ticket.status == S.DISPATCHED.value and ticket.department.code == "CBZJ" and ticket.accepted_at is None
+
+
+def test_a_callback_that_does_not_reach_the_citizen_is_tried_again_up_to_the_set_number(db, users, now):
+    settings.set_setting(db.session, "callback_attempts", 3)
+    ticket = make_ticket(db, users, now, status=S.REPLIED)
+    ticket.needs_callback = True
+    other = make_ticket(db, users, now, status=S.REPLIED)  # answered at the same time, not yet tried
+    other.needs_callback = True
+    db.session.flush()
+    queue = lambda: [t.number for t in db.session.scalars(inbox.callbacks_query())]  # noqa: E731
+    for attempt in (1, 2):
+        act(db, ticket, "callback", users["agent"], now + timedelta(days=attempt), reached="0", note="无人接听")
+        assert ticket.status == S.REPLIED.value  # still in the queue, after the ones not tried yet
+        assert queue() == [other.number, ticket.number]
+        assert ticket.events[-1].note == f"未联系上（第 {attempt} 次，共 3 次）：无人接听"
+        assert ticket.events[-1].data["final"] is False
+    act(db, ticket, "callback", users["agent"], now + timedelta(days=3), reached="0")
+    assert ticket.status == S.CALLED_BACK.value and ticket.events[-1].data == {
+        "reached": False, "satisfaction": None, "solved": None, "attempt": 3, "final": True}
+    assert len(ticket.callbacks) == 3 and queue() == [other.number]
+
+
+def test_reaching_the_citizen_after_a_failed_try_ends_the_callback_and_a_reopen_starts_a_new_round(db, users, now):
+    settings.set_setting(db.session, "callback_attempts", 2)
+    ticket = make_ticket(db, users, now, status=S.REPLIED)
+    act(db, ticket, "callback", users["agent"], now + timedelta(days=1), reached="0")
+    act(db, ticket, "callback", users["agent"], now + timedelta(days=2), reached="1", satisfaction="dissatisfied",
+        solved="0", reopen="1")
+    assert ticket.status == S.DISPATCHED.value  # reached, unhappy: 重办
+    tickets.accept(db.session, ticket, actor=users["staff_dybz"], now=now + timedelta(days=3))
+    tickets.reply(db.session, ticket, "重新核实后已补发", actor=users["staff_dybz"], now=now + timedelta(days=4))
+    act(db, ticket, "callback", users["agent"], now + timedelta(days=5), reached="0")
+    assert ticket.status == S.REPLIED.value  # the earlier round's failed try does not count against this one
+    assert tickets.failed_callbacks(db.session, ticket) == 1
