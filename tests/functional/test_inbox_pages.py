@@ -129,3 +129,14 @@ def test_todo_counts_per_role_and_in_the_menu(db, users, auth, client, now, toda
     auth.login("agent")
     text = client.get("/tickets/").get_data(as_text=True)
     assert '<b id="todo-total">3</b>' in text and 'title="待处理">1</span>' in text
+
+
+def test_the_callback_queue_marks_failed_tries(db, client, users, auth, now):
+    ticket = make_ticket(db, users, now, status=S.REPLIED, title="回访没打通的")
+    ticket.needs_callback = True
+    tickets.record_callback(db.session, ticket, reached=False, satisfaction=None, solved=None,
+                            actor=users["agent"], now=now + timedelta(days=1))
+    db.session.commit()
+    auth.login("agent")
+    html = client.get("/agent/callbacks").get_data(as_text=True)
+    assert "回访没打通的" in html and 'title="已回访 1 次未联系上">未通1</span>' in html

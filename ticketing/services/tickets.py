@@ -493,11 +493,19 @@ def record_callback(session, ticket, *, reached: bool, satisfaction: str | None,
 
 def failed_callbacks(session, ticket) -> int:
     """回访 attempts that did not reach the citizen since the current reply (a reopen starts a new round)."""
-    query = sa.select(sa.func.count()).select_from(Callback).where(Callback.ticket_id == ticket.id,
-                                                                    Callback.reached.is_(False))
-    if ticket.replied_at is not None:
-        query = query.where(Callback.created_at >= ticket.replied_at)
-    return session.scalar(query) or 0
+    return failed_callbacks_of(session, [ticket]).get(ticket.id, 0)
+
+
+def failed_callbacks_of(session, tickets_: list[Ticket]) -> dict[int, int]:
+    """`failed_callbacks` for a page of tickets at once (the 回访 queue marks them): ticket id → failed tries."""
+    replied = {t.id: t.replied_at for t in tickets_}
+    counts: dict[int, int] = {}
+    for ticket_id, created_at in session.execute(
+            sa.select(Callback.ticket_id, Callback.created_at)
+            .where(Callback.ticket_id.in_(list(replied)), Callback.reached.is_(False))):
+        if replied[ticket_id] is None or created_at >= replied[ticket_id]:
+            counts[ticket_id] = counts.get(ticket_id, 0) + 1
+    return counts
 
 
 def close(session, ticket, *, actor, now, note: str = "") -> None:

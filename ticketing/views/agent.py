@@ -7,7 +7,7 @@ from flask_login import current_user, login_required
 
 from ticketing.extensions import db
 from ticketing.models import Category, Department
-from ticketing.services import attachments, clock, inbox, intake_assist, routing
+from ticketing.services import attachments, clock, inbox, intake_assist, routing, tickets
 from ticketing.services.errors import DomainError
 from ticketing.services.permissions import Permission
 from ticketing.views.common import classifier, require_permission, run_batch, store_uploads
@@ -98,7 +98,8 @@ def returns():
 def callbacks():
     require_permission(Permission.CALLBACK_QUEUE)
     page = db.paginate(inbox.callbacks_query(), per_page=30, error_out=False)
-    return render_template("agent/callbacks.html", page=page, files=attachments.counts_for(db.session, page.items))
+    return render_template("agent/callbacks.html", page=page, files=attachments.counts_for(db.session, page.items),
+                           tries=tickets.failed_callbacks_of(db.session, page.items))
 
 
 def _active(model):
