@@ -140,3 +140,27 @@ def test_the_callback_queue_marks_failed_tries(db, client, users, auth, now):
     auth.login("agent")
     html = client.get("/agent/callbacks").get_data(as_text=True)
     assert "回访没打通的" in html and 'title="已回访 1 次未联系上">未通1</span>' in html
+
+
+def test_staff_accept_several_tickets_at_once(db, client, users, auth, now):
+    waiting = [make_ticket(db, users, now, status=S.DISPATCHED, title=f"待签收{i}") for i in range(3)]
+    accepted = make_ticket(db, users, now, status=S.ACCEPTED, title="已签收的")
+    other = make_ticket(db, users, now, status=S.DISPATCHED, department="CBZJ", title="别的单位的")
+    db.session.commit()
+    auth.login("staff_dybz")
+    html = client.get("/inbox/?state=dispatched").get_data(as_text=True)
+    assert "批量签收所选" in html and f'value="{waiting[0].number}" form="bulk-accept"' in html
+    html = client.get("/inbox/?state=todo").get_data(as_text=True)
+    assert f'value="{accepted.number}" form="bulk-accept"' not in html  # only those still to accept can be ticked
+    response = client.post("/inbox/accept", data={"numbers": [waiting[0].number, waiting[1].number, other.number],
+                                                  "next": "/inbox/?state=dispatched"}, follow_redirects=True)
+    html = response.get_data(as_text=True)
+    assert "签收" in html and other.number in html and "工单不存在" in html  # another department's: refused
+    db.session.expire_all()
+    assert [t.status for t in waiting] == ["accepted", "accepted", "dispatched"]
+    assert all(t.handler == users["staff_dybz"] for t in waiting[:2]) and other.status == "dispatched"
+    assert [e.action for e in waiting[0].events][-1] == "accept"
+    assert "请先勾选工单" in client.post("/inbox/accept", data={}, follow_redirects=True).get_data(as_text=True)
+    auth.logout()
+    auth.login("agent")
+    assert client.post("/inbox/accept", data={"numbers": [waiting[2].number]}).status_code == 403

@@ -5,9 +5,9 @@ from flask import Blueprint, render_template, request
 from flask_login import current_user, login_required
 
 from ticketing.extensions import db
-from ticketing.services import attachments, clock, inbox
+from ticketing.services import attachments, clock, inbox, workflow
 from ticketing.services.permissions import Permission
-from ticketing.views.common import require_permission
+from ticketing.views.common import require_permission, run_batch
 
 bp = Blueprint("staff", __name__, url_prefix="/inbox")
 
@@ -31,3 +31,12 @@ def inbox_page():
                            handed_over_days=inbox.HANDED_OVER_DAYS,
                            files=attachments.counts_for(db.session, page.items))
 
+
+
+@bp.post("/accept", endpoint="accept_many")
+@login_required
+def accept_many():
+    """批量签收: the ticked tickets are accepted as if one by one (each an event, each worked by the acceptor);
+    any that cannot be (accepted meanwhile, reassigned) are listed with the reason."""
+    require_permission(Permission.INBOX)
+    return run_batch(workflow.Action.ACCEPT.value, {}, "签收", "staff.inbox")
