@@ -1,4 +1,5 @@
-"""工单统计 on a province's month: `statistics.month_statistics` against one GROUP BY and one COUNT(*), same run.
+"""工单统计 on a province's month: `statistics.month_statistics` against one GROUP BY and one COUNT(*), same run,
+and 话务员工作量 (`statistics.agent_month`) on that month's events.
 
     python bench/bench_statistics.py [--per-month 300000] [--database-url URL]
 
@@ -6,7 +7,10 @@ Builds a fresh database with the migrations and bulk-loads two months of synthet
 (the month measured and the one before it, which the page compares with), spread over types,
 channels, categories, regions, statuses and the hours of each day, plus a third month that must
 not be counted. Checks the figures against the generator's own counts, then times the page's
-figures (every breakdown, for both months) and the bare count of the month's tickets.
+figures (every breakdown, for both months) and the bare count of the month's tickets. For 话务员工作量
+it adds the events the call centre's 60 agents make on the measured month's tickets (every ticket
+registered by one, about half dispatched by hand, a third called back with one try in five failing,
+and department replies that are nobody's agent work) and times `agent_month` against one GROUP BY.
 """
 from __future__ import annotations
 
@@ -82,6 +86,58 @@ def build(per_month: int, seed: int = 12393) -> tuple[float, dict]:
     return time.perf_counter() - started, expected
 
 
+AGENTS = 60
+
+
+def add_events(per_month: int, seed: int = 393) -> tuple[float, int, Counter]:
+    """Events on the measured month's tickets; the generator's own count of each agent's registrations."""
+    import sqlalchemy as sa
+
+    from ticketing.extensions import db
+    from ticketing.models import Role, TicketEvent, User
+    from ticketing.services.assessment import month_bounds
+
+    agents = [User(username=f"bench_agent_{n}", display_name=f"话务员{n}", role=Role.AGENT.value,
+                   password_hash="x") for n in range(AGENTS)]
+    db.session.add_all(agents)
+    db.session.commit()
+    agent_ids = [a.id for a in agents]
+    db.session.commit()
+    rng = random.Random(seed)
+    postgres = db.engine.dialect.name == "postgresql"
+    start, end = month_bounds(MONTHS[1])
+    seconds = int((end - start).total_seconds())
+    registered: Counter = Counter()
+    table, rows, n = TicketEvent.__table__, [], 0
+    started = time.perf_counter()
+
+    def event(ticket_id, actor, action, at, data=None):  # through the table's UTCDateTime type: aware times
+        return {"ticket_id": ticket_id, "actor_id": actor, "actor_label": "bench", "action": action,
+                "from_status": None, "to_status": "registered", "note": "", "data": data or {}, "created_at": at}
+
+    with db.engine.begin() as connection:
+        for ticket_id in range(per_month + 1, 2 * per_month + 1):  # the measured month's ids (see build)
+            at = start + timedelta(seconds=rng.randrange(seconds - 3600))
+            agent = rng.choice(agent_ids)
+            registered[agent] += 1
+            rows.append(event(ticket_id, agent, "register", at))
+            if rng.random() < 0.5:
+                rows.append(event(ticket_id, rng.choice(agent_ids), "dispatch", at + timedelta(minutes=5)))
+            rows.append(event(ticket_id, None, "reply", at + timedelta(minutes=30)))  # a department's: not counted
+            if rng.random() < 0.33:
+                rows.append(event(ticket_id, rng.choice(agent_ids), "callback", at + timedelta(minutes=50),
+                                  {"reached": rng.random() >= 0.2}))
+            if len(rows) >= 5000:
+                n += len(rows)
+                connection.execute(sa.insert(table), rows)
+                rows = []
+        n += len(rows)
+        connection.execute(sa.insert(table), rows)
+        if postgres:
+            connection.execute(sa.text("ANALYZE ticket_event"))
+    return time.perf_counter() - started, n, registered
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--per-month", type=int, default=300_000)
@@ -118,6 +174,21 @@ def main() -> None:
         print("figures match the generator's counts (total, per type, per local day)")
         print(f"month_statistics = {page_seconds / group_seconds:.1f}× one GROUP BY, {page_seconds / count_seconds:.0f}× "
               f"the bare count; {figures.total:,} tickets counted in the month")
+
+        from ticketing.models import TicketEvent
+
+        event_seconds, events, registered = add_events(args.per_month)
+        print(f"{events:,} events of the month added in {event_seconds:.0f} s ({AGENTS} agents)")
+        event_group_seconds, _, _ = timed("one GROUP BY action of the month's events", lambda: db.session.execute(
+            sa.select(TicketEvent.action, sa.func.count()).where(TicketEvent.created_at >= start,
+                                                                 TicketEvent.created_at < end)
+            .group_by(TicketEvent.action)).all(), args.repeat)
+        agents_seconds, _, agents = timed("agent_month (话务员工作量)", lambda: statistics.agent_month(db.session, month),
+                                          args.repeat)
+        assert {a.user.id: a.registered for a in agents} == dict(registered)
+        assert sum(a.callbacks for a in agents) > sum(a.reached for a in agents) > 0
+        print("话务员工作量 matches the generator's registrations per agent")
+        print(f"agent_month = {agents_seconds / event_group_seconds:.1f}× one GROUP BY of the month's events")
 
 
 if __name__ == "__main__":

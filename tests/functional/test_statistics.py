@@ -105,7 +105,7 @@ def test_the_month_exports_to_excel_one_sheet_per_table(db, client, users, auth,
     response = client.get("/statistics/export.xlsx?month=2026-03")
     assert response.status_code == 200 and "statistics-2026-03.xlsx" in response.headers["Content-Disposition"]
     book = load_workbook(BytesIO(response.data))
-    assert book.sheetnames == ["概况", "按诉求类型", "按来源渠道", "按业务分类", "按区县", "按日"]
+    assert book.sheetnames == ["概况", "按诉求类型", "按来源渠道", "按业务分类", "按区县", "按日", "话务员工作量"]
     summary = {row[0]: row[1] for row in book["概况"].iter_rows(min_row=3, values_only=True)}
     assert summary["受理"] == 4 and summary["上月受理"] == 1 and summary["已办结"] == 1
     assert "全中心" in book["概况"]["A1"].value
@@ -141,3 +141,35 @@ def test_a_supervisor_looks_at_one_departments_month_with_its_handlers(db, clien
     auth.login("staff_cbzj")  # staff stay in their own department whatever they ask for
     html = client.get("/statistics/?month=2026-03&department=DYBZ").get_data(as_text=True)
     assert "参保征缴科" in html and "异地就医" not in html and 'name="department"' not in html
+
+
+def test_the_centres_view_counts_each_agents_work_in_the_month(db, client, users, auth):
+    def at(*args):
+        return datetime(*args, tzinfo=LOCAL_TZ)
+
+    agent, supervisor = users["agent"], users["supervisor"]
+    make_ticket(db, users, at(2026, 3, 3, 9, 0), status=S.DISPATCHED)  # registered and dispatched by the agent
+    spot = make_ticket(db, users, at(2026, 3, 3, 10, 0), type="consult")
+    tickets.answer_on_the_spot(db.session, spot, "已当场答复", actor=agent, now=at(2026, 3, 3, 10, 5))
+    replied = make_ticket(db, users, at(2026, 3, 4, 9, 0), status=S.REPLIED)
+    tickets.record_callback(db.session, replied, reached=False, satisfaction=None, solved=None, actor=supervisor,
+                            now=at(2026, 3, 6, 9, 0))
+    tickets.record_callback(db.session, replied, reached=True, satisfaction="satisfied", solved=True, actor=supervisor,
+                            now=at(2026, 3, 7, 9, 0))
+    make_ticket(db, users, at(2026, 4, 1, 9, 0))  # April: not March's work
+    db.session.commit()
+    rows = {r.user.username: r for r in statistics.agent_month(db.session, "2026-03")}
+    assert set(rows) == {"agent", "supervisor"}  # department staff and the admin are not the call centre
+    mine = rows["agent"]
+    assert (mine.registered, mine.on_the_spot, mine.dispatched, mine.callbacks) == (3, 1, 2, 0)
+    assert round(mine.on_the_spot_rate, 3) == 0.333 and mine.reached_rate is None
+    boss = rows["supervisor"]
+    assert (boss.registered, boss.callbacks, boss.reached, boss.reached_rate) == (0, 2, 1, 0.5)
+
+    auth.login("supervisor")
+    html = client.get("/statistics/?month=2026-03").get_data(as_text=True)
+    assert "话务员工作量" in html and "33.3%" in html and "（班长）" in html
+    assert "话务员工作量" not in client.get("/statistics/?month=2026-03&department=DYBZ").get_data(as_text=True)
+    book = load_workbook(BytesIO(client.get("/statistics/export.xlsx?month=2026-03").data))
+    sheet = list(book["话务员工作量"].iter_rows(min_row=2, values_only=True))
+    assert sheet[0][:4] == ("agent", 3, 1, 1 / 3)

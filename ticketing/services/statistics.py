@@ -149,6 +149,61 @@ def handler_month(session: Session, month: str, department_id: int) -> list[Hand
     return sorted(shown, key=lambda r: (-r.replied, -r.in_hand, r.user.display_name))
 
 
+#: the call centre's own work, as 话务员工作量 counts it: (event action, column)
+AGENT_WORK = {"register": "registered", "answer_on_the_spot": "on_the_spot", "dispatch": "dispatched",
+              "callback": "callbacks", "transfer_out": "transferred_out", "merge": "merged"}
+
+
+@dataclass
+class AgentMonth:
+    """话务员工作量: one agent's (or supervisor's) work at the call centre in a month."""
+
+    user: User
+    registered: int = 0  # tickets registered by this person (calls typed, letters entered)
+    on_the_spot: int = 0  # of which answered on the spot and closed (直接办结)
+    dispatched: int = 0  # tickets this person dispatched by hand (待派发, 退回 re-dispatch not included)
+    callbacks: int = 0  # 回访 attempts, reached or not
+    reached: int = 0  # of which the citizen was reached
+    transferred_out: int = 0  # 转出至12345
+    merged: int = 0  # duplicates merged
+
+    @property
+    def on_the_spot_rate(self) -> float | None:
+        return self.on_the_spot / self.registered if self.registered else None
+
+    @property
+    def reached_rate(self) -> float | None:
+        return self.reached / self.callbacks if self.callbacks else None
+
+
+def agent_month(session: Session, month: str) -> list[AgentMonth]:
+    """话务员工作量: per agent and supervisor, what they did at the call centre in the month (Beijing time),
+    counted from the events they made: one GROUP BY on the (action, created_at) index. Channels' and the
+    system's events (actor NULL) are not anyone's work."""
+    start, end = month_bounds(month)
+    reached = TicketEvent.data["reached"].as_boolean()
+    counts = session.execute(
+        sa.select(TicketEvent.actor_id, TicketEvent.action, sa.func.count(),
+                  sa.func.sum(sa.case((reached, 1), else_=0)))
+        .where(TicketEvent.action.in_(list(AGENT_WORK)), TicketEvent.created_at >= start,
+               TicketEvent.created_at < end, TicketEvent.actor_id.is_not(None))
+        .group_by(TicketEvent.actor_id, TicketEvent.action)
+    ).all()
+    people = {u.id: u for u in session.scalars(sa.select(User).where(
+        User.id.in_({row[0] for row in counts}), User.role.in_(("agent", "supervisor"))))}
+    rows: dict[int, AgentMonth] = {}
+    for user_id, action, count, reached_count in counts:
+        if user_id not in people:
+            continue  # an administrator's or a department's events are not the call centre's work
+        row = rows.setdefault(user_id, AgentMonth(people[user_id]))
+        setattr(row, AGENT_WORK[action], int(count))
+        if action == "callback":
+            row.reached = int(reached_count or 0)
+    for user in session.scalars(sa.select(User).where(User.role == "agent", User.active.is_(True))):
+        rows.setdefault(user.id, AgentMonth(user))  # an agent with nothing this month is shown too
+    return sorted(rows.values(), key=lambda r: (-r.registered, -r.callbacks, r.user.display_name))
+
+
 def month_statistics(session: Session, month: str, *, department_id: int | None = None) -> MonthStatistics:
     """Three scans of the ticket table: this month by dimension and by day and outcome, last month by dimension."""
     now, before = (_dimension_counts(session, m, department_id) for m in (month, shift_month(month, -1)))

@@ -6,7 +6,7 @@ from io import BytesIO
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
-from ticketing.services.statistics import HandlerMonth, MonthStatistics, Share
+from ticketing.services.statistics import AgentMonth, HandlerMonth, MonthStatistics, Share
 
 
 def _header(sheet, titles: list[str]) -> None:
@@ -24,7 +24,8 @@ def _breakdown(book: Workbook, title: str, key_title: str, rows: list[Share]) ->
     sheet.column_dimensions["A"].width = 24
 
 
-def workbook_bytes(stats: MonthStatistics, *, scope: str, as_of: str, handlers: list[HandlerMonth] = ()) -> bytes:
+def workbook_bytes(stats: MonthStatistics, *, scope: str, as_of: str, handlers: list[HandlerMonth] = (),
+                   agents: list[AgentMonth] = ()) -> bytes:
     book = Workbook()
     summary = book.active
     summary.title = "概况"
@@ -54,6 +55,17 @@ def workbook_bytes(stats: MonthStatistics, *, scope: str, as_of: str, handlers: 
                            h.replied_on_time / h.replied if h.replied else None, h.in_hand])
             people.cell(row=people.max_row, column=4).number_format = "0.0%"
         people.column_dimensions["A"].width = 20
+    if agents:  # the whole centre's view
+        sheet = book.create_sheet("话务员工作量")
+        _header(sheet, ["话务员", "登记", "其中当场办结", "当场办结率", "人工派发", "回访", "其中接通", "接通率",
+                        "转出至12345", "合并"])
+        for a in agents:
+            sheet.append([a.user.display_name + ("（已停用）" if not a.user.active else ""), a.registered, a.on_the_spot,
+                          a.on_the_spot_rate, a.dispatched, a.callbacks, a.reached, a.reached_rate, a.transferred_out,
+                          a.merged])
+            for column in (4, 8):
+                sheet.cell(row=sheet.max_row, column=column).number_format = "0.0%"
+        sheet.column_dimensions["A"].width = 20
     out = BytesIO()
     book.save(out)
     return out.getvalue()

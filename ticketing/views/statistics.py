@@ -36,7 +36,8 @@ def index():
     month, scope = _month_and_scope()
     stats = statistics.month_statistics(db.session, month, department_id=scope)
     handlers = statistics.handler_month(db.session, month, scope) if scope else []
-    return render_template("statistics/index.html", stats=stats, month=month, handlers=handlers,
+    agents = statistics.agent_month(db.session, month) if scope is None else []
+    return render_template("statistics/index.html", stats=stats, month=month, handlers=handlers, agents=agents,
                            unit=db.session.get(Department, scope) if scope else None,
                            departments=[] if permissions.assessment_department_scope(current_user) else
                            db.session.scalars(sa.select(Department).order_by(Department.code)).all(),
@@ -52,7 +53,8 @@ def export():
     stats = statistics.month_statistics(db.session, month, department_id=scope)
     unit = db.session.get(Department, scope) if scope else None
     content = workbook_bytes(stats, scope=unit.name if unit else "全中心", as_of=local_time(clock.now_utc()),
-                             handlers=statistics.handler_month(db.session, month, scope) if scope else [])
+                             handlers=statistics.handler_month(db.session, month, scope) if scope else [],
+                             agents=statistics.agent_month(db.session, month) if scope is None else [])
     name = f"statistics-{month}-{unit.code}.xlsx" if unit else f"statistics-{month}.xlsx"
     return Response(content, mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                     headers={"Content-Disposition": f"attachment; filename={name}"})
