@@ -164,3 +164,12 @@ def test_staff_accept_several_tickets_at_once(db, client, users, auth, now):
     auth.logout()
     auth.login("agent")
     assert client.post("/inbox/accept", data={"numbers": [waiting[2].number]}).status_code == 403
+
+
+def test_a_failed_callback_on_the_ticket_page_says_the_ticket_stays_in_the_queue(db, client, users, auth, now):
+    ticket = make_ticket(db, users, now, status=S.REPLIED)
+    db.session.commit()
+    auth.login("agent")
+    html = client.post(f"/tickets/{ticket.number}/actions/callback", data={"reached": "0", "note": "关机"},
+                       follow_redirects=True).get_data(as_text=True)
+    assert "未联系上（第 1 次，共 3 次）：关机，工单留在回访队列待再次回访" in html

@@ -131,7 +131,10 @@ def act(number: str, action: str):
     ticket = ticket_or_404(number)
     params = {key: value for key, value in request.form.items() if key != "csrf_token"}
     if run_action(ticket, action, params):
-        flash(f"已{workflow.Action(action).title}：{ticket.number}", "success")
+        if action == workflow.Action.CALLBACK and ticket.status == TicketStatus.REPLIED.value:  # a failed try
+            flash(f"{ticket.number} {ticket.events[-1].note}，工单留在回访队列待再次回访", "success")
+        else:
+            flash(f"已{workflow.Action(action).title}：{ticket.number}", "success")
     return redirect(safe_next(url_for("tickets.detail", number=ticket.number)))
 
 
