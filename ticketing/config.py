@@ -66,6 +66,10 @@ class Config:
     # 1 infected); empty: no scan. E.g. "clamdscan --no-summary --fdpass {path}"
     ATTACHMENT_SCAN_COMMAND = ""
     ATTACHMENT_SCAN_TIMEOUT = 60
+    # 短信告知: the centre's SMS gateway, run with {phone} replaced and the message on standard input
+    # (exit 0: accepted); empty: no 发短信告知 button
+    SMS_COMMAND = ""
+    SMS_TIMEOUT = 20
     # the largest request body of any kind (several attachments at once, an import file): 413 above it
     REQUEST_MAX_MB = 200
     TESTING = False
@@ -81,7 +85,7 @@ def build_config(app_instance_path: str, overrides: dict | None = None) -> dict:
     DUPLICATE_SIMILARITY, PROGRESS_LOOKUP_LIMIT, RATELIMIT_STORAGE_URI, PROXY_COUNT,
     ASSESSMENT_LIVE_CACHE_SECONDS, LOGIN_MAX_FAILURES, LOGIN_LOCK_MINUTES, LOGIN_FAILURE_LIMIT,
     SESSION_IDLE_MINUTES, REMEMBER_HOURS, COUNTER_REFRESH_SECONDS, ATTACHMENT_DIR,
-    ATTACHMENT_MAX_MB, ATTACHMENT_SCAN_COMMAND, ATTACHMENT_SCAN_TIMEOUT, REQUEST_MAX_MB.
+    ATTACHMENT_MAX_MB, ATTACHMENT_SCAN_COMMAND, ATTACHMENT_SCAN_TIMEOUT, REQUEST_MAX_MB, SMS_COMMAND, SMS_TIMEOUT.
     """
     overrides = dict(overrides or {})
     config = {k: getattr(Config, k) for k in dir(Config) if k.isupper()}
@@ -113,6 +117,8 @@ def build_config(app_instance_path: str, overrides: dict | None = None) -> dict:
         ("ATTACHMENT_MAX_MB", int),
         ("ATTACHMENT_SCAN_COMMAND", str),
         ("ATTACHMENT_SCAN_TIMEOUT", int),
+        ("SMS_COMMAND", str),
+        ("SMS_TIMEOUT", int),
         ("REQUEST_MAX_MB", int),
     ):
         if os.environ.get(name):

@@ -2,8 +2,11 @@
 the supervisor's 待告知来电人 section, and the contact action."""
 from __future__ import annotations
 
+import sys
+
 
 from tests.factories import extend, make_ticket
+from tests.sms_gateway import __file__ as GATEWAY
 from ticketing.models import TicketStatus
 from ticketing.services import api_tokens
 
@@ -98,3 +101,19 @@ def test_contacts_through_the_api(db, client, users, now):
     assert body["pending_notices"] == []
     assert [(c["purpose"], c["method"], c["reached"], c["note"], c["by"]) for c in body["contacts"]] == [
         ("extension", "sms", True, "短信已发送", "staff_dybz")]
+
+
+def test_with_an_sms_gateway_the_notice_is_sent_from_the_ticket_page(app, db, client, users, auth, now, tmp_path,
+                                                                     monkeypatch):
+    outbox = tmp_path / "outbox.txt"
+    ticket = approved_extension(db, users, now)
+    auth.login("staff_dybz")
+    assert "发短信告知" not in client.get(f"/tickets/{ticket.number}").get_data(as_text=True)  # no gateway set
+    monkeypatch.setitem(app.config, "SMS_COMMAND", f"{sys.executable} {GATEWAY} {outbox} {{phone}}")
+    page = client.get(f"/tickets/{ticket.number}").get_data(as_text=True)
+    assert "发短信告知（138****8000）" in page
+    html = client.post(f"/tickets/{ticket.number}/notices/extension/sms", follow_redirects=True).get_data(as_text=True)
+    assert f"已发送延期告知短信：{ticket.number}" in html and "待告知来电人：延期已批准" not in html
+    assert "延期告知（短信，已告知）：【12393医保服务热线】" in html and outbox.read_text(encoding="utf-8").startswith("13800138000\t")
+    html = client.post(f"/tickets/{ticket.number}/notices/extension/sms", follow_redirects=True).get_data(as_text=True)
+    assert "没有待延期告知" in html  # sent once: nothing owed any more

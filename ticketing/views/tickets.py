@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import logging
+import shlex
 from datetime import datetime, time
 
 import sqlalchemy as sa
@@ -11,7 +12,7 @@ from flask_login import current_user, login_required
 from ticketing.extensions import db
 from ticketing.models import Category, Channel, ContactMethod, ContactPurpose, Department, TicketStatus, TicketType
 from ticketing.services import (
-    attachments, clock, duplicates, intake_assist, notices, privacy, search, ticket_export, workflow,
+    attachments, clock, duplicates, intake_assist, notices, privacy, search, sms, ticket_export, workflow,
 )
 from ticketing.services import tickets as ticket_service
 from ticketing.services.deadlines import LOCAL_TZ
@@ -122,6 +123,7 @@ def detail(number: str):
         pii_views=privacy.views_of(db.session, ticket) if current_user.role in ("supervisor", "admin") else [],
         contact_purposes=ContactPurpose.choices(), contact_methods=ContactMethod.choices(),
         contact_purpose=notices.suggested_purpose(ticket),
+        sms_to=sms.mobile_of(ticket) if current_app.config.get("SMS_COMMAND") and show_caller else None,
     )
 
 
@@ -142,6 +144,23 @@ def _standard_answers(ticket):
     """答复口径 of the ticket's category (and the suggested one), to insert into a reply."""
     codes = [c.code for c in (ticket.category, ticket.suggested_category) if c is not None]
     return intake_assist.standard_answers(db.session, list(dict.fromkeys(codes))) if codes else []
+
+
+@bp.post("/<number>/notices/<purpose>/sms")
+@login_required
+def send_notice_sms(number: str, purpose: str):
+    """发短信告知: the notice owed, sent through the centre's SMS gateway and recorded as a contact."""
+    ticket = ticket_or_404(number)
+    command = tuple(shlex.split(current_app.config.get("SMS_COMMAND") or ""))
+    try:
+        contact = sms.send_notice(db.session, ticket, purpose, actor=current_user, now=clock.now_utc(),
+                                  command=command, timeout=current_app.config.get("SMS_TIMEOUT", 20))
+        db.session.commit()
+        flash(f"已发送{contact.purpose_title}短信：{ticket.number}", "success")
+    except DomainError as error:
+        db.session.rollback()
+        flash_domain_error(error)
+    return redirect(url_for("tickets.detail", number=ticket.number))
 
 
 @bp.get("/<number>/similar")

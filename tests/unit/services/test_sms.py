@@ -1,0 +1,65 @@
+"""短信告知: the notice owed, sent through the centre's SMS gateway (a stand-in with its contract) and recorded."""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.factories import extend, make_ticket
+from ticketing.models import TicketStatus
+from ticketing.services import sms
+from ticketing.services.errors import NotAllowed, Unavailable, ValidationFailed
+
+S = TicketStatus
+GATEWAY = str(Path(__file__).resolve().parents[2] / "sms_gateway.py")
+
+
+@pytest.fixture()
+def outbox(tmp_path):
+    return tmp_path / "outbox.txt"
+
+
+def command(outbox):
+    return (sys.executable, GATEWAY, str(outbox), "{phone}")
+
+
+def test_the_extension_notice_is_sent_and_recorded(db, users, now, outbox):
+    ticket = extend(db, users, make_ticket(db, users, now, status=S.ACCEPTED, caller_phone="+86 139 1234 5678"), now)
+    contact = sms.send_notice(db.session, ticket, "extension", actor=users["staff_dybz"], now=now,
+                              command=command(outbox))
+    phone, message = outbox.read_text(encoding="utf-8").rstrip("\n").split("\t")
+    assert phone == "13912345678" and message.startswith("【12393医保服务热线】") and ticket.number in message
+    assert f"{ticket.reply_due_at.astimezone(sms.LOCAL_TZ):%Y年%m月%d日}" in message
+    assert "住院" not in message and "王女士" not in message  # no more than the progress page says
+    assert (contact.method, contact.reached, contact.note) == ("sms", True, message)
+    assert ticket.pending_notices == [] and ticket.events[-1].action == "contact"
+
+
+def test_nothing_is_sent_when_nothing_is_owed_or_there_is_no_mobile(db, users, now, outbox):
+    plain = make_ticket(db, users, now, status=S.ACCEPTED)
+    with pytest.raises(ValidationFailed, match="没有待延期告知"):
+        sms.send_notice(db.session, plain, "extension", actor=users["staff_dybz"], now=now, command=command(outbox))
+    landline = extend(db, users, make_ticket(db, users, now, status=S.ACCEPTED, caller_phone="0471-6612345"), now)
+    with pytest.raises(ValidationFailed, match="没有留手机号"):
+        sms.send_notice(db.session, landline, "extension", actor=users["staff_dybz"], now=now,
+                        command=command(outbox))
+    with pytest.raises(ValidationFailed):
+        sms.send_notice(db.session, landline, "gossip", actor=users["staff_dybz"], now=now, command=command(outbox))
+    assert not outbox.exists() and plain.contacts == [] and landline.contacts == []
+
+
+def test_a_gateway_that_refuses_or_is_missing_records_nothing(db, users, now, outbox):
+    refused = extend(db, users, make_ticket(db, users, now, status=S.ACCEPTED, caller_phone="13900000000"), now)
+    for cmd in (command(outbox), ("/nonexistent/sms-send", "{phone}"), ()):
+        with pytest.raises(Unavailable):
+            sms.send_notice(db.session, refused, "extension", actor=users["staff_dybz"], now=now, command=cmd)
+    assert refused.contacts == [] and refused.pending_notices != []
+
+
+def test_a_fraud_reporter_is_not_texted_by_the_department(db, users, now, outbox):
+    report = extend(db, users, make_ticket(db, users, now, status=S.ACCEPTED, type="report", category="JJ"), now)
+    with pytest.raises(NotAllowed):
+        sms.send_notice(db.session, report, "extension", actor=users["staff_dybz"], now=now, command=command(outbox))
+    sms.send_notice(db.session, report, "extension", actor=users["agent"], now=now, command=command(outbox))
+    assert report.pending_notices == []

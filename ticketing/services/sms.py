@@ -1,0 +1,78 @@
+"""短信告知: the notices owed to a citizen (services/notices) sent as a text message through the centre's
+SMS gateway, and recorded as a contact.
+
+The gateway is whatever the centre's intranet offers (an SMS platform's command-line client, a script that
+posts to its HTTP interface): ``SMS_COMMAND`` is run with ``{phone}`` replaced by the number and the message on
+standard input; exit 0 means the gateway accepted it. Without ``SMS_COMMAND`` nothing is offered. A message
+goes only to a mobile number, and says no more than the progress page would (number, state, date).
+"""
+from __future__ import annotations
+
+import logging
+import subprocess
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy.orm import Session
+
+from ticketing.models import CitizenContact, ContactPurpose, Ticket, User
+from ticketing.services import notices, privacy
+from ticketing.services.deadlines import LOCAL_TZ
+from ticketing.services.errors import NotAllowed, Unavailable, ValidationFailed
+from ticketing.services.validation import normalize_phone
+from ticketing.services.workflow import Action, check
+
+log = logging.getLogger("ticketing.sms")
+
+SIGNATURE = "【12393医保服务热线】"
+
+
+def mobile_of(ticket: Ticket) -> str | None:
+    """The caller's mobile number, or None (a landline cannot take a text)."""
+    digits = normalize_phone(ticket.caller_phone) or ""
+    return digits if len(digits) == 11 and digits.isdigit() and digits.startswith("1") else None
+
+
+def notice_text(ticket: Ticket, purpose: ContactPurpose) -> str:
+    """The message for a notice owed: what the progress page would say, no more."""
+    due = f"{ticket.reply_due_at.astimezone(LOCAL_TZ):%Y年%m月%d日}" if ticket.reply_due_at else "规定时限内"
+    if purpose is ContactPurpose.EXTENSION:
+        body = f"您反映的问题（工单号{ticket.number}）需要更多时间办理，答复期限延长至{due}。"
+    elif purpose is ContactPurpose.ACCEPTANCE:
+        body = f"您的信访事项（工单号{ticket.number}）已受理，将于{due}前答复。"
+    else:
+        raise ValidationFailed("只有延期告知和受理告知可以发短信", fields={"purpose": "不支持的短信告知"})
+    return SIGNATURE + body + "可凭工单号和本手机号查询进度，或拨打12393咨询。"
+
+
+def send_notice(session: Session, ticket: Ticket, purpose: str, *, actor: User, now: datetime,
+                command: Sequence[str], timeout: float = 20) -> CitizenContact:
+    """Send the notice owed by text and record it as a contact (短信, 已告知) with the message as its note."""
+    check(actor, ticket, Action.CONTACT)
+    if not command:
+        raise Unavailable("未配置短信平台（SMS_COMMAND）")
+    if not privacy.may_see_caller(session, actor, ticket):
+        raise NotAllowed("举报人身份保密，本单位不能直接联系举报人；请由热线中心联系，或请督办授权")
+    try:
+        owed = ContactPurpose(purpose)
+    except ValueError:
+        raise ValidationFailed("请选择告知事由", fields={"purpose": "不支持的短信告知"}) from None
+    if owed not in ticket.pending_notices:
+        raise ValidationFailed(f"该工单没有待{owed.title}", fields={"purpose": f"没有待发送的{owed.title}"})
+    phone = mobile_of(ticket)
+    if phone is None:
+        raise ValidationFailed("来电人没有留手机号，不能发短信，请电话或书面告知",
+                               fields={"phone": "没有手机号"})
+    text = notice_text(ticket, owed)
+    args = [part.replace("{phone}", phone) for part in command]
+    try:
+        done = subprocess.run(args, input=text.encode("utf-8"), capture_output=True, timeout=timeout, check=False)
+    except (OSError, subprocess.TimeoutExpired) as error:
+        log.error("SMS gateway could not run for %s: %s", ticket.number, error)
+        raise Unavailable("短信平台暂不可用，短信未发送；请稍后重试或电话告知") from None
+    if done.returncode != 0:
+        log.error("SMS gateway refused %s (exit %s): %s", ticket.number, done.returncode,
+                  (done.stderr or done.stdout or b"").decode("utf-8", "replace").strip())
+        raise Unavailable("短信平台未接受该短信，短信未发送；请稍后重试或电话告知")
+    return notices.record_contact(session, ticket, purpose=owed.value, method="sms", reached=True, note=text,
+                                  actor=actor, now=now)
