@@ -31,3 +31,18 @@ def test_choosing_a_standard_answer_fills_the_reply(live_server, page):
     assert box.input_value() == "您好，" + text
     assert menu.input_value() == ""  # ready for the next one
     assert page.evaluate("document.activeElement.id") == "reply-content"
+
+
+def test_searching_the_knowledge_base_beside_the_reply_inserts_an_answer(live_server, page):
+    sign_in(page, live_server, "staff_dybz")
+    _a_ticket_with_answers(page, live_server)
+    box = page.locator("#reply-content")
+    box.fill("您好，")
+    search = page.get_by_label("搜索知识库口径")
+    search.fill("生育津贴")
+    search.press("Enter")  # searches; the reply is not submitted
+    hit = page.locator(".answer-hits button", has_text="生育津贴申领")
+    hit.wait_for()
+    assert box.input_value() == "您好，"
+    hit.click()
+    assert box.input_value().startswith("您好，生育津贴一般由用人单位")

@@ -31,17 +31,48 @@ document.addEventListener("change", function (event) {
   });
 });
 // 插入答复口径: a select with data-insert-into="TEXTAREA_ID" puts the chosen answer at the cursor
+function insertAtCursor(area, text) {
+  var start = area.selectionStart || 0, end = area.selectionEnd || 0;
+  area.value = area.value.slice(0, start) + text + area.value.slice(end);
+  area.dispatchEvent(new Event("input", { bubbles: true }));  // the draft keeps it too
+  area.focus();
+  area.selectionStart = area.selectionEnd = start + text.length;
+}
 document.addEventListener("change", function (event) {
   var targetId = event.target.getAttribute && event.target.getAttribute("data-insert-into");
   if (!targetId || !event.target.value) return;
   var area = document.getElementById(targetId);
   if (!area) return;
-  var start = area.selectionStart || 0, end = area.selectionEnd || 0, text = event.target.value;
-  area.value = area.value.slice(0, start) + text + area.value.slice(end);
-  area.dispatchEvent(new Event("input", { bubbles: true }));  // the draft keeps it too
-  area.focus();
-  area.selectionStart = area.selectionEnd = start + text.length;
+  insertAtCursor(area, event.target.value);
   event.target.value = "";
+});
+// 搜索口径 (知识库) beside a reply: an input with data-answer-search="TEXTAREA_ID" and data-search-url lists the
+// answers found under it (Enter searches); 插入 puts one at the cursor
+document.querySelectorAll("[data-answer-search]").forEach(function (input) {
+  var area = document.getElementById(input.getAttribute("data-answer-search"));
+  var list = document.createElement("div");
+  list.className = "answer-hits small";
+  input.insertAdjacentElement("afterend", list);
+  function show(items) {
+    list.textContent = items.length ? "" : "没有找到相关口径";
+    items.forEach(function (item) {
+      var button = document.createElement("button");
+      button.type = "button"; button.className = "link"; button.title = item.content;
+      button.textContent = "插入：" + item.category + " " + item.title + (item.partial ? "（部分匹配）" : "");
+      button.addEventListener("click", function () { insertAtCursor(area, item.content); });
+      list.appendChild(button);
+    });
+  }
+  input.addEventListener("keydown", function (event) {
+    if (event.key !== "Enter") return;
+    event.preventDefault();  // searching, not submitting the reply
+    var q = input.value.trim();
+    if (!q) { list.textContent = ""; return; }
+    fetch(input.getAttribute("data-search-url") + "?q=" + encodeURIComponent(q), { credentials: "same-origin" })
+      .then(function (response) { return response.json(); })
+      .then(function (data) { show(data.items.slice(0, 8)); })
+      .catch(function () { list.textContent = "口径搜索暂不可用"; });
+  });
 });
 // A part of a page that is slow to compute (可能重复的工单) is fetched after the page is shown
 document.querySelectorAll("[data-fragment-url]").forEach(function (box) {
