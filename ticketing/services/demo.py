@@ -191,6 +191,13 @@ def _hand_over_some(session, *, now, users) -> None:
     accepted = session.scalars(sa.select(Ticket).where(Ticket.department_id == main.department_id,
                                                        Ticket.status == TicketStatus.ACCEPTED.value,
                                                        Ticket.handler_id == main.id).order_by(Ticket.id)).all()
+    if len(accepted) < 2:  # the random walks left too few to show a hand-over (it depends on the date): take waiting ones
+        waiting = session.scalars(sa.select(Ticket).where(Ticket.department_id == main.department_id,
+                                                          Ticket.status == TicketStatus.DISPATCHED.value)
+                                  .order_by(Ticket.id).limit(2 - len(accepted))).all()
+        for ticket in waiting:
+            tickets.accept(session, ticket, actor=main, now=max(ticket.dispatched_at, now - timedelta(minutes=10)))
+            accepted.append(ticket)
     for ticket in accepted[1::2]:
         tickets.hand_over(session, ticket, colleague, actor=main, now=max(ticket.accepted_at, now - timedelta(minutes=5)),
                           note="休假期间请同事代办")
