@@ -3,6 +3,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
+
 from tests.conftest import make_user
 from tests.factories import make_ticket
 from ticketing.models import Role, TicketStatus
@@ -11,9 +13,15 @@ from ticketing.services import api_tokens, clock, tickets
 S = TicketStatus
 
 
-def test_my_tickets_tab_and_handing_over_on_the_ticket_page(db, client, users, auth, now, reference):
-    colleague = make_user(db, "staff_dybz_2", Role.STAFF, reference["DYBZ"])
-    colleague.display_name = "李科员"
+@pytest.fixture()
+def colleague(db, reference):
+    """A second staff member of 待遇保障科, 李科员, to hand tickets over to."""
+    user = make_user(db, "staff_dybz_2", Role.STAFF, reference["DYBZ"])
+    user.display_name = "李科员"
+    return user
+
+
+def test_my_tickets_tab_and_handing_over_on_the_ticket_page(db, client, users, auth, now, colleague):
     mine = make_ticket(db, users, now, status=S.ACCEPTED, title="我签收的")
     theirs = make_ticket(db, users, now, status=S.DISPATCHED, title="同事签收的")
     tickets.accept(db.session, theirs, actor=colleague, now=now + timedelta(hours=1))
@@ -50,9 +58,7 @@ def test_hand_over_through_the_api(db, client, users, now, reference):
     assert response.status_code == 200 and response.get_json()["handler"] == "staff_dybz_2"
 
 
-def test_the_inbox_shows_who_holds_how_many_and_how_many_are_overdue(db, client, users, auth, now, reference):
-    colleague = make_user(db, "staff_dybz_2", Role.STAFF, reference["DYBZ"])
-    colleague.display_name = "李科员"
+def test_the_inbox_shows_who_holds_how_many_and_how_many_are_overdue(db, client, users, auth, now, colleague):
     for _ in range(2):
         make_ticket(db, users, now, status=S.ACCEPTED)  # accepted by staff_dybz, due weeks ago by now
     late = make_ticket(db, users, now, status=S.DISPATCHED)
@@ -62,9 +68,9 @@ def test_the_inbox_shows_who_holds_how_many_and_how_many_are_overdue(db, client,
     db.session.commit()
     from ticketing.services import inbox
 
-    workload = inbox.handler_workload(db.session, reference["DYBZ"].id, now + timedelta(days=1))
+    workload = inbox.handler_workload(db.session, colleague.department_id, now + timedelta(days=1))
     assert [(u.username, held, overdue) for u, held, overdue in workload] == [("staff_dybz", 2, 0), ("staff_dybz_2", 1, 0)]
-    far_later = inbox.handler_workload(db.session, reference["DYBZ"].id, now + timedelta(days=60))
+    far_later = inbox.handler_workload(db.session, colleague.department_id, now + timedelta(days=60))
     assert [(held, overdue) for _, held, overdue in far_later] == [(2, 2), (1, 1)]
     auth.login("staff_dybz")
     html = client.get("/inbox/").get_data(as_text=True)
@@ -90,11 +96,10 @@ def test_disabling_a_staff_member_says_how_many_tickets_they_still_work(db, clie
     assert "staff_dybz</a>（已停用） 2 件" in client.get("/inbox/").get_data(as_text=True)
 
 
-def test_statistics_show_each_staff_members_replies_and_tickets_in_hand(db, client, users, auth, now, reference):
+def test_statistics_show_each_staff_members_replies_and_tickets_in_hand(db, client, users, auth, now, reference,
+                                                                         colleague):
     from ticketing.services import statistics
 
-    colleague = make_user(db, "staff_dybz_2", Role.STAFF, reference["DYBZ"])
-    colleague.display_name = "李科员"
     on_time = make_ticket(db, users, now, status=S.REPLIED)  # staff_dybz replies within the hour
     late = make_ticket(db, users, now, status=S.ACCEPTED)
     tickets.reply(db.session, late, "已核实补报", actor=users["staff_dybz"], now=late.reply_due_at + timedelta(days=1))
@@ -172,9 +177,7 @@ def test_the_supervisors_overview_names_the_handler_of_overdue_tickets(db, clien
 
 
 def test_a_ticket_handed_over_is_announced_in_the_new_handlers_inbox_for_a_few_days(db, client, users, auth, now,
-                                                                                     reference, monkeypatch):
-    colleague = make_user(db, "staff_dybz_2", Role.STAFF, reference["DYBZ"])
-    colleague.display_name = "李科员"
+                                                                                     reference, monkeypatch, colleague):
     ticket = make_ticket(db, users, now, status=S.ACCEPTED, title="请同事接手的")
     tickets.hand_over(db.session, ticket, colleague, actor=users["staff_dybz"], now=now + timedelta(hours=1),
                       note="本人休假，请跟进")
