@@ -1,7 +1,6 @@
 """Operations commands: scan-deadlines, check-attachments."""
 from __future__ import annotations
 
-from pathlib import Path
 
 import click
 from flask import Flask
@@ -30,7 +29,7 @@ def register(app: Flask) -> None:
     @app.cli.command("check-attachments")
     def check_attachments_command():
         """Check that every attachment's file is in ATTACHMENT_DIR, unchanged (exit 1 if not): after a restore."""
-        folder = Path(app.config["ATTACHMENT_DIR"])
+        folder = attachments.folder_of(app.config)
         result = attachments.check_storage(db.session, folder)
         for label, found in (("缺失", result.missing), ("内容已变（SHA-256 不符）", result.altered)):
             for a in found:

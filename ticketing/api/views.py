@@ -1,7 +1,6 @@
 """/api/v1 endpoints: the same services as the pages, rendered as JSON. Each request commits once."""
 from __future__ import annotations
 
-from pathlib import Path
 
 import sqlalchemy as sa
 from apiflask import APIBlueprint
@@ -123,10 +122,6 @@ def act(number: str, data: dict):
     return _detail(user, ticket)
 
 
-def _attachment_folder() -> Path:
-    return Path(current_app.config["ATTACHMENT_DIR"])
-
-
 @bp.post("/tickets/<number>/attachments")
 @bp.doc(summary="上传附件（multipart/form-data：file，可选 identifies_caller）", security=SECURITY,
         description="文件须与扩展名相符（按文件头识别），单个不超过 ATTACHMENT_MAX_MB。上传记为办理记录。"
@@ -168,7 +163,7 @@ def upload_attachment(number: str, data: dict):
 def get_attachment(number: str, attachment_id: int):
     user = current_api_user()
     ticket = _ticket_for(user, number)
-    found, path, name = attachments.open_for(db.session, user, ticket, attachment_id, folder=_attachment_folder(),
+    found, path, name = attachments.open_for(db.session, user, ticket, attachment_id, folder=attachments.folder_of(current_app.config),
                                        now=clock.now_utc(), via="api")
     db.session.commit()
     response = send_file(path, mimetype=found.content_type, download_name=name, as_attachment=True,

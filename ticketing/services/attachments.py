@@ -133,10 +133,15 @@ def _write_limited(stream: BinaryIO, target: Path, max_bytes: int) -> tuple[int,
     return size, digest.hexdigest()
 
 
+def folder_of(config: Mapping) -> Path:
+    """Where the files are kept (ATTACHMENT_DIR), for pages, the API and `flask check-attachments` alike."""
+    return Path(config["ATTACHMENT_DIR"])
+
+
 def upload_settings(config: Mapping) -> dict:
     """`attach`'s storage and checking arguments from the application's configuration (pages and API)."""
     return {
-        "folder": Path(config["ATTACHMENT_DIR"]),
+        "folder": folder_of(config),
         "max_bytes": config["ATTACHMENT_MAX_MB"] * 1024 * 1024,
         "scan_command": tuple(shlex.split(config.get("ATTACHMENT_SCAN_COMMAND") or "")),
         "scan_timeout": config.get("ATTACHMENT_SCAN_TIMEOUT", 60),

@@ -1,7 +1,6 @@
 """Small helpers the page views share."""
 from __future__ import annotations
 
-from pathlib import Path
 from urllib.parse import urlsplit
 
 import sqlalchemy as sa
@@ -97,10 +96,6 @@ def classifier():
 
 def redirect_back(default_endpoint: str, **values):
     return redirect(safe_next(url_for(default_endpoint, **values)))
-
-
-def attachment_folder() -> Path:
-    return Path(current_app.config["ATTACHMENT_DIR"])
 
 
 def store_uploads(ticket) -> bool:

@@ -18,7 +18,7 @@ from ticketing.services import tickets as ticket_service
 from ticketing.services.deadlines import LOCAL_TZ
 from ticketing.services.privacy import may_see_caller
 from ticketing.services.errors import DomainError, NotFound
-from ticketing.views.common import attachment_folder, flash_domain_error, require, run_action, safe_next, store_uploads, ticket_or_404
+from ticketing.views.common import flash_domain_error, require, run_action, safe_next, store_uploads, ticket_or_404
 
 bp = Blueprint("tickets", __name__, url_prefix="/tickets")
 log = logging.getLogger("ticketing.export")
@@ -193,7 +193,7 @@ def attachment(number: str, attachment_id: int):
     ticket = ticket_or_404(number)
     try:
         found, path, name = attachments.open_for(db.session, current_user, ticket, attachment_id,
-                                           folder=attachment_folder(), now=clock.now_utc())
+                                           folder=attachments.folder_of(current_app.config), now=clock.now_utc())
     except NotFound as error:
         abort(404, error.message)
     except DomainError as error:
