@@ -12,6 +12,8 @@ def test_log_a_call_with_the_keyboard_and_accept_the_suggestion(live_server, pag
     # the phone field has the focus: type, Tab through the form as an agent does
     page.keyboard.type("13912345678")
     page.keyboard.press("Tab")
+    # the phone's history is looked up at once; the suggestions wait for the content, not for a model
+    page.wait_for_function("document.getElementById('suggestions').innerText.includes('输入诉求内容后给出分类建议')")
     page.keyboard.type("王女士")
     page.locator("#content").focus()
     page.keyboard.type("来电人反映父亲在外省住院，想办理异地就医备案，问怎么备案才能直接结算，不用回来手工报销")

@@ -155,3 +155,16 @@ def test_command_line_retrains_lists_and_activates(app, db, users, registry, fix
     assert refused.exit_code == 1 and "模型版本名无效" in refused.output and "Traceback" not in refused.output
     assert runner.invoke(args=["classifier", "activate", new]).exit_code == 0
     assert registry.active_version() == new
+
+
+def test_call_form_suggestions_say_whether_a_model_is_loaded_before_any_text(db, users, auth, client, registry,
+                                                                              fixture_examples):
+    auth.login("agent")
+    empty = client.post("/agent/assist", json={"text": "", "phone": ""}).get_json()
+    assert empty["model"] is None and empty["suggestions"] == []  # no model: the form says to choose by hand
+    version = train_model(fixture_examples, registry)["version"]
+    client.application.extensions["classifier"].reset()
+    short = client.post("/agent/assist", json={"text": "医保", "phone": ""}).get_json()
+    assert short["model"] == version and short["suggestions"] == []  # too short to suggest, model loaded
+    longer = client.post("/agent/assist", json={"text": "异地就医备案怎么办理", "phone": ""}).get_json()
+    assert longer["model"] == version and longer["suggestions"]

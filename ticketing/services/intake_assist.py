@@ -43,7 +43,7 @@ def register_call(session: Session, form: dict, *, answer_now: bool, actor: User
 def assist(session: Session, *, text: str, phone: str, classifier, now: datetime, min_similarity: float) -> dict:
     phone = normalize_phone(phone) or ""
     answer: dict = {"suggestions": [], "reasons": [], "department": None, "type": None, "answers": [],
-                    "similar": [], "history": [], "model": None}
+                    "similar": [], "history": [], "model": None if classifier is None else classifier.version}
     if classifier is not None and len(text.strip()) >= 4:
         prediction = classifier.predict(text)
         names = dict(session.execute(sa.select(Category.code, Category.name)).all())
@@ -51,7 +51,6 @@ def assist(session: Session, *, text: str, phone: str, classifier, now: datetime
                                  for code, p in prediction.top]
         answer["reasons"] = list(prediction.reasons)
         answer["type"] = prediction.type
-        answer["model"] = prediction.model_version
         answer["confident"] = prediction.confidence >= classifier.threshold
         category = session.scalar(sa.select(Category).where(Category.code == prediction.label))
         answer["answers"] = standard_answers(session, [code for code, _ in prediction.top])

@@ -67,7 +67,7 @@
   function render(data) {
     var box = document.getElementById("suggestions");
     if (!data.suggestions.length) {
-      box.innerHTML = '<span class="muted">' + (data.model ? "内容太短" : "分类模型不可用，请人工选择分类") + "</span>";
+      box.innerHTML = '<span class="muted">' + (!data.model ? "分类模型不可用，请人工选择分类" : (title.value + content.value).trim() ? "内容太短，再多写几个字" : "输入诉求内容后给出分类建议") + "</span>";
     } else {
       var dept = data.department ? data.department.code : "";
       box.innerHTML = data.suggestions.map(function (s, i) {
