@@ -148,7 +148,8 @@ def test_the_centres_view_counts_each_agents_work_in_the_month(db, client, users
         return datetime(*args, tzinfo=LOCAL_TZ)
 
     agent, supervisor = users["agent"], users["supervisor"]
-    make_ticket(db, users, at(2026, 3, 3, 9, 0), status=S.DISPATCHED)  # registered and dispatched by the agent
+    waiting = make_ticket(db, users, at(2026, 3, 3, 9, 0), status=S.DISPATCHED)  # registered and dispatched by the agent
+    tickets.record_follow_up(db.session, waiting, "来电问进度", actor=agent, now=at(2026, 3, 5, 9, 0))  # 来电催办
     spot = make_ticket(db, users, at(2026, 3, 3, 10, 0), type="consult")
     tickets.answer_on_the_spot(db.session, spot, "已当场答复", actor=agent, now=at(2026, 3, 3, 10, 5))
     replied = make_ticket(db, users, at(2026, 3, 4, 9, 0), status=S.REPLIED)
@@ -163,6 +164,7 @@ def test_the_centres_view_counts_each_agents_work_in_the_month(db, client, users
     mine = rows["agent"]
     assert (mine.registered, mine.on_the_spot, mine.dispatched, mine.callbacks) == (3, 1, 2, 0)
     assert round(mine.on_the_spot_rate, 3) == 0.333 and mine.reached_rate is None
+    assert mine.followed_up == 1 and rows["supervisor"].followed_up == 0
     boss = rows["supervisor"]
     assert (boss.registered, boss.callbacks, boss.reached, boss.reached_rate) == (0, 2, 1, 0.5)
 
@@ -173,3 +175,4 @@ def test_the_centres_view_counts_each_agents_work_in_the_month(db, client, users
     book = load_workbook(BytesIO(client.get("/statistics/export.xlsx?month=2026-03").data))
     sheet = list(book["话务员工作量"].iter_rows(min_row=2, values_only=True))
     assert sheet[0][:4] == ("agent", 3, 1, 1 / 3)
+    assert sheet[0][-1] == 1  # 来电催办

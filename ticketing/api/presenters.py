@@ -45,6 +45,8 @@ def ticket_dict(ticket: Ticket, *, show_caller: bool = False) -> dict:
         "closure_kind": ticket.closure_kind,
         "merged_into": ticket.merged_into.number if ticket.merged_into else None,
         "pending_notices": [purpose.value for purpose in ticket.pending_notices],
+        "follow_up_count": ticket.follow_up_count,
+        "last_follow_up_at": iso(ticket.last_follow_up_at),
     }
 
 

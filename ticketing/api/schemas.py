@@ -127,7 +127,7 @@ class ActionIn(ApiSchema):
     content = Str(max_len=20000, metadata={"description": "reply / note：内容"})
     answer = Str(max_len=20000, metadata={"description": "answer_on_the_spot：当场答复"})
     advice = Str(max_len=20000, metadata={"description": "legal_channel：告知的法定途径"})
-    note = Str(max_len=2000, metadata={"description": "备注 / 督办意见 / 审核意见"})
+    note = Str(max_len=2000, metadata={"description": "备注 / 督办意见 / 审核意见 / follow_up：来电人再次来电反映的内容"})
     reached = Raw(allow_none=True, metadata={"description": "callback / contact：是否联系上、已告知（true/false）"})
     purpose = Str(choices=[p.value for p in ContactPurpose],
                   metadata={"description": "contact：联系事由（acceptance 受理告知，extension 延期告知，progress 办理进展，"
@@ -190,6 +190,8 @@ class TicketOut(Schema):
     merged_into = String(allow_none=True)
     pending_notices = List(String(), metadata={"description": "待告知来电人：extension（延期已批准未告知）、"
                                                              "acceptance（信访事项已签收未书面告知受理）"})
+    follow_up_count = Integer(metadata={"description": "来电催办次数：群众就在办工单再次来电"})
+    last_follow_up_at = String(allow_none=True, metadata={"description": "最近一次来电催办的时间"})
 
 
 class ContactOut(Schema):

@@ -51,6 +51,7 @@ class Ticket(db.Model):
         sa.Index("ix_ticket_status_accept_due", "status", "accept_due_at", "reply_due_at"),
         sa.Index("ix_ticket_handler_status", "handler_id", "status"),
         sa.Index("ix_ticket_channel_updated", "channel", "updated_at", "id"),
+        sa.Index("ix_ticket_last_follow_up", "last_follow_up_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -102,6 +103,10 @@ class Ticket(db.Model):
     urge_count: Mapped[int] = mapped_column(default=0, server_default="0")
     last_urged_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     last_urge_note: Mapped[str | None] = mapped_column(sa.Text)
+    # 来电催办: the citizen called again about this ticket while it was worked (services/tickets.record_follow_up)
+    follow_up_count: Mapped[int] = mapped_column(default=0, server_default="0")
+    last_follow_up_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_follow_up_note: Mapped[str | None] = mapped_column(sa.Text)
     reopen_count: Mapped[int] = mapped_column(default=0, server_default="0")
     return_count: Mapped[int] = mapped_column(default=0, server_default="0")
 

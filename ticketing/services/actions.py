@@ -22,7 +22,7 @@ API_ACTIONS = {
     "dispatch", "accept", "reply", "return", "approve_return", "refuse_return", "request_extension",
     "approve_extension", "refuse_extension", "urge", "callback", "close", "reopen", "merge", "reassign",
     "answer_on_the_spot", "legal_channel", "transfer_out", "recategorise", "note", "hand_over",
-    "contact",
+    "contact", "follow_up",
 }
 
 
@@ -98,6 +98,8 @@ def perform_action(session: Session, ticket: Ticket, action: str, params: dict, 
             tickets.refuse_extension(session, ticket, actor=actor, now=now, note=_text(p, "note"))
         case Action.URGE:
             tickets.urge(session, ticket, _text(p, "note"), actor=actor, now=now)
+        case Action.FOLLOW_UP:
+            tickets.record_follow_up(session, ticket, _text(p, "note"), actor=actor, now=now)
         case Action.CALLBACK:
             reached = parse_bool(p.get("reached"), "reached")
             if reached is None:

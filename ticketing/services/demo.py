@@ -214,6 +214,13 @@ def _duplicate_and_merge(session, ticket, data, *, agent, now) -> int:
     return 1
 
 
+def _follow_up(session, ticket, *, agent, now) -> None:
+    """The caller rings again to ask how it goes (来电催办); at a time derived without a random draw, so that
+    the rest of the walk is the same as without it."""
+    tickets.record_follow_up(session, ticket, "来电人再次来电询问办理进度，称尚未接到承办单位联系，希望尽快答复。",
+                             actor=agent, now=now)
+
+
 def _advance(session, ticket, rng, *, now, agent, supervisor, staff_by_department, departments, categories):
     """Walk a ticket some way along its life, each step at a plausible time before now."""
     t = ticket.received_at
@@ -250,6 +257,8 @@ def _advance(session, ticket, rng, *, now, agent, supervisor, staff_by_departmen
         if staff is None or ticket.status != TicketStatus.DISPATCHED.value:
             return
         if target < 0.16 or age_hours < 24:
+            if target >= 0.08 and age_hours > 72:
+                _follow_up(session, ticket, agent=agent, now=min(now - timedelta(minutes=1), t + timedelta(hours=60)))
             return  # waiting to be accepted
         if target < 0.2 and not ticket.designated:
             tickets.return_ticket(session, ticket, "该事项不属于本单位职责，请改派。", actor=staff, now=step(6))
@@ -275,6 +284,8 @@ def _advance(session, ticket, rng, *, now, agent, supervisor, staff_by_departmen
                     tickets.approve_extension(session, ticket, actor=supervisor, now=step(8), note="同意延期，请告知来电人。")
                     return
             if age_hours < 24 * 12:
+                if target >= 0.31:
+                    _follow_up(session, ticket, agent=agent, now=min(now - timedelta(minutes=1), t + timedelta(hours=30)))
                 return  # being handled
             if ticket.extension_state == "requested":
                 tickets.approve_extension(session, ticket, actor=supervisor, now=step(8), note="同意延期，请告知来电人。")

@@ -107,9 +107,24 @@ def urged_query(department_id: int) -> sa.Select:
     )
 
 
+#: how long a citizen's repeat call (来电催办) is shown atop the department's inbox and on 督办
+FOLLOW_UP_DAYS = 7
+STILL_WORKED = DEPARTMENT_WORK + (S.REGISTERED.value, S.RETURN_REQUESTED.value)
+
+
+def followed_up_query(now: datetime, department_id: int | None = None) -> sa.Select:
+    """Tickets still worked whose caller called again (来电催办) in the last few days, the most called
+    about first; one range of the last_follow_up_at index."""
+    query = (sa.select(Ticket)
+             .where(Ticket.last_follow_up_at >= now - timedelta(days=FOLLOW_UP_DAYS), Ticket.status.in_(STILL_WORKED))
+             .order_by(Ticket.follow_up_count.desc(), Ticket.last_follow_up_at.desc(), Ticket.id))
+    return query if department_id is None else query.where(Ticket.department_id == department_id)
+
+
 def supervision_sections(session: Session, now: datetime, *, near_hours: int, department_id: int | None = None,
                          limit: int = 50) -> list[tuple[str, str, list[Ticket]]]:
-    """The supervisor's page: overdue, near the deadline, waiting for approval, urged; optionally one department."""
+    """The supervisor's page: overdue, near the deadline, waiting for approval, notices owed, called about
+    again by the citizen, urged; optionally one department."""
 
     def rows(query: sa.Select) -> list[Ticket]:
         if department_id is not None:
@@ -124,6 +139,7 @@ def supervision_sections(session: Session, now: datetime, *, near_hours: int, de
         ("returns", "退回待审核", rows(returns_query())),
         ("notices", "待告知来电人", rows(sa.select(Ticket).where(notices_owed_condition())
                                         .order_by(Ticket.reply_due_at, Ticket.id))),
+        ("follow_ups", f"群众催办（近 {FOLLOW_UP_DAYS} 天）", rows(followed_up_query(now))),
         ("urged", "督办中", rows(sa.select(Ticket).where(
             Ticket.last_urged_at.is_not(None), Ticket.status.in_(DEPARTMENT_WORK + (S.RETURN_REQUESTED.value,))
         ).order_by(Ticket.last_urged_at.desc(), Ticket.id))),

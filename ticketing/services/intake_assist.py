@@ -7,7 +7,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from ticketing.models import Category, Channel, StandardAnswer, Ticket, TicketType, User
-from ticketing.services import duplicates, routing, tickets
+from ticketing.services import duplicates, routing, tickets, workflow
 from ticketing.services.errors import ValidationFailed
 from ticketing.services.validation import mask_phone, normalize_phone
 
@@ -88,5 +88,7 @@ def _brief(ticket: Ticket) -> dict:
     return {"number": ticket.number, "title": ticket.title, "status": ticket.status_enum.title,
             "received_at": ticket.received_at.isoformat(),
             "category": ticket.category.name if ticket.category else None,
-            "department": ticket.department.name if ticket.department else None}
+            "department": ticket.department.name if ticket.department else None,
+            # still being worked: a repeat call about it is recorded there (来电催办), not as a new ticket
+            "follow_up": ticket.status_enum in workflow.RULES[workflow.Action.FOLLOW_UP].sources}
 

@@ -151,7 +151,8 @@ def handler_month(session: Session, month: str, department_id: int) -> list[Hand
 
 #: the call centre's own work, as 话务员工作量 counts it: (event action, column)
 AGENT_WORK = {"register": "registered", "answer_on_the_spot": "on_the_spot", "dispatch": "dispatched",
-              "callback": "callbacks", "transfer_out": "transferred_out", "merge": "merged"}
+              "callback": "callbacks", "transfer_out": "transferred_out", "merge": "merged",
+              "follow_up": "followed_up"}
 
 
 @dataclass
@@ -166,6 +167,7 @@ class AgentMonth:
     reached: int = 0  # of which the citizen was reached
     transferred_out: int = 0  # 转出至12345
     merged: int = 0  # duplicates merged
+    followed_up: int = 0  # 来电催办: repeat calls about an open ticket recorded on it
 
     @property
     def on_the_spot_rate(self) -> float | None:

@@ -461,6 +461,17 @@ def urge(session, ticket, note: str, *, actor, now) -> None:
     ticket.last_urge_note = note
 
 
+def record_follow_up(session, ticket, note: str, *, actor, now) -> None:
+    """来电催办: the citizen called again about a ticket still being worked. Recorded on that ticket (not a
+    new one to merge), counted, and shown to the department atop its inbox and to supervisors on 督办."""
+    _require(note, "note", "请填写来电人这次反映的内容")
+    transition(ticket, Action.FOLLOW_UP, actor=actor, now=now, note=note,
+               data={"follow_up": ticket.follow_up_count + 1})
+    ticket.follow_up_count += 1
+    ticket.last_follow_up_at = now
+    ticket.last_follow_up_note = note
+
+
 def record_callback(session, ticket, *, reached: bool, satisfaction: str | None, solved: bool | None,
                     note: str = "", actor, now, reopen_if_unhappy: bool = False) -> Callback:
     """回访: reached or not, satisfaction and whether solved; unhappy can reopen (重办)."""

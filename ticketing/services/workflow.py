@@ -47,6 +47,7 @@ class Action(enum.StrEnum):
     HAND_OVER = "hand_over"
     REMOVE_ATTACHMENT = "remove_attachment"
     CONTACT = "contact"
+    FOLLOW_UP = "follow_up"
     # 按月考核 contests: recorded on the ticket by services/assessment.py; the status never changes,
     # so they have no entry in RULES and are never offered as ticket actions
     CONTEST = "contest"
@@ -88,6 +89,7 @@ ACTION_TITLES = {
     Action.HAND_OVER: "转交经办人",
     Action.REMOVE_ATTACHMENT: "删除附件",
     Action.CONTACT: "联系来电人",
+    Action.FOLLOW_UP: "来电催办",
     Action.CONTEST: "考核申诉",
     Action.CONTEST_ACCEPT: "考核申诉通过（核减）",
     Action.CONTEST_REJECT: "考核申诉驳回",
@@ -144,6 +146,9 @@ RULES: dict[Action, Rule] = {
     Action.REMOVE_ATTACHMENT: _rule(ANY_STATE, None, {A, ST, SV, AD}),
     # 联系来电人 while the ticket is worked; after the reply, the callback (回访) is the contact
     Action.CONTACT: _rule(WORKING, None, {A, ST, SV}),
+    # 来电催办: the citizen called the centre again about a ticket still being worked (after the reply, the
+    # callback or 重办 is the answer); the centre records it, the department and the supervisor see it
+    Action.FOLLOW_UP: _rule(WORKING, None, {A, SV}),
 }
 
 

@@ -109,3 +109,11 @@ document.addEventListener("click", function (event) {
     fallback();
   }
 });
+// A link to a form on the page (#follow-up-form, #contact-form) puts the cursor in its first field; after
+// the load, because the browser's own scroll to the fragment takes the focus away from anything focused earlier
+window.addEventListener("load", function () {
+  var target = window.location.hash && document.getElementById(window.location.hash.slice(1));
+  if (!target || target.tagName !== "FORM") return;
+  var first = target.querySelector("textarea, input:not([type=hidden]), select");
+  if (first) setTimeout(function () { first.focus(); }, 0);
+});

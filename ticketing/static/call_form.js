@@ -16,7 +16,9 @@
     return "<ul>" + items.map(function (t) {
       var sim = t.similarity != null ? "（相似度 " + t.similarity + "）" : (t.same_phone ? "（同一号码）" : "");
       return '<li><a href="/tickets/' + esc(t.number) + '" target="_blank">' + esc(t.number) + "</a> " + esc(t.title) +
-        ' <span class="muted">' + esc(t.status) + sim + "</span></li>";
+        ' <span class="muted">' + esc(t.status) + sim + "</span>" +
+        (t.follow_up ? ' <a href="/tickets/' + esc(t.number) + '#follow-up-form" target="_blank" class="follow-up">登记催办</a>' : "") +
+        "</li>";
     }).join("") + "</ul>";
   }
 

@@ -25,12 +25,13 @@ def inbox_page():
     page = db.paginate(query, per_page=30, error_out=False)
     urged = db.session.scalars(inbox.urged_query(current_user.department_id).limit(20)).all()
     now = clock.now_utc()
+    followed_up = db.session.scalars(inbox.followed_up_query(now, current_user.department_id).limit(20)).all()
     workload = inbox.handler_workload(db.session, current_user.department_id, now)
     return render_template("staff/inbox.html", page=page, state=state, states=STATES, urged=urged, workload=workload,
+                           followed_up=followed_up, follow_up_days=inbox.FOLLOW_UP_DAYS,
                            handed_over=inbox.handed_over_to(db.session, current_user, now),
                            handed_over_days=inbox.HANDED_OVER_DAYS,
                            files=attachments.counts_for(db.session, page.items))
-
 
 
 @bp.post("/accept", endpoint="accept_many")

@@ -253,6 +253,36 @@ def test_urge_and_reassign_are_for_supervisors(db, users, now):
     assert ticket.status == S.DISPATCHED.value and ticket.department.code == "CBZJ" and ticket.accepted_at is None
 
 
+# ----------------------------------------------------------------------------- 来电催办
+
+def test_a_repeat_call_about_a_ticket_being_worked_is_recorded_on_it_and_shown_for_a_week(db, users, now):
+    ticket = make_ticket(db, users, now, status=S.DISPATCHED)
+    other = make_ticket(db, users, now, status=S.ACCEPTED)
+    with pytest.raises(NotAllowed):  # the centre takes the calls, not the department
+        act(db, ticket, "follow_up", users["staff_dybz"], now, note="问进度")
+    with pytest.raises(ValidationFailed):
+        act(db, ticket, "follow_up", users["agent"], now, note=" ")
+    assert ticket.follow_up_count == 0 and ticket.events[-1].action == "dispatch"
+    act(db, ticket, "follow_up", users["agent"], now + timedelta(hours=2), note="三天了没人联系")
+    act(db, ticket, "follow_up", users["supervisor"], now + timedelta(days=1), note="再次来电，情绪激动")
+    act(db, other, "follow_up", users["agent"], now + timedelta(days=1, hours=1), note="问什么时候答复")
+    assert ticket.status == S.DISPATCHED.value  # the state does not change
+    assert (ticket.follow_up_count, ticket.last_follow_up_at, ticket.last_follow_up_note) == (
+        2, now + timedelta(days=1), "再次来电，情绪激动")
+    assert [(e.action, e.note, e.data) for e in ticket.events[-2:]] == [
+        ("follow_up", "三天了没人联系", {"follow_up": 1}), ("follow_up", "再次来电，情绪激动", {"follow_up": 2})]
+    shown = lambda when, department=None: [  # noqa: E731
+        t.number for t in db.session.scalars(inbox.followed_up_query(when, department))]
+    # the most called about first, for the department and on 督办, for a week after the last call
+    assert shown(now + timedelta(days=2)) == [ticket.number, other.number]
+    assert shown(now + timedelta(days=2), users["staff_cbzj"].department_id) == []
+    assert shown(now + timedelta(days=8, minutes=30)) == [other.number]
+    act(db, other, "reply", users["staff_dybz"], now + timedelta(days=2), content="已答复")
+    assert shown(now + timedelta(days=2)) == [ticket.number]  # answered: the callback takes over
+    with pytest.raises(InvalidTransition):
+        act(db, other, "follow_up", users["agent"], now + timedelta(days=3), note="还是不满意")
+
+
 def test_a_callback_that_does_not_reach_the_citizen_is_tried_again_up_to_the_set_number(db, users, now):
     settings.set_setting(db.session, "callback_attempts", 3)
     ticket = make_ticket(db, users, now, status=S.REPLIED)
