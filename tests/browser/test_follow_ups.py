@@ -30,6 +30,6 @@ def test_a_repeat_call_is_recorded_from_the_call_forms_phone_history(live_server
     ticket_page.keyboard.type("来电人再次来电询问认定进度")
     with ticket_page.expect_navigation():
         ticket_page.keyboard.press("Control+Enter")
-    assert f"已来电催办：{number}" in ticket_page.locator(".flash-success").inner_text()
+    assert f"已记录来电催办：{number}" in ticket_page.locator(".flash-success").inner_text()
     assert "群众来电催办 1 次" in ticket_page.locator(".followed-up").inner_text()
     assert "来电人再次来电询问认定进度" in ticket_page.locator("table.events").inner_text()

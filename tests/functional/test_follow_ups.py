@@ -39,7 +39,7 @@ def test_agent_records_a_repeat_call_from_the_ticket_page_and_the_department_see
     assert "请填写来电人这次反映的内容" in html and ticket.follow_up_count == 0
     html = client.post(f"/tickets/{ticket.number}/actions/follow_up",
                        data={"note": "说三天了没人联系，电话 13912345678"}, follow_redirects=True).get_data(as_text=True)
-    assert f"已来电催办：{ticket.number}" in html
+    assert f"已记录来电催办：{ticket.number}" in html
     assert "群众来电催办 1 次" in html and "电话 13912345678" in html  # the agent sees the caller
     assert "来电催办</td>" in html  # in the history of the ticket
 

@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from ticketing.models import Category, Ticket, User
+from ticketing.models import Category, Ticket, TicketStatus, User
 from ticketing.services import notices, permissions, tickets
 from ticketing.services.deadlines import LOCAL_TZ
 from ticketing.services.errors import DomainError, ValidationFailed
@@ -183,3 +183,16 @@ def _category(session, code: str) -> Category:
     if category is None:
         raise ValidationFailed("业务分类无效", fields={"category": f"没有编码为 {code or '（空）'} 的业务分类"})
     return category
+
+
+#: what a page says after an action whose title does not read well after 已 (已来电催办)
+DONE_WORDS = {Action.FOLLOW_UP: "已记录来电催办"}
+
+
+def done_message(ticket: Ticket, action: str) -> str:
+    """What the page says after the action succeeded. A callback try that did not reach the citizen, with
+    tries left, says which try it was and that the ticket stays in the queue (the status did not move)."""
+    verb = Action(action)
+    if verb is Action.CALLBACK and ticket.status == TicketStatus.REPLIED.value:
+        return f"{ticket.number} {ticket.events[-1].note}，工单留在回访队列待再次回访"
+    return f"{DONE_WORDS.get(verb, '已' + verb.title)}：{ticket.number}"

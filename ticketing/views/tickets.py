@@ -15,6 +15,7 @@ from ticketing.services import (
     attachments, clock, duplicates, intake_assist, notices, privacy, search, sms, ticket_export, workflow,
 )
 from ticketing.services import tickets as ticket_service
+from ticketing.services.actions import done_message
 from ticketing.services.deadlines import LOCAL_TZ
 from ticketing.services.privacy import may_see_caller
 from ticketing.services.errors import DomainError, NotFound
@@ -133,10 +134,7 @@ def act(number: str, action: str):
     ticket = ticket_or_404(number)
     params = {key: value for key, value in request.form.items() if key != "csrf_token"}
     if run_action(ticket, action, params):
-        if action == workflow.Action.CALLBACK and ticket.status == TicketStatus.REPLIED.value:  # a failed try
-            flash(f"{ticket.number} {ticket.events[-1].note}，工单留在回访队列待再次回访", "success")
-        else:
-            flash(f"已{workflow.Action(action).title}：{ticket.number}", "success")
+        flash(done_message(ticket, action), "success")
     return redirect(safe_next(url_for("tickets.detail", number=ticket.number)))
 
 
