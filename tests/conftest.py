@@ -13,7 +13,7 @@ from werkzeug.security import generate_password_hash
 from ticketing import create_app
 from ticketing.extensions import db as _db
 from ticketing.models import Department, Role, User
-from ticketing.services import duplicates
+from ticketing.services import duplicates, hotspots
 from ticketing.services.reference_data import ensure_reference_data
 
 LOCAL = ZoneInfo("Asia/Shanghai")
@@ -66,6 +66,7 @@ def db(app):
                 # the FTS5 index is not a model table; SQLite reuses ticket ids once the table is empty
                 connection.exec_driver_sql("INSERT INTO ticket_fts(ticket_fts) VALUES('delete-all')")
         duplicates.forget_recent_tickets()  # ids are reused after the tables are emptied
+        hotspots.forget()
 
 
 @pytest.fixture()

@@ -280,6 +280,7 @@ class SettingsInput:
     classifier_threshold: float | None  # None: the model's own threshold
     near_deadline_hours: int | None
     callback_attempts: int | None = 3
+    hotspot_similarity: float | None = 0.35
 
 
 def current_settings(session: Session) -> SettingsInput:
@@ -289,6 +290,7 @@ def current_settings(session: Session) -> SettingsInput:
         classifier_threshold=settings.get_setting(session, "classifier_threshold"),
         near_deadline_hours=settings.get_setting(session, "near_deadline_hours"),
         callback_attempts=settings.get_setting(session, "callback_attempts"),
+        hotspot_similarity=settings.get_setting(session, "hotspot_similarity"),
     )
 
 
@@ -309,6 +311,8 @@ def save_settings(session: Session, data: SettingsInput, *, actor: User) -> None
         errors["near_deadline_hours"] = "临近到期提醒应为 1 到 720 小时"
     if data.callback_attempts is None or not 1 <= data.callback_attempts <= 10:
         errors["callback_attempts"] = "回访尝试次数应为 1 到 10 次"
+    if data.hotspot_similarity is None or not 0.3 <= data.hotspot_similarity <= 0.9:
+        errors["hotspot_similarity"] = "热点诉求相似度应在 0.3 到 0.9 之间"
     _fail(errors)
     values = {
         "callback_share": shares,
@@ -316,6 +320,7 @@ def save_settings(session: Session, data: SettingsInput, *, actor: User) -> None
         "classifier_threshold": data.classifier_threshold,
         "near_deadline_hours": data.near_deadline_hours,
         "callback_attempts": data.callback_attempts,
+        "hotspot_similarity": data.hotspot_similarity,
     }
     for key, value in values.items():
         if settings.get_setting(session, key) != value:

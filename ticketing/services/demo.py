@@ -126,6 +126,7 @@ def seed_demo_tickets(session: Session, *, now: datetime, count: int = 360, seed
         if n % 40 == 0:
             created += _duplicate_and_merge(session, ticket, data, agent=agent, now=now)
     session.flush()
+    created += _plant_hotspot(session, now=now, agent=agent, classifier=classifier)
     _show_rare_states(session, now=now, agent=agent, staff_by_department=staff_by_department)
     _hand_over_some(session, now=now, users=users)
     if supervisor is not None:
@@ -212,6 +213,30 @@ def _duplicate_and_merge(session, ticket, data, *, agent, now) -> int:
     tickets.merge(session, duplicate, ticket, actor=agent, now=again.received_at + timedelta(minutes=2),
                   note="同一来电人同一事项，合并计一件")
     return 1
+
+
+#: 热点诉求 for the demo: six callers over the last two days about one pharmacy's settlement failing, each in
+#: their own words (services/hotspots.py groups them)
+HOTSPOT_CALLS = [
+    ("王女士", "来电人反映：今天在赛罕区大学路的康佳大药房用医保电子凭证扫码买药，结算时提示参保状态异常，无法使用医保，"
+              "本人单位一直正常缴费，要求核实处理。"),
+    ("李先生", "市民来电称：在赛罕区康佳大药房用医保电子凭证结算，系统提示参保状态异常，不能走医保，但自己参保缴费正常，请尽快核查。"),
+    ("张女士", "来电人在赛罕区康佳大药房买药时扫医保电子凭证，提示参保状态异常无法结算，只能自费，询问是什么原因。"),
+    ("刘先生", "反映赛罕区康佳大药房医保电子凭证扫码结算提示参保状态异常，已经连续两天不能用医保买药，希望相关部门处理。"),
+    ("陈女士", "来电人称在赛罕区康佳大药房出示医保电子凭证，收银员说系统显示参保状态异常结算不了，本人查询参保记录是正常的，要求解决。"),
+    ("杨先生", "家里老人在赛罕区康佳大药房用医保电子凭证结算时提示参保状态异常，药没买成，来电要求核实是不是系统问题。"),
+]
+
+
+def _plant_hotspot(session, *, now, agent, classifier) -> int:
+    """Register HOTSPOT_CALLS as six callers' tickets in the last two days, routed as the model or the rules say."""
+    for n, (name, text) in enumerate(HOTSPOT_CALLS):
+        received = now - timedelta(hours=44 - 8 * n)
+        data = tickets.TicketInput(channel=Channel.HOTLINE_12393.value, type="complaint" if n % 2 else "help",
+                                   content=text, caller_name=name, caller_phone=f"1390471{n:04d}", region="赛罕区",
+                                   received_at=received, category_code="DD")
+        tickets.register_ticket(session, data, actor=agent, now=received, classifier=classifier)
+    return len(HOTSPOT_CALLS)
 
 
 def _follow_up(session, ticket, *, agent, now) -> None:

@@ -13,6 +13,8 @@ DEFAULTS: dict[str, object] = {
     "callback_attempts": 3,
     "classifier_threshold": None,  # None: the threshold chosen when the model was trained
     "duplicate_similarity": 0.6,
+    # 热点诉求: how alike two tickets' words must be to count as the same matter (services/hotspots.py)
+    "hotspot_similarity": 0.35,
     "near_deadline_hours": 24,
     # 按月考核 composite score: weight of each rate, summing to 100 (services/assessment.py)
     "assessment_weights": {"accept": 20, "on_time": 30, "satisfaction": 30, "resolution": 20},

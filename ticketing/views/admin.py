@@ -280,6 +280,7 @@ def _settings_form() -> SettingsForm:
             for t in TicketType}
     data.update(return_window_working_days=current.return_window_working_days,
                 near_deadline_hours=current.near_deadline_hours, callback_attempts=current.callback_attempts,
+                hotspot_similarity=Decimal(str(current.hotspot_similarity)),
                 classifier_threshold=None if current.classifier_threshold is None
                 else Decimal(str(current.classifier_threshold)))
     return SettingsForm(data=data)
@@ -297,7 +298,9 @@ def settings():
             callback_share=shares, return_window_working_days=_int(form.return_window_working_days.data),
             classifier_threshold=None if threshold is None else float(threshold),
             near_deadline_hours=_int(form.near_deadline_hours.data),
-            callback_attempts=_int(form.callback_attempts.data)), actor=current_user)
+            callback_attempts=_int(form.callback_attempts.data),
+            hotspot_similarity=None if form.hotspot_similarity.data is None else float(form.hotspot_similarity.data)),
+            actor=current_user)
 
     if save_form(form, apply, "已保存设置"):
         return redirect(url_for("admin.settings"))

@@ -12,6 +12,7 @@ NAVIGATION: dict[Role, list[tuple[str, str, str | None]]] = {
         ("agent.callbacks", "回访", "callbacks"),
         ("tickets.index", "工单查询", None),
         ("knowledge.index", "知识库", None),
+        ("supervisor.hotspot_report", "热点诉求", None),
         ("imports.index", "文件导入", None),
     ],
     Role.STAFF: [
@@ -23,6 +24,7 @@ NAVIGATION: dict[Role, list[tuple[str, str, str | None]]] = {
     ],
     Role.SUPERVISOR: [
         ("supervisor.overview", "督办", "supervise"),
+        ("supervisor.hotspot_report", "热点诉求", None),
         ("agent.triage", "待派发", "triage"),
         ("agent.returns", "退回审核", "returns"),
         ("agent.callbacks", "回访", "callbacks"),
@@ -37,6 +39,7 @@ NAVIGATION: dict[Role, list[tuple[str, str, str | None]]] = {
         ("admin.index", "系统管理", None),
         ("classifier_admin.index", "分类模型", None),
         ("supervisor.overview", "督办", "supervise"),
+        ("supervisor.hotspot_report", "热点诉求", None),
         ("tickets.index", "工单查询", None),
         ("imports.index", "文件导入", None),
         ("assessment.index", "月度考核", None),

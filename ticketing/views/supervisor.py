@@ -1,4 +1,5 @@
-"""督办: near deadline, overdue, waiting for approval, urged; urge and reassign inline, or urge the ticked ones at once."""
+"""督办: near deadline, overdue, waiting for approval, urged; urge and reassign inline, or urge the ticked ones at once;
+热点诉求: many callers about one matter."""
 from __future__ import annotations
 
 import sqlalchemy as sa
@@ -7,9 +8,9 @@ from flask_login import current_user, login_required
 
 from ticketing.extensions import db
 from ticketing.models import Department
-from ticketing.services import clock, inbox, learning, settings, workflow
-from ticketing.services.permissions import Permission
-from ticketing.views.common import require_permission, run_batch
+from ticketing.services import clock, hotspots, inbox, learning, settings, workflow
+from ticketing.services.permissions import Permission, has_permission
+from ticketing.views.common import require, require_permission, run_batch
 
 bp = Blueprint("supervisor", __name__, url_prefix="/supervise")
 
@@ -34,3 +35,27 @@ def urge_many():
     """批量督办: one note for every ticked ticket; each is urged as if one by one, and refusals are listed."""
     require_permission(Permission.SUPERVISE)
     return run_batch(workflow.Action.URGE.value, {"note": request.form.get("note", "")}, "督办", "supervisor.overview")
+
+
+@bp.get("/hotspots")
+@login_required
+def hotspot_report():
+    """热点诉求: groups of similar tickets from several callers in the last days; agents see it too, to answer
+    the next caller about the same matter the same way."""
+    require(has_permission(current_user, Permission.REPORTS) or has_permission(current_user, Permission.TICKET_REGISTER))
+    departments = db.session.scalars(sa.select(Department).where(Department.active.is_(True)).order_by(Department.id)).all()
+    selected = next((d for d in departments if d.code == request.args.get("department")), None)
+    days = _choice(request.args.get("days"), hotspots.DAY_CHOICES, 7)
+    min_size = _choice(request.args.get("min_size"), hotspots.SIZE_CHOICES, 3)
+    found = hotspots.report(db.session, clock.now_utc(), days=days, min_size=min_size,
+                            min_similarity=float(settings.get_setting(db.session, "hotspot_similarity")),
+                            department_id=selected.id if selected else None, fresh=request.args.get("fresh") == "1")
+    return render_template("supervisor/hotspots.html", report=found, departments=departments, selected=selected,
+                           days=days, min_size=min_size, day_choices=hotspots.DAY_CHOICES,
+                           size_choices=hotspots.SIZE_CHOICES,
+                           may_urge=has_permission(current_user, Permission.SUPERVISE))
+
+
+def _choice(value: str | None, choices: tuple[int, ...], default: int) -> int:
+    """A number offered by the page's filter; anything else (typed into the address) is the default."""
+    return int(value) if value and value.isdigit() and int(value) in choices else default

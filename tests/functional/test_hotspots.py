@@ -1,0 +1,84 @@
+"""热点诉求 page: several callers about one matter in the last days, grouped; one caller ringing again, merged
+duplicates and old tickets are not a hotspot; supervisors urge a group's open tickets at once; agents see it;
+the grouping is kept for five minutes unless recomputed."""
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from tests.factories import make_ticket
+from tests.unit.classifiers.test_hotspots import OTHERS, PHARMACY
+from ticketing.models import TicketStatus
+from ticketing.services import clock, hotspots, tickets
+
+S = TicketStatus
+
+
+@pytest.fixture()
+def today(monkeypatch, now):
+    monkeypatch.setattr(clock, "now_utc", lambda: now + timedelta(days=1))
+    return now + timedelta(days=1)
+
+
+def section(html: str, n: int) -> str:
+    return html.split(f'id="hotspot-{n}"')[1].split("</section>")[0]
+
+
+def test_several_callers_about_one_matter_are_a_hotspot_and_can_be_urged(db, users, auth, client, now, today):
+    pharmacy = [make_ticket(db, users, now + timedelta(hours=i), status=S.DISPATCHED, content=text,
+                            caller_phone=f"1390000000{i}", category="DD", region="赛罕区")
+                for i, text in enumerate(PHARMACY[:3])]
+    for i, text in enumerate(OTHERS):
+        make_ticket(db, users, now, content=text, caller_phone=f"1370000000{i}")
+    # one caller ringing three times about their own matter is not a hotspot
+    for i in range(3):
+        make_ticket(db, users, now + timedelta(hours=i), content="我母亲的门诊慢特病认定申请交了一个月还没有结果，请尽快办理",
+                    caller_phone="13600000000")
+    # a month ago: outside the week
+    make_ticket(db, users, now - timedelta(days=30), content=PHARMACY[3], caller_phone="13500000000")
+    db.session.commit()
+
+    auth.login("supervisor")
+    html = client.get("/supervise/hotspots").get_data(as_text=True)
+    assert html.count('class="panel hotspot"') == 1
+    group = section(html, 1)
+    assert "<b>3</b> 位来电人 · 3 件 · 在办 3 件" in group and "定点医药机构 3" in group and "赛罕区 3" in group
+    assert all(t.number in group for t in pharmacy) and "督办本组在办工单" in group
+    assert "比较了" in html and "件工单" in html
+
+    response = client.post("/supervise/urge", data={"numbers": [t.number for t in pharmacy], "note": "药店结算异常请统一核查",
+                                                    "next": "/supervise/hotspots#hotspot-1"})
+    assert response.status_code == 302 and response.headers["Location"].endswith("/supervise/hotspots#hotspot-1")
+    db.session.expire_all()
+    assert all(t.urge_count == 1 and t.last_urge_note == "药店结算异常请统一核查" for t in pharmacy)
+
+    # kept for five minutes: a fourth caller shows once recomputed
+    fourth = make_ticket(db, users, now + timedelta(hours=5), content=PHARMACY[3], caller_phone="13900000009")
+    db.session.commit()
+    assert fourth.number not in client.get("/supervise/hotspots").get_data(as_text=True)
+    fresh = client.get("/supervise/hotspots?fresh=1").get_data(as_text=True)
+    assert fourth.number in section(fresh, 1) and "<b>4</b> 位来电人" in fresh
+    assert "近 7 天没有 5 位以上来电人" in client.get("/supervise/hotspots?min_size=5").get_data(as_text=True)
+    other = client.get("/supervise/hotspots?department=CBZJ&days=99").get_data(as_text=True)
+    assert "近 7 天没有 3 位以上来电人" in other  # another department's, and an unknown window is the week
+
+    auth.logout()
+    auth.login("agent")  # agents see it, to answer the next caller the same way, but do not urge
+    html = client.get("/supervise/hotspots").get_data(as_text=True)
+    assert pharmacy[0].number in html and "督办本组在办工单" not in html
+    auth.logout()
+    auth.login("staff_dybz")
+    assert client.get("/supervise/hotspots").status_code == 403
+
+
+def test_merged_duplicates_are_not_counted(db, users, now, today):
+    first = [make_ticket(db, users, now, content=text, caller_phone=f"1390000000{i}")
+             for i, text in enumerate(PHARMACY[:2])]
+    again = make_ticket(db, users, now + timedelta(hours=1), content=PHARMACY[2], caller_phone="13900000000")
+    tickets.merge(db.session, again, first[0], actor=users["agent"], now=now + timedelta(hours=2))
+    for i, text in enumerate(OTHERS):
+        make_ticket(db, users, now, content=text, caller_phone=f"1370000000{i}")
+    db.session.commit()
+    assert hotspots.report(db.session, today).hotspots == []  # two callers, once the duplicate is merged
+    assert [len(h.tickets) for h in hotspots.report(db.session, today, min_size=2).hotspots] == [2]
