@@ -4,7 +4,7 @@
 
 Texts are synthesised from real or shipped texts: by default the shipped
 corpus (classifiers/data/corpus/*.csv); ``--source`` takes any CSV files with
-a ``text`` column (or ``body``/``subject``), e.g. files under
+a ``text`` column (or ``subject`` and ``body``, joined), e.g. files under
 /work/shared/data, read where they are and never copied.  Each synthetic
 ticket recombines clauses of two source texts and changes places, dates,
 amounts and phone numbers, so near-duplicates are rare unless planted.
@@ -41,7 +41,7 @@ def read_texts(paths: list[str]) -> list[str]:
     for path in paths:
         with open(path, encoding="utf-8-sig", newline="") as fh:
             for row in csv.DictReader(fh):
-                text = row.get("text") or row.get("body") or row.get("subject") or ""
+                text = row.get("text") or "\n".join(filter(None, (row.get("subject"), row.get("body"))))
                 if text.strip():
                     texts.append(text.strip())
     return texts

@@ -19,7 +19,6 @@ line at the end.
 from __future__ import annotations
 
 import argparse
-import csv
 import json
 import random
 import re
@@ -30,7 +29,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from bench_duplicates import synthesise, vary  # noqa: E402
+from bench_duplicates import read_texts, synthesise, vary  # noqa: E402
 from classifiers.corpus import load_shipped_corpus  # noqa: E402
 from classifiers.hotspots import find_groups  # noqa: E402
 
@@ -39,17 +38,6 @@ PLACES = ["康佳大药房", "同仁堂药店", "益丰大药房", "老百姓大
 DISTRICTS = ["新城区", "回民区", "玉泉区", "商州区", "洛南县", "丹凤县", "山阳县", "镇安县", "城关镇", "开发区"]
 OPENINGS = ["来电人反映：", "市民来电称，", "家属来电说", "12345转办：市民反映", "来电人咨询，", "群众来电投诉：", "", "您好，"]
 CLAUSE_SPLIT = re.compile(r"(?<=[，。；！？,;!?])")
-
-
-def read_texts(paths: list[str]) -> list[str]:
-    texts = []
-    for path in paths:
-        with open(path, encoding="utf-8-sig", newline="") as fh:
-            for row in csv.DictReader(fh):
-                text = row.get("text") or "\n".join(filter(None, (row.get("subject"), row.get("body"))))
-                if text.strip():
-                    texts.append(text.strip())
-    return texts
 
 
 def planted(sources: list[str], hotspots: int, callers: int, rng: random.Random) -> list[list[str]]:

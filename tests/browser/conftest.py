@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -111,3 +112,12 @@ def sign_in(page, base_url: str, username: str, password: str = PASSWORD) -> Non
     with page.expect_navigation():  # wait for the POST's answer, not just the current page's idleness
         page.keyboard.press("Enter")
     page.wait_for_load_state("networkidle")
+
+
+def register_call(page, phone: str, content: str) -> str:
+    """Type a call into the open call form and save it (Ctrl+Enter); the new ticket's number."""
+    page.fill("#caller_phone", phone)
+    page.fill("#content", content)
+    with page.expect_navigation():
+        page.locator("#content").press("Control+Enter")
+    return re.search(r"12393-\d{8}-\d{6}", page.locator(".flash-success").inner_text()).group(0)

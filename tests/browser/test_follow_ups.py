@@ -2,18 +2,12 @@
 催办 form, with the cursor in it, and the keyboard records it."""
 from __future__ import annotations
 
-import re
-
-from tests.browser.conftest import sign_in
+from tests.browser.conftest import register_call, sign_in
 
 
 def test_a_repeat_call_is_recorded_from_the_call_forms_phone_history(live_server, page):
     sign_in(page, live_server, "agent")
-    page.fill("#caller_phone", "13700001111")
-    page.fill("#content", "来电人反映母亲的门诊慢特病待遇认定申请交了一个月没有结果，要求尽快办理")
-    with page.expect_navigation():
-        page.locator("#content").press("Control+Enter")
-    number = re.search(r"12393-\d{8}-\d{6}", page.locator(".flash-success").inner_text()).group(0)
+    number = register_call(page, "13700001111", "来电人反映母亲的门诊慢特病待遇认定申请交了一个月没有结果，要求尽快办理")
 
     page.goto(f"{live_server}/agent/calls/new")  # the same caller, the next day
     page.keyboard.type("13700001111")
