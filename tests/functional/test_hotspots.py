@@ -4,8 +4,10 @@ the grouping is kept for five minutes unless recomputed."""
 from __future__ import annotations
 
 from datetime import timedelta
+from io import BytesIO
 
 import pytest
+from openpyxl import load_workbook
 
 from tests.factories import make_ticket
 from tests.unit.classifiers.test_hotspots import OTHERS, PHARMACY
@@ -62,6 +64,13 @@ def test_several_callers_about_one_matter_are_a_hotspot_and_can_be_urged(db, use
     assert "近 7 天没有 5 位以上来电人" in client.get("/supervise/hotspots?min_size=5").get_data(as_text=True)
     other = client.get("/supervise/hotspots?department=CBZJ&days=99").get_data(as_text=True)
     assert "近 7 天没有 3 位以上来电人" in other  # another department's, and an unknown window is the week
+
+    book = load_workbook(BytesIO(client.get("/supervise/hotspots/export.xlsx").data))
+    assert book.sheetnames == ["热点诉求", "工单明细"]
+    assert [c.value for c in book["热点诉求"][3]][2:5] == [4, 4, 4]  # callers, tickets, open
+    details = list(book["工单明细"].iter_rows(min_row=2, values_only=True))
+    assert {row[1] for row in details} == {t.number for t in pharmacy + [fourth]} and all(row[0] == 1 for row in details)
+    assert "13900000009" not in str(details)
 
     auth.logout()
     auth.login("agent")  # agents see it, to answer the next caller the same way, but do not urge

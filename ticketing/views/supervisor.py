@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import Blueprint, render_template, request
+from flask import Blueprint, Response, render_template, request
 from flask_login import current_user, login_required
 
 from ticketing.extensions import db
 from ticketing.models import Department
-from ticketing.services import clock, hotspots, inbox, learning, settings, workflow
+from ticketing.services import clock, hotspots, hotspots_export, inbox, learning, settings, workflow
+from ticketing.services.deadlines import LOCAL_TZ
 from ticketing.services.permissions import Permission, has_permission
 from ticketing.views.common import require, require_permission, run_batch
 
@@ -37,11 +38,9 @@ def urge_many():
     return run_batch(workflow.Action.URGE.value, {"note": request.form.get("note", "")}, "督办", "supervisor.overview")
 
 
-@bp.get("/hotspots")
-@login_required
-def hotspot_report():
-    """热点诉求: groups of similar tickets from several callers in the last days; agents see it too, to answer
-    the next caller about the same matter the same way."""
+def _hotspots_asked():
+    """The hotspot report the page's filters ask for (热点诉求 is for supervisors, administrators and agents,
+    who answer the next caller about the same matter the same way)."""
     require(has_permission(current_user, Permission.REPORTS) or has_permission(current_user, Permission.TICKET_REGISTER))
     departments = db.session.scalars(sa.select(Department).where(Department.active.is_(True)).order_by(Department.id)).all()
     selected = next((d for d in departments if d.code == request.args.get("department")), None)
@@ -50,10 +49,29 @@ def hotspot_report():
     found = hotspots.report(db.session, clock.now_utc(), days=days, min_size=min_size,
                             min_similarity=float(settings.get_setting(db.session, "hotspot_similarity")),
                             department_id=selected.id if selected else None, fresh=request.args.get("fresh") == "1")
+    return found, departments, selected, days, min_size
+
+
+@bp.get("/hotspots")
+@login_required
+def hotspot_report():
+    """热点诉求: groups of similar tickets from several callers in the last days."""
+    found, departments, selected, days, min_size = _hotspots_asked()
     return render_template("supervisor/hotspots.html", report=found, departments=departments, selected=selected,
                            days=days, min_size=min_size, day_choices=hotspots.DAY_CHOICES,
                            size_choices=hotspots.SIZE_CHOICES,
                            may_urge=has_permission(current_user, Permission.SUPERVISE))
+
+
+@bp.get("/hotspots/export.xlsx")
+@login_required
+def hotspot_export():
+    """导出 Excel: the same groups and their tickets, for the report to the bureau."""
+    found, _, selected, days, min_size = _hotspots_asked()
+    content = hotspots_export.workbook_bytes(found, scope=selected.name if selected else "全中心", min_size=min_size)
+    name = f"hotspots-{found.computed_at.astimezone(LOCAL_TZ):%Y%m%d}-{days}d" + (f"-{selected.code}" if selected else "")
+    return Response(content, mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                    headers={"Content-Disposition": f"attachment; filename={name}.xlsx"})
 
 
 def _choice(value: str | None, choices: tuple[int, ...], default: int) -> int:
