@@ -91,3 +91,31 @@ def test_merged_duplicates_are_not_counted(db, users, now, today):
     db.session.commit()
     assert hotspots.report(db.session, today).hotspots == []  # two callers, once the duplicate is merged
     assert [len(h.tickets) for h in hotspots.report(db.session, today, min_size=2).hotspots] == [2]
+
+
+def test_the_api_gives_the_same_groups_to_the_centres_tokens_only(db, users, client, now, today):
+    from ticketing.services import api_tokens
+
+    pharmacy = [make_ticket(db, users, now + timedelta(hours=i), content=text, caller_phone=f"1390000000{i}",
+                            region="赛罕区") for i, text in enumerate(PHARMACY)]
+    for i, text in enumerate(OTHERS):
+        make_ticket(db, users, now, content=text, caller_phone=f"1370000000{i}")
+    token = {name: api_tokens.issue_token(db.session, now=now, user=users[name]).token
+             for name in ("supervisor", "agent", "staff_dybz")}
+    token["channel"] = api_tokens.issue_token(db.session, now=now, channel="mailbox_mayor").token
+    db.session.commit()
+
+    def get(path, who):
+        return client.get(f"/api/v1{path}", headers={"Authorization": f"Bearer {token[who]}"})
+
+    body = get("/hotspots", "supervisor").get_json()
+    assert body["tickets_compared"] == len(PHARMACY) + len(OTHERS) and body["similarity"] == 0.35
+    (group,) = body["hotspots"]
+    assert (group["callers"], group["open"], group["regions"]) == (4, 4, [["赛罕区", 4]])
+    assert {t["number"] for t in group["tickets"]} == {t.number for t in pharmacy}
+    assert group["first_at"].endswith("+08:00") and group["tickets"][0]["similarity"] >= 0.35
+    assert get("/hotspots?min_size=5", "agent").get_json()["hotspots"] == []
+    assert get("/hotspots", "staff_dybz").status_code == 403 and get("/hotspots", "channel").status_code == 403
+    wrong = get("/hotspots?days=2&min_size=x", "supervisor")
+    assert wrong.status_code == 422 and set(wrong.get_json()["fields"]) == {"days", "min_size"}
+    assert get("/hotspots?department=NOPE", "supervisor").status_code == 404

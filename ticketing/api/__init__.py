@@ -31,7 +31,7 @@ APIFLASK_RUNTIME_CONFIG = {
 
 
 def register_api(app: Flask) -> None:
-    from ticketing.api import assessment  # noqa: F401  (adds its routes to the blueprint)
+    from ticketing.api import assessment, hotspots  # noqa: F401  (add their routes to the blueprint)
     from ticketing.api.views import bp
     from ticketing.extensions import csrf
 

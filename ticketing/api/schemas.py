@@ -360,3 +360,36 @@ class CountedTicketsOut(Schema):
     issued = Boolean()
     total = Integer(metadata={"description": "计入考核的工单总数"})
     items = List(Nested(CountedTicketOut), metadata={"description": "按受理时间排序的前 limit 件"})
+
+
+# 热点诉求
+
+
+class HotspotQuery(ApiSchema):
+    days = Integer(load_default=7, validate=OneOf([1, 3, 7, 14, 30], error="可选 1、3、7、14、30 天"),
+                   error_messages=_messages(invalid="应为整数"), metadata={"description": "近几天受理的工单"})
+    min_size = Integer(load_default=3, validate=OneOf([3, 5, 10, 20], error="可选 3、5、10、20 位"),
+                       error_messages=_messages(invalid="应为整数"), metadata={"description": "至少几位来电人"})
+    department = Str(max_len=20, metadata={"description": "只看某承办单位的工单（编码）"})
+    fresh = Boolean(load_default=False, metadata={"description": "true：不用 5 分钟内的结果，重新统计"})
+
+
+class HotspotOut(Schema):
+    headline = String(metadata={"description": "最典型一件的标题（号码已打码）"})
+    callers = Integer(metadata={"description": "来电人数（同一号码只算一位）"})
+    open = Integer(metadata={"description": "在办件数"})
+    first_at = String()
+    last_at = String()
+    categories = List(List(Raw()), metadata={"description": "[[业务分类, 件数], …]，多的在前"})
+    regions = List(List(Raw()))
+    departments = List(List(Raw()))
+    tickets = List(Dict(), metadata={"description": "[{number, similarity, status, region, department, received_at}]，"
+                                                    "最典型的在前"})
+
+
+class HotspotsOut(Schema):
+    computed_at = String(metadata={"description": "统计时间"})
+    since = String(metadata={"description": "比较的工单自此时受理"})
+    tickets_compared = Integer()
+    similarity = Float(metadata={"description": "成组的相似度门槛（系统设置）"})
+    hotspots = List(Nested(HotspotOut))
