@@ -119,3 +119,16 @@ def test_the_api_gives_the_same_groups_to_the_centres_tokens_only(db, users, cli
     wrong = get("/hotspots?days=2&min_size=x", "supervisor")
     assert wrong.status_code == 422 and set(wrong.get_json()["fields"]) == {"days", "min_size"}
     assert get("/hotspots?department=NOPE", "supervisor").status_code == 404
+
+
+def test_a_window_with_more_tickets_than_can_be_compared_says_so(db, users, auth, client, now, today, monkeypatch):
+    for i, text in enumerate(PHARMACY):
+        make_ticket(db, users, now, content=text, caller_phone=f"1390000000{i}")
+    db.session.commit()
+    monkeypatch.setattr(hotspots, "MAX_TICKETS", 3)
+    auth.login("supervisor")
+    html = client.get("/supervise/hotspots").get_data(as_text=True)
+    assert "这段时间受理的工单有 4 件，超过一次可比较的 3 件，请缩短时间范围或选择承办单位" in html
+    assert 'name="days"' in html and "统计于" not in html  # the filters stay to choose a smaller window
+    export = client.get("/supervise/hotspots/export.xlsx?days=30")
+    assert export.status_code == 302 and "days=30" in export.headers["Location"]

@@ -21,8 +21,12 @@ from sqlalchemy.orm import Session
 from classifiers.hotspots import find_groups
 from ticketing.models import Ticket, TicketStatus
 from ticketing.models.enums import OPEN_STATUSES
+from ticketing.services.errors import ValidationFailed
 
 CACHE_SECONDS = 300
+#: more tickets than this in the window take minutes to compare all against all (docs/hotspots.md): the
+#: page asks for a shorter window or one department instead
+MAX_TICKETS = 40_000
 DAY_CHOICES = (1, 3, 7, 14, 30)
 SIZE_CHOICES = (3, 5, 10, 20)
 
@@ -85,6 +89,10 @@ def _group(session: Session, now: datetime, since: datetime, *, min_size: int, m
              .where(Ticket.received_at >= since, Ticket.status != TicketStatus.MERGED.value).order_by(Ticket.id))
     if department_id is not None:
         query = query.where(Ticket.department_id == department_id)
+    compared = session.scalar(sa.select(sa.func.count()).select_from(query.order_by(None).subquery()))
+    if compared > MAX_TICKETS:
+        raise ValidationFailed(f"这段时间受理的工单有 {compared} 件，超过一次可比较的 {MAX_TICKETS} 件，"
+                               "请缩短时间范围或选择承办单位", fields={"days": "时间范围内工单过多"})
     rows = session.execute(query).all()
     started = time.perf_counter()
     groups = find_groups([f"{r.title}\n{r.content}" for r in rows], min_similarity=min_similarity,

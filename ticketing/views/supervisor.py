@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import Blueprint, Response, render_template, request
+from flask import Blueprint, Response, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from ticketing.extensions import db
@@ -11,7 +11,8 @@ from ticketing.models import Department
 from ticketing.services import clock, hotspots, hotspots_export, inbox, learning, settings, workflow
 from ticketing.services.deadlines import LOCAL_TZ
 from ticketing.services.permissions import Permission, has_permission
-from ticketing.views.common import require, require_permission, run_batch
+from ticketing.services.errors import DomainError
+from ticketing.views.common import flash_domain_error, require, require_permission, run_batch
 
 bp = Blueprint("supervisor", __name__, url_prefix="/supervise")
 
@@ -39,26 +40,32 @@ def urge_many():
 
 
 def _hotspots_asked():
-    """The hotspot report the page's filters ask for (热点诉求 is for supervisors, administrators and agents,
-    who answer the next caller about the same matter the same way)."""
+    """The page's filters and the hotspot report they ask for, or None with the reason flashed (a window
+    with too many tickets). 热点诉求 is for supervisors, administrators and agents, who answer the next
+    caller about the same matter the same way."""
     require(has_permission(current_user, Permission.REPORTS) or has_permission(current_user, Permission.TICKET_REGISTER))
     departments = db.session.scalars(sa.select(Department).where(Department.active.is_(True)).order_by(Department.id)).all()
     selected = next((d for d in departments if d.code == request.args.get("department")), None)
     days = _choice(request.args.get("days"), hotspots.DAY_CHOICES, 7)
     min_size = _choice(request.args.get("min_size"), hotspots.SIZE_CHOICES, 3)
-    found = hotspots.report(db.session, clock.now_utc(), days=days, min_size=min_size,
-                            min_similarity=float(settings.get_setting(db.session, "hotspot_similarity")),
-                            department_id=selected.id if selected else None, fresh=request.args.get("fresh") == "1")
-    return found, departments, selected, days, min_size
+    filters = {"departments": departments, "selected": selected, "days": days, "min_size": min_size}
+    try:
+        found = hotspots.report(db.session, clock.now_utc(), days=days, min_size=min_size,
+                                min_similarity=float(settings.get_setting(db.session, "hotspot_similarity")),
+                                department_id=selected.id if selected else None,
+                                fresh=request.args.get("fresh") == "1")
+    except DomainError as error:
+        flash_domain_error(error)
+        found = None
+    return found, filters
 
 
 @bp.get("/hotspots")
 @login_required
 def hotspot_report():
     """热点诉求: groups of similar tickets from several callers in the last days."""
-    found, departments, selected, days, min_size = _hotspots_asked()
-    return render_template("supervisor/hotspots.html", report=found, departments=departments, selected=selected,
-                           days=days, min_size=min_size, day_choices=hotspots.DAY_CHOICES,
+    found, filters = _hotspots_asked()
+    return render_template("supervisor/hotspots.html", report=found, **filters, day_choices=hotspots.DAY_CHOICES,
                            size_choices=hotspots.SIZE_CHOICES,
                            may_urge=has_permission(current_user, Permission.SUPERVISE))
 
@@ -67,9 +74,15 @@ def hotspot_report():
 @login_required
 def hotspot_export():
     """导出 Excel: the same groups and their tickets, for the report to the bureau."""
-    found, _, selected, days, min_size = _hotspots_asked()
-    content = hotspots_export.workbook_bytes(found, scope=selected.name if selected else "全中心", min_size=min_size)
-    name = f"hotspots-{found.computed_at.astimezone(LOCAL_TZ):%Y%m%d}-{days}d" + (f"-{selected.code}" if selected else "")
+    found, filters = _hotspots_asked()
+    selected = filters["selected"]
+    if found is None:
+        return redirect(url_for("supervisor.hotspot_report", days=filters["days"], min_size=filters["min_size"],
+                                department=selected.code if selected else None))
+    content = hotspots_export.workbook_bytes(found, scope=selected.name if selected else "全中心",
+                                             min_size=filters["min_size"])
+    name = (f"hotspots-{found.computed_at.astimezone(LOCAL_TZ):%Y%m%d}-{filters['days']}d"
+            + (f"-{selected.code}" if selected else ""))
     return Response(content, mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                     headers={"Content-Disposition": f"attachment; filename={name}.xlsx"})
 
