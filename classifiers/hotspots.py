@@ -27,6 +27,10 @@ from sklearn.preprocessing import normalize
 
 from .similarity import N_FEATURES, similarity_grams
 
+#: rarity is judged as if the window also held this many texts without the n-gram: in a small window (a
+#: department's few tickets, most of them about the matter) the words they share would otherwise weigh
+#: least of all; in a province's thousands it changes nothing
+QUIET_TEXTS = 100
 #: an n-gram is dropped as common only when it is in at least this many texts, whatever ``max_share`` says,
 #: so that a small window (a city's week) keeps the words its one large group shares
 COMMON_FLOOR = 200
@@ -57,7 +61,7 @@ def weighted_rows(texts: Sequence[str], *, max_share: float) -> sp.csr_matrix:
     # one in most of them says nothing (those in one text link nothing, but they keep a text that shares a
     # single word with another from looking the same as it)
     kept = np.flatnonzero(df <= max(max_share * n, COMMON_FLOOR))
-    idf = (np.log((1 + n) / (1 + df[kept])) + 1).astype(np.float32)
+    idf = (np.log((1 + n + QUIET_TEXTS) / (1 + df[kept])) + 1).astype(np.float32)
     rows = (counts[:, kept] @ sp.diags(idf)).tocsr()
     return normalize(rows, copy=False)
 

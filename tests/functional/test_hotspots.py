@@ -77,8 +77,13 @@ def test_several_callers_about_one_matter_are_a_hotspot_and_can_be_urged(db, use
     html = client.get("/supervise/hotspots").get_data(as_text=True)
     assert pharmacy[0].number in html and "督办本组在办工单" not in html
     auth.logout()
-    auth.login("staff_dybz")
-    assert client.get("/supervise/hotspots").status_code == 403
+    auth.login("staff_dybz")  # a department's staff: its own tickets only, whatever it asks for
+    html = client.get("/supervise/hotspots?department=CBZJ&fresh=1").get_data(as_text=True)
+    assert pharmacy[0].number in html and "全部单位" not in html and "督办本组在办工单" not in html
+    auth.logout()
+    auth.login("staff_cbzj")
+    html = client.get("/supervise/hotspots?fresh=1").get_data(as_text=True)
+    assert pharmacy[0].number not in html and "近 7 天没有 3 位以上来电人" in html
 
 
 def test_merged_duplicates_are_not_counted(db, users, now, today):
@@ -93,11 +98,11 @@ def test_merged_duplicates_are_not_counted(db, users, now, today):
     assert [len(h.tickets) for h in hotspots.report(db.session, today, min_size=2).hotspots] == [2]
 
 
-def test_the_api_gives_the_same_groups_to_the_centres_tokens_only(db, users, client, now, today):
+def test_the_api_gives_the_same_groups_to_the_centre_and_a_department_its_own(db, users, client, now, today):
     from ticketing.services import api_tokens
 
-    pharmacy = [make_ticket(db, users, now + timedelta(hours=i), content=text, caller_phone=f"1390000000{i}",
-                            region="赛罕区") for i, text in enumerate(PHARMACY)]
+    pharmacy = [make_ticket(db, users, now + timedelta(hours=i), status=S.DISPATCHED, content=text,
+                            caller_phone=f"1390000000{i}", region="赛罕区") for i, text in enumerate(PHARMACY)]
     for i, text in enumerate(OTHERS):
         make_ticket(db, users, now, content=text, caller_phone=f"1370000000{i}")
     token = {name: api_tokens.issue_token(db.session, now=now, user=users[name]).token
@@ -115,7 +120,11 @@ def test_the_api_gives_the_same_groups_to_the_centres_tokens_only(db, users, cli
     assert {t["number"] for t in group["tickets"]} == {t.number for t in pharmacy}
     assert group["first_at"].endswith("+08:00") and group["tickets"][0]["similarity"] >= 0.35
     assert get("/hotspots?min_size=5", "agent").get_json()["hotspots"] == []
-    assert get("/hotspots", "staff_dybz").status_code == 403 and get("/hotspots", "channel").status_code == 403
+    assert get("/hotspots", "channel").status_code == 403
+    token["staff_cbzj"] = api_tokens.issue_token(db.session, now=now, user=users["staff_cbzj"]).token
+    db.session.commit()
+    assert get("/hotspots?department=DYBZ&fresh=true", "staff_cbzj").get_json()["hotspots"] == []  # its own only
+    assert len(get("/hotspots?fresh=true", "staff_dybz").get_json()["hotspots"]) == 1
     wrong = get("/hotspots?days=2&min_size=x", "supervisor")
     assert wrong.status_code == 422 and set(wrong.get_json()["fields"]) == {"days", "min_size"}
     assert get("/hotspots?department=NOPE", "supervisor").status_code == 404

@@ -19,9 +19,10 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from classifiers.hotspots import find_groups
-from ticketing.models import Ticket, TicketStatus
+from ticketing.models import Ticket, TicketStatus, User
 from ticketing.models.enums import OPEN_STATUSES
-from ticketing.services.errors import ValidationFailed
+from ticketing.services.errors import NotAllowed, ValidationFailed
+from ticketing.services.permissions import Permission, has_permission
 
 CACHE_SECONDS = 300
 #: more tickets than this in the window take minutes to compare all against all (docs/hotspots.md): the
@@ -77,6 +78,18 @@ class _Grouping:
 
 _cache: dict[tuple, _Grouping] = {}
 _lock = threading.Lock()
+
+
+def department_scope(user: User) -> int | None:
+    """Whose tickets ``user`` may group: None for the whole centre (agents, supervisors, administrators),
+    a department's id for its staff; NotAllowed for anyone else (a channel's token has no user)."""
+    if user is None:
+        raise NotAllowed("该令牌无权查看热点诉求")
+    if has_permission(user, Permission.REPORTS) or has_permission(user, Permission.TICKET_REGISTER):
+        return None
+    if has_permission(user, Permission.INBOX) and user.department_id is not None:
+        return user.department_id
+    raise NotAllowed("无权查看热点诉求")
 
 
 def _counted(values) -> list[tuple[str, int]]:

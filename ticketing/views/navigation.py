@@ -18,6 +18,7 @@ NAVIGATION: dict[Role, list[tuple[str, str, str | None]]] = {
     Role.STAFF: [
         ("staff.inbox", "本单位工单", "inbox"),
         ("tickets.index", "工单查询", None),
+        ("supervisor.hotspot_report", "热点诉求", None),
         ("knowledge.index", "知识库", None),
         ("assessment.index", "月度考核", None),
         ("statistics.index", "工单统计", None),

@@ -42,13 +42,18 @@ def urge_many():
 def _hotspots_asked():
     """The page's filters and the hotspot report they ask for, or None with the reason flashed (a window
     with too many tickets). 热点诉求 is for supervisors, administrators and agents, who answer the next
-    caller about the same matter the same way."""
-    require(has_permission(current_user, Permission.REPORTS) or has_permission(current_user, Permission.TICKET_REGISTER))
+    caller about the same matter the same way, and for a department's staff, about its own tickets."""
+    own = hotspots.department_scope(current_user)
     departments = db.session.scalars(sa.select(Department).where(Department.active.is_(True)).order_by(Department.id)).all()
-    selected = next((d for d in departments if d.code == request.args.get("department")), None)
+    if own is not None:
+        departments = [d for d in departments if d.id == own]
+        selected = departments[0] if departments else None
+    else:
+        selected = next((d for d in departments if d.code == request.args.get("department")), None)
     days = _choice(request.args.get("days"), hotspots.DAY_CHOICES, 7)
     min_size = _choice(request.args.get("min_size"), hotspots.SIZE_CHOICES, 3)
-    filters = {"departments": departments, "selected": selected, "days": days, "min_size": min_size}
+    filters = {"departments": departments, "selected": selected, "days": days, "min_size": min_size,
+               "scoped": own is not None}
     try:
         found = hotspots.report(db.session, clock.now_utc(), days=days, min_size=min_size,
                                 min_similarity=float(settings.get_setting(db.session, "hotspot_similarity")),
