@@ -175,4 +175,4 @@ def test_the_centres_view_counts_each_agents_work_in_the_month(db, client, users
     book = load_workbook(BytesIO(client.get("/statistics/export.xlsx?month=2026-03").data))
     sheet = list(book["话务员工作量"].iter_rows(min_row=2, values_only=True))
     assert sheet[0][:4] == ("agent", 3, 1, 1 / 3)
-    assert sheet[0][-1] == 1  # 来电催办
+    assert sheet[0][-3:] == (1, 0, None)  # 来电催办; nothing reviewed (质检, 平均分)

@@ -19,6 +19,7 @@ from ticketing.models.ticket import (
     CategoryLabel, Callback, CitizenContact, InternalNote, Reply, Ticket, TicketAttachment, TicketEvent, TicketNumberCounter,
 )
 from ticketing.models.user import Role, User
+from ticketing.models.review import TicketReview
 from ticketing.models.assessment import (
     AssessmentContest,
     AssessmentItem,
@@ -35,5 +36,5 @@ __all__ = [
     "CalendarYear", "Callback", "CategoryLabel", "Category", "Channel", "CitizenContact", "ClosureKind",
     "ContactMethod", "ContactPurpose", "DeadlinePolicy", "Department",
     "Holiday", "InternalNote", "Reply", "Role", "RoutingRule", "Satisfaction", "Ticket", "TicketAttachment", "TicketEvent",
-    "TicketNumberCounter", "TicketStatus", "TicketType", "Urgency", "User",
+    "TicketNumberCounter", "TicketReview", "TicketStatus", "TicketType", "Urgency", "User",
 ]

@@ -17,7 +17,8 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from ticketing.models import Category, Channel, Department, Role, Ticket, TicketStatus, User
-from ticketing.services import assessment, notices, privacy, routing, tickets
+from ticketing.services import assessment, notices, privacy, reviews, routing, tickets
+from ticketing.services.deadlines import LOCAL_TZ
 from ticketing.services.errors import DomainError
 
 CORPUS_DIR = Path(__file__).resolve().parents[2] / "classifiers" / "data" / "corpus"
@@ -127,6 +128,7 @@ def seed_demo_tickets(session: Session, *, now: datetime, count: int = 360, seed
             created += _duplicate_and_merge(session, ticket, data, agent=agent, now=now)
     session.flush()
     created += _plant_hotspot(session, now=now, agent=agent, classifier=classifier)
+    _review_some(session, now=now, agent=agent, supervisor=supervisor)
     _show_rare_states(session, now=now, agent=agent, staff_by_department=staff_by_department)
     _hand_over_some(session, now=now, users=users)
     if supervisor is not None:
@@ -226,6 +228,17 @@ HOTSPOT_CALLS = [
     ("陈女士", "来电人称在赛罕区康佳大药房出示医保电子凭证，收银员说系统显示参保状态异常结算不了，本人查询参保记录是正常的，要求解决。"),
     ("杨先生", "家里老人在赛罕区康佳大药房用医保电子凭证结算时提示参保状态异常，药没买成，来电要求核实是不是系统问题。"),
 ]
+
+
+def _review_some(session, *, now, agent, supervisor) -> None:
+    """工单质检 for the demo: the supervisor has checked four of the agent's tickets of this month, one short."""
+    if agent is None or supervisor is None:
+        return
+    month = now.astimezone(LOCAL_TZ).strftime("%Y-%m")
+    for n, ticket in enumerate(session.scalars(reviews.reviewable_query(agent, month).limit(4))):
+        verdicts = {key: not (n == 1 and key == "caller") for key in reviews.applicable_items(ticket)}
+        reviews.record_review(session, ticket, verdicts, "未记录来电人所属区县，请补问。" if n == 1 else "",
+                              reviewer=supervisor, now=now - timedelta(hours=4 - n))
 
 
 def _plant_hotspot(session, *, now, agent, classifier) -> int:

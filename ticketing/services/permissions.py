@@ -18,6 +18,7 @@ class Permission(enum.StrEnum):
     ASSESSMENT_OWN = "staff:assessment:view"  # the own department's monthly assessment
     ASSESSMENT_CONTEST = "staff:assessment:contest"
     ASSESSMENT_DECIDE = "supervisor:assessment:decide"  # decide contests, issue a month, set weights
+    REVIEW = "supervisor:ticket:review"  # 工单质检 of the agents' registration
     ADMINISTER = "admin:settings:edit"
 
 
@@ -26,7 +27,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.STAFF: frozenset({Permission.INBOX, Permission.ASSESSMENT_OWN, Permission.ASSESSMENT_CONTEST}),
     Role.SUPERVISOR: frozenset(
         {Permission.TICKET_REGISTER, Permission.TICKET_TRIAGE, Permission.CALLBACK_QUEUE,
-         Permission.SUPERVISE, Permission.REPORTS, Permission.ASSESSMENT_DECIDE}
+         Permission.SUPERVISE, Permission.REPORTS, Permission.ASSESSMENT_DECIDE, Permission.REVIEW}
     ),
     Role.ADMIN: frozenset(Permission) - {Permission.INBOX, Permission.ASSESSMENT_OWN, Permission.ASSESSMENT_CONTEST},
 }

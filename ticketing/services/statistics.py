@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from ticketing.models import Category, Channel, ClosureKind, Reply, Ticket, TicketEvent, TicketStatus, TicketType, User
-from ticketing.services import inbox
+from ticketing.services import inbox, reviews
 from ticketing.services.assessment import month_bounds, shift_month
 from ticketing.services.deadlines import LOCAL_TZ
 
@@ -168,6 +168,8 @@ class AgentMonth:
     transferred_out: int = 0  # 转出至12345
     merged: int = 0  # duplicates merged
     followed_up: int = 0  # 来电催办: repeat calls about an open ticket recorded on it
+    reviewed: int = 0  # 工单质检: of the tickets this person registered in the month, those reviewed
+    review_average: float | None = None  # their average score (services/reviews.py)
 
     @property
     def on_the_spot_rate(self) -> float | None:
@@ -203,6 +205,9 @@ def agent_month(session: Session, month: str) -> list[AgentMonth]:
             row.reached = int(reached_count or 0)
     for user in session.scalars(sa.select(User).where(User.role == "agent", User.active.is_(True))):
         rows.setdefault(user.id, AgentMonth(user))  # an agent with nothing this month is shown too
+    for user_id, score in reviews.agent_scores(session, month).items():
+        if user_id in rows:
+            rows[user_id].reviewed, rows[user_id].review_average = score.reviewed, score.average
     return sorted(rows.values(), key=lambda r: (-r.registered, -r.callbacks, r.user.display_name))
 
 

@@ -32,6 +32,7 @@ def register_views(app: Flask) -> None:
         knowledge,
         public,
         rate_limits,
+        reviews,
         staff,
         statistics,
         supervisor,
@@ -44,7 +45,7 @@ def register_views(app: Flask) -> None:
     app.register_blueprint(classifier_admin.bp)
     app.register_blueprint(assessment.bp)
 
-    for module in (auth, public, tickets, agent, staff, supervisor, admin, imports, statistics, knowledge):
+    for module in (auth, public, tickets, agent, staff, supervisor, admin, imports, statistics, knowledge, reviews):
         app.register_blueprint(module.bp)
     rate_limits.init_rate_limits(app)
 

@@ -14,6 +14,7 @@ NAVIGATION: dict[Role, list[tuple[str, str, str | None]]] = {
         ("knowledge.index", "知识库", None),
         ("supervisor.hotspot_report", "热点诉求", None),
         ("imports.index", "文件导入", None),
+        ("reviews.mine", "我的质检", None),
     ],
     Role.STAFF: [
         ("staff.inbox", "本单位工单", "inbox"),
@@ -35,6 +36,7 @@ NAVIGATION: dict[Role, list[tuple[str, str, str | None]]] = {
         ("imports.index", "文件导入", None),
         ("assessment.index", "月度考核", None),
         ("statistics.index", "工单统计", None),
+        ("reviews.index", "工单质检", None),
     ],
     Role.ADMIN: [
         ("admin.index", "系统管理", None),

@@ -12,7 +12,7 @@ from flask_login import current_user, login_required
 from ticketing.extensions import db
 from ticketing.models import Category, Channel, ContactMethod, ContactPurpose, Department, TicketStatus, TicketType
 from ticketing.services import (
-    attachments, clock, duplicates, intake_assist, notices, privacy, search, sms, ticket_export, workflow,
+    attachments, clock, duplicates, intake_assist, notices, privacy, reviews, search, sms, ticket_export, workflow,
 )
 from ticketing.services import tickets as ticket_service
 from ticketing.services.actions import done_message
@@ -113,6 +113,7 @@ def detail(number: str):
         db.session.commit()
     files, hidden_files = attachments.listed(db.session, current_user, ticket)
     actions = workflow.allowed_actions(current_user, ticket)
+    ticket_reviews, may_review = reviews.visible_reviews(db.session, ticket, current_user)
     return render_template(
         "tickets/detail.html", ticket=ticket, show_caller=show_caller,
         colleagues=ticket_service.colleagues(db.session, ticket) if workflow.Action.HAND_OVER in actions else [],
@@ -125,6 +126,8 @@ def detail(number: str):
         contact_purposes=ContactPurpose.choices(), contact_methods=ContactMethod.choices(),
         contact_purpose=notices.suggested_purpose(ticket),
         sms_to=sms.mobile_of(ticket) if current_app.config.get("SMS_COMMAND") and show_caller else None,
+        ticket_reviews=ticket_reviews, may_review=may_review, review_items=reviews.ITEMS,
+        review_applicable=reviews.applicable_items(ticket), pass_score=reviews.PASS_SCORE,
     )
 
 

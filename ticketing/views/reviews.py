@@ -1,0 +1,69 @@
+"""工单质检: supervisors draw a sample of an agent's month and check each ticket; agents read their own."""
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+
+from ticketing.extensions import db
+from ticketing.models import User
+from ticketing.services import assessment, clock, reviews
+from ticketing.services.deadlines import LOCAL_TZ
+from ticketing.services.permissions import Permission, has_permission
+from ticketing.views.common import commit_or_flash, require, require_permission, safe_next, ticket_or_404
+
+bp = Blueprint("reviews", __name__, url_prefix="/reviews")
+
+
+def _month() -> str:
+    return assessment.parse_month(request.args.get("month")) or assessment.month_of(clock.now_utc())
+
+
+@bp.get("/")
+@login_required
+def index():
+    """The month's reviews per agent; with ?agent=, a sample of that agent's tickets to check and their reviews."""
+    require_permission(Permission.REVIEW)
+    month = _month()
+    agents = db.session.scalars(sa.select(User).where(User.role.in_(("agent", "supervisor")))
+                                .order_by(User.role, User.display_name)).all()
+    chosen = next((a for a in agents if a.username == request.args.get("agent")), None)
+    size = int(request.args.get("size")) if request.args.get("size", "").isdigit() else reviews.SAMPLE_SIZES[0]
+    size = size if size in reviews.SAMPLE_SIZES else reviews.SAMPLE_SIZES[0]
+    today = clock.now_utc().astimezone(LOCAL_TZ).date().isoformat()
+    return render_template(
+        "reviews/index.html", month=month, agents=agents, chosen=chosen, size=size, sizes=reviews.SAMPLE_SIZES,
+        scores=reviews.agent_scores(db.session, month), items=reviews.ITEMS, pass_score=reviews.PASS_SCORE,
+        sample=reviews.sample(db.session, chosen, month, size, seed=today) if chosen else [],
+        done=reviews.reviews_of(db.session, chosen, month) if chosen else [],
+        applicable=reviews.applicable_items,
+        previous_month=assessment.shift_month(month, -1), next_month=assessment.shift_month(month, 1))
+
+
+@bp.post("/<number>")
+@login_required
+def record(number: str):
+    require_permission(Permission.REVIEW)
+    ticket = ticket_or_404(number)
+    verdicts = {key: {"1": True, "0": False}.get(request.form.get(key, "")) for key in reviews.ITEMS}
+    review = []
+
+    def save():
+        review.append(reviews.record_review(db.session, ticket, verdicts, request.form.get("comment", ""),
+                                            reviewer=current_user, now=clock.now_utc()))
+
+    if commit_or_flash(save):
+        flash(f"已质检 {ticket.number}：{review[0].score} 分", "success")
+    return redirect(safe_next(url_for("tickets.detail", number=ticket.number)))
+
+
+@bp.get("/mine")
+@login_required
+def mine():
+    """我的质检: an agent's reviewed tickets of the month, with the failed items and the comments."""
+    require(has_permission(current_user, Permission.TICKET_REGISTER))
+    month = _month()
+    return render_template("reviews/mine.html", month=month, done=reviews.reviews_of(db.session, current_user, month),
+                           score=reviews.agent_scores(db.session, month).get(current_user.id),
+                           items=reviews.ITEMS, pass_score=reviews.PASS_SCORE,
+                           previous_month=assessment.shift_month(month, -1), next_month=assessment.shift_month(month, 1))
