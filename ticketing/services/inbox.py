@@ -7,7 +7,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from ticketing.models import Channel, Role, Ticket, TicketEvent, TicketStatus, User
-from ticketing.models.enums import ExtensionState
+from ticketing.models.enums import OPEN_STATUSES, ExtensionState
 from ticketing.models.ticket import NOTICE_STATES
 
 S = TicketStatus
@@ -109,7 +109,7 @@ def urged_query(department_id: int) -> sa.Select:
 
 #: how long a citizen's repeat call (来电催办) is shown atop the department's inbox and on 督办
 FOLLOW_UP_DAYS = 7
-STILL_WORKED = DEPARTMENT_WORK + (S.REGISTERED.value, S.RETURN_REQUESTED.value)
+STILL_WORKED = tuple(status.value for status in OPEN_STATUSES)
 
 
 def followed_up_query(now: datetime, department_id: int | None = None) -> sa.Select:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import Blueprint, Response, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from ticketing.extensions import db
@@ -43,7 +43,10 @@ def _hotspots_asked():
     """The page's filters and the hotspot report they ask for, or None with the reason flashed (a window
     with too many tickets). 热点诉求 is for supervisors, administrators and agents, who answer the next
     caller about the same matter the same way, and for a department's staff, about its own tickets."""
-    own = hotspots.department_scope(current_user)
+    try:
+        own = hotspots.department_scope(current_user)
+    except DomainError:
+        abort(403)
     departments = db.session.scalars(sa.select(Department).where(Department.active.is_(True)).order_by(Department.id)).all()
     if own is not None:
         departments = [d for d in departments if d.id == own]
