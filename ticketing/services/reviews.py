@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from ticketing.models import ClosureKind, Ticket, TicketReview, TicketStatus, User
 from ticketing.services.assessment import month_bounds
 from ticketing.services.deadlines import LOCAL_TZ
-from ticketing.services.errors import NotFound, ValidationFailed
+from ticketing.services.errors import ValidationFailed
 from ticketing.services.permissions import Permission, has_permission
 
 PASS_SCORE = 80
@@ -128,9 +128,3 @@ def agent_scores(session: Session, month: str) -> dict[int, AgentScore]:
     return {agent_id: AgentScore(int(n), None if avg is None else round(float(avg), 1), int(failed or 0))
             for agent_id, n, avg, failed in rows}
 
-
-def agent_by_username(session: Session, username: str) -> User:
-    agent = session.scalar(sa.select(User).where(User.username == username, User.role.in_(("agent", "supervisor"))))
-    if agent is None:
-        raise NotFound(f"话务员 {username} 不存在")
-    return agent

@@ -12,7 +12,7 @@ from ticketing.services import clock, hotspots, hotspots_export, inbox, learning
 from ticketing.services.deadlines import LOCAL_TZ
 from ticketing.services.permissions import Permission, has_permission
 from ticketing.services.errors import DomainError
-from ticketing.views.common import flash_domain_error, require, require_permission, run_batch
+from ticketing.views.common import flash_domain_error, require_permission, run_batch
 
 bp = Blueprint("supervisor", __name__, url_prefix="/supervise")
 
