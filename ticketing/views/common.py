@@ -151,3 +151,9 @@ def flash_batch_outcome(outcome, verb: str) -> None:
         by_reason.setdefault(reason, []).append(number)
     for reason, numbers in by_reason.items():
         flash(f"未{verb} {len(numbers)} 件（{reason}）：{'、'.join(numbers)}", "error")
+
+
+def offered_number(name: str, choices: tuple[int, ...], default: int) -> int:
+    """A number the page's filter offers (?name=); anything else, typed into the address, is the default."""
+    value = request.args.get(name) or ""
+    return int(value) if value.isdigit() and int(value) in choices else default

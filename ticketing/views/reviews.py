@@ -10,7 +10,9 @@ from ticketing.models import User
 from ticketing.services import assessment, clock, reviews
 from ticketing.services.deadlines import LOCAL_TZ
 from ticketing.services.permissions import Permission, has_permission
-from ticketing.views.common import commit_or_flash, require, require_permission, safe_next, ticket_or_404
+from ticketing.views.common import (
+    commit_or_flash, offered_number, require, require_permission, safe_next, ticket_or_404,
+)
 
 bp = Blueprint("reviews", __name__, url_prefix="/reviews")
 
@@ -28,8 +30,7 @@ def index():
     agents = db.session.scalars(sa.select(User).where(User.role.in_(("agent", "supervisor")))
                                 .order_by(User.role, User.display_name)).all()
     chosen = next((a for a in agents if a.username == request.args.get("agent")), None)
-    size = int(request.args.get("size")) if request.args.get("size", "").isdigit() else reviews.SAMPLE_SIZES[0]
-    size = size if size in reviews.SAMPLE_SIZES else reviews.SAMPLE_SIZES[0]
+    size = offered_number("size", reviews.SAMPLE_SIZES, reviews.SAMPLE_SIZES[0])
     today = clock.now_utc().astimezone(LOCAL_TZ).date().isoformat()
     return render_template(
         "reviews/index.html", month=month, agents=agents, chosen=chosen, size=size, sizes=reviews.SAMPLE_SIZES,

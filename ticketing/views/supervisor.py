@@ -12,7 +12,7 @@ from ticketing.services import clock, hotspots, hotspots_export, inbox, learning
 from ticketing.services.deadlines import LOCAL_TZ
 from ticketing.services.permissions import Permission, has_permission
 from ticketing.services.errors import DomainError
-from ticketing.views.common import flash_domain_error, require_permission, run_batch
+from ticketing.views.common import flash_domain_error, offered_number, require_permission, run_batch
 
 bp = Blueprint("supervisor", __name__, url_prefix="/supervise")
 
@@ -53,8 +53,8 @@ def _hotspots_asked():
         selected = departments[0] if departments else None
     else:
         selected = next((d for d in departments if d.code == request.args.get("department")), None)
-    days = _choice(request.args.get("days"), hotspots.DAY_CHOICES, 7)
-    min_size = _choice(request.args.get("min_size"), hotspots.SIZE_CHOICES, 3)
+    days = offered_number("days", hotspots.DAY_CHOICES, 7)
+    min_size = offered_number("min_size", hotspots.SIZE_CHOICES, 3)
     filters = {"departments": departments, "selected": selected, "days": days, "min_size": min_size,
                "scoped": own is not None}
     try:
@@ -94,7 +94,3 @@ def hotspot_export():
     return Response(content, mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                     headers={"Content-Disposition": f"attachment; filename={name}.xlsx"})
 
-
-def _choice(value: str | None, choices: tuple[int, ...], default: int) -> int:
-    """A number offered by the page's filter; anything else (typed into the address) is the default."""
-    return int(value) if value and value.isdigit() and int(value) in choices else default
