@@ -7,7 +7,7 @@ import pytest
 
 from tests.factories import make_ticket
 from ticketing.models import TicketStatus
-from ticketing.services import clock, inbox, tickets
+from ticketing.services import clock, inbox, settings, tickets
 from ticketing.services.deadlines import LOCAL_TZ
 
 S = TicketStatus
@@ -150,6 +150,33 @@ def test_the_callback_queue_marks_failed_tries(db, client, users, auth, now):
     row = lambda title: html.split(title)[1].split("</tr>")[0]  # noqa: E731
     assert f"{ticket.replied_at.astimezone(LOCAL_TZ):%m-%d %H:%M} 答复</span>" in row("回访没打通的")
     assert "超时" not in row("回访没打通的") and '答复</span> <span class="overdue">超时</span></span>' in row("答复超时的")
+
+
+def test_a_callback_tried_lately_waits_under_later_and_the_ticket_page_says_when(db, client, users, auth, now,
+                                                                                 monkeypatch):
+    settings.set_setting(db.session, "callback_retry_minutes", 120)
+    tried = make_ticket(db, users, now, status=S.REPLIED, title="刚才没打通的")
+    due = make_ticket(db, users, now, status=S.REPLIED, title="还没回访的")
+    for ticket in (tried, due):
+        ticket.needs_callback = True
+    at = now + timedelta(days=1)
+    tickets.record_callback(db.session, tried, reached=False, satisfaction=None, solved=None,
+                            actor=users["agent"], now=at)
+    db.session.commit()
+    monkeypatch.setattr(clock, "now_utc", lambda: at + timedelta(minutes=30))
+    auth.login("agent")
+    html = client.get("/agent/callbacks").get_data(as_text=True)
+    queue, later = html.split('id="later"')
+    assert "还没回访的" in queue and "刚才没打通的" not in queue
+    assert "稍后再拨" in later and "120 分钟后再回访（1 件）" in later and "刚才没打通的" in later
+    assert f"{(at + timedelta(hours=2)).astimezone(LOCAL_TZ):%H:%M} 后再拨</span>" in later
+    assert '<b id="todo-total">1</b>' in html  # the menu counts only what can be called now
+    page = client.get(f"/tickets/{tried.number}").get_data(as_text=True)
+    assert 'id="callback-retry"' in page and f"{(at + timedelta(hours=2)).astimezone(LOCAL_TZ):%H:%M} 后再拨" in page
+    monkeypatch.setattr(clock, "now_utc", lambda: at + timedelta(hours=3))
+    html = client.get("/agent/callbacks").get_data(as_text=True)
+    assert 'id="later"' not in html and "刚才没打通的" in html and "还没回访的" in html
+    assert 'id="callback-retry"' not in client.get(f"/tickets/{tried.number}").get_data(as_text=True)
 
 
 def test_staff_accept_several_tickets_at_once(db, client, users, auth, now):

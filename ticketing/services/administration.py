@@ -281,6 +281,7 @@ class SettingsInput:
     near_deadline_hours: int | None
     callback_attempts: int | None = 3
     hotspot_similarity: float | None = 0.35
+    callback_retry_minutes: int | None = 120
 
 
 def current_settings(session: Session) -> SettingsInput:
@@ -291,6 +292,7 @@ def current_settings(session: Session) -> SettingsInput:
         near_deadline_hours=settings.get_setting(session, "near_deadline_hours"),
         callback_attempts=settings.get_setting(session, "callback_attempts"),
         hotspot_similarity=settings.get_setting(session, "hotspot_similarity"),
+        callback_retry_minutes=settings.get_setting(session, "callback_retry_minutes"),
     )
 
 
@@ -311,6 +313,8 @@ def save_settings(session: Session, data: SettingsInput, *, actor: User) -> None
         errors["near_deadline_hours"] = "临近到期提醒应为 1 到 720 小时"
     if data.callback_attempts is None or not 1 <= data.callback_attempts <= 10:
         errors["callback_attempts"] = "回访尝试次数应为 1 到 10 次"
+    if data.callback_retry_minutes is None or not 0 <= data.callback_retry_minutes <= 1440:
+        errors["callback_retry_minutes"] = "再次回访间隔应为 0 到 1440 分钟（0 表示随时可再拨）"
     if data.hotspot_similarity is None or not 0.3 <= data.hotspot_similarity <= 0.9:
         errors["hotspot_similarity"] = "热点诉求相似度应在 0.3 到 0.9 之间"
     _fail(errors)
@@ -320,6 +324,7 @@ def save_settings(session: Session, data: SettingsInput, *, actor: User) -> None
         "classifier_threshold": data.classifier_threshold,
         "near_deadline_hours": data.near_deadline_hours,
         "callback_attempts": data.callback_attempts,
+        "callback_retry_minutes": data.callback_retry_minutes,
         "hotspot_similarity": data.hotspot_similarity,
     }
     for key, value in values.items():

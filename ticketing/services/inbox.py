@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 from ticketing.models import Channel, Role, Ticket, TicketEvent, TicketStatus, User
 from ticketing.models.enums import OPEN_STATUSES, ExtensionState
 from ticketing.models.ticket import NOTICE_STATES
+from ticketing.services import settings
 
 S = TicketStatus
 DEPARTMENT_WORK = (S.DISPATCHED.value, S.ACCEPTED.value)
@@ -27,15 +28,34 @@ def returns_query() -> sa.Select:
     return sa.select(Ticket).where(Ticket.status == S.RETURN_REQUESTED.value).order_by(Ticket.reply_due_at)
 
 
-def callbacks_query() -> sa.Select:
+def callback_retry_interval(session: Session) -> timedelta:
+    """How long a ticket whose callback did not reach the citizen waits before it is due again (系统设置)."""
+    return timedelta(minutes=int(settings.get_setting(session, "callback_retry_minutes")))
+
+
+def callback_retry_at(session: Session, ticket: Ticket, now: datetime) -> datetime | None:
+    """After a 回访 try that did not reach the citizen: when the next try is due, while that is still ahead."""
+    if (ticket.status != S.REPLIED.value or ticket.called_back_at is None or ticket.replied_at is None
+            or ticket.called_back_at < ticket.replied_at):
+        return None
+    due = ticket.called_back_at + callback_retry_interval(session)
+    return due if due > now else None
+
+
+def callbacks_query(cutoff: datetime | None = None, *, later: bool = False) -> sa.Select:
     """回访 to make: answered tickets the sampling chose, those not yet tried since the reply first, then those
-    whose last failed try (未联系上) is oldest, so that a number that did not answer is tried again later."""
-    tried = sa.case((Ticket.called_back_at >= Ticket.replied_at, Ticket.called_back_at))
-    return (
-        sa.select(Ticket)
-        .where(Ticket.status == S.REPLIED.value, Ticket.needs_callback.is_(True))
-        .order_by(tried.nulls_first(), Ticket.replied_at, Ticket.id)
-    )
+    whose last failed try (未联系上) is oldest, so that a number that did not answer is tried again later.
+
+    With ``cutoff`` (now minus the retry interval), a ticket whose last failed try is after it is not due yet:
+    it is left out, or, with ``later=True``, it is all that is listed (稍后再拨), the soonest due first.
+    """
+    tried_since_reply = Ticket.called_back_at >= Ticket.replied_at
+    tried = sa.case((tried_since_reply, Ticket.called_back_at))
+    query = sa.select(Ticket).where(Ticket.status == S.REPLIED.value, Ticket.needs_callback.is_(True))
+    if cutoff is not None:
+        waiting = sa.and_(Ticket.called_back_at.is_not(None), tried_since_reply, Ticket.called_back_at > cutoff)
+        query = query.where(waiting if later else sa.not_(waiting))
+    return query.order_by(tried.nulls_first(), Ticket.replied_at, Ticket.id)
 
 
 def department_query(department_id: int, state: str | None = None, *, handler_id: int | None = None) -> sa.Select:
@@ -197,7 +217,7 @@ def todo_counts(session: Session, user: User, now: datetime) -> dict[str, int]:
     if role in (Role.AGENT, Role.SUPERVISOR):
         counts["triage"] = _count(session, triage_query())
         counts["returns"] = _count(session, returns_query())
-        counts["callbacks"] = _count(session, callbacks_query())
+        counts["callbacks"] = _count(session, callbacks_query(now - callback_retry_interval(session)))
     if role is Role.STAFF and user.department_id:
         base = sa.select(Ticket.id).where(Ticket.department_id == user.department_id)
         counts["urged"] = _count(session, base.where(Ticket.status.in_(DEPARTMENT_WORK), Ticket.last_urged_at.is_not(None)))

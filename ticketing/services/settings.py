@@ -11,6 +11,8 @@ DEFAULTS: dict[str, object] = {
     "return_window_working_days": 5,
     # 回访 attempts that may fail to reach the citizen before the callback is recorded as 未联系上
     "callback_attempts": 3,
+    # minutes after a try that did not reach the citizen before the ticket is due in the 回访 queue again (0: at once)
+    "callback_retry_minutes": 120,
     "classifier_threshold": None,  # None: the threshold chosen when the model was trained
     "duplicate_similarity": 0.6,
     # 热点诉求: how alike two tickets' words must be to count as the same matter (services/hotspots.py)

@@ -112,6 +112,8 @@ class SettingsForm(FlaskForm):
         InputRequired(NUMBER), NumberRange(min=1, max=720, message="应为 1 到 720 小时")])
     callback_attempts = IntegerField("回访未接通时最多尝试（次）", validators=[
         InputRequired(NUMBER), NumberRange(min=1, max=10, message="应为 1 到 10 次")])
+    callback_retry_minutes = IntegerField("未接通后再次回访间隔（分钟）", validators=[
+        InputRequired(NUMBER), NumberRange(min=0, max=1440, message="应为 0 到 1440 分钟")])
     hotspot_similarity = DecimalField("热点诉求相似度（0.3–0.9）", places=2, validators=[
         InputRequired("请填写相似度，如 0.5"), NumberRange(min=0.3, max=0.9, message="应在 0.3 到 0.9 之间")])
 

@@ -14,6 +14,7 @@ from ticketing.views.common import classifier, require_permission, run_batch, st
 from ticketing.views.forms import CallForm
 
 bp = Blueprint("agent", __name__, url_prefix="/agent")
+LATER_SHOWN = 200  # 回访's 稍后再拨 section: tickets tried within the retry interval
 
 
 def _choices(form: CallForm) -> None:
@@ -97,9 +98,17 @@ def returns():
 @login_required
 def callbacks():
     require_permission(Permission.CALLBACK_QUEUE)
-    page = db.paginate(inbox.callbacks_query(), per_page=30, error_out=False)
-    return render_template("agent/callbacks.html", page=page, files=attachments.counts_for(db.session, page.items),
-                           tries=tickets.failed_callbacks_of(db.session, page.items))
+    interval = inbox.callback_retry_interval(db.session)
+    cutoff = clock.now_utc() - interval
+    page = db.paginate(inbox.callbacks_query(cutoff), per_page=30, error_out=False)
+    # 稍后再拨: tried lately without reaching the citizen; only a few hours' worth, so listed whole (capped)
+    later = db.session.scalars(inbox.callbacks_query(cutoff, later=True).limit(LATER_SHOWN)).all()
+    shown = page.items + later
+    return render_template("agent/callbacks.html", page=page, later=later, later_shown=LATER_SHOWN,
+                           retry_at={t.id: t.called_back_at + interval for t in later},
+                           retry_minutes=int(interval.total_seconds() // 60),
+                           files=attachments.counts_for(db.session, shown),
+                           tries=tickets.failed_callbacks_of(db.session, shown))
 
 
 def _active(model):

@@ -12,7 +12,8 @@ from flask_login import current_user, login_required
 from ticketing.extensions import db
 from ticketing.models import Category, Channel, ContactMethod, ContactPurpose, Department, TicketStatus, TicketType
 from ticketing.services import (
-    attachments, clock, duplicates, intake_assist, notices, privacy, reviews, search, sms, ticket_export, workflow,
+    attachments, clock, duplicates, inbox, intake_assist, notices, privacy, reviews, search, sms, ticket_export,
+    workflow,
 )
 from ticketing.services import tickets as ticket_service
 from ticketing.services.actions import done_message
@@ -126,6 +127,8 @@ def detail(number: str):
         contact_purposes=ContactPurpose.choices(), contact_methods=ContactMethod.choices(),
         contact_purpose=notices.suggested_purpose(ticket),
         sms_to=sms.mobile_of(ticket) if current_app.config.get("SMS_COMMAND") and show_caller else None,
+        callback_retry_at=inbox.callback_retry_at(db.session, ticket, clock.now_utc())
+        if workflow.Action.CALLBACK in actions else None,
         ticket_reviews=ticket_reviews, may_review=may_review, review_items=reviews.ITEMS,
         review_applicable=reviews.applicable_items(ticket), pass_score=reviews.PASS_SCORE,
     )

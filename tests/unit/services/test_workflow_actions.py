@@ -303,6 +303,38 @@ def test_a_callback_that_does_not_reach_the_citizen_is_tried_again_up_to_the_set
     assert len(ticket.callbacks) == 3 and queue() == [other.number]
 
 
+def test_a_failed_callback_waits_the_set_interval_before_it_is_due_again(db, users, now):
+    settings.set_setting(db.session, "callback_retry_minutes", 120)
+    ticket = make_ticket(db, users, now, status=S.REPLIED)
+    ticket.needs_callback = True
+    waiting_longer = make_ticket(db, users, now, status=S.REPLIED)
+    waiting_longer.needs_callback = True
+    db.session.flush()
+    tried = now + timedelta(hours=1)
+    act(db, ticket, "callback", users["agent"], tried, reached="0", note="无人接听")
+    act(db, waiting_longer, "callback", users["agent"], tried - timedelta(minutes=30), reached="0")
+
+    def queue(at, later=False):
+        cutoff = at - inbox.callback_retry_interval(db.session)
+        return [t.number for t in db.session.scalars(inbox.callbacks_query(cutoff, later=later))]
+
+    at = tried + timedelta(minutes=100)  # the other's 120 minutes are over, this one's are not
+    assert queue(at) == [waiting_longer.number] and queue(at, later=True) == [ticket.number]
+    assert inbox.callback_retry_at(db.session, ticket, at) == tried + timedelta(minutes=120)
+    assert inbox.callback_retry_at(db.session, waiting_longer, at) is None
+    assert inbox.todo_counts(db.session, users["agent"], at)["callbacks"] == 1
+    at = tried + timedelta(minutes=120)
+    assert queue(at) == [waiting_longer.number, ticket.number] and queue(at, later=True) == []
+    assert inbox.todo_counts(db.session, users["agent"], at)["callbacks"] == 2
+    settings.set_setting(db.session, "callback_retry_minutes", 0)  # 0: due again at once
+    assert queue(tried) == [waiting_longer.number, ticket.number]
+    assert inbox.callback_retry_at(db.session, ticket, tried) is None
+    # a try that reached the citizen leaves the queue; the interval is only for numbers that did not answer
+    act(db, ticket, "callback", users["agent"], tried + timedelta(minutes=5), reached="1", satisfaction="satisfied",
+        solved="1")
+    assert inbox.callback_retry_at(db.session, ticket, tried) is None and queue(at) == [waiting_longer.number]
+
+
 def test_reaching_the_citizen_after_a_failed_try_ends_the_callback_and_a_reopen_starts_a_new_round(db, users, now):
     settings.set_setting(db.session, "callback_attempts", 2)
     ticket = make_ticket(db, users, now, status=S.REPLIED)
