@@ -6,10 +6,11 @@ from datetime import timedelta
 
 import pytest
 
+from tests.conftest import make_user
 from tests.factories import make_ticket
-from ticketing.models import TicketStatus
+from ticketing.models import Role, TicketStatus
 from ticketing.services import clock, reviews, statistics, tickets
-from ticketing.services.errors import ValidationFailed
+from ticketing.services.errors import InvalidTransition, NotAllowed, ValidationFailed
 
 S = TicketStatus
 ALL_PASS = {key: True for key in reviews.ITEMS}
@@ -107,3 +108,93 @@ def test_pages_for_the_reviewer_the_agent_and_nobody_else(db, users, auth, clien
     auth.login("staff_dybz")  # the department sees neither the verdicts nor the pages
     assert "工单质检" not in client.get(f"/tickets/{ticket.number}").get_data(as_text=True)
     assert client.get("/reviews/mine").status_code == 403
+
+
+def test_an_agent_appeals_a_failed_review_once_and_someone_else_decides(db, users, now):
+    agent, supervisor, admin = users["agent"], users["supervisor"], users["admin"]
+    ticket = make_ticket(db, users, now, status=S.DISPATCHED)
+    passed = make_ticket(db, users, now, status=S.DISPATCHED)
+    failed_routing = dict(ALL_PASS, routing=False, answer=None)
+    review = reviews.record_review(db.session, ticket, failed_routing, "应派异地就医结算中心", reviewer=supervisor, now=now)
+    clean = reviews.record_review(db.session, passed, ALL_PASS, "", reviewer=supervisor, now=now)
+    later = now + timedelta(days=1)
+    assert reviews.appeal_refusal(db.session, clean, agent, later) == "该质检结果全部合格，无需申诉"
+    assert reviews.appeal_refusal(db.session, review, users["staff_dybz"], later) == "只能对自己登记的工单的质检结果申诉"
+    assert "已超过期限" in reviews.appeal_refusal(db.session, review, agent, now + timedelta(days=reviews.APPEAL_DAYS, hours=1))
+    with pytest.raises(NotAllowed):
+        reviews.file_appeal(db.session, review, "理由", agent=users["staff_dybz"], now=later)
+    with pytest.raises(ValidationFailed) as empty:
+        reviews.file_appeal(db.session, review, "  ", agent=agent, now=later)
+    assert "reason" in empty.value.fields
+    appeal = reviews.file_appeal(db.session, review, "来电人说的是本地住院，派待遇保障科没错", agent=agent, now=later)
+    assert appeal.state_title == "申诉待复核" and review.appeal is appeal
+    assert db.session.scalars(reviews.pending_appeals_query()).all() == [appeal]
+    with pytest.raises(InvalidTransition, match="已经申诉过"):
+        reviews.file_appeal(db.session, review, "再申诉一次", agent=agent, now=later)
+
+    decide = lambda decision, note="", verdicts=ALL_PASS, comment="", by=admin: reviews.decide_appeal(  # noqa: E731
+        db.session, appeal, decision, note, verdicts=verdicts, comment=comment, decider=by, now=later)
+    with pytest.raises(NotAllowed, match="原质检人以外"):
+        decide("upheld", "派错了", by=supervisor)
+    with pytest.raises(NotAllowed):
+        decide("upheld", "派错了", by=agent)
+    with pytest.raises(ValidationFailed, match="维持原结果的理由"):
+        decide("upheld")
+    with pytest.raises(ValidationFailed, match="与原结果相同"):
+        decide("revised", verdicts=failed_routing, comment="仍然派错")
+    with pytest.raises(ValidationFailed, match="请选择"):
+        decide("")
+    assert appeal.decided_at is None
+    decide("revised", "核实录音，来电人在本地住院", verdicts=ALL_PASS)
+    assert (appeal.decision, appeal.decided_by, appeal.revised_review.score) == ("revised", admin, 100)
+    assert appeal.state_title == "已改判" and appeal.revised_review.reviewer is admin
+    assert reviews.agent_scores(db.session, now.strftime("%Y-%m"))[agent.id].average == 100.0  # the latest counts
+    assert db.session.scalars(reviews.pending_appeals_query()).all() == []
+    with pytest.raises(InvalidTransition, match="已经复核过"):
+        decide("upheld", "再看一次")
+    # the review appealed is no longer the ticket's latest: a new failed review would be appealed instead
+    assert reviews.appeal_refusal(db.session, review, agent, later) == "该质检结果已经申诉过"
+    newer = reviews.record_review(db.session, ticket, dict(ALL_PASS, record=False), "记录不全", reviewer=supervisor,
+                                  now=later)
+    assert reviews.appeal_refusal(db.session, appeal.revised_review, agent, later) == "该质检结果全部合格，无需申诉"
+    assert reviews.appeal_refusal(db.session, newer, agent, later) is None
+
+
+def test_the_appeal_pages_the_agent_files_and_another_supervisor_decides(db, users, auth, client, now, today):
+    colleague = make_user(db, "supervisor2", Role.SUPERVISOR)
+    ticket = make_ticket(db, users, now, status=S.DISPATCHED, title="派错单位的")
+    review = reviews.record_review(db.session, ticket, dict(ALL_PASS, routing=False), "应派异地就医结算中心",
+                                   reviewer=users["supervisor"], now=now)
+    db.session.commit()
+    month = now.strftime("%Y-%m")
+    auth.login("agent")
+    mine = client.get(f"/reviews/mine?month={month}").get_data(as_text=True)
+    assert f'action="/reviews/{review.id}/appeal"' in mine and "天内可以申诉一次" in mine
+    refused = client.post(f"/reviews/{review.id}/appeal", data={"reason": ""}, follow_redirects=True)
+    assert "请写明申诉理由" in refused.get_data(as_text=True)
+    response = client.post(f"/reviews/{review.id}/appeal", data={"reason": "来电人在本地住院，派待遇保障科没错"})
+    assert response.status_code == 302 and response.headers["Location"].endswith(f"/reviews/mine?month={month}")
+    mine = client.get(f"/reviews/mine?month={month}").get_data(as_text=True)
+    assert "申诉待复核" in mine and f'action="/reviews/{review.id}/appeal"' not in mine
+    auth.logout()
+
+    auth.login("supervisor")  # the reviewer sees the appeal but may not decide it
+    page = client.get(f"/reviews/?month={month}").get_data(as_text=True)
+    assert "待复核申诉（1）" in page and "需由其他班长复核" in page and "保存复核" not in page
+    assert 'data-counter="appeals">工单质检<span class="badge" title="待处理">1</span>' in page  # the menu badge
+    auth.logout()
+    auth.login("supervisor2")
+    page = client.get(f"/reviews/?month={month}").get_data(as_text=True)
+    assert f'id="appeal-{review.appeal.id}"' in page and "来电人在本地住院" in page and "保存复核" in page
+    response = client.post(f"/reviews/appeals/{review.appeal.id}", data={
+        "decision": "revised", "record": "1", "caller": "1", "classification": "1", "routing": "1",
+        "note": "核实录音，派单无误", "next": f"/reviews/?month={month}#appeals"}, follow_redirects=True)
+    text = response.get_data(as_text=True)
+    assert f"已复核申诉：{ticket.number}，已改判" in text and "待复核申诉" not in text
+    assert colleague.id == review.appeal.decided_by_id
+    auth.logout()
+    auth.login("agent")
+    mine = client.get(f"/reviews/mine?month={month}").get_data(as_text=True)
+    assert "已改判</span> 改为 100 分：核实录音，派单无误" in mine and "平均 <b>100.0</b> 分" in mine
+    detail = client.get(f"/tickets/{ticket.number}").get_data(as_text=True)
+    assert "申诉（" in detail and "已改判" in detail

@@ -6,7 +6,7 @@ from datetime import datetime, timezone
 import pytest
 import sqlalchemy as sa
 
-from ticketing.models import Department, Ticket, TicketStatus, User
+from ticketing.models import Department, ReviewAppeal, Ticket, TicketStatus, User
 from ticketing.services import assessment, clock, demo
 from ticketing.services.reference_data import ensure_reference_data
 
@@ -52,6 +52,10 @@ def test_every_state_is_on_show_whatever_the_date(db, now):
                                   .where(Ticket.status == TicketStatus.ACCEPTED.value)).all()
     if handlers.count("staff_dybz") + handlers.count("staff_dybz2") >= 2:
         assert "staff_dybz2" in handlers and "staff_dybz" in handlers
+    # 工单质检: one review short of full marks, appealed by the agent and upheld by the administrator
+    appeals = db.session.scalars(sa.select(ReviewAppeal)).all()
+    assert [(a.agent.username, a.decision, a.decided_by.username, a.review.reviewer.username) for a in appeals] == [
+        ("agent", "upheld", "admin", "supervisor")]
 
 
 def test_create_user_reads_the_password_from_stdin(app, db, reference):

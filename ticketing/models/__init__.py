@@ -19,7 +19,7 @@ from ticketing.models.ticket import (
     CategoryLabel, Callback, CitizenContact, InternalNote, Reply, Ticket, TicketAttachment, TicketEvent, TicketNumberCounter,
 )
 from ticketing.models.user import Role, User
-from ticketing.models.review import TicketReview
+from ticketing.models.review import ReviewAppeal, TicketReview
 from ticketing.models.assessment import (
     AssessmentContest,
     AssessmentItem,
@@ -35,6 +35,6 @@ __all__ = [
     "AppSetting", "StandardAnswer",
     "CalendarYear", "Callback", "CategoryLabel", "Category", "Channel", "CitizenContact", "ClosureKind",
     "ContactMethod", "ContactPurpose", "DeadlinePolicy", "Department",
-    "Holiday", "InternalNote", "Reply", "Role", "RoutingRule", "Satisfaction", "Ticket", "TicketAttachment", "TicketEvent",
+    "Holiday", "InternalNote", "Reply", "ReviewAppeal", "Role", "RoutingRule", "Satisfaction", "Ticket", "TicketAttachment", "TicketEvent",
     "TicketNumberCounter", "TicketReview", "TicketStatus", "TicketType", "Urgency", "User",
 ]

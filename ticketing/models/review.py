@@ -3,7 +3,7 @@ from __future__ import annotations
 from datetime import datetime
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, backref, mapped_column, relationship
 
 from ticketing.extensions import db
 from ticketing.models.base import UTCDateTime
@@ -38,3 +38,38 @@ class TicketReview(db.Model):
     ticket: Mapped[Ticket] = relationship()
     agent: Mapped[User] = relationship(foreign_keys=[agent_id])
     reviewer: Mapped[User] = relationship(foreign_keys=[reviewer_id])
+
+
+class ReviewAppeal(db.Model):
+    """质检申诉: the agent disputes a review, once, within ``services.reviews.APPEAL_DAYS``; someone other than
+    the reviewer decides: ``upheld`` (维持原结果, with the reason) or ``revised`` (改判: a new review, which
+    then counts as the ticket's latest). Filed and decided once each; never edited otherwise."""
+
+    __tablename__ = "review_appeal"
+    __table_args__ = (
+        sa.CheckConstraint("decision IS NULL OR decision IN ('upheld', 'revised')", name="decision_known"),
+        sa.Index("ix_review_appeal_pending", "decided_at", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    review_id: Mapped[int] = mapped_column(sa.ForeignKey("ticket_review.id"), unique=True)
+    agent_id: Mapped[int] = mapped_column(sa.ForeignKey("user_account.id"))
+    reason: Mapped[str] = mapped_column(sa.Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    decision: Mapped[str | None] = mapped_column(sa.String(10))
+    decision_note: Mapped[str] = mapped_column(sa.Text, default="")
+    decided_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id"))
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    revised_review_id: Mapped[int | None] = mapped_column(sa.ForeignKey("ticket_review.id"))
+
+    review: Mapped[TicketReview] = relationship(foreign_keys=[review_id],
+                                                backref=backref("appeal", uselist=False))
+    revised_review: Mapped[TicketReview | None] = relationship(foreign_keys=[revised_review_id])
+    agent: Mapped[User] = relationship(foreign_keys=[agent_id])
+    decided_by: Mapped[User | None] = relationship(foreign_keys=[decided_by_id])
+
+    @property
+    def state_title(self) -> str:
+        if self.decision is None:
+            return "申诉待复核"
+        return "维持原结果" if self.decision == "upheld" else "已改判"

@@ -128,7 +128,7 @@ def seed_demo_tickets(session: Session, *, now: datetime, count: int = 360, seed
             created += _duplicate_and_merge(session, ticket, data, agent=agent, now=now)
     session.flush()
     created += _plant_hotspot(session, now=now, agent=agent, classifier=classifier)
-    _review_some(session, now=now, agent=agent, supervisor=supervisor)
+    _review_some(session, now=now, agent=agent, supervisor=supervisor, admin=users.get("admin"))
     _show_rare_states(session, now=now, agent=agent, staff_by_department=staff_by_department)
     _hand_over_some(session, now=now, users=users)
     if supervisor is not None:
@@ -230,15 +230,21 @@ HOTSPOT_CALLS = [
 ]
 
 
-def _review_some(session, *, now, agent, supervisor) -> None:
-    """工单质检 for the demo: the supervisor has checked four of the agent's tickets of this month, one short."""
+def _review_some(session, *, now, agent, supervisor, admin) -> None:
+    """工单质检 for the demo: the supervisor has checked four of the agent's tickets of this month, one short,
+    which the agent appealed (质检申诉) and the administrator upheld."""
     if agent is None or supervisor is None:
         return
     month = now.astimezone(LOCAL_TZ).strftime("%Y-%m")
     for n, ticket in enumerate(session.scalars(reviews.reviewable_query(agent, month).limit(4))):
         verdicts = {key: not (n == 1 and key == "caller") for key in reviews.applicable_items(ticket)}
-        reviews.record_review(session, ticket, verdicts, "未记录来电人所属区县，请补问。" if n == 1 else "",
-                              reviewer=supervisor, now=now - timedelta(hours=4 - n))
+        review = reviews.record_review(session, ticket, verdicts, "未记录来电人所属区县，请补问。" if n == 1 else "",
+                                       reviewer=supervisor, now=now - timedelta(hours=4 - n))
+        if n == 1 and admin is not None:  # the agent appealed, and the administrator upheld the review
+            appeal = reviews.file_appeal(session, review, "来电人不愿说住在哪个区，已经问过了。", agent=agent,
+                                         now=now - timedelta(hours=2))
+            reviews.decide_appeal(session, appeal, "upheld", "来电人不愿说时应在记录中注明“拒绝提供”。",
+                                  verdicts={}, comment="", decider=admin, now=now - timedelta(hours=1))
 
 
 def _plant_hotspot(session, *, now, agent, classifier) -> int:

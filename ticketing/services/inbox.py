@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 from ticketing.models import Channel, Role, Ticket, TicketEvent, TicketStatus, User
 from ticketing.models.enums import OPEN_STATUSES, ExtensionState
 from ticketing.models.ticket import NOTICE_STATES
-from ticketing.services import settings
+from ticketing.services import reviews, settings
 
 S = TicketStatus
 DEPARTMENT_WORK = (S.DISPATCHED.value, S.ACCEPTED.value)
@@ -226,6 +226,8 @@ def todo_counts(session: Session, user: User, now: datetime) -> dict[str, int]:
         counts["inbox"] = _count(session, base.where(Ticket.status == S.DISPATCHED.value)) + _count(
             session, base.where(Ticket.status == S.ACCEPTED.value, Ticket.last_urged_at.is_not(None)))
     if role in (Role.SUPERVISOR, Role.ADMIN):
+        # 质检申诉 to decide (a few a month; the index on decided_at answers it)
+        counts["appeals"] = _count(session, reviews.pending_appeals_query())
         counts["supervise"] = _count(session, extension_requests_query()) + sum(
             _count(session, sa.select(Ticket.id).where(part)) for part in overdue_parts(now))
     counts["total"] = sum(v for k, v in counts.items() if k != "urged")

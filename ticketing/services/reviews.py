@@ -5,24 +5,29 @@ call centre checks its agents' records every month; the agent reads the verdicts
 Only tickets an agent (or a supervisor taking calls) registered are reviewed: a channel's submission or
 an import has nobody's typing to check. The score is the share of the applicable items passed, out of
 100; ``PASS_SCORE`` or more is 合格. A failed item needs a comment saying what was wrong.
+
+质检申诉: within ``APPEAL_DAYS`` of a review with a failed item, its agent may appeal once, saying why.
+Someone with the right to review, other than the reviewer, decides: 维持原结果 with the reason, or 改判,
+which is a new review of the ticket (so it counts as the latest) linked to the appeal.
 """
 from __future__ import annotations
 
 import random
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from ticketing.models import ClosureKind, Ticket, TicketReview, TicketStatus, User
+from ticketing.models import ClosureKind, ReviewAppeal, Ticket, TicketReview, TicketStatus, User
 from ticketing.services.assessment import month_bounds
 from ticketing.services.deadlines import LOCAL_TZ
-from ticketing.services.errors import ValidationFailed
+from ticketing.services.errors import InvalidTransition, NotAllowed, ValidationFailed
 from ticketing.services.permissions import Permission, has_permission
 
 PASS_SCORE = 80
 SAMPLE_SIZES = (5, 10, 20)
+APPEAL_DAYS = 7  # calendar days after a review in which its agent may appeal
 
 #: the checklist: key → what is checked
 ITEMS = {
@@ -128,3 +133,70 @@ def agent_scores(session: Session, month: str) -> dict[int, AgentScore]:
     return {agent_id: AgentScore(int(n), None if avg is None else round(float(avg), 1), int(failed or 0))
             for agent_id, n, avg, failed in rows}
 
+
+
+# --------------------------------------------------------------------------- 质检申诉
+
+
+def appeal_refusal(session: Session, review: TicketReview, agent: User, now: datetime) -> str | None:
+    """Why ``agent`` may not appeal ``review`` now, or None when they may."""
+    if review.agent_id != agent.id:
+        return "只能对自己登记的工单的质检结果申诉"
+    if review.appeal is not None:
+        return "该质检结果已经申诉过"
+    if all(review.checks.values()):
+        return "该质检结果全部合格，无需申诉"
+    newer = session.scalar(sa.select(sa.func.max(TicketReview.id)).where(TicketReview.ticket_id == review.ticket_id))
+    if newer != review.id:
+        return "该工单已有更新的质检结果，请对最新结果申诉"
+    if now - review.created_at > timedelta(days=APPEAL_DAYS):
+        return f"质检结果出来 {APPEAL_DAYS} 天内可以申诉，已超过期限"
+    return None
+
+
+def file_appeal(session: Session, review: TicketReview, reason: str, *, agent: User, now: datetime) -> ReviewAppeal:
+    """质检申诉: the agent disputes a review of one of their tickets, once, saying why."""
+    refusal = appeal_refusal(session, review, agent, now)
+    if refusal:
+        raise (NotAllowed if review.agent_id != agent.id else InvalidTransition)(refusal)
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationFailed("请写明申诉理由", fields={"reason": "请写明哪一项判错了、为什么"})
+    appeal = ReviewAppeal(review=review, agent=agent, reason=reason, created_at=now, decision_note="")
+    session.add(appeal)
+    session.flush()
+    return appeal
+
+
+def decide_appeal(session: Session, appeal: ReviewAppeal, decision: str, note: str, *, verdicts: dict[str, bool | None],
+                  comment: str, decider: User, now: datetime) -> ReviewAppeal:
+    """复核: ``upheld`` keeps the review (the note says why); ``revised`` records a new review of the ticket with
+    ``verdicts`` and ``comment``, which must differ from the one appealed."""
+    if appeal.decided_at is not None:
+        raise InvalidTransition("该申诉已经复核过")
+    if not has_permission(decider, Permission.REVIEW):
+        raise NotAllowed("没有复核质检申诉的权限")
+    if decider.id == appeal.review.reviewer_id:
+        raise NotAllowed("申诉须由原质检人以外的人员复核")
+    note = (note or "").strip()
+    if decision == "upheld":
+        if not note:
+            raise ValidationFailed("请写明维持原结果的理由", fields={"note": "请写明维持的理由"})
+    elif decision == "revised":
+        ticket = appeal.review.ticket
+        if {key: verdicts.get(key) for key in applicable_items(ticket)} == appeal.review.checks:
+            raise ValidationFailed("改判后的检查结果与原结果相同；如维持原结果，请选择“维持原结果”",
+                                   fields={"decision": "检查结果未改变"})
+        appeal.revised_review = record_review(session, ticket, verdicts, comment, reviewer=decider, now=now)
+    else:
+        raise ValidationFailed("请选择维持原结果或改判", fields={"decision": "请选择复核结论"})
+    appeal.decision, appeal.decision_note = decision, note
+    appeal.decided_by, appeal.decided_at = decider, now
+    session.flush()
+    return appeal
+
+
+def pending_appeals_query() -> sa.Select:
+    """Appeals waiting for a decision, oldest first (the menu badge of 工单质检 counts them)."""
+    return sa.select(ReviewAppeal).where(ReviewAppeal.decided_at.is_(None)).order_by(ReviewAppeal.created_at,
+                                                                                   ReviewAppeal.id)

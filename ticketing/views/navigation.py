@@ -36,7 +36,7 @@ NAVIGATION: dict[Role, list[tuple[str, str, str | None]]] = {
         ("imports.index", "文件导入", None),
         ("assessment.index", "月度考核", None),
         ("statistics.index", "工单统计", None),
-        ("reviews.index", "工单质检", None),
+        ("reviews.index", "工单质检", "appeals"),
     ],
     Role.ADMIN: [
         ("admin.index", "系统管理", None),
@@ -47,6 +47,7 @@ NAVIGATION: dict[Role, list[tuple[str, str, str | None]]] = {
         ("imports.index", "文件导入", None),
         ("assessment.index", "月度考核", None),
         ("statistics.index", "工单统计", None),
+        ("reviews.index", "工单质检", "appeals"),
     ],
 }
 
