@@ -22,6 +22,7 @@ def ticket_dict(ticket: Ticket, *, show_caller: bool = False) -> dict:
         "channel": ticket.channel,
         "external_id": ticket.external_id,
         "transfer_reference": ticket.transfer_reference,
+        "call_reference": ticket.call_reference,
         "type": ticket.type,
         "urgency": ticket.urgency,
         # numbers a citizen wrote into the text are masked wherever the caller's fields are, as on the pages

@@ -84,6 +84,7 @@ class TicketIn(ApiSchema):
     region = Str(max_len=50, metadata={"description": "县区，用于按地区路由"})
     received_at = LocalDateTime(allow_none=True, metadata={"description": "来源系统的受理时间；不带时区按北京时间"})
     transfer_reference = Str(max_len=100, metadata={"description": "12345 转办编号（channel=transfer_12345 时）"})
+    call_reference = Str(max_len=64, metadata={"description": "来电流水号：话务平台的通话编号，用于调取录音"})
 
 
 class TicketQuery(ApiSchema):
@@ -167,6 +168,7 @@ class TicketOut(Schema):
     channel = String()
     external_id = String(allow_none=True)
     transfer_reference = String(allow_none=True)
+    call_reference = String(allow_none=True, metadata={"description": "来电流水号"})
     type = String()
     urgency = String()
     title = String()

@@ -27,6 +27,7 @@ def register_call(session: Session, form: dict, *, answer_now: bool, actor: User
         category_code=form.get("category") or None,
         department_code=None if answer_now else (form.get("department") or None),
         transfer_reference=form.get("transfer_reference") or None,
+        call_reference=form.get("call_reference") or None,
     )
     if answer_now:
         if data.type != TicketType.CONSULT.value:

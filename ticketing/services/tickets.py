@@ -61,6 +61,7 @@ class TicketInput:
     category_code: str | None = None  # set by a person
     department_code: str | None = None  # set by a person: dispatch at once
     transfer_reference: str | None = None  # the 12345 system's reference for a transfer in
+    call_reference: str | None = None  # 来电流水号: the telephone platform's id of the call
     extra: dict = field(default_factory=dict)
 
 
@@ -87,6 +88,8 @@ def validate_input(data: TicketInput) -> dict[str, str]:
         errors["title"] = "标题过长（最多 200 字）"
     if data.external_id is not None and len(data.external_id) > 100:
         errors["external_id"] = "外部编号过长（最多 100 字符）"
+    if data.call_reference is not None and len(data.call_reference) > 64:
+        errors["call_reference"] = "来电流水号过长（最多 64 字符）"
     if data.caller_name and len(data.caller_name) > 50:
         errors["caller_name"] = "姓名过长"
     if message := phone_error(normalize_phone(data.caller_phone)):
@@ -164,6 +167,7 @@ def register_ticket(
         registered_at=now,
         created_by=actor,
         transfer_reference=data.transfer_reference,
+        call_reference=(data.call_reference or "").strip() or None,
         status=S.REGISTERED.value,
     )
     prediction = _suggest(ticket, classifier)
@@ -187,6 +191,8 @@ def register_ticket(
     note = f"来源：{Channel(ticket.channel).title}"
     if data.transfer_reference:
         note += f"；12345 转办编号 {data.transfer_reference}"
+    if ticket.call_reference:
+        note += f"；来电流水号 {ticket.call_reference}"
     event_data = {"external_id": ticket.external_id}
     if prediction is not None:
         event_data["suggestion"] = {"label": prediction.label, "confidence": round(prediction.confidence, 4),

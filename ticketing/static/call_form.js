@@ -103,6 +103,7 @@
   title.addEventListener("input", later);
   phone.addEventListener("change", ask);
   phone.addEventListener("blur", ask);
+  if (phone.value) ask();  // 来电弹屏 filled the number in: show its history at once
 
   document.addEventListener("keydown", function (event) {
     if (!event.altKey) return;

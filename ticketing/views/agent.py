@@ -1,19 +1,22 @@
 """The agent's pages: the call form, triage, return review and callbacks."""
 from __future__ import annotations
 
+import re
+
 import sqlalchemy as sa
 from flask import Blueprint, current_app, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from ticketing.extensions import db
 from ticketing.models import Category, Department
-from ticketing.services import attachments, clock, inbox, intake_assist, routing, tickets
+from ticketing.services import attachments, clock, inbox, intake_assist, routing, tickets, validation
 from ticketing.services.errors import DomainError
 from ticketing.services.permissions import Permission
 from ticketing.views.common import classifier, require_permission, run_batch, store_uploads
 from ticketing.views.forms import CallForm
 
 bp = Blueprint("agent", __name__, url_prefix="/agent")
+CALL_ID = re.compile(r"[A-Za-z0-9_.:\-]{1,64}")  # 来电流水号 as telephone platforms write them
 LATER_SHOWN = 200  # 回访's 稍后再拨 section: tickets tried within the retry interval
 
 
@@ -30,6 +33,7 @@ def new_call():
     require_permission(Permission.TICKET_REGISTER)
     form = CallForm()
     _choices(form)
+    popped = request.method == "GET" and _screen_pop(form)
     if form.validate_on_submit():
         try:
             ticket = intake_assist.register_call(
@@ -47,8 +51,29 @@ def new_call():
                     form[name].errors = list(form[name].errors) + [message]
             flash(error.message, "error")
     status = 400 if request.method == "POST" else 200
-    return render_template("agent/new_call.html", form=form, last=request.args.get("last"),
+    return render_template("agent/new_call.html", form=form, last=request.args.get("last"), popped=popped,
                            accept_files=attachments.ACCEPT_ATTRIBUTE), status
+
+
+def _screen_pop(form: CallForm) -> bool:
+    """来电弹屏: the telephone platform opens the form as ``?phone=…&call_id=…`` when a call is answered; the
+    number and the call's id are filled in (the page then shows the number's history at once). A value that is
+    not a phone number or an id is left out, with a message, and the agent types it."""
+    phone, call_id = (request.args.get(key, "").strip() for key in ("phone", "call_id"))
+    if phone:
+        number = validation.normalize_phone(phone)
+        if number and number.startswith("0") and validation.MOBILE.match(number[1:]):
+            number = number[1:]  # a mobile from another area, as the exchange dials it (0 + 11 digits)
+        if message := validation.phone_error(number):
+            flash(f"来电弹屏传来的号码“{phone[:30]}”未带入：{message}", "error")
+        else:
+            form.caller_phone.data = number
+    if call_id:
+        if CALL_ID.fullmatch(call_id):
+            form.call_reference.data = call_id
+        else:
+            flash("来电弹屏传来的来电流水号格式不正确（应为 1–64 位字母、数字或 -_.:），未带入", "error")
+    return bool(form.caller_phone.data)
 
 
 @bp.post("/assist")

@@ -32,6 +32,7 @@ class CallForm(FlaskForm):
     region = StringField("所属区县", validators=[Optional(), Length(max=50)])
     channel = SelectField("来源", choices=AGENT_CHANNELS, default=Channel.HOTLINE_12393.value)
     transfer_reference = StringField("12345 转办编号", validators=[Optional(), Length(max=100)])
+    call_reference = StringField("来电流水号", validators=[Optional(), Length(max=64, message="来电流水号最多 64 个字符")])
     type = RadioField("诉求类型", choices=TicketType.choices(), default=TicketType.CONSULT.value)
     urgency = RadioField("紧急程度", choices=Urgency.choices(), default=Urgency.NORMAL.value)
     title = StringField("标题", validators=[Optional(), Length(max=200, message="标题最多 200 字")])

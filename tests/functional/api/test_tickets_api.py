@@ -264,3 +264,13 @@ def test_list_bad_filters_are_422(api, query):
     response = api.get(f"/tickets?{query}", as_="agent")
     assert response.status_code == 422
     assert response.get_json()["fields"]
+
+
+def test_the_api_takes_and_returns_the_call_id(api, db):
+    response = api.post("/tickets", {"channel": "hotline_12393", "external_id": "CALL-1", "type": "consult",
+                                     "content": "来电咨询生育津贴", "call_reference": "CTI-42"}, as_="agent")
+    assert response.status_code == 201, response.get_json()
+    assert response.get_json()["call_reference"] == "CTI-42"
+    refused = api.post("/tickets", {"channel": "hotline_12393", "external_id": "CALL-2", "type": "consult",
+                                    "content": "来电咨询", "call_reference": "C" * 65}, as_="agent")
+    assert refused.status_code == 422 and "call_reference" in refused.get_json()["fields"]

@@ -1,0 +1,26 @@
+"""来电弹屏 in Chromium: the telephone platform opens the call form with the number and the call's id; the
+number's history shows at once, the cursor waits in 姓名, and the saved ticket keeps the call's id."""
+from __future__ import annotations
+
+import re
+
+from tests.browser.conftest import register_call, sign_in
+
+
+def test_the_screen_pop_fills_the_form_and_shows_the_callers_history(live_server, page):
+    sign_in(page, live_server, "agent")
+    earlier = register_call(page, "13700002222", "来电人咨询父亲的门诊慢特病待遇认定需要准备哪些材料")
+
+    page.goto(f"{live_server}/agent/calls/new?phone=013700002222&call_id=CTI-20261203-0077")
+    page.wait_for_function(f"document.getElementById('history').innerText.includes('{earlier}')")  # nothing typed
+    assert page.locator("#caller_phone").input_value() == "13700002222"
+    assert page.locator("#call_reference").input_value() == "CTI-20261203-0077"
+    assert page.evaluate("document.activeElement.id") == "caller_name"
+    page.keyboard.type("赵先生")
+    page.locator("#content").focus()
+    page.keyboard.type("来电人再次咨询门诊慢特病认定，问材料交到哪里")
+    with page.expect_navigation():
+        page.keyboard.press("Control+Enter")
+    number = re.search(r"12393-\d{8}-\d{6}", page.locator(".flash-success").inner_text()).group(0)
+    page.goto(f"{live_server}/tickets/{number}")
+    assert "来电流水号 CTI-20261203-0077" in page.locator("main").inner_text()
