@@ -27,6 +27,10 @@ def test_the_pop_fills_in_the_number_and_the_call_id_and_the_ticket_keeps_the_id
     assert ticket.call_reference == "CTI-20261203-000815" and ticket.caller_phone == "13912345678"
     assert "来电流水号 CTI-20261203-000815" in ticket.events[0].note
     assert "来电流水号 CTI-20261203-000815" in client.get(f"/tickets/{ticket.number}").get_data(as_text=True)
+    # 工单查询 finds the ticket by the call's id (a recording in hand, the ticket wanted)
+    found = client.get("/tickets/?q=CTI-20261203-000815").get_data(as_text=True)
+    assert ticket.number in found
+    assert ticket.number not in client.get("/tickets/?q=CTI-20261203-000816").get_data(as_text=True)
 
 
 def test_what_cannot_be_a_number_or_an_id_is_left_out_with_a_message(db, users, auth, client):

@@ -86,7 +86,7 @@ class Ticket(db.Model):
     merged_into_id: Mapped[int | None] = mapped_column(sa.ForeignKey("ticket.id"))
     transfer_reference: Mapped[str | None] = mapped_column(sa.String(100))
     # 来电流水号: the telephone platform's id of the call (its recording is found by it), from the screen pop
-    call_reference: Mapped[str | None] = mapped_column(sa.String(64))
+    call_reference: Mapped[str | None] = mapped_column(sa.String(64), index=True)
     needs_callback: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
 
     accept_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
