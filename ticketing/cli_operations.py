@@ -1,4 +1,4 @@
-"""Operations commands: scan-deadlines, check-attachments."""
+"""Operations commands: scan-deadlines, refresh-hotspots, check-attachments."""
 from __future__ import annotations
 
 
@@ -6,7 +6,7 @@ import click
 from flask import Flask
 
 from ticketing.extensions import db
-from ticketing.services import attachments, clock
+from ticketing.services import attachments, clock, hotspots, settings
 from ticketing.services.scanning import scan_deadlines
 
 
@@ -25,6 +25,28 @@ def register(app: Flask) -> None:
             raise
         if result.marked or result.escalated or not quiet:
             click.echo(str(result))
+
+    @app.cli.command("refresh-hotspots")
+    @click.option("--days", "days", type=click.Choice([str(d) for d in hotspots.DAY_CHOICES]), multiple=True,
+                  help="windows to group (repeatable); default 1, 3 and 7 days")
+    @click.option("--quiet", is_flag=True, help="print only refusals (for cron)")
+    def refresh_hotspots_command(days: tuple[str, ...], quiet: bool):
+        """热点诉求: group the centre's recent windows now and store them for every worker, so that the page
+        opens at once (cron, every 4 minutes: a stored grouping is shown for 5)."""
+        windows = tuple(int(d) for d in days) or hotspots.REFRESHED_DAYS
+        try:
+            done = hotspots.refresh(db.session, clock.now_utc(), days=windows,
+                                    min_similarity=float(settings.get_setting(db.session, "hotspot_similarity")))
+            db.session.commit()
+        except Exception:
+            db.session.rollback()
+            raise
+        for window, result in done:
+            if isinstance(result, str):
+                click.echo(f"近 {window} 天：未统计，{result}", err=True)
+            elif not quiet:
+                click.echo(f"近 {window} 天：比较 {result.tickets_compared} 件，{len(result.groups)} 组，"
+                           f"用时 {result.seconds:.1f} 秒")
 
     @app.cli.command("check-attachments")
     def check_attachments_command():

@@ -1,17 +1,18 @@
 """热点诉求 page: several callers about one matter in the last days, grouped; one caller ringing again, merged
 duplicates and old tickets are not a hotspot; supervisors urge a group's open tickets at once; agents see it;
-the grouping is kept for five minutes unless recomputed."""
+the grouping is shared by the workers for five minutes unless recomputed, and cron keeps the usual ones fresh."""
 from __future__ import annotations
 
 from datetime import timedelta
 from io import BytesIO
 
 import pytest
+import sqlalchemy as sa
 from openpyxl import load_workbook
 
 from tests.factories import make_ticket
 from tests.unit.classifiers.test_hotspots import OTHERS, PHARMACY
-from ticketing.models import TicketStatus
+from ticketing.models import HotspotSnapshot, TicketStatus
 from ticketing.services import clock, hotspots, tickets
 
 S = TicketStatus
@@ -141,3 +142,42 @@ def test_a_window_with_more_tickets_than_can_be_compared_says_so(db, users, auth
     assert 'name="days"' in html and "统计于" not in html  # the filters stay to choose a smaller window
     export = client.get("/supervise/hotspots/export.xlsx?days=30")
     assert export.status_code == 302 and "days=30" in export.headers["Location"]
+
+
+def test_a_grouping_is_shared_by_the_workers_for_five_minutes_and_cron_refreshes_it(db, users, now, today, app,
+                                                                                     monkeypatch):
+    for i, text in enumerate(PHARMACY[:3]):
+        make_ticket(db, users, now + timedelta(hours=i), content=text, caller_phone=f"1390000000{i}")
+    for i, text in enumerate(OTHERS):
+        make_ticket(db, users, now, content=text, caller_phone=f"1370000000{i}")
+    db.session.commit()
+    grouped = []
+    real = hotspots.find_groups
+    monkeypatch.setattr(hotspots, "find_groups", lambda *a, **k: grouped.append(1) or real(*a, **k))
+
+    first = hotspots.report(db.session, today)
+    db.session.commit()
+    assert len(first.hotspots) == 1 and len(grouped) == 1
+    hotspots.forget()  # another worker, with nothing of its own: it reads what the first one stored
+    again = hotspots.report(db.session, today + timedelta(minutes=4))
+    assert (again.computed_at, len(again.hotspots), len(grouped)) == (first.computed_at, 1, 1)
+    hotspots.forget()
+    later = hotspots.report(db.session, today + timedelta(minutes=6))  # older than five minutes: grouped again
+    assert later.computed_at == today + timedelta(minutes=6) and len(grouped) == 2
+    db.session.commit()
+
+    # cron: `flask refresh-hotspots` groups the usual windows now, so that the page opens at once
+    monkeypatch.setattr(clock, "now_utc", lambda: today + timedelta(minutes=8))
+    result = app.test_cli_runner().invoke(args=["refresh-hotspots"])
+    assert result.exit_code == 0, result.output
+    assert [line.split("：")[0] for line in result.output.splitlines()] == ["近 1 天", "近 3 天", "近 7 天"]
+    assert f"近 7 天：比较 {3 + len(OTHERS)} 件，1 组" in result.output and len(grouped) == 5
+    hotspots.forget()
+    shown = hotspots.report(db.session, today + timedelta(minutes=9))
+    assert shown.computed_at == today + timedelta(minutes=8) and len(grouped) == 5
+    keys = {row.key for row in db.session.scalars(sa.select(HotspotSnapshot))}
+    assert {hotspots.snapshot_key(d, 3, 0.35, None) for d in (1, 3, 7)} <= keys
+
+    monkeypatch.setattr(hotspots, "MAX_TICKETS", 5)  # a window too large is refused, the others still stored
+    result = app.test_cli_runner().invoke(args=["refresh-hotspots", "--days", "30", "--quiet"])
+    assert result.exit_code == 0 and f"近 30 天：未统计，这段时间受理的工单有 {3 + len(OTHERS)} 件" in result.output

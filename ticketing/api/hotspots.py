@@ -35,6 +35,7 @@ def hotspot_groups(query: dict):
     similarity = float(settings.get_setting(db.session, "hotspot_similarity"))
     found = hotspots.report(db.session, clock.now_utc(), days=query["days"], min_size=query["min_size"],
                             min_similarity=similarity, department_id=department_id, fresh=query["fresh"])
+    db.session.commit()  # the grouping, stored for every worker
     return {
         "computed_at": iso(found.computed_at), "since": iso(found.since), "tickets_compared": found.tickets_compared,
         "similarity": similarity,

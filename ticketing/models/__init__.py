@@ -20,6 +20,7 @@ from ticketing.models.ticket import (
 )
 from ticketing.models.user import Role, User
 from ticketing.models.review import ReviewAppeal, TicketReview
+from ticketing.models.hotspot import HotspotSnapshot
 from ticketing.models.assessment import (
     AssessmentContest,
     AssessmentItem,
@@ -35,6 +36,6 @@ __all__ = [
     "AppSetting", "StandardAnswer",
     "CalendarYear", "Callback", "CategoryLabel", "Category", "Channel", "CitizenContact", "ClosureKind",
     "ContactMethod", "ContactPurpose", "DeadlinePolicy", "Department",
-    "Holiday", "InternalNote", "Reply", "ReviewAppeal", "Role", "RoutingRule", "Satisfaction", "Ticket", "TicketAttachment", "TicketEvent",
+    "Holiday", "HotspotSnapshot", "InternalNote", "Reply", "ReviewAppeal", "Role", "RoutingRule", "Satisfaction", "Ticket", "TicketAttachment", "TicketEvent",
     "TicketNumberCounter", "TicketReview", "TicketStatus", "TicketType", "Urgency", "User",
 ]

@@ -4,8 +4,9 @@ supervisor sees it while it grows: urges the departments, issues a standard answ
 
 A group counts callers, not tickets: tickets merged as duplicates are left out, and a group needs
 ``min_size`` different callers (a ticket without a phone counts as one caller). The grouping reads a
-window's texts and compares them all, seconds for a province's week, so each worker keeps a result for
-``CACHE_SECONDS`` and the page says when it was computed.
+window's texts and compares them all, seconds for a province's week, so a result is stored for every worker
+(``HotspotSnapshot``) and shown for ``CACHE_SECONDS``; the page says when it was computed. ``refresh``, run
+by `flask refresh-hotspots` from cron, keeps the windows the page opens with fresh, so nobody waits for them.
 """
 from __future__ import annotations
 
@@ -19,12 +20,15 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from classifiers.hotspots import find_groups
-from ticketing.models import Ticket, TicketStatus, User
+from ticketing.models import HotspotSnapshot, Ticket, TicketStatus, User
+from ticketing.models.base import upsertable_insert
 from ticketing.models.enums import OPEN_STATUSES
 from ticketing.services.errors import NotAllowed, ValidationFailed
 from ticketing.services.permissions import Permission, has_permission
 
-CACHE_SECONDS = 300
+CACHE_SECONDS = 300  # a grouping is shown this long after it was computed
+MEMORY_SECONDS = 60  # a worker reads the shared snapshot again after this (another may have refreshed it)
+REFRESHED_DAYS = (1, 3, 7)  # the windows `flask refresh-hotspots` keeps fresh, centre-wide, by default
 #: more tickets than this in the window take minutes to compare all against all (docs/hotspots.md): the
 #: page asks for a shorter window or one department instead
 MAX_TICKETS = 40_000
@@ -119,16 +123,68 @@ def _group(session: Session, now: datetime, since: datetime, *, min_size: int, m
     return _Grouping(now, since, len(rows), seconds, tuple(kept), time.monotonic())
 
 
+def snapshot_key(days: int, min_size: int, min_similarity: float, department_id: int | None) -> str:
+    return f"{days}:{min_size}:{min_similarity:.3f}:{department_id or 'all'}"
+
+
+def _stored(session: Session, key: str, now: datetime) -> _Grouping | None:
+    """The shared snapshot under ``key``, unless it is older than ``CACHE_SECONDS``."""
+    row = session.get(HotspotSnapshot, key)
+    if row is None or (now - row.computed_at).total_seconds() > CACHE_SECONDS:
+        return None
+    groups = tuple(tuple((int(ticket_id), float(similarity)) for ticket_id, similarity in group) for group in row.groups)
+    return _Grouping(row.computed_at, row.since, row.tickets_compared, row.seconds, groups, time.monotonic())
+
+
+def _store(session: Session, key: str, grouping: _Grouping) -> None:
+    """Write (or replace) the snapshot; the caller commits. Two workers storing at once: the last one wins."""
+    values = {"computed_at": grouping.computed_at, "since": grouping.since, "seconds": grouping.seconds,
+              "tickets_compared": grouping.tickets_compared,
+              "groups": [[[ticket_id, round(similarity, 4)] for ticket_id, similarity in group]
+                         for group in grouping.groups]}
+    session.execute(upsertable_insert(session, HotspotSnapshot).values(key=key, **values)
+                    .on_conflict_do_update(index_elements=[HotspotSnapshot.key], set_=values))
+
+
+def _grouping(session: Session, now: datetime, *, days: int, min_size: int, min_similarity: float,
+              department_id: int | None, fresh: bool) -> _Grouping:
+    """This worker's copy if recent, else the shared snapshot if recent, else grouped now and stored."""
+    memory_key = (days, min_size, round(min_similarity, 3), department_id)
+    key = snapshot_key(days, min_size, min_similarity, department_id)
+    with _lock:
+        grouping = _cache.get(memory_key)
+        if (fresh or grouping is None or time.monotonic() - grouping.made > MEMORY_SECONDS
+                or (now - grouping.computed_at).total_seconds() > CACHE_SECONDS):
+            grouping = None if fresh else _stored(session, key, now)
+            if grouping is None:
+                grouping = _group(session, now, now - timedelta(days=days), min_size=min_size,
+                                  min_similarity=min_similarity, department_id=department_id)
+                _store(session, key, grouping)
+            _cache[memory_key] = grouping
+    return grouping
+
+
+def refresh(session: Session, now: datetime, *, days: tuple[int, ...] = REFRESHED_DAYS, min_size: int = 3,
+            min_similarity: float = 0.35) -> list[tuple[int, _Grouping | str]]:
+    """Group the centre's windows of ``days`` now and store them (cron: `flask refresh-hotspots`), so that the
+    page opens at once. Per window: the grouping, or why it was refused (too many tickets). The caller commits."""
+    done: list[tuple[int, _Grouping | str]] = []
+    for window in days:
+        try:
+            done.append((window, _grouping(session, now, days=window, min_size=min_size,
+                                           min_similarity=min_similarity, department_id=None, fresh=True)))
+        except ValidationFailed as refused:
+            done.append((window, refused.message))
+    return done
+
+
 def report(session: Session, now: datetime, *, days: int = 7, min_size: int = 3, min_similarity: float = 0.35,
            department_id: int | None = None, fresh: bool = False) -> HotspotReport:
     """The window's groups of similar tickets from ``min_size`` callers up, largest first. The grouping is
-    kept per worker for ``CACHE_SECONDS`` (``fresh`` makes it again); the tickets are read each time."""
-    key = (days, min_size, round(min_similarity, 3), department_id)
-    with _lock:
-        grouping = _cache.get(key)
-        if fresh or grouping is None or time.monotonic() - grouping.made > CACHE_SECONDS:
-            grouping = _cache[key] = _group(session, now, now - timedelta(days=days), min_size=min_size,
-                                            min_similarity=min_similarity, department_id=department_id)
+    shared by the workers for ``CACHE_SECONDS`` (``fresh`` makes it again; the caller commits what was
+    stored); the tickets are read each time."""
+    grouping = _grouping(session, now, days=days, min_size=min_size, min_similarity=min_similarity,
+                         department_id=department_id, fresh=fresh)
     ids = [ticket_id for group in grouping.groups for ticket_id, _ in group]
     by_id = {t.id: t for t in session.scalars(sa.select(Ticket).where(Ticket.id.in_(ids)))} if ids else {}
     hotspots = []

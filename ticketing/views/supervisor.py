@@ -62,6 +62,7 @@ def _hotspots_asked():
                                 min_similarity=float(settings.get_setting(db.session, "hotspot_similarity")),
                                 department_id=selected.id if selected else None,
                                 fresh=request.args.get("fresh") == "1")
+        db.session.commit()  # the grouping, stored for every worker
     except DomainError as error:
         flash_domain_error(error)
         found = None
