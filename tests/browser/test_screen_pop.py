@@ -24,3 +24,19 @@ def test_the_screen_pop_fills_the_form_and_shows_the_callers_history(live_server
     number = re.search(r"12393-\d{8}-\d{6}", page.locator(".flash-success").inner_text()).group(0)
     page.goto(f"{live_server}/tickets/{number}")
     assert "来电流水号 CTI-20261203-0077" in page.locator("main").inner_text()
+
+
+def test_a_repeat_callers_name_and_district_are_filled_in_to_confirm(live_server, page):
+    sign_in(page, live_server, "agent")
+    page.keyboard.type("13904710001")  # a demo caller about the pharmacy (李先生, 赛罕区)
+    page.keyboard.press("Tab")
+    page.wait_for_function("document.getElementById('caller_name').value !== ''")
+    assert page.locator("#caller_name").input_value() == "李先生"
+    assert page.locator("#region").input_value() == "赛罕区"
+    note = page.locator("#caller-known")
+    assert note.is_visible() and "登记的姓名、区县，请与来电人核对" in note.inner_text()
+    page.locator("#content").focus()
+    page.keyboard.type("来电人又问药店的事")  # typing the content does not fill anything again
+    page.locator("#caller_name").fill("李建国")
+    page.wait_for_selector("#suggestions .sugg")
+    assert page.locator("#caller_name").input_value() == "李建国"

@@ -1,10 +1,14 @@
 """来电弹屏: the telephone platform opens the call form with the caller's number and the call's id; both are
-filled in (a number it cannot be is left out, with a message), and the id stays with the ticket."""
+filled in (a number it cannot be is left out, with a message), and the id stays with the ticket. A repeat
+caller's name and district are offered from their last ticket, and that is logged as a view of the caller."""
 from __future__ import annotations
+
+from datetime import timedelta
 
 import sqlalchemy as sa
 
-from ticketing.models import Ticket
+from tests.factories import make_ticket
+from ticketing.models import PersonalDataView, Ticket
 
 
 def _field(html: str, name: str) -> str:
@@ -48,3 +52,23 @@ def test_what_cannot_be_a_number_or_an_id_is_left_out_with_a_message(db, users, 
     assert too_long.status_code == 400 and "来电流水号最多 64 个字符" in too_long.get_data(as_text=True)
     assert db.session.scalar(sa.select(sa.func.count(Ticket.id))) == 0
 
+
+
+def test_a_repeat_callers_name_and_district_are_offered_once_and_the_view_is_logged(db, users, auth, client, now):
+    older = make_ticket(db, users, now - timedelta(days=20), caller_phone="13912345678", caller_name="王秀英",
+                        region="赛罕区")
+    make_ticket(db, users, now - timedelta(days=2), caller_phone="13912345678", caller_name=None)  # the latest: no name
+    make_ticket(db, users, now, caller_phone="13800000000", caller_name="别人")
+    db.session.commit()
+    auth.login("agent")
+    plain = client.post("/agent/assist", json={"text": "", "phone": "13912345678"}).get_json()
+    assert "caller" not in plain and len(plain["history"]) == 2  # typing the content asks nothing of the caller
+    assert db.session.scalar(sa.select(sa.func.count(PersonalDataView.id))) == 0
+    asked = client.post("/agent/assist", json={"text": "", "phone": "139 1234 5678", "caller": True}).get_json()
+    assert asked["caller"] == {"name": "王秀英", "region": "赛罕区", "number": older.number}
+    view = db.session.scalar(sa.select(PersonalDataView))
+    assert (view.ticket_id, view.user_id, view.via_title) == (older.id, users["agent"].id, "来电登记带出")
+    assert "caller" not in client.post("/agent/assist", json={"phone": "13700000001", "caller": True}).get_json()
+    auth.logout()
+    auth.login("admin")
+    assert "来电登记带出" in client.get("/admin/audit?tab=views").get_data(as_text=True)

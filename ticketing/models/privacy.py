@@ -25,6 +25,12 @@ class PersonalDataView(db.Model):
     user: Mapped[User] = relationship()
     ticket: Mapped["Ticket"] = relationship()  # noqa: F821 (ticketing.models.ticket, resolved by name)
 
+    VIA_TITLES = {"page": "页面", "api": "接口", "call_form": "来电登记带出"}
+
+    @property
+    def via_title(self) -> str:
+        return self.VIA_TITLES.get(self.via, self.via)
+
 
 class ReporterIdentityGrant(db.Model):
     """A supervisor let a department see who reported fraud on one ticket (基金监督管理条例 §35)."""

@@ -7,7 +7,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from ticketing.models import Category, Channel, StandardAnswer, Ticket, TicketType, User
-from ticketing.services import duplicates, routing, tickets, workflow
+from ticketing.services import duplicates, privacy, routing, tickets, workflow
 from ticketing.services.errors import ValidationFailed
 from ticketing.services.validation import mask_phone, normalize_phone
 
@@ -41,7 +41,11 @@ def register_call(session: Session, form: dict, *, answer_now: bool, actor: User
     return tickets.register_ticket(session, data, actor=actor, now=now, classifier=classifier).ticket
 
 
-def assist(session: Session, *, text: str, phone: str, classifier, now: datetime, min_similarity: float) -> dict:
+def assist(session: Session, *, text: str, phone: str, classifier, now: datetime, min_similarity: float,
+           caller_for: User | None = None) -> dict:
+    """What the call form shows beside what is typed: suggestions, similar tickets, the phone's history, and,
+    for ``caller_for``, the name and district the number's caller gave last time (``caller``, with its ticket;
+    logged as a view of that ticket's caller, as opening it would be)."""
     phone = normalize_phone(phone) or ""
     answer: dict = {"suggestions": [], "reasons": [], "department": None, "type": None, "answers": [],
                     "similar": [], "history": [], "model": None if classifier is None else classifier.version}
@@ -67,8 +71,12 @@ def assist(session: Session, *, text: str, phone: str, classifier, now: datetime
                 "same_phone": candidate.same_phone})
     if phone:
         history = session.scalars(sa.select(Ticket).where(Ticket.caller_phone == phone)
-                                  .order_by(Ticket.received_at.desc()).limit(10))
+                                  .order_by(Ticket.received_at.desc()).limit(10)).all()
         answer["history"] = [_brief(t) for t in history]
+        known = next((t for t in history if t.caller_name or t.region), None) if caller_for is not None else None
+        if known is not None:  # a repeat caller: the name and district given last time, for the agent to confirm
+            answer["caller"] = {"name": known.caller_name or "", "region": known.region or "", "number": known.number}
+            privacy.log_view(session, caller_for, known, now=now, via="call_form")
     answer["phone_masked"] = mask_phone(phone)
     return answer
 

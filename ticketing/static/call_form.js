@@ -7,7 +7,8 @@
   var content = document.getElementById("content"), title = document.getElementById("title");
   var phone = document.getElementById("caller_phone");
   var category = document.getElementById("category"), department = document.getElementById("department");
-  var timer = null, seq = 0;
+  var callerName = document.getElementById("caller_name"), region = document.getElementById("region");
+  var timer = null, seq = 0, callerAskedFor = "";
 
   function esc(text) { var d = document.createElement("div"); d.textContent = text == null ? "" : String(text); return d.innerHTML; }
 
@@ -89,12 +90,35 @@
     document.getElementById("history").innerHTML = ticketList(data.history, phone.value ? "该号码无历史工单" : "—");
   }
 
+  // a repeat caller: the name and district given last time go into the empty fields, to confirm aloud
+  function fillCaller(known) {
+    var filled = [];
+    if (known.name && !callerName.value.trim()) { callerName.value = known.name; filled.push("姓名"); }
+    if (known.region && !region.value.trim()) { region.value = known.region; filled.push("区县"); }
+    if (!filled.length) return;
+    [callerName, region].forEach(function (f) { f.dispatchEvent(new Event("input", { bubbles: true })); });
+    var note = document.getElementById("caller-known");
+    note.textContent = "已带入该号码上次来电（" + known.number + "）登记的" + filled.join("、") + "，请与来电人核对。";
+    note.hidden = false;
+  }
+
+  function wantCaller() {
+    if (!phone.value.trim() || phone.value === callerAskedFor || callerName.value.trim()) return false;
+    callerAskedFor = phone.value;
+    return true;
+  }
+
   function ask() {
     var mine = ++seq;
     fetch(url, {
       method: "POST", headers: { "Content-Type": "application/json", "X-CSRFToken": token },
-      body: JSON.stringify({ text: (title.value + "\n" + content.value).trim(), phone: phone.value }),
-    }).then(function (r) { return r.json(); }).then(function (data) { if (mine === seq) render(data); })
+      // the earlier caller's name is asked for once per number, and only while the name is still empty
+      body: JSON.stringify({ text: (title.value + "\n" + content.value).trim(), phone: phone.value,
+                             caller: wantCaller() }),
+    }).then(function (r) { return r.json(); }).then(function (data) {
+      if (data.caller && phone.value === callerAskedFor) fillCaller(data.caller);  // asked once: kept if later
+      if (mine === seq) render(data);
+    })
       .catch(function () { document.getElementById("suggestions").textContent = "建议暂不可用"; });
   }
 
