@@ -34,6 +34,14 @@ def test_a_supervisor_reviews_a_sampled_ticket_and_the_agent_reads_and_appeals_i
     row.get_by_text("申诉", exact=True).click()  # opens the form under the row's 申诉
     reason = row.get_by_label(f"{number} 申诉理由")
     reason.fill("来电人问的是住院报销比例，不是备案")
+    agent.wait_for_timeout(600)  # the draft is kept 300 ms after typing stops
+    with agent.expect_navigation():
+        agent.get_by_role("link", name="工单查询").click()  # called away before sending it
+    with agent.expect_navigation():
+        agent.get_by_role("link", name="我的质检").click()
+    row = agent.locator("table.grid tr", has_text=number)
+    reason = row.get_by_label(f"{number} 申诉理由")
+    assert reason.is_visible() and reason.input_value() == "来电人问的是住院报销比例，不是备案"  # unfolded, kept
     with agent.expect_navigation():
         row.get_by_role("button", name="提交申诉").click()
     assert f"已提交申诉：{number}" in agent.locator(".flash-success").inner_text()

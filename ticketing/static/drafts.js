@@ -97,6 +97,8 @@
     notice.appendChild(document.createTextNode(" "));
     notice.appendChild(button);
     form.parentNode.insertBefore(notice, form);
+    var folded = form.closest("details");  // a form folded away (申诉 on 我的质检): unfold it to show what came back
+    if (folded) folded.open = true;
   }
 
   document.querySelectorAll("form[data-draft], [data-drafts] form").forEach(function (form) {
