@@ -9,7 +9,7 @@ from openpyxl import load_workbook
 
 from tests.factories import make_ticket
 from ticketing.models import TicketStatus
-from ticketing.services import statistics, tickets
+from ticketing.services import clock, statistics, tickets
 from ticketing.services.deadlines import LOCAL_TZ
 
 S = TicketStatus
@@ -176,3 +176,36 @@ def test_the_centres_view_counts_each_agents_work_in_the_month(db, client, users
     sheet = list(book["话务员工作量"].iter_rows(min_row=2, values_only=True))
     assert sheet[0][:4] == ("agent", 3, 1, 1 / 3)
     assert sheet[0][-3:] == (1, 0, None)  # 来电催办; nothing reviewed (质检, 平均分)
+
+
+def test_todays_overview_counts_what_came_in_and_what_was_done_since_local_midnight(db, users, auth, client,
+                                                                                      monkeypatch):
+    def at(hour, minute=0, day=2):
+        return datetime(2026, 3, day, hour, minute, tzinfo=LOCAL_TZ)
+
+    first = make_ticket(db, users, at(0, 20), status=S.CLOSED)  # 00:20 Beijing is still 1 March in UTC: today
+    make_ticket(db, users, at(8, 5), status=S.ACCEPTED, channel="mailbox_mayor")
+    make_ticket(db, users, at(8, 40))  # waits for an agent (待派发)
+    make_ticket(db, users, at(9, 0), status=S.DISPATCHED, department="CBZJ", category="CB")
+    make_ticket(db, users, at(23, 50, day=1), status=S.REPLIED)  # yesterday evening, answered today after midnight
+    twice = make_ticket(db, users, at(9, 30))
+    tickets.merge(db.session, twice, first, actor=users["agent"], now=at(9, 31))
+    db.session.commit()
+
+    day = statistics.day_overview(db.session, at(10, 0))
+    assert day.since == at(0, 0) and day.received == 4  # the merged duplicate and yesterday's are not counted
+    assert day.by_channel == [("12393热线", 3), ("市长信箱", 1)]
+    assert day.by_hour[0] == 1 and day.by_hour[8] == 2 and day.by_hour[9] == 1 and sum(day.by_hour) == 4
+    work = dict(day.work)
+    # yesterday evening's ticket was dispatched, accepted and answered after midnight: today's work
+    assert (work["派发"], work["签收"], work["答复"], work["回访"], work["办结归档"]) == (4, 3, 2, 1, 1)
+    assert day.reached == 1 and day.waiting == 1  # the 08:40 call; the 09:30 one was merged
+    assert statistics.day_overview(db.session, at(10, 0), department_id=users["staff_cbzj"].department_id
+                                   ).received == 1
+
+    monkeypatch.setattr(clock, "now_utc", lambda: at(10, 0))
+    auth.login("supervisor")
+    html = client.get("/supervise/").get_data(as_text=True)
+    panel = html.split('id="today"')[1].split("</section>")[0]
+    assert "03-02 0:00 至 10:00" in panel and "12393热线 3、市长信箱 1" in panel and "联系上 1" in panel
+    assert '<title>8:00–9:00：2 件</title>' in panel

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
@@ -243,3 +243,54 @@ def month_statistics(session: Session, month: str, *, department_id: int | None 
     stats.by_day = [(first + timedelta(days=n), per_day[str(first + timedelta(days=n))])
                     for n in range((last - first).days + 1)]
     return stats
+
+
+# --------------------------------------------------------------------------- 今日概况 (督办)
+
+#: the day's work counted from events, in the order the panel shows them: action → label
+DAY_WORK = {"dispatch": "派发", "answer_on_the_spot": "当场办结", "accept": "签收", "reply": "答复",
+            "callback": "回访", "follow_up": "来电催办", "urge": "督办", "close": "办结归档"}
+
+
+@dataclass
+class DayOverview:
+    """今日概况: what came in and what was done since local midnight, as a shift supervisor watches it."""
+
+    since: datetime
+    received: int
+    by_channel: list[tuple[str, int]]  # channel title → tickets received, most first
+    by_hour: list[int]  # 24 local hours, tickets received
+    work: list[tuple[str, int]]  # DAY_WORK label → events today
+    reached: int  # callbacks today that reached the citizen
+    waiting: int  # tickets waiting for an agent to dispatch (待派发) now
+
+
+def day_overview(session: Session, now: datetime, *, department_id: int | None = None) -> DayOverview:
+    """Today (Beijing time) up to ``now``: tickets received by channel and hour (merged duplicates left out),
+    and the day's events by action, each one GROUP BY on an index ((received_at), (action, created_at)).
+    With ``department_id``, the department's tickets only."""
+    local_now = now.astimezone(LOCAL_TZ)
+    since = local_now.replace(hour=0, minute=0, second=0, microsecond=0)
+    received = sa.select(Ticket.channel, Ticket.received_at).where(
+        Ticket.received_at >= since, Ticket.received_at <= now, Ticket.status != TicketStatus.MERGED.value)
+    events = (sa.select(TicketEvent.action, sa.func.count(),
+                        sa.func.sum(sa.case((TicketEvent.data["reached"].as_boolean(), 1), else_=0)))
+              .where(TicketEvent.action.in_(list(DAY_WORK)), TicketEvent.created_at >= since,
+                     TicketEvent.created_at <= now))
+    waiting = sa.select(sa.func.count(Ticket.id)).where(Ticket.status == TicketStatus.REGISTERED.value)
+    if department_id is not None:
+        received = received.where(Ticket.department_id == department_id)
+        events = events.join(Ticket, Ticket.id == TicketEvent.ticket_id).where(Ticket.department_id == department_id)
+        waiting = waiting.where(Ticket.department_id == department_id)
+    channels: Counter = Counter()
+    by_hour = [0] * 24
+    for channel, at in session.execute(received):
+        channels[channel] += 1
+        by_hour[at.astimezone(LOCAL_TZ).hour] += 1
+    done = {action: (int(n), int(reached or 0)) for action, n, reached in session.execute(events.group_by(TicketEvent.action))}
+    titles = {c.value: c.title for c in Channel}
+    return DayOverview(
+        since=since, received=sum(channels.values()),
+        by_channel=[(titles.get(c, c), n) for c, n in channels.most_common()], by_hour=by_hour,
+        work=[(label, done.get(action, (0, 0))[0]) for action, label in DAY_WORK.items()],
+        reached=done.get("callback", (0, 0))[1], waiting=session.scalar(waiting) or 0)

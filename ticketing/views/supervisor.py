@@ -8,7 +8,7 @@ from flask_login import current_user, login_required
 
 from ticketing.extensions import db
 from ticketing.models import Department
-from ticketing.services import clock, hotspots, hotspots_export, inbox, learning, settings, workflow
+from ticketing.services import clock, hotspots, hotspots_export, inbox, learning, settings, statistics, workflow
 from ticketing.services.deadlines import LOCAL_TZ
 from ticketing.services.permissions import Permission, has_permission
 from ticketing.services.errors import DomainError
@@ -23,10 +23,13 @@ def overview():
     require_permission(Permission.SUPERVISE)
     departments = db.session.scalars(sa.select(Department).where(Department.active.is_(True)).order_by(Department.id)).all()
     selected = next((d for d in departments if d.code == request.args.get("department")), None)
+    now = clock.now_utc()
     sections = inbox.supervision_sections(
-        db.session, clock.now_utc(), near_hours=int(settings.get_setting(db.session, "near_deadline_hours")),
+        db.session, now, near_hours=int(settings.get_setting(db.session, "near_deadline_hours")),
         department_id=selected.id if selected else None)
+    today = statistics.day_overview(db.session, now, department_id=selected.id if selected else None)
     return render_template("supervisor/overview.html", sections=sections, departments=departments, selected=selected,
+                           today=today, now=now,
                            Action=workflow.Action, outcomes=learning.suggestion_outcomes(db.session, clock.now_utc()),
                            can=lambda ticket, action: workflow.can_perform(current_user, ticket, action))
 
