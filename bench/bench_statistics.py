@@ -11,6 +11,8 @@ figures (every breakdown, for both months) and the bare count of the month's tic
 it adds the events the call centre's 60 agents make on the measured month's tickets (every ticket
 registered by one, about half dispatched by hand, a third called back with one try in five failing,
 and department replies that are nobody's agent work) and times `agent_month` against one GROUP BY.
+Last, 督办's 今日概况 (`statistics.day_overview`) at the end of one day of that month, against a COUNT(*) of
+the day's tickets.
 """
 from __future__ import annotations
 
@@ -189,6 +191,23 @@ def main() -> None:
         assert sum(a.callbacks for a in agents) > sum(a.reached for a in agents) > 0
         print("话务员工作量 matches the generator's registrations per agent")
         print(f"agent_month = {agents_seconds / event_group_seconds:.1f}× one GROUP BY of the month's events")
+
+        from datetime import date, datetime
+
+        from ticketing.services.deadlines import LOCAL_TZ
+
+        day = date(int(month[:4]), int(month[5:]), 15)
+        day_start = datetime(day.year, day.month, day.day, tzinfo=LOCAL_TZ)
+        day_end = day_start + timedelta(days=1, seconds=-1)
+        day_count_seconds, _, _ = timed("COUNT(*) of one day's tickets", lambda: db.session.scalar(
+            sa.select(sa.func.count()).where(Ticket.received_at >= day_start, Ticket.received_at <= day_end)),
+            args.repeat)
+        overview_seconds, _, overview = timed("day_overview (督办's 今日概况) at 23:59:59",
+                                              lambda: statistics.day_overview(db.session, day_end), args.repeat)
+        assert overview.received == expected["day"][day], (overview.received, expected["day"][day])
+        print(f"今日概况 matches the generator's count of the day ({overview.received:,} tickets, "
+              f"{sum(n for _, n in overview.work):,} events); day_overview = "
+              f"{overview_seconds / day_count_seconds:.1f}× the day's COUNT(*)")
 
 
 if __name__ == "__main__":
