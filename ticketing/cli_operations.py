@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 
+import shlex
+
 import click
 from flask import Flask
 
@@ -18,12 +20,14 @@ def register(app: Flask) -> None:
     def scan_deadlines_command(quiet: bool):
         """Mark overdue tickets and raise escalations; safe to run concurrently from cron on several servers."""
         try:
-            result = scan_deadlines(db.session, clock.now_utc())
+            result = scan_deadlines(db.session, clock.now_utc(),
+                                    sms_command=tuple(shlex.split(app.config.get("SMS_COMMAND") or "")),
+                                    sms_timeout=app.config.get("SMS_TIMEOUT", 20))
             db.session.commit()
         except Exception:
             db.session.rollback()
             raise
-        if result.marked or result.escalated or not quiet:
+        if result.marked or result.escalated or result.alerted or result.alert_failed or not quiet:
             click.echo(str(result))
 
     @app.cli.command("refresh-hotspots")

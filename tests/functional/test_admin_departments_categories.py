@@ -37,6 +37,25 @@ def test_a_department_still_receiving_tickets_cannot_be_switched_off(db, client,
     assert db.session.get(Department, department.id).active is True
 
 
+def test_a_departments_duty_phone_for_urgent_tickets_is_a_mobile(db, client, users, auth):
+    auth.login("admin")
+    department = db.session.scalar(sa.select(Department).where(Department.code == "DYBZ"))
+    page = client.get(f"/admin/departments/{department.id}").get_data(as_text=True)
+    assert "值班手机（紧急工单短信提醒）" in page
+    refused = client.post(f"/admin/departments/{department.id}", data={"name": department.name, "duty_phone": "0471-6612345"})
+    html = refused.get_data(as_text=True)
+    assert refused.status_code == 400 and "值班手机应为 11 位手机号" in html and "0471-6612345" in html
+    response = client.post(f"/admin/departments/{department.id}", data={"name": department.name,
+                                                                         "duty_phone": "139 0000 1111"})
+    assert response.status_code == 302
+    db.session.expire_all()
+    assert db.session.get(Department, department.id).duty_phone == "13900001111"
+    assert "13900001111" in client.get("/admin/departments").get_data(as_text=True)
+    client.post(f"/admin/departments/{department.id}", data={"name": department.name, "duty_phone": ""})
+    db.session.expire_all()
+    assert db.session.get(Department, department.id).duty_phone is None
+
+
 def test_only_admins_edit_reference_data(db, client, users, auth):
     auth.login("supervisor")
     assert client.get("/admin/departments").status_code == 403

@@ -17,6 +17,8 @@ class Department(db.Model):
     parent_id: Mapped[int | None] = mapped_column(sa.ForeignKey("department.id"))
     region: Mapped[str | None] = mapped_column(sa.String(50))
     active: Mapped[bool] = mapped_column(default=True, server_default=sa.true())
+    # 值班手机: texted when an urgent ticket is dispatched here (scan-deadlines, where SMS_COMMAND is set)
+    duty_phone: Mapped[str | None] = mapped_column(sa.String(20))
 
     parent: Mapped[Department | None] = relationship(remote_side=[id])
 

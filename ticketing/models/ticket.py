@@ -117,6 +117,8 @@ class Ticket(db.Model):
     # the time of the ticket's last event (workflow.transition sets it): channels poll for what changed since
     updated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     dispatched_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # the last time the department's duty phone was texted about this urgent ticket (one text per dispatch)
+    department_alerted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     accepted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     replied_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     called_back_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -28,6 +28,7 @@ from ticketing.models import (
     User,
 )
 from ticketing.services import audit, inbox, routing, settings, sign_in
+from ticketing.services.validation import MOBILE, mask_phone, normalize_phone
 from ticketing.services.deadlines import DeadlineUnit
 from ticketing.services.errors import ValidationFailed
 from ticketing.services.routing import RouteDecision
@@ -448,6 +449,7 @@ class DepartmentInput:
     name: str
     region: str | None = None
     parent_code: str | None = None
+    duty_phone: str | None = None
 
 
 def save_department(session: Session, department: Department | None, data: DepartmentInput, *,
@@ -465,15 +467,19 @@ def save_department(session: Session, department: Department | None, data: Depar
             errors["parent"] = "上级单位无效"
         elif department is not None and parent.id == department.id:
             errors["parent"] = "上级单位不能是自身"
+    duty_phone = normalize_phone(data.duty_phone)
+    if duty_phone and not MOBILE.match(duty_phone):
+        errors["duty_phone"] = "值班手机应为 11 位手机号（1 开头），用于接收紧急工单短信"
     _fail(errors)
     created = department is None
     if department is None:
         department = Department(code=code)
         session.add(department)
     department.name, department.region, department.parent = name, region, parent
+    department.duty_phone = duty_phone
     session.flush()
     audit.record(session, actor, "department created" if created else "department changed", code=department.code, name=name,
-           region=region, parent=data.parent_code)
+           region=region, parent=data.parent_code, duty_phone=mask_phone(duty_phone) or None)
     return department
 
 

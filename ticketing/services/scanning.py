@@ -1,4 +1,6 @@
-"""The deadline scan (`flask --app wsgi scan-deadlines`): mark overdue tickets, raise escalations.
+"""The deadline scan (`flask --app wsgi scan-deadlines`): mark overdue tickets, raise escalations, and, where
+the centre has an SMS gateway, text a department's duty phone (值班手机) once per dispatch of an urgent ticket,
+which must be accepted within hours (domain.md).
 
 Safe to run from cron every few minutes on several servers at once: every
 ticket is *claimed* atomically before an event is written for it, so two scans
@@ -21,8 +23,12 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from ticketing.models import Ticket, TicketEvent, TicketStatus
-from ticketing.services import calendar, deadlines
+from collections.abc import Sequence
+
+from ticketing.models import Department, Ticket, TicketEvent, TicketStatus, Urgency
+from ticketing.services import calendar, deadlines, sms
+from ticketing.services.errors import Unavailable
+from ticketing.services.validation import mask_phone
 from ticketing.services.inbox import overdue_condition
 from ticketing.services.workflow import WORKING, Action, transition
 
@@ -40,13 +46,21 @@ WORKING_VALUES = tuple(s.value for s in WORKING)
 class ScanResult:
     marked: list[str] = field(default_factory=list)  # ticket numbers marked overdue by this run
     escalated: list[str] = field(default_factory=list)  # ticket numbers escalated by this run
+    alerted: list[str] = field(default_factory=list)  # urgent tickets whose department was texted
+    alert_failed: list[str] = field(default_factory=list)  # … whose text the gateway did not take
 
     def __str__(self) -> str:
-        return f"标记超期 {len(self.marked)} 件，超期升级 {len(self.escalated)} 件"
+        text = f"标记超期 {len(self.marked)} 件，超期升级 {len(self.escalated)} 件"
+        if self.alerted or self.alert_failed:
+            text += f"，紧急工单短信提醒 {len(self.alerted)} 件" + (
+                f"（{len(self.alert_failed)} 件未发出）" if self.alert_failed else "")
+        return text
 
 
-def scan_deadlines(session: Session, now: datetime, *, batch_size: int = BATCH_SIZE) -> ScanResult:
-    """Mark each open ticket past its accept or reply deadline once, and escalate the serious ones."""
+def scan_deadlines(session: Session, now: datetime, *, batch_size: int = BATCH_SIZE,
+                   sms_command: Sequence[str] = (), sms_timeout: float = 20) -> ScanResult:
+    """Mark each open ticket past its accept or reply deadline once, and escalate the serious ones; with
+    ``sms_command``, text each urgent ticket's department once per dispatch (``alert_urgent_dispatches``)."""
     _serialise_on_sqlite(session)
     result = ScanResult()
     work_calendar = calendar.load_work_calendar(session)
@@ -64,7 +78,55 @@ def scan_deadlines(session: Session, now: datetime, *, batch_size: int = BATCH_S
                    data={"deadline": kind, "due_at": due.isoformat(), "urge_count": ticket.urge_count})
         result.escalated.append(ticket.number)
     session.flush()
+    if sms_command:
+        for ticket in _claim_urgent_dispatches(session, now, batch_size):
+            (result.alerted if _alert(ticket, now, sms_command, sms_timeout) else result.alert_failed).append(
+                ticket.number)
+        session.flush()
     return result
+
+
+def alert_text(ticket: Ticket) -> str:
+    """The duty phone's message: which ticket, for whom, and by when to accept it; nothing about the caller."""
+    due = f"{ticket.accept_due_at.astimezone(deadlines.LOCAL_TZ):%m月%d日%H:%M}前" if ticket.accept_due_at else "尽快"
+    return (f"{sms.SIGNATURE}紧急工单{ticket.number}（{ticket.type_title}）已派至{ticket.department.name}，"
+            f"请于{due}签收办理。")
+
+
+def _alert(ticket: Ticket, now: datetime, command: Sequence[str], timeout: float) -> bool:
+    """Text the department's duty phone; the attempt is an event either way (no second try for this dispatch)."""
+    phone = ticket.department.duty_phone
+    try:
+        sms.deliver(command, phone, alert_text(ticket), timeout=timeout, about=ticket.number,
+                    fallback="请电话通知承办单位")
+    except Unavailable as refused:
+        transition(ticket, Action.ALERT_DEPARTMENT, actor=None, now=now, note=refused.message,
+                   data={"sent": False, "phone": mask_phone(phone)})
+        return False
+    transition(ticket, Action.ALERT_DEPARTMENT, actor=None, now=now,
+               note=f"已短信提醒{ticket.department.name}值班手机 {mask_phone(phone)}",
+               data={"sent": True, "phone": mask_phone(phone)})
+    return True
+
+
+def _claim_urgent_dispatches(session: Session, now: datetime, batch_size: int) -> list[Ticket]:
+    """Urgent tickets waiting to be accepted by a department with a duty phone, not yet texted since their
+    latest dispatch; set department_alerted_at and return only the ones this run claimed."""
+    not_alerted = sa.or_(Ticket.department_alerted_at.is_(None), Ticket.department_alerted_at < Ticket.dispatched_at)
+    wanted = (sa.select(Ticket.id).join(Department, Department.id == Ticket.department_id)
+              .where(Ticket.status == S.DISPATCHED.value, Ticket.urgency == Urgency.URGENT.value,
+                     Ticket.dispatched_at.is_not(None), Department.duty_phone.is_not(None), not_alerted)
+              .order_by(Ticket.id).limit(batch_size).correlate(None))
+    if _is_postgres(session):
+        wanted = wanted.with_for_update(skip_locked=True, of=Ticket)
+    claimed = session.execute(
+        sa.update(Ticket)
+        .where(Ticket.id.in_(wanted.scalar_subquery()), not_alerted)
+        .values(department_alerted_at=now)
+        .returning(Ticket.id)
+        .execution_options(synchronize_session=False)
+    ).scalars().all()
+    return _load(session, claimed)
 
 
 def _serialise_on_sqlite(session: Session) -> None:

@@ -45,6 +45,21 @@ def notice_text(ticket: Ticket, purpose: ContactPurpose) -> str:
     return SIGNATURE + body + "可凭工单号和本手机号查询进度，或拨打12393咨询。"
 
 
+def deliver(command: Sequence[str], phone: str, text: str, *, timeout: float, about: str, fallback: str) -> None:
+    """Hand one message to the gateway; Unavailable, ending with ``fallback`` (what to do instead), when it
+    could not run or did not accept it. ``about`` (a ticket number) is for the log."""
+    args = [part.replace("{phone}", phone) for part in command]
+    try:
+        done = subprocess.run(args, input=text.encode("utf-8"), capture_output=True, timeout=timeout, check=False)
+    except (OSError, subprocess.TimeoutExpired) as error:
+        log.error("SMS gateway could not run for %s: %s", about, error)
+        raise Unavailable(f"短信平台暂不可用，短信未发送；{fallback}") from None
+    if done.returncode != 0:
+        log.error("SMS gateway refused %s (exit %s): %s", about, done.returncode,
+                  (done.stderr or done.stdout or b"").decode("utf-8", "replace").strip())
+        raise Unavailable(f"短信平台未接受该短信，短信未发送；{fallback}")
+
+
 def send_notice(session: Session, ticket: Ticket, purpose: str, *, actor: User, now: datetime,
                 command: Sequence[str], timeout: float = 20) -> CitizenContact:
     """Send the notice owed by text and record it as a contact (短信, 已告知) with the message as its note."""
@@ -64,15 +79,6 @@ def send_notice(session: Session, ticket: Ticket, purpose: str, *, actor: User, 
         raise ValidationFailed("来电人没有留手机号，不能发短信，请电话或书面告知",
                                fields={"phone": "没有手机号"})
     text = notice_text(ticket, owed)
-    args = [part.replace("{phone}", phone) for part in command]
-    try:
-        done = subprocess.run(args, input=text.encode("utf-8"), capture_output=True, timeout=timeout, check=False)
-    except (OSError, subprocess.TimeoutExpired) as error:
-        log.error("SMS gateway could not run for %s: %s", ticket.number, error)
-        raise Unavailable("短信平台暂不可用，短信未发送；请稍后重试或电话告知") from None
-    if done.returncode != 0:
-        log.error("SMS gateway refused %s (exit %s): %s", ticket.number, done.returncode,
-                  (done.stderr or done.stdout or b"").decode("utf-8", "replace").strip())
-        raise Unavailable("短信平台未接受该短信，短信未发送；请稍后重试或电话告知")
+    deliver(command, phone, text, timeout=timeout, about=ticket.number, fallback="请稍后重试或电话告知")
     return notices.record_contact(session, ticket, purpose=owed.value, method="sms", reached=True, note=text,
                                   actor=actor, now=now)

@@ -41,6 +41,7 @@ class Action(enum.StrEnum):
     NOTE = "note"
     MARK_OVERDUE = "mark_overdue"
     ESCALATE = "escalate"
+    ALERT_DEPARTMENT = "alert_department"
     RECALCULATE_DEADLINE = "recalculate_deadline"
     GRANT_IDENTITY = "grant_identity"
     ATTACH = "attach"
@@ -83,6 +84,7 @@ ACTION_TITLES = {
     Action.NOTE: "内部备注",
     Action.MARK_OVERDUE: "标记超期",
     Action.ESCALATE: "超期升级",
+    Action.ALERT_DEPARTMENT: "紧急工单短信提醒承办单位",
     Action.RECALCULATE_DEADLINE: "节假日调整后重算时限",
     Action.GRANT_IDENTITY: "授权查看举报人身份",
     Action.ATTACH: "上传附件",
@@ -139,6 +141,7 @@ RULES: dict[Action, Rule] = {
     Action.NOTE: _rule(ANY_STATE, None, {A, ST, SV, AD}),
     Action.MARK_OVERDUE: _rule(WORKING, None, set(), system=True),
     Action.ESCALATE: _rule(WORKING, None, set(), system=True),
+    Action.ALERT_DEPARTMENT: _rule({S.DISPATCHED}, None, set(), system=True),
     Action.RECALCULATE_DEADLINE: _rule(WORKING, None, set(), system=True),
     Action.GRANT_IDENTITY: _rule(ANY_STATE, None, {SV, AD}),
     Action.ATTACH: _rule(ANY_STATE - {S.MERGED}, None, {A, ST, SV, AD}, system=True),  # system: a channel's API token

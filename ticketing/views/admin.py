@@ -368,7 +368,8 @@ def reset_password(user_id: int):
 def _department_form(department: Department | None = None) -> DepartmentForm:
     if department is not None and request.method == "GET":
         form = DepartmentForm(data={"code": department.code, "name": department.name, "region": department.region or "",
-                                    "parent": department.parent.code if department.parent else ""})
+                                    "parent": department.parent.code if department.parent else "",
+                                    "duty_phone": department.duty_phone or ""})
     else:
         form = DepartmentForm()
     form.parent.choices = _department_choices("（无）")
@@ -379,7 +380,8 @@ def _department_form(department: Department | None = None) -> DepartmentForm:
 
 def _department_input(form: DepartmentForm, department: Department | None = None) -> admin_service.DepartmentInput:
     return admin_service.DepartmentInput(code=department.code if department else form.code.data, name=form.name.data,
-                                         region=form.region.data, parent_code=form.parent.data or None)
+                                         region=form.region.data, parent_code=form.parent.data or None,
+                                         duty_phone=form.duty_phone.data)
 
 
 def _departments_page(form: DepartmentForm, status: int = 200):

@@ -140,6 +140,7 @@ class DepartmentForm(FlaskForm):
     name = StringField("单位名称", validators=[DataRequired("请填写单位名称"), Length(max=100)])
     region = StringField("所辖区县（县区医保局填写）", validators=[Optional(), Length(max=50)])
     parent = SelectField("上级单位", choices=[], validate_choice=False)
+    duty_phone = StringField("值班手机（紧急工单短信提醒）", validators=[Optional(), Length(max=20)])
 
 
 class CategoryForm(FlaskForm):

@@ -1,15 +1,19 @@
 """The deadline scan: marks overdue tickets once, escalates once, even when two scans run at the same moment."""
 from __future__ import annotations
 
+import sys
 import threading
 from datetime import timedelta
+from pathlib import Path
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from tests.factories import make_ticket
+from tests.sms_gateway import __file__ as GATEWAY
 from ticketing.models import Ticket, TicketEvent, TicketStatus
 from ticketing.services import tickets
+from ticketing.services.deadlines import LOCAL_TZ
 from ticketing.services.scanning import scan_deadlines
 from ticketing.services.workflow import Action
 
@@ -103,11 +107,11 @@ def test_an_approved_extension_resets_the_mark_and_the_ticket_can_be_overdue_aga
     assert len(events(db, Action.MARK_OVERDUE, ticket)) == 2
 
 
-def _scan_in_thread(engine, moment, barrier, results, errors):
+def _scan_in_thread(engine, moment, barrier, results, errors, sms_command=()):
     try:
         with Session(engine) as session:
             barrier.wait(timeout=10)
-            result = scan_deadlines(session, moment)
+            result = scan_deadlines(session, moment, sms_command=sms_command)
             session.commit()
             results.append(result)
     except Exception as error:  # pragma: no cover - reported by the assertion below
@@ -164,3 +168,86 @@ def test_a_ticket_redispatched_after_a_return_gets_a_fresh_clock_and_can_be_mark
     assert ticket.overdue_marked_at is None
     assert scan_deadlines(db.session, wednesday + timedelta(hours=1)).marked == []
     assert scan_deadlines(db.session, wednesday + timedelta(days=2)).marked == [ticket.number]
+
+
+# ----------------------------------------------------------------------------- 紧急工单短信提醒
+
+def _gateway(tmp_path) -> tuple[tuple[str, ...], Path]:
+    outbox = tmp_path / "outbox.txt"
+    return (sys.executable, GATEWAY, str(outbox), "{phone}"), outbox
+
+
+def test_an_urgent_dispatch_is_texted_to_the_departments_duty_phone_once_per_dispatch(db, users, now, reference,
+                                                                                      tmp_path):
+    command, outbox = _gateway(tmp_path)
+    reference["DYBZ"].duty_phone = "13900001111"
+    urgent = make_ticket(db, users, now, status=S.DISPATCHED, urgency="urgent", type="help")
+    make_ticket(db, users, now, status=S.DISPATCHED)  # not urgent: no text
+    make_ticket(db, users, now, status=S.DISPATCHED, urgency="urgent", department="CBZJ", category="CB")  # no phone
+    db.session.commit()
+    assert scan_deadlines(db.session, now + timedelta(minutes=30)).alerted == []  # no gateway: nothing is sent
+
+    result = scan_deadlines(db.session, now + timedelta(minutes=31), sms_command=command)
+    db.session.commit()
+    assert result.alerted == [urgent.number] and "紧急工单短信提醒 1 件" in str(result)
+    [sent] = outbox.read_text(encoding="utf-8").splitlines()
+    phone, message = sent.split("\t")
+    assert phone == "13900001111" and urgent.number in message and "待遇保障科" in message
+    assert f"{urgent.accept_due_at.astimezone(LOCAL_TZ):%m月%d日%H:%M}前签收" in message
+    assert "王女士" not in message and "13800138000" not in message  # nothing about the caller
+    [event] = events(db, Action.ALERT_DEPARTMENT, urgent)
+    assert event.actor_id is None and event.note == "已短信提醒待遇保障科值班手机 139****1111"
+    assert event.data == {"sent": True, "phone": "139****1111"} and urgent.status == S.DISPATCHED.value
+
+    assert scan_deadlines(db.session, now + timedelta(minutes=40), sms_command=command).alerted == []  # once
+    # sent elsewhere and back (退回, 改派): a new dispatch is texted again
+    tickets.reassign(db.session, urgent, reference["DYBZ"], actor=users["supervisor"], reason="核实后仍由本科室办理",
+                     now=now + timedelta(hours=1))
+    db.session.commit()
+    again = scan_deadlines(db.session, now + timedelta(hours=1, minutes=5), sms_command=command)
+    assert again.alerted == [urgent.number] and len(outbox.read_text(encoding="utf-8").splitlines()) == 2
+
+
+def test_a_refused_text_is_recorded_and_not_retried_for_that_dispatch(db, users, now, reference, tmp_path):
+    command, outbox = _gateway(tmp_path)
+    reference["DYBZ"].duty_phone = "13900000000"  # the test gateway refuses numbers ending in 0000
+    urgent = make_ticket(db, users, now, status=S.DISPATCHED, urgency="urgent")
+    db.session.commit()
+    result = scan_deadlines(db.session, now + timedelta(minutes=15), sms_command=command)  # dispatched at +10
+    db.session.commit()
+    assert result.alerted == [] and result.alert_failed == [urgent.number] and "1 件未发出" in str(result)
+    [event] = events(db, Action.ALERT_DEPARTMENT, urgent)
+    assert event.data["sent"] is False and "短信平台未接受该短信" in event.note and "请电话通知承办单位" in event.note
+    assert not outbox.exists()
+    assert scan_deadlines(db.session, now + timedelta(minutes=20), sms_command=command).alert_failed == []
+
+
+def test_two_scans_at_once_text_each_urgent_dispatch_once(db, users, now, reference, tmp_path):
+    command, outbox = _gateway(tmp_path)
+    reference["DYBZ"].duty_phone = "13900001111"
+    made = [make_ticket(db, users, now, status=S.DISPATCHED, urgency="urgent") for _ in range(6)]
+    db.session.commit()
+    barrier, results, errors = threading.Barrier(2), [], []
+    threads = [threading.Thread(target=_scan_in_thread, args=(db.engine, now + timedelta(minutes=15), barrier, results,
+                                                              errors, command)) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert errors == [] and sorted(n for r in results for n in r.alerted) == sorted(t.number for t in made)
+    assert len(outbox.read_text(encoding="utf-8").splitlines()) == 6
+    db.session.expire_all()
+    assert all(len(events(db, Action.ALERT_DEPARTMENT, t)) == 1 for t in made)
+
+
+def test_scan_deadlines_command_texts_with_the_configured_gateway(app, db, users, now, reference, tmp_path,
+                                                                   monkeypatch):
+    command, outbox = _gateway(tmp_path)
+    reference["DYBZ"].duty_phone = "13900001111"
+    make_ticket(db, users, now, status=S.DISPATCHED, urgency="urgent")
+    db.session.commit()
+    monkeypatch.setitem(app.config, "SMS_COMMAND", " ".join(command))
+    monkeypatch.setattr("ticketing.services.clock.now_utc", lambda: now + timedelta(minutes=20))
+    result = app.test_cli_runner().invoke(args=["scan-deadlines", "--quiet"])
+    assert result.exit_code == 0 and "紧急工单短信提醒 1 件" in result.output
+    assert outbox.read_text(encoding="utf-8").startswith("13900001111\t【12393医保服务热线】紧急工单")
