@@ -198,3 +198,18 @@ def test_the_appeal_pages_the_agent_files_and_another_supervisor_decides(db, use
     assert "已改判</span> 改为 100 分：核实录音，派单无误" in mine and "平均 <b>100.0</b> 分" in mine
     detail = client.get(f"/tickets/{ticket.number}").get_data(as_text=True)
     assert "申诉（" in detail and "已改判" in detail
+
+
+def test_a_supervisor_who_took_the_call_cannot_decide_their_own_appeal(db, users, now):
+    taking_calls = make_user(db, "supervisor2", Role.SUPERVISOR)
+    ticket = tickets.register_ticket(db.session, tickets.TicketInput(
+        channel="hotline_12393", type="consult", content="来电咨询异地就医备案"), actor=taking_calls, now=now).ticket
+    review = reviews.record_review(db.session, ticket, dict(ALL_PASS, record=False), "未记录参保地",
+                                   reviewer=users["supervisor"], now=now)
+    appeal = reviews.file_appeal(db.session, review, "来电人没说参保地", agent=taking_calls, now=now)
+    with pytest.raises(NotAllowed, match="不能复核自己的申诉"):
+        reviews.decide_appeal(db.session, appeal, "revised", "", verdicts=ALL_PASS, comment="",
+                              decider=taking_calls, now=now)
+    reviews.decide_appeal(db.session, appeal, "upheld", "应追问参保地", verdicts={}, comment="",
+                          decider=users["admin"], now=now)
+    assert appeal.decision == "upheld" and appeal.decided_by == users["admin"]

@@ -134,7 +134,6 @@ def agent_scores(session: Session, month: str) -> dict[int, AgentScore]:
             for agent_id, n, avg, failed in rows}
 
 
-
 # --------------------------------------------------------------------------- 质检申诉
 
 
@@ -178,6 +177,8 @@ def decide_appeal(session: Session, appeal: ReviewAppeal, decision: str, note: s
         raise NotAllowed("没有复核质检申诉的权限")
     if decider.id == appeal.review.reviewer_id:
         raise NotAllowed("申诉须由原质检人以外的人员复核")
+    if decider.id == appeal.agent_id:  # a supervisor who takes calls is reviewed too
+        raise NotAllowed("不能复核自己的申诉")
     note = (note or "").strip()
     if decision == "upheld":
         if not note:

@@ -14,12 +14,12 @@ from ticketing.views.common import (
     commit_or_flash, offered_number, require, require_permission, safe_next, ticket_or_404,
 )
 
+bp = Blueprint("reviews", __name__, url_prefix="/reviews")
+
 
 def _verdicts() -> dict[str, bool | None]:
     """The checklist as the form sent it: 合格 "1", 不合格 "0", anything else missing."""
     return {key: {"1": True, "0": False}.get(request.form.get(key, "")) for key in reviews.ITEMS}
-
-bp = Blueprint("reviews", __name__, url_prefix="/reviews")
 
 
 def _month() -> str:
