@@ -41,7 +41,8 @@ def test_what_cannot_be_a_number_or_an_id_is_left_out_with_a_message(db, users, 
     auth.login("agent")
     html = client.get("/agent/calls/new?phone=12ab&call_id=<script>").get_data(as_text=True)
     assert "来电弹屏传来的号码“12ab”未带入：电话号码格式不正确" in html
-    assert "来电弹屏传来的来电流水号格式不正确" in html and "&lt;script&gt;" not in _field(html, "call_reference")
+    assert "来电弹屏传来的来电流水号未带入：来电流水号应为 1–64 位字母、数字或 -_.:" in html
+    assert "&lt;script&gt;" not in _field(html, "call_reference")
     assert 'value=""' in _field(html, "caller_phone") or "value" not in _field(html, "caller_phone")
     assert "autofocus" in _field(html, "caller_phone")  # nothing filled in: the cursor starts at the number
     html = client.get("/agent/calls/new").get_data(as_text=True)  # an ordinary visit says nothing
@@ -50,6 +51,10 @@ def test_what_cannot_be_a_number_or_an_id_is_left_out_with_a_message(db, users, 
         "call_reference": "X" * 65, "channel": "hotline_12393", "type": "consult", "urgency": "normal",
         "content": "来电人咨询门诊慢特病", "submit": "save"})
     assert too_long.status_code == 400 and "来电流水号最多 64 个字符" in too_long.get_data(as_text=True)
+    odd = client.post("/agent/calls/new", data={
+        "call_reference": "通话 77", "channel": "hotline_12393", "type": "consult", "urgency": "normal",
+        "content": "来电人咨询门诊慢特病", "submit": "save"})
+    assert odd.status_code == 400 and "来电流水号应为 1–64 位字母、数字或 -_.:" in odd.get_data(as_text=True)
     assert db.session.scalar(sa.select(sa.func.count(Ticket.id))) == 0
 
 

@@ -14,10 +14,11 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from ticketing.models import Ticket
+from ticketing.services.validation import CALL_REFERENCE
 
 NUMBER = re.compile(r"^12393-\d{8}-\d{6}$")
-# a 来电流水号 as telephone platforms write them: ASCII, no spaces, with a digit (a word alone is searched as text)
-CALL_REFERENCE = re.compile(r"(?=[^\d]*\d)[A-Za-z0-9_.:\-]{1,64}")
+# a 来电流水号 (validation.CALL_REFERENCE) has a digit: a word alone is searched as text only
+HAS_DIGIT = re.compile(r"\d")
 
 
 def document_text(title: str | None, content: str | None) -> str:
@@ -64,7 +65,7 @@ def restrict(session: Session, query: sa.Select, text: str) -> sa.Select:
     if NUMBER.match(text):
         return query.where(Ticket.number == text)
     condition = matching(session, text)
-    if CALL_REFERENCE.fullmatch(text):  # the call's id finds its ticket (ix_ticket_call_reference), or the words do
+    if CALL_REFERENCE.fullmatch(text) and HAS_DIGIT.search(text):  # the call's id finds its ticket, or the words do
         by_call = Ticket.call_reference == text
         return query.where(by_call if condition is None else sa.or_(by_call, condition))
     return query if condition is None else query.where(condition)

@@ -37,7 +37,7 @@ from ticketing.services import calendar, deadlines, fulltext, routing, settings
 from ticketing.services.errors import InvalidTransition, ValidationFailed
 from ticketing.services.numbering import next_ticket_number
 from ticketing.services.reference_cache import cached
-from ticketing.services.validation import id_number_error, normalize_phone, phone_error
+from ticketing.services.validation import call_reference_error, id_number_error, normalize_phone, phone_error
 from ticketing.services.workflow import Action, check, transition
 
 S = TicketStatus
@@ -88,8 +88,8 @@ def validate_input(data: TicketInput) -> dict[str, str]:
         errors["title"] = "标题过长（最多 200 字）"
     if data.external_id is not None and len(data.external_id) > 100:
         errors["external_id"] = "外部编号过长（最多 100 字符）"
-    if data.call_reference is not None and len(data.call_reference) > 64:
-        errors["call_reference"] = "来电流水号过长（最多 64 字符）"
+    if message := call_reference_error((data.call_reference or "").strip()):
+        errors["call_reference"] = message
     if data.caller_name and len(data.caller_name) > 50:
         errors["caller_name"] = "姓名过长"
     if message := phone_error(normalize_phone(data.caller_phone)):

@@ -1,4 +1,4 @@
-"""Checks on what people type: phone numbers and resident ID numbers."""
+"""Checks on what people type: phone numbers, resident ID numbers and the telephone platform's call ids."""
 from __future__ import annotations
 
 import re
@@ -9,6 +9,7 @@ LANDLINE = re.compile(r"^0\d{2,3}-?\d{7,8}(-\d{1,6})?$")
 SERVICE = re.compile(r"^(12393|12345|95\d{3,4}|400\d{7})$")
 ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 ID_CHECK = "10X98765432"
+CALL_REFERENCE = re.compile(r"[A-Za-z0-9_.:\-]{1,64}")  # 来电流水号 as telephone platforms write them
 
 
 def normalize_phone(value: str | None) -> str | None:
@@ -33,6 +34,22 @@ def phone_error(value: str | None) -> str | None:
     if MOBILE.match(value) or LANDLINE.match(value) or SERVICE.match(value):
         return None
     return "电话号码格式不正确：手机号为 11 位（1 开头），固话为区号加号码，如 0471-1234567"
+
+
+def caller_phone_from_exchange(value: str | None) -> str | None:
+    """A number as the telephone exchange passes it (来电弹屏), as stored: an 0 the exchange dials before a mobile
+    from another area is dropped. None when nothing was passed."""
+    number = normalize_phone(value)
+    if number and number.startswith("0") and MOBILE.match(number[1:]):
+        return number[1:]
+    return number
+
+
+def call_reference_error(value: str | None) -> str | None:
+    """None if the 来电流水号 is empty or one a telephone platform would write, else a Chinese message."""
+    if not value or CALL_REFERENCE.fullmatch(value):
+        return None
+    return "来电流水号应为 1–64 位字母、数字或 -_.:"
 
 
 def id_number_error(value: str | None) -> str | None:

@@ -1,8 +1,6 @@
 """The agent's pages: the call form, triage, return review and callbacks."""
 from __future__ import annotations
 
-import re
-
 import sqlalchemy as sa
 from flask import Blueprint, current_app, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
@@ -16,7 +14,6 @@ from ticketing.views.common import classifier, require_permission, run_batch, st
 from ticketing.views.forms import CallForm
 
 bp = Blueprint("agent", __name__, url_prefix="/agent")
-CALL_ID = re.compile(r"[A-Za-z0-9_.:\-]{1,64}")  # 来电流水号 as telephone platforms write them
 LATER_SHOWN = 200  # 回访's 稍后再拨 section: tickets tried within the retry interval
 
 
@@ -61,18 +58,16 @@ def _screen_pop(form: CallForm) -> bool:
     not a phone number or an id is left out, with a message, and the agent types it."""
     phone, call_id = (request.args.get(key, "").strip() for key in ("phone", "call_id"))
     if phone:
-        number = validation.normalize_phone(phone)
-        if number and number.startswith("0") and validation.MOBILE.match(number[1:]):
-            number = number[1:]  # a mobile from another area, as the exchange dials it (0 + 11 digits)
+        number = validation.caller_phone_from_exchange(phone)
         if message := validation.phone_error(number):
             flash(f"来电弹屏传来的号码“{phone[:30]}”未带入：{message}", "error")
         else:
             form.caller_phone.data = number
     if call_id:
-        if CALL_ID.fullmatch(call_id):
-            form.call_reference.data = call_id
+        if message := validation.call_reference_error(call_id):
+            flash(f"来电弹屏传来的来电流水号未带入：{message}", "error")
         else:
-            flash("来电弹屏传来的来电流水号格式不正确（应为 1–64 位字母、数字或 -_.:），未带入", "error")
+            form.call_reference.data = call_id
     return bool(form.caller_phone.data)
 
 

@@ -274,3 +274,6 @@ def test_the_api_takes_and_returns_the_call_id(api, db):
     refused = api.post("/tickets", {"channel": "hotline_12393", "external_id": "CALL-2", "type": "consult",
                                     "content": "来电咨询", "call_reference": "C" * 65}, as_="agent")
     assert refused.status_code == 422 and "call_reference" in refused.get_json()["fields"]
+    odd = api.post("/tickets", {"channel": "hotline_12393", "external_id": "CALL-3", "type": "consult",
+                                "content": "来电咨询", "call_reference": "通话 77"}, as_="agent")
+    assert odd.status_code == 422 and "字母、数字" in odd.get_json()["fields"]["call_reference"]

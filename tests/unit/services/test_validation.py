@@ -3,7 +3,9 @@ from __future__ import annotations
 
 import pytest
 
-from ticketing.services.validation import mask_numbers_in_text, normalize_phone, phone_error
+from ticketing.services.validation import (
+    call_reference_error, caller_phone_from_exchange, mask_numbers_in_text, normalize_phone, phone_error,
+)
 
 
 @pytest.mark.parametrize(("typed", "stored"), [
@@ -48,3 +50,20 @@ def test_personal_numbers_inside_free_text_are_masked(text, masked):
 def test_other_numbers_are_left_as_they_are(text):
     assert mask_numbers_in_text(text) == text
     assert mask_numbers_in_text(None) == mask_numbers_in_text("") == ""
+
+
+@pytest.mark.parametrize(("passed", "stored"), [
+    ("013912345678", "13912345678"),  # the exchange's 0 before another area's mobile
+    ("13912345678", "13912345678"), ("+86 139 1234 5678", "13912345678"),
+    ("04716612345", "04716612345"), ("0471-6612345", "0471-6612345"),  # landlines keep their 0
+    ("", None),
+])
+def test_a_number_from_the_telephone_exchange(passed, stored):
+    assert caller_phone_from_exchange(passed) == stored
+
+
+def test_call_references_are_what_telephone_platforms_write():
+    for fine in ("", None, "CTI-20261203-0077", "a1b2.c3:d4_e5", "X" * 64):
+        assert call_reference_error(fine) is None
+    for odd in ("X" * 65, "通话77", "CTI 77", "<script>"):
+        assert call_reference_error(odd) == "来电流水号应为 1–64 位字母、数字或 -_.:"
