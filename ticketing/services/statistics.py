@@ -262,13 +262,14 @@ class DayOverview:
     by_hour: list[int]  # 24 local hours, tickets received
     work: list[tuple[str, int]]  # DAY_WORK label → events today
     reached: int  # callbacks today that reached the citizen
-    waiting: int  # tickets waiting for an agent to dispatch (待派发) now
+    waiting: int | None  # tickets waiting for an agent to dispatch (待派发) now; None for one department
 
 
 def day_overview(session: Session, now: datetime, *, department_id: int | None = None) -> DayOverview:
-    """Today (Beijing time) up to ``now``: tickets received by channel and hour (merged duplicates left out),
-    and the day's events by action, each one GROUP BY on an index ((received_at), (action, created_at)).
-    With ``department_id``, the department's tickets only."""
+    """Today (Beijing time) up to ``now``: tickets received by channel and hour (merged duplicates left out; two
+    columns of the day's rows, by the received_at index), and the day's events by action (one GROUP BY on the
+    (action, created_at) index). With ``department_id``, the department's tickets only, and no 待派发 (tickets
+    waiting there have no department yet)."""
     local_now = now.astimezone(LOCAL_TZ)
     since = local_now.replace(hour=0, minute=0, second=0, microsecond=0)
     received = sa.select(Ticket.channel, Ticket.received_at).where(
@@ -277,11 +278,9 @@ def day_overview(session: Session, now: datetime, *, department_id: int | None =
                         sa.func.sum(sa.case((TicketEvent.data["reached"].as_boolean(), 1), else_=0)))
               .where(TicketEvent.action.in_(list(DAY_WORK)), TicketEvent.created_at >= since,
                      TicketEvent.created_at <= now))
-    waiting = sa.select(sa.func.count(Ticket.id)).where(Ticket.status == TicketStatus.REGISTERED.value)
     if department_id is not None:
         received = received.where(Ticket.department_id == department_id)
         events = events.join(Ticket, Ticket.id == TicketEvent.ticket_id).where(Ticket.department_id == department_id)
-        waiting = waiting.where(Ticket.department_id == department_id)
     channels: Counter = Counter()
     by_hour = [0] * 24
     for channel, at in session.execute(received):
@@ -293,4 +292,6 @@ def day_overview(session: Session, now: datetime, *, department_id: int | None =
         since=since, received=sum(channels.values()),
         by_channel=[(titles.get(c, c), n) for c, n in channels.most_common()], by_hour=by_hour,
         work=[(label, done.get(action, (0, 0))[0]) for action, label in DAY_WORK.items()],
-        reached=done.get("callback", (0, 0))[1], waiting=session.scalar(waiting) or 0)
+        reached=done.get("callback", (0, 0))[1],
+        waiting=None if department_id is not None else session.scalar(
+            sa.select(sa.func.count(Ticket.id)).where(Ticket.status == TicketStatus.REGISTERED.value)))
