@@ -210,3 +210,22 @@ def test_a_failed_callback_on_the_ticket_page_says_the_ticket_stays_in_the_queue
     html = client.post(f"/tickets/{ticket.number}/actions/callback", data={"reached": "0", "note": "关机"},
                        follow_redirects=True).get_data(as_text=True)
     assert "未联系上（第 1 次，共 3 次）：关机，工单留在回访队列待再次回访" in html
+
+
+def test_a_supervision_section_counts_all_its_tickets_and_lists_the_first(db, users, auth, client, now, monkeypatch):
+    late = [make_ticket(db, users, now + timedelta(minutes=i), status=S.DISPATCHED) for i in range(4)]
+    db.session.commit()
+    later = now + timedelta(days=9)  # all four past their time to accept
+    sections = {s.key: s for s in inbox.supervision_sections(db.session, later, near_hours=24, limit=3)}
+    assert sections["overdue"].total == 4 and [t.number for t in sections["overdue"].items] == [
+        t.number for t in late[:3]]  # the earliest due first
+    assert sections["urged"].total == 0 and sections["urged"].items == []
+    assert inbox.supervision_sections(db.session, later, near_hours=24, limit=5)[0].total == 4
+
+    made = late + [make_ticket(db, users, now, status=S.DISPATCHED) for _ in range(47)]  # 51: more than a page shows
+    db.session.commit()
+    monkeypatch.setattr(clock, "now_utc", lambda: later)
+    auth.login("supervisor")
+    html = client.get("/supervise/").get_data(as_text=True)
+    assert f"已超期（{len(made)}）" in html and f"共 {len(made)} 件，下面列出最早到期的 50 件" in html
+    assert 'href="/tickets/?overdue=1"' in html

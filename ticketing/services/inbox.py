@@ -1,6 +1,7 @@
 """Read-only queues: what each person has to do next, and the counts shown on every page."""
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
@@ -141,29 +142,41 @@ def followed_up_query(now: datetime, department_id: int | None = None) -> sa.Sel
     return query if department_id is None else query.where(Ticket.department_id == department_id)
 
 
-def supervision_sections(session: Session, now: datetime, *, near_hours: int, department_id: int | None = None,
-                         limit: int = 50) -> list[tuple[str, str, list[Ticket]]]:
-    """The supervisor's page: overdue, near the deadline, waiting for approval, notices owed, called about
-    again by the citizen, urged; optionally one department."""
+@dataclass
+class Section:
+    """One section of 督办: its first ``limit`` tickets, and how many there are in all."""
 
-    def rows(query: sa.Select) -> list[Ticket]:
+    key: str
+    label: str
+    items: list[Ticket]
+    total: int
+
+
+def supervision_sections(session: Session, now: datetime, *, near_hours: int, department_id: int | None = None,
+                         limit: int = 50) -> list[Section]:
+    """The supervisor's page: overdue, near the deadline, waiting for approval, notices owed, called about
+    again by the citizen, urged; optionally one department. A section lists its first ``limit`` tickets and
+    counts the rest (a province can have thousands overdue), only when there are more."""
+
+    def rows(query: sa.Select) -> tuple[list[Ticket], int]:
         if department_id is not None:
             query = query.where(Ticket.department_id == department_id)
-        return list(session.scalars(query.limit(limit)))
+        items = list(session.scalars(query.limit(limit)))
+        return items, len(items) if len(items) < limit else _count(session, query)
 
     by_due = sa.select(Ticket).order_by(due_expression().nulls_last(), Ticket.id)
-    return [
-        ("overdue", "已超期", rows(by_due.where(overdue_condition(now)))),
-        ("near", f"{near_hours} 小时内到期", rows(by_due.where(near_deadline_condition(now, near_hours)))),
-        ("extensions", "延期待审批", rows(extension_requests_query())),
-        ("returns", "退回待审核", rows(returns_query())),
-        ("notices", "待告知来电人", rows(sa.select(Ticket).where(notices_owed_condition())
-                                        .order_by(Ticket.reply_due_at, Ticket.id))),
-        ("follow_ups", f"群众催办（近 {FOLLOW_UP_DAYS} 天）", rows(followed_up_query(now))),
-        ("urged", "督办中", rows(sa.select(Ticket).where(
+    return [Section(key, label, *rows(query)) for key, label, query in (
+        ("overdue", "已超期", by_due.where(overdue_condition(now))),
+        ("near", f"{near_hours} 小时内到期", by_due.where(near_deadline_condition(now, near_hours))),
+        ("extensions", "延期待审批", extension_requests_query()),
+        ("returns", "退回待审核", returns_query()),
+        ("notices", "待告知来电人", sa.select(Ticket).where(notices_owed_condition())
+         .order_by(Ticket.reply_due_at, Ticket.id)),
+        ("follow_ups", f"群众催办（近 {FOLLOW_UP_DAYS} 天）", followed_up_query(now)),
+        ("urged", "督办中", sa.select(Ticket).where(
             Ticket.last_urged_at.is_not(None), Ticket.status.in_(DEPARTMENT_WORK + (S.RETURN_REQUESTED.value,))
-        ).order_by(Ticket.last_urged_at.desc(), Ticket.id))),
-    ]
+        ).order_by(Ticket.last_urged_at.desc(), Ticket.id)),
+    )]
 
 
 def overdue_parts(now: datetime) -> list:
