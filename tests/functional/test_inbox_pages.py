@@ -229,3 +229,14 @@ def test_a_supervision_section_counts_all_its_tickets_and_lists_the_first(db, us
     html = client.get("/supervise/").get_data(as_text=True)
     assert f"已超期（{len(made)}）" in html and f"共 {len(made)} 件，下面列出最早到期的 50 件" in html
     assert 'href="/tickets/?overdue=1"' in html
+
+
+def test_the_inbox_notes_count_every_urged_ticket_and_list_the_latest(db, users, auth, client, now):
+    made = [make_ticket(db, users, now, status=S.ACCEPTED) for _ in range(22)]
+    for n, ticket in enumerate(made):
+        tickets.urge(db.session, ticket, f"第{n}次督办", actor=users["supervisor"], now=now + timedelta(minutes=n))
+    db.session.commit()
+    auth.login("staff_dybz")
+    html = client.get("/inbox/").get_data(as_text=True)
+    assert "督办事项（22 件，已置顶显示；这里列出最近督办的 20 件）" in html
+    assert "第21次督办" in html and "第0次督办" not in html.split("督办事项")[1].split("</section>")[0]

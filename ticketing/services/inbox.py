@@ -142,6 +142,12 @@ def followed_up_query(now: datetime, department_id: int | None = None) -> sa.Sel
     return query if department_id is None else query.where(Ticket.department_id == department_id)
 
 
+def first_and_total(session: Session, query: sa.Select, limit: int) -> tuple[list[Ticket], int]:
+    """The query's first ``limit`` tickets, and how many it holds in all (counted only when there are more)."""
+    items = list(session.scalars(query.limit(limit)))
+    return items, len(items) if len(items) < limit else _count(session, query)
+
+
 @dataclass
 class Section:
     """One section of 督办: its first ``limit`` tickets, and how many there are in all."""
@@ -161,8 +167,7 @@ def supervision_sections(session: Session, now: datetime, *, near_hours: int, de
     def rows(query: sa.Select) -> tuple[list[Ticket], int]:
         if department_id is not None:
             query = query.where(Ticket.department_id == department_id)
-        items = list(session.scalars(query.limit(limit)))
-        return items, len(items) if len(items) < limit else _count(session, query)
+        return first_and_total(session, query, limit)
 
     by_due = sa.select(Ticket).order_by(due_expression().nulls_last(), Ticket.id)
     return [Section(key, label, *rows(query)) for key, label, query in (

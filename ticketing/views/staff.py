@@ -10,6 +10,7 @@ from ticketing.services.permissions import Permission
 from ticketing.views.common import require_permission, run_batch
 
 bp = Blueprint("staff", __name__, url_prefix="/inbox")
+NOTES_SHOWN = 20  # urged and called-about tickets listed atop the inbox; the heading counts them all
 
 STATES = [("todo", "待办"), ("mine", "我经办的"), ("dispatched", "待签收"), ("accepted", "办理中"),
           ("return_requested", "退回待审"), ("notify", "待告知"),
@@ -23,11 +24,13 @@ def inbox_page():
     state = request.args.get("state", "todo")
     query = inbox.department_query(current_user.department_id, state, handler_id=current_user.id)
     page = db.paginate(query, per_page=30, error_out=False)
-    urged = db.session.scalars(inbox.urged_query(current_user.department_id).limit(20)).all()
+    urged, urged_total = inbox.first_and_total(db.session, inbox.urged_query(current_user.department_id), NOTES_SHOWN)
     now = clock.now_utc()
-    followed_up = db.session.scalars(inbox.followed_up_query(now, current_user.department_id).limit(20)).all()
+    followed_up, followed_up_total = inbox.first_and_total(
+        db.session, inbox.followed_up_query(now, current_user.department_id), NOTES_SHOWN)
     workload = inbox.handler_workload(db.session, current_user.department_id, now)
     return render_template("staff/inbox.html", page=page, state=state, states=STATES, urged=urged, workload=workload,
+                           urged_total=urged_total, followed_up_total=followed_up_total,
                            followed_up=followed_up, follow_up_days=inbox.FOLLOW_UP_DAYS,
                            handed_over=inbox.handed_over_to(db.session, current_user, now),
                            handed_over_days=inbox.HANDED_OVER_DAYS,
