@@ -20,6 +20,15 @@ def test_the_page_finds_answers_marks_the_words_and_offers_a_copy(db, client, us
     assert "异地就医备案渠道" in html and "未备案的异地就医" in html and "生育津贴申领" not in html
 
 
+def test_more_answers_than_the_page_lists_are_counted(db, client, users, auth, monkeypatch):
+    monkeypatch.setattr("ticketing.views.knowledge.SHOWN", 2)
+    auth.login("agent")
+    html = client.get("/answers/?category=YD").get_data(as_text=True)
+    found = int(re.search(r"找到 (\d+) 条，列出最相关的 2 条", html).group(1))
+    assert found > 2 and html.count('data-copy="answer-') == 2
+    assert len(client.get("/answers/search.json?category=YD").get_json()["items"]) == 2
+
+
 def test_the_call_form_searches_through_json(db, client, users, auth):
     auth.login("agent")
     assert 'id="answer-search" data-search-url="/answers/search.json"' in client.get("/agent/calls/new").get_data(as_text=True)

@@ -53,8 +53,8 @@ def query_words(text: str | None) -> list[str]:
 
 
 def search_answers(session: Session, text: str | None, *, category_code: str | None = None,
-                   limit: int = 30) -> list[AnswerHit]:
-    """Active answers for the words of ``text`` (and/or one category), best first.
+                   limit: int | None = 30) -> list[AnswerHit]:
+    """Active answers for the words of ``text`` (and/or one category), best first; all of them with no ``limit``.
 
     Without words, a category lists all its answers; without either, nothing is returned."""
     words = query_words(text)

@@ -28,23 +28,27 @@ def highlight(text: str, words: list[str]) -> Markup:
     return Markup("").join(parts)
 
 
-def _search():
+SHOWN = 30  # answers listed on the page and offered to the call form; the page counts them all
+
+
+def _search(limit: int | None):
     q = (request.args.get("q") or "").strip()[:200]
     category = (request.args.get("category") or "").strip() or None
-    return q, category, knowledge.search_answers(db.session, q, category_code=category)
+    return q, category, knowledge.search_answers(db.session, q, category_code=category, limit=limit)
 
 
 @bp.get("/")
 @login_required
 def index():
-    q, category, hits = _search()
+    q, category, found = _search(None)
     categories = db.session.scalars(sa.select(Category).where(Category.active.is_(True)).order_by(Category.code)).all()
-    return render_template("knowledge/index.html", q=q, category=category, hits=hits, categories=categories,
+    return render_template("knowledge/index.html", q=q, category=category, hits=found[:SHOWN], found=len(found),
+                           categories=categories,
                            words=knowledge.query_words(q), highlight=highlight)
 
 
 @bp.get("/search.json")
 @login_required
 def search_json():
-    _, _, hits = _search()
+    _, _, hits = _search(SHOWN)
     return jsonify({"items": [h.to_dict() for h in hits]})
