@@ -181,3 +181,21 @@ def test_a_grouping_is_shared_by_the_workers_for_five_minutes_and_cron_refreshes
     monkeypatch.setattr(hotspots, "MAX_TICKETS", 5)  # a window too large is refused, the others still stored
     result = app.test_cli_runner().invoke(args=["refresh-hotspots", "--days", "30", "--quiet"])
     assert result.exit_code == 0 and f"近 30 天：未统计，这段时间受理的工单有 {3 + len(OTHERS)} 件" in result.output
+
+
+
+def test_the_page_lists_the_largest_groups_and_counts_them_all(db, users, auth, client, now, today, monkeypatch):
+    for i, text in enumerate(PHARMACY[:3]):
+        make_ticket(db, users, now + timedelta(hours=i), content=text, caller_phone=f"1390000000{i}")
+    for i, text in enumerate(OTHERS):
+        make_ticket(db, users, now, content=text, caller_phone=f"1370000000{i}")
+    db.session.commit()
+    shown = hotspots.report(db.session, today, limit=0)
+    assert (shown.total, shown.hotspots) == (1, [])
+    assert len(hotspots.report(db.session, today).hotspots) == 1
+    monkeypatch.setattr("ticketing.views.supervisor.GROUPS_SHOWN", 0)
+    auth.login("supervisor")
+    html = client.get("/supervise/hotspots").get_data(as_text=True)
+    assert "共 1 组，下面列出最大的 0 组" in html and 'id="hotspot-1"' not in html
+    workbook = load_workbook(BytesIO(client.get("/supervise/hotspots/export.xlsx").data))
+    assert "康佳大药房" in str([c.value for row in workbook.worksheets[0].iter_rows() for c in row])  # all groups

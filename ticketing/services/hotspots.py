@@ -66,6 +66,7 @@ class HotspotReport:
     tickets_compared: int
     seconds: float
     hotspots: list[Hotspot]
+    total: int = 0  # groups found; ``hotspots`` holds the largest ones when a limit was asked
 
 
 @dataclass(frozen=True)
@@ -179,16 +180,18 @@ def refresh(session: Session, now: datetime, *, days: tuple[int, ...] = REFRESHE
 
 
 def report(session: Session, now: datetime, *, days: int = 7, min_size: int = 3, min_similarity: float = 0.35,
-           department_id: int | None = None, fresh: bool = False) -> HotspotReport:
-    """The window's groups of similar tickets from ``min_size`` callers up, largest first. The grouping is
-    shared by the workers for ``CACHE_SECONDS`` (``fresh`` makes it again; the caller commits what was
-    stored); the tickets are read each time."""
+           department_id: int | None = None, fresh: bool = False, limit: int | None = None) -> HotspotReport:
+    """The window's groups of similar tickets from ``min_size`` callers up, largest first (the ``limit`` largest,
+    when given: a page shows a province's top groups, the export all). The grouping is shared by the workers
+    for ``CACHE_SECONDS`` (``fresh`` makes it again; the caller commits what was stored); the tickets are read
+    each time."""
     grouping = _grouping(session, now, days=days, min_size=min_size, min_similarity=min_similarity,
                          department_id=department_id, fresh=fresh)
-    ids = [ticket_id for group in grouping.groups for ticket_id, _ in group]
+    groups = grouping.groups[:limit]
+    ids = [ticket_id for group in groups for ticket_id, _ in group]
     by_id = {t.id: t for t in session.scalars(sa.select(Ticket).where(Ticket.id.in_(ids)))} if ids else {}
     hotspots = []
-    for group in grouping.groups:
+    for group in groups:
         tickets = [by_id[ticket_id] for ticket_id, _ in group if ticket_id in by_id]
         hotspots.append(Hotspot(
             tickets, dict(group),
@@ -198,7 +201,8 @@ def report(session: Session, now: datetime, *, days: int = 7, min_size: int = 3,
             regions=_counted(t.region for t in tickets),
             departments=_counted(t.department.name if t.department else None for t in tickets),
         ))
-    return HotspotReport(grouping.computed_at, grouping.since, grouping.tickets_compared, grouping.seconds, hotspots)
+    return HotspotReport(grouping.computed_at, grouping.since, grouping.tickets_compared, grouping.seconds, hotspots,
+                         total=len(grouping.groups))
 
 
 def forget() -> None:

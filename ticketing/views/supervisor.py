@@ -42,7 +42,7 @@ def urge_many():
     return run_batch(workflow.Action.URGE.value, {"note": request.form.get("note", "")}, "督办", "supervisor.overview")
 
 
-def _hotspots_asked():
+def _hotspots_asked(limit: int | None = None):
     """The page's filters and the hotspot report they ask for, or None with the reason flashed (a window
     with too many tickets). 热点诉求 is for supervisors, administrators and agents, who answer the next
     caller about the same matter the same way, and for a department's staff, about its own tickets."""
@@ -64,7 +64,7 @@ def _hotspots_asked():
         found = hotspots.report(db.session, clock.now_utc(), days=days, min_size=min_size,
                                 min_similarity=float(settings.get_setting(db.session, "hotspot_similarity")),
                                 department_id=selected.id if selected else None,
-                                fresh=request.args.get("fresh") == "1")
+                                fresh=request.args.get("fresh") == "1", limit=limit)
         db.session.commit()  # the grouping, stored for every worker
     except DomainError as error:
         flash_domain_error(error)
@@ -72,11 +72,14 @@ def _hotspots_asked():
     return found, filters
 
 
+GROUPS_SHOWN = 50  # 热点诉求's page: a province's week can hold hundreds of groups; the export has them all
+
+
 @bp.get("/hotspots")
 @login_required
 def hotspot_report():
-    """热点诉求: groups of similar tickets from several callers in the last days."""
-    found, filters = _hotspots_asked()
+    """热点诉求: groups of similar tickets from several callers in the last days (the largest GROUPS_SHOWN)."""
+    found, filters = _hotspots_asked(GROUPS_SHOWN)
     return render_template("supervisor/hotspots.html", report=found, **filters, day_choices=hotspots.DAY_CHOICES,
                            size_choices=hotspots.SIZE_CHOICES,
                            may_urge=has_permission(current_user, Permission.SUPERVISE))
