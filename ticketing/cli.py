@@ -21,6 +21,17 @@ def register_cli(app: Flask) -> None:
     cli_operations.register(app)
     register_classifier_cli(app)
 
+    @app.cli.command("seed-reference")
+    def seed_reference():
+        """Departments, the 14 categories, routing rules, deadline policies and standard answers of domain.md, for
+        a new installation (no demo users or tickets). Creates only what is missing: an administrator's changes
+        stay."""
+        created = ensure_reference_data(db.session)
+        db.session.commit()
+        names = {"departments": "承办单位", "categories": "业务分类", "routing_rules": "路由规则",
+                 "deadline_policies": "办理时限", "standard_answers": "答复口径"}
+        click.echo("基础数据：" + "，".join(f"{names.get(key, key)}新建 {n} 条" for key, n in created.items()))
+
     @app.cli.command("seed-demo")
     @click.option("--password", envvar="DEMO_PASSWORD", default=None,
                   help="one password for every demo user (default: a random one each, printed once)")

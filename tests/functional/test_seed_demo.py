@@ -58,6 +58,22 @@ def test_every_state_is_on_show_whatever_the_date(db, now):
         ("agent", "upheld", "admin", "supervisor")]
 
 
+def test_seed_reference_makes_a_new_installation_usable_without_demo_data(app, db):
+    runner = app.test_cli_runner()
+    first = runner.invoke(args=["seed-reference"])
+    assert first.exit_code == 0, first.output
+    assert "承办单位新建" in first.output and "业务分类新建 14 条" in first.output
+    assert db.session.scalar(sa.select(sa.func.count(Ticket.id))) == 0  # no demo tickets
+    assert db.session.scalar(sa.select(sa.func.count(User.id))) == 0  # and no demo users
+    renamed = db.session.scalar(sa.select(Department).where(Department.code == "DYBZ"))
+    renamed.name = "待遇保障处"  # an administrator's change
+    db.session.commit()
+    second = runner.invoke(args=["seed-reference"])
+    assert second.exit_code == 0 and "业务分类新建 0 条" in second.output and "承办单位新建 0 条" in second.output
+    db.session.expire_all()
+    assert db.session.scalar(sa.select(Department.name).where(Department.code == "DYBZ")) == "待遇保障处"
+
+
 def test_create_user_reads_the_password_from_stdin(app, db, reference):
     runner = app.test_cli_runner()
     result = runner.invoke(args=["create-user", "li", "--role", "staff", "--department", "DYBZ"], input="long-password-1\n")
