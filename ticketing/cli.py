@@ -29,7 +29,7 @@ def register_cli(app: Flask) -> None:
         created = ensure_reference_data(db.session)
         db.session.commit()
         names = {"departments": "承办单位", "categories": "业务分类", "routing_rules": "路由规则",
-                 "deadline_policies": "办理时限", "standard_answers": "答复口径"}
+                 "deadline_policies": "办理时限", "standard_answers": "答复口径", "review_items": "质检项目"}
         click.echo("基础数据：" + "，".join(f"{names.get(key, key)}新建 {n} 条" for key, n in created.items()))
 
     @app.cli.command("seed-demo")

@@ -13,7 +13,7 @@ from ticketing.services import clock, reviews, statistics, tickets
 from ticketing.services.errors import InvalidTransition, NotAllowed, ValidationFailed
 
 S = TicketStatus
-ALL_PASS = {key: True for key in reviews.ITEMS}
+ALL_PASS = {key: True for key, _, _ in reviews.DEFAULT_ITEMS}
 
 
 @pytest.fixture()
@@ -24,12 +24,12 @@ def today(monkeypatch, now):
 
 def test_the_items_that_apply_are_checked_and_scored(db, users, now):
     sent = make_ticket(db, users, now, status=S.DISPATCHED)
-    assert reviews.applicable_items(sent) == ["record", "caller", "classification", "routing"]
+    assert reviews.applicable_items(db.session, sent) == ["record", "caller", "classification", "routing"]
     spot = make_ticket(db, users, now, type="consult")
     tickets.answer_on_the_spot(db.session, spot, "已当场答复", actor=users["agent"], now=now)
-    assert reviews.applicable_items(spot) == ["record", "caller", "classification", "answer"]
+    assert reviews.applicable_items(db.session, spot) == ["record", "caller", "classification", "answer"]
     waiting = make_ticket(db, users, now)
-    assert reviews.applicable_items(waiting) == ["record", "caller", "classification"]
+    assert reviews.applicable_items(db.session, waiting) == ["record", "caller", "classification"]
 
     supervisor = users["supervisor"]
     with pytest.raises(ValidationFailed) as missing:
@@ -103,7 +103,7 @@ def test_pages_for_the_reviewer_the_agent_and_nobody_else(db, users, auth, clien
     detail = client.get(f"/tickets/{ticket.number}").get_data(as_text=True)
     assert "75 分" in detail and "保存质检" not in detail
     assert client.get("/reviews/").status_code == 403
-    assert client.post(f"/reviews/{ticket.number}", data=dict.fromkeys(reviews.ITEMS, "1")).status_code == 403
+    assert client.post(f"/reviews/{ticket.number}", data=dict.fromkeys(ALL_PASS, "1")).status_code == 403
     auth.logout()
     auth.login("staff_dybz")  # the department sees neither the verdicts nor the pages
     assert "工单质检" not in client.get(f"/tickets/{ticket.number}").get_data(as_text=True)
@@ -213,3 +213,51 @@ def test_a_supervisor_who_took_the_call_cannot_decide_their_own_appeal(db, users
     reviews.decide_appeal(db.session, appeal, "upheld", "应追问参保地", verdicts={}, comment="",
                           decider=users["admin"], now=now)
     assert appeal.decision == "upheld" and appeal.decided_by == users["admin"]
+
+
+def test_an_administrator_edits_the_checklist_and_reviews_follow_it(db, users, auth, client, now, today):
+    ticket = make_ticket(db, users, now, status=S.DISPATCHED)
+    earlier = reviews.record_review(db.session, ticket, dict(ALL_PASS, caller=False), "未记录区县",
+                                    reviewer=users["supervisor"], now=now)
+    db.session.commit()
+    auth.login("admin")
+    page = client.get("/admin/review-items").get_data(as_text=True)
+    assert "来电人信息规范（姓名、号码、区县）" in page and "派往承办单位的工单" in page
+    refused = client.post("/admin/review-items", data={"title": "", "applies_to": "all"})
+    assert refused.status_code == 400 and "请填写检查内容" in refused.get_data(as_text=True)
+    duplicate = client.post("/admin/review-items", data={"title": "承办单位选择正确", "applies_to": "all"})
+    assert duplicate.status_code == 400 and "已有相同的质检项目" in duplicate.get_data(as_text=True)
+    assert client.post("/admin/review-items", data={"title": "服务用语规范，无推诿", "applies_to": "all"}
+                       ).status_code == 302
+    caller = next(i for i in reviews.checklist(db.session) if i.key == "caller")
+    assert client.post(f"/admin/review-items/{caller.id}/active", data={"active": "0"}).status_code == 302
+    db.session.expire_all()
+
+    added = next(i for i in reviews.checklist(db.session) if i.title == "服务用语规范，无推诿")
+    assert reviews.applicable_items(db.session, ticket) == ["record", "classification", "routing", added.key]
+    with pytest.raises(ValidationFailed) as missing:
+        reviews.record_review(db.session, ticket, ALL_PASS, "", reviewer=users["supervisor"], now=today)
+    assert set(missing.value.fields) == {added.key}  # the new item needs a verdict too
+    review = reviews.record_review(db.session, ticket, dict(ALL_PASS, **{added.key: False}), "对来电人说“这事不归我们管”",
+                                   reviewer=users["supervisor"], now=today)
+    assert review.score == 75 and "caller" not in review.checks  # switched off: no longer checked
+    db.session.commit()
+    auth.logout()
+    auth.login("agent")
+    mine = client.get(f"/reviews/mine?month={now:%Y-%m}").get_data(as_text=True)
+    assert "服务用语规范，无推诿" in mine and "来电人信息规范（姓名、号码、区县）" in mine  # the earlier review names it
+    assert earlier.checks["caller"] is False
+    auth.logout()
+    auth.login("admin")
+    audit_page = client.get("/admin/audit").get_data(as_text=True)
+    assert "新增质检项目" in audit_page and "停用质检项目" in audit_page
+
+
+def test_the_checklist_keeps_one_item_for_every_ticket(db, users):
+    admin = users["admin"]
+    for item in reviews.checklist(db.session):
+        if item.applies_to == "all" and item.key != "record":
+            reviews.set_item_active(db.session, item, False, actor=admin)
+    record = next(i for i in reviews.checklist(db.session) if i.key == "record")
+    with pytest.raises(ValidationFailed, match="至少要保留一项"):
+        reviews.set_item_active(db.session, record, False, actor=admin)

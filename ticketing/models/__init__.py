@@ -19,7 +19,7 @@ from ticketing.models.ticket import (
     CategoryLabel, Callback, CitizenContact, InternalNote, Reply, Ticket, TicketAttachment, TicketEvent, TicketNumberCounter,
 )
 from ticketing.models.user import Role, User
-from ticketing.models.review import ReviewAppeal, TicketReview
+from ticketing.models.review import ReviewAppeal, ReviewItem, TicketReview
 from ticketing.models.hotspot import HotspotSnapshot
 from ticketing.models.assessment import (
     AssessmentContest,
@@ -36,6 +36,6 @@ __all__ = [
     "AppSetting", "StandardAnswer",
     "CalendarYear", "Callback", "CategoryLabel", "Category", "Channel", "CitizenContact", "ClosureKind",
     "ContactMethod", "ContactPurpose", "DeadlinePolicy", "Department",
-    "Holiday", "HotspotSnapshot", "InternalNote", "Reply", "ReviewAppeal", "Role", "RoutingRule", "Satisfaction", "Ticket", "TicketAttachment", "TicketEvent",
+    "Holiday", "HotspotSnapshot", "InternalNote", "Reply", "ReviewAppeal", "ReviewItem", "Role", "RoutingRule", "Satisfaction", "Ticket", "TicketAttachment", "TicketEvent",
     "TicketNumberCounter", "TicketReview", "TicketStatus", "TicketType", "Urgency", "User",
 ]

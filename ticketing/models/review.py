@@ -73,3 +73,23 @@ class ReviewAppeal(db.Model):
         if self.decision is None:
             return "申诉待复核"
         return "维持原结果" if self.decision == "upheld" else "已改判"
+
+
+class ReviewItem(db.Model):
+    """One item of the 工单质检 checklist, which a centre sets for itself (系统管理 → 质检项目).
+
+    ``applies_to`` says which tickets it is checked on: ``all``, ``dispatched`` (sent to a department by the
+    centre) or ``on_the_spot`` (a consultation answered and closed during the call). An item is never deleted,
+    only switched off, so that earlier reviews keep its title; ``key`` is what a review's ``checks`` hold."""
+
+    __tablename__ = "review_item"
+    __table_args__ = (
+        sa.CheckConstraint("applies_to IN ('all', 'dispatched', 'on_the_spot')", name="applies_to_known"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(sa.String(30), unique=True)
+    title: Mapped[str] = mapped_column(sa.String(100))
+    applies_to: Mapped[str] = mapped_column(sa.String(20), default="all")
+    position: Mapped[int] = mapped_column(default=0)
+    active: Mapped[bool] = mapped_column(default=True, server_default=sa.true())

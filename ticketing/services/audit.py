@@ -57,13 +57,18 @@ ACTION_TITLES = {
     "assessment weights changed": "修改考核权重",
     "api token issued": "签发接口令牌",
     "api token revoked": "吊销接口令牌",
+    "review item created": "新增质检项目",
+    "review item changed": "修改质检项目",
+    "review item enabled": "启用质检项目",
+    "review item disabled": "停用质检项目",
 }
 DETAIL_TITLES = {
     "id": "编号", "name": "名称", "code": "编码", "username": "用户名", "role": "角色", "department": "承办单位",
     "category": "业务分类", "region": "区县", "channel": "来源", "ticket_type": "诉求类型", "priority": "优先级",
     "urgency": "紧急程度", "accept": "签收时限", "reply": "答复时限", "day": "日期", "kind": "类型", "year": "年度",
     "tickets": "工单数", "key": "设置项", "value": "值", "title": "标题", "version": "版本", "weights": "权重",
-    "until": "锁定至", "failures": "连续错误次数",
+    "until": "锁定至", "failures": "连续错误次数", "duty_phone": "值班手机", "applies_to": "适用工单",
+    "parent": "上级单位",
 }
 PER_PAGE = 50
 

@@ -237,7 +237,7 @@ def _review_some(session, *, now, agent, supervisor, admin) -> None:
         return
     month = now.astimezone(LOCAL_TZ).strftime("%Y-%m")
     for n, ticket in enumerate(session.scalars(reviews.reviewable_query(agent, month).limit(4))):
-        verdicts = {key: not (n == 1 and key == "caller") for key in reviews.applicable_items(ticket)}
+        verdicts = {key: not (n == 1 and key == "caller") for key in reviews.applicable_items(session, ticket)}
         review = reviews.record_review(session, ticket, verdicts, "未记录来电人所属区县，请补问。" if n == 1 else "",
                                        reviewer=supervisor, now=now - timedelta(hours=4 - n))
         if n == 1 and admin is not None:  # the agent appealed, and the administrator upheld the review

@@ -6,6 +6,7 @@ from sqlalchemy.orm import Session
 
 from ticketing.models import Category, DeadlinePolicy, Department, RoutingRule, StandardAnswer
 from ticketing.services.deadlines import DEFAULT_POLICIES
+from ticketing.services import reviews
 
 DEPARTMENTS = [
     ("DYBZ", "待遇保障科"), ("CBZJ", "参保征缴科"), ("YDJS", "异地就医结算中心"), ("YLJZ", "医疗救助科"),
@@ -203,7 +204,8 @@ STANDARD_ANSWERS = [
 
 def ensure_reference_data(session: Session) -> dict[str, int]:
     """Create what is missing; never overwrite what an administrator changed. Returns counts created."""
-    created = {"departments": 0, "categories": 0, "routing_rules": 0, "deadline_policies": 0, "standard_answers": 0}
+    created = {"departments": 0, "categories": 0, "routing_rules": 0, "deadline_policies": 0, "standard_answers": 0,
+               "review_items": 0}
     departments = {d.code: d for d in session.scalars(sa.select(Department))}
     bureau = departments.get("RXZX")
     for code, name in DEPARTMENTS:
@@ -244,6 +246,7 @@ def ensure_reference_data(session: Session) -> dict[str, int]:
                 max_extension_days=row.get("max_extension_days"),
             ))
             created["deadline_policies"] += 1
+    created["review_items"] = reviews.ensure_checklist(session)
     if session.scalar(sa.select(sa.func.count()).select_from(StandardAnswer)) == 0:
         for code, title, content in STANDARD_ANSWERS:
             session.add(StandardAnswer(category=categories[code], title=title, content=content))

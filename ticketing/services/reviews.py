@@ -13,13 +13,15 @@ which is a new review of the ticket (so it counts as the latest) linked to the a
 from __future__ import annotations
 
 import random
+import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from ticketing.models import ClosureKind, ReviewAppeal, Ticket, TicketReview, TicketStatus, User
+from ticketing.models import ClosureKind, ReviewAppeal, ReviewItem, Ticket, TicketReview, TicketStatus, User
+from ticketing.services import audit
 from ticketing.services.assessment import month_bounds
 from ticketing.services.deadlines import LOCAL_TZ
 from ticketing.services.errors import InvalidTransition, NotAllowed, ValidationFailed
@@ -29,24 +31,81 @@ PASS_SCORE = 80
 SAMPLE_SIZES = (5, 10, 20)
 APPEAL_DAYS = 7  # calendar days after a review in which its agent may appeal
 
-#: the checklist: key → what is checked
-ITEMS = {
-    "record": "诉求记录完整准确（人、事、地、时、诉求）",
-    "caller": "来电人信息规范（姓名、号码、区县）",
-    "classification": "诉求类型与业务分类正确",
-    "routing": "承办单位选择正确",
-    "answer": "当场答复口径准确",
-}
+#: the checklist a new installation starts with (key, what is checked, which tickets); 系统管理 → 质检项目 edits it
+DEFAULT_ITEMS = (
+    ("record", "诉求记录完整准确（人、事、地、时、诉求）", "all"),
+    ("caller", "来电人信息规范（姓名、号码、区县）", "all"),
+    ("classification", "诉求类型与业务分类正确", "all"),
+    ("routing", "承办单位选择正确", "dispatched"),
+    ("answer", "当场答复口径准确", "on_the_spot"),
+)
+APPLIES_TO = {"all": "每件工单", "dispatched": "派往承办单位的工单", "on_the_spot": "当场答复办结的咨询"}
 
 
-def applicable_items(ticket: Ticket) -> list[str]:
-    """The items that apply: routing when the centre sent it somewhere, the answer when it answered on the spot."""
-    items = ["record", "caller", "classification"]
-    if ticket.closure_kind == ClosureKind.ON_THE_SPOT.value:
-        items.append("answer")
-    elif ticket.department_id is not None:
-        items.append("routing")
-    return items
+def ensure_checklist(session: Session) -> int:
+    """Add the default checklist to an installation that has none; the number of items created."""
+    if session.scalar(sa.select(sa.func.count(ReviewItem.id))):
+        return 0
+    for position, (key, title, applies_to) in enumerate(DEFAULT_ITEMS):
+        session.add(ReviewItem(key=key, title=title, applies_to=applies_to, position=position))
+    session.flush()
+    return len(DEFAULT_ITEMS)
+
+
+def save_item(session: Session, item: ReviewItem | None, title: str, applies_to: str, *, actor: User) -> ReviewItem:
+    """Add (``item`` None) or reword a checklist item. A new one gets a key of its own; earlier reviews, which
+    hold keys, then show the new wording."""
+    title = (title or "").strip()
+    errors = {}
+    if not title:
+        errors["title"] = "请填写检查内容"
+    elif len(title) > 100:
+        errors["title"] = "检查内容最多 100 字"
+    elif session.scalar(sa.select(ReviewItem.id).where(ReviewItem.title == title,
+                                                       ReviewItem.id != (item.id if item else None))) is not None:
+        errors["title"] = "已有相同的质检项目"
+    if applies_to not in APPLIES_TO:
+        errors["applies_to"] = "请选择适用的工单"
+    if errors:
+        raise ValidationFailed("质检项目有误", fields=errors)
+    created = item is None
+    if item is None:
+        position = session.scalar(sa.select(sa.func.max(ReviewItem.position))) or 0
+        item = ReviewItem(key=f"x{secrets.token_hex(4)}", position=position + 1, active=True)
+        session.add(item)
+    item.title, item.applies_to = title, applies_to
+    session.flush()
+    audit.record(session, actor, "review item created" if created else "review item changed", title=title,
+                 applies_to=APPLIES_TO[applies_to])
+    return item
+
+
+def set_item_active(session: Session, item: ReviewItem, active: bool, *, actor: User) -> None:
+    """Switch an item on or off; off, it is no longer checked, and earlier reviews still name it."""
+    if not active and session.scalar(sa.select(sa.func.count(ReviewItem.id)).where(
+            ReviewItem.active.is_(True), ReviewItem.applies_to == "all", ReviewItem.id != item.id)) == 0:
+        raise ValidationFailed("至少要保留一项适用于每件工单的质检项目")
+    item.active = active
+    session.flush()
+    audit.record(session, actor, "review item enabled" if active else "review item disabled", title=item.title)
+
+
+def checklist(session: Session) -> list[ReviewItem]:
+    """Every item, switched off ones too (earlier reviews name them), in the order they are checked."""
+    return list(session.scalars(sa.select(ReviewItem).order_by(ReviewItem.position, ReviewItem.id)))
+
+
+def item_titles(session: Session) -> dict[str, str]:
+    """key → what is checked, for showing reviews old and new."""
+    return {item.key: item.title for item in checklist(session)}
+
+
+def applicable_items(session: Session, ticket: Ticket) -> list[str]:
+    """The keys of the items switched on that apply to ``ticket``: those for every ticket; those for a ticket the
+    centre sent to a department; those for a consultation it answered on the spot."""
+    on_the_spot = ticket.closure_kind == ClosureKind.ON_THE_SPOT.value
+    kind = "on_the_spot" if on_the_spot else "dispatched" if ticket.department_id is not None else None
+    return [item.key for item in checklist(session) if item.active and item.applies_to in ("all", kind)]
 
 
 def registered_month(ticket: Ticket) -> str:
@@ -59,7 +118,7 @@ def record_review(session: Session, ticket: Ticket, verdicts: dict[str, bool | N
     agent = ticket.created_by
     if agent is None or agent.role not in ("agent", "supervisor"):
         raise ValidationFailed("该工单不是话务员登记的（渠道推送或文件导入），无需质检")
-    items = applicable_items(ticket)
+    items = applicable_items(session, ticket)
     missing = {key: "请选择合格或不合格" for key in items if verdicts.get(key) is None}
     if missing:
         raise ValidationFailed("请逐项选择合格或不合格", fields=missing)
@@ -185,7 +244,7 @@ def decide_appeal(session: Session, appeal: ReviewAppeal, decision: str, note: s
             raise ValidationFailed("请写明维持原结果的理由", fields={"note": "请写明维持的理由"})
     elif decision == "revised":
         ticket = appeal.review.ticket
-        if {key: verdicts.get(key) for key in applicable_items(ticket)} == appeal.review.checks:
+        if {key: verdicts.get(key) for key in applicable_items(session, ticket)} == appeal.review.checks:
             raise ValidationFailed("改判后的检查结果与原结果相同；如维持原结果，请选择“维持原结果”",
                                    fields={"decision": "检查结果未改变"})
         appeal.revised_review = record_review(session, ticket, verdicts, comment, reviewer=decider, now=now)

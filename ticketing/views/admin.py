@@ -20,6 +20,7 @@ from ticketing.models import (
     DeadlinePolicy,
     Department,
     Holiday,
+    ReviewItem,
     RoutingRule,
     StandardAnswer,
     TicketType,
@@ -27,7 +28,7 @@ from ticketing.models import (
     User,
 )
 from ticketing.services import administration as admin_service
-from ticketing.services import audit, clock
+from ticketing.services import audit, clock, reviews
 from ticketing.services.errors import DomainError
 from ticketing.services.permissions import Permission
 from ticketing.views.admin_forms import (
@@ -38,6 +39,7 @@ from ticketing.views.admin_forms import (
     DepartmentForm,
     HolidayForm,
     PasswordResetForm,
+    ReviewItemForm,
     RoutePreviewForm,
     RoutingRuleForm,
     SettingsForm,
@@ -421,6 +423,56 @@ def toggle_department(department_id: int):
     _toggle(lambda: admin_service.set_department_active(db.session, department, active, actor=current_user),
             f"已{'启用' if active else '停用'}承办单位“{department.name}”")
     return redirect(url_for("admin.departments"))
+
+
+# --------------------------------------------------------------------------- 质检项目
+
+def _review_item_form(item: ReviewItem | None = None) -> ReviewItemForm:
+    if item is not None and request.method == "GET":
+        form = ReviewItemForm(data={"title": item.title, "applies_to": item.applies_to})
+    else:
+        form = ReviewItemForm()
+    form.applies_to.choices = list(reviews.APPLIES_TO.items())
+    return form
+
+
+def _review_items_page(form: ReviewItemForm, status: int = 200):
+    return render_template("admin/review_items.html", items=reviews.checklist(db.session), form=form,
+                           applies_to=reviews.APPLIES_TO, confirm=ConfirmForm()), status
+
+
+@bp.get("/review-items")
+def review_items():
+    return _review_items_page(_review_item_form())
+
+
+@bp.post("/review-items")
+def create_review_item():
+    form = _review_item_form()
+    if save_form(form, lambda: reviews.save_item(db.session, None, form.title.data, form.applies_to.data,
+                                                 actor=current_user), f"已新增质检项目“{form.title.data}”"):
+        return redirect(url_for("admin.review_items"))
+    return _review_items_page(form, 400)
+
+
+@bp.route("/review-items/<int:item_id>", methods=["GET", "POST"])
+def edit_review_item(item_id: int):
+    item = db.get_or_404(ReviewItem, item_id)
+    form = _review_item_form(item)
+    if save_form(form, lambda: reviews.save_item(db.session, item, form.title.data, form.applies_to.data,
+                                                 actor=current_user), f"已保存质检项目“{form.title.data}”"):
+        return redirect(url_for("admin.review_items"))
+    return render_template("admin/edit.html", form=form, title="修改质检项目",
+                           back=url_for("admin.review_items")), 400 if request.method == "POST" else 200
+
+
+@bp.post("/review-items/<int:item_id>/active")
+def toggle_review_item(item_id: int):
+    item = db.get_or_404(ReviewItem, item_id)
+    active = request.form.get("active") == "1"
+    _toggle(lambda: reviews.set_item_active(db.session, item, active, actor=current_user),
+            f"已{'启用' if active else '停用'}质检项目“{item.title}”")
+    return redirect(url_for("admin.review_items"))
 
 
 # --------------------------------------------------------------------------- categories

@@ -143,6 +143,11 @@ class DepartmentForm(FlaskForm):
     duty_phone = StringField("值班手机（紧急工单短信提醒）", validators=[Optional(), Length(max=20)])
 
 
+class ReviewItemForm(FlaskForm):
+    title = StringField("检查内容", validators=[DataRequired("请填写检查内容"), Length(max=100, message="最多 100 字")])
+    applies_to = SelectField("适用工单", choices=[], validate_choice=False)
+
+
 class CategoryForm(FlaskForm):
     code = StringField("编码", validators=[Optional(), Length(max=10)])
     name = StringField("分类名称", validators=[DataRequired("请填写分类名称"), Length(max=50)])

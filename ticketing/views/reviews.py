@@ -19,7 +19,7 @@ bp = Blueprint("reviews", __name__, url_prefix="/reviews")
 
 def _verdicts() -> dict[str, bool | None]:
     """The checklist as the form sent it: 合格 "1", 不合格 "0", anything else missing."""
-    return {key: {"1": True, "0": False}.get(request.form.get(key, "")) for key in reviews.ITEMS}
+    return {key: {"1": True, "0": False}.get(request.form.get(key, "")) for key in reviews.item_titles(db.session)}
 
 
 def _month() -> str:
@@ -39,10 +39,11 @@ def index():
     today = clock.now_utc().astimezone(LOCAL_TZ).date().isoformat()
     return render_template(
         "reviews/index.html", month=month, agents=agents, chosen=chosen, size=size, sizes=reviews.SAMPLE_SIZES,
-        scores=reviews.agent_scores(db.session, month), items=reviews.ITEMS, pass_score=reviews.PASS_SCORE,
+        scores=reviews.agent_scores(db.session, month), items=reviews.item_titles(db.session),
+        pass_score=reviews.PASS_SCORE,
         sample=reviews.sample(db.session, chosen, month, size, seed=today) if chosen else [],
         done=reviews.reviews_of(db.session, chosen, month) if chosen else [],
-        applicable=reviews.applicable_items, appeals=db.session.scalars(reviews.pending_appeals_query()).all(),
+        applicable=lambda ticket: reviews.applicable_items(db.session, ticket), appeals=db.session.scalars(reviews.pending_appeals_query()).all(),
         previous_month=assessment.shift_month(month, -1), next_month=assessment.shift_month(month, 1))
 
 
@@ -75,7 +76,7 @@ def mine():
                            appealable={r.id for r in done if reviews.appeal_refusal(db.session, r, current_user, now) is None},
                            appeal_days=reviews.APPEAL_DAYS,
                            score=reviews.agent_scores(db.session, month).get(current_user.id),
-                           items=reviews.ITEMS, pass_score=reviews.PASS_SCORE,
+                           items=reviews.item_titles(db.session), pass_score=reviews.PASS_SCORE,
                            previous_month=assessment.shift_month(month, -1), next_month=assessment.shift_month(month, 1))
 
 
