@@ -508,6 +508,16 @@ def record_callback(session, ticket, *, reached: bool, satisfaction: str | None,
     return callback
 
 
+def callback_script(ticket: Ticket) -> str:
+    """回访话术: what the agent says first on a callback, from the ticket: when the citizen called, about what,
+    and who answered when; then the two questions the callback records."""
+    said = f"您在{ticket.received_at.astimezone(deadlines.LOCAL_TZ):%m月%d日}反映的“{ticket.title}”"
+    answered = (f"{ticket.department.name if ticket.department else '承办单位'}已于"
+                f"{ticket.replied_at.astimezone(deadlines.LOCAL_TZ):%m月%d日}答复" if ticket.replied_at else "已经办理")
+    return (f"您好，这里是12393医保服务热线，耽误您一分钟做个回访。{said}，{answered}。"
+            "请问您对办理结果满意吗？您反映的问题解决了吗？")
+
+
 def failed_callbacks(session, ticket) -> int:
     """回访 attempts that did not reach the citizen since the current reply (a reopen starts a new round)."""
     return failed_callbacks_of(session, [ticket]).get(ticket.id, 0)

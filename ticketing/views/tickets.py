@@ -129,6 +129,7 @@ def detail(number: str):
         sms_to=sms.mobile_of(ticket) if current_app.config.get("SMS_COMMAND") and show_caller else None,
         callback_retry_at=inbox.callback_retry_at(db.session, ticket, clock.now_utc())
         if workflow.Action.CALLBACK in actions else None,
+        callback_script=ticket_service.callback_script(ticket) if workflow.Action.CALLBACK in actions else "",
         ticket_reviews=ticket_reviews, may_review=may_review,
         review_items=reviews.item_titles(db.session) if ticket_reviews or may_review else {},
         review_applicable=reviews.applicable_items(db.session, ticket) if may_review else [],
