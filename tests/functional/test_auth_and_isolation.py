@@ -130,3 +130,27 @@ def test_fraud_reporter_hidden_from_department_until_granted(db, client, users, 
     assert "13912345678" in client.get(f"/tickets/{ticket.number}").get_data(as_text=True)
     db.session.refresh(ticket)
     assert ticket.events[-1].action == "grant_identity"
+
+
+def test_the_callers_other_tickets_are_listed_for_those_who_may_see_them(db, client, users, auth, now):
+    phone = "13612345678"
+    first = make_ticket(db, users, now, status=S.ACCEPTED, caller_phone=phone, title="第一次反映报销慢")
+    second = make_ticket(db, users, now, status=S.DISPATCHED, caller_phone=phone, title="第二次反映报销慢")
+    elsewhere = make_ticket(db, users, now, status=S.DISPATCHED, caller_phone=phone, department="CBZJ",
+                            category="CB", title="另一单位的缴费问题")
+    report = make_ticket(db, users, now, status=S.DISPATCHED, caller_phone=phone, category="JJ", type="report",
+                         title="举报某药店串换药品")  # the same person reported fraud to the same department
+    make_ticket(db, users, now, status=S.DISPATCHED, caller_phone="13700000000", title="别人的")
+    db.session.commit()
+
+    def listed(username, ticket):
+        auth.login(username)
+        html = client.get(f"/tickets/{ticket.number}").get_data(as_text=True)
+        auth.logout()
+        return html.split('id="same-caller"')[1].split("</ul>")[0] if 'id="same-caller"' in html else ""
+
+    agent_sees = listed("agent", first)
+    assert all(t.number in agent_sees for t in (second, elsewhere, report)) and "别人的" not in agent_sees
+    staff_sees = listed("staff_dybz", first)  # its own department only, and not the reporter's report
+    assert second.number in staff_sees and elsewhere.number not in staff_sees and report.number not in staff_sees
+    assert listed("staff_dybz", report) == ""  # the reporter's other tickets are not linked to the report

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from ticketing.models import PersonalDataView, ReporterIdentityGrant, Role, Ticket, User
 from ticketing.services.workflow import Action, transition
+from ticketing.services import permissions
 
 
 def identity_granted(session: Session, ticket: Ticket, department_id: int | None) -> bool:
@@ -35,6 +36,18 @@ def may_see_caller(session: Session, user: User, ticket: Ticket) -> bool:
             return identity_granted(session, ticket, user.department_id)
         return True
     return role in (Role.AGENT, Role.SUPERVISOR)
+
+
+def same_caller(session: Session, user: User, ticket: Ticket, *, limit: int = 10) -> list[Ticket]:
+    """该来电人的其他工单: the caller's other tickets by phone number, newest first, for someone who may see this
+    caller; only tickets ``user`` may see, and whose caller they may see (a fraud report's reporter stays
+    unlinked for the department that may not know who reported)."""
+    if not ticket.caller_phone or not may_see_caller(session, user, ticket):
+        return []
+    query = permissions.visible_tickets(user, sa.select(Ticket).where(
+        Ticket.caller_phone == ticket.caller_phone, Ticket.id != ticket.id).order_by(Ticket.received_at.desc()))
+    found = session.scalars(query.limit(limit * 2)).all()
+    return [other for other in found if may_see_caller(session, user, other)][:limit]
 
 
 def log_view(session: Session, user: User, ticket: Ticket, *, now: datetime, via: str = "page") -> None:

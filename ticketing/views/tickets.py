@@ -124,6 +124,7 @@ def detail(number: str):
         actions=actions, Action=workflow.Action,
         categories=_categories(), departments=_departments(),
         pii_views=privacy.views_of(db.session, ticket) if current_user.role in ("supervisor", "admin") else [],
+        same_caller=privacy.same_caller(db.session, current_user, ticket),
         contact_purposes=ContactPurpose.choices(), contact_methods=ContactMethod.choices(),
         contact_purpose=notices.suggested_purpose(ticket),
         sms_to=sms.mobile_of(ticket) if current_app.config.get("SMS_COMMAND") and show_caller else None,
