@@ -166,17 +166,21 @@ def test_a_grouping_is_shared_by_the_workers_for_five_minutes_and_cron_refreshes
     assert later.computed_at == today + timedelta(minutes=6) and len(grouped) == 2
     db.session.commit()
 
-    # cron: `flask refresh-hotspots` groups the usual windows now, so that the page opens at once
+    # cron: `flask refresh-hotspots` groups the usual windows now, so that the page opens at once, and drops
+    # what nobody asked for in a day
+    hotspots.report(db.session, today - timedelta(days=2), days=14)
+    db.session.commit()
     monkeypatch.setattr(clock, "now_utc", lambda: today + timedelta(minutes=8))
     result = app.test_cli_runner().invoke(args=["refresh-hotspots"])
     assert result.exit_code == 0, result.output
     assert [line.split("：")[0] for line in result.output.splitlines()] == ["近 1 天", "近 3 天", "近 7 天"]
-    assert f"近 7 天：比较 {3 + len(OTHERS)} 件，1 组" in result.output and len(grouped) == 5
+    assert f"近 7 天：比较 {3 + len(OTHERS)} 件，1 组" in result.output and len(grouped) == 6
     hotspots.forget()
     shown = hotspots.report(db.session, today + timedelta(minutes=9))
-    assert shown.computed_at == today + timedelta(minutes=8) and len(grouped) == 5
+    assert shown.computed_at == today + timedelta(minutes=8) and len(grouped) == 6
     keys = {row.key for row in db.session.scalars(sa.select(HotspotSnapshot))}
     assert {hotspots.snapshot_key(d, 3, 0.35, None) for d in (1, 3, 7)} <= keys
+    assert hotspots.snapshot_key(14, 3, 0.35, None) not in keys  # two days old: dropped
 
     monkeypatch.setattr(hotspots, "MAX_TICKETS", 5)  # a window too large is refused, the others still stored
     result = app.test_cli_runner().invoke(args=["refresh-hotspots", "--days", "30", "--quiet"])

@@ -168,7 +168,9 @@ def _grouping(session: Session, now: datetime, *, days: int, min_size: int, min_
 def refresh(session: Session, now: datetime, *, days: tuple[int, ...] = REFRESHED_DAYS, min_size: int = 3,
             min_similarity: float = 0.35) -> list[tuple[int, _Grouping | str]]:
     """Group the centre's windows of ``days`` now and store them (cron: `flask refresh-hotspots`), so that the
-    page opens at once. Per window: the grouping, or why it was refused (too many tickets). The caller commits."""
+    page opens at once, and drop snapshots nobody asked for in a day (other windows, departments, an old
+    threshold). Per window: the grouping, or why it was refused (too many tickets). The caller commits."""
+    session.execute(sa.delete(HotspotSnapshot).where(HotspotSnapshot.computed_at < now - timedelta(days=1)))
     done: list[tuple[int, _Grouping | str]] = []
     for window in days:
         try:
