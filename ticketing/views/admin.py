@@ -70,6 +70,21 @@ def _toggle(apply, success: str) -> None:
         flash(error.message, "error")
 
 
+def _edit_page(form, save, success: str, title: str, back: str):
+    """A record's own page (admin/edit.html): saved, back to its list; refused, the form with the reasons."""
+    if save_form(form, save, success):
+        return redirect(url_for(back))
+    return render_template("admin/edit.html", form=form, title=title,
+                           back=url_for(back)), 400 if request.method == "POST" else 200
+
+
+def _switch(set_active, what: str, back: str):
+    """启用/停用 from a list (the form's active=1|0): ``set_active(active)``, flashed, back to the list."""
+    active = request.form.get("active") == "1"
+    _toggle(lambda: set_active(active), f"已{'启用' if active else '停用'}{what}")
+    return redirect(url_for(back))
+
+
 def _all(model, *order):
     return db.session.scalars(sa.select(model).order_by(*order)).all()
 
@@ -156,20 +171,16 @@ def create_rule():
 def edit_rule(rule_id: int):
     rule = db.get_or_404(RoutingRule, rule_id)
     form = _rule_form(rule)
-    if save_form(form, lambda: admin_service.save_routing_rule(db.session, rule, _rule_input(form), actor=current_user),
-                 f"已保存路由规则“{form.name.data}”"):
-        return redirect(url_for("admin.rules"))
-    return render_template("admin/edit.html", form=form, title=f"修改路由规则：{rule.name}",
-                           back=url_for("admin.rules")), 400 if request.method == "POST" else 200
+    return _edit_page(form, lambda: admin_service.save_routing_rule(db.session, rule, _rule_input(form),
+                                                                    actor=current_user),
+                      f"已保存路由规则“{form.name.data}”", f"修改路由规则：{rule.name}", "admin.rules")
 
 
 @bp.post("/rules/<int:rule_id>/active")
 def toggle_rule(rule_id: int):
     rule = db.get_or_404(RoutingRule, rule_id)
-    active = request.form.get("active") == "1"
-    _toggle(lambda: admin_service.set_rule_active(db.session, rule, active, actor=current_user),
-            f"已{'启用' if active else '停用'}路由规则“{rule.name}”")
-    return redirect(url_for("admin.rules"))
+    return _switch(lambda active: admin_service.set_rule_active(db.session, rule, active, actor=current_user),
+                   f"路由规则“{rule.name}”", "admin.rules")
 
 
 # --------------------------------------------------------------------------- deadline policies
@@ -217,20 +228,16 @@ def create_policy():
 def edit_policy(policy_id: int):
     policy = db.get_or_404(DeadlinePolicy, policy_id)
     form = _policy_form(policy)
-    if save_form(form, lambda: admin_service.save_deadline_policy(db.session, policy, _policy_input(form),
-                                                                  actor=current_user), "已保存办理时限（对此后派发的工单生效）"):
-        return redirect(url_for("admin.policies"))
-    return render_template("admin/edit.html", form=form, title="修改办理时限",
-                           back=url_for("admin.policies")), 400 if request.method == "POST" else 200
+    return _edit_page(form, lambda: admin_service.save_deadline_policy(db.session, policy, _policy_input(form),
+                                                                       actor=current_user),
+                      "已保存办理时限（对此后派发的工单生效）", "修改办理时限", "admin.policies")
 
 
 @bp.post("/policies/<int:policy_id>/active")
 def toggle_policy(policy_id: int):
     policy = db.get_or_404(DeadlinePolicy, policy_id)
-    active = request.form.get("active") == "1"
-    _toggle(lambda: admin_service.set_policy_active(db.session, policy, active, actor=current_user),
-            f"已{'启用' if active else '停用'}办理时限")
-    return redirect(url_for("admin.policies"))
+    return _switch(lambda active: admin_service.set_policy_active(db.session, policy, active, actor=current_user),
+                   "办理时限", "admin.policies")
 
 
 # --------------------------------------------------------------------------- calendar
@@ -409,20 +416,18 @@ def create_department():
 def edit_department(department_id: int):
     department = db.get_or_404(Department, department_id)
     form = _department_form(department)
-    if save_form(form, lambda: admin_service.save_department(db.session, department, _department_input(form, department),
-                                                             actor=current_user), f"已保存承办单位“{form.name.data}”"):
-        return redirect(url_for("admin.departments"))
-    return render_template("admin/edit.html", form=form, title=f"修改承办单位：{department.name}",
-                           back=url_for("admin.departments")), 400 if request.method == "POST" else 200
+    return _edit_page(form, lambda: admin_service.save_department(db.session, department,
+                                                                  _department_input(form, department),
+                                                                  actor=current_user),
+                      f"已保存承办单位“{form.name.data}”", f"修改承办单位：{department.name}", "admin.departments")
 
 
 @bp.post("/departments/<int:department_id>/active")
 def toggle_department(department_id: int):
     department = db.get_or_404(Department, department_id)
-    active = request.form.get("active") == "1"
-    _toggle(lambda: admin_service.set_department_active(db.session, department, active, actor=current_user),
-            f"已{'启用' if active else '停用'}承办单位“{department.name}”")
-    return redirect(url_for("admin.departments"))
+    return _switch(lambda active: admin_service.set_department_active(db.session, department, active,
+                                                                      actor=current_user),
+                   f"承办单位“{department.name}”", "admin.departments")
 
 
 # --------------------------------------------------------------------------- 质检项目
@@ -459,20 +464,16 @@ def create_review_item():
 def edit_review_item(item_id: int):
     item = db.get_or_404(ReviewItem, item_id)
     form = _review_item_form(item)
-    if save_form(form, lambda: reviews.save_item(db.session, item, form.title.data, form.applies_to.data,
-                                                 actor=current_user), f"已保存质检项目“{form.title.data}”"):
-        return redirect(url_for("admin.review_items"))
-    return render_template("admin/edit.html", form=form, title="修改质检项目",
-                           back=url_for("admin.review_items")), 400 if request.method == "POST" else 200
+    return _edit_page(form, lambda: reviews.save_item(db.session, item, form.title.data, form.applies_to.data,
+                                                      actor=current_user),
+                      f"已保存质检项目“{form.title.data}”", "修改质检项目", "admin.review_items")
 
 
 @bp.post("/review-items/<int:item_id>/active")
 def toggle_review_item(item_id: int):
     item = db.get_or_404(ReviewItem, item_id)
-    active = request.form.get("active") == "1"
-    _toggle(lambda: reviews.set_item_active(db.session, item, active, actor=current_user),
-            f"已{'启用' if active else '停用'}质检项目“{item.title}”")
-    return redirect(url_for("admin.review_items"))
+    return _switch(lambda active: reviews.set_item_active(db.session, item, active, actor=current_user),
+                   f"质检项目“{item.title}”", "admin.review_items")
 
 
 # --------------------------------------------------------------------------- categories
@@ -519,20 +520,16 @@ def create_category():
 def edit_category(category_id: int):
     category = db.get_or_404(Category, category_id)
     form = _category_form(category)
-    if save_form(form, lambda: admin_service.save_category(db.session, category, _category_input(form, category),
-                                                           actor=current_user), f"已保存业务分类“{form.name.data}”"):
-        return redirect(url_for("admin.categories"))
-    return render_template("admin/edit.html", form=form, title=f"修改业务分类：{category.name}",
-                           back=url_for("admin.categories")), 400 if request.method == "POST" else 200
+    return _edit_page(form, lambda: admin_service.save_category(db.session, category, _category_input(form, category),
+                                                                actor=current_user),
+                      f"已保存业务分类“{form.name.data}”", f"修改业务分类：{category.name}", "admin.categories")
 
 
 @bp.post("/categories/<int:category_id>/active")
 def toggle_category(category_id: int):
     category = db.get_or_404(Category, category_id)
-    active = request.form.get("active") == "1"
-    _toggle(lambda: admin_service.set_category_active(db.session, category, active, actor=current_user),
-            f"已{'启用' if active else '停用'}业务分类“{category.name}”")
-    return redirect(url_for("admin.categories"))
+    return _switch(lambda active: admin_service.set_category_active(db.session, category, active, actor=current_user),
+                   f"业务分类“{category.name}”", "admin.categories")
 
 
 # --------------------------------------------------------------------------- standard answers
@@ -567,10 +564,9 @@ def create_answer():
 @bp.post("/answers/<int:answer_id>/active")
 def toggle_answer(answer_id: int):
     answer = db.get_or_404(StandardAnswer, answer_id)
-    active = request.form.get("active") == "1"
-    _toggle(lambda: admin_service.set_standard_answer_active(db.session, answer, active, actor=current_user),
-            f"已{'启用' if active else '停用'}答复口径“{answer.title}”")
-    return redirect(url_for("admin.answers"))
+    return _switch(lambda active: admin_service.set_standard_answer_active(db.session, answer, active,
+                                                                           actor=current_user),
+                   f"答复口径“{answer.title}”", "admin.answers")
 
 
 def _day_arg(name: str) -> date | None:
