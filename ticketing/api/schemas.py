@@ -107,6 +107,16 @@ class TicketQuery(ApiSchema):
                        error_messages=_messages(invalid="应为整数"))
 
 
+class CallbackQuery(ApiSchema):
+    class Meta:
+        unknown = EXCLUDE
+
+    page = Integer(load_default=1, validate=Range(min=1, error="页码从 1 开始"),
+                   error_messages=_messages(invalid="应为整数"))
+    per_page = Integer(load_default=30, validate=Range(min=1, max=100, error="每页 1–100 条"),
+                       error_messages=_messages(invalid="应为整数"))
+
+
 class ChannelUpdatesQuery(ApiSchema):
     class Meta:
         unknown = EXCLUDE
@@ -266,6 +276,18 @@ class TicketDetailOut(TicketOut):
 
 class TicketPageOut(Schema):
     items = List(Nested(TicketOut))
+    page = Integer()
+    per_page = Integer()
+    total = Integer()
+    pages = Integer()
+
+
+class CallbackOut(TicketOut):
+    failed_tries = Integer(metadata={"description": "本轮已回访未联系上的次数"})
+
+
+class CallbackPageOut(Schema):
+    items = List(Nested(CallbackOut))
     page = Integer()
     per_page = Integer()
     total = Integer()

@@ -14,7 +14,7 @@ from ticketing.api.presenters import (
 from ticketing.extensions import db
 from ticketing.models import Category, Ticket
 from ticketing.services import (
-    attachments, channel_feedback, clock, permissions, privacy, routing, search, tickets, workflow,
+    attachments, channel_feedback, clock, inbox, permissions, privacy, routing, search, tickets, workflow,
 )
 from ticketing.services.actions import perform_action
 from ticketing.services.errors import DomainError, NotAllowed, NotFound, ValidationFailed
@@ -77,6 +77,32 @@ def list_tickets(query: dict):
     page = db.paginate(select, page=page_number, per_page=per_page, error_out=False, count=True)
     body = {"items": [ticket_dict(t) for t in page.items], "page": page.page, "per_page": page.per_page,
             "total": page.total, "pages": page.pages}
+    db.session.commit()
+    return body
+
+
+@bp.get("/callbacks")
+@bp.doc(summary="回访队列：现在可拨的回访（供外呼系统取号）", security=SECURITY, responses=ERRORS,
+        description="与“回访”页面相同的队列和顺序；上次未联系上、尚在再拨间隔内的不列出。话务员、班长的令牌"
+                    "得到完整号码，每件都记入个人信息查看记录。结果用 POST /tickets/{number}/actions（action=callback）回写。")
+@token_required()
+@bp.input(schemas.CallbackQuery, location="query", arg_name="query")
+@bp.output(schemas.CallbackPageOut)
+def callback_queue(query: dict):
+    user = current_api_user()
+    if not permissions.has_permission(user, permissions.Permission.CALLBACK_QUEUE):
+        raise NotAllowed("该令牌的用户不做回访")
+    now = clock.now_utc()
+    due = inbox.callbacks_query(now - inbox.callback_retry_interval(db.session))
+    page = db.paginate(due, page=query["page"], per_page=query["per_page"], error_out=False, count=True)
+    tries = tickets.failed_callbacks_of(db.session, page.items)
+    shown = {t.id: privacy.may_see_caller(db.session, user, t) for t in page.items}  # in full, to be dialled
+    for ticket in page.items:
+        if shown[ticket.id] and has_caller_data(ticket):
+            privacy.log_view(db.session, user, ticket, now=now, via="api")
+    body = {"items": [ticket_dict(t, show_caller=shown[t.id]) | {"failed_tries": tries.get(t.id, 0)}
+                      for t in page.items],
+            "page": page.page, "per_page": page.per_page, "total": page.total, "pages": page.pages}
     db.session.commit()
     return body
 

@@ -1,7 +1,7 @@
 """POST/GET /api/v1/tickets, GET /api/v1/tickets/{number}: intake, idempotence, scopes, masking."""
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from tests.factories import make_ticket
 from ticketing.models import PersonalDataView, Ticket, TicketStatus
 from ticketing.models.intake import ApiToken
-from ticketing.services import clock
+from ticketing.services import clock, tickets
 
 S = TicketStatus
 
@@ -277,3 +277,28 @@ def test_the_api_takes_and_returns_the_call_id(api, db):
     odd = api.post("/tickets", {"channel": "hotline_12393", "external_id": "CALL-3", "type": "consult",
                                 "content": "来电咨询", "call_reference": "通话 77"}, as_="agent")
     assert odd.status_code == 422 and "字母、数字" in odd.get_json()["fields"]["call_reference"]
+
+
+def test_an_outbound_dialler_takes_the_callbacks_due_with_their_numbers(api, db, users, now, monkeypatch):
+    due = make_ticket(db, users, now, status=S.REPLIED, caller_phone="13912345678", title="该回访的")
+    tried = make_ticket(db, users, now, status=S.REPLIED, caller_phone="13912340000", title="刚打过的")
+    for ticket in (due, tried):
+        ticket.needs_callback = True
+    tickets.record_callback(db.session, tried, reached=False, satisfaction=None, solved=None,
+                            actor=users["agent"], now=now + timedelta(days=1))
+    db.session.commit()
+    monkeypatch.setattr(clock, "now_utc", lambda: now + timedelta(days=1, minutes=30))
+    body = api.get("/callbacks", as_="agent").get_json()
+    assert [(i["number"], i["caller_phone"], i["failed_tries"]) for i in body["items"]] == [
+        (due.number, "13912345678", 0)] and body["total"] == 1  # the one tried half an hour ago waits
+    assert db.session.scalar(sa.select(sa.func.count(PersonalDataView.id)).where(
+        PersonalDataView.ticket_id == due.id, PersonalDataView.via == "api")) == 1
+    monkeypatch.setattr(clock, "now_utc", lambda: now + timedelta(days=1, hours=3))
+    body = api.get("/callbacks?per_page=1", as_="agent").get_json()
+    assert body["total"] == 2 and body["pages"] == 2 and body["items"][0]["number"] == due.number
+    assert api.get("/callbacks?page=2&per_page=1", as_="agent").get_json()["items"][0]["failed_tries"] == 1
+    masked = api.get("/callbacks", as_="admin").get_json()["items"]  # administrators may not see callers
+    assert masked and all(i["caller_masked"] and "****" in i["caller_phone"] for i in masked)
+    assert api.get("/callbacks", as_="staff_dybz").status_code == 403
+    assert api.get("/callbacks", as_="mayor").status_code == 403
+    assert api.get("/callbacks?per_page=500", as_="agent").status_code == 422
