@@ -51,6 +51,11 @@ def ticket_dict(ticket: Ticket, *, show_caller: bool = False) -> dict:
     }
 
 
+def page_dict(page, items: list[dict]) -> dict:
+    """A paged list (Flask-SQLAlchemy's Pagination) as the API gives it (schemas.PageOut)."""
+    return {"items": items, "page": page.page, "per_page": page.per_page, "total": page.total, "pages": page.pages}
+
+
 def event_dict(event: TicketEvent, *, show_caller: bool = False) -> dict:
     return {
         "action": event.action,

@@ -87,9 +87,19 @@ class TicketIn(ApiSchema):
     call_reference = Str(max_len=64, metadata={"description": "来电流水号：话务平台的通话编号，用于调取录音"})
 
 
-class TicketQuery(ApiSchema):
+class PageQuery(ApiSchema):
+    """page and per_page, for every list the API pages."""
+
     class Meta:
         unknown = EXCLUDE
+
+    page = Integer(load_default=1, validate=Range(min=1, error="页码从 1 开始"),
+                   error_messages=_messages(invalid="应为整数"))
+    per_page = Integer(load_default=30, validate=Range(min=1, max=100, error="每页 1–100 条"),
+                       error_messages=_messages(invalid="应为整数"))
+
+
+class TicketQuery(PageQuery):
 
     status = Str(choices=TicketStatus.__members__.values())
     department = Str(max_len=20, metadata={"description": "承办单位编码"})
@@ -101,20 +111,6 @@ class TicketQuery(ApiSchema):
     q = Str(max_len=200, metadata={"description": "工单号、或标题和内容中的文字"})
     received_from = LocalDateTime(metadata={"description": "受理时间起（含），如 2026-03-01"})
     received_to = LocalDateTime(end_of_day=True, metadata={"description": "受理时间止（含当天），如 2026-03-31"})
-    page = Integer(load_default=1, validate=Range(min=1, error="页码从 1 开始"),
-                   error_messages=_messages(invalid="应为整数"))
-    per_page = Integer(load_default=30, validate=Range(min=1, max=100, error="每页 1–100 条"),
-                       error_messages=_messages(invalid="应为整数"))
-
-
-class CallbackQuery(ApiSchema):
-    class Meta:
-        unknown = EXCLUDE
-
-    page = Integer(load_default=1, validate=Range(min=1, error="页码从 1 开始"),
-                   error_messages=_messages(invalid="应为整数"))
-    per_page = Integer(load_default=30, validate=Range(min=1, max=100, error="每页 1–100 条"),
-                       error_messages=_messages(invalid="应为整数"))
 
 
 class ChannelUpdatesQuery(ApiSchema):
@@ -274,24 +270,25 @@ class TicketDetailOut(TicketOut):
     hidden_attachments = Integer(metadata={"description": "另有几个含来电人身份信息、该用户不可查看的附件"})
 
 
-class TicketPageOut(Schema):
-    items = List(Nested(TicketOut))
+class PageOut(Schema):
+    """Where a paged list is: the page, its size, how many items and pages in all."""
+
     page = Integer()
     per_page = Integer()
     total = Integer()
     pages = Integer()
+
+
+class TicketPageOut(PageOut):
+    items = List(Nested(TicketOut))
 
 
 class CallbackOut(TicketOut):
     failed_tries = Integer(metadata={"description": "本轮已回访未联系上的次数"})
 
 
-class CallbackPageOut(Schema):
+class CallbackPageOut(PageOut):
     items = List(Nested(CallbackOut))
-    page = Integer()
-    per_page = Integer()
-    total = Integer()
-    pages = Integer()
 
 
 class ClassifyOut(Schema):

@@ -9,7 +9,7 @@ from flask import current_app, send_file
 from ticketing.api import schemas
 from ticketing.api.auth import SECURITY, current_api_user, current_token, token_required
 from ticketing.api.presenters import (
-    attachment_dict, channel_ticket_dict, contact_dict, event_dict, has_caller_data, iso, ticket_dict,
+    attachment_dict, channel_ticket_dict, contact_dict, event_dict, has_caller_data, iso, page_dict, ticket_dict,
 )
 from ticketing.extensions import db
 from ticketing.models import Category, Ticket
@@ -75,8 +75,7 @@ def list_tickets(query: dict):
     now = clock.now_utc()
     select = search.ticket_query(db.session, current_api_user(), search.TicketFilters(**query), now)
     page = db.paginate(select, page=page_number, per_page=per_page, error_out=False, count=True)
-    body = {"items": [ticket_dict(t) for t in page.items], "page": page.page, "per_page": page.per_page,
-            "total": page.total, "pages": page.pages}
+    body = page_dict(page, [ticket_dict(t) for t in page.items])
     db.session.commit()
     return body
 
@@ -86,7 +85,7 @@ def list_tickets(query: dict):
         description="与“回访”页面相同的队列和顺序；上次未联系上、尚在再拨间隔内的不列出。话务员、班长的令牌"
                     "得到完整号码，每件都记入个人信息查看记录。结果用 POST /tickets/{number}/actions（action=callback）回写。")
 @token_required()
-@bp.input(schemas.CallbackQuery, location="query", arg_name="query")
+@bp.input(schemas.PageQuery, location="query", arg_name="query")
 @bp.output(schemas.CallbackPageOut)
 def callback_queue(query: dict):
     user = current_api_user()
@@ -100,9 +99,8 @@ def callback_queue(query: dict):
     for ticket in page.items:
         if shown[ticket.id] and has_caller_data(ticket):
             privacy.log_view(db.session, user, ticket, now=now, via="api")
-    body = {"items": [ticket_dict(t, show_caller=shown[t.id]) | {"failed_tries": tries.get(t.id, 0)}
-                      for t in page.items],
-            "page": page.page, "per_page": page.per_page, "total": page.total, "pages": page.pages}
+    body = page_dict(page, [ticket_dict(t, show_caller=shown[t.id]) | {"failed_tries": tries.get(t.id, 0)}
+                            for t in page.items])
     db.session.commit()
     return body
 
