@@ -58,6 +58,9 @@ def create_app(config: dict | None = None) -> Flask:
     from ticketing.services.classification import ClassifierHolder
 
     app.extensions["classifier"] = ClassifierHolder(app.config.get("CLASSIFIER_REGISTRY"))
+    from classifiers.risk import default_phrases
+
+    default_phrases()  # 风险提示's phrase file, read once: a mistake in it stops the start, not a registration
 
     from ticketing.views import register_views
 

@@ -223,7 +223,8 @@ def test_a_supervision_section_counts_all_its_tickets_and_lists_the_first(db, us
     assert sections["overdue"].total == 4 and [t.number for t in sections["overdue"].items] == [
         t.number for t in late[:3]]  # the earliest due first
     assert sections["urged"].total == 0 and sections["urged"].items == []
-    assert inbox.supervision_sections(db.session, later, near_hours=24, limit=5)[0].total == 4
+    fewer = {s.key: s for s in inbox.supervision_sections(db.session, later, near_hours=24, limit=5)}
+    assert fewer["overdue"].total == 4
 
     made = late + [make_ticket(db, users, now, status=S.DISPATCHED) for _ in range(47)]  # 51: more than a page shows
     db.session.commit()

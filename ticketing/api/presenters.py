@@ -48,6 +48,7 @@ def ticket_dict(ticket: Ticket, *, show_caller: bool = False) -> dict:
         "pending_notices": [purpose.value for purpose in ticket.pending_notices],
         "follow_up_count": ticket.follow_up_count,
         "last_follow_up_at": iso(ticket.last_follow_up_at),
+        "risk_flags": [kind.code for kind in ticket.risk_kinds],
     }
 
 

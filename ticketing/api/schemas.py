@@ -129,7 +129,8 @@ class ActionIn(ApiSchema):
     action = Str(required=True, choices=API_ACTIONS, metadata={"description": "操作"})
     department = Str(max_len=20, metadata={"description": "dispatch / reassign / approve_return：承办单位编码"})
     category = Str(max_len=10, metadata={"description": "dispatch / recategorise：业务分类编码"})
-    reason = Str(max_len=2000, metadata={"description": "return / request_extension / reassign / reopen：理由"})
+    reason = Str(max_len=2000, metadata={"description": "return / request_extension / reassign / reopen / make_urgent"
+                                                        "（升为紧急）/ clear_risk（解除风险提示）：理由"})
     until = Str(max_len=40, metadata={"description": "request_extension：延期至（2026-12-31 或 ISO 8601）"})
     content = Str(max_len=20000, metadata={"description": "reply / note：内容"})
     answer = Str(max_len=20000, metadata={"description": "answer_on_the_spot：当场答复"})
@@ -200,6 +201,8 @@ class TicketOut(Schema):
                                                              "acceptance（信访事项已签收未书面告知受理）"})
     follow_up_count = Integer(metadata={"description": "来电催办次数：群众就在办工单再次来电"})
     last_follow_up_at = String(allow_none=True, metadata={"description": "最近一次来电催办的时间"})
+    risk_flags = List(String(), metadata={"description": "风险提示：self_harm 人身安全，critical_care 危重病人，mass 群体性，"
+                                                         "media 舆情；登记时按诉求文字识别，解除后为空"})
 
 
 class ContactOut(Schema):
@@ -291,6 +294,13 @@ class CallbackPageOut(PageOut):
     items = List(Nested(CallbackOut))
 
 
+class RiskOut(Schema):
+    code = String()
+    title = String()
+    phrase = String(metadata={"description": "识别出的词语"})
+    advice = String(metadata={"description": "处置要求"})
+
+
 class ClassifyOut(Schema):
     label = String()
     confidence = Float()
@@ -300,6 +310,7 @@ class ClassifyOut(Schema):
     reasons = List(String())
     confident = Boolean()
     model_version = String()
+    risks = List(Nested(RiskOut), metadata={"description": "风险提示：文字中识别出的风险种类，应报告值班长、按紧急件办理"})
 
 
 class ErrorOut(Schema):

@@ -14,7 +14,7 @@ from ticketing.api.presenters import (
 from ticketing.extensions import db
 from ticketing.models import Category, Ticket
 from ticketing.services import (
-    attachments, channel_feedback, clock, inbox, permissions, privacy, routing, search, tickets, workflow,
+    attachments, channel_feedback, clock, inbox, permissions, privacy, risk_alerts, routing, search, tickets, workflow,
 )
 from ticketing.services.actions import perform_action
 from ticketing.services.errors import DomainError, NotAllowed, NotFound, ValidationFailed
@@ -253,4 +253,5 @@ def classify(data: dict):
         "type": prediction.type, "reasons": list(prediction.reasons),
         "confident": bool(prediction.confidence >= classifier.threshold),
         "model_version": prediction.model_version,
+        "risks": risk_alerts.as_dicts(risk_alerts.detect(data["text"])),
     }

@@ -5,6 +5,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from classifiers.risk import KIND_BY_CODE, RiskKind
 from ticketing.extensions import db
 from ticketing.models.base import UTCDateTime
 from ticketing.models.category import Category
@@ -52,6 +53,7 @@ class Ticket(db.Model):
         sa.Index("ix_ticket_handler_status", "handler_id", "status"),
         sa.Index("ix_ticket_channel_updated", "channel", "updated_at", "id"),
         sa.Index("ix_ticket_last_follow_up", "last_follow_up_at"),
+        sa.Index("ix_ticket_risk_flags", "risk_flags"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -88,6 +90,9 @@ class Ticket(db.Model):
     # 来电流水号: the telephone platform's id of the call (its recording is found by it), from the screen pop
     call_reference: Mapped[str | None] = mapped_column(sa.String(64), index=True)
     needs_callback: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    # 风险提示: the kinds of risk found in the caller's words at registration (classifiers/risk.py), comma-separated
+    # codes, most serious first; None when none was found or a person cleared them (services/risk_alerts.py)
+    risk_flags: Mapped[str | None] = mapped_column(sa.String(80))
 
     accept_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     reply_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -181,6 +186,10 @@ class Ticket(db.Model):
             if self.extension_state == ExtensionState.APPROVED.value and self.extension_told_at is None:
                 pending.append(ContactPurpose.EXTENSION)
         return pending
+
+    @property
+    def risk_kinds(self) -> list[RiskKind]:
+        return [KIND_BY_CODE[code] for code in (self.risk_flags or "").split(",") if code in KIND_BY_CODE]
 
     @property
     def is_confidential_report(self) -> bool:

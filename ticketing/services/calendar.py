@@ -57,7 +57,8 @@ def reply_deadline(session: Session, ticket: Ticket, start: datetime) -> Deadlin
 
 
 OPEN_FOR_DEADLINES = ("registered", "dispatched", "accepted", "return_requested")
-FRESH_REPLY_CLOCK = ("approve_return", "reopen")  # actions that start the reply clock again
+# actions that start the reply clock again (升为紧急 starts the urgent one)
+FRESH_REPLY_CLOCK = ("approve_return", "reopen", "make_urgent")
 
 
 def recalculate_unconfirmed_deadlines(session: Session, *, now: datetime) -> int:
@@ -85,9 +86,9 @@ def recalculate_unconfirmed_deadlines(session: Session, *, now: datetime) -> int
         ticket.calendar_confirmed = confirmed
         if (ticket.accept_due_at, ticket.reply_due_at) != before:
             transition(ticket, Action.RECALCULATE_DEADLINE, actor=None, now=now,
-                       note=f"答复时限 {_local(before[1])} → {_local(ticket.reply_due_at)}",
-                       data={"reply_due_at": [_iso(before[1]), _iso(ticket.reply_due_at)],
-                             "accept_due_at": [_iso(before[0]), _iso(ticket.accept_due_at)]})
+                       note=f"答复时限 {local_text(before[1])} → {local_text(ticket.reply_due_at)}",
+                       data={"reply_due_at": [iso_text(before[1]), iso_text(ticket.reply_due_at)],
+                             "accept_due_at": [iso_text(before[0]), iso_text(ticket.accept_due_at)]})
             if ticket.overdue_marked_at is not None and ticket.reply_due_at and ticket.reply_due_at > now:
                 ticket.overdue_marked_at = None
             changed += 1
@@ -95,9 +96,9 @@ def recalculate_unconfirmed_deadlines(session: Session, *, now: datetime) -> int
     return changed
 
 
-def _iso(value: datetime | None) -> str | None:
+def iso_text(value: datetime | None) -> str | None:
     return value.isoformat() if value else None
 
 
-def _local(value: datetime | None) -> str:
+def local_text(value: datetime | None) -> str:
     return value.astimezone(deadlines.LOCAL_TZ).strftime("%Y-%m-%d %H:%M") if value else "—"

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 from ticketing.models import Channel, Role, Ticket, TicketEvent, TicketStatus, User
 from ticketing.models.enums import OPEN_STATUSES, ExtensionState
 from ticketing.models.ticket import NOTICE_STATES
-from ticketing.services import reviews, settings
+from ticketing.services import reviews, risk_alerts, settings
 
 S = TicketStatus
 DEPARTMENT_WORK = (S.DISPATCHED.value, S.ACCEPTED.value)
@@ -160,7 +160,7 @@ class Section:
 
 def supervision_sections(session: Session, now: datetime, *, near_hours: int, department_id: int | None = None,
                          limit: int = 50) -> list[Section]:
-    """The supervisor's page: overdue, near the deadline, waiting for approval, notices owed, called about
+    """The supervisor's page: 风险提示, overdue, near the deadline, waiting for approval, notices owed, called about
     again by the citizen, urged; optionally one department. A section lists its first ``limit`` tickets and
     counts the rest (a province can have thousands overdue), only when there are more."""
 
@@ -171,6 +171,7 @@ def supervision_sections(session: Session, now: datetime, *, near_hours: int, de
 
     by_due = sa.select(Ticket).order_by(due_expression().nulls_last(), Ticket.id)
     return [Section(key, label, *rows(query)) for key, label, query in (
+        ("risks", "风险提示", risk_alerts.open_query()),
         ("overdue", "已超期", by_due.where(overdue_condition(now))),
         ("near", f"{near_hours} 小时内到期", by_due.where(near_deadline_condition(now, near_hours))),
         ("extensions", "延期待审批", extension_requests_query()),
@@ -246,7 +247,9 @@ def todo_counts(session: Session, user: User, now: datetime) -> dict[str, int]:
     if role in (Role.SUPERVISOR, Role.ADMIN):
         # 质检申诉 to decide (a few a month; the index on decided_at answers it)
         counts["appeals"] = _count(session, reviews.pending_appeals_query())
-        counts["supervise"] = _count(session, extension_requests_query()) + sum(
+        # 风险提示 nobody has decided on (升为紧急 or 解除), extensions to approve, and overdue tickets
+        counts["supervise"] = _count(session, sa.select(Ticket.id).where(risk_alerts.undecided_condition())) + \
+            _count(session, extension_requests_query()) + sum(
             _count(session, sa.select(Ticket.id).where(part)) for part in overdue_parts(now))
     counts["total"] = sum(v for k, v in counts.items() if k != "urged")
     return counts

@@ -7,7 +7,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from ticketing.models import Category, Channel, StandardAnswer, Ticket, TicketType, User
-from ticketing.services import duplicates, privacy, routing, tickets, workflow
+from ticketing.services import duplicates, privacy, risk_alerts, routing, tickets, workflow
 from ticketing.services.errors import ValidationFailed
 from ticketing.services.validation import mask_phone, normalize_phone
 
@@ -43,12 +43,13 @@ def register_call(session: Session, form: dict, *, answer_now: bool, actor: User
 
 def assist(session: Session, *, text: str, phone: str, classifier, now: datetime, min_similarity: float,
            caller_for: User | None = None) -> dict:
-    """What the call form shows beside what is typed: suggestions, similar tickets, the phone's history, and,
-    for ``caller_for``, the name and district the number's caller gave last time (``caller``, with its ticket;
+    """What the call form shows beside what is typed: suggestions, 风险提示 (with or without a model), similar
+    tickets, the phone's history, and, for ``caller_for``, the name and district the number's caller gave last time (``caller``, with its ticket;
     logged as a view of that ticket's caller, as opening it would be)."""
     phone = normalize_phone(phone) or ""
     answer: dict = {"suggestions": [], "reasons": [], "department": None, "type": None, "answers": [],
-                    "similar": [], "history": [], "model": None if classifier is None else classifier.version}
+                    "similar": [], "history": [], "model": None if classifier is None else classifier.version,
+                    "risks": risk_alerts.as_dicts(risk_alerts.detect(text))}
     if classifier is not None and len(text.strip()) >= 4:
         prediction = classifier.predict(text)
         names = dict(session.execute(sa.select(Category.code, Category.name)).all())

@@ -33,7 +33,7 @@ from ticketing.models import (
     User,
 )
 from ticketing.models.enums import CategorySource, ExtensionState
-from ticketing.services import calendar, deadlines, fulltext, routing, settings
+from ticketing.services import calendar, deadlines, fulltext, risk_alerts, routing, settings
 from ticketing.services.errors import InvalidTransition, ValidationFailed
 from ticketing.services.numbering import next_ticket_number
 from ticketing.services.reference_cache import cached
@@ -170,6 +170,8 @@ def register_ticket(
         call_reference=(data.call_reference or "").strip() or None,
         status=S.REGISTERED.value,
     )
+    risks = risk_alerts.detect(ticket.title, ticket.content)
+    ticket.risk_flags = risk_alerts.flags(risks)
     prediction = _suggest(ticket, classifier)
     if category is None and prediction is not None:
         suggested = _active_categories(session).get(prediction.label)
@@ -193,7 +195,11 @@ def register_ticket(
         note += f"；12345 转办编号 {data.transfer_reference}"
     if ticket.call_reference:
         note += f"；来电流水号 {ticket.call_reference}"
+    if risks:
+        note += f"；风险提示：{risk_alerts.describe(risks)}"
     event_data = {"external_id": ticket.external_id}
+    if risks:
+        event_data["risks"] = risk_alerts.flags(risks)
     if prediction is not None:
         event_data["suggestion"] = {"label": prediction.label, "confidence": round(prediction.confidence, 4),
                                     "model_version": prediction.model_version}
@@ -219,8 +225,9 @@ def register_ticket(
     elif ticket.category is not None and route_now:
         decision = routing.route(session, category=ticket.category, region=ticket.region,
                                  channel=ticket.channel, ticket_type=ticket.type)
-        if decision.department is not None:
-            by_classifier = ticket.category_source == CategorySource.CLASSIFIER.value
+        by_classifier = ticket.category_source == CategorySource.CLASSIFIER.value
+        # a 风险提示 waits in 待派发 for an agent to read it, however sure the classifier is of its topic
+        if decision.department is not None and not (by_classifier and risk_alerts.is_undecided(ticket)):
             why = decision.reason
             if by_classifier:
                 why = (f"自动派发：分类“{ticket.category.name}”置信度 {ticket.classifier_confidence:.2f}"
@@ -611,6 +618,30 @@ def transfer_out(session, ticket, reference: str, *, actor, now, note: str = "")
     _require(reference, "reference", "请填写 12345 的转办编号")
     transition(ticket, Action.TRANSFER_OUT, actor=actor, now=now, note=note, data={"reference": reference})
     ticket.transfer_reference = reference
+
+
+def make_urgent(session, ticket, reason: str, *, actor, now) -> None:
+    """升为紧急: the ticket works to the urgent time limits counted from now, never later than the deadlines
+    it had. A department waiting to accept it is texted on the next scan, as for an urgent dispatch."""
+    _require(reason, "reason", "请填写升为紧急的原因")
+    check(actor, ticket, Action.MAKE_URGENT)
+    if ticket.urgency == Urgency.URGENT.value:
+        raise InvalidTransition("该工单已是紧急件")
+    before = {"reply_due_at": ticket.reply_due_at, "accept_due_at": ticket.accept_due_at}
+    ticket.urgency = Urgency.URGENT.value
+    reply_due = calendar.reply_deadline(session, ticket, now)
+    if ticket.reply_due_at is None or reply_due.due_at < ticket.reply_due_at:
+        ticket.reply_due_at = reply_due.due_at
+        ticket.calendar_confirmed = ticket.calendar_confirmed and reply_due.calendar_confirmed
+    if ticket.status == S.DISPATCHED.value:
+        accept_due = calendar.accept_deadline(session, ticket, now)
+        if ticket.accept_due_at is None or accept_due.due_at < ticket.accept_due_at:
+            ticket.accept_due_at = accept_due.due_at
+    transition(ticket, Action.MAKE_URGENT, actor=actor, now=now,
+               note=f"{reason.strip()}（答复时限 {calendar.local_text(before['reply_due_at'])} → "
+                    f"{calendar.local_text(ticket.reply_due_at)}）",
+               data={name: [calendar.iso_text(value), calendar.iso_text(getattr(ticket, name))]
+                     for name, value in before.items()})
 
 
 def add_note(session, ticket, content: str, *, actor, now) -> InternalNote:

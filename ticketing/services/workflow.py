@@ -49,6 +49,8 @@ class Action(enum.StrEnum):
     REMOVE_ATTACHMENT = "remove_attachment"
     CONTACT = "contact"
     FOLLOW_UP = "follow_up"
+    MAKE_URGENT = "make_urgent"
+    CLEAR_RISK = "clear_risk"
     # 按月考核 contests: recorded on the ticket by services/assessment.py; the status never changes,
     # so they have no entry in RULES and are never offered as ticket actions
     CONTEST = "contest"
@@ -92,6 +94,8 @@ ACTION_TITLES = {
     Action.REMOVE_ATTACHMENT: "删除附件",
     Action.CONTACT: "联系来电人",
     Action.FOLLOW_UP: "来电催办",
+    Action.MAKE_URGENT: "升为紧急",
+    Action.CLEAR_RISK: "解除风险提示",
     Action.CONTEST: "考核申诉",
     Action.CONTEST_ACCEPT: "考核申诉通过（核减）",
     Action.CONTEST_REJECT: "考核申诉驳回",
@@ -152,6 +156,11 @@ RULES: dict[Action, Rule] = {
     # 来电催办: the citizen called the centre again about a ticket still being worked (after the reply, the
     # callback or 重办 is the answer); the centre records it, the department and the supervisor see it
     Action.FOLLOW_UP: _rule(WORKING, None, {A, SV}),
+    # a ticket found urgent after registration (a risk heard on the phone, a supervisor's call) works to the
+    # urgent limits from then on; a department does not shorten its own deadlines
+    Action.MAKE_URGENT: _rule(WORKING, None, {A, SV, AD}),
+    # 风险提示 found by phrase is a prompt, not a verdict: the agent or the supervisor who judged it clears it
+    Action.CLEAR_RISK: _rule(ANY_STATE - {S.MERGED}, None, {A, SV, AD}),
 }
 
 

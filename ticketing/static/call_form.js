@@ -67,7 +67,28 @@
     event.preventDefault(); clearTimeout(searchTimer); searchAnswers();
   });
 
+  // 风险提示: what the words speak of, what to do, and the urgent mark one key away (Alt+U)
+  var urgent = form.querySelector('input[name="urgency"][value="urgent"]');
+  function showRisks(risks) {
+    var box = document.getElementById("risk-alert");
+    box.hidden = !risks.length;
+    if (!risks.length) { box.innerHTML = ""; return; }
+    box.innerHTML = "<b>风险提示</b><ul>" + risks.map(function (r) {
+      return "<li><b>" + esc(r.title) + "</b>（“" + esc(r.phrase) + "”）：" + esc(r.advice) + "</li>";
+    }).join("") + "</ul>" + (urgent.checked ? '<span class="small">已标为紧急。</span>'
+      : '<button type="button" id="mark-urgent" title="Alt+U">标为紧急（Alt+U）</button>');
+    var button = document.getElementById("mark-urgent");
+    if (button) button.addEventListener("click", markUrgent);
+  }
+  function markUrgent() {
+    urgent.checked = true;
+    urgent.dispatchEvent(new Event("change", { bubbles: true }));
+    var button = document.getElementById("mark-urgent");
+    if (button) button.outerHTML = '<span class="small">已标为紧急。</span>';
+  }
+
   function render(data) {
+    showRisks(data.risks || []);
     var box = document.getElementById("suggestions");
     if (!data.suggestions.length) {
       box.innerHTML = '<span class="muted">' + (!data.model ? "分类模型不可用，请人工选择分类" : (title.value + content.value).trim() ? "内容太短，再多写几个字" : "输入诉求内容后给出分类建议") + "</span>";
@@ -137,6 +158,9 @@
     if (n >= 7 && n <= 9) {
       var b = document.querySelectorAll("#suggestions .sugg")[n - 7];
       if (b) { event.preventDefault(); b.click(); }
+    }
+    if ((event.key === "u" || event.key === "U") && !document.getElementById("risk-alert").hidden) {
+      event.preventDefault(); markUrgent();
     }
     if (event.key === "k" || event.key === "K") { event.preventDefault(); search.focus(); search.select(); }
     if (event.key === "d" || event.key === "D") {

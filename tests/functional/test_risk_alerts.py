@@ -1,0 +1,142 @@
+"""风险提示: words that speak of a danger are flagged at registration. The call form warns while the agent
+types, a confident classifier does not dispatch such a ticket on its own, the ticket page offers 升为紧急 or
+解除风险提示, 督办 heads with the flagged tickets, and the supervisor's badge counts those nobody has decided on."""
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from tests.factories import make_ticket
+from ticketing.models import TicketStatus
+from ticketing.services import clock, tickets
+from ticketing.services.actions import perform_action
+from ticketing.services.errors import InvalidTransition, NotAllowed, NotFound, ValidationFailed
+
+S = TicketStatus
+DESPERATE = "住院押金交不起，医保报销迟迟不到账，我真的不想活了"
+
+
+@pytest.fixture()
+def today(monkeypatch, now):
+    monkeypatch.setattr(clock, "now_utc", lambda: now + timedelta(hours=1))
+    return now + timedelta(hours=1)
+
+
+def test_the_call_form_warns_while_the_agent_types(db, users, auth, client, today):
+    auth.login("agent")
+    page = client.get("/agent/calls/new").get_data(as_text=True)
+    assert 'id="risk-alert"' in page and "hidden" in page.split('id="risk-alert"')[1].split(">")[0]
+    risks = client.post("/agent/assist", json={"text": DESPERATE, "phone": ""}).get_json()["risks"]
+    assert [(r["code"], r["title"], r["phrase"]) for r in risks] == [("self_harm", "人身安全", "不想活")]
+    assert "报告值班长" in risks[0]["advice"]
+    assert client.post("/agent/assist", json={"text": "异地就医怎么备案", "phone": ""}).get_json()["risks"] == []
+
+
+def test_a_flagged_ticket_shows_its_risk_and_is_decided_on_the_ticket_page(db, users, auth, client, now, today):
+    ticket = make_ticket(db, users, now, status=S.DISPATCHED, content=DESPERATE)
+    quiet = make_ticket(db, users, now, status=S.DISPATCHED)
+    db.session.commit()
+    assert ticket.risk_flags == "self_harm" and quiet.risk_flags is None
+    assert "风险提示：人身安全（“不想活”）" in ticket.events[0].note and ticket.events[0].data["risks"] == "self_harm"
+
+    auth.login("supervisor")
+    assert client.get("/todo.json").get_json()["counts"]["supervise"] == 1
+    supervise = client.get("/supervise/").get_data(as_text=True)
+    risks = supervise.split('id="risks"')[1].split("</section>")[0]
+    assert ticket.number in risks and quiet.number not in risks and "待定：升为紧急或解除" in risks
+    listed = client.get("/tickets/").get_data(as_text=True)
+    assert listed.count('class="tag risk-tag"') == 1
+
+    page = client.get(f"/tickets/{ticket.number}").get_data(as_text=True)
+    banner = page.split('id="risk-flag"')[1].split("</div>")[0]
+    assert "人身安全" in banner and "报告值班长" in banner
+    assert "/actions/make_urgent" in banner and "/actions/clear_risk" in banner
+    accept_due, reply_due = ticket.accept_due_at, ticket.reply_due_at
+    html = client.post(f"/tickets/{ticket.number}/actions/make_urgent", data={"reason": "风险提示：人身安全"},
+                       follow_redirects=True).get_data(as_text=True)
+    assert f"已升为紧急：{ticket.number}" in html and "（已按紧急件办理）" in html
+    db.session.refresh(ticket)
+    assert ticket.urgency == "urgent" and ticket.risk_flags == "self_harm"  # the flag stays, decided
+    assert ticket.accept_due_at < accept_due and ticket.reply_due_at < reply_due
+    assert ticket.reply_due_at <= today + timedelta(hours=24) and ticket.accept_due_at <= today + timedelta(hours=2)
+    event = ticket.events[-1]
+    assert event.action == "make_urgent" and event.data["reply_due_at"][0] == reply_due.isoformat()
+    assert client.get("/todo.json").get_json()["counts"]["supervise"] == 0
+    assert "，已升为紧急" in client.get("/supervise/").get_data(as_text=True).split('id="risks"')[1]
+
+
+def test_clearing_a_flag_needs_a_reason_and_is_recorded(db, users, auth, client, now, today):
+    ticket = make_ticket(db, users, now, status=S.ACCEPTED, content="去年电视台曝光过这家医院，现在还在乱收费")
+    db.session.commit()
+    assert ticket.risk_flags == "media"
+    auth.login("agent")
+    html = client.post(f"/tickets/{ticket.number}/actions/clear_risk", data={"reason": " "},
+                       follow_redirects=True).get_data(as_text=True)
+    assert "请填写解除风险提示的原因" in html and ticket.risk_flags == "media"
+    html = client.post(f"/tickets/{ticket.number}/actions/clear_risk", data={"reason": "说的是去年的报道"},
+                       follow_redirects=True).get_data(as_text=True)
+    assert f"已解除风险提示：{ticket.number}" in html and 'id="risk-flag"' not in html
+    db.session.refresh(ticket)
+    assert ticket.risk_flags is None and ticket.urgency == "normal"
+    assert (ticket.events[-1].note, ticket.events[-1].data) == ("舆情：说的是去年的报道", {"cleared": "media"})
+    with pytest.raises(InvalidTransition, match="没有风险提示"):
+        perform_action(db.session, ticket, "clear_risk", {"reason": "x"}, actor=users["agent"], now=today)
+
+
+def test_who_may_make_a_ticket_urgent(db, users, now, today):
+    ticket = make_ticket(db, users, now, status=S.ACCEPTED)
+    for username, error in (("staff_dybz", NotAllowed), ("staff_cbzj", NotFound)):
+        with pytest.raises(error):
+            perform_action(db.session, ticket, "make_urgent", {"reason": "x"}, actor=users[username], now=today)
+    with pytest.raises(ValidationFailed):
+        perform_action(db.session, ticket, "make_urgent", {"reason": ""}, actor=users["agent"], now=today)
+    perform_action(db.session, ticket, "make_urgent", {"reason": "来电人病情危重"}, actor=users["agent"], now=today)
+    assert ticket.urgency == "urgent" and ticket.reply_due_at <= today + timedelta(hours=24)
+    with pytest.raises(InvalidTransition, match="已是紧急件"):
+        perform_action(db.session, ticket, "make_urgent", {"reason": "x"}, actor=users["supervisor"], now=today)
+    closed = make_ticket(db, users, now, status=S.CLOSED)
+    with pytest.raises(InvalidTransition):
+        perform_action(db.session, closed, "make_urgent", {"reason": "x"}, actor=users["agent"], now=today)
+
+
+def test_an_urgent_limit_never_moves_a_deadline_later(db, users, now):
+    ticket = make_ticket(db, users, now, status=S.ACCEPTED, type="consult")
+    late = now + timedelta(days=20)  # the urgent 24 hours from then would be after the consultation's 3 days
+    reply_due = ticket.reply_due_at
+    tickets.make_urgent(db.session, ticket, "来电人要求加急", actor=users["supervisor"], now=late)
+    assert ticket.reply_due_at == reply_due and ticket.urgency == "urgent"
+
+
+def test_a_confident_classifier_leaves_a_flagged_letter_for_an_agent(db, users, now):
+    from tests.functional.api.conftest import StubClassifier
+
+    data = tickets.TicketInput(channel="mailbox_mayor", type="help", content=DESPERATE)
+    flagged = tickets.register_ticket(db.session, data, actor=None, now=now, classifier=StubClassifier(0.95)).ticket
+    assert flagged.status == S.REGISTERED.value and flagged.category.code == "DY" and flagged.risk_flags
+    data = tickets.TicketInput(channel="mailbox_mayor", type="help", content="住院费用报销迟迟不到账")
+    plain = tickets.register_ticket(db.session, data, actor=None, now=now, classifier=StubClassifier(0.95)).ticket
+    assert plain.status == S.DISPATCHED.value
+
+
+def test_the_api_reports_flags_takes_both_decisions_and_classify_names_the_risks(db, users, client, now, today,
+                                                                                 monkeypatch):
+    from tests.functional.api.conftest import StubClassifier, StubHolder
+    from ticketing.services import api_tokens
+
+    ticket = make_ticket(db, users, now, status=S.DISPATCHED, content="再不给报销我就找记者，大家联名上访")
+    token = api_tokens.issue_token(db.session, now=now, user=users["supervisor"]).token
+    db.session.commit()
+    headers = {"Authorization": f"Bearer {token}"}
+    body = client.get(f"/api/v1/tickets/{ticket.number}", headers=headers).get_json()
+    assert body["risk_flags"] == ["mass", "media"]
+    body = client.post(f"/api/v1/tickets/{ticket.number}/actions", json={"action": "make_urgent", "reason": "群体性"},
+                       headers=headers).get_json()
+    assert body["urgency"] == "urgent" and body["events"][-1]["action"] == "make_urgent"
+    body = client.post(f"/api/v1/tickets/{ticket.number}/actions", json={"action": "clear_risk", "reason": "已核实"},
+                       headers=headers).get_json()
+    assert body["risk_flags"] == [] and body["events"][-1]["action_title"] == "解除风险提示"
+
+    monkeypatch.setitem(client.application.extensions, "classifier", StubHolder(StubClassifier()))
+    result = client.post("/api/v1/classify", json={"text": "孩子在重症监护室，住院费报销不了"}, headers=headers).get_json()
+    assert [(r["code"], r["phrase"]) for r in result["risks"]] == [("critical_care", "重症监护")]

@@ -1,0 +1,68 @@
+"""风险提示: tickets whose words speak of a danger (轻生, a patient in intensive care, a group about to gather, the
+press), found by phrase at registration (`classifiers.risk`) and kept on the ticket as ``risk_flags``.
+
+A flag asks a person to decide, and two actions answer it: 升为紧急 (`tickets.make_urgent`), or 解除风险提示
+(`clear`) with the reason, for a phrase that was not a danger ("去年媒体曝光过"). Until then the ticket is
+*undecided*: a confident classifier does not dispatch it on its own (it waits in 待派发 for an agent to read),
+and it heads 督办 and counts in the supervisor's menu badge.
+"""
+from __future__ import annotations
+
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from classifiers import risk
+from ticketing.models import Ticket, Urgency
+from ticketing.models.enums import OPEN_STATUSES
+from ticketing.services.errors import InvalidTransition, ValidationFailed
+from ticketing.services.workflow import Action, transition
+
+OPEN = tuple(status.value for status in OPEN_STATUSES)
+
+
+def detect(*texts: str | None) -> list[risk.RiskHit]:
+    return risk.detect("\n".join(t for t in texts if t))
+
+
+def flags(hits: list[risk.RiskHit]) -> str | None:
+    return ",".join(risk.codes(hits)) or None
+
+
+def describe(hits: list[risk.RiskHit]) -> str:
+    """人身安全（“不想活”）、舆情（“曝光”）"""
+    return "、".join(f"{hit.kind.title}（“{hit.phrase}”）" for hit in hits)
+
+
+def as_dicts(hits: list[risk.RiskHit]) -> list[dict]:
+    return [{"code": hit.kind.code, "title": hit.kind.title, "phrase": hit.phrase, "advice": hit.kind.advice}
+            for hit in hits]
+
+
+def is_undecided(ticket: Ticket) -> bool:
+    return bool(ticket.risk_flags) and ticket.urgency != Urgency.URGENT.value and ticket.status in OPEN
+
+
+def undecided_condition():
+    """The SQL form of `is_undecided`."""
+    return sa.and_(Ticket.risk_flags.is_not(None), Ticket.urgency != Urgency.URGENT.value, Ticket.status.in_(OPEN))
+
+
+def open_query() -> sa.Select:
+    """Flagged tickets still worked, those nobody has decided on first, then the newest."""
+    return (sa.select(Ticket).where(Ticket.risk_flags.is_not(None), Ticket.status.in_(OPEN))
+            .order_by((Ticket.urgency == Urgency.URGENT.value), Ticket.received_at.desc(), Ticket.id))
+
+
+def clear(session: Session, ticket: Ticket, reason: str, *, actor, now: datetime) -> None:
+    """解除风险提示: the words were not a danger. The event keeps which kinds were cleared and why."""
+    if not (reason or "").strip():
+        raise ValidationFailed("请填写解除风险提示的原因", fields={"reason": "请填写解除风险提示的原因"})
+    if not ticket.risk_flags:
+        raise InvalidTransition("该工单没有风险提示")
+    titles = "、".join(kind.title for kind in ticket.risk_kinds)
+    transition(ticket, Action.CLEAR_RISK, actor=actor, now=now, note=f"{titles}：{reason.strip()}",
+               data={"cleared": ticket.risk_flags})
+    ticket.risk_flags = None
+
