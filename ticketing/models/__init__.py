@@ -12,6 +12,7 @@ from ticketing.models.enums import (
     Urgency,
 )
 from ticketing.models.audit import AdminEvent
+from ticketing.models.announcement import Announcement, AnnouncementRead
 from ticketing.models.intake import ApiToken, ImportMapping
 from ticketing.models.privacy import PersonalDataView, ReporterIdentityGrant
 from ticketing.models.settings import AppSetting, CalendarYear, StandardAnswer, DeadlinePolicy, Holiday, RoutingRule
@@ -31,7 +32,7 @@ from ticketing.models.assessment import (
 
 __all__ = [
     "AssessmentContest", "AssessmentItem", "AssessmentLiveCache", "AssessmentReport", "ContestState",
-    "AdminEvent", "ApiToken", "ImportMapping",
+    "AdminEvent", "Announcement", "AnnouncementRead", "ApiToken", "ImportMapping",
     "PersonalDataView", "ReporterIdentityGrant",
     "AppSetting", "StandardAnswer",
     "CalendarYear", "Callback", "CategoryLabel", "Category", "Channel", "CitizenContact", "ClosureKind",

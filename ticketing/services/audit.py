@@ -61,6 +61,8 @@ ACTION_TITLES = {
     "review item changed": "修改质检项目",
     "review item enabled": "启用质检项目",
     "review item disabled": "停用质检项目",
+    "announcement published": "发布通知公告",
+    "announcement withdrawn": "撤回通知公告",
 }
 DETAIL_TITLES = {
     "id": "编号", "name": "名称", "code": "编码", "username": "用户名", "role": "角色", "department": "承办单位",

@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from ticketing.models import Category, Channel, Department, Role, Ticket, TicketStatus, User
-from ticketing.services import assessment, notices, privacy, reviews, routing, tickets
+from ticketing.services import announcements, assessment, notices, privacy, reviews, routing, tickets
 from ticketing.services.deadlines import LOCAL_TZ
 from ticketing.services.errors import DomainError
 
@@ -128,6 +128,9 @@ def seed_demo_tickets(session: Session, *, now: datetime, count: int = 360, seed
             created += _duplicate_and_merge(session, ticket, data, agent=agent, now=now)
     session.flush()
     created += _plant_hotspot(session, now=now, agent=agent, classifier=classifier)
+    created += _plant_risk_call(session, now=now, classifier=classifier)
+    if supervisor is not None:
+        _announce(session, now=now, supervisor=supervisor)
     _review_some(session, now=now, agent=agent, supervisor=supervisor, admin=users.get("admin"))
     _show_rare_states(session, now=now, agent=agent, staff_by_department=staff_by_department)
     _hand_over_some(session, now=now, users=users)
@@ -256,6 +259,34 @@ def _plant_hotspot(session, *, now, agent, classifier) -> int:
                                    received_at=received, category_code="DD")
         tickets.register_ticket(session, data, actor=agent, now=received, classifier=classifier)
     return len(HOTSPOT_CALLS)
+
+
+RISK_LETTER = ("我父亲在市医院重症监护室已经住了十天，异地就医备案一直办不下来，医院天天催押金，"
+               "家里能借的都借了。再没有人管，我们只能去市政府门口拉横幅了。")
+
+
+def _plant_risk_call(session, *, now, classifier) -> int:
+    """A mayor's-mailbox letter this morning with a 风险提示 (危重病人, 群体性), waiting in 待派发 for a decision."""
+    received = now - timedelta(hours=2)
+    data = tickets.TicketInput(channel=Channel.MAILBOX_MAYOR.value, external_id="demo-risk-1", type="help",
+                               content=RISK_LETTER, caller_name="赵先生", caller_phone="13904715555",
+                               region="回民区", received_at=received)
+    tickets.register_ticket(session, data, actor=None, now=received, classifier=classifier)
+    return 1
+
+
+def _announce(session, *, now, supervisor) -> None:
+    """Two 通知公告: an important one for agents and departments, and a 口径 reminder for agents."""
+    today = now.astimezone(LOCAL_TZ).date()
+    announcements.publish(
+        session, title="市医院结算系统今日升级，16:00 前无法直接结算",
+        content="市医院医保结算系统今日升级。来电反映无法直接结算的，请告知可先垫付，凭发票、费用清单到医保经办窗口手工报销；"
+                "不必登记为投诉。承办单位接到此类工单按咨询答复。",
+        roles=["agent", "staff"], important=True, expires_on=today, actor=supervisor, now=now - timedelta(hours=3))
+    announcements.publish(
+        session, title="门诊共济口径提醒",
+        content="职工医保个人账户可以支付配偶、父母、子女的门诊费用和参加居民医保的个人缴费，需先在医保 App 绑定家庭成员。",
+        roles=["agent"], important=False, expires_on=None, actor=supervisor, now=now - timedelta(days=2))
 
 
 def _follow_up(session, ticket, *, agent, now) -> None:

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 from ticketing.models import Channel, Role, Ticket, TicketEvent, TicketStatus, User
 from ticketing.models.enums import OPEN_STATUSES, ExtensionState
 from ticketing.models.ticket import NOTICE_STATES
-from ticketing.services import reviews, risk_alerts, settings
+from ticketing.services import announcements, reviews, risk_alerts, settings
 
 S = TicketStatus
 DEPARTMENT_WORK = (S.DISPATCHED.value, S.ACCEPTED.value)
@@ -251,5 +251,7 @@ def todo_counts(session: Session, user: User, now: datetime) -> dict[str, int]:
         counts["supervise"] = _count(session, sa.select(Ticket.id).where(risk_alerts.undecided_condition())) + \
             _count(session, extension_requests_query()) + sum(
             _count(session, sa.select(Ticket.id).where(part)) for part in overdue_parts(now))
+    # 通知公告 addressed to the user's role and not yet marked read (a few rows: the table holds dozens a month)
+    counts["announcements"] = announcements.unread_count(session, user, now)
     counts["total"] = sum(v for k, v in counts.items() if k != "urged")
     return counts

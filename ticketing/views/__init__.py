@@ -8,6 +8,7 @@ from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 
 from ticketing.services import clock, deadlines, inbox
+from ticketing.services.announcements import important_unread
 from ticketing.services.deadlines import LOCAL_TZ
 from ticketing.services.validation import mask_id_number, mask_name, mask_numbers_in_text, mask_phone
 
@@ -25,6 +26,7 @@ def register_views(app: Flask) -> None:
     from ticketing.views import (
         admin,
         agent,
+        announcements,
         assessment,
         auth,
         classifier_admin,
@@ -45,7 +47,8 @@ def register_views(app: Flask) -> None:
     app.register_blueprint(classifier_admin.bp)
     app.register_blueprint(assessment.bp)
 
-    for module in (auth, public, tickets, agent, staff, supervisor, admin, imports, statistics, knowledge, reviews):
+    for module in (auth, public, tickets, agent, staff, supervisor, admin, imports, statistics, knowledge, reviews,
+                   announcements):
         app.register_blueprint(module.bp)
     rate_limits.init_rate_limits(app)
 
@@ -69,6 +72,8 @@ def register_views(app: Flask) -> None:
 
             context["navigation"] = navigation_for(current_user)
             context["todo"] = inbox.todo_counts(db.session, current_user, now)
+            if request.blueprint != "announcements":  # 重要通知 atop every other page until marked read
+                context["important_notices"] = important_unread(db.session, current_user, now)
         return context
 
     def own_message(error, default: str) -> str:

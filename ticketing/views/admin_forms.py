@@ -5,8 +5,9 @@ from flask_wtf import FlaskForm
 from wtforms import DateField as _DateField
 from wtforms import DecimalField as _DecimalField
 from wtforms import IntegerField as _IntegerField
-from wtforms import PasswordField, SelectField, StringField, TextAreaField
+from wtforms import BooleanField, PasswordField, SelectField, SelectMultipleField, StringField, TextAreaField
 from wtforms.validators import DataRequired, EqualTo, InputRequired, Length, NumberRange, Optional
+from wtforms.widgets import CheckboxInput, ListWidget
 
 from ticketing.models import Channel, Role, TicketType, Urgency
 from ticketing.services.administration import UNIT_TITLES
@@ -159,3 +160,15 @@ class StandardAnswerForm(FlaskForm):
     category = SelectField("业务分类", choices=[], validate_choice=False, validators=[DataRequired("请选择业务分类")])
     title = StringField("口径标题", validators=[DataRequired("请填写口径标题"), Length(max=100)])
     content = TextAreaField("答复内容", validators=[DataRequired("请填写答复内容"), Length(max=5000)])
+
+
+class AnnouncementForm(FlaskForm):
+    """通知公告, by a supervisor or an administrator."""
+
+    title = StringField("标题", validators=[DataRequired("请填写标题"), Length(max=100, message="标题最多 100 字")])
+    content = TextAreaField("内容", validators=[DataRequired("请填写内容"), Length(max=5000, message="内容最多 5000 字")])
+    roles = SelectMultipleField("发给", choices=[(role.value, role.title) for role in Role],
+                                default=[Role.AGENT.value], option_widget=CheckboxInput(), widget=ListWidget(),
+                                validators=[DataRequired("请选择发给哪些人员")])
+    important = BooleanField("重要：在对方每个页面顶部提示，直到其标为已阅")
+    expires_on = DateField("显示至（含当天；不填则显示 30 天）", validators=[Optional()])
