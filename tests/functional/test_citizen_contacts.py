@@ -27,6 +27,8 @@ def test_staff_see_the_owed_notice_and_record_it_on_the_ticket_page(db, client, 
     owed_tab = client.get("/inbox/?state=notify").get_data(as_text=True)
     assert "待告知" in owed_tab and "延期的那件" in owed_tab and "不欠告知的" not in owed_tab
     assert 'title="待告知来电人：延期告知">告</span>' in owed_tab
+    assert 'data-counter="notices">待告知<span class="badge" title="待处理">1</span>' in owed_tab  # the tab counts
+    assert client.get("/todo.json").get_json()["counts"]["notices"] == 1
 
     page = client.get(f"/tickets/{ticket.number}").get_data(as_text=True)
     assert "待告知来电人：延期已批准" in page and 'id="contact-form"' in page
@@ -45,6 +47,7 @@ def test_staff_see_the_owed_notice_and_record_it_on_the_ticket_page(db, client, 
     assert f"已联系来电人：{ticket.number}" in html and "联系来电人记录" in html and "电话告知新的时限" in html
     assert "待告知来电人：延期已批准" not in html and "延期告知（电话，已告知）：电话告知新的时限" in html
     assert "延期的那件" not in client.get("/inbox/?state=notify").get_data(as_text=True)
+    assert client.get("/todo.json").get_json()["counts"]["notices"] == 0
 
 
 def test_the_supervisor_sees_every_notice_owed(db, client, users, auth, now):

@@ -244,6 +244,8 @@ def todo_counts(session: Session, user: User, now: datetime) -> dict[str, int]:
         # each a range of the (department, status, …) index, where one OR across states scanned the department
         counts["inbox"] = _count(session, base.where(Ticket.status == S.DISPATCHED.value)) + _count(
             session, base.where(Ticket.status == S.ACCEPTED.value, Ticket.last_urged_at.is_not(None)))
+        # 待告知: the citizen is owed a notice of an approved extension or a petition's acceptance (the inbox's tab)
+        counts["notices"] = _count(session, base.where(notices_owed_condition()))
     if role in (Role.SUPERVISOR, Role.ADMIN):
         # 质检申诉 to decide (a few a month; the index on decided_at answers it)
         counts["appeals"] = _count(session, reviews.pending_appeals_query())
