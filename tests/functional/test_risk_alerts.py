@@ -9,7 +9,7 @@ import pytest
 
 from tests.factories import make_ticket
 from ticketing.models import TicketStatus
-from ticketing.services import clock, tickets
+from ticketing.services import clock, risk_alerts, tickets
 from ticketing.services.actions import perform_action
 from ticketing.services.errors import InvalidTransition, NotAllowed, NotFound, ValidationFailed
 
@@ -140,3 +140,13 @@ def test_the_api_reports_flags_takes_both_decisions_and_classify_names_the_risks
     monkeypatch.setitem(client.application.extensions, "classifier", StubHolder(StubClassifier()))
     result = client.post("/api/v1/classify", json={"text": "孩子在重症监护室，住院费报销不了"}, headers=headers).get_json()
     assert [(r["code"], r["phrase"]) for r in result["risks"]] == [("critical_care", "重症监护")]
+
+
+def test_what_a_caller_says_on_a_later_call_adds_to_the_flags(db, users, now, today):
+    ticket = make_ticket(db, users, now, status=S.ACCEPTED, content="再不解决就找记者曝光")
+    assert ticket.risk_flags == "media"
+    tickets.record_follow_up(db.session, ticket, "第三次来电，说钱再不到账就去跳楼", actor=users["agent"], now=today)
+    assert ticket.risk_flags == "self_harm,media" and ticket.events[-1].data["risks"] == "self_harm"
+    tickets.record_follow_up(db.session, ticket, "又来电，还说要曝光", actor=users["agent"], now=today)
+    assert ticket.risk_flags == "self_harm,media" and "risks" not in ticket.events[-1].data
+    assert risk_alerts.is_undecided(ticket)

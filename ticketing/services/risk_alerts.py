@@ -1,5 +1,6 @@
 """风险提示: tickets whose words speak of a danger (轻生, a patient in intensive care, a group about to gather, the
-press), found by phrase at registration (`classifiers.risk`) and kept on the ticket as ``risk_flags``.
+press), found by phrase at registration and in what a caller says on a later call (来电催办) (`classifiers.risk`),
+and kept on the ticket as ``risk_flags``.
 
 A flag asks a person to decide, and two actions answer it: 升为紧急 (`tickets.make_urgent`), or 解除风险提示
 (`clear`) with the reason, for a phrase that was not a danger ("去年媒体曝光过"). Until then the ticket is
@@ -33,6 +34,15 @@ def flags(hits: list[risk.RiskHit]) -> str | None:
 def describe(hits: list[risk.RiskHit]) -> str:
     """人身安全（“不想活”）、舆情（“曝光”）"""
     return "、".join(f"{hit.kind.title}（“{hit.phrase}”）" for hit in hits)
+
+
+def add_from(ticket: Ticket, text: str) -> list[risk.RiskHit]:
+    """The kinds found in ``text`` that the ticket did not carry yet, added to its flags (kept most serious first)."""
+    held = set((ticket.risk_flags or "").split(","))
+    added = [hit for hit in detect(text) if hit.kind.code not in held]
+    if added:
+        ticket.risk_flags = ",".join(kind.code for kind in risk.KINDS if kind.code in held | set(risk.codes(added)))
+    return added
 
 
 def as_dicts(hits: list[risk.RiskHit]) -> list[dict]:

@@ -476,10 +476,13 @@ def urge(session, ticket, note: str, *, actor, now) -> None:
 
 def record_follow_up(session, ticket, note: str, *, actor, now) -> None:
     """来电催办: the citizen called again about a ticket still being worked. Recorded on that ticket (not a
-    new one to merge), counted, and shown to the department atop its inbox and to supervisors on 督办."""
+    new one to merge), counted, and shown to the department atop its inbox and to supervisors on 督办. Words
+    of a danger in what the caller said this time add to the ticket's 风险提示."""
     _require(note, "note", "请填写来电人这次反映的内容")
-    transition(ticket, Action.FOLLOW_UP, actor=actor, now=now, note=note,
-               data={"follow_up": ticket.follow_up_count + 1})
+    data = {"follow_up": ticket.follow_up_count + 1}
+    if added := risk_alerts.add_from(ticket, note):  # what the caller said this time may be a danger
+        data["risks"] = risk_alerts.flags(added)
+    transition(ticket, Action.FOLLOW_UP, actor=actor, now=now, note=note, data=data)
     ticket.follow_up_count += 1
     ticket.last_follow_up_at = now
     ticket.last_follow_up_note = note
