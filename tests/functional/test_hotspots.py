@@ -131,6 +131,28 @@ def test_the_api_gives_the_same_groups_to_the_centre_and_a_department_its_own(db
     assert get("/hotspots?department=NOPE", "supervisor").status_code == 404
 
 
+def test_the_api_lists_the_largest_groups_up_to_the_limit_and_says_how_many_there_are(db, users, client, now,
+                                                                                        today):
+    from ticketing.services import api_tokens
+
+    for i, text in enumerate(PHARMACY):
+        make_ticket(db, users, now, content=text, caller_phone=f"1390000000{i}")
+    deposit = ["市第三医院出院后住院押金一直不退，收费处说医保结算没完成",
+               "市第三医院住院押金一直不退，收费处说医保结算还没完成",
+               "反映市第三医院出院后住院押金不退，收费处称医保结算未完成"]
+    for i, text in enumerate(deposit):
+        make_ticket(db, users, now, content=text, caller_phone=f"1350000000{i}")
+    token = api_tokens.issue_token(db.session, now=now, user=users["supervisor"]).token
+    db.session.commit()
+    headers = {"Authorization": f"Bearer {token}"}
+    body = client.get("/api/v1/hotspots", headers=headers).get_json()
+    assert body["total"] == 2 and [g["callers"] for g in body["hotspots"]] == [4, 3]
+    body = client.get("/api/v1/hotspots?limit=1", headers=headers).get_json()
+    assert body["total"] == 2 and [g["callers"] for g in body["hotspots"]] == [4]
+    wrong = client.get("/api/v1/hotspots?limit=0", headers=headers)
+    assert wrong.status_code == 422 and wrong.get_json()["fields"]["limit"] == "每次 1–1000 组"
+
+
 def test_a_window_with_more_tickets_than_can_be_compared_says_so(db, users, auth, client, now, today, monkeypatch):
     for i, text in enumerate(PHARMACY):
         make_ticket(db, users, now, content=text, caller_phone=f"1390000000{i}")

@@ -20,7 +20,8 @@ TAG = "热点诉求"
 
 @bp.get("/hotspots")
 @bp.doc(summary="近几天多位来电人反映的相近诉求", tags=[TAG], security=SECURITY,
-        description="与 热点诉求 页相同：按用词相似度成组，最大的在前；同一号码只算一位来电人，已合并的重复件不计。"
+        description="与 热点诉求 页相同：按用词相似度成组，最大的在前（默认列 50 组，total 为共有几组）；"
+                    "同一号码只算一位来电人，已合并的重复件不计。"
                     "结果在每个服务进程保留 5 分钟；算法与耗时见 docs/hotspots.md。",
         responses={404: "承办单位不存在", 422: "参数有误", **ERRORS})
 @token_required()
@@ -38,7 +39,7 @@ def hotspot_groups(query: dict):
     db.session.commit()  # the grouping, stored for every worker
     return {
         "computed_at": iso(found.computed_at), "since": iso(found.since), "tickets_compared": found.tickets_compared,
-        "similarity": similarity,
+        "similarity": similarity, "total": len(found.hotspots),
         "hotspots": [{
             "headline": mask_numbers_in_text(h.tickets[0].title), "callers": h.callers, "open": h.open_count,
             "first_at": iso(h.first_at), "last_at": iso(h.last_at), "categories": h.categories,
@@ -46,5 +47,5 @@ def hotspot_groups(query: dict):
             "tickets": [{"number": t.number, "similarity": h.similarities[t.id], "status": t.status,
                          "region": t.region, "department": t.department.code if t.department else None,
                          "received_at": iso(t.received_at)} for t in h.tickets],
-        } for h in found.hotspots],
+        } for h in found.hotspots[:query["limit"]]],
     }

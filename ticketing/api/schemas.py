@@ -404,6 +404,8 @@ class HotspotQuery(ApiSchema):
                        error_messages=_messages(invalid="应为整数"), metadata={"description": "至少几位来电人"})
     department = Str(max_len=20, metadata={"description": "只看某承办单位的工单（编码）"})
     fresh = Boolean(load_default=False, metadata={"description": "true：不用 5 分钟内的结果，重新统计"})
+    limit = Integer(load_default=50, validate=Range(min=1, max=1000, error="每次 1–1000 组"),
+                    error_messages=_messages(invalid="应为整数"), metadata={"description": "最多返回几组（最大的在前）"})
 
 
 class HotspotOut(Schema):
@@ -424,4 +426,5 @@ class HotspotsOut(Schema):
     since = String(metadata={"description": "比较的工单自此时受理"})
     tickets_compared = Integer()
     similarity = Float(metadata={"description": "成组的相似度门槛（系统设置）"})
+    total = Integer(metadata={"description": "共有几组（hotspots 只列 limit 组）"})
     hotspots = List(Nested(HotspotOut))
