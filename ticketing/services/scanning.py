@@ -1,6 +1,6 @@
 """The deadline scan (`flask --app wsgi scan-deadlines`): mark overdue tickets, raise escalations, and, where
 the centre has an SMS gateway, text a department's duty phone (值班手机) once per dispatch of an urgent ticket,
-which must be accepted within hours (domain.md).
+which must be accepted within hours (domain.md); a text the gateway refused is tried again by the next scans.
 
 Safe to run from cron every few minutes on several servers at once: every
 ticket is *claimed* atomically before an event is written for it, so two scans
@@ -38,6 +38,8 @@ S = TicketStatus
 ESCALATE_AFTER_WORKING_DAYS = 1
 #: at most this many tickets of each kind per run; the next run takes the rest
 BATCH_SIZE = 500
+#: texts tried per dispatch of an urgent ticket: one the gateway refused is tried again by the next scans
+ALERT_TRIES = 3
 
 WORKING_VALUES = tuple(s.value for s in WORKING)
 
@@ -94,14 +96,21 @@ def alert_text(ticket: Ticket) -> str:
 
 
 def _alert(ticket: Ticket, now: datetime, command: Sequence[str], timeout: float) -> bool:
-    """Text the department's duty phone; the attempt is an event either way (no second try for this dispatch)."""
+    """Text the department's duty phone; the attempt is an event either way. A refused text leaves the ticket
+    unclaimed for the next scan until ALERT_TRIES texts of this dispatch were refused; the last says to phone."""
     phone = ticket.department.duty_phone
     try:
         sms.deliver(command, phone, alert_text(ticket), timeout=timeout, about=ticket.number,
                     fallback="请电话通知承办单位")
     except Unavailable as refused:
-        transition(ticket, Action.ALERT_DEPARTMENT, actor=None, now=now, note=refused.message,
-                   data={"sent": False, "phone": mask_phone(phone)})
+        tries = 1 + sum(1 for e in ticket.events if e.action == Action.ALERT_DEPARTMENT.value
+                        and ticket.dispatched_at is not None and e.created_at >= ticket.dispatched_at)
+        again = tries < ALERT_TRIES
+        note = refused.message if not again else f"{refused.message}（第 {tries} 次，下次扫描时再发）"
+        transition(ticket, Action.ALERT_DEPARTMENT, actor=None, now=now, note=note,
+                   data={"sent": False, "phone": mask_phone(phone), "try": tries, "again": again})
+        if again:
+            ticket.department_alerted_at = None  # the next scan claims it again
         return False
     transition(ticket, Action.ALERT_DEPARTMENT, actor=None, now=now,
                note=f"已短信提醒{ticket.department.name}值班手机 {mask_phone(phone)}",

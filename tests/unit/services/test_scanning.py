@@ -208,7 +208,8 @@ def test_an_urgent_dispatch_is_texted_to_the_departments_duty_phone_once_per_dis
     assert again.alerted == [urgent.number] and len(outbox.read_text(encoding="utf-8").splitlines()) == 2
 
 
-def test_a_refused_text_is_recorded_and_not_retried_for_that_dispatch(db, users, now, reference, tmp_path):
+def test_a_refused_text_is_recorded_and_tried_again_by_the_next_scans_up_to_three_times(db, users, now, reference,
+                                                                                         tmp_path):
     command, outbox = _gateway(tmp_path)
     reference["DYBZ"].duty_phone = "13900000000"  # the test gateway refuses numbers ending in 0000
     urgent = make_ticket(db, users, now, status=S.DISPATCHED, urgency="urgent")
@@ -218,8 +219,32 @@ def test_a_refused_text_is_recorded_and_not_retried_for_that_dispatch(db, users,
     assert result.alerted == [] and result.alert_failed == [urgent.number] and "1 件未发出" in str(result)
     [event] = events(db, Action.ALERT_DEPARTMENT, urgent)
     assert event.data["sent"] is False and "短信平台未接受该短信" in event.note and "请电话通知承办单位" in event.note
+    assert (event.data["try"], event.data["again"]) == (1, True) and "第 1 次，下次扫描时再发" in event.note
     assert not outbox.exists()
-    assert scan_deadlines(db.session, now + timedelta(minutes=20), sms_command=command).alert_failed == []
+    for minutes in (20, 25):
+        assert scan_deadlines(db.session, now + timedelta(minutes=minutes), sms_command=command).alert_failed == [
+            urgent.number]
+        db.session.commit()
+    last = events(db, Action.ALERT_DEPARTMENT, urgent)[-1]
+    assert (last.data["try"], last.data["again"]) == (3, False) and "下次扫描" not in last.note
+    assert scan_deadlines(db.session, now + timedelta(minutes=30), sms_command=command).alert_failed == []
+    assert len(events(db, Action.ALERT_DEPARTMENT, urgent)) == 3
+
+
+def test_a_retry_that_the_gateway_takes_ends_the_tries(db, users, now, reference, tmp_path):
+    command, outbox = _gateway(tmp_path)
+    reference["DYBZ"].duty_phone = "13900000000"
+    urgent = make_ticket(db, users, now, status=S.DISPATCHED, urgency="urgent")
+    db.session.commit()
+    scan_deadlines(db.session, now + timedelta(minutes=15), sms_command=command)
+    db.session.commit()
+    reference["DYBZ"].duty_phone = "13900001111"  # the administrator corrected the number
+    db.session.commit()
+    assert scan_deadlines(db.session, now + timedelta(minutes=20), sms_command=command).alerted == [urgent.number]
+    db.session.commit()
+    assert scan_deadlines(db.session, now + timedelta(minutes=25), sms_command=command).alerted == []
+    assert [e.data["sent"] for e in events(db, Action.ALERT_DEPARTMENT, urgent)] == [False, True]
+    assert len(outbox.read_text(encoding="utf-8").splitlines()) == 1
 
 
 def test_two_scans_at_once_text_each_urgent_dispatch_once(db, users, now, reference, tmp_path):
