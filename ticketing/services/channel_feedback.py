@@ -6,10 +6,12 @@ the state in plain words, the department, the deadline, and the reply once there
 withholds the department and the reply (§35), and a merged ticket follows the one it joined. Never the
 caller's details, internal notes, staff names or the event history.
 
-To stay in step, a channel asks for its tickets whose ``updated_at`` (the time of their last event) lies
-in (since, until], page by page, and next time asks from `next_since`. That is ``until`` less an overlap
-(`OVERLAP`), because a change is stamped when it is made but seen only when its transaction commits; a
-ticket may therefore come twice, never not at all, and a ticket can come when only internal work changed.
+To stay in step, a channel asks for its tickets that changed in (since, until], page by page, and next time
+asks from `next_since`. A ticket changed at its last event (``updated_at``), and a merged ticket also when the
+ticket it joined changed, since the citizen sees that one's progress (one hop: a merge of a merge is not
+followed). `next_since` is ``until`` less an overlap (`OVERLAP`), because a change is stamped when it is made
+but seen only when its transaction commits; a ticket may therefore come twice, never not at all, and a ticket
+can come when only internal work changed.
 """
 from __future__ import annotations
 
@@ -17,9 +19,9 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
-from ticketing.models import Ticket
+from ticketing.models import Ticket, TicketStatus
 from ticketing.services.errors import NotFound, ValidationFailed
 from ticketing.services.progress_lookup import CitizenProgress, citizen_view, normalize_phone
 
@@ -43,11 +45,19 @@ class ChannelPage:
     next_since: datetime
 
 
-def channel_view(ticket: Ticket, *, now: datetime) -> ChannelTicket:
+def channel_view(ticket: Ticket, *, now: datetime, changed_at: datetime | None = None) -> ChannelTicket:
     """The citizen's view of a ticket, for the channel that submitted it (the ticket's own phone stands for
     the citizen's, so a merged ticket shows the reply it joined only when the same person left both)."""
     phone = normalize_phone(ticket.caller_phone) or ""
-    return ChannelTicket(ticket.number, ticket.external_id, ticket.updated_at, citizen_view(ticket, phone, now=now))
+    return ChannelTicket(ticket.number, ticket.external_id, changed_at or last_change(ticket),
+                         citizen_view(ticket, phone, now=now))
+
+
+def last_change(ticket: Ticket) -> datetime | None:
+    """When the channel's view of the ticket last changed: its own last event, or that of the ticket it joined."""
+    joined = ticket.merged_into if ticket.status == TicketStatus.MERGED.value else None
+    times = [t for t in (ticket.updated_at, joined.updated_at if joined is not None else None) if t is not None]
+    return max(times, default=None)
 
 
 def find(session: Session, channel: str, reference: str, *, now: datetime) -> ChannelTicket:
@@ -59,16 +69,31 @@ def find(session: Session, channel: str, reference: str, *, now: datetime) -> Ch
     return channel_view(ticket, now=now)
 
 
+def changes_query(channel: str, since: datetime, until: datetime) -> sa.Select:
+    """(ticket id, changed_at) of the channel's tickets changed in (since, until]: each a range of an index,
+    the tickets' own events on (channel, updated_at) and the merged ones' joined tickets through status."""
+    joined = aliased(Ticket)
+    own = sa.select(Ticket.id.label("id"), Ticket.updated_at.label("changed_at")).where(
+        Ticket.channel == channel, Ticket.updated_at > since, Ticket.updated_at <= until)
+    followed = (sa.select(Ticket.id.label("id"), joined.updated_at.label("changed_at"))
+                .join(joined, joined.id == Ticket.merged_into_id)
+                .where(Ticket.channel == channel, Ticket.status == TicketStatus.MERGED.value,
+                       joined.updated_at > since, joined.updated_at <= until, joined.updated_at > Ticket.updated_at))
+    both = sa.union_all(own, followed).subquery()
+    return sa.select(both.c.id, sa.func.max(both.c.changed_at).label("changed_at")).group_by(both.c.id)
+
+
 def changed(session: Session, channel: str, *, since: datetime, until: datetime | None, now: datetime,
             page: int = 1, per_page: int = MAX_PER_PAGE) -> ChannelPage:
-    """The channel's tickets whose last event lies in (since, until], oldest change first."""
+    """The channel's tickets that changed in (since, until], oldest change first."""
     until = (until or now).replace(microsecond=0)  # as the API writes it back, so that page 2 sees what page 1 did
     if since >= until:
         raise ValidationFailed("since 必须早于 until", fields={"since": "应早于 until（默认为当前时间）"})
     per_page = max(1, min(per_page, MAX_PER_PAGE))
-    rows = session.scalars(
-        sa.select(Ticket).where(Ticket.channel == channel, Ticket.updated_at > since, Ticket.updated_at <= until)
-        .order_by(Ticket.updated_at, Ticket.id).offset((page - 1) * per_page).limit(per_page + 1)
+    changes = changes_query(channel, since, until).subquery()
+    rows = session.execute(
+        sa.select(Ticket, changes.c.changed_at).join(changes, changes.c.id == Ticket.id)
+        .order_by(changes.c.changed_at, Ticket.id).offset((page - 1) * per_page).limit(per_page + 1)
     ).all()
-    items = [channel_view(t, now=now) for t in rows[:per_page]]
+    items = [channel_view(t, now=now, changed_at=changed_at) for t, changed_at in rows[:per_page]]
     return ChannelPage(items, len(rows) > per_page, until, until - OVERLAP)

@@ -75,6 +75,29 @@ def test_a_channel_polls_for_what_changed_page_by_page_without_missing_any(api, 
     assert [(i["external_id"], i["state"]) for i in body["items"]] == [("mail-b", "已答复")]
 
 
+def test_a_merged_ticket_comes_again_when_the_ticket_it_joined_is_answered(api, db, users, now, monkeypatch):
+    mine = _submitted(api, db, external_id="mail-m")  # the citizen also rang the hotline about it, first
+    main = tickets.register_ticket(db.session, tickets.TicketInput(
+        channel="hotline_12393", type="complaint", content=MAIL["content"], caller_phone=MAIL["caller_phone"]),
+        actor=users["agent"], now=now - timedelta(hours=1)).ticket
+    merged_at = now + timedelta(hours=1)
+    tickets.merge(db.session, mine, main, actor=users["agent"], now=merged_at)
+    db.session.commit()
+    answered_at = now + timedelta(days=2)
+    _answered(db, users, main, answered_at)
+    assert mine.updated_at == merged_at  # nothing was written on the merged ticket itself
+    monkeypatch.setattr("ticketing.services.clock.now_utc", lambda: answered_at + timedelta(minutes=5))
+    since = (answered_at - timedelta(seconds=1)).isoformat()
+    body = api.get(f"/channel/updates?since={since}", as_="mayor").get_json()
+    [item] = body["items"]  # the hotline ticket is not the channel's; its own merged ticket is
+    assert (item["external_id"], item["state"], item["reply"]) == ("mail-m", "已答复", "经核实，报销款已于本周发放。")
+    assert item["updated_at"] == answered_at.isoformat(timespec="seconds")
+    assert api.get("/channel/tickets/mail-m", as_="mayor").get_json()["updated_at"] == item["updated_at"]
+    before = (merged_at - timedelta(seconds=1)).isoformat()  # a poll over both changes lists it once
+    assert [i["external_id"] for i in api.get(f"/channel/updates?since={before}", as_="mayor").get_json()["items"]] \
+        == ["mail-m"]
+
+
 def test_bad_polling_requests_are_json_errors(api, db):
     assert api.get("/channel/updates", as_="mayor").status_code == 422  # since is required
     response = api.get("/channel/updates?since=昨天", as_="mayor")
