@@ -41,7 +41,7 @@ def test_a_supervisor_publishes_and_an_agent_reads(db, users, auth, client, toda
     notice = db.session.scalar(sa.select(Announcement))
     assert notice.roles == ["agent", "staff"] and notice.important and notice.author.username == "supervisor"
     assert db.session.scalar(sa.select(AdminEvent.action).order_by(AdminEvent.id.desc())) == "announcement published"
-    assert "通知公告<span" not in client.get("/supervise/").get_data(as_text=True)  # not addressed to supervisors
+    assert "公告<span class=\"badge\"" not in client.get("/supervise/").get_data(as_text=True)  # not to supervisors
     auth.logout()
 
     auth.login("agent")

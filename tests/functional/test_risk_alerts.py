@@ -150,3 +150,14 @@ def test_what_a_caller_says_on_a_later_call_adds_to_the_flags(db, users, now, to
     tickets.record_follow_up(db.session, ticket, "又来电，还说要曝光", actor=users["agent"], now=today)
     assert ticket.risk_flags == "self_harm,media" and "risks" not in ticket.events[-1].data
     assert risk_alerts.is_undecided(ticket)
+
+
+def test_triage_lists_a_flagged_ticket_first_and_marks_it(db, users, auth, client, now, today):
+    plain = make_ticket(db, users, now - timedelta(days=3), content="异地就医备案怎么办")  # due earlier
+    flagged = make_ticket(db, users, now, content=DESPERATE)
+    db.session.commit()
+    auth.login("agent")
+    html = client.get("/agent/triage").get_data(as_text=True)
+    assert html.index(flagged.number) < html.index(plain.number)
+    row = html.split(f">{flagged.number}</a>", 1)[1].split("</td>", 1)[0]
+    assert 'class="tag risk-tag" title="风险提示：人身安全"' in row

@@ -22,7 +22,9 @@ def due_expression():
 
 
 def triage_query() -> sa.Select:
-    return sa.select(Ticket).where(Ticket.status == S.REGISTERED.value).order_by(Ticket.reply_due_at, Ticket.id)
+    """待派发: a 风险提示 first (it waits for an agent to read it), then by the deadline."""
+    return sa.select(Ticket).where(Ticket.status == S.REGISTERED.value).order_by(
+        Ticket.risk_flags.is_(None), Ticket.reply_due_at, Ticket.id)
 
 
 def returns_query() -> sa.Select:
