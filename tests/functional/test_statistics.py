@@ -185,7 +185,7 @@ def test_todays_overview_counts_what_came_in_and_what_was_done_since_local_midni
 
     first = make_ticket(db, users, at(0, 20), status=S.CLOSED)  # 00:20 Beijing is still 1 March in UTC: today
     make_ticket(db, users, at(8, 5), status=S.ACCEPTED, channel="mailbox_mayor")
-    make_ticket(db, users, at(8, 40))  # waits for an agent (待派发)
+    make_ticket(db, users, at(8, 40), content="住院押金交不起，我真的不想活了")  # waits for an agent (待派发)
     make_ticket(db, users, at(9, 0), status=S.DISPATCHED, department="CBZJ", category="CB")
     make_ticket(db, users, at(23, 50, day=1), status=S.REPLIED)  # yesterday evening, answered today after midnight
     twice = make_ticket(db, users, at(9, 30))
@@ -200,6 +200,7 @@ def test_todays_overview_counts_what_came_in_and_what_was_done_since_local_midni
     # yesterday evening's ticket was dispatched, accepted and answered after midnight: today's work
     assert (work["派发"], work["签收"], work["答复"], work["回访"], work["办结归档"]) == (4, 3, 2, 1, 1)
     assert day.reached == 1 and day.waiting == 1  # the 08:40 call; the 09:30 one was merged
+    assert day.flagged == 1 and work["升为紧急"] == 0  # the 08:40 call's 风险提示
     one = statistics.day_overview(db.session, at(10, 0), department_id=users["staff_cbzj"].department_id)
     assert one.received == 1 and one.waiting is None
 
@@ -208,4 +209,4 @@ def test_todays_overview_counts_what_came_in_and_what_was_done_since_local_midni
     html = client.get("/supervise/").get_data(as_text=True)
     panel = html.split('id="today"')[1].split("</section>")[0]
     assert "03-02 0:00 至 10:00" in panel and "12393热线 3、市长信箱 1" in panel and "联系上 1" in panel
-    assert '<title>8:00–9:00：2 件</title>' in panel
+    assert '<title>8:00–9:00：2 件</title>' in panel and "其中风险提示 1 件" in panel

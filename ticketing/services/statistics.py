@@ -249,7 +249,7 @@ def month_statistics(session: Session, month: str, *, department_id: int | None 
 
 #: the day's work counted from events, in the order the panel shows them: action → label
 DAY_WORK = {"dispatch": "派发", "answer_on_the_spot": "当场办结", "accept": "签收", "reply": "答复",
-            "callback": "回访", "follow_up": "来电催办", "urge": "督办", "close": "办结归档"}
+            "callback": "回访", "follow_up": "来电催办", "urge": "督办", "make_urgent": "升为紧急", "close": "办结归档"}
 
 
 @dataclass
@@ -263,16 +263,17 @@ class DayOverview:
     work: list[tuple[str, int]]  # DAY_WORK label → events today
     reached: int  # callbacks today that reached the citizen
     waiting: int | None  # tickets waiting for an agent to dispatch (待派发) now; None for one department
+    flagged: int = 0  # tickets received today that carry a 风险提示
 
 
 def day_overview(session: Session, now: datetime, *, department_id: int | None = None) -> DayOverview:
-    """Today (Beijing time) up to ``now``: tickets received by channel and hour (merged duplicates left out; two
-    columns of the day's rows, by the received_at index), and the day's events by action (one GROUP BY on the
+    """Today (Beijing time) up to ``now``: tickets received by channel and hour, and how many carry a 风险提示
+    (merged duplicates left out; three columns of the day's rows, by the received_at index), and the day's events by action (one GROUP BY on the
     (action, created_at) index). With ``department_id``, the department's tickets only, and no 待派发 (tickets
     waiting there have no department yet)."""
     local_now = now.astimezone(LOCAL_TZ)
     since = local_now.replace(hour=0, minute=0, second=0, microsecond=0)
-    received = sa.select(Ticket.channel, Ticket.received_at).where(
+    received = sa.select(Ticket.channel, Ticket.received_at, Ticket.risk_flags).where(
         Ticket.received_at >= since, Ticket.received_at <= now, Ticket.status != TicketStatus.MERGED.value)
     events = (sa.select(TicketEvent.action, sa.func.count(),
                         sa.func.sum(sa.case((TicketEvent.data["reached"].as_boolean(), 1), else_=0)))
@@ -283,9 +284,11 @@ def day_overview(session: Session, now: datetime, *, department_id: int | None =
         events = events.join(Ticket, Ticket.id == TicketEvent.ticket_id).where(Ticket.department_id == department_id)
     channels: Counter = Counter()
     by_hour = [0] * 24
-    for channel, at in session.execute(received):
+    flagged = 0
+    for channel, at, risk_flags in session.execute(received):
         channels[channel] += 1
         by_hour[at.astimezone(LOCAL_TZ).hour] += 1
+        flagged += risk_flags is not None
     done = {action: (int(n), int(reached or 0)) for action, n, reached in session.execute(events.group_by(TicketEvent.action))}
     titles = {c.value: c.title for c in Channel}
     return DayOverview(
@@ -294,4 +297,5 @@ def day_overview(session: Session, now: datetime, *, department_id: int | None =
         work=[(label, done.get(action, (0, 0))[0]) for action, label in DAY_WORK.items()],
         reached=done.get("callback", (0, 0))[1],
         waiting=None if department_id is not None else session.scalar(
-            sa.select(sa.func.count(Ticket.id)).where(Ticket.status == TicketStatus.REGISTERED.value)))
+            sa.select(sa.func.count(Ticket.id)).where(Ticket.status == TicketStatus.REGISTERED.value)),
+        flagged=flagged)

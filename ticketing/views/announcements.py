@@ -6,7 +6,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_login import current_user, login_required
 
 from ticketing.extensions import db
-from ticketing.models import Role
+from ticketing.models.user import ROLE_TITLES
 from ticketing.services import announcements, clock
 from ticketing.services.errors import NotFound
 from ticketing.views.admin_forms import AnnouncementForm
@@ -14,12 +14,11 @@ from ticketing.views.common import commit_or_flash, save_form
 
 bp = Blueprint("announcements", __name__, url_prefix="/announcements")
 PER_PAGE = 20
-ROLE_TITLES = {role.value: role.title for role in Role}
 
 
 @bp.context_processor
 def role_titles():
-    return {"roles": ROLE_TITLES}
+    return {"roles": ROLE_TITLES}  # keyed by Role, a str enum: a role's code finds its title
 
 
 @bp.route("/", methods=["GET", "POST"])
