@@ -7,7 +7,8 @@ trusted with that (it learns topics, not danger), so these are found by phrase, 
 checklists do, from ``data/risk_phrases.txt``. A phrase match is a prompt for a person, not a verdict:
 "我不会自杀" is found too, and the agent judges.
 
-No Flask here: the app stores the kinds found on the ticket (``ticketing/services/risk_alerts.py``).
+No Flask here: the app adds a centre's own phrases (系统管理 → 风险提示词) and stores the kinds found on the ticket
+(``ticketing/services/risk_alerts.py``).
 """
 
 from __future__ import annotations
@@ -58,27 +59,47 @@ def fold(text: str) -> str:
     return _IGNORED.sub("", unicodedata.normalize("NFKC", text or "").lower())
 
 
+class PhraseError(ValueError):
+    """A line of a phrase list that cannot be read: ``kind`` is the unknown [kind], or None for a phrase that
+    comes before any [kind]."""
+
+    def __init__(self, line: int, kind: str | None):
+        self.line, self.kind = line, kind
+        what = f"unknown kind [{kind}]" if kind is not None else "a phrase before any [kind]"
+        super().__init__(f"risk phrases line {line}: {what}")
+
+
 def parse_phrases(lines) -> PhraseList:
-    """The phrase file's lines → phrases by kind; an unknown [kind] is an error, not silently ignored."""
+    """A phrase list's lines → phrases by kind. A [heading] is a kind's code or its title ([self_harm] or
+    [人身安全]); an unknown one is an error (`PhraseError`), not silently ignored."""
     phrases: dict[str, list[str]] = {kind.code: [] for kind in KINDS}
+    by_heading = {kind.code: kind.code for kind in KINDS} | {kind.title: kind.code for kind in KINDS}
     exceptions: list[str] = []
     current = None
     for number, raw in enumerate(lines, 1):
         line = raw.strip()
         if not line or line.startswith("#"):
             continue
-        if line.startswith("[") and line.endswith("]"):
-            current = line[1:-1].strip()
-            if current not in phrases:
-                raise ValueError(f"risk phrases line {number}: unknown kind [{current}]")
-        elif line.startswith("!"):
+        if line.startswith(("[", "【")) and line.endswith(("]", "】")):
+            heading = line[1:-1].strip()
+            current = by_heading.get(heading)
+            if current is None:
+                raise PhraseError(number, heading)
+        elif line.startswith(("!", "！")):
             exceptions.append(fold(line[1:]))
         elif current is None:
-            raise ValueError(f"risk phrases line {number}: a phrase before any [kind]")
+            raise PhraseError(number, None)
         elif folded := fold(line):
             phrases[current].append(folded)
     return PhraseList({code: tuple(dict.fromkeys(words)) for code, words in phrases.items()},
                       tuple(e for e in exceptions if e))
+
+
+def merge(base: PhraseList, extra: PhraseList) -> PhraseList:
+    """The shipped phrases with a centre's own added (each phrase once)."""
+    return PhraseList({code: tuple(dict.fromkeys(base.phrases.get(code, ()) + extra.phrases.get(code, ())))
+                       for code in KIND_BY_CODE},
+                      tuple(dict.fromkeys(base.exceptions + extra.exceptions)))
 
 
 @lru_cache(maxsize=1)

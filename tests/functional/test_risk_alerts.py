@@ -161,3 +161,31 @@ def test_triage_lists_a_flagged_ticket_first_and_marks_it(db, users, auth, clien
     assert html.index(flagged.number) < html.index(plain.number)
     row = html.split(f">{flagged.number}</a>", 1)[1].split("</td>", 1)[0]
     assert 'class="tag risk-tag" title="风险提示：人身安全"' in row
+
+
+def test_an_administrator_adds_the_centres_own_phrases(db, users, auth, client, now, today):
+    from ticketing.models import AdminEvent
+    import sqlalchemy as sa
+
+    auth.login("admin")
+    page = client.get("/admin/risk-phrases").get_data(as_text=True)
+    assert "人身安全" in page and "不想活" in page and 'name="phrases"' in page
+    html = client.post("/admin/risk-phrases", data={"phrases": "烧炭\n[天气]"}).get_data(as_text=True)
+    assert "第 1 行：词语前要先写所属的类" in html
+    html = client.post("/admin/risk-phrases", data={"phrases": "[人身安全]\n烧炭\n[天气]\n下雨"}).get_data(as_text=True)
+    assert "第 3 行：没有“天气”这一类" in html and "[人身安全]" in html
+    assert db.session.scalar(sa.select(sa.func.count(AdminEvent.id))) == 0  # nothing was saved
+    html = client.post("/admin/risk-phrases", data={"phrases": "【人身安全】\n烧炭\n!曝光台"},
+                       follow_redirects=True).get_data(as_text=True)
+    assert "已保存风险提示词" in html and "烧炭" in html
+    event = db.session.scalar(sa.select(AdminEvent))
+    assert (event.action, event.details) == ("risk phrases changed", {"phrases": 2})
+    auth.logout()
+
+    auth.login("agent")
+    risks = client.post("/agent/assist", json={"text": "他说想在家里烧炭", "phone": ""}).get_json()["risks"]
+    assert [(r["code"], r["phrase"]) for r in risks] == [("self_harm", "烧炭")]
+    assert client.post("/agent/assist", json={"text": "电视台曝光台栏目", "phone": ""}).get_json()["risks"] == []
+    ticket = make_ticket(db, users, now, content="说再不报销就烧炭")
+    assert ticket.risk_flags == "self_harm"
+    assert client.get("/admin/risk-phrases").status_code == 403

@@ -253,5 +253,5 @@ def classify(data: dict):
         "type": prediction.type, "reasons": list(prediction.reasons),
         "confident": bool(prediction.confidence >= classifier.threshold),
         "model_version": prediction.model_version,
-        "risks": risk_alerts.as_dicts(risk_alerts.detect(data["text"])),
+        "risks": risk_alerts.as_dicts(risk_alerts.detect(db.session, data["text"])),
     }

@@ -49,7 +49,7 @@ def assist(session: Session, *, text: str, phone: str, classifier, now: datetime
     phone = normalize_phone(phone) or ""
     answer: dict = {"suggestions": [], "reasons": [], "department": None, "type": None, "answers": [],
                     "similar": [], "history": [], "model": None if classifier is None else classifier.version,
-                    "risks": risk_alerts.as_dicts(risk_alerts.detect(text))}
+                    "risks": risk_alerts.as_dicts(risk_alerts.detect(session, text))}
     if classifier is not None and len(text.strip()) >= 4:
         prediction = classifier.predict(text)
         names = dict(session.execute(sa.select(Category.code, Category.name)).all())

@@ -26,6 +26,12 @@ def cached(session, key: str, load: Callable[[], T]) -> T:
     return store[key]
 
 
+def forget(session) -> None:
+    """Drop what this transaction has read, after a change the rest of it must see."""
+    real = session() if callable(session) else session
+    real.info.pop(KEY, None)
+
+
 @event.listens_for(Session, "after_transaction_end")
 def _forget(session, transaction) -> None:
     if transaction.parent is None:  # the outermost transaction ended; savepoints keep the cache

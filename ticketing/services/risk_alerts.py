@@ -17,14 +17,51 @@ from sqlalchemy.orm import Session
 from classifiers import risk
 from ticketing.models import Ticket, TicketStatus, Urgency
 from ticketing.models.enums import OPEN_STATUSES
+from ticketing.services import audit, settings
 from ticketing.services.errors import InvalidTransition, ValidationFailed
+from ticketing.services.reference_cache import cached, forget
 from ticketing.services.workflow import Action, transition
 
 OPEN = tuple(status.value for status in OPEN_STATUSES)
+OWN_MAX = 20000
 
 
-def detect(*texts: str | None) -> list[risk.RiskHit]:
-    return risk.detect("\n".join(t for t in texts if t))
+SETTING = "risk_phrases_extra"  # the centre's own phrases, in the phrase file's format (系统管理 → 风险提示词)
+
+
+def phrases(session: Session) -> risk.PhraseList:
+    """The shipped phrases with the centre's own, read once per transaction."""
+    def load() -> risk.PhraseList:
+        extra = settings.get_setting(session, SETTING) or ""
+        try:
+            return risk.merge(risk.default_phrases(), risk.parse_phrases(extra.splitlines()))
+        except risk.PhraseError:  # saved before a kind was renamed: the shipped list still works
+            return risk.default_phrases()
+    return cached(session, "risk_phrases", load)
+
+
+def detect(session: Session, *texts: str | None) -> list[risk.RiskHit]:
+    return risk.detect("\n".join(t for t in texts if t), phrases(session))
+
+
+def save_own_phrases(session: Session, text: str, *, actor, now: datetime) -> risk.PhraseList:
+    """An administrator's list, checked line by line (the line and what is wrong, in Chinese); 操作日志 keeps
+    how many phrases it holds."""
+    text = (text or "").strip()
+    if len(text) > OWN_MAX:
+        raise ValidationFailed("风险提示词过多", fields={"phrases": f"最多 {OWN_MAX} 字"})
+    try:
+        own = risk.parse_phrases(text.splitlines())
+    except risk.PhraseError as error:
+        kinds = "、".join(f"[{kind.title}]" for kind in risk.KINDS)
+        message = (f"第 {error.line} 行：没有“{error.kind}”这一类，可用的是 {kinds}" if error.kind is not None
+                   else f"第 {error.line} 行：词语前要先写所属的类，如 [{risk.KINDS[0].title}]")
+        raise ValidationFailed("风险提示词未保存", fields={"phrases": message}) from None
+    settings.set_setting(session, SETTING, text)
+    forget(session)  # this transaction's detections see the new list
+    audit.record(session, actor, "risk phrases changed", now=now,
+                 phrases=sum(len(words) for words in own.phrases.values()) + len(own.exceptions))
+    return own
 
 
 def flags(hits: list[risk.RiskHit]) -> str | None:
@@ -36,10 +73,10 @@ def describe(hits: list[risk.RiskHit]) -> str:
     return "、".join(f"{hit.kind.title}（“{hit.phrase}”）" for hit in hits)
 
 
-def add_from(ticket: Ticket, text: str) -> list[risk.RiskHit]:
+def add_from(session: Session, ticket: Ticket, text: str) -> list[risk.RiskHit]:
     """The kinds found in ``text`` that the ticket did not carry yet, added to its flags (kept most serious first)."""
     held = set((ticket.risk_flags or "").split(","))
-    added = [hit for hit in detect(text) if hit.kind.code not in held]
+    added = [hit for hit in detect(session, text) if hit.kind.code not in held]
     if added:
         ticket.risk_flags = ",".join(kind.code for kind in risk.KINDS if kind.code in held | set(risk.codes(added)))
     return added

@@ -20,6 +20,8 @@ DEFAULTS: dict[str, object] = {
     "near_deadline_hours": 24,
     # 按月考核 composite score: weight of each rate, summing to 100 (services/assessment.py)
     "assessment_weights": {"accept": 20, "on_time": 30, "satisfaction": 30, "resolution": 20},
+    # 风险提示: the centre's own phrases, added to the shipped ones (services/risk_alerts.py)
+    "risk_phrases_extra": "",
 }
 
 

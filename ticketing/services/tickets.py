@@ -170,7 +170,7 @@ def register_ticket(
         call_reference=(data.call_reference or "").strip() or None,
         status=S.REGISTERED.value,
     )
-    risks = risk_alerts.detect(ticket.title, ticket.content)
+    risks = risk_alerts.detect(session, ticket.title, ticket.content)
     ticket.risk_flags = risk_alerts.flags(risks)
     prediction = _suggest(ticket, classifier)
     if category is None and prediction is not None:
@@ -480,7 +480,7 @@ def record_follow_up(session, ticket, note: str, *, actor, now) -> None:
     of a danger in what the caller said this time add to the ticket's 风险提示."""
     _require(note, "note", "请填写来电人这次反映的内容")
     data = {"follow_up": ticket.follow_up_count + 1}
-    if added := risk_alerts.add_from(ticket, note):  # what the caller said this time may be a danger
+    if added := risk_alerts.add_from(session, ticket, note):  # what the caller said this time may be a danger
         data["risks"] = risk_alerts.flags(added)
     transition(ticket, Action.FOLLOW_UP, actor=actor, now=now, note=note, data=data)
     ticket.follow_up_count += 1

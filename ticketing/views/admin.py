@@ -12,6 +12,7 @@ import sqlalchemy as sa
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
+from classifiers import risk
 from ticketing.extensions import db
 from ticketing.models import (
     CalendarYear,
@@ -28,7 +29,8 @@ from ticketing.models import (
     User,
 )
 from ticketing.services import administration as admin_service
-from ticketing.services import audit, clock, reviews
+from ticketing.services import audit, clock, reviews, risk_alerts
+from ticketing.services import settings as settings_service
 from ticketing.services.errors import DomainError
 from ticketing.services.permissions import Permission
 from ticketing.views.admin_forms import (
@@ -40,6 +42,7 @@ from ticketing.views.admin_forms import (
     HolidayForm,
     PasswordResetForm,
     ReviewItemForm,
+    RiskPhrasesForm,
     RoutePreviewForm,
     RoutingRuleForm,
     SettingsForm,
@@ -474,6 +477,21 @@ def toggle_review_item(item_id: int):
     item = db.get_or_404(ReviewItem, item_id)
     return _switch(lambda active: reviews.set_item_active(db.session, item, active, actor=current_user),
                    f"质检项目“{item.title}”", "admin.review_items")
+
+
+# --------------------------------------------------------------------------- 风险提示词
+
+@bp.route("/risk-phrases", methods=["GET", "POST"])
+def risk_phrases():
+    """The shipped phrases by kind (read only), and the centre's own, which are added to them."""
+    form = RiskPhrasesForm()
+    if request.method == "GET":
+        form.phrases.data = settings_service.get_setting(db.session, risk_alerts.SETTING)
+    elif save_form(form, lambda: risk_alerts.save_own_phrases(db.session, form.phrases.data, actor=current_user,
+                                                              now=clock.now_utc()), "已保存风险提示词"):
+        return redirect(url_for("admin.risk_phrases"))
+    return render_template("admin/risk_phrases.html", form=form, kinds=risk.KINDS,
+                           shipped=risk.default_phrases()), 400 if request.method == "POST" else 200
 
 
 # --------------------------------------------------------------------------- categories

@@ -172,3 +172,9 @@ class AnnouncementForm(FlaskForm):
                                 validators=[DataRequired("请选择发给哪些人员")])
     important = BooleanField("重要：在对方每个页面顶部提示，直到其标为已阅")
     expires_on = DateField("显示至（含当天；不填则显示 30 天）", validators=[Optional()])
+
+
+class RiskPhrasesForm(FlaskForm):
+    """风险提示词: the centre's own phrases, in the shipped file's format."""
+
+    phrases = TextAreaField("本中心补充的风险提示词", validators=[Length(max=20000, message="最多 20000 字")])

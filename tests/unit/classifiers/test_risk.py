@@ -38,10 +38,22 @@ def test_the_phrase_file_is_read_strictly():
     parsed = risk.parse_phrases(["# comment", "[media]", "找 记者", "", "!记者节"])
     assert parsed.phrases["media"] == ("找记者",) and parsed.exceptions == ("记者节",)
     assert risk.detect("我要找记者", parsed)[0].kind.code == "media"
-    with pytest.raises(ValueError, match="unknown kind"):
-        risk.parse_phrases(["[weather]", "下雨"])
-    with pytest.raises(ValueError, match="before any"):
+    with pytest.raises(risk.PhraseError, match="unknown kind") as unknown:
+        risk.parse_phrases(["", "[weather]", "下雨"])
+    assert (unknown.value.line, unknown.value.kind) == (2, "weather")
+    with pytest.raises(risk.PhraseError, match="before any") as orphan:
         risk.parse_phrases(["自杀"])
+    assert (orphan.value.line, orphan.value.kind) == (1, None)
+
+
+def test_a_centres_own_list_may_name_kinds_by_title_and_is_added_to_the_shipped_one():
+    own = risk.parse_phrases(["【人身安全】", "烧炭", "自杀", "[舆情]", "！曝光台"])
+    assert own.phrases["self_harm"] == ("烧炭", "自杀") and own.exceptions == ("曝光台",)
+    both = risk.merge(risk.default_phrases(), own)
+    assert both.phrases["self_harm"].count("自杀") == 1 and "烧炭" in both.phrases["self_harm"]
+    assert risk.detect("他说想在家烧炭", both)[0].phrase == "烧炭"
+    assert risk.detect("电视台的曝光台栏目", both) == []  # the centre's exception
+    assert risk.detect("他说想在家烧炭") == []  # the shipped list alone does not have it
 
 
 def test_the_shipped_file_has_phrases_for_every_kind():
