@@ -189,3 +189,27 @@ def test_an_administrator_adds_the_centres_own_phrases(db, users, auth, client, 
     ticket = make_ticket(db, users, now, content="说再不报销就烧炭")
     assert ticket.risk_flags == "self_harm"
     assert client.get("/admin/risk-phrases").status_code == 403
+
+
+def test_the_query_page_the_export_and_the_api_find_flagged_tickets(db, users, auth, client, now, today):
+    from io import BytesIO
+
+    from openpyxl import load_workbook
+
+    from ticketing.services import api_tokens
+
+    flagged = make_ticket(db, users, now, status=S.CLOSED, content="再拖着不报销我就去找记者")  # closed: still found
+    plain = make_ticket(db, users, now)
+    token = api_tokens.issue_token(db.session, now=now, user=users["supervisor"]).token
+    db.session.commit()
+    auth.login("supervisor")
+    html = client.get("/tickets/?risk=1").get_data(as_text=True)
+    assert flagged.number in html and plain.number not in html and '<option value="1" selected>有风险提示' in html
+    assert plain.number in client.get("/tickets/?risk=0").get_data(as_text=True)
+    sheet = list(load_workbook(BytesIO(client.get("/tickets/export.xlsx?risk=1").data)).active.values)
+    assert "有风险提示" in sheet[0][0] and len(sheet) == 3
+    assert dict(zip(sheet[1], sheet[2]))["风险提示"] == "舆情"
+    headers = {"Authorization": f"Bearer {token}"}
+    body = client.get("/api/v1/tickets?risk=true", headers=headers).get_json()
+    assert [t["number"] for t in body["items"]] == [flagged.number]
+    assert client.get("/api/v1/tickets?risk=perhaps", headers=headers).status_code == 422

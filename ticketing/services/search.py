@@ -20,6 +20,7 @@ class TicketFilters:
     channel: str | None = None
     type: str | None = None
     overdue: bool | None = None
+    risk: bool | None = None  # 风险提示: flagged (and not cleared), or not
     q: str | None = None
     phone: str | None = None
     received_from: datetime | None = None
@@ -45,6 +46,10 @@ def ticket_query(session: Session, user: User, filters: TicketFilters, now: date
         query = query.where(overdue_condition(now))
     elif filters.overdue is False:
         query = query.where(sa.not_(overdue_condition(now)))
+    if filters.risk is True:
+        query = query.where(Ticket.risk_flags > "")  # a range of the risk_flags index (see risk_alerts)
+    elif filters.risk is False:
+        query = query.where(Ticket.risk_flags.is_(None))
     if filters.phone:
         query = query.where(Ticket.caller_phone == filters.phone)
     if filters.received_from:

@@ -39,6 +39,7 @@ COLUMNS: list[tuple[str, int, object]] = [  # title, width, value(ticket, overdu
     ("状态", 10, lambda t, overdue: t.status_enum.title),
     ("时限", 17, lambda t, overdue: _local(t.current_due_at)),
     ("是否超期", 8, lambda t, overdue: "已超期" if overdue else ""),
+    ("风险提示", 14, lambda t, overdue: "、".join(kind.title for kind in t.risk_kinds)),
     ("来电人", 8, lambda t, overdue: mask_name(t.caller_name)),
     ("来电号码", 13, lambda t, overdue: mask_phone(t.caller_phone)),
     ("所属区县", 12, lambda t, overdue: t.region or ""),

@@ -40,7 +40,7 @@ def _date(name: str, end: bool = False):
 
 
 def filters_from_request() -> search.TicketFilters:
-    overdue = request.args.get("overdue")
+    overdue, risk = request.args.get("overdue"), request.args.get("risk")
     return search.TicketFilters(
         status=request.args.get("status") or None,
         department=request.args.get("department") or None,
@@ -48,6 +48,7 @@ def filters_from_request() -> search.TicketFilters:
         channel=request.args.get("channel") or None,
         type=request.args.get("type") or None,
         overdue=True if overdue == "1" else False if overdue == "0" else None,
+        risk=True if risk == "1" else False if risk == "0" else None,
         q=request.args.get("q") or None,
         phone=request.args.get("phone") or None,
         received_from=_date("received_from"),
@@ -97,6 +98,8 @@ def _describe(filters: search.TicketFilters) -> str:
         parts.append(f"经办人 {filters.handler}")
     if filters.overdue is not None:
         parts.append("已超期" if filters.overdue else "未超期")
+    if filters.risk is not None:
+        parts.append("有风险提示" if filters.risk else "无风险提示")
     if filters.received_from or filters.received_to:
         start = f"{filters.received_from:%Y-%m-%d}" if filters.received_from else "…"
         end = f"{filters.received_to:%Y-%m-%d}" if filters.received_to else "…"
