@@ -13,6 +13,7 @@ from ticketing.models.enums import (
 )
 from ticketing.models.audit import AdminEvent
 from ticketing.models.announcement import Announcement, AnnouncementRead
+from ticketing.models.call import InvalidCall
 from ticketing.models.intake import ApiToken, ImportMapping
 from ticketing.models.privacy import PersonalDataView, ReporterIdentityGrant
 from ticketing.models.settings import AppSetting, CalendarYear, StandardAnswer, DeadlinePolicy, Holiday, RoutingRule
@@ -37,6 +38,6 @@ __all__ = [
     "AppSetting", "StandardAnswer",
     "CalendarYear", "Callback", "CategoryLabel", "Category", "Channel", "CitizenContact", "ClosureKind",
     "ContactMethod", "ContactPurpose", "DeadlinePolicy", "Department",
-    "Holiday", "HotspotSnapshot", "InternalNote", "Reply", "ReviewAppeal", "ReviewItem", "Role", "RoutingRule", "Satisfaction", "Ticket", "TicketAttachment", "TicketEvent",
+    "Holiday", "HotspotSnapshot", "InternalNote", "InvalidCall", "Reply", "ReviewAppeal", "ReviewItem", "Role", "RoutingRule", "Satisfaction", "Ticket", "TicketAttachment", "TicketEvent",
     "TicketNumberCounter", "TicketReview", "TicketStatus", "TicketType", "Urgency", "User",
 ]

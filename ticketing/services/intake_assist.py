@@ -7,7 +7,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from ticketing.models import Category, Channel, StandardAnswer, Ticket, TicketType, User
-from ticketing.services import duplicates, privacy, risk_alerts, routing, tickets, workflow
+from ticketing.services import duplicates, invalid_calls, privacy, risk_alerts, routing, tickets, workflow
 from ticketing.services.errors import ValidationFailed
 from ticketing.services.validation import mask_phone, normalize_phone
 
@@ -78,6 +78,7 @@ def assist(session: Session, *, text: str, phone: str, classifier, now: datetime
         if known is not None:  # a repeat caller: the name and district given last time, for the agent to confirm
             answer["caller"] = {"name": known.caller_name or "", "region": known.region or "", "number": known.number}
             privacy.log_view(session, caller_for, known, now=now, via="call_form")
+    answer["nuisance_calls"] = invalid_calls.nuisance_count(session, phone, now) if phone else 0
     answer["phone_masked"] = mask_phone(phone)
     return answer
 

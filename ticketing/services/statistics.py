@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from ticketing.models import Category, Channel, ClosureKind, Reply, Ticket, TicketEvent, TicketStatus, TicketType, User
-from ticketing.services import inbox, reviews
+from ticketing.services import inbox, invalid_calls, reviews
 from ticketing.services.assessment import month_bounds, shift_month
 from ticketing.services.deadlines import LOCAL_TZ
 
@@ -162,6 +162,7 @@ class AgentMonth:
     user: User
     registered: int = 0  # tickets registered by this person (calls typed, letters entered)
     on_the_spot: int = 0  # of which answered on the spot and closed (直接办结)
+    invalid_calls: int = 0  # 无效来电: calls answered that became no ticket (services/invalid_calls.py)
     dispatched: int = 0  # tickets this person dispatched by hand (待派发, 退回 re-dispatch not included)
     callbacks: int = 0  # 回访 attempts, reached or not
     reached: int = 0  # of which the citizen was reached
@@ -182,7 +183,8 @@ class AgentMonth:
 
 def agent_month(session: Session, month: str) -> list[AgentMonth]:
     """话务员工作量: per agent and supervisor, what they did at the call centre in the month (Beijing time),
-    counted from the events they made: one GROUP BY on the (action, created_at) index. Channels' and the
+    counted from the events they made: one GROUP BY on the (action, created_at) index, and one on the
+    无效来电 they recorded. Channels' and the
     system's events (actor NULL) are not anyone's work."""
     start, end = month_bounds(month)
     reached = TicketEvent.data["reached"].as_boolean()
@@ -193,8 +195,9 @@ def agent_month(session: Session, month: str) -> list[AgentMonth]:
                TicketEvent.created_at < end, TicketEvent.actor_id.is_not(None))
         .group_by(TicketEvent.actor_id, TicketEvent.action)
     ).all()
+    invalid = invalid_calls.by_agent(session, start, end)
     people = {u.id: u for u in session.scalars(sa.select(User).where(
-        User.id.in_({row[0] for row in counts}), User.role.in_(("agent", "supervisor"))))}
+        User.id.in_({row[0] for row in counts} | set(invalid)), User.role.in_(("agent", "supervisor"))))}
     rows: dict[int, AgentMonth] = {}
     for user_id, action, count, reached_count in counts:
         if user_id not in people:
@@ -203,6 +206,9 @@ def agent_month(session: Session, month: str) -> list[AgentMonth]:
         setattr(row, AGENT_WORK[action], int(count))
         if action == "callback":
             row.reached = int(reached_count or 0)
+    for user_id, count in invalid.items():
+        if user_id in people:
+            rows.setdefault(user_id, AgentMonth(people[user_id])).invalid_calls = count
     for user in session.scalars(sa.select(User).where(User.role == "agent", User.active.is_(True))):
         rows.setdefault(user.id, AgentMonth(user))  # an agent with nothing this month is shown too
     for user_id, score in reviews.agent_scores(session, month).items():

@@ -57,13 +57,13 @@ def workbook_bytes(stats: MonthStatistics, *, scope: str, as_of: str, handlers: 
         people.column_dimensions["A"].width = 20
     if agents:  # the whole centre's view
         sheet = book.create_sheet("话务员工作量")
-        _header(sheet, ["话务员", "登记", "其中当场办结", "当场办结率", "人工派发", "回访", "其中接通", "接通率",
-                        "转出至12345", "合并", "来电催办", "质检", "质检平均分"])
+        _header(sheet, ["话务员", "登记", "其中当场办结", "当场办结率", "无效来电", "人工派发", "回访", "其中接通",
+                        "接通率", "转出至12345", "合并", "来电催办", "质检", "质检平均分"])
         for a in agents:
             sheet.append([a.user.display_name + ("（已停用）" if not a.user.active else ""), a.registered, a.on_the_spot,
-                          a.on_the_spot_rate, a.dispatched, a.callbacks, a.reached, a.reached_rate, a.transferred_out,
-                          a.merged, a.followed_up, a.reviewed, a.review_average])
-            for column in (4, 8):
+                          a.on_the_spot_rate, a.invalid_calls, a.dispatched, a.callbacks, a.reached, a.reached_rate,
+                          a.transferred_out, a.merged, a.followed_up, a.reviewed, a.review_average])
+            for column in (4, 9):
                 sheet.cell(row=sheet.max_row, column=column).number_format = "0.0%"
         sheet.column_dimensions["A"].width = 20
     out = BytesIO()

@@ -67,6 +67,19 @@
     event.preventDefault(); clearTimeout(searchTimer); searchAnswers();
   });
 
+  // 无效来电: the number and the call's id of the form go with it (the form itself is then empty for the next call)
+  var invalid = document.getElementById("invalid-call");
+  invalid.querySelector("form").addEventListener("submit", function (event) {
+    var f = event.target;
+    f.elements.caller_phone.value = phone.value;
+    f.elements.call_reference.value = document.getElementById("call_reference").value;
+  });
+  function showNuisance(count) {
+    var line = document.getElementById("nuisance");
+    line.hidden = !count;
+    line.textContent = count ? "该号码近 30 天有 " + count + " 次骚扰来电记录。" : "";
+  }
+
   // 风险提示: what the words speak of, what to do, and the urgent mark one key away (Alt+U)
   var urgent = form.querySelector('input[name="urgency"][value="urgent"]');
   function showRisks(risks) {
@@ -89,6 +102,7 @@
 
   function render(data) {
     showRisks(data.risks || []);
+    showNuisance(data.nuisance_calls || 0);
     var box = document.getElementById("suggestions");
     if (!data.suggestions.length) {
       box.innerHTML = '<span class="muted">' + (!data.model ? "分类模型不可用，请人工选择分类" : (title.value + content.value).trim() ? "内容太短，再多写几个字" : "输入诉求内容后给出分类建议") + "</span>";
@@ -161,6 +175,9 @@
     }
     if ((event.key === "u" || event.key === "U") && !document.getElementById("risk-alert").hidden) {
       event.preventDefault(); markUrgent();
+    }
+    if (event.key === "x" || event.key === "X") {
+      event.preventDefault(); invalid.open = true; document.getElementById("invalid-kind").focus();
     }
     if (event.key === "k" || event.key === "K") { event.preventDefault(); search.focus(); search.select(); }
     if (event.key === "d" || event.key === "D") {

@@ -114,6 +114,12 @@
       window.sessionStorage.setItem(SENT, keyOf(form));
     });
   });
+  // a form that ends another form's draft when the server takes it (无效来电 ends the call form's)
+  document.querySelectorAll("form[data-ends-draft]").forEach(function (form) {
+    var other = document.getElementById(form.getAttribute("data-ends-draft"));
+    if (!other) return;
+    form.addEventListener("submit", function () { window.sessionStorage.setItem(SENT, keyOf(other)); });
+  });
   document.querySelectorAll("form[data-clears-drafts]").forEach(function (form) {
     form.addEventListener("submit", function () {
       for (var i = store.length - 1; i >= 0; i--) {

@@ -7,10 +7,10 @@ from flask_login import current_user, login_required
 
 from ticketing.extensions import db
 from ticketing.models import Category, Department
-from ticketing.services import attachments, clock, inbox, intake_assist, routing, tickets, validation
+from ticketing.services import attachments, clock, inbox, intake_assist, invalid_calls, routing, tickets, validation
 from ticketing.services.errors import DomainError
 from ticketing.services.permissions import Permission
-from ticketing.views.common import classifier, require_permission, run_batch, store_uploads
+from ticketing.views.common import classifier, flash_domain_error, require_permission, run_batch, store_uploads
 from ticketing.views.forms import CallForm
 
 bp = Blueprint("agent", __name__, url_prefix="/agent")
@@ -49,7 +49,7 @@ def new_call():
             flash(error.message, "error")
     status = 400 if request.method == "POST" else 200
     return render_template("agent/new_call.html", form=form, last=request.args.get("last"), popped=popped,
-                           accept_files=attachments.ACCEPT_ATTRIBUTE), status
+                           accept_files=attachments.ACCEPT_ATTRIBUTE, invalid_kinds=invalid_calls.KINDS), status
 
 
 def _screen_pop(form: CallForm) -> bool:
@@ -69,6 +69,26 @@ def _screen_pop(form: CallForm) -> bool:
         else:
             form.call_reference.data = call_id
     return bool(form.caller_phone.data)
+
+
+@bp.post("/calls/invalid")
+@login_required
+def invalid_call():
+    """无效来电 from the call form: recorded, and the form is empty for the next call. Refused, back to the form
+    with the reason; what was typed in the form stays in the browser's draft."""
+    require_permission(Permission.TICKET_REGISTER)
+    form = request.form
+    try:
+        invalid_calls.record(db.session, kind=form.get("kind", ""), phone=form.get("caller_phone"),
+                             call_reference=form.get("call_reference"), note=form.get("note"),
+                             actor=current_user, now=clock.now_utc())
+        db.session.commit()
+    except DomainError as error:
+        db.session.rollback()
+        flash_domain_error(error)
+        return redirect(url_for("agent.new_call"))
+    flash(f"已记录无效来电（{invalid_calls.KINDS[form['kind']]}）", "success")
+    return redirect(url_for("agent.new_call"))
 
 
 @bp.post("/assist")

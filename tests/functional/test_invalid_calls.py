@@ -1,0 +1,65 @@
+"""无效来电: a call that becomes no ticket is recorded from the call form, counts in 话务员工作量, and a number
+with nuisance calls is named when it rings again; bad input is refused in Chinese and nothing is recorded."""
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+import sqlalchemy as sa
+
+from ticketing.models import InvalidCall
+from ticketing.services import clock, invalid_calls, statistics
+from ticketing.services.errors import NotAllowed, ValidationFailed
+
+
+@pytest.fixture()
+def today(monkeypatch, now):
+    monkeypatch.setattr(clock, "now_utc", lambda: now)
+    return now
+
+
+def test_an_agent_records_a_nuisance_call_and_the_number_is_named_next_time(db, users, auth, client, today):
+    auth.login("agent")
+    page = client.get("/agent/calls/new").get_data(as_text=True)
+    assert 'action="/agent/calls/invalid"' in page and "骚扰、辱骂或恶意来电" in page
+    html = client.post("/agent/calls/invalid", data={"kind": "", "caller_phone": "1391234"},
+                       follow_redirects=True).get_data(as_text=True)
+    assert "无效来电未记录" in html and "请选择无效来电的类型" in html
+    assert db.session.scalar(sa.select(sa.func.count(InvalidCall.id))) == 0
+    for _ in range(2):
+        html = client.post("/agent/calls/invalid", data={
+            "kind": "nuisance", "caller_phone": "139 1234 5678", "call_reference": "CALL-20260302-0001",
+            "note": "辱骂话务员"}, follow_redirects=True).get_data(as_text=True)
+        assert "已记录无效来电（骚扰、辱骂或恶意来电）" in html
+    call = db.session.scalar(sa.select(InvalidCall))
+    assert (call.caller_phone, call.call_reference, call.agent.username) == ("13912345678", "CALL-20260302-0001",
+                                                                              "agent")
+    assist = client.post("/agent/assist", json={"text": "", "phone": "13912345678"}).get_json()
+    assert assist["nuisance_calls"] == 2
+    assert client.post("/agent/assist", json={"text": "", "phone": "13800000000"}).get_json()["nuisance_calls"] == 0
+    auth.logout()
+    auth.login("staff_dybz")
+    assert client.post("/agent/calls/invalid", data={"kind": "silent"}).status_code == 403
+
+
+def test_other_needs_a_note_and_staff_cannot_record(db, users, now):
+    with pytest.raises(ValidationFailed) as refused:
+        invalid_calls.record(db.session, kind="other", phone=None, call_reference=None, note=" ",
+                             actor=users["agent"], now=now)
+    assert refused.value.fields == {"note": "选择“其他”时请写明情况"}
+    with pytest.raises(NotAllowed):
+        invalid_calls.record(db.session, kind="silent", phone=None, call_reference=None, note="",
+                             actor=users["staff_dybz"], now=now)
+
+
+def test_nuisance_calls_older_than_thirty_days_are_not_counted_and_the_month_counts_each_agents(db, users, now):
+    for days_ago, kind in ((40, "nuisance"), (3, "nuisance"), (1, "silent")):
+        invalid_calls.record(db.session, kind=kind, phone="13912345678", call_reference=None, note="",
+                             actor=users["agent"], now=now - timedelta(days=days_ago))
+    invalid_calls.record(db.session, kind="wrong_number", phone=None, call_reference=None, note="",
+                         actor=users["supervisor"], now=now)
+    assert invalid_calls.nuisance_count(db.session, "13912345678", now) == 1
+    rows = {row.user.username: row for row in statistics.agent_month(db.session, "2026-02")}
+    assert rows["agent"].invalid_calls == 1  # 27 February; 1 March is the next month's, 21 January the one before
+    march = {row.user.username: row.invalid_calls for row in statistics.agent_month(db.session, "2026-03")}
+    assert march == {"agent": 1, "supervisor": 1}  # a supervisor with no other work this month is listed
