@@ -9,7 +9,7 @@ import pytest
 import sqlalchemy as sa
 
 from ticketing.models import AdminEvent, Announcement, AnnouncementRead
-from ticketing.services import announcements, clock
+from ticketing.services import announcements, audit, clock
 from ticketing.services.errors import NotAllowed, NotFound, ValidationFailed
 
 
@@ -40,7 +40,9 @@ def test_a_supervisor_publishes_and_an_agent_reads(db, users, auth, client, toda
     assert "通知公告已发布" in html
     notice = db.session.scalar(sa.select(Announcement))
     assert notice.roles == ["agent", "staff"] and notice.important and notice.author.username == "supervisor"
-    assert db.session.scalar(sa.select(AdminEvent.action).order_by(AdminEvent.id.desc())) == "announcement published"
+    logged = db.session.scalar(sa.select(AdminEvent).order_by(AdminEvent.id.desc()))
+    assert logged.action == "announcement published" and logged.details["shown_until"] == "2026-03-02"
+    assert "角色：话务员、承办人员；显示至：2026-03-02" in audit.describe(logged.details)
     assert "公告<span class=\"badge\"" not in client.get("/supervise/").get_data(as_text=True)  # not to supervisors
     auth.logout()
 

@@ -50,9 +50,9 @@ def publish(session: Session, *, title: str, content: str, roles: list[str], imp
         errors["content"] = "请填写内容"
     elif len(content) > CONTENT_MAX:
         errors["content"] = f"内容最多 {CONTENT_MAX} 字"
-    known = [role.value for role in Role]
-    chosen = [role for role in known if role in set(roles or [])]
-    if not chosen or len(chosen) != len(set(roles)):
+    asked = set(roles or [])
+    chosen = [role.value for role in Role if role.value in asked]
+    if not chosen or len(chosen) != len(asked):
         errors["roles"] = "请选择发给哪些人员"
     if expires_on is not None and expires_on < now.astimezone(LOCAL_TZ).date():
         errors["expires_on"] = "截止日期不能早于今天"
@@ -66,7 +66,7 @@ def publish(session: Session, *, title: str, content: str, roles: list[str], imp
     session.add(announcement)
     session.flush()
     audit.record(session, actor, "announcement published", now=now, id=announcement.id, title=title,
-                 role=[Role(role).title for role in chosen], until=expires_on.isoformat())
+                 role="、".join(Role(role).title for role in chosen), shown_until=expires_on.isoformat())
     return announcement
 
 

@@ -23,10 +23,8 @@ from ticketing.services.reference_cache import cached, forget
 from ticketing.services.workflow import Action, transition
 
 OPEN = tuple(status.value for status in OPEN_STATUSES)
-OWN_MAX = 20000
-
-
 SETTING = "risk_phrases_extra"  # the centre's own phrases, in the phrase file's format (系统管理 → 风险提示词)
+OWN_MAX = 20000  # characters of them
 
 
 def phrases(session: Session) -> risk.PhraseList:
