@@ -31,6 +31,9 @@ def test_spaces_and_punctuation_inside_a_phrase_do_not_hide_it():
 def test_ordinary_questions_and_exceptions_are_not_risks():
     assert kinds("异地就医备案怎么办理，门诊慢特病能不能报销") == []
     assert kinds("楼下药店搞跳楼价甩卖，卖的是过期药") == []  # 跳楼价 is a price
+    assert kinds("建议在交通拥堵路段加装电子抓拍") == []  # traffic, not 堵路
+    assert kinds("门诊共济减轻生活负担") == []  # not 轻生
+    assert kinds("村民只能堵路") == [("mass", "堵路")]
     assert kinds("") == [] and kinds(None) == []
 
 
