@@ -53,3 +53,28 @@ def test_the_handler_migration_gives_accepted_tickets_the_person_who_accepted_th
         upgrade()
     handlers = dict(_db.session.execute(sa.select(Ticket.number, Ticket.handler_id)).all())
     assert handlers == {accepted: staff_id, waiting: None}
+
+
+def test_the_last_contact_migration_takes_each_tickets_latest_contact(db, users, now):
+    from datetime import timedelta
+
+    from flask_migrate import downgrade, upgrade
+
+    from tests.factories import make_ticket
+    from ticketing.models import Ticket, TicketStatus
+    from ticketing.services import notices
+
+    contacted = make_ticket(db, users, now, status=TicketStatus.ACCEPTED)
+    for minutes in (30, 90):
+        notices.record_contact(_db.session, contacted, purpose="progress", method="phone", reached=True, note="已告知进展",
+                               actor=users["staff_dybz"], now=now + timedelta(minutes=minutes))
+    untouched = make_ticket(db, users, now, status=TicketStatus.ACCEPTED).number
+    number = contacted.number
+    _db.session.commit()
+    _db.session.remove()
+    try:
+        downgrade(revision="e3f2dd06dfae")  # before the column existed
+    finally:
+        upgrade()
+    last = dict(_db.session.execute(sa.select(Ticket.number, Ticket.last_contact_at)).all())
+    assert last == {number: now + timedelta(minutes=90), untouched: None}

@@ -76,3 +76,30 @@ def test_the_api_records_a_repeat_call_and_reports_the_count(db, users, client, 
     refused = client.post(url, json={"action": "follow_up", "note": "x"},
                           headers={"Authorization": f"Bearer {staff_token}"})
     assert refused.status_code == 403
+
+
+def test_a_repeat_call_waits_for_the_department_to_contact_the_caller(db, users, auth, client, now, today,
+                                                                      monkeypatch):
+    ticket = make_ticket(db, users, now, status=S.ACCEPTED, caller_phone="13912345678")
+    db.session.commit()
+    auth.login("agent")
+    client.post(f"/tickets/{ticket.number}/actions/follow_up", data={"note": "问什么时候有结果"})
+    auth.logout()
+    auth.login("staff_dybz")
+    assert client.get("/todo.json").get_json()["counts"]["follow_ups"] == 1
+    inbox_page = client.get("/inbox/").get_data(as_text=True)
+    assert "其中催办后尚未联系来电人" in inbox_page
+    assert f'/tickets/{ticket.number}#contact-form" class="tag notice">未联系' in inbox_page
+    page = client.get(f"/tickets/{ticket.number}").get_data(as_text=True)
+    assert "催办后尚未联系来电人，<a href=\"#contact-form\">记录联系</a>" in page
+    client.post(f"/tickets/{ticket.number}/actions/contact",
+                data={"purpose": "progress", "method": "phone", "reached": "0"})  # a try counts: it was answered
+    assert client.get("/todo.json").get_json()["counts"]["follow_ups"] == 0
+    assert "催办后尚未联系来电人" not in client.get(f"/tickets/{ticket.number}").get_data(as_text=True)
+    auth.logout()
+    monkeypatch.setattr(clock, "now_utc", lambda: today + timedelta(hours=3))
+    auth.login("agent")  # the caller rings again after the contact: waiting once more
+    client.post(f"/tickets/{ticket.number}/actions/follow_up", data={"note": "还是没结果"})
+    auth.logout()
+    auth.login("staff_dybz")
+    assert client.get("/todo.json").get_json()["counts"]["follow_ups"] == 1

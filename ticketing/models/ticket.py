@@ -114,6 +114,8 @@ class Ticket(db.Model):
     follow_up_count: Mapped[int] = mapped_column(default=0, server_default="0")
     last_follow_up_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     last_follow_up_note: Mapped[str | None] = mapped_column(sa.Text)
+    # the last 联系来电人 recorded (services/notices.record_contact): a 来电催办 after it is still to be answered
+    last_contact_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     reopen_count: Mapped[int] = mapped_column(default=0, server_default="0")
     return_count: Mapped[int] = mapped_column(default=0, server_default="0")
 

@@ -144,6 +144,20 @@ def followed_up_query(now: datetime, department_id: int | None = None) -> sa.Sel
     return query if department_id is None else query.where(Ticket.department_id == department_id)
 
 
+def unanswered_follow_up_condition(now: datetime):
+    """来电催办 of the last few days on a ticket still worked, with no 联系来电人 recorded since: the department
+    (or the centre) has yet to get back to the caller who rang again."""
+    return sa.and_(Ticket.last_follow_up_at >= now - timedelta(days=FOLLOW_UP_DAYS), Ticket.status.in_(STILL_WORKED),
+                   sa.or_(Ticket.last_contact_at.is_(None), Ticket.last_contact_at < Ticket.last_follow_up_at))
+
+
+def follow_up_unanswered(ticket: Ticket, now: datetime) -> bool:
+    """The Python form of `unanswered_follow_up_condition`, for one ticket's page."""
+    return (ticket.last_follow_up_at is not None and ticket.last_follow_up_at >= now - timedelta(days=FOLLOW_UP_DAYS)
+            and ticket.status in STILL_WORKED
+            and (ticket.last_contact_at is None or ticket.last_contact_at < ticket.last_follow_up_at))
+
+
 def first_and_total(session: Session, query: sa.Select, limit: int) -> tuple[list[Ticket], int]:
     """The query's first ``limit`` tickets, and how many it holds in all (counted only when there are more)."""
     items = list(session.scalars(query.limit(limit)))
@@ -246,6 +260,8 @@ def todo_counts(session: Session, user: User, now: datetime) -> dict[str, int]:
         # each a range of the (department, status, …) index, where one OR across states scanned the department
         counts["inbox"] = _count(session, base.where(Ticket.status == S.DISPATCHED.value)) + _count(
             session, base.where(Ticket.status == S.ACCEPTED.value, Ticket.last_urged_at.is_not(None)))
+        # 来电催办 the department has not yet answered with a 联系来电人 (a range of the last_follow_up_at index)
+        counts["follow_ups"] = _count(session, base.where(unanswered_follow_up_condition(now)))
         # 待告知: the citizen is owed a notice of an approved extension or a petition's acceptance (the inbox's tab)
         counts["notices"] = _count(session, base.where(notices_owed_condition()))
     if role in (Role.SUPERVISOR, Role.ADMIN):

@@ -50,6 +50,7 @@ def record_contact(session: Session, ticket: Ticket, *, purpose: str, method: st
     contact = CitizenContact(ticket=ticket, author=actor, department_id=actor.department_id, purpose=purpose.value,
                              method=method.value, reached=reached, note=note, created_at=now)
     session.add(contact)
+    ticket.last_contact_at = now  # answers a 来电催办 made before it (inbox.unanswered_follow_up_condition)
     if reached and purpose is ContactPurpose.EXTENSION and ticket.extension_state == ExtensionState.APPROVED.value:
         ticket.extension_told_at = now
     if reached and purpose is ContactPurpose.ACCEPTANCE and ticket.accepted_at is not None:

@@ -32,6 +32,7 @@ def inbox_page():
     return render_template("staff/inbox.html", page=page, state=state, states=STATES, urged=urged, workload=workload,
                            urged_total=urged_total, followed_up_total=followed_up_total,
                            followed_up=followed_up, follow_up_days=inbox.FOLLOW_UP_DAYS,
+                           unanswered={t.id for t in followed_up if inbox.follow_up_unanswered(t, now)},
                            handed_over=inbox.handed_over_to(db.session, current_user, now),
                            handed_over_days=inbox.HANDED_OVER_DAYS,
                            files=attachments.counts_for(db.session, page.items))
