@@ -36,29 +36,33 @@ def test_fulltext_index_exists_for_the_engine(db):
         assert "ticket_fts" in inspector.get_table_names()
 
 
-def test_the_handler_migration_gives_accepted_tickets_the_person_who_accepted_them(db, users, now):
+def _again_from(revision: str) -> None:
+    """Commit what the test made, migrate down to ``revision`` and up again, so its data goes through the later
+    migrations as an installed database's would."""
     from flask_migrate import downgrade, upgrade
 
+    _db.session.commit()
+    _db.session.remove()
+    try:
+        downgrade(revision=revision)
+    finally:
+        upgrade()
+
+
+def test_the_handler_migration_gives_accepted_tickets_the_person_who_accepted_them(db, users, now):
     from tests.factories import make_ticket
     from ticketing.models import Ticket, TicketStatus
 
     accepted = make_ticket(db, users, now, status=TicketStatus.ACCEPTED).number
     waiting = make_ticket(db, users, now, status=TicketStatus.DISPATCHED).number
     staff_id = users["staff_dybz"].id
-    _db.session.commit()
-    _db.session.remove()
-    try:
-        downgrade(revision="17ba5854498d")  # before the column existed
-    finally:
-        upgrade()
+    _again_from("17ba5854498d")  # before the column existed
     handlers = dict(_db.session.execute(sa.select(Ticket.number, Ticket.handler_id)).all())
     assert handlers == {accepted: staff_id, waiting: None}
 
 
 def test_the_last_contact_migration_takes_each_tickets_latest_contact(db, users, now):
     from datetime import timedelta
-
-    from flask_migrate import downgrade, upgrade
 
     from tests.factories import make_ticket
     from ticketing.models import Ticket, TicketStatus
@@ -70,11 +74,6 @@ def test_the_last_contact_migration_takes_each_tickets_latest_contact(db, users,
                                actor=users["staff_dybz"], now=now + timedelta(minutes=minutes))
     untouched = make_ticket(db, users, now, status=TicketStatus.ACCEPTED).number
     number = contacted.number
-    _db.session.commit()
-    _db.session.remove()
-    try:
-        downgrade(revision="e3f2dd06dfae")  # before the column existed
-    finally:
-        upgrade()
+    _again_from("e3f2dd06dfae")  # before the column existed
     last = dict(_db.session.execute(sa.select(Ticket.number, Ticket.last_contact_at)).all())
     assert last == {number: now + timedelta(minutes=90), untouched: None}
