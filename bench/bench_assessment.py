@@ -28,7 +28,6 @@ import argparse
 import json
 import random
 import sys
-import tempfile
 import time
 from collections import defaultdict
 from datetime import UTC, datetime, timedelta
@@ -419,13 +418,13 @@ def main() -> None:
     args = parser.parse_args()
     import sqlalchemy as sa
 
-    from benchdb import fresh_app, timed
+    from benchdb import fresh_app, scratch_folder, timed
     from ticketing.extensions import db
     from ticketing.models import AssessmentItem, AssessmentReport, Department, User
     from ticketing.services import assessment
     from ticketing.services.reference_data import ensure_reference_data
 
-    app = fresh_app(args.database_url, Path(tempfile.mkdtemp(prefix="bench_assessment_")))
+    app = fresh_app(args.database_url, scratch_folder("bench_assessment_"))
     with app.app_context():
         ensure_reference_data(db.session)
         supervisor = User(username="bench_supervisor", display_name="考核基准", role="supervisor",

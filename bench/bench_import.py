@@ -15,7 +15,6 @@ import csv
 import os
 import random
 import sys
-import tempfile
 import time
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -47,13 +46,14 @@ def main() -> None:
     parser.add_argument("--batch", type=int, default=1000)
     parser.add_argument("--classifier", action="store_true", help="use the active model of the registry")
     args = parser.parse_args()
-    workdir = Path(tempfile.mkdtemp(prefix="bench_import_"))
+    from benchdb import fresh_app, scratch_folder
+
+    workdir = scratch_folder("bench_import_")
     csv_path = workdir / "letters.csv"
     started = time.perf_counter()
     make_csv(csv_path, args.rows)
     print(f"CSV: {args.rows} rows, {csv_path.stat().st_size / 1e6:.1f} MB in {time.perf_counter() - started:.1f} s")
 
-    from benchdb import fresh_app
     from ticketing.extensions import db
     from ticketing.services import clock, importing
     from ticketing.services.reference_data import ensure_reference_data

@@ -13,7 +13,6 @@ import argparse
 import random
 import statistics
 import sys
-import tempfile
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -87,12 +86,12 @@ def main() -> None:
     args = parser.parse_args()
     import sqlalchemy as sa
 
-    from benchdb import fresh_app
+    from benchdb import fresh_app, scratch_folder
     from ticketing.extensions import db
     from ticketing.models import Ticket
     from ticketing.services import fulltext
 
-    app = fresh_app(args.database_url, Path(tempfile.mkdtemp(prefix="bench_search_")))
+    app = fresh_app(args.database_url, scratch_folder("bench_search_"))
     with app.app_context():
         load_seconds = build(app, args.rows)
         print(f"engine {db.engine.dialect.name}, {args.rows:,} tickets loaded in {load_seconds:.0f} s")

@@ -19,7 +19,6 @@ from __future__ import annotations
 import argparse
 import random
 import sys
-import tempfile
 import time
 from collections import Counter
 from datetime import UTC, timedelta
@@ -148,13 +147,13 @@ def main() -> None:
     args = parser.parse_args()
     import sqlalchemy as sa
 
-    from benchdb import fresh_app, timed
+    from benchdb import fresh_app, scratch_folder, timed
     from ticketing.extensions import db
     from ticketing.models import Ticket
     from ticketing.services import statistics
     from ticketing.services.assessment import month_bounds
 
-    app = fresh_app(args.database_url, Path(tempfile.mkdtemp(prefix="bench_statistics_")))
+    app = fresh_app(args.database_url, scratch_folder("bench_statistics_"))
     with app.app_context():
         load_seconds, expected = build(args.per_month)
         print(f"engine {db.engine.dialect.name}, {3 * args.per_month:,} tickets over 3 months loaded in "

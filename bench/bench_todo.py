@@ -16,7 +16,6 @@ from __future__ import annotations
 import argparse
 import random
 import sys
-import tempfile
 import time
 from collections import Counter
 from datetime import UTC, datetime, timedelta
@@ -112,11 +111,11 @@ def main() -> None:
 
     import sqlalchemy as sa
 
-    from benchdb import fresh_app
+    from benchdb import fresh_app, scratch_folder
     from ticketing.extensions import db
     from ticketing.models import Role, User
 
-    app = fresh_app(args.database_url, Path(tempfile.mkdtemp(prefix="bench_todo_")))
+    app = fresh_app(args.database_url, scratch_folder("bench_todo_"))
     with app.app_context():
         load_seconds, expected = build(args.tickets)
         print(f"engine {db.engine.dialect.name}, {args.tickets:,} tickets loaded in {load_seconds:.0f} s")

@@ -9,6 +9,17 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 
+def scratch_folder(prefix: str) -> Path:
+    """A new temporary folder for one run (its SQLite file can take most of a gigabyte), removed when the run ends."""
+    import atexit
+    import shutil
+    import tempfile
+
+    folder = Path(tempfile.mkdtemp(prefix=prefix))
+    atexit.register(shutil.rmtree, folder, ignore_errors=True)
+    return folder
+
+
 def fresh_app(database_url: str | None, folder: Path):
     """The app on ``database_url`` (default: a new SQLite file in ``folder``), its schema migrated down and up.
 
