@@ -9,7 +9,7 @@ from openpyxl import load_workbook
 
 from tests.factories import make_ticket
 from ticketing.models import TicketStatus
-from ticketing.services import clock, statistics, tickets
+from ticketing.services import clock, invalid_calls, statistics, tickets
 from ticketing.services.deadlines import LOCAL_TZ
 
 S = TicketStatus
@@ -201,12 +201,20 @@ def test_todays_overview_counts_what_came_in_and_what_was_done_since_local_midni
     assert (work["派发"], work["签收"], work["答复"], work["回访"], work["办结归档"]) == (4, 3, 2, 1, 1)
     assert day.reached == 1 and day.waiting == 1  # the 08:40 call; the 09:30 one was merged
     assert day.flagged == 1 and work["升为紧急"] == 0  # the 08:40 call's 风险提示
+    assert day.invalid_calls == 0
     one = statistics.day_overview(db.session, at(10, 0), department_id=users["staff_cbzj"].department_id)
     assert one.received == 1 and one.waiting is None
 
+    invalid_calls.record(db.session, kind="silent", phone=None, call_reference=None, note="", actor=users["agent"],
+                         now=at(9, 45))
+    invalid_calls.record(db.session, kind="silent", phone=None, call_reference=None, note="", actor=users["agent"],
+                         now=at(23, 0, day=1))  # yesterday's
+    db.session.commit()
+    assert statistics.day_overview(db.session, at(10, 0)).invalid_calls == 1
     monkeypatch.setattr(clock, "now_utc", lambda: at(10, 0))
     auth.login("supervisor")
     html = client.get("/supervise/").get_data(as_text=True)
     panel = html.split('id="today"')[1].split("</section>")[0]
     assert "03-02 0:00 至 10:00" in panel and "12393热线 3、市长信箱 1" in panel and "联系上 1" in panel
     assert '<title>8:00–9:00：2 件</title>' in panel and "其中风险提示 1 件" in panel
+    assert "<b>1</b><span>无效来电</span>" in panel

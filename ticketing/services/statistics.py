@@ -270,6 +270,7 @@ class DayOverview:
     reached: int  # callbacks today that reached the citizen
     waiting: int | None  # tickets waiting for an agent to dispatch (待派发) now; None for one department
     flagged: int = 0  # tickets received today that carry a 风险提示
+    invalid_calls: int | None = None  # 无效来电 answered today; None for one department (they have none)
 
 
 def day_overview(session: Session, now: datetime, *, department_id: int | None = None) -> DayOverview:
@@ -304,4 +305,5 @@ def day_overview(session: Session, now: datetime, *, department_id: int | None =
         reached=done.get("callback", (0, 0))[1],
         waiting=None if department_id is not None else session.scalar(
             sa.select(sa.func.count(Ticket.id)).where(Ticket.status == TicketStatus.REGISTERED.value)),
-        flagged=flagged)
+        flagged=flagged,
+        invalid_calls=None if department_id is not None else sum(invalid_calls.by_agent(session, since, now).values()))
