@@ -63,3 +63,27 @@ def test_nuisance_calls_older_than_thirty_days_are_not_counted_and_the_month_cou
     assert rows["agent"].invalid_calls == 1  # 27 February; 1 March is the next month's, 21 January the one before
     march = {row.user.username: row.invalid_calls for row in statistics.agent_month(db.session, "2026-03")}
     assert march == {"agent": 1, "supervisor": 1}  # a supervisor with no other work this month is listed
+
+
+def test_the_telephone_platform_records_an_invalid_call_through_the_api(db, users, client, now, today):
+    from ticketing.services import api_tokens
+
+    token = {name: api_tokens.issue_token(db.session, now=now, user=users[name]).token
+             for name in ("agent", "staff_dybz")}
+    token["channel"] = api_tokens.issue_token(db.session, now=now, channel="mailbox_mayor").token
+    db.session.commit()
+
+    def post(json, who="agent"):
+        return client.post("/api/v1/invalid-calls", json=json, headers={"Authorization": f"Bearer {token[who]}"})
+
+    response = post({"kind": "nuisance", "caller_phone": "13912345678", "call_reference": "CALL-1"})
+    assert response.status_code == 201
+    body = response.get_json()
+    assert (body["kind_title"], body["nuisance_calls"], body["call_reference"]) == ("骚扰、辱骂或恶意来电", 1, "CALL-1")
+    assert body["created_at"].endswith("+08:00")
+    refused = post({"kind": "other"})
+    assert refused.status_code == 422 and refused.get_json()["fields"] == {"note": "选择“其他”时请写明情况"}
+    assert post({"kind": "weather"}).status_code == 422
+    assert post({"kind": "silent"}, "staff_dybz").status_code == 403
+    assert post({"kind": "silent"}, "channel").status_code == 403
+    assert db.session.scalar(sa.select(sa.func.count(InvalidCall.id))) == 1

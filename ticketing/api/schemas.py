@@ -11,6 +11,7 @@ from marshmallow import EXCLUDE, RAISE, fields
 
 from ticketing.models import Channel, ContactMethod, ContactPurpose, TicketStatus, TicketType, Urgency
 from ticketing.services.actions import API_ACTIONS
+from ticketing.services.invalid_calls import KINDS as INVALID_CALL_KINDS
 from ticketing.services.deadlines import LOCAL_TZ
 
 MESSAGES = {
@@ -152,6 +153,15 @@ class ActionIn(ApiSchema):
     reference = Str(max_len=100, metadata={"description": "transfer_out：12345 的转办编号"})
     to = Str(max_len=80, metadata={"description": "hand_over：转交给本单位哪位承办人员（用户名）"})
     as_suggested = Raw(allow_none=True, metadata={"description": "dispatch：true 时按系统建议的分类及其路由的承办单位派发"})
+
+
+class InvalidCallIn(ApiSchema):
+    kind = Str(required=True, choices=list(INVALID_CALL_KINDS),
+               metadata={"description": "silent 无声或挂断，wrong_number 打错，nuisance 骚扰或恶意，"
+                                        "other_hotline 非医保事项（已告知对应热线），other 其他（须写 note）"})
+    caller_phone = Str(max_len=30, metadata={"description": "来电号码"})
+    call_reference = Str(max_len=64, metadata={"description": "来电流水号"})
+    note = Str(max_len=200, metadata={"description": "说明"})
 
 
 class ClassifyIn(ApiSchema):
@@ -301,6 +311,15 @@ class RiskOut(Schema):
     title = String()
     phrase = String(metadata={"description": "识别出的词语"})
     advice = String(metadata={"description": "处置要求"})
+
+
+class InvalidCallOut(Schema):
+    id = Integer()
+    kind = String()
+    kind_title = String()
+    call_reference = String(allow_none=True)
+    created_at = String()
+    nuisance_calls = Integer(metadata={"description": "该号码近 30 天的骚扰来电记录数（含本次）"})
 
 
 class ClassifyOut(Schema):

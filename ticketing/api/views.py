@@ -14,7 +14,8 @@ from ticketing.api.presenters import (
 from ticketing.extensions import db
 from ticketing.models import Category, Ticket
 from ticketing.services import (
-    attachments, channel_feedback, clock, inbox, permissions, privacy, risk_alerts, routing, search, tickets, workflow,
+    attachments, channel_feedback, clock, inbox, invalid_calls, permissions, privacy, risk_alerts, routing, search,
+    tickets, workflow,
 )
 from ticketing.services.actions import perform_action
 from ticketing.services.errors import DomainError, NotAllowed, NotFound, ValidationFailed
@@ -101,6 +102,25 @@ def callback_queue(query: dict):
             privacy.log_view(db.session, user, ticket, now=now, via="api")
     body = page_dict(page, [ticket_dict(t, show_caller=shown[t.id]) | {"failed_tries": tries.get(t.id, 0)}
                             for t in page.items])
+    db.session.commit()
+    return body
+
+
+@bp.post("/invalid-calls")
+@bp.doc(summary="记录无效来电（接听后未登记工单的来电）", security=SECURITY, responses={403: "该令牌的用户不接听来电", **ERRORS},
+        description="供电话平台在话务员标记无效来电时回写，与来电登记页的“无效来电”相同，计入该话务员的工作量；"
+                    "返回该号码近 30 天的骚扰来电次数。")
+@token_required()
+@bp.input(schemas.InvalidCallIn, arg_name="data")
+@bp.output(schemas.InvalidCallOut, status_code=201)
+def record_invalid_call(data: dict):
+    now = clock.now_utc()
+    call = invalid_calls.record(db.session, kind=data["kind"], phone=data.get("caller_phone"),
+                                call_reference=data.get("call_reference"), note=data.get("note"),
+                                actor=current_api_user(), now=now)
+    body = {"id": call.id, "kind": call.kind, "kind_title": invalid_calls.KINDS[call.kind],
+            "call_reference": call.call_reference, "created_at": iso(call.created_at),
+            "nuisance_calls": invalid_calls.nuisance_count(db.session, call.caller_phone, now)}
     db.session.commit()
     return body
 
