@@ -17,7 +17,9 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from ticketing.models import Category, Channel, Department, Role, Ticket, TicketStatus, User
-from ticketing.services import announcements, assessment, notices, privacy, reviews, routing, tickets
+from ticketing.services import (
+    announcements, assessment, invalid_calls, notices, privacy, reviews, routing, tickets,
+)
 from ticketing.services.deadlines import LOCAL_TZ
 from ticketing.services.errors import DomainError
 
@@ -131,6 +133,8 @@ def seed_demo_tickets(session: Session, *, now: datetime, count: int = 360, seed
     created += _plant_risk_call(session, now=now, classifier=classifier)
     if supervisor is not None:
         _announce(session, now=now, supervisor=supervisor)
+    if agent is not None:
+        _invalid_calls(session, now=now, agent=agent)
     _review_some(session, now=now, agent=agent, supervisor=supervisor, admin=users.get("admin"))
     _show_rare_states(session, now=now, agent=agent, staff_by_department=staff_by_department)
     _hand_over_some(session, now=now, users=users)
@@ -287,6 +291,15 @@ def _announce(session, *, now, supervisor) -> None:
         session, title="门诊共济口径提醒",
         content="职工医保个人账户可以支付配偶、父母、子女的门诊费用和参加居民医保的个人缴费，需先在医保 App 绑定家庭成员。",
         roles=["agent"], important=False, expires_on=None, actor=supervisor, now=now - timedelta(days=2))
+
+
+def _invalid_calls(session, *, now, agent) -> None:
+    """无效来电 of the last days, one number among them ringing to harass three times (named on the call form)."""
+    for hours, kind, phone in ((5, "nuisance", "13804710000"), (29, "nuisance", "13804710000"),
+                               (53, "nuisance", "13804710000"), (2, "silent", None), (26, "wrong_number", None),
+                               (50, "other_hotline", None)):
+        invalid_calls.record(session, kind=kind, phone=phone, call_reference=None, note="", actor=agent,
+                             now=now - timedelta(hours=hours))
 
 
 def _follow_up(session, ticket, *, agent, now) -> None:
