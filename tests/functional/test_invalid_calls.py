@@ -87,3 +87,28 @@ def test_the_telephone_platform_records_an_invalid_call_through_the_api(db, user
     assert post({"kind": "silent"}, "staff_dybz").status_code == 403
     assert post({"kind": "silent"}, "channel").status_code == 403
     assert db.session.scalar(sa.select(sa.func.count(InvalidCall.id))) == 1
+
+
+def test_supervisors_review_the_months_invalid_calls_and_the_nuisance_numbers(db, users, auth, client, now, today):
+    for hours, kind, phone in ((1, "nuisance", "13912345678"), (2, "nuisance", "13912345678"),
+                               (3, "nuisance", "13700001111"), (4, "silent", None)):
+        invalid_calls.record(db.session, kind=kind, phone=phone, call_reference=None, note="", actor=users["agent"],
+                             now=now - timedelta(hours=hours))
+    invalid_calls.record(db.session, kind="wrong_number", phone=None, call_reference=None, note="上月的",
+                         actor=users["agent"], now=now - timedelta(days=5))
+    db.session.commit()
+    auth.login("supervisor")
+    html = client.get("/supervise/invalid-calls").get_data(as_text=True)
+    by_kind = html.split('id="by-kind"')[1].split("</section>")[0]
+    assert "骚扰、辱骂或恶意来电</a></td><td class=\"num\">3" in by_kind
+    assert "打错电话</a></td><td class=\"num\">0" in by_kind
+    numbers = html.split('id="nuisance-numbers"')[1].split("</section>")[0]
+    assert numbers.index("139****5678") < numbers.index("137****1111")  # the most calls first, masked
+    assert "13912345678" not in html
+    listed = html.split('id="calls"')[1]
+    assert listed.count("<tr><td>") == 4 and "上月的" not in listed
+    february = client.get("/supervise/invalid-calls?month=2026-02&kind=wrong_number").get_data(as_text=True)
+    assert "上月的" in february and '<option value="wrong_number" selected>' in february
+    auth.logout()
+    auth.login("agent")
+    assert client.get("/supervise/invalid-calls").status_code == 403

@@ -217,4 +217,4 @@ def test_todays_overview_counts_what_came_in_and_what_was_done_since_local_midni
     panel = html.split('id="today"')[1].split("</section>")[0]
     assert "03-02 0:00 至 10:00" in panel and "12393热线 3、市长信箱 1" in panel and "联系上 1" in panel
     assert '<title>8:00–9:00：2 件</title>' in panel and "其中风险提示 1 件" in panel
-    assert "<b>1</b><span>无效来电</span>" in panel
+    assert '/supervise/invalid-calls">1</a></b><span>无效来电</span>' in panel

@@ -68,3 +68,30 @@ def by_agent(session: Session, start: datetime, end: datetime) -> dict[int, int]
     return dict(session.execute(
         sa.select(InvalidCall.agent_id, sa.func.count(InvalidCall.id))
         .where(InvalidCall.created_at >= start, InvalidCall.created_at < end).group_by(InvalidCall.agent_id)).all())
+
+
+def month_query(start: datetime, end: datetime, *, kind: str | None = None) -> sa.Select:
+    """The invalid calls of [start, end), newest first, optionally of one kind."""
+    query = sa.select(InvalidCall).where(InvalidCall.created_at >= start, InvalidCall.created_at < end)
+    if kind:
+        query = query.where(InvalidCall.kind == kind)
+    return query.order_by(InvalidCall.created_at.desc(), InvalidCall.id.desc())
+
+
+def by_kind(session: Session, start: datetime, end: datetime) -> list[tuple[str, str, int]]:
+    """(kind, title, count) in [start, end), every kind listed."""
+    counts = dict(session.execute(
+        sa.select(InvalidCall.kind, sa.func.count(InvalidCall.id))
+        .where(InvalidCall.created_at >= start, InvalidCall.created_at < end).group_by(InvalidCall.kind)).all())
+    return [(kind, title, counts.get(kind, 0)) for kind, title in KINDS.items()]
+
+
+def nuisance_numbers(session: Session, now: datetime, *, limit: int = 20) -> list[tuple[str, int, datetime]]:
+    """The numbers with the most nuisance calls in the last NUISANCE_DAYS days: (number, calls, last call)."""
+    return [tuple(row) for row in session.execute(
+        sa.select(InvalidCall.caller_phone, sa.func.count(InvalidCall.id), sa.func.max(InvalidCall.created_at))
+        .where(InvalidCall.kind == "nuisance", InvalidCall.caller_phone.is_not(None),
+               InvalidCall.created_at >= now - timedelta(days=NUISANCE_DAYS))
+        .group_by(InvalidCall.caller_phone)
+        .order_by(sa.func.count(InvalidCall.id).desc(), sa.func.max(InvalidCall.created_at).desc())
+        .limit(limit)).all()]

@@ -8,7 +8,9 @@ from flask_login import current_user, login_required
 
 from ticketing.extensions import db
 from ticketing.models import Department
-from ticketing.services import clock, hotspots, hotspots_export, inbox, learning, settings, statistics, workflow
+from ticketing.services import (
+    assessment, clock, hotspots, hotspots_export, inbox, invalid_calls, learning, settings, statistics, workflow,
+)
 from ticketing.services.deadlines import LOCAL_TZ
 from ticketing.services.permissions import Permission, has_permission
 from ticketing.services.errors import DomainError
@@ -32,6 +34,24 @@ def overview():
                            today=today, now=now,
                            Action=workflow.Action, outcomes=learning.suggestion_outcomes(db.session, clock.now_utc()),
                            can=lambda ticket, action: workflow.can_perform(current_user, ticket, action))
+
+
+@bp.get("/invalid-calls")
+@login_required
+def invalid_call_list():
+    """无效来电 of a month by kind, the numbers that harass the line most, and the calls themselves."""
+    require_permission(Permission.SUPERVISE)
+    now = clock.now_utc()
+    month = assessment.parse_month(request.args.get("month")) or assessment.month_of(now)
+    start, end = assessment.month_bounds(month)
+    kind = request.args.get("kind") if request.args.get("kind") in invalid_calls.KINDS else None
+    page = db.paginate(invalid_calls.month_query(start, end, kind=kind), per_page=50, error_out=False)
+    return render_template("supervisor/invalid_calls.html", page=page, month=month, kind=kind,
+                           kinds=invalid_calls.KINDS, by_kind=invalid_calls.by_kind(db.session, start, end),
+                           nuisance=invalid_calls.nuisance_numbers(db.session, now),
+                           nuisance_days=invalid_calls.NUISANCE_DAYS,
+                           previous_month=assessment.shift_month(month, -1),
+                           next_month=assessment.shift_month(month, 1))
 
 
 @bp.post("/urge")
