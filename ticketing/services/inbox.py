@@ -273,9 +273,9 @@ def todo_counts(session: Session, user: User, now: datetime) -> dict[str, int]:
         # 质检申诉 to decide (a few a month; the index on decided_at answers it)
         counts["appeals"] = _count(session, reviews.pending_appeals_query())
         # 风险提示 nobody has decided on (升为紧急 or 解除), extensions to approve, and overdue tickets
-        counts["supervise"] = _count(session, sa.select(Ticket.id).where(risk_alerts.undecided_condition())) + \
-            _count(session, extension_requests_query()) + sum(
-            _count(session, sa.select(Ticket.id).where(part)) for part in overdue_parts(now))
+        parts = [risk_alerts.undecided_condition(), *overdue_parts(now)]
+        counts["supervise"] = _count(session, extension_requests_query()) + sum(
+            _count(session, sa.select(Ticket.id).where(part)) for part in parts)
     # 通知公告 addressed to the user's role and not yet marked read (a few rows: the table holds dozens a month)
     counts["announcements"] = announcements.unread_count(session, user, now)
     counts["total"] = sum(v for k, v in counts.items() if k != "urged")

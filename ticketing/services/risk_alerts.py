@@ -27,12 +27,16 @@ SETTING = "risk_phrases_extra"  # the centre's own phrases, in the phrase file's
 OWN_MAX = 20000  # characters of them
 
 
+def own_phrases(session: Session) -> str:
+    """The centre's own phrases as the administrator wrote them."""
+    return settings.get_setting(session, SETTING) or ""
+
+
 def phrases(session: Session) -> risk.PhraseList:
     """The shipped phrases with the centre's own, read once per transaction."""
     def load() -> risk.PhraseList:
-        extra = settings.get_setting(session, SETTING) or ""
         try:
-            return risk.merge(risk.default_phrases(), risk.parse_phrases(extra.splitlines()))
+            return risk.merge(risk.default_phrases(), risk.parse_phrases(own_phrases(session).splitlines()))
         except risk.PhraseError:  # saved before a kind was renamed: the shipped list still works
             return risk.default_phrases()
     return cached(session, "risk_phrases", load)

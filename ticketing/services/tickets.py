@@ -199,7 +199,7 @@ def register_ticket(
         note += f"；风险提示：{risk_alerts.describe(risks)}"
     event_data = {"external_id": ticket.external_id}
     if risks:
-        event_data["risks"] = risk_alerts.flags(risks)
+        event_data["risks"] = ticket.risk_flags
     if prediction is not None:
         event_data["suggestion"] = {"label": prediction.label, "confidence": round(prediction.confidence, 4),
                                     "model_version": prediction.model_version}

@@ -72,7 +72,8 @@ def register_views(app: Flask) -> None:
 
             context["navigation"] = navigation_for(current_user)
             context["todo"] = inbox.todo_counts(db.session, current_user, now)
-            if request.blueprint != "announcements":  # 重要通知 atop every other page until marked read
+            # 重要通知 atop every other page until marked read; asked only when the user has something unread
+            if context["todo"].get("announcements") and request.blueprint != "announcements":
                 context["important_notices"] = important_unread(db.session, current_user, now)
         return context
 

@@ -30,7 +30,6 @@ from ticketing.models import (
 )
 from ticketing.services import administration as admin_service
 from ticketing.services import audit, clock, reviews, risk_alerts
-from ticketing.services import settings as settings_service
 from ticketing.services.errors import DomainError
 from ticketing.services.permissions import Permission
 from ticketing.views.admin_forms import (
@@ -486,7 +485,7 @@ def risk_phrases():
     """The shipped phrases by kind (read only), and the centre's own, which are added to them."""
     form = RiskPhrasesForm()
     if request.method == "GET":
-        form.phrases.data = settings_service.get_setting(db.session, risk_alerts.SETTING)
+        form.phrases.data = risk_alerts.own_phrases(db.session)
     elif save_form(form, lambda: risk_alerts.save_own_phrases(db.session, form.phrases.data, actor=current_user,
                                                               now=clock.now_utc()), "已保存风险提示词"):
         return redirect(url_for("admin.risk_phrases"))
