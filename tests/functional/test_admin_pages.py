@@ -130,7 +130,7 @@ def test_settings_are_saved_and_validated(db, users, auth, client):
     form = {"share_consult": "30", "share_help": "50", "share_complaint": "100", "share_report": "100",
             "share_suggestion": "20", "share_praise": "0", "return_window_working_days": "3",
             "classifier_threshold": "0.75", "near_deadline_hours": "48", "callback_attempts": "2",
-            "callback_retry_minutes": "90", "hotspot_similarity": "0.6"}
+            "callback_retry_minutes": "90", "assist_working_days": "5", "hotspot_similarity": "0.6"}
     assert client.post("/admin/settings", data=form).status_code == 302
     db.session.expire_all()
     assert settings.get_setting(db.session, "callback_share")["consult"] == 0.3
@@ -140,15 +140,17 @@ def test_settings_are_saved_and_validated(db, users, auth, client):
     assert settings.get_setting(db.session, "callback_attempts") == 2
     assert settings.get_setting(db.session, "callback_retry_minutes") == 90
     assert settings.get_setting(db.session, "hotspot_similarity") == 0.6
+    assert settings.get_setting(db.session, "assist_working_days") == 5
     page = client.get("/admin/settings").get_data(as_text=True)
     assert 'value="30"' in page and 'value="0.75"' in page
 
     response = client.post("/admin/settings", data=dict(form, share_consult="150", return_window_working_days="0",
                                                         callback_attempts="0", hotspot_similarity="0.95",
-                                                        callback_retry_minutes="1500"))
+                                                        callback_retry_minutes="1500", assist_working_days="0"))
     text = response.get_data(as_text=True)
     assert response.status_code == 400 and "应在 0 到 100 之间" in text and 'value="150"' in text
     assert "应为 1 到 10 次" in text and "应在 0.3 到 0.9 之间" in text and "应为 0 到 1440 分钟" in text
+    assert "应为 1 到 30 个工作日" in text
     assert settings.get_setting(db.session, "return_window_working_days") == 3
 
 

@@ -11,12 +11,12 @@ S = TicketStatus
 def test_the_counters_follow_new_work(app, db, client, users, auth, now):
     auth.login("staff_dybz")
     with app.app_context():
-        assert client.get("/todo.json").get_json() == {"total": 0, "counts": {"inbox": 0, "urged": 0, "follow_ups": 0, "notices": 0, "announcements": 0}}
+        assert client.get("/todo.json").get_json() == {"total": 0, "counts": {"inbox": 0, "urged": 0, "follow_ups": 0, "notices": 0, "assists": 0, "announcements": 0}}
     make_ticket(db, users, now, status=S.DISPATCHED)
     make_ticket(db, users, now, status=S.DISPATCHED, department="CBZJ", category="CB")  # another department's
     db.session.commit()
     with app.app_context():
-        assert client.get("/todo.json").get_json() == {"total": 1, "counts": {"inbox": 1, "urged": 0, "follow_ups": 0, "notices": 0, "announcements": 0}}
+        assert client.get("/todo.json").get_json() == {"total": 1, "counts": {"inbox": 1, "urged": 0, "follow_ups": 0, "notices": 0, "assists": 0, "announcements": 0}}
     page = client.get("/inbox/").get_data(as_text=True)
     assert 'data-counter="inbox"' in page and 'data-counter-seconds="60"' in page
 

@@ -5,7 +5,7 @@ from datetime import datetime
 
 from flask import url_for
 
-from ticketing.models import CitizenContact, Ticket, TicketAttachment, TicketEvent, TicketStatus
+from ticketing.models import AssistRequest, CitizenContact, Ticket, TicketAttachment, TicketEvent, TicketStatus
 from ticketing.services.deadlines import LOCAL_TZ
 from ticketing.services.validation import mask_id_number, mask_name, mask_numbers_in_text, mask_phone
 
@@ -85,6 +85,21 @@ def contact_dict(contact: CitizenContact, *, show_caller: bool = False) -> dict:
         "purpose": contact.purpose, "purpose_title": contact.purpose_title, "method": contact.method,
         "reached": contact.reached, "note": contact.note if show_caller else mask_numbers_in_text(contact.note),
         "by": contact.author.display_name if contact.author else None, "created_at": iso(contact.created_at),
+    }
+
+
+def assist_dict(assist: AssistRequest, *, now: datetime, show_caller: bool = False) -> dict:
+    """协办 as the API shows it; the texts are masked like the ticket's own for whoever may not see the caller."""
+    def text(value: str | None) -> str | None:
+        return value if show_caller or value is None else mask_numbers_in_text(value)
+    return {
+        "id": assist.id, "ticket": assist.ticket.number, "department": assist.department.code,
+        "department_name": assist.department.name, "state": assist.state, "request": text(assist.request),
+        "requested_by": assist.requested_by.display_name if assist.requested_by else None,
+        "requested_at": iso(assist.requested_at), "due_at": iso(assist.due_at),
+        "overdue": assist.is_open and assist.due_at < now, "opinion": text(assist.opinion),
+        "answered_by": assist.answered_by.display_name if assist.answered_by else None,
+        "answered_at": iso(assist.answered_at), "withdraw_reason": text(assist.withdraw_reason),
     }
 
 

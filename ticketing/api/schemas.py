@@ -130,10 +130,13 @@ class ChannelUpdatesQuery(ApiSchema):
 
 class ActionIn(ApiSchema):
     action = Str(required=True, choices=API_ACTIONS, metadata={"description": "操作"})
-    department = Str(max_len=20, metadata={"description": "dispatch / reassign / approve_return：承办单位编码"})
+    department = Str(max_len=20, metadata={"description": "dispatch / reassign / approve_return：承办单位编码；"
+                                                          "request_assist / withdraw_assist：协办单位编码"})
     category = Str(max_len=10, metadata={"description": "dispatch / recategorise：业务分类编码"})
     reason = Str(max_len=2000, metadata={"description": "return / request_extension / reassign / reopen / make_urgent"
-                                                        "（升为紧急）/ clear_risk（解除风险提示）：理由"})
+                                                        "（升为紧急）/ clear_risk（解除风险提示）/ withdraw_assist（撤回协办）：理由"})
+    request = Str(max_len=2000, metadata={"description": "request_assist：请协办单位核实或答复的事项"})
+    opinion = Str(max_len=20000, metadata={"description": "answer_assist：协办意见（协办单位的承办人员）"})
     until = Str(max_len=40, metadata={"description": "request_extension：延期至（2026-12-31 或 ISO 8601）"})
     content = Str(max_len=20000, metadata={"description": "reply / note：内容"})
     answer = Str(max_len=20000, metadata={"description": "answer_on_the_spot：当场答复"})
@@ -277,9 +280,27 @@ class AttachmentIn(Schema):
                                 metadata={"description": "含来电人身份信息（身份证、签名信件等）"})
 
 
+class AssistOut(Schema):
+    id = Integer()
+    ticket = String(metadata={"description": "工单号"})
+    department = String(metadata={"description": "协办单位编码"})
+    department_name = String()
+    state = String(metadata={"description": "open 待反馈，answered 已反馈，withdrawn 已撤回"})
+    request = String(metadata={"description": "请协办的事项"})
+    requested_by = String(allow_none=True)
+    requested_at = String(metadata={"description": "ISO 8601，北京时间"})
+    due_at = String(metadata={"description": "反馈时限"})
+    overdue = Boolean(metadata={"description": "待反馈且已过反馈时限"})
+    opinion = String(allow_none=True, metadata={"description": "协办意见"})
+    answered_by = String(allow_none=True)
+    answered_at = String(allow_none=True)
+    withdraw_reason = String(allow_none=True)
+
+
 class TicketDetailOut(TicketOut):
     events = List(Nested(EventOut))
     contacts = List(Nested(ContactOut), metadata={"description": "联系来电人记录（受理告知、延期告知、办理进展等）"})
+    assists = List(Nested(AssistOut), metadata={"description": "协办：请其他单位核实或答复的事项及其意见"})
     allowed_actions = List(String())
     attachments = List(Nested(AttachmentOut), metadata={"description": "该令牌的用户可查看的附件"})
     hidden_attachments = Integer(metadata={"description": "另有几个含来电人身份信息、该用户不可查看的附件"})
@@ -296,6 +317,15 @@ class PageOut(Schema):
 
 class TicketPageOut(PageOut):
     items = List(Nested(TicketOut))
+
+
+class AssistQuery(PageQuery):
+    state = Str(load_default="open", choices=["open", "answered"],
+                metadata={"description": "open：待本单位反馈（工单仍在办理）；answered：本单位已反馈的"})
+
+
+class AssistPageOut(PageOut):
+    items = List(Nested(AssistOut))
 
 
 class CallbackOut(TicketOut):

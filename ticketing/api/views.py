@@ -9,12 +9,12 @@ from flask import current_app, send_file
 from ticketing.api import schemas
 from ticketing.api.auth import SECURITY, current_api_user, current_token, token_required
 from ticketing.api.presenters import (
-    attachment_dict, channel_ticket_dict, contact_dict, event_dict, has_caller_data, iso, page_dict, ticket_dict,
+    assist_dict, attachment_dict, channel_ticket_dict, contact_dict, event_dict, has_caller_data, iso, page_dict, ticket_dict,
 )
 from ticketing.extensions import db
 from ticketing.models import Category, Ticket
 from ticketing.services import (
-    attachments, channel_feedback, clock, inbox, invalid_calls, permissions, privacy, risk_alerts, routing, search,
+    assists, attachments, channel_feedback, clock, inbox, invalid_calls, permissions, privacy, risk_alerts, routing, search,
     tickets, workflow,
 )
 from ticketing.services.actions import perform_action
@@ -106,6 +106,24 @@ def callback_queue(query: dict):
     return body
 
 
+@bp.get("/assists")
+@bp.doc(summary="协办：请本单位协办的事项（承办人员的令牌）", security=SECURITY,
+        responses={403: "该令牌的用户不属于承办单位", **ERRORS},
+        description="与“本单位工单 → 协办”相同：state=open 为待本单位反馈的（工单仍在办理，反馈时限最近的在前），"
+                    "answered 为本单位已反馈的（最近的在前）。意见用 POST /tickets/{number}/actions（action=answer_assist）提交。")
+@token_required()
+@bp.input(schemas.AssistQuery, location="query", arg_name="query")
+@bp.output(schemas.AssistPageOut)
+def assist_queue(query: dict):
+    user = current_api_user()
+    if not permissions.has_permission(user, permissions.Permission.INBOX) or not user.department_id:
+        raise NotAllowed("该令牌的用户不属于承办单位")
+    select = (assists.department_queue if query["state"] == "open" else assists.answered_by_department)(user.department_id)
+    page = db.paginate(select, page=query["page"], per_page=query["per_page"], error_out=False, count=True)
+    now = clock.now_utc()
+    return page_dict(page, [assist_dict(r, now=now) for r in page.items])
+
+
 @bp.post("/invalid-calls")
 @bp.doc(summary="记录无效来电（接听后未登记工单的来电）", security=SECURITY, responses={403: "该令牌的用户不接听来电", **ERRORS},
         description="供电话平台在话务员标记无效来电时回写，与来电登记页的“无效来电”相同，计入该话务员的工作量；"
@@ -145,6 +163,7 @@ def _detail(user, ticket: Ticket, *, show_caller: bool = False) -> dict:
     return ticket_dict(ticket, show_caller=show_caller) | {
         "events": [event_dict(e, show_caller=show_caller) for e in ticket.events],
         "contacts": [contact_dict(c, show_caller=show_caller) for c in ticket.contacts],
+        "assists": [assist_dict(r, now=clock.now_utc(), show_caller=show_caller) for r in ticket.assists],
         "allowed_actions": [a.value for a in workflow.allowed_actions(user, ticket)],
         "attachments": [attachment_dict(a) for a in files],
         "hidden_attachments": hidden,

@@ -2,6 +2,7 @@
 from ticketing.models.category import Category
 from ticketing.models.department import Department
 from ticketing.models.enums import (
+    AssistState,
     Channel,
     ClosureKind,
     ContactMethod,
@@ -18,7 +19,7 @@ from ticketing.models.intake import ApiToken, ImportMapping
 from ticketing.models.privacy import PersonalDataView, ReporterIdentityGrant
 from ticketing.models.settings import AppSetting, CalendarYear, StandardAnswer, DeadlinePolicy, Holiday, RoutingRule
 from ticketing.models.ticket import (
-    CategoryLabel, Callback, CitizenContact, InternalNote, Reply, Ticket, TicketAttachment, TicketEvent, TicketNumberCounter,
+    AssistRequest, CategoryLabel, Callback, CitizenContact, InternalNote, Reply, Ticket, TicketAttachment, TicketEvent, TicketNumberCounter,
 )
 from ticketing.models.user import Role, User
 from ticketing.models.review import ReviewAppeal, ReviewItem, TicketReview
@@ -33,7 +34,7 @@ from ticketing.models.assessment import (
 
 __all__ = [
     "AssessmentContest", "AssessmentItem", "AssessmentLiveCache", "AssessmentReport", "ContestState",
-    "AdminEvent", "Announcement", "AnnouncementRead", "ApiToken", "ImportMapping",
+    "AdminEvent", "Announcement", "AssistRequest", "AssistState", "AnnouncementRead", "ApiToken", "ImportMapping",
     "PersonalDataView", "ReporterIdentityGrant",
     "AppSetting", "StandardAnswer",
     "CalendarYear", "Callback", "CategoryLabel", "Category", "Channel", "CitizenContact", "ClosureKind",

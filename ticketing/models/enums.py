@@ -149,6 +149,15 @@ class ContactPurpose(TitledEnum):
                   "materials": "请其补充材料", "other": "其他沟通"}
 
 
+class AssistState(TitledEnum):
+    """协办: a department asked to help the one that handles a ticket (主办单位) with its opinion."""
+    OPEN = "open"
+    ANSWERED = "answered"
+    WITHDRAWN = "withdrawn"
+
+    __titles__ = {"open": "待反馈", "answered": "已反馈", "withdrawn": "已撤回"}
+
+
 class ContactMethod(TitledEnum):
     PHONE = "phone"
     SMS = "sms"

@@ -11,6 +11,7 @@ from ticketing.models.base import UTCDateTime
 from ticketing.models.category import Category
 from ticketing.models.department import Department
 from ticketing.models.enums import (
+    AssistState,
     Channel,
     ClosureKind,
     ContactMethod,
@@ -146,6 +147,7 @@ class Ticket(db.Model):
     notes: Mapped[list[InternalNote]] = relationship(back_populates="ticket", order_by="InternalNote.id")
     attachments: Mapped[list[TicketAttachment]] = relationship(back_populates="ticket", order_by="TicketAttachment.id")
     contacts: Mapped[list[CitizenContact]] = relationship(back_populates="ticket", order_by="CitizenContact.id")
+    assists: Mapped[list[AssistRequest]] = relationship(back_populates="ticket", order_by="AssistRequest.id")
 
     @property
     def status_enum(self) -> TicketStatus:
@@ -319,6 +321,45 @@ class CitizenContact(db.Model):
     @property
     def method_title(self) -> str:
         return ContactMethod(self.method).title
+
+
+class AssistRequest(db.Model):
+    """协办: the department that handles a ticket (主办), or a supervisor, asks another department for its opinion
+    (核实 a pharmacy's records, a price, a county's payment) by a deadline; the other department answers with
+    协办意见, which the handling department reads before it replies. services/assists.py."""
+
+    __tablename__ = "assist_request"
+    __table_args__ = (
+        sa.CheckConstraint(f"state IN ({AssistState.sql_in()})", name="state_known"),
+        sa.Index("ix_assist_request_department_state", "department_id", "state", "due_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(sa.ForeignKey("ticket.id"), index=True)
+    department_id: Mapped[int] = mapped_column(sa.ForeignKey("department.id"))
+    state: Mapped[str] = mapped_column(sa.String(20), default=AssistState.OPEN.value)
+    request: Mapped[str] = mapped_column(sa.Text)
+    requested_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id"))
+    requested_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    due_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    calendar_confirmed: Mapped[bool] = mapped_column(default=True, server_default=sa.true())
+    opinion: Mapped[str | None] = mapped_column(sa.Text)
+    answered_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id"))
+    answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    withdraw_reason: Mapped[str | None] = mapped_column(sa.Text)
+
+    ticket: Mapped[Ticket] = relationship(back_populates="assists")
+    department: Mapped[Department] = relationship()
+    requested_by: Mapped[User | None] = relationship(foreign_keys=[requested_by_id])
+    answered_by: Mapped[User | None] = relationship(foreign_keys=[answered_by_id])
+
+    @property
+    def state_title(self) -> str:
+        return AssistState(self.state).title
+
+    @property
+    def is_open(self) -> bool:
+        return self.state == AssistState.OPEN.value
 
 
 class InternalNote(db.Model):

@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from ticketing.models import Category, Ticket, TicketStatus, User
-from ticketing.services import notices, permissions, risk_alerts, tickets
+from ticketing.services import assists, notices, permissions, risk_alerts, tickets
 from ticketing.services.deadlines import LOCAL_TZ
 from ticketing.services.errors import DomainError, ValidationFailed
 from ticketing.services.workflow import Action
@@ -22,7 +22,7 @@ API_ACTIONS = {
     "dispatch", "accept", "reply", "return", "approve_return", "refuse_return", "request_extension",
     "approve_extension", "refuse_extension", "urge", "callback", "close", "reopen", "merge", "reassign",
     "answer_on_the_spot", "legal_channel", "transfer_out", "recategorise", "note", "hand_over",
-    "contact", "follow_up", "make_urgent", "clear_risk",
+    "contact", "follow_up", "make_urgent", "clear_risk", "request_assist", "answer_assist", "withdraw_assist",
 }
 
 
@@ -104,6 +104,13 @@ def perform_action(session: Session, ticket: Ticket, action: str, params: dict, 
             tickets.make_urgent(session, ticket, _text(p, "reason"), actor=actor, now=now)
         case Action.CLEAR_RISK:
             risk_alerts.clear(session, ticket, _text(p, "reason"), actor=actor, now=now)
+        case Action.REQUEST_ASSIST:
+            department = tickets.department_by_code(session, _text(p, "department"))
+            assists.request_assist(session, ticket, department, _text(p, "request"), actor=actor, now=now)
+        case Action.ANSWER_ASSIST:
+            assists.answer_assist(session, ticket, _text(p, "opinion"), actor=actor, now=now)
+        case Action.WITHDRAW_ASSIST:
+            assists.withdraw_assist(session, ticket, _text(p, "department"), _text(p, "reason"), actor=actor, now=now)
         case Action.CALLBACK:
             reached = parse_bool(p.get("reached"), "reached")
             if reached is None:

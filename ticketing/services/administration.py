@@ -283,6 +283,7 @@ class SettingsInput:
     callback_attempts: int | None = 3
     hotspot_similarity: float | None = 0.35
     callback_retry_minutes: int | None = 120
+    assist_working_days: int | None = 3
 
 
 def current_settings(session: Session) -> SettingsInput:
@@ -294,6 +295,7 @@ def current_settings(session: Session) -> SettingsInput:
         callback_attempts=settings.get_setting(session, "callback_attempts"),
         hotspot_similarity=settings.get_setting(session, "hotspot_similarity"),
         callback_retry_minutes=settings.get_setting(session, "callback_retry_minutes"),
+        assist_working_days=settings.get_setting(session, "assist_working_days"),
     )
 
 
@@ -316,6 +318,8 @@ def save_settings(session: Session, data: SettingsInput, *, actor: User) -> None
         errors["callback_attempts"] = "回访尝试次数应为 1 到 10 次"
     if data.callback_retry_minutes is None or not 0 <= data.callback_retry_minutes <= 1440:
         errors["callback_retry_minutes"] = "再次回访间隔应为 0 到 1440 分钟（0 表示随时可再拨）"
+    if data.assist_working_days is None or not 1 <= data.assist_working_days <= 30:
+        errors["assist_working_days"] = "协办反馈时限应为 1 到 30 个工作日"
     if data.hotspot_similarity is None or not 0.3 <= data.hotspot_similarity <= 0.9:
         errors["hotspot_similarity"] = "热点诉求相似度应在 0.3 到 0.9 之间"
     _fail(errors)
@@ -326,6 +330,7 @@ def save_settings(session: Session, data: SettingsInput, *, actor: User) -> None
         "near_deadline_hours": data.near_deadline_hours,
         "callback_attempts": data.callback_attempts,
         "callback_retry_minutes": data.callback_retry_minutes,
+        "assist_working_days": data.assist_working_days,
         "hotspot_similarity": data.hotspot_similarity,
     }
     for key, value in values.items():

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 from ticketing.models import Channel, Role, Ticket, TicketEvent, TicketStatus, User
 from ticketing.models.enums import OPEN_STATUSES, ExtensionState
 from ticketing.models.ticket import NOTICE_STATES
-from ticketing.services import announcements, reviews, risk_alerts, settings
+from ticketing.services import announcements, assists, reviews, risk_alerts, settings
 
 S = TicketStatus
 DEPARTMENT_WORK = (S.DISPATCHED.value, S.ACCEPTED.value)
@@ -179,7 +179,8 @@ class Section:
 
 def supervision_sections(session: Session, now: datetime, *, near_hours: int, department_id: int | None = None,
                          limit: int = 50) -> list[Section]:
-    """The supervisor's page: 风险提示, overdue, near the deadline, waiting for approval, notices owed, called about
+    """The supervisor's page: 风险提示, overdue, near the deadline, waiting for approval, 协办 past its deadline,
+    notices owed, called about
     again by the citizen, urged; optionally one department. A section lists its first ``limit`` tickets and
     counts the rest (a province can have thousands overdue), only when there are more."""
 
@@ -195,6 +196,7 @@ def supervision_sections(session: Session, now: datetime, *, near_hours: int, de
         ("near", f"{near_hours} 小时内到期", by_due.where(near_deadline_condition(now, near_hours))),
         ("extensions", "延期待审批", extension_requests_query()),
         ("returns", "退回待审核", returns_query()),
+        ("assists", "协办超期", assists.late_tickets_query(now)),
         ("notices", "待告知来电人", sa.select(Ticket).where(notices_owed_condition())
          .order_by(Ticket.reply_due_at, Ticket.id)),
         ("follow_ups", f"群众催办（近 {FOLLOW_UP_DAYS} 天）", followed_up_query(now)),
@@ -269,6 +271,8 @@ def todo_counts(session: Session, user: User, now: datetime) -> dict[str, int]:
             Ticket.department_id + 0 == user.department_id, unanswered_follow_up_condition(now)))
         # 待告知: the citizen is owed a notice of an approved extension or a petition's acceptance (the inbox's tab)
         counts["notices"] = _count(session, base.where(notices_owed_condition()))
+        # 协办 other departments asked this one for, not yet answered, on tickets still worked (the inbox's tab)
+        counts["assists"] = assists.queue_count(session, user.department_id)
     if role in (Role.SUPERVISOR, Role.ADMIN):
         # 质检申诉 to decide (a few a month; the index on decided_at answers it)
         counts["appeals"] = _count(session, reviews.pending_appeals_query())

@@ -38,8 +38,12 @@ def has_permission(user: User, permission: Permission) -> bool:
 
 
 def can_view_ticket(user: User, ticket: Ticket) -> bool:
+    """Staff see their own department's tickets, and those their department was asked to assist with (协办),
+    answered or not, so that what they answered stays readable."""
     if user.role_enum is Role.STAFF:
-        return ticket.department_id is not None and ticket.department_id == user.department_id
+        if ticket.department_id is not None and ticket.department_id == user.department_id:
+            return True
+        return user.department_id is not None and any(r.department_id == user.department_id for r in ticket.assists)
     return True
 
 

@@ -9,6 +9,8 @@ DEFAULTS: dict[str, object] = {
     # share of tickets of each type that get a callback (回访抽样); petitions always
     "callback_share": {"consult": 0.2, "help": 0.5, "complaint": 1.0, "report": 1.0, "suggestion": 0.2, "praise": 0.0},
     "return_window_working_days": 5,
+    # 协办: working days a department asked for its opinion has to answer (services/assists.py)
+    "assist_working_days": 3,
     # 回访 attempts that may fail to reach the citizen before the callback is recorded as 未联系上
     "callback_attempts": 3,
     # minutes after a try that did not reach the citizen before the ticket is due in the 回访 queue again (0: at once)

@@ -51,6 +51,9 @@ class Action(enum.StrEnum):
     FOLLOW_UP = "follow_up"
     MAKE_URGENT = "make_urgent"
     CLEAR_RISK = "clear_risk"
+    REQUEST_ASSIST = "request_assist"
+    ANSWER_ASSIST = "answer_assist"
+    WITHDRAW_ASSIST = "withdraw_assist"
     # 按月考核 contests: recorded on the ticket by services/assessment.py; the status never changes,
     # so they have no entry in RULES and are never offered as ticket actions
     CONTEST = "contest"
@@ -96,6 +99,9 @@ ACTION_TITLES = {
     Action.FOLLOW_UP: "来电催办",
     Action.MAKE_URGENT: "升为紧急",
     Action.CLEAR_RISK: "解除风险提示",
+    Action.REQUEST_ASSIST: "发起协办",
+    Action.ANSWER_ASSIST: "反馈协办意见",
+    Action.WITHDRAW_ASSIST: "撤回协办",
     Action.CONTEST: "考核申诉",
     Action.CONTEST_ACCEPT: "考核申诉通过（核减）",
     Action.CONTEST_REJECT: "考核申诉驳回",
@@ -110,15 +116,17 @@ class Rule:
     sources: frozenset[TicketStatus]
     target: TicketStatus | None  # None: the status does not change
     roles: frozenset[Role]
-    staff_own_department: bool = True  # staff act only on their own department's tickets
+    # staff act on their own department's tickets; with this, only for a department asked to assist (协办)
+    # and not yet answered, whichever department handles the ticket
+    staff_assisting: bool = False
     system: bool = False  # the system (no user) may take it
 
     def allows_role(self, role: Role) -> bool:
         return role in self.roles
 
 
-def _rule(sources, target, roles, *, system=False):
-    return Rule(frozenset(sources), target, frozenset(roles), system=system)
+def _rule(sources, target, roles, *, system=False, staff_assisting=False):
+    return Rule(frozenset(sources), target, frozenset(roles), system=system, staff_assisting=staff_assisting)
 
 
 RULES: dict[Action, Rule] = {
@@ -161,6 +169,11 @@ RULES: dict[Action, Rule] = {
     Action.MAKE_URGENT: _rule(WORKING, None, {A, SV, AD}),
     # 风险提示 found by phrase is a prompt, not a verdict: the agent or the supervisor who judged it clears it
     Action.CLEAR_RISK: _rule(ANY_STATE - {S.MERGED}, None, {A, SV, AD}),
+    # 协办: the handling department (or a supervisor) asks another department for its opinion while the ticket is
+    # with a department; the department asked answers; the one who handles it (or a supervisor) withdraws a request
+    Action.REQUEST_ASSIST: _rule({S.DISPATCHED, S.ACCEPTED}, None, {ST, SV, AD}),
+    Action.ANSWER_ASSIST: _rule({S.DISPATCHED, S.ACCEPTED, S.RETURN_REQUESTED}, None, {ST}, staff_assisting=True),
+    Action.WITHDRAW_ASSIST: _rule(WORKING, None, {ST, SV, AD}),
 }
 
 
@@ -185,7 +198,10 @@ def check(user: User | None, ticket: Ticket, action: Action) -> Rule:
             raise NotAllowed(f"系统不能执行“{action.title}”")
     else:
         role = user.role_enum
-        if role is Role.STAFF and ticket.department_id != user.department_id:
+        if role is Role.STAFF and rule.staff_assisting:
+            if not any(r.is_open and r.department_id == user.department_id for r in ticket.assists):
+                raise NotFound("本单位没有待反馈的协办")
+        elif role is Role.STAFF and ticket.department_id != user.department_id:
             raise NotFound("工单不存在或不属于本单位")
         if not rule.allows_role(role):
             raise NotAllowed(f"{role.title}无权执行“{action.title}”")

@@ -291,7 +291,8 @@ def _settings_form() -> SettingsForm:
             for t in TicketType}
     data.update(return_window_working_days=current.return_window_working_days,
                 near_deadline_hours=current.near_deadline_hours, callback_attempts=current.callback_attempts,
-                callback_retry_minutes=current.callback_retry_minutes, hotspot_similarity=Decimal(str(current.hotspot_similarity)),
+                callback_retry_minutes=current.callback_retry_minutes, assist_working_days=current.assist_working_days,
+                hotspot_similarity=Decimal(str(current.hotspot_similarity)),
                 classifier_threshold=None if current.classifier_threshold is None
                 else Decimal(str(current.classifier_threshold)))
     return SettingsForm(data=data)
@@ -311,6 +312,7 @@ def settings():
             near_deadline_hours=_int(form.near_deadline_hours.data),
             callback_attempts=_int(form.callback_attempts.data),
             callback_retry_minutes=_int(form.callback_retry_minutes.data),
+            assist_working_days=_int(form.assist_working_days.data),
             hotspot_similarity=None if form.hotspot_similarity.data is None else float(form.hotspot_similarity.data)),
             actor=current_user)
 

@@ -115,6 +115,8 @@ class SettingsForm(FlaskForm):
         InputRequired(NUMBER), NumberRange(min=1, max=10, message="应为 1 到 10 次")])
     callback_retry_minutes = IntegerField("未接通后再次回访间隔（分钟）", validators=[
         InputRequired(NUMBER), NumberRange(min=0, max=1440, message="应为 0 到 1440 分钟")])
+    assist_working_days = IntegerField("协办反馈时限（工作日）", validators=[
+        InputRequired(NUMBER), NumberRange(min=1, max=30, message="应为 1 到 30 个工作日")])
     hotspot_similarity = DecimalField("热点诉求相似度（0.3–0.9）", places=2, validators=[
         InputRequired("请填写相似度，如 0.5"), NumberRange(min=0.3, max=0.9, message="应在 0.3 到 0.9 之间")])
 

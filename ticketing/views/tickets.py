@@ -12,7 +12,7 @@ from flask_login import current_user, login_required
 from ticketing.extensions import db
 from ticketing.models import Category, Channel, ContactMethod, ContactPurpose, Department, TicketStatus, TicketType
 from ticketing.services import (
-    attachments, clock, duplicates, inbox, intake_assist, notices, privacy, reviews, search, sms, ticket_export,
+    assists, attachments, clock, duplicates, inbox, intake_assist, notices, privacy, reviews, search, sms, ticket_export,
     workflow,
 )
 from ticketing.services import tickets as ticket_service
@@ -126,6 +126,9 @@ def detail(number: str):
         max_file_mb=current_app.config["ATTACHMENT_MAX_MB"],
         actions=actions, Action=workflow.Action,
         categories=_categories(), departments=_departments(),
+        assist_days=assists.working_days(db.session) if workflow.Action.REQUEST_ASSIST in actions else None,
+        my_assist=assists.open_request(ticket, current_user.department_id)
+        if workflow.Action.ANSWER_ASSIST in actions else None,
         pii_views=privacy.views_of(db.session, ticket) if current_user.role in ("supervisor", "admin") else [],
         same_caller=privacy.same_caller(db.session, current_user, ticket),
         contact_purposes=ContactPurpose.choices(), contact_methods=ContactMethod.choices(),

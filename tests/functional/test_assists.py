@@ -1,0 +1,95 @@
+"""协办 on the pages and in the API: the handling department asks on the ticket page, the department asked finds
+it under 本单位工单 → 协办 (counted in 待处理), answers on the ticket page without seeing the caller, and the
+opinion comes back to the handling department's inbox; supervisors see requests past their deadline."""
+from __future__ import annotations
+
+from datetime import timedelta
+
+from tests.conftest import make_user
+from tests.factories import make_ticket
+from ticketing.models import Role, TicketStatus
+from ticketing.services import clock
+
+S = TicketStatus
+
+
+def test_asking_another_department_and_its_answer_on_the_pages(db, client, users, auth, now, monkeypatch):
+    monkeypatch.setattr(clock, "now_utc", lambda: now + timedelta(hours=1))
+    ticket = make_ticket(db, users, now, status=S.ACCEPTED, title="断缴后报销被拒",
+                         content="来电人 13912345678 反映断缴后住院报销被拒", caller_phone="13912345678")
+    db.session.commit()
+    auth.login("staff_dybz")
+    page = client.get(f"/tickets/{ticket.number}").get_data(as_text=True)
+    assert 'id="request-assist-form"' in page and "对方 3 个工作日内反馈" in page
+    assert '<option value="CBZJ">参保征缴科</option>' in page and '<option value="DYBZ">' not in page.split(
+        'id="request-assist-form"')[1].split("</form>")[0]  # not its own department
+
+    html = client.post(f"/tickets/{ticket.number}/actions/request_assist", data={"department": "CBZJ", "request": ""},
+                       follow_redirects=True).get_data(as_text=True)
+    assert "请写明需要协办单位核实或答复的事项" in html and 'id="assists"' not in html  # nothing saved
+    html = client.post(f"/tickets/{ticket.number}/actions/request_assist", follow_redirects=True,
+                       data={"department": "CBZJ", "request": "请核实 2025 年缴费记录"}).get_data(as_text=True)
+    assert f"已发起协办：{ticket.number}" in html
+    table = html[html.index('id="assists"'):]
+    table = table[:table.index("</table>")]
+    assert "参保征缴科" in table and "待反馈" in table and "请核实 2025 年缴费记录" in table and "2026-03-05" in table
+    assert "撤回" in table  # the handling department may withdraw it
+    auth.logout()
+
+    auth.login("staff_cbzj")
+    assert client.get("/todo.json").get_json()["counts"]["assists"] == 1
+    queue = client.get("/inbox/?state=assist").get_data(as_text=True)
+    assert 'data-counter="assists">协办<span class="badge" title="待处理">1</span>' in queue
+    assert f'{ticket.number}</a>' in queue and "请核实 2025 年缴费记录" in queue and "待遇保障科" in queue
+    page = client.get(f"/tickets/{ticket.number}").get_data(as_text=True)
+    assert 'id="assist-form"' in page and "待遇保障科请本单位协办" in page
+    assert "13912345678" not in page and "139****5678" in page  # the caller stays with the handling department
+    for form in ('action="/tickets/%s/actions/reply"', 'action="/tickets/%s/actions/note"',
+                 'action="/tickets/%s/actions/return"', 'id="request-assist-form"'):
+        assert (form % ticket.number if "%s" in form else form) not in page
+    html = client.post(f"/tickets/{ticket.number}/actions/answer_assist", data={"opinion": "  "},
+                       follow_redirects=True).get_data(as_text=True)
+    assert "请填写协办意见" in html and 'id="assist-form"' in html
+    html = client.post(f"/tickets/{ticket.number}/actions/answer_assist", follow_redirects=True,
+                       data={"opinion": "经核实，2025 年 3 月起断缴，已告知补缴办法"}).get_data(as_text=True)
+    assert f"已反馈协办意见：{ticket.number}" in html and 'id="assist-form"' not in html
+    assert "经核实，2025 年 3 月起断缴" in html and "已反馈" in html
+    assert client.get("/todo.json").get_json()["counts"]["assists"] == 0
+    answered = client.get("/inbox/?state=assist").get_data(as_text=True)
+    assert "没有待本单位反馈的协办" in answered and "本单位已反馈的协办（最近 1 件）" in answered
+    auth.logout()
+
+    auth.login("staff_dybz")
+    inbox_page = client.get("/inbox/").get_data(as_text=True)
+    notice = inbox_page[inbox_page.index('class="flash flash-info assist-opinions"'):]
+    assert "近 3 天收到的协办意见（1 条" in notice and "参保征缴科" in notice and "经核实，2025 年 3 月起断缴" in notice
+
+
+def test_a_third_department_does_not_see_the_ticket(db, client, users, reference, auth, now):
+    make_user(db, "staff_yyfw", Role.STAFF, reference["YYFW"])
+    ticket = make_ticket(db, users, now, status=S.ACCEPTED)
+    db.session.commit()
+    auth.login("staff_dybz")
+    client.post(f"/tickets/{ticket.number}/actions/request_assist", data={"department": "CBZJ", "request": "请核实"})
+    auth.logout()
+    auth.login("staff_yyfw")
+    assert client.get(f"/tickets/{ticket.number}").status_code == 404
+    response = client.post(f"/tickets/{ticket.number}/actions/answer_assist", data={"opinion": "x"})
+    assert response.status_code == 404
+
+
+def test_the_supervisor_sees_requests_past_their_deadline(db, client, users, auth, now, monkeypatch):
+    ticket = make_ticket(db, users, now, status=S.ACCEPTED, title="协办超期的那件")
+    make_ticket(db, users, now, status=S.ACCEPTED, title="没有协办的")
+    db.session.commit()
+    auth.login("supervisor")
+    monkeypatch.setattr(clock, "now_utc", lambda: now)
+    client.post(f"/tickets/{ticket.number}/actions/request_assist", data={"department": "CBZJ", "request": "请核实"})
+    monkeypatch.setattr(clock, "now_utc", lambda: now + timedelta(days=4))  # past Thursday's end
+    html = client.get("/supervise/").get_data(as_text=True)
+    section = html[html.index('<section class="panel" id="assists"'):]
+    section = section[:section.index("</section>")]
+    assert "协办超期（1）" in section and "协办超期的那件" in section and "没有协办的" not in section
+    assert "参保征缴科协办 03-05 到期未反馈" in section
+    page = client.get(f"/tickets/{ticket.number}").get_data(as_text=True)
+    assert "已超期" in page[page.index('id="assists"'):]

@@ -1,0 +1,160 @@
+"""协办: a ticket that needs another department's knowledge or records (a pharmacy's settlement data for a price
+complaint, a county's payment list for a contribution question) stays with the department that handles it
+(主办单位), which asks the other department for its opinion (协办意见) by a deadline. The department asked sees the
+ticket (the caller masked: it does not contact the citizen), answers once, and the handling department reads the
+opinion before it replies. Every request, answer and withdrawal is an event on the ticket.
+
+A request belongs to the ticket's work: while the ticket is not with a department (answered, merged, closed) an
+open request waits in no queue and cannot be answered; it is live again if the ticket is reopened.
+"""
+from __future__ import annotations
+
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from ticketing.models import AssistRequest, AssistState, Department, Ticket, TicketStatus, User
+from ticketing.services import calendar, deadlines, settings
+from ticketing.services.errors import NotFound, ValidationFailed
+from ticketing.services.workflow import Action, check, transition
+
+S = TicketStatus
+#: the ticket states in which a request is in someone's queue and can be answered (Action.ANSWER_ASSIST's sources)
+LIVE_STATES = (S.DISPATCHED.value, S.ACCEPTED.value, S.RETURN_REQUESTED.value)
+MAX_TEXT = 2000
+
+
+def working_days(session: Session) -> int:
+    """协办反馈时限 (系统设置): working days the department asked has to answer."""
+    return int(settings.get_setting(session, "assist_working_days"))
+
+
+def due_for(session: Session, ticket: Ticket, now: datetime) -> deadlines.Deadline:
+    """The answer is due after the set working days, but no later than the ticket's own reply deadline while that
+    is still ahead: the handling department needs the opinion before it replies."""
+    due = deadlines.add_working_days(now, working_days(session), calendar.load_work_calendar(session))
+    if ticket.reply_due_at is not None and now < ticket.reply_due_at < due.due_at:
+        return deadlines.Deadline(ticket.reply_due_at, ticket.calendar_confirmed)
+    return due
+
+
+def request_assist(session: Session, ticket: Ticket, department: Department, request: str, *, actor: User,
+                   now: datetime) -> AssistRequest:
+    """发起协办: ask ``department`` for its opinion on ``ticket``; one open request per department."""
+    check(actor, ticket, Action.REQUEST_ASSIST)
+    request = (request or "").strip()
+    if not request:
+        raise ValidationFailed("请写明需要协办单位核实或答复的事项", fields={"request": "请写明需要协办的事项"})
+    if len(request) > MAX_TEXT:
+        raise ValidationFailed(f"协办事项不超过 {MAX_TEXT} 字", fields={"request": f"已写 {len(request)} 字"})
+    if not department.active:
+        raise ValidationFailed("该单位已停用", fields={"department": f"{department.name} 已停用"})
+    if department.id == ticket.department_id:
+        raise ValidationFailed("不能请本单位协办", fields={"department": f"{department.name} 是本件的承办单位"})
+    if open_request(ticket, department.id) is not None:
+        raise ValidationFailed("已请该单位协办，尚未反馈",
+                               fields={"department": f"已请{department.name}协办，等待其反馈（可先撤回再重新发起）"})
+    due = due_for(session, ticket, now)
+    assist = AssistRequest(ticket=ticket, department=department, department_id=department.id, request=request,
+                           requested_by=actor, requested_at=now, due_at=due.due_at,
+                           calendar_confirmed=due.calendar_confirmed, state=AssistState.OPEN.value)
+    session.add(assist)
+    transition(ticket, Action.REQUEST_ASSIST, actor=actor, now=now,
+               note=f"请{department.name}协办，{calendar.local_text(due.due_at)} 前反馈：{request}",
+               data={"department": department.code, "due_at": calendar.iso_text(due.due_at)})
+    return assist
+
+
+def answer_assist(session: Session, ticket: Ticket, opinion: str, *, actor: User, now: datetime) -> AssistRequest:
+    """反馈协办意见: the department asked answers its open request, once."""
+    check(actor, ticket, Action.ANSWER_ASSIST)
+    assist = open_request(ticket, actor.department_id)
+    if assist is None:  # check() let a staff member through only with one open; a supervisor has no department
+        raise NotFound("本单位没有待反馈的协办")
+    opinion = (opinion or "").strip()
+    if not opinion:
+        raise ValidationFailed("请填写协办意见", fields={"opinion": "请填写核实情况或意见"})
+    if len(opinion) > 20000:
+        raise ValidationFailed("协办意见过长", fields={"opinion": "不超过 20000 字"})
+    late = now > assist.due_at
+    transition(ticket, Action.ANSWER_ASSIST, actor=actor, now=now,  # checked while the request is still open
+               note=f"{assist.department.name}反馈协办意见{'（超过反馈时限）' if late else ''}：{opinion}",
+               data={"department": assist.department.code, "late": late})
+    assist.state, assist.opinion = AssistState.ANSWERED.value, opinion
+    assist.answered_by, assist.answered_at = actor, now
+    return assist
+
+
+def withdraw_assist(session: Session, ticket: Ticket, department_code: str, reason: str, *, actor: User,
+                    now: datetime) -> AssistRequest:
+    """撤回协办: the request is no longer needed (the handling department found the answer itself)."""
+    check(actor, ticket, Action.WITHDRAW_ASSIST)
+    assist = next((r for r in ticket.assists if r.is_open and r.department.code == department_code), None)
+    if assist is None:
+        raise ValidationFailed("该单位没有待反馈的协办",
+                               fields={"department": f"没有请 {department_code or '（未填写）'} 协办，或已反馈"})
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationFailed("请填写撤回原因", fields={"reason": "请填写撤回原因"})
+    assist.state, assist.withdraw_reason = AssistState.WITHDRAWN.value, reason
+    transition(ticket, Action.WITHDRAW_ASSIST, actor=actor, now=now,
+               note=f"撤回对{assist.department.name}的协办：{reason}", data={"department": department_code})
+    return assist
+
+
+def open_request(ticket: Ticket, department_id: int | None) -> AssistRequest | None:
+    return next((r for r in ticket.assists if r.is_open and r.department_id == department_id), None)
+
+
+def awaited(ticket: Ticket) -> list[AssistRequest]:
+    """The opinions the handling department still waits for (none once the ticket has left the departments)."""
+    return [r for r in ticket.assists if r.is_open] if ticket.status in LIVE_STATES else []
+
+
+def is_late(assist: AssistRequest, now: datetime) -> bool:
+    return assist.is_open and assist.due_at < now
+
+
+def _live_open() -> list:
+    return [AssistRequest.state == AssistState.OPEN.value, Ticket.status.in_(LIVE_STATES)]
+
+
+def department_queue(department_id: int) -> sa.Select:
+    """协办 to answer: the department's open requests on tickets still worked, the soonest due first."""
+    return (sa.select(AssistRequest).join(Ticket, Ticket.id == AssistRequest.ticket_id)
+            .where(AssistRequest.department_id == department_id, *_live_open())
+            .order_by(AssistRequest.due_at, AssistRequest.id))
+
+
+def answered_by_department(department_id: int) -> sa.Select:
+    """协办 the department has answered, the latest first."""
+    return (sa.select(AssistRequest)
+            .where(AssistRequest.department_id == department_id, AssistRequest.state == AssistState.ANSWERED.value)
+            .order_by(AssistRequest.answered_at.desc(), AssistRequest.id.desc()))
+
+
+def queue_count(session: Session, department_id: int) -> int:
+    """The department's menu counter: one range of the (department, state, due) index, joined to the tickets."""
+    return session.scalar(sa.select(sa.func.count()).select_from(AssistRequest)
+                          .join(Ticket, Ticket.id == AssistRequest.ticket_id)
+                          .where(AssistRequest.department_id == department_id, *_live_open())) or 0
+
+
+def late_tickets_query(now: datetime) -> sa.Select:
+    """督办's 协办超期: tickets still worked with a request past its deadline, the longest waiting first."""
+    late = (sa.select(AssistRequest.ticket_id, sa.func.min(AssistRequest.due_at).label("due_at"))
+            .where(AssistRequest.state == AssistState.OPEN.value, AssistRequest.due_at < now)
+            .group_by(AssistRequest.ticket_id).subquery())
+    return (sa.select(Ticket).join(late, late.c.ticket_id == Ticket.id)
+            .where(Ticket.status.in_(LIVE_STATES)).order_by(late.c.due_at, Ticket.id))
+
+
+def received_since(session: Session, department_id: int, since: datetime) -> list[AssistRequest]:
+    """Opinions answered on the department's tickets still worked since ``since``: the inbox names them, since the
+    handling department is waiting for them."""
+    return list(session.scalars(
+        sa.select(AssistRequest).join(Ticket, Ticket.id == AssistRequest.ticket_id)
+        .where(Ticket.department_id == department_id, Ticket.status.in_(LIVE_STATES),
+               AssistRequest.state == AssistState.ANSWERED.value, AssistRequest.answered_at >= since)
+        .order_by(AssistRequest.answered_at.desc(), AssistRequest.id.desc())))
