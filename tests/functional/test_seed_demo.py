@@ -6,7 +6,7 @@ from datetime import datetime, timezone
 import pytest
 import sqlalchemy as sa
 
-from ticketing.models import Department, ReviewAppeal, Ticket, TicketStatus, User
+from ticketing.models import AssistRequest, Department, ReviewAppeal, Ticket, TicketStatus, User
 from ticketing.services import assessment, clock, demo
 from ticketing.services.reference_data import ensure_reference_data
 
@@ -56,6 +56,10 @@ def test_every_state_is_on_show_whatever_the_date(db, now):
     appeals = db.session.scalars(sa.select(ReviewAppeal)).all()
     assert [(a.agent.username, a.decision, a.decided_by.username, a.review.reviewer.username) for a in appeals] == [
         ("agent", "upheld", "admin", "supervisor")]
+    # 协办: 待遇保障科 asked two departments; one answered, and 参保征缴科 has one to answer now
+    requests = db.session.scalars(sa.select(AssistRequest).order_by(AssistRequest.id)).all()
+    assert [(r.department.code, r.state) for r in requests] == [("CBZJ", "open"), ("YYFW", "answered"), ("CBZJ", "open")]
+    assert all(r.ticket.department.code == "DYBZ" and r.requested_by.username == "staff_dybz" for r in requests)
 
 
 def test_seed_reference_makes_a_new_installation_usable_without_demo_data(app, db):

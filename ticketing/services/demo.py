@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from ticketing.models import Category, Channel, Department, Role, Ticket, TicketStatus, User
 from ticketing.services import (
-    announcements, assessment, invalid_calls, notices, privacy, reviews, routing, tickets,
+    announcements, assessment, assists, invalid_calls, notices, privacy, reviews, routing, tickets,
 )
 from ticketing.services.deadlines import LOCAL_TZ
 from ticketing.services.errors import DomainError
@@ -138,6 +138,7 @@ def seed_demo_tickets(session: Session, *, now: datetime, count: int = 360, seed
     _review_some(session, now=now, agent=agent, supervisor=supervisor, admin=users.get("admin"))
     _show_rare_states(session, now=now, agent=agent, staff_by_department=staff_by_department)
     _hand_over_some(session, now=now, users=users)
+    _ask_for_assistance(session, now=now, users=users)
     if supervisor is not None:
         issue_past_months(session, now=now, since=now - timedelta(days=DEMO_DAYS), supervisor=supervisor)
     return created
@@ -277,6 +278,32 @@ def _plant_risk_call(session, *, now, classifier) -> int:
                                region="回民区", received_at=received)
     tickets.register_ticket(session, data, actor=None, now=received, classifier=classifier)
     return 1
+
+
+def _ask_for_assistance(session, *, now, users) -> None:
+    """协办 on 待遇保障科's tickets still with it: the oldest asked 参保征缴科 soon after it was dispatched, never
+    answered (past its deadline on 督办 once old enough); the next asked 医药服务管理科, which answered; the newest
+    asks 参保征缴科 now (its 协办 tab has one to answer)."""
+    main, cbzj, yyfw = users.get("staff_dybz"), users.get("staff_cbzj"), users.get("staff_yyfw")
+    if main is None or cbzj is None or yyfw is None:
+        return
+    held = session.scalars(sa.select(Ticket).where(
+        Ticket.department_id == main.department_id,
+        Ticket.status.in_((TicketStatus.DISPATCHED.value, TicketStatus.ACCEPTED.value)))
+        .order_by(Ticket.dispatched_at, Ticket.id)).all()
+    if len(held) < 3:
+        return
+    first, second, newest = held[0], held[1], held[-1]
+    asked = ((first, cbzj.department, "请核实来电人近两年的参保缴费记录，是否存在断缴", first.dispatched_at + timedelta(hours=3)),
+             (second, yyfw.department, "请核实该定点药店当月的医保结算和刷卡记录", second.dispatched_at + timedelta(hours=3)),
+             (newest, cbzj.department, "请核实单位是否按时为来电人申报缴费基数", now - timedelta(hours=2)))
+    for ticket, department, request, at in asked:
+        at = min(max(at, ticket.accepted_at or ticket.dispatched_at), now - timedelta(minutes=30))
+        assists.request_assist(session, ticket, department, request, actor=main, now=at)
+    answered_at = min(second.assists[-1].requested_at + timedelta(hours=20), now - timedelta(minutes=20))
+    assists.answer_assist(session, second, "经核实，该药店当月结算记录与群众所述一致，已约谈药店负责人并责令整改。",
+                          actor=yyfw, now=answered_at)
+    session.flush()
 
 
 def _announce(session, *, now, supervisor) -> None:
