@@ -93,3 +93,31 @@ def test_the_supervisor_sees_requests_past_their_deadline(db, client, users, aut
     assert "参保征缴科协办 03-05 到期未反馈" in section
     page = client.get(f"/tickets/{ticket.number}").get_data(as_text=True)
     assert "已超期" in page[page.index('id="assists"'):]
+
+
+def test_the_months_statistics_show_each_departments_answers(db, client, users, auth, now, monkeypatch):
+    from io import BytesIO
+
+    from openpyxl import load_workbook
+
+    ticket = make_ticket(db, users, now, status=S.ACCEPTED)
+    db.session.commit()
+    monkeypatch.setattr(clock, "now_utc", lambda: now + timedelta(hours=1))
+    auth.login("staff_dybz")
+    client.post(f"/tickets/{ticket.number}/actions/request_assist", data={"department": "CBZJ", "request": "请核实"})
+    auth.logout()
+    monkeypatch.setattr(clock, "now_utc", lambda: now + timedelta(hours=3))
+    auth.login("supervisor")
+    html = client.get("/statistics/?month=2026-03").get_data(as_text=True)
+    section = html[html.index('id="assists"'):]
+    section = section[:section.index("</section>")]
+    assert "<td>参保征缴科</td>" in section and "<td>待遇保障科</td>" in section and "按时反馈率" in section
+    book = load_workbook(BytesIO(client.get("/statistics/export.xlsx?month=2026-03").data))
+    rows = list(book["协办"].iter_rows(values_only=True))
+    assert rows[0][:3] == ("承办单位", "被请协办", "已反馈") and ("参保征缴科", 1, 0, 0, 0, 0, 1, None, 0) in rows
+    assert ("待遇保障科", 0, 0, 0, None, 0, 0, None, 1) in rows
+    auth.logout()
+    auth.login("staff_cbzj")  # a department sees its own row only
+    html = client.get("/statistics/?month=2026-03").get_data(as_text=True)
+    section = html[html.index('id="assists"'):]
+    assert "<td>参保征缴科</td>" in section and "<td>待遇保障科</td>" not in section[:section.index("</section>")]

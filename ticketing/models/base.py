@@ -49,3 +49,10 @@ def upsertable_insert(session, model):
     from sqlalchemy.dialects import postgresql, sqlite
 
     return (postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert)(model)
+
+
+def hours_between(session, start, end):
+    """SQL for the hours from ``start`` to ``end`` (two datetime columns) on either engine."""
+    if session.get_bind().dialect.name == "postgresql":
+        return sa.extract("epoch", end - start) / 3600.0
+    return (sa.func.julianday(end) - sa.func.julianday(start)) * 24.0

@@ -33,7 +33,7 @@ from ticketing.models import (
     TicketStatus,
     User,
 )
-from ticketing.models.base import upsertable_insert
+from ticketing.models.base import hours_between, upsertable_insert
 from ticketing.services import audit, settings
 from ticketing.services.deadlines import LOCAL_TZ
 from ticketing.services.errors import InvalidTransition, NotAllowed, ValidationFailed
@@ -238,12 +238,6 @@ def _department_code(event) -> sa.ColumnElement:
     return sa.func.coalesce(event.data["to"].as_string(), event.data["department"].as_string())
 
 
-def _hours_between(session: Session, start, end) -> sa.ColumnElement:
-    if session.get_bind().dialect.name == "postgresql":
-        return sa.extract("epoch", end - start) / 3600.0
-    return (sa.func.julianday(end) - sa.func.julianday(start)) * 24.0
-
-
 def _flag(condition) -> sa.ColumnElement:
     """1 when the condition holds, else 0 (NULL counts as 0)."""
     return sa.case((condition, 1), else_=0)
@@ -350,7 +344,7 @@ def _items(session: Session, month: str, as_of: datetime, department_id: int | N
             _flag(n(outcomes.c.n_returned) > 0).label("returned"),
             _flag(n(outcomes.c.n_extended) > 0).label("extended"),
             _flag(n(outcomes.c.n_reopened) > 0).label("reopened"),
-            _hours_between(session, receipts.c.received_at, outcomes.c.first_done_at).label("handling_hours"),
+            hours_between(session, receipts.c.received_at, outcomes.c.first_done_at).label("handling_hours"),
             _flag(callback.id.is_not(None)).label("reached"),
             _flag(callback.satisfaction.in_((Satisfaction.SATISFIED.value,
                                              Satisfaction.BASICALLY_SATISFIED.value))).label("satisfied"),

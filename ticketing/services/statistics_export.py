@@ -6,6 +6,7 @@ from io import BytesIO
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
+from ticketing.services.assists import AssistMonth
 from ticketing.services.statistics import AgentMonth, HandlerMonth, MonthStatistics, Share
 
 
@@ -25,7 +26,7 @@ def _breakdown(book: Workbook, title: str, key_title: str, rows: list[Share]) ->
 
 
 def workbook_bytes(stats: MonthStatistics, *, scope: str, as_of: str, handlers: list[HandlerMonth] = (),
-                   agents: list[AgentMonth] = ()) -> bytes:
+                   agents: list[AgentMonth] = (), assist_rows: list[AssistMonth] = ()) -> bytes:
     book = Workbook()
     summary = book.active
     summary.title = "概况"
@@ -65,6 +66,16 @@ def workbook_bytes(stats: MonthStatistics, *, scope: str, as_of: str, handlers: 
                           a.transferred_out, a.merged, a.followed_up, a.reviewed, a.review_average])
             for column in (4, 9):
                 sheet.cell(row=sheet.max_row, column=column).number_format = "0.0%"
+        sheet.column_dimensions["A"].width = 20
+    if assist_rows:
+        sheet = book.create_sheet("协办")
+        _header(sheet, ["承办单位", "被请协办", "已反馈", "其中按时", "按时反馈率", "撤回", "未反馈", "平均反馈用时（小时）",
+                        "本单位发起"])
+        for r in assist_rows:
+            sheet.append([r.department.name, r.received, r.answered, r.on_time, r.on_time_rate, r.withdrawn, r.waiting,
+                          r.answer_hours, r.asked])
+            sheet.cell(row=sheet.max_row, column=5).number_format = "0.0%"
+        sheet.append(["说明", "按发起协办的时间所在月份统计；按时反馈率 = 在反馈时限内反馈的 ÷（被请协办 − 撤回），尚未反馈的计为未按时"])
         sheet.column_dimensions["A"].width = 20
     out = BytesIO()
     book.save(out)

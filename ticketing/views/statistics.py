@@ -7,7 +7,7 @@ from flask_login import current_user, login_required
 
 from ticketing.extensions import db
 from ticketing.models import Department
-from ticketing.services import assessment, clock, permissions, statistics
+from ticketing.services import assessment, assists, clock, permissions, statistics
 from ticketing.services.statistics_export import workbook_bytes
 from ticketing.views import local_time
 from ticketing.views.common import require
@@ -38,6 +38,7 @@ def index():
     handlers = statistics.handler_month(db.session, month, scope) if scope else []
     agents = statistics.agent_month(db.session, month) if scope is None else []
     return render_template("statistics/index.html", stats=stats, month=month, handlers=handlers, agents=agents,
+                           assist_rows=_assist_rows(month, scope),
                            unit=db.session.get(Department, scope) if scope else None,
                            departments=[] if permissions.assessment_department_scope(current_user) else
                            db.session.scalars(sa.select(Department).order_by(Department.code)).all(),
@@ -54,7 +55,12 @@ def export():
     unit = db.session.get(Department, scope) if scope else None
     content = workbook_bytes(stats, scope=unit.name if unit else "全中心", as_of=local_time(clock.now_utc()),
                              handlers=statistics.handler_month(db.session, month, scope) if scope else [],
-                             agents=statistics.agent_month(db.session, month) if scope is None else [])
+                             agents=statistics.agent_month(db.session, month) if scope is None else [],
+                             assist_rows=_assist_rows(month, scope))
     name = f"statistics-{month}-{unit.code}.xlsx" if unit else f"statistics-{month}.xlsx"
     return Response(content, mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                     headers={"Content-Disposition": f"attachment; filename={name}"})
+
+
+def _assist_rows(month: str, scope: int | None) -> list[assists.AssistMonth]:
+    return assists.month_by_department(db.session, *assessment.month_bounds(month), department_id=scope)

@@ -183,3 +183,28 @@ def test_the_handling_department_is_shown_opinions_on_its_tickets_still_worked(d
     assert assists.received_since(db.session, dybz, now) == ticket.assists
     assert assists.received_since(db.session, dybz, now + timedelta(days=2)) == []
     assert assists.received_since(db.session, users["staff_cbzj"].department_id, now) == []
+
+
+def test_the_months_figures_per_department(db, users, now):
+    """工单统计's 协办: by the month the request was made; on time over those not withdrawn."""
+    on_time, late, withdrawn, waiting = (asked(db, users, now, title=t) for t in ("按时", "超时", "撤回", "未反馈"))
+    cbzj, dybz = users["staff_cbzj"], users["staff_dybz"]
+    act(db, on_time, "answer_assist", cbzj, now + timedelta(hours=25), opinion="已核实")  # 24 hours after the request
+    act(db, late, "answer_assist", cbzj, now + timedelta(days=6, hours=1), opinion="已核实")  # 144 hours
+    act(db, withdrawn, "withdraw_assist", dybz, now + timedelta(hours=2), department="CBZJ", reason="已查到")
+    theirs = make_ticket(db, users, now, status=S.ACCEPTED, department="CBZJ", category="CB")
+    act(db, theirs, "request_assist", cbzj, now + timedelta(hours=1), department="DYBZ", request="请核实报销记录")
+    april = make_ticket(db, users, now + timedelta(days=31), status=S.ACCEPTED)  # requested in April: not counted
+    act(db, april, "request_assist", dybz, now + timedelta(days=31, hours=1), department="CBZJ", request="请核实")
+    db.session.commit()
+
+    start, end = datetime(2026, 3, 1, tzinfo=LOCAL), datetime(2026, 4, 1, tzinfo=LOCAL)
+    rows = {m.department.code: m for m in assists.month_by_department(db.session, start, end)}
+    cb = rows["CBZJ"]
+    assert (cb.received, cb.answered, cb.on_time, cb.withdrawn, cb.waiting, cb.asked) == (4, 2, 1, 1, 1, 1)
+    assert cb.on_time_rate == 1 / 3 and cb.answer_hours == 84.0  # (24 + 144) / 2
+    dy = rows["DYBZ"]
+    assert (dy.received, dy.answered, dy.waiting, dy.asked, dy.answer_hours, dy.on_time_rate) == (1, 0, 1, 4, None, 0.0)
+    assert set(rows) == {"CBZJ", "DYBZ"}
+    [only] = assists.month_by_department(db.session, start, end, department_id=cbzj.department_id)
+    assert only.department.code == "CBZJ"
