@@ -87,14 +87,16 @@ def build(tickets: int, seed: int = 12393) -> tuple[float, dict]:
                            "urge_count": int(urged), "extension_state": extension, "needs_callback": callback,
                            "closed_at": at(received + timedelta(days=3)) if status == "closed" else None,
                            "merged_into_id": 1 if status == "merged" else None})
-            # 协办: a few tickets ask another department; requests on closed tickets were answered, or left open
-            # when the handling department replied without waiting, and count for nobody
+            # 协办: a few tickets ask another department; a request is open only while its ticket is with a
+            # department (leaving them ends it: answered, withdrawn or 已终止 on every other ticket)
             if department is not None and rng.random() < 0.03:
                 asked = rng.choices([d for d in departments.values() if d != department],
                                     [w for d, w in zip(departments.values(), weights) if d != department])[0]
-                state = rng.choices(["open", "answered", "withdrawn"], [0.5, 0.4, 0.1])[0]
-                expected["busiest_assists"] += (asked == busiest and state == "open"
-                                                and status in ("dispatched", "accepted", "return_requested"))
+                if status in ("dispatched", "accepted", "return_requested"):
+                    state = rng.choices(["open", "answered", "withdrawn"], [0.6, 0.35, 0.05])[0]
+                else:
+                    state = rng.choices(["answered", "withdrawn", "lapsed"], [0.85, 0.05, 0.1])[0]
+                expected["busiest_assists"] += asked == busiest and state == "open"
                 requests.append({"ticket_id": n, "department_id": asked, "state": state, "request": "请核实",
                                  "requested_at": at(received + timedelta(hours=2)),
                                  "due_at": at(received + timedelta(days=3)), "calendar_confirmed": True})

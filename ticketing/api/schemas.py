@@ -285,7 +285,8 @@ class AssistOut(Schema):
     ticket = String(metadata={"description": "工单号"})
     department = String(metadata={"description": "协办单位编码"})
     department_name = String()
-    state = String(metadata={"description": "open 待反馈，answered 已反馈，withdrawn 已撤回"})
+    state = String(metadata={"description": "open 待反馈，answered 已反馈，withdrawn 已撤回，"
+                                            "lapsed 已终止（未反馈工单已答复、合并或办结）"})
     request = String(metadata={"description": "请协办的事项"})
     requested_by = String(allow_none=True)
     requested_at = String(metadata={"description": "ISO 8601，北京时间"})
@@ -295,6 +296,7 @@ class AssistOut(Schema):
     answered_by = String(allow_none=True)
     answered_at = String(allow_none=True)
     withdraw_reason = String(allow_none=True)
+    closed_at = String(allow_none=True, metadata={"description": "撤回或终止的时间"})
 
 
 class TicketDetailOut(TicketOut):

@@ -154,8 +154,9 @@ class AssistState(TitledEnum):
     OPEN = "open"
     ANSWERED = "answered"
     WITHDRAWN = "withdrawn"
+    LAPSED = "lapsed"  # the ticket left the departments (answered, merged, closed) before the opinion came
 
-    __titles__ = {"open": "待反馈", "answered": "已反馈", "withdrawn": "已撤回"}
+    __titles__ = {"open": "待反馈", "answered": "已反馈", "withdrawn": "已撤回", "lapsed": "已终止"}
 
 
 class ContactMethod(TitledEnum):

@@ -347,6 +347,7 @@ class AssistRequest(db.Model):
     answered_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id"))
     answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     withdraw_reason: Mapped[str | None] = mapped_column(sa.Text)
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # withdrawn, or ended with the ticket's work
 
     ticket: Mapped[Ticket] = relationship(back_populates="assists")
     department: Mapped[Department] = relationship()

@@ -4,8 +4,9 @@ complaint, a county's payment list for a contribution question) stays with the d
 ticket (the caller masked: it does not contact the citizen), answers once, and the handling department reads the
 opinion before it replies. Every request, answer and withdrawal is an event on the ticket.
 
-A request belongs to the ticket's work: while the ticket is not with a department (answered, merged, closed) an
-open request waits in no queue and cannot be answered; it is live again if the ticket is reopened.
+A request belongs to the ticket's work: when the ticket leaves the departments (answered, merged, transferred,
+closed) a request still open ends unanswered (已终止, services/workflow.transition), so that nobody owes an opinion
+on a matter already answered; a reopened ticket asks again if it still needs one.
 """
 from __future__ import annotations
 
@@ -19,11 +20,11 @@ from ticketing.models import AssistRequest, AssistState, Department, Ticket, Tic
 from ticketing.models.base import hours_between
 from ticketing.services import calendar, deadlines, settings
 from ticketing.services.errors import NotFound, ValidationFailed
-from ticketing.services.workflow import Action, check, transition
+from ticketing.services.workflow import WITH_DEPARTMENT, Action, check, transition
 
 S = TicketStatus
-#: the ticket states in which a request is in someone's queue and can be answered (Action.ANSWER_ASSIST's sources)
-LIVE_STATES = (S.DISPATCHED.value, S.ACCEPTED.value, S.RETURN_REQUESTED.value)
+#: the ticket states in which a department has it (and a request can be answered): workflow.WITH_DEPARTMENT
+LIVE_STATES = tuple(status.value for status in WITH_DEPARTMENT)
 MAX_TEXT = 2000
 
 
@@ -99,7 +100,7 @@ def withdraw_assist(session: Session, ticket: Ticket, department_code: str, reas
     reason = (reason or "").strip()
     if not reason:
         raise ValidationFailed("请填写撤回原因", fields={"reason": "请填写撤回原因"})
-    assist.state, assist.withdraw_reason = AssistState.WITHDRAWN.value, reason
+    assist.state, assist.withdraw_reason, assist.closed_at = AssistState.WITHDRAWN.value, reason, now
     transition(ticket, Action.WITHDRAW_ASSIST, actor=actor, now=now,
                note=f"撤回对{assist.department.name}的协办：{reason}", data={"department": department_code})
     return assist
@@ -110,22 +111,18 @@ def open_request(ticket: Ticket, department_id: int | None) -> AssistRequest | N
 
 
 def awaited(ticket: Ticket) -> list[AssistRequest]:
-    """The opinions the handling department still waits for (none once the ticket has left the departments)."""
-    return [r for r in ticket.assists if r.is_open] if ticket.status in LIVE_STATES else []
+    """The opinions the handling department still waits for."""
+    return [r for r in ticket.assists if r.is_open]
 
 
 def is_late(assist: AssistRequest, now: datetime) -> bool:
     return assist.is_open and assist.due_at < now
 
 
-def _live_open() -> list:
-    return [AssistRequest.state == AssistState.OPEN.value, Ticket.status.in_(LIVE_STATES)]
-
-
 def department_queue(department_id: int) -> sa.Select:
-    """协办 to answer: the department's open requests on tickets still worked, the soonest due first."""
-    return (sa.select(AssistRequest).join(Ticket, Ticket.id == AssistRequest.ticket_id)
-            .where(AssistRequest.department_id == department_id, *_live_open())
+    """协办 to answer: the department's open requests (their tickets are with a department), the soonest due first."""
+    return (sa.select(AssistRequest)
+            .where(AssistRequest.department_id == department_id, AssistRequest.state == AssistState.OPEN.value)
             .order_by(AssistRequest.due_at, AssistRequest.id))
 
 
@@ -137,19 +134,17 @@ def answered_by_department(department_id: int) -> sa.Select:
 
 
 def queue_count(session: Session, department_id: int) -> int:
-    """The department's menu counter: one range of the (department, state, due) index, joined to the tickets."""
-    return session.scalar(sa.select(sa.func.count()).select_from(AssistRequest)
-                          .join(Ticket, Ticket.id == AssistRequest.ticket_id)
-                          .where(AssistRequest.department_id == department_id, *_live_open())) or 0
+    """The department's menu counter: one range of the (department, state, due) index."""
+    return session.scalar(sa.select(sa.func.count()).select_from(AssistRequest).where(
+        AssistRequest.department_id == department_id, AssistRequest.state == AssistState.OPEN.value)) or 0
 
 
 def late_tickets_query(now: datetime) -> sa.Select:
-    """督办's 协办超期: tickets still worked with a request past its deadline, the longest waiting first."""
+    """督办's 协办超期: tickets with a request past its deadline, the longest waiting first."""
     late = (sa.select(AssistRequest.ticket_id, sa.func.min(AssistRequest.due_at).label("due_at"))
             .where(AssistRequest.state == AssistState.OPEN.value, AssistRequest.due_at < now)
             .group_by(AssistRequest.ticket_id).subquery())
-    return (sa.select(Ticket).join(late, late.c.ticket_id == Ticket.id)
-            .where(Ticket.status.in_(LIVE_STATES)).order_by(late.c.due_at, Ticket.id))
+    return sa.select(Ticket).join(late, late.c.ticket_id == Ticket.id).order_by(late.c.due_at, Ticket.id)
 
 
 def received_since(session: Session, department_id: int, since: datetime) -> list[AssistRequest]:
@@ -172,14 +167,17 @@ class AssistMonth:
     answered: int = 0  # of which answered (by now)
     on_time: int = 0  # of which answered by the deadline
     withdrawn: int = 0  # of which withdrawn by the handling department
-    waiting: int = 0  # of which still open (on a ticket still worked or not)
+    lapsed: int = 0  # of which ended unanswered when the ticket left the departments (已终止)
+    lapsed_in_time: int = 0  # of those, ended before the opinion was due
+    waiting: int = 0  # of which still open
     answer_hours: float | None = None  # mean hours from request to answer, over those answered
     asked: int = 0  # requests its own tickets made of other departments in the month
 
     @property
     def on_time_rate(self) -> float | None:
-        """按时反馈率: answered by the deadline over those not withdrawn; one still open counts against it."""
-        due = self.received - self.withdrawn
+        """按时反馈率: answered by the deadline over those that were owed: not withdrawn, and not ended with the
+        ticket's work before they were due; one still open counts against it."""
+        due = self.received - self.withdrawn - self.lapsed_in_time
         return self.on_time / due if due else None
 
 
@@ -189,12 +187,15 @@ def month_by_department(session: Session, start: datetime, end: datetime, *,
     percent of its tickets), by the department asked and by the ticket's department."""
     made = sa.and_(AssistRequest.requested_at >= start, AssistRequest.requested_at < end)
     answered = AssistRequest.state == AssistState.ANSWERED.value
+    lapsed = AssistRequest.state == AssistState.LAPSED.value
     hours = hours_between(session, AssistRequest.requested_at, AssistRequest.answered_at)
     rows = session.execute(
         sa.select(AssistRequest.department_id, sa.func.count(),
                   sa.func.sum(sa.case((answered, 1), else_=0)),
                   sa.func.sum(sa.case((sa.and_(answered, AssistRequest.answered_at <= AssistRequest.due_at), 1), else_=0)),
                   sa.func.sum(sa.case((AssistRequest.state == AssistState.WITHDRAWN.value, 1), else_=0)),
+                  sa.func.sum(sa.case((lapsed, 1), else_=0)),
+                  sa.func.sum(sa.case((sa.and_(lapsed, AssistRequest.closed_at <= AssistRequest.due_at), 1), else_=0)),
                   sa.func.avg(sa.case((answered, hours))))
         .where(made).group_by(AssistRequest.department_id)).all()
     asked = dict(session.execute(
@@ -203,11 +204,12 @@ def month_by_department(session: Session, start: datetime, end: datetime, *,
         .where(made).group_by(Ticket.department_id)).all())
     months: dict[int, AssistMonth] = {}
     departments = {d.id: d for d in session.scalars(sa.select(Department))}
-    for asked_id, received, answered_count, on_time, withdrawn, mean_hours in rows:
-        answered_count, withdrawn = int(answered_count or 0), int(withdrawn or 0)
+    for asked_id, received, answered_count, on_time, withdrawn, lapsed_count, lapsed_in_time, mean_hours in rows:
+        answered_count, withdrawn, lapsed_count = int(answered_count or 0), int(withdrawn or 0), int(lapsed_count or 0)
         months[asked_id] = AssistMonth(
             departments[asked_id], received=int(received), answered=answered_count, on_time=int(on_time or 0),
-            withdrawn=withdrawn, waiting=int(received) - answered_count - withdrawn,
+            withdrawn=withdrawn, lapsed=lapsed_count, lapsed_in_time=int(lapsed_in_time or 0),
+            waiting=int(received) - answered_count - withdrawn - lapsed_count,
             answer_hours=None if mean_hours is None else round(float(mean_hours), 1))
     for own_id, count in asked.items():
         if own_id is not None:

@@ -69,13 +69,13 @@ def workbook_bytes(stats: MonthStatistics, *, scope: str, as_of: str, handlers: 
         sheet.column_dimensions["A"].width = 20
     if assist_rows:
         sheet = book.create_sheet("协办")
-        _header(sheet, ["承办单位", "被请协办", "已反馈", "其中按时", "按时反馈率", "撤回", "未反馈", "平均反馈用时（小时）",
+        _header(sheet, ["承办单位", "被请协办", "已反馈", "其中按时", "按时反馈率", "撤回", "已终止", "未反馈", "平均反馈用时（小时）",
                         "本单位发起"])
         for r in assist_rows:
-            sheet.append([r.department.name, r.received, r.answered, r.on_time, r.on_time_rate, r.withdrawn, r.waiting,
+            sheet.append([r.department.name, r.received, r.answered, r.on_time, r.on_time_rate, r.withdrawn, r.lapsed, r.waiting,
                           r.answer_hours, r.asked])
             sheet.cell(row=sheet.max_row, column=5).number_format = "0.0%"
-        sheet.append(["说明", "按发起协办的时间所在月份统计；按时反馈率 = 在反馈时限内反馈的 ÷（被请协办 − 撤回），尚未反馈的计为未按时"])
+        sheet.append(["说明", "按发起协办的时间所在月份统计；按时反馈率 = 在反馈时限内反馈的 ÷（被请协办 − 撤回 − 反馈时限前已终止的），尚未反馈的计为未按时"])
         sheet.column_dimensions["A"].width = 20
     out = BytesIO()
     book.save(out)

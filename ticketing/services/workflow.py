@@ -10,7 +10,7 @@ import enum
 from dataclasses import dataclass
 from datetime import datetime
 
-from ticketing.models import Role, Ticket, TicketEvent, TicketStatus, User
+from ticketing.models import AssistState, Role, Ticket, TicketEvent, TicketStatus, User
 from ticketing.services.errors import InvalidTransition, NotAllowed, NotFound
 
 S = TicketStatus
@@ -108,6 +108,8 @@ ACTION_TITLES = {
 }
 
 WORKING = frozenset({S.REGISTERED, S.DISPATCHED, S.ACCEPTED, S.RETURN_REQUESTED})
+#: the states in which a department has the ticket; 协办 requests are answered only then
+WITH_DEPARTMENT = frozenset({S.DISPATCHED, S.ACCEPTED, S.RETURN_REQUESTED})
 ANY_STATE = frozenset(S)
 
 
@@ -172,7 +174,7 @@ RULES: dict[Action, Rule] = {
     # 协办: the handling department (or a supervisor) asks another department for its opinion while the ticket is
     # with a department; the department asked answers; the one who handles it (or a supervisor) withdraws a request
     Action.REQUEST_ASSIST: _rule({S.DISPATCHED, S.ACCEPTED}, None, {ST, SV, AD}),
-    Action.ANSWER_ASSIST: _rule({S.DISPATCHED, S.ACCEPTED, S.RETURN_REQUESTED}, None, {ST}, staff_assisting=True),
+    Action.ANSWER_ASSIST: _rule(WITH_DEPARTMENT, None, {ST}, staff_assisting=True),
     Action.WITHDRAW_ASSIST: _rule(WORKING, None, {ST, SV, AD}),
 }
 
@@ -225,6 +227,10 @@ def transition(
     rule = check(actor, ticket, action)
     from_status = None if action is Action.REGISTER else ticket.status
     target = to or rule.target or TicketStatus(ticket.status)
+    if from_status in WITH_DEPARTMENT and target not in WITH_DEPARTMENT:
+        lapsed = _end_assists(ticket, now)
+        if lapsed:
+            data = {**(data or {}), "assists_lapsed": lapsed}
     event = TicketEvent(
         actor=actor,
         actor_label=actor.display_name if actor is not None else "系统",
@@ -239,3 +245,15 @@ def transition(
     ticket.status = target.value
     ticket.updated_at = now
     return event
+
+
+def _end_assists(ticket: Ticket, now: datetime) -> list[str]:
+    """The ticket leaves the departments (answered, merged, transferred, closed): the 协办 requests still open
+    end unanswered (已终止), so that nobody is left owing an opinion on a matter already answered; a reopened
+    ticket asks again if it still needs one. The departments' codes, for the event's data."""
+    ended = []
+    for request in ticket.assists:
+        if request.is_open:
+            request.state, request.closed_at = AssistState.LAPSED.value, now
+            ended.append(request.department.code)
+    return ended

@@ -155,13 +155,36 @@ def test_the_queue_and_the_counter_follow_the_tickets_work(db, users, now):
     counts = inbox.todo_counts(db.session, users["staff_cbzj"], now)
     assert counts["assists"] == 2 and counts["total"] == 2
 
-    # answered by the handling department without waiting: the request leaves the queue, unanswered
+    # answered by the handling department without waiting: the request ends unanswered and leaves the queue
     tickets.reply(db.session, ticket, "已办理", actor=users["staff_dybz"], now=now + timedelta(hours=2))
     assert assists.queue_count(db.session, department) == 1 and assists.awaited(ticket) == []
-    with pytest.raises(InvalidTransition):
+    assert ticket.assists[0].state == AssistState.LAPSED.value
+    assert ticket.assists[0].closed_at == now + timedelta(hours=2)
+    assert ticket.events[-1].action == "reply" and ticket.events[-1].data["assists_lapsed"] == ["CBZJ"]
+    with pytest.raises(NotFound, match="本单位没有待反馈的协办"):
         act(db, ticket, "answer_assist", users["staff_cbzj"], now, opinion="晚了")
     tickets.reopen(db.session, ticket, "群众不满意", actor=users["agent"], now=now + timedelta(hours=3))
-    assert assists.queue_count(db.session, department) == 2  # worked again: the question is open again
+    assert assists.queue_count(db.session, department) == 1  # worked again: it asks again if it still needs to
+    act(db, ticket, "request_assist", users["staff_dybz"], now + timedelta(hours=4), department="CBZJ", request="再核实")
+    assert assists.queue_count(db.session, department) == 2
+
+
+@pytest.mark.parametrize("leave", ["merge", "transfer_out", "legal_channel"])
+def test_every_way_out_of_the_departments_ends_open_requests(db, users, now, leave):
+    ticket = asked(db, users, now)
+    if leave == "merge":
+        earlier = make_ticket(db, users, now - timedelta(days=1))
+        tickets.merge(db.session, ticket, earlier, actor=users["agent"], now=now + timedelta(hours=2))
+    elif leave == "transfer_out":
+        tickets.reassign(db.session, ticket, tickets.department_by_code(db.session, "YYFW"), actor=users["supervisor"],
+                         now=now + timedelta(hours=2), reason="改派")  # dispatched again: still with a department
+        assert ticket.assists[0].is_open
+        tickets.transfer_out(db.session, ticket, "12345-1", actor=users["agent"], now=now + timedelta(hours=3))
+    else:
+        tickets.tell_legal_channel(db.session, ticket, "请申请行政复议", actor=users["staff_dybz"],
+                                   now=now + timedelta(hours=2))
+    assert [r.state for r in ticket.assists] == ["lapsed"]
+    assert ticket.events[-1].data["assists_lapsed"] == ["CBZJ"]
 
 
 def test_the_supervisor_sees_requests_past_their_deadline(db, users, now):
@@ -187,11 +210,14 @@ def test_the_handling_department_is_shown_opinions_on_its_tickets_still_worked(d
 
 def test_the_months_figures_per_department(db, users, now):
     """工单统计's 协办: by the month the request was made; on time over those not withdrawn."""
-    on_time, late, withdrawn, waiting = (asked(db, users, now, title=t) for t in ("按时", "超时", "撤回", "未反馈"))
+    on_time, late, withdrawn, waiting, ended, ended_late = (
+        asked(db, users, now, title=t) for t in ("按时", "超时", "撤回", "未反馈", "先答复", "超时后答复"))
     cbzj, dybz = users["staff_cbzj"], users["staff_dybz"]
     act(db, on_time, "answer_assist", cbzj, now + timedelta(hours=25), opinion="已核实")  # 24 hours after the request
     act(db, late, "answer_assist", cbzj, now + timedelta(days=6, hours=1), opinion="已核实")  # 144 hours
     act(db, withdrawn, "withdraw_assist", dybz, now + timedelta(hours=2), department="CBZJ", reason="已查到")
+    tickets.reply(db.session, ended, "已办理", actor=dybz, now=now + timedelta(days=1))  # before the opinion was due
+    tickets.reply(db.session, ended_late, "已办理", actor=dybz, now=now + timedelta(days=7))  # after: it counts against
     theirs = make_ticket(db, users, now, status=S.ACCEPTED, department="CBZJ", category="CB")
     act(db, theirs, "request_assist", cbzj, now + timedelta(hours=1), department="DYBZ", request="请核实报销记录")
     april = make_ticket(db, users, now + timedelta(days=31), status=S.ACCEPTED)  # requested in April: not counted
@@ -201,10 +227,10 @@ def test_the_months_figures_per_department(db, users, now):
     start, end = datetime(2026, 3, 1, tzinfo=LOCAL), datetime(2026, 4, 1, tzinfo=LOCAL)
     rows = {m.department.code: m for m in assists.month_by_department(db.session, start, end)}
     cb = rows["CBZJ"]
-    assert (cb.received, cb.answered, cb.on_time, cb.withdrawn, cb.waiting, cb.asked) == (4, 2, 1, 1, 1, 1)
-    assert cb.on_time_rate == 1 / 3 and cb.answer_hours == 84.0  # (24 + 144) / 2
+    assert (cb.received, cb.answered, cb.on_time, cb.withdrawn, cb.lapsed, cb.waiting, cb.asked) == (6, 2, 1, 1, 2, 1, 1)
+    assert cb.on_time_rate == 1 / 4 and cb.answer_hours == 84.0  # 6 − withdrawn − ended in time; (24 + 144) / 2
     dy = rows["DYBZ"]
-    assert (dy.received, dy.answered, dy.waiting, dy.asked, dy.answer_hours, dy.on_time_rate) == (1, 0, 1, 4, None, 0.0)
+    assert (dy.received, dy.answered, dy.waiting, dy.asked, dy.answer_hours, dy.on_time_rate) == (1, 0, 1, 6, None, 0.0)
     assert set(rows) == {"CBZJ", "DYBZ"}
     [only] = assists.month_by_department(db.session, start, end, department_id=cbzj.department_id)
     assert only.department.code == "CBZJ"
