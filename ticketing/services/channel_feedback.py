@@ -8,8 +8,8 @@ caller's details, internal notes, staff names or the event history.
 
 To stay in step, a channel asks for its tickets that changed in (since, until], page by page, and next time
 asks from `next_since`. A ticket changed at its last event (``updated_at``), and a merged ticket also when the
-ticket it joined changed, since the citizen sees that one's progress (one hop: a merge of a merge is not
-followed). `next_since` is ``until`` less an overlap (`OVERLAP`), because a change is stamped when it is made
+ticket it joined changed, since the citizen sees that one's progress; when that one was merged in turn, the
+chain is followed as the citizen's view follows it (up to `MAX_MERGE_HOPS`). `next_since` is ``until`` less an overlap (`OVERLAP`), because a change is stamped when it is made
 but seen only when its transaction commits; a ticket may therefore come twice, never not at all, and a ticket
 can come when only internal work changed.
 """
@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session, aliased
 
 from ticketing.models import Ticket, TicketStatus
 from ticketing.services.errors import NotFound, ValidationFailed
-from ticketing.services.progress_lookup import CitizenProgress, citizen_view, normalize_phone
+from ticketing.services.progress_lookup import MAX_MERGE_HOPS, CitizenProgress, citizen_view, normalize_phone
 
 OVERLAP = timedelta(minutes=2)
 MAX_PER_PAGE = 100
@@ -54,10 +54,15 @@ def channel_view(ticket: Ticket, *, now: datetime, changed_at: datetime | None =
 
 
 def last_change(ticket: Ticket) -> datetime | None:
-    """When the channel's view of the ticket last changed: its own last event, or that of the ticket it joined."""
-    joined = ticket.merged_into if ticket.status == TicketStatus.MERGED.value else None
-    times = [t for t in (ticket.updated_at, joined.updated_at if joined is not None else None) if t is not None]
-    return max(times, default=None)
+    """When the channel's view of the ticket last changed: its own last event, or that of a ticket it joined
+    (directly, or through a ticket that was merged in turn)."""
+    times, current = [ticket.updated_at], ticket
+    for _ in range(MAX_MERGE_HOPS):
+        if current.status != TicketStatus.MERGED.value or current.merged_into is None:
+            break
+        current = current.merged_into
+        times.append(current.updated_at)
+    return max((t for t in times if t is not None), default=None)
 
 
 def find(session: Session, channel: str, reference: str, *, now: datetime) -> ChannelTicket:
@@ -71,15 +76,22 @@ def find(session: Session, channel: str, reference: str, *, now: datetime) -> Ch
 
 def changes_query(channel: str, since: datetime, until: datetime) -> sa.Select:
     """(ticket id, changed_at) of the channel's tickets changed in (since, until]: each a range of an index,
-    the tickets' own events on (channel, updated_at) and the merged ones' joined tickets through status."""
-    joined = aliased(Ticket)
+    the tickets' own events on (channel, updated_at), and for the merged ones (through status) the tickets
+    they joined, one part per hop of a chain of merges."""
     own = sa.select(Ticket.id.label("id"), Ticket.updated_at.label("changed_at")).where(
         Ticket.channel == channel, Ticket.updated_at > since, Ticket.updated_at <= until)
-    followed = (sa.select(Ticket.id.label("id"), joined.updated_at.label("changed_at"))
-                .join(joined, joined.id == Ticket.merged_into_id)
-                .where(Ticket.channel == channel, Ticket.status == TicketStatus.MERGED.value,
-                       joined.updated_at > since, joined.updated_at <= until, joined.updated_at > Ticket.updated_at))
-    both = sa.union_all(own, followed).subquery()
+    parts = [own]
+    for hops in range(1, MAX_MERGE_HOPS + 1):
+        chain = [aliased(Ticket) for _ in range(hops)]
+        followed = sa.select(Ticket.id.label("id"), chain[-1].updated_at.label("changed_at")).join(
+            chain[0], chain[0].id == Ticket.merged_into_id)
+        for before, after in zip(chain, chain[1:]):
+            followed = followed.join(after, sa.and_(after.id == before.merged_into_id,
+                                                    before.status == TicketStatus.MERGED.value))
+        parts.append(followed.where(
+            Ticket.channel == channel, Ticket.status == TicketStatus.MERGED.value, chain[-1].updated_at > since,
+            chain[-1].updated_at <= until, chain[-1].updated_at > Ticket.updated_at))
+    both = sa.union_all(*parts).subquery()
     return sa.select(both.c.id, sa.func.max(both.c.changed_at).label("changed_at")).group_by(both.c.id)
 
 

@@ -98,6 +98,28 @@ def test_a_merged_ticket_comes_again_when_the_ticket_it_joined_is_answered(api, 
         == ["mail-m"]
 
 
+def test_a_merge_of_a_merge_is_followed_to_the_ticket_that_is_answered(api, db, users, now, monkeypatch):
+    mine = _submitted(api, db, external_id="mail-mm")  # merged into a call, which was then merged into an earlier one
+    call, first = (tickets.register_ticket(db.session, tickets.TicketInput(
+        channel="hotline_12393", type="complaint", content=MAIL["content"], caller_phone=MAIL["caller_phone"]),
+        actor=users["agent"], now=now - timedelta(hours=hours)).ticket for hours in (1, 2))
+    tickets.merge(db.session, mine, call, actor=users["agent"], now=now + timedelta(hours=1))
+    tickets.merge(db.session, call, first, actor=users["agent"], now=now + timedelta(hours=2))
+    db.session.commit()
+    answered_at = now + timedelta(days=2)
+    _answered(db, users, first, answered_at)
+    monkeypatch.setattr("ticketing.services.clock.now_utc", lambda: answered_at + timedelta(minutes=5))
+    body = api.get(f"/channel/updates?since={(answered_at - timedelta(seconds=1)).isoformat()}", as_="mayor").get_json()
+    assert [(i["external_id"], i["state"], i["updated_at"]) for i in body["items"]] == [
+        ("mail-mm", "已答复", answered_at.isoformat(timespec="seconds"))]
+    assert api.get("/channel/tickets/mail-mm", as_="mayor").get_json()["updated_at"] == body["items"][0]["updated_at"]
+    # the second merge itself changed what the citizen sees (the progress of another ticket): it is a change too
+    second = now + timedelta(hours=2)
+    between = api.get(f"/channel/updates?since={(second - timedelta(seconds=1)).isoformat()}"
+                      f"&until={(second + timedelta(seconds=1)).isoformat()}", as_="mayor").get_json()
+    assert [i["external_id"] for i in between["items"]] == ["mail-mm"]
+
+
 def test_bad_polling_requests_are_json_errors(api, db):
     assert api.get("/channel/updates", as_="mayor").status_code == 422  # since is required
     response = api.get("/channel/updates?since=昨天", as_="mayor")
