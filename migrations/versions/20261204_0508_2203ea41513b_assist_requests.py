@@ -33,6 +33,8 @@ def upgrade():
     sa.Column('answered_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('withdraw_reason', sa.Text(), nullable=True),
     sa.Column('closed_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('urged_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('urge_note', sa.Text(), nullable=True),
     sa.CheckConstraint("state IN ('open','answered','withdrawn','lapsed')", name=op.f('ck_assist_request_state_known')),
     sa.ForeignKeyConstraint(['answered_by_id'], ['user_account.id'], name=op.f('fk_assist_request_answered_by_id_user_account')),
     sa.ForeignKeyConstraint(['department_id'], ['department.id'], name=op.f('fk_assist_request_department_id_department')),

@@ -121,3 +121,23 @@ def test_the_months_statistics_show_each_departments_answers(db, client, users, 
     html = client.get("/statistics/?month=2026-03").get_data(as_text=True)
     section = html[html.index('id="assists"'):]
     assert "<td>参保征缴科</td>" in section and "<td>待遇保障科</td>" not in section[:section.index("</section>")]
+
+
+def test_the_supervisor_urges_a_late_request_from_the_supervision_page(db, client, users, auth, now, monkeypatch):
+    ticket = make_ticket(db, users, now, status=S.ACCEPTED)
+    db.session.commit()
+    monkeypatch.setattr(clock, "now_utc", lambda: now)
+    auth.login("staff_dybz")
+    client.post(f"/tickets/{ticket.number}/actions/request_assist", data={"department": "CBZJ", "request": "请核实"})
+    auth.logout()
+    monkeypatch.setattr(clock, "now_utc", lambda: now + timedelta(days=4))
+    auth.login("supervisor")
+    html = client.get("/supervise/").get_data(as_text=True)
+    assert 'action="/tickets/%s/actions/urge_assist"' % ticket.number in html
+    html = client.post(f"/tickets/{ticket.number}/actions/urge_assist", follow_redirects=True,
+                       data={"department": "CBZJ", "note": "请今日反馈", "next": "/supervise/#assists"}).get_data(as_text=True)
+    assert f"已督办协办：{ticket.number}" in html
+    auth.logout()
+    auth.login("staff_cbzj")
+    queue = client.get("/inbox/?state=assist").get_data(as_text=True)
+    assert 'title="督办' in queue and "请今日反馈" in queue

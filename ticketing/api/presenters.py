@@ -100,7 +100,7 @@ def assist_dict(assist: AssistRequest, *, now: datetime, show_caller: bool = Fal
         "overdue": assist.is_open and assist.due_at < now, "opinion": text(assist.opinion),
         "answered_by": assist.answered_by.display_name if assist.answered_by else None,
         "answered_at": iso(assist.answered_at), "withdraw_reason": text(assist.withdraw_reason),
-        "closed_at": iso(assist.closed_at),
+        "closed_at": iso(assist.closed_at), "urged_at": iso(assist.urged_at), "urge_note": text(assist.urge_note),
     }
 
 

@@ -131,7 +131,7 @@ class ChannelUpdatesQuery(ApiSchema):
 class ActionIn(ApiSchema):
     action = Str(required=True, choices=API_ACTIONS, metadata={"description": "操作"})
     department = Str(max_len=20, metadata={"description": "dispatch / reassign / approve_return：承办单位编码；"
-                                                          "request_assist / withdraw_assist：协办单位编码"})
+                                                          "request_assist / withdraw_assist / urge_assist：协办单位编码"})
     category = Str(max_len=10, metadata={"description": "dispatch / recategorise：业务分类编码"})
     reason = Str(max_len=2000, metadata={"description": "return / request_extension / reassign / reopen / make_urgent"
                                                         "（升为紧急）/ clear_risk（解除风险提示）/ withdraw_assist（撤回协办）：理由"})
@@ -141,7 +141,7 @@ class ActionIn(ApiSchema):
     content = Str(max_len=20000, metadata={"description": "reply / note：内容"})
     answer = Str(max_len=20000, metadata={"description": "answer_on_the_spot：当场答复"})
     advice = Str(max_len=20000, metadata={"description": "legal_channel：告知的法定途径"})
-    note = Str(max_len=2000, metadata={"description": "备注 / 督办意见 / 审核意见 / follow_up：来电人再次来电反映的内容"})
+    note = Str(max_len=2000, metadata={"description": "备注 / 督办意见（urge、urge_assist）/ 审核意见 / follow_up：来电人再次来电反映的内容"})
     reached = Raw(allow_none=True, metadata={"description": "callback / contact：是否联系上、已告知（true/false）"})
     purpose = Str(choices=[p.value for p in ContactPurpose],
                   metadata={"description": "contact：联系事由（acceptance 受理告知，extension 延期告知，progress 办理进展，"
@@ -297,6 +297,8 @@ class AssistOut(Schema):
     answered_at = String(allow_none=True)
     withdraw_reason = String(allow_none=True)
     closed_at = String(allow_none=True, metadata={"description": "撤回或终止的时间"})
+    urged_at = String(allow_none=True, metadata={"description": "最近一次督办协办的时间"})
+    urge_note = String(allow_none=True, metadata={"description": "督办意见"})
 
 
 class TicketDetailOut(TicketOut):

@@ -348,6 +348,8 @@ class AssistRequest(db.Model):
     answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     withdraw_reason: Mapped[str | None] = mapped_column(sa.Text)
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # withdrawn, or ended with the ticket's work
+    urged_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # 督办协办: the latest urging by a supervisor
+    urge_note: Mapped[str | None] = mapped_column(sa.Text)
 
     ticket: Mapped[Ticket] = relationship(back_populates="assists")
     department: Mapped[Department] = relationship()

@@ -23,6 +23,7 @@ API_ACTIONS = {
     "approve_extension", "refuse_extension", "urge", "callback", "close", "reopen", "merge", "reassign",
     "answer_on_the_spot", "legal_channel", "transfer_out", "recategorise", "note", "hand_over",
     "contact", "follow_up", "make_urgent", "clear_risk", "request_assist", "answer_assist", "withdraw_assist",
+    "urge_assist",
 }
 
 
@@ -109,6 +110,8 @@ def perform_action(session: Session, ticket: Ticket, action: str, params: dict, 
             assists.request_assist(session, ticket, department, _text(p, "request"), actor=actor, now=now)
         case Action.ANSWER_ASSIST:
             assists.answer_assist(session, ticket, _text(p, "opinion"), actor=actor, now=now)
+        case Action.URGE_ASSIST:
+            assists.urge_assist(session, ticket, _text(p, "department"), _text(p, "note"), actor=actor, now=now)
         case Action.WITHDRAW_ASSIST:
             assists.withdraw_assist(session, ticket, _text(p, "department"), _text(p, "reason"), actor=actor, now=now)
         case Action.CALLBACK:

@@ -89,14 +89,33 @@ def answer_assist(session: Session, ticket: Ticket, opinion: str, *, actor: User
     return assist
 
 
-def withdraw_assist(session: Session, ticket: Ticket, department_code: str, reason: str, *, actor: User,
-                    now: datetime) -> AssistRequest:
-    """撤回协办: the request is no longer needed (the handling department found the answer itself)."""
-    check(actor, ticket, Action.WITHDRAW_ASSIST)
+def urge_assist(session: Session, ticket: Ticket, department_code: str, note: str, *, actor: User,
+                now: datetime) -> AssistRequest:
+    """督办协办: a supervisor presses the department asked for its opinion; its 协办 tab shows the note."""
+    check(actor, ticket, Action.URGE_ASSIST)
+    assist = _open_by_code(ticket, department_code)
+    note = (note or "").strip()
+    if not note:
+        raise ValidationFailed("请填写督办意见", fields={"note": "请填写督办意见"})
+    transition(ticket, Action.URGE_ASSIST, actor=actor, now=now, note=f"督办{assist.department.name}的协办：{note}",
+               data={"department": department_code})
+    assist.urged_at, assist.urge_note = now, note
+    return assist
+
+
+def _open_by_code(ticket: Ticket, department_code: str) -> AssistRequest:
     assist = next((r for r in ticket.assists if r.is_open and r.department.code == department_code), None)
     if assist is None:
         raise ValidationFailed("该单位没有待反馈的协办",
                                fields={"department": f"没有请 {department_code or '（未填写）'} 协办，或已反馈"})
+    return assist
+
+
+def withdraw_assist(session: Session, ticket: Ticket, department_code: str, reason: str, *, actor: User,
+                    now: datetime) -> AssistRequest:
+    """撤回协办: the request is no longer needed (the handling department found the answer itself)."""
+    check(actor, ticket, Action.WITHDRAW_ASSIST)
+    assist = _open_by_code(ticket, department_code)
     reason = (reason or "").strip()
     if not reason:
         raise ValidationFailed("请填写撤回原因", fields={"reason": "请填写撤回原因"})

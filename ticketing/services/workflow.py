@@ -54,6 +54,7 @@ class Action(enum.StrEnum):
     REQUEST_ASSIST = "request_assist"
     ANSWER_ASSIST = "answer_assist"
     WITHDRAW_ASSIST = "withdraw_assist"
+    URGE_ASSIST = "urge_assist"
     # 按月考核 contests: recorded on the ticket by services/assessment.py; the status never changes,
     # so they have no entry in RULES and are never offered as ticket actions
     CONTEST = "contest"
@@ -102,6 +103,7 @@ ACTION_TITLES = {
     Action.REQUEST_ASSIST: "发起协办",
     Action.ANSWER_ASSIST: "反馈协办意见",
     Action.WITHDRAW_ASSIST: "撤回协办",
+    Action.URGE_ASSIST: "督办协办",
     Action.CONTEST: "考核申诉",
     Action.CONTEST_ACCEPT: "考核申诉通过（核减）",
     Action.CONTEST_REJECT: "考核申诉驳回",
@@ -176,6 +178,7 @@ RULES: dict[Action, Rule] = {
     Action.REQUEST_ASSIST: _rule({S.DISPATCHED, S.ACCEPTED}, None, {ST, SV, AD}),
     Action.ANSWER_ASSIST: _rule(WITH_DEPARTMENT, None, {ST}, staff_assisting=True),
     Action.WITHDRAW_ASSIST: _rule(WORKING, None, {ST, SV, AD}),
+    Action.URGE_ASSIST: _rule(WITH_DEPARTMENT, None, {SV, AD}),
 }
 
 

@@ -234,3 +234,18 @@ def test_the_months_figures_per_department(db, users, now):
     assert set(rows) == {"CBZJ", "DYBZ"}
     [only] = assists.month_by_department(db.session, start, end, department_id=cbzj.department_id)
     assert only.department.code == "CBZJ"
+
+
+def test_a_supervisor_presses_the_department_asked(db, users, now):
+    ticket = asked(db, users, now)
+    with pytest.raises(NotAllowed):
+        act(db, ticket, "urge_assist", users["staff_dybz"], now, department="CBZJ", note="请尽快")
+    with pytest.raises(ValidationFailed, match="请填写督办意见"):
+        act(db, ticket, "urge_assist", users["supervisor"], now, department="CBZJ", note="")
+    with pytest.raises(ValidationFailed, match="该单位没有待反馈的协办"):
+        act(db, ticket, "urge_assist", users["supervisor"], now, department="YYFW", note="请尽快")
+    later = now + timedelta(days=4)
+    act(db, ticket, "urge_assist", users["supervisor"], later, department="CBZJ", note="已超期，请今日反馈")
+    assert (ticket.assists[0].urged_at, ticket.assists[0].urge_note) == (later, "已超期，请今日反馈")
+    assert ticket.events[-1].note == "督办参保征缴科的协办：已超期，请今日反馈"
+    assert ticket.urge_count == 0  # the handling department was not urged
