@@ -158,6 +158,14 @@ class ActionIn(ApiSchema):
     as_suggested = Raw(allow_none=True, metadata={"description": "dispatch：true 时按系统建议的分类及其路由的承办单位派发"})
 
 
+class EvaluationIn(ApiSchema):
+    satisfaction = Str(required=True, choices=["satisfied", "basically_satisfied", "dissatisfied"],
+                       metadata={"description": "群众对答复的评价：satisfied 满意，basically_satisfied 基本满意，dissatisfied 不满意"})
+    solved = Boolean(required=True, error_messages=_messages(invalid="应为 true 或 false"),
+                     metadata={"description": "群众认为问题是否已解决"})
+    comment = Str(max_len=2000, metadata={"description": "群众的意见（可不填）"})
+
+
 class InvalidCallIn(ApiSchema):
     kind = Str(required=True, choices=list(INVALID_CALL_KINDS),
                metadata={"description": "silent 无声或挂断，wrong_number 打错，nuisance 骚扰或恶意，"

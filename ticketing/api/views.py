@@ -254,6 +254,24 @@ def channel_ticket(reference: str):
     return channel_ticket_dict(channel_feedback.find(db.session, _channel(), reference, now=clock.now_utc()))
 
 
+@bp.post("/channel/tickets/<reference>/evaluation")
+@bp.doc(summary="渠道回传群众对答复的评价（满意度回传）", security=SECURITY,
+        description="渠道回访了群众、或群众在渠道上评价了答复时回传：记为该工单的回访（已联系上），工单变为已回访，"
+                    "计入承办单位的满意率和解决率，热线中心不必再回访。只接收已答复、尚未回访的工单；"
+                    "不满意的由热线中心决定是否重办。",
+        responses={403: "不是渠道令牌", 404: "本渠道没有这件工单", 409: "工单不在待回访状态（已回访、已办结、已合并或尚未答复）",
+                   **ERRORS})
+@token_required(channel_tokens=True)
+@bp.input(schemas.EvaluationIn, arg_name="data")
+@bp.output(schemas.ChannelTicketOut, status_code=201, description="已记录：工单的最新进度")
+def channel_evaluation(reference: str, data: dict):
+    now, channel = clock.now_utc(), _channel()
+    channel_feedback.record_evaluation(db.session, channel, reference, satisfaction=data["satisfaction"],
+                                       solved=data["solved"], comment=data.get("comment") or "", now=now)
+    db.session.commit()
+    return channel_ticket_dict(channel_feedback.find(db.session, channel, reference, now=now)), 201
+
+
 @bp.get("/channel/updates")
 @bp.doc(summary="渠道取回本渠道有变动的工单（办理结果回传）", security=SECURITY,
         description="返回最近一次变动在 (since, until] 之间的本渠道工单，按变动时间排序，每页至多 100 件。"

@@ -21,8 +21,9 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, aliased
 
-from ticketing.models import Ticket, TicketStatus
-from ticketing.services.errors import NotFound, ValidationFailed
+from ticketing.models import Callback, Channel, Ticket, TicketStatus
+from ticketing.services import tickets
+from ticketing.services.errors import InvalidTransition, NotFound, ValidationFailed
 from ticketing.services.progress_lookup import MAX_MERGE_HOPS, CitizenProgress, citizen_view, normalize_phone
 
 OVERLAP = timedelta(minutes=2)
@@ -67,11 +68,32 @@ def last_change(ticket: Ticket) -> datetime | None:
 
 def find(session: Session, channel: str, reference: str, *, now: datetime) -> ChannelTicket:
     """One ticket of the channel, by the channel's own id (external_id) or the ticket number."""
+    return channel_view(_own(session, channel, reference), now=now)
+
+
+def _own(session: Session, channel: str, reference: str) -> Ticket:
     ticket = session.scalar(sa.select(Ticket).where(
         Ticket.channel == channel, sa.or_(Ticket.external_id == reference, Ticket.number == reference)))
     if ticket is None:
         raise NotFound(f"本渠道没有编号为 {reference} 的工单")
-    return channel_view(ticket, now=now)
+    return ticket
+
+
+def record_evaluation(session: Session, channel: str, reference: str, *, satisfaction: str, solved: bool | None,
+                      comment: str = "", now: datetime) -> Callback:
+    """满意度回传: the platform asked its citizen about the reply (12345's own 回访, a mailbox's 评价 button) and
+    returns the answer. It stands for the centre's callback: the ticket leaves the 回访 queue as 已回访 and the
+    answer counts in the department's 满意率 and 解决率 like one the centre took. Only for a ticket answered and
+    not yet called back; an unhappy answer is for the centre to act on (重办), as after its own callback."""
+    ticket = _own(session, channel, reference)
+    if ticket.status == TicketStatus.MERGED.value:
+        raise InvalidTransition(f"工单 {ticket.number} 已与同一事项合并办理，评价请以合并后的答复为准，本件不再接收评价")
+    if ticket.status != TicketStatus.REPLIED.value:
+        raise InvalidTransition(f"工单 {ticket.number} 当前{TicketStatus(ticket.status).title}，只有已答复、尚未回访的工单接收评价")
+    comment = (comment or "").strip()
+    note = f"{Channel(channel).title}回传群众评价" + (f"：{comment}" if comment else "")
+    return tickets.record_callback(session, ticket, reached=True, satisfaction=satisfaction, solved=solved, note=note,
+                                   actor=None, now=now)
 
 
 def changes_query(channel: str, since: datetime, until: datetime) -> sa.Select:

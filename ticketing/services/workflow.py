@@ -146,7 +146,8 @@ RULES: dict[Action, Rule] = {
     Action.APPROVE_EXTENSION: _rule({S.ACCEPTED}, None, {SV, AD}),
     Action.REFUSE_EXTENSION: _rule({S.ACCEPTED}, None, {SV, AD}),
     Action.URGE: _rule({S.REGISTERED, S.DISPATCHED, S.ACCEPTED, S.RETURN_REQUESTED}, None, {SV, AD}),
-    Action.CALLBACK: _rule({S.REPLIED}, S.CALLED_BACK, {A, SV, AD}),
+    # system: a channel's token returns its citizen's evaluation of the reply (channel_feedback.record_evaluation)
+    Action.CALLBACK: _rule({S.REPLIED}, S.CALLED_BACK, {A, SV, AD}, system=True),
     Action.CLOSE: _rule({S.REPLIED, S.CALLED_BACK}, S.CLOSED, {A, SV, AD}),
     Action.ANSWER_ON_THE_SPOT: _rule({S.REGISTERED}, S.CLOSED, {A, SV}),
     Action.LEGAL_CHANNEL: _rule({S.REGISTERED, S.DISPATCHED, S.ACCEPTED}, S.CLOSED, {A, ST, SV}),

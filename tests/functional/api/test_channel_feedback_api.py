@@ -120,6 +120,36 @@ def test_a_merge_of_a_merge_is_followed_to_the_ticket_that_is_answered(api, db, 
     assert [i["external_id"] for i in between["items"]] == ["mail-mm"]
 
 
+def test_a_channel_returns_its_citizens_evaluation_of_the_reply(api, db, users, now, monkeypatch):
+    from ticketing.models import Callback
+
+    ticket = _submitted(api, db, external_id="mail-e")
+    good = {"satisfaction": "basically_satisfied", "solved": True, "comment": "答复及时，希望以后简化手续"}
+    early = api.post("/channel/tickets/mail-e/evaluation", good, as_="mayor")
+    assert early.status_code == 409 and "只有已答复、尚未回访的工单接收评价" in early.get_json()["error"]
+    answered_at = now + timedelta(days=1)
+    _answered(db, users, ticket, answered_at)
+    monkeypatch.setattr("ticketing.services.clock.now_utc", lambda: answered_at + timedelta(hours=5))
+    missing = api.post("/channel/tickets/mail-e/evaluation", {"satisfaction": "satisfied"}, as_="mayor")
+    assert missing.status_code == 422 and "solved" in missing.get_json()["fields"]
+    assert api.post("/channel/tickets/mail-e/evaluation", good, as_="staff_dybz").status_code == 403  # a person's token
+    assert api.post("/channel/tickets/mail-e/evaluation", good, as_="transfer").status_code == 404  # not its ticket
+
+    response = api.post("/channel/tickets/mail-e/evaluation", good, as_="mayor")
+    assert response.status_code == 201 and response.get_json()["number"] == ticket.number
+    db.session.expire_all()
+    assert ticket.status == "called_back" and ticket.called_back_at == answered_at + timedelta(hours=5)
+    [callback] = db.session.scalars(sa.select(Callback).where(Callback.ticket_id == ticket.id)).all()
+    assert (callback.agent, callback.reached, callback.satisfaction, callback.solved) == (
+        None, True, "basically_satisfied", True)
+    assert callback.department_id == ticket.department_id  # counted for the department that answered
+    event = ticket.events[-1]
+    assert event.action == "callback" and event.actor_label == "系统"
+    assert event.note == "市长信箱回传群众评价：答复及时，希望以后简化手续"
+    again = api.post("/channel/tickets/mail-e/evaluation", good, as_="mayor")
+    assert again.status_code == 409 and "当前已回访" in again.get_json()["error"]
+
+
 def test_bad_polling_requests_are_json_errors(api, db):
     assert api.get("/channel/updates", as_="mayor").status_code == 422  # since is required
     response = api.get("/channel/updates?since=昨天", as_="mayor")
