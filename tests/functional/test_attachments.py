@@ -213,3 +213,24 @@ def test_with_a_virus_scanner_configured_an_infected_file_is_refused_and_the_cle
     assert "“发票.pdf”未通过病毒检查（Win.Test.EICAR_HDB-1 FOUND），未保存" in html
     assert "已上传附件：办理说明.pdf" in html
     assert [a.original_name for a in _stored(db)] == ["办理说明.pdf"]
+
+
+def test_a_department_asked_to_assist_attaches_what_it_checked_until_it_answers(db, client, users, auth, now):
+    from ticketing.services.actions import perform_action
+
+    ticket = make_ticket(db, users, now, status=S.ACCEPTED)
+    perform_action(db.session, ticket, "request_assist", {"department": "CBZJ", "request": "请核实缴费记录"},
+                   actor=users["staff_dybz"], now=now)
+    db.session.commit()
+    auth.login("staff_cbzj")
+    page = client.get(f"/tickets/{ticket.number}").get_data(as_text=True)
+    assert 'name="file"' in page  # the upload form is offered with the opinion
+    html = _upload(client, ticket, ("缴费记录.pdf", PDF)).get_data(as_text=True)
+    assert "缴费记录.pdf" in html and [a.uploaded_by.username for a in _stored(db)] == ["staff_cbzj"]
+    client.post(f"/tickets/{ticket.number}/actions/answer_assist", data={"opinion": "已核实，见附件"})
+    html = _upload(client, ticket, ("再传.pdf", PDF)).get_data(as_text=True)  # answered: its part is done
+    assert "本单位没有待反馈的协办" in html and 'name="file"' not in html
+    assert len(_stored(db)) == 1
+    auth.logout()
+    auth.login("staff_dybz")
+    assert "缴费记录.pdf" in client.get(f"/tickets/{ticket.number}").get_data(as_text=True)

@@ -120,17 +120,17 @@ class Rule:
     sources: frozenset[TicketStatus]
     target: TicketStatus | None  # None: the status does not change
     roles: frozenset[Role]
-    # staff act on their own department's tickets; with this, only for a department asked to assist (协办)
-    # and not yet answered, whichever department handles the ticket
-    staff_assisting: bool = False
+    # which staff may act: "own", the department that has the ticket; "assisting", a department asked for its
+    # opinion (协办) that has not answered yet, whichever department has the ticket; "own_or_assisting", either
+    staff_scope: str = "own"
     system: bool = False  # the system (no user) may take it
 
     def allows_role(self, role: Role) -> bool:
         return role in self.roles
 
 
-def _rule(sources, target, roles, *, system=False, staff_assisting=False):
-    return Rule(frozenset(sources), target, frozenset(roles), system=system, staff_assisting=staff_assisting)
+def _rule(sources, target, roles, *, system=False, staff_scope="own"):
+    return Rule(frozenset(sources), target, frozenset(roles), system=system, staff_scope=staff_scope)
 
 
 RULES: dict[Action, Rule] = {
@@ -161,9 +161,10 @@ RULES: dict[Action, Rule] = {
     Action.ALERT_DEPARTMENT: _rule({S.DISPATCHED}, None, set(), system=True),
     Action.RECALCULATE_DEADLINE: _rule(WORKING, None, set(), system=True),
     Action.GRANT_IDENTITY: _rule(ANY_STATE, None, {SV, AD}),
-    Action.ATTACH: _rule(ANY_STATE - {S.MERGED}, None, {A, ST, SV, AD}, system=True),  # system: a channel's API token
+    # system: a channel's API token; a department asked to assist attaches what it checked (核查材料)
+    Action.ATTACH: _rule(ANY_STATE - {S.MERGED}, None, {A, ST, SV, AD}, system=True, staff_scope="own_or_assisting"),
     Action.HAND_OVER: _rule({S.ACCEPTED}, None, {ST, SV, AD}),
-    Action.REMOVE_ATTACHMENT: _rule(ANY_STATE, None, {A, ST, SV, AD}),
+    Action.REMOVE_ATTACHMENT: _rule(ANY_STATE, None, {A, ST, SV, AD}, staff_scope="own_or_assisting"),
     # 联系来电人 while the ticket is worked; after the reply, the callback (回访) is the contact
     Action.CONTACT: _rule(WORKING, None, {A, ST, SV}),
     # 来电催办: the citizen called the centre again about a ticket still being worked (after the reply, the
@@ -177,7 +178,7 @@ RULES: dict[Action, Rule] = {
     # 协办: the handling department (or a supervisor) asks another department for its opinion while the ticket is
     # with a department; the department asked answers; the one who handles it (or a supervisor) withdraws a request
     Action.REQUEST_ASSIST: _rule({S.DISPATCHED, S.ACCEPTED}, None, {ST, SV, AD}),
-    Action.ANSWER_ASSIST: _rule(WITH_DEPARTMENT, None, {ST}, staff_assisting=True),
+    Action.ANSWER_ASSIST: _rule(WITH_DEPARTMENT, None, {ST}, staff_scope="assisting"),
     Action.WITHDRAW_ASSIST: _rule(WORKING, None, {ST, SV, AD}),
     Action.URGE_ASSIST: _rule(WITH_DEPARTMENT, None, {SV, AD}),
 }
@@ -204,11 +205,12 @@ def check(user: User | None, ticket: Ticket, action: Action) -> Rule:
             raise NotAllowed(f"系统不能执行“{action.title}”")
     else:
         role = user.role_enum
-        if role is Role.STAFF and rule.staff_assisting:
-            if not any(r.is_open and r.department_id == user.department_id for r in ticket.assists):
+        if role is Role.STAFF:
+            own = rule.staff_scope != "assisting" and ticket.department_id == user.department_id
+            if not own and rule.staff_scope == "own":
+                raise NotFound("工单不存在或不属于本单位")
+            if not own and not any(r.is_open and r.department_id == user.department_id for r in ticket.assists):
                 raise NotFound("本单位没有待反馈的协办")
-        elif role is Role.STAFF and ticket.department_id != user.department_id:
-            raise NotFound("工单不存在或不属于本单位")
         if not rule.allows_role(role):
             raise NotAllowed(f"{role.title}无权执行“{action.title}”")
     status = TicketStatus(ticket.status)

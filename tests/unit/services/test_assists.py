@@ -118,9 +118,10 @@ def test_the_department_asked_sees_the_ticket_without_the_caller_and_answers_onc
     cbzj = users["staff_cbzj"]
     assert permissions.can_view_ticket(cbzj, ticket) and not permissions.can_view_ticket(yyfw, ticket)
     assert not privacy.may_see_caller(db.session, cbzj, ticket)  # the handling department contacts the citizen
-    # the department asked may answer and nothing else: no reply, note, return or contact of its own
+    # the department asked may answer (with files of what it checked) and nothing else: no reply, note, return or
+    # contact of its own
     from ticketing.services.workflow import Action, allowed_actions
-    assert allowed_actions(cbzj, ticket) == [Action.ANSWER_ASSIST]
+    assert allowed_actions(cbzj, ticket) == [Action.ATTACH, Action.REMOVE_ATTACHMENT, Action.ANSWER_ASSIST]
     assert Action.ANSWER_ASSIST not in allowed_actions(users["staff_dybz"], ticket)
     with pytest.raises(NotFound):
         act(db, ticket, "answer_assist", users["staff_dybz"], now, opinion="自己答")
