@@ -141,3 +141,16 @@ def test_the_supervisor_urges_a_late_request_from_the_supervision_page(db, clien
     auth.login("staff_cbzj")
     queue = client.get("/inbox/?state=assist").get_data(as_text=True)
     assert 'title="督办' in queue and "请今日反馈" in queue
+
+
+def test_the_handling_department_sees_which_tickets_wait_for_an_opinion(db, client, users, auth, now, monkeypatch):
+    monkeypatch.setattr(clock, "now_utc", lambda: now + timedelta(hours=1))
+    waiting = make_ticket(db, users, now, status=S.ACCEPTED, title="等意见的")
+    make_ticket(db, users, now, status=S.ACCEPTED, title="不等的")
+    db.session.commit()
+    auth.login("staff_dybz")
+    client.post(f"/tickets/{waiting.number}/actions/request_assist", data={"department": "CBZJ", "request": "请核实"})
+    for page in (client.get("/inbox/").get_data(as_text=True), client.get("/tickets/").get_data(as_text=True)):
+        assert page.count('class="tag assist-tag" title="等待协办意见：参保征缴科">协</span>') == 1
+    detail = client.get(f"/tickets/{waiting.number}").get_data(as_text=True)
+    assert "尚待参保征缴科的协办意见（03-05 前反馈）；现在答复，该协办即终止。" in detail

@@ -43,7 +43,8 @@ def inbox_page():
                            opinions=assists.received_since(db.session, current_user.department_id,
                                                            now - timedelta(days=OPINIONS_DAYS)),
                            opinions_days=OPINIONS_DAYS,
-                           files=attachments.counts_for(db.session, page.items))
+                           files=attachments.counts_for(db.session, page.items),
+                           awaited=assists.awaited_among(db.session, page.items))
 
 
 def _assist_page():

@@ -64,7 +64,8 @@ def index():
     query = search.ticket_query(db.session, current_user, filters, clock.now_utc())
     page = db.paginate(query, per_page=30, error_out=False)
     return render_template(
-        "tickets/index.html", page=page, filters=filters, files=attachments.counts_for(db.session, page.items), statuses=TicketStatus, types=TicketType,
+        "tickets/index.html", page=page, filters=filters, files=attachments.counts_for(db.session, page.items),
+        awaited=assists.awaited_among(db.session, page.items), statuses=TicketStatus, types=TicketType,
         channels=Channel, categories=_categories(), departments=_departments(),
     )
 
