@@ -122,7 +122,8 @@ class Ticket(db.Model):
 
     received_at: Mapped[datetime] = mapped_column(UTCDateTime)
     registered_at: Mapped[datetime] = mapped_column(UTCDateTime)
-    # the time of the ticket's last event (workflow.transition sets it): channels poll for what changed since
+    # the last time what the citizen sees of the ticket changed (workflow.transition: a change of status, or an action
+    # in SEEN_BY_THE_CITIZEN); channels poll for what changed since (services/channel_feedback.py)
     updated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     dispatched_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # the last time the department's duty phone was texted about this urgent ticket (one text per dispatch)

@@ -7,11 +7,11 @@ withholds the department and the reply (§35), and a merged ticket follows the o
 caller's details, internal notes, staff names or the event history.
 
 To stay in step, a channel asks for its tickets that changed in (since, until], page by page, and next time
-asks from `next_since`. A ticket changed at its last event (``updated_at``), and a merged ticket also when the
+asks from `next_since`. A ticket changed when what its citizen sees changed (``updated_at``: a change of state,
+department, deadline or extension; not the centre's internal work), and a merged ticket also when the
 ticket it joined changed, since the citizen sees that one's progress; when that one was merged in turn, the
 chain is followed as the citizen's view follows it (up to `MAX_MERGE_HOPS`). `next_since` is ``until`` less an overlap (`OVERLAP`), because a change is stamped when it is made
-but seen only when its transaction commits; a ticket may therefore come twice, never not at all, and a ticket
-can come when only internal work changed.
+but seen only when its transaction commits; a ticket may therefore come twice, never not at all.
 """
 from __future__ import annotations
 

@@ -659,7 +659,6 @@ def add_note(session, ticket, content: str, *, actor, now) -> InternalNote:
 def _side_event(ticket, action: Action, actor, now, note, data):
     from ticketing.models import TicketEvent
 
-    ticket.updated_at = now
     return TicketEvent(actor=actor, actor_label=actor.display_name if actor else "系统", action=action.value,
                        from_status=ticket.status, to_status=ticket.status, note=note, data=data, created_at=now)
 

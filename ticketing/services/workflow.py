@@ -110,6 +110,12 @@ ACTION_TITLES = {
 }
 
 WORKING = frozenset({S.REGISTERED, S.DISPATCHED, S.ACCEPTED, S.RETURN_REQUESTED})
+#: actions that leave the status as it is but change what the citizen sees on 工单进度查询 and a channel fetches
+#: (progress_lookup.citizen_view): the department, the deadline, an extension, a report's confidentiality, or the
+#: moment the deadline passed. Any change of status changes it too; notes, urgings, contacts, files, hand-overs,
+#: 协办 and the like do not, so a channel polling for changes is not sent the centre's internal work.
+SEEN_BY_THE_CITIZEN = frozenset({Action.REASSIGN, Action.APPROVE_EXTENSION, Action.MAKE_URGENT,
+                                 Action.RECALCULATE_DEADLINE, Action.RECATEGORISE, Action.MARK_OVERDUE})
 #: the states in which a department has the ticket; 协办 requests are answered only then
 WITH_DEPARTMENT = frozenset({S.DISPATCHED, S.ACCEPTED, S.RETURN_REQUESTED})
 ANY_STATE = frozenset(S)
@@ -248,8 +254,9 @@ def transition(
         created_at=now,
     )
     ticket.events.append(event)
+    if from_status is None or target.value != from_status or action in SEEN_BY_THE_CITIZEN:
+        ticket.updated_at = now  # what the citizen and the channel see changed (channel_feedback)
     ticket.status = target.value
-    ticket.updated_at = now
     return event
 
 

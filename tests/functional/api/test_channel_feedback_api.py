@@ -150,6 +150,36 @@ def test_a_channel_returns_its_citizens_evaluation_of_the_reply(api, db, users, 
     assert again.status_code == 409 and "当前已回访" in again.get_json()["error"]
 
 
+def test_the_centres_internal_work_does_not_come_as_a_change(api, db, users, monkeypatch):
+    from ticketing.services.actions import perform_action
+
+    ticket = _submitted(api, db, external_id="mail-i")
+    dispatched = ticket.received_at + timedelta(hours=1)
+    tickets.dispatch(db.session, ticket, tickets.department_by_code(db.session, "DYBZ"), actor=users["agent"],
+                     now=dispatched)
+    tickets.accept(db.session, ticket, actor=users["staff_dybz"], now=dispatched)
+    internal = dispatched + timedelta(days=1)
+    for action, actor, params in (("note", "staff_dybz", {"content": "内部备注"}), ("urge", "supervisor", {"note": "请加快"}),
+                                  ("request_assist", "staff_dybz", {"department": "CBZJ", "request": "请核实"}),
+                                  ("follow_up", "agent", {"note": "再次来电"})):
+        perform_action(db.session, ticket, action, params, actor=users[actor], now=internal)
+    db.session.commit()
+    assert ticket.updated_at == dispatched  # the citizen sees 办理中 at 待遇保障科 as before
+    monkeypatch.setattr("ticketing.services.clock.now_utc", lambda: internal + timedelta(minutes=5))
+    since = (internal - timedelta(seconds=1)).isoformat()
+    assert api.get(f"/channel/updates?since={since}", as_="mayor").get_json()["items"] == []
+
+    extended = internal + timedelta(hours=1)  # an approved extension moves the deadline the citizen sees
+    until = (ticket.reply_due_at + timedelta(days=30)).date().isoformat()
+    perform_action(db.session, ticket, "request_extension", {"reason": "需外地医院配合", "until": until},
+                   actor=users["staff_dybz"], now=extended)
+    perform_action(db.session, ticket, "approve_extension", {}, actor=users["supervisor"], now=extended)
+    db.session.commit()
+    monkeypatch.setattr("ticketing.services.clock.now_utc", lambda: extended + timedelta(minutes=5))
+    [item] = api.get(f"/channel/updates?since={since}", as_="mayor").get_json()["items"]
+    assert item["external_id"] == "mail-i" and item["extended"] is True
+
+
 def test_bad_polling_requests_are_json_errors(api, db):
     assert api.get("/channel/updates", as_="mayor").status_code == 422  # since is required
     response = api.get("/channel/updates?since=昨天", as_="mayor")
