@@ -110,3 +110,35 @@ def test_the_banner_names_the_newest_important_ones_and_counts_the_rest(db, user
     assert [a.title for a in shown] == ["重要 4", "重要 3", "重要 2"] and total == 5
     assert announcements.mark_all_read(db.session, users["agent"], now + timedelta(hours=1)) == 6
     assert announcements.important_unread(db.session, users["agent"], now + timedelta(hours=1)) == ([], 0)
+
+
+def test_a_notice_for_chosen_departments_reaches_only_their_staff(db, users, auth, client, today):
+    auth.login("supervisor")
+    html = client.post("/announcements/", follow_redirects=True, data={
+        "title": "异地备案系统升级", "content": "参保征缴科今晚配合升级", "roles": ["agent"], "departments": ["CBZJ"]}
+    ).get_data(as_text=True)
+    assert "选了承办单位，请在“发给”中选上承办人员" in html
+    assert db.session.scalar(sa.select(sa.func.count(Announcement.id))) == 0
+    html = client.post("/announcements/", follow_redirects=True, data={
+        "title": "缴费系统今晚升级", "content": "参保征缴科今晚配合升级，话务员知悉", "roles": ["agent", "staff"],
+        "departments": ["CBZJ"]}).get_data(as_text=True)
+    assert "通知公告已发布" in html
+    notice = db.session.scalar(sa.select(Announcement))
+    assert notice.departments == f",{users['staff_cbzj'].department_id}," and notice.roles == ["agent", "staff"]
+    assert announcements.audience_size(db.session, notice) == 2  # the agent and 参保征缴科's staff member
+    page = client.get(f"/announcements/{notice.id}").get_data(as_text=True)
+    assert "发给 话务员、承办人员（参保征缴科）" in page and "staff_dybz" not in page
+    event = db.session.scalar(sa.select(AdminEvent).where(AdminEvent.action == "announcement published"))
+    assert event.details["departments"] == "参保征缴科"
+    auth.logout()
+
+    for username, addressed in (("staff_cbzj", True), ("staff_dybz", False), ("agent", True)):
+        auth.login(username)
+        assert client.get("/todo.json").get_json()["counts"]["announcements"] == int(addressed)
+        assert client.get(f"/announcements/{notice.id}").status_code == (200 if addressed else 404)
+        assert ("缴费系统今晚升级" in client.get("/announcements/").get_data(as_text=True)) is addressed
+        auth.logout()
+    with pytest.raises(NotAllowed):
+        announcements.mark_read(db.session, notice, users["staff_dybz"], today)
+    with pytest.raises(ValidationFailed, match="通知公告未发布"):
+        publish(db, users, today, roles=["staff"], departments=["NOPE"])

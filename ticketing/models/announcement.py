@@ -22,6 +22,9 @@ class Announcement(db.Model):
     title: Mapped[str] = mapped_column(sa.String(100))
     content: Mapped[str] = mapped_column(sa.Text)
     audience: Mapped[str] = mapped_column(sa.String(60))
+    # the departments whose staff it is for (",3,7," ids, as ``audience``); None: every department's. Other roles
+    # in the audience read it whatever this says
+    departments: Mapped[str | None] = mapped_column(sa.String(400))
     # 重要: shown atop every page of its readers until each has marked it read
     important: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
     published_at: Mapped[datetime] = mapped_column(UTCDateTime)
@@ -36,6 +39,16 @@ class Announcement(db.Model):
     @property
     def roles(self) -> list[str]:
         return [role for role in self.audience.split(",") if role]
+
+    @property
+    def department_ids(self) -> list[int]:
+        return [int(part) for part in (self.departments or "").split(",") if part]
+
+    def is_for(self, user: User) -> bool:
+        """Addressed to this user: their role, and for department staff their department when one is named."""
+        if user.role not in self.roles:
+            return False
+        return user.role != "staff" or not self.departments or user.department_id in self.department_ids
 
 
 class AnnouncementRead(db.Model):

@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from ticketing.models import Announcement, AnnouncementRead, Role, User
+from ticketing.models import Announcement, AnnouncementRead, Department, Role, User
 from ticketing.services import audit
 from ticketing.services.deadlines import LOCAL_TZ
 from ticketing.services.errors import InvalidTransition, NotAllowed, NotFound, ValidationFailed
@@ -35,9 +35,10 @@ def can_publish(user: User) -> bool:
 
 
 def publish(session: Session, *, title: str, content: str, roles: list[str], important: bool,
-            expires_on: date | None, actor: User, now: datetime) -> Announcement:
+            expires_on: date | None, actor: User, now: datetime, departments: list[str] = ()) -> Announcement:
     """A new announcement, in force from now; ``expires_on`` is the last local day it is shown (by default the
-    DEFAULT_DAYS-th day from today)."""
+    DEFAULT_DAYS-th day from today). ``departments`` (codes): only those departments' staff read it, when staff are
+    among the roles."""
     if not can_publish(actor):
         raise NotAllowed("只有督办班长和系统管理员可以发布通知公告")
     title, content = (title or "").strip(), (content or "").strip()
@@ -56,17 +57,25 @@ def publish(session: Session, *, title: str, content: str, roles: list[str], imp
         errors["roles"] = "请选择发给哪些人员"
     if expires_on is not None and expires_on < now.astimezone(LOCAL_TZ).date():
         errors["expires_on"] = "截止日期不能早于今天"
+    units = list(session.scalars(sa.select(Department).where(Department.code.in_(list(departments or ())))
+                                 .order_by(Department.id)))
+    if len(units) != len(set(departments or ())):
+        errors["departments"] = "所选承办单位不存在"
+    elif units and Role.STAFF.value not in chosen:
+        errors["departments"] = "选了承办单位，请在“发给”中选上承办人员"
     if errors:
         raise ValidationFailed("通知公告未发布，请按提示修改", fields=errors)
     if expires_on is None:
         expires_on = now.astimezone(LOCAL_TZ).date() + timedelta(days=DEFAULT_DAYS - 1)
     announcement = Announcement(
         title=title, content=content, audience="," + ",".join(chosen) + ",", important=bool(important),
+        departments="," + ",".join(str(unit.id) for unit in units) + "," if units else None,
         published_at=now, author=actor, expires_at=datetime.combine(expires_on, time.max, LOCAL_TZ))
     session.add(announcement)
     session.flush()
     audit.record(session, actor, "announcement published", now=now, id=announcement.id, title=title,
-                 role="、".join(Role(role).title for role in chosen), shown_until=expires_on.isoformat())
+                 role="、".join(Role(role).title for role in chosen), shown_until=expires_on.isoformat(),
+                 **({"departments": "、".join(unit.name for unit in units)} if units else {}))
     return announcement
 
 
@@ -85,8 +94,14 @@ def in_force(now: datetime):
                    sa.or_(Announcement.expires_at.is_(None), Announcement.expires_at > now))
 
 
-def for_role(role: str):
-    return Announcement.audience.like(f"%,{role},%")
+def addressed_to(user: User):
+    """SQL for `Announcement.is_for`: the user's role, and for staff their department when departments are named."""
+    condition = Announcement.audience.like(f"%,{user.role},%")
+    if user.role == Role.STAFF.value:
+        own = (Announcement.departments.like(f"%,{user.department_id},%") if user.department_id is not None
+               else sa.false())
+        condition = sa.and_(condition, sa.or_(Announcement.departments.is_(None), own))
+    return condition
 
 
 def _read_by(user: User):
@@ -95,7 +110,7 @@ def _read_by(user: User):
 
 def current_query(user: User, now: datetime) -> sa.Select:
     """What this user is to read now: unread first, the important first among them, then the newest."""
-    return (sa.select(Announcement).where(in_force(now), for_role(user.role))
+    return (sa.select(Announcement).where(in_force(now), addressed_to(user))
             .order_by(_read_by(user), Announcement.important.desc(), Announcement.published_at.desc(),
                       Announcement.id.desc()))
 
@@ -108,12 +123,12 @@ def read_among(session: Session, user: User, announcement_ids: list[int]) -> set
 
 def unread_count(session: Session, user: User, now: datetime) -> int:
     return session.scalar(sa.select(sa.func.count(Announcement.id))
-                          .where(in_force(now), for_role(user.role), sa.not_(_read_by(user)))) or 0
+                          .where(in_force(now), addressed_to(user), sa.not_(_read_by(user)))) or 0
 
 
 def important_unread(session: Session, user: User, now: datetime) -> tuple[list[Announcement], int]:
     """For the banner atop every page: the first few important ones this user has not marked read, and how many."""
-    query = (sa.select(Announcement).where(in_force(now), for_role(user.role), Announcement.important.is_(True),
+    query = (sa.select(Announcement).where(in_force(now), addressed_to(user), Announcement.important.is_(True),
                                            sa.not_(_read_by(user)))
              .order_by(Announcement.published_at.desc(), Announcement.id.desc()))
     shown = list(session.scalars(query.limit(BANNER_SHOWN)))
@@ -127,7 +142,7 @@ def get_for(session: Session, user: User, announcement_id: int, now: datetime) -
     announcement = session.get(Announcement, announcement_id)
     if announcement is None:
         raise NotFound("通知不存在")
-    if not can_publish(user) and (user.role not in announcement.roles or announcement.withdrawn_at is not None
+    if not can_publish(user) and (not announcement.is_for(user) or announcement.withdrawn_at is not None
                                   or announcement.published_at > now
                                   or (announcement.expires_at is not None and announcement.expires_at <= now)):
         raise NotFound("通知不存在或已撤回")
@@ -141,7 +156,7 @@ def has_read(session: Session, announcement: Announcement, user: User) -> bool:
 
 def mark_read(session: Session, announcement: Announcement, user: User, now: datetime) -> bool:
     """已阅: recorded once (the first time counts; two tabs at once record one). False when already read."""
-    if user.role not in announcement.roles:
+    if not announcement.is_for(user):
         raise NotAllowed("这条通知不是发给您的")
     if has_read(session, announcement, user):
         return False
@@ -154,7 +169,7 @@ def mark_read(session: Session, announcement: Announcement, user: User, now: dat
 
 
 def mark_all_read(session: Session, user: User, now: datetime) -> int:
-    unread = session.scalars(sa.select(Announcement).where(in_force(now), for_role(user.role),
+    unread = session.scalars(sa.select(Announcement).where(in_force(now), addressed_to(user),
                                                            sa.not_(_read_by(user)))).all()
     return sum(mark_read(session, announcement, user, now) for announcement in unread)
 
@@ -170,9 +185,25 @@ def read_counts(session: Session, announcement_ids: list[int]) -> dict[int, int]
                                 .group_by(AnnouncementRead.announcement_id)).all())
 
 
+def _readers(announcement: Announcement):
+    """SQL over users: the active ones it is addressed to."""
+    condition = sa.and_(User.active.is_(True), User.role.in_(announcement.roles))
+    if announcement.departments:
+        condition = sa.and_(condition, sa.or_(User.role != Role.STAFF.value,
+                                              User.department_id.in_(announcement.department_ids)))
+    return condition
+
+
 def audience_size(session: Session, announcement: Announcement) -> int:
-    return session.scalar(sa.select(sa.func.count(User.id)).where(
-        User.active.is_(True), User.role.in_(announcement.roles))) or 0
+    return session.scalar(sa.select(sa.func.count(User.id)).where(_readers(announcement))) or 0
+
+
+def department_names(session: Session, announcement: Announcement) -> list[str]:
+    """The departments whose staff it is for, by name (none: every department's)."""
+    if not announcement.departments:
+        return []
+    return list(session.scalars(sa.select(Department.name).where(Department.id.in_(announcement.department_ids))
+                                .order_by(Department.id)))
 
 
 def receipts(session: Session, announcement: Announcement) -> list[Receipt]:
@@ -181,7 +212,7 @@ def receipts(session: Session, announcement: Announcement) -> list[Receipt]:
         sa.select(User, AnnouncementRead.read_at)
         .outerjoin(AnnouncementRead, sa.and_(AnnouncementRead.user_id == User.id,
                                              AnnouncementRead.announcement_id == announcement.id))
-        .where(User.active.is_(True), User.role.in_(announcement.roles))
+        .where(_readers(announcement))
         .order_by(AnnouncementRead.read_at.is_not(None), AnnouncementRead.read_at, User.display_name, User.id)
     ).all()
     return [Receipt(user, read_at) for user, read_at in rows]

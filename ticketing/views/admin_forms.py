@@ -172,6 +172,8 @@ class AnnouncementForm(FlaskForm):
     roles = SelectMultipleField("发给", choices=[(role.value, role.title) for role in Role],
                                 default=[Role.AGENT.value], option_widget=CheckboxInput(), widget=ListWidget(),
                                 validators=[DataRequired("请选择发给哪些人员")])
+    departments = SelectMultipleField("只发给这些单位的承办人员（不选则发给全部承办单位）", choices=[],
+                                      option_widget=CheckboxInput(), widget=ListWidget(), validate_choice=False)
     important = BooleanField("重要：在对方每个页面顶部提示，直到其标为已阅")
     expires_on = DateField("显示至（含当天；不填则显示 30 天）", validators=[Optional()])
 

@@ -2,10 +2,12 @@
 publish, withdraw, and see who has read each one."""
 from __future__ import annotations
 
+import sqlalchemy as sa
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from ticketing.extensions import db
+from ticketing.models import Department
 from ticketing.models.user import ROLE_TITLES
 from ticketing.services import announcements, clock
 from ticketing.services.errors import NotFound
@@ -27,12 +29,16 @@ def index():
     now = clock.now_utc()
     publisher = announcements.can_publish(current_user)
     form = AnnouncementForm() if publisher else None
+    if form is not None:
+        form.departments.choices = [(d.code, d.name) for d in db.session.scalars(
+            sa.select(Department).where(Department.active.is_(True)).order_by(Department.id))]
     if request.method == "POST":
         if not publisher:
             abort(403, "只有督办班长和系统管理员可以发布通知公告")
         if save_form(form, lambda: announcements.publish(
                 db.session, title=form.title.data, content=form.content.data, roles=form.roles.data,
-                important=form.important.data, expires_on=form.expires_on.data, actor=current_user, now=now),
+                important=form.important.data, expires_on=form.expires_on.data, actor=current_user, now=now,
+                departments=form.departments.data or []),
                 "通知公告已发布"):
             return redirect(url_for("announcements.index"))
     page = db.paginate(announcements.current_query(current_user, now), page=request.args.get("page", 1, type=int),
@@ -53,7 +59,8 @@ def sent():
     reads = announcements.read_counts(db.session, [a.id for a in page.items])
     return render_template("announcements/sent.html", page=page, reads=reads,
                            state_of=lambda a: announcements.state_of(a, now),
-                           audience_size=lambda a: announcements.audience_size(db.session, a))
+                           audience_size=lambda a: announcements.audience_size(db.session, a),
+                           units=lambda a: announcements.department_names(db.session, a))
 
 
 def _announcement(announcement_id: int):
@@ -68,8 +75,9 @@ def _announcement(announcement_id: int):
 def detail(announcement_id: int):
     announcement = _announcement(announcement_id)
     receipts = announcements.receipts(db.session, announcement) if announcements.can_publish(current_user) else None
-    read = current_user.role in announcement.roles and announcements.has_read(db.session, announcement, current_user)
+    read = announcement.is_for(current_user) and announcements.has_read(db.session, announcement, current_user)
     return render_template("announcements/detail.html", a=announcement, receipts=receipts, read=read,
+                           units=announcements.department_names(db.session, announcement),
                            state=announcements.state_of(announcement, clock.now_utc()))
 
 
