@@ -16,13 +16,12 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from ticketing.models import AssistRequest, AssistState, Department, Ticket, TicketStatus, User
+from ticketing.models import AssistRequest, AssistState, Department, Ticket, User
 from ticketing.models.base import hours_between
 from ticketing.services import calendar, deadlines, settings
 from ticketing.services.errors import NotFound, ValidationFailed
 from ticketing.services.workflow import WITH_DEPARTMENT, Action, check, transition
 
-S = TicketStatus
 #: the ticket states in which a department has it (and a request can be answered): workflow.WITH_DEPARTMENT
 LIVE_STATES = tuple(status.value for status in WITH_DEPARTMENT)
 MAX_TEXT = 2000
@@ -73,7 +72,7 @@ def answer_assist(session: Session, ticket: Ticket, opinion: str, *, actor: User
     """反馈协办意见: the department asked answers its open request, once."""
     check(actor, ticket, Action.ANSWER_ASSIST)
     assist = open_request(ticket, actor.department_id)
-    if assist is None:  # check() let a staff member through only with one open; a supervisor has no department
+    if assist is None:  # check() lets staff through only with one open: never, unless the rule changes
         raise NotFound("本单位没有待反馈的协办")
     opinion = (opinion or "").strip()
     if not opinion:
@@ -146,10 +145,6 @@ def awaited_among(session: Session, tickets: list[Ticket]) -> dict[int, list[str
             .order_by(AssistRequest.id)):
         waiting.setdefault(ticket_id, []).append(name)
     return waiting
-
-
-def is_late(assist: AssistRequest, now: datetime) -> bool:
-    return assist.is_open and assist.due_at < now
 
 
 def department_queue(department_id: int) -> sa.Select:

@@ -130,6 +130,7 @@ def detail(number: str):
         assist_days=assists.working_days(db.session) if workflow.Action.REQUEST_ASSIST in actions else None,
         my_assist=assists.open_request(ticket, current_user.department_id)
         if workflow.Action.ANSWER_ASSIST in actions else None,
+        awaited=assists.awaited(ticket) if workflow.Action.REPLY in actions else [],
         pii_views=privacy.views_of(db.session, ticket) if current_user.role in ("supervisor", "admin") else [],
         same_caller=privacy.same_caller(db.session, current_user, ticket),
         contact_purposes=ContactPurpose.choices(), contact_methods=ContactMethod.choices(),
