@@ -7,7 +7,7 @@ import pytest
 import sqlalchemy as sa
 
 from ticketing.models import AssistRequest, Department, ReviewAppeal, Ticket, TicketStatus, User
-from ticketing.services import assessment, clock, demo
+from ticketing.services import assessment, clock, demo, inbox
 from ticketing.services.reference_data import ensure_reference_data
 
 
@@ -56,6 +56,8 @@ def test_every_state_is_on_show_whatever_the_date(db, now):
     appeals = db.session.scalars(sa.select(ReviewAppeal)).all()
     assert [(a.agent.username, a.decision, a.decided_by.username, a.review.reviewer.username) for a in appeals] == [
         ("agent", "upheld", "admin", "supervisor")]
+    # 待告知: an approved extension the citizen has not been told of (the browser tests start from it)
+    assert db.session.scalar(sa.select(sa.func.count(Ticket.id)).where(inbox.notices_owed_condition())) >= 1
     # 协办: 待遇保障科 asked two departments; one answered, and 参保征缴科 has one to answer now
     requests = db.session.scalars(sa.select(AssistRequest).order_by(AssistRequest.id)).all()
     assert [(r.department.code, r.state) for r in requests] == [("CBZJ", "open"), ("YYFW", "answered"), ("CBZJ", "open")]

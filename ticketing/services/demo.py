@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from ticketing.models import Category, Channel, Department, Role, Ticket, TicketStatus, User
 from ticketing.services import (
-    announcements, assessment, assists, invalid_calls, notices, privacy, reviews, routing, tickets,
+    announcements, assessment, assists, inbox, invalid_calls, notices, privacy, reviews, routing, tickets,
 )
 from ticketing.services.deadlines import LOCAL_TZ
 from ticketing.services.errors import DomainError
@@ -137,6 +137,8 @@ def seed_demo_tickets(session: Session, *, now: datetime, count: int = 360, seed
         _invalid_calls(session, now=now, agent=agent)
     _review_some(session, now=now, agent=agent, supervisor=supervisor, admin=users.get("admin"))
     _show_rare_states(session, now=now, agent=agent, staff_by_department=staff_by_department)
+    if supervisor is not None:
+        _owe_a_notice(session, now=now, supervisor=supervisor, staff_by_department=staff_by_department)
     _hand_over_some(session, now=now, users=users)
     _ask_for_assistance(session, now=now, users=users)
     if supervisor is not None:
@@ -190,6 +192,27 @@ def _show_rare_states(session, *, now, agent, staff_by_department) -> None:
                                      now=min(now - timedelta(minutes=1), ticket.dispatched_at + timedelta(hours=1)),
                                      note="非医保事项，转 12345 办理")
                 break
+    session.flush()
+
+
+def _owe_a_notice(session, *, now, supervisor, staff_by_department) -> None:
+    """An approved extension not yet told to the citizen (待告知), whatever the date: the random walks leave one
+    only on some days (none on 4 Dec 2026 with 80 tickets). The newest accepted ticket's extension is approved,
+    or asked for and approved."""
+    if session.scalar(sa.select(Ticket.id).where(inbox.notices_owed_condition()).limit(1)) is not None:
+        return
+    for ticket in session.scalars(sa.select(Ticket).where(Ticket.status == TicketStatus.ACCEPTED.value)
+                                  .order_by(Ticket.extension_state.is_(None), Ticket.accepted_at.desc(), Ticket.id)):
+        staff = staff_by_department.get(ticket.department_id)
+        if staff is None or ticket.reply_due_at is None:
+            continue
+        at = max(ticket.accepted_at, now - timedelta(hours=2))
+        if ticket.extension_state != "requested":
+            tickets.request_extension(session, ticket, "需要调取外地医院病历，申请延期。",
+                                      ticket.reply_due_at + timedelta(days=7), actor=staff, now=at)
+        tickets.approve_extension(session, ticket, actor=supervisor, now=max(at, min(at + timedelta(minutes=30), now)),
+                                  note="同意延期，请告知来电人。")
+        break
     session.flush()
 
 
