@@ -13,6 +13,14 @@ from ticketing.services import clock
 S = TicketStatus
 
 
+def ask_on_the_page(client, auth, monkeypatch, ticket, at, department="CBZJ"):
+    """待遇保障科 asks ``department`` from the ticket page at ``at``, then signs out."""
+    monkeypatch.setattr(clock, "now_utc", lambda: at)
+    auth.login("staff_dybz")
+    client.post(f"/tickets/{ticket.number}/actions/request_assist", data={"department": department, "request": "请核实"})
+    auth.logout()
+
+
 def test_asking_another_department_and_its_answer_on_the_pages(db, client, users, auth, now, monkeypatch):
     monkeypatch.setattr(clock, "now_utc", lambda: now + timedelta(hours=1))
     ticket = make_ticket(db, users, now, status=S.ACCEPTED, title="断缴后报销被拒",
@@ -65,13 +73,12 @@ def test_asking_another_department_and_its_answer_on_the_pages(db, client, users
     assert "近 3 天收到的协办意见（1 条" in notice and "参保征缴科" in notice and "经核实，2025 年 3 月起断缴" in notice
 
 
-def test_a_third_department_does_not_see_the_ticket(db, client, users, reference, auth, now):
+def test_a_third_department_does_not_see_the_ticket(db, client, users, reference, auth, now, monkeypatch):
     make_user(db, "staff_yyfw", Role.STAFF, reference["YYFW"])
     ticket = make_ticket(db, users, now, status=S.ACCEPTED)
     db.session.commit()
-    auth.login("staff_dybz")
-    client.post(f"/tickets/{ticket.number}/actions/request_assist", data={"department": "CBZJ", "request": "请核实"})
-    auth.logout()
+    ask_on_the_page(client, auth, monkeypatch, ticket, now + timedelta(hours=1))
+    assert [r.department.code for r in ticket.assists] == ["CBZJ"]
     auth.login("staff_yyfw")
     assert client.get(f"/tickets/{ticket.number}").status_code == 404
     response = client.post(f"/tickets/{ticket.number}/actions/answer_assist", data={"opinion": "x"})
@@ -102,10 +109,7 @@ def test_the_months_statistics_show_each_departments_answers(db, client, users, 
 
     ticket = make_ticket(db, users, now, status=S.ACCEPTED)
     db.session.commit()
-    monkeypatch.setattr(clock, "now_utc", lambda: now + timedelta(hours=1))
-    auth.login("staff_dybz")
-    client.post(f"/tickets/{ticket.number}/actions/request_assist", data={"department": "CBZJ", "request": "请核实"})
-    auth.logout()
+    ask_on_the_page(client, auth, monkeypatch, ticket, now + timedelta(hours=1))
     monkeypatch.setattr(clock, "now_utc", lambda: now + timedelta(hours=3))
     auth.login("supervisor")
     html = client.get("/statistics/?month=2026-03").get_data(as_text=True)
@@ -126,10 +130,7 @@ def test_the_months_statistics_show_each_departments_answers(db, client, users, 
 def test_the_supervisor_urges_a_late_request_from_the_supervision_page(db, client, users, auth, now, monkeypatch):
     ticket = make_ticket(db, users, now, status=S.ACCEPTED)
     db.session.commit()
-    monkeypatch.setattr(clock, "now_utc", lambda: now)
-    auth.login("staff_dybz")
-    client.post(f"/tickets/{ticket.number}/actions/request_assist", data={"department": "CBZJ", "request": "请核实"})
-    auth.logout()
+    ask_on_the_page(client, auth, monkeypatch, ticket, now)
     monkeypatch.setattr(clock, "now_utc", lambda: now + timedelta(days=4))
     auth.login("supervisor")
     html = client.get("/supervise/").get_data(as_text=True)
@@ -144,12 +145,11 @@ def test_the_supervisor_urges_a_late_request_from_the_supervision_page(db, clien
 
 
 def test_the_handling_department_sees_which_tickets_wait_for_an_opinion(db, client, users, auth, now, monkeypatch):
-    monkeypatch.setattr(clock, "now_utc", lambda: now + timedelta(hours=1))
     waiting = make_ticket(db, users, now, status=S.ACCEPTED, title="等意见的")
     make_ticket(db, users, now, status=S.ACCEPTED, title="不等的")
     db.session.commit()
+    ask_on_the_page(client, auth, monkeypatch, waiting, now + timedelta(hours=1))
     auth.login("staff_dybz")
-    client.post(f"/tickets/{waiting.number}/actions/request_assist", data={"department": "CBZJ", "request": "请核实"})
     for page in (client.get("/inbox/").get_data(as_text=True), client.get("/tickets/").get_data(as_text=True)):
         assert page.count('class="tag assist-tag" title="等待协办意见：参保征缴科">协</span>') == 1
     detail = client.get(f"/tickets/{waiting.number}").get_data(as_text=True)

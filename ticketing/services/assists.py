@@ -45,11 +45,7 @@ def request_assist(session: Session, ticket: Ticket, department: Department, req
                    now: datetime) -> AssistRequest:
     """发起协办: ask ``department`` for its opinion on ``ticket``; one open request per department."""
     check(actor, ticket, Action.REQUEST_ASSIST)
-    request = (request or "").strip()
-    if not request:
-        raise ValidationFailed("请写明需要协办单位核实或答复的事项", fields={"request": "请写明需要协办的事项"})
-    if len(request) > MAX_TEXT:
-        raise ValidationFailed(f"协办事项不超过 {MAX_TEXT} 字", fields={"request": f"已写 {len(request)} 字"})
+    request = _written(request, "request", "请写明需要协办单位核实或答复的事项", "协办事项")
     if not department.active:
         raise ValidationFailed("该单位已停用", fields={"department": f"{department.name} 已停用"})
     if department.id == ticket.department_id:
@@ -74,11 +70,7 @@ def answer_assist(session: Session, ticket: Ticket, opinion: str, *, actor: User
     assist = open_request(ticket, actor.department_id)
     if assist is None:  # check() lets staff through only with one open: never, unless the rule changes
         raise NotFound("本单位没有待反馈的协办")
-    opinion = (opinion or "").strip()
-    if not opinion:
-        raise ValidationFailed("请填写协办意见", fields={"opinion": "请填写核实情况或意见"})
-    if len(opinion) > 20000:
-        raise ValidationFailed("协办意见过长", fields={"opinion": "不超过 20000 字"})
+    opinion = _written(opinion, "opinion", "请填写协办意见", "协办意见", limit=20000)
     late = now > assist.due_at
     transition(ticket, Action.ANSWER_ASSIST, actor=actor, now=now,  # checked while the request is still open
                note=f"{assist.department.name}反馈协办意见{'（超过反馈时限）' if late else ''}：{opinion}",
@@ -93,13 +85,21 @@ def urge_assist(session: Session, ticket: Ticket, department_code: str, note: st
     """督办协办: a supervisor presses the department asked for its opinion; its 协办 tab shows the note."""
     check(actor, ticket, Action.URGE_ASSIST)
     assist = _open_by_code(ticket, department_code)
-    note = (note or "").strip()
-    if not note:
-        raise ValidationFailed("请填写督办意见", fields={"note": "请填写督办意见"})
+    note = _written(note, "note", "请填写督办意见", "督办意见")
     transition(ticket, Action.URGE_ASSIST, actor=actor, now=now, note=f"督办{assist.department.name}的协办：{note}",
                data={"department": department_code})
     assist.urged_at, assist.urge_note = now, note
     return assist
+
+
+def _written(value: str | None, field_name: str, missing: str, what: str, *, limit: int = MAX_TEXT) -> str:
+    """A text the form requires, stripped; the Chinese message when it is empty or too long."""
+    text = (value or "").strip()
+    if not text:
+        raise ValidationFailed(missing, fields={field_name: missing})
+    if len(text) > limit:
+        raise ValidationFailed(f"{what}不超过 {limit} 字", fields={field_name: f"已写 {len(text)} 字"})
+    return text
 
 
 def _open_by_code(ticket: Ticket, department_code: str) -> AssistRequest:
@@ -115,9 +115,7 @@ def withdraw_assist(session: Session, ticket: Ticket, department_code: str, reas
     """撤回协办: the request is no longer needed (the handling department found the answer itself)."""
     check(actor, ticket, Action.WITHDRAW_ASSIST)
     assist = _open_by_code(ticket, department_code)
-    reason = (reason or "").strip()
-    if not reason:
-        raise ValidationFailed("请填写撤回原因", fields={"reason": "请填写撤回原因"})
+    reason = _written(reason, "reason", "请填写撤回原因", "撤回原因")
     assist.state, assist.withdraw_reason, assist.closed_at = AssistState.WITHDRAWN.value, reason, now
     transition(ticket, Action.WITHDRAW_ASSIST, actor=actor, now=now,
                note=f"撤回对{assist.department.name}的协办：{reason}", data={"department": department_code})

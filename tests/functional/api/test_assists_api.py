@@ -17,7 +17,7 @@ def test_the_api_asks_lists_and_answers(db, client, users, now, api, monkeypatch
     db.session.commit()
     response = api.post(f"/tickets/{ticket.number}/actions", as_="staff_dybz",
                         json={"action": "request_assist", "department": "CBZJ"})
-    assert response.status_code == 422 and response.get_json()["fields"] == {"request": "请写明需要协办的事项"}
+    assert response.status_code == 422 and response.get_json()["fields"] == {"request": "请写明需要协办单位核实或答复的事项"}
     body = api.post(f"/tickets/{ticket.number}/actions", as_="staff_dybz",
                     json={"action": "request_assist", "department": "CBZJ", "request": "请核实缴费"}).get_json()
     [assist] = body["assists"]
