@@ -9,7 +9,7 @@ from openpyxl import load_workbook
 
 from tests.factories import make_ticket
 from ticketing.models import TicketStatus
-from ticketing.services import clock, invalid_calls, statistics, tickets
+from ticketing.services import assists, clock, invalid_calls, statistics, tickets
 from ticketing.services.deadlines import LOCAL_TZ
 
 S = TicketStatus
@@ -178,7 +178,7 @@ def test_the_centres_view_counts_each_agents_work_in_the_month(db, client, users
     assert sheet[0][-3:] == (1, 0, None)  # 来电催办; nothing reviewed (质检, 平均分)
 
 
-def test_todays_overview_counts_what_came_in_and_what_was_done_since_local_midnight(db, users, auth, client,
+def test_todays_overview_counts_what_came_in_and_what_was_done_since_local_midnight(db, users, reference, auth, client,
                                                                                       monkeypatch):
     def at(hour, minute=0, day=2):
         return datetime(2026, 3, day, hour, minute, tzinfo=LOCAL_TZ)
@@ -186,8 +186,10 @@ def test_todays_overview_counts_what_came_in_and_what_was_done_since_local_midni
     first = make_ticket(db, users, at(0, 20), status=S.CLOSED)  # 00:20 Beijing is still 1 March in UTC: today
     make_ticket(db, users, at(8, 5), status=S.ACCEPTED, channel="mailbox_mayor")
     make_ticket(db, users, at(8, 40), content="住院押金交不起，我真的不想活了")  # waits for an agent (待派发)
-    make_ticket(db, users, at(9, 0), status=S.DISPATCHED, department="CBZJ", category="CB")
+    asked = make_ticket(db, users, at(9, 0), status=S.DISPATCHED, department="CBZJ", category="CB")
     make_ticket(db, users, at(23, 50, day=1), status=S.REPLIED)  # yesterday evening, answered today after midnight
+    assists.request_assist(db.session, asked, reference["DYBZ"], "请核实报销记录", actor=users["staff_cbzj"],
+                           now=at(9, 20))
     twice = make_ticket(db, users, at(9, 30))
     tickets.merge(db.session, twice, first, actor=users["agent"], now=at(9, 31))
     db.session.commit()
@@ -201,6 +203,7 @@ def test_todays_overview_counts_what_came_in_and_what_was_done_since_local_midni
     assert (work["派发"], work["签收"], work["答复"], work["回访"], work["办结归档"]) == (4, 3, 2, 1, 1)
     assert day.reached == 1 and day.waiting == 1  # the 08:40 call; the 09:30 one was merged
     assert day.flagged == 1 and work["升为紧急"] == 0  # the 08:40 call's 风险提示
+    assert (work["发起协办"], work["协办反馈"]) == (1, 0)
     assert day.invalid_calls == 0
     one = statistics.day_overview(db.session, at(10, 0), department_id=users["staff_cbzj"].department_id)
     assert one.received == 1 and one.waiting is None
