@@ -154,3 +154,21 @@ def test_the_handling_department_sees_which_tickets_wait_for_an_opinion(db, clie
         assert page.count('class="tag assist-tag" title="等待协办意见：参保征缴科">协</span>') == 1
     detail = client.get(f"/tickets/{waiting.number}").get_data(as_text=True)
     assert "尚待参保征缴科的协办意见（03-05 前反馈）；现在答复，该协办即终止。" in detail
+
+
+def test_the_query_page_finds_tickets_by_their_assists(db, client, users, auth, now, monkeypatch):
+    asked = make_ticket(db, users, now, status=S.ACCEPTED, title="请参保征缴科核实的")
+    make_ticket(db, users, now, status=S.ACCEPTED, title="没有协办的")
+    db.session.commit()
+    ask_on_the_page(client, auth, monkeypatch, asked, now + timedelta(hours=1))
+    auth.login("staff_cbzj")
+    assert "请参保征缴科核实的" not in client.get("/tickets/").get_data(as_text=True)  # not its own ticket
+    html = client.get("/tickets/?assist=asked").get_data(as_text=True)
+    assert "请参保征缴科核实的" in html and "没有协办的" not in html and "<td>待遇保障科</td>" in html
+    assert '<option value="asked" selected>请本单位协办的</option>' in html
+    auth.logout()
+    auth.login("supervisor")
+    html = client.get("/tickets/?assist=open").get_data(as_text=True)
+    assert "请参保征缴科核实的" in html and "没有协办的" not in html
+    assert '<option value="asked"' not in html  # only department staff are asked
+    assert "没有协办的" in client.get("/tickets/?assist=nonsense").get_data(as_text=True)  # an unknown value: no filter

@@ -111,6 +111,8 @@ class TicketQuery(PageQuery):
     overdue = Boolean(allow_none=True, error_messages=_messages(invalid="应为 true 或 false"))
     risk = Boolean(allow_none=True, error_messages=_messages(invalid="应为 true 或 false"),
                    metadata={"description": "true：有风险提示（未解除）的工单；false：没有的"})
+    assist = Str(choices=["any", "open", "asked"],
+                 metadata={"description": "协办：any 有协办的，open 等待协办意见的，asked（承办人员）其他单位请本单位协办的"})
     q = Str(max_len=200, metadata={"description": "工单号、或标题和内容中的文字"})
     received_from = LocalDateTime(metadata={"description": "受理时间起（含），如 2026-03-01"})
     received_to = LocalDateTime(end_of_day=True, metadata={"description": "受理时间止（含当天），如 2026-03-31"})

@@ -7,7 +7,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from ticketing.models import Category, Department, Ticket, User
+from ticketing.models import AssistRequest, AssistState, Category, Department, Role, Ticket, User
 from ticketing.services import fulltext, permissions
 from ticketing.services.inbox import overdue_condition
 
@@ -26,10 +26,24 @@ class TicketFilters:
     received_from: datetime | None = None
     received_to: datetime | None = None
     handler: str | None = None  # 经办人's user name
+    # 协办: "any", tickets that asked another department; "open", those still waiting for an opinion; "asked", for
+    # department staff, the other departments' tickets their department was asked about (outside their own list)
+    assist: str | None = None
+
+
+ASSIST_FILTERS = {"any": "有协办", "open": "等待协办意见", "asked": "请本单位协办的"}
 
 
 def ticket_query(session: Session, user: User, filters: TicketFilters, now: datetime) -> sa.Select:
-    query = permissions.visible_tickets(user, sa.select(Ticket))
+    requests = sa.select(AssistRequest.ticket_id)
+    if filters.assist == "asked" and user.role_enum is Role.STAFF:  # visible to them as the department asked
+        query = sa.select(Ticket).where(Ticket.id.in_(requests.where(AssistRequest.department_id == user.department_id)))
+    else:
+        query = permissions.visible_tickets(user, sa.select(Ticket))
+        if filters.assist == "any":
+            query = query.where(Ticket.id.in_(requests))
+        elif filters.assist == "open":
+            query = query.where(Ticket.id.in_(requests.where(AssistRequest.state == AssistState.OPEN.value)))
     if filters.status:
         query = query.where(Ticket.status == filters.status)
     if filters.department:

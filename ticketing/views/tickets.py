@@ -54,6 +54,7 @@ def filters_from_request() -> search.TicketFilters:
         received_from=_date("received_from"),
         received_to=_date("received_to", end=True),
         handler=request.args.get("handler") or None,
+        assist=request.args.get("assist") if request.args.get("assist") in search.ASSIST_FILTERS else None,
     )
 
 
@@ -66,7 +67,7 @@ def index():
     return render_template(
         "tickets/index.html", page=page, filters=filters, files=attachments.counts_for(db.session, page.items),
         awaited=assists.awaited_among(db.session, page.items), statuses=TicketStatus, types=TicketType,
-        channels=Channel, categories=_categories(), departments=_departments(),
+        channels=Channel, categories=_categories(), departments=_departments(), assist_filters=search.ASSIST_FILTERS,
     )
 
 
@@ -101,6 +102,8 @@ def _describe(filters: search.TicketFilters) -> str:
         parts.append("已超期" if filters.overdue else "未超期")
     if filters.risk is not None:
         parts.append("有风险提示" if filters.risk else "无风险提示")
+    if filters.assist:
+        parts.append(search.ASSIST_FILTERS[filters.assist])
     if filters.received_from or filters.received_to:
         start = f"{filters.received_from:%Y-%m-%d}" if filters.received_from else "…"
         end = f"{filters.received_to:%Y-%m-%d}" if filters.received_to else "…"

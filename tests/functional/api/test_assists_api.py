@@ -39,3 +39,20 @@ def test_the_api_asks_lists_and_answers(db, client, users, now, api, monkeypatch
     again = api.post(f"/tickets/{ticket.number}/actions", as_="staff_cbzj",
                      json={"action": "answer_assist", "opinion": "再答"})
     assert again.status_code == 404 and again.get_json()["error"] == "本单位没有待反馈的协办"
+
+
+def test_the_ticket_list_filters_by_assists(db, users, now, api):
+    from ticketing.services.actions import perform_action
+
+    asked = make_ticket(db, users, now, status=S.ACCEPTED, title="请参保征缴科核实的")
+    make_ticket(db, users, now, status=S.ACCEPTED, title="没有协办的")
+    perform_action(db.session, asked, "request_assist", {"department": "CBZJ", "request": "请核实"},
+                   actor=users["staff_dybz"], now=now)
+    db.session.commit()
+    assert api.get("/tickets", as_="staff_cbzj").get_json()["total"] == 0  # its own list holds neither
+    listed = api.get("/tickets?assist=asked", as_="staff_cbzj").get_json()
+    assert [t["title"] for t in listed["items"]] == ["请参保征缴科核实的"] and listed["items"][0]["caller_masked"]
+    assert [t["title"] for t in api.get("/tickets?assist=open", as_="supervisor").get_json()["items"]] == ["请参保征缴科核实的"]
+    assert api.get("/tickets?assist=any", as_="staff_dybz").get_json()["total"] == 1
+    bad = api.get("/tickets?assist=nonsense", as_="staff_cbzj")
+    assert bad.status_code == 422 and "assist" in bad.get_json()["fields"]
