@@ -1,4 +1,4 @@
-"""Operations commands: scan-deadlines, refresh-hotspots, check-attachments."""
+"""Operations commands: scan-deadlines, refresh-hotspots, recheck-risks, check-attachments."""
 from __future__ import annotations
 
 
@@ -8,7 +8,7 @@ import click
 from flask import Flask
 
 from ticketing.extensions import db
-from ticketing.services import attachments, clock, hotspots, settings
+from ticketing.services import attachments, clock, hotspots, risk_alerts, settings
 from ticketing.services.scanning import scan_deadlines
 
 
@@ -51,6 +51,19 @@ def register(app: Flask) -> None:
             elif not quiet:
                 click.echo(f"近 {window} 天：比较 {result.tickets_compared} 件，{len(result.groups)} 组，"
                            f"用时 {result.seconds:.1f} 秒")
+
+    @app.cli.command("recheck-risks")
+    def recheck_risks_command():
+        """风险提示: read the tickets still worked again with the phrases as they are now (after an upgrade from a
+        version without them, or after the centre added its own), and flag those found."""
+        try:
+            result = risk_alerts.recheck_open_tickets(db.session, actor=None, now=clock.now_utc())
+            db.session.commit()
+        except Exception:
+            db.session.rollback()
+            raise
+        click.echo(f"补查在办工单 {result.read} 件，新标记风险提示 {len(result.flagged)} 件"
+                   + "".join(f"\n  {t.number} {'、'.join(k.title for k in t.risk_kinds)}" for t in result.flagged))
 
     @app.cli.command("check-attachments")
     def check_attachments_command():

@@ -213,3 +213,37 @@ def test_the_query_page_the_export_and_the_api_find_flagged_tickets(db, users, a
     body = client.get("/api/v1/tickets?risk=true", headers=headers).get_json()
     assert [t["number"] for t in body["items"]] == [flagged.number]
     assert client.get("/api/v1/tickets?risk=perhaps", headers=headers).status_code == 422
+
+
+def test_a_recheck_flags_tickets_still_worked_with_the_phrases_as_they_are_now(app, db, users, auth, client, now,
+                                                                                today):
+    from ticketing.models import AdminEvent
+    import sqlalchemy as sa
+
+    worked = make_ticket(db, users, now, status=S.ACCEPTED, content="家属说孩子要去烧炭，医保卡被冻结了")
+    make_ticket(db, users, now, status=S.REPLIED, content="上次说要烧炭的那件，已答复")  # answered: not read again
+    cleared = make_ticket(db, users, now, status=S.DISPATCHED, content=DESPERATE)
+    risk_alerts.clear(db.session, cleared, "说的是去年的事", actor=users["agent"], now=now)
+    make_ticket(db, users, now, status=S.ACCEPTED, content="住院报销比例是多少")
+    db.session.commit()
+    assert worked.risk_flags is None  # 烧炭 is not a shipped phrase
+
+    auth.login("admin")
+    client.post("/admin/risk-phrases", data={"phrases": "[人身安全]\n烧炭"})
+    assert "补查在办工单" in client.get("/admin/risk-phrases").get_data(as_text=True)
+    html = client.post("/admin/risk-phrases/recheck", follow_redirects=True).get_data(as_text=True)
+    assert "已补查在办工单 2 件，新标记风险提示 1 件（见督办 → 风险提示）" in html  # the cleared one is not read
+    db.session.expire_all()
+    assert worked.risk_flags == "self_harm" and cleared.risk_flags is None
+    event = worked.events[-1]
+    assert (event.action, event.actor, event.note) == ("recheck_risk", users["admin"], "人身安全（“烧炭”）")
+    audit = db.session.scalar(sa.select(AdminEvent).where(AdminEvent.action == "risk recheck"))
+    assert audit.details == {"tickets": 2, "flagged": 1}
+    assert client.post("/admin/risk-phrases/recheck", follow_redirects=True).status_code == 200
+    assert len([e for e in worked.events if e.action == "recheck_risk"]) == 1  # flagged once
+    auth.logout()
+    auth.login("supervisor")
+    assert client.post("/admin/risk-phrases/recheck").status_code == 403
+
+    result = app.test_cli_runner().invoke(args=["recheck-risks"])
+    assert result.exit_code == 0 and "补查在办工单 1 件，新标记风险提示 0 件" in result.output

@@ -64,6 +64,7 @@ ACTION_TITLES = {
     "announcement published": "发布通知公告",
     "announcement withdrawn": "撤回通知公告",
     "risk phrases changed": "修改风险提示词",
+    "risk recheck": "补查在办工单的风险提示",
 }
 DETAIL_TITLES = {
     "id": "编号", "name": "名称", "code": "编码", "username": "用户名", "role": "角色", "department": "承办单位",
@@ -71,7 +72,7 @@ DETAIL_TITLES = {
     "urgency": "紧急程度", "accept": "签收时限", "reply": "答复时限", "day": "日期", "kind": "类型", "year": "年度",
     "tickets": "工单数", "key": "设置项", "value": "值", "title": "标题", "version": "版本", "weights": "权重",
     "until": "锁定至", "failures": "连续错误次数", "duty_phone": "值班手机", "applies_to": "适用工单",
-    "parent": "上级单位", "phrases": "词语数", "shown_until": "显示至", "departments": "发给的承办单位",
+    "parent": "上级单位", "phrases": "词语数", "shown_until": "显示至", "departments": "发给的承办单位", "flagged": "标记",
 }
 PER_PAGE = 50
 

@@ -9,18 +9,19 @@ and it heads 督办 and counts in the supervisor's menu badge.
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from classifiers import risk
-from ticketing.models import Ticket, TicketStatus, Urgency
+from ticketing.models import Ticket, TicketEvent, TicketStatus, Urgency
 from ticketing.models.enums import OPEN_STATUSES
 from ticketing.services import audit, settings
 from ticketing.services.errors import InvalidTransition, ValidationFailed
 from ticketing.services.reference_cache import cached, forget
-from ticketing.services.workflow import Action, transition
+from ticketing.services.workflow import WORKING, Action, transition
 
 OPEN = tuple(status.value for status in OPEN_STATUSES)
 SETTING = "risk_phrases_extra"  # the centre's own phrases, in the phrase file's format (系统管理 → 风险提示词)
@@ -124,3 +125,28 @@ def clear(session: Session, ticket: Ticket, reason: str, *, actor, now: datetime
                data={"cleared": ticket.risk_flags})
     ticket.risk_flags = None
 
+
+
+@dataclass
+class Recheck:
+    read: int  # tickets still worked, not flagged and never cleared
+    flagged: list[Ticket]
+
+
+def recheck_open_tickets(session: Session, *, actor, now: datetime) -> Recheck:
+    """补查: the tickets still worked read again with the phrases as they are now: those registered before 风险提示
+    existed, or before the centre added a phrase. Each one found is flagged with an event (补查风险提示), and heads
+    督办 as any flag does. A ticket whose flag someone cleared is not flagged again."""
+    cleared = sa.select(TicketEvent.ticket_id).where(TicketEvent.action == Action.CLEAR_RISK.value)
+    candidates = session.execute(sa.select(Ticket.id, Ticket.title, Ticket.content).where(
+        Ticket.status.in_([status.value for status in WORKING]), Ticket.risk_flags.is_(None),
+        Ticket.id.not_in(cleared))).all()
+    found = {ticket_id: hits for ticket_id, title, content in candidates if (hits := detect(session, title, content))}
+    flagged = list(session.scalars(sa.select(Ticket).where(Ticket.id.in_(list(found))).order_by(Ticket.id))) if found else []
+    for ticket in flagged:
+        hits = found[ticket.id]
+        transition(ticket, Action.RECHECK_RISK, actor=actor, now=now, note=describe(hits), data={"risks": flags(hits)})
+        ticket.risk_flags = flags(hits)
+    if actor is not None:
+        audit.record(session, actor, "risk recheck", now=now, tickets=len(candidates), flagged=len(flagged))
+    return Recheck(len(candidates), flagged)

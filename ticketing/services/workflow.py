@@ -51,6 +51,7 @@ class Action(enum.StrEnum):
     FOLLOW_UP = "follow_up"
     MAKE_URGENT = "make_urgent"
     CLEAR_RISK = "clear_risk"
+    RECHECK_RISK = "recheck_risk"
     REQUEST_ASSIST = "request_assist"
     ANSWER_ASSIST = "answer_assist"
     WITHDRAW_ASSIST = "withdraw_assist"
@@ -100,6 +101,7 @@ ACTION_TITLES = {
     Action.FOLLOW_UP: "来电催办",
     Action.MAKE_URGENT: "升为紧急",
     Action.CLEAR_RISK: "解除风险提示",
+    Action.RECHECK_RISK: "补查风险提示",
     Action.REQUEST_ASSIST: "发起协办",
     Action.ANSWER_ASSIST: "反馈协办意见",
     Action.WITHDRAW_ASSIST: "撤回协办",
@@ -181,6 +183,8 @@ RULES: dict[Action, Rule] = {
     Action.MAKE_URGENT: _rule(WORKING, None, {A, SV, AD}),
     # 风险提示 found by phrase is a prompt, not a verdict: the agent or the supervisor who judged it clears it
     Action.CLEAR_RISK: _rule(ANY_STATE - {S.MERGED}, None, {A, SV, AD}),
+    # an administrator (or the command line) looks again at the tickets still worked with the phrases as they are now
+    Action.RECHECK_RISK: _rule(WORKING, None, {AD}, system=True),
     # 协办: the handling department (or a supervisor) asks another department for its opinion while the ticket is
     # with a department; the department asked answers; the one who handles it (or a supervisor) withdraws a request
     Action.REQUEST_ASSIST: _rule({S.DISPATCHED, S.ACCEPTED}, None, {ST, SV, AD}),

@@ -495,6 +495,16 @@ def risk_phrases():
                            shipped=risk.default_phrases()), 400 if request.method == "POST" else 200
 
 
+@bp.post("/risk-phrases/recheck")
+def recheck_risks():
+    """补查: the tickets still worked read again with the phrases as they are now (after adding the centre's own)."""
+    result = risk_alerts.recheck_open_tickets(db.session, actor=current_user, now=clock.now_utc())
+    db.session.commit()
+    flash(f"已补查在办工单 {result.read} 件，新标记风险提示 {len(result.flagged)} 件"
+          + ("（见督办 → 风险提示）" if result.flagged else ""), "success")
+    return redirect(url_for("admin.risk_phrases") + "#recheck")
+
+
 # --------------------------------------------------------------------------- categories
 
 def _category_form(category: Category | None = None) -> CategoryForm:
