@@ -5,7 +5,7 @@ from datetime import datetime
 
 from flask import url_for
 
-from ticketing.models import AssistRequest, CitizenContact, Ticket, TicketAttachment, TicketEvent, TicketStatus
+from ticketing.models import Announcement, AssistRequest, CitizenContact, Ticket, TicketAttachment, TicketEvent, TicketStatus
 from ticketing.services.deadlines import LOCAL_TZ
 from ticketing.services.validation import mask_id_number, mask_name, mask_numbers_in_text, mask_phone
 
@@ -86,6 +86,12 @@ def contact_dict(contact: CitizenContact, *, show_caller: bool = False) -> dict:
         "reached": contact.reached, "note": contact.note if show_caller else mask_numbers_in_text(contact.note),
         "by": contact.author.display_name if contact.author else None, "created_at": iso(contact.created_at),
     }
+
+
+def announcement_dict(announcement: Announcement, read: bool) -> dict:
+    return {"id": announcement.id, "title": announcement.title, "content": announcement.content,
+            "important": announcement.important, "author": announcement.author.display_name,
+            "published_at": iso(announcement.published_at), "expires_at": iso(announcement.expires_at), "read": read}
 
 
 def assist_dict(assist: AssistRequest, *, now: datetime, show_caller: bool = False) -> dict:

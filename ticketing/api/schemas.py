@@ -357,6 +357,22 @@ class RiskOut(Schema):
     advice = String(metadata={"description": "处置要求"})
 
 
+class AnnouncementOut(Schema):
+    id = Integer()
+    title = String()
+    content = String()
+    important = Boolean(metadata={"description": "重要：在页面顶部提示，直到标为已阅"})
+    author = String()
+    published_at = String(metadata={"description": "ISO 8601，北京时间"})
+    expires_at = String(allow_none=True, metadata={"description": "显示至"})
+    read = Boolean(metadata={"description": "该令牌的用户是否已阅"})
+
+
+class AnnouncementPageOut(PageOut):
+    items = List(Nested(AnnouncementOut))
+    unread = Integer(metadata={"description": "未阅的条数（即页面上“公告”的数字）"})
+
+
 class InvalidCallOut(Schema):
     id = Integer()
     kind = String()

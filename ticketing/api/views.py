@@ -9,12 +9,12 @@ from flask import current_app, send_file
 from ticketing.api import schemas
 from ticketing.api.auth import SECURITY, current_api_user, current_token, token_required
 from ticketing.api.presenters import (
-    assist_dict, attachment_dict, channel_ticket_dict, contact_dict, event_dict, has_caller_data, iso, page_dict, ticket_dict,
+    announcement_dict, assist_dict, attachment_dict, channel_ticket_dict, contact_dict, event_dict, has_caller_data, iso, page_dict, ticket_dict,
 )
 from ticketing.extensions import db
 from ticketing.models import Category, Ticket
 from ticketing.services import (
-    assists, attachments, channel_feedback, clock, inbox, invalid_calls, permissions, privacy, risk_alerts, routing, search,
+    announcements, assists, attachments, channel_feedback, clock, inbox, invalid_calls, permissions, privacy, risk_alerts, routing, search,
     tickets, workflow,
 )
 from ticketing.services.actions import perform_action
@@ -122,6 +122,36 @@ def assist_queue(query: dict):
     page = db.paginate(select, page=query["page"], per_page=query["per_page"], error_out=False, count=True)
     now = clock.now_utc()
     return page_dict(page, [assist_dict(r, now=now) for r in page.items])
+
+
+@bp.get("/announcements")
+@bp.doc(summary="通知公告：发给该令牌用户的、仍在显示期内的通知（未阅的在前）", security=SECURITY, responses=ERRORS,
+        description="与“公告”页面相同：按用户的角色（承办人员另按所属单位）；供话务软电话、单位办公系统显示。"
+                    "标为已阅用 POST /announcements/{id}/read。")
+@token_required()
+@bp.input(schemas.PageQuery, location="query", arg_name="query")
+@bp.output(schemas.AnnouncementPageOut)
+def list_announcements(query: dict):
+    user, now = current_api_user(), clock.now_utc()
+    page = db.paginate(announcements.current_query(user, now), page=query["page"], per_page=query["per_page"],
+                       error_out=False, count=True)
+    read = announcements.read_among(db.session, user, [a.id for a in page.items])
+    return page_dict(page, [announcement_dict(a, a.id in read) for a in page.items]) | {
+        "unread": announcements.unread_count(db.session, user, now)}
+
+
+@bp.post("/announcements/<int:announcement_id>/read")
+@bp.doc(summary="通知公告标为已阅", security=SECURITY, responses={404: "通知不存在、已撤回或不是发给该用户的", **ERRORS})
+@token_required()
+@bp.output(schemas.AnnouncementOut)
+def read_announcement(announcement_id: int):
+    user, now = current_api_user(), clock.now_utc()
+    announcement = announcements.get_for(db.session, user, announcement_id, now)
+    if not announcement.is_for(user):  # a publisher may open any, but reads only what is addressed to them
+        raise NotFound("通知不是发给该用户的")
+    announcements.mark_read(db.session, announcement, user, now)
+    db.session.commit()
+    return announcement_dict(announcement, True)
 
 
 @bp.post("/invalid-calls")
