@@ -75,6 +75,7 @@ def build(tickets: int, seed: int = 12393) -> tuple[float, dict]:
             expected["callbacks"] += callback
             expected["supervise"] += overdue + (extension is not None)
             if department == busiest:
+                expected["busiest_in_hand"] += status in ("dispatched", "accepted", "return_requested")
                 expected["busiest_urged"] += urged
                 expected["busiest_inbox"] += status == "dispatched" or urged
             # SQLite: naive UTC written as SQLAlchemy writes it (with microseconds), so text comparisons agree
@@ -149,6 +150,11 @@ def main() -> None:
         from ticketing.services import assists
         timed("of which 协办 (assists.queue_count)",
               lambda: assists.queue_count(db.session, expected["busiest_department_id"]), args.repeat)
+        from ticketing.services import inbox
+        _, _, load = timed("督办 各承办单位在办 (inbox.department_load)",
+                           lambda: inbox.department_load(db.session, NOW, near_hours=24), args.repeat)
+        busiest = load[expected["busiest_department_id"]]
+        assert (busiest.total, busiest.assists) == (expected["busiest_in_hand"], expected["busiest_assists"]), busiest
         mix = {"agent": args.agents, "staff of the busiest department": args.staff, "supervisor": args.supervisors}
         users = sum(mix.values())
         load = sum(count / args.poll_seconds * costs[label] for label, count in mix.items())

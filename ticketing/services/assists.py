@@ -165,6 +165,13 @@ def queue_count(session: Session, department_id: int) -> int:
         AssistRequest.department_id == department_id, AssistRequest.state == AssistState.OPEN.value)) or 0
 
 
+def owed_by_department(session: Session) -> dict[int, int]:
+    """Open requests per department asked (督办's 各单位在办)."""
+    return {department_id: int(n) for department_id, n in session.execute(
+        sa.select(AssistRequest.department_id, sa.func.count()).where(AssistRequest.state == AssistState.OPEN.value)
+        .group_by(AssistRequest.department_id))}
+
+
 def late_tickets_query(now: datetime) -> sa.Select:
     """督办's 协办超期: tickets with a request past its deadline, the longest waiting first."""
     late = (sa.select(AssistRequest.ticket_id, sa.func.min(AssistRequest.due_at).label("due_at"))

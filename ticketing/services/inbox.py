@@ -206,6 +206,44 @@ def supervision_sections(session: Session, now: datetime, *, near_hours: int, de
     )]
 
 
+@dataclass
+class DepartmentLoad:
+    """各单位在办: one department's tickets in hand now, as the shift supervisor compares departments."""
+
+    department_id: int
+    to_accept: int = 0  # 待签收 (dispatched)
+    in_hand: int = 0  # 办理中 (accepted)
+    returning: int = 0  # 退回待审 (a return asked)
+    overdue: int = 0  # of those, past their deadline
+    near: int = 0  # of those, due within the near-deadline hours
+    extensions: int = 0  # 延期待审批
+    assists: int = 0  # 协办 other departments asked of it, not yet answered
+
+    @property
+    def total(self) -> int:
+        return self.to_accept + self.in_hand + self.returning
+
+
+def department_load(session: Session, now: datetime, *, near_hours: int) -> dict[int, DepartmentLoad]:
+    """Per department, its tickets in hand now (one GROUP BY over the open states' rows, by the status index) and
+    the 协办 it owes (one GROUP BY on the assist_request index)."""
+    def flag(condition):
+        return sa.func.sum(sa.case((condition, 1), else_=0))
+
+    rows = session.execute(
+        sa.select(Ticket.department_id, flag(Ticket.status == S.DISPATCHED.value), flag(Ticket.status == S.ACCEPTED.value),
+                  flag(Ticket.status == S.RETURN_REQUESTED.value), flag(overdue_condition(now)),
+                  flag(near_deadline_condition(now, near_hours)),
+                  flag(sa.and_(Ticket.status == S.ACCEPTED.value,
+                               Ticket.extension_state == ExtensionState.REQUESTED.value)))
+        .where(Ticket.status.in_(DEPARTMENT_WORK + (S.RETURN_REQUESTED.value,)), Ticket.department_id.is_not(None))
+        .group_by(Ticket.department_id)).all()
+    load = {row[0]: DepartmentLoad(row[0], *(int(n or 0) for n in row[1:])) for row in rows}
+    for department_id, owed in assists.owed_by_department(session).items():
+        load.setdefault(department_id, DepartmentLoad(department_id)).assists = owed
+    return load
+
+
 def overdue_parts(now: datetime) -> list:
     """The overdue rule as conditions on disjoint sets of states: a dispatched ticket is overdue once its
     time to accept or to reply has passed; a registered, accepted or returned one once its time to reply

@@ -26,12 +26,15 @@ def overview():
     departments = db.session.scalars(sa.select(Department).where(Department.active.is_(True)).order_by(Department.id)).all()
     selected = next((d for d in departments if d.code == request.args.get("department")), None)
     now = clock.now_utc()
+    near_hours = int(settings.get_setting(db.session, "near_deadline_hours"))
+    load = inbox.department_load(db.session, now, near_hours=near_hours)
     sections = inbox.supervision_sections(
-        db.session, now, near_hours=int(settings.get_setting(db.session, "near_deadline_hours")),
+        db.session, now, near_hours=near_hours,
         department_id=selected.id if selected else None)
     today = statistics.day_overview(db.session, now, department_id=selected.id if selected else None)
     return render_template("supervisor/overview.html", sections=sections, departments=departments, selected=selected,
-                           today=today, now=now,
+                           today=today, now=now, near_hours=near_hours,
+                           load=[(d, load[d.id]) for d in departments if d.id in load],
                            Action=workflow.Action, outcomes=learning.suggestion_outcomes(db.session, clock.now_utc()),
                            can=lambda ticket, action: workflow.can_perform(current_user, ticket, action))
 
