@@ -59,3 +59,9 @@ def extend(db, users, ticket, now, *, days: int = 10, approved: bool | None = Tr
         tickets.refuse_extension(db.session, ticket, actor=users["supervisor"], now=now)
     db.session.flush()
     return ticket
+
+
+def page_section(html: str, element_id: str) -> str:
+    """The HTML of the <section> (or other element ending a section) whose id is ``element_id``, up to its end."""
+    start = html[html.index(f'id="{element_id}"'):]
+    return start[:start.index("</section>")]

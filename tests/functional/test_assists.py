@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from tests.conftest import make_user
-from tests.factories import make_ticket
+from tests.factories import make_ticket, page_section
 from ticketing.models import Role, TicketStatus
 from ticketing.services import clock
 
@@ -94,8 +94,7 @@ def test_the_supervisor_sees_requests_past_their_deadline(db, client, users, aut
     client.post(f"/tickets/{ticket.number}/actions/request_assist", data={"department": "CBZJ", "request": "请核实"})
     monkeypatch.setattr(clock, "now_utc", lambda: now + timedelta(days=4))  # past Thursday's end
     html = client.get("/supervise/").get_data(as_text=True)
-    section = html[html.index('<section class="panel" id="assists"'):]
-    section = section[:section.index("</section>")]
+    section = page_section(html, "assists")
     assert "协办超期（1）" in section and "协办超期的那件" in section and "没有协办的" not in section
     assert "参保征缴科协办 03-05 到期未反馈" in section
     page = client.get(f"/tickets/{ticket.number}").get_data(as_text=True)
@@ -113,8 +112,7 @@ def test_the_months_statistics_show_each_departments_answers(db, client, users, 
     monkeypatch.setattr(clock, "now_utc", lambda: now + timedelta(hours=3))
     auth.login("supervisor")
     html = client.get("/statistics/?month=2026-03").get_data(as_text=True)
-    section = html[html.index('id="assists"'):]
-    section = section[:section.index("</section>")]
+    section = page_section(html, "assists")
     assert "<td>参保征缴科</td>" in section and "<td>待遇保障科</td>" in section and "按时反馈率" in section
     book = load_workbook(BytesIO(client.get("/statistics/export.xlsx?month=2026-03").data))
     rows = list(book["协办"].iter_rows(values_only=True))

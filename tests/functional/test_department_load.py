@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from tests.factories import extend, make_ticket
+from tests.factories import extend, make_ticket, page_section
 from ticketing.models import TicketStatus
 from ticketing.services import clock, inbox
 from ticketing.services.actions import perform_action
@@ -39,8 +39,7 @@ def test_each_departments_load_now(db, client, users, auth, now, monkeypatch):
     monkeypatch.setattr(clock, "now_utc", lambda: now + timedelta(hours=2))
     auth.login("supervisor")
     html = client.get("/supervise/").get_data(as_text=True)
-    table = html[html.index('id="load"'):]
-    table = table[:table.index("</section>")]
+    table = page_section(html, "load")
     assert "各承办单位在办" in table and "待遇保障科" in table and "参保征缴科" in table
     assert 'href="/tickets/?department=CBZJ&amp;overdue=1">1</a>' in table
     assert 'href="/tickets/?department=DYBZ&amp;status=accepted">3</a>' in table
