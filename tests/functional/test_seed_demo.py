@@ -56,6 +56,9 @@ def test_every_state_is_on_show_whatever_the_date(db, now):
     appeals = db.session.scalars(sa.select(ReviewAppeal)).all()
     assert [(a.agent.username, a.decision, a.decided_by.username, a.review.reviewer.username) for a in appeals] == [
         ("agent", "upheld", "admin", "supervisor")]
+    # work past its deadline (督办's 已超期 and the browser test of 批量督办 start from it)
+    moment = now.replace(tzinfo=timezone.utc)
+    assert db.session.scalar(sa.select(sa.func.count(Ticket.id)).where(inbox.overdue_condition(moment))) >= 3
     # 待告知: an approved extension the citizen has not been told of (the browser tests start from it)
     assert db.session.scalar(sa.select(sa.func.count(Ticket.id)).where(inbox.notices_owed_condition())) >= 1
     # 协办: 待遇保障科 asked two departments; one answered, and 参保征缴科 has one to answer now

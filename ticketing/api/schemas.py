@@ -368,8 +368,13 @@ class AnnouncementOut(Schema):
     read = Boolean(metadata={"description": "该令牌的用户是否已阅"})
 
 
+class AnnouncementItemOut(AnnouncementOut):
+    """One item of the list: the same fields as AnnouncementOut under its own name (one class both as a response and
+    nested in the list made apispec warn that it was added twice)."""
+
+
 class AnnouncementPageOut(PageOut):
-    items = List(Nested(AnnouncementOut))
+    items = List(Nested(AnnouncementItemOut))
     unread = Integer(metadata={"description": "未阅的条数（即页面上“公告”的数字）"})
 
 

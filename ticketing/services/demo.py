@@ -137,6 +137,9 @@ def seed_demo_tickets(session: Session, *, now: datetime, count: int = 360, seed
         _invalid_calls(session, now=now, agent=agent)
     _review_some(session, now=now, agent=agent, supervisor=supervisor, admin=users.get("admin"))
     _show_rare_states(session, now=now, agent=agent, staff_by_department=staff_by_department)
+    if agent is not None:
+        created += _keep_some_overdue(session, now=now, agent=agent, staff_by_department=staff_by_department,
+                                      classifier=classifier)
     if supervisor is not None:
         _owe_a_notice(session, now=now, supervisor=supervisor, staff_by_department=staff_by_department)
     _hand_over_some(session, now=now, users=users)
@@ -195,13 +198,45 @@ def _show_rare_states(session, *, now, agent, staff_by_department) -> None:
     session.flush()
 
 
+OVERDUE_SHOWN = 3  # tickets past their deadline the demo always has (督办's 已超期 and 批量督办 start from them)
+OVERDUE_LETTERS = (
+    "来电人反映上月母亲住院的手工报销材料交到医保窗口已一个多月，至今没有到账，也没人告知进度，要求尽快办理。",
+    "来电人投诉：去年在外省住院的费用回参保地报销，材料齐全却被要求反复补充，已经跑了三趟，要求给个明确答复。",
+    "市民反映门诊慢特病待遇认定申请提交后迟迟没有结果，药一直自费购买，希望尽快认定并补报之前的费用。",
+)
+
+
+def _keep_some_overdue(session, *, now, agent, staff_by_department, classifier) -> int:
+    """Work past its deadline whatever the date and hour: the random walks leave one or none at some times (one at
+    06:20 on 4 Dec 2026 with 80 tickets). Complaints received a month ago, accepted by 待遇保障科 and not yet
+    answered, as many as are missing."""
+    overdue = session.scalar(sa.select(sa.func.count(Ticket.id)).where(inbox.overdue_condition(now))) or 0
+    department = session.scalar(sa.select(Department).where(Department.code == "DYBZ"))
+    staff = staff_by_department.get(department.id) if department is not None else None
+    if staff is None:
+        return 0
+    missing = max(0, OVERDUE_SHOWN - overdue)
+    for n, text in enumerate(OVERDUE_LETTERS[:missing], start=1):
+        received = now - timedelta(days=30 + n, hours=n)
+        data = tickets.TicketInput(channel=Channel.HOTLINE_12393.value, type="complaint", content=text,
+                                   caller_name=SURNAMES[n] + "女士", caller_phone=f"1390471{n:04d}", region=REGIONS[n],
+                                   received_at=received, category_code="DY")
+        ticket = tickets.register_ticket(session, data, actor=agent, now=received, classifier=classifier,
+                                         route_now=False).ticket
+        tickets.dispatch(session, ticket, department, actor=agent, now=received + timedelta(minutes=20))
+        tickets.accept(session, ticket, actor=staff, now=received + timedelta(hours=3))
+    session.flush()
+    return missing
+
+
 def _owe_a_notice(session, *, now, supervisor, staff_by_department) -> None:
     """An approved extension not yet told to the citizen (待告知), whatever the date: the random walks leave one
-    only on some days (none on 4 Dec 2026 with 80 tickets). The newest accepted ticket's extension is approved,
-    or asked for and approved."""
+    only on some days (none on 4 Dec 2026 with 80 tickets). The newest accepted ticket not yet overdue (the overdue
+    ones stay overdue for 督办) has its extension approved, or asked for and approved."""
     if session.scalar(sa.select(Ticket.id).where(inbox.notices_owed_condition()).limit(1)) is not None:
         return
-    for ticket in session.scalars(sa.select(Ticket).where(Ticket.status == TicketStatus.ACCEPTED.value)
+    for ticket in session.scalars(sa.select(Ticket).where(Ticket.status == TicketStatus.ACCEPTED.value,
+                                                          Ticket.reply_due_at > now)
                                   .order_by(Ticket.extension_state.is_(None), Ticket.accepted_at.desc(), Ticket.id)):
         staff = staff_by_department.get(ticket.department_id)
         if staff is None or ticket.reply_due_at is None:
