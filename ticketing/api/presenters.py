@@ -52,6 +52,18 @@ def ticket_dict(ticket: Ticket, *, show_caller: bool = False) -> dict:
     }
 
 
+#: where a fraud report went inside the centre: not for the channel that submitted it, as on /progress and in the
+#: channel's feed (GET /channel/tickets/{ref} says 医疗保障部门)
+CONFIDENTIAL_ROUTING = ("category", "suggested_category", "confidence", "department")
+
+
+def ticket_dict_for_channel(ticket: Ticket) -> dict:
+    """A ticket as returned to the channel that submitted it (again): without the name of the person handling it,
+    and without the routing of a fraud report."""
+    hidden = ("handler", *CONFIDENTIAL_ROUTING) if ticket.is_confidential_report else ("handler",)
+    return ticket_dict(ticket) | dict.fromkeys(hidden)
+
+
 def page_dict(page, items: list[dict]) -> dict:
     """A paged list (Flask-SQLAlchemy's Pagination) as the API gives it (schemas.PageOut)."""
     return {"items": items, "page": page.page, "per_page": page.per_page, "total": page.total, "pages": page.pages}
@@ -110,9 +122,11 @@ def assist_dict(assist: AssistRequest, *, now: datetime, show_caller: bool = Fal
     }
 
 
-def attachment_dict(attachment: TicketAttachment) -> dict:
+def attachment_dict(attachment: TicketAttachment, *, show_caller: bool = False) -> dict:
+    """A file's name is masked like the ticket's text (a citizen's number in it), as on the ticket page."""
+    name = attachment.original_name if show_caller else mask_numbers_in_text(attachment.original_name)
     return {
-        "id": attachment.id, "name": attachment.original_name, "content_type": attachment.content_type,
+        "id": attachment.id, "name": name, "content_type": attachment.content_type,
         "size": attachment.size_bytes, "sha256": attachment.sha256, "identifies_caller": attachment.identifies_caller,
         "uploaded_by": attachment.uploaded_by.display_name if attachment.uploaded_by else None,
         "uploaded_at": iso(attachment.created_at),
@@ -151,7 +165,7 @@ def counted_ticket_dict(counted) -> dict:
     """One ticket behind a department's figures (assessment.CountedTicket) and how it counted."""
     ticket, flags = counted.ticket, counted.flags
     return {
-        "number": ticket.number, "title": ticket.title, "status": ticket.status,
+        "number": ticket.number, "title": mask_numbers_in_text(ticket.title), "status": ticket.status,  # a list: masked
         "received_at": iso(flags["received_at"]),
         **{name: bool(flags[name]) for name in COUNTED_FLAGS},
         "handling_hours": _rounded(flags["handling_hours"], 1),

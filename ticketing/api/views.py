@@ -10,6 +10,7 @@ from ticketing.api import schemas
 from ticketing.api.auth import SECURITY, current_api_user, current_token, token_required
 from ticketing.api.presenters import (
     announcement_dict, assist_dict, attachment_dict, channel_ticket_dict, contact_dict, event_dict, has_caller_data, iso, page_dict, ticket_dict,
+    ticket_dict_for_channel,
 )
 from ticketing.extensions import db
 from ticketing.models import Category, Ticket
@@ -43,7 +44,9 @@ def _ticket_for(user, number: str) -> Ticket:
 
 @bp.post("/tickets")
 @bp.doc(summary="提交工单", security=SECURITY,
-        description="同一渠道同一 external_id 再次提交时返回 200 和已有的工单，不会生成第二件。",
+        description="同一渠道同一 external_id 再次提交时返回 200 和已有的工单，不会生成第二件。"
+                    "渠道令牌得到的工单不含承办人（handler 为 null）；举报件也不含分类与承办单位（category、"
+                    "suggested_category、confidence、department 为 null）。办理进度请用 GET /channel/tickets/{ref}。",
         responses={200: "已提交过：返回已有工单", **ERRORS})
 @token_required(channel_tokens=True)
 @bp.input(schemas.TicketIn, arg_name="data")
@@ -63,7 +66,8 @@ def create_ticket(data: dict):
         threshold=current_app.config.get("CLASSIFIER_THRESHOLD") if classifier is not None else None,
     )
     db.session.commit()
-    return ticket_dict(result.ticket), 201 if result.created else 200
+    shown = ticket_dict(result.ticket) if user is not None else ticket_dict_for_channel(result.ticket)
+    return shown, 201 if result.created else 200
 
 
 @bp.get("/tickets")
@@ -195,7 +199,7 @@ def _detail(user, ticket: Ticket, *, show_caller: bool = False) -> dict:
         "contacts": [contact_dict(c, show_caller=show_caller) for c in ticket.contacts],
         "assists": [assist_dict(r, now=clock.now_utc(), show_caller=show_caller) for r in ticket.assists],
         "allowed_actions": [a.value for a in workflow.allowed_actions(user, ticket)],
-        "attachments": [attachment_dict(a) for a in files],
+        "attachments": [attachment_dict(a, show_caller=show_caller) for a in files],
         "hidden_attachments": hidden,
     }
 
@@ -244,7 +248,7 @@ def upload_attachment(number: str, data: dict):
         raise
     if user is None:  # a channel sees what it sent, not what the centre added
         sent = [a for a in ticket.attachments if a.uploaded_by_id is None and a.removed_at is None]
-        return ticket_dict(ticket) | {"events": [], "allowed_actions": [],
+        return ticket_dict_for_channel(ticket) | {"events": [], "allowed_actions": [],
                                       "attachments": [attachment_dict(a) for a in sent], "hidden_attachments": 0}, 201
     return _detail(user, ticket), 201
 

@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 from ticketing.models import Category, Channel, StandardAnswer, Ticket, TicketType, User
 from ticketing.services import duplicates, invalid_calls, privacy, risk_alerts, routing, tickets, workflow
 from ticketing.services.errors import ValidationFailed
-from ticketing.services.validation import mask_phone, normalize_phone
+from ticketing.services.validation import mask_numbers_in_text, mask_phone, normalize_phone
 
 
 def register_call(session: Session, form: dict, *, answer_now: bool, actor: User, now: datetime, classifier):
@@ -42,10 +42,12 @@ def register_call(session: Session, form: dict, *, answer_now: bool, actor: User
 
 
 def assist(session: Session, *, text: str, phone: str, classifier, now: datetime, min_similarity: float,
-           caller_for: User | None = None) -> dict:
-    """What the call form shows beside what is typed: suggestions, 风险提示 (with or without a model), similar
-    tickets, the phone's history, and, for ``caller_for``, the name and district the number's caller gave last time (``caller``, with its ticket;
-    logged as a view of that ticket's caller, as opening it would be)."""
+           viewer: User, want_caller: bool = False) -> dict:
+    """What the call form shows ``viewer`` beside what is typed: suggestions, 风险提示 (with or without a model),
+    similar tickets, the phone's history, and, with ``want_caller``, the name and district the number's caller gave
+    last time (``caller``, with its ticket; logged as a view of that ticket's caller, as opening it would be).
+    Someone who sees callers masked elsewhere (an administrator) gets neither the name nor unmasked titles."""
+    whole = privacy.sees_every_caller(viewer)
     phone = normalize_phone(phone) or ""
     answer: dict = {"suggestions": [], "reasons": [], "department": None, "type": None, "answers": [],
                     "similar": [], "history": [], "model": None if classifier is None else classifier.version,
@@ -67,17 +69,17 @@ def assist(session: Session, *, text: str, phone: str, classifier, now: datetime
     if text.strip() or phone:
         for candidate in duplicates.candidates(session, text=text, phone=phone or None, now=now,
                                                min_similarity=min_similarity):
-            answer["similar"].append(_brief(candidate.ticket) | {
+            answer["similar"].append(_brief(candidate.ticket, whole=whole) | {
                 "similarity": None if candidate.similarity is None else round(candidate.similarity, 2),
                 "same_phone": candidate.same_phone})
     if phone:
         history = session.scalars(sa.select(Ticket).where(Ticket.caller_phone == phone)
                                   .order_by(Ticket.received_at.desc()).limit(10)).all()
-        answer["history"] = [_brief(t) for t in history]
-        known = next((t for t in history if t.caller_name or t.region), None) if caller_for is not None else None
+        answer["history"] = [_brief(t, whole=whole) for t in history]
+        known = next((t for t in history if t.caller_name or t.region), None) if want_caller and whole else None
         if known is not None:  # a repeat caller: the name and district given last time, for the agent to confirm
             answer["caller"] = {"name": known.caller_name or "", "region": known.region or "", "number": known.number}
-            privacy.log_view(session, caller_for, known, now=now, via="call_form")
+            privacy.log_view(session, viewer, known, now=now, via="call_form")
     answer["nuisance_calls"] = invalid_calls.nuisance_count(session, phone, now) if phone else 0
     answer["phone_masked"] = mask_phone(phone)
     return answer
@@ -95,8 +97,9 @@ def standard_answers(session: Session, category_codes: list[str], limit: int = 6
     return [{"id": r.id, "category": r.code, "title": r.title, "content": r.content} for r in rows[:limit]]
 
 
-def _brief(ticket: Ticket) -> dict:
-    return {"number": ticket.number, "title": ticket.title, "status": ticket.status_enum.title,
+def _brief(ticket: Ticket, *, whole: bool) -> dict:
+    return {"number": ticket.number, "title": ticket.title if whole else mask_numbers_in_text(ticket.title),
+            "status": ticket.status_enum.title,
             "received_at": ticket.received_at.isoformat(),
             "category": ticket.category.name if ticket.category else None,
             "department": ticket.department.name if ticket.department else None,

@@ -11,7 +11,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from ticketing.models import PersonalDataView, ReporterIdentityGrant, Role, Ticket, User
+from ticketing.models import Category, PersonalDataView, ReporterIdentityGrant, Role, Ticket, TicketType, User
 from ticketing.services.workflow import Action, transition
 from ticketing.services import permissions
 
@@ -35,7 +35,26 @@ def may_see_caller(session: Session, user: User, ticket: Ticket) -> bool:
         if ticket.is_confidential_report:
             return identity_granted(session, ticket, user.department_id)
         return True
-    return role in (Role.AGENT, Role.SUPERVISOR)
+    return sees_every_caller(user)
+
+
+def sees_every_caller(user: User) -> bool:
+    """Agents and supervisors see every ticket's caller whole; staff only their own department's (not a fraud
+    reporter unless granted); administrators none."""
+    return user.role_enum in (Role.AGENT, Role.SUPERVISOR)
+
+
+def caller_visible_condition(user: User):
+    """`may_see_caller` as a WHERE condition on Ticket, for searches by a caller's number: a match on a number the
+    user sees masked would tell them the hidden digits (or who reported fraud)."""
+    role = user.role_enum
+    if role is not Role.STAFF:
+        return sa.true() if sees_every_caller(user) else sa.false()
+    confidential = sa.or_(Ticket.type == TicketType.REPORT.value,
+                          Ticket.category_id.in_(sa.select(Category.id).where(Category.code == "JJ")))
+    granted = sa.exists().where(ReporterIdentityGrant.ticket_id == Ticket.id,
+                                ReporterIdentityGrant.department_id == user.department_id)
+    return sa.and_(Ticket.department_id == user.department_id, sa.or_(sa.not_(confidential), granted))
 
 
 def same_caller(session: Session, user: User, ticket: Ticket, *, limit: int = 10) -> list[Ticket]:

@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from ticketing.models import AssistRequest, AssistState, Category, Department, Role, Ticket, User
-from ticketing.services import fulltext, permissions
+from ticketing.services import fulltext, permissions, privacy, validation
 from ticketing.services.inbox import overdue_condition
 
 
@@ -64,12 +64,15 @@ def ticket_query(session: Session, user: User, filters: TicketFilters, now: date
         query = query.where(Ticket.risk_flags > "")  # a range of the risk_flags index (see risk_alerts)
     elif filters.risk is False:
         query = query.where(Ticket.risk_flags.is_(None))
-    if filters.phone:
-        query = query.where(Ticket.caller_phone == filters.phone)
+    if filters.phone:  # only among tickets whose caller the user sees whole (a fraud reporter stays unlinked)
+        query = query.where(Ticket.caller_phone == filters.phone, privacy.caller_visible_condition(user))
     if filters.received_from:
         query = query.where(Ticket.received_at >= filters.received_from)
     if filters.received_to:
         query = query.where(Ticket.received_at < filters.received_to)
     if filters.q and filters.q.strip():
         query = fulltext.restrict(session, query, filters.q)
+        if validation.mask_numbers_in_text(filters.q) != filters.q:
+            # a phone or ID number in the words: matched only where the user sees such numbers whole
+            query = query.where(privacy.caller_visible_condition(user))
     return query.order_by(Ticket.received_at.desc(), Ticket.id.desc())

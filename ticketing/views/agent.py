@@ -101,7 +101,7 @@ def assist():
         db.session, text=str(payload.get("text", "")), phone=str(payload.get("phone", "")),
         classifier=classifier(), now=clock.now_utc(),
         min_similarity=float(current_app.config.get("DUPLICATE_SIMILARITY", 0.6)),
-        caller_for=current_user if payload.get("caller") is True else None,
+        viewer=current_user, want_caller=payload.get("caller") is True,
     )
     db.session.commit()  # a view of an earlier caller's name, when one was shown
     return jsonify(result)
