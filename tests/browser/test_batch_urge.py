@@ -23,3 +23,12 @@ def test_the_supervisor_urges_every_overdue_ticket_of_a_department_at_once(live_
     assert re.search(rf"已督办 {count - 1} 件", message)
     urged = page.locator("section#urged tbody tr", has_text="本周内必须答复，逾期通报")
     assert urged.count() == count - 1
+
+
+def test_the_supervision_page_fits_a_1366_pixel_screen(live_server, page):
+    """Ten columns and two forms a row (督办, 改派) without scrolling sideways on the common office screen."""
+    page.set_viewport_size({"width": 1366, "height": 768})
+    sign_in(page, live_server, "supervisor")
+    page.goto(f"{live_server}/supervise/")
+    assert page.locator("section#overdue tbody tr").count() >= 1
+    assert page.evaluate("document.documentElement.scrollWidth") <= 1366

@@ -47,6 +47,17 @@ def test_validation_error_keeps_what_was_typed(live_server, page):
     assert "电话号码格式不正确" in page.content()
     assert page.locator("#caller_name").input_value() == "李先生"
     assert page.locator("#content").input_value() == "咨询门诊慢特病怎么认定"
+    assert page.evaluate("document.activeElement.id") == "caller_phone"  # the cursor waits where the error is
+
+
+def test_an_empty_call_says_so_and_puts_the_cursor_in_the_content(live_server, page):
+    sign_in(page, live_server, "agent")
+    page.fill("#caller_name", "李先生")
+    with page.expect_navigation():
+        page.locator("#caller_name").press("Enter")
+    assert "提交的内容有误，请按提示修改" in page.locator(".flash-error").inner_text()
+    assert page.evaluate("document.activeElement.id") == "content"
+    assert page.locator("#caller_name").input_value() == "李先生"
 
 
 def test_search_the_standard_answers_from_the_call_form_and_answer_on_the_spot(live_server, page):

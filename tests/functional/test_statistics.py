@@ -60,6 +60,20 @@ def test_a_month_is_counted_by_local_time_without_merged_duplicates(db, users, m
     assert days[datetime(2026, 3, 2).date()] == 2 and stats.busiest_day == (datetime(2026, 3, 2).date(), 2)
 
 
+def test_a_month_still_running_is_compared_with_the_same_days_of_last_month(db, users, march):
+    """On 5 April at 10:00, April's first days are set beside 1–5 March (10:00), not beside all of March."""
+    on = datetime(2026, 4, 5, 10, 0, tzinfo=LOCAL_TZ)
+    running = statistics.month_statistics(db.session, "2026-04", now=on)
+    assert running.previous_until == datetime(2026, 3, 5, 10, 0, tzinfo=LOCAL_TZ)
+    assert (running.total, running.previous_total) == (1, 3)  # March 1 and 2 (the 31st is later in the month)
+    assert shares(running.by_type) == {"consult": (1, 1), "complaint": (0, 1), "help": (0, 1)}
+    ended = statistics.month_statistics(db.session, "2026-04", now=datetime(2026, 5, 2, 9, 0, tzinfo=LOCAL_TZ))
+    assert (ended.previous_until, ended.previous_total) == (None, 4)
+    # 31 March 23:00: 30 days into March; February has 28, so all of it
+    assert statistics.same_time_last_month("2026-03", datetime(2026, 3, 31, 23, 0, tzinfo=LOCAL_TZ)) == \
+        datetime(2026, 3, 1, 0, 0, tzinfo=LOCAL_TZ)
+
+
 def test_staff_see_their_own_departments_tickets(db, users, march):
     stats = statistics.month_statistics(db.session, "2026-03", department_id=users["staff_cbzj"].department_id)
     assert stats.total == 1 and shares(stats.by_category) == {"CB": (1, 0)}

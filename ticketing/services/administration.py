@@ -7,6 +7,8 @@ in the same transaction as the change.
 """
 from __future__ import annotations
 
+import re
+
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -34,6 +36,8 @@ from ticketing.services.errors import ValidationFailed
 from ticketing.services.routing import RouteDecision
 
 MIN_PASSWORD_LENGTH = 8
+#: sign-in names appear in links (工单查询's 经办人) and logs: letters, digits, Chinese characters and _ . -
+USERNAME = re.compile(r"[0-9A-Za-z_.\-\u4e00-\u9fff]+")
 UNIT_TITLES = {"working_days": "个工作日", "hours": "小时", "calendar_days": "日（自然日）"}
 
 
@@ -353,6 +357,8 @@ def create_user(session: Session, *, username: str, display_name: str, role: str
         errors["username"] = "请填写用户名"
     elif len(username) > 50:
         errors["username"] = "用户名最多 50 个字符"
+    elif not USERNAME.fullmatch(username):
+        errors["username"] = "用户名只能用字母、数字、汉字和 _ . -，不能有空格或其他符号"
     elif session.scalar(sa.select(User).where(User.username == username)) is not None:
         errors["username"] = f"用户名 {username} 已存在"
     display_name = _text(display_name) or username

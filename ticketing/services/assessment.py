@@ -75,6 +75,12 @@ def shift_month(month: str, delta: int) -> str:
     return f"{index // 12:04d}-{index % 12 + 1:02d}"
 
 
+def next_month_to_show(month: str, now: datetime) -> str | None:
+    """The month after ``month`` for a 下月 link; None once that is in the future (an empty page to page into)."""
+    following = shift_month(month, 1)
+    return following if following <= month_of(now) else None
+
+
 def month_bounds(month: str) -> tuple[datetime, datetime]:
     """[start, end) of a local calendar month, as aware datetimes (compared in UTC by the database)."""
     year, mon = (int(part) for part in month.split("-"))

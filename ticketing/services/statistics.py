@@ -44,6 +44,7 @@ class MonthStatistics:
     month: str
     total: int
     previous_total: int
+    previous_until: datetime | None  # 上月 counted up to this moment (the month is still running), else all of it
     closed: int  # received this month and closed (办结归档) by now, in whichever way
     on_the_spot: int  # of those, answered during the call (直接办结)
     legal_channel: int  # of those, told the legal channel (告知法定途径)
@@ -63,8 +64,10 @@ class MonthStatistics:
         return max(self.by_day, key=lambda day: day[1]) if self.total else None
 
 
-def _counted(month: str, department_id: int | None) -> list:
+def _counted(month: str, department_id: int | None, until: datetime | None = None) -> list:
     start, end = month_bounds(month)
+    if until is not None:
+        end = min(end, until)
     conditions = [Ticket.received_at >= start, Ticket.received_at < end, Ticket.status != TicketStatus.MERGED.value]
     if department_id is not None:
         conditions.append(Ticket.department_id == department_id)
@@ -74,10 +77,12 @@ def _counted(month: str, department_id: int | None) -> list:
 DIMENSIONS = ("type", "channel", "category_id", "region")
 
 
-def _dimension_counts(session: Session, month: str, department_id: int | None) -> dict[str, Counter]:
-    """One scan of the month, grouped by every dimension at once (a few thousand groups), summed per dimension."""
+def _dimension_counts(session: Session, month: str, department_id: int | None,
+                      until: datetime | None = None) -> dict[str, Counter]:
+    """One scan of the month (up to ``until``), grouped by every dimension at once (a few thousand groups), summed
+    per dimension."""
     columns = [getattr(Ticket, name) for name in DIMENSIONS]
-    query = sa.select(*columns, sa.func.count()).where(*_counted(month, department_id)).group_by(*columns)
+    query = sa.select(*columns, sa.func.count()).where(*_counted(month, department_id, until)).group_by(*columns)
     counts = {name: Counter() for name in DIMENSIONS}
     for *keys, count in session.execute(query):
         for name, key in zip(DIMENSIONS, keys):
@@ -217,28 +222,42 @@ def agent_month(session: Session, month: str) -> list[AgentMonth]:
     return sorted(rows.values(), key=lambda r: (-r.registered, -r.callbacks, r.user.display_name))
 
 
-def month_statistics(session: Session, month: str, *, department_id: int | None = None) -> MonthStatistics:
-    """Three scans of the ticket table: this month by dimension and by day and outcome, last month by dimension."""
-    now, before = (_dimension_counts(session, m, department_id) for m in (month, shift_month(month, -1)))
+def same_time_last_month(month: str, now: datetime | None) -> datetime | None:
+    """For a month still running at ``now``: the same point of last month (its first 4 days and 10 hours on the 5th
+    at 10:00), so that 上月 and 较上月 compare like with like; None for a month that has ended (or not begun)."""
+    start, end = month_bounds(month)
+    if now is None or not start <= now < end:
+        return None
+    previous_start, previous_end = month_bounds(shift_month(month, -1))
+    return min(previous_start + (now - start), previous_end)
+
+
+def month_statistics(session: Session, month: str, *, department_id: int | None = None,
+                     now: datetime | None = None) -> MonthStatistics:
+    """Three scans of the ticket table: this month by dimension and by day and outcome, last month by dimension
+    (up to the same point when this month is still running at ``now``)."""
+    previous_until = same_time_last_month(month, now)
+    current = _dimension_counts(session, month, department_id)
+    before = _dimension_counts(session, shift_month(month, -1), department_id, previous_until)
     per_day, statuses, closures = _outcome_counts(session, month, department_id)
-    total, previous_total = sum(now["type"].values()), sum(before["type"].values())
+    total, previous_total = sum(current["type"].values()), sum(before["type"].values())
     codes = dict(session.execute(sa.select(Category.id, Category.code)).all())
     names = dict(session.execute(sa.select(Category.code, Category.name)).all())
     by_code = [Counter({codes.get(key): count for key, count in counts["category_id"].items()})
-               for counts in (now, before)]
+               for counts in (current, before)]
     type_titles = {t.value: t.title for t in TicketType}
     channel_titles = {c.value: c.title for c in Channel}
     stats = MonthStatistics(
-        month=month, total=total, previous_total=previous_total,
+        month=month, total=total, previous_total=previous_total, previous_until=previous_until,
         closed=statuses[TicketStatus.CLOSED.value],
         on_the_spot=closures[ClosureKind.ON_THE_SPOT.value],
         legal_channel=closures[ClosureKind.LEGAL_CHANNEL.value],
         transferred_out=statuses[TicketStatus.TRANSFERRED_OUT.value],
-        by_type=_shares(now["type"], before["type"], lambda key: type_titles.get(key, key), total),
-        by_channel=_shares(now["channel"], before["channel"], lambda key: channel_titles.get(key, key), total),
+        by_type=_shares(current["type"], before["type"], lambda key: type_titles.get(key, key), total),
+        by_channel=_shares(current["channel"], before["channel"], lambda key: channel_titles.get(key, key), total),
         by_category=_shares(*by_code, lambda key: names.get(key, "未分类") if key else "未分类", total),
     )
-    region_rows = _shares(now["region"], before["region"], lambda key: key or "未填写", total)
+    region_rows = _shares(current["region"], before["region"], lambda key: key or "未填写", total)
     stats.by_region = region_rows[:TOP_REGIONS]
     if len(region_rows) > TOP_REGIONS:
         rest = region_rows[TOP_REGIONS:]

@@ -7,6 +7,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Font
 
 from ticketing.services.assists import AssistMonth
+from ticketing.services.deadlines import LOCAL_TZ
 from ticketing.services.statistics import AgentMonth, HandlerMonth, MonthStatistics, Share
 
 
@@ -38,6 +39,9 @@ def workbook_bytes(stats: MonthStatistics, *, scope: str, as_of: str, handlers: 
                          ("其中告知法定途径", stats.legal_channel), ("转出至12345", stats.transferred_out)):
         summary.append([title, value])
     summary.append(["说明", "按受理时间（北京时间）所在月份统计；合并的重复工单不计；已办结等为导出时的状态"])
+    if stats.previous_until is not None:
+        summary.append(["上月", "本月尚未结束：上月为上月同期，至 "
+                        + stats.previous_until.astimezone(LOCAL_TZ).strftime("%m-%d %H:%M")])
     summary.column_dimensions["A"].width = 22
     _breakdown(book, "按诉求类型", "类型", stats.by_type)
     _breakdown(book, "按来源渠道", "来源", stats.by_channel)

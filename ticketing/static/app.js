@@ -109,6 +109,11 @@ document.addEventListener("click", function (event) {
     fallback();
   }
 });
+// A form sent back with errors puts the cursor in the first field that has one, not in the form's usual first field
+document.addEventListener("DOMContentLoaded", function () {
+  var wrong = document.querySelector(".field.has-error input:not([type=hidden]), .field.has-error textarea, .field.has-error select");
+  if (wrong) wrong.focus();
+});
 // A link to a form on the page (#follow-up-form, #contact-form) puts the cursor in its first field; after
 // the load, because the browser's own scroll to the fragment takes the focus away from anything focused earlier
 window.addEventListener("load", function () {

@@ -87,8 +87,12 @@
     var notice = document.createElement("div");
     notice.className = "flash flash-info draft-notice";
     notice.setAttribute("role", "status");
+    // the pages' own format (2026-12-04 18:36); "尚未保存" holds for a form never sent and for one the server refused
     var saved = new Date(draft.saved);
-    notice.textContent = "已恢复 " + saved.toLocaleString("zh-CN", { hour12: false }) + " 未提交的内容，请核对后提交。";
+    var two = function (n) { return (n < 10 ? "0" : "") + n; };
+    var when = saved.getFullYear() + "-" + two(saved.getMonth() + 1) + "-" + two(saved.getDate()) + " " +
+      two(saved.getHours()) + ":" + two(saved.getMinutes());
+    notice.textContent = "已恢复 " + when + " 填写、尚未保存的内容，请核对后提交。";
     var button = document.createElement("button");
     button.type = "button";
     button.className = "link";

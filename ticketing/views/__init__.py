@@ -17,9 +17,14 @@ SESSION_TOKEN_MISSING = "The CSRF session token is missing."  # Flask-WTF's word
 
 
 def local_time(value: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
+    """Beijing time; a short "%m-%d…" format gains the year when it is not this year's (a deadline of 12-31 that is
+    a year away must not read as this month's)."""
     if value is None:
         return ""
-    return value.astimezone(LOCAL_TZ).strftime(fmt)
+    local = value.astimezone(LOCAL_TZ)
+    if fmt.startswith("%m-%d") and local.year != clock.now_utc().astimezone(LOCAL_TZ).year:
+        fmt = "%Y-" + fmt
+    return local.strftime(fmt)
 
 
 def register_views(app: Flask) -> None:
@@ -51,6 +56,12 @@ def register_views(app: Flask) -> None:
                    announcements):
         app.register_blueprint(module.bp)
     rate_limits.init_rate_limits(app)
+
+    @app.get("/favicon.ico")
+    def favicon():  # asked for by browsers and tools that do not read the page's <link rel="icon">
+        response = app.send_static_file("favicon.svg")
+        response.mimetype = "image/svg+xml"
+        return response
 
     app.add_template_filter(local_time, "local_time")
     app.add_template_filter(mask_phone, "mask_phone")

@@ -118,6 +118,7 @@ def index():
         rules=_all(RoutingRule, RoutingRule.active.desc(), RoutingRule.priority.desc()),
         policies=_all(DeadlinePolicy, DeadlinePolicy.id),
         holidays=_all(Holiday, Holiday.day),
+        titles=TITLES, units=admin_service.UNIT_TITLES,
     )
 
 

@@ -140,7 +140,8 @@ class ConfirmForm(FlaskForm):
 
 class DepartmentForm(FlaskForm):
     code = StringField("编码", validators=[Optional(), Length(max=20)])
-    name = StringField("单位名称", validators=[DataRequired("请填写单位名称"), Length(max=100)])
+    # the name is checked by the service with the code, so an empty form hears of both at once
+    name = StringField("单位名称", validators=[Optional(), Length(max=100)])
     region = StringField("所辖区县（县区医保局填写）", validators=[Optional(), Length(max=50)])
     parent = SelectField("上级单位", choices=[], validate_choice=False)
     duty_phone = StringField("值班手机（紧急工单短信提醒）", validators=[Optional(), Length(max=20)])
@@ -153,7 +154,7 @@ class ReviewItemForm(FlaskForm):
 
 class CategoryForm(FlaskForm):
     code = StringField("编码", validators=[Optional(), Length(max=10)])
-    name = StringField("分类名称", validators=[DataRequired("请填写分类名称"), Length(max=50)])
+    name = StringField("分类名称", validators=[Optional(), Length(max=50)])  # checked with the code, as above
     default_department = SelectField("默认承办单位", choices=[], validate_choice=False)
     description = StringField("典型内容", validators=[Optional(), Length(max=500)])
 

@@ -47,6 +47,8 @@ def new_call():
                 if name in form:
                     form[name].errors = list(form[name].errors) + [message]
             flash(error.message, "error")
+    elif request.method == "POST":  # the form's own checks (an empty 诉求内容): the same banner as the service's
+        flash("提交的内容有误，请按提示修改", "error")
     status = 400 if request.method == "POST" else 200
     return render_template("agent/new_call.html", form=form, last=request.args.get("last"), popped=popped,
                            accept_files=attachments.ACCEPT_ATTRIBUTE, invalid_kinds=invalid_calls.KINDS), status

@@ -57,7 +57,7 @@ def index():
                if c.state == ContestState.PENDING.value]
     return render_template(
         "assessment/index.html", report=report, rows=_visible_rows(report), month=month, pending=pending,
-        previous_month=assessment.shift_month(month, -1), next_month=assessment.shift_month(month, 1),
+        previous_month=assessment.shift_month(month, -1), next_month=assessment.next_month_to_show(month, clock.now_utc()),
         ended=assessment.has_ended(month, now), weight_titles=assessment.WEIGHT_KEYS,
         current_weights=assessment.get_weights(db.session),
         may_decide=permissions.has_permission(current_user, Permission.ASSESSMENT_DECIDE),

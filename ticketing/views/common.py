@@ -47,10 +47,23 @@ def same_site_referrer() -> str:
     return parts.path + (f"?{parts.query}" if parts.query else "")
 
 
+ASKING_VERBS = ("请选择", "请填写", "请输入")
+
+
 def flash_domain_error(error: DomainError) -> None:
-    """The service's Chinese message, with the field messages when they add something."""
-    detail = "；".join(error.fields.values())
-    flash(f"{error.message}{'：' + detail if detail and detail != error.message else ''}", "error")
+    """The service's Chinese message, with the field messages when they add something, said once: "请选择是否联系上来电人",
+    not "请选择是否联系上：请选择是否联系上来电人"; "请选择满意度：满意、基本满意或不满意"."""
+    flash(domain_error_text(error), "error")
+
+
+def domain_error_text(error: DomainError) -> str:
+    message, detail = error.message, "；".join(error.fields.values())
+    if not detail or detail == message:
+        return message
+    if detail.startswith(message):
+        return detail
+    verb = next((v for v in ASKING_VERBS if message.startswith(v) and detail.startswith(v)), None)
+    return f"{message}：{detail[len(verb):] if verb else detail}"
 
 
 def save_form(form, apply, success: str) -> bool:

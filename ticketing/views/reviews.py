@@ -44,7 +44,7 @@ def index():
         sample=reviews.sample(db.session, chosen, month, size, seed=today) if chosen else [],
         done=reviews.reviews_of(db.session, chosen, month) if chosen else [],
         applicable=lambda ticket: reviews.applicable_items(db.session, ticket), appeals=db.session.scalars(reviews.pending_appeals_query()).all(),
-        previous_month=assessment.shift_month(month, -1), next_month=assessment.shift_month(month, 1))
+        previous_month=assessment.shift_month(month, -1), next_month=assessment.next_month_to_show(month, clock.now_utc()))
 
 
 @bp.post("/<number>")
@@ -77,7 +77,7 @@ def mine():
                            appeal_days=reviews.APPEAL_DAYS,
                            score=reviews.agent_scores(db.session, month).get(current_user.id),
                            items=reviews.item_titles(db.session), pass_score=reviews.PASS_SCORE,
-                           previous_month=assessment.shift_month(month, -1), next_month=assessment.shift_month(month, 1))
+                           previous_month=assessment.shift_month(month, -1), next_month=assessment.next_month_to_show(month, clock.now_utc()))
 
 
 @bp.post("/<int:review_id>/appeal")

@@ -34,7 +34,7 @@ def _month_and_scope() -> tuple[str, int | None]:
 @login_required
 def index():
     month, scope = _month_and_scope()
-    stats = statistics.month_statistics(db.session, month, department_id=scope)
+    stats = statistics.month_statistics(db.session, month, department_id=scope, now=clock.now_utc())
     handlers = statistics.handler_month(db.session, month, scope) if scope else []
     agents = statistics.agent_month(db.session, month) if scope is None else []
     return render_template("statistics/index.html", stats=stats, month=month, handlers=handlers, agents=agents,
@@ -44,14 +44,14 @@ def index():
                            db.session.scalars(sa.select(Department).order_by(Department.code)).all(),
                            first_day=stats.by_day[0][0].isoformat(), last_day=stats.by_day[-1][0].isoformat(),
                            previous_month=assessment.shift_month(month, -1),
-                           next_month=assessment.shift_month(month, 1))
+                           next_month=assessment.next_month_to_show(month, clock.now_utc()))
 
 
 @bp.get("/export.xlsx")
 @login_required
 def export():
     month, scope = _month_and_scope()
-    stats = statistics.month_statistics(db.session, month, department_id=scope)
+    stats = statistics.month_statistics(db.session, month, department_id=scope, now=clock.now_utc())
     unit = db.session.get(Department, scope) if scope else None
     content = workbook_bytes(stats, scope=unit.name if unit else "全中心", as_of=local_time(clock.now_utc()),
                              handlers=statistics.handler_month(db.session, month, scope) if scope else [],

@@ -54,7 +54,7 @@ def invalid_call_list():
                            nuisance=invalid_calls.nuisance_numbers(db.session, now),
                            nuisance_days=invalid_calls.NUISANCE_DAYS,
                            previous_month=assessment.shift_month(month, -1),
-                           next_month=assessment.shift_month(month, 1))
+                           next_month=assessment.next_month_to_show(month, clock.now_utc()))
 
 
 @bp.post("/urge")

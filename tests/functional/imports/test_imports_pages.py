@@ -58,6 +58,7 @@ def test_upload_map_preview_import_and_reimport(app, client, auth, users, db, no
             "map-4": "caller_phone", "default_type": "consult"}
     preview = client.post(mapping_url, data=form).get_data(as_text=True)
     assert "预览" in preview and "M001" in preview and "电话号码格式不正确" in preview
+    assert "<td>咨询</td>" in preview and "<td>consult</td>" not in preview  # the type in words, not its code
     run_url = mapping_url.replace("/mapping", "/run")
     started = client.post(run_url, data=form)
     assert started.status_code == 302  # to the progress page; the import runs in a thread

@@ -1,0 +1,151 @@
+"""Details a day's use of the pages showed wrong (a walk through every page as each role, 4 Dec 2026): dates
+without their year, codes instead of words, messages said twice, links to empty months or to a file users cannot
+open, and the like."""
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+import pytest
+import sqlalchemy as sa
+
+from tests.conftest import LOCAL
+from tests.factories import make_ticket
+from ticketing.models import TicketStatus, User
+from ticketing.services import assists, clock, tickets
+from ticketing.views import local_time
+
+S = TicketStatus
+
+
+@pytest.fixture()
+def on(monkeypatch):
+    """The pages' clock set to a moment (deadlines, overdue marks and the year shown depend on it)."""
+    def set_clock(moment: datetime) -> datetime:
+        monkeypatch.setattr(clock, "now_utc", lambda: moment)
+        return moment
+    return set_clock
+
+
+def test_a_short_date_shows_its_year_when_it_is_not_this_years(on):
+    on(datetime(2026, 12, 4, 10, 0, tzinfo=LOCAL))
+    assert local_time(datetime(2026, 12, 31, 23, 59, tzinfo=LOCAL), "%m-%d %H:%M") == "12-31 23:59"
+    assert local_time(datetime(2027, 12, 31, 23, 59, tzinfo=LOCAL), "%m-%d %H:%M") == "2027-12-31 23:59"
+    assert local_time(datetime(2025, 1, 2, 8, 0, tzinfo=LOCAL), "%m-%d") == "2025-01-02"
+    assert local_time(datetime(2027, 1, 2, 8, 0, tzinfo=LOCAL), "%H:%M") == "08:00"  # a time alone stays a time
+
+
+def test_an_extension_a_year_long_reads_as_one_for_the_supervisor(db, client, users, auth, now, on):
+    on(now + timedelta(hours=1))
+    ticket = make_ticket(db, users, now, status=S.ACCEPTED, type="help")
+    tickets.request_extension(db.session, ticket, "需要调取医院病历", datetime(2027, 12, 31, 23, 59, tzinfo=LOCAL),
+                              actor=users["staff_dybz"], now=now + timedelta(minutes=30))
+    db.session.commit()
+    auth.login("supervisor")
+    row = client.get("/supervise/").get_data(as_text=True)
+    days = (datetime(2027, 12, 31, 23, 59, tzinfo=LOCAL) - ticket.reply_due_at).days
+    assert f'延期至 2027-12-31（<span class="overdue">延长 {days} 天</span>）：需要调取医院病历' in row
+    page = client.get(f"/tickets/{ticket.number}").get_data(as_text=True)
+    assert f"延期申请：延期至 2027-12-31（" in page and f"延长 {days} 天" in page
+
+
+def test_the_admin_overview_names_types_urgencies_and_channels_in_words(client, users, auth):
+    auth.login("admin")
+    html = client.get("/admin/").get_data(as_text=True)
+    policies = html[html.index('id="policies"'):html.index('id="holidays"')]
+    assert "<td>咨询</td>" in policies and "<td>信访局转办</td>" in policies and "个工作日" in policies
+    for code in ("consult", "complaint", "urgent", "petition_bureau", "working_days"):
+        assert f">{code}<" not in policies and f"{code} " not in policies, code
+
+
+def test_an_assist_deadline_says_how_long_is_left_once(db, client, users, auth, now, on):
+    on(now + timedelta(hours=1))
+    ticket = make_ticket(db, users, now, status=S.ACCEPTED)
+    cbzj = tickets.department_by_code(db.session, "CBZJ")
+    assists.request_assist(db.session, ticket, cbzj, "请核实参保记录", actor=users["staff_dybz"], now=now)
+    db.session.commit()
+    auth.login("staff_cbzj")
+    html = client.get("/inbox/?state=assist").get_data(as_text=True)
+    assert "剩余" in html and "剩 剩余" not in html
+
+
+def test_the_assessment_explains_its_figures_on_the_page(client, users, auth, on):
+    on(datetime(2026, 4, 5, 10, 0, tzinfo=LOCAL))
+    auth.login("supervisor")
+    html = client.get("/assessment/?month=2026-03").get_data(as_text=True)
+    assert "docs/assessment.md" not in html
+    assert "<summary>指标口径</summary>" in html and "<dt>按时办结率</dt>" in html
+
+
+def test_a_refused_callback_says_what_is_missing_once(db, client, users, auth, now):
+    ticket = make_ticket(db, users, now, status=S.REPLIED)
+    db.session.commit()
+    auth.login("agent")
+    html = client.post(f"/tickets/{ticket.number}/actions/callback", data={"reached": "", "note": ""},
+                       follow_redirects=True).get_data(as_text=True)
+    assert "请选择是否联系上来电人" in html and "请选择是否联系上：" not in html
+    html = client.post(f"/tickets/{ticket.number}/actions/callback", data={"reached": "1", "note": ""},
+                       follow_redirects=True).get_data(as_text=True)
+    assert "请选择满意度：满意、基本满意或不满意" in html
+
+
+def test_an_empty_call_form_says_so_at_the_top_and_marks_the_field(client, users, auth):
+    auth.login("agent")
+    response = client.post("/agent/calls/new", data={"type": "consult", "urgency": "normal", "content": ""})
+    html = response.get_data(as_text=True)
+    assert response.status_code == 400 and "提交的内容有误，请按提示修改" in html
+    assert 'aria-invalid="true"' in html and "请填写诉求内容" in html
+
+
+@pytest.mark.parametrize("name", ["张 三!", "a b", "王五;", "x/y"])
+def test_a_user_name_has_no_spaces_or_symbols(db, client, users, auth, name):
+    auth.login("admin")
+    response = client.post("/admin/users", data={"username": name, "role": "agent", "password": "long-enough-1"})
+    assert response.status_code == 400 and "用户名只能用字母、数字、汉字和 _ . -" in response.get_data(as_text=True)
+    assert db.session.scalar(sa.select(User).where(User.username == name)) is None
+
+
+def test_a_user_name_in_chinese_or_a_staff_number_is_fine(db, client, users, auth):
+    auth.login("admin")
+    for name in ("张三", "gh-1023", "li.si_2"):
+        response = client.post("/admin/users", data={"username": name, "role": "agent", "password": "long-enough-1"})
+        assert response.status_code == 302, name
+
+
+def test_an_empty_department_form_names_both_missing_fields(client, users, auth):
+    auth.login("admin")
+    html = client.post("/admin/departments", data={"code": "", "name": ""}).get_data(as_text=True)
+    assert "请填写单位名称" in html and "编码为大写字母开头" in html
+
+
+def test_the_icon_is_served_and_the_citizens_page_has_no_staff_shortcuts(client, users, auth):
+    icon = client.get("/favicon.ico")
+    assert icon.status_code == 200 and icon.headers["Content-Type"].startswith("image/svg+xml")
+    icon.close()
+    progress = client.get("/progress").get_data(as_text=True)
+    assert "快捷键" not in progress and 'rel="icon"' in progress
+    auth.login("agent")
+    assert "快捷键" in client.get("/agent/calls/new").get_data(as_text=True)
+
+
+def test_no_link_pages_into_months_still_to_come(client, users, auth, on):
+    on(datetime(2026, 4, 5, 10, 0, tzinfo=LOCAL))
+    auth.login("supervisor")
+    for path, month_link in (("/statistics/?month=2026-04", "month=2026-05"), ("/assessment/?month=2026-04", "month=2026-05"),
+                             ("/reviews/?month=2026-04", "month=2026-05"),
+                             ("/supervise/invalid-calls?month=2026-04", "month=2026-05")):
+        html = client.get(path).get_data(as_text=True)
+        assert month_link not in html, path
+    assert "month=2026-04" in client.get("/statistics/?month=2026-03").get_data(as_text=True)
+
+
+def test_a_merged_ticket_shows_no_deadline_in_lists(db, client, users, auth, now, on):
+    on(now + timedelta(hours=1))
+    first = make_ticket(db, users, now, status=S.DISPATCHED)
+    duplicate = make_ticket(db, users, now + timedelta(minutes=5), status=S.DISPATCHED)
+    tickets.merge(db.session, duplicate, first, actor=users["agent"], now=now + timedelta(minutes=30), note="同一事项")
+    db.session.commit()
+    auth.login("agent")
+    html = client.get("/tickets/").get_data(as_text=True)
+    row = html[html.index(duplicate.number):]
+    row = row[:row.index("</tr>")]
+    assert "已合并" in row and "23:59" not in row
