@@ -198,12 +198,21 @@ class Ticket(db.Model):
 
     @property
     def is_confidential_report(self) -> bool:
-        """欺诈骗保举报: the reporter's identity is protected (基金监督管理条例 §35)."""
-        return self.type == TicketType.REPORT.value or (self.category is not None and self.category.code == "JJ")
+        """欺诈骗保举报: the reporter's identity is protected (基金监督管理条例 §35), on a duplicate merged into a
+        report too (the same person and matter: its caller is the reporter)."""
+        ticket, hops = self, 0
+        while ticket is not None and hops <= MERGE_HOPS_CHECKED:
+            if ticket.type == TicketType.REPORT.value or (ticket.category is not None and ticket.category.code == "JJ"):
+                return True
+            ticket, hops = ticket.merged_into, hops + 1
+        return False
 
     def __repr__(self) -> str:
         return f"<Ticket {self.number} {self.status}>"
 
+
+#: how far along a chain of merges (B into A, A later into C) a report's confidentiality is looked for
+MERGE_HOPS_CHECKED = 5
 
 #: states in which a notice to the citizen can still be owed (`Ticket.pending_notices`, `inbox.notices_owed_condition`):
 #: after the reply, the reply tells the citizen

@@ -353,13 +353,14 @@ def _ask_for_assistance(session, *, now, users) -> None:
         return
     first, second, newest = held[0], held[1], held[-1]
     asked = ((first, cbzj.department, "请核实来电人近两年的参保缴费记录，是否存在断缴", first.dispatched_at + timedelta(hours=3)),
-             (second, yyfw.department, "请核实该定点药店当月的医保结算和刷卡记录", second.dispatched_at + timedelta(hours=3)),
+             (second, yyfw.department, "请核实来电人就诊的定点医疗机构当次的医保结算记录",
+              second.dispatched_at + timedelta(hours=3)),  # fits any of 待遇保障科's tickets (住院, 生育, 慢特病…)
              (newest, cbzj.department, "请核实单位是否按时为来电人申报缴费基数", now - timedelta(hours=2)))
     for ticket, department, request, at in asked:
         at = min(max(at, ticket.accepted_at or ticket.dispatched_at), now - timedelta(minutes=30))
         assists.request_assist(session, ticket, department, request, actor=main, now=at)
     answered_at = min(second.assists[-1].requested_at + timedelta(hours=20), now - timedelta(minutes=20))
-    assists.answer_assist(session, second, "经核实，该药店当月结算记录与群众所述一致，已约谈药店负责人并责令整改。",
+    assists.answer_assist(session, second, "经核实，该定点医疗机构当次结算记录与来电人所述一致，结算明细已反馈待遇保障科。",
                           actor=yyfw, now=answered_at)
     session.flush()
 

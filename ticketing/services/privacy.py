@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from ticketing.models import Category, PersonalDataView, ReporterIdentityGrant, Role, Ticket, TicketType, User
 from ticketing.services.workflow import Action, transition
@@ -50,8 +50,16 @@ def caller_visible_condition(user: User):
     role = user.role_enum
     if role is not Role.STAFF:
         return sa.true() if sees_every_caller(user) else sa.false()
-    confidential = sa.or_(Ticket.type == TicketType.REPORT.value,
-                          Ticket.category_id.in_(sa.select(Category.id).where(Category.code == "JJ")))
+    fraud = sa.select(Category.id).where(Category.code == "JJ")
+    target = aliased(Ticket)
+    # (IS NOT NULL first: a NULL IN (…) is NULL, and NOT NULL would drop the ticket from every search)
+    report = sa.or_(Ticket.type == TicketType.REPORT.value,
+                    sa.and_(Ticket.category_id.is_not(None), Ticket.category_id.in_(fraud)))
+    # a duplicate merged into a report is confidential as well (one merge away here; Ticket.is_confidential_report
+    # follows longer chains, which need a merged ticket merged again, for the pages)
+    merged_into_report = sa.and_(Ticket.merged_into_id.is_not(None), Ticket.merged_into_id.in_(
+        sa.select(target.id).where(sa.or_(target.type == TicketType.REPORT.value, target.category_id.in_(fraud)))))
+    confidential = sa.or_(report, merged_into_report)
     granted = sa.exists().where(ReporterIdentityGrant.ticket_id == Ticket.id,
                                 ReporterIdentityGrant.department_id == user.department_id)
     return sa.and_(Ticket.department_id == user.department_id, sa.or_(sa.not_(confidential), granted))

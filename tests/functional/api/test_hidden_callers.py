@@ -3,6 +3,7 @@ names of files, the assessment's drill-down or the call form's helper, and a fra
 the centre when its channel submits it again (a review of 4 Dec 2026 found each of these open)."""
 from __future__ import annotations
 
+from datetime import timedelta
 from io import BytesIO
 
 import pytest
@@ -141,3 +142,26 @@ def test_a_channel_sending_a_report_again_is_not_told_where_it_went(db, api, use
     db.session.commit()
     again = api.post("/tickets", letter | {"external_id": "MB-778", "type": "complaint"}, as_="mayor").get_json()
     assert (again["status"], again["department"], again["handler"]) == ("accepted", "DYBZ", None)  # no one's name  # a person's token sees the routing as on the pages
+
+
+def test_a_duplicate_merged_into_a_fraud_report_keeps_its_caller_hidden_too(db, client, auth, users, report, now):
+    """The same person and matter: the duplicate's caller is the reporter, so the handling department sees neither."""
+    fraud, _ = report
+    again = make_ticket(db, users, now + timedelta(hours=1), status=S.DISPATCHED, caller_phone=REPORTER,
+                        caller_name="李举报", content="上午举报药店串换药品的事，再问问进展")
+    tickets.merge(db.session, again, fraud, actor=users["agent"], now=now + timedelta(hours=2), note="同一举报")
+    db.session.commit()
+    assert again.is_confidential_report and not privacy.may_see_caller(db.session, users["staff_dybz"], again)
+    auth.login("staff_dybz")
+    page = client.get(f"/tickets/{again.number}").get_data(as_text=True)
+    assert "李举报" not in page and REPORTER not in page
+    auth.logout()
+    assert again.number not in _listed(client, auth, "staff_dybz", f"phone={REPORTER}")
+    assert again.number in _listed(client, auth, "agent", f"phone={REPORTER}")
+
+
+def test_a_ticket_not_yet_categorised_is_found_by_its_own_departments_number_search(db, client, auth, users, now):
+    ticket = make_ticket(db, users, now, status=S.ACCEPTED, caller_phone=OTHER)
+    ticket.category = None
+    db.session.commit()
+    assert ticket.number in _listed(client, auth, "staff_dybz", f"phone={OTHER}")
