@@ -7,6 +7,7 @@ from flask import url_for
 
 from ticketing.models import Announcement, AssistRequest, CitizenContact, Ticket, TicketAttachment, TicketEvent, TicketStatus
 from ticketing.services.deadlines import LOCAL_TZ
+from ticketing.services.privacy import without_call_reference
 from ticketing.services.validation import mask_id_number, mask_name, mask_numbers_in_text, mask_phone
 
 
@@ -22,7 +23,8 @@ def ticket_dict(ticket: Ticket, *, show_caller: bool = False) -> dict:
         "channel": ticket.channel,
         "external_id": ticket.external_id,
         "transfer_reference": ticket.transfer_reference,
-        "call_reference": ticket.call_reference,
+        # the telephone platform's id of the call fetches its recording: the caller's voice and number
+        "call_reference": ticket.call_reference if show_caller else None,
         "type": ticket.type,
         "urgency": ticket.urgency,
         # numbers a citizen wrote into the text are masked wherever the caller's fields are, as on the pages
@@ -76,7 +78,7 @@ def event_dict(event: TicketEvent, *, show_caller: bool = False) -> dict:
         "from_status": event.from_status,
         "to_status": event.to_status,
         "actor": event.actor_label,
-        "note": event.note if show_caller else mask_numbers_in_text(event.note),
+        "note": event.note if show_caller else without_call_reference(mask_numbers_in_text(event.note), event.ticket),
         "created_at": iso(event.created_at),
     }
 

@@ -67,6 +67,7 @@ def create_ticket(data: dict):
     )
     db.session.commit()
     shown = ticket_dict(result.ticket) if user is not None else ticket_dict_for_channel(result.ticket)
+    shown["call_reference"] = result.ticket.call_reference  # what the submitter sent, as sent
     return shown, 201 if result.created else 200
 
 

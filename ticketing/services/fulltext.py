@@ -60,12 +60,13 @@ def matching(session: Session, text: str):
                          .bindparams(match=expression).columns(rowid=sa.Integer))
 
 
-def restrict(session: Session, query: sa.Select, text: str) -> sa.Select:
+def restrict(session: Session, query: sa.Select, text: str, *, call_visible=sa.true()) -> sa.Select:
+    """``call_visible``: where the searcher may find a ticket by its 来电流水号 (it fetches the caller's recording)."""
     text = text.strip()
     if NUMBER.match(text):
         return query.where(Ticket.number == text)
     condition = matching(session, text)
     if CALL_REFERENCE.fullmatch(text) and HAS_DIGIT.search(text):  # the call's id finds its ticket, or the words do
-        by_call = Ticket.call_reference == text
+        by_call = sa.and_(Ticket.call_reference == text, call_visible)
         return query.where(by_call if condition is None else sa.or_(by_call, condition))
     return query if condition is None else query.where(condition)

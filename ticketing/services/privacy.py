@@ -65,6 +65,14 @@ def caller_visible_condition(user: User):
     return sa.and_(Ticket.department_id == user.department_id, sa.or_(sa.not_(confidential), granted))
 
 
+def without_call_reference(text: str | None, ticket: Ticket) -> str:
+    """A note with the ticket's 来电流水号 hidden (the registration's note names it), for whoever may not see the
+    caller: the id fetches the call's recording."""
+    if not text or not ticket.call_reference:
+        return text or ""
+    return text.replace(ticket.call_reference, "（已隐藏）")
+
+
 def same_caller(session: Session, user: User, ticket: Ticket, *, limit: int = 10) -> list[Ticket]:
     """该来电人的其他工单: the caller's other tickets by phone number, newest first, for someone who may see this
     caller; only tickets ``user`` may see, and whose caller they may see (a fraud report's reporter stays

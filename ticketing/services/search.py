@@ -71,7 +71,7 @@ def ticket_query(session: Session, user: User, filters: TicketFilters, now: date
     if filters.received_to:
         query = query.where(Ticket.received_at < filters.received_to)
     if filters.q and filters.q.strip():
-        query = fulltext.restrict(session, query, filters.q)
+        query = fulltext.restrict(session, query, filters.q, call_visible=privacy.caller_visible_condition(user))
         if validation.mask_numbers_in_text(filters.q) != filters.q:
             # a phone or ID number in the words: matched only where the user sees such numbers whole
             query = query.where(privacy.caller_visible_condition(user))

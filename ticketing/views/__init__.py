@@ -7,7 +7,7 @@ from flask import Flask, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 
-from ticketing.services import clock, deadlines, inbox
+from ticketing.services import clock, deadlines, inbox, privacy
 from ticketing.services.announcements import important_unread
 from ticketing.services.deadlines import LOCAL_TZ
 from ticketing.services.validation import mask_id_number, mask_name, mask_numbers_in_text, mask_phone
@@ -68,6 +68,7 @@ def register_views(app: Flask) -> None:
     app.add_template_filter(mask_id_number, "mask_id")
     app.add_template_filter(mask_name, "mask_name")
     app.add_template_filter(mask_numbers_in_text, "mask_numbers")
+    app.add_template_filter(privacy.without_call_reference, "without_call_reference")
 
     @app.context_processor
     def layout_context():

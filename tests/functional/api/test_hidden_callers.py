@@ -165,3 +165,19 @@ def test_a_ticket_not_yet_categorised_is_found_by_its_own_departments_number_sea
     ticket.category = None
     db.session.commit()
     assert ticket.number in _listed(client, auth, "staff_dybz", f"phone={OTHER}")
+
+
+def test_a_fraud_reports_call_id_stays_with_those_who_see_the_reporter(db, client, auth, api, users, now):
+    """The 来电流水号 fetches the call's recording: the reporter's voice and number."""
+    fraud = make_ticket(db, users, now, status=S.ACCEPTED, category="JJ", type="report", caller_phone=REPORTER,
+                        call_reference="CTI-20260302-000815", content="举报某诊所挂床住院")
+    db.session.commit()
+    assert fraud.number not in _listed(client, auth, "staff_dybz", "q=CTI-20260302-000815")
+    assert fraud.number in _listed(client, auth, "agent", "q=CTI-20260302-000815")
+    auth.login("staff_dybz")
+    assert "CTI-20260302-000815" not in client.get(f"/tickets/{fraud.number}").get_data(as_text=True)
+    auth.logout()
+    assert api.get(f"/tickets/{fraud.number}", as_="staff_dybz").get_json()["call_reference"] is None
+    assert api.get(f"/tickets/{fraud.number}", as_="agent").get_json()["call_reference"] == "CTI-20260302-000815"
+    notes = [e["note"] for e in api.get(f"/tickets/{fraud.number}", as_="staff_dybz").get_json()["events"]]
+    assert not any("CTI-20260302-000815" in (note or "") for note in notes) and any("（已隐藏）" in (n or "") for n in notes)
