@@ -4,7 +4,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from flask import Flask, g
+from flask import Flask, g, request
 from flask.sessions import SecureCookieSessionInterface
 
 from ticketing.config import build_config
@@ -50,6 +50,24 @@ def create_app(config: dict | None = None) -> Flask:
 
         with app.app_context():
             configure_sqlite(db.engine)
+
+        @app.before_request
+        def one_writer_at_a_time():
+            """On SQLite a request's transaction takes the write lock when it begins (BEGIN IMMEDIATE), waiting its
+            turn behind busy_timeout. A transaction that read first and writes later is refused at once, not made to
+            wait, when another worker wrote in between ("database is locked", a 500 for two agents saving at the
+            same moment); and most requests write (a page view of a caller is logged). PostgreSQL needs none of it."""
+            session = db.session()
+            if request.endpoint != "static" and not session.in_transaction():  # (tests share their session)
+                session.connection(execution_options={"sqlite_immediate": True})
+                request.environ["ticketing.write_lock"] = True
+
+        @app.teardown_request
+        def release_the_write_lock(error=None):
+            """What the view left uncommitted is rolled back and the lock let go at the end of the request, as
+            removing the session does when a request's application context ends (a test's outlives it)."""
+            if request.environ.pop("ticketing.write_lock", False):
+                db.session.rollback()
     migrate.init_app(app, db, render_as_batch=True, compare_type=True)
     login_manager.init_app(app)
     csrf.init_app(app)

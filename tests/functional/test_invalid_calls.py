@@ -26,12 +26,13 @@ def test_an_agent_records_a_nuisance_call_and_the_number_is_named_next_time(db, 
                        follow_redirects=True).get_data(as_text=True)
     assert "无效来电未记录" in html and "请选择无效来电的类型" in html
     assert db.session.scalar(sa.select(sa.func.count(InvalidCall.id))) == 0
-    for _ in range(2):
+    for reference in ("CALL-20260302-0001", "CALL-20260302-0002", "CALL-20260302-0002"):  # the last: sent twice
         html = client.post("/agent/calls/invalid", data={
-            "kind": "nuisance", "caller_phone": "139 1234 5678", "call_reference": "CALL-20260302-0001",
+            "kind": "nuisance", "caller_phone": "139 1234 5678", "call_reference": reference,
             "note": "辱骂话务员"}, follow_redirects=True).get_data(as_text=True)
         assert "已记录无效来电（骚扰、辱骂或恶意来电）" in html
-    call = db.session.scalar(sa.select(InvalidCall))
+    assert db.session.scalar(sa.select(sa.func.count(InvalidCall.id))) == 2  # one call id, one record
+    call = db.session.scalar(sa.select(InvalidCall).order_by(InvalidCall.id))
     assert (call.caller_phone, call.call_reference, call.agent.username) == ("13912345678", "CALL-20260302-0001",
                                                                               "agent")
     assist = client.post("/agent/assist", json={"text": "", "phone": "13912345678"}).get_json()

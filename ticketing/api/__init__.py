@@ -50,6 +50,24 @@ def register_api(app: Flask) -> None:
             return jsonify(spec)
 
         _register_blueprint_handlers(bp)
+
+        @bp.before_request
+        def body_is_json():
+            """A body must be JSON (or a multipart upload): text/plain used to pass as an empty object and come
+            back as "必填" for every field. A JSON nested past Python's recursion limit is a bad request, not a 500."""
+            from werkzeug.exceptions import BadRequest, UnsupportedMediaType
+
+            if not request.content_length:
+                return None
+            if request.mimetype not in ("application/json", "multipart/form-data"):
+                raise UnsupportedMediaType()
+            if request.mimetype == "application/json":
+                try:
+                    request.get_json(silent=True)
+                except RecursionError:
+                    raise BadRequest() from None
+            return None
+
         bp.ticketing_routes_added = True
     for code in (400, 404, 405, 413, 415, 500):
         _json_under_prefix(app, code)

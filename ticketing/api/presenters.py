@@ -34,6 +34,7 @@ def ticket_dict(ticket: Ticket, *, show_caller: bool = False) -> dict:
         "suggested_category": ticket.suggested_category.code if ticket.suggested_category else None,
         "department": ticket.department.code if ticket.department else None,
         "handler": ticket.handler.display_name if ticket.handler else None,
+        "handler_username": ticket.handler.username if ticket.handler else None,  # as the handler filter takes it
         "confidence": None if ticket.classifier_confidence is None else round(ticket.classifier_confidence, 4),
         "caller_name": ticket.caller_name if show_caller else (mask_name(ticket.caller_name) or None),
         "caller_phone": ticket.caller_phone if show_caller else (mask_phone(ticket.caller_phone) or None),
@@ -62,7 +63,8 @@ CONFIDENTIAL_ROUTING = ("category", "suggested_category", "confidence", "departm
 def ticket_dict_for_channel(ticket: Ticket) -> dict:
     """A ticket as returned to the channel that submitted it (again): without the name of the person handling it,
     and without the routing of a fraud report."""
-    hidden = ("handler", *CONFIDENTIAL_ROUTING) if ticket.is_confidential_report else ("handler",)
+    people = ("handler", "handler_username")
+    hidden = (*people, *CONFIDENTIAL_ROUTING) if ticket.is_confidential_report else people
     return ticket_dict(ticket) | dict.fromkeys(hidden)
 
 

@@ -88,19 +88,25 @@ class TicketIn(ApiSchema):
     call_reference = Str(max_len=64, metadata={"description": "来电流水号：话务平台的通话编号，用于调取录音"})
 
 
+#: the largest page number asked for (100 a page: ten million rows); a larger one is a mistake, not a page
+MAX_PAGE = 100_000
+
+
 class PageQuery(ApiSchema):
     """page and per_page, for every list the API pages."""
 
     class Meta:
         unknown = EXCLUDE
 
-    page = Integer(load_default=1, validate=Range(min=1, error="页码从 1 开始"),
+    page = Integer(load_default=1, validate=Range(min=1, max=MAX_PAGE, error=f"页码为 1–{MAX_PAGE}"),
                    error_messages=_messages(invalid="应为整数"))
     per_page = Integer(load_default=30, validate=Range(min=1, max=100, error="每页 1–100 条"),
                        error_messages=_messages(invalid="应为整数"))
 
 
 class TicketQuery(PageQuery):
+    """A misspelt filter (departement=) is a 422, not a silent list of everything (checked in the view: webargs
+    excludes unknown query parameters whatever the schema says)."""
 
     status = Str(choices=TicketStatus.__members__.values())
     department = Str(max_len=20, metadata={"description": "承办单位编码"})
@@ -114,6 +120,7 @@ class TicketQuery(PageQuery):
     assist = Str(choices=["any", "open", "asked"],
                  metadata={"description": "协办：any 有协办的，open 等待协办意见的，asked（承办人员）其他单位请本单位协办的"})
     q = Str(max_len=200, metadata={"description": "工单号、或标题和内容中的文字"})
+    phone = Str(max_len=30, metadata={"description": "来电号码（只在令牌用户可见完整来电人的工单中查找）"})
     received_from = LocalDateTime(metadata={"description": "受理时间起（含），如 2026-03-01"})
     received_to = LocalDateTime(end_of_day=True, metadata={"description": "受理时间止（含当天），如 2026-03-31"})
 
@@ -123,9 +130,11 @@ class ChannelUpdatesQuery(ApiSchema):
         unknown = EXCLUDE
 
     since = LocalDateTime(required=True, metadata={"description": "上次取到的 next_since（首次可填提交第一件工单之前的时间）"})
-    until = LocalDateTime(metadata={"description": "取到何时为止（含）；翻页时填第一页返回的 until；默认当前时间"})
-    page = Integer(load_default=1, validate=Range(min=1, error="页码从 1 开始"),
-                   error_messages=_messages(invalid="应为整数"))
+    until = LocalDateTime(metadata={"description": "取到何时为止（含）；翻页时填第一页返回的 until；默认当前时间，晚于当前时间的按当前时间"})
+    after = Str(max_len=80, metadata={"description": "翻页：上一页返回的 next_after，原样带上（与 since、until 一起）"})
+    page = Integer(load_default=1, validate=Range(min=1, max=MAX_PAGE, error=f"页码为 1–{MAX_PAGE}"),
+                   error_messages=_messages(invalid="应为整数"),
+                   metadata={"description": "按页码翻页（旧方式）：翻页期间有工单再次变动时可能跳过一件，请改用 after"})
     per_page = Integer(load_default=100, validate=Range(min=1, max=100, error="每页 1–100 条"),
                        error_messages=_messages(invalid="应为整数"))
 
@@ -209,6 +218,7 @@ class TicketOut(Schema):
     suggested_category = String(allow_none=True)
     department = String(allow_none=True, metadata={"description": "承办单位编码"})
     handler = String(allow_none=True, metadata={"description": "经办人：签收或被转交的本单位承办人员"})
+    handler_username = String(allow_none=True, metadata={"description": "经办人的用户名（查询参数 handler、转交 to 用它）"})
     confidence = Float(allow_none=True, metadata={"description": "分类置信度"})
     caller_name = String(allow_none=True)
     caller_phone = String(allow_none=True)
@@ -266,7 +276,8 @@ class ChannelPageOut(Schema):
     items = List(Nested(ChannelUpdateOut))
     page = Integer()
     per_page = Integer()
-    has_more = Boolean(metadata={"description": "还有下一页：以同样的 since、until 取 page+1"})
+    has_more = Boolean(metadata={"description": "还有下一页：以同样的 since、until 加 after=next_after 取"})
+    next_after = String(allow_none=True, metadata={"description": "有下一页时：下一页的 after"})
     until = String(metadata={"description": "本次查询的截止时间，翻页时原样带上"})
     next_since = String(metadata={"description": "取完所有页后，下次查询用作 since（含少量重叠，工单可能重复出现，不会遗漏）"})
 
@@ -489,7 +500,7 @@ class HotspotQuery(ApiSchema):
     min_size = Integer(load_default=3, validate=OneOf([3, 5, 10, 20], error="可选 3、5、10、20 位"),
                        error_messages=_messages(invalid="应为整数"), metadata={"description": "至少几位来电人"})
     department = Str(max_len=20, metadata={"description": "只看某承办单位的工单（编码）"})
-    fresh = Boolean(load_default=False, metadata={"description": "true：不用 5 分钟内的结果，重新统计"})
+    fresh = Boolean(load_default=False, error_messages=_messages(invalid="应为 true 或 false"), metadata={"description": "true：不用 5 分钟内的结果，重新统计"})
     limit = Integer(load_default=50, validate=Range(min=1, max=1000, error="每次 1–1000 组"),
                     error_messages=_messages(invalid="应为整数"), metadata={"description": "最多返回几组（最大的在前）"})
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 from apiflask import APIBlueprint
-from flask import current_app, send_file
+from flask import current_app, request, send_file
 
 from ticketing.api import schemas
 from ticketing.api.auth import SECURITY, current_api_user, current_token, token_required
@@ -16,9 +16,9 @@ from ticketing.extensions import db
 from ticketing.models import Category, Ticket
 from ticketing.services import (
     announcements, assists, attachments, channel_feedback, clock, inbox, invalid_calls, permissions, privacy, risk_alerts, routing, search,
-    tickets, workflow,
+    tickets, validation, workflow,
 )
-from ticketing.services.actions import perform_action
+from ticketing.services.actions import API_ACTIONS, perform_action
 from ticketing.services.errors import DomainError, NotAllowed, NotFound, ValidationFailed
 
 bp = APIBlueprint("api", __name__, url_prefix="/api/v1", tag="工单")
@@ -77,7 +77,12 @@ def create_ticket(data: dict):
 @bp.input(schemas.TicketQuery, location="query", arg_name="query")
 @bp.output(schemas.TicketPageOut)
 def list_tickets(query: dict):
+    unknown = sorted(set(request.args) - set(schemas.TicketQuery().fields))  # webargs drops them from a query
+    if unknown:  # a misspelt filter (departement=) would list everything
+        raise ValidationFailed("未知的查询参数", fields={name: "未知的查询参数" for name in unknown})
     page_number, per_page = query.pop("page"), query.pop("per_page")
+    if query.get("phone"):
+        query["phone"] = validation.normalize_phone(query["phone"])
     now = clock.now_utc()
     select = search.ticket_query(db.session, current_api_user(), search.TicketFilters(**query), now)
     page = db.paginate(select, page=page_number, per_page=per_page, error_out=False, count=True)
@@ -160,9 +165,10 @@ def read_announcement(announcement_id: int):
 
 
 @bp.post("/invalid-calls")
-@bp.doc(summary="记录无效来电（接听后未登记工单的来电）", security=SECURITY, responses={403: "该令牌的用户不接听来电", **ERRORS},
+@bp.doc(summary="记录无效来电（接听后未登记工单的来电）", security=SECURITY,
         description="供电话平台在话务员标记无效来电时回写，与来电登记页的“无效来电”相同，计入该话务员的工作量；"
-                    "返回该号码近 30 天的骚扰来电次数。")
+                    "返回该号码近 30 天的骚扰来电次数。同一 call_reference 再次提交（超时重试）返回 200 和已有的记录，不重复计数。",
+        responses={200: "已记录过：返回已有记录", 403: "该令牌的用户不接听来电", **ERRORS})
 @token_required()
 @bp.input(schemas.InvalidCallIn, arg_name="data")
 @bp.output(schemas.InvalidCallOut, status_code=201)
@@ -171,11 +177,12 @@ def record_invalid_call(data: dict):
     call = invalid_calls.record(db.session, kind=data["kind"], phone=data.get("caller_phone"),
                                 call_reference=data.get("call_reference"), note=data.get("note"),
                                 actor=current_api_user(), now=now)
+    created = call.created_at == now
     body = {"id": call.id, "kind": call.kind, "kind_title": invalid_calls.KINDS[call.kind],
             "call_reference": call.call_reference, "created_at": iso(call.created_at),
             "nuisance_calls": invalid_calls.nuisance_count(db.session, call.caller_phone, now)}
     db.session.commit()
-    return body
+    return body, 201 if created else 200
 
 
 @bp.get("/tickets/<number>")
@@ -199,7 +206,8 @@ def _detail(user, ticket: Ticket, *, show_caller: bool = False) -> dict:
         "events": [event_dict(e, show_caller=show_caller) for e in ticket.events],
         "contacts": [contact_dict(c, show_caller=show_caller) for c in ticket.contacts],
         "assists": [assist_dict(r, now=clock.now_utc(), show_caller=show_caller) for r in ticket.assists],
-        "allowed_actions": [a.value for a in workflow.allowed_actions(user, ticket)],
+        # those POST /actions takes (attachments, 授权查看举报人 and 风险补查 are the pages' or their own endpoints')
+        "allowed_actions": [a.value for a in workflow.allowed_actions(user, ticket) if a.value in API_ACTIONS],
         "attachments": [attachment_dict(a, show_caller=show_caller) for a in files],
         "hidden_attachments": hidden,
     }
@@ -310,7 +318,8 @@ def channel_evaluation(reference: str, data: dict):
 @bp.get("/channel/updates")
 @bp.doc(summary="渠道取回本渠道有变动的工单（办理结果回传）", security=SECURITY,
         description="返回最近一次变动在 (since, until] 之间的本渠道工单，按变动时间排序，每页至多 100 件。"
-                    "翻页时带上第一页返回的 until；取完后，下次以返回的 next_since 作为 since。"
+                    "翻页时带上第一页返回的 until 和上一页返回的 next_after（作为 after）；"
+                    "取完后，下次以返回的 next_since 作为 since。"
                     "next_since 比 until 早两分钟，工单可能重复出现，不会遗漏。",
         responses={403: "不是渠道令牌", **ERRORS})
 @token_required(channel_tokens=True)
@@ -318,10 +327,11 @@ def channel_evaluation(reference: str, data: dict):
 @bp.output(schemas.ChannelPageOut)
 def channel_updates(query: dict):
     result = channel_feedback.changed(db.session, _channel(), since=query["since"], until=query.get("until"),
-                                      now=clock.now_utc(), page=query["page"], per_page=query["per_page"])
+                                      now=clock.now_utc(), page=query["page"], per_page=query["per_page"],
+                                      after=query.get("after"))
     return {"items": [channel_ticket_dict(item) for item in result.items], "page": query["page"],
-            "per_page": query["per_page"], "has_more": result.has_more, "until": iso(result.until),
-            "next_since": iso(result.next_since)}
+            "per_page": query["per_page"], "has_more": result.has_more, "next_after": result.next_after,
+            "until": iso(result.until), "next_since": iso(result.next_since)}
 
 
 @bp.post("/classify")

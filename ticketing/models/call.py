@@ -24,7 +24,7 @@ class InvalidCall(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     kind: Mapped[str] = mapped_column(sa.String(20))
     caller_phone: Mapped[str | None] = mapped_column(sa.String(20))
-    call_reference: Mapped[str | None] = mapped_column(sa.String(64))
+    call_reference: Mapped[str | None] = mapped_column(sa.String(64), index=True)  # a retried record is found by it
     note: Mapped[str] = mapped_column(sa.String(200), default="")
     agent_id: Mapped[int] = mapped_column(sa.ForeignKey("user_account.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from ticketing.models import AssistRequest, AssistState, Department, Ticket, User
 from ticketing.models.base import hours_between
 from ticketing.services import calendar, deadlines, settings
-from ticketing.services.errors import NotFound, ValidationFailed
+from ticketing.services.errors import InvalidTransition, NotFound, ValidationFailed
 from ticketing.services.workflow import WITH_DEPARTMENT, Action, check, transition
 
 #: the ticket states in which a department has it (and a request can be answered): workflow.WITH_DEPARTMENT
@@ -68,8 +68,8 @@ def answer_assist(session: Session, ticket: Ticket, opinion: str, *, actor: User
     """反馈协办意见: the department asked answers its open request, once."""
     check(actor, ticket, Action.ANSWER_ASSIST)
     assist = open_request(ticket, actor.department_id)
-    if assist is None:  # check() lets staff through only with one open: never, unless the rule changes
-        raise NotFound("本单位没有待反馈的协办")
+    if assist is None:  # answered already (a retried request), withdrawn or lapsed: a conflict, not a missing ticket
+        raise InvalidTransition("本单位没有待反馈的协办（已反馈、已撤回或已结束）")
     opinion = _written(opinion, "opinion", "请填写协办意见", "协办意见", limit=20000)
     late = now > assist.due_at
     transition(ticket, Action.ANSWER_ASSIST, actor=actor, now=now,  # checked while the request is still open

@@ -229,7 +229,10 @@ def attach(
                                    fields={"file": f"“{name}”的内容不是{kind.label}文件（{extension}），请检查后重新上传"})
         same = next((a for a in ticket.attachments if a.sha256 == sha256 and a.removed_at is None), None)
         if same is not None:
-            raise ValidationFailed("文件已上传过", fields={"file": f"“{name}”与已有附件“{_shown_name(same)}”内容相同，未重复上传"})
+            # the other file's name masked (a reporter's number in it), whoever uploads: the message is an answer
+            # to one who may not see the caller as often as to one who may
+            shown = mask_numbers_in_text(_shown_name(same))
+            raise ValidationFailed("文件已上传过", fields={"file": f"“{name}”与已有附件“{shown}”内容相同，未重复上传"})
         if scan_command:
             scan(path, name, scan_command, timeout=scan_timeout)
     except BaseException:

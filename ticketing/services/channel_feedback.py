@@ -16,7 +16,7 @@ but seen only when its transaction commits; a ticket may therefore come twice, n
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, aliased
@@ -44,6 +44,7 @@ class ChannelPage:
     has_more: bool
     until: datetime
     next_since: datetime
+    next_after: str | None = None  # where the next page starts (has_more)
 
 
 def channel_view(ticket: Ticket, *, now: datetime, changed_at: datetime | None = None) -> ChannelTicket:
@@ -118,16 +119,41 @@ def changes_query(channel: str, since: datetime, until: datetime) -> sa.Select:
 
 
 def changed(session: Session, channel: str, *, since: datetime, until: datetime | None, now: datetime,
-            page: int = 1, per_page: int = MAX_PER_PAGE) -> ChannelPage:
-    """The channel's tickets that changed in (since, until], oldest change first."""
-    until = (until or now).replace(microsecond=0)  # as the API writes it back, so that page 2 sees what page 1 did
+            page: int = 1, per_page: int = MAX_PER_PAGE, after: str | None = None) -> ChannelPage:
+    """The channel's tickets that changed in (since, until], oldest change first.
+
+    ``after`` (the ``next_after`` of the page before) continues from the last ticket listed. A page number
+    counts from the start of the window instead, and a ticket that changes again while the channel pages
+    leaves the window (its new change is after ``until``) and moves every later ticket one place up, so one
+    would be skipped; ``after`` skips none. ``until`` is never later than now: a window reaching into the
+    future would be closed before the changes still to come in it were made."""
+    until = min(until or now, now).replace(microsecond=0)  # as the API writes it back, for the next pages
     if since >= until:
         raise ValidationFailed("since 必须早于 until", fields={"since": "应早于 until（默认为当前时间）"})
     per_page = max(1, min(per_page, MAX_PER_PAGE))
     changes = changes_query(channel, since, until).subquery()
-    rows = session.execute(
-        sa.select(Ticket, changes.c.changed_at).join(changes, changes.c.id == Ticket.id)
-        .order_by(changes.c.changed_at, Ticket.id).offset((page - 1) * per_page).limit(per_page + 1)
-    ).all()
-    items = [channel_view(t, now=now, changed_at=changed_at) for t, changed_at in rows[:per_page]]
-    return ChannelPage(items, len(rows) > per_page, until, until - OVERLAP)
+    query = sa.select(Ticket, changes.c.changed_at).join(changes, changes.c.id == Ticket.id)
+    if after is not None:
+        changed_at, ticket_id = parse_cursor(after)
+        query = query.where(sa.or_(changes.c.changed_at > changed_at,
+                                   sa.and_(changes.c.changed_at == changed_at, Ticket.id > ticket_id)))
+    else:
+        query = query.offset((page - 1) * per_page)
+    rows = session.execute(query.order_by(changes.c.changed_at, Ticket.id).limit(per_page + 1)).all()
+    shown = rows[:per_page]
+    items = [channel_view(t, now=now, changed_at=changed_at) for t, changed_at in shown]
+    more = len(rows) > per_page
+    cursor = f"{shown[-1][1].astimezone(timezone.utc).isoformat()}~{shown[-1][0].id}" if more else None
+    return ChannelPage(items, more, until, until - OVERLAP, cursor)
+
+
+def parse_cursor(text: str) -> tuple[datetime, int]:
+    """``next_after``: the last listed ticket's change (UTC, to the microsecond) and its id."""
+    try:
+        moment, ticket_id = text.rsplit("~", 1)
+        changed_at = datetime.fromisoformat(moment.replace(" ", "+"))
+        if changed_at.tzinfo is None:
+            raise ValueError(text)
+        return changed_at, int(ticket_id)
+    except ValueError:
+        raise ValidationFailed("after 无效", fields={"after": "应为上一页返回的 next_after，原样带上"}) from None

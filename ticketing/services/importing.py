@@ -378,7 +378,7 @@ def import_rows(
         if not data.type and (classifier is None and not default_type):
             result.rejected.append(RejectedRow(number, external_id, "诉求类型：未填写"))
             continue
-        errors = tickets.validate_input(data if data.type else _with_type(data, TicketType.CONSULT.value))
+        errors = tickets.validate_input(data if data.type else _with_type(data, TicketType.CONSULT.value), now)
         if errors:
             result.rejected.append(RejectedRow(number, external_id, _describe(errors)))
             continue

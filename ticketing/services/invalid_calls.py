@@ -27,7 +27,7 @@ NOTE_MAX = 200
 
 def record(session: Session, *, kind: str, phone: str | None, call_reference: str | None, note: str | None,
            actor: User, now: datetime) -> InvalidCall:
-    """One call that is no ticket, by the agent who answered it."""
+    """One call that is no ticket, by the agent who answered it; the same 来电流水号 again returns the first record."""
     if not permissions.has_permission(actor, permissions.Permission.TICKET_REGISTER):
         raise NotAllowed("只有接听来电的人员可以记录无效来电")
     phone = normalize_phone(phone) or None
@@ -46,6 +46,10 @@ def record(session: Session, *, kind: str, phone: str | None, call_reference: st
         errors["note"] = f"说明最多 {NOTE_MAX} 字"
     if errors:
         raise ValidationFailed("无效来电未记录，请按提示修改", fields=errors)
+    if call_reference is not None:  # a telephone platform retrying after a timeout: the call is recorded once
+        earlier = session.scalar(sa.select(InvalidCall).where(InvalidCall.call_reference == call_reference).limit(1))
+        if earlier is not None:
+            return earlier
     call = InvalidCall(kind=kind, caller_phone=phone, call_reference=call_reference, note=note, agent=actor,
                        created_at=now)
     session.add(call)

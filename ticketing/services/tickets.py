@@ -8,8 +8,8 @@ command that called it commits once.
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass, field
-from datetime import datetime
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
@@ -71,8 +71,13 @@ class RegisterResult:
     created: bool
 
 
-def validate_input(data: TicketInput) -> dict[str, str]:
-    """Field → Chinese message for everything wrong with the input (empty when all is well)."""
+#: how far ahead of the server's clock a source system's 受理时间 may be (its clock running fast)
+CLOCK_SKEW = timedelta(minutes=10)
+
+
+def validate_input(data: TicketInput, now: datetime | None = None) -> dict[str, str]:
+    """Field → Chinese message for everything wrong with the input (empty when all is well). With ``now``, a
+    受理时间 in the future is refused: the deadlines are counted from it."""
     errors: dict[str, str] = {}
     if data.channel not in Channel.__members__.values():
         errors["channel"] = "来源渠道无效"
@@ -88,6 +93,8 @@ def validate_input(data: TicketInput) -> dict[str, str]:
         errors["title"] = "标题过长（最多 200 字）"
     if data.external_id is not None and len(data.external_id) > 100:
         errors["external_id"] = "外部编号过长（最多 100 字符）"
+    elif data.external_id is not None and data.external_id != "" and not data.external_id.strip():
+        errors["external_id"] = "外部编号不能只有空格"
     if message := call_reference_error((data.call_reference or "").strip()):
         errors["call_reference"] = message
     if data.caller_name and len(data.caller_name) > 50:
@@ -98,6 +105,8 @@ def validate_input(data: TicketInput) -> dict[str, str]:
         errors["caller_id_number"] = message
     if data.received_at is not None and data.received_at.tzinfo is None:
         errors["received_at"] = "受理时间必须带时区"
+    elif data.received_at is not None and now is not None and data.received_at > now + CLOCK_SKEW:
+        errors["received_at"] = "受理时间晚于当前时间，请检查来源系统的时间"
     return errors
 
 
@@ -116,6 +125,8 @@ def _active_categories(session: Session) -> dict[str, Category]:
 
 
 def department_by_code(session: Session, code: str | None, field_name: str = "department") -> Department:
+    if not (code or "").strip():
+        raise ValidationFailed("请选择承办单位", fields={field_name: "请选择承办单位"})
     department = session.scalar(sa.select(Department).where(Department.code == code, Department.active.is_(True)))
     if department is None:
         raise ValidationFailed("承办单位无效", fields={field_name: f"没有编码为 {code} 的承办单位"})
@@ -143,7 +154,9 @@ def register_ticket(
     With a classifier, its suggestion is stored; a confident one dispatches the
     ticket at once, otherwise the ticket waits in triage for an agent.
     """
-    errors = validate_input(data)
+    errors = validate_input(data, now)
+    if data.external_id and not errors:  # " MB-1 " and "MB-1" are one letter
+        data = replace(data, external_id=data.external_id.strip())
     if errors:
         raise ValidationFailed("提交的内容有误，请按提示修改", fields=errors)
     existing = find_by_external_id(session, data.channel, data.external_id)
@@ -488,6 +501,11 @@ def record_follow_up(session, ticket, note: str, *, actor, now) -> None:
     ticket.last_follow_up_note = note
 
 
+#: a failed 回访 recorded again this soon is the same try sent twice (an outbound dialler's retry after a timeout),
+#: which would use up the citizen's attempts
+REPEATED_TRY = timedelta(minutes=5)
+
+
 def record_callback(session, ticket, *, reached: bool, satisfaction: str | None, solved: bool | None,
                     note: str = "", actor, now, reopen_if_unhappy: bool = False) -> Callback:
     """回访: reached or not, satisfaction and whether solved; unhappy can reopen (重办)."""
@@ -499,6 +517,10 @@ def record_callback(session, ticket, *, reached: bool, satisfaction: str | None,
             raise ValidationFailed("请选择问题是否解决", fields={"solved": "请选择是否解决"})
     else:
         satisfaction, solved = None, None
+        last = session.scalar(sa.select(sa.func.max(Callback.created_at)).where(
+            Callback.ticket_id == ticket.id, Callback.reached.is_(False)))
+        if last is not None and now - last < REPEATED_TRY:  # a dialler retrying its request: one try, not two
+            raise InvalidTransition(f"{REPEATED_TRY.seconds // 60} 分钟内已记录过一次未联系上，不重复计次")
     # 未联系上: the ticket stays in the callback queue for another try, until the last allowed attempt
     attempt = 1 + (0 if reached else failed_callbacks(session, ticket))
     allowed = max(1, int(settings.get_setting(session, "callback_attempts")))

@@ -13,7 +13,7 @@ from ticketing.extensions import db
 from ticketing.models import Category, Channel, ContactMethod, ContactPurpose, Department, TicketStatus, TicketType
 from ticketing.services import (
     assists, attachments, clock, duplicates, inbox, intake_assist, notices, privacy, reviews, search, sms, ticket_export,
-    workflow,
+    validation, workflow,
 )
 from ticketing.services import tickets as ticket_service
 from ticketing.services.actions import done_message
@@ -50,7 +50,7 @@ def filters_from_request() -> search.TicketFilters:
         overdue=True if overdue == "1" else False if overdue == "0" else None,
         risk=True if risk == "1" else False if risk == "0" else None,
         q=request.args.get("q") or None,
-        phone=request.args.get("phone") or None,
+        phone=validation.normalize_phone(request.args.get("phone")) or None,
         received_from=_date("received_from"),
         received_to=_date("received_to", end=True),
         handler=request.args.get("handler") or None,
