@@ -1,4 +1,4 @@
-"""Intake commands: create-token, import-tickets."""
+"""Intake commands: create-token, list-tokens, revoke-token, import-tickets."""
 from __future__ import annotations
 
 import click
@@ -42,6 +42,27 @@ def register(app: Flask) -> None:
         scope = f"渠道 {channel}（{Channel(channel).title}），只能提交该渠道的工单" if channel else f"用户 {username}"
         click.echo(f"# 令牌 #{issued.record.id}，{scope}。只显示这一次：", err=True)
         click.echo(issued.token)
+
+    @app.cli.command("list-tokens")
+    def list_tokens():
+        """List the /api/v1 tokens: id, state, scope, name, created and last used (never the token itself)."""
+        from ticketing.models.intake import ApiToken
+        from ticketing.views import local_time
+
+        for token in db.session.scalars(sa.select(ApiToken).order_by(ApiToken.id)):
+            scope = f"渠道 {token.channel}" if token.channel else f"用户 {token.user.username if token.user else '?'}"
+            click.echo(f"#{token.id}\t{'启用' if token.active else '已吊销'}\t{scope}\t{token.name}\t"
+                       f"创建 {local_time(token.created_at)}\t最近使用 {local_time(token.last_used_at) or '—'}")
+
+    @app.cli.command("revoke-token")
+    @click.argument("token_id", type=int)
+    def revoke_token(token_id):
+        """Revoke a token by its id (from list-tokens): its next request gets a 401."""
+        record = api_tokens.revoke(db.session, token_id)
+        if record is None:
+            raise click.ClickException(f"没有编号为 {token_id} 的令牌")
+        db.session.commit()
+        click.echo(f"已吊销令牌 #{record.id}（{record.name}）")
 
     @app.cli.command("import-tickets")
     @click.argument("path", type=click.Path(exists=True, dir_okay=False))

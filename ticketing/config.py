@@ -15,6 +15,10 @@ WEAK_SECRET_KEYS = {"", "dev", "secret", "changeme", "change-me", "development"}
 MIN_SECRET_KEY_LENGTH = 24
 
 
+#: production (the default), demo (`make run`), development and testing (this repository's tests)
+KNOWN_ENVIRONMENTS = ("production", "demo", "development", "testing")
+
+
 class ConfigurationError(RuntimeError):
     """Raised at start-up when the configuration cannot be used."""
 
@@ -40,7 +44,6 @@ class Config:
     CLASSIFIER_THRESHOLD = None  # None: the threshold stored with the model
     # lifecycle
     RETURN_WINDOW_WORKING_DAYS = 5
-    CONSULT_CALLBACK_SHARE = 0.2
     DUPLICATE_SIMILARITY = 0.6
     # live (not yet issued) assessment figures are reused by every worker for this long; 0: never
     ASSESSMENT_LIVE_CACHE_SECONDS = 300
@@ -81,7 +84,7 @@ def build_config(app_instance_path: str, overrides: dict | None = None) -> dict:
 
     Environment variables: DATABASE_URL, SECRET_KEY, TICKETING_ENV
     (production | demo | development), SESSION_COOKIE_SECURE, CLASSIFIER_REGISTRY,
-    CLASSIFIER_THRESHOLD, RETURN_WINDOW_WORKING_DAYS, CONSULT_CALLBACK_SHARE,
+    CLASSIFIER_THRESHOLD, RETURN_WINDOW_WORKING_DAYS,
     DUPLICATE_SIMILARITY, PROGRESS_LOOKUP_LIMIT, RATELIMIT_STORAGE_URI, PROXY_COUNT,
     ASSESSMENT_LIVE_CACHE_SECONDS, LOGIN_MAX_FAILURES, LOGIN_LOCK_MINUTES, LOGIN_FAILURE_LIMIT,
     SESSION_IDLE_MINUTES, REMEMBER_HOURS, COUNTER_REFRESH_SECONDS, ATTACHMENT_DIR,
@@ -90,6 +93,8 @@ def build_config(app_instance_path: str, overrides: dict | None = None) -> dict:
     overrides = dict(overrides or {})
     config = {k: getattr(Config, k) for k in dir(Config) if k.isupper()}
     env = overrides.pop("TICKETING_ENV", None) or os.environ.get("TICKETING_ENV", "production")
+    if env not in KNOWN_ENVIRONMENTS:  # "prod" would have dropped the SECRET_KEY check and the Secure cookie
+        raise ConfigurationError(f"TICKETING_ENV={env} 无效，应为 {'、'.join(KNOWN_ENVIRONMENTS)} 之一")
     config["TICKETING_ENV"] = env
     config["PRODUCTION"] = env == "production"
     instance = Path(app_instance_path)
@@ -101,7 +106,6 @@ def build_config(app_instance_path: str, overrides: dict | None = None) -> dict:
         ("CLASSIFIER_REGISTRY", str),
         ("CLASSIFIER_THRESHOLD", float),
         ("RETURN_WINDOW_WORKING_DAYS", int),
-        ("CONSULT_CALLBACK_SHARE", float),
         ("DUPLICATE_SIMILARITY", float),
         ("PROGRESS_LOOKUP_LIMIT", str),
         ("RATELIMIT_STORAGE_URI", str),

@@ -14,6 +14,14 @@ def test_production_refuses_missing_or_weak_secret_key(tmp_path, monkeypatch, ke
                     "SQLALCHEMY_DATABASE_URI": "sqlite://"})
 
 
+@pytest.mark.parametrize("env", ["prod", "Production", "staging"])
+def test_an_unknown_environment_stops_the_start(tmp_path, monkeypatch, env):
+    """A typo must not drop the SECRET_KEY check and the Secure cookie, as anything but "production" would."""
+    monkeypatch.setenv("SECRET_KEY", "k" * 40)
+    with pytest.raises(ConfigurationError, match="TICKETING_ENV"):
+        create_app({"TICKETING_ENV": env, "INSTANCE_PATH": str(tmp_path), "SQLALCHEMY_DATABASE_URI": "sqlite://"})
+
+
 def test_demo_generates_one_key_into_instance(tmp_path, monkeypatch):
     monkeypatch.delenv("SECRET_KEY", raising=False)
     first = create_app({"TICKETING_ENV": "demo", "INSTANCE_PATH": str(tmp_path), "SQLALCHEMY_DATABASE_URI": "sqlite://"})

@@ -157,6 +157,23 @@ def test_create_token_for_a_channel_and_a_user(app, db, users):
     assert runner.invoke(args=["create-token"]).exit_code != 0
 
 
+def test_tokens_are_listed_and_revoked(app, db, users, client):
+    runner = app.test_cli_runner()
+    token = runner.invoke(args=["create-token", "--channel", "mailbox_mayor", "--name", "市长信箱"]).stdout.split()[-1]
+    record = db.session.scalar(sa.select(ApiToken).where(ApiToken.token_sha256 == hash_token(token)))
+    listed = runner.invoke(args=["list-tokens"])
+    assert listed.exit_code == 0 and f"#{record.id}\t启用\t渠道 mailbox_mayor\t市长信箱" in listed.output
+    assert token not in listed.output
+    headers = {"Authorization": f"Bearer {token}"}
+    assert client.get("/api/v1/channel/tickets/nothing", headers=headers).status_code == 404
+    revoked = runner.invoke(args=["revoke-token", str(record.id)])
+    assert revoked.exit_code == 0 and "已吊销令牌" in revoked.output
+    assert "已吊销" in runner.invoke(args=["list-tokens"]).output
+    db.session.expire_all()
+    assert client.get("/api/v1/channel/tickets/nothing", headers=headers).status_code == 401
+    assert runner.invoke(args=["revoke-token", "99999"]).exit_code != 0
+
+
 def test_import_tickets_command(app, db, reference, tmp_path, no_model):
     path = tmp_path / "letters.csv"
     path.write_bytes(csv_bytes())
