@@ -75,6 +75,24 @@ def test_search_the_standard_answers_from_the_call_form_and_answer_on_the_spot(l
     page.fill("#answer-search", "")
     page.locator("#answer-search").press("Enter")  # an empty search goes back to the suggested category's answers
     page.wait_for_function("!document.querySelector('#answers').innerText.includes('生育津贴申领')")
+    page.locator("#answer").focus()
+    with page.expect_navigation():
+        page.keyboard.press("Control+Enter")  # in 当场答复内容: answered and closed, not saved as a ticket to dispatch
+    message = page.locator(".flash-success").inner_text()
+    number = re.search(r"12393-\d{8}-\d{6}", message).group(0)
+    page.goto(f"{live_server}/tickets/{number}")
+    text = page.locator("main").inner_text()
+    assert "直接办结" in text and "生育津贴一般由用人单位" in text
+
+
+def test_another_category_after_a_suggestion_takes_its_own_department(live_server, page):
+    sign_in(page, live_server, "agent")
+    page.fill("#content", "来电人反映父亲在外省住院，想办理异地就医备案，问怎么备案才能直接结算")
+    page.wait_for_selector("#suggestions .sugg.best")
+    page.keyboard.press("Alt+7")
+    assert page.locator("#category").input_value() == "YD" and page.locator("#department").input_value() != ""
+    page.select_option("#category", "CB")  # the agent knows better: the department follows the category again
+    assert page.locator("#department").input_value() == ""
 
 
 def test_the_knowledge_page_copies_an_answer(live_server, page):

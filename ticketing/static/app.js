@@ -14,11 +14,15 @@
       }
     }
   });
-  // Ctrl+Enter in a textarea submits its form
+  // Ctrl+Enter in a textarea submits its form, with the button its data-ctrl-enter names (当场答复内容: 当场答复并办结)
   document.addEventListener("keydown", function (event) {
     if (event.key === "Enter" && (event.ctrlKey || event.metaKey) && event.target.tagName === "TEXTAREA") {
-      var form = event.target.form;
-      if (form) { event.preventDefault(); (form.querySelector("button.primary") || form.querySelector("button")).click(); }
+      var form = event.target.form, wanted = event.target.getAttribute("data-ctrl-enter");
+      if (!form) return;
+      event.preventDefault();
+      var button = (wanted && form.querySelector('button[value="' + wanted + '"]')) || form.querySelector("button.primary") ||
+        form.querySelector("button");
+      button.click();
     }
   });
 })();

@@ -29,10 +29,17 @@
     return Math.round(p * 100) + "%";
   }
 
+  // the department a suggestion chose follows its category: another category picked afterwards (by hand, or
+  // another suggestion) puts 承办单位 back to 按分类自动路由, so that the ticket goes where the new category routes
+  var suggestedDepartment = "";
+  category.addEventListener("change", function () {
+    if (suggestedDepartment && department.value === suggestedDepartment) department.value = "";
+    suggestedDepartment = "";
+  });
   function accept(code, dept) {
     category.value = code;
-    if (dept) department.value = dept;
     category.dispatchEvent(new Event("change"));
+    if (dept) { department.value = dept; suggestedDepartment = dept; }
   }
 
   // 答复口径: the suggested category's, or what the agent searched for (知识库, Alt+K)
@@ -128,7 +135,13 @@
   // a repeat caller: the name and district given last time go into the empty fields, to confirm aloud
   function fillCaller(known) {
     var filled = [];
-    if (known.name && !callerName.value.trim()) { callerName.value = known.name; filled.push("姓名"); }
+    if (known.name && !callerName.value.trim()) {
+      callerName.value = known.name;
+      filled.push("姓名");
+      // selected, so that a name the agent types (the caller said another) replaces it instead of joining it
+      if (document.activeElement === callerName) callerName.select();
+      else callerName.addEventListener("focus", function () { callerName.select(); }, { once: true });
+    }
     if (known.region && !region.value.trim()) { region.value = known.region; filled.push("区县"); }
     if (!filled.length) return;
     [callerName, region].forEach(function (f) { f.dispatchEvent(new Event("input", { bubbles: true })); });
