@@ -26,7 +26,8 @@ def configure_sqlite(engine) -> None:
     RELEASE would commit on its own and a later rollback would not undo it. SQLAlchemy's documented
     fix: let the driver do nothing and emit BEGIN ourselves. `execution_options(sqlite_immediate=True)`
     takes the write lock at once (BEGIN IMMEDIATE), for work that must not interleave.
-    WAL lets the gunicorn workers read while one writes; busy_timeout makes writers queue."""
+    WAL lets readers outside a request (the import thread, cron) read while one writes; busy_timeout makes writers
+    queue. Requests take the lock when they begin (`one_writer_at_a_time` in create_app)."""
     from sqlalchemy import event
 
     @event.listens_for(engine, "connect")

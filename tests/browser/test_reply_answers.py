@@ -33,6 +33,20 @@ def test_choosing_a_standard_answer_fills_the_reply(live_server, page):
     assert page.evaluate("document.activeElement.id") == "reply-content"
 
 
+def test_the_answers_are_walked_with_the_arrow_keys_and_one_inserted_with_enter(live_server, page):
+    sign_in(page, live_server, "staff_dybz")
+    menu = _a_ticket_with_answers(page, live_server)
+    box = page.locator("#reply-content")
+    menu.focus()
+    page.keyboard.press("ArrowDown")  # the first answer: chosen, not yet inserted
+    assert box.input_value() == "" and page.evaluate("document.activeElement.tagName") == "SELECT"
+    if menu.locator("option").count() > 2:
+        page.keyboard.press("ArrowDown")
+    chosen = menu.input_value()
+    page.keyboard.press("Enter")
+    assert box.input_value() == chosen and page.evaluate("document.activeElement.id") == "reply-content"
+
+
 def test_searching_the_knowledge_base_beside_the_reply_inserts_an_answer(live_server, page):
     sign_in(page, live_server, "staff_dybz")
     _a_ticket_with_answers(page, live_server)

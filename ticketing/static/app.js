@@ -42,14 +42,26 @@ function insertAtCursor(area, text) {
   area.focus();
   area.selectionStart = area.selectionEnd = start + text.length;
 }
-document.addEventListener("change", function (event) {
-  var targetId = event.target.getAttribute && event.target.getAttribute("data-insert-into");
-  if (!targetId || !event.target.value) return;
-  var area = document.getElementById(targetId);
-  if (!area) return;
-  insertAtCursor(area, event.target.value);
-  event.target.value = "";
+// Arrow keys on a closed select change it at once in Chromium: walking the answers by keyboard would insert the
+// first. By keyboard the answer is inserted with Enter; a choice made with the mouse (or an opened list) at once.
+var walkedByKeyboard = false;
+function insertChosen(select) {
+  var area = document.getElementById(select.getAttribute("data-insert-into"));
+  if (!area || !select.value) return;
+  insertAtCursor(area, select.value);
+  select.value = "";
+}
+document.addEventListener("keydown", function (event) {
+  if (!(event.target.getAttribute && event.target.getAttribute("data-insert-into"))) return;
+  if (event.key === "Enter") { event.preventDefault(); insertChosen(event.target); }
+  else walkedByKeyboard = ["ArrowDown", "ArrowUp", "Home", "End", "PageDown", "PageUp"].indexOf(event.key) >= 0 || /^.$/.test(event.key);
 });
+document.addEventListener("change", function (event) {
+  if (!(event.target.getAttribute && event.target.getAttribute("data-insert-into"))) return;
+  if (walkedByKeyboard) { walkedByKeyboard = false; return; }
+  insertChosen(event.target);
+});
+document.addEventListener("mousedown", function () { walkedByKeyboard = false; });
 // 搜索口径 (知识库) beside a reply: an input with data-answer-search="TEXTAREA_ID" and data-search-url lists the
 // answers found under it (Enter searches); 插入 puts one at the cursor
 document.querySelectorAll("[data-answer-search]").forEach(function (input) {

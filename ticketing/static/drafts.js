@@ -100,7 +100,7 @@
     button.addEventListener("click", function () { clear(form, notice); });
     notice.appendChild(document.createTextNode(" "));
     notice.appendChild(button);
-    form.parentNode.insertBefore(notice, form);
+    form.insertBefore(notice, form.firstChild);  // inside the form: a page laid out in columns keeps its layout
     var folded = form.closest("details");  // a form folded away (申诉 on 我的质检): unfold it to show what came back
     if (folded) folded.open = true;
   }
