@@ -58,6 +58,8 @@ def create_app(config: dict | None = None) -> Flask:
             wait, when another worker wrote in between ("database is locked", a 500 for two agents saving at the
             same moment); and most requests write (a page view of a caller is logged). PostgreSQL needs none of it."""
             session = db.session()
+            if not app.config["SQLITE_REQUEST_LOCK"]:
+                return
             if request.endpoint != "static" and not session.in_transaction():  # (tests share their session)
                 session.connection(execution_options={"sqlite_immediate": True})
                 request.environ["ticketing.write_lock"] = True

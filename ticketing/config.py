@@ -45,6 +45,7 @@ class Config:
     # lifecycle
     RETURN_WINDOW_WORKING_DAYS = 5
     DUPLICATE_SIMILARITY = 0.6
+    SQLITE_REQUEST_LOCK = True  # SQLite: each request takes the write lock when it begins (0 only to measure its cost)
     # live (not yet issued) assessment figures are reused by every worker for this long; 0: never
     ASSESSMENT_LIVE_CACHE_SECONDS = 300
     # the citizens' progress lookup (Flask-Limiter); memory:// counts per gunicorn worker
@@ -124,6 +125,7 @@ def build_config(app_instance_path: str, overrides: dict | None = None) -> dict:
         ("SMS_COMMAND", str),
         ("SMS_TIMEOUT", int),
         ("REQUEST_MAX_MB", int),
+        ("SQLITE_REQUEST_LOCK", lambda v: _bool(v, True)),
     ):
         if os.environ.get(name):
             config[name] = cast(os.environ[name])
