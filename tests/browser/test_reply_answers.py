@@ -33,6 +33,17 @@ def test_choosing_a_standard_answer_fills_the_reply(live_server, page):
     assert page.evaluate("document.activeElement.id") == "reply-content"
 
 
+def test_the_cursor_starts_in_the_step_the_ticket_waits_for(live_server, page):
+    sign_in(page, live_server, "staff_dybz")
+    page.goto(f"{live_server}/inbox/?state=todo")
+    href = page.locator("table.grid tbody tr", has_text="已派发").first.locator("a[href*='/tickets/']").first.get_attribute("href")
+    page.goto(live_server + href)
+    assert page.evaluate("document.activeElement.textContent") == "签收"  # Enter accepts
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    assert page.evaluate("document.activeElement.id") == "reply-content"  # then the reply, typed at once
+
+
 def test_the_answers_are_walked_with_the_arrow_keys_and_one_inserted_with_enter(live_server, page):
     sign_in(page, live_server, "staff_dybz")
     menu = _a_ticket_with_answers(page, live_server)

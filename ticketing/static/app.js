@@ -125,10 +125,16 @@ document.addEventListener("click", function (event) {
     fallback();
   }
 });
-// A form sent back with errors puts the cursor in the first field that has one, not in the form's usual first field
+// A form sent back with errors puts the cursor in the first field that has one, not in the form's usual first field.
+// Otherwise, on a ticket's page, the cursor starts in the step the ticket waits for from this user (data-next-step:
+// 签收, 派发, 答复, 批准延期, 退回审核, 回访), unless a link named another form (#contact-form …).
 document.addEventListener("DOMContentLoaded", function () {
   var wrong = document.querySelector(".field.has-error input:not([type=hidden]), .field.has-error textarea, .field.has-error select");
-  if (wrong) wrong.focus();
+  if (wrong) { wrong.focus(); return; }
+  var step = !window.location.hash && document.querySelector("form[data-next-step]");
+  var first = step && (step.querySelector("textarea") ||
+    step.querySelector("select, input:not([type=hidden]):not([type=search]), button"));
+  if (first && !document.querySelector(".flash-error")) first.focus({ preventScroll: true });
 });
 // A link to a form on the page (#follow-up-form, #contact-form) puts the cursor in its first field; after
 // the load, because the browser's own scroll to the fragment takes the focus away from anything focused earlier
