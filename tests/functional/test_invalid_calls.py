@@ -113,3 +113,13 @@ def test_supervisors_review_the_months_invalid_calls_and_the_nuisance_numbers(db
     auth.logout()
     auth.login("agent")
     assert client.get("/supervise/invalid-calls").status_code == 403
+
+
+def test_a_refused_invalid_call_comes_back_open_with_the_kind_kept_and_the_reason_beside_it(db, users, auth, client, today):
+    auth.login("agent")
+    response = client.post("/agent/calls/invalid", data={"kind": "other", "note": "", "caller_phone": "13912345678"})
+    html = response.get_data(as_text=True)
+    assert response.status_code == 400 and '<details id="invalid-call" open>' in html
+    assert '<option value="other" selected>' in html
+    assert 'id="invalid-note-error">选择“其他”时请写明情况</div>' in html and 'aria-invalid="true"' in html
+    assert db.session.scalar(sa.select(sa.func.count(InvalidCall.id))) == 0

@@ -49,9 +49,14 @@ def new_call():
             flash(error.message, "error")
     elif request.method == "POST":  # the form's own checks (an empty 诉求内容): the same banner as the service's
         flash("提交的内容有误，请按提示修改", "error")
-    status = 400 if request.method == "POST" else 200
+    return _call_page(form, 400 if request.method == "POST" else 200, popped=popped)
+
+
+def _call_page(form: CallForm, status: int, *, popped: bool = False, invalid: dict | None = None):
+    """来电登记; ``invalid``: a refused 无效来电's kind, note and field messages, shown in its open panel."""
     return render_template("agent/new_call.html", form=form, last=request.args.get("last"), popped=popped,
-                           accept_files=attachments.ACCEPT_ATTRIBUTE, invalid_kinds=invalid_calls.KINDS), status
+                           accept_files=attachments.ACCEPT_ATTRIBUTE, invalid_kinds=invalid_calls.KINDS,
+                           invalid=invalid), status
 
 
 def _screen_pop(form: CallForm) -> bool:
@@ -76,8 +81,9 @@ def _screen_pop(form: CallForm) -> bool:
 @bp.post("/calls/invalid")
 @login_required
 def invalid_call():
-    """无效来电 from the call form: recorded, and the form is empty for the next call. Refused, back to the form
-    with the reason; what was typed in the form stays in the browser's draft."""
+    """无效来电 from the call form: recorded, and the form is empty for the next call. Refused, the form again with
+    the panel open, the kind and note kept and the reason beside them; what was typed in the call form stays in the
+    browser's draft."""
     require_permission(Permission.TICKET_REGISTER)
     form = request.form
     try:
@@ -85,10 +91,13 @@ def invalid_call():
                              call_reference=form.get("call_reference"), note=form.get("note"),
                              actor=current_user, now=clock.now_utc())
         db.session.commit()
-    except DomainError as error:
+    except DomainError as error:  # the panel comes back open, with what was chosen and the reason beside it
         db.session.rollback()
         flash_domain_error(error)
-        return redirect(url_for("agent.new_call"))
+        form_again = CallForm(formdata=None)
+        _choices(form_again)
+        return _call_page(form_again, 400, invalid={"kind": form.get("kind", ""), "note": form.get("note", ""),
+                                                     "errors": error.fields})
     flash(f"已记录无效来电（{invalid_calls.KINDS[form['kind']]}）", "success")
     return redirect(url_for("agent.new_call"))
 
