@@ -153,3 +153,27 @@ def test_writes_at_the_same_moment_wait_their_turn(app, api, db, tokens):
 
     with ThreadPoolExecutor(max_workers=10) as pool:
         assert sorted(pool.map(note, range(10))) == [200] * 10
+
+
+def test_two_people_accepting_one_ticket_at_the_same_moment_accept_it_once(app, api, db, users, now, tokens):
+    """The ticket's row is locked for a change: the second sees the first's 签收 (a 409), on PostgreSQL too."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from ticketing.services import api_tokens
+
+    ticket = make_ticket(db, users, now, status=S.DISPATCHED)
+    # a token each (two people's systems): one shared token's row would make the requests queue on its own
+    own_tokens = [api_tokens.issue_token(db.session, now=now, user=users["staff_dybz"]).token for _ in range(8)]
+    db.session.commit()
+    number = ticket.number
+
+    def accept(n: int) -> int:
+        with app.test_client() as own:
+            return own.post(f"/api/v1/tickets/{number}/actions", json={"action": "accept"},
+                            headers={"Authorization": f"Bearer {own_tokens[n]}"}).status_code
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        assert sorted(pool.map(accept, range(8))) == [200] + [409] * 7
+    db.session.rollback()  # this session's own snapshot (SQLite) predates the threads' writes
+    accepted = [e for e in db.session.get(Ticket, ticket.id).events if e.action == "accept"]
+    assert len(accepted) == 1
