@@ -93,6 +93,7 @@ def channel_ticket_dict(item) -> dict:
         "received_at": iso(p.received_at), "state": p.state, "explanation": p.explanation,
         "department": p.department, "due_at": iso(p.due_at), "overdue": p.overdue, "extended": p.extended,
         "merged": p.merged, "reply": p.reply, "replied_at": iso(p.replied_at), "reply_note": p.reply_note,
+        "evaluable": item.evaluable,
     }
 
 

@@ -265,6 +265,7 @@ class ChannelTicketOut(Schema):
     reply = String(allow_none=True, metadata={"description": "答复内容（可告知群众或公开的答复）"})
     replied_at = String(allow_none=True)
     reply_note = String(allow_none=True, metadata={"description": "已答复但不提供答复内容时的说明（如举报件）"})
+    evaluable = Boolean(metadata={"description": "已答复、尚未回访：可回传群众评价（POST …/evaluation）；否则回传得到 409"})
 
 
 class ChannelUpdateOut(ChannelTicketOut):

@@ -36,6 +36,7 @@ class ChannelTicket:
     external_id: str | None
     updated_at: datetime | None
     progress: CitizenProgress
+    evaluable: bool = False  # answered and not yet called back: POST …/evaluation is taken (else a 409)
 
 
 @dataclass(frozen=True)
@@ -52,7 +53,7 @@ def channel_view(ticket: Ticket, *, now: datetime, changed_at: datetime | None =
     the citizen's, so a merged ticket shows the reply it joined only when the same person left both)."""
     phone = normalize_phone(ticket.caller_phone) or ""
     return ChannelTicket(ticket.number, ticket.external_id, changed_at or last_change(ticket),
-                         citizen_view(ticket, phone, now=now))
+                         citizen_view(ticket, phone, now=now), evaluable=ticket.status == TicketStatus.REPLIED.value)
 
 
 def last_change(ticket: Ticket) -> datetime | None:

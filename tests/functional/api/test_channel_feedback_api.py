@@ -194,3 +194,13 @@ def test_the_openapi_document_describes_the_return_path(api):
     assert "/api/v1/channel/tickets/{reference}" in paths and "/api/v1/channel/updates" in paths
     parameters = {p["name"] for p in paths["/api/v1/channel/updates"]["get"]["parameters"]}
     assert {"since", "until", "page", "per_page"} <= parameters
+
+
+def test_a_channel_is_told_when_an_evaluation_is_taken(api, db, users, now):
+    ticket = _submitted(api, db, external_id="mail-e")
+    assert api.get("/channel/tickets/mail-e", as_="mayor").get_json()["evaluable"] is False  # not answered yet
+    _answered(db, users, ticket, now + timedelta(hours=1))
+    assert api.get("/channel/tickets/mail-e", as_="mayor").get_json()["evaluable"] is True
+    body = api.post("/channel/tickets/mail-e/evaluation", {"satisfaction": "satisfied", "solved": True},
+                    as_="mayor").get_json()
+    assert body["state"] == "已答复" and body["evaluable"] is False  # called back now: a second one is a 409
