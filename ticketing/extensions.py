@@ -43,3 +43,11 @@ def configure_sqlite(engine) -> None:
     def _begin(connection):
         immediate = connection.get_execution_options().get("sqlite_immediate")
         connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+
+def take_the_write_lock(session) -> None:
+    """Begin ``session``'s next transaction holding SQLite's write lock (BEGIN IMMEDIATE, waiting behind
+    busy_timeout), as requests do: work outside a request that reads and then writes (an import's batch) is
+    otherwise refused at once when a request wrote in between. Nothing on PostgreSQL."""
+    if session.get_bind().dialect.name == "sqlite" and not session.in_transaction():
+        session.connection(execution_options={"sqlite_immediate": True})

@@ -163,18 +163,20 @@ def resume_import(app, folder: Path, upload_id: str, *, actor_id: int, now: date
 
 def _run(app, folder: Path, upload_id: str, source: Path, *, channel, mapping, default_type, actor_id, now,
          classifier, threshold, carry) -> None:
-    from ticketing.extensions import db
+    from ticketing.extensions import db, take_the_write_lock
     from ticketing.models import User
     from ticketing.services import clock
 
     started = time.perf_counter()
     result = importing.ImportResult()
     with app.app_context():
-        session = db.session
+        session = db.session()
+        take_the_write_lock(session)
 
         def progress(partial: importing.ImportResult) -> None:
             nonlocal result
             session.commit()  # each batch stays registered, whatever happens to the rest
+            take_the_write_lock(session)  # the next batch's, taken before it reads (SQLite)
             result = partial
             _write_status(folder, upload_id, state="running", started_at=now.isoformat(),
                           updated_at=clock.now_utc().isoformat(), **_counts(partial), **carry)
