@@ -83,6 +83,7 @@ def build_openapi(bp) -> dict:
         DESCRIPTION=DESCRIPTION, AUTO_SERVERS=False, SERVERS=[{"url": "/"}],
         SECURITY_SCHEMES={SECURITY: SECURITY_SCHEME},
         VALIDATION_ERROR_SCHEMA=ErrorOut, HTTP_ERROR_SCHEMA=ErrorOut, VALIDATION_ERROR_DESCRIPTION="参数有误",
+        SUCCESS_DESCRIPTION="成功", NOT_FOUND_DESCRIPTION="不存在", AUTH_ERROR_DESCRIPTION="未提供令牌或令牌无效",
     )
     spec_app.register_blueprint(bp)
     with spec_app.app_context():

@@ -174,7 +174,10 @@ def perform_on_many(session: Session, numbers: list[str], action: str, params: d
         raise ValidationFailed("请先勾选工单", fields={"numbers": "没有勾选任何工单"})
     if len(numbers) > MAX_BATCH:
         raise ValidationFailed(f"一次最多处理 {MAX_BATCH} 件", fields={"numbers": f"勾选了 {len(numbers)} 件"})
-    found = {t.number: t for t in session.scalars(sa.select(Ticket).where(Ticket.number.in_(numbers)))}
+    # locked, in number order (two batches over the same tickets never wait for each other crosswise), as a single
+    # action locks its ticket: a ticket accepted one by one meanwhile is refused here, not accepted twice
+    found = {t.number: t for t in session.scalars(sa.select(Ticket).where(Ticket.number.in_(numbers))
+                                                  .order_by(Ticket.number).with_for_update(of=Ticket))}
     outcome = BatchOutcome()
     for number in numbers:
         ticket = found.get(number)

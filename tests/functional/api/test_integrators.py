@@ -177,3 +177,8 @@ def test_two_people_accepting_one_ticket_at_the_same_moment_accept_it_once(app, 
     db.session.rollback()  # this session's own snapshot (SQLite) predates the threads' writes
     accepted = [e for e in db.session.get(Ticket, ticket.id).events if e.action == "accept"]
     assert len(accepted) == 1
+
+
+def test_the_openapi_document_speaks_chinese_throughout(api, db):
+    document = json.dumps(api.get("/openapi.json").get_json(), ensure_ascii=False)
+    assert "Successful response" not in document and "Not found" not in document and "成功" in document
