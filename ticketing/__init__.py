@@ -46,7 +46,7 @@ def create_app(config: dict | None = None) -> Flask:
 
     db.init_app(app)
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
-        from ticketing.extensions import configure_sqlite
+        from ticketing.extensions import configure_sqlite, take_the_write_lock
 
         with app.app_context():
             configure_sqlite(db.engine)
@@ -57,11 +57,9 @@ def create_app(config: dict | None = None) -> Flask:
             turn behind busy_timeout. A transaction that read first and writes later is refused at once, not made to
             wait, when another worker wrote in between ("database is locked", a 500 for two agents saving at the
             same moment); and most requests write (a page view of a caller is logged). PostgreSQL needs none of it."""
-            session = db.session()
-            if not app.config["SQLITE_REQUEST_LOCK"]:
+            if not app.config["SQLITE_REQUEST_LOCK"] or request.endpoint == "static":
                 return
-            if request.endpoint != "static" and not session.in_transaction():  # (tests share their session)
-                session.connection(execution_options={"sqlite_immediate": True})
+            if take_the_write_lock(db.session):  # not when a transaction is open already (tests share their session)
                 request.environ["ticketing.write_lock"] = True
 
         @app.teardown_request

@@ -45,9 +45,13 @@ def configure_sqlite(engine) -> None:
         connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
 
-def take_the_write_lock(session) -> None:
+def take_the_write_lock(session) -> bool:
     """Begin ``session``'s next transaction holding SQLite's write lock (BEGIN IMMEDIATE, waiting behind
-    busy_timeout), as requests do: work outside a request that reads and then writes (an import's batch) is
-    otherwise refused at once when a request wrote in between. Nothing on PostgreSQL."""
-    if session.get_bind().dialect.name == "sqlite" and not session.in_transaction():
-        session.connection(execution_options={"sqlite_immediate": True})
+    busy_timeout): work that reads and then writes (a request, an import's batch, a deadline scan) is otherwise
+    refused at once when another connection wrote in between. True when taken; nothing on PostgreSQL, and nothing
+    for a session already in a transaction (it takes the lock with its first write)."""
+    real = session() if callable(session) else session  # Flask-SQLAlchemy hands a scoped_session
+    if real.get_bind().dialect.name != "sqlite" or real.in_transaction():
+        return False
+    real.connection(execution_options={"sqlite_immediate": True})
+    return True

@@ -19,7 +19,6 @@ from ticketing.services import (
     tickets, validation, workflow,
 )
 from ticketing.services.actions import API_ACTIONS, perform_action
-from ticketing.views.common import for_changing
 from ticketing.services.errors import DomainError, NotAllowed, NotFound, ValidationFailed
 
 bp = APIBlueprint("api", __name__, url_prefix="/api/v1", tag="工单")
@@ -37,7 +36,7 @@ def _classifier():
 
 def _ticket_for(user, number: str) -> Ticket:
     """A ticket the user may see; another department's ticket is a 404, as if absent."""
-    ticket = db.session.scalar(for_changing(sa.select(Ticket).where(Ticket.number == number)))  # POST: row locked
+    ticket = tickets.find_by_number(db.session, number, to_change=request.method == "POST")  # a change: row locked
     if ticket is None or not permissions.can_view_ticket(user, ticket):
         raise NotFound(f"工单 {number} 不存在")
     return ticket

@@ -171,7 +171,7 @@ def _run(app, folder: Path, upload_id: str, source: Path, *, channel, mapping, d
     result = importing.ImportResult()
     with app.app_context():
         session = db.session()
-        take_the_write_lock(session)
+        take_the_write_lock(session)  # before the first batch reads (SQLite)
 
         def progress(partial: importing.ImportResult) -> None:
             nonlocal result

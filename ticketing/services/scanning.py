@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session
 
 from collections.abc import Sequence
 
+from ticketing.extensions import take_the_write_lock
 from ticketing.models import Department, Ticket, TicketEvent, TicketStatus, Urgency
 from ticketing.services import calendar, deadlines, sms
 from ticketing.services.errors import Unavailable
@@ -144,11 +145,7 @@ def _serialise_on_sqlite(session: Session) -> None:
     A session that has not started yet begins with BEGIN IMMEDIATE (see extensions.configure_sqlite);
     one already in a transaction takes the lock with its first write instead.
     """
-    if session.get_bind().dialect.name != "sqlite":
-        return
-    real_session = session() if callable(session) else session  # Flask-SQLAlchemy hands a scoped_session
-    if not real_session.in_transaction():
-        real_session.connection(execution_options={"sqlite_immediate": True})
+    take_the_write_lock(session)
 
 
 def _is_postgres(session: Session) -> bool:

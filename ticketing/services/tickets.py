@@ -139,6 +139,14 @@ def find_by_external_id(session: Session, channel: str, external_id: str | None)
     return session.scalar(sa.select(Ticket).where(Ticket.channel == channel, Ticket.external_id == external_id))
 
 
+def find_by_number(session: Session, number: str, *, to_change: bool = False) -> Ticket | None:
+    """The ticket numbered ``number``; ``to_change`` locks its row until the transaction ends (SELECT … FOR UPDATE,
+    PostgreSQL; SQLite's writers already take turns): two 签收 of one ticket at the same moment were both read as
+    已派发 and both succeeded."""
+    query = sa.select(Ticket).where(Ticket.number == number)
+    return session.scalar(query.with_for_update(of=Ticket) if to_change else query)
+
+
 def register_ticket(
     session: Session,
     data: TicketInput,

@@ -3,13 +3,13 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-import sqlalchemy as sa
 from flask import abort, current_app, flash, redirect, request, url_for
 from flask_login import current_user
 
 from ticketing.extensions import db
 from ticketing.models import Ticket
 from ticketing.services import attachments, clock, permissions
+from ticketing.services import tickets as ticket_service
 from ticketing.services.actions import perform_action, perform_on_many
 from ticketing.services.errors import DomainError
 
@@ -19,12 +19,6 @@ def require(condition: bool) -> None:
         abort(403)
 
 
-def for_changing(query: sa.Select) -> sa.Select:
-    """SELECT … FOR UPDATE OF ticket when the request changes something (PostgreSQL; SQLite's requests already take
-    turns): two 签收 of one ticket at the same moment were both read as 已派发 and both succeeded."""
-    return query.with_for_update(of=Ticket) if request.method == "POST" else query
-
-
 def require_permission(permission: permissions.Permission) -> None:
     require(permissions.has_permission(current_user, permission))
 
@@ -32,7 +26,7 @@ def require_permission(permission: permissions.Permission) -> None:
 def ticket_or_404(number: str) -> Ticket:
     """A ticket the current user may see; another department's ticket is a 404, as if absent. For a POST its row
     is locked until the request commits (two people acting on it at once: the second waits and sees the first's)."""
-    ticket = db.session.scalar(for_changing(sa.select(Ticket).where(Ticket.number == number)))
+    ticket = ticket_service.find_by_number(db.session, number, to_change=request.method == "POST")
     if ticket is None or not permissions.can_view_ticket(current_user, ticket):
         abort(404)
     return ticket
