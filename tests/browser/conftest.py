@@ -105,6 +105,13 @@ def page(browser):
     context.close()
 
 
+def signed_out(page) -> None:
+    """Leave the page first, then drop the cookies: a request the open page still had in flight (the menu counters'
+    refresh) would otherwise bring the session cookie back after they were dropped."""
+    page.goto("about:blank")
+    page.context.clear_cookies()
+
+
 def sign_in(page, base_url: str, username: str, password: str = PASSWORD) -> None:
     page.goto(f"{base_url}/login")
     page.fill("#username", username)

@@ -3,7 +3,7 @@ lands in the opinion with the cursor there and answers with the keyboard; the op
 handling department's inbox."""
 from __future__ import annotations
 
-from tests.browser.conftest import sign_in
+from tests.browser.conftest import sign_in, signed_out
 
 
 def test_a_department_asks_another_and_reads_its_opinion(live_server, page):
@@ -20,7 +20,7 @@ def test_a_department_asks_another_and_reads_its_opinion(live_server, page):
     assert f"已发起协办：{number}" in page.locator(".flash-success").inner_text()
     row = page.locator("table.assists tr", has_text="医疗救助科")
     assert "待反馈" in row.inner_text() and "请核实来电人是否在低保救助对象名单内" in row.inner_text()
-    page.context.clear_cookies()
+    signed_out(page)
 
     sign_in(page, live_server, "staff_yljz")
     page.goto(f"{live_server}/inbox/?state=assist")
@@ -37,7 +37,7 @@ def test_a_department_asks_another_and_reads_its_opinion(live_server, page):
     assert f"已反馈协办意见：{number}" in page.locator(".flash-success").inner_text()
     assert page.locator("#assist-form").count() == 0
     assert "经核实，来电人系本区低保对象" in page.locator("table.assists").inner_text()
-    page.context.clear_cookies()
+    signed_out(page)
 
     sign_in(page, live_server, "staff_dybz")
     page.goto(f"{live_server}/inbox/")

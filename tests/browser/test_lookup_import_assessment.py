@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import sqlite3
 
-from tests.browser.conftest import ARTIFACTS, sign_in
+from tests.browser.conftest import ARTIFACTS, sign_in, signed_out
 
 
 def _ticket_with_phone(server_env) -> tuple[str, str]:
@@ -76,7 +76,7 @@ def test_supervisor_reviews_the_monthly_assessment(live_server, page):
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "assessment.png"), full_page=True)
     # department staff see their own department only
-    page.context.clear_cookies()
+    signed_out(page)
     sign_in(page, live_server, "staff_dybz")
     page.goto(f"{live_server}/assessment/")
     rows = page.locator("table.grid").first.locator("tbody tr")

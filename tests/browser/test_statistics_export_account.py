@@ -5,7 +5,7 @@ from io import BytesIO
 
 from openpyxl import load_workbook
 
-from tests.browser.conftest import ARTIFACTS, PASSWORD, sign_in
+from tests.browser.conftest import ARTIFACTS, PASSWORD, sign_in, signed_out
 
 
 def test_supervisor_reads_the_months_statistics_and_follows_a_category(live_server, page):
@@ -55,7 +55,7 @@ def test_a_user_changes_their_password_with_the_keyboard(live_server, page):
     with page.expect_navigation():
         page.keyboard.press("Enter")
     assert "密码已修改" in page.content()
-    page.context.clear_cookies()
+    signed_out(page)
     sign_in(page, live_server, "agent2", "agent2-new-pass-9")
     assert page.url.endswith("/agent/calls/new")
 
