@@ -1,8 +1,11 @@
-// Keyboard shortcuts used all day: Alt+N new call, Alt+F search box.
+// Keyboard shortcuts used all day: Alt+N new call, Alt+F search box, Alt+J 下一件 (a ticket opened from a list).
 (function () {
   document.addEventListener("keydown", function (event) {
     if (!event.altKey) return;
-    if (event.key === "n" || event.key === "N") {
+    if (event.key === "j" || event.key === "J") {
+      var next = document.querySelector("[data-next-ticket]");
+      if (next) { event.preventDefault(); window.location = next.href; }
+    } else if (event.key === "n" || event.key === "N") {
       var link = document.querySelector('[data-nav="agent.new_call"]');
       if (link) { event.preventDefault(); window.location = link.href; }
     } else if (event.key === "f" || event.key === "F") {

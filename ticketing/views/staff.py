@@ -7,7 +7,7 @@ from flask import Blueprint, render_template, request
 from flask_login import current_user, login_required
 
 from ticketing.extensions import db
-from ticketing.services import assists, attachments, clock, inbox, workflow
+from ticketing.services import assists, attachments, clock, inbox, queues, workflow
 from ticketing.services.permissions import Permission
 from ticketing.views.common import require_permission, run_batch
 
@@ -35,6 +35,7 @@ def inbox_page():
         db.session, inbox.followed_up_query(now, current_user.department_id), NOTES_SHOWN)
     workload = inbox.handler_workload(db.session, current_user.department_id, now)
     return render_template("staff/inbox.html", page=page, state=state, states=STATES, urged=urged, workload=workload,
+                           queue=state if state in queues.QUEUES else None,
                            urged_total=urged_total, followed_up_total=followed_up_total,
                            followed_up=followed_up, follow_up_days=inbox.FOLLOW_UP_DAYS,
                            unanswered={t.id for t in followed_up if inbox.follow_up_unanswered(t, now)},

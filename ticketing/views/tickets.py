@@ -12,8 +12,8 @@ from flask_login import current_user, login_required
 from ticketing.extensions import db
 from ticketing.models import Category, Channel, ContactMethod, ContactPurpose, Department, TicketStatus, TicketType
 from ticketing.services import (
-    assists, attachments, clock, duplicates, inbox, intake_assist, notices, privacy, reviews, search, sms, ticket_export,
-    validation, workflow,
+    assists, attachments, clock, duplicates, inbox, intake_assist, notices, privacy, queues, reviews, search, sms,
+    ticket_export, validation, workflow,
 )
 from ticketing.services import tickets as ticket_service
 from ticketing.services.actions import done_message
@@ -122,8 +122,11 @@ def detail(number: str):
     files, hidden_files = attachments.listed(db.session, current_user, ticket)
     actions = workflow.allowed_actions(current_user, ticket)
     ticket_reviews, may_review = reviews.visible_reviews(db.session, ticket, current_user)
+    queue = queues.for_user(current_user, request.args.get("queue"))
     return render_template(
         "tickets/detail.html", ticket=ticket, show_caller=show_caller,
+        queue=queue.name if queue else None,
+        place=queues.place_of(db.session, current_user, queue, ticket, clock.now_utc()) if queue else None,
         colleagues=ticket_service.colleagues(db.session, ticket) if workflow.Action.HAND_OVER in actions else [],
         answers=_standard_answers(ticket) if {workflow.Action.REPLY, workflow.Action.ANSWER_ON_THE_SPOT} & set(actions) else [],
         files=files, hidden_files=hidden_files, accept_files=attachments.ACCEPT_ATTRIBUTE,
@@ -157,7 +160,8 @@ def act(number: str, action: str):
     params = {key: value for key, value in request.form.items() if key != "csrf_token"}
     if run_action(ticket, action, params):
         flash(done_message(ticket, action), "success")
-    return redirect(safe_next(url_for("tickets.detail", number=ticket.number)))
+    queue = queues.for_user(current_user, request.args.get("queue"))
+    return redirect(safe_next(url_for("tickets.detail", number=ticket.number, queue=queue.name if queue else None)))
 
 
 def _standard_answers(ticket):
