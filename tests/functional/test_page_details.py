@@ -149,3 +149,18 @@ def test_a_merged_ticket_shows_no_deadline_in_lists(db, client, users, auth, now
     row = html[html.index(duplicate.number):]
     row = row[:row.index("</tr>")]
     assert "已合并" in row and "23:59" not in row
+
+
+def test_an_overdue_ticket_offers_no_extension_form_but_says_why(db, client, users, auth, now, on):
+    ticket = make_ticket(db, users, now, status=S.ACCEPTED, type="consult")
+    db.session.commit()
+    auth.login("staff_dybz")
+    on(ticket.reply_due_at - timedelta(hours=1))
+    page = client.get(f"/tickets/{ticket.number}").get_data(as_text=True)
+    assert "actions/request_extension" in page and "不能再申请延期" not in page
+    on(ticket.reply_due_at + timedelta(hours=1))
+    page = client.get(f"/tickets/{ticket.number}").get_data(as_text=True)
+    assert "actions/request_extension" not in page and "已超过办理时限，不能再申请延期" in page
+    response = client.post(f"/tickets/{ticket.number}/actions/request_extension",
+                           data={"until": "2026-04-30", "reason": "忘了申请"}, follow_redirects=True)
+    assert "延期须在时限届满前申请" in response.get_data(as_text=True)

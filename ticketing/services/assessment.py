@@ -256,7 +256,9 @@ def _receipts(month: str, department_id: int | None = None) -> sa.Subquery:
         sa.select(event.ticket_id, Department.id.label("department_id"), Department.code.label("code"),
                   sa.func.min(event.created_at).label("received_at"))
         .join(Department, Department.code == _department_code(event))
-        .where(event.action.in_(RECEIVE_ACTIONS), event.created_at >= start, event.created_at < end)
+        .join(Ticket, Ticket.id == event.ticket_id)  # a duplicate merged into another is counted once, there
+        .where(event.action.in_(RECEIVE_ACTIONS), event.created_at >= start, event.created_at < end,
+               Ticket.status != TicketStatus.MERGED.value)
         .group_by(event.ticket_id, Department.id, Department.code)
     )
     if department_id is not None:
@@ -278,8 +280,10 @@ def _outcomes(receipts: sa.Subquery) -> sa.Subquery:
     )
     late = event.data["on_time"].as_boolean().is_(False)
     done = event.action.in_((Action.REPLY.value, Action.LEGAL_CHANNEL.value))
+    # 告知法定途径 says whether it was on time since December 2026; before that, the deadline it has now decides
+    legal_late = sa.or_(late, sa.and_(event.data["on_time"].as_boolean().is_(None), event.created_at > Ticket.reply_due_at))
     done_late = sa.or_(sa.and_(event.action == Action.REPLY.value, late),
-                       sa.and_(event.action == Action.LEGAL_CHANNEL.value, event.created_at > Ticket.reply_due_at))
+                       sa.and_(event.action == Action.LEGAL_CHANNEL.value, legal_late))
 
     def count(condition):
         return sa.func.sum(_flag(condition))

@@ -406,6 +406,8 @@ def return_ticket(session, ticket, reason: str, *, actor, now) -> None:
     _require(reason, "reason", "请填写退回理由")
     if ticket.designated:
         raise InvalidTransition("该工单是退回审核后指定承办的，不能再次退回")
+    if any(r.department_id == ticket.department_id for r in ticket.replies):
+        raise InvalidTransition("本单位已答复过该工单，重办时不能退回")
     window = int(settings.get_setting(session, "return_window_working_days"))
     elapsed = deadlines.working_days_between(ticket.dispatched_at, now, calendar.load_work_calendar(session))
     if elapsed > window:
@@ -446,13 +448,19 @@ def request_extension(session, ticket, reason: str, until: datetime, *, actor, n
     _require(reason, "reason", "请填写延期理由")
     if ticket.extension_state == ExtensionState.REQUESTED.value:
         raise InvalidTransition("已有待审批的延期申请")
+    if ticket.reply_due_at is not None and now > ticket.reply_due_at:  # asked late, it would undo the overdue
+        raise InvalidTransition("已超过办理时限，不能再申请延期：延期须在时限届满前申请")
     if ticket.reply_due_at is not None and until <= ticket.reply_due_at:
         raise ValidationFailed("延期日期必须晚于当前办理时限", fields={"until": "延期日期必须晚于当前办理时限"})
-    if ticket.channel == Channel.PETITION_BUREAU.value:
-        if ticket.extension_count >= 1:
-            raise InvalidTransition("信访事项只能延期一次（信访工作条例）")
-        if ticket.reply_due_at is not None and (until - ticket.reply_due_at).days > 30:
-            raise ValidationFailed("信访事项延期不得超过 30 日", fields={"until": "信访事项延期不得超过 30 日"})
+    petition = ticket.channel == Channel.PETITION_BUREAU.value
+    if petition and ticket.extension_count >= 1:
+        raise InvalidTransition("信访事项只能延期一次（信访工作条例）")
+    limit = calendar.find_policy(session, ticket.type, ticket.urgency, ticket.channel)["max_extension_days"]
+    if petition:  # 信访工作条例: at most 30 days, whatever a policy says
+        limit = min(limit or deadlines.PETITION_MAX_EXTENSION_DAYS, deadlines.PETITION_MAX_EXTENSION_DAYS)
+    if limit and ticket.reply_due_at is not None and until - ticket.reply_due_at > timedelta(days=limit):
+        message = f"信访事项延期不得超过 {limit} 日（信访工作条例）" if petition else f"此类工单每次延期不得超过 {limit} 日（办理时限设置）"
+        raise ValidationFailed(message, fields={"until": message})
     transition(ticket, Action.REQUEST_EXTENSION, actor=actor, now=now, note=reason,
                data={"until": until.isoformat()})
     ticket.extension_state = ExtensionState.REQUESTED.value
@@ -598,7 +606,8 @@ def answer_on_the_spot(session, ticket, answer: str, *, actor, now) -> Reply:
 def tell_legal_channel(session, ticket, advice: str, *, actor, now) -> Reply:
     """告知法定途径: courts, arbitration, review, discipline inspection or a petition."""
     _require(advice, "advice", "请填写告知的法定途径")
-    transition(ticket, Action.LEGAL_CHANNEL, actor=actor, now=now, note=advice)
+    transition(ticket, Action.LEGAL_CHANNEL, actor=actor, now=now, note=advice,  # on time as of now: a reopen
+               data={"on_time": ticket.reply_due_at is None or now <= ticket.reply_due_at})  # moves the deadline
     return _close_with_reply(session, ticket, advice, ClosureKind.LEGAL_CHANNEL, actor=actor, now=now)
 
 

@@ -340,3 +340,27 @@ def test_live_counted_tickets_count_every_receipt_whatever_the_limit(db, users, 
     first_two, total_of_two = assessment.counted_tickets(db.session, MARCH, department, now=AS_OF, limit=2)
     assert total == total_of_two == dybz.received == len(every) == 5
     assert [c.ticket.id for c in first_two] == [c.ticket.id for c in every[:2]]
+
+
+def test_a_duplicate_merged_into_another_is_received_once(db, users):
+    first = dispatched(db, users, day(2))
+    duplicate = dispatched(db, users, day(3))
+    tickets.merge(db.session, duplicate, first, actor=users["supervisor"], now=day(3, 11), note="同一来电人同一事项")
+    db.session.commit()
+    dybz = figures(db)["DYBZ"]
+    assert dybz.received == 1 and dybz.return_base == 1
+    counted, total = assessment.counted_tickets(db.session, MARCH, first.department, now=AS_OF)
+    assert [c.ticket.id for c in counted] == [first.id] and total == 1
+
+
+def test_a_late_legal_channel_stays_late_after_a_reopen_moves_the_deadline(db, users):
+    ticket = dispatched(db, users, day(2))
+    tickets.accept(db.session, ticket, actor=users["staff_dybz"], now=day(2, 11))
+    late = ticket.reply_due_at + timedelta(days=1)
+    tickets.tell_legal_channel(db.session, ticket, "请向人民法院起诉", actor=users["staff_dybz"], now=late)
+    assert ticket.events[-1].data["on_time"] is False
+    db.session.commit()
+    assert (figures(db)["DYBZ"].reply_on_time, figures(db)["DYBZ"].overdue) == (0, 1)
+    tickets.reopen(db.session, ticket, "群众要求重新答复", actor=users["supervisor"], now=day(20))
+    db.session.commit()  # the fresh deadline is after the old completion: that did not make it on time
+    assert figures(db)["DYBZ"].overdue == 1

@@ -94,9 +94,10 @@ def test_an_approved_extension_resets_the_mark_and_the_ticket_can_be_overdue_aga
     ticket = make_ticket(db, users, now, status=S.ACCEPTED, type="consult")
     db.session.commit()
     friday = now + timedelta(days=4, hours=1)
-    scan_deadlines(db.session, friday)
     tickets.request_extension(db.session, ticket, "需要调取外地病历", ticket.reply_due_at + timedelta(days=7),
-                              actor=users["staff_dybz"], now=friday)
+                              actor=users["staff_dybz"], now=now + timedelta(hours=1))  # asked in time,
+    db.session.commit()
+    assert scan_deadlines(db.session, friday).marked == [ticket.number]  # approved only after the deadline
     tickets.approve_extension(db.session, ticket, actor=users["supervisor"], now=friday)
     db.session.commit()
     assert ticket.overdue_marked_at is None

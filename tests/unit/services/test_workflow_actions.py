@@ -8,7 +8,7 @@ import pytest
 import sqlalchemy as sa
 
 from tests.factories import make_ticket
-from ticketing.models import InternalNote, TicketStatus
+from ticketing.models import DeadlinePolicy, InternalNote, TicketStatus
 from ticketing.services import inbox, settings, tickets
 from ticketing.services.actions import perform_action
 from ticketing.services.errors import InvalidTransition, NotAllowed, NotFound, ValidationFailed
@@ -160,6 +160,52 @@ def test_petitions_extend_once_by_at_most_30_days(db, users, now):
             until=(ticket.reply_due_at + timedelta(days=5)).isoformat())
 
 
+def test_a_petition_extension_of_thirty_days_and_some_hours_is_refused(db, users, now):
+    ticket = make_ticket(db, users, now, status=S.ACCEPTED, channel="petition_bureau")
+    almost_31 = ticket.reply_due_at + timedelta(days=30, hours=23, minutes=59)  # .days said 30
+    with pytest.raises(ValidationFailed, match="不得超过 30 日"):
+        act(db, ticket, "request_extension", users["staff_dybz"], now, reason="复杂", until=almost_31.isoformat())
+
+
+def test_an_extension_is_asked_before_the_deadline_not_after(db, users, now):
+    ticket = make_ticket(db, users, now, status=S.ACCEPTED, type="consult")
+    late = ticket.reply_due_at + timedelta(minutes=1)
+    with pytest.raises(InvalidTransition, match="时限届满前"):
+        act(db, ticket, "request_extension", users["staff_dybz"], late, reason="忘了申请",
+            until=(ticket.reply_due_at + timedelta(days=10)).isoformat())
+    assert ticket.extension_state is None
+    act(db, ticket, "request_extension", users["staff_dybz"], ticket.reply_due_at, reason="需要外调",
+        until=(ticket.reply_due_at + timedelta(days=10)).isoformat())
+    assert ticket.extension_state == "requested"
+
+
+def test_a_policys_longest_extension_caps_each_request(db, users, now, reference):
+    policy = db.session.scalar(sa.select(DeadlinePolicy).where(
+        DeadlinePolicy.ticket_type == "help", DeadlinePolicy.urgency == "normal", DeadlinePolicy.channel.is_(None)))
+    policy.max_extension_days = 5
+    db.session.commit()
+    ticket = make_ticket(db, users, now, status=S.ACCEPTED, type="help")
+    with pytest.raises(ValidationFailed, match="每次延期不得超过 5 日"):
+        act(db, ticket, "request_extension", users["staff_dybz"], now, reason="需要外调",
+            until=(ticket.reply_due_at + timedelta(days=5, minutes=1)).isoformat())
+    act(db, ticket, "request_extension", users["staff_dybz"], now, reason="需要外调",
+        until=(ticket.reply_due_at + timedelta(days=5)).isoformat())
+    assert ticket.extension_state == "requested"
+    other = make_ticket(db, users, now, status=S.ACCEPTED, type="complaint")  # its policy sets no limit
+    act(db, other, "request_extension", users["staff_dybz"], now, reason="需要外调",
+        until=(other.reply_due_at + timedelta(days=60)).isoformat())
+
+
+def test_a_petition_policy_cannot_lift_the_regulations_thirty_days(db, users, now, reference):
+    for policy in db.session.scalars(sa.select(DeadlinePolicy).where(DeadlinePolicy.channel == "petition_bureau")):
+        policy.max_extension_days = 90
+    db.session.commit()
+    ticket = make_ticket(db, users, now, status=S.ACCEPTED, channel="petition_bureau")
+    with pytest.raises(ValidationFailed, match="不得超过 30 日"):
+        act(db, ticket, "request_extension", users["staff_dybz"], now, reason="复杂",
+            until=(ticket.reply_due_at + timedelta(days=31)).isoformat())
+
+
 # ----------------------------------------------------------------------------- callbacks and reopen
 
 def test_a_reply_puts_a_callback_in_the_agents_queue(db, users, now):
@@ -228,6 +274,17 @@ def test_unhappy_without_the_reopen_box_is_only_recorded_and_can_be_reopened_lat
         act(db, ticket, "reopen", users["staff_dybz"], now, reason="重办")
     act(db, ticket, "reopen", users["supervisor"], now, reason="群众不满意，重办")
     assert ticket.status == S.DISPATCHED.value and ticket.reopen_count == 1
+
+
+def test_a_reopened_ticket_the_department_answered_is_not_returned(db, users, now):
+    ticket = make_ticket(db, users, now, status=S.REPLIED)
+    later = now + timedelta(days=2)
+    act(db, ticket, "callback", users["agent"], later, reached="1", satisfaction="dissatisfied", solved="0",
+        reopen="1", note="群众表示仍未报销")
+    assert ticket.status == S.DISPATCHED.value  # within a fresh return window, but the matter is its own
+    with pytest.raises(InvalidTransition, match="已答复过"):
+        act(db, ticket, "return", users["staff_dybz"], later + timedelta(hours=1), reason="非本单位职责")
+    assert ticket.status == S.DISPATCHED.value
 
 
 def test_a_satisfied_callback_does_not_reopen(db, users, now):
