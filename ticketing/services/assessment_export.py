@@ -6,6 +6,7 @@ from io import BytesIO
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
+from ticketing.services import spreadsheet
 from ticketing.services.assessment import WEIGHT_KEYS, Figures, Report
 from ticketing.services.deadlines import LOCAL_TZ
 
@@ -53,13 +54,13 @@ def workbook_bytes(report: Report, rows: list[Figures]) -> bytes:
     sheet.title = "考核结果"
     state = (f"已发布 {report.issued.issued_at.astimezone(LOCAL_TZ):%Y-%m-%d %H:%M}" if report.is_issued
              else f"未发布（实时，截至 {report.as_of.astimezone(LOCAL_TZ):%Y-%m-%d %H:%M}）")
-    sheet.append([f"{report.month} 月度考核", state])
+    spreadsheet.append(sheet, [f"{report.month} 月度考核", state])
     sheet["A1"].font = Font(bold=True, size=14)
-    sheet.append([title for title, _ in COLUMNS])
+    spreadsheet.append(sheet, [title for title, _ in COLUMNS])
     for cell in sheet[2]:
         cell.font = Font(bold=True)
     for row in rows:
-        sheet.append([_cell(getter(row)) for title, getter in COLUMNS])
+        spreadsheet.append(sheet, [_cell(getter(row)) for title, getter in COLUMNS])
         for (title, _), cell in zip(COLUMNS, sheet[sheet.max_row]):
             if title in RATES and isinstance(cell.value, float):
                 cell.number_format = "0.0%"
@@ -68,10 +69,10 @@ def workbook_bytes(report: Report, rows: list[Figures]) -> bytes:
         sheet.column_dimensions[sheet.cell(row=2, column=index).column_letter].width = max(8, len(title) * 2 + 2)
 
     weights = book.create_sheet("计分权重")
-    weights.append(["指标", "权重"])
+    spreadsheet.append(weights, ["指标", "权重"])
     for key, title in WEIGHT_KEYS.items():
-        weights.append([title, report.weights.get(key, 0)])
-    weights.append(["说明", "综合得分 = 各有分母指标的加权平均 × 100；分母为 0 的指标不参与计算，其余权重按比例放大"])
+        spreadsheet.append(weights, [title, report.weights.get(key, 0)])
+    spreadsheet.append(weights, ["说明", "综合得分 = 各有分母指标的加权平均 × 100；分母为 0 的指标不参与计算，其余权重按比例放大"])
     out = BytesIO()
     book.save(out)
     return out.getvalue()

@@ -25,7 +25,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from ticketing.models import ImportMapping, Ticket, TicketType, Urgency, User
-from ticketing.services import tickets
+from ticketing.services import spreadsheet, tickets
 from ticketing.services.deadlines import LOCAL_TZ
 from ticketing.services.errors import DomainError, ValidationFailed
 
@@ -434,8 +434,8 @@ def rejected_csv(rejected: Iterable[RejectedRow]) -> str:
     out.write("\ufeff")
     writer = csv.writer(out)
     writer.writerow(["行号", "外部编号", "原因"])
-    for row in rejected:
-        writer.writerow([row.row, row.external_id, row.reason])
+    for row in rejected:  # the external id is the source file's: text, never a formula
+        writer.writerow([row.row, spreadsheet.csv_text(row.external_id), spreadsheet.csv_text(row.reason)])
     return out.getvalue()
 
 
@@ -448,5 +448,6 @@ def read_rejected_csv(path: Path, limit: int | None = None) -> list[RejectedRow]
         for record in reader:
             if limit is not None and len(rows) >= limit:
                 break
-            rows.append(RejectedRow(int(record[0]), record[1], record[2]))
+            rows.append(RejectedRow(int(record[0]), spreadsheet.from_csv_text(record[1]),
+                                    spreadsheet.from_csv_text(record[2])))
     return rows

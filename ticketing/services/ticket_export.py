@@ -16,7 +16,7 @@ from openpyxl.styles import Font
 from sqlalchemy.orm import Session, selectinload
 
 from ticketing.models import Ticket
-from ticketing.services import inbox
+from ticketing.services import inbox, spreadsheet
 from ticketing.services.deadlines import LOCAL_TZ
 from ticketing.services.validation import mask_name, mask_numbers_in_text, mask_phone
 
@@ -65,13 +65,13 @@ def workbook_bytes(session: Session, query: sa.Select, *, now: datetime, descrip
     note = f"导出于 {_local(now)}；{description}；共 {len(rows)} 件"
     if more:
         note += f"（符合条件的工单超过 {MAX_ROWS} 件，只导出了按受理时间最新的 {MAX_ROWS} 件，请缩小查询条件）"
-    sheet.append([note])
+    spreadsheet.append(sheet, [note])
     sheet["A1"].font = Font(bold=True)
-    sheet.append([title for title, _, _ in COLUMNS])
+    spreadsheet.append(sheet, [title for title, _, _ in COLUMNS])
     for cell in sheet[2]:
         cell.font = Font(bold=True)
     for ticket, is_overdue in rows:
-        sheet.append([value(ticket, is_overdue) for _, _, value in COLUMNS])
+        spreadsheet.append(sheet, [value(ticket, is_overdue) for _, _, value in COLUMNS])
     for index, (_, width, _) in enumerate(COLUMNS, start=1):
         letter = sheet.cell(row=2, column=index).column_letter
         sheet.column_dimensions[letter].width = width

@@ -10,7 +10,11 @@
   var callerName = document.getElementById("caller_name"), region = document.getElementById("region");
   var timer = null, seq = 0, callerAskedFor = "";
 
-  function esc(text) { var d = document.createElement("div"); d.textContent = text == null ? "" : String(text); return d.innerHTML; }
+  // for text and for attribute values alike (innerHTML leaves quotes alone: an answer's words would end a title="…")
+  function esc(text) {
+    return (text == null ? "" : String(text)).replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;")
+      .replace(/"/g, "&quot;").replace(/'/g, "&#39;");
+  }
 
   function ticketList(items, empty) {
     if (!items.length) return '<span class="muted">' + empty + "</span>";

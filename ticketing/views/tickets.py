@@ -223,7 +223,8 @@ def attachment(number: str, attachment_id: int):
     except DomainError as error:
         abort(403, error.message)
     db.session.commit()  # the personal-data view, when the file holds the caller's identity
-    response = send_file(path, mimetype=found.content_type, download_name=name,
+    # werkzeug adds "; charset=utf-8" to a text type itself: the stored type's own would be said twice
+    response = send_file(path, mimetype=found.content_type.split(";")[0], download_name=name,
                          as_attachment=found.content_type not in attachments.INLINE_TYPES,
                          conditional=True, max_age=0)
     response.headers["X-Content-Type-Options"] = "nosniff"
