@@ -32,6 +32,9 @@ def create_app(config: dict | None = None) -> Flask:
         instance_path=str((config or {}).get("INSTANCE_PATH") or os.environ.get("INSTANCE_PATH") or ROOT / "instance"),
     )
     app.config.update(build_config(app.instance_path, config))
+    from ticketing import request_input
+
+    request_input.install(app)
     app.session_interface = ActivitySessionInterface()
     app.json.ensure_ascii = False  # JSON answers carry Chinese as it is, not \u escapes
     if app.config["PROXY_COUNT"]:

@@ -37,15 +37,15 @@ def test_a_short_date_shows_its_year_when_it_is_not_this_years(on):
 def test_an_extension_a_year_long_reads_as_one_for_the_supervisor(db, client, users, auth, now, on):
     on(now + timedelta(hours=1))
     ticket = make_ticket(db, users, now, status=S.ACCEPTED, type="help")
-    tickets.request_extension(db.session, ticket, "需要调取医院病历", datetime(2027, 12, 31, 23, 59, tzinfo=LOCAL),
+    tickets.request_extension(db.session, ticket, "需要调取医院病历", datetime(2027, 2, 26, 23, 59, tzinfo=LOCAL),
                               actor=users["staff_dybz"], now=now + timedelta(minutes=30))
     db.session.commit()
     auth.login("supervisor")
     row = client.get("/supervise/").get_data(as_text=True)
-    days = (datetime(2027, 12, 31, 23, 59, tzinfo=LOCAL) - ticket.reply_due_at).days
-    assert f'延期至 2027-12-31（<span class="overdue">延长 {days} 天</span>）：需要调取医院病历' in row
+    days = (datetime(2027, 2, 26, 23, 59, tzinfo=LOCAL) - ticket.reply_due_at).days
+    assert f'延期至 2027-02-26（<span class="overdue">延长 {days} 天</span>）：需要调取医院病历' in row
     page = client.get(f"/tickets/{ticket.number}").get_data(as_text=True)
-    assert f"延期申请：延期至 2027-12-31（" in page and f"延长 {days} 天" in page
+    assert f"延期申请：延期至 2027-02-26（" in page and f"延长 {days} 天" in page
 
 
 def test_the_admin_overview_names_types_urgencies_and_channels_in_words(client, users, auth):

@@ -7,12 +7,13 @@ from datetime import date, datetime, time, timedelta
 from apiflask import Schema
 from apiflask.fields import Boolean, Dict, File, Float, Integer, List, Nested, Raw, String
 from apiflask.validators import Length, OneOf, Range
-from marshmallow import EXCLUDE, RAISE, fields
+from marshmallow import EXCLUDE, RAISE, ValidationError, fields
 
 from ticketing.models import Channel, ContactMethod, ContactPurpose, TicketStatus, TicketType, Urgency
 from ticketing.services.actions import API_ACTIONS
 from ticketing.services.invalid_calls import KINDS as INVALID_CALL_KINDS
 from ticketing.services.deadlines import LOCAL_TZ
+from ticketing.services.validation import clean_text, year_error
 
 MESSAGES = {
     "required": "必填",
@@ -25,6 +26,14 @@ def _messages(**extra) -> dict:
     return {**MESSAGES, **extra}
 
 
+class CleanString(String):
+    """Text as sent, without the characters no database or workbook takes (a NUL, a lone surrogate: 500s on
+    saving); JSON bodies reach the schemas without passing the request's own cleaning."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        return clean_text(super()._deserialize(value, attr, data, **kwargs))
+
+
 def Str(*, required=False, max_len: int | None = None, choices=None, validate=None, **kwargs) -> String:
     validators = [validate] if validate else []
     if max_len:
@@ -32,7 +41,7 @@ def Str(*, required=False, max_len: int | None = None, choices=None, validate=No
     if choices is not None:
         choices = sorted(choices)
         validators.append(OneOf(choices, error="取值无效，可选：" + "、".join(choices)))
-    return String(required=required, validate=validators, allow_none=not required,
+    return CleanString(required=required, validate=validators, allow_none=not required,
                   error_messages=_messages(invalid="应为字符串"), **kwargs)
 
 
@@ -52,11 +61,15 @@ class LocalDateTime(fields.Field):
         try:
             if len(text) <= 10:
                 day = date.fromisoformat(text)
+                if year_error(day):
+                    raise ValidationError(year_error(day))
                 moment = datetime.combine(day, time.min, LOCAL_TZ)
                 return moment + timedelta(days=1) if self.end_of_day else moment
             moment = datetime.fromisoformat(text)
         except ValueError:
             raise self.make_error("invalid") from None
+        if year_error(moment):
+            raise ValidationError(year_error(moment))
         return moment if moment.tzinfo else moment.replace(tzinfo=LOCAL_TZ)
 
     def _serialize(self, value, attr, obj, **kwargs):

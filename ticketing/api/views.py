@@ -272,7 +272,7 @@ def get_attachment(number: str, attachment_id: int):
     found, path, name = attachments.open_for(db.session, user, ticket, attachment_id, folder=attachments.folder_of(current_app.config),
                                        now=clock.now_utc(), via="api")
     db.session.commit()
-    response = send_file(path, mimetype=found.content_type, download_name=name, as_attachment=True,
+    response = send_file(path, mimetype=found.content_type.split(";")[0], download_name=name, as_attachment=True,
                          max_age=0)
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Cache-Control"] = "private, no-store"

@@ -155,6 +155,13 @@ class Ticket(db.Model):
         return TicketStatus(self.status)
 
     @property
+    def left_dissatisfied(self) -> bool:
+        """The last callback that reached the citizen since the last reply says 不满意 (重办 is what follows)."""
+        reached = [c for c in self.callbacks
+                   if c.reached and (self.replied_at is None or c.created_at >= self.replied_at)]
+        return bool(reached) and reached[-1].satisfaction == "dissatisfied"
+
+    @property
     def current_due_at(self):
         """The deadline the ticket is working to: acceptance while dispatched, otherwise the reply."""
         return self.accept_due_at if self.status == TicketStatus.DISPATCHED.value else self.reply_due_at

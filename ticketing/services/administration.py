@@ -30,7 +30,7 @@ from ticketing.models import (
     User,
 )
 from ticketing.services import audit, inbox, routing, settings, sign_in
-from ticketing.services.validation import MOBILE, mask_phone, normalize_phone
+from ticketing.services.validation import MOBILE, mask_phone, normalize_phone, year_error
 from ticketing.services.deadlines import DeadlineUnit
 from ticketing.services.errors import ValidationFailed
 from ticketing.services.routing import RouteDecision
@@ -225,6 +225,8 @@ def add_calendar_day(session: Session, day: date | None, kind: str, name: str, *
     errors: dict[str, str] = {}
     if day is None:
         errors["day"] = "请填写日期"
+    elif year_error(day):
+        errors["day"] = year_error(day)
     elif session.scalar(sa.select(Holiday).where(Holiday.day == day)) is not None:
         errors["day"] = f"{day.isoformat()} 已录入，如需更改请先删除"
     if kind not in ("holiday", "workday"):

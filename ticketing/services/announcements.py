@@ -16,6 +16,7 @@ from ticketing.models import Announcement, AnnouncementRead, Department, Role, U
 from ticketing.services import audit
 from ticketing.services.deadlines import LOCAL_TZ
 from ticketing.services.errors import InvalidTransition, NotAllowed, NotFound, ValidationFailed
+from ticketing.services.validation import year_error
 
 PUBLISHERS = frozenset({Role.SUPERVISOR, Role.ADMIN})
 TITLE_MAX, CONTENT_MAX = 100, 5000
@@ -57,6 +58,8 @@ def publish(session: Session, *, title: str, content: str, roles: list[str], imp
         errors["roles"] = "请选择发给哪些人员"
     if expires_on is not None and expires_on < now.astimezone(LOCAL_TZ).date():
         errors["expires_on"] = "截止日期不能早于今天"
+    elif expires_on is not None and year_error(expires_on):
+        errors["expires_on"] = year_error(expires_on)
     units = list(session.scalars(sa.select(Department).where(Department.code.in_(list(departments or ())))
                                  .order_by(Department.id)))
     if len(units) != len(set(departments or ())):

@@ -28,6 +28,7 @@ from ticketing.models import ImportMapping, Ticket, TicketType, Urgency, User
 from ticketing.services import spreadsheet, tickets
 from ticketing.services.deadlines import LOCAL_TZ
 from ticketing.services.errors import DomainError, ValidationFailed
+from ticketing.services.validation import clean_text, year_error
 
 # ticket fields a column may fill, with their Chinese labels
 FIELDS: dict[str, str] = {
@@ -163,6 +164,11 @@ def _read_xlsx(source) -> Sheet:
 def _check_headers(headers: list[str]) -> None:
     if not any(headers):
         raise ValidationFailed("第一行应为表头", fields={"file": "第一行应为列名"})
+    named = [h for h in headers if h]
+    repeated = sorted({h for h in named if named.count(h) > 1})
+    if repeated:  # a row is read by column name: the second column of a name would hide the first one's values
+        message = "列名重复：" + "、".join(repeated) + "，请改为不同的列名后再上传"
+        raise ValidationFailed(message, fields={"file": message})
 
 
 # ---- mapping ----
@@ -269,6 +275,8 @@ def parse_received_at(value, now: datetime) -> datetime:
                     continue
         if moment is None:
             raise ValidationFailed("日期格式不正确", fields={"received_at": f"无法识别的日期“{value}”"})
+    if year_error(moment):
+        raise ValidationFailed("日期超出范围", fields={"received_at": f"“{value}”{year_error(moment)}"})
     return moment if moment.tzinfo else moment.replace(tzinfo=LOCAL_TZ)
 
 
@@ -277,7 +285,7 @@ def _text(value) -> str:
         return ""
     if isinstance(value, float) and value.is_integer():  # 20171224001 read from Excel as a number
         value = int(value)
-    return str(value).strip()
+    return clean_text(str(value)).strip()  # a NUL in one cell was a 500 that lost the whole import on PostgreSQL
 
 
 def row_input(values: dict[str, object], mapping: dict[str, str], *, channel: str, now: datetime,

@@ -442,6 +442,9 @@ def refuse_return(session, ticket, *, actor, now, note: str) -> None:
     ticket.status_before_return = None
 
 
+EXTENSION_CEILING_DAYS = 365
+
+
 def request_extension(session, ticket, reason: str, until: datetime, *, actor, now) -> None:
     """申请延期 with a reason and a new date; a supervisor decides."""
     check(actor, ticket, Action.REQUEST_EXTENSION)
@@ -455,10 +458,12 @@ def request_extension(session, ticket, reason: str, until: datetime, *, actor, n
     petition = ticket.channel == Channel.PETITION_BUREAU.value
     if petition and ticket.extension_count >= 1:
         raise InvalidTransition("信访事项只能延期一次（信访工作条例）")
-    limit = calendar.find_policy(session, ticket.type, ticket.urgency, ticket.channel)["max_extension_days"]
+    # a policy without 最长延期 still has one: a year (9999-12-31 was taken and approved)
+    limit = calendar.find_policy(session, ticket.type, ticket.urgency, ticket.channel)["max_extension_days"] \
+        or EXTENSION_CEILING_DAYS
     if petition:  # 信访工作条例: at most 30 days, whatever a policy says
-        limit = min(limit or deadlines.PETITION_MAX_EXTENSION_DAYS, deadlines.PETITION_MAX_EXTENSION_DAYS)
-    if limit and ticket.reply_due_at is not None and until - ticket.reply_due_at > timedelta(days=limit):
+        limit = min(limit, deadlines.PETITION_MAX_EXTENSION_DAYS)
+    if ticket.reply_due_at is not None and until - ticket.reply_due_at > timedelta(days=limit):
         message = f"信访事项延期不得超过 {limit} 日（信访工作条例）" if petition else f"此类工单每次延期不得超过 {limit} 日（办理时限设置）"
         raise ValidationFailed(message, fields={"until": message})
     transition(ticket, Action.REQUEST_EXTENSION, actor=actor, now=now, note=reason,
@@ -588,6 +593,8 @@ def close(session, ticket, *, actor, now, note: str = "") -> None:
     check(actor, ticket, Action.CLOSE)
     if ticket.status == S.REPLIED.value and ticket.needs_callback:
         raise InvalidTransition("该工单需先回访，才能办结")
+    if ticket.left_dissatisfied:  # the brief: 重办 when the citizen is not satisfied; archiving instead is explained
+        _require(note, "note", "群众回访不满意：请重办，或填写不重办即归档的理由")
     transition(ticket, Action.CLOSE, actor=actor, now=now, note=note)
     ticket.closed_at = now
     ticket.closure_kind = ClosureKind.HANDLED.value

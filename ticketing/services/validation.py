@@ -11,6 +11,38 @@ ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 ID_CHECK = "10X98765432"
 CALL_REFERENCE = re.compile(r"[A-Za-z0-9_.:\-]{1,64}")  # 来电流水号 as telephone platforms write them
 
+# What no text a person or a platform sends should keep: NUL (PostgreSQL refuses it, a 500 on any save), the other
+# control characters (XML, hence Excel, refuses them), and lone surrogates (not encodable, a 500 on SQLite). Word's
+# Shift+Enter (vertical tab) and a form feed are line breaks; tab, newline and carriage return stay.
+_LINE_BREAKS = str.maketrans({"\x0b": "\n", "\x0c": "\n"})
+_UNWANTED = re.compile(r"[\x00-\x08\x0e-\x1f\x7f\ud800-\udfff]")
+
+
+FIRST_YEAR, LAST_YEAR = 2000, 2100  # the dates the system takes (year 1 or 9999 overflowed on the way to UTC)
+
+
+def year_error(moment) -> str | None:
+    """Why a date or time cannot be taken, or None."""
+    if not FIRST_YEAR <= moment.year <= LAST_YEAR:
+        return f"日期超出范围（{FIRST_YEAR}–{LAST_YEAR} 年）"
+    return None
+
+
+def clean_text(value: str) -> str:
+    """``value`` without the characters nothing downstream can store or export (see above)."""
+    return _UNWANTED.sub("", value.translate(_LINE_BREAKS))
+
+
+def clean_data(value):
+    """``clean_text`` on every string in a decoded JSON document (keys too)."""
+    if isinstance(value, str):
+        return clean_text(value)
+    if isinstance(value, dict):
+        return {clean_data(k): clean_data(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [clean_data(item) for item in value]
+    return value
+
 
 def normalize_phone(value: str | None) -> str | None:
     """A phone number as stored: full-width folded, spaces and brackets dropped, +86/0086 removed.

@@ -112,6 +112,19 @@ def register_views(app: Flask) -> None:
     def forbidden(error):
         return render_template("errors.html", code=403, message=own_message(error, "您没有权限访问此页面。")), 403
 
+    @app.errorhandler(500)
+    def server_error(error):
+        """What went wrong is in the log; the page says so in Chinese, and the browser keeps what was typed in a
+        form (static/drafts.js) for the next try."""
+        from ticketing.extensions import db
+
+        db.session.rollback()
+        message = "系统出错了，这次操作没有完成。已填写的内容仍保存在本页草稿中，请稍后重试；多次出现请联系系统管理员。"
+        try:
+            return render_template("errors.html", code=500, message=message), 500
+        except Exception:  # the database itself is unreachable: the layout's counters cannot be read
+            return f"<!doctype html><meta charset=utf-8><title>出错了</title><p>{message}</p>", 500
+
     @app.errorhandler(404)
     def not_found(error):
         return render_template("errors.html", code=404, message=own_message(error, "页面或工单不存在。")), 404

@@ -29,7 +29,7 @@ from ticketing.models import (
     User,
 )
 from ticketing.services import administration as admin_service
-from ticketing.services import audit, clock, reviews, risk_alerts
+from ticketing.services import audit, clock, reviews, risk_alerts, validation
 from ticketing.services.errors import DomainError
 from ticketing.services.permissions import Permission
 from ticketing.views.admin_forms import (
@@ -48,7 +48,7 @@ from ticketing.views.admin_forms import (
     StandardAnswerForm,
     UserForm,
 )
-from ticketing.views.common import require_permission, save_form
+from ticketing.views.common import paginate, require_permission, save_form
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -604,10 +604,14 @@ def _day_arg(name: str) -> date | None:
     if not value:
         return None
     try:
-        return datetime.strptime(value, "%Y-%m-%d").date()
+        day = datetime.strptime(value, "%Y-%m-%d").date()
     except ValueError:
         flash(f"日期“{value}”格式不正确，应为 2026-11-23", "error")
         return None
+    if validation.year_error(day):
+        flash(f"日期“{value}”{validation.year_error(day)}", "error")
+        return None
+    return day
 
 
 @bp.get("/audit")
@@ -619,6 +623,6 @@ def audit_log():
                               day_from=_day_arg("day_from"), day_to=_day_arg("day_to"))
     views = request.args.get("tab") == "views"
     query = audit.personal_data_views_query(db.session, where) if views else audit.events_query(db.session, where)
-    page = db.paginate(query, per_page=audit.PER_PAGE, error_out=False)
+    page = paginate(query, per_page=audit.PER_PAGE)
     return render_template("admin/audit.html", page=page, where=where, views=views, actions=audit.ACTION_TITLES,
                            title_of=audit.title_of, describe=audit.describe)

@@ -1,7 +1,6 @@
 """The administrator's forms (Flask-WTF: every POST carries the CSRF token)."""
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from wtforms import DateField as _DateField
 from wtforms import DecimalField as _DecimalField
 from wtforms import IntegerField as _IntegerField
@@ -11,6 +10,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 from ticketing.models import Channel, Role, TicketType, Urgency
 from ticketing.services.administration import UNIT_TITLES
+from ticketing.views.forms import ChineseForm
 
 
 
@@ -44,7 +44,7 @@ UNITS = list(UNIT_TITLES.items())
 NUMBER = "请填写整数"
 
 
-class RoutingRuleForm(FlaskForm):
+class RoutingRuleForm(ChineseForm):
     name = StringField("规则名称", validators=[DataRequired("请填写规则名称"), Length(max=100, message="最多 100 字")])
     priority = IntegerField("优先级（越大越优先）", default=100,
                             validators=[InputRequired(NUMBER)])
@@ -55,7 +55,7 @@ class RoutingRuleForm(FlaskForm):
     department = SelectField("承办单位", choices=[], validate_choice=False)
 
 
-class RoutePreviewForm(FlaskForm):
+class RoutePreviewForm(ChineseForm):
     """GET form: nothing changes, so no CSRF token."""
 
     class Meta:
@@ -67,7 +67,7 @@ class RoutePreviewForm(FlaskForm):
     ticket_type = SelectField("诉求类型", choices=ANY + TicketType.choices())
 
 
-class DeadlinePolicyForm(FlaskForm):
+class DeadlinePolicyForm(ChineseForm):
     ticket_type = SelectField("诉求类型", choices=ANY + TicketType.choices())
     urgency = SelectField("紧急程度", choices=ANY + Urgency.choices())
     channel = SelectField("来源渠道", choices=ANY + Channel.choices())
@@ -81,13 +81,13 @@ class DeadlinePolicyForm(FlaskForm):
         Optional(), NumberRange(min=1, message="最长延期天数必须是正整数，不限制请留空")])
 
 
-class HolidayForm(FlaskForm):
+class HolidayForm(ChineseForm):
     day = DateField("日期", validators=[InputRequired("请填写日期，格式 2027-10-01")])
     kind = SelectField("类别", choices=[("holiday", "放假"), ("workday", "调休上班")])
     name = StringField("名称", validators=[Optional(), Length(max=50, message="最多 50 字")])
 
 
-class CalendarYearForm(FlaskForm):
+class CalendarYearForm(ChineseForm):
     year = IntegerField("年份", validators=[InputRequired(NUMBER), NumberRange(min=2000, max=2100,
                                                                             message="年份应在 2000 到 2100 之间")])
     confirmed = SelectField("状态", choices=[("1", "已确认（节假日已录入完整）"), ("0", "未确认")], default="1")
@@ -98,7 +98,7 @@ def _percent(label: str):
         InputRequired("请填写 0 到 100 的百分比"), NumberRange(min=0, max=100, message="应在 0 到 100 之间")])
 
 
-class SettingsForm(FlaskForm):
+class SettingsForm(ChineseForm):
     share_consult = _percent("咨询回访比例（%）")
     share_help = _percent("求助回访比例（%）")
     share_complaint = _percent("投诉回访比例（%）")
@@ -121,7 +121,7 @@ class SettingsForm(FlaskForm):
         InputRequired("请填写相似度，如 0.5"), NumberRange(min=0.3, max=0.9, message="应在 0.3 到 0.9 之间")])
 
 
-class UserForm(FlaskForm):
+class UserForm(ChineseForm):
     username = StringField("用户名", validators=[DataRequired("请填写用户名"), Length(max=50, message="最多 50 个字符")])
     display_name = StringField("姓名", validators=[Optional(), Length(max=50, message="最多 50 字")])
     role = SelectField("角色", choices=[(r.value, r.title) for r in Role])
@@ -129,16 +129,16 @@ class UserForm(FlaskForm):
     password = PasswordField("初始密码", validators=[DataRequired("请填写密码"), Length(min=8, message="密码至少 8 位")])
 
 
-class PasswordResetForm(FlaskForm):
+class PasswordResetForm(ChineseForm):
     password = PasswordField("新密码", validators=[DataRequired("请填写新密码"), Length(min=8, message="密码至少 8 位")])
     confirm = PasswordField("再次输入", validators=[EqualTo("password", message="两次输入的密码不一致")])
 
 
-class ConfirmForm(FlaskForm):
+class ConfirmForm(ChineseForm):
     """An empty form for one-button actions (enable/disable/delete): only the CSRF token."""
 
 
-class DepartmentForm(FlaskForm):
+class DepartmentForm(ChineseForm):
     code = StringField("编码", validators=[Optional(), Length(max=20)])
     # the name is checked by the service with the code, so an empty form hears of both at once
     name = StringField("单位名称", validators=[Optional(), Length(max=100)])
@@ -147,25 +147,25 @@ class DepartmentForm(FlaskForm):
     duty_phone = StringField("值班手机（紧急工单短信提醒）", validators=[Optional(), Length(max=20)])
 
 
-class ReviewItemForm(FlaskForm):
+class ReviewItemForm(ChineseForm):
     title = StringField("检查内容", validators=[DataRequired("请填写检查内容"), Length(max=100, message="最多 100 字")])
     applies_to = SelectField("适用工单", choices=[], validate_choice=False)
 
 
-class CategoryForm(FlaskForm):
+class CategoryForm(ChineseForm):
     code = StringField("编码", validators=[Optional(), Length(max=10)])
     name = StringField("分类名称", validators=[Optional(), Length(max=50)])  # checked with the code, as above
     default_department = SelectField("默认承办单位", choices=[], validate_choice=False)
     description = StringField("典型内容", validators=[Optional(), Length(max=500)])
 
 
-class StandardAnswerForm(FlaskForm):
+class StandardAnswerForm(ChineseForm):
     category = SelectField("业务分类", choices=[], validate_choice=False, validators=[DataRequired("请选择业务分类")])
     title = StringField("口径标题", validators=[DataRequired("请填写口径标题"), Length(max=100)])
     content = TextAreaField("答复内容", validators=[DataRequired("请填写答复内容"), Length(max=5000)])
 
 
-class AnnouncementForm(FlaskForm):
+class AnnouncementForm(ChineseForm):
     """通知公告, by a supervisor or an administrator."""
 
     title = StringField("标题", validators=[DataRequired("请填写标题"), Length(max=100, message="标题最多 100 字")])
@@ -179,7 +179,7 @@ class AnnouncementForm(FlaskForm):
     expires_on = DateField("显示至（含当天；不填则显示 30 天）", validators=[Optional()])
 
 
-class RiskPhrasesForm(FlaskForm):
+class RiskPhrasesForm(ChineseForm):
     """风险提示词: the centre's own phrases, in the shipped file's format."""
 
     phrases = TextAreaField("本中心补充的风险提示词", validators=[Length(max=20000, message="最多 20000 字")])

@@ -10,7 +10,7 @@ from ticketing.models import Category, Department
 from ticketing.services import attachments, clock, inbox, intake_assist, invalid_calls, routing, tickets, validation
 from ticketing.services.errors import DomainError
 from ticketing.services.permissions import Permission
-from ticketing.views.common import classifier, flash_domain_error, require_permission, run_batch, store_uploads
+from ticketing.views.common import classifier, flash_domain_error, paginate, require_permission, run_batch, store_uploads
 from ticketing.views.forms import CallForm
 
 bp = Blueprint("agent", __name__, url_prefix="/agent")
@@ -122,7 +122,7 @@ def assist():
 @login_required
 def triage():
     require_permission(Permission.TICKET_TRIAGE)
-    page = db.paginate(inbox.triage_query(), per_page=30, error_out=False)
+    page = paginate(inbox.triage_query(), per_page=30)
     routes = {t.id: routing.route(db.session, category=t.category or t.suggested_category, region=t.region,
                                   channel=t.channel, ticket_type=t.type).department
               for t in page.items if (t.category or t.suggested_category) is not None}
@@ -142,7 +142,7 @@ def dispatch_many():
 @login_required
 def returns():
     require_permission(Permission.TICKET_TRIAGE)
-    page = db.paginate(inbox.returns_query(), per_page=30, error_out=False)
+    page = paginate(inbox.returns_query(), per_page=30)
     return render_template("agent/returns.html", page=page, departments=_active(Department),
                            files=attachments.counts_for(db.session, page.items))
 
@@ -153,7 +153,7 @@ def callbacks():
     require_permission(Permission.CALLBACK_QUEUE)
     interval = inbox.callback_retry_interval(db.session)
     cutoff = clock.now_utc() - interval
-    page = db.paginate(inbox.callbacks_query(cutoff), per_page=30, error_out=False)
+    page = paginate(inbox.callbacks_query(cutoff), per_page=30)
     # 稍后再拨: tried lately without reaching the citizen; only a few hours' worth, so listed whole (capped)
     later = db.session.scalars(inbox.callbacks_query(cutoff, later=True).limit(LATER_SHOWN)).all()
     shown = page.items + later

@@ -12,7 +12,7 @@ from ticketing.models.user import ROLE_TITLES
 from ticketing.services import announcements, clock
 from ticketing.services.errors import NotFound
 from ticketing.views.admin_forms import AnnouncementForm
-from ticketing.views.common import commit_or_flash, save_form
+from ticketing.views.common import commit_or_flash, paginate, save_form
 
 bp = Blueprint("announcements", __name__, url_prefix="/announcements")
 PER_PAGE = 20
@@ -41,8 +41,7 @@ def index():
                 departments=form.departments.data or []),
                 "通知公告已发布"):
             return redirect(url_for("announcements.index"))
-    page = db.paginate(announcements.current_query(current_user, now), page=request.args.get("page", 1, type=int),
-                       per_page=PER_PAGE, error_out=False)
+    page = paginate(announcements.current_query(current_user, now), per_page=PER_PAGE)
     read = announcements.read_among(db.session, current_user, [a.id for a in page.items])
     return render_template("announcements/index.html", page=page, form=form, read=read)
 
@@ -54,8 +53,7 @@ def sent():
     if not announcements.can_publish(current_user):
         abort(403, "只有督办班长和系统管理员可以查看发布记录")
     now = clock.now_utc()
-    page = db.paginate(announcements.publisher_query(), page=request.args.get("page", 1, type=int),
-                       per_page=PER_PAGE, error_out=False)
+    page = paginate(announcements.publisher_query(), per_page=PER_PAGE)
     reads = announcements.read_counts(db.session, [a.id for a in page.items])
     return render_template("announcements/sent.html", page=page, reads=reads,
                            state_of=lambda a: announcements.state_of(a, now),

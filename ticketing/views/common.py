@@ -32,6 +32,15 @@ def ticket_or_404(number: str) -> Ticket:
     return ticket
 
 
+LAST_PAGE = 100_000  # as the API's MAX_PAGE: a page number past it would overflow the database's OFFSET (a 500)
+
+
+def paginate(query, per_page: int):
+    """One page of a list, the page number from ``?page=`` (a number out of range is the nearest page there is)."""
+    page = min(max(request.args.get("page", 1, type=int) or 1, 1), LAST_PAGE)
+    return db.paginate(query, page=page, per_page=per_page, error_out=False)
+
+
 def safe_next(default: str) -> str:
     target = request.values.get("next") or ""
     parts = urlsplit(target)

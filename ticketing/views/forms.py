@@ -1,15 +1,27 @@
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, PasswordField, StringField
+from wtforms.meta import DefaultMeta
 from wtforms.validators import DataRequired, EqualTo, Length
 
 
-class LoginForm(FlaskForm):
+class ChineseForm(FlaskForm):
+    """Every page form: WTForms' own messages (a field too long, a number expected) in Chinese, from the
+    translations WTForms ships (Flask-WTF would look for Flask-Babel, which the project does not use)."""
+
+    class Meta:
+        locales = ("zh",)
+
+        def get_translations(self, form):
+            return DefaultMeta.get_translations(self, form)
+
+
+class LoginForm(ChineseForm):
     username = StringField("用户名", validators=[DataRequired("请输入用户名"), Length(max=50)])
     password = PasswordField("密码", validators=[DataRequired("请输入密码")])
     remember = BooleanField("保持登录")
 
 
-class ChangePasswordForm(FlaskForm):
+class ChangePasswordForm(ChineseForm):
     current = PasswordField("当前密码", validators=[DataRequired("请输入当前密码")])
     password = PasswordField("新密码", validators=[DataRequired("请填写新密码")])
     confirm = PasswordField("再次输入新密码", validators=[EqualTo("password", message="两次输入的新密码不一致")])
@@ -23,7 +35,7 @@ from ticketing.models.enums import Channel, TicketType, Urgency  # noqa: E402
 AGENT_CHANNELS = [(c.value, c.title) for c in (Channel.HOTLINE_12393, Channel.TRANSFER_12345, Channel.VISIT, Channel.LETTER)]
 
 
-class CallForm(FlaskForm):
+class CallForm(ChineseForm):
     """来电登记: the agent's form, in the order the conversation goes."""
 
     caller_phone = StringField("来电号码", validators=[Optional(), Length(max=20)])

@@ -6,12 +6,12 @@ import logging
 
 from flask import Blueprint, current_app, render_template
 from flask_limiter.util import get_remote_address
-from flask_wtf import FlaskForm
 from wtforms import StringField
 from wtforms.validators import Length, ValidationError
 
 from ticketing.extensions import db
 from ticketing.services import clock, progress_lookup
+from ticketing.views.forms import ChineseForm
 
 bp = Blueprint("public", __name__)
 log = logging.getLogger("ticketing.public")
@@ -19,7 +19,7 @@ log = logging.getLogger("ticketing.public")
 RATE_LIMITED_MESSAGE = "查询过于频繁，请稍后再试。如需帮助，请拨打 12393 医保服务热线。"
 
 
-class ProgressForm(FlaskForm):
+class ProgressForm(ChineseForm):
     number = StringField("工单号", validators=[Length(max=40, message="工单号过长")])
     phone = StringField("电话号码", validators=[Length(max=30, message="电话号码过长")])
 

@@ -9,7 +9,7 @@ from flask_login import current_user, login_required
 from ticketing.extensions import db
 from ticketing.services import assists, attachments, clock, inbox, queues, workflow
 from ticketing.services.permissions import Permission
-from ticketing.views.common import require_permission, run_batch
+from ticketing.views.common import paginate, require_permission, run_batch
 
 bp = Blueprint("staff", __name__, url_prefix="/inbox")
 NOTES_SHOWN = 20  # urged and called-about tickets listed atop the inbox; the heading counts them all
@@ -28,7 +28,7 @@ def inbox_page():
     if state == "assist":
         return _assist_page()
     query = inbox.department_query(current_user.department_id, state, handler_id=current_user.id)
-    page = db.paginate(query, per_page=30, error_out=False)
+    page = paginate(query, per_page=30)
     urged, urged_total = inbox.first_and_total(db.session, inbox.urged_query(current_user.department_id), NOTES_SHOWN)
     now = clock.now_utc()
     followed_up, followed_up_total = inbox.first_and_total(
@@ -51,7 +51,7 @@ def inbox_page():
 def _assist_page():
     """协办: what other departments asked this one to check or answer, the soonest due first; below it, the
     latest answered."""
-    page = db.paginate(assists.department_queue(current_user.department_id), per_page=30, error_out=False)
+    page = paginate(assists.department_queue(current_user.department_id), per_page=30)
     answered = db.session.scalars(assists.answered_by_department(current_user.department_id).limit(NOTES_SHOWN)).all()
     return render_template("staff/assists.html", page=page, answered=answered, state="assist", states=STATES)
 

@@ -14,7 +14,7 @@ from ticketing.services import (
 from ticketing.services.deadlines import LOCAL_TZ
 from ticketing.services.permissions import Permission, has_permission
 from ticketing.services.errors import DomainError
-from ticketing.views.common import flash_domain_error, offered_number, require_permission, run_batch
+from ticketing.views.common import flash_domain_error, offered_number, paginate, require_permission, run_batch
 
 bp = Blueprint("supervisor", __name__, url_prefix="/supervise")
 
@@ -48,7 +48,7 @@ def invalid_call_list():
     month = assessment.parse_month(request.args.get("month")) or assessment.month_of(now)
     start, end = assessment.month_bounds(month)
     kind = request.args.get("kind") if request.args.get("kind") in invalid_calls.KINDS else None
-    page = db.paginate(invalid_calls.month_query(start, end, kind=kind), per_page=50, error_out=False)
+    page = paginate(invalid_calls.month_query(start, end, kind=kind), per_page=50)
     return render_template("supervisor/invalid_calls.html", page=page, month=month, kind=kind,
                            kinds=invalid_calls.KINDS, by_kind=invalid_calls.by_kind(db.session, start, end),
                            nuisance=invalid_calls.nuisance_numbers(db.session, now),

@@ -20,7 +20,9 @@ from ticketing.services.actions import done_message
 from ticketing.services.deadlines import LOCAL_TZ
 from ticketing.services.privacy import may_see_caller
 from ticketing.services.errors import DomainError, NotFound
-from ticketing.views.common import flash_domain_error, require, run_action, safe_next, store_uploads, ticket_or_404
+from ticketing.views.common import (
+    flash_domain_error, paginate, require, run_action, safe_next, store_uploads, ticket_or_404,
+)
 
 bp = Blueprint("tickets", __name__, url_prefix="/tickets")
 log = logging.getLogger("ticketing.export")
@@ -35,8 +37,10 @@ def _date(name: str, end: bool = False):
     except ValueError:
         flash(f"日期“{value}”格式不正确，应为 2026-11-23", "error")
         return None
-    moment = datetime.combine(day, time.max if end else time.min, LOCAL_TZ)
-    return moment
+    if validation.year_error(day):
+        flash(f"日期“{value}”{validation.year_error(day)}", "error")
+        return None
+    return datetime.combine(day, time.max if end else time.min, LOCAL_TZ)
 
 
 def filters_from_request() -> search.TicketFilters:
@@ -63,7 +67,7 @@ def filters_from_request() -> search.TicketFilters:
 def index():
     filters = filters_from_request()
     query = search.ticket_query(db.session, current_user, filters, clock.now_utc())
-    page = db.paginate(query, per_page=30, error_out=False)
+    page = paginate(query, per_page=30)
     return render_template(
         "tickets/index.html", page=page, filters=filters, files=attachments.counts_for(db.session, page.items),
         awaited=assists.awaited_among(db.session, page.items), statuses=TicketStatus, types=TicketType,

@@ -193,3 +193,20 @@ def test_confirm_mapping_checks_the_default_type_and_saves_the_mapping(db, refer
     mapping = importing.confirm_mapping(db.session, "mailbox_mayor", chosen, HEADERS, "complaint",
                                         actor=users["agent"], now=now)
     assert mapping == chosen and importing.saved_mapping(db.session, "mailbox_mayor") == chosen
+
+
+def test_a_bad_character_or_a_year_out_of_range_rejects_its_row_not_the_import(db, reference, now):
+    rows = [["N001", "住院报销", "去年住院\x00花了两万\x0b报销比例怎么算？", "2019-01-05", ""],
+            ["N002", "公元元年", "异地就医备案在哪里办理？", "0001-01-01", ""],
+            ["N003", "很远的将来", "门诊慢特病怎么申请认定？", "9999-12-31 10:00", ""],
+            ["N004", "好的一行", "医保卡丢了怎么补办？", "2019-01-07", ""]]
+    result = run(db, importing.read_sheet(csv_bytes(rows), "letters.csv"), now)
+    assert result.created == 2 and {r.row for r in result.rejected} == {3, 4}
+    assert all("超出范围" in r.reason for r in result.rejected)
+    first = db.session.scalar(sa.select(Ticket).where(Ticket.external_id == "N001"))
+    assert first.content == "去年住院花了两万\n报销比例怎么算？"
+
+
+def test_repeated_column_names_are_refused_before_anything_is_read():
+    with pytest.raises(ValidationFailed, match="列名重复：编号"):
+        importing.read_sheet(csv_bytes([["A1", "A2", "内容"]], headers=["编号", "编号", "内容"]), "letters.csv")

@@ -287,6 +287,21 @@ def test_a_reopened_ticket_the_department_answered_is_not_returned(db, users, no
     assert ticket.status == S.DISPATCHED.value
 
 
+def test_archiving_a_ticket_the_citizen_is_dissatisfied_with_needs_the_reason(db, users, now):
+    ticket = make_ticket(db, users, now, status=S.REPLIED)
+    now = now + timedelta(days=1)  # after the reply
+    act(db, ticket, "callback", users["agent"], now, reached="1", satisfaction="dissatisfied", solved="0")
+    assert ticket.left_dissatisfied
+    with pytest.raises(ValidationFailed, match="不重办即归档的理由"):
+        act(db, ticket, "close", users["agent"], now)
+    act(db, ticket, "close", users["agent"], now, note="诉求超出政策规定，已解释清楚")
+    assert ticket.status == S.CLOSED.value and ticket.events[-1].note == "诉求超出政策规定，已解释清楚"
+    happy = make_ticket(db, users, now, status=S.REPLIED)
+    act(db, happy, "callback", users["agent"], now, reached="1", satisfaction="basically_satisfied", solved="0")
+    act(db, happy, "close", users["agent"], now)
+    assert happy.status == S.CLOSED.value
+
+
 def test_a_satisfied_callback_does_not_reopen(db, users, now):
     ticket = make_ticket(db, users, now, status=S.REPLIED)
     act(db, ticket, "callback", users["agent"], now, reached="1", satisfaction="satisfied", solved="1", reopen="1")
@@ -404,3 +419,32 @@ def test_reaching_the_citizen_after_a_failed_try_ends_the_callback_and_a_reopen_
     act(db, ticket, "callback", users["agent"], now + timedelta(days=5), reached="0")
     assert ticket.status == S.REPLIED.value  # the earlier round's failed try does not count against this one
     assert tickets.failed_callbacks(db.session, ticket) == 1
+
+
+def test_without_a_policy_limit_an_extension_still_stops_at_a_year_and_a_page_note_at_2000(db, users, now):
+    ticket = make_ticket(db, users, now, status=S.ACCEPTED, type="complaint")
+    with pytest.raises(ValidationFailed, match="每次延期不得超过 365 日"):
+        act(db, ticket, "request_extension", users["staff_dybz"], now, reason="需要外调", until="2027-12-31")
+    with pytest.raises(ValidationFailed, match="日期超出范围"):
+        act(db, ticket, "request_extension", users["staff_dybz"], now, reason="需要外调", until="9999-12-31")
+    with pytest.raises(ValidationFailed, match="最多 20000 字"):
+        act(db, ticket, "note", users["staff_dybz"], now, content="备" * 20001)
+    with pytest.raises(ValidationFailed, match="最多 2000 字"):
+        act(db, ticket, "urge", users["supervisor"], now, note="请" * 2001)
+    assert ticket.urge_count == 0 and ticket.notes == []
+    act(db, ticket, "urge", users["supervisor"], now, note="请" * 2000)
+    assert ticket.urge_count == 1
+
+
+def test_a_calendar_day_or_a_notice_end_beyond_the_years_taken_is_refused(db, users, now):
+    from datetime import date
+
+    from ticketing.services import administration, announcements
+
+    with pytest.raises(ValidationFailed) as refused:
+        administration.add_calendar_day(db.session, date(9999, 12, 31), "holiday", "很远的假日", actor=users["admin"])
+    assert "超出范围" in refused.value.fields["day"]
+    with pytest.raises(ValidationFailed) as refused:
+        announcements.publish(db.session, title="系统升级", content="今晚升级", roles=["agent"], important=False,
+                              expires_on=date(9999, 12, 31), actor=users["supervisor"], now=now)
+    assert "超出范围" in refused.value.fields["expires_on"]
