@@ -60,6 +60,15 @@ def test_a_page_number_past_any_list_is_the_last_page_there_can_be(users, auth, 
     assert client.get(f"{path}?page=-3").status_code == 200
 
 
+def test_past_the_last_page_the_last_page_is_shown(db, users, now, auth, client):
+    ticket = make_ticket(db, users, now, status=S.ACCEPTED, title="唯一的一件")
+    db.session.commit()
+    auth.login("supervisor")
+    for page in ("99", "99999999999999999999"):
+        html = client.get(f"/tickets/?page={page}").get_data(as_text=True)
+        assert ticket.number in html, page  # not an empty page 99 of 1
+
+
 def test_a_date_filter_out_of_range_says_so(users, auth, client):
     auth.login("supervisor")
     for query in ("received_from=0001-01-01", "received_to=9999-12-31"):

@@ -164,3 +164,26 @@ def test_an_overdue_ticket_offers_no_extension_form_but_says_why(db, client, use
     response = client.post(f"/tickets/{ticket.number}/actions/request_extension",
                            data={"until": "2026-04-30", "reason": "忘了申请"}, follow_redirects=True)
     assert "延期须在时限届满前申请" in response.get_data(as_text=True)
+
+
+def test_a_reopened_ticket_the_department_answered_offers_no_return_form(db, client, users, auth, now, on):
+    ticket = make_ticket(db, users, now, status=S.CALLED_BACK)
+    tickets.reopen(db.session, ticket, "群众不满意", actor=users["supervisor"], now=now + timedelta(hours=2))
+    other = make_ticket(db, users, now, status=S.DISPATCHED)
+    db.session.commit()
+    on(now + timedelta(hours=3))
+    auth.login("staff_dybz")
+    page = client.get(f"/tickets/{ticket.number}").get_data(as_text=True)
+    assert "actions/return" not in page and "本单位已答复过此件" in page
+    page = client.get(f"/tickets/{other.number}").get_data(as_text=True)
+    assert "actions/return" in page and "本单位已答复过此件" not in page
+
+
+def test_the_extension_form_says_the_last_day_allowed(db, client, users, auth, now, on):
+    ticket = make_ticket(db, users, now, status=S.ACCEPTED, type="consult")
+    db.session.commit()
+    on(now + timedelta(hours=1))
+    auth.login("staff_dybz")
+    page = client.get(f"/tickets/{ticket.number}").get_data(as_text=True)
+    latest = tickets.latest_extension_day(db.session, ticket).isoformat()
+    assert f'max="{latest}"' in page and f"最晚可延至 {latest}（每次最多 365 日）" in page

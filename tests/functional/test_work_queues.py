@@ -60,21 +60,62 @@ def test_next_walks_the_queue_in_its_order_and_comes_back_to_the_first(three_dis
     assert "第 2 / 3 件" in bar(text) and next_number(text) == third.number
     text = client.get(f"/tickets/{third.number}?queue=todo").get_data(as_text=True)
     assert "第 3 / 3 件" in bar(text) and next_number(text) == first.number  # one passed over is still to do
+    assert "已是最后一件" in bar(text) and "回到第 1 件" in bar(text)
     assert "别的单位的" not in text
 
 
 def test_actions_keep_the_queue_and_a_ticket_that_left_it_leads_to_the_first(db, three_dispatched, auth, client):
     first, second, _ = three_dispatched
     auth.login("staff_dybz")
-    response = client.post(f"/tickets/{first.number}/actions/accept?queue=todo")
-    assert response.status_code == 302 and response.headers["Location"].endswith(f"/tickets/{first.number}?queue=todo")
+    page = client.get(f"/tickets/{first.number}?queue=todo").get_data(as_text=True)
+    assert f'action="/tickets/{first.number}/actions/accept?queue=todo&amp;then={second.number}"' in page
+    response = client.post(f"/tickets/{first.number}/actions/accept?queue=todo&then={second.number}")
+    assert response.status_code == 302
+    assert response.headers["Location"].endswith(f"/tickets/{first.number}?queue=todo&then={second.number}")
     text = client.get(response.headers["Location"]).get_data(as_text=True)
-    assert f'action="/tickets/{first.number}/actions/reply?queue=todo"' in text
-    response = client.post(f"/tickets/{first.number}/actions/reply?queue=todo", data={"content": "已按规定报销"})
+    assert f'action="/tickets/{first.number}/actions/reply?queue=todo&amp;then={second.number}"' in text
+    response = client.post(f"/tickets/{first.number}/actions/reply?queue=todo&then={second.number}",
+                           data={"content": "已按规定报销"})
     text = client.get(response.headers["Location"]).get_data(as_text=True)
     db.session.expire_all()
     assert first.status == S.REPLIED.value
-    assert "本件已不在待办中，还有 2 件" in bar(text) and next_number(text) == second.number
+    assert "共 2 件" in bar(text) and next_number(text) == second.number
+    text = client.get(f"/tickets/{first.number}?queue=todo").get_data(as_text=True)  # without then: the first
+    assert next_number(text) == second.number
+
+
+def test_an_action_that_moves_the_ticket_in_its_list_keeps_the_next_one(db, users, now, today, auth, client):
+    """签收 puts a ticket under its reply deadline, days later than the others' accept deadlines: it moves to the
+    end of 待办, and 下一件 must still be the one that followed it."""
+    made = [make_ticket(db, users, now + timedelta(minutes=30 * i), status=S.DISPATCHED) for i in range(4)]
+    db.session.commit()
+    auth.login("staff_dybz")
+    second, third = made[1], made[2]
+    text = client.get(f"/tickets/{second.number}?queue=todo").get_data(as_text=True)
+    assert "第 2 / 4 件" in bar(text) and next_number(text) == third.number
+    response = client.post(f"/tickets/{second.number}/actions/accept?queue=todo&then={third.number}")
+    text = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert next_number(text) == third.number and "（第 2 件）" in bar(text)
+    moved = client.get(f"/tickets/{second.number}?queue=todo").get_data(as_text=True)
+    assert "第 4 / 4 件" in bar(moved)  # where the ticket now is: its old next would be lost without then
+
+
+def test_uploading_a_file_keeps_the_queue(app, db, users, now, today, auth, client, tmp_path):
+    from io import BytesIO
+
+    made = [make_ticket(db, users, now + timedelta(minutes=30 * i), status=S.ACCEPTED) for i in range(2)]
+    db.session.commit()
+    before = app.config["ATTACHMENT_DIR"]
+    app.config["ATTACHMENT_DIR"] = str(tmp_path)
+    try:
+        auth.login("staff_dybz")
+        response = client.post(f"/tickets/{made[0].number}/attachments?queue=todo&then={made[1].number}",
+                               content_type="multipart/form-data",
+                               data={"file": [(BytesIO("说明".encode()), "说明.txt")]})
+        assert response.headers["Location"].endswith(
+            f"/tickets/{made[0].number}?queue=todo&then={made[1].number}#attachments")
+    finally:
+        app.config["ATTACHMENT_DIR"] = before
 
 
 def test_the_last_ticket_of_a_queue_says_so(db, users, now, today, auth, client):

@@ -155,6 +155,11 @@ class Ticket(db.Model):
         return TicketStatus(self.status)
 
     @property
+    def answered_by_its_department(self) -> bool:
+        """The department it is with has answered it before (a reopened ticket): the matter is its own, no 退回."""
+        return any(r.department_id == self.department_id for r in self.replies)
+
+    @property
     def left_dissatisfied(self) -> bool:
         """The last callback that reached the citizen since the last reply says 不满意 (重办 is what follows)."""
         reached = [c for c in self.callbacks

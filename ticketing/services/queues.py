@@ -57,26 +57,36 @@ def for_user(user: User, name: str | None) -> Queue | None:
 
 @dataclass(frozen=True)
 class Place:
-    """Where a ticket stands in a queue: its position (1-based; None once it has left the queue), how many the
-    queue holds, and the ticket 下一件 leads to (None when there is no other)."""
+    """Where a ticket stands in a queue: its position (1-based; None once it has left the queue or an action moved
+    it), how many the queue holds, the ticket 下一件 leads to and that one's position (None when there is no other),
+    and whether 下一件 goes back to the start of the list."""
     queue: Queue
     position: int | None
     total: int
     next_number: str | None
+    next_position: int | None
+    wraps: bool
     capped: bool  # the queue is longer than SCANNED: total is a floor
 
 
-def place_of(session: Session, user: User, queue: Queue, ticket: Ticket, now: datetime) -> Place:
+def place_of(session: Session, user: User, queue: Queue, ticket: Ticket, now: datetime, *,
+             then: str | None = None) -> Place:
     """下一件 is the ticket after this one in the queue's order; after the last, the queue's first (one passed
-    over is still to do); once this one has left the queue (answered, dispatched, called back), the queue's
-    first, which is the one that was after it."""
+    over is still to do). ``then`` is the ticket that followed this one when it was opened: an action moves a
+    ticket in its list (签收 puts it under the reply deadline's order, 退回 to the end), so after one 下一件 stays
+    where it was, while that ticket is still in the queue. Once this one has left the queue and no ``then`` is
+    known, the queue's first."""
     rows = session.execute(queue.select(session, user, now).with_only_columns(Ticket.id, Ticket.number)
                            .limit(SCANNED + 1)).all()
     capped = len(rows) > SCANNED
     rows = rows[:SCANNED]
-    ids = [row.id for row in rows]
-    if ticket.id in ids:
-        index = ids.index(ticket.id)
-        others = rows[index + 1:] + rows[:index]
-        return Place(queue, index + 1, len(rows), others[0].number if others else None, capped)
-    return Place(queue, None, len(rows), rows[0].number if rows else None, capped)
+    numbers = [row.number for row in rows]
+    here = numbers.index(ticket.number) if ticket.number in numbers else None
+    if then and then != ticket.number and then in numbers:
+        return Place(queue, None, len(rows), then, numbers.index(then) + 1, False, capped)
+    if here is not None:
+        after = here + 1 if here + 1 < len(numbers) else (0 if here else None)
+        if after is None:
+            return Place(queue, here + 1, len(rows), None, None, False, capped)
+        return Place(queue, here + 1, len(rows), numbers[after], after + 1, after < here, capped)
+    return Place(queue, None, len(rows), numbers[0] if numbers else None, 1 if numbers else None, False, capped)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, field, replace
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
@@ -406,7 +406,7 @@ def return_ticket(session, ticket, reason: str, *, actor, now) -> None:
     _require(reason, "reason", "请填写退回理由")
     if ticket.designated:
         raise InvalidTransition("该工单是退回审核后指定承办的，不能再次退回")
-    if any(r.department_id == ticket.department_id for r in ticket.replies):
+    if ticket.answered_by_its_department:
         raise InvalidTransition("本单位已答复过该工单，重办时不能退回")
     window = int(settings.get_setting(session, "return_window_working_days"))
     elapsed = deadlines.working_days_between(ticket.dispatched_at, now, calendar.load_work_calendar(session))
@@ -442,7 +442,26 @@ def refuse_return(session, ticket, *, actor, now, note: str) -> None:
     ticket.status_before_return = None
 
 
-EXTENSION_CEILING_DAYS = 365
+EXTENSION_CEILING_DAYS = 365  # a policy without 最长延期 still has one (9999-12-31 was taken and approved)
+
+
+def extension_limit(session, ticket) -> tuple[int, str]:
+    """How many days one extension may add to a ticket's deadline, and whose rule that is."""
+    if ticket.channel == Channel.PETITION_BUREAU.value:  # 信访工作条例: at most 30 days, whatever a policy says
+        return deadlines.PETITION_MAX_EXTENSION_DAYS, "信访事项（信访工作条例）"
+    policy_days = calendar.find_policy(session, ticket.type, ticket.urgency, ticket.channel)["max_extension_days"]
+    if policy_days:
+        return policy_days, "此类工单（办理时限设置）"
+    return EXTENSION_CEILING_DAYS, ""
+
+
+def latest_extension_day(session, ticket) -> date | None:
+    """The last local day an extension may reach: the deadline's day plus the limit, counted in days, so that the
+    deadline's time of day does not take the last one away."""
+    if ticket.reply_due_at is None:
+        return None
+    limit, _ = extension_limit(session, ticket)
+    return ticket.reply_due_at.astimezone(deadlines.LOCAL_TZ).date() + timedelta(days=limit)
 
 
 def request_extension(session, ticket, reason: str, until: datetime, *, actor, now) -> None:
@@ -458,13 +477,10 @@ def request_extension(session, ticket, reason: str, until: datetime, *, actor, n
     petition = ticket.channel == Channel.PETITION_BUREAU.value
     if petition and ticket.extension_count >= 1:
         raise InvalidTransition("信访事项只能延期一次（信访工作条例）")
-    # a policy without 最长延期 still has one: a year (9999-12-31 was taken and approved)
-    limit = calendar.find_policy(session, ticket.type, ticket.urgency, ticket.channel)["max_extension_days"] \
-        or EXTENSION_CEILING_DAYS
-    if petition:  # 信访工作条例: at most 30 days, whatever a policy says
-        limit = min(limit, deadlines.PETITION_MAX_EXTENSION_DAYS)
-    if ticket.reply_due_at is not None and until - ticket.reply_due_at > timedelta(days=limit):
-        message = f"信访事项延期不得超过 {limit} 日（信访工作条例）" if petition else f"此类工单每次延期不得超过 {limit} 日（办理时限设置）"
+    limit, why = extension_limit(session, ticket)
+    latest = latest_extension_day(session, ticket)
+    if latest is not None and until.astimezone(deadlines.LOCAL_TZ).date() > latest:
+        message = f"{why}每次延期不得超过 {limit} 日，最晚延至 {latest.isoformat()}"
         raise ValidationFailed(message, fields={"until": message})
     transition(ticket, Action.REQUEST_EXTENSION, actor=actor, now=now, note=reason,
                data={"until": until.isoformat()})

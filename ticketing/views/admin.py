@@ -30,6 +30,7 @@ from ticketing.models import (
 )
 from ticketing.services import administration as admin_service
 from ticketing.services import audit, clock, reviews, risk_alerts, validation
+from ticketing.services import tickets as ticket_service
 from ticketing.services.errors import DomainError
 from ticketing.services.permissions import Permission
 from ticketing.views.admin_forms import (
@@ -210,6 +211,7 @@ def _policies_page(form: DeadlinePolicyForm, status: int = 200):
     policies = _all(DeadlinePolicy, DeadlinePolicy.active.desc(), DeadlinePolicy.channel.is_not(None),
                     DeadlinePolicy.ticket_type, DeadlinePolicy.urgency, DeadlinePolicy.id)
     return render_template("admin/policies.html", policies=policies, form=form, confirm=ConfirmForm(),
+                           ceiling_days=ticket_service.EXTENSION_CEILING_DAYS,
                            units=admin_service.UNIT_TITLES, titles=TITLES), status
 
 
@@ -233,7 +235,7 @@ def edit_policy(policy_id: int):
     form = _policy_form(policy)
     return _edit_page(form, lambda: admin_service.save_deadline_policy(db.session, policy, _policy_input(form),
                                                                        actor=current_user),
-                      "已保存办理时限（对此后派发的工单生效）", "修改办理时限", "admin.policies")
+                      "已保存办理时限（时限对此后派发的工单生效；最长延期对此后的延期申请生效）", "修改办理时限", "admin.policies")
 
 
 @bp.post("/policies/<int:policy_id>/active")
@@ -609,7 +611,7 @@ def _day_arg(name: str) -> date | None:
         flash(f"日期“{value}”格式不正确，应为 2026-11-23", "error")
         return None
     if validation.year_error(day):
-        flash(f"日期“{value}”{validation.year_error(day)}", "error")
+        flash(f"“{value}”{validation.year_error(day)}", "error")
         return None
     return day
 

@@ -38,7 +38,10 @@ LAST_PAGE = 100_000  # as the API's MAX_PAGE: a page number past it would overfl
 def paginate(query, per_page: int):
     """One page of a list, the page number from ``?page=`` (a number out of range is the nearest page there is)."""
     page = min(max(request.args.get("page", 1, type=int) or 1, 1), LAST_PAGE)
-    return db.paginate(query, page=page, per_page=per_page, error_out=False)
+    listed = db.paginate(query, page=page, per_page=per_page, error_out=False)
+    if listed.pages and page > listed.pages:  # past the end: the last page (one more query, only then)
+        listed = db.paginate(query, page=listed.pages, per_page=per_page, error_out=False)
+    return listed
 
 
 def safe_next(default: str) -> str:

@@ -38,7 +38,7 @@ def _date(name: str, end: bool = False):
         flash(f"日期“{value}”格式不正确，应为 2026-11-23", "error")
         return None
     if validation.year_error(day):
-        flash(f"日期“{value}”{validation.year_error(day)}", "error")
+        flash(f"“{value}”{validation.year_error(day)}", "error")
         return None
     return datetime.combine(day, time.max if end else time.min, LOCAL_TZ)
 
@@ -127,10 +127,11 @@ def detail(number: str):
     actions = workflow.allowed_actions(current_user, ticket)
     ticket_reviews, may_review = reviews.visible_reviews(db.session, ticket, current_user)
     queue = queues.for_user(current_user, request.args.get("queue"))
+    place = queues.place_of(db.session, current_user, queue, ticket, clock.now_utc(),
+                            then=request.args.get("then")) if queue else None
     return render_template(
         "tickets/detail.html", ticket=ticket, show_caller=show_caller,
-        queue=queue.name if queue else None,
-        place=queues.place_of(db.session, current_user, queue, ticket, clock.now_utc()) if queue else None,
+        queue=queue.name if queue else None, place=place, then=place.next_number if place else None,
         colleagues=ticket_service.colleagues(db.session, ticket) if workflow.Action.HAND_OVER in actions else [],
         answers=_standard_answers(ticket) if {workflow.Action.REPLY, workflow.Action.ANSWER_ON_THE_SPOT} & set(actions) else [],
         files=files, hidden_files=hidden_files, accept_files=attachments.ACCEPT_ATTRIBUTE,
@@ -141,6 +142,10 @@ def detail(number: str):
         my_assist=assists.open_request(ticket, current_user.department_id)
         if workflow.Action.ANSWER_ASSIST in actions else None,
         awaited=assists.awaited(ticket) if workflow.Action.REPLY in actions else [],
+        extension_latest=ticket_service.latest_extension_day(db.session, ticket)
+        if workflow.Action.REQUEST_EXTENSION in actions else None,
+        extension_days=ticket_service.extension_limit(db.session, ticket)[0]
+        if workflow.Action.REQUEST_EXTENSION in actions else None,
         pii_views=privacy.views_of(db.session, ticket) if current_user.role in ("supervisor", "admin") else [],
         same_caller=privacy.same_caller(db.session, current_user, ticket),
         contact_purposes=ContactPurpose.choices(), contact_methods=ContactMethod.choices(),
@@ -164,8 +169,16 @@ def act(number: str, action: str):
     params = {key: value for key, value in request.form.items() if key != "csrf_token"}
     if run_action(ticket, action, params):
         flash(done_message(ticket, action), "success")
+    return redirect(safe_next(_back_to(ticket)))
+
+
+def _back_to(ticket, anchor: str = "") -> str:
+    """The ticket's page after a form on it, in the work queue it was opened from (with the ticket that followed
+    it then) when there is one."""
     queue = queues.for_user(current_user, request.args.get("queue"))
-    return redirect(safe_next(url_for("tickets.detail", number=ticket.number, queue=queue.name if queue else None)))
+    if queue is None:
+        return url_for("tickets.detail", number=ticket.number) + anchor
+    return url_for("tickets.detail", number=ticket.number, queue=queue.name, then=request.args.get("then")) + anchor
 
 
 def _standard_answers(ticket):
@@ -188,7 +201,7 @@ def send_notice_sms(number: str, purpose: str):
     except DomainError as error:
         db.session.rollback()
         flash_domain_error(error)
-    return redirect(url_for("tickets.detail", number=ticket.number))
+    return redirect(_back_to(ticket))
 
 
 @bp.get("/<number>/similar")
@@ -212,7 +225,7 @@ def upload_attachment(number: str):
     ticket = ticket_or_404(number)
     if not store_uploads(ticket):
         flash("请选择要上传的文件。", "error")
-    return redirect(url_for("tickets.detail", number=ticket.number) + "#attachments")
+    return redirect(_back_to(ticket, "#attachments"))
 
 
 @bp.get("/<number>/attachments/<int:attachment_id>")
@@ -248,7 +261,7 @@ def remove_attachment(number: str, attachment_id: int):
     except DomainError as error:
         db.session.rollback()
         flash_domain_error(error)
-    return redirect(url_for("tickets.detail", number=ticket.number) + "#attachments")
+    return redirect(_back_to(ticket, "#attachments"))
 
 
 @bp.post("/<number>/grant-identity")
@@ -265,7 +278,7 @@ def grant_identity(number: str):
     except DomainError as error:
         db.session.rollback()
         flash(error.message, "error")
-    return redirect(url_for("tickets.detail", number=ticket.number))
+    return redirect(_back_to(ticket))
 
 
 def _categories():

@@ -448,3 +448,21 @@ def test_a_calendar_day_or_a_notice_end_beyond_the_years_taken_is_refused(db, us
         announcements.publish(db.session, title="系统升级", content="今晚升级", roles=["agent"], important=False,
                               expires_on=date(9999, 12, 31), actor=users["supervisor"], now=now)
     assert "超出范围" in refused.value.fields["expires_on"]
+
+
+def test_the_last_day_a_policy_allows_is_allowed_whatever_the_deadlines_time_of_day(db, users, now, reference):
+    from datetime import datetime
+
+    from tests.conftest import LOCAL
+
+    policy = db.session.scalar(sa.select(DeadlinePolicy).where(
+        DeadlinePolicy.ticket_type == "help", DeadlinePolicy.urgency == "normal", DeadlinePolicy.channel.is_(None)))
+    policy.max_extension_days = 3
+    db.session.commit()
+    ticket = make_ticket(db, users, now, status=S.ACCEPTED, type="help")
+    ticket.reply_due_at = datetime(2026, 3, 6, 11, 19, tzinfo=LOCAL)  # an urgent ticket's deadline has a time
+    assert tickets.latest_extension_day(db.session, ticket).isoformat() == "2026-03-09"
+    with pytest.raises(ValidationFailed, match="最晚延至 2026-03-09"):
+        act(db, ticket, "request_extension", users["staff_dybz"], now, reason="需要外调", until="2026-03-10")
+    act(db, ticket, "request_extension", users["staff_dybz"], now, reason="需要外调", until="2026-03-09")
+    assert ticket.extension_state == "requested"
