@@ -50,7 +50,8 @@ accept (签收) within 1 working day, urgent within 2 hours; reply (答复) to
 consult in 3, help in 5, complaint/report/suggestion/praise in 15 working days,
 urgent tickets in 24 hours.  The ``petition_bureau`` channel (信访局转办,
 信访工作条例) accepts within 15 and replies within 60 calendar days, extendable
-once by at most 30 days (``max_extension_days``); an urgent petition keeps the
+once by at most 30 days (``max_extension_days``); the 60 days are counted again
+from the acceptance (签收, ``tickets.accept``); an urgent petition keeps the
 stricter urgent limits (2 hours / 24 hours).
 """
 

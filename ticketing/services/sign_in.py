@@ -2,7 +2,9 @@
 
 The count and the lock live on the user row, so every gunicorn worker sees them. A correct
 password resets the count; an administrator's password reset lifts a lock at once. An unknown
-user name gets the same message as a wrong password, so the form does not tell which names exist.
+user name, a wrong password and a wrong password on a locked account all get the same message, which
+states the rule, so the form does not tell which names exist; only the right password on a locked
+account is told of the lock.
 """
 from __future__ import annotations
 
@@ -45,13 +47,15 @@ def is_locked(user: User, now: datetime) -> bool:
 def authenticate(session: Session, username: str, password: str, *, now: datetime,
                  policy: LockoutPolicy = LockoutPolicy()) -> User:
     """The user with this name and password; otherwise SignInRefused with the Chinese reason."""
+    wrong = f"{WRONG}连续输错 {policy.max_failures} 次，账号将锁定 {policy.lock_minutes} 分钟。"
     user = session.scalar(sa.select(User).where(User.username == (username or "").strip()))
     if user is None:
         log.info("sign-in refused: unknown user name")
-        raise SignInRefused(WRONG)
+        raise SignInRefused(wrong)
     if is_locked(user, now):
         log.info("sign-in refused: %s is locked until %s", user.username, user.locked_until.isoformat())
-        raise SignInRefused(_locked_message(user, now))
+        # only the right password learns of the lock: a wrong one reads as for a name that does not exist
+        raise SignInRefused(_locked_message(user, now) if user.check_password(password or "") else wrong)
     if not user.check_password(password or ""):
         # one statement, so two workers refusing the same name at once both count
         failures = session.execute(sa.update(User).where(User.id == user.id)
@@ -65,11 +69,11 @@ def authenticate(session: Session, username: str, password: str, *, now: datetim
             session.flush()
             log.warning("%s locked for %d minutes after %d wrong passwords", user.username, policy.lock_minutes,
                         policy.max_failures)
-            raise SignInRefused(f"密码连续输错 {policy.max_failures} 次，账号已锁定 {policy.lock_minutes} 分钟。"
-                                "如需立即使用，请联系系统管理员重置密码。")
-        left = policy.max_failures - failures
-        log.info("sign-in refused: wrong password for %s (%d tries left)", user.username, left)
-        raise SignInRefused(f"{WRONG}再输错 {left} 次，账号将被锁定 {policy.lock_minutes} 分钟。" if left <= 2 else WRONG)
+            raise SignInRefused(wrong)
+        log.info("sign-in refused: wrong password for %s (%d tries left)", user.username,
+                 policy.max_failures - failures)
+        # the same words as for an unknown name: counting down tries told which names exist
+        raise SignInRefused(wrong)
     if not user.active:
         raise SignInRefused("该账号已停用，请联系系统管理员。")
     user.failed_logins, user.locked_until = 0, None

@@ -344,9 +344,17 @@ def reassign(session, ticket, department, *, actor, now, reason: str) -> None:
 
 
 def accept(session, ticket, *, actor, now) -> None:
-    """签收."""
-    transition(ticket, Action.ACCEPT, actor=actor, now=now,
-               data={"on_time": ticket.accept_due_at is None or now <= ticket.accept_due_at})
+    """签收. A petition's 60 days run from its acceptance (信访工作条例第三十二条: 自受理之日起 60 日内办结), not
+    from its receipt: the reply deadline is counted again from now, unless an extension already set it."""
+    data = {"on_time": ticket.accept_due_at is None or now <= ticket.accept_due_at}
+    if (ticket.channel == Channel.PETITION_BUREAU.value and ticket.urgency != Urgency.URGENT.value
+            and ticket.extension_state != ExtensionState.APPROVED.value):
+        due = calendar.reply_deadline(session, ticket, now)
+        if ticket.reply_due_at is None or due.due_at > ticket.reply_due_at:
+            data["reply_due_from"] = ticket.reply_due_at.isoformat() if ticket.reply_due_at else None
+            ticket.reply_due_at = due.due_at
+            ticket.calendar_confirmed = ticket.calendar_confirmed and due.calendar_confirmed
+    transition(ticket, Action.ACCEPT, actor=actor, now=now, data=data)
     ticket.accepted_at = now
     ticket.handler = actor
 

@@ -466,3 +466,19 @@ def test_the_last_day_a_policy_allows_is_allowed_whatever_the_deadlines_time_of_
         act(db, ticket, "request_extension", users["staff_dybz"], now, reason="需要外调", until="2026-03-10")
     act(db, ticket, "request_extension", users["staff_dybz"], now, reason="需要外调", until="2026-03-09")
     assert ticket.extension_state == "requested"
+
+
+def test_a_petitions_sixty_days_run_from_its_acceptance(db, users, now):
+    from tests.conftest import LOCAL
+
+    ticket = make_ticket(db, users, now, status=S.DISPATCHED, channel="petition_bureau")
+    from_receipt = ticket.reply_due_at
+    accepted_at = now + timedelta(days=10)
+    act(db, ticket, "accept", users["staff_dybz"], accepted_at)
+    assert ticket.reply_due_at > from_receipt
+    assert ticket.reply_due_at.astimezone(LOCAL).date() == (accepted_at + timedelta(days=60)).astimezone(LOCAL).date()
+    assert ticket.events[-1].data["reply_due_from"] == from_receipt.isoformat()
+    ordinary = make_ticket(db, users, now, status=S.DISPATCHED)
+    due = ordinary.reply_due_at
+    act(db, ordinary, "accept", users["staff_dybz"], accepted_at)
+    assert ordinary.reply_due_at == due and "reply_due_from" not in ordinary.events[-1].data
