@@ -136,6 +136,9 @@ class TicketQuery(PageQuery):
     phone = Str(max_len=30, metadata={"description": "来电号码（只在令牌用户可见完整来电人的工单中查找）"})
     received_from = LocalDateTime(metadata={"description": "受理时间起（含），如 2026-03-01"})
     received_to = LocalDateTime(end_of_day=True, metadata={"description": "受理时间止（含当天），如 2026-03-31"})
+    changed_since = LocalDateTime(metadata={
+        "description": "只列此时间以后（含）有过任何办理记录的工单，供承办单位的系统增量同步：记下开始取数的时间，"
+                       "下次以它为 changed_since；按受理时间排序，取数期间又有变化的工单仍在结果中，不会漏页"})
 
 
 class ChannelUpdatesQuery(ApiSchema):

@@ -236,7 +236,9 @@ class TicketEvent(db.Model):
 
     __tablename__ = "ticket_event"
     __table_args__ = (sa.Index("ix_ticket_event_ticket_id_id", "ticket_id", "id"),
-                      sa.Index("ix_ticket_event_action_created", "action", "created_at"))
+                      sa.Index("ix_ticket_event_action_created", "action", "created_at"),
+                      # GET /tickets?changed_since=: the tickets with any event since a moment
+                      sa.Index("ix_ticket_event_created_ticket", "created_at", "ticket_id"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     ticket_id: Mapped[int] = mapped_column(sa.ForeignKey("ticket.id"))

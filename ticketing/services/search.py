@@ -7,7 +7,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from ticketing.models import AssistRequest, AssistState, Category, Department, Role, Ticket, User
+from ticketing.models import AssistRequest, AssistState, Category, Department, Role, Ticket, TicketEvent, User
 from ticketing.services import fulltext, permissions, privacy, validation
 from ticketing.services.inbox import overdue_condition
 
@@ -26,6 +26,7 @@ class TicketFilters:
     received_from: datetime | None = None
     received_to: datetime | None = None
     handler: str | None = None  # 经办人's user name
+    changed_since: datetime | None = None  # any event (办理记录) at or after it: a department system's sync
     # 协办: "any", tickets that asked another department; "open", those still waiting for an opinion; "asked", for
     # department staff, the other departments' tickets their department was asked about (outside their own list)
     assist: str | None = None
@@ -70,6 +71,9 @@ def ticket_query(session: Session, user: User, filters: TicketFilters, now: date
         query = query.where(Ticket.received_at >= filters.received_from)
     if filters.received_to:
         query = query.where(Ticket.received_at < filters.received_to)
+    if filters.changed_since:
+        query = query.where(Ticket.id.in_(
+            sa.select(TicketEvent.ticket_id).where(TicketEvent.created_at >= filters.changed_since)))
     if filters.q and filters.q.strip():
         query = fulltext.restrict(session, query, filters.q, call_visible=privacy.caller_visible_condition(user))
         if validation.mask_numbers_in_text(filters.q) != filters.q:
