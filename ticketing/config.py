@@ -31,7 +31,10 @@ def _bool(value: str | None, default: bool) -> bool:
 
 class Config:
     SQLALCHEMY_TRACK_MODIFICATIONS = False
-    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    # PostgreSQL's JIT compiler spent 3.9 s compiling the monthly assessment's query, which then ran in
+    # 0.05 s: the planner's row estimate for the receipts' join on a JSON value is far too high, and crosses
+    # the JIT's cost thresholds (bench/bench_assessment.py, docs/assessment.md). Off for the app's connections.
+    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True, "connect_args": {"options": "-c jit=off"}}
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     REMEMBER_COOKIE_HTTPONLY = True

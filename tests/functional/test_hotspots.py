@@ -225,3 +225,28 @@ def test_the_page_lists_the_largest_groups_and_counts_them_all(db, users, auth, 
     assert "共 1 组，下面列出最大的 0 组" in html and 'id="hotspot-1"' not in html
     workbook = load_workbook(BytesIO(client.get("/supervise/hotspots/export.xlsx").data))
     assert "康佳大药房" in str([c.value for row in workbook.worksheets[0].iter_rows() for c in row])  # all groups
+
+
+def test_the_page_and_the_export_read_their_tickets_in_one_query_not_one_each(db, users, auth, client, now, today):
+    """The commit that stores the grouping expired the tickets read for it, and the page and the export then
+    reloaded each one by its id (281 queries for a page on a province's week)."""
+    for i, text in enumerate(PHARMACY[:3] * 2):
+        make_ticket(db, users, now + timedelta(hours=i), status=S.DISPATCHED, content=text,
+                    caller_phone=f"1390000001{i}", category="DD", region="赛罕区")
+    db.session.commit()
+    statements = []
+
+    def seen(conn, cursor, statement, parameters, context, executemany):
+        statements.append(statement)
+
+    auth.login("supervisor")
+    sa.event.listen(db.engine, "before_cursor_execute", seen)
+    try:
+        page = client.get("/supervise/hotspots?fresh=1")
+        export = client.get("/supervise/hotspots/export.xlsx")
+    finally:
+        sa.event.remove(db.engine, "before_cursor_execute", seen)
+    assert page.status_code == 200 and 'id="hotspot-1"' in page.get_data(as_text=True)
+    assert export.status_code == 200
+    one_by_one = [s for s in statements if "FROM ticket" in s and "WHERE ticket.id = " in s]
+    assert one_by_one == [], len(one_by_one)

@@ -244,3 +244,12 @@ def test_the_inbox_notes_count_every_urged_ticket_and_list_the_latest(db, users,
     html = client.get("/inbox/").get_data(as_text=True)
     assert "督办事项（22 件，已置顶显示；这里列出最近督办的 20 件）" in html
     assert "第21次督办" in html and "第0次督办" not in html.split("督办事项")[1].split("</section>")[0]
+
+
+def test_the_answered_tab_lists_the_latest_answered_first(db, users, auth, client, now, today):
+    earlier = make_ticket(db, users, now - timedelta(days=3), status=S.REPLIED, title="三天前答复的")
+    later = make_ticket(db, users, now - timedelta(days=1), status=S.CLOSED, title="昨天办结的")
+    db.session.commit()
+    auth.login("staff_dybz")
+    table = client.get("/inbox/?state=done").get_data(as_text=True).split("<table", 1)[1]
+    assert table.index(later.number) < table.index(earlier.number)

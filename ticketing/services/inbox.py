@@ -62,7 +62,7 @@ def callbacks_query(cutoff: datetime | None = None, *, later: bool = False) -> s
 
 
 def department_query(department_id: int, state: str | None = None, *, handler_id: int | None = None) -> sa.Select:
-    """The department's inbox: urged first, then by the deadline that applies.
+    """The department's inbox: urged first, then by the deadline that applies; 已答复/办结 the latest answered first.
 
     ``state="mine"``: the tickets ``handler_id`` works (accepted or was handed), not yet answered.
     """
@@ -73,8 +73,9 @@ def department_query(department_id: int, state: str | None = None, *, handler_id
         query = query.where(Ticket.status.in_(DEPARTMENT_WORK + (S.RETURN_REQUESTED.value,)))
     elif state == "notify":
         query = query.where(notices_owed_condition())
-    elif state == "done":
+    elif state == "done":  # answered: the latest first (urges and deadlines no longer order anything)
         query = query.where(Ticket.status.in_((S.REPLIED.value, S.CALLED_BACK.value, S.CLOSED.value)))
+        return query.order_by(Ticket.replied_at.desc().nulls_last(), Ticket.id.desc())
     elif state:
         query = query.where(Ticket.status == state)
     return query.order_by((Ticket.last_urged_at.is_(None)), due_expression().nulls_last(), Ticket.id)

@@ -89,6 +89,7 @@ def _hotspots_asked(limit: int | None = None):
                                 department_id=selected.id if selected else None,
                                 fresh=request.args.get("fresh") == "1", limit=limit)
         db.session.commit()  # the grouping, stored for every worker
+        hotspots.read_again(db.session, found)
     except DomainError as error:
         flash_domain_error(error)
         found = None
