@@ -179,11 +179,16 @@ def test_an_extension_is_asked_before_the_deadline_not_after(db, users, now):
     assert ticket.extension_state == "requested"
 
 
-def test_a_policys_longest_extension_caps_each_request(db, users, now, reference):
+def longest_extension_for_help(db, days: int) -> None:
+    """系统管理 → 办理时限: 最长延期 on the normal 求助 policy."""
     policy = db.session.scalar(sa.select(DeadlinePolicy).where(
         DeadlinePolicy.ticket_type == "help", DeadlinePolicy.urgency == "normal", DeadlinePolicy.channel.is_(None)))
-    policy.max_extension_days = 5
+    policy.max_extension_days = days
     db.session.commit()
+
+
+def test_a_policys_longest_extension_caps_each_request(db, users, now, reference):
+    longest_extension_for_help(db, 5)
     ticket = make_ticket(db, users, now, status=S.ACCEPTED, type="help")
     with pytest.raises(ValidationFailed, match="每次延期不得超过 5 日"):
         act(db, ticket, "request_extension", users["staff_dybz"], now, reason="需要外调",
@@ -455,10 +460,7 @@ def test_the_last_day_a_policy_allows_is_allowed_whatever_the_deadlines_time_of_
 
     from tests.conftest import LOCAL
 
-    policy = db.session.scalar(sa.select(DeadlinePolicy).where(
-        DeadlinePolicy.ticket_type == "help", DeadlinePolicy.urgency == "normal", DeadlinePolicy.channel.is_(None)))
-    policy.max_extension_days = 3
-    db.session.commit()
+    longest_extension_for_help(db, 3)
     ticket = make_ticket(db, users, now, status=S.ACCEPTED, type="help")
     ticket.reply_due_at = datetime(2026, 3, 6, 11, 19, tzinfo=LOCAL)  # an urgent ticket's deadline has a time
     assert tickets.latest_extension_day(db.session, ticket).isoformat() == "2026-03-09"
