@@ -100,3 +100,34 @@ def test_an_unexpected_error_is_a_chinese_page(app, users, auth, client, monkeyp
         assert response.status_code == 500 and "系统出错了，这次操作没有完成" in response.get_data(as_text=True)
     finally:
         app.config["PROPAGATE_EXCEPTIONS"] = None
+
+
+def test_a_line_break_in_next_goes_home_instead_of_breaking_the_redirect(db, users, now, auth, client):
+    from tests.conftest import PASSWORD
+
+    response = client.post("/login?next=/tickets/%0Ax", data={"username": "supervisor", "password": PASSWORD})
+    assert response.status_code == 302 and "\n" not in response.headers["Location"]
+    ticket = make_ticket(db, users, now, status=S.ACCEPTED)
+    db.session.commit()
+    response = client.post(f"/tickets/{ticket.number}/actions/urge",
+                           data={"note": "请今天答复", "next": "/inbox/\r\nX-Injected: 1"})
+    assert response.status_code == 302 and response.headers["Location"].endswith(f"/tickets/{ticket.number}")
+    assert "X-Injected" not in response.headers
+
+
+def test_granting_the_reporters_identity_twice_says_it_is_done(db, users, now, auth, client):
+    ticket = make_ticket(db, users, now, status=S.DISPATCHED, category="JJ", type="report", department="DYBZ",
+                         caller_phone="13912345678", content="某药店串换药品")
+    db.session.commit()
+    auth.login("supervisor")
+    client.post(f"/tickets/{ticket.number}/grant-identity", data={"reason": "需核实举报线索"})
+    page = client.get(f"/tickets/{ticket.number}").get_data(as_text=True)
+    assert "已授权待遇保障科查看举报人身份" in page and "grant-identity" not in page
+    again = client.post(f"/tickets/{ticket.number}/grant-identity", data={"reason": "再点一次"}, follow_redirects=True)
+    assert again.status_code == 200 and "无需再次授权" in again.get_data(as_text=True)
+
+
+def test_noncharacters_are_dropped_too():
+    from ticketing.services.validation import clean_text
+
+    assert clean_text("标题\uffff\ufffe结尾") == "标题结尾"

@@ -150,11 +150,15 @@ def _read_xlsx(source) -> Sheet:
     _check_headers(headers)
 
     def rows():
+        number = 1
         try:
             for number, values in enumerate(iterator, start=2):
                 if all(v is None or str(v).strip() == "" for v in values):
                     continue
                 yield number, dict(zip(headers, values))
+        except Exception:  # read-only mode reads the sheet as it goes: a damaged part shows only here (a 500)
+            raise ValidationFailed("Excel 文件已损坏", fields={
+                "file": f"第 {number + 1} 行附近无法读取，请在 Excel 中打开后另存为 .xlsx 再上传"}) from None
         finally:
             workbook.close()
 

@@ -90,12 +90,14 @@ def log_view(session: Session, user: User, ticket: Ticket, *, now: datetime, via
 
 
 def grant_identity(session: Session, ticket: Ticket, reason: str, *, actor: User, now: datetime) -> ReporterIdentityGrant:
-    from ticketing.services.errors import ValidationFailed
+    from ticketing.services.errors import InvalidTransition, ValidationFailed
 
     if not (reason or "").strip():
         raise ValidationFailed("请填写授权理由", fields={"reason": "请填写授权理由"})
     if ticket.department_id is None:
         raise ValidationFailed("工单尚未派发", fields={"reason": "工单尚未派发，无承办单位可授权"})
+    if identity_granted(session, ticket, ticket.department_id):  # sent twice: it was a 500 on the unique key
+        raise InvalidTransition(f"已授权{ticket.department.name}查看举报人身份，无需再次授权")
     transition(ticket, Action.GRANT_IDENTITY, actor=actor, now=now, note=reason,
                data={"department": ticket.department.code})
     grant = ReporterIdentityGrant(ticket_id=ticket.id, department_id=ticket.department_id, granted_by=actor,

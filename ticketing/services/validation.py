@@ -15,7 +15,7 @@ CALL_REFERENCE = re.compile(r"[A-Za-z0-9_.:\-]{1,64}")  # 来电流水号 as tel
 # control characters (XML, hence Excel, refuses them), and lone surrogates (not encodable, a 500 on SQLite). Word's
 # Shift+Enter (vertical tab) and a form feed are line breaks; tab, newline and carriage return stay.
 _LINE_BREAKS = str.maketrans({"\x0b": "\n", "\x0c": "\n"})
-_UNWANTED = re.compile(r"[\x00-\x08\x0e-\x1f\x7f\ud800-\udfff]")
+_UNWANTED = re.compile(r"[\x00-\x08\x0e-\x1f\x7f\ud800-\udfff\ufffe\uffff]")
 
 
 FIRST_YEAR, LAST_YEAR = 2000, 2100  # the dates the system takes (year 1 or 9999 overflowed on the way to UTC)

@@ -47,6 +47,8 @@ def paginate(query, per_page: int):
 def safe_next(default: str) -> str:
     target = request.values.get("next") or ""
     parts = urlsplit(target)
+    if any(ord(ch) < 32 or ord(ch) == 127 for ch in target):  # a line break would end the Location header (a 500)
+        return default
     if target.startswith("/") and not target.startswith("//") and not parts.netloc and not parts.scheme:
         return target
     return default

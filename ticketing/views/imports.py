@@ -62,10 +62,10 @@ def mapping(upload_id: str):
     path, meta = _upload(upload_id)
     try:
         sheet = importing.read_sheet(path)
+        rows = [values for _, (_, values) in zip(range(PREVIEW_ROWS), sheet.rows)]
     except DomainError as error:
         flash_domain_error(error)
         return redirect(url_for("imports.index"))
-    rows = [values for _, (_, values) in zip(range(PREVIEW_ROWS), sheet.rows)]
     if request.method == "POST":
         chosen = {h: request.form.get(f"map-{i}", "") for i, h in enumerate(sheet.headers)}
     else:

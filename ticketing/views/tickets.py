@@ -147,6 +147,8 @@ def detail(number: str):
         extension_days=ticket_service.extension_limit(db.session, ticket)[0]
         if workflow.Action.REQUEST_EXTENSION in actions else None,
         pii_views=privacy.views_of(db.session, ticket) if current_user.role in ("supervisor", "admin") else [],
+        identity_granted=current_user.role in ("supervisor", "admin") and ticket.is_confidential_report
+        and privacy.identity_granted(db.session, ticket, ticket.department_id),
         same_caller=privacy.same_caller(db.session, current_user, ticket),
         contact_purposes=ContactPurpose.choices(), contact_methods=ContactMethod.choices(),
         contact_purpose=notices.suggested_purpose(ticket),

@@ -210,3 +210,16 @@ def test_a_bad_character_or_a_year_out_of_range_rejects_its_row_not_the_import(d
 def test_repeated_column_names_are_refused_before_anything_is_read():
     with pytest.raises(ValidationFailed, match="列名重复：编号"):
         importing.read_sheet(csv_bytes([["A1", "A2", "内容"]], headers=["编号", "编号", "内容"]), "letters.csv")
+
+
+def test_a_damaged_workbook_is_a_message_not_a_crash(tmp_path):
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.append(HEADERS)
+    sheet.append(["M001", "住院报销", "去年住院花了两万", "2019-01-05", ""])
+    sheet.append(["M002", "坏的一格\uffff", "异地就医备案", "2019-01-06", ""])  # openpyxl writes it; XML refuses it
+    path = tmp_path / "damaged.xlsx"
+    workbook.save(path)
+    read = importing.read_sheet(path)
+    with pytest.raises(ValidationFailed, match="Excel 文件已损坏"):
+        list(read.rows)
