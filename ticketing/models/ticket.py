@@ -160,11 +160,12 @@ class Ticket(db.Model):
         return any(r.department_id == self.department_id for r in self.replies)
 
     @property
-    def left_dissatisfied(self) -> bool:
-        """The last callback that reached the citizen since the last reply says 不满意 (重办 is what follows)."""
+    def left_unhappy(self) -> bool:
+        """The last callback that reached the citizen since the last reply says 不满意 or 未解决 (重办 is what
+        follows, as the callback form's box says)."""
         reached = [c for c in self.callbacks
                    if c.reached and (self.replied_at is None or c.created_at >= self.replied_at)]
-        return bool(reached) and reached[-1].satisfaction == "dissatisfied"
+        return bool(reached) and (reached[-1].satisfaction == "dissatisfied" or reached[-1].solved is False)
 
     @property
     def current_due_at(self):

@@ -249,6 +249,15 @@ def _flag(condition) -> sa.ColumnElement:
     return sa.case((condition, 1), else_=0)
 
 
+def _merged_in_time() -> sa.ColumnElement:
+    """A duplicate merged into another before its accept deadline: counted once, in the ticket it joined. One
+    merged later (a month-end merge of a ticket left unaccepted) stays a receipt and shows what was late."""
+    merge = aliased(TicketEvent, name="merge_event")
+    return sa.and_(Ticket.status == TicketStatus.MERGED.value, sa.exists().where(
+        merge.ticket_id == Ticket.id, merge.action == Action.MERGE.value,
+        sa.or_(Ticket.accept_due_at.is_(None), merge.created_at <= Ticket.accept_due_at)))
+
+
 def _receipts(month: str, department_id: int | None = None) -> sa.Subquery:
     start, end = month_bounds(month)
     event = aliased(TicketEvent, name="received_event")
@@ -256,9 +265,9 @@ def _receipts(month: str, department_id: int | None = None) -> sa.Subquery:
         sa.select(event.ticket_id, Department.id.label("department_id"), Department.code.label("code"),
                   sa.func.min(event.created_at).label("received_at"))
         .join(Department, Department.code == _department_code(event))
-        .join(Ticket, Ticket.id == event.ticket_id)  # a duplicate merged into another is counted once, there
+        .join(Ticket, Ticket.id == event.ticket_id)
         .where(event.action.in_(RECEIVE_ACTIONS), event.created_at >= start, event.created_at < end,
-               Ticket.status != TicketStatus.MERGED.value)
+               sa.not_(_merged_in_time()))
         .group_by(event.ticket_id, Department.id, Department.code)
     )
     if department_id is not None:
@@ -334,9 +343,17 @@ def _items(session: Session, month: str, as_of: datetime, department_id: int | N
         return sa.func.coalesce(column, 0)
 
     held_now = Ticket.department_id == receipts.c.department_id
-    pending_accept = _flag(sa.and_(held_now, Ticket.status == TicketStatus.DISPATCHED.value,
-                                   Ticket.accept_due_at < as_of))
-    pending_reply = _flag(sa.and_(held_now, Ticket.status.in_(PENDING_REPLY_STATES), Ticket.reply_due_at < as_of))
+    # a duplicate merged after a deadline had passed (_merged_in_time) is as late as it was when merged
+    merge = aliased(TicketEvent, name="merged_event")
+    merged_at = (sa.select(sa.func.min(merge.created_at))
+                 .where(merge.ticket_id == Ticket.id, merge.action == Action.MERGE.value).scalar_subquery())
+    merged = sa.and_(held_now, Ticket.status == TicketStatus.MERGED.value)
+    pending_accept = _flag(sa.or_(
+        sa.and_(held_now, Ticket.status == TicketStatus.DISPATCHED.value, Ticket.accept_due_at < as_of),
+        sa.and_(merged, Ticket.accepted_at.is_(None), Ticket.accept_due_at < merged_at)))
+    pending_reply = _flag(sa.or_(
+        sa.and_(held_now, Ticket.status.in_(PENDING_REPLY_STATES), Ticket.reply_due_at < as_of),
+        sa.and_(merged, Ticket.replied_at.is_(None), Ticket.reply_due_at < merged_at)))
     accepted, done = n(outcomes.c.n_accept) > 0, n(outcomes.c.n_done) > 0
     reply_on_time = sa.and_(done, n(outcomes.c.n_done_late) == 0, pending_reply == 0)
     reply_due = sa.or_(done, pending_reply == 1)

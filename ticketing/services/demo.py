@@ -484,6 +484,6 @@ def _advance(session, ticket, rng, *, now, agent, supervisor, staff_by_departmen
         if target < 0.6:
             return
         tickets.close(session, ticket, actor=agent, now=step(8),
-                      note="诉求超出政策规定，已向来电人解释，不予重办" if ticket.left_dissatisfied else "")
+                      note="诉求超出政策规定，已向来电人解释，不予重办" if ticket.left_unhappy else "")
     except DomainError:
         return  # a step the state machine refused (e.g. outside the return window): leave it there

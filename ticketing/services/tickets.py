@@ -617,8 +617,8 @@ def close(session, ticket, *, actor, now, note: str = "") -> None:
     check(actor, ticket, Action.CLOSE)
     if ticket.status == S.REPLIED.value and ticket.needs_callback:
         raise InvalidTransition("该工单需先回访，才能办结")
-    if ticket.left_dissatisfied:  # the brief: 重办 when the citizen is not satisfied; archiving instead is explained
-        _require(note, "note", "群众回访不满意：请重办，或填写不重办即归档的理由")
+    if ticket.left_unhappy:  # the brief: 重办 when the citizen is not satisfied; archiving instead is explained
+        _require(note, "note", "群众回访不满意或未解决：请重办，或填写不重办即归档的理由")
     transition(ticket, Action.CLOSE, actor=actor, now=now, note=note)
     ticket.closed_at = now
     ticket.closure_kind = ClosureKind.HANDLED.value

@@ -364,3 +364,14 @@ def test_a_late_legal_channel_stays_late_after_a_reopen_moves_the_deadline(db, u
     tickets.reopen(db.session, ticket, "群众要求重新答复", actor=users["supervisor"], now=day(20))
     db.session.commit()  # the fresh deadline is after the old completion: that did not make it on time
     assert figures(db)["DYBZ"].overdue == 1
+
+
+def test_a_duplicate_merged_after_its_accept_deadline_still_counts_late(db, users):
+    """A month-end merge of a ticket left unaccepted would otherwise erase an overdue ticket from the month."""
+    first = dispatched(db, users, day(2))
+    neglected = dispatched(db, users, day(3))
+    tickets.merge(db.session, neglected, first, actor=users["supervisor"], now=day(20), note="同一来电人同一事项")
+    db.session.commit()
+    dybz = figures(db)["DYBZ"]
+    assert dybz.received == 2 and dybz.accept_due == 2 and dybz.accept_on_time == 0  # both left unaccepted
+    assert dybz.reply_due == 1  # the merged one was not yet due to be answered when merged; the other one is

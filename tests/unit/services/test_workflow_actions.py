@@ -296,13 +296,17 @@ def test_archiving_a_ticket_the_citizen_is_dissatisfied_with_needs_the_reason(db
     ticket = make_ticket(db, users, now, status=S.REPLIED)
     now = now + timedelta(days=1)  # after the reply
     act(db, ticket, "callback", users["agent"], now, reached="1", satisfaction="dissatisfied", solved="0")
-    assert ticket.left_dissatisfied
+    assert ticket.left_unhappy
     with pytest.raises(ValidationFailed, match="不重办即归档的理由"):
         act(db, ticket, "close", users["agent"], now)
     act(db, ticket, "close", users["agent"], now, note="诉求超出政策规定，已解释清楚")
     assert ticket.status == S.CLOSED.value and ticket.events[-1].note == "诉求超出政策规定，已解释清楚"
-    happy = make_ticket(db, users, now, status=S.REPLIED)
-    act(db, happy, "callback", users["agent"], now, reached="1", satisfaction="basically_satisfied", solved="0")
+    unsolved = make_ticket(db, users, now - timedelta(days=1), status=S.REPLIED)
+    act(db, unsolved, "callback", users["agent"], now, reached="1", satisfaction="basically_satisfied", solved="0")
+    with pytest.raises(ValidationFailed, match="不满意或未解决"):  # as the callback form's 重办 box says
+        act(db, unsolved, "close", users["agent"], now)
+    happy = make_ticket(db, users, now - timedelta(days=1), status=S.REPLIED)
+    act(db, happy, "callback", users["agent"], now, reached="1", satisfaction="basically_satisfied", solved="1")
     act(db, happy, "close", users["agent"], now)
     assert happy.status == S.CLOSED.value
 
