@@ -6,7 +6,11 @@ from io import BytesIO
 import pytest
 from openpyxl import load_workbook
 
-from ticketing.models import AssessmentReport
+from tests.factories import make_ticket
+from ticketing.models import AssessmentReport, TicketStatus
+from ticketing.services import tickets
+
+S = TicketStatus
 
 
 @pytest.mark.parametrize(("username", "code"), [
@@ -183,3 +187,23 @@ def test_live_month_is_shared_for_a_few_minutes_and_a_supervisor_can_recompute(d
     auth.login("staff_dybz")
     assert client.post("/assessment/2026-03/refresh").status_code == 403
     assert "重新计算</button>" not in client.get("/assessment/?month=2026-03").get_data(as_text=True)
+
+
+def test_issuing_names_the_months_receipts_still_waiting_for_an_extension_or_return_decision(db, users, auth, client,
+                                                                                         march):
+    from datetime import datetime, timedelta
+
+    from tests.conftest import LOCAL
+
+    start = datetime(2026, 3, 20, 9, 0, tzinfo=LOCAL)
+    waiting = make_ticket(db, users, start, status=S.ACCEPTED, title="延期待批的")
+    tickets.request_extension(db.session, waiting, "需调取外地病历", waiting.reply_due_at + timedelta(days=10),
+                              actor=users["staff_dybz"], now=start + timedelta(hours=2))
+    returning = make_ticket(db, users, start, status=S.RETURN_REQUESTED, title="退回待审的")
+    db.session.commit()
+    auth.login("supervisor")
+    html = client.get("/assessment/?month=2026-03").get_data(as_text=True)
+    assert "件延期或退回申请待审批，发布后按现状冻结" in html, html[html.find("<h2>发布"):][:300]
+    assert f">{waiting.number}</a>（延期待审批）" in html
+    assert f">{returning.number}</a>（退回待审）" in html
+    assert march["good"].number not in html.split("件延期或退回申请待审批")[1].split("</p>")[0]

@@ -34,6 +34,7 @@ from ticketing.models import (
     User,
 )
 from ticketing.models.base import hours_between, upsertable_insert
+from ticketing.models.enums import ExtensionState
 from ticketing.services import audit, settings
 from ticketing.services.deadlines import LOCAL_TZ
 from ticketing.services.errors import InvalidTransition, NotAllowed, ValidationFailed
@@ -616,6 +617,19 @@ def contests(session: Session, month: str, department_id: int | None = None) -> 
         query = query.where(AssessmentContest.department_id == department_id)
     return session.scalars(query.order_by(AssessmentContest.state != ContestState.PENDING.value,
                                           AssessmentContest.id)).all()
+
+
+def awaiting_decision(session: Session, month: str, limit: int = 50) -> list[Ticket]:
+    """The month's receipts whose extension or return still waits for the centre's decision: issuing freezes them
+    as they stand (an extension approved afterwards no longer clears the month's overdue), so the page names them."""
+    start, end = month_bounds(month)
+    received = sa.select(TicketEvent.ticket_id).where(
+        TicketEvent.action.in_(RECEIVE_ACTIONS), TicketEvent.created_at >= start, TicketEvent.created_at < end)
+    return list(session.scalars(
+        sa.select(Ticket).where(Ticket.id.in_(received), sa.or_(
+            Ticket.extension_state == ExtensionState.REQUESTED.value,
+            Ticket.status == TicketStatus.RETURN_REQUESTED.value))
+        .order_by(Ticket.received_at, Ticket.id).limit(limit)))
 
 
 def issue_month(session: Session, month: str, *, actor: User, now: datetime) -> AssessmentReport:

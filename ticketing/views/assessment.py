@@ -59,6 +59,8 @@ def index():
         "assessment/index.html", report=report, rows=_visible_rows(report), month=month, pending=pending,
         previous_month=assessment.shift_month(month, -1), next_month=assessment.next_month_to_show(month, clock.now_utc()),
         ended=assessment.has_ended(month, now), weight_titles=assessment.WEIGHT_KEYS,
+        awaiting=assessment.awaiting_decision(db.session, month)
+        if permissions.has_permission(current_user, Permission.ASSESSMENT_DECIDE) and not report.is_issued else [],
         current_weights=assessment.get_weights(db.session),
         may_decide=permissions.has_permission(current_user, Permission.ASSESSMENT_DECIDE),
         may_contest=permissions.has_permission(current_user, Permission.ASSESSMENT_CONTEST))
