@@ -185,5 +185,5 @@ def test_the_extension_form_says_the_last_day_allowed(db, client, users, auth, n
     on(now + timedelta(hours=1))
     auth.login("staff_dybz")
     page = client.get(f"/tickets/{ticket.number}").get_data(as_text=True)
-    latest = tickets.latest_extension_day(db.session, ticket).isoformat()
+    latest = tickets.extension_allowance(db.session, ticket).latest.isoformat()
     assert f'max="{latest}"' in page and f"最晚可延至 {latest}（每次最多 365 日）" in page

@@ -343,10 +343,15 @@ def reassign(session, ticket, department, *, actor, now, reason: str) -> None:
     _assign(session, ticket, department, now)
 
 
+def _by(due: datetime | None, now: datetime) -> bool:
+    """On time: no deadline, or not past it (the event's on_time, which the assessment reads)."""
+    return due is None or now <= due
+
+
 def accept(session, ticket, *, actor, now) -> None:
     """签收. A petition's 60 days run from its acceptance (信访工作条例第三十二条: 自受理之日起 60 日内办结), not
     from its receipt: the reply deadline is counted again from now, unless an extension already set it."""
-    data = {"on_time": ticket.accept_due_at is None or now <= ticket.accept_due_at}
+    data = {"on_time": _by(ticket.accept_due_at, now)}
     if (ticket.channel == Channel.PETITION_BUREAU.value and ticket.urgency != Urgency.URGENT.value
             and ticket.extension_state != ExtensionState.APPROVED.value):
         due = calendar.reply_deadline(session, ticket, now)
@@ -388,7 +393,7 @@ def reply(session, ticket, content: str, *, actor, now) -> Reply:
     """答复 the citizen with the handling result; decides whether a callback is due."""
     _require(content, "content", "请填写答复内容")
     transition(ticket, Action.REPLY, actor=actor, now=now,
-               data={"on_time": ticket.reply_due_at is None or now <= ticket.reply_due_at})
+               data={"on_time": _by(ticket.reply_due_at, now)})
     answer = Reply(ticket=ticket, author=actor, department_id=ticket.department_id, content=content.strip(),
                    kind=ClosureKind.HANDLED.value, created_at=now)
     session.add(answer)
@@ -453,23 +458,24 @@ def refuse_return(session, ticket, *, actor, now, note: str) -> None:
 EXTENSION_CEILING_DAYS = 365  # a policy without 最长延期 still has one (9999-12-31 was taken and approved)
 
 
-def extension_limit(session, ticket) -> tuple[int, str]:
-    """How many days one extension may add to a ticket's deadline, and whose rule that is."""
-    if ticket.channel == Channel.PETITION_BUREAU.value:  # 信访工作条例: at most 30 days, whatever a policy says
-        return deadlines.PETITION_MAX_EXTENSION_DAYS, "信访事项（信访工作条例）"
-    policy_days = calendar.find_policy(session, ticket.type, ticket.urgency, ticket.channel)["max_extension_days"]
-    if policy_days:
-        return policy_days, "此类工单（办理时限设置）"
-    return EXTENSION_CEILING_DAYS, ""
+@dataclass(frozen=True)
+class ExtensionAllowance:
+    days: int  # one extension adds at most this many days
+    rule: str  # whose rule: "信访事项（信访工作条例）", "此类工单（办理时限设置）" or "" (the ceiling)
+    latest: date | None  # the last local day it may reach (None: no deadline yet)
 
 
-def latest_extension_day(session, ticket) -> date | None:
-    """The last local day an extension may reach: the deadline's day plus the limit, counted in days, so that the
+def extension_allowance(session, ticket) -> ExtensionAllowance:
+    """How far one extension may move a ticket's deadline, counted in days from the deadline's day, so that the
     deadline's time of day does not take the last one away."""
-    if ticket.reply_due_at is None:
-        return None
-    limit, _ = extension_limit(session, ticket)
-    return ticket.reply_due_at.astimezone(deadlines.LOCAL_TZ).date() + timedelta(days=limit)
+    if ticket.channel == Channel.PETITION_BUREAU.value:  # 信访工作条例: at most 30 days, whatever a policy says
+        days, rule = deadlines.PETITION_MAX_EXTENSION_DAYS, "信访事项（信访工作条例）"
+    else:
+        policy_days = calendar.find_policy(session, ticket.type, ticket.urgency, ticket.channel)["max_extension_days"]
+        days, rule = (policy_days, "此类工单（办理时限设置）") if policy_days else (EXTENSION_CEILING_DAYS, "")
+    latest = (ticket.reply_due_at.astimezone(deadlines.LOCAL_TZ).date() + timedelta(days=days)
+              if ticket.reply_due_at is not None else None)
+    return ExtensionAllowance(days, rule, latest)
 
 
 def request_extension(session, ticket, reason: str, until: datetime, *, actor, now) -> None:
@@ -485,10 +491,9 @@ def request_extension(session, ticket, reason: str, until: datetime, *, actor, n
     petition = ticket.channel == Channel.PETITION_BUREAU.value
     if petition and ticket.extension_count >= 1:
         raise InvalidTransition("信访事项只能延期一次（信访工作条例）")
-    limit, why = extension_limit(session, ticket)
-    latest = latest_extension_day(session, ticket)
-    if latest is not None and until.astimezone(deadlines.LOCAL_TZ).date() > latest:
-        message = f"{why}每次延期不得超过 {limit} 日，最晚延至 {latest.isoformat()}"
+    allowed = extension_allowance(session, ticket)
+    if allowed.latest is not None and until.astimezone(deadlines.LOCAL_TZ).date() > allowed.latest:
+        message = f"{allowed.rule}每次延期不得超过 {allowed.days} 日，最晚延至 {allowed.latest.isoformat()}"
         raise ValidationFailed(message, fields={"until": message})
     transition(ticket, Action.REQUEST_EXTENSION, actor=actor, now=now, note=reason,
                data={"until": until.isoformat()})
@@ -638,7 +643,7 @@ def tell_legal_channel(session, ticket, advice: str, *, actor, now) -> Reply:
     """告知法定途径: courts, arbitration, review, discipline inspection or a petition."""
     _require(advice, "advice", "请填写告知的法定途径")
     transition(ticket, Action.LEGAL_CHANNEL, actor=actor, now=now, note=advice,  # on time as of now: a reopen
-               data={"on_time": ticket.reply_due_at is None or now <= ticket.reply_due_at})  # moves the deadline
+               data={"on_time": _by(ticket.reply_due_at, now)})  # moves the deadline
     return _close_with_reply(session, ticket, advice, ClosureKind.LEGAL_CHANNEL, actor=actor, now=now)
 
 

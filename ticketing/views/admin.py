@@ -5,7 +5,6 @@ the meaning and applies the change, and the view commits once.
 """
 from __future__ import annotations
 
-from datetime import date, datetime
 from decimal import Decimal
 
 import sqlalchemy as sa
@@ -29,7 +28,7 @@ from ticketing.models import (
     User,
 )
 from ticketing.services import administration as admin_service
-from ticketing.services import audit, clock, reviews, risk_alerts, validation
+from ticketing.services import audit, clock, reviews, risk_alerts
 from ticketing.services import tickets as ticket_service
 from ticketing.services.errors import DomainError
 from ticketing.services.permissions import Permission
@@ -49,7 +48,7 @@ from ticketing.views.admin_forms import (
     StandardAnswerForm,
     UserForm,
 )
-from ticketing.views.common import paginate, require_permission, save_form
+from ticketing.views.common import day_arg, paginate, require_permission, save_form
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -601,28 +600,13 @@ def toggle_answer(answer_id: int):
                    f"答复口径“{answer.title}”", "admin.answers")
 
 
-def _day_arg(name: str) -> date | None:
-    value = request.args.get(name, "").strip()
-    if not value:
-        return None
-    try:
-        day = datetime.strptime(value, "%Y-%m-%d").date()
-    except ValueError:
-        flash(f"日期“{value}”格式不正确，应为 2026-11-23", "error")
-        return None
-    if validation.year_error(day):
-        flash(f"“{value}”{validation.year_error(day)}", "error")
-        return None
-    return day
-
-
 @bp.get("/audit")
 def audit_log():
     """操作日志: who changed rules, limits, the calendar, settings, users…; and who saw callers' details in full."""
     action = request.args.get("action", "")
     where = audit.AuditFilter(action=action if action in audit.ACTION_TITLES else "",
                               actor=request.args.get("actor", "").strip(),
-                              day_from=_day_arg("day_from"), day_to=_day_arg("day_to"))
+                              day_from=day_arg("day_from"), day_to=day_arg("day_to"))
     views = request.args.get("tab") == "views"
     query = audit.personal_data_views_query(db.session, where) if views else audit.events_query(db.session, where)
     page = paginate(query, per_page=audit.PER_PAGE)

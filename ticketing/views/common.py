@@ -1,6 +1,7 @@
 """Small helpers the page views share."""
 from __future__ import annotations
 
+from datetime import date, datetime
 from urllib.parse import urlsplit
 
 from flask import abort, current_app, flash, redirect, request, url_for
@@ -8,7 +9,7 @@ from flask_login import current_user
 
 from ticketing.extensions import db
 from ticketing.models import Ticket
-from ticketing.services import attachments, clock, permissions
+from ticketing.services import attachments, clock, permissions, validation
 from ticketing.services import tickets as ticket_service
 from ticketing.services.actions import perform_action, perform_on_many
 from ticketing.services.errors import DomainError
@@ -30,6 +31,23 @@ def ticket_or_404(number: str) -> Ticket:
     if ticket is None or not permissions.can_view_ticket(current_user, ticket):
         abort(404)
     return ticket
+
+
+def day_arg(name: str) -> date | None:
+    """A day from the query string (2026-11-23); a malformed one or one outside the years taken is flashed and
+    left out, so that the rest of the filters still apply."""
+    value = request.args.get(name, "").strip()
+    if not value:
+        return None
+    try:
+        day = datetime.strptime(value, "%Y-%m-%d").date()
+    except ValueError:
+        flash(f"日期“{value}”格式不正确，应为 2026-11-23", "error")
+        return None
+    if validation.year_error(day):
+        flash(f"“{value}”{validation.year_error(day)}", "error")
+        return None
+    return day
 
 
 LAST_PAGE = 100_000  # as the API's MAX_PAGE: a page number past it would overflow the database's OFFSET (a 500)

@@ -21,7 +21,7 @@ from ticketing.services.deadlines import LOCAL_TZ
 from ticketing.services.privacy import may_see_caller
 from ticketing.services.errors import DomainError, NotFound
 from ticketing.views.common import (
-    flash_domain_error, paginate, require, run_action, safe_next, store_uploads, ticket_or_404,
+    day_arg, flash_domain_error, paginate, require, run_action, safe_next, store_uploads, ticket_or_404,
 )
 
 bp = Blueprint("tickets", __name__, url_prefix="/tickets")
@@ -29,18 +29,8 @@ log = logging.getLogger("ticketing.export")
 
 
 def _date(name: str, end: bool = False):
-    value = request.args.get(name, "").strip()
-    if not value:
-        return None
-    try:
-        day = datetime.strptime(value, "%Y-%m-%d").date()
-    except ValueError:
-        flash(f"日期“{value}”格式不正确，应为 2026-11-23", "error")
-        return None
-    if validation.year_error(day):
-        flash(f"“{value}”{validation.year_error(day)}", "error")
-        return None
-    return datetime.combine(day, time.max if end else time.min, LOCAL_TZ)
+    day = day_arg(name)
+    return None if day is None else datetime.combine(day, time.max if end else time.min, LOCAL_TZ)
 
 
 def filters_from_request() -> search.TicketFilters:
@@ -142,9 +132,7 @@ def detail(number: str):
         my_assist=assists.open_request(ticket, current_user.department_id)
         if workflow.Action.ANSWER_ASSIST in actions else None,
         awaited=assists.awaited(ticket) if workflow.Action.REPLY in actions else [],
-        extension_latest=ticket_service.latest_extension_day(db.session, ticket)
-        if workflow.Action.REQUEST_EXTENSION in actions else None,
-        extension_days=ticket_service.extension_limit(db.session, ticket)[0]
+        extension=ticket_service.extension_allowance(db.session, ticket)
         if workflow.Action.REQUEST_EXTENSION in actions else None,
         pii_views=privacy.views_of(db.session, ticket) if current_user.role in ("supervisor", "admin") else [],
         identity_granted=current_user.role in ("supervisor", "admin") and ticket.is_confidential_report

@@ -467,7 +467,7 @@ def test_the_last_day_a_policy_allows_is_allowed_whatever_the_deadlines_time_of_
     longest_extension_for_help(db, 3)
     ticket = make_ticket(db, users, now, status=S.ACCEPTED, type="help")
     ticket.reply_due_at = datetime(2026, 3, 6, 11, 19, tzinfo=LOCAL)  # an urgent ticket's deadline has a time
-    assert tickets.latest_extension_day(db.session, ticket).isoformat() == "2026-03-09"
+    assert tickets.extension_allowance(db.session, ticket).latest.isoformat() == "2026-03-09"
     with pytest.raises(ValidationFailed, match="最晚延至 2026-03-09"):
         act(db, ticket, "request_extension", users["staff_dybz"], now, reason="需要外调", until="2026-03-10")
     act(db, ticket, "request_extension", users["staff_dybz"], now, reason="需要外调", until="2026-03-09")
