@@ -166,6 +166,14 @@ def _register_blueprint_handlers(bp) -> None:
     # under /api/v1 for those, and leaves the pages' own handlers (HTML) for everything else.
 
 
+def _headers_of(error) -> dict:
+    """What the error itself says besides its body: a 405's Allow (RFC 9110 requires it; schemathesis found it
+    missing), a 413's or 429's Retry-After."""
+    if not isinstance(error, HTTPException):
+        return {}
+    return {name: value for name, value in error.get_headers() if name.lower() != "content-type"}
+
+
 def _json_under_prefix(app: Flask, code: int) -> None:
     previous = app.error_handler_spec.get(None, {}).get(code, {})
     previous_handler = next(iter(previous.values()), None)
@@ -179,7 +187,7 @@ def _json_under_prefix(app: Flask, code: int) -> None:
             message = HTTP_MESSAGES.get(status, "请求有误")
             if isinstance(error, InternalServerError) or status == 500:
                 message = HTTP_MESSAGES[500]
-            return error_response(message, status or 500)
+            return error_response(message, status or 500, headers=_headers_of(error))
         if previous_handler is not None:
             return previous_handler(error)
         return error

@@ -182,3 +182,11 @@ def test_two_people_accepting_one_ticket_at_the_same_moment_accept_it_once(app, 
 def test_the_openapi_document_speaks_chinese_throughout(api, db):
     document = json.dumps(api.get("/openapi.json").get_json(), ensure_ascii=False)
     assert "Successful response" not in document and "Not found" not in document and "成功" in document
+
+
+def test_a_method_the_endpoint_does_not_take_is_a_json_405_that_says_which_it_does(api, db, client, tokens):
+    headers = {"Authorization": f"Bearer {tokens['mayor']}"}
+    response = client.delete("/api/v1/tickets", headers=headers)
+    assert response.status_code == 405 and response.get_json()["error"] == "该接口不支持此请求方法"
+    assert {"GET", "POST"} <= {m.strip() for m in response.headers["Allow"].split(",")}
+    assert response.mimetype == "application/json"
