@@ -171,24 +171,26 @@ def test_the_centres_view_counts_each_agents_work_in_the_month(db, client, users
                             now=at(2026, 3, 6, 9, 0))
     tickets.record_callback(db.session, replied, reached=True, satisfaction="satisfied", solved=True, actor=supervisor,
                             now=at(2026, 3, 7, 9, 0))
+    duplicate = make_ticket(db, users, at(2026, 3, 5, 10, 0), status=S.DISPATCHED)
+    tickets.merge(db.session, duplicate, waiting, actor=agent, now=at(2026, 3, 5, 10, 5))  # two events, one merge
     make_ticket(db, users, at(2026, 4, 1, 9, 0))  # April: not March's work
     db.session.commit()
     rows = {r.user.username: r for r in statistics.agent_month(db.session, "2026-03")}
     assert set(rows) == {"agent", "supervisor"}  # department staff and the admin are not the call centre
     mine = rows["agent"]
-    assert (mine.registered, mine.on_the_spot, mine.dispatched, mine.callbacks) == (3, 1, 2, 0)
-    assert round(mine.on_the_spot_rate, 3) == 0.333 and mine.reached_rate is None
+    assert (mine.registered, mine.on_the_spot, mine.dispatched, mine.callbacks, mine.merged) == (4, 1, 3, 0, 1)
+    assert mine.on_the_spot_rate == 0.25 and mine.reached_rate is None
     assert mine.followed_up == 1 and rows["supervisor"].followed_up == 0
     boss = rows["supervisor"]
     assert (boss.registered, boss.callbacks, boss.reached, boss.reached_rate) == (0, 2, 1, 0.5)
 
     auth.login("supervisor")
     html = client.get("/statistics/?month=2026-03").get_data(as_text=True)
-    assert "话务员工作量" in html and "33.3%" in html and "（班长）" in html
+    assert "话务员工作量" in html and "25.0%" in html and "（班长）" in html
     assert "话务员工作量" not in client.get("/statistics/?month=2026-03&department=DYBZ").get_data(as_text=True)
     book = load_workbook(BytesIO(client.get("/statistics/export.xlsx?month=2026-03").data))
     sheet = list(book["话务员工作量"].iter_rows(min_row=2, values_only=True))
-    assert sheet[0][:4] == ("agent", 3, 1, 1 / 3)
+    assert sheet[0][:4] == ("agent", 4, 1, 1 / 4)
     assert sheet[0][-3:] == (1, 0, None)  # 来电催办; nothing reviewed (质检, 平均分)
 
 

@@ -193,11 +193,13 @@ def agent_month(session: Session, month: str) -> list[AgentMonth]:
     system's events (actor NULL) are not anyone's work."""
     start, end = month_bounds(month)
     reached = TicketEvent.data["reached"].as_boolean()
+    # a merge writes two events, the duplicate's (data.into) and the kept ticket's (data.merged): one merge
+    kept_tickets_side = sa.and_(TicketEvent.action == "merge", TicketEvent.data["into"].as_string().is_(None))
     counts = session.execute(
         sa.select(TicketEvent.actor_id, TicketEvent.action, sa.func.count(),
                   sa.func.sum(sa.case((reached, 1), else_=0)))
         .where(TicketEvent.action.in_(list(AGENT_WORK)), TicketEvent.created_at >= start,
-               TicketEvent.created_at < end, TicketEvent.actor_id.is_not(None))
+               TicketEvent.created_at < end, TicketEvent.actor_id.is_not(None), sa.not_(kept_tickets_side))
         .group_by(TicketEvent.actor_id, TicketEvent.action)
     ).all()
     invalid = invalid_calls.by_agent(session, start, end)
