@@ -237,3 +237,20 @@ def test_todays_overview_counts_what_came_in_and_what_was_done_since_local_midni
     assert "03-02 0:00 至 10:00" in panel and "12393热线 3、市长信箱 1" in panel and "联系上 1" in panel
     assert '<title>8:00–9:00：2 件</title>' in panel and "其中风险提示 1 件" in panel
     assert '/supervise/invalid-calls">1</a></b><span>无效来电</span>' in panel
+
+    # a department's own staff did the work for it, wherever the ticket went after: CBZJ accepts a ticket that is
+    # then moved to DYBZ, and DYBZ gives the opinion CBZJ asked for
+    def work_of(code):
+        return dict(statistics.day_overview(db.session, at(10, 0), department_id=reference[code].id).work)
+
+    before = {code: work_of(code) for code in ("CBZJ", "DYBZ")}
+    moved = make_ticket(db, users, at(9, 40), status=S.DISPATCHED, department="CBZJ", category="CB")
+    tickets.accept(db.session, moved, actor=users["staff_cbzj"], now=at(9, 41))
+    tickets.reassign(db.session, moved, reference["DYBZ"], actor=users["supervisor"], now=at(9, 42), reason="应由待遇科办理")
+    assists.answer_assist(db.session, asked, "已核实", actor=users["staff_dybz"], now=at(9, 43))
+    db.session.commit()
+    after = {code: work_of(code) for code in ("CBZJ", "DYBZ")}
+    added = {code: {label: after[code][label] - before[code][label] for label in ("签收", "协办反馈", "派发")}
+             for code in after}
+    assert added["CBZJ"] == {"签收": 1, "协办反馈": 0, "派发": 0}
+    assert added["DYBZ"] == {"签收": 0, "协办反馈": 1, "派发": 1}  # the centre's dispatch goes by who holds it now

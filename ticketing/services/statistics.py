@@ -298,8 +298,8 @@ class DayOverview:
 def day_overview(session: Session, now: datetime, *, department_id: int | None = None) -> DayOverview:
     """Today (Beijing time) up to ``now``: tickets received by channel and hour, and how many carry a 风险提示
     (merged duplicates left out; three columns of the day's rows, by the received_at index), and the day's events by action (one GROUP BY on the
-    (action, created_at) index). With ``department_id``, the department's tickets only, and no 待派发 (tickets
-    waiting there have no department yet)."""
+    (action, created_at) index). With ``department_id``, the department's tickets only, the work its own staff
+    did (on whichever ticket), and no 待派发 (tickets waiting there have no department yet)."""
     local_now = now.astimezone(LOCAL_TZ)
     since = local_now.replace(hour=0, minute=0, second=0, microsecond=0)
     received = sa.select(Ticket.channel, Ticket.received_at, Ticket.risk_flags).where(
@@ -310,7 +310,11 @@ def day_overview(session: Session, now: datetime, *, department_id: int | None =
                      TicketEvent.created_at <= now))
     if department_id is not None:
         received = received.where(Ticket.department_id == department_id)
-        events = events.join(Ticket, Ticket.id == TicketEvent.ticket_id).where(Ticket.department_id == department_id)
+        # a department's staff did the work for their own department (a ticket accepted and then reassigned, an
+        # opinion given on another department's ticket); the centre's actions count for the department holding it
+        events = (events.join(Ticket, Ticket.id == TicketEvent.ticket_id)
+                  .outerjoin(User, User.id == TicketEvent.actor_id)
+                  .where(sa.func.coalesce(User.department_id, Ticket.department_id) == department_id))
     channels: Counter = Counter()
     by_hour = [0] * 24
     flagged = 0
