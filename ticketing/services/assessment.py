@@ -344,17 +344,19 @@ def _items(session: Session, month: str, as_of: datetime, department_id: int | N
         return sa.func.coalesce(column, 0)
 
     held_now = Ticket.department_id == receipts.c.department_id
-    # a duplicate merged after a deadline had passed (_merged_in_time) is as late as it was when merged
-    merge = aliased(TicketEvent, name="merged_event")
-    merged_at = (sa.select(sa.func.min(merge.created_at))
-                 .where(merge.ticket_id == Ticket.id, merge.action == Action.MERGE.value).scalar_subquery())
-    merged = sa.and_(held_now, Ticket.status == TicketStatus.MERGED.value)
+    # a ticket that left the departments after a deadline had passed, merged into another (_merged_in_time) or
+    # transferred to 12345, is as late as it was when it left: a month-end merge or transfer takes nothing late away
+    leaving = aliased(TicketEvent, name="leaving_event")
+    left_at = (sa.select(sa.func.min(leaving.created_at))
+               .where(leaving.ticket_id == Ticket.id,
+                      leaving.action.in_((Action.MERGE.value, Action.TRANSFER_OUT.value))).scalar_subquery())
+    left = sa.and_(held_now, Ticket.status.in_((TicketStatus.MERGED.value, TicketStatus.TRANSFERRED_OUT.value)))
     pending_accept = _flag(sa.or_(
         sa.and_(held_now, Ticket.status == TicketStatus.DISPATCHED.value, Ticket.accept_due_at < as_of),
-        sa.and_(merged, Ticket.accepted_at.is_(None), Ticket.accept_due_at < merged_at)))
+        sa.and_(left, Ticket.accepted_at.is_(None), Ticket.accept_due_at < left_at)))
     pending_reply = _flag(sa.or_(
         sa.and_(held_now, Ticket.status.in_(PENDING_REPLY_STATES), Ticket.reply_due_at < as_of),
-        sa.and_(merged, Ticket.replied_at.is_(None), Ticket.reply_due_at < merged_at)))
+        sa.and_(left, Ticket.replied_at.is_(None), Ticket.reply_due_at < left_at)))
     accepted, done = n(outcomes.c.n_accept) > 0, n(outcomes.c.n_done) > 0
     reply_on_time = sa.and_(done, n(outcomes.c.n_done_late) == 0, pending_reply == 0)
     reply_due = sa.or_(done, pending_reply == 1)

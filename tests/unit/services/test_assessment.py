@@ -375,3 +375,19 @@ def test_a_duplicate_merged_after_its_accept_deadline_still_counts_late(db, user
     dybz = figures(db)["DYBZ"]
     assert dybz.received == 2 and dybz.accept_due == 2 and dybz.accept_on_time == 0  # both left unaccepted
     assert dybz.reply_due == 1  # the merged one was not yet due to be answered when merged; the other one is
+
+
+def test_a_ticket_transferred_to_12345_counts_late_only_for_what_was_late_when_it_left(db, users):
+    """转出 leaves the department without counting as late, but a month-end transfer of a ticket left unaccepted
+    past its deadline does not take that lateness away (as a late merge does not)."""
+    early = dispatched(db, users, day(2))
+    tickets.transfer_out(db.session, early, "12345-1", actor=users["agent"], now=day(2, 11), note="属12345受理范围")
+    neglected = dispatched(db, users, day(3))
+    left_at = neglected.reply_due_at + timedelta(hours=1)
+    tickets.transfer_out(db.session, neglected, "12345-2", actor=users["supervisor"], now=left_at, note="属12345受理范围")
+    db.session.commit()
+    dybz = figures(db)["DYBZ"]
+    assert dybz.received == 2 and (dybz.accept_due, dybz.accept_on_time) == (1, 0)
+    assert dybz.reply_due == 1 and dybz.overdue == 1  # its reply deadline had passed too when it left
+    flags = {c.ticket.id: c.flags for c in assessment.counted_tickets(db.session, MARCH, early.department, now=AS_OF)[0]}
+    assert flags[early.id]["accept_due"] == 0 and flags[neglected.id]["accept_due"] == 1
