@@ -1,6 +1,6 @@
 """月度考核 on one busy month: live month, one department's drill-down, issuing, and the issued snapshot.
 
-    python bench/bench_assessment.py [--receipts 300000] [--database-url URL] [--repeat 3]
+    python bench/bench_assessment.py [--receipts 300000] [--database-url URL] [--repeat 3] [--cap 120]
 
 Builds a fresh database with the migrations and the reference departments, then bulk-loads
 (COPY on PostgreSQL, executemany on SQLite) one local month (2026-10) of synthetic tickets
@@ -18,7 +18,9 @@ same month reused from the stored live figures (what every request within
 ASSESSMENT_LIVE_CACHE_SECONDS gets), the
 drill-down of the largest department (counted_tickets, live), issuing the month (issue_month
 and commit; the report is deleted again between runs), and reading the issued month back
-(month_report and counted_tickets from the snapshot). It checks the live figures against
+(month_report and counted_tickets from the snapshot). On PostgreSQL it also times the live month and
+the drill-down with JIT on, and once each without the statistics on the department an assignment event
+names (cancelled after --cap seconds; migration 8e4a6c2f1b57). It checks the live figures against
 counts kept while generating the data and against the issued snapshot, and prints the
 figures, then one JSON object as its last line.
 """
@@ -412,11 +414,49 @@ def build(receipts_wanted: int, department_ids: dict[str, int], supervisor_id: i
     return time.perf_counter() - started, dict(counts), {code: dict(v) for code, v in expected.items()}
 
 
+def without_statistics(db, live_month, drill_down, live: float, drill: float, cap: int) -> dict:
+    """PostgreSQL: the live month and the drill-down once each without the statistics on the department an
+    assignment event names (migration 8e4a6c2f1b57), cancelled after ``cap`` seconds; then the statistics again."""
+    import sqlalchemy as sa
+
+    definition = db.session.execute(sa.text(
+        "SELECT pg_get_statisticsobjdef(oid) FROM pg_statistic_ext WHERE stxname = 'st_ticket_event_department_code'"
+    )).scalar()
+    db.session.execute(sa.text("DROP STATISTICS st_ticket_event_department_code"))
+    db.session.execute(sa.text("ANALYZE ticket_event"))
+    db.session.commit()
+    found = {}
+    try:
+        for name, work, with_them in (("live_month", live_month, live), ("drill_down", drill_down, drill)):
+            started = time.perf_counter()
+            try:
+                db.session.execute(sa.text(f"SET LOCAL statement_timeout = '{cap}s'"))
+                work()
+                seconds, capped = time.perf_counter() - started, False
+            except sa.exc.OperationalError:  # canceling statement due to statement timeout
+                db.session.rollback()
+                seconds, capped = time.perf_counter() - started, True
+            shown = f"more than {cap} s (cancelled)" if capped else f"{seconds:.2f} s"
+            print(f"{name.replace('_', ' ')} without the department statistics: {shown}, "
+                  f"{'at least ' if capped else ''}{seconds / with_them:.1f}x the time with them", flush=True)
+            found[f"no_statistics_{name}_s"] = round(seconds, 3)
+            found[f"no_statistics_{name}_capped"] = capped
+            found[f"no_statistics_over_with_{name}"] = round(seconds / with_them, 1)
+    finally:
+        db.session.rollback()
+        db.session.execute(sa.text(definition))
+        db.session.execute(sa.text("ANALYZE ticket_event"))
+        db.session.commit()
+    return found
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--receipts", type=int, default=300_000)
     parser.add_argument("--database-url", default=None, help="default: a new SQLite file in a temporary folder")
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--cap", type=int, default=120,
+                        help="PostgreSQL: seconds allowed to one run without the department statistics (default 120)")
     args = parser.parse_args()
     import sqlalchemy as sa
 
@@ -510,6 +550,7 @@ def main() -> None:
                    "runs_jit_on": {"live_month": jit_live_runs, "drill_down": jit_drill_runs}}
             print(f"JIT on / off (the app's setting): live month {jit_live / live:.2f}x, drill-down "
                   f"{jit_drill / drill:.2f}x")
+            jit.update(without_statistics(db, live_month, drill_down, live, drill, args.cap))
             issue()
         ratio = live / read if read else None
         print(f"live month / reused live month: {live / reused:,.0f}x; live month / issued snapshot read: {ratio:,.0f}x; "
