@@ -96,3 +96,19 @@ def test_postgresql_keeps_statistics_on_the_department_the_assessment_joins_on(d
             {"name": name}).scalar() for name in ("st_ticket_event_department_code", "st_written_now"))
         connection.rollback()
     assert kept is not None and kept == now
+
+
+def test_a_request_left_on_a_ticket_that_left_the_departments_ends(db, users, now):
+    from tests.factories import make_ticket
+    from ticketing.models import Ticket, TicketStatus
+
+    def stale(status, count):
+        ticket = make_ticket(db, users, now, status=status)
+        ticket.extension_state, ticket.extension_count = "requested", count
+        return ticket.number
+
+    closed, closed_after_one, waiting = (stale(TicketStatus.CLOSED, 0), stale(TicketStatus.REPLIED, 1),
+                                         stale(TicketStatus.ACCEPTED, 0))
+    _again_from("8e4a6c2f1b57")
+    states = dict(_db.session.execute(sa.select(Ticket.number, Ticket.extension_state)).all())
+    assert states == {closed: None, closed_after_one: "approved", waiting: "requested"}

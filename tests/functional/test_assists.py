@@ -170,3 +170,19 @@ def test_the_query_page_finds_tickets_by_their_assists(db, client, users, auth, 
     assert "请参保征缴科核实的" in html and "没有协办的" not in html
     assert '<option value="asked"' not in html  # only department staff are asked
     assert "没有协办的" in client.get("/tickets/?assist=nonsense").get_data(as_text=True)  # an unknown value: no filter
+
+
+def test_the_history_says_what_a_reassignment_ended(db, client, users, auth, now, monkeypatch):
+    """改派 to the department asked ends its 协办; leaving the department that asked for more time ends that
+    request: the ticket's history says so under the 改派."""
+    ticket = make_ticket(db, users, now, status=S.ACCEPTED)
+    db.session.commit()
+    ask_on_the_page(client, auth, monkeypatch, ticket, now + timedelta(hours=1))
+    until = (ticket.reply_due_at + timedelta(days=3)).date().isoformat()
+    auth.login("staff_dybz")
+    client.post(f"/tickets/{ticket.number}/actions/request_extension", data={"reason": "需外调", "until": until})
+    auth.logout()
+    auth.login("supervisor")
+    client.post(f"/tickets/{ticket.number}/actions/reassign", data={"department": "CBZJ", "reason": "应由参保征缴科办理"})
+    history = client.get(f"/tickets/{ticket.number}").get_data(as_text=True).split("<h2>办理记录</h2>")[1]
+    assert f"待审批的延期申请（至 {until}）随之终止" in history and "未反馈的协办随之终止：参保征缴科" in history

@@ -629,7 +629,8 @@ def awaiting_decision(session: Session, month: str, limit: int = 50) -> list[Tic
         TicketEvent.action.in_(RECEIVE_ACTIONS), TicketEvent.created_at >= start, TicketEvent.created_at < end)
     return list(session.scalars(
         sa.select(Ticket).where(Ticket.id.in_(received), sa.or_(
-            Ticket.extension_state == ExtensionState.REQUESTED.value,
+            sa.and_(Ticket.extension_state == ExtensionState.REQUESTED.value,
+                    Ticket.status == TicketStatus.ACCEPTED.value),  # the only state where it can be decided
             Ticket.status == TicketStatus.RETURN_REQUESTED.value))
         .order_by(Ticket.received_at, Ticket.id).limit(limit)))
 

@@ -33,7 +33,7 @@ from ticketing.models import (
     User,
 )
 from ticketing.models.enums import CategorySource, ExtensionState
-from ticketing.services import calendar, deadlines, fulltext, risk_alerts, routing, settings
+from ticketing.services import calendar, deadlines, fulltext, risk_alerts, routing, settings, workflow
 from ticketing.services.errors import InvalidTransition, ValidationFailed
 from ticketing.services.numbering import next_ticket_number
 from ticketing.services.reference_cache import cached
@@ -324,7 +324,13 @@ def dispatch_as_suggested(session, ticket, *, actor, now) -> None:
              reason=f"{source}派发（{decision.reason}）", rule_id=decision.rule.id if decision.rule else None)
 
 
-def _assign(session, ticket, department, now) -> None:
+def _assign(session, ticket, department, now, event=None) -> None:
+    """The ticket goes to ``department`` (派发, 改派, a return approved, 重办). A 协办 asked of that department ends:
+    it holds the ticket now (``event``, the move's, names them)."""
+    with session.no_autoflush:  # the ticket is dispatched but has no department until below
+        lapsed = workflow.end_assists_to(ticket, department.id, now)
+    if lapsed and event is not None:
+        event.data = {**(event.data or {}), "assists_lapsed": lapsed}
     ticket.department = department
     ticket.department_id = department.id
     ticket.handler = None  # whoever accepts it next works it
@@ -338,9 +344,9 @@ def _assign(session, ticket, department, now) -> None:
 def reassign(session, ticket, department, *, actor, now, reason: str) -> None:
     """改派 by a supervisor."""
     _require(reason, "reason", "请填写改派原因")
-    transition(ticket, Action.REASSIGN, actor=actor, now=now, note=reason,
-               data={"from": ticket.department.code if ticket.department else None, "to": department.code})
-    _assign(session, ticket, department, now)
+    event = transition(ticket, Action.REASSIGN, actor=actor, now=now, note=reason,
+                       data={"from": ticket.department.code if ticket.department else None, "to": department.code})
+    _assign(session, ticket, department, now, event)
 
 
 def _by(due: datetime | None, now: datetime) -> bool:
@@ -353,7 +359,7 @@ def accept(session, ticket, *, actor, now) -> None:
     from its receipt: the reply deadline is counted again from now, unless an extension already set it."""
     data = {"on_time": _by(ticket.accept_due_at, now)}
     if (ticket.channel == Channel.PETITION_BUREAU.value and ticket.urgency != Urgency.URGENT.value
-            and ticket.extension_state != ExtensionState.APPROVED.value):
+            and ticket.extension_state != ExtensionState.APPROVED.value and not _accepted_on_this_clock(ticket)):
         due = calendar.reply_deadline(session, ticket, now)
         if ticket.reply_due_at is None or due.due_at > ticket.reply_due_at:
             data["reply_due_from"] = ticket.reply_due_at.isoformat() if ticket.reply_due_at else None
@@ -362,6 +368,17 @@ def accept(session, ticket, *, actor, now) -> None:
     transition(ticket, Action.ACCEPT, actor=actor, now=now, data=data)
     ticket.accepted_at = now
     ticket.handler = actor
+
+
+def _accepted_on_this_clock(ticket) -> bool:
+    """Accepted before since its reply clock last started (receipt, a return approved, 重办): a petition accepted
+    again after 改派 keeps the 60 days its first acceptance set, or a reassignment would lengthen them at will."""
+    for event in reversed(ticket.events):
+        if event.action in calendar.FRESH_REPLY_CLOCK:
+            return False
+        if event.action == Action.ACCEPT.value:
+            return True
+    return False
 
 
 def colleagues(session, ticket) -> list[User]:
@@ -436,11 +453,11 @@ def approve_return(session, ticket, department, *, actor, now, note: str = "") -
     check(actor, ticket, Action.APPROVE_RETURN)
     if department.id == ticket.department_id:
         raise ValidationFailed("请选择另一个承办单位", fields={"department": "改派单位不能与退回单位相同"})
-    transition(ticket, Action.APPROVE_RETURN, actor=actor, now=now, note=note,
-               data={"from": ticket.department.code, "to": department.code, "counts_against": None})
+    event = transition(ticket, Action.APPROVE_RETURN, actor=actor, now=now, note=note,
+                       data={"from": ticket.department.code, "to": department.code, "counts_against": None})
     ticket.designated = True
     ticket.status_before_return = None
-    _assign(session, ticket, department, now)
+    _assign(session, ticket, department, now, event)
     due = calendar.reply_deadline(session, ticket, now)  # the return counts against nobody: a fresh clock
     ticket.reply_due_at = due.due_at
     ticket.calendar_confirmed = ticket.calendar_confirmed and due.calendar_confirmed

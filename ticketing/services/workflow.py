@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from ticketing.models import AssistState, Role, Ticket, TicketEvent, TicketStatus, User
+from ticketing.models.enums import ExtensionState
 from ticketing.services.errors import InvalidTransition, NotAllowed, NotFound
 
 S = TicketStatus
@@ -120,6 +121,7 @@ SEEN_BY_THE_CITIZEN = frozenset({Action.REASSIGN, Action.APPROVE_EXTENSION, Acti
                                  Action.RECALCULATE_DEADLINE, Action.RECATEGORISE, Action.MARK_OVERDUE})
 #: the states in which a department has the ticket; 协办 requests are answered only then
 WITH_DEPARTMENT = frozenset({S.DISPATCHED, S.ACCEPTED, S.RETURN_REQUESTED})
+MOVES_DEPARTMENT = frozenset({Action.REASSIGN, Action.APPROVE_RETURN})  # from one department to another
 ANY_STATE = frozenset(S)
 
 
@@ -243,10 +245,15 @@ def transition(
     rule = check(actor, ticket, action)
     from_status = None if action is Action.REGISTER else ticket.status
     target = to or rule.target or TicketStatus(ticket.status)
-    if from_status in WITH_DEPARTMENT and target not in WITH_DEPARTMENT:
+    leaves = from_status in WITH_DEPARTMENT and target not in WITH_DEPARTMENT
+    if leaves:
         lapsed = _end_assists(ticket, now)
         if lapsed:
             data = {**(data or {}), "assists_lapsed": lapsed}
+    if leaves or action in MOVES_DEPARTMENT:
+        until = _end_extension_request(ticket)
+        if until is not None:
+            data = {**(data or {}), "extension_lapsed": until}
     event = TicketEvent(
         actor=actor,
         actor_label=actor.display_name if actor is not None else "系统",
@@ -262,6 +269,38 @@ def transition(
         ticket.updated_at = now  # what the citizen and the channel see changed (channel_feedback)
     ticket.status = target.value
     return event
+
+
+def _end_extension_request(ticket: Ticket) -> str | None:
+    """A 延期 request still waiting for a supervisor is the department's own: it ends when the ticket leaves that
+    department (answered, closed, merged, transferred, 改派, a return approved), so that nobody approves it for
+    the next department, or for a ticket already answered. The date asked, for the event's data; the state goes
+    back to what the last decision before it left (an earlier approved extension still stands)."""
+    if ticket.extension_state != ExtensionState.REQUESTED.value:
+        return None
+    asked = ticket.extension_until.isoformat() if ticket.extension_until is not None else ""
+    ticket.extension_state = None
+    for event in reversed(ticket.events):
+        if event.action == Action.APPROVE_EXTENSION.value:
+            ticket.extension_state = ExtensionState.APPROVED.value
+            break
+        if event.action == Action.REFUSE_EXTENSION.value:
+            ticket.extension_state = ExtensionState.REFUSED.value
+            break
+        if event.action == Action.REOPEN.value:
+            break
+    return asked
+
+
+def end_assists_to(ticket: Ticket, department_id: int, now: datetime) -> list[str]:
+    """改派 or a return approved to the department a 协办 was asked of: it holds the ticket now, and cannot owe
+    itself an opinion (请本单位协办 is refused for the same reason)."""
+    ended = []
+    for request in ticket.assists:
+        if request.is_open and request.department_id == department_id:
+            request.state, request.closed_at = AssistState.LAPSED.value, now
+            ended.append(request.department.code)
+    return ended
 
 
 def _end_assists(ticket: Ticket, now: datetime) -> list[str]:

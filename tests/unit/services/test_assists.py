@@ -250,3 +250,21 @@ def test_a_supervisor_presses_the_department_asked(db, users, now):
     assert (ticket.assists[0].urged_at, ticket.assists[0].urge_note) == (later, "已超期，请今日反馈")
     assert ticket.events[-1].note == "督办参保征缴科的协办：已超期，请今日反馈"
     assert ticket.urge_count == 0  # the handling department was not urged
+
+
+@pytest.mark.parametrize("move", ["reassign", "approve_return"])
+def test_a_request_ends_when_the_ticket_goes_to_the_department_asked(db, users, now, move):
+    """It holds the ticket now: it would owe itself an opinion (and count it in its 协办 tab)."""
+    ticket = asked(db, users, now)
+    cbzj = tickets.department_by_code(db.session, "CBZJ")
+    if move == "reassign":
+        tickets.reassign(db.session, ticket, cbzj, actor=users["supervisor"], now=now + timedelta(hours=2),
+                         reason="应由参保征缴科办理")
+    else:
+        act(db, ticket, "return", users["staff_dybz"], now + timedelta(hours=2), reason="属参保征缴科职责")
+        act(db, ticket, "approve_return", users["agent"], now + timedelta(hours=3), department="CBZJ")
+    assert [r.state for r in ticket.assists] == ["lapsed"]
+    assert ticket.events[-1].data["assists_lapsed"] == ["CBZJ"]
+    assert assists.queue_count(db.session, cbzj.id) == 0
+    with pytest.raises(NotFound):
+        act(db, ticket, "answer_assist", users["staff_cbzj"], now + timedelta(hours=4), opinion="本单位自己答")

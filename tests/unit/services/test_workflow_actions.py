@@ -7,8 +7,9 @@ from datetime import timedelta
 import pytest
 import sqlalchemy as sa
 
+from tests.conftest import make_user
 from tests.factories import make_ticket
-from ticketing.models import DeadlinePolicy, InternalNote, TicketStatus
+from ticketing.models import DeadlinePolicy, InternalNote, Role, TicketStatus
 from ticketing.services import inbox, settings, tickets
 from ticketing.services.actions import perform_action
 from ticketing.services.errors import InvalidTransition, NotAllowed, NotFound, ValidationFailed
@@ -488,3 +489,59 @@ def test_a_petitions_sixty_days_run_from_its_acceptance(db, users, now):
     due = ordinary.reply_due_at
     act(db, ordinary, "accept", users["staff_dybz"], accepted_at)
     assert ordinary.reply_due_at == due and "reply_due_from" not in ordinary.events[-1].data
+
+
+@pytest.mark.parametrize("leave", ["reassign", "approve_return", "reply", "legal_channel"])
+def test_an_extension_request_ends_when_the_ticket_leaves_the_department_that_asked(db, users, now, leave):
+    """Else 改派 handed the next department a request it never made (approved, it moved that department's
+    deadline), and an answered ticket kept a request nobody could decide, named at every month's issue."""
+    staff = users["staff_dybz"]
+    ticket = make_ticket(db, users, now, status=S.ACCEPTED)
+    until = (ticket.reply_due_at + timedelta(days=3)).date().isoformat()
+    act(db, ticket, "request_extension", staff, now, reason="需外地医院配合", until=until)
+    later = now + timedelta(hours=2)
+    if leave == "reassign":
+        act(db, ticket, "reassign", users["supervisor"], later, department="CBZJ", reason="应由参保征缴科办理")
+    elif leave == "approve_return":
+        act(db, ticket, "return", staff, later, reason="属参保征缴科职责")
+        act(db, ticket, "approve_return", users["agent"], later, department="CBZJ")
+    elif leave == "reply":
+        act(db, ticket, "reply", staff, later, content="已按政策答复")
+    else:
+        act(db, ticket, "legal_channel", staff, later, advice="请申请行政复议")
+    assert ticket.extension_state is None and ticket.events[-1].data["extension_lapsed"].startswith(until)
+    with pytest.raises(InvalidTransition):
+        act(db, ticket, "approve_extension", users["supervisor"], later + timedelta(hours=1))
+    if leave == "reassign":  # the department it went to may ask for its own
+        act(db, ticket, "accept", users["staff_cbzj"], later + timedelta(hours=1))
+        act(db, ticket, "request_extension", users["staff_cbzj"], later + timedelta(hours=1), reason="需核实缴费",
+            until=until)
+        assert ticket.extension_state == "requested"
+
+
+def test_a_lapsed_request_leaves_an_earlier_approved_extension_standing(db, users, now):
+    staff = users["staff_dybz"]
+    ticket = make_ticket(db, users, now, status=S.ACCEPTED)
+    first = (ticket.reply_due_at + timedelta(days=2)).date().isoformat()
+    act(db, ticket, "request_extension", staff, now, reason="需外调", until=first)
+    act(db, ticket, "approve_extension", users["supervisor"], now)
+    approved_due = ticket.reply_due_at
+    second = (ticket.reply_due_at + timedelta(days=2)).date().isoformat()
+    act(db, ticket, "request_extension", staff, now + timedelta(hours=1), reason="仍需外调", until=second)
+    act(db, ticket, "reply", staff, now + timedelta(hours=2), content="已答复")
+    assert ticket.extension_state == "approved" and ticket.reply_due_at == approved_due
+
+
+def test_a_petition_accepted_again_after_a_reassignment_keeps_its_sixty_days(db, users, now, reference):
+    """改派 is no new acceptance (信访工作条例: 60 days from 受理); a return approved or 重办 starts a fresh clock."""
+    ticket = make_ticket(db, users, now, status=S.DISPATCHED, channel="petition_bureau")
+    act(db, ticket, "accept", users["staff_dybz"], now + timedelta(hours=1))
+    due = ticket.reply_due_at
+    act(db, ticket, "reassign", users["supervisor"], now + timedelta(days=50), department="CBZJ", reason="应由参保征缴科办理")
+    act(db, ticket, "accept", users["staff_cbzj"], now + timedelta(days=50, hours=1))
+    assert ticket.reply_due_at == due and "reply_due_from" not in ticket.events[-1].data
+    act(db, ticket, "return", users["staff_cbzj"], now + timedelta(days=50, hours=2), reason="属待遇保障科职责")
+    act(db, ticket, "approve_return", users["agent"], now + timedelta(days=50, hours=3), department="YDJS")
+    ydjs = make_user(db, "staff_ydjs", Role.STAFF, reference["YDJS"])
+    act(db, ticket, "accept", ydjs, now + timedelta(days=51))
+    assert ticket.reply_due_at > due and ticket.events[-1].data["reply_due_from"]
