@@ -233,8 +233,9 @@ def at_or_before(moment: datetime, due: datetime | None) -> bool:
 
 def expected_items(sim: TicketSim, start: datetime, end: datetime, contested: set[str]) -> dict[str, dict]:
     """docs/assessment.md's flags per receipt, computed in Python from the generated events."""
-    if sim.t["status"] == "merged":  # a duplicate merged into another is counted once, there: no receipt
-        return {}
+    left_at = next((at for action, _, _, _, at in sim.events if action in ("merge", "transfer_out")), None)
+    if sim.t["status"] == "merged" and left_at <= sim.t["accept_due_at"]:
+        return {}  # a duplicate merged in time is counted once, in the ticket it joined: no receipt
     holders, holder = [], None
     for action, _, _, data, _ in sim.events:
         holders.append(holder)
@@ -255,9 +256,13 @@ def expected_items(sim: TicketSim, start: datetime, end: datetime, contested: se
         done_late = any((action == "reply" and data["on_time"] is False)
                         or (action == "legal_channel" and at > t["reply_due_at"]) for action, data, at in done)
         held_now = t["department"] == code
-        pending_accept = held_now and t["status"] == "dispatched" and t["accept_due_at"] < NOW
-        pending_reply = (held_now and t["status"] in ("dispatched", "accepted", "return_requested")
-                         and t["reply_due_at"] < NOW)
+        # a ticket merged or transferred after a deadline is as late as it was when it left
+        left = held_now and t["status"] in ("merged", "transferred_out")
+        pending_accept = held_now and ((t["status"] == "dispatched" and t["accept_due_at"] < NOW) or (
+            left and t["accepted_at"] is None and t["accept_due_at"] < left_at))
+        pending_reply = held_now and ((t["status"] in ("dispatched", "accepted", "return_requested")
+                                       and t["reply_due_at"] < NOW) or (
+            left and t["replied_at"] is None and t["reply_due_at"] < left_at))
         reply_on_time = bool(done) and not done_late and not pending_reply
         reply_due = bool(done) or pending_reply
         last = [c for c in sim.callbacks if c[0] == code and c[1]]
