@@ -36,8 +36,14 @@ def register_cli(app: Flask) -> None:
     @click.option("--password", envvar="DEMO_PASSWORD", default=None,
                   help="one password for every demo user (default: a random one each, printed once)")
     @click.option("--tickets", "ticket_count", default=360, show_default=True)
-    def seed_demo(password, ticket_count):
+    @click.option("--force", is_flag=True, help="put demo data into a database that already holds a centre's own")
+    def seed_demo(password, ticket_count, force):
         """Departments, categories, routing rules, deadline policies, demo users and demo tickets."""
+        refusal = demo.not_a_demo_database(db.session)
+        if refusal and not force:
+            click.echo(f"{refusal}：不写入演示账号和演示工单（数据库 {db.engine.url.render_as_string()}）。"
+                       "请先 unset DATABASE_URL 再 make run；确需写入请加 --force。", err=True)
+            sys.exit(1)
         reference = ensure_reference_data(db.session)
         accounts = demo.ensure_demo_users(db.session, password)
         # with a model, each demo ticket carries its real suggestion, so the 30-day

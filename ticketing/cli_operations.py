@@ -15,6 +15,17 @@ from ticketing.services.scanning import scan_deadlines
 def register(app: Flask) -> None:
     """Adds the operations commands to `flask`."""
 
+    @app.cli.command("openapi")
+    def openapi_command():
+        """Print the API's OpenAPI document (JSON), as /api/v1/openapi.json serves it. (`flask spec` is APIFlask's
+        own command, which works only for an APIFlask app, and this one is a Flask app with an API blueprint.)"""
+        import json
+
+        from ticketing.api import build_openapi
+        from ticketing.api.views import bp
+
+        click.echo(json.dumps(build_openapi(bp), ensure_ascii=False, indent=2))
+
     @app.cli.command("scan-deadlines")
     @click.option("--quiet", is_flag=True, help="print nothing when there was nothing to do (for cron)")
     def scan_deadlines_command(quiet: bool):

@@ -34,7 +34,10 @@ class Config:
     # PostgreSQL's JIT compiler spent 3.9 s compiling the monthly assessment's query, which then ran in
     # 0.05 s: the planner's row estimate for the receipts' join on a JSON value is far too high, and crosses
     # the JIT's cost thresholds (bench/bench_assessment.py, docs/assessment.md). Off for the app's connections.
-    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True, "connect_args": {"options": "-c jit=off"}}
+    # hide_parameters: a database error's message names the statement, not the values (a caller's name, phone,
+    # ID number and words went into the error log with every failed INSERT of a ticket)
+    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True, "hide_parameters": True,
+                                 "connect_args": {"options": "-c jit=off"}}
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     REMEMBER_COOKIE_HTTPONLY = True
@@ -54,6 +57,9 @@ class Config:
     # the citizens' progress lookup (Flask-Limiter); memory:// counts per gunicorn worker
     PROGRESS_LOOKUP_LIMIT = "10 per minute;100 per day"
     RATELIMIT_STORAGE_URI = "memory://"
+    # a shared storage (Redis) that is down must not stop every sign-in: each worker counts in memory meanwhile
+    # and goes back to the storage when it answers again (Flask-Limiter's fallback)
+    RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
     # reverse proxies in front of gunicorn whose X-Forwarded-For/-Proto to trust (werkzeug ProxyFix)
     PROXY_COUNT = 0
     # 登录失败处理: wrong passwords in a row before an account is locked, and for how long
@@ -131,13 +137,13 @@ def build_config(app_instance_path: str, overrides: dict | None = None) -> dict:
         ("SQLITE_REQUEST_LOCK", lambda v: _bool(v, True)),
     ):
         if os.environ.get(name):
-            config[name] = cast(os.environ[name])
+            config[name] = _cast(name, os.environ[name], cast)
     config["SECRET_KEY"] = os.environ.get("SECRET_KEY")
     config.update(overrides)
     if "SQLALCHEMY_DATABASE_URI" in overrides:
         config["SQLALCHEMY_DATABASE_URI"] = _database_url(overrides["SQLALCHEMY_DATABASE_URI"])
     if config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
-        config["SQLALCHEMY_ENGINE_OPTIONS"] = {}
+        config["SQLALCHEMY_ENGINE_OPTIONS"] = {"hide_parameters": True}
     config["SECRET_KEY"] = _secret_key(config, instance)
     config["ATTACHMENT_DIR"] = str(config["ATTACHMENT_DIR"] or instance / "attachments")
     config.setdefault("MAX_CONTENT_LENGTH", config["REQUEST_MAX_MB"] * 1024 * 1024)
@@ -145,6 +151,26 @@ def build_config(app_instance_path: str, overrides: dict | None = None) -> dict:
     config["PERMANENT_SESSION_LIFETIME"] = timedelta(minutes=config["SESSION_IDLE_MINUTES"])
     config["REMEMBER_COOKIE_DURATION"] = timedelta(hours=config["REMEMBER_HOURS"])
     return config
+
+
+def _cast(name: str, text: str, cast):
+    """An environment variable as the setting's type; a value that is not one names the setting (ATTACHMENT_MAX_MB=20MB
+    was a bare ValueError), and a rate limit is checked now (LOGIN_FAILURE_LIMIT=lots turned the limit off
+    without a word)."""
+    try:
+        value = cast(text)
+    except ValueError:
+        kind = {int: "整数", float: "数字"}.get(cast, "有效值")
+        raise ConfigurationError(f"{name}={text} 无效：应为{kind}（{name} must be a {cast.__name__}）") from None
+    if name.endswith("_LIMIT"):
+        from limits import parse_many
+
+        try:
+            parse_many(value)
+        except ValueError:
+            raise ConfigurationError(f"{name}={text} 无效：应为如 “30 per 15 minutes” 的限制，多个以 ; 分隔"
+                                     f"（{name} must be a rate limit）") from None
+    return value
 
 
 def _database_url(url: str) -> str:

@@ -9,9 +9,32 @@ meanwhile; one that needs the index waits only for what is left.
 from __future__ import annotations
 
 import logging
+import sys
 import threading
 
 log = logging.getLogger("ticketing.warmup")
+
+# Access log to standard output, one line per request, with the path but not the query string: the screen pop's
+# /agent/calls/new?phone=… and the API's ?phone= would write citizens' numbers into it. `--access-logfile FILE`
+# on the command line sends it to a file instead.
+accesslog = "-"
+access_log_format = '%(h)s %(t)s "%(m)s %(U)s %(H)s" %(s)s %(b)s %(M)sms'
+
+
+def _app_logs_to_error_log() -> None:
+    """The app's own lines (ticketing.*: export audit, refused sign-ins, admin changes, imports, warm-up, SMS and
+    virus-scan refusals) at INFO on standard error, beside gunicorn's: without this Python dropped them all."""
+    logger = logging.getLogger("ticketing")
+    if not any(getattr(handler, "ticketing_app_log", False) for handler in logger.handlers):
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(logging.Formatter("[%(asctime)s] [%(process)d] [%(levelname)s] %(name)s: %(message)s",
+                                               "%Y-%m-%d %H:%M:%S %z"))
+        handler.ticketing_app_log = True
+        logger.addHandler(handler)
+    logger.setLevel(logging.INFO)
+
+
+_app_logs_to_error_log()
 
 
 def warm_up(app) -> threading.Thread:
@@ -36,6 +59,20 @@ def warm_up(app) -> threading.Thread:
     return thread
 
 
+WORKER_BOOT_ERROR = 3  # gunicorn's exit code for a worker that cannot boot: the master stops instead of respawning
+
+
 def post_worker_init(worker) -> None:
-    """gunicorn hook: runs in each worker once the app is loaded."""
+    """gunicorn hook: runs in each worker once the app is loaded. A database this code cannot use (not upgraded)
+    stops gunicorn with the reason, instead of serving 500s."""
+    from ticketing.schema_check import schema_problem
+
+    try:
+        problem = schema_problem(worker.wsgi)
+    except Exception as error:  # an unreachable database: serve anyway, and recover when it answers (pre-ping)
+        logging.getLogger("ticketing").error("could not check the database's schema version: %s", error)
+        problem = None
+    if problem:
+        logging.getLogger("ticketing").critical(problem)
+        sys.exit(WORKER_BOOT_ERROR)
     warm_up(worker.wsgi)

@@ -226,3 +226,18 @@ def test_two_workers_share_the_limit_through_redis(tmp_path):
         assert codes == [400, 400, 429]
     finally:
         first.extensions["rate_limiter"].reset()
+
+
+def test_a_shared_storage_that_is_down_falls_back_to_counting_in_the_worker(tmp_path):
+    """Redis down made every sign-in and lookup a 500; each worker now counts in memory until it answers again."""
+    pytest.importorskip("redis")
+    app = create_app({"TESTING": True, "TICKETING_ENV": "testing", "SECRET_KEY": "x" * 32,
+                      "WTF_CSRF_ENABLED": False, "INSTANCE_PATH": str(tmp_path),
+                      "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'down.sqlite3'}",
+                      "RATELIMIT_STORAGE_URI": "redis://127.0.0.1:9/0",  # the discard port: nothing answers
+                      "PROGRESS_LOOKUP_LIMIT": "2 per minute"})
+    empty = {"number": "", "phone": ""}
+    client = app.test_client()
+    codes = [client.post("/progress", data=empty, environ_base={"REMOTE_ADDR": "192.0.2.45"}).status_code
+             for _ in range(3)]
+    assert codes == [400, 400, 429]

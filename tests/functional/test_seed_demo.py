@@ -127,3 +127,17 @@ def test_create_user_checks_like_the_admin_page_and_is_logged(app, db, reference
     assert unknown.exit_code != 0 and "承办单位无效" in unknown.output
     events = db.session.scalars(sa.select(AdminEvent)).all()
     assert [(e.action, e.actor_label, e.details["username"]) for e in events] == [("user created", "系统", "zhao")]
+
+
+def test_seed_demo_refuses_a_centres_own_database(app, db):
+    """make run with a production DATABASE_URL left in the shell wrote demo accounts and invented citizens into it."""
+    from tests.conftest import make_user
+    from ticketing.models import Role
+
+    make_user(db, "admin", Role.ADMIN)  # an operator's first account, made with create-user
+    db.session.commit()
+    result = app.test_cli_runner().invoke(args=["seed-demo", "--password", "demo-pass-123", "--tickets", "5"])
+    assert result.exit_code == 1 and "不是演示数据库" in result.output and "--force" in result.output
+    db.session.expire_all()
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(User)) == 1
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Ticket)) == 0

@@ -68,3 +68,28 @@ def test_attachments_live_under_the_instance_folder_unless_a_folder_is_given(tmp
     monkeypatch.setenv("ATTACHMENT_MAX_MB", "50")
     app = create_app(base)
     assert app.config["ATTACHMENT_DIR"] == "/srv/shared/ticket-files" and app.config["ATTACHMENT_MAX_MB"] == 50
+
+
+@pytest.mark.parametrize(("name", "value"), [("ATTACHMENT_MAX_MB", "20MB"), ("CLASSIFIER_THRESHOLD", "high"),
+                                             ("SESSION_IDLE_MINUTES", "2h"), ("LOGIN_FAILURE_LIMIT", "lots"),
+                                             ("PROGRESS_LOOKUP_LIMIT", "10 a minute")])
+def test_a_setting_that_cannot_be_read_stops_the_start_and_names_itself(tmp_path, monkeypatch, name, value):
+    """A bare ValueError named no setting; a mistyped limit silently turned the sign-in limit off."""
+    monkeypatch.setenv("SECRET_KEY", "k" * 40)
+    monkeypatch.setenv(name, value)
+    with pytest.raises(ConfigurationError, match=f"{name}={value} 无效"):
+        create_app({"TICKETING_ENV": "production", "INSTANCE_PATH": str(tmp_path), "SQLALCHEMY_DATABASE_URI": "sqlite://"})
+
+
+def test_a_database_error_does_not_carry_the_values_into_the_log(tmp_path, monkeypatch):
+    """A failed INSERT of a ticket wrote the caller's name, phone and ID number into gunicorn's error log."""
+    import sqlalchemy as sa
+
+    from ticketing.extensions import db
+
+    monkeypatch.setenv("SECRET_KEY", "k" * 40)
+    app = create_app({"TICKETING_ENV": "production", "INSTANCE_PATH": str(tmp_path),
+                      "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'x.sqlite3'}"})
+    with app.app_context(), pytest.raises(sa.exc.OperationalError) as failed:
+        db.session.execute(sa.text("INSERT INTO no_such_table (phone) VALUES (:phone)"), {"phone": "13812345678"})
+    assert "13812345678" not in str(failed.value) and "hidden due to hide_parameters" in str(failed.value)

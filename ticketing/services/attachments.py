@@ -119,10 +119,15 @@ def _content_matches(path: Path, kind: FileKind) -> bool:
     return guessed is not None and guessed.extension in kind.signatures
 
 
+# ID-card scans and letters: readable by the app's own user (and its group, for a backup or a scanner
+# daemon), not by every account on the server (they were 0644 in 0755 folders)
+FILE_MODE, FOLDER_MODE = 0o640, 0o750
+
+
 def _write_limited(stream: BinaryIO, target: Path, max_bytes: int) -> tuple[int, str]:
     """Copy at most max_bytes + 1 bytes; return the size and SHA-256. The caller checks the size."""
     digest, size = hashlib.sha256(), 0
-    with open(target, "xb") as out:
+    with os.fdopen(os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, FILE_MODE), "wb") as out:
         while size <= max_bytes:
             chunk = stream.read(min(CHUNK, max_bytes + 1 - size))
             if not chunk:
@@ -169,7 +174,7 @@ def scan(path: Path, name: str, command: Sequence[str], *, timeout: float) -> No
     if done.returncode == 1:
         finding = output.splitlines()[-1] if output else "发现病毒"
         finding = finding.replace(str(path), "").lstrip(": ").strip() or "发现病毒"
-        log.warning("virus scan refused %r (%s): %s", name, path, finding)
+        log.warning("virus scan refused %r (%s): %s", mask_numbers_in_text(name), path, finding)
         raise ValidationFailed("文件未通过病毒检查",
                                fields={"file": f"“{name}”未通过病毒检查（{finding}），未保存"})
     if done.returncode != 0:
@@ -215,7 +220,9 @@ def attach(
         raise ValidationFailed(f"不支持的文件类型（{shown}）",
                                fields={"file": f"不支持“{name}”的文件类型，可上传：{ACCEPTED_LIST}"})
     day_folder = Path(f"{now:%Y}") / f"{now:%m}"
-    (folder / day_folder).mkdir(parents=True, exist_ok=True)
+    folder.mkdir(mode=FOLDER_MODE, parents=True, exist_ok=True)
+    for part in (folder / day_folder.parent, folder / day_folder):
+        part.mkdir(mode=FOLDER_MODE, exist_ok=True)
     stored_name = (day_folder / f"{uuid.uuid4().hex}{extension}").as_posix()
     path = folder / stored_name
     try:

@@ -56,6 +56,19 @@ def demo_accounts(session: Session) -> list[tuple[str, str, str, str | None]]:
     return accounts
 
 
+def not_a_demo_database(session: Session) -> str | None:
+    """Why demo data must not go into this database, or None: it has accounts or tickets but none of the demo's
+    tickets, so it is a centre's own (``make run`` with a production DATABASE_URL still in the shell wrote 17 demo
+    accounts with their passwords and 376 invented citizens into one)."""
+    if session.scalar(sa.select(Ticket.id).where(Ticket.channel == DEMO_CHANNEL, Ticket.external_id == "demo-1")):
+        return None
+    users = session.scalar(sa.select(sa.func.count()).select_from(User)) or 0
+    tickets_ = session.scalar(sa.select(sa.func.count()).select_from(Ticket)) or 0
+    if not users and not tickets_:
+        return None
+    return f"该数据库已有 {users} 个账号、{tickets_} 件工单，且不是演示数据库"
+
+
 def ensure_demo_users(session: Session, password: str | None = None) -> list[DemoAccount]:
     """Create missing demo users; returns those created with their (random unless given) passwords."""
     created = []

@@ -19,7 +19,7 @@ from ticketing.models import CitizenContact, ContactPurpose, Ticket, User
 from ticketing.services import notices, privacy
 from ticketing.services.deadlines import LOCAL_TZ
 from ticketing.services.errors import NotAllowed, Unavailable, ValidationFailed
-from ticketing.services.validation import normalize_phone
+from ticketing.services.validation import mask_numbers_in_text, normalize_phone
 from ticketing.services.workflow import Action, check
 
 log = logging.getLogger("ticketing.sms")
@@ -55,8 +55,8 @@ def deliver(command: Sequence[str], phone: str, text: str, *, timeout: float, ab
         log.error("SMS gateway could not run for %s: %s", about, error)
         raise Unavailable(f"短信平台暂不可用，短信未发送；{fallback}") from None
     if done.returncode != 0:
-        log.error("SMS gateway refused %s (exit %s): %s", about, done.returncode,
-                  (done.stderr or done.stdout or b"").decode("utf-8", "replace").strip())
+        log.error("SMS gateway refused %s (exit %s): %s", about, done.returncode,  # it may echo the number
+                  mask_numbers_in_text((done.stderr or done.stdout or b"").decode("utf-8", "replace").strip()))
         raise Unavailable(f"短信平台未接受该短信，短信未发送；{fallback}")
 
 

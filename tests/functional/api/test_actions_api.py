@@ -157,6 +157,14 @@ def test_openapi_document_lists_the_paths(client):
     assert "BearerAuth" in spec["components"]["securitySchemes"]
 
 
+def test_the_openapi_command_prints_the_document_the_api_serves(app, client):
+    """The README's `flask spec` was APIFlask's own command and failed on this app (KeyError: 'SPEC_FORMAT')."""
+    import json
+
+    printed = app.test_cli_runner().invoke(args=["openapi"])
+    assert printed.exit_code == 0 and json.loads(printed.output) == client.get("/api/v1/openapi.json").get_json()
+
+
 def test_unknown_api_url_and_method_answer_json(client):
     missing = client.get("/api/v1/nothing-here")
     assert missing.status_code == 404 and missing.get_json()["error"]

@@ -39,6 +39,8 @@ def test_a_file_is_stored_under_a_random_name_with_its_hash_and_the_upload_is_an
     stored = tmp_path / attachment.stored_name
     assert stored.read_bytes() == PDF and stored.parent.parent.name == "2026" and stored.suffix == ".pdf"
     assert "住院发票" not in attachment.stored_name  # the uploader's name never becomes a path
+    # an ID-card scan is not for every account on the server (files were 0644 in 0755 folders)
+    assert stored.stat().st_mode & 0o777 == 0o640 and stored.parent.stat().st_mode & 0o007 == 0
     event = ticket.events[-1]
     assert event.action == "attach" and event.note.startswith("住院发票.pdf") and event.to_status == S.ACCEPTED.value
     assert event.data["sha256"] == attachment.sha256

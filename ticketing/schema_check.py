@@ -1,0 +1,42 @@
+"""Is the database at the schema this code expects? gunicorn asks before a worker serves anything
+(`gunicorn_conf.post_worker_init`): a database not yet upgraded, or left behind by an upgrade of the code, gave
+every page a 500 and the operator a traceback about a missing table, with no word of `flask db upgrade`."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from flask import Flask
+
+MIGRATIONS = Path(__file__).resolve().parents[1] / "migrations"
+
+
+def schema_problem(app: Flask) -> str | None:
+    """What stops this code from using the app's database, in words for the operator, or None."""
+    from ticketing.extensions import db
+
+    script = ScriptDirectory.from_config(_alembic_config())
+    expected = set(script.get_heads())
+    with app.app_context(), db.engine.connect() as connection:
+        current = set(MigrationContext.configure(connection).get_current_heads())
+    if current == expected:
+        return None
+    with app.app_context():
+        url = db.engine.url.render_as_string(hide_password=True)
+    if not current:
+        state = "尚未建表（空数据库）"
+    elif current - {rev.revision for rev in script.walk_revisions()}:
+        state = f"的版本 {', '.join(sorted(current))} 比本程序新（程序版本 {', '.join(sorted(expected))}），请使用对应版本的程序"
+        return f"数据库 {url} {state}。database is ahead of this code."
+    else:
+        state = f"停在版本 {', '.join(sorted(current))}，本程序需要 {', '.join(sorted(expected))}"
+    return (f"数据库 {url} {state}：请先运行 flask --app wsgi db upgrade，再启动。"
+            f" The database is not upgraded: run `flask --app wsgi db upgrade` first.")
+
+
+def _alembic_config() -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    return config
