@@ -187,3 +187,30 @@ def test_the_extension_form_says_the_last_day_allowed(db, client, users, auth, n
     page = client.get(f"/tickets/{ticket.number}").get_data(as_text=True)
     latest = tickets.extension_allowance(db.session, ticket).latest.isoformat()
     assert f'max="{latest}"' in page and f"最晚可延至 {latest}（每次最多 365 日）" in page
+
+
+def test_the_supervisor_decides_the_extension_request_the_page_showed(db, client, users, auth, now, monkeypatch):
+    """The page carries the date it showed; a request changed since is refused with the date it asks now."""
+    import re
+
+    ticket_service = tickets
+    monkeypatch.setattr(clock, "now_utc", lambda: now)
+    ticket = make_ticket(db, users, now, status=TicketStatus.ACCEPTED)
+    asked = ticket.reply_due_at + timedelta(days=2)
+    ticket_service.request_extension(db.session, ticket, "需外调", asked, actor=users["staff_dybz"], now=now)
+    db.session.commit()
+    auth.login("supervisor")
+    page = client.get(f"/tickets/{ticket.number}").get_data(as_text=True)
+    shown = re.search(r'name="until_shown" value="([^"]+)"', page).group(1)
+    ticket_service.refuse_extension(db.session, ticket, actor=users["admin"], now=now, note="理由不足")
+    ticket_service.request_extension(db.session, ticket, "补充材料", asked + timedelta(days=3), actor=users["staff_dybz"],
+                                     now=now)
+    db.session.commit()
+    html = client.post(f"/tickets/{ticket.number}/actions/approve_extension", data={"until_shown": shown, "note": ""},
+                       follow_redirects=True).get_data(as_text=True)
+    assert "延期申请已变更" in html and ticket.extension_state == "requested"
+    page = client.get(f"/tickets/{ticket.number}").get_data(as_text=True)
+    shown = re.search(r'name="until_shown" value="([^"]+)"', page).group(1)
+    client.post(f"/tickets/{ticket.number}/actions/approve_extension", data={"until_shown": shown, "note": ""})
+    db.session.refresh(ticket)
+    assert ticket.extension_state == "approved"

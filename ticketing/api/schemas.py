@@ -165,6 +165,8 @@ class ActionIn(ApiSchema):
     request = Str(max_len=2000, metadata={"description": "request_assist：请协办单位核实或答复的事项"})
     opinion = Str(max_len=20000, metadata={"description": "answer_assist：协办意见（协办单位的承办人员）"})
     until = Str(max_len=40, metadata={"description": "request_extension：延期至（2026-12-31 或 ISO 8601）"})
+    until_shown = Str(max_len=40, metadata={"description": "approve_extension / refuse_extension（可选）：审批人看到的申请日期"
+                                                           "（工单的 extension_until）；申请已变更则拒绝，409"})
     content = Str(max_len=20000, metadata={"description": "reply / note：内容"})
     answer = Str(max_len=20000, metadata={"description": "answer_on_the_spot：当场答复"})
     advice = Str(max_len=20000, metadata={"description": "legal_channel：告知的法定途径"})

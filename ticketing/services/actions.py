@@ -66,7 +66,7 @@ def parse_until(value, field_name: str = "until") -> datetime:
 # 100,000-character 督办意见 filled the top of the ticket page
 # (协办's request and opinion are checked by services/assists, with its own words)
 TEXT_LIMITS = {"reason": 2000, "note": 2000, "content": 20000, "answer": 20000, "advice": 20000, "into": 32,
-               "reference": 100, "to": 80, "department": 20, "category": 10, "until": 40}
+               "reference": 100, "to": 80, "department": 20, "category": 10, "until": 40, "until_shown": 40}
 
 
 def _text(params: dict, key: str) -> str:
@@ -107,10 +107,11 @@ def perform_action(session: Session, ticket: Ticket, action: str, params: dict, 
         case Action.REQUEST_EXTENSION:
             tickets.request_extension(session, ticket, _text(p, "reason"), parse_until(p.get("until")),
                                       actor=actor, now=now)
-        case Action.APPROVE_EXTENSION:
-            tickets.approve_extension(session, ticket, actor=actor, now=now, note=_text(p, "note"))
-        case Action.REFUSE_EXTENSION:
-            tickets.refuse_extension(session, ticket, actor=actor, now=now, note=_text(p, "note"))
+        case Action.APPROVE_EXTENSION | Action.REFUSE_EXTENSION:
+            # the date the page showed (the API may send it too): a request changed since is not decided unseen
+            shown = parse_until(p.get("until_shown")) if _text(p, "until_shown") else None
+            decide = tickets.approve_extension if verb is Action.APPROVE_EXTENSION else tickets.refuse_extension
+            decide(session, ticket, actor=actor, now=now, note=_text(p, "note"), shown_until=shown)
         case Action.URGE:
             tickets.urge(session, ticket, _text(p, "note"), actor=actor, now=now)
         case Action.FOLLOW_UP:

@@ -32,6 +32,7 @@ from ticketing.models import (
 from ticketing.services import audit, inbox, routing, settings, sign_in
 from ticketing.services.validation import MOBILE, mask_phone, normalize_phone, year_error
 from ticketing.services.deadlines import DeadlineUnit
+from ticketing.services.tickets import EXTENSION_CEILING_DAYS
 from ticketing.services.errors import ValidationFailed
 from ticketing.services.routing import RouteDecision
 
@@ -171,8 +172,9 @@ def save_deadline_policy(session: Session, policy: DeadlinePolicy | None, data: 
             errors[f"{prefix}_amount"] = f"{title}时限过长"
         if unit not in DeadlineUnit.__members__.values():
             errors[f"{prefix}_unit"] = "时限单位无效"
-    if data.max_extension_days is not None and data.max_extension_days <= 0:
-        errors["max_extension_days"] = "最长延期天数必须是正整数，不限制请留空"
+    if data.max_extension_days is not None and not 0 < data.max_extension_days <= EXTENSION_CEILING_DAYS:
+        # 3,000,000 days was saved, and every such ticket's page was then a 500 (a date past year 9999)
+        errors["max_extension_days"] = f"最长延期天数应为 1–{EXTENSION_CEILING_DAYS} 的整数，不限制请留空（至多一年）"
     clash = session.scalar(sa.select(DeadlinePolicy).where(
         DeadlinePolicy.active.is_(True),
         _is(DeadlinePolicy.ticket_type, ticket_type), _is(DeadlinePolicy.urgency, urgency),

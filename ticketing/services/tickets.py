@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, field, replace
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
@@ -472,6 +472,10 @@ def refuse_return(session, ticket, *, actor, now, note: str) -> None:
     ticket.status_before_return = None
 
 
+def _as_utc(moment: datetime) -> datetime:
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+
 EXTENSION_CEILING_DAYS = 365  # a policy without 最长延期 still has one (9999-12-31 was taken and approved)
 
 
@@ -489,7 +493,8 @@ def extension_allowance(session, ticket) -> ExtensionAllowance:
         days, rule = deadlines.PETITION_MAX_EXTENSION_DAYS, "信访事项（信访工作条例）"
     else:
         policy_days = calendar.find_policy(session, ticket.type, ticket.urgency, ticket.channel)["max_extension_days"]
-        days, rule = (policy_days, "此类工单（办理时限设置）") if policy_days else (EXTENSION_CEILING_DAYS, "")
+        days, rule = (min(policy_days, EXTENSION_CEILING_DAYS), "此类工单（办理时限设置）") if policy_days else (
+            EXTENSION_CEILING_DAYS, "")
     latest = (ticket.reply_due_at.astimezone(deadlines.LOCAL_TZ).date() + timedelta(days=days)
               if ticket.reply_due_at is not None else None)
     return ExtensionAllowance(days, rule, latest)
@@ -519,9 +524,11 @@ def request_extension(session, ticket, reason: str, until: datetime, *, actor, n
     ticket.extension_reason = reason
 
 
-def approve_extension(session, ticket, *, actor, now, note: str = "") -> None:
+def approve_extension(session, ticket, *, actor, now, note: str = "", shown_until: datetime | None = None) -> None:
+    """批准延期. ``shown_until``: the date the supervisor's page showed; a request changed since is not approved
+    unseen (one refused by a colleague and asked again for a later date was approved from a stale page)."""
     check(actor, ticket, Action.APPROVE_EXTENSION)
-    _require_pending_extension(ticket)
+    _require_pending_extension(ticket, shown_until)
     transition(ticket, Action.APPROVE_EXTENSION, actor=actor, now=now, note=note,
                data={"from": ticket.reply_due_at.isoformat() if ticket.reply_due_at else None,
                      "until": ticket.extension_until.isoformat(), "tell_citizen": True})
@@ -532,17 +539,21 @@ def approve_extension(session, ticket, *, actor, now, note: str = "") -> None:
     ticket.overdue_marked_at = None
 
 
-def refuse_extension(session, ticket, *, actor, now, note: str = "") -> None:
+def refuse_extension(session, ticket, *, actor, now, note: str = "", shown_until: datetime | None = None) -> None:
     check(actor, ticket, Action.REFUSE_EXTENSION)
-    _require_pending_extension(ticket)
+    _require_pending_extension(ticket, shown_until)
     transition(ticket, Action.REFUSE_EXTENSION, actor=actor, now=now, note=note,
                data={"until": ticket.extension_until.isoformat()})
     ticket.extension_state = ExtensionState.REFUSED.value
 
 
-def _require_pending_extension(ticket) -> None:
+def _require_pending_extension(ticket, shown_until: datetime | None = None) -> None:
     if ticket.extension_state != ExtensionState.REQUESTED.value:
         raise InvalidTransition("该工单没有待审批的延期申请")
+    if shown_until is not None and ticket.extension_until is not None and _as_utc(shown_until) != _as_utc(
+            ticket.extension_until):
+        asked = ticket.extension_until.astimezone(deadlines.LOCAL_TZ).date().isoformat()
+        raise InvalidTransition(f"延期申请已变更（现申请延至 {asked}），请核对后再审批")
 
 
 def urge(session, ticket, note: str, *, actor, now) -> None:

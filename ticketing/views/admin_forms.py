@@ -78,7 +78,7 @@ class DeadlinePolicyForm(ChineseForm):
                                                      NumberRange(min=1, message="答复时限必须是正整数")])
     reply_unit = SelectField("答复时限单位", choices=UNITS)
     max_extension_days = IntegerField("最长延期（日，可空）", validators=[
-        Optional(), NumberRange(min=1, message="最长延期天数必须是正整数，不限制请留空")])
+        Optional(), NumberRange(min=1, max=365, message="最长延期天数应为 1–365 的整数，不限制请留空（至多一年）")])
 
 
 class HolidayForm(ChineseForm):

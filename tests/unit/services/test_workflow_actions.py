@@ -545,3 +545,35 @@ def test_a_petition_accepted_again_after_a_reassignment_keeps_its_sixty_days(db,
     ydjs = make_user(db, "staff_ydjs", Role.STAFF, reference["YDJS"])
     act(db, ticket, "accept", ydjs, now + timedelta(days=51))
     assert ticket.reply_due_at > due and ticket.events[-1].data["reply_due_from"]
+
+
+def test_a_decision_on_an_extension_request_changed_since_the_page_was_shown_is_refused(db, users, now):
+    """A refused request asked again for a later date was approved from a colleague's stale page."""
+    staff, supervisor = users["staff_dybz"], users["supervisor"]
+    ticket = make_ticket(db, users, now, status=S.ACCEPTED)
+    first = (ticket.reply_due_at + timedelta(days=2)).date().isoformat()
+    act(db, ticket, "request_extension", staff, now, reason="需外调", until=first)
+    db.session.commit()
+    shown = ticket.extension_until.isoformat()  # what the supervisor's page carries
+    act(db, ticket, "refuse_extension", users["admin"], now, note="理由不足")
+    later = (ticket.reply_due_at + timedelta(days=5)).date().isoformat()
+    act(db, ticket, "request_extension", staff, now, reason="需外调，已补充材料", until=later)
+    db.session.commit()
+    with pytest.raises(InvalidTransition, match=f"延期申请已变更（现申请延至 {later}）"):
+        act(db, ticket, "approve_extension", supervisor, now, until_shown=shown)
+    assert ticket.extension_state == "requested"
+    act(db, ticket, "approve_extension", supervisor, now, until_shown=ticket.extension_until.isoformat())
+    assert ticket.extension_state == "approved" and ticket.reply_due_at.date().isoformat() <= later
+
+
+def test_a_policy_cannot_allow_more_than_a_year_of_extension(db, reference, users):
+    """3,000,000 days was saved, and every such ticket's page was then a 500 (a date past year 9999)."""
+    from ticketing.services import administration
+
+    policy = db.session.scalars(sa.select(DeadlinePolicy)).first()
+    data = administration.PolicyInput(ticket_type=policy.ticket_type, urgency=policy.urgency, channel=policy.channel,
+                                      accept_amount=1, accept_unit=policy.accept_unit, reply_amount=15,
+                                      reply_unit=policy.reply_unit, max_extension_days=3_000_000)
+    with pytest.raises(ValidationFailed) as refused:
+        administration.save_deadline_policy(db.session, policy, data, actor=users["admin"])
+    assert "1–365" in refused.value.fields["max_extension_days"]
