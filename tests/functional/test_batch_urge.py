@@ -49,7 +49,7 @@ def test_a_batch_without_a_note_or_without_tickets_urges_nothing(db, client, use
     auth.login("supervisor")
     client.post("/supervise/urge", data={"numbers": [dispatched.number, accepted.number], "note": " "})
     html = client.get("/supervise/").get_data(as_text=True)
-    assert "未督办 2 件（请填写督办意见）" in html
+    assert "请填写督办意见，未督办任何工单。" in html and "未督办 2 件" not in html
     client.post("/supervise/urge", data={"note": "请尽快"})
     assert "请先勾选工单" in client.get("/supervise/").get_data(as_text=True)
     db.session.refresh(dispatched)

@@ -60,6 +60,8 @@ def upload():
 def mapping(upload_id: str):
     """Map columns (pre-filled from the channel's saved mapping or the header names) and preview."""
     path, meta = _upload(upload_id)
+    if not path.exists():  # imported already (the file is deleted when an import ends): the back button's page
+        return redirect(url_for("imports.status", upload_id=upload_id))
     try:
         sheet = importing.read_sheet(path)
         rows = [values for _, (_, values) in zip(range(PREVIEW_ROWS), sheet.rows)]
@@ -98,7 +100,11 @@ def run(upload_id: str):
     path, meta = _upload(upload_id)
     if not path.exists():  # imported already: the file is deleted when an import ends
         return redirect(url_for("imports.status", upload_id=upload_id))
-    sheet = importing.read_sheet(path)
+    try:
+        sheet = importing.read_sheet(path)
+    except DomainError as error:  # a file that cannot be read, posted to directly (the mapping page says so)
+        flash_domain_error(error)
+        return redirect(url_for("imports.index"))
     chosen = {h: request.form.get(f"map-{i}", "") for i, h in enumerate(sheet.headers)}
     default_type = request.form.get("default_type") or TicketType.CONSULT.value
     now = clock.now_utc()

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import Blueprint, Response, abort, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from ticketing.extensions import db
@@ -14,7 +14,9 @@ from ticketing.services import (
 from ticketing.services.deadlines import LOCAL_TZ
 from ticketing.services.permissions import Permission, has_permission
 from ticketing.services.errors import DomainError
-from ticketing.views.common import flash_domain_error, offered_number, paginate, require_permission, run_batch
+from ticketing.views.common import (
+    flash_domain_error, offered_number, paginate, redirect_back, require_permission, run_batch,
+)
 
 bp = Blueprint("supervisor", __name__, url_prefix="/supervise")
 
@@ -62,7 +64,11 @@ def invalid_call_list():
 def urge_many():
     """批量督办: one note for every ticked ticket; each is urged as if one by one, and refusals are listed."""
     require_permission(Permission.SUPERVISE)
-    return run_batch(workflow.Action.URGE.value, {"note": request.form.get("note", "")}, "督办", "supervisor.overview")
+    note = request.form.get("note", "").strip()
+    if not note:  # once for the batch, not once per ticket mixed with each ticket's own reason
+        flash("请填写督办意见，未督办任何工单。", "error")
+        return redirect_back("supervisor.overview")
+    return run_batch(workflow.Action.URGE.value, {"note": note}, "督办", "supervisor.overview")
 
 
 def _hotspots_asked(limit: int | None = None):

@@ -82,6 +82,9 @@ def test_upload_map_preview_import_and_reimport(app, client, auth, users, db, no
     folder = Path(app.instance_path) / "imports"
     assert not list(folder.glob(f"{upload_id}.csv"))
     assert client.post(run_url, data=form).headers["Location"] == status_url
+    # the back button's mapping page, shown or posted, goes to the result too (it was a 500: the file is gone)
+    assert client.get(mapping_url).headers["Location"] == status_url
+    assert client.post(mapping_url, data=form).headers["Location"] == status_url
     # the import page lists it
     listing = client.get("/imports/").get_data(as_text=True)
     assert "最近的导入" in listing and status_url in listing and "已完成" in listing
