@@ -98,6 +98,11 @@ def save_routing_rule(session: Session, rule: RoutingRule | None, data: RuleInpu
         errors["ticket_type"] = "诉求类型无效"
     if not any((data.category_code, region, channel, ticket_type)) and "category" not in errors:
         errors["category"] = "至少设置一个条件（分类、区县、来源或类型）；无条件时按分类默认承办单位派发"
+    if not errors and rule is None and session.scalar(sa.select(RoutingRule.id).where(
+            RoutingRule.active.is_(True), RoutingRule.name == name, RoutingRule.department_id == department.id,
+            _is(RoutingRule.category_id, category.id if category else None), _is(RoutingRule.region, region),
+            _is(RoutingRule.channel, channel), _is(RoutingRule.ticket_type, ticket_type)).limit(1)):
+        errors["name"] = "已有相同的路由规则（同名、同条件、同承办单位），未重复新增"  # a double submit made two
     _fail(errors)
     created = rule is None
     if rule is None:
@@ -566,6 +571,10 @@ def add_standard_answer(session: Session, *, category_code: str | None, title: s
         errors["title"] = "标题最多 100 字"
     if not _text(content):
         errors["content"] = "请填写答复内容"
+    if not errors and session.scalar(sa.select(StandardAnswer.id).where(
+            StandardAnswer.category_id == category.id, StandardAnswer.title == _text(title),
+            StandardAnswer.content == _text(content)).limit(1)):
+        errors["title"] = "该分类已有相同的答复口径，未重复新增"  # sent twice, it showed twice in 插入答复口径
     _fail(errors)
     answer = StandardAnswer(category=category, title=_text(title), content=_text(content))
     session.add(answer)

@@ -6,10 +6,27 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from ticketing.models import Category, Channel, StandardAnswer, Ticket, TicketType, User
+from ticketing.models import Category, Channel, StandardAnswer, Ticket, TicketEvent, TicketType, User
 from ticketing.services import duplicates, invalid_calls, privacy, risk_alerts, routing, tickets, workflow
 from ticketing.services.errors import ValidationFailed
 from ticketing.services.validation import mask_numbers_in_text, mask_phone, normalize_phone
+from ticketing.services.workflow import RESUBMITTED_WITHIN, Action
+
+
+def same_call_just_registered(session: Session, form: dict, *, actor: User, now: datetime) -> Ticket | None:
+    """The ticket this agent registered moments ago from the very same form (a double click, a browser's retry
+    made two tickets of one call, both dispatched), or None. The same caller, words and channel within
+    RESUBMITTED_WITHIN; one call about two matters is two different texts."""
+    content = (form.get("content") or "").strip()
+    phone = normalize_phone(form.get("caller_phone")) or None
+    registered = (sa.select(TicketEvent.ticket_id).where(
+        TicketEvent.action == Action.REGISTER.value, TicketEvent.actor_id == actor.id,
+        TicketEvent.created_at >= now - RESUBMITTED_WITHIN, TicketEvent.created_at <= now))
+    for ticket in session.scalars(sa.select(Ticket).where(Ticket.id.in_(registered)).order_by(Ticket.id.desc())):
+        if ((ticket.content or "").strip() == content and (ticket.caller_phone or None) == phone
+                and ticket.channel == (form.get("channel") or Channel.HOTLINE_12393.value)):
+            return ticket
+    return None
 
 
 def register_call(session: Session, form: dict, *, answer_now: bool, actor: User, now: datetime, classifier):

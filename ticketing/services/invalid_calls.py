@@ -13,6 +13,7 @@ from ticketing.models import InvalidCall, User
 from ticketing.services import permissions
 from ticketing.services.errors import NotAllowed, ValidationFailed
 from ticketing.services.validation import call_reference_error, normalize_phone, phone_error
+from ticketing.services.workflow import RESUBMITTED_WITHIN
 
 KINDS = {
     "silent": "无声或接通即挂断",
@@ -48,6 +49,13 @@ def record(session: Session, *, kind: str, phone: str | None, call_reference: st
         raise ValidationFailed("无效来电未记录，请按提示修改", fields=errors)
     if call_reference is not None:  # a telephone platform retrying after a timeout: the call is recorded once
         earlier = session.scalar(sa.select(InvalidCall).where(InvalidCall.call_reference == call_reference).limit(1))
+        if earlier is not None:
+            return earlier
+    else:  # the same form sent twice (a double click) moments ago is one call, not two in 话务员工作量
+        earlier = session.scalar(sa.select(InvalidCall).where(
+            InvalidCall.agent_id == actor.id, InvalidCall.kind == kind, InvalidCall.note == note,
+            InvalidCall.caller_phone.is_(None) if phone is None else InvalidCall.caller_phone == phone,
+            InvalidCall.created_at >= now - RESUBMITTED_WITHIN, InvalidCall.created_at <= now).limit(1))
         if earlier is not None:
             return earlier
     call = InvalidCall(kind=kind, caller_phone=phone, call_reference=call_reference, note=note, agent=actor,

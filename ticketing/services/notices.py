@@ -21,7 +21,7 @@ from ticketing.models import CitizenContact, ContactMethod, ContactPurpose, Tick
 from ticketing.models.enums import ExtensionState
 from ticketing.services import privacy
 from ticketing.services.errors import NotAllowed, ValidationFailed
-from ticketing.services.workflow import Action, check, transition
+from ticketing.services.workflow import RESUBMITTED_WITHIN, Action, check, transition
 
 def record_contact(session: Session, ticket: Ticket, *, purpose: str, method: str, reached: bool | None,
                    note: str = "", actor: User, now: datetime) -> CitizenContact:
@@ -43,6 +43,11 @@ def record_contact(session: Session, ticket: Ticket, *, purpose: str, method: st
     if errors:
         raise ValidationFailed(next(iter(errors.values())), fields=errors)
     purpose, method = ContactPurpose(purpose), ContactMethod(method)
+    same = next((c for c in reversed(ticket.contacts) if c.author_id == actor.id and c.purpose == purpose.value
+                 and c.method == method.value and c.reached == reached and c.note == note
+                 and now - c.created_at <= RESUBMITTED_WITHIN), None)
+    if same is not None:
+        return same  # the same contact sent twice (a double click) is one contact
     outcome = "已告知" if reached else "未联系上"
     transition(ticket, Action.CONTACT, actor=actor, now=now,
                note=f"{purpose.title}（{method.title}，{outcome}）" + (f"：{note}" if note else ""),

@@ -26,6 +26,7 @@ from ticketing.services.assessment import month_bounds
 from ticketing.services.deadlines import LOCAL_TZ
 from ticketing.services.errors import InvalidTransition, NotAllowed, ValidationFailed
 from ticketing.services.permissions import Permission, has_permission
+from ticketing.services.workflow import RESUBMITTED_WITHIN
 
 PASS_SCORE = 80
 SAMPLE_SIZES = (5, 10, 20)
@@ -127,6 +128,11 @@ def record_review(session: Session, ticket: Ticket, verdicts: dict[str, bool | N
     if failed and not comment:
         raise ValidationFailed("有不合格项时请写明问题", fields={"comment": "请写明不合格的原因"})
     checks = {key: bool(verdicts[key]) for key in items}
+    same = session.scalar(sa.select(TicketReview).where(  # the same review sent twice (我的质检 listed it twice)
+        TicketReview.ticket_id == ticket.id, TicketReview.reviewer_id == reviewer.id, TicketReview.comment == comment,
+        TicketReview.created_at >= now - RESUBMITTED_WITHIN, TicketReview.created_at <= now).limit(1))
+    if same is not None and same.checks == checks:
+        return same
     review = TicketReview(ticket=ticket, agent=agent, reviewer=reviewer, month=registered_month(ticket),
                           checks=checks, score=round(100 * (len(items) - len(failed)) / len(items)),
                           comment=comment, created_at=now)

@@ -559,6 +559,8 @@ def _require_pending_extension(ticket, shown_until: datetime | None = None) -> N
 def urge(session, ticket, note: str, *, actor, now) -> None:
     """督办: the department sees the note at the top of its inbox."""
     _require(note, "note", "请填写督办意见")
+    if workflow.just_done(ticket, Action.URGE, actor=actor, now=now, note=note):
+        return  # the same 督办 sent twice: once
     transition(ticket, Action.URGE, actor=actor, now=now, note=note)
     ticket.urge_count += 1
     ticket.last_urged_at = now
@@ -570,6 +572,8 @@ def record_follow_up(session, ticket, note: str, *, actor, now) -> None:
     new one to merge), counted, and shown to the department atop its inbox and to supervisors on 督办. Words
     of a danger in what the caller said this time add to the ticket's 风险提示."""
     _require(note, "note", "请填写来电人这次反映的内容")
+    if workflow.just_done(ticket, Action.FOLLOW_UP, actor=actor, now=now, note=note):
+        return  # the same form sent twice is one repeat call (it counted 催2)
     data = {"follow_up": ticket.follow_up_count + 1}
     if added := risk_alerts.add_from(session, ticket, note):  # what the caller said this time may be a danger
         data["risks"] = risk_alerts.flags(added)
@@ -753,6 +757,10 @@ def make_urgent(session, ticket, reason: str, *, actor, now) -> None:
 def add_note(session, ticket, content: str, *, actor, now) -> InternalNote:
     """内部备注: for staff and supervisors only, never shown to the citizen."""
     _require(content, "content", "请填写备注内容")
+    same = next((n for n in ticket.notes if n.author_id == actor.id and n.content == content.strip()
+                 and now - n.created_at <= workflow.RESUBMITTED_WITHIN), None)
+    if same is not None:
+        return same  # the same note sent twice
     transition(ticket, Action.NOTE, actor=actor, now=now, note="添加内部备注")
     note = InternalNote(ticket=ticket, author=actor, content=content.strip(), created_at=now)
     session.add(note)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from ticketing.models import AssistState, Role, Ticket, TicketEvent, TicketStatus, User
 from ticketing.models.enums import ExtensionState
@@ -269,6 +269,23 @@ def transition(
         ticket.updated_at = now  # what the citizen and the channel see changed (channel_feedback)
     ticket.status = target.value
     return event
+
+
+#: the same words posted again this soon by the same person are one submission sent twice (a double click, a
+#: browser's retry): 来电催办 twice counted 催2, 督办 twice said 第 2 次
+RESUBMITTED_WITHIN = timedelta(seconds=30)
+
+
+def just_done(ticket: Ticket, action: Action, *, actor: User | None, now: datetime, note: str) -> bool:
+    """Whether ``actor`` recorded ``action`` with this very ``note`` on the ticket within RESUBMITTED_WITHIN."""
+    if actor is None:
+        return False
+    for event in reversed(ticket.events):
+        if event.created_at is None or now - event.created_at > RESUBMITTED_WITHIN:
+            return False
+        if event.action == action.value and event.actor_id == actor.id and event.note == note:
+            return True
+    return False
 
 
 def _end_extension_request(ticket: Ticket) -> str | None:

@@ -32,6 +32,10 @@ def new_call():
     _choices(form)
     popped = request.method == "GET" and _screen_pop(form)
     if form.validate_on_submit():
+        same = intake_assist.same_call_just_registered(db.session, form.data, actor=current_user, now=clock.now_utc())
+        if same is not None:  # the form sent twice: the first made the ticket
+            flash(f"该来电刚才已登记为 {same.number}（{same.status_enum.title}），未重复登记", "success")
+            return redirect(url_for("agent.new_call", last=same.number))
         try:
             ticket = intake_assist.register_call(
                 db.session, form.data, answer_now=request.form.get("submit") == "answer",

@@ -12,7 +12,7 @@ from flask_login import current_user, login_required
 from ticketing.extensions import db
 from ticketing.models import Category, Channel, ContactMethod, ContactPurpose, Department, TicketStatus, TicketType
 from ticketing.services import (
-    assists, attachments, clock, duplicates, inbox, intake_assist, notices, privacy, queues, reviews, search, sms,
+    assists, attachments, clock, duplicates, inbox, intake_assist, notices, permissions, privacy, queues, reviews, search, sms,
     ticket_export, validation, workflow,
 )
 from ticketing.services import tickets as ticket_service
@@ -157,11 +157,36 @@ def detail(number: str):
 @bp.post("/<number>/actions/<action>")
 @login_required
 def act(number: str, action: str):
+    moved = _moved_away(number)
+    if moved is not None:
+        return moved
     ticket = ticket_or_404(number)
     params = {key: value for key, value in request.form.items() if key != "csrf_token"}
     if run_action(ticket, action, params):
         flash(done_message(ticket, action), "success")
     return redirect(safe_next(_back_to(ticket)))
+
+
+TYPED_FIELDS = ("content", "answer", "advice", "reason", "note", "opinion", "request")
+
+
+def _moved_away(number: str):
+    """A department's form posted for a ticket that has since left it (改派, a return approved): it was a bare 404,
+    and the reply typed into it was lost. Says where it went, gives back what was typed, and goes to the inbox."""
+    if current_user.role != "staff":
+        return None
+    ticket = ticket_service.find_by_number(db.session, number)
+    if ticket is None or permissions.can_view_ticket(current_user, ticket):
+        return None
+    code = current_user.department.code if current_user.department else None
+    if not any(code in ((e.data or {}).get("department"), (e.data or {}).get("to"), (e.data or {}).get("from"))
+               for e in ticket.events):
+        return None  # never this department's: as absent as before
+    flash(f"工单 {ticket.number} 已不在本单位办理（已改派其他单位），操作未执行。", "error")
+    typed = next((request.form.get(name, "").strip() for name in TYPED_FIELDS if request.form.get(name, "").strip()), "")
+    if typed:
+        flash(f"您填写的内容（未保存，可复制）：{typed}", "error")
+    return redirect(url_for("staff.inbox"))
 
 
 def _back_to(ticket, anchor: str = "") -> str:
