@@ -113,7 +113,7 @@ def test_the_months_statistics_show_each_departments_answers(db, client, users, 
     auth.login("supervisor")
     html = client.get("/statistics/?month=2026-03").get_data(as_text=True)
     section = page_section(html, "assists")
-    assert "<td>参保征缴科</td>" in section and "<td>待遇保障科</td>" in section and "按时反馈率" in section
+    assert '<th scope="row">参保征缴科</th>' in section and '<th scope="row">待遇保障科</th>' in section and "按时反馈率" in section
     book = load_workbook(BytesIO(client.get("/statistics/export.xlsx?month=2026-03").data))
     rows = list(book["协办"].iter_rows(values_only=True))
     assert rows[0][:3] == ("承办单位", "被请协办", "已反馈") and ("参保征缴科", 1, 0, 0, 0, 0, 0, 1, None, 0) in rows
@@ -122,7 +122,7 @@ def test_the_months_statistics_show_each_departments_answers(db, client, users, 
     auth.login("staff_cbzj")  # a department sees its own row only
     html = client.get("/statistics/?month=2026-03").get_data(as_text=True)
     section = html[html.index('id="assists"'):]
-    assert "<td>参保征缴科</td>" in section and "<td>待遇保障科</td>" not in section[:section.index("</section>")]
+    assert '<th scope="row">参保征缴科</th>' in section and '<th scope="row">待遇保障科</th>' not in section[:section.index("</section>")]
 
 
 def test_the_supervisor_urges_a_late_request_from_the_supervision_page(db, client, users, auth, now, monkeypatch):
@@ -149,7 +149,8 @@ def test_the_handling_department_sees_which_tickets_wait_for_an_opinion(db, clie
     ask_on_the_page(client, auth, monkeypatch, waiting, now + timedelta(hours=1))
     auth.login("staff_dybz")
     for page in (client.get("/inbox/").get_data(as_text=True), client.get("/tickets/").get_data(as_text=True)):
-        assert page.count('class="tag assist-tag" title="等待协办意见：参保征缴科">协</span>') == 1
+        assert page.count(('class="tag assist-tag" title="等待协办意见：参保征缴科"><span aria-hidden="true">协</span>'
+                           '<span class="sr-only">协办待反馈：参保征缴科</span></span>')) == 1
     detail = client.get(f"/tickets/{waiting.number}").get_data(as_text=True)
     assert "尚待参保征缴科的协办意见（03-05 前反馈）；现在答复，该协办即终止。" in detail
 

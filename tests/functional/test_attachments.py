@@ -191,7 +191,7 @@ def test_lists_mark_the_tickets_that_have_files(db, client, users, auth, now):
     _upload(client, with_files, ("发票.pdf", PDF), ("照片.jpg", JPEG))
     for page in ("/inbox/", "/tickets/"):
         html = client.get(page).get_data(as_text=True)
-        assert html.count('title="2 个附件">附2</span>') == 1, page
+        assert html.count('title="2 个附件"><span aria-hidden="true">附2</span>') == 1, page
 
 
 def test_the_agents_queues_mark_files_too(db, client, users, auth, now):
@@ -200,7 +200,7 @@ def test_the_agents_queues_mark_files_too(db, client, users, auth, now):
     db.session.commit()
     auth.login("agent")
     _upload(client, replied, ("回访录音.mp3", b"ID3\x03\x00\x00\x00\x00\x00\x00" + b"\xff\xfb\x90\x00" * 64))
-    assert 'title="1 个附件">附1</span>' in client.get("/agent/callbacks").get_data(as_text=True)
+    assert 'title="1 个附件"><span aria-hidden="true">附1</span>' in client.get("/agent/callbacks").get_data(as_text=True)
 
 
 def test_with_a_virus_scanner_configured_an_infected_file_is_refused_and_the_clean_ones_kept(app, db, client, users,

@@ -26,7 +26,7 @@ def test_staff_see_the_owed_notice_and_record_it_on_the_ticket_page(db, client, 
     auth.login("staff_dybz")
     owed_tab = client.get("/inbox/?state=notify").get_data(as_text=True)
     assert "待告知" in owed_tab and "延期的那件" in owed_tab and "不欠告知的" not in owed_tab
-    assert 'title="待告知来电人：延期告知">告</span>' in owed_tab
+    assert 'title="待告知来电人：延期告知"><span aria-hidden="true">告</span>' in owed_tab
     assert 'data-counter="notices">待告知<span class="badge" title="待处理">1</span>' in owed_tab  # the tab counts
     assert client.get("/todo.json").get_json()["counts"]["notices"] == 1
 

@@ -31,7 +31,7 @@ def test_my_tickets_tab_and_handing_over_on_the_ticket_page(db, client, users, a
     html = client.get("/inbox/?state=mine").get_data(as_text=True)
     assert "我经办的" in html and "我签收的" in html and "同事签收的" not in html and "还没人签收" not in html
     everything = client.get("/inbox/").get_data(as_text=True)
-    assert "<th>经办人</th>" in everything and "李科员" in everything
+    assert '<th scope="col">经办人</th>' in everything and "李科员" in everything
 
     page = client.get(f"/tickets/{mine.number}").get_data(as_text=True)
     assert "经办人：staff_dybz" in page and '<option value="staff_dybz_2">李科员</option>' in page
@@ -171,7 +171,7 @@ def test_the_supervisors_overview_names_the_handler_of_overdue_tickets(db, clien
     db.session.commit()
     auth.login("supervisor")
     html = client.get("/supervise/").get_data(as_text=True)
-    assert "<th>经办人</th>" in html
+    assert '<th scope="col">经办人</th>' in html
     row = html[html.index("早已超期的工单"):]
     assert "<td>staff_dybz</td>" in row[:row.index("</tr>")]
 

@@ -140,14 +140,14 @@ def test_the_callback_queue_marks_failed_tries(db, client, users, auth, now):
     db.session.commit()
     auth.login("agent")
     html = client.get("/agent/callbacks").get_data(as_text=True)
-    assert "回访没打通的" in html and 'title="已回访 1 次未联系上">未通1</span>' in html
+    assert "回访没打通的" in html and 'title="已回访 1 次未联系上"><span aria-hidden="true">未通1</span>' in html
     # an answered ticket shows when it was answered, and whether within its time, not a deadline to meet
     late = make_ticket(db, users, now, status=S.ACCEPTED, title="答复超时的")
     tickets.reply(db.session, late, "已办理", actor=users["staff_dybz"], now=late.reply_due_at + timedelta(hours=1))
     late.needs_callback = True
     db.session.commit()
     html = client.get("/agent/callbacks").get_data(as_text=True)
-    row = lambda title: html.split(title)[1].split("</tr>")[0]  # noqa: E731
+    row = lambda title: html.split(f">{title}</td>")[1].split("</tr>")[0]  # noqa: E731 (the title= attribute first)
     assert f"{ticket.replied_at.astimezone(LOCAL_TZ):%m-%d %H:%M} 答复</span>" in row("回访没打通的")
     assert "超时" not in row("回访没打通的") and '答复</span> <span class="overdue">超时</span></span>' in row("答复超时的")
 

@@ -137,8 +137,25 @@ document.addEventListener("DOMContentLoaded", function () {
   var step = !window.location.hash && document.querySelector("form[data-next-step]");
   var first = step && (step.querySelector("textarea") ||
     step.querySelector("select, input:not([type=hidden]):not([type=search]), button"));
-  if (first && !document.querySelector(".flash-error")) first.focus({ preventScroll: true });
+  if (first && !document.querySelector(".flash-error")) {
+    first.focus({ preventScroll: true });
+    // at 200 % zoom the step (签收, 答复, 回访) is below the fold: the cursor should not be somewhere unseen
+    var box = first.getBoundingClientRect();
+    if (box.top < 0 || box.bottom > window.innerHeight || box.left < 0 || box.right > window.innerWidth) {
+      first.scrollIntoView({ block: "center", inline: "nearest" });
+    }
+  }
 });
+// A wide table scrolls in its own box (.table-scroll) when the window is narrow (zoom); only then is the box a
+// Tab stop, to be scrolled with the arrow keys: a table that fits is no extra Tab on the way to the forms.
+function tabToScrollingTables() {
+  document.querySelectorAll(".table-scroll").forEach(function (box) {
+    if (box.scrollWidth > box.clientWidth + 1) box.setAttribute("tabindex", "0");
+    else box.removeAttribute("tabindex");
+  });
+}
+document.addEventListener("DOMContentLoaded", tabToScrollingTables);
+window.addEventListener("resize", tabToScrollingTables);
 // A link to a form on the page (#follow-up-form, #contact-form) puts the cursor in its first field; after
 // the load, because the browser's own scroll to the fragment takes the focus away from anything focused earlier
 window.addEventListener("load", function () {

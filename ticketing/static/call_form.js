@@ -42,9 +42,18 @@
   });
   function accept(code, dept) {
     category.value = code;
+    accepting = true;
     category.dispatchEvent(new Event("change"));
+    accepting = false;
     if (dept) { department.value = dept; suggestedDepartment = dept; }
+    // said aloud (role=status): the agent's eyes and the focus stay on the caller's words
+    var chosen = category.selectedIndex >= 0 ? category.options[category.selectedIndex].text.trim() : code;
+    var to = department.value && department.selectedIndex >= 0 ? department.options[department.selectedIndex].text.trim() : "";
+    acceptStatus.textContent = "已采用：" + chosen + (to ? " → " + to : "");
   }
+  // a category chosen by hand afterwards: the line no longer says what the form holds
+  var acceptStatus = document.getElementById("accept-status"), accepting = false;
+  category.addEventListener("change", function () { if (!accepting) acceptStatus.textContent = ""; });
 
   // 答复口径: the suggested category's, or what the agent searched for (知识库, Alt+K)
   var search = document.getElementById("answer-search"), suggestedAnswers = [], searchTimer = null, searchSeq = 0;
@@ -93,8 +102,13 @@
 
   // 风险提示: what the words speak of, what to do, and the urgent mark one key away (Alt+U)
   var urgent = form.querySelector('input[name="urgency"][value="urgent"]');
+  // the alert (role=alert) is rebuilt only when the kinds of risk change: each rebuild is read out over the call
+  var shownRisks = "";
   function showRisks(risks) {
     var box = document.getElementById("risk-alert");
+    var kinds = risks.map(function (r) { return r.code; }).sort().filter(function (k, i, all) { return k !== all[i - 1]; }).join(",");
+    if (kinds === shownRisks) return;
+    shownRisks = kinds;
     box.hidden = !risks.length;
     if (!risks.length) { box.innerHTML = ""; return; }
     box.innerHTML = "<b>风险提示</b><ul>" + risks.map(function (r) {
@@ -104,6 +118,10 @@
     var button = document.getElementById("mark-urgent");
     if (button) button.addEventListener("click", markUrgent);
   }
+  urgent.addEventListener("change", function () {
+    var button = document.getElementById("mark-urgent");
+    if (urgent.checked && button) button.outerHTML = '<span class="small">已标为紧急。</span>';
+  });
   function markUrgent() {
     urgent.checked = true;
     urgent.dispatchEvent(new Event("change", { bubbles: true }));
@@ -111,8 +129,19 @@
     if (button) button.outerHTML = '<span class="small">已标为紧急。</span>';
   }
 
+  // one short polite line, said when the first suggestion changes (the aside itself is not a live region:
+  // it was rebuilt, and read out, about 300 ms after every pause in typing)
+  var assistStatus = document.getElementById("assist-status"), topSuggestion = "";
+  function announceTop(suggestions) {
+    var top = suggestions.length ? suggestions[0] : null, key = top ? top.code : "";
+    if (key === topSuggestion) return;
+    topSuggestion = key;
+    if (top) assistStatus.textContent = "分类建议已更新：首选 " + top.name + " " + percent(top.p);
+  }
+
   function render(data) {
     showRisks(data.risks || []);
+    announceTop(data.suggestions);
     showNuisance(data.nuisance_calls || 0);
     var box = document.getElementById("suggestions");
     if (!data.suggestions.length) {

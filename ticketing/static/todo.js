@@ -11,16 +11,23 @@
   var title = document.title;
   var timer = null;
 
+  // the badge shows the number; a visually hidden "（32 件待处理）" after it is what a screen reader says
   function setBadge(link, count) {
-    var badge = link.querySelector(".badge");
-    if (!count) { if (badge) badge.remove(); return; }
+    var badge = link.querySelector(".badge"), said = link.querySelector(".badge-said");
+    if (!count) { if (badge) badge.remove(); if (said) said.remove(); return; }
     if (!badge) {
       badge = document.createElement("span");
       badge.className = "badge";
       badge.title = "待处理";
       link.appendChild(badge);
     }
+    if (!said) {
+      said = document.createElement("span");
+      said.className = "sr-only badge-said";
+      badge.insertAdjacentElement("afterend", said);
+    }
     badge.textContent = String(count);
+    said.textContent = "（" + count + (link.getAttribute("data-counter") === "announcements" ? " 条未读）" : " 件待处理）");
   }
   function show(data) {
     document.querySelectorAll("[data-counter]").forEach(function (link) {
