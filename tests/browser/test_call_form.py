@@ -103,3 +103,22 @@ def test_the_knowledge_page_copies_an_answer(live_server, page):
     first.get_by_role("button", name="复制口径").click()
     page.wait_for_function("document.querySelector('[data-copy]').textContent !== '复制口径'")
     assert page.locator("[data-copy]").first.inner_text() in ("已复制", "复制失败，请手动选择")
+
+
+def test_a_form_sent_twice_at_once_goes_once(live_server, page):
+    """A second submit while the first is on its way is dropped in the page: without that the server got both, and
+    one call made two tickets. (Counted by a listener that runs after the page's own, as the browser would send.)"""
+    sign_in(page, live_server, "agent")
+    page.fill("#caller_phone", "13912345600")
+    page.fill("#content", "来电人咨询生育津贴怎么申领，需要哪些材料")
+    page.select_option("#category", "SY")
+    with page.expect_navigation():
+        sent = page.evaluate("""() => {
+            let sent = 0;
+            window.addEventListener("submit", (event) => { if (!event.defaultPrevented) sent += 1; });
+            const form = document.getElementById("content").form, save = form.querySelector("button.primary");
+            form.requestSubmit(save);
+            form.requestSubmit(save);
+            return sent; }""")
+    assert sent == 1
+    assert "已登记" in page.locator(".flash-success").inner_text() and "刚才已登记" not in page.content()

@@ -164,3 +164,16 @@ window.addEventListener("load", function () {
   var first = target.querySelector("textarea, input:not([type=hidden]), select");
   if (first) setTimeout(function () { first.focus(); }, 0);
 });
+// A form is sent once: a second Enter or click while the first is on its way is dropped (one call made two tickets,
+// one 来电催办 counted 催2). Runs last (on window, after the page's own checks), so a form a check stopped stays
+// sendable; the mark goes after a few seconds, or when the page is shown again from the back button.
+window.addEventListener("submit", function (event) {
+  var form = event.target;
+  if (event.defaultPrevented || (form.getAttribute("method") || "").toLowerCase() !== "post") return;
+  var sentAt = Number(form.getAttribute("data-sent-at") || 0);
+  if (sentAt && Date.now() - sentAt < 8000) { event.preventDefault(); return; }
+  form.setAttribute("data-sent-at", String(Date.now()));
+});
+window.addEventListener("pageshow", function () {
+  document.querySelectorAll("form[data-sent-at]").forEach(function (form) { form.removeAttribute("data-sent-at"); });
+});
