@@ -112,3 +112,12 @@ def test_a_request_left_on_a_ticket_that_left_the_departments_ends(db, users, no
     _again_from("8e4a6c2f1b57")
     states = dict(_db.session.execute(sa.select(Ticket.number, Ticket.extension_state)).all())
     assert states == {closed: None, closed_after_one: "approved", waiting: "requested"}
+
+
+def test_postgresql_plans_each_statement_for_its_own_values(db):
+    """psycopg prepares a statement run 5 times on a connection; a generic plan would not use the statistics above."""
+    if _db.engine.dialect.name != "postgresql":
+        return
+    with _db.engine.connect() as connection:
+        assert connection.execute(sa.text("SHOW plan_cache_mode")).scalar() == "force_custom_plan"
+        assert connection.execute(sa.text("SHOW jit")).scalar() == "off"

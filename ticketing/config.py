@@ -36,8 +36,11 @@ class Config:
     # the JIT's cost thresholds (bench/bench_assessment.py, docs/assessment.md). Off for the app's connections.
     # hide_parameters: a database error's message names the statement, not the values (a caller's name, phone,
     # ID number and words went into the error log with every failed INSERT of a ticket)
+    # plan_cache_mode: psycopg prepares a statement run 5 times on a connection, and PostgreSQL may then plan it
+    # generically, without the statistics on the receiving department (migration 8e4a6c2f1b57), which bound keys
+    # hide; every plan is made for its own values instead
     SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True, "hide_parameters": True,
-                                 "connect_args": {"options": "-c jit=off"}}
+                                 "connect_args": {"options": "-c jit=off -c plan_cache_mode=force_custom_plan"}}
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     REMEMBER_COOKIE_HTTPONLY = True

@@ -97,12 +97,25 @@ def test_a_reply_posted_after_the_ticket_was_reassigned_says_so_and_gives_the_wo
                      now=now, reason="应由参保征缴科办理")
     db.session.commit()
     auth.login("staff_dybz")
-    response = client.post(f"/tickets/{ticket.number}/actions/reply", data={"content": "经核实，您的报销已按政策结算"})
-    assert response.status_code == 302 and response.headers["Location"].endswith("/inbox/")
-    html = client.get("/inbox/").get_data(as_text=True)
-    assert "已不在本单位办理" in html and "经核实，您的报销已按政策结算" in html
+    long_reply = "经核实，您的报销已按政策结算。" + "具体情况如下：" * 400  # 2,800 characters: too long for a cookie
+    response = client.post(f"/tickets/{ticket.number}/actions/reply", data={"content": long_reply})
+    html = response.get_data(as_text=True)
+    assert response.status_code == 409 and "已不在本单位办理" in html and long_reply in html
+    assert len(response.headers.get("Set-Cookie", "")) < 4000
     auth.logout()
     auth.login("staff_cbzj")
     other = make_ticket(db, users, now, status=S.ACCEPTED)  # never CBZJ's: still as absent as before
     db.session.commit()
     assert client.post(f"/tickets/{other.number}/actions/reply", data={"content": "x"}).status_code == 404
+
+
+def test_a_disabled_standard_answer_does_not_block_adding_it_again(db, users, reference):
+    from ticketing.models import StandardAnswer
+
+    first = administration.add_standard_answer(db.session, category_code="YD", title="备案渠道",
+                                               content="可通过国家医保服务平台备案", actor=users["admin"])
+    administration.set_standard_answer_active(db.session, first, False, actor=users["admin"])
+    administration.add_standard_answer(db.session, category_code="YD", title="备案渠道", content="可通过国家医保服务平台备案",
+                                       actor=users["admin"])
+    assert db.session.scalar(sa.select(sa.func.count(StandardAnswer.id)).where(StandardAnswer.active.is_(True),
+                                                                               StandardAnswer.title == "备案渠道")) == 1

@@ -572,7 +572,7 @@ def add_standard_answer(session: Session, *, category_code: str | None, title: s
     if not _text(content):
         errors["content"] = "请填写答复内容"
     if not errors and session.scalar(sa.select(StandardAnswer.id).where(
-            StandardAnswer.category_id == category.id, StandardAnswer.title == _text(title),
+            StandardAnswer.active.is_(True), StandardAnswer.category_id == category.id, StandardAnswer.title == _text(title),
             StandardAnswer.content == _text(content)).limit(1)):
         errors["title"] = "该分类已有相同的答复口径，未重复新增"  # sent twice, it showed twice in 插入答复口径
     _fail(errors)

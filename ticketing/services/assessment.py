@@ -255,8 +255,14 @@ def _merged_in_time() -> sa.ColumnElement:
     merged later (a month-end merge of a ticket left unaccepted) stays a receipt and shows what was late."""
     merge = aliased(TicketEvent, name="merge_event")
     return sa.and_(Ticket.status == TicketStatus.MERGED.value, sa.exists().where(
-        merge.ticket_id == Ticket.id, merge.action == Action.MERGE.value,
+        merge.ticket_id == Ticket.id, _own_merge(merge),
         sa.or_(Ticket.accept_due_at.is_(None), merge.created_at <= Ticket.accept_due_at)))
+
+
+def _own_merge(event) -> sa.ColumnElement:
+    """The ticket's own merge into another (data.into), not the event a kept ticket gets when a duplicate joins it
+    (data.merged): a ticket that had a duplicate merged into it early had "left" at that moment."""
+    return sa.and_(event.action == Action.MERGE.value, event.data["into"].as_string().is_not(None))
 
 
 def _receipts(month: str, department_id: int | None = None) -> sa.Subquery:
@@ -349,7 +355,7 @@ def _items(session: Session, month: str, as_of: datetime, department_id: int | N
     leaving = aliased(TicketEvent, name="leaving_event")
     left_at = (sa.select(sa.func.min(leaving.created_at))
                .where(leaving.ticket_id == Ticket.id,
-                      leaving.action.in_((Action.MERGE.value, Action.TRANSFER_OUT.value))).scalar_subquery())
+                      sa.or_(leaving.action == Action.TRANSFER_OUT.value, _own_merge(leaving))).scalar_subquery())
     left = sa.and_(held_now, Ticket.status.in_((TicketStatus.MERGED.value, TicketStatus.TRANSFERRED_OUT.value)))
     pending_accept = _flag(sa.or_(
         sa.and_(held_now, Ticket.status == TicketStatus.DISPATCHED.value, Ticket.accept_due_at < as_of),

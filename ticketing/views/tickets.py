@@ -172,7 +172,7 @@ TYPED_FIELDS = ("content", "answer", "advice", "reason", "note", "opinion", "req
 
 def _moved_away(number: str):
     """A department's form posted for a ticket that has since left it (改派, a return approved): it was a bare 404,
-    and the reply typed into it was lost. Says where it went, gives back what was typed, and goes to the inbox."""
+    and the reply typed into it was lost. Says so and shows what was typed, with a link back to the inbox (409)."""
     if current_user.role != "staff":
         return None
     ticket = ticket_service.find_by_number(db.session, number)
@@ -182,11 +182,10 @@ def _moved_away(number: str):
     if not any(code in ((e.data or {}).get("department"), (e.data or {}).get("to"), (e.data or {}).get("from"))
                for e in ticket.events):
         return None  # never this department's: as absent as before
-    flash(f"工单 {ticket.number} 已不在本单位办理（已改派其他单位），操作未执行。", "error")
+    # on the page itself, not in a flash: a long reply in the session cookie made it too large, and the browser
+    # dropped it with the words
     typed = next((request.form.get(name, "").strip() for name in TYPED_FIELDS if request.form.get(name, "").strip()), "")
-    if typed:
-        flash(f"您填写的内容（未保存，可复制）：{typed}", "error")
-    return redirect(url_for("staff.inbox"))
+    return render_template("tickets/moved_away.html", number=ticket.number, typed=typed), 409
 
 
 def _back_to(ticket, anchor: str = "") -> str:

@@ -391,3 +391,16 @@ def test_a_ticket_transferred_to_12345_counts_late_only_for_what_was_late_when_i
     assert dybz.reply_due == 1 and dybz.overdue == 1  # its reply deadline had passed too when it left
     flags = {c.ticket.id: c.flags for c in assessment.counted_tickets(db.session, MARCH, early.department, now=AS_OF)[0]}
     assert flags[early.id]["accept_due"] == 0 and flags[neglected.id]["accept_due"] == 1
+
+
+def test_a_kept_ticket_transferred_late_is_late_though_a_duplicate_joined_it_earlier(db, users):
+    """The kept ticket gets a merge event too (data.merged): taken as its own leaving, it hid the late transfer."""
+    kept = dispatched(db, users, day(3))
+    duplicate = dispatched(db, users, day(3, 12))
+    tickets.merge(db.session, duplicate, kept, actor=users["agent"], now=day(3, 13))
+    tickets.transfer_out(db.session, kept, "12345-3", actor=users["supervisor"],
+                         now=kept.reply_due_at + timedelta(hours=1), note="属12345受理范围")
+    db.session.commit()
+    flags = {c.ticket.id: c.flags for c in assessment.counted_tickets(db.session, MARCH, kept.department, now=AS_OF)[0]}
+    assert (flags[kept.id]["accept_due"], flags[kept.id]["reply_due"], flags[kept.id]["overdue"]) == (1, 1, 1)
+    assert duplicate.id not in flags  # merged in time: no receipt
