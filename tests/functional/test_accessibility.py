@@ -144,6 +144,14 @@ def test_radio_groups_have_names(db, client, users, auth, now):
     for name, label in (("reached", "是否联系上来电人"), ("satisfaction", "满意度"), ("solved", "问题是否解决")):
         assert (f'<span role="radiogroup" aria-labelledby="callback-{name}-label"><span id="callback-{name}-label" '
                 f'class="sr-only">{label}</span>') in page
+    # 联系来电人's 已告知 / 未联系上 is a named group too
+    worked = make_ticket(db, users, now, status=S.ACCEPTED)
+    db.session.commit()
+    auth.logout()
+    auth.login("staff_dybz")
+    contact = client.get(f"/tickets/{worked.number}").get_data(as_text=True)
+    assert ('<span role="radiogroup" aria-labelledby="contact-reached-label"><span id="contact-reached-label" '
+            'class="sr-only">是否已告知来电人</span>') in contact
 
     auth.logout()
     auth.login("supervisor")
