@@ -122,3 +122,22 @@ def test_alt_d_and_alt_f_still_work(live_server, page):
     page.goto(f"{live_server}/tickets/")
     page.keyboard.press("Alt+f")
     assert page.evaluate("document.activeElement.type") == "search"
+
+
+def test_a_mark_stays_one_chip_where_its_cell_wraps(live_server, page):
+    """With the hidden words inside it, 急 broke across two lines at the end of a wrapped cell, its tail a stub below."""
+    sign_in(page, live_server, "supervisor")
+    page.goto(f"{live_server}/tickets/")
+    split = page.evaluate("""() => {
+        const cell = document.createElement('div'), split = [];
+        cell.innerHTML = '<a href="#">12393-20261204-000019</a> <span class="tag urgent"><span aria-hidden="true">急' +
+                         '</span><span class="sr-only">紧急</span></span>';
+        document.querySelector('main').appendChild(cell);
+        for (let width = 120; width <= 260; width += 1) {  // wherever the cell's line ends
+            cell.style.width = width + 'px';
+            const rects = cell.querySelector('.tag').getClientRects().length;
+            if (rects > 1) split.push(width);
+        }
+        cell.remove();
+        return split; }""")
+    assert split == [], split
