@@ -21,10 +21,9 @@ def schema_problem(app: Flask) -> str | None:
     expected = set(script.get_heads())
     with app.app_context(), db.engine.connect() as connection:
         current = set(MigrationContext.configure(connection).get_current_heads())
+        url = db.engine.url.render_as_string(hide_password=True)
     if current == expected:
         return None
-    with app.app_context():
-        url = db.engine.url.render_as_string(hide_password=True)
     if not current:
         state = "尚未建表（空数据库）"
     elif current - {rev.revision for rev in script.walk_revisions()}:

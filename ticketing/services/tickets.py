@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, field, replace
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
@@ -472,10 +472,6 @@ def refuse_return(session, ticket, *, actor, now, note: str) -> None:
     ticket.status_before_return = None
 
 
-def _as_utc(moment: datetime) -> datetime:
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
-
-
 EXTENSION_CEILING_DAYS = 365  # a policy without 最长延期 still has one (9999-12-31 was taken and approved)
 
 
@@ -550,8 +546,8 @@ def refuse_extension(session, ticket, *, actor, now, note: str = "", shown_until
 def _require_pending_extension(ticket, shown_until: datetime | None = None) -> None:
     if ticket.extension_state != ExtensionState.REQUESTED.value:
         raise InvalidTransition("该工单没有待审批的延期申请")
-    if shown_until is not None and ticket.extension_until is not None and _as_utc(shown_until) != _as_utc(
-            ticket.extension_until):
+    # both aware (UTCDateTime, actions.parse_until): compared as moments
+    if shown_until is not None and ticket.extension_until is not None and shown_until != ticket.extension_until:
         asked = ticket.extension_until.astimezone(deadlines.LOCAL_TZ).date().isoformat()
         raise InvalidTransition(f"延期申请已变更（现申请延至 {asked}），请核对后再审批")
 

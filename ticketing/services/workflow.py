@@ -312,21 +312,17 @@ def _end_extension_request(ticket: Ticket) -> str | None:
 def end_assists_to(ticket: Ticket, department_id: int, now: datetime) -> list[str]:
     """改派 or a return approved to the department a 协办 was asked of: it holds the ticket now, and cannot owe
     itself an opinion (请本单位协办 is refused for the same reason)."""
-    ended = []
-    for request in ticket.assists:
-        if request.is_open and request.department_id == department_id:
-            request.state, request.closed_at = AssistState.LAPSED.value, now
-            ended.append(request.department.code)
-    return ended
+    return _end_assists(ticket, now, department_id)
 
 
-def _end_assists(ticket: Ticket, now: datetime) -> list[str]:
+def _end_assists(ticket: Ticket, now: datetime, department_id: int | None = None) -> list[str]:
     """The ticket leaves the departments (answered, merged, transferred, closed): the 协办 requests still open
     end unanswered (已终止), so that nobody is left owing an opinion on a matter already answered; a reopened
-    ticket asks again if it still needs one. The departments' codes, for the event's data."""
+    ticket asks again if it still needs one. With ``department_id``, only the request to that department. The
+    departments' codes, for the event's data."""
     ended = []
     for request in ticket.assists:
-        if request.is_open:
+        if request.is_open and department_id in (None, request.department_id):
             request.state, request.closed_at = AssistState.LAPSED.value, now
             ended.append(request.department.code)
     return ended
