@@ -218,3 +218,36 @@ def test_a_year_the_calendar_does_not_cover_is_computed_and_shown_unconfirmed(db
     administration.set_year_confirmed(db.session, 2031, True, actor=users["admin"])
     confirmed = tickets.register_ticket(db.session, data, actor=users["agent"], now=later).ticket
     assert confirmed.calendar_confirmed is True
+
+
+def test_a_holiday_period_is_entered_from_one_form(db, users, auth, client):
+    auth.login("admin")
+    response = client.post("/admin/calendar/days", data={"day": "2027-02-06", "last_day": "2027-02-14",
+                                                         "kind": "holiday", "name": "春节"})
+    assert response.status_code == 302
+    assert "已录入 2027-02-06 至 2027-02-14" in client.get("/admin/calendar").get_data(as_text=True)
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Holiday).where(Holiday.name == "春节")) == 9
+
+    backwards = client.post("/admin/calendar/days", data={"day": "2027-10-07", "last_day": "2027-10-01",
+                                                          "kind": "holiday", "name": "国庆节"})
+    page = backwards.get_data(as_text=True)
+    assert backwards.status_code == 400 and "结束日期不能早于开始日期" in page and 'value="2027-10-07"' in page
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Holiday)) == 9
+
+
+def test_administrators_are_reminded_of_next_years_holidays_from_november(db, users, auth, client, monkeypatch):
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    from ticketing.services import clock
+
+    monkeypatch.setattr(clock, "now_utc", lambda: datetime(2026, 11, 20, 9, 0, tzinfo=ZoneInfo("Asia/Shanghai")))
+    auth.login("supervisor")
+    supervisor_page = client.get("/supervise/")
+    assert supervisor_page.status_code == 200 and "节假日安排尚未确认" not in supervisor_page.get_data(as_text=True)
+    auth.logout()
+    auth.login("admin")
+    page = client.get("/admin/users").get_data(as_text=True)
+    assert "2027 年节假日安排尚未确认" in page and 'href="/admin/calendar"' in page
+    client.post("/admin/calendar/years", data={"year": "2027", "confirmed": "1"})
+    assert "节假日安排尚未确认" not in client.get("/admin/users").get_data(as_text=True)

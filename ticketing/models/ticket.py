@@ -233,7 +233,12 @@ NOTICE_STATES = (TicketStatus.DISPATCHED.value, TicketStatus.ACCEPTED.value, Tic
 
 
 class TicketEvent(db.Model):
-    """Append-only history: who did what, when, from which state to which, and why."""
+    """Append-only history: who did what, when, from which state to which, and why.
+
+    One amendment: a 签收's or 答复's ``data.on_time`` judged against a deadline counted without the year's
+    holidays is set true when the recomputed deadline shows it was on time; the event keeps
+    ``late_before_recalculation`` and the ``recalculate_deadline`` event that did it names it (``now_on_time``).
+    """
 
     __tablename__ = "ticket_event"
     __table_args__ = (sa.Index("ix_ticket_event_ticket_id_id", "ticket_id", "id"),

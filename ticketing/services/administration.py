@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
@@ -226,28 +226,51 @@ def _is(column, value):
 # --------------------------------------------------------------------------- #
 
 
+#: the longest period entered at once: a Spring Festival or National Day break is 8–9 days, so a month is a typo
+LONGEST_CALENDAR_PERIOD_DAYS = 31
+
+
 def add_calendar_day(session: Session, day: date | None, kind: str, name: str, *, actor: User,
                      now: datetime | None = None) -> Holiday:
     """A holiday (放假) or a make-up working day (调休上班) the administrator enters."""
+    return add_calendar_period(session, day, None, kind, name, actor=actor, now=now)[0]
+
+
+def add_calendar_period(session: Session, first: date | None, last: date | None, kind: str, name: str, *,
+                        actor: User, now: datetime | None = None) -> list[Holiday]:
+    """Every day from ``first`` to ``last`` (``last`` None: ``first`` alone) as a holiday or a make-up working day,
+    as the State Council's notice gives them (元旦 1月1日至3日放假); the open deadlines are recomputed once."""
     errors: dict[str, str] = {}
-    if day is None:
+    last = first if last is None else last
+    if first is None:
         errors["day"] = "请填写日期"
-    elif year_error(day):
-        errors["day"] = year_error(day)
-    elif session.scalar(sa.select(Holiday).where(Holiday.day == day)) is not None:
-        errors["day"] = f"{day.isoformat()} 已录入，如需更改请先删除"
+    elif year_error(first):
+        errors["day"] = year_error(first)
+    elif year_error(last):
+        errors["last_day"] = year_error(last)
+    elif last < first:
+        errors["last_day"] = "结束日期不能早于开始日期"
+    elif (last - first).days >= LONGEST_CALENDAR_PERIOD_DAYS:
+        errors["last_day"] = f"一次最多录入 {LONGEST_CALENDAR_PERIOD_DAYS} 天，请检查结束日期"
+    else:
+        days = [first + timedelta(days=n) for n in range((last - first).days + 1)]
+        taken = session.scalars(sa.select(Holiday.day).where(Holiday.day.in_(days)).order_by(Holiday.day)).all()
+        if taken:
+            field = "day" if first == last else "last_day"
+            errors[field] = f"{'、'.join(d.isoformat() for d in taken)} 已录入，如需更改请先删除"
     if kind not in ("holiday", "workday"):
         errors["kind"] = "请选择放假或调休上班"
     name = _text(name)
     if len(name) > 50:
         errors["name"] = "名称最多 50 字"
     _fail(errors)
-    holiday = Holiday(day=day, kind=kind, name=name)
-    session.add(holiday)
+    holidays = [Holiday(day=day, kind=kind, name=name) for day in days]
+    session.add_all(holidays)
     session.flush()
-    audit.record(session, actor, "calendar day added", day=day.isoformat(), kind=kind, name=name)
+    for day in days:
+        audit.record(session, actor, "calendar day added", day=day.isoformat(), kind=kind, name=name)
     _recalculate(session, now)
-    return holiday
+    return holidays
 
 
 def remove_calendar_day(session: Session, holiday: Holiday, *, actor: User, now: datetime | None = None) -> None:

@@ -1,6 +1,7 @@
 """Deadline policies and the working-day calendar as the administrator configured them."""
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 
 import sqlalchemy as sa
@@ -63,37 +64,111 @@ FRESH_REPLY_CLOCK = ("approve_return", "reopen", "make_urgent")
 
 def recalculate_unconfirmed_deadlines(session: Session, *, now: datetime) -> int:
     """After an administrator changed holidays or confirmed a year: recompute the deadlines of
-    open tickets that were counted on an unconfirmed calendar, recording each change as an event.
+    tickets that were counted on an unconfirmed calendar, recording each change as an event.
 
     The reply clock starts at receipt, or at the last approved return or reopen; an approved
-    extension's date is the citizen's promise and stays. Returns how many tickets changed.
+    extension's date is the citizen's promise and stays. Tickets already answered, closed, merged or
+    transferred are recomputed too: a 签收 or 答复 given after a deadline counted without the year's
+    holidays (1 January taken for a working day) but by the recomputed one is on time, and its event's
+    flag, which the monthly assessment reads, is corrected. A deadline already met never moves earlier
+    (a make-up working day entered late): the department went by the one it was shown. Returns how many
+    tickets changed.
     """
     from ticketing.models.enums import ExtensionState
     from ticketing.services.workflow import Action, transition
 
     changed = 0
-    for ticket in session.scalars(sa.select(Ticket).where(Ticket.status.in_(OPEN_FOR_DEADLINES),
-                                                         Ticket.calendar_confirmed.is_(False))):
+    for ticket in session.scalars(sa.select(Ticket).where(Ticket.calendar_confirmed.is_(False))):
         before = (ticket.accept_due_at, ticket.reply_due_at)
         confirmed = True
-        if ticket.extension_state != ExtensionState.APPROVED.value:
-            restarts = [e.created_at for e in ticket.events if e.action in FRESH_REPLY_CLOCK]
-            reply = reply_deadline(session, ticket, max(restarts) if restarts else ticket.received_at)
-            ticket.reply_due_at, confirmed = reply.due_at, reply.calendar_confirmed
+        reply_clock = _reply_clock_start(ticket)
+        if ticket.extension_state != ExtensionState.APPROVED.value and ticket.reply_due_at is not None:
+            reply = reply_deadline(session, ticket, reply_clock)
+            answered = ticket.status not in OPEN_FOR_DEADLINES
+            ticket.reply_due_at = _met(reply.due_at, before[1]) if answered else reply.due_at
+            confirmed = reply.calendar_confirmed
         if ticket.dispatched_at is not None:
             accept = accept_deadline(session, ticket, ticket.dispatched_at)
-            ticket.accept_due_at, confirmed = accept.due_at, confirmed and accept.calendar_confirmed
+            accepted = ticket.status not in ("registered", "dispatched")
+            ticket.accept_due_at = _met(accept.due_at, before[0]) if accepted else accept.due_at
+            confirmed = confirmed and accept.calendar_confirmed
         ticket.calendar_confirmed = confirmed
-        if (ticket.accept_due_at, ticket.reply_due_at) != before:
-            transition(ticket, Action.RECALCULATE_DEADLINE, actor=None, now=now,
-                       note=f"答复时限 {local_text(before[1])} → {local_text(ticket.reply_due_at)}",
-                       data={"reply_due_at": [iso_text(before[1]), iso_text(ticket.reply_due_at)],
-                             "accept_due_at": [iso_text(before[0]), iso_text(ticket.accept_due_at)]})
-            if ticket.overdue_marked_at is not None and ticket.reply_due_at and ticket.reply_due_at > now:
-                ticket.overdue_marked_at = None
-            changed += 1
+        if (ticket.accept_due_at, ticket.reply_due_at) == before:
+            continue
+        now_on_time = _late_but_by_the_new_deadline(ticket, reply_clock)
+        note = f"答复时限 {local_text(before[1])} → {local_text(ticket.reply_due_at)}"
+        if now_on_time:
+            note += "；" + "、".join(RECALCULATED_TITLES[action] for action in now_on_time) + "按重算后的时限为按时"
+        data = {"reply_due_at": [iso_text(before[1]), iso_text(ticket.reply_due_at)],
+                "accept_due_at": [iso_text(before[0]), iso_text(ticket.accept_due_at)]}
+        transition(ticket, Action.RECALCULATE_DEADLINE, actor=None, now=now, note=note,
+                   data={**data, "now_on_time": now_on_time} if now_on_time else data)
+        if ticket.overdue_marked_at is not None and ticket.reply_due_at and ticket.reply_due_at > now:
+            ticket.overdue_marked_at = None
+        changed += 1
     session.flush()
     return changed
+
+
+RECALCULATED_TITLES = {"accept": "签收", "reply": "答复", "legal_channel": "告知法定途径"}
+
+
+def _met(recomputed: datetime, shown: datetime | None) -> datetime:
+    """The deadline of a clock already stopped (signed for, answered): never earlier than the one shown then."""
+    return recomputed if shown is None or recomputed > shown else shown
+
+
+def _reply_clock_start(ticket: Ticket) -> datetime:
+    restarts = [e.created_at for e in ticket.events if e.action in FRESH_REPLY_CLOCK]
+    return max(restarts) if restarts else ticket.received_at
+
+
+def _late_but_by_the_new_deadline(ticket: Ticket, reply_clock: datetime) -> list[str]:
+    """The accept and completion events on the ticket's present clocks recorded late that the recomputed
+    deadlines show were on time; their on_time flag is set. Returns their actions."""
+    corrected = []
+    for event in ticket.events:
+        if (event.data or {}).get("on_time") is not False or event.action not in RECALCULATED_TITLES:
+            continue
+        if event.action == "accept":
+            by = ticket.accept_due_at if ticket.dispatched_at and event.created_at >= ticket.dispatched_at else None
+        else:
+            by = ticket.reply_due_at if event.created_at >= reply_clock else None
+        if by is not None and event.created_at <= by:
+            event.data = {**event.data, "on_time": True, "late_before_recalculation": True}
+            corrected.append(event.action)
+    return corrected
+
+
+#: from this month on, next year's 放假安排 is due: the State Council's notice usually comes out in late October or November
+NEXT_YEAR_REMINDED_FROM_MONTH = 11
+
+
+@dataclass(frozen=True)
+class CalendarReminder:
+    """A year whose holidays an administrator has still to enter and confirm, for the administrators' pages."""
+
+    year: int
+    open_tickets: int  # open tickets whose deadline was counted on a calendar not yet confirmed
+
+    @property
+    def message(self) -> str:
+        counted = (f"已有 {self.open_tickets} 件在办工单的时限只扣除了周末和已录入的节假日，确认后自动重算"
+                   if self.open_tickets else "跨入该年度的时限将只扣除周末")
+        return f"{self.year} 年节假日安排尚未确认：{counted}。请按国务院办公厅通知录入放假和调休上班日期，并确认该年度。"
+
+
+def calendar_reminder(session: Session, *, now: datetime) -> CalendarReminder | None:
+    """This year when it is not confirmed, or next year from November when it is not; None when nothing is due."""
+    calendar = load_work_calendar(session)
+    today = deadlines.local_date(now)
+    years = [today.year] + ([today.year + 1] if today.month >= NEXT_YEAR_REMINDED_FROM_MONTH else [])
+    year = next((y for y in years if not calendar.is_year_confirmed(y)), None)
+    if year is None:
+        return None
+    waiting = session.scalar(sa.select(sa.func.count()).select_from(Ticket).where(
+        Ticket.status.in_(OPEN_FOR_DEADLINES), Ticket.calendar_confirmed.is_(False)))
+    return CalendarReminder(year, waiting)
 
 
 def iso_text(value: datetime | None) -> str | None:

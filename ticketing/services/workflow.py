@@ -169,7 +169,7 @@ RULES: dict[Action, Rule] = {
     Action.MARK_OVERDUE: _rule(WORKING, None, set(), system=True),
     Action.ESCALATE: _rule(WORKING, None, set(), system=True),
     Action.ALERT_DEPARTMENT: _rule({S.DISPATCHED}, None, set(), system=True),
-    Action.RECALCULATE_DEADLINE: _rule(WORKING, None, set(), system=True),
+    Action.RECALCULATE_DEADLINE: _rule(ANY_STATE, None, set(), system=True),  # an answered one's flags too
     Action.GRANT_IDENTITY: _rule(ANY_STATE, None, {SV, AD}),
     # system: a channel's API token; a department asked to assist attaches what it checked (核查材料)
     Action.ATTACH: _rule(ANY_STATE - {S.MERGED}, None, {A, ST, SV, AD}, system=True, staff_scope="own_or_assisting"),

@@ -8,7 +8,9 @@ from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 
 from ticketing.services import clock, deadlines, inbox, privacy
+from ticketing.models.user import Role
 from ticketing.services.announcements import important_unread
+from ticketing.services.calendar import calendar_reminder
 from ticketing.services.deadlines import LOCAL_TZ
 from ticketing.services.validation import mask_id_number, mask_name, mask_numbers_in_text, mask_phone
 
@@ -87,6 +89,8 @@ def register_views(app: Flask) -> None:
             # 重要通知 atop every other page until marked read; asked only when the user has something unread
             if context["todo"].get("announcements") and request.blueprint != "announcements":
                 context["important_notices"] = important_unread(db.session, current_user, now)
+            if current_user.role == Role.ADMIN:  # only they can enter the holidays
+                context["calendar_reminder"] = calendar_reminder(db.session, now=now)
         return context
 
     def own_message(error, default: str) -> str:

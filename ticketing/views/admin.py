@@ -260,8 +260,10 @@ def calendar():
 @bp.post("/calendar/days")
 def add_calendar_day():
     form = HolidayForm()
-    if save_form(form, lambda: admin_service.add_calendar_day(db.session, form.day.data, form.kind.data, form.name.data, now=clock.now_utc(),
-                                                              actor=current_user), f"已录入 {form.day.data}"):
+    first, last = form.day.data, form.last_day.data
+    saved = f"已录入 {first} 至 {last}" if last and last != first else f"已录入 {first}"
+    if save_form(form, lambda: admin_service.add_calendar_period(db.session, first, last, form.kind.data, form.name.data,
+                                                                 now=clock.now_utc(), actor=current_user), saved):
         return redirect(url_for("admin.calendar"))
     return _calendar_page(form, CalendarYearForm(formdata=None), 400)
 

@@ -83,6 +83,7 @@ class DeadlinePolicyForm(ChineseForm):
 
 class HolidayForm(ChineseForm):
     day = DateField("日期", validators=[InputRequired("请填写日期，格式 2027-10-01")])
+    last_day = DateField("至", validators=[Optional()])
     kind = SelectField("类别", choices=[("holiday", "放假"), ("workday", "调休上班")])
     name = StringField("名称", validators=[Optional(), Length(max=50, message="最多 50 字")])
 

@@ -2,7 +2,11 @@
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-from ticketing.services import administration, tickets
+import pytest
+import sqlalchemy as sa
+
+from ticketing.models import Holiday
+from ticketing.services import administration, calendar, tickets
 
 LOCAL = ZoneInfo("Asia/Shanghai")
 
@@ -33,3 +37,108 @@ def test_tickets_on_a_confirmed_calendar_are_left_alone(db, users, reference, no
     due = ticket.reply_due_at
     administration.add_calendar_day(db.session, date(2026, 3, 3), "holiday", "临时调整", actor=users["admin"], now=now)
     assert ticket.reply_due_at == due and ticket.events[-1].action == "register"
+
+
+def test_a_holiday_period_is_entered_at_once_and_the_deadlines_recomputed_once(db, users, reference):
+    received = datetime(2026, 12, 30, 10, 0, tzinfo=LOCAL)
+    data = tickets.TicketInput(channel="hotline_12393", type="consult", content="咨询门诊慢特病认定", category_code="MT")
+    ticket = tickets.register_ticket(db.session, data, actor=users["agent"], now=received, route_now=False).ticket
+
+    days = administration.add_calendar_period(db.session, date(2027, 1, 1), date(2027, 1, 3), "holiday", "元旦",
+                                              actor=users["admin"], now=received)
+    assert [h.day for h in days] == [date(2027, 1, 1), date(2027, 1, 2), date(2027, 1, 3)]
+    assert {h.name for h in days} == {"元旦"} and {h.kind for h in days} == {"holiday"}
+    assert ticket.reply_due_at.astimezone(LOCAL).date() == date(2027, 1, 5)
+    assert [e.action for e in ticket.events].count("recalculate_deadline") == 1
+
+
+@pytest.mark.parametrize("first, last, field, words", [
+    (date(2027, 1, 3), date(2027, 1, 1), "last_day", "结束日期不能早于开始日期"),
+    (date(2027, 1, 1), date(2027, 2, 1), "last_day", "一次最多录入 31 天"),
+    (date(2027, 1, 1), date(2127, 1, 1), "last_day", "日期超出范围"),
+    (date(2026, 12, 31), date(2027, 1, 2), "last_day", "2027-01-01、2027-01-02 已录入"),
+    (date(2027, 1, 2), None, "day", "2027-01-02 已录入"),
+])
+def test_a_period_that_cannot_be_taken_says_why_and_enters_nothing(db, users, first, last, field, words):
+    from ticketing.services.errors import ValidationFailed
+
+    administration.add_calendar_period(db.session, date(2027, 1, 1), date(2027, 1, 2), "holiday", "元旦",
+                                       actor=users["admin"])
+    with pytest.raises(ValidationFailed) as refused:
+        administration.add_calendar_period(db.session, first, last, "holiday", "", actor=users["admin"])
+    assert words in refused.value.fields[field]
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Holiday)) == 2
+
+
+@pytest.mark.parametrize("today, year", [
+    (datetime(2026, 10, 31, 23, 0, tzinfo=LOCAL), None),   # next year's notice is not due yet
+    (datetime(2026, 11, 1, 0, 30, tzinfo=LOCAL), 2027),    # from November it is
+    (datetime(2027, 1, 4, 9, 0, tzinfo=LOCAL), 2027),      # and this year's, all year, until confirmed
+    (datetime(2026, 6, 1, 9, 0, tzinfo=LOCAL), None),      # a year chinesecalendar covers needs nothing
+])
+def test_the_administrator_is_reminded_of_the_year_to_enter(db, today, year):
+    reminder = calendar.calendar_reminder(db.session, now=today)
+    assert (reminder.year if reminder else None) == year
+
+
+def test_the_reminder_counts_the_open_tickets_waiting_and_ends_when_the_year_is_confirmed(db, users, reference):
+    december = datetime(2026, 12, 30, 10, 0, tzinfo=LOCAL)
+    data = tickets.TicketInput(channel="hotline_12393", type="consult", content="咨询门诊慢特病认定", category_code="MT")
+    tickets.register_ticket(db.session, data, actor=users["agent"], now=december, route_now=False)
+    reminder = calendar.calendar_reminder(db.session, now=december)
+    assert reminder.open_tickets == 1 and "已有 1 件在办工单" in reminder.message and "2027 年" in reminder.message
+
+    administration.set_year_confirmed(db.session, 2027, True, actor=users["admin"], now=december)
+    assert calendar.calendar_reminder(db.session, now=december) is None
+
+
+def test_an_accept_and_reply_judged_late_without_the_holidays_are_on_time_once_they_are_entered(db, users, reference):
+    from ticketing.services import assessment
+
+    received = datetime(2026, 12, 31, 10, 0, tzinfo=LOCAL)  # Thursday; weekends only: 1 Jan counts as a working day
+    data = tickets.TicketInput(channel="hotline_12393", type="consult", content="咨询门诊慢特病认定", category_code="MT")
+    ticket = tickets.register_ticket(db.session, data, actor=users["agent"], now=received).ticket
+    staff = next(u for u in users.values() if u.department_id == ticket.department_id)
+    assert ticket.accept_due_at.astimezone(LOCAL).date() == date(2027, 1, 1)
+    assert ticket.reply_due_at.astimezone(LOCAL).date() == date(2027, 1, 5)
+    tickets.accept(db.session, ticket, actor=staff, now=datetime(2027, 1, 4, 9, 0, tzinfo=LOCAL))
+    tickets.reply(db.session, ticket, "已答复", actor=staff, now=datetime(2027, 1, 6, 10, 0, tzinfo=LOCAL))
+    accepted, replied = (e for e in ticket.events if e.action in ("accept", "reply"))
+    assert accepted.data["on_time"] is False and replied.data["on_time"] is False
+
+    administration.add_calendar_period(db.session, date(2027, 1, 1), date(2027, 1, 3), "holiday", "元旦",
+                                       actor=users["admin"], now=datetime(2027, 1, 7, 9, 0, tzinfo=LOCAL))
+    assert ticket.accept_due_at.astimezone(LOCAL).date() == date(2027, 1, 4)
+    assert ticket.reply_due_at.astimezone(LOCAL).date() == date(2027, 1, 6)
+    assert accepted.data == {"on_time": True, "late_before_recalculation": True}
+    assert replied.data == {"on_time": True, "late_before_recalculation": True}
+    recalculated = ticket.events[-1]
+    assert recalculated.action == "recalculate_deadline" and recalculated.data["now_on_time"] == ["accept", "reply"]
+    assert "签收、答复按重算后的时限为按时" in recalculated.note
+    db.session.commit()
+
+    row = {r.department_code: r for r in assessment.live_figures(
+        db.session, "2026-12", datetime(2027, 1, 8, tzinfo=LOCAL), assessment.get_weights(db.session))}[
+        ticket.department.code]
+    assert (row.accept_on_time, row.accept_due, row.reply_on_time, row.reply_due) == (1, 1, 1, 1)
+
+
+def test_a_deadline_already_met_does_not_move_earlier_when_a_make_up_day_is_entered(db, users, reference):
+    received = datetime(2027, 1, 29, 10, 0, tzinfo=LOCAL)  # Friday; 3 working days: Mon 1, Tue 2, Wed 3 February
+    data = tickets.TicketInput(channel="hotline_12393", type="consult", content="咨询门诊慢特病认定", category_code="MT")
+    ticket = tickets.register_ticket(db.session, data, actor=users["agent"], now=received).ticket
+    staff = next(u for u in users.values() if u.department_id == ticket.department_id)
+    tickets.accept(db.session, ticket, actor=staff, now=received)
+    tickets.reply(db.session, ticket, "已答复", actor=staff, now=datetime(2027, 2, 3, 10, 0, tzinfo=LOCAL))
+
+    administration.add_calendar_day(db.session, date(2027, 1, 30), "workday", "调休上班", actor=users["admin"],
+                                    now=datetime(2027, 2, 4, 9, 0, tzinfo=LOCAL))
+    assert ticket.reply_due_at.astimezone(LOCAL).date() == date(2027, 2, 3)  # not 2 February: it was met
+    assert ticket.calendar_confirmed is False  # 2027 itself is not confirmed yet
+    replied = next(e for e in ticket.events if e.action == "reply")
+    assert replied.data == {"on_time": True}
+
+    open_ticket = tickets.register_ticket(db.session, data, actor=users["agent"], now=received).ticket
+    administration.add_calendar_day(db.session, date(2027, 1, 31), "workday", "调休上班", actor=users["admin"],
+                                    now=datetime(2027, 2, 4, 9, 0, tzinfo=LOCAL))
+    assert open_ticket.reply_due_at.astimezone(LOCAL).date() == date(2027, 2, 1)  # one not yet answered moves
