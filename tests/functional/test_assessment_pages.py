@@ -207,3 +207,30 @@ def test_issuing_names_the_months_receipts_still_waiting_for_an_extension_or_ret
     assert f">{waiting.number}</a>（延期待审批）" in html
     assert f">{returning.number}</a>（退回待审）" in html
     assert march["good"].number not in html.split("件延期或退回申请待审批")[1].split("</p>")[0]
+
+
+def test_issuing_says_how_many_of_the_months_receipts_still_wait_for_their_callback(db, users, auth, client, march):
+    from datetime import datetime
+
+    from tests.conftest import LOCAL
+
+    for ticket in march.values():  # answered in the fixture; called back now, as most are by month end
+        if ticket.status == S.REPLIED.value:
+            ticket.needs_callback = False
+    start = datetime(2026, 3, 20, 9, 0, tzinfo=LOCAL)
+    waiting = make_ticket(db, users, start, status=S.REPLIED, title="待回访的")
+    waiting.needs_callback = True
+    not_chosen = make_ticket(db, users, start, status=S.REPLIED, title="未抽中回访的")
+    not_chosen.needs_callback = False
+    april = make_ticket(db, users, datetime(2026, 4, 1, 9, 0, tzinfo=LOCAL), status=S.REPLIED, title="四月的")
+    april.needs_callback = True
+    db.session.commit()
+    auth.login("supervisor")
+    html = client.get("/assessment/?month=2026-03").get_data(as_text=True)
+    panel = html[html.find("<h2>发布"):]
+    assert "本月收件中还有 1 件已答复、待" in panel and "不再计入任何月份的满意率和解决率" in panel
+
+    tickets.record_callback(db.session, waiting, reached=True, satisfaction="satisfied", solved=True,
+                            actor=users["agent"], now=datetime(2026, 4, 2, 9, 0, tzinfo=LOCAL))
+    db.session.commit()
+    assert "件已答复、待" not in client.get("/assessment/?month=2026-03").get_data(as_text=True)

@@ -641,6 +641,16 @@ def awaiting_decision(session: Session, month: str, limit: int = 50) -> list[Tic
         .order_by(Ticket.received_at, Ticket.id).limit(limit)))
 
 
+def callbacks_outstanding(session: Session, month: str) -> int:
+    """The month's receipts answered and chosen for a 回访 not yet made: issuing freezes the month without their
+    满意率 and 解决率, and no later month counts them (a month counts its own receipts), so the page says how many."""
+    start, end = month_bounds(month)
+    received = sa.select(TicketEvent.ticket_id).where(
+        TicketEvent.action.in_(RECEIVE_ACTIONS), TicketEvent.created_at >= start, TicketEvent.created_at < end)
+    return session.scalar(sa.select(sa.func.count()).select_from(Ticket).where(
+        Ticket.id.in_(received), Ticket.status == TicketStatus.REPLIED.value, Ticket.needs_callback.is_(True)))
+
+
 def issue_month(session: Session, month: str, *, actor: User, now: datetime) -> AssessmentReport:
     """发布: freeze the month's figures and counted tickets; later changes no longer alter them."""
     if not has_ended(month, now):

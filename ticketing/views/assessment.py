@@ -53,14 +53,16 @@ def index():
     require(permissions.can_view_assessment(current_user))
     month, now = _month(), clock.now_utc()
     report = _report(month)
+    may_issue = (permissions.has_permission(current_user, Permission.ASSESSMENT_DECIDE) and not report.is_issued
+                 and assessment.has_ended(month, now))
     pending = [c for c in assessment.contests(db.session, month, permissions.assessment_department_scope(current_user))
                if c.state == ContestState.PENDING.value]
     return render_template(
         "assessment/index.html", report=report, rows=_visible_rows(report), month=month, pending=pending,
         previous_month=assessment.shift_month(month, -1), next_month=assessment.next_month_to_show(month, clock.now_utc()),
         ended=assessment.has_ended(month, now), weight_titles=assessment.WEIGHT_KEYS,
-        awaiting=assessment.awaiting_decision(db.session, month)
-        if permissions.has_permission(current_user, Permission.ASSESSMENT_DECIDE) and not report.is_issued else [],
+        awaiting=assessment.awaiting_decision(db.session, month) if may_issue else [],
+        callbacks_outstanding=assessment.callbacks_outstanding(db.session, month) if may_issue else 0,
         current_weights=assessment.get_weights(db.session),
         may_decide=permissions.has_permission(current_user, Permission.ASSESSMENT_DECIDE),
         may_contest=permissions.has_permission(current_user, Permission.ASSESSMENT_CONTEST))
