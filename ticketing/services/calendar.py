@@ -88,7 +88,7 @@ def recalculate_unconfirmed_deadlines(session: Session, *, now: datetime) -> int
             ticket.reply_due_at = _met(reply.due_at, before[1]) if answered else reply.due_at
             confirmed = reply.calendar_confirmed
         if ticket.dispatched_at is not None:
-            accept = accept_deadline(session, ticket, ticket.dispatched_at)
+            accept = accept_deadline(session, ticket, _accept_clock_start(ticket))
             accepted = ticket.status not in ("registered", "dispatched")
             ticket.accept_due_at = _met(accept.due_at, before[0]) if accepted else accept.due_at
             confirmed = confirmed and accept.calendar_confirmed
@@ -103,11 +103,32 @@ def recalculate_unconfirmed_deadlines(session: Session, *, now: datetime) -> int
                 "accept_due_at": [iso_text(before[0]), iso_text(ticket.accept_due_at)]}
         transition(ticket, Action.RECALCULATE_DEADLINE, actor=None, now=now, note=note,
                    data={**data, "now_on_time": now_on_time} if now_on_time else data)
-        if ticket.overdue_marked_at is not None and ticket.reply_due_at and ticket.reply_due_at > now:
-            ticket.overdue_marked_at = None
+        if ticket.overdue_marked_at is not None and not _overdue(ticket, now):
+            ticket.overdue_marked_at = None  # the scan marks it again if the new deadline passes
         changed += 1
+    _recalculate_assists(session)
     session.flush()
     return changed
+
+
+def _overdue(ticket: Ticket, now: datetime) -> bool:
+    """inbox.overdue_parts for one ticket: a dispatched one by either deadline, the others by the reply."""
+    due = [ticket.reply_due_at] + ([ticket.accept_due_at] if ticket.status == "dispatched" else [])
+    return any(d is not None and d < now for d in due)
+
+
+def _recalculate_assists(session: Session) -> None:
+    """协办 deadlines counted on an unconfirmed calendar, as asked (assists.due_for at the request's moment); one
+    already answered never moves earlier. Whether an opinion came on time is read from the two columns."""
+    from ticketing.models import AssistRequest
+    from ticketing.models.enums import AssistState
+    from ticketing.services import assists
+
+    for assist in session.scalars(sa.select(AssistRequest).where(AssistRequest.calendar_confirmed.is_(False))):
+        due = assists.due_for(session, assist.ticket, assist.requested_at)
+        answered = assist.state != AssistState.OPEN.value
+        assist.due_at = _met(due.due_at, assist.due_at) if answered else due.due_at
+        assist.calendar_confirmed = due.calendar_confirmed
 
 
 RECALCULATED_TITLES = {"accept": "签收", "reply": "答复", "legal_channel": "告知法定途径"}
@@ -116,6 +137,12 @@ RECALCULATED_TITLES = {"accept": "签收", "reply": "答复", "legal_channel": "
 def _met(recomputed: datetime, shown: datetime | None) -> datetime:
     """The deadline of a clock already stopped (signed for, answered): never earlier than the one shown then."""
     return recomputed if shown is None or recomputed > shown else shown
+
+
+def _accept_clock_start(ticket: Ticket) -> datetime:
+    """The dispatch, or a later 升为紧急, which counts the urgent time to accept from its own moment."""
+    urged = [e.created_at for e in ticket.events if e.action == "make_urgent" and e.created_at >= ticket.dispatched_at]
+    return max([ticket.dispatched_at, *urged])
 
 
 def _reply_clock_start(ticket: Ticket) -> datetime:

@@ -142,3 +142,55 @@ def test_a_deadline_already_met_does_not_move_earlier_when_a_make_up_day_is_ente
     administration.add_calendar_day(db.session, date(2027, 1, 31), "workday", "调休上班", actor=users["admin"],
                                     now=datetime(2027, 2, 4, 9, 0, tzinfo=LOCAL))
     assert open_ticket.reply_due_at.astimezone(LOCAL).date() == date(2027, 2, 1)  # one not yet answered moves
+
+
+def test_an_urgent_tickets_time_to_accept_still_counts_from_when_it_was_made_urgent(db, users, reference):
+    dispatched = datetime(2026, 12, 30, 9, 0, tzinfo=LOCAL)
+    data = tickets.TicketInput(channel="hotline_12393", type="complaint", content="投诉定点医院拒收医保卡",
+                               category_code="DD")
+    ticket = tickets.register_ticket(db.session, data, actor=users["agent"], now=dispatched).ticket
+    tickets.make_urgent(db.session, ticket, "来电人情绪激动", actor=users["supervisor"],
+                        now=datetime(2026, 12, 31, 10, 0, tzinfo=LOCAL))
+    assert ticket.accept_due_at == datetime(2026, 12, 31, 12, 0, tzinfo=LOCAL)
+
+    administration.add_calendar_day(db.session, date(2027, 1, 1), "holiday", "元旦", actor=users["admin"],
+                                    now=datetime(2026, 12, 31, 10, 30, tzinfo=LOCAL))
+    assert ticket.accept_due_at == datetime(2026, 12, 31, 12, 0, tzinfo=LOCAL)  # not 30 December 11:00
+
+
+def test_a_ticket_still_overdue_by_its_time_to_accept_keeps_its_overdue_mark(db, users, reference):
+    from ticketing.services import scanning
+
+    received = datetime(2026, 12, 31, 10, 0, tzinfo=LOCAL)
+    data = tickets.TicketInput(channel="hotline_12393", type="complaint", content="投诉定点医院拒收医保卡",
+                               category_code="DD")
+    ticket = tickets.register_ticket(db.session, data, actor=users["agent"], now=received).ticket
+    scanning.scan_deadlines(db.session, datetime(2027, 1, 5, 9, 0, tzinfo=LOCAL))
+    marked = ticket.overdue_marked_at
+    assert marked is not None  # not accepted by 1 January (weekends only)
+
+    administration.add_calendar_day(db.session, date(2027, 1, 1), "holiday", "元旦", actor=users["admin"],
+                                    now=datetime(2027, 1, 5, 10, 0, tzinfo=LOCAL))
+    assert ticket.accept_due_at.astimezone(LOCAL).date() == date(2027, 1, 4)  # still passed
+    assert ticket.overdue_marked_at == marked  # so the scan does not mark and escalate it a second time
+
+
+def test_a_help_request_deadline_counted_without_the_holidays_is_recomputed(db, users, reference):
+    from ticketing.services import assists
+
+    received = datetime(2026, 12, 30, 9, 0, tzinfo=LOCAL)
+    data = tickets.TicketInput(channel="hotline_12393", type="complaint", content="投诉门诊慢特病待遇未落实",
+                               category_code="MT")
+    ticket = tickets.register_ticket(db.session, data, actor=users["agent"], now=received).ticket
+    staff = next(u for u in users.values() if u.department_id == ticket.department_id)
+    helper = next(d for code, d in reference.items() if code != ticket.department.code and d.active)
+    tickets.accept(db.session, ticket, actor=staff, now=received)
+    open_one = assists.request_assist(db.session, ticket, helper, "请核实结算记录", actor=staff,
+                                      now=datetime(2026, 12, 30, 11, 0, tzinfo=LOCAL))
+    assert open_one.due_at.astimezone(LOCAL).date() == date(2027, 1, 4) and open_one.calendar_confirmed is False
+
+    administration.add_calendar_day(db.session, date(2027, 1, 1), "holiday", "元旦", actor=users["admin"],
+                                    now=datetime(2026, 12, 31, 9, 0, tzinfo=LOCAL))
+    administration.set_year_confirmed(db.session, 2027, True, actor=users["admin"],
+                                      now=datetime(2026, 12, 31, 9, 0, tzinfo=LOCAL))
+    assert open_one.due_at.astimezone(LOCAL).date() == date(2027, 1, 5) and open_one.calendar_confirmed is True
