@@ -254,3 +254,20 @@ def test_todays_overview_counts_what_came_in_and_what_was_done_since_local_midni
              for code in after}
     assert added["CBZJ"] == {"签收": 1, "协办反馈": 0, "派发": 0}
     assert added["DYBZ"] == {"签收": 0, "协办反馈": 1, "派发": 1}  # the centre's dispatch goes by who holds it now
+
+
+def test_the_last_instant_of_a_day_counts_in_that_day(db, users, auth, client):
+    last = datetime(2026, 3, 10, 23, 59, 59, 999600, tzinfo=LOCAL_TZ)  # SQLite's date() rounded it to 11 March
+    ticket = make_ticket(db, users, last, type="consult", category="YD")
+    db.session.commit()
+    by_day = dict(statistics.month_statistics(db.session, "2026-03").by_day)
+    assert by_day[last.date()] == 1 and sum(by_day.values()) == 1
+
+    auth.login("supervisor")  # 工单查询 for that day: the page took the day up to 23:59:59.999999, not including it
+    html = client.get("/tickets/?received_from=2026-03-10&received_to=2026-03-10").get_data(as_text=True)
+    assert ticket.number in html
+    exported = load_workbook(BytesIO(client.get("/tickets/export.xlsx?received_from=2026-03-10&received_to=2026-03-10")
+                                     .data)).active
+    cells = [str(c.value) for row in exported.iter_rows() for c in row if c.value]
+    assert ticket.number in cells and any("受理时间 2026-03-10 至 2026-03-10" in c for c in cells)
+    assert ticket.number not in client.get("/tickets/?received_to=2026-03-09").get_data(as_text=True)

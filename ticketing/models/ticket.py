@@ -169,8 +169,17 @@ class Ticket(db.Model):
 
     @property
     def current_due_at(self):
-        """The deadline the ticket is working to: acceptance while dispatched, otherwise the reply."""
-        return self.accept_due_at if self.status == TicketStatus.DISPATCHED.value else self.reply_due_at
+        """The deadline the ticket is working to: while dispatched, the earlier of acceptance and reply (one
+        dispatched a day before its reply deadline is overdue once that passes, as the scan and the 已超期 filter
+        say); otherwise the reply."""
+        return self.accept_due_at if self.current_due_kind == "签收" else self.reply_due_at
+
+    @property
+    def current_due_kind(self) -> str:
+        """签收 or 答复: which of the two ``current_due_at`` is."""
+        if self.status != TicketStatus.DISPATCHED.value or self.accept_due_at is None:
+            return "答复"
+        return "答复" if self.reply_due_at is not None and self.reply_due_at < self.accept_due_at else "签收"
 
     @property
     def type_title(self) -> str:

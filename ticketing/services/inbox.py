@@ -28,7 +28,8 @@ def triage_query() -> sa.Select:
 
 
 def returns_query() -> sa.Select:
-    return sa.select(Ticket).where(Ticket.status == S.RETURN_REQUESTED.value).order_by(Ticket.reply_due_at)
+    # the id breaks ties: PostgreSQL returns rows of equal deadline in any order, so pages repeated and skipped some
+    return sa.select(Ticket).where(Ticket.status == S.RETURN_REQUESTED.value).order_by(Ticket.reply_due_at, Ticket.id)
 
 
 def callback_retry_interval(session: Session) -> timedelta:
@@ -282,7 +283,7 @@ def notices_owed_condition():
 def extension_requests_query() -> sa.Select:
     return sa.select(Ticket).where(
         Ticket.status == S.ACCEPTED.value, Ticket.extension_state == ExtensionState.REQUESTED.value
-    ).order_by(Ticket.reply_due_at)
+    ).order_by(Ticket.reply_due_at, Ticket.id)
 
 
 def _count(session: Session, query: sa.Select) -> int:

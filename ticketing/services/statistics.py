@@ -108,7 +108,8 @@ def _local_day(session: Session, column) -> sa.ColumnElement:
     """The local calendar day of a UTC timestamp, in SQL (China has one offset all year, no summer time)."""
     if session.get_bind().dialect.name == "postgresql":
         return sa.func.date(sa.func.timezone("Asia/Shanghai", column))
-    return sa.func.date(column, "+8 hours")  # SQLite keeps naive UTC
+    # SQLite keeps naive UTC text; its date() rounds 23:59:59.9995 up to the next second, so the fraction goes first
+    return sa.func.date(sa.func.substr(column, 1, 19), "+8 hours")
 
 
 def _shares(now: dict, before: dict, titles, total: int) -> list[Share]:

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import logging
 import shlex
-from datetime import datetime, time
+from datetime import datetime, time, timedelta
 
 import sqlalchemy as sa
 from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, send_file, url_for
@@ -29,8 +29,10 @@ log = logging.getLogger("ticketing.export")
 
 
 def _date(name: str, end: bool = False):
+    """The day's first moment; with ``end``, the next day's, which the search's ``<`` leaves out (time.max left out
+    a ticket received at 23:59:59.999999, which the API, counting the same way, took)."""
     day = day_arg(name)
-    return None if day is None else datetime.combine(day, time.max if end else time.min, LOCAL_TZ)
+    return None if day is None else datetime.combine(day + timedelta(days=1) if end else day, time.min, LOCAL_TZ)
 
 
 def filters_from_request() -> search.TicketFilters:
@@ -102,7 +104,7 @@ def _describe(filters: search.TicketFilters) -> str:
         parts.append(search.ASSIST_FILTERS[filters.assist])
     if filters.received_from or filters.received_to:
         start = f"{filters.received_from:%Y-%m-%d}" if filters.received_from else "…"
-        end = f"{filters.received_to:%Y-%m-%d}" if filters.received_to else "…"
+        end = f"{filters.received_to - timedelta(days=1):%Y-%m-%d}" if filters.received_to else "…"
         parts.append(f"受理时间 {start} 至 {end}")
     return "查询条件：" + ("，".join(parts) or "全部")
 
