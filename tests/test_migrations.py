@@ -121,3 +121,19 @@ def test_postgresql_plans_each_statement_for_its_own_values(db):
     with _db.engine.connect() as connection:
         assert connection.execute(sa.text("SHOW plan_cache_mode")).scalar() == "force_custom_plan"
         assert connection.execute(sa.text("SHOW jit")).scalar() == "off"
+
+
+def test_landlines_stored_without_their_dash_are_written_as_intake_writes_them(db, users, now):
+    from tests.factories import make_ticket
+    from ticketing.models import Ticket, TicketStatus
+
+    def called_from(phone):
+        ticket = make_ticket(db, users, now, status=TicketStatus.DISPATCHED)
+        ticket.caller_phone = phone  # as the code before stored it
+        return ticket.number
+
+    numbers = {called_from(typed): written for typed, written in (
+        ("04716612345", "0471-6612345"), ("01062345678", "010-62345678"), ("0471-6612345", "0471-6612345"),
+        ("13800138000", "13800138000"), ("0471661234", "0471661234"), (None, None))}
+    _again_from("a3c5e7f9b2d4")
+    assert dict(_db.session.execute(sa.select(Ticket.number, Ticket.caller_phone)).all()) == numbers

@@ -104,7 +104,7 @@ def normalize_phone(value: str | None) -> str | None:
     Separators go first (`_clean`), then intake's `validation.normalize_phone` drops +86/0086;
     a mobile typed with a bare 86 in front is also accepted.
     """
-    digits = validation.normalize_phone(_clean(value)) or ""
+    digits = (validation.normalize_phone(_clean(value)) or "").replace("-", "")  # a landline comes back dashed
     if digits.startswith("86") and _MOBILE.match(digits[2:]):
         digits = digits[2:]
     return digits if _PHONE_DIGITS.match(digits) else None

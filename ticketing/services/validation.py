@@ -6,6 +6,8 @@ import unicodedata
 
 MOBILE = re.compile(r"^1[3-9]\d{9}$")
 LANDLINE = re.compile(r"^0\d{2,3}-?\d{7,8}(-\d{1,6})?$")
+#: a landline's area code and number: 010 and 02x are three digits, every other area code four (0471, 0755)
+LANDLINE_PARTS = re.compile(r"^(0(?:10|2\d)|0[3-9]\d{2})-?(\d{7,8})(-\d{1,6})?$")
 SERVICE = re.compile(r"^(12393|12345|95\d{3,4}|400\d{7})$")
 ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 ID_CHECK = "10X98765432"
@@ -47,7 +49,8 @@ def clean_data(value):
 def normalize_phone(value: str | None) -> str | None:
     """A phone number as stored: full-width folded, spaces and brackets dropped, +86/0086 removed.
 
-    Dashes stay, so a landline keeps its area code visible (0471-6612345).
+    A landline is written one way, its area code and a dash (0471-6612345), however it was typed or passed
+    ((0471)6612345, 04716612345), so that searching, the screen pop and 该来电人的其他工单 find every ticket of it.
     """
     if not value:
         return None
@@ -56,6 +59,9 @@ def normalize_phone(value: str | None) -> str | None:
         if value.startswith(prefix):
             value = value[len(prefix):].lstrip("-")
             break
+    if landline := LANDLINE_PARTS.match(value):
+        area, number, extension = landline.groups()
+        value = f"{area}-{number}{extension or ''}"
     return value or None
 
 

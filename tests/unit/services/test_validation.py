@@ -15,8 +15,12 @@ from ticketing.services.validation import (
     ("+86 13800138000", "13800138000"),
     ("0086-13800138000", "13800138000"),
     ("１３８００１３８０００", "13800138000"),  # full-width digits from a Chinese input method
-    ("（0471）6612345", "04716612345"),
-    ("0471-6612345", "0471-6612345"),  # a landline keeps its dash
+    ("（0471）6612345", "0471-6612345"),  # a landline is written one way, with its area code's dash
+    ("0471-6612345", "0471-6612345"),
+    ("04716612345", "0471-6612345"),
+    ("01062345678", "010-62345678"), ("(021) 6612 3456", "021-66123456"),  # 010 and 02x: three digits
+    ("0755-86012345-801", "0755-86012345-801"),  # an extension stays
+    ("+86 10 6234 5678", "1062345678"),  # without its 0 it is not a landline we can tell: left as typed
     ("", None),
     (None, None),
 ])
@@ -55,7 +59,7 @@ def test_other_numbers_are_left_as_they_are(text):
 @pytest.mark.parametrize(("passed", "stored"), [
     ("013912345678", "13912345678"),  # the exchange's 0 before another area's mobile
     ("13912345678", "13912345678"), ("+86 139 1234 5678", "13912345678"),
-    ("04716612345", "04716612345"), ("0471-6612345", "0471-6612345"),  # landlines keep their 0
+    ("04716612345", "0471-6612345"), ("0471-6612345", "0471-6612345"),  # landlines keep their 0
     ("", None),
 ])
 def test_a_number_from_the_telephone_exchange(passed, stored):
