@@ -138,7 +138,10 @@ class TicketQuery(PageQuery):
     received_to = LocalDateTime(end_of_day=True, metadata={"description": "受理时间止（含当天），如 2026-03-31"})
     changed_since = LocalDateTime(metadata={
         "description": "只列此时间以后（含）有过任何办理记录的工单，供承办单位的系统增量同步：记下开始取数的时间，"
-                       "下次以它为 changed_since；按受理时间排序，取数期间又有变化的工单仍在结果中，不会漏页"})
+                       "下次以它为 changed_since；按受理时间排序（新的在前），取数期间又有变化的工单仍在结果中。"
+                       "翻页请用 after：按页码翻页时，取数期间被改派出本单位的工单会让其后的一件漏掉"})
+    after = Str(max_len=80, metadata={
+        "description": "翻页：上一页返回的 next_after，原样带上（其他条件不变，page 不填）；total 和 pages 为其后的件数"})
 
 
 class ChannelUpdatesQuery(ApiSchema):
@@ -361,6 +364,8 @@ class PageOut(Schema):
 
 class TicketPageOut(PageOut):
     items = List(Nested(TicketOut))
+    next_after = String(allow_none=True, metadata={
+        "description": "还有下一页时：下一页的 after；没有了为 null"})
 
 
 class AssistQuery(PageQuery):

@@ -80,13 +80,16 @@ def list_tickets(query: dict):
     unknown = sorted(set(request.args) - set(schemas.TicketQuery().fields))  # webargs drops them from a query
     if unknown:  # a misspelt filter (departement=) would list everything
         raise ValidationFailed("未知的查询参数", fields={name: "未知的查询参数" for name in unknown})
-    page_number, per_page = query.pop("page"), query.pop("per_page")
+    page_number, per_page, after = query.pop("page"), query.pop("per_page"), query.pop("after", None)
     if query.get("phone"):
         query["phone"] = validation.normalize_phone(query["phone"])
     now = clock.now_utc()
     select = search.ticket_query(db.session, current_api_user(), search.TicketFilters(**query), now)
+    if after:
+        select = search.continued_after(select, after)
     page = db.paginate(select, page=page_number, per_page=per_page, error_out=False, count=True)
     body = page_dict(page, [ticket_dict(t) for t in page.items])
+    body["next_after"] = search.next_after(page.items, page.has_next)
     db.session.commit()
     return body
 

@@ -16,13 +16,14 @@ but seen only when its transaction commits; a ticket may therefore come twice, n
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, aliased
 
 from ticketing.models import Callback, Channel, Ticket, TicketStatus
 from ticketing.services import tickets
+from ticketing.services.cursors import cursor_after, parse_cursor
 from ticketing.services.errors import InvalidTransition, NotFound, ValidationFailed
 from ticketing.services.progress_lookup import MAX_MERGE_HOPS, CitizenProgress, citizen_view, normalize_phone
 
@@ -144,17 +145,5 @@ def changed(session: Session, channel: str, *, since: datetime, until: datetime 
     shown = rows[:per_page]
     items = [channel_view(t, now=now, changed_at=changed_at) for t, changed_at in shown]
     more = len(rows) > per_page
-    cursor = f"{shown[-1][1].astimezone(timezone.utc).isoformat()}~{shown[-1][0].id}" if more else None
+    cursor = cursor_after(shown[-1][1], shown[-1][0].id) if more else None
     return ChannelPage(items, more, until, until - OVERLAP, cursor)
-
-
-def parse_cursor(text: str) -> tuple[datetime, int]:
-    """``next_after``: the last listed ticket's change (UTC, to the microsecond) and its id."""
-    try:
-        moment, ticket_id = text.rsplit("~", 1)
-        changed_at = datetime.fromisoformat(moment.replace(" ", "+"))
-        if changed_at.tzinfo is None:
-            raise ValueError(text)
-        return changed_at, int(ticket_id)
-    except ValueError:
-        raise ValidationFailed("after 无效", fields={"after": "应为上一页返回的 next_after，原样带上"}) from None

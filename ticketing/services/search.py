@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 
 from ticketing.models import AssistRequest, AssistState, Category, Department, Role, Ticket, TicketEvent, User
 from ticketing.services import fulltext, permissions, privacy, validation
+from ticketing.services.cursors import cursor_after, parse_cursor
 from ticketing.services.inbox import overdue_condition
 
 
@@ -80,3 +81,16 @@ def ticket_query(session: Session, user: User, filters: TicketFilters, now: date
             # a phone or ID number in the words: matched only where the user sees such numbers whole
             query = query.where(privacy.caller_visible_condition(user))
     return query.order_by(Ticket.received_at.desc(), Ticket.id.desc())
+
+
+def continued_after(query: sa.Select, after: str) -> sa.Select:
+    """``ticket_query`` from the ticket after the one a ``next_after`` names, in the list's order (latest received
+    first): a ticket that left the list meanwhile no longer moves the rest, as it does under a page number."""
+    received_at, ticket_id = parse_cursor(after)
+    return query.where(sa.or_(Ticket.received_at < received_at,
+                              sa.and_(Ticket.received_at == received_at, Ticket.id < ticket_id)))
+
+
+def next_after(tickets: list[Ticket], more: bool) -> str | None:
+    """The cursor of the last ticket listed, when more follow it."""
+    return cursor_after(tickets[-1].received_at, tickets[-1].id) if more and tickets else None

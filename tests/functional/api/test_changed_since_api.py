@@ -3,9 +3,12 @@ tickets with any event (办理记录) since its last fetch, whatever kind of cha
 from __future__ import annotations
 
 from datetime import timedelta
+from urllib.parse import quote
+
+import sqlalchemy as sa
 
 from tests.factories import make_ticket
-from ticketing.models import TicketStatus
+from ticketing.models import Ticket, TicketStatus
 from ticketing.services import tickets
 
 S = TicketStatus
@@ -31,3 +34,39 @@ def test_only_tickets_changed_since_are_listed(api, db, users, now):
     later = (now + timedelta(days=3)).isoformat()
     assert numbers(api.get(f"/tickets?changed_since={later}", as_="staff_dybz")) == []
     assert api.get("/tickets?changed_since=yesterday", as_="staff_dybz").status_code == 422
+
+
+def test_paging_with_after_misses_nothing_when_a_ticket_leaves_the_department_meanwhile(api, db, users, now):
+    made = [make_ticket(db, users, now + timedelta(minutes=n), status=S.ACCEPTED, title=f"第{n}件") for n in range(12)]
+    made.append(make_ticket(db, users, now + timedelta(minutes=5), status=S.ACCEPTED, title="同一时刻受理的"))
+    db.session.commit()
+    expected = {t.number for t in made}
+    since = (now - timedelta(days=1)).isoformat()
+
+    def fetch(how):
+        first = api.get(f"/tickets?changed_since={since}&per_page=5", as_="staff_dybz").get_json()
+        seen = [item["number"] for item in first["items"]]
+        moved = db.session.scalar(sa.select(Ticket).where(Ticket.number == seen[0]))
+        tickets.reassign(db.session, moved, users["staff_cbzj"].department, reason="不属本单位职责", actor=users["supervisor"],
+                         now=now + timedelta(days=1))
+        db.session.commit()
+        body, page = first, 1
+        while (body["next_after"] if how == "after" else body["page"] < body["pages"]):
+            page += 1
+            more = f"&after={quote(body['next_after'])}" if how == "after" else f"&page={page}"
+            body = api.get(f"/tickets?changed_since={since}&per_page=5{more}", as_="staff_dybz").get_json()
+            seen += [item["number"] for item in body["items"]]
+        return seen, moved
+
+    seen, moved = fetch("after")
+    assert len(seen) == len(set(seen)) and set(seen) == expected  # the moved one was read before it moved
+    tickets.reassign(db.session, moved, users["staff_dybz"].department, reason="退回本单位", actor=users["supervisor"],
+                     now=now + timedelta(days=1))
+    db.session.commit()
+    seen, _ = fetch("page")
+    assert set(seen) != expected  # a page number skips one: why the description says to use after
+
+
+def test_a_cursor_that_is_not_one_is_refused(api, users):
+    response = api.get("/tickets?after=yesterday", as_="staff_dybz")
+    assert response.status_code == 422 and "next_after" in str(response.get_json())
