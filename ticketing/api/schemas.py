@@ -362,8 +362,17 @@ class PageOut(Schema):
     pages = Integer()
 
 
+class MovedAwayOut(Schema):
+    number = String()
+    moved_at = String(metadata={"description": "离开本单位的时间"})
+    action = String(metadata={"description": "reassign（改派）或 approve_return（同意退回后改派）"})
+
+
 class TicketPageOut(PageOut):
     items = List(Nested(TicketOut))
+    moved_away = List(Nested(MovedAwayOut), metadata={
+        "description": "承办人员的令牌带 changed_since 时（只在第一页）：此后改派或退回出本单位、现已不属本单位的工单，"
+                       "本单位系统应从其副本中移出"})
     next_after = String(allow_none=True, metadata={
         "description": "还有下一页时：下一页的 after；没有了为 null"})
 

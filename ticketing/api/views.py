@@ -90,6 +90,10 @@ def list_tickets(query: dict):
     page = db.paginate(select, page=page_number, per_page=per_page, error_out=False, count=True)
     body = page_dict(page, [ticket_dict(t) for t in page.items])
     body["next_after"] = search.next_after(page.items, page.has_next)
+    first_page = page_number == 1 and not after
+    body["moved_away"] = [{"number": m.number, "moved_at": iso(m.moved_at), "action": m.action}
+                          for m in search.moved_away(db.session, current_api_user(), query["changed_since"])
+                          ] if first_page and query.get("changed_since") else []
     db.session.commit()
     return body
 

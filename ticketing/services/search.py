@@ -83,6 +83,29 @@ def ticket_query(session: Session, user: User, filters: TicketFilters, now: date
     return query.order_by(Ticket.received_at.desc(), Ticket.id.desc())
 
 
+@dataclass(frozen=True)
+class MovedAway:
+    number: str
+    moved_at: datetime
+    action: str  # reassign (改派) or approve_return (同意退回并改派)
+
+
+def moved_away(session: Session, user: User, since: datetime) -> list[MovedAway]:
+    """The tickets that left a staff member's department (改派, 同意退回后改派) at or after ``since`` and are not its
+    now: its system, syncing by changed_since, sees them no more in the list and would keep them as its own."""
+    if user.role_enum is not Role.STAFF or user.department is None:
+        return []
+    rows = session.execute(
+        sa.select(Ticket.number, TicketEvent.created_at, TicketEvent.action)
+        .join(Ticket, Ticket.id == TicketEvent.ticket_id)
+        .where(TicketEvent.created_at >= since, TicketEvent.action.in_(("reassign", "approve_return")),
+               TicketEvent.data["from"].as_string() == user.department.code,
+               Ticket.department_id != user.department_id)
+        .order_by(TicketEvent.created_at, TicketEvent.id))
+    latest = {number: MovedAway(number, moved_at, action) for number, moved_at, action in rows}
+    return list(latest.values())
+
+
 def continued_after(query: sa.Select, after: str) -> sa.Select:
     """``ticket_query`` from the ticket after the one a ``next_after`` names, in the list's order (latest received
     first): a ticket that left the list meanwhile no longer moves the rest, as it does under a page number."""

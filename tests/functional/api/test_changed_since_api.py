@@ -70,3 +70,28 @@ def test_paging_with_after_misses_nothing_when_a_ticket_leaves_the_department_me
 def test_a_cursor_that_is_not_one_is_refused(api, users):
     response = api.get("/tickets?after=yesterday", as_="staff_dybz")
     assert response.status_code == 422 and "next_after" in str(response.get_json())
+
+
+def test_a_department_is_told_which_tickets_left_it_since_its_last_fetch(api, db, users, now):
+    staying = make_ticket(db, users, now, status=S.ACCEPTED, title="留在本单位的")
+    leaving = make_ticket(db, users, now, status=S.DISPATCHED, title="改派走的")
+    back = make_ticket(db, users, now, status=S.DISPATCHED, title="改派走又改回的")
+    earlier = make_ticket(db, users, now, status=S.DISPATCHED, title="上次取数前就改派走的")
+    cbzj, dybz = users["staff_cbzj"].department, users["staff_dybz"].department
+    tickets.reassign(db.session, earlier, cbzj, reason="不属本单位", actor=users["supervisor"], now=now)
+    later = now + timedelta(days=1)
+    for ticket in (leaving, back):
+        tickets.reassign(db.session, ticket, cbzj, reason="不属本单位", actor=users["supervisor"], now=later)
+    tickets.reassign(db.session, back, dybz, reason="仍属本单位", actor=users["supervisor"], now=later + timedelta(hours=1))
+    tickets.add_note(db.session, staying, "已电话联系", actor=users["staff_dybz"], now=later)
+    db.session.commit()
+
+    since = quote((now + timedelta(hours=1)).isoformat())
+    body = api.get(f"/tickets?changed_since={since}", as_="staff_dybz").get_json()
+    assert sorted(item["number"] for item in body["items"]) == sorted([staying.number, back.number])
+    assert body["moved_away"] == [{"number": leaving.number, "action": "reassign",
+                                   "moved_at": later.isoformat(timespec="seconds")}]
+    cbzj_moved = api.get(f"/tickets?changed_since={since}", as_="staff_cbzj").get_json()["moved_away"]
+    assert [m["number"] for m in cbzj_moved] == [back.number]  # it came to CBZJ and went back
+    assert api.get(f"/tickets?changed_since={since}", as_="supervisor").get_json()["moved_away"] == []
+    assert api.get("/tickets", as_="staff_dybz").get_json()["moved_away"] == []
