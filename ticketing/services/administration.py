@@ -31,7 +31,8 @@ from ticketing.models import (
 )
 from ticketing.services import audit, inbox, routing, settings, sign_in
 from ticketing.services.validation import MOBILE, mask_phone, normalize_phone, year_error
-from ticketing.services.deadlines import DeadlineUnit
+from ticketing.services.calendar import load_work_calendar
+from ticketing.services.deadlines import DeadlineUnit, WorkCalendar
 from ticketing.services.tickets import EXTENSION_CEILING_DAYS
 from ticketing.services.errors import ValidationFailed
 from ticketing.services.routing import RouteDecision
@@ -264,26 +265,29 @@ def add_calendar_period(session: Session, first: date | None, last: date | None,
     if len(name) > 50:
         errors["name"] = "名称最多 50 字"
     _fail(errors)
+    before = load_work_calendar(session)
     holidays = [Holiday(day=day, kind=kind, name=name) for day in days]
     session.add_all(holidays)
     session.flush()
     for day in days:
         audit.record(session, actor, "calendar day added", day=day.isoformat(), kind=kind, name=name)
-    _recalculate(session, now)
+    _recalculate(session, now, before)
     return holidays
 
 
 def remove_calendar_day(session: Session, holiday: Holiday, *, actor: User, now: datetime | None = None) -> None:
+    before = load_work_calendar(session)
     audit.record(session, actor, "calendar day removed", day=holiday.day.isoformat(), kind=holiday.kind, name=holiday.name)
     session.delete(holiday)
     session.flush()
-    _recalculate(session, now)
+    _recalculate(session, now, before)
 
 
 def set_year_confirmed(session: Session, year: int | None, confirmed: bool, *, actor: User,
                        now: datetime | None = None) -> CalendarYear:
     if year is None or not 2000 <= year <= 2100:
         raise ValidationFailed("年份无效", fields={"year": "请填写 2000 到 2100 之间的年份"})
+    before = load_work_calendar(session)
     row = session.get(CalendarYear, year)
     if row is None:
         row = CalendarYear(year=year, confirmed=confirmed)
@@ -291,16 +295,17 @@ def set_year_confirmed(session: Session, year: int | None, confirmed: bool, *, a
     row.confirmed = confirmed
     session.flush()
     audit.record(session, actor, "calendar year confirmed" if confirmed else "calendar year unconfirmed", year=year)
-    _recalculate(session, now)
+    _recalculate(session, now, before)
     return row
 
 
-def _recalculate(session: Session, now: datetime | None) -> None:
-    """Open tickets counted on an unconfirmed calendar get their deadlines recomputed (when a time is given)."""
+def _recalculate(session: Session, now: datetime | None, before: WorkCalendar) -> None:
+    """Tickets counted on an unconfirmed calendar get their deadlines counted again (when a time is given);
+    ``before`` is the calendar they were counted on, read before the change."""
     if now is not None:
         from ticketing.services.calendar import recalculate_unconfirmed_deadlines
 
-        count = recalculate_unconfirmed_deadlines(session, now=now)
+        count = recalculate_unconfirmed_deadlines(session, now=now, before=before)
         if count:
             audit.record(session, None, "deadlines recalculated", tickets=count)
 

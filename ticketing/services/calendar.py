@@ -62,53 +62,73 @@ OPEN_FOR_DEADLINES = ("registered", "dispatched", "accepted", "return_requested"
 FRESH_REPLY_CLOCK = ("approve_return", "reopen", "make_urgent")
 
 
-def recalculate_unconfirmed_deadlines(session: Session, *, now: datetime) -> int:
-    """After an administrator changed holidays or confirmed a year: recompute the deadlines of
-    tickets that were counted on an unconfirmed calendar, recording each change as an event.
+def recalculate_unconfirmed_deadlines(session: Session, *, now: datetime, before: WorkCalendar) -> int:
+    """After an administrator changed holidays or confirmed a year: count again, on the calendar as it is now, the
+    deadlines of tickets that were counted on an unconfirmed calendar (``before``, the calendar before the change),
+    recording each change as an event.
 
-    The reply clock starts at receipt, or at the last approved return or reopen; an approved
-    extension's date is the citizen's promise and stays. Tickets already answered, closed, merged or
-    transferred are recomputed too: a 签收 or 答复 given after a deadline counted without the year's
-    holidays (1 January taken for a working day) but by the recomputed one is on time, and its event's
-    flag, which the monthly assessment reads, is corrected. A deadline already met never moves earlier
-    (a make-up working day entered late): the department went by the one it was shown. Returns how many
-    tickets changed.
+    A deadline keeps its number of working days from its clock's start (receipt, or the last approved return,
+    reopen or 升为紧急; for 签收 the dispatch or a later 升为紧急): the policy as edited since (办理时限) applies to
+    tickets dispatched after the edit, not to these. A deadline that is not so many working days (hours, calendar
+    days, an approved extension's date, a 协办 cut to the ticket's own deadline) does not depend on the calendar and
+    stays. Tickets already answered, closed, merged or transferred are recomputed too: a 签收 or 答复 given after a
+    deadline counted without the year's holidays (1 January taken for a working day) but by the recomputed one is
+    on time, and its event's flag, which the monthly assessment reads, is corrected. A deadline already met never
+    moves earlier (a make-up working day entered late): the department went by the one it was shown. Returns how
+    many tickets changed.
     """
     from ticketing.models.enums import ExtensionState
     from ticketing.services.workflow import Action, transition
 
+    after = load_work_calendar(session)
     changed = 0
     for ticket in session.scalars(sa.select(Ticket).where(Ticket.calendar_confirmed.is_(False))):
-        before = (ticket.accept_due_at, ticket.reply_due_at)
+        shown = (ticket.accept_due_at, ticket.reply_due_at)
         confirmed = True
         reply_clock = _reply_clock_start(ticket)
-        if ticket.extension_state != ExtensionState.APPROVED.value and ticket.reply_due_at is not None:
-            reply = reply_deadline(session, ticket, reply_clock)
-            answered = ticket.status not in OPEN_FOR_DEADLINES
-            ticket.reply_due_at = _met(reply.due_at, before[1]) if answered else reply.due_at
-            confirmed = reply.calendar_confirmed
+        if ticket.extension_state != ExtensionState.APPROVED.value:
+            reply = counted_again(reply_clock, ticket.reply_due_at, before, after)
+            if reply is not None:
+                answered = ticket.status not in OPEN_FOR_DEADLINES
+                ticket.reply_due_at = _met(reply.due_at, shown[1]) if answered else reply.due_at
+                confirmed = reply.calendar_confirmed
         if ticket.dispatched_at is not None:
-            accept = accept_deadline(session, ticket, _accept_clock_start(ticket))
-            accepted = ticket.status not in ("registered", "dispatched")
-            ticket.accept_due_at = _met(accept.due_at, before[0]) if accepted else accept.due_at
-            confirmed = confirmed and accept.calendar_confirmed
+            accept = counted_again(_accept_clock_start(ticket), ticket.accept_due_at, before, after)
+            if accept is not None:
+                accepted = ticket.status not in ("registered", "dispatched")
+                ticket.accept_due_at = _met(accept.due_at, shown[0]) if accepted else accept.due_at
+                confirmed = confirmed and accept.calendar_confirmed
         ticket.calendar_confirmed = confirmed
-        if (ticket.accept_due_at, ticket.reply_due_at) == before:
+        if (ticket.accept_due_at, ticket.reply_due_at) == shown:
             continue
         now_on_time = _late_but_by_the_new_deadline(ticket, reply_clock)
-        note = f"答复时限 {local_text(before[1])} → {local_text(ticket.reply_due_at)}"
+        note = f"答复时限 {local_text(shown[1])} → {local_text(ticket.reply_due_at)}"
         if now_on_time:
             note += "；" + "、".join(RECALCULATED_TITLES[action] for action in now_on_time) + "按重算后的时限为按时"
-        data = {"reply_due_at": [iso_text(before[1]), iso_text(ticket.reply_due_at)],
-                "accept_due_at": [iso_text(before[0]), iso_text(ticket.accept_due_at)]}
+        data = {"reply_due_at": [iso_text(shown[1]), iso_text(ticket.reply_due_at)],
+                "accept_due_at": [iso_text(shown[0]), iso_text(ticket.accept_due_at)]}
         transition(ticket, Action.RECALCULATE_DEADLINE, actor=None, now=now, note=note,
                    data={**data, "now_on_time": now_on_time} if now_on_time else data)
         if ticket.overdue_marked_at is not None and not _overdue(ticket, now):
             ticket.overdue_marked_at = None  # the scan marks it again if the new deadline passes
         changed += 1
-    _recalculate_assists(session)
+    _recalculate_assists(session, before, after)
     session.flush()
     return changed
+
+
+RECALCULATED_TITLES = {"accept": "签收", "reply": "答复", "legal_channel": "告知法定途径"}
+
+
+def counted_again(start: datetime, due: datetime | None, before: WorkCalendar, after: WorkCalendar) -> Deadline | None:
+    """``due``, when it is the end of the N-th working day after ``start`` on ``before``: the N-th on ``after``.
+    None for a deadline that is not (hours, calendar days, a date chosen), which no calendar moves."""
+    if due is None:
+        return None
+    days = deadlines.working_days_between(start, due, before)
+    if deadlines.add_working_days(start, days, before).due_at != due:
+        return None
+    return deadlines.add_working_days(start, days, after)
 
 
 def _overdue(ticket: Ticket, now: datetime) -> bool:
@@ -117,21 +137,21 @@ def _overdue(ticket: Ticket, now: datetime) -> bool:
     return any(d is not None and d < now for d in due)
 
 
-def _recalculate_assists(session: Session) -> None:
-    """协办 deadlines counted on an unconfirmed calendar, as asked (assists.due_for at the request's moment); one
-    already answered never moves earlier. Whether an opinion came on time is read from the two columns."""
+def _recalculate_assists(session: Session, before: WorkCalendar, after: WorkCalendar) -> None:
+    """协办 deadlines counted on an unconfirmed calendar, counted again (``counted_again``: the working days they were
+    given, whatever 协办反馈时限 says now); one already answered never moves earlier. Whether an opinion came on
+    time is read from the two columns."""
     from ticketing.models import AssistRequest
     from ticketing.models.enums import AssistState
-    from ticketing.services import assists
 
     for assist in session.scalars(sa.select(AssistRequest).where(AssistRequest.calendar_confirmed.is_(False))):
-        due = assists.due_for(session, assist.ticket, assist.requested_at)
+        due = counted_again(assist.requested_at, assist.due_at, before, after)
+        if due is None:  # cut to the ticket's own deadline
+            assist.calendar_confirmed = assist.ticket.calendar_confirmed
+            continue
         answered = assist.state != AssistState.OPEN.value
         assist.due_at = _met(due.due_at, assist.due_at) if answered else due.due_at
         assist.calendar_confirmed = due.calendar_confirmed
-
-
-RECALCULATED_TITLES = {"accept": "签收", "reply": "答复", "legal_channel": "告知法定途径"}
 
 
 def _met(recomputed: datetime, shown: datetime | None) -> datetime:

@@ -194,3 +194,26 @@ def test_a_help_request_deadline_counted_without_the_holidays_is_recomputed(db, 
     administration.set_year_confirmed(db.session, 2027, True, actor=users["admin"],
                                       now=datetime(2026, 12, 31, 9, 0, tzinfo=LOCAL))
     assert open_one.due_at.astimezone(LOCAL).date() == date(2027, 1, 5) and open_one.calendar_confirmed is True
+
+
+def test_a_time_limit_edited_since_does_not_reach_tickets_counted_before_it(db, users, reference):
+    """办理时限 applies to tickets dispatched after the edit; entering a holiday later recounted the older ones with
+    the edited limit (15 working days became 5, overdue at once)."""
+    received = datetime(2027, 3, 1, 9, 0, tzinfo=LOCAL)
+    data = tickets.TicketInput(channel="hotline_12393", type="complaint", content="投诉门诊慢特病待遇未落实",
+                               category_code="MT")
+    ticket = tickets.register_ticket(db.session, data, actor=users["agent"], now=received).ticket
+    assert ticket.reply_due_at.astimezone(LOCAL).date() == date(2027, 3, 22)
+    from ticketing.models import DeadlinePolicy
+
+    policy = db.session.scalar(sa.select(DeadlinePolicy).where(
+        DeadlinePolicy.ticket_type == "complaint", DeadlinePolicy.urgency == "normal", DeadlinePolicy.channel.is_(None)))
+    administration.save_deadline_policy(db.session, policy, administration.PolicyInput(
+        ticket_type="complaint", urgency="normal", channel=None, accept_amount=1, accept_unit="working_days",
+        reply_amount=5, reply_unit="working_days"), actor=users["admin"])
+
+    administration.add_calendar_day(db.session, date(2027, 3, 5), "holiday", "临时调整", actor=users["admin"],
+                                    now=datetime(2027, 3, 2, 9, 0, tzinfo=LOCAL))
+    assert ticket.reply_due_at.astimezone(LOCAL).date() == date(2027, 3, 23)  # 15 working days still, one a holiday
+    new = tickets.register_ticket(db.session, data, actor=users["agent"], now=received).ticket
+    assert new.reply_due_at.astimezone(LOCAL).date() == date(2027, 3, 9)  # the edited limit, for new tickets
