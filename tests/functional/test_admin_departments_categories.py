@@ -60,3 +60,20 @@ def test_only_admins_edit_reference_data(db, client, users, auth):
     auth.login("supervisor")
     assert client.get("/admin/departments").status_code == 403
     assert client.post("/admin/categories", data={"code": "X", "name": "x"}).status_code == 403
+
+
+def test_editing_a_department_keeps_a_switched_off_parent(db, client, users, auth):
+    auth.login("admin")
+    client.post("/admin/departments", data={"code": "XCQ", "name": "新城区医疗保障局"})
+    client.post("/admin/departments", data={"code": "XCQZX", "name": "新城区医保服务中心", "parent": "XCQ"})
+    parent = db.session.scalar(sa.select(Department).where(Department.code == "XCQ"))
+    child = db.session.scalar(sa.select(Department).where(Department.code == "XCQZX"))
+    parent.active = False
+    db.session.commit()
+    page = client.get(f"/admin/departments/{child.id}").get_data(as_text=True)
+    assert "新城区医疗保障局（已停用）" in page
+    response = client.post(f"/admin/departments/{child.id}", data={"name": child.name, "parent": "XCQ",
+                                                                    "duty_phone": "13900001111"})
+    assert response.status_code == 302
+    db.session.expire_all()
+    assert db.session.get(Department, child.id).parent.code == "XCQ"  # it had silently become none

@@ -16,6 +16,8 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from ticketing.models import (
+    AssistRequest,
+    AssistState,
     CalendarYear,
     Category,
     Channel,
@@ -25,6 +27,8 @@ from ticketing.models import (
     Role,
     RoutingRule,
     StandardAnswer,
+    Ticket,
+    TicketStatus,
     TicketType,
     Urgency,
     User,
@@ -119,6 +123,8 @@ def save_routing_rule(session: Session, rule: RoutingRule | None, data: RuleInpu
 
 
 def set_rule_active(session: Session, rule: RoutingRule, active: bool, *, actor: User) -> None:
+    if active and not rule.department.active:
+        raise ValidationFailed(f"规则的承办单位“{rule.department.name}”已停用，请先修改规则或启用该单位")
     rule.active = active
     session.flush()
     audit.record(session, actor, "routing rule enabled" if active else "routing rule disabled", id=rule.id, name=rule.name)
@@ -515,6 +521,8 @@ def save_department(session: Session, department: Department | None, data: Depar
             errors["parent"] = "上级单位无效"
         elif department is not None and parent.id == department.id:
             errors["parent"] = "上级单位不能是自身"
+        elif department is not None and _is_under(parent, department):
+            errors["parent"] = f"“{parent.name}”是本单位的下级单位，不能作为上级"
     duty_phone = normalize_phone(data.duty_phone)
     if duty_phone and not MOBILE.match(duty_phone):
         errors["duty_phone"] = "值班手机应为 11 位手机号（1 开头），用于接收紧急工单短信"
@@ -531,6 +539,17 @@ def save_department(session: Session, department: Department | None, data: Depar
     return department
 
 
+def _is_under(department: Department, ancestor: Department) -> bool:
+    """Whether ``ancestor`` is above ``department`` (a parent, a parent's parent, …)."""
+    seen = set()
+    while department.parent is not None and department.id not in seen:
+        seen.add(department.id)
+        department = department.parent
+        if department.id == ancestor.id:
+            return True
+    return False
+
+
 def set_department_active(session: Session, department: Department, active: bool, *, actor: User) -> None:
     """A department still receiving tickets by default or by a rule cannot be switched off."""
     if not active:
@@ -541,6 +560,13 @@ def set_department_active(session: Session, department: Department, active: bool
         if defaults or rules:
             uses = "、".join([f"分类“{n}”的默认单位" for n in defaults] + [f"规则“{n}”" for n in rules])
             raise ValidationFailed(f"“{department.name}”仍是{uses}，请先改到其他单位再停用")
+        held = session.scalar(sa.select(sa.func.count()).select_from(Ticket).where(
+            Ticket.department_id == department.id, Ticket.status.in_(inbox.DEPARTMENT_WORK + (TicketStatus.RETURN_REQUESTED.value,))))
+        owed = session.scalar(sa.select(sa.func.count()).select_from(AssistRequest).where(
+            AssistRequest.department_id == department.id, AssistRequest.state == AssistState.OPEN.value))
+        if held or owed:  # 停用 hid them: off 督办's table of departments and off 工单查询's department filter
+            work = "、".join(([f"{held} 件在办工单"] if held else []) + ([f"{owed} 件待反馈的协办"] if owed else []))
+            raise ValidationFailed(f"“{department.name}”还有 {work}，请先改派或撤回后再停用")
     department.active = active
     session.flush()
     audit.record(session, actor, "department enabled" if active else "department disabled", code=department.code)
@@ -578,6 +604,8 @@ def save_category(session: Session, category: Category | None, data: CategoryInp
 
 
 def set_category_active(session: Session, category: Category, active: bool, *, actor: User) -> None:
+    if active and category.default_department is not None and not category.default_department.active:
+        raise ValidationFailed(f"分类的默认承办单位“{category.default_department.name}”已停用，请先修改默认单位")
     category.active = active
     session.flush()
     audit.record(session, actor, "category enabled" if active else "category disabled", code=category.code)

@@ -40,6 +40,7 @@ def route(
     rules = cached(session, "routing_rules", lambda: session.scalars(
         sa.select(RoutingRule).where(RoutingRule.active.is_(True)).order_by(RoutingRule.priority.desc(), RoutingRule.id)
     ).all())
+    stopped = None  # a 停用 department gets no new work: its rule is passed over, its category's default is none
     for rule in rules:
         if rule_matches(
             rule,
@@ -48,7 +49,14 @@ def route(
             channel=channel,
             ticket_type=ticket_type,
         ):
+            if not rule.department.active:
+                stopped = stopped or rule.department
+                continue
             return RouteDecision(rule.department, rule, f"路由规则“{rule.name}”(优先级 {rule.priority})")
     if category is not None and category.default_department is not None:
-        return RouteDecision(category.default_department, None, f"分类“{category.name}”的默认承办单位")
+        if category.default_department.active:
+            return RouteDecision(category.default_department, None, f"分类“{category.name}”的默认承办单位")
+        stopped = stopped or category.default_department
+    if stopped is not None:
+        return RouteDecision(None, None, f"匹配的承办单位“{stopped.name}”已停用，请人工选择")
     return RouteDecision(None, None, "没有匹配的规则，分类也没有默认承办单位")

@@ -127,9 +127,11 @@ def _active_categories(session: Session) -> dict[str, Category]:
 def department_by_code(session: Session, code: str | None, field_name: str = "department") -> Department:
     if not (code or "").strip():
         raise ValidationFailed("请选择承办单位", fields={field_name: "请选择承办单位"})
-    department = session.scalar(sa.select(Department).where(Department.code == code, Department.active.is_(True)))
+    department = session.scalar(sa.select(Department).where(Department.code == code))
     if department is None:
         raise ValidationFailed("承办单位无效", fields={field_name: f"没有编码为 {code} 的承办单位"})
+    if not department.active:
+        raise ValidationFailed("承办单位已停用", fields={field_name: f"{department.name}（{code}）已停用，请选择其他单位"})
     return department
 
 
@@ -314,6 +316,9 @@ def dispatch_as_suggested(session, ticket, *, actor, now) -> None:
     if category is None:
         raise ValidationFailed("没有分类也没有系统建议，请在工单页选择分类和承办单位",
                                fields={"category": "没有分类也没有系统建议"})
+    if not category.active:
+        raise ValidationFailed(f"分类“{category.name}”已停用，请在工单页另选分类",
+                               fields={"category": f"分类“{category.name}”已停用"})
     decision = routing.route(session, category=category, region=ticket.region, channel=ticket.channel,
                              ticket_type=ticket.type)
     if decision.department is None or not decision.department.active:

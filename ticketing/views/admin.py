@@ -390,6 +390,9 @@ def _department_form(department: Department | None = None) -> DepartmentForm:
     else:
         form = DepartmentForm()
     form.parent.choices = _department_choices("（无）")
+    if department is not None and department.parent is not None and not department.parent.active:
+        # kept as it is: without its option, saving the name or 值班手机 silently took the parent away
+        form.parent.choices.append((department.parent.code, f"{department.parent.name}（已停用）"))
     if department is not None:
         form.code.render_kw = {"readonly": True}
     return form
