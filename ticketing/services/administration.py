@@ -277,16 +277,17 @@ def add_calendar_period(session: Session, first: date | None, last: date | None,
     session.flush()
     for day in days:
         audit.record(session, actor, "calendar day added", day=day.isoformat(), kind=kind, name=name)
-    _recalculate(session, now, before)
+    _recalculate(session, now, before, first)
     return holidays
 
 
 def remove_calendar_day(session: Session, holiday: Holiday, *, actor: User, now: datetime | None = None) -> None:
     before = load_work_calendar(session)
     audit.record(session, actor, "calendar day removed", day=holiday.day.isoformat(), kind=holiday.kind, name=holiday.name)
+    day = holiday.day
     session.delete(holiday)
     session.flush()
-    _recalculate(session, now, before)
+    _recalculate(session, now, before, day)
 
 
 def set_year_confirmed(session: Session, year: int | None, confirmed: bool, *, actor: User,
@@ -301,17 +302,18 @@ def set_year_confirmed(session: Session, year: int | None, confirmed: bool, *, a
     row.confirmed = confirmed
     session.flush()
     audit.record(session, actor, "calendar year confirmed" if confirmed else "calendar year unconfirmed", year=year)
-    _recalculate(session, now, before)
+    _recalculate(session, now, before, date(year, 1, 1))
     return row
 
 
-def _recalculate(session: Session, now: datetime | None, before: WorkCalendar) -> None:
+def _recalculate(session: Session, now: datetime | None, before: WorkCalendar, changed_from: date) -> None:
     """Tickets counted on an unconfirmed calendar get their deadlines counted again (when a time is given);
-    ``before`` is the calendar they were counted on, read before the change."""
+    ``before`` is the calendar they were counted on, read before the change, which touches days from
+    ``changed_from`` on."""
     if now is not None:
         from ticketing.services.calendar import recalculate_unconfirmed_deadlines
 
-        count = recalculate_unconfirmed_deadlines(session, now=now, before=before)
+        count = recalculate_unconfirmed_deadlines(session, now=now, before=before, changed_from=changed_from)
         if count:
             audit.record(session, None, "deadlines recalculated", tickets=count)
 
