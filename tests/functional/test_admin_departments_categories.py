@@ -77,3 +77,18 @@ def test_editing_a_department_keeps_a_switched_off_parent(db, client, users, aut
     assert response.status_code == 302
     db.session.expire_all()
     assert db.session.get(Department, child.id).parent.code == "XCQ"  # it had silently become none
+
+
+def test_tickets_of_a_switched_off_department_or_category_can_still_be_searched(db, client, users, auth, now):
+    from tests.factories import make_ticket
+    from ticketing.models import TicketStatus
+
+    old = make_ticket(db, users, now, status=TicketStatus.CLOSED, category="CH", department="CBZJ", title="去年的长护险件")
+    department = db.session.scalar(sa.select(Department).where(Department.code == "CBZJ"))
+    category = db.session.scalar(sa.select(Category).where(Category.code == "CH"))
+    department.active = category.active = False
+    db.session.commit()
+    auth.login("supervisor")
+    page = client.get("/tickets/").get_data(as_text=True)
+    assert "参保征缴科（已停用）" in page and "（已停用）</option>" in page.split('name="category"')[1].split("</select>")[0]
+    assert old.number in client.get("/tickets/?department=CBZJ&category=CH").get_data(as_text=True)

@@ -63,7 +63,8 @@ def index():
     return render_template(
         "tickets/index.html", page=page, filters=filters, files=attachments.counts_for(db.session, page.items),
         awaited=assists.awaited_among(db.session, page.items), statuses=TicketStatus, types=TicketType,
-        channels=Channel, categories=_categories(), departments=_departments(), assist_filters=search.ASSIST_FILTERS,
+        channels=Channel, categories=_categories(switched_off_too=True), departments=_departments(switched_off_too=True),
+        assist_filters=search.ASSIST_FILTERS,
     )
 
 
@@ -299,9 +300,13 @@ def grant_identity(number: str):
     return redirect(_back_to(ticket))
 
 
-def _categories():
-    return db.session.scalars(sa.select(Category).where(Category.active.is_(True)).order_by(Category.id)).all()
+def _categories(switched_off_too: bool = False):
+    """The categories to choose from; to search by, the 停用 ones too (last year's tickets still have them)."""
+    query = sa.select(Category).order_by(Category.active.desc(), Category.id)
+    return db.session.scalars(query if switched_off_too else query.where(Category.active.is_(True))).all()
 
 
-def _departments():
-    return db.session.scalars(sa.select(Department).where(Department.active.is_(True)).order_by(Department.id)).all()
+def _departments(switched_off_too: bool = False):
+    """The departments to choose from; to search by, the 停用 ones too."""
+    query = sa.select(Department).order_by(Department.active.desc(), Department.id)
+    return db.session.scalars(query if switched_off_too else query.where(Department.active.is_(True))).all()
