@@ -609,7 +609,9 @@ def record_callback(session, ticket, *, reached: bool, satisfaction: str | None,
     allowed = max(1, int(settings.get_setting(session, "callback_attempts")))
     final = reached or attempt >= allowed
     if not reached:
-        note = f"未联系上（第 {attempt} 次，共 {allowed} 次）" + (f"：{note}" if note else "")
+        # the setting may have been lowered since the earlier tries: this one is then the last, and says so
+        of = f"共 {allowed} 次" if attempt <= allowed else f"回访尝试次数已调整为 {allowed} 次，不再重拨"
+        note = f"未联系上（第 {attempt} 次，{of}）" + (f"：{note}" if note else "")
     transition(ticket, Action.CALLBACK, actor=actor, now=now, note=note, to=None if final else S.REPLIED,
                data={"reached": reached, "satisfaction": satisfaction, "solved": solved,
                      "attempt": attempt, "final": final})

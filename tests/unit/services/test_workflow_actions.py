@@ -385,6 +385,18 @@ def test_a_callback_that_does_not_reach_the_citizen_is_tried_again_up_to_the_set
     assert len(ticket.callbacks) == 3 and queue() == [other.number]
 
 
+def test_a_try_past_a_lowered_number_of_attempts_is_the_last_and_says_why(db, users, now):
+    settings.set_setting(db.session, "callback_attempts", 3)
+    ticket = make_ticket(db, users, now, status=S.REPLIED)
+    ticket.needs_callback = True
+    for attempt in (1, 2):
+        act(db, ticket, "callback", users["agent"], now + timedelta(days=attempt), reached="0")
+    settings.set_setting(db.session, "callback_attempts", 1)
+    act(db, ticket, "callback", users["agent"], now + timedelta(days=3), reached="0", note="无人接听")
+    assert ticket.status == S.CALLED_BACK.value and ticket.events[-1].data["final"] is True
+    assert ticket.events[-1].note == "未联系上（第 3 次，回访尝试次数已调整为 1 次，不再重拨）：无人接听"  # was 第 3 次，共 1 次
+
+
 def test_a_failed_callback_waits_the_set_interval_before_it_is_due_again(db, users, now):
     settings.set_setting(db.session, "callback_retry_minutes", 120)
     ticket = make_ticket(db, users, now, status=S.REPLIED)
