@@ -35,7 +35,7 @@ from ticketing.models import (
 )
 from ticketing.services import audit, inbox, routing, settings, sign_in
 from ticketing.services.validation import MOBILE, mask_phone, normalize_phone, year_error
-from ticketing.services.calendar import load_work_calendar
+from ticketing.services.calendar import load_work_calendar, recalculate_unconfirmed_deadlines
 from ticketing.services.deadlines import DeadlineUnit, WorkCalendar
 from ticketing.services.tickets import EXTENSION_CEILING_DAYS
 from ticketing.services.errors import ValidationFailed
@@ -246,7 +246,7 @@ def add_calendar_day(session: Session, day: date | None, kind: str, name: str, *
 def add_calendar_period(session: Session, first: date | None, last: date | None, kind: str, name: str, *,
                         actor: User, now: datetime | None = None) -> list[Holiday]:
     """Every day from ``first`` to ``last`` (``last`` None: ``first`` alone) as a holiday or a make-up working day,
-    as the State Council's notice gives them (元旦 1月1日至3日放假); the open deadlines are recomputed once."""
+    as the State Council's notice gives them (元旦 1月1日至3日放假); the deadlines they move are counted again once."""
     errors: dict[str, str] = {}
     last = first if last is None else last
     if first is None:
@@ -311,8 +311,6 @@ def _recalculate(session: Session, now: datetime | None, before: WorkCalendar, c
     ``before`` is the calendar they were counted on, read before the change, which touches days from
     ``changed_from`` on."""
     if now is not None:
-        from ticketing.services.calendar import recalculate_unconfirmed_deadlines
-
         count = recalculate_unconfirmed_deadlines(session, now=now, before=before, changed_from=changed_from)
         if count:
             audit.record(session, None, "deadlines recalculated", tickets=count)

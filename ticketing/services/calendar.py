@@ -209,7 +209,7 @@ class CalendarReminder:
 
     @property
     def message(self) -> str:
-        counted = (f"已有 {self.open_tickets} 件在办工单的时限只扣除了周末和已录入的节假日，确认后自动重算"
+        counted = (f"已有 {self.open_tickets} 件在办工单的时限只扣除了周末和已录入的节假日，录入或确认后自动重算"
                    if self.open_tickets else "跨入该年度的时限将只扣除周末")
         return f"{self.year} 年节假日安排尚未确认：{counted}。请按国务院办公厅通知录入放假和调休上班日期，并确认该年度。"
 
