@@ -168,3 +168,49 @@ def test_call_form_suggestions_say_whether_a_model_is_loaded_before_any_text(db,
     assert short["model"] == version and short["suggestions"] == []  # too short to suggest, model loaded
     longer = client.post("/agent/assist", json={"text": "异地就医备案怎么办理", "phone": ""}).get_json()
     assert longer["model"] == version and longer["suggestions"]
+
+
+def test_only_one_retraining_runs_however_many_workers_are_asked(tmp_path, monkeypatch):
+    """Two administrators pressing 开始重新训练 at once on two workers both started one (a review with four
+    workers): the claim file is created exclusively, so the second press is refused until the first ends."""
+    import threading
+
+    release = threading.Event()
+    monkeypatch.setattr(learning, "retrain", lambda *a, **k: release.wait(30) and {"version": "v-new"})
+
+    class App:
+        def app_context(self):
+            from contextlib import nullcontext
+            return nullcontext()
+
+    first, second = learning.RetrainJob(tmp_path), learning.RetrainJob(tmp_path)  # one per worker
+    assert first.start(App(), registry=None) is True
+    assert second.start(App(), registry=None) is False and second.status()["state"] == "running"
+    release.set()
+    deadline = time.monotonic() + 30
+    while second.status()["state"] == "running":
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+    assert second.status()["state"] == "done" and not (tmp_path / "retrain.claim").exists()
+
+
+def test_a_retraining_whose_worker_died_is_shown_interrupted_and_can_be_started_again(tmp_path, monkeypatch):
+    from datetime import UTC, datetime, timedelta
+
+    job = learning.RetrainJob(tmp_path)
+    (tmp_path / "retrain.claim").touch()  # left by a worker killed mid-run
+    job._write(state="running", step="交叉验证", fraction=0.4)
+    assert job.status()["state"] == "running"
+    later = datetime.now(UTC) + job.STALE_AFTER + timedelta(minutes=1)
+    assert job.status(later)["state"] == "interrupted"
+
+    class Later(datetime):
+        @classmethod
+        def now(cls, tz=None):
+            return later
+
+    monkeypatch.setattr(learning, "datetime", Later)
+    monkeypatch.setattr(learning, "retrain", lambda *a, **k: {"version": "v-new"})
+    from contextlib import nullcontext
+    app = type("App", (), {"app_context": lambda self: nullcontext()})()
+    assert job.start(app, registry=None) is True  # the dead run's claim is taken over

@@ -6,8 +6,9 @@ JSON file next to the model registry so every worker can show it.
 """
 from __future__ import annotations
 
+import os
 import threading
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -61,29 +62,59 @@ def suggestion_outcomes(session: Session, now: datetime, days: int = 30) -> list
 
 
 class RetrainJob:
-    """One background retraining per process; progress shared through a file."""
+    """One retraining at a time across every worker; progress shared through a file next to the registry.
 
-    _lock = threading.Lock()
+    The job is claimed by creating ``retrain.claim`` (exclusive create, atomic across processes): two
+    administrators pressing 开始重新训练 at once on two workers ran two trainings, and one run's status could
+    overwrite the other's. A status left "running" by a worker that died (restart, deploy, killed) kept every
+    page at 训练中 with the button disabled for good; one that has not moved for ``STALE_AFTER`` is shown as
+    interrupted, and a new run may take over its claim.
+    """
+
+    STALE_AFTER = timedelta(minutes=20)  # a step of a retraining takes about a minute on the shipped corpus
 
     def __init__(self, registry_root: Path):
         self.status_file = Path(registry_root) / "retrain-status.json"
+        self.claim_file = Path(registry_root) / "retrain.claim"
 
-    def status(self) -> dict:
-        return status_files.read_status(self.status_file, {"state": "idle"})
+    def status(self, now: datetime | None = None) -> dict:
+        status = status_files.read_status(self.status_file, {"state": "idle"})
+        if status.get("state") == "running" and self._stale(status, now or datetime.now(UTC)):
+            return {**status, "state": "interrupted"}
+        return status
+
+    def _stale(self, status: dict, now: datetime) -> bool:
+        try:
+            moved = datetime.fromisoformat(status["updated_at"])
+        except (KeyError, TypeError, ValueError):  # written before updated_at was: judge by the file's age
+            moved = datetime.fromtimestamp(self.status_file.stat().st_mtime, UTC) if self.status_file.exists() else now
+        return now - moved > self.STALE_AFTER
 
     def _write(self, **status) -> None:
-        status_files.write_status(self.status_file, status)
+        status_files.write_status(self.status_file, {**status, "updated_at": datetime.now(UTC).isoformat()})
+
+    def _claim(self) -> bool:
+        for _ in range(2):
+            try:
+                os.close(os.open(self.claim_file, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o640))
+                return True
+            except FileExistsError:
+                if self.status().get("state") != "interrupted":
+                    return False
+                self.claim_file.unlink(missing_ok=True)  # its worker died: taken over
+        return False
 
     def start(self, app, registry) -> bool:
-        if self.status().get("state") == "running" or not self._lock.acquire(blocking=False):
+        self.status_file.parent.mkdir(parents=True, exist_ok=True)
+        if not self._claim():
             return False
+        self._write(state="running", step="准备训练数据", fraction=0.0)
 
         def run():
             try:
                 with app.app_context():
                     from ticketing.extensions import db
 
-                    self._write(state="running", step="准备训练数据", fraction=0.0)
                     metadata = retrain(db.session, registry,
                                        progress=lambda step, fraction: self._write(state="running", step=step,
                                                                                    fraction=fraction))
@@ -91,7 +122,7 @@ class RetrainJob:
             except Exception as exc:  # shown on the admin page
                 self._write(state="failed", error=str(exc))
             finally:
-                self._lock.release()
+                self.claim_file.unlink(missing_ok=True)
 
         threading.Thread(target=run, name="retrain", daemon=True).start()
         return True

@@ -6,6 +6,8 @@ temporary file that then replaces the old one (an atomic rename on the same file
 from __future__ import annotations
 
 import json
+import os
+import tempfile
 from pathlib import Path
 
 
@@ -18,7 +20,15 @@ def read_status(path: Path, default: dict) -> dict:
 
 
 def write_status(path: Path, status: dict) -> None:
+    """Replace the status at once. The temporary file is the writer's own: two workers writing at the same
+    moment through one fixed name could move each other's half-written file into place, or lose one."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(json.dumps(status, ensure_ascii=False), encoding="utf-8")
-    tmp.replace(path)
+    handle = tempfile.NamedTemporaryFile("w", encoding="utf-8", dir=path.parent, prefix=f".{path.name}.",
+                                         suffix=".tmp", delete=False)
+    try:
+        with handle:
+            handle.write(json.dumps(status, ensure_ascii=False))
+        os.replace(handle.name, path)
+    except BaseException:
+        Path(handle.name).unlink(missing_ok=True)
+        raise
