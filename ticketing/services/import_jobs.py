@@ -34,6 +34,14 @@ log = logging.getLogger("ticketing.imports")
 
 STALE_AFTER = timedelta(minutes=15)
 KEEP_UPLOADS = timedelta(days=7)
+#: A page's import shares the database with agents saving calls. A batch holds the day's ticket-number counter
+#: (PostgreSQL) or the write lock (SQLite) until it commits, so with 1,000 rows a batch every call saved meanwhile
+#: waited 14–20 s, and on SQLite past busy_timeout it failed (a review with several workers, 4 Dec 2026). A batch
+#: of 50 rows holds them a fraction of a second (bench/bench_import.py --alongside).
+LIVE_BATCH = 50
+#: On SQLite, the pause after each batch in which requests waiting for the write lock take it: SQLite's busy
+#: handler polls, up to every 100 ms, and would otherwise lose the lock to the next batch every time.
+SQLITE_PAUSE_SECONDS = 0.12
 
 _threads: dict[str, threading.Thread] = {}
 _threads_lock = threading.RLock()  # start_import reads the status, which asks is_running
@@ -175,8 +183,7 @@ def _run(app, folder: Path, upload_id: str, source: Path, *, channel, mapping, d
 
         def progress(partial: importing.ImportResult) -> None:
             nonlocal result
-            session.commit()  # each batch stays registered, whatever happens to the rest
-            take_the_write_lock(session)  # the next batch's, taken before it reads (SQLite)
+            end_batch(session)  # each batch stays registered, whatever happens to the rest
             result = partial
             _write_status(folder, upload_id, state="running", started_at=now.isoformat(),
                           updated_at=clock.now_utc().isoformat(), **_counts(partial), **carry)
@@ -185,7 +192,7 @@ def _run(app, folder: Path, upload_id: str, source: Path, *, channel, mapping, d
             result = importing.import_rows(
                 session, importing.read_sheet(source).rows, mapping, channel=channel,
                 actor=session.get(User, actor_id), now=now, classifier=classifier, threshold=threshold,
-                default_type=default_type, on_batch=progress)
+                default_type=default_type, batch_size=LIVE_BATCH, on_batch=progress)
             session.commit()
             rejected_path(folder, upload_id).write_text(importing.rejected_csv(result.rejected), encoding="utf-8")
             _write_status(folder, upload_id, state="done", started_at=now.isoformat(),
@@ -202,6 +209,17 @@ def _run(app, folder: Path, upload_id: str, source: Path, *, channel, mapping, d
             source.unlink(missing_ok=True)
             with _threads_lock:
                 _threads.pop(upload_id, None)
+
+
+def end_batch(session) -> None:
+    """Commit a batch of a page's import and let the requests waiting behind it go first (see LIVE_BATCH), then
+    take the write lock for the next batch before it reads (SQLite)."""
+    from ticketing.extensions import take_the_write_lock
+
+    session.commit()
+    if session.get_bind().dialect.name == "sqlite":
+        time.sleep(SQLITE_PAUSE_SECONDS)
+    take_the_write_lock(session)
 
 
 def recent_imports(folder: Path, *, now: datetime, limit: int = 20) -> list[dict]:

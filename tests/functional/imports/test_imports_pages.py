@@ -200,6 +200,7 @@ def test_a_failing_import_keeps_its_committed_batches_and_says_so(app, client, a
 
     def fail_after_first_batch(session, rows, mapping, **kwargs):
         on_batch = kwargs.pop("on_batch")
+        assert kwargs.pop("batch_size") == import_jobs.LIVE_BATCH  # a page's import: small batches
 
         def then_fail(result):
             on_batch(result)
