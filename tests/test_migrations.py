@@ -134,6 +134,7 @@ def test_landlines_stored_without_their_dash_are_written_as_intake_writes_them(d
 
     numbers = {called_from(typed): written for typed, written in (
         ("04716612345", "0471-6612345"), ("01062345678", "010-62345678"), ("0471-6612345", "0471-6612345"),
+        ("04716612345-801", "0471-6612345-801"),  # (0471)6612345-801 as stored before
         ("13800138000", "13800138000"), ("0471661234", "0471661234"), (None, None))}
     _again_from("a3c5e7f9b2d4")
     assert dict(_db.session.execute(sa.select(Ticket.number, Ticket.caller_phone)).all()) == numbers

@@ -20,7 +20,7 @@ branch_labels = None
 depends_on = None
 
 # the rule of validation.LANDLINE_PARTS, copied: a migration keeps what it did when the code changes
-LANDLINE = re.compile(r"^(0(?:10|2\d)|0[3-9]\d{2})(\d{7,8})$")
+LANDLINE = re.compile(r"^(0(?:10|2\d)|0[3-9]\d{2})(\d{7,8})(-\d{1,6})?$")  # 04716612345-801 has an extension
 TABLES = ("ticket", "invalid_call")
 
 
@@ -28,12 +28,13 @@ def upgrade():
     connection = op.get_bind()
     for table in TABLES:
         phones = connection.execute(sa.text(
-            f"SELECT DISTINCT caller_phone FROM {table} WHERE caller_phone LIKE '0%' AND caller_phone NOT LIKE '%-%'"
+            f"SELECT DISTINCT caller_phone FROM {table} WHERE caller_phone LIKE '0%'"
         )).scalars().all()
         for phone in phones:
             if landline := LANDLINE.match(phone):
+                area, number, extension = landline.groups()
                 connection.execute(sa.text(f"UPDATE {table} SET caller_phone = :written WHERE caller_phone = :typed"),
-                                   {"written": "-".join(landline.groups()), "typed": phone})
+                                   {"written": f"{area}-{number}{extension or ''}", "typed": phone})
 
 
 def downgrade():

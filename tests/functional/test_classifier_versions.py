@@ -214,3 +214,18 @@ def test_a_retraining_whose_worker_died_is_shown_interrupted_and_can_be_started_
     from contextlib import nullcontext
     app = type("App", (), {"app_context": lambda self: nullcontext()})()
     assert job.start(app, registry=None) is True  # the dead run's claim is taken over
+
+
+def test_a_claim_left_by_a_finished_run_does_not_block_the_next_but_a_fresh_one_does(tmp_path, monkeypatch):
+    import os
+    from contextlib import nullcontext
+
+    monkeypatch.setattr(learning, "retrain", lambda *a, **k: {"version": "v-new"})
+    app = type("App", (), {"app_context": lambda self: nullcontext()})()
+    job = learning.RetrainJob(tmp_path)
+    claim = tmp_path / "retrain.claim"
+    claim.touch()  # a fresh claim: a run that has not written its first status yet
+    assert job.start(app, registry=None) is False
+    an_hour_ago = time.time() - 3600
+    os.utime(claim, (an_hour_ago, an_hour_ago))  # left by a worker that died after its last status (none here)
+    assert job.start(app, registry=None) is True

@@ -302,11 +302,11 @@ def set_year_confirmed(session: Session, year: int | None, confirmed: bool, *, a
     row.confirmed = confirmed
     session.flush()
     audit.record(session, actor, "calendar year confirmed" if confirmed else "calendar year unconfirmed", year=year)
-    _recalculate(session, now, before, date(year, 1, 1))
+    _recalculate(session, now, before, None)  # every unconfirmed ticket: its flag may change whatever its dates
     return row
 
 
-def _recalculate(session: Session, now: datetime | None, before: WorkCalendar, changed_from: date) -> None:
+def _recalculate(session: Session, now: datetime | None, before: WorkCalendar, changed_from: date | None) -> None:
     """Tickets counted on an unconfirmed calendar get their deadlines counted again (when a time is given);
     ``before`` is the calendar they were counted on, read before the change, which touches days from
     ``changed_from`` on."""

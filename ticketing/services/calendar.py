@@ -92,7 +92,9 @@ def recalculate_unconfirmed_deadlines(session: Session, *, now: datetime, before
         shown = (ticket.accept_due_at, ticket.reply_due_at)
         confirmed = True
         reply_clock = _reply_clock_start(ticket)
-        if ticket.extension_state != ExtensionState.APPROVED.value:
+        extended = ticket.extension_state == ExtensionState.APPROVED.value or any(
+            e.action == "approve_extension" and e.created_at >= reply_clock for e in ticket.events)
+        if not extended:  # an approved extension's date is the one promised, whatever was asked after it
             reply = counted_again(reply_clock, ticket.reply_due_at, before, after)
             if reply is not None:
                 answered = ticket.status not in OPEN_FOR_DEADLINES
@@ -169,14 +171,24 @@ def _met(recomputed: datetime, shown: datetime | None) -> datetime:
 
 
 def _accept_clock_start(ticket: Ticket) -> datetime:
-    """The dispatch, or a later 升为紧急, which counts the urgent time to accept from its own moment."""
-    urged = [e.created_at for e in ticket.events if e.action == "make_urgent" and e.created_at >= ticket.dispatched_at]
+    """The dispatch, or a later 升为紧急 that set the time to accept (counted from its own moment)."""
+    urged = [e.created_at for e in ticket.events if e.action == "make_urgent" and e.created_at >= ticket.dispatched_at
+             and _moved(e, "accept_due_at")]
     return max([ticket.dispatched_at, *urged])
 
 
 def _reply_clock_start(ticket: Ticket) -> datetime:
-    restarts = [e.created_at for e in ticket.events if e.action in FRESH_REPLY_CLOCK]
+    """Receipt, or the last approved return, reopen, or 升为紧急 that set the reply deadline (one made on the
+    deadline's own day keeps the earlier deadline, which still counts from receipt)."""
+    restarts = [e.created_at for e in ticket.events if e.action in FRESH_REPLY_CLOCK
+                and (e.action != "make_urgent" or _moved(e, "reply_due_at"))]
     return max(restarts) if restarts else ticket.received_at
+
+
+def _moved(event, name: str) -> bool:
+    """Whether 升为紧急's event says it changed the deadline ``name`` ([before, after] in its data)."""
+    before_after = (event.data or {}).get(name)
+    return not before_after or before_after[0] != before_after[1]
 
 
 def _late_but_by_the_new_deadline(ticket: Ticket, reply_clock: datetime) -> list[str]:

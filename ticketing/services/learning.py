@@ -93,16 +93,32 @@ class RetrainJob:
     def _write(self, **status) -> None:
         status_files.write_status(self.status_file, {**status, "updated_at": datetime.now(UTC).isoformat()})
 
+    CLAIM_SETTLES = timedelta(minutes=1)  # a new claim writes its first status within this
+
     def _claim(self) -> bool:
         for _ in range(2):
             try:
                 os.close(os.open(self.claim_file, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o640))
                 return True
             except FileExistsError:
-                if self.status().get("state") != "interrupted":
+                if not self._claim_left_behind():
                     return False
-                self.claim_file.unlink(missing_ok=True)  # its worker died: taken over
+                try:  # renamed away, not unlinked: of two workers taking it over at once, one gets it
+                    os.replace(self.claim_file, self.claim_file.with_name(f"{self.claim_file.name}.{os.getpid()}.old"))
+                except FileNotFoundError:
+                    pass  # another worker took it over first; the create above decides between us
+                for old in self.claim_file.parent.glob(f"{self.claim_file.name}.*.old"):
+                    old.unlink(missing_ok=True)
         return False
+
+    def _claim_left_behind(self) -> bool:
+        """A claim whose run is over: older than a new run takes to write its first status, and its status is not
+        a run going on (it went stale when the worker died mid-run, or says the run ended, or is missing)."""
+        try:
+            age = datetime.now(UTC) - datetime.fromtimestamp(self.claim_file.stat().st_mtime, UTC)
+        except FileNotFoundError:
+            return True
+        return age > self.CLAIM_SETTLES and self.status().get("state") != "running"
 
     def start(self, app, registry) -> bool:
         self.status_file.parent.mkdir(parents=True, exist_ok=True)

@@ -217,3 +217,46 @@ def test_a_time_limit_edited_since_does_not_reach_tickets_counted_before_it(db, 
     assert ticket.reply_due_at.astimezone(LOCAL).date() == date(2027, 3, 23)  # 15 working days still, one a holiday
     new = tickets.register_ticket(db.session, data, actor=users["agent"], now=received).ticket
     assert new.reply_due_at.astimezone(LOCAL).date() == date(2027, 3, 9)  # the edited limit, for new tickets
+
+
+def test_confirming_the_year_confirms_a_ticket_whose_deadlines_all_lie_before_it(db, users, reference):
+    received = datetime(2026, 12, 28, 9, 0, tzinfo=LOCAL)  # 15 working days reach into 2027: unconfirmed
+    data = tickets.TicketInput(channel="hotline_12393", type="complaint", content="投诉门诊慢特病待遇未落实",
+                               category_code="MT")
+    ticket = tickets.register_ticket(db.session, data, actor=users["agent"], now=received).ticket
+    tickets.make_urgent(db.session, ticket, "来电人情绪激动", actor=users["supervisor"], now=received)
+    assert ticket.reply_due_at.astimezone(LOCAL).date() == date(2026, 12, 29) and ticket.calendar_confirmed is False
+    administration.set_year_confirmed(db.session, 2027, True, actor=users["admin"], now=received)
+    assert ticket.calendar_confirmed is True
+
+
+def test_an_approved_extension_keeps_its_date_while_a_second_request_waits(db, users, reference):
+    from datetime import timedelta
+
+    received = datetime(2026, 12, 24, 9, 0, tzinfo=LOCAL)
+    data = tickets.TicketInput(channel="hotline_12393", type="consult", content="咨询门诊慢特病认定", category_code="MT")
+    ticket = tickets.register_ticket(db.session, data, actor=users["agent"], now=received).ticket
+    staff = next(u for u in users.values() if u.department_id == ticket.department_id)
+    tickets.accept(db.session, ticket, actor=staff, now=received)
+    promised = datetime(2027, 1, 29, 23, 59, 59, tzinfo=LOCAL)
+    tickets.request_extension(db.session, ticket, "需调取外地病历", promised, actor=staff, now=received)
+    tickets.approve_extension(db.session, ticket, actor=users["supervisor"], now=received)
+    tickets.request_extension(db.session, ticket, "仍需等待", promised + timedelta(days=10), actor=staff,
+                              now=received + timedelta(hours=1))
+    assert ticket.reply_due_at == promised
+    administration.add_calendar_period(db.session, date(2027, 1, 1), date(2027, 1, 3), "holiday", "元旦",
+                                       actor=users["admin"], now=received + timedelta(hours=2))
+    assert ticket.reply_due_at == promised  # not moved as if it were working days from receipt
+
+
+def test_a_ticket_made_urgent_on_its_deadline_day_still_counts_from_receipt(db, users, reference):
+    received = datetime(2026, 12, 30, 10, 0, tzinfo=LOCAL)
+    data = tickets.TicketInput(channel="hotline_12393", type="consult", content="咨询门诊慢特病认定", category_code="MT")
+    ticket = tickets.register_ticket(db.session, data, actor=users["agent"], now=received).ticket
+    assert ticket.reply_due_at.astimezone(LOCAL).date() == date(2027, 1, 4)
+    tickets.make_urgent(db.session, ticket, "来电人情绪激动", actor=users["supervisor"],
+                        now=datetime(2027, 1, 4, 10, 0, tzinfo=LOCAL))
+    assert ticket.reply_due_at.astimezone(LOCAL).date() == date(2027, 1, 4)  # 24 h would be later: kept
+    administration.add_calendar_day(db.session, date(2027, 1, 1), "holiday", "元旦", actor=users["admin"],
+                                    now=datetime(2027, 1, 4, 11, 0, tzinfo=LOCAL))
+    assert ticket.reply_due_at.astimezone(LOCAL).date() == date(2027, 1, 5)

@@ -29,3 +29,22 @@ def test_a_dispatched_ticket_past_its_reply_deadline_shows_that_deadline(db, use
     assert ticket.current_due_at == ticket.reply_due_at and ticket.current_due_kind == "答复"
     ticket.status = S.ACCEPTED.value
     assert ticket.current_due_at == ticket.reply_due_at and ticket.current_due_kind == "答复"
+
+
+def test_the_inbox_orders_a_dispatched_ticket_by_the_deadline_it_shows(db, users, now):
+    """A ticket dispatched after its reply deadline shows that deadline and is overdue; the inbox sorted it by its
+    time to accept, after tickets due later (found by a review of the day's changes)."""
+    import sqlalchemy as sa
+
+    from ticketing.models import Ticket
+
+    late = make_ticket(db, users, now, status=S.DISPATCHED, title="答复已超期")
+    soon = make_ticket(db, users, now, status=S.DISPATCHED, title="今天签收")
+    late.reply_due_at = now - timedelta(days=1)
+    late.accept_due_at = now + timedelta(days=1)
+    soon.accept_due_at = now + timedelta(hours=8)
+    db.session.flush()
+    ordered = db.session.scalars(sa.select(Ticket).where(Ticket.id.in_((late.id, soon.id)))
+                                 .order_by(inbox.due_expression(), Ticket.id)).all()
+    assert [t.title for t in ordered] == ["答复已超期", "今天签收"]
+    assert [t.current_due_at for t in ordered] == [late.reply_due_at, soon.accept_due_at]
