@@ -3,6 +3,7 @@ from __future__ import annotations
 from datetime import datetime
 
 import sqlalchemy as sa
+from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from classifiers.risk import KIND_BY_CODE, RiskKind
@@ -167,12 +168,19 @@ class Ticket(db.Model):
                    if c.reached and (self.replied_at is None or c.created_at >= self.replied_at)]
         return bool(reached) and (reached[-1].satisfaction == "dissatisfied" or reached[-1].solved is False)
 
-    @property
+    @hybrid_property
     def current_due_at(self):
         """The deadline the ticket is working to: while dispatched, the earlier of acceptance and reply (one
         dispatched a day before its reply deadline is overdue once that passes, as the scan and the 已超期 filter
-        say); otherwise the reply."""
+        say); otherwise the reply. The same rule in SQL orders the inbox and 督办 (the expression below)."""
         return self.accept_due_at if self.current_due_kind == "签收" else self.reply_due_at
+
+    @current_due_at.inplace.expression
+    @classmethod
+    def _current_due_at_expression(cls):
+        accept_first = sa.or_(cls.reply_due_at.is_(None), cls.accept_due_at <= cls.reply_due_at)
+        return sa.case((sa.and_(cls.status == TicketStatus.DISPATCHED.value, cls.accept_due_at.is_not(None),
+                                accept_first), cls.accept_due_at), else_=cls.reply_due_at)
 
     @property
     def current_due_kind(self) -> str:

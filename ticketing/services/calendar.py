@@ -117,7 +117,8 @@ def recalculate_unconfirmed_deadlines(session: Session, *, now: datetime, before
                 "accept_due_at": [iso_text(shown[0]), iso_text(ticket.accept_due_at)]}
         transition(ticket, Action.RECALCULATE_DEADLINE, actor=None, now=now, note=note,
                    data={**data, "now_on_time": now_on_time} if now_on_time else data)
-        if ticket.overdue_marked_at is not None and not _overdue(ticket, now):
+        due = ticket.current_due_at
+        if ticket.overdue_marked_at is not None and not (due is not None and deadlines.is_overdue(due, now)):
             ticket.overdue_marked_at = None  # the scan marks it again if the new deadline passes
         changed += 1
     _recalculate_assists(session, before, after, since)
@@ -137,12 +138,6 @@ def counted_again(start: datetime, due: datetime | None, before: WorkCalendar, a
     if deadlines.add_working_days(start, days, before).due_at != due:
         return None
     return deadlines.add_working_days(start, days, after)
-
-
-def _overdue(ticket: Ticket, now: datetime) -> bool:
-    """inbox.overdue_parts for one ticket: a dispatched one by either deadline, the others by the reply."""
-    due = [ticket.reply_due_at] + ([ticket.accept_due_at] if ticket.status == "dispatched" else [])
-    return any(d is not None and d < now for d in due)
 
 
 def _recalculate_assists(session: Session, before: WorkCalendar, after: WorkCalendar, since: datetime | None) -> None:

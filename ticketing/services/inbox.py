@@ -17,11 +17,8 @@ DEPARTMENT_WORK = (S.DISPATCHED.value, S.ACCEPTED.value)
 
 
 def due_expression():
-    """The deadline that matters now, as `Ticket.current_due_at` shows it: while dispatched, the earlier of the time
-    to accept and to reply (one dispatched after its reply deadline is overdue by that); afterwards, to reply."""
-    accept_first = sa.or_(Ticket.reply_due_at.is_(None), Ticket.accept_due_at <= Ticket.reply_due_at)
-    return sa.case((sa.and_(Ticket.status == S.DISPATCHED.value, Ticket.accept_due_at.is_not(None), accept_first),
-                    Ticket.accept_due_at), else_=Ticket.reply_due_at)
+    """The deadline that matters now: `Ticket.current_due_at`, in SQL."""
+    return Ticket.current_due_at
 
 
 def triage_query() -> sa.Select:

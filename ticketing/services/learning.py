@@ -6,6 +6,7 @@ JSON file next to the model registry so every worker can show it.
 """
 from __future__ import annotations
 
+import contextlib
 import os
 import threading
 from datetime import UTC, datetime, timedelta
@@ -103,10 +104,10 @@ class RetrainJob:
             except FileExistsError:
                 if not self._claim_left_behind():
                     return False
-                try:  # renamed away, not unlinked: of two workers taking it over at once, one gets it
+                # renamed away, not unlinked: of two workers taking it over at once, one renames it; the other finds
+                # it gone, and the exclusive create above decides between them
+                with contextlib.suppress(FileNotFoundError):
                     os.replace(self.claim_file, self.claim_file.with_name(f"{self.claim_file.name}.{os.getpid()}.old"))
-                except FileNotFoundError:
-                    pass  # another worker took it over first; the create above decides between us
                 for old in self.claim_file.parent.glob(f"{self.claim_file.name}.*.old"):
                     old.unlink(missing_ok=True)
         return False
