@@ -5,9 +5,9 @@ import click
 import sqlalchemy as sa
 from flask import Flask, current_app
 
-from ticketing.extensions import db
+from ticketing.extensions import db, take_the_write_lock
 from ticketing.models import Channel, TicketType, User
-from ticketing.services import api_tokens, clock, importing
+from ticketing.services import api_tokens, clock, import_jobs, importing
 from ticketing.services.errors import DomainError
 
 
@@ -89,9 +89,11 @@ def register(app: Flask) -> None:
             raise click_error(error) from None
         click.echo("列映射：" + "，".join(f"{s}→{t}" for s, t in mapping.items()), err=True)
         classifier = current_app.extensions["classifier"].current()
+        db.session.commit()
+        take_the_write_lock(db.session)  # before the first batch reads (SQLite)
 
         def commit_batch(progress: importing.ImportResult) -> None:
-            db.session.commit()
+            import_jobs.end_batch(db.session)  # as a page's import: calls saved meanwhile go first (SQLite)
             db.session.expunge_all()
             click.echo(f"  … 已处理 {progress.rows} 行：{progress.summary()}", err=True)
 

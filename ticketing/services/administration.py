@@ -92,6 +92,8 @@ def save_routing_rule(session: Session, rule: RoutingRule | None, data: RuleInpu
         category = session.scalar(sa.select(Category).where(Category.code == data.category_code))
         if category is None:
             errors["category"] = "业务分类无效"
+        elif not category.active and (rule is None or rule.category_id != category.id):
+            errors["category"] = f"业务分类“{category.name}”已停用，新工单不会归入该分类，不能为它设路由规则"
     region = _text(data.region) or None
     if region and len(region) > 50:
         errors["region"] = "区县名称最多 50 字"
@@ -125,6 +127,8 @@ def save_routing_rule(session: Session, rule: RoutingRule | None, data: RuleInpu
 def set_rule_active(session: Session, rule: RoutingRule, active: bool, *, actor: User) -> None:
     if active and not rule.department.active:
         raise ValidationFailed(f"规则的承办单位“{rule.department.name}”已停用，请先修改规则或启用该单位")
+    if active and rule.category is not None and not rule.category.active:
+        raise ValidationFailed(f"规则的业务分类“{rule.category.name}”已停用，请先修改规则或启用该分类")
     rule.active = active
     session.flush()
     audit.record(session, actor, "routing rule enabled" if active else "routing rule disabled", id=rule.id, name=rule.name)
@@ -621,6 +625,8 @@ def add_standard_answer(session: Session, *, category_code: str | None, title: s
     category = session.scalar(sa.select(Category).where(Category.code == category_code)) if category_code else None
     if category is None:
         errors["category"] = "请选择业务分类"
+    elif not category.active:
+        errors["category"] = f"业务分类“{category.name}”已停用，不能为它新增答复口径"
     if not _text(title):
         errors["title"] = "请填写口径标题"
     elif len(_text(title)) > 100:
@@ -640,6 +646,8 @@ def add_standard_answer(session: Session, *, category_code: str | None, title: s
 
 
 def set_standard_answer_active(session: Session, answer: StandardAnswer, active: bool, *, actor: User) -> None:
+    if active and answer.category is not None and not answer.category.active:
+        raise ValidationFailed(f"口径的业务分类“{answer.category.name}”已停用，请先启用该分类")
     answer.active = active
     session.flush()
     audit.record(session, actor, "standard answer enabled" if active else "standard answer disabled", id=answer.id)

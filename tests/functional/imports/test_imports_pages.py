@@ -193,6 +193,20 @@ def test_import_tickets_command(app, db, reference, tmp_path, no_model):
     assert bad.exit_code != 0 and "诉求内容" in bad.output
 
 
+def test_import_tickets_command_lets_live_work_in_between_batches(app, db, reference, tmp_path, no_model, monkeypatch):
+    """Run beside live work (--batch 50), the command ends each batch as a page's import does: on SQLite it
+    pauses so that calls being saved take the write lock (it held it from one batch to the next)."""
+    ended = []
+    real_end_batch = import_jobs.end_batch
+    monkeypatch.setattr(import_jobs, "end_batch", lambda session: (ended.append(1), real_end_batch(session)))
+    path = tmp_path / "letters.csv"
+    path.write_bytes(csv_bytes())
+    result = app.test_cli_runner().invoke(args=["import-tickets", str(path), "--channel", "mailbox_mayor",
+                                                "--batch", "1"])
+    assert result.exit_code == 0, result.output
+    assert "新建 2 件" in result.stdout and len(ended) >= 2
+
+
 def test_a_failing_import_keeps_its_committed_batches_and_says_so(app, client, auth, users, db, no_model,
                                                                    monkeypatch):
     auth.login("agent")

@@ -96,3 +96,33 @@ def test_a_department_cannot_be_put_under_one_of_its_own(db, users, reference):
             code="XCQ", name="新城区医保局", parent_code="XCQZX"), actor=users["admin"])
     assert "是本单位的下级单位" in refused.value.fields["parent"]
     assert top.parent is None and below.parent is top
+
+
+def test_a_switched_off_category_gets_no_new_rule_or_answer(db, users, reference):
+    """A rule or 答复口径 for a 停用 category was accepted without a word: no new ticket takes that category."""
+    jz = db.session.scalar(sa.select(Category).where(Category.code == "JZ"))
+    rule = administration.save_routing_rule(db.session, None, administration.RuleInput(
+        name="医疗救助到待遇科", priority=10, department_code="DYBZ", category_code="JZ"), actor=users["admin"])
+    answer = administration.add_standard_answer(db.session, category_code="JZ", title="救助申请材料",
+                                                content="请携带身份证和诊断证明到户籍地医保局申请。", actor=users["admin"])
+    rule.active, answer.active, jz.active = False, False, False
+    db.session.flush()
+
+    with pytest.raises(ValidationFailed) as refused:
+        administration.save_routing_rule(db.session, None, administration.RuleInput(
+            name="医疗救助到征缴科", priority=20, department_code="CBZJ", category_code="JZ"), actor=users["admin"])
+    assert "已停用" in refused.value.fields["category"]
+    with pytest.raises(ValidationFailed) as refused:
+        administration.add_standard_answer(db.session, category_code="JZ", title="救助标准",
+                                           content="按当地救助标准执行。", actor=users["admin"])
+    assert "已停用" in refused.value.fields["category"]
+    with pytest.raises(ValidationFailed, match="业务分类“.*”已停用"):
+        administration.set_rule_active(db.session, rule, True, actor=users["admin"])
+    with pytest.raises(ValidationFailed, match="业务分类“.*”已停用"):
+        administration.set_standard_answer_active(db.session, answer, True, actor=users["admin"])
+    assert rule.active is False and answer.active is False
+
+    # an existing rule keeps its category when only its priority is edited
+    administration.save_routing_rule(db.session, rule, administration.RuleInput(
+        name="医疗救助到待遇科", priority=30, department_code="DYBZ", category_code="JZ"), actor=users["admin"])
+    assert rule.priority == 30
