@@ -246,7 +246,8 @@ def act(number: str, data: dict):
 def upload_attachment(number: str, data: dict):
     user, token = current_api_user(), current_token()
     if token.channel is not None:
-        ticket = db.session.scalar(sa.select(Ticket).where(Ticket.number == number, Ticket.channel == token.channel))
+        ticket = db.session.scalar(sa.select(Ticket).where(Ticket.number == number, Ticket.channel == token.channel)
+                                   .with_for_update(of=Ticket).execution_options(populate_existing=True))
         if ticket is None:
             raise NotFound(f"工单 {number} 不存在或不是本渠道提交的")
     else:

@@ -35,7 +35,7 @@ from ticketing.models import (
 )
 from ticketing.models.base import hours_between, upsertable_insert
 from ticketing.models.enums import ExtensionState
-from ticketing.services import audit, settings
+from ticketing.services import audit, locks, settings
 from ticketing.services.deadlines import LOCAL_TZ
 from ticketing.services.errors import InvalidTransition, NotAllowed, ValidationFailed
 from ticketing.services.workflow import Action
@@ -559,6 +559,7 @@ def counted_tickets(session: Session, month: str, department: Department, *, now
 
 
 def _require_open(session: Session, month: str) -> None:
+    locks.lock_month(session, month)  # the month is not issued meanwhile
     if issued_report(session, month) is not None:
         raise InvalidTransition(f"{month} 的考核结果已发布，不能再申诉或审核")
 
@@ -605,9 +606,10 @@ def file_contest(session: Session, month: str, ticket: Ticket | None, reason: st
 def decide_contest(session: Session, contest: AssessmentContest, *, accept: bool, note: str, actor: User,
                    now: datetime) -> None:
     """核减 (accept) or reject a pending contest; recorded as an event on the ticket."""
-    if contest.state != ContestState.PENDING.value:
-        raise InvalidTransition(f"该申诉已{contest.state_title}")
     _require_open(session, contest.month)
+    locks.lock_for_change(session, contest)  # another supervisor may have decided it a moment ago
+    if contest.state != ContestState.PENDING.value:
+        raise InvalidTransition(f"该申诉{contest.state_title}")
     note = (note or "").strip()
     if not accept and not note:
         raise ValidationFailed("驳回申诉须填写理由", fields={"note": "请填写驳回理由"})
@@ -655,6 +657,7 @@ def issue_month(session: Session, month: str, *, actor: User, now: datetime) -> 
     """发布: freeze the month's figures and counted tickets; later changes no longer alter them."""
     if not has_ended(month, now):
         raise InvalidTransition(f"{month} 尚未结束，不能发布")
+    locks.lock_month(session, month)  # no contest is filed or decided, and no other supervisor issues it, meanwhile
     if issued_report(session, month) is not None:
         raise InvalidTransition(f"{month} 的考核结果已发布")
     pending = session.scalar(sa.select(sa.func.count()).select_from(AssessmentContest).where(

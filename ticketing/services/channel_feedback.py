@@ -74,9 +74,12 @@ def find(session: Session, channel: str, reference: str, *, now: datetime) -> Ch
     return channel_view(_own(session, channel, reference), now=now)
 
 
-def _own(session: Session, channel: str, reference: str) -> Ticket:
-    ticket = session.scalar(sa.select(Ticket).where(
-        Ticket.channel == channel, sa.or_(Ticket.external_id == reference, Ticket.number == reference)))
+def _own(session: Session, channel: str, reference: str, *, to_change: bool = False) -> Ticket:
+    query = sa.select(Ticket).where(
+        Ticket.channel == channel, sa.or_(Ticket.external_id == reference, Ticket.number == reference))
+    if to_change:  # as tickets.find_by_number: a platform's retry, or an agent's 回访, at the same moment
+        query = query.with_for_update(of=Ticket).execution_options(populate_existing=True)
+    ticket = session.scalar(query)
     if ticket is None:
         raise NotFound(f"本渠道没有编号为 {reference} 的工单")
     return ticket
@@ -88,7 +91,7 @@ def record_evaluation(session: Session, channel: str, reference: str, *, satisfa
     returns the answer. It stands for the centre's callback: the ticket leaves the 回访 queue as 已回访 and the
     answer counts in the department's 满意率 and 解决率 like one the centre took. Only for a ticket answered and
     not yet called back; an unhappy answer is for the centre to act on (重办), as after its own callback."""
-    ticket = _own(session, channel, reference)
+    ticket = _own(session, channel, reference, to_change=True)
     if ticket.status == TicketStatus.MERGED.value:
         raise InvalidTransition(f"工单 {ticket.number} 已与同一事项合并办理，评价请以合并后的答复为准，本件不再接收评价")
     if ticket.status != TicketStatus.REPLIED.value:

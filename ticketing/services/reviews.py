@@ -21,7 +21,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from ticketing.models import ClosureKind, ReviewAppeal, ReviewItem, Ticket, TicketReview, TicketStatus, User
-from ticketing.services import audit
+from ticketing.services import audit, locks
 from ticketing.services.assessment import month_bounds
 from ticketing.services.deadlines import LOCAL_TZ
 from ticketing.services.errors import InvalidTransition, NotAllowed, ValidationFailed
@@ -220,6 +220,8 @@ def appeal_refusal(session: Session, review: TicketReview, agent: User, now: dat
 
 def file_appeal(session: Session, review: TicketReview, reason: str, *, agent: User, now: datetime) -> ReviewAppeal:
     """质检申诉: the agent disputes a review of one of their tickets, once, saying why."""
+    locks.lock_for_change(session, review)  # the same appeal sent from two tabs is one
+    session.expire(review, ["appeal"])
     refusal = appeal_refusal(session, review, agent, now)
     if refusal:
         raise (NotAllowed if review.agent_id != agent.id else InvalidTransition)(refusal)
@@ -236,6 +238,7 @@ def decide_appeal(session: Session, appeal: ReviewAppeal, decision: str, note: s
                   comment: str, decider: User, now: datetime) -> ReviewAppeal:
     """复核: ``upheld`` keeps the review (the note says why); ``revised`` records a new review of the ticket with
     ``verdicts`` and ``comment``, which must differ from the one appealed."""
+    locks.lock_for_change(session, appeal)  # another reviewer may have decided it a moment ago
     if appeal.decided_at is not None:
         raise InvalidTransition("该申诉已经复核过")
     if not has_permission(decider, Permission.REVIEW):

@@ -33,7 +33,7 @@ from ticketing.models import (
     User,
 )
 from ticketing.models.enums import CategorySource, ExtensionState
-from ticketing.services import calendar, deadlines, fulltext, risk_alerts, routing, settings, workflow
+from ticketing.services import calendar, deadlines, fulltext, locks, risk_alerts, routing, settings, workflow
 from ticketing.services.errors import InvalidTransition, ValidationFailed
 from ticketing.services.numbering import next_ticket_number
 from ticketing.services.reference_cache import cached
@@ -146,7 +146,9 @@ def find_by_number(session: Session, number: str, *, to_change: bool = False) ->
     PostgreSQL; SQLite's writers already take turns): two 签收 of one ticket at the same moment were both read as
     已派发 and both succeeded."""
     query = sa.select(Ticket).where(Ticket.number == number)
-    return session.scalar(query.with_for_update(of=Ticket) if to_change else query)
+    if to_change:  # read again under the lock: a copy already in the session may be older than the lock
+        query = query.with_for_update(of=Ticket).execution_options(populate_existing=True)
+    return session.scalar(query)
 
 
 def register_ticket(
@@ -716,10 +718,13 @@ def merge(session, ticket, into: Ticket, *, actor, now, note: str = "") -> None:
     check(actor, ticket, Action.MERGE)
     if into.id == ticket.id:
         raise ValidationFailed("不能合并到自身", fields={"into": "不能合并到自身"})
+    # earlier by (received, id): a total order, so that two tickets received at the same moment cannot be merged
+    # into each other at once, and two merges lock their tickets in one order (later, then earlier)
+    if (into.received_at, into.id) > (ticket.received_at, ticket.id):
+        raise ValidationFailed("只能合并到更早的工单", fields={"into": "主工单必须早于被合并的工单"})
+    locks.lock_for_change(session, into)  # it may be merged elsewhere at this moment
     if into.status == S.MERGED.value:
         raise ValidationFailed("目标工单已被合并", fields={"into": f"{into.number} 已合并到其他工单，请选择主工单"})
-    if into.received_at > ticket.received_at:
-        raise ValidationFailed("只能合并到更早的工单", fields={"into": "主工单必须早于被合并的工单"})
     transition(ticket, Action.MERGE, actor=actor, now=now, note=note, data={"into": into.number})
     ticket.merged_into = into
     ticket.merged_into_id = into.id

@@ -6,6 +6,7 @@ from datetime import datetime
 from flask import Flask, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import DBAPIError
 
 from ticketing.services import clock, deadlines, inbox, privacy
 from ticketing.models.user import Role
@@ -14,6 +15,9 @@ from ticketing.services.calendar import calendar_reminder
 from ticketing.services.deadlines import LOCAL_TZ
 from ticketing.services.validation import mask_id_number, mask_name, mask_numbers_in_text, mask_phone
 
+#: deadlock_detected, serialization_failure, lock_not_available, unique_violation
+CONFLICT_SQLSTATES = {"40P01", "40001", "55P03", "23505"}
+CONFLICT_MESSAGE = "他人同时修改了同一条记录，本次操作未保存。请刷新页面查看最新状态后重试。"
 
 SESSION_TOKEN_MISSING = "The CSRF session token is missing."  # Flask-WTF's words when the session has no token
 
@@ -158,6 +162,23 @@ def register_views(app: Flask) -> None:
         # what was typed, with the limits in words
         flash(f"上传的内容过大：一次最多 {app.config['REQUEST_MAX_MB']} MB，"
               f"单个附件不超过 {app.config['ATTACHMENT_MAX_MB']} MB。请分几次上传。", "error")
+        return redirect(same_site_referrer() or url_for("auth.home"))
+
+    @app.errorhandler(DBAPIError)
+    def saved_at_the_same_moment(error):
+        """Two people changing the same thing at the same moment, which PostgreSQL settled by refusing one
+        (a deadlock, a serialization failure, the same unique row inserted twice): the loser is told so and
+        tries again, with what they typed kept (drafts.js), instead of a 500. Anything else stays a 500."""
+        from ticketing.api import PREFIX, error_response
+        from ticketing.extensions import db
+
+        if getattr(error.orig, "sqlstate", None) not in CONFLICT_SQLSTATES:
+            raise error
+        db.session.rollback()
+        app.logger.warning("refused as a concurrent change (%s): %s", error.orig.sqlstate, request.path)
+        if request.path == PREFIX or request.path.startswith(PREFIX + "/"):
+            return error_response(CONFLICT_MESSAGE, 409)
+        flash(CONFLICT_MESSAGE, "error")
         return redirect(same_site_referrer() or url_for("auth.home"))
 
     @app.errorhandler(400)
