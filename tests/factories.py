@@ -56,7 +56,7 @@ def extend(db, users, ticket, now, *, days: int = 10, approved: bool | None = Tr
     if approved is True:
         tickets.approve_extension(db.session, ticket, actor=users["supervisor"], now=now)
     elif approved is False:
-        tickets.refuse_extension(db.session, ticket, actor=users["supervisor"], now=now)
+        tickets.refuse_extension(db.session, ticket, actor=users["supervisor"], now=now, note="理由不充分")
     db.session.flush()
     return ticket
 

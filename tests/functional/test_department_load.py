@@ -44,3 +44,20 @@ def test_each_departments_load_now(db, client, users, auth, now, monkeypatch):
     assert 'href="/tickets/?department=CBZJ&amp;overdue=1">1</a>' in table
     assert 'href="/tickets/?department=DYBZ&amp;status=accepted">3</a>' in table
     assert "医疗救助科" not in table  # nothing in hand: not listed
+
+
+def test_near_its_deadline_counts_the_time_to_accept_of_a_dispatched_ticket(db, users, now):
+    """24 小时内到期 read the reply deadline only: a ticket about to miss its 签收 never showed there, and one whose
+    签收 was overdue did (a staff-day review); it now reads the deadline every page shows (current_due_at)."""
+    waiting = make_ticket(db, users, now, status=S.DISPATCHED)  # 签收 within a working day, reply in 15
+    db.session.commit()
+    dybz = users["staff_dybz"].department_id
+    before_accept_due = waiting.accept_due_at - timedelta(hours=3)
+    assert waiting.reply_due_at - before_accept_due > timedelta(days=5)
+    assert inbox.department_load(db.session, before_accept_due, near_hours=24)[dybz].near == 1
+    sections = {s.key: s for s in inbox.supervision_sections(db.session, before_accept_due, near_hours=24)}
+    assert [t.id for t in sections["near"].items] == [waiting.id]
+
+    after_accept_due = waiting.accept_due_at + timedelta(hours=1)
+    load = inbox.department_load(db.session, after_accept_due, near_hours=24)[dybz]
+    assert (load.overdue, load.near) == (1, 0)  # overdue, not near

@@ -174,9 +174,41 @@ def test_a_reopened_ticket_the_department_answered_offers_no_return_form(db, cli
     on(now + timedelta(hours=3))
     auth.login("staff_dybz")
     page = client.get(f"/tickets/{ticket.number}").get_data(as_text=True)
-    assert "actions/return" not in page and "本单位已答复过此件" in page
+    assert "actions/return" not in page and "本单位已答复过该工单，重办时不能退回" in page
     page = client.get(f"/tickets/{other.number}").get_data(as_text=True)
-    assert "actions/return" in page and "本单位已答复过此件" not in page
+    assert "actions/return" in page and "return-refused" not in page
+
+
+def test_past_the_return_window_the_page_says_so_instead_of_offering_the_form(db, client, users, auth, now, on):
+    """The form was offered and the server then refused it (a staff-day review)."""
+    ticket = make_ticket(db, users, now, status=S.ACCEPTED)
+    db.session.commit()
+    auth.login("staff_dybz")
+    on(now + timedelta(days=2))
+    assert "actions/return" in client.get(f"/tickets/{ticket.number}").get_data(as_text=True)
+    on(now + timedelta(days=14))  # two weeks later: more than 5 working days after dispatch
+    page = client.get(f"/tickets/{ticket.number}").get_data(as_text=True)
+    assert "actions/return" not in page and "已超过退回时限（派发后 5 个工作日内），不能退回" in page
+
+
+def test_an_extension_is_refused_with_a_reason_and_asked_from_the_day_after_the_deadline(db, client, users, auth, now, on):
+    ticket = make_ticket(db, users, now, status=S.ACCEPTED)
+    db.session.commit()
+    on(now + timedelta(hours=1))
+    auth.login("staff_dybz")
+    page = client.get(f"/tickets/{ticket.number}").get_data(as_text=True)
+    due_day = ticket.reply_due_at.astimezone(LOCAL).date()
+    assert f'min="{(due_day + timedelta(days=1)).isoformat()}"' in page  # the deadline's own day was refused
+    tickets.request_extension(db.session, ticket, "需外调", ticket.reply_due_at + timedelta(days=2),
+                              actor=users["staff_dybz"], now=now + timedelta(hours=1))
+    db.session.commit()
+    auth.logout()
+    auth.login("supervisor")
+    html = client.post(f"/tickets/{ticket.number}/actions/refuse_extension", data={"note": " "},
+                       follow_redirects=True).get_data(as_text=True)
+    assert "请填写不批准延期的理由" in html
+    db.session.refresh(ticket)
+    assert ticket.extension_state == "requested"
 
 
 def test_the_extension_form_says_the_last_day_allowed(db, client, users, auth, now, on):

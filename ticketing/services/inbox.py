@@ -262,8 +262,11 @@ def overdue_condition(now: datetime):
 
 
 def near_deadline_condition(now: datetime, hours: int):
+    """Due within ``hours`` and not yet overdue, by the deadline the ticket works to (``Ticket.current_due_at``:
+    a dispatched ticket's time to accept, as every page shows it; it read the reply deadline, so a ticket about to
+    miss its 签收 never showed here and an overdue one did)."""
     soon = now + timedelta(hours=hours)
-    return sa.and_(Ticket.status.in_(DEPARTMENT_WORK), Ticket.reply_due_at >= now, Ticket.reply_due_at < soon)
+    return sa.and_(Ticket.status.in_(DEPARTMENT_WORK), Ticket.current_due_at >= now, Ticket.current_due_at < soon)
 
 
 def notices_owed_condition():

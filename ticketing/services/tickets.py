@@ -441,18 +441,29 @@ def return_ticket(session, ticket, reason: str, *, actor, now) -> None:
     """退回: not this department's matter, within the window, and not a designated ticket."""
     check(actor, ticket, Action.RETURN)
     _require(reason, "reason", "请填写退回理由")
-    if ticket.designated:
-        raise InvalidTransition("该工单是退回审核后指定承办的，不能再次退回")
-    if ticket.answered_by_its_department:
-        raise InvalidTransition("本单位已答复过该工单，重办时不能退回")
-    window = int(settings.get_setting(session, "return_window_working_days"))
-    elapsed = deadlines.working_days_between(ticket.dispatched_at, now, calendar.load_work_calendar(session))
-    if elapsed > window:
-        raise InvalidTransition(f"已超过退回时限（派发后 {window} 个工作日内），不能退回")
+    if refused := return_refusal(session, ticket, now):
+        raise InvalidTransition(refused)
+    elapsed = _working_days_since_dispatch(session, ticket, now)
     before = ticket.status
     transition(ticket, Action.RETURN, actor=actor, now=now, note=reason, data={"working_days_after_dispatch": elapsed})
     ticket.status_before_return = before
     ticket.return_count += 1
+
+
+def return_refusal(session, ticket, now) -> str | None:
+    """Why the ticket's department may not return it now (the ticket page says so in place of the form), or None."""
+    if ticket.designated:
+        return "该工单是退回审核后指定承办的，不能再次退回"
+    if ticket.answered_by_its_department:
+        return "本单位已答复过该工单，重办时不能退回"
+    window = int(settings.get_setting(session, "return_window_working_days"))
+    if _working_days_since_dispatch(session, ticket, now) > window:
+        return f"已超过退回时限（派发后 {window} 个工作日内），不能退回"
+    return None
+
+
+def _working_days_since_dispatch(session, ticket, now) -> int:
+    return deadlines.working_days_between(ticket.dispatched_at, now, calendar.load_work_calendar(session))
 
 
 def approve_return(session, ticket, department, *, actor, now, note: str = "") -> None:
@@ -487,6 +498,7 @@ class ExtensionAllowance:
     days: int  # one extension adds at most this many days
     rule: str  # whose rule: "信访事项（信访工作条例）", "此类工单（办理时限设置）" or "" (the ceiling)
     latest: date | None  # the last local day it may reach (None: no deadline yet)
+    earliest: date | None = None  # the first: the day after the deadline's (the date field's min)
 
 
 def extension_allowance(session, ticket) -> ExtensionAllowance:
@@ -498,9 +510,10 @@ def extension_allowance(session, ticket) -> ExtensionAllowance:
         policy_days = calendar.find_policy(session, ticket.type, ticket.urgency, ticket.channel)["max_extension_days"]
         days, rule = (min(policy_days, EXTENSION_CEILING_DAYS), "此类工单（办理时限设置）") if policy_days else (
             EXTENSION_CEILING_DAYS, "")
-    latest = (ticket.reply_due_at.astimezone(deadlines.LOCAL_TZ).date() + timedelta(days=days)
-              if ticket.reply_due_at is not None else None)
-    return ExtensionAllowance(days, rule, latest)
+    due_day = ticket.reply_due_at.astimezone(deadlines.LOCAL_TZ).date() if ticket.reply_due_at is not None else None
+    if due_day is None:
+        return ExtensionAllowance(days, rule, None)
+    return ExtensionAllowance(days, rule, due_day + timedelta(days=days), due_day + timedelta(days=1))
 
 
 def request_extension(session, ticket, reason: str, until: datetime, *, actor, now) -> None:
@@ -543,7 +556,10 @@ def approve_extension(session, ticket, *, actor, now, note: str = "", shown_unti
 
 
 def refuse_extension(session, ticket, *, actor, now, note: str = "", shown_until: datetime | None = None) -> None:
+    """不批准延期, saying why (as 不同意退回 does): a request decided after the deadline cannot be made again, so the
+    department has only this to go by."""
     check(actor, ticket, Action.REFUSE_EXTENSION)
+    _require(note, "note", "请填写不批准延期的理由")
     _require_pending_extension(ticket, shown_until)
     transition(ticket, Action.REFUSE_EXTENSION, actor=actor, now=now, note=note,
                data={"until": ticket.extension_until.isoformat()})

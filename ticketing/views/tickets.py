@@ -139,6 +139,8 @@ def detail(number: str):
         awaited=assists.awaited(ticket) if workflow.Action.REPLY in actions else [],
         extension=ticket_service.extension_allowance(db.session, ticket)
         if workflow.Action.REQUEST_EXTENSION in actions else None,
+        return_refused=ticket_service.return_refusal(db.session, ticket, clock.now_utc())
+        if workflow.Action.RETURN in actions else None,
         pii_views=privacy.views_of(db.session, ticket) if current_user.role in ("supervisor", "admin") else [],
         identity_granted=current_user.role in ("supervisor", "admin") and ticket.is_confidential_report
         and privacy.identity_granted(db.session, ticket, ticket.department_id),
