@@ -32,3 +32,20 @@ def test_the_supervision_page_fits_a_1366_pixel_screen(live_server, page):
     page.goto(f"{live_server}/supervise/")
     assert page.locator("section#overdue tbody tr").count() >= 1
     assert page.evaluate("document.documentElement.scrollWidth") <= 1366
+
+
+def test_a_refused_batch_says_why_in_the_section_it_comes_back_to(live_server, page):
+    """The page comes back at #overdue, 1,300 px below the message at the top: nothing on screen said that no
+    ticket was ticked, and the note typed was gone (a staff-day review)."""
+    page.set_viewport_size({"width": 1366, "height": 768})
+    sign_in(page, live_server, "supervisor")
+    page.goto(f"{live_server}/supervise/")
+    page.get_by_label("已超期 批量督办意见").fill("请本周内答复")
+    with page.expect_navigation():
+        page.locator("section#overdue").get_by_role("button", name="批量督办所选").click()
+    message = page.locator("section#overdue .flash-error")
+    assert "请先勾选工单" in message.inner_text()
+    assert message.is_visible() and page.evaluate(
+        "(() => { const r = document.querySelector('section#overdue .flash-error').getBoundingClientRect();"
+        " return r.top >= 0 && r.bottom <= window.innerHeight; })()")
+    assert page.get_by_label("已超期 批量督办意见").input_value() == "请本周内答复"

@@ -164,6 +164,19 @@ window.addEventListener("load", function () {
   var first = target.querySelector("textarea, input:not([type=hidden]), select");
   if (first) setTimeout(function () { first.focus(); }, 0);
 });
+// A form on a long page (督办) comes back to its own section (#overdue), far below the messages at the top: they
+// move into that section, so that "请先勾选工单" or "不能执行督办" is seen where the person is working
+document.addEventListener("DOMContentLoaded", function () {
+  var target = window.location.hash && document.getElementById(window.location.hash.slice(1));
+  var said = document.querySelectorAll("main > .flash[role=alert]");
+  if (!target || target.tagName === "FORM" || target.tagName === "MAIN" || !said.length) return;
+  var heading = target.querySelector("h2, h3");
+  var before = heading ? heading.nextSibling : target.firstChild;
+  said.forEach(function (flash) {
+    flash.classList.add("flash-moved");
+    target.insertBefore(flash, before);
+  });
+});
 // A form is sent once: a second Enter or click while the first is on its way is dropped (one call made two tickets,
 // one 来电催办 counted 催2). Runs last (on window, after the page's own checks), so a form a check stopped stays
 // sendable; the mark goes after a few seconds, or when the page is shown again from the back button.
