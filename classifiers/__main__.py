@@ -12,16 +12,23 @@ predict   one text per stdin line → one JSON line per text
 from __future__ import annotations
 
 import argparse
+import csv
 import json
+import os
 import sys
 import time
 from pathlib import Path
 
-from .corpus import CorpusError, label_translation, load_shipped_corpus, read_csv
+from .corpus import CorpusError, decode_text, label_translation, load_shipped_corpus, read_csv_with_encoding
 from .evaluate import format_sweep, evaluate_classifier
-from .model import METADATA_FILE, ModelVersionMismatch, TicketClassifier
-from .registry import ModelRegistry
-from .train import fit_classifier, train_model
+from .model import METADATA_FILE, ModelUnusable, ModelVersionMismatch, TicketClassifier
+from .registry import ModelRegistry, UnknownVersion
+from .train import TrainingError, fit_classifier, train_model
+
+#: what a user's input or files can cause: a message on stderr and exit status 2, not a traceback
+USAGE_ERRORS = (CorpusError, ModelVersionMismatch, ModelUnusable, UnknownVersion, TrainingError, OSError, csv.Error)
+#: predict classifies the lines that have arrived together in one call, at most this many
+PREDICT_BATCH = 512
 
 
 def _print_progress(step: str, fraction: float) -> None:
@@ -60,10 +67,20 @@ def _load_model(path: str | None, registry_root: str | None) -> TicketClassifier
     return classifier
 
 
+def _read(path: str, role: str):
+    examples, encoding = read_csv_with_encoding(path)
+    if encoding != "utf-8-sig":
+        print(f"{path}: 按 {encoding} 编码读取 / read as {encoding}, not UTF-8", file=sys.stderr)
+    if not examples:
+        raise CorpusError(f"{path}: 没有可用的行（text 和 label 都不能为空）/ no usable {role} rows "
+                          "(a row needs both text and label)")
+    return examples
+
+
 def cmd_evaluate(args) -> int:
-    test = read_csv(args.test)
+    test = _read(args.test, "test")  # read first: a bad test file is reported before minutes of training
     if args.train:
-        train = read_csv(args.train)
+        train = _read(args.train, "training")
         started = time.perf_counter()
         classifier = fit_classifier(train, with_type=False)
         train_seconds = time.perf_counter() - started
@@ -76,6 +93,10 @@ def cmd_evaluate(args) -> int:
     if translation:
         print("test labels are category names; the model's codes are scored as: "
               + ", ".join(f"{code}→{name}" for code, name in translation.items()))
+    unknown = sorted({ex.label for ex in test} - set(classifier.labels) - set(translation.values()))
+    if unknown:
+        print(f"测试集中有模型没有的类别，其 F1 为 0 / test labels the model does not have (scored 0): "
+              + ", ".join(unknown), file=sys.stderr)
     result = evaluate_classifier(classifier, [ex.text for ex in test], [ex.label for ex in test], translation)
     print("confusion matrix (rows: true, columns: predicted)")
     print(result["confusion"])
@@ -95,14 +116,52 @@ def cmd_evaluate(args) -> int:
     return 0
 
 
+def _arriving_lines(fd: int):
+    """Lists of the input lines that have arrived, as bytes without their line ends: each read takes what the pipe
+    holds at that moment, so a file is classified in batches while a caller that writes one line and waits for
+    its answer gets it at once."""
+    pending = b""
+    while True:
+        chunk = os.read(fd, 1 << 16)
+        if not chunk:
+            break
+        pending += chunk
+        *complete, pending = pending.split(b"\n")
+        for start in range(0, len(complete), PREDICT_BATCH):
+            yield complete[start:start + PREDICT_BATCH]
+    if pending:
+        yield [pending]
+
+
+def _line_text(raw: bytes, first: bool) -> str:
+    """A line of input as text: UTF-8, else GB18030 (told once on stderr); a BOM and the line end dropped."""
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        text, encoding = decode_text(raw)
+        if not _line_text.warned:
+            print(f"标准输入不是 UTF-8，按 {encoding} 读取 / stdin is not UTF-8: read as {encoding}", file=sys.stderr)
+            _line_text.warned = True
+    if first:
+        text = text.lstrip("\ufeff")
+    return text.rstrip("\r")
+
+
+_line_text.warned = False
+
+
 def cmd_predict(args) -> int:
     classifier = _load_model(args.model, args.registry)
-    for line in sys.stdin:
-        text = line.rstrip("\r\n")
-        p = classifier.predict(text)
-        print(json.dumps({"label": p.label, "confidence": p.confidence, "top": [list(t) for t in p.top],
-                          "type": p.type, "type_confidence": p.type_confidence, "reasons": p.reasons,
-                          "model_version": p.model_version}, ensure_ascii=False), flush=True)
+    first = True
+    for batch in _arriving_lines(sys.stdin.fileno()):
+        texts = [_line_text(raw, first and i == 0) for i, raw in enumerate(batch)]
+        first = False
+        lines = [json.dumps({"label": p.label, "confidence": p.confidence, "top": [list(t) for t in p.top],
+                             "type": p.type, "type_confidence": p.type_confidence, "reasons": p.reasons,
+                             "model_version": p.model_version}, ensure_ascii=False)
+                 for p in classifier.predict_many(texts)]
+        sys.stdout.write("\n".join(lines) + "\n")
+        sys.stdout.flush()
     return 0
 
 
@@ -134,7 +193,10 @@ def main(argv: list[str] | None = None) -> int:
             stream.reconfigure(encoding="utf-8")
     try:
         return args.func(args)
-    except (CorpusError, ModelVersionMismatch, FileNotFoundError) as exc:
+    except BrokenPipeError:  # `… predict | head`: the reader has what it wanted
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # so that the exit's flush is quiet too
+        return 0
+    except USAGE_ERRORS as exc:
         print(str(exc), file=sys.stderr)
         return 2
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import hashlib
+import io
 import json
 from dataclasses import dataclass
 from pathlib import Path
@@ -75,24 +76,55 @@ class CorpusError(ValueError):
     """A training or evaluation file that cannot be used."""
 
 
+#: encodings tried in turn: UTF-8 (with or without a BOM) as the contract says, then UTF-16 with its BOM and
+#: GB18030 (a superset of GBK), what Excel on a Chinese Windows saves as "CSV"
+ENCODINGS = ("utf-8-sig", "utf-16", "gb18030")
+
+
+def decode_text(raw: bytes) -> tuple[str, str]:
+    """``raw`` as text, and the encoding it was read in; CorpusError when none of ``ENCODINGS`` fits."""
+    for encoding in ENCODINGS:
+        if encoding == "utf-16" and not raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+            continue  # without its BOM UTF-16 would decode almost anything
+        try:
+            return raw.decode(encoding), encoding
+        except UnicodeDecodeError:
+            continue
+    raise CorpusError("无法识别文件编码，请另存为 UTF-8 / cannot decode the file: save it as UTF-8")
+
+
 def read_csv(path: str | Path) -> list[Example]:
-    """Read ``text,label[,type]`` rows; rows without text or label are skipped."""
+    """Read ``text,label[,type]`` rows (header names in any case); rows without text or label are skipped."""
+    return read_csv_with_encoding(path)[0]
+
+
+def read_csv_with_encoding(path: str | Path) -> tuple[list[Example], str]:
+    """``read_csv``, and the encoding the file was in (see ``ENCODINGS``)."""
     path = Path(path)
-    with open(path, encoding="utf-8-sig", newline="") as fh:
-        reader = csv.DictReader(fh)
-        fields = [f.strip() for f in (reader.fieldnames or [])]
+    if path.is_dir():
+        raise CorpusError(f"{path}: 是目录，不是 CSV 文件 / is a directory, not a CSV file")
+    try:
+        text, encoding = decode_text(path.read_bytes())
+    except CorpusError as exc:
+        raise CorpusError(f"{path}: {exc}") from None
+    csv.field_size_limit(max(csv.field_size_limit(), 1 << 30))  # a long letter is one field
+    try:
+        reader = csv.DictReader(io.StringIO(text, newline=""))
+        fields = [f.strip().lower() for f in (reader.fieldnames or [])]
         if "text" not in fields or "label" not in fields:
             raise CorpusError(f"{path}: 需要表头 text,label / expected a header with text,label, got {fields}")
         reader.fieldnames = fields
         examples = []
         for row in reader:
-            text = (row.get("text") or "").strip()
+            text_ = (row.get("text") or "").strip()
             label = (row.get("label") or "").strip()
-            if not text or not label:
+            if not text_ or not label:
                 continue
             kind = (row.get("type") or "").strip() or None
-            examples.append(Example(text, label, kind if kind in TICKET_TYPES else None))
-    return examples
+            examples.append(Example(text_, label, kind if kind in TICKET_TYPES else None))
+    except csv.Error as exc:
+        raise CorpusError(f"{path}: CSV 格式有误 / malformed CSV: {exc}") from None
+    return examples, encoding
 
 
 def load_shipped_corpus(corpus_dir: str | Path | None = None) -> list[Example]:

@@ -54,6 +54,18 @@ class ModelVersionMismatch(RuntimeError):
         )
 
 
+class ModelUnusable(RuntimeError):
+    """The version's files are missing, truncated or not a model of this package (a copy cut short, a full disk)."""
+
+    def __init__(self, path: str | Path, cause: BaseException):
+        self.path = str(path)
+        super().__init__(
+            f"模型文件损坏或不完整，无法加载（{type(cause).__name__}: {cause}），请重新训练：python -m classifiers train。"
+            f" / The model files at {self.path} are damaged or incomplete ({type(cause).__name__}: {cause});"
+            " retrain with `python -m classifiers train`."
+        )
+
+
 def runtime_versions() -> dict[str, str]:
     return {
         "python": platform.python_version(),
@@ -85,8 +97,13 @@ def version_differences(metadata: dict) -> dict[str, tuple[object, object]]:
 def compatible_metadata(directory: str | Path) -> dict:
     """A saved model's metadata, or ModelVersionMismatch when it was saved under other versions or files."""
     directory = Path(directory)
-    with open(directory / METADATA_FILE, encoding="utf-8") as fh:
-        metadata = json.load(fh)
+    try:
+        with open(directory / METADATA_FILE, encoding="utf-8") as fh:
+            metadata = json.load(fh)
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise ModelUnusable(directory / METADATA_FILE, exc) from exc
+    if not isinstance(metadata, dict):
+        raise ModelUnusable(directory / METADATA_FILE, ValueError("not a metadata object"))
     differences = version_differences(metadata)
     if differences:
         raise ModelVersionMismatch(differences, directory)
@@ -250,6 +267,12 @@ class TicketClassifier:
                 raise ModelVersionMismatch(
                     {"sklearn": (exc.original_sklearn_version, exc.current_sklearn_version)}, directory
                 ) from exc
+            except FileNotFoundError:
+                raise
+            except Exception as exc:  # noqa: BLE001  (joblib/pickle raise anything on a truncated or foreign file)
+                raise ModelUnusable(directory / MODEL_FILE, exc) from exc
+        if not isinstance(bundle, dict) or "pipeline" not in bundle:
+            raise ModelUnusable(directory / MODEL_FILE, ValueError("not a model bundle"))
         if bundle.get("format") != ARTIFACT_FORMAT:
             raise ModelVersionMismatch({"artifact_format": (bundle.get("format"), ARTIFACT_FORMAT)}, directory)
         tok.warm_up()

@@ -29,7 +29,6 @@ import numpy as np
 
 from sklearn.calibration import CalibratedClassifierCV
 from sklearn.feature_extraction.text import HashingVectorizer, TfidfTransformer, TfidfVectorizer
-from sklearn.linear_model import SGDClassifier
 from sklearn.model_selection import StratifiedKFold
 from sklearn.pipeline import FeatureUnion, Pipeline
 from sklearn.preprocessing import FunctionTransformer
@@ -147,21 +146,32 @@ def build_features(params: dict | None = None) -> FeatureUnion:
 
 
 def build_classifier(labels, params: dict | None = None):
-    """A linear model with calibrated probabilities for every label.
+    """A LinearSVC with probabilities for every label, calibrated over an inner stratified k-fold.
 
-    Temperature calibration over an inner stratified k-fold needs a few examples
-    of every class; with fewer (a label just added from corrections), we fall
-    back to logistic regression, whose probabilities need no calibration.
+    The folds need a few examples of every class: fit it through ``fit_calibrated``, which repeats the examples
+    of a rarer label (one just added from corrections, a typo in an evaluator's file) up to the number of folds.
+    It used to fall back to logistic regression for the whole model then, which cost 0.03 macro-F1 on teddy.
     """
     p = merged_params(params)
-    smallest = min(Counter(labels).values())
+    folds = max(2, min(p["calibration_folds"], min(Counter(labels).values())))
     svm = LinearSVC(C=p["C"], class_weight=p["class_weight"])
-    folds = min(p["calibration_folds"], smallest)
-    if folds >= 2:
-        cv = StratifiedKFold(n_splits=folds, shuffle=True, random_state=0)
-        return CalibratedClassifierCV(svm, method=p["calibration"], cv=cv,
-                                      ensemble=p["calibration_ensemble"])
-    return SGDClassifier(loss="log_loss", alpha=1e-4, class_weight=p["class_weight"], random_state=0)
+    cv = StratifiedKFold(n_splits=folds, shuffle=True, random_state=0)
+    return CalibratedClassifierCV(svm, method=p["calibration"], cv=cv, ensemble=p["calibration_ensemble"])
+
+
+def fit_calibrated(X, labels, params: dict | None = None):
+    """``build_classifier`` fitted on ``X``: the rows of a label with fewer examples than the calibration folds are
+    repeated until it has as many. With balanced class weights a label's total weight in the SVM is unchanged."""
+    p = merged_params(params)
+    y = np.asarray(labels)
+    counts = Counter(y.tolist())
+    need = max(2, p["calibration_folds"])
+    rows = np.arange(len(y))
+    extra = [i for i in rows for _ in range(-(-need // counts[y[i]]) - 1) if counts[y[i]] < need]
+    if extra:
+        rows = np.concatenate([rows, np.asarray(extra, dtype=rows.dtype)])
+        X, y = X[rows], y[rows]
+    return build_classifier(y, params).fit(X, y)
 
 
 def compact_linear(clf) -> None:

@@ -23,7 +23,7 @@ import tempfile
 from datetime import datetime, timezone
 from pathlib import Path
 
-from .model import METADATA_FILE, TicketClassifier, compatible_metadata
+from .model import METADATA_FILE, TicketClassifier
 
 DEFAULT_ROOT = Path(__file__).resolve().parent / "artifacts"
 ACTIVE_FILE = "ACTIVE"
@@ -89,8 +89,10 @@ class ModelRegistry:
         return version or None
 
     def activate(self, version: str) -> None:
-        """Make `version` the active one; a version saved under other library versions is refused, not activated."""
-        compatible_metadata(self.path(version))  # must exist, and load here
+        """Make `version` the active one. A version saved under other library versions, or whose files are damaged,
+        is refused and the active one stays: it is loaded here first (a truncated file activated from the admin page
+        made every worker drop the model in use)."""
+        TicketClassifier.load(self.path(version))
         fd, tmp = tempfile.mkstemp(prefix=".ACTIVE.", dir=self.root)
         try:
             with os.fdopen(fd, "w", encoding="utf-8") as fh:

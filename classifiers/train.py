@@ -29,7 +29,7 @@ from . import tokenize as tok
 from .corpus import Example, dataset_sha256, load_shipped_corpus
 from .evaluate import THRESHOLD_RULE, choose_threshold, metrics, threshold_sweep
 from .model import TicketClassifier, runtime_versions
-from .pipeline import build_classifier, build_features, build_pipeline, compact_linear, merged_params
+from .pipeline import build_features, build_pipeline, compact_linear, fit_calibrated, merged_params
 from .registry import ModelRegistry
 
 __all__ = ["Example", "train_model", "fit_classifier", "cross_validate", "load_shipped_corpus"]
@@ -58,9 +58,7 @@ def _fit_type_head(X, examples: list[Example], params):
     types = [examples[i].type for i in rows]
     if len(set(types)) < 2:
         return None
-    head = build_classifier(types, params)
-    head.fit(X[rows], types)
-    return head
+    return fit_calibrated(X[rows], types, params)
 
 
 def fit_classifier(examples: list[Example], params: dict | None = None, *, with_type: bool = True,
@@ -71,7 +69,7 @@ def fit_classifier(examples: list[Example], params: dict | None = None, *, with_
     pipeline = build_pipeline(labels, params)
     prepared = pipeline.named_steps["prepare"].transform([ex.text for ex in examples])
     X = pipeline.named_steps["features"].fit_transform(prepared)
-    pipeline.named_steps["clf"].fit(X, labels)
+    pipeline.steps[-1] = ("clf", fit_calibrated(X, labels, params))
     compact_linear(pipeline.named_steps["clf"])
     type_head = _fit_type_head(X, examples, params) if with_type else None
     if type_head is not None:
@@ -80,7 +78,9 @@ def fit_classifier(examples: list[Example], params: dict | None = None, *, with_
 
 
 def _folds(labels: list[str]) -> int:
-    return max(2, min(CV_FOLDS, min(Counter(labels).values())))
+    """The outer folds: a label rarer than the folds is in some training folds only (its examples are scored by
+    a model that never saw it, as a new category's first corrections would be); two folds at the least."""
+    return max(2, min(CV_FOLDS, len(labels)))
 
 
 def cross_validate(examples: list[Example], params: dict | None = None,
@@ -103,7 +103,7 @@ def cross_validate(examples: list[Example], params: dict | None = None,
         features = build_features(params)
         X_train = features.fit_transform([prepared[i] for i in train])
         X_test = features.transform([prepared[i] for i in test])
-        clf = build_classifier(y[train], params).fit(X_train, y[train])
+        clf = fit_calibrated(X_train, y[train], params)
         columns = [labels.index(c) for c in clf.classes_]
         proba[np.ix_(test, columns)] = clf.predict_proba(X_test)
         head = _fit_type_head(X_train, [examples[i] for i in train], params)

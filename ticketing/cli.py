@@ -122,12 +122,12 @@ def register_classifier_cli(app: Flask) -> None:
     @classifier_group.command("activate")
     @click.argument("version")
     def activate(version):
-        from classifiers.model import ModelVersionMismatch
+        from classifiers.model import ModelUnusable, ModelVersionMismatch
         from classifiers.registry import UnknownVersion
 
         try:
             registry().activate(version)
-        except (UnknownVersion, ModelVersionMismatch) as error:
+        except (UnknownVersion, ModelVersionMismatch, ModelUnusable, FileNotFoundError) as error:
             raise click.ClickException(str(error)) from error
         audit.record(db.session, None, "classifier activated", version=version)
         db.session.commit()

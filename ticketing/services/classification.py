@@ -22,6 +22,7 @@ class ClassifierHolder:
         self._classifier = None
         self._version: str | None = None
         self._checked_at = 0.0
+        self._refused: str | None = None  # a version that failed to load, not tried again until ACTIVE changes
         self.error: str | None = None
 
     @property
@@ -41,6 +42,7 @@ class ClassifierHolder:
             return self._classifier
         if not self._lock.acquire(blocking=self._classifier is None):
             return self._classifier  # another thread is checking or loading: keep using the current model
+        active = None
         try:
             if time.monotonic() - self._checked_at < CHECK_EVERY_SECONDS:
                 return self._classifier  # checked while this thread waited for the lock
@@ -48,16 +50,20 @@ class ClassifierHolder:
             active = registry.active_version()
             if active is None:
                 self._classifier, self._version, self.error = None, None, "没有已启用的分类模型"
-            elif active != self._version:
+            elif active != self._version and active != self._refused:
                 self._classifier = registry.load(active)
-                self._version, self.error = active, None
+                self._version, self.error, self._refused = active, None, None
         except Exception as exc:  # a broken or incompatible model must not stop intake
             log.warning("classifier unavailable: %s", exc)
-            self._classifier, self._version, self.error = None, None, str(exc)
+            # the model in use, if any, goes on serving (a damaged version activated by hand dropped it, and every
+            # ticket then waited in triage); the refused version is not loaded again until ACTIVE changes
+            self._refused, self.error = active, str(exc)
+            if self._classifier is None:
+                self._version = None
         finally:
             self._checked_at = time.monotonic()  # after the load, so that nobody reads "checked" before it ends
             self._lock.release()
         return self._classifier
 
     def reset(self) -> None:
-        self._checked_at = 0.0
+        self._checked_at, self._refused = 0.0, None

@@ -92,3 +92,61 @@ def test_predict_without_a_model_builds_the_default_from_the_shipped_corpus_firs
 def test_a_missing_test_file_fails_clearly(tmp_path):
     out = run(["evaluate", "--test", str(tmp_path / "missing.csv")], tmp_path)
     assert out.returncode != 0 and "missing.csv" in (out.stderr + out.stdout)
+
+
+def _bytes_run(args, tmp_path, stdin: bytes):
+    env = {**os.environ, "CLASSIFIER_REGISTRY": str(tmp_path / "registry"), "PYTHONIOENCODING": "utf-8"}
+    return subprocess.run([sys.executable, "-m", "classifiers", *args], input=stdin, capture_output=True,
+                          cwd=ROOT, env=env, timeout=120, check=False)
+
+
+def test_files_that_are_not_utf8_are_read_and_said_so(tmp_path, split_fixture):
+    """A CSV saved by Excel on a Chinese Windows is GBK: it was a UnicodeDecodeError traceback (a classifier
+    review). It is read as GB18030 with a note on stderr, and scores as the UTF-8 file does."""
+    gbk = tmp_path / "test_gbk.csv"
+    text = split_fixture["test"].read_text(encoding="utf-8").replace("id,text,label", "ID,Text,Label")
+    gbk.write_bytes(text.encode("gb18030"))
+    args = ["evaluate", "--train", str(split_fixture["train"]), "--test"]
+    utf8, other = run(args + [str(split_fixture["test"])], tmp_path), run(args + [str(gbk)], tmp_path)
+    assert other.returncode == 0, other.stderr
+    assert "gb18030" in other.stderr
+    first, second = json.loads(utf8.stdout.splitlines()[-1]), json.loads(other.stdout.splitlines()[-1])
+    assert (first["macro_f1"], first["n_test"]) == (second["macro_f1"], second["n_test"])
+
+
+@pytest.mark.parametrize("content", ["text,label\n", "text,label\n ,CB\n医保卡丢了, \n", None])
+def test_a_test_file_without_usable_rows_is_refused_before_training(tmp_path, split_fixture, content):
+    test = tmp_path / "empty.csv"
+    if content is None:
+        test.mkdir()  # a folder given by mistake
+    else:
+        test.write_text(content, encoding="utf-8")
+    out = run(["evaluate", "--train", str(split_fixture["train"]), "--test", str(test)], tmp_path)
+    assert out.returncode == 2 and "Traceback" not in out.stderr
+    assert ("没有可用的行" if content else "是目录") in out.stderr
+
+
+def test_predict_answers_each_line_whatever_its_encoding_and_line_end(tmp_path, trained_registry):
+    registry, metadata, _ = trained_registry
+    version = registry.path(metadata["version"])
+    lines = ["\ufeff异地就医备案怎么办", "", "举报医院挂床住院\r", "慢特病认定"]
+    stdin = "\n".join(lines).encode("utf-8") + b"\n" + "医保卡丢了怎么补办\n".encode("gb18030")
+    out = _bytes_run(["predict", "--model", str(version)], tmp_path, stdin)
+    assert out.returncode == 0, out.stderr.decode()
+    answers = [json.loads(line) for line in out.stdout.decode("utf-8").splitlines()]
+    assert len(answers) == 5 and all(set(a) >= {"label", "confidence", "top", "type"} for a in answers)
+    assert "gb18030" in out.stderr.decode()
+    alone = _bytes_run(["predict", "--model", str(version)], tmp_path, "异地就医备案怎么办\n".encode("utf-8"))
+    assert json.loads(alone.stdout.decode())["top"] == answers[0]["top"]  # the BOM changes nothing
+
+
+def test_a_damaged_model_is_a_message_not_a_traceback(tmp_path, trained_registry):
+    import shutil
+
+    registry, metadata, _ = trained_registry
+    version = registry.path(metadata["version"])
+    copy = tmp_path / "copy"
+    shutil.copytree(version, copy)
+    (copy / "model.joblib").write_bytes((copy / "model.joblib").read_bytes()[:1000])
+    out = run(["predict", "--model", str(copy)], tmp_path, stdin="异地就医\n")
+    assert out.returncode == 2 and "模型文件损坏或不完整" in out.stderr and "Traceback" not in out.stderr

@@ -124,3 +124,19 @@ def test_package_does_not_import_flask():
             "classifiers.__main__; bad=[m for m in sys.modules if m.split('.')[0] in ('flask','ticketing')]; "
             "sys.exit(1 if bad else 0)")
     assert subprocess.run([sys.executable, "-c", code], check=False).returncode == 0
+
+
+def test_a_label_with_one_example_keeps_the_calibrated_svm(examples):
+    """One stray label (a new category's first correction, a typo in an evaluator's file) switched the whole model
+    to logistic regression by SGD, 0.03 macro-F1 lower on teddy (a classifier review); its example is repeated
+    for the calibration folds instead."""
+    from sklearn.calibration import CalibratedClassifierCV
+
+    stray = Example("城乡居民医保缴费标准是多少", "城乡建 设")
+    model = fit_classifier(list(examples) + [stray], with_type=False)
+    clf = model.pipeline.named_steps["clf"]
+    assert isinstance(clf, CalibratedClassifierCV) and clf.cv.n_splits == 5
+    assert "城乡建 设" in model.labels
+    plain = fit_classifier(list(examples), with_type=False)
+    held_out = [ex.text for ex in examples[:20]]
+    assert [p.label for p in model.predict_many(held_out)] == [p.label for p in plain.predict_many(held_out)]

@@ -95,3 +95,21 @@ def test_save_orders_by_creation_time(tmp_path, classifier):
     old = dict(registry.save(classifier, now=t0))
     new = dict(registry.save(classifier, now=t0 + timedelta(days=1)))
     assert [m["version"] for m in registry.list_versions()] == [new["version"], old["version"]]
+
+
+def test_a_damaged_version_is_not_activated(tmp_path, examples):
+    """A model file cut short (a copy interrupted, a full disk) was activated, and every worker then dropped the
+    model in use; it is loaded before ACTIVE changes, and refused with what is wrong."""
+    from classifiers.model import MODEL_FILE, ModelUnusable
+
+    registry = ModelRegistry(tmp_path)
+    active = train_model(examples[::2], registry)["version"]
+    damaged = train_model(examples[1::2], registry)["version"]
+    model_file = registry.path(damaged) / MODEL_FILE
+    model_file.write_bytes(model_file.read_bytes()[: model_file.stat().st_size // 2])
+    with pytest.raises(ModelUnusable, match="模型文件损坏或不完整"):
+        registry.activate(damaged)
+    assert registry.active_version() == active
+    (registry.path(damaged) / "metadata.json").write_text("{", encoding="utf-8")
+    with pytest.raises(ModelUnusable):
+        registry.activate(damaged)

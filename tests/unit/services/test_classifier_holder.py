@@ -69,3 +69,24 @@ def test_a_model_that_cannot_be_loaded_leaves_intake_going(monkeypatch):
 
     holder = holder_with(Broken(), monkeypatch)
     assert holder.current() is None and "scikit-learn" in holder.error
+
+
+def test_a_damaged_version_made_active_leaves_the_model_in_use_serving(monkeypatch):
+    """A version whose file was cut short, made active, dropped the model in use: every ticket then waited in
+    triage (a classifier review). The one in use goes on, the error is shown, and the damaged one is not loaded
+    again on every check."""
+    class HalfBroken(SlowRegistry):
+        def load(self, version):
+            if version == "v2":
+                self.loads.append(version)
+                raise RuntimeError("模型文件损坏或不完整")
+            return super().load(version)
+
+    registry = HalfBroken(seconds=0)
+    holder = holder_with(registry, monkeypatch)
+    assert holder.current() == "model v1"
+    registry.active = "v2"
+    holder.reset()
+    assert holder.current() == "model v1" and "损坏" in holder.error
+    holder._checked_at = 0.0  # the next check, a few seconds later
+    assert holder.current() == "model v1" and registry.loads == ["v1", "v2"]
