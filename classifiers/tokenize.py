@@ -144,6 +144,9 @@ def _build_punctuation_table() -> dict[int, str]:
 
 _PUNCT_TABLE = _build_punctuation_table()
 _SPACES_RE = re.compile(r"\s+")
+#: characters that show as nothing (a BOM, zero-width spaces and joiners, a soft hyphen) but split a word for jieba
+#: (异地\u200b就医): text pasted from web pages and chat apps carries them
+_INVISIBLE_TABLE = dict.fromkeys([0xFEFF, 0x200B, 0x200C, 0x200D, 0x2060, 0x00AD], None)
 
 
 def normalize(text: str) -> str:
@@ -154,7 +157,7 @@ def normalize(text: str) -> str:
     """
     if not text:
         return ""
-    text = unicodedata.normalize("NFKC", str(text)).lower()
+    text = unicodedata.normalize("NFKC", str(text).translate(_INVISIBLE_TABLE)).lower()
     text = _NUMBER_RE.sub(_number_placeholder, text)
     text = text.translate(_PUNCT_TABLE)
     return _SPACES_RE.sub(" ", text).strip()
@@ -224,7 +227,7 @@ def search_terms(text: str, *, for_query: bool = False) -> list[str]:
     """
     if not text:
         return []
-    text = unicodedata.normalize("NFKC", str(text)).lower().translate(_PUNCT_TABLE)
+    text = unicodedata.normalize("NFKC", str(text).translate(_INVISIBLE_TABLE)).lower().translate(_PUNCT_TABLE)
     tokenizer = _ensure_ready()
     terms: dict[str, None] = {}
     if not for_query:

@@ -78,3 +78,11 @@ def test_empty_text():
 def test_docstring_examples():
     import doctest
     assert doctest.testmod(tok).failed == 0
+
+
+def test_invisible_characters_do_not_split_words():
+    """Pasted text carries zero-width spaces, soft hyphens and a BOM: 异地\u200b就医 was cut as two words."""
+    from classifiers.tokenize import normalize, tokenize
+
+    assert normalize("\ufeff异地\u200b就医\u00ad备案\u2060") == normalize("异地就医备案")
+    assert tokenize("异地\u200b就医备案怎么办理") == tokenize("异地就医备案怎么办理")
