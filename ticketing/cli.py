@@ -7,6 +7,7 @@ import click
 from flask import Flask
 
 from ticketing.extensions import db
+from ticketing.schema_check import needs_current_schema
 from ticketing.models import Role
 from ticketing.cli_intake import click_error
 from ticketing.services import administration, audit, clock, demo
@@ -22,6 +23,7 @@ def register_cli(app: Flask) -> None:
     register_classifier_cli(app)
 
     @app.cli.command("seed-reference")
+    @needs_current_schema
     def seed_reference():
         """Departments, the 14 categories, routing rules, deadline policies and standard answers of domain.md, for
         a new installation (no demo users or tickets). Creates only what is missing: an administrator's changes
@@ -37,6 +39,7 @@ def register_cli(app: Flask) -> None:
                   help="one password for every demo user (default: a random one each, printed once)")
     @click.option("--tickets", "ticket_count", default=360, show_default=True)
     @click.option("--force", is_flag=True, help="put demo data into a database that already holds a centre's own")
+    @needs_current_schema
     def seed_demo(password, ticket_count, force):
         """Departments, categories, routing rules, deadline policies, demo users and demo tickets."""
         refusal = demo.not_a_demo_database(db.session)
@@ -66,6 +69,7 @@ def register_cli(app: Flask) -> None:
     @click.option("--role", type=click.Choice([r.value for r in Role]), required=True)
     @click.option("--department", "department_code", default=None, help="department code, required for staff")
     @click.option("--name", "display_name", default=None)
+    @needs_current_schema
     def create_user(username, role, department_code, display_name):
         """Create a user; the password is read from standard input. Checked and recorded in 操作日志 as the
         admin page's 新增用户 is (by 系统)."""

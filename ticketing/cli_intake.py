@@ -6,6 +6,7 @@ import sqlalchemy as sa
 from flask import Flask, current_app
 
 from ticketing.extensions import db, take_the_write_lock
+from ticketing.schema_check import needs_current_schema
 from ticketing.models import Channel, TicketType, User
 from ticketing.services import api_tokens, clock, import_jobs, importing
 from ticketing.services.errors import DomainError
@@ -25,6 +26,7 @@ def register(app: Flask) -> None:
                   help="a channel token: may only create that channel's tickets")
     @click.option("--user", "username", default=None, help="a user token: acts with that user's permissions")
     @click.option("--name", default=None, help="what the token is for (shown in lists)")
+    @needs_current_schema
     def create_token(channel, username, name):
         """Print a new /api/v1 bearer token (only its SHA-256 is stored: copy it now)."""
         if (channel is None) == (username is None):
@@ -44,6 +46,7 @@ def register(app: Flask) -> None:
         click.echo(issued.token)
 
     @app.cli.command("list-tokens")
+    @needs_current_schema
     def list_tokens():
         """List the /api/v1 tokens: id, state, scope, name, created and last used (never the token itself)."""
         from ticketing.models.intake import ApiToken
@@ -56,6 +59,7 @@ def register(app: Flask) -> None:
 
     @app.cli.command("revoke-token")
     @click.argument("token_id", type=int)
+    @needs_current_schema
     def revoke_token(token_id):
         """Revoke a token by its id (from list-tokens): its next request gets a 401."""
         record = api_tokens.revoke(db.session, token_id)
@@ -74,6 +78,7 @@ def register(app: Flask) -> None:
                   help="type for rows without one (the classifier's type suggestion is used first)")
     @click.option("--batch", "batch_size", default=importing.DEFAULT_BATCH, show_default=True)
     @click.option("--save-mapping/--no-save-mapping", default=False, help="remember this mapping for the channel")
+    @needs_current_schema
     def import_tickets(path, channel, map_option, default_type, batch_size, save_mapping):
         """Import a .xlsx or .csv export; the same file again creates nothing new."""
         now = clock.now_utc()

@@ -8,6 +8,7 @@ import click
 from flask import Flask
 
 from ticketing.extensions import db
+from ticketing.schema_check import needs_current_schema
 from ticketing.services import attachments, clock, hotspots, risk_alerts, settings
 from ticketing.services.scanning import scan_deadlines
 
@@ -28,6 +29,7 @@ def register(app: Flask) -> None:
 
     @app.cli.command("scan-deadlines")
     @click.option("--quiet", is_flag=True, help="print nothing when there was nothing to do (for cron)")
+    @needs_current_schema
     def scan_deadlines_command(quiet: bool):
         """Mark overdue tickets and raise escalations; safe to run concurrently from cron on several servers."""
         try:
@@ -45,6 +47,7 @@ def register(app: Flask) -> None:
     @click.option("--days", "days", type=click.Choice([str(d) for d in hotspots.DAY_CHOICES]), multiple=True,
                   help="windows to group (repeatable); default 1, 3 and 7 days")
     @click.option("--quiet", is_flag=True, help="print only refusals (for cron)")
+    @needs_current_schema
     def refresh_hotspots_command(days: tuple[str, ...], quiet: bool):
         """热点诉求: group the centre's recent windows now and store them for every worker, so that the page
         opens at once (cron, every 4 minutes: a stored grouping is shown for 5)."""
@@ -64,6 +67,7 @@ def register(app: Flask) -> None:
                            f"用时 {result.seconds:.1f} 秒")
 
     @app.cli.command("recheck-risks")
+    @needs_current_schema
     def recheck_risks_command():
         """风险提示: read the tickets still worked again with the phrases as they are now (after an upgrade from a
         version without them, or after the centre added its own), and flag those found."""
@@ -77,6 +81,7 @@ def register(app: Flask) -> None:
                    + "".join(f"\n  {t.number} {'、'.join(k.title for k in t.risk_kinds)}" for t in result.flagged))
 
     @app.cli.command("check-attachments")
+    @needs_current_schema
     def check_attachments_command():
         """Check that every attachment's file is in ATTACHMENT_DIR, unchanged (exit 1 if not): after a restore."""
         folder = attachments.folder_of(app.config)

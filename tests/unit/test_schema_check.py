@@ -38,3 +38,20 @@ def test_gunicorn_stops_with_the_reason_on_a_database_not_upgraded(tmp_path):
     done = subprocess.run([gunicorn, "-c", "python:ticketing.gunicorn_conf", "-w", "1", "-b", "127.0.0.1:0", "wsgi:app"],
                           cwd=Path(__file__).resolve().parents[2], env=env, capture_output=True, text=True, timeout=120)
     assert done.returncode == 3 and "尚未建表" in done.stderr and "flask --app wsgi db upgrade" in done.stderr
+
+
+def test_the_cron_commands_on_a_database_not_upgraded_say_what_to_run(tmp_path):
+    """scan-deadlines and refresh-hotspots (cron, every few minutes) gave an 80-line traceback about a missing
+    column between a `git pull` and `db upgrade` (a migrations review)."""
+    app = _app(tmp_path)
+    with app.app_context():
+        upgrade()
+        downgrade(revision="-1")
+    runner = app.test_cli_runner()
+    for command in (["scan-deadlines", "--quiet"], ["refresh-hotspots", "--quiet"], ["list-tokens"]):
+        result = runner.invoke(args=command)
+        assert result.exit_code == 1 and "flask --app wsgi db upgrade" in result.output, (command, result.output)
+        assert result.exception is None or isinstance(result.exception, SystemExit)
+    with app.app_context():
+        upgrade()
+    assert runner.invoke(args=["list-tokens"]).exit_code == 0
