@@ -56,6 +56,8 @@ def cmd_train(args) -> int:
 def _load_model(path: str | None, registry_root: str | None) -> TicketClassifier:
     if path and (Path(path) / METADATA_FILE).is_file():
         return TicketClassifier.load(path)
+    if path and not Path(path).is_dir():  # a mistyped --model would have trained a new registry there (a minute)
+        raise FileNotFoundError(f"{path}: 没有该模型目录 / no such model directory or registry")
     registry = ModelRegistry(path or registry_root)
     classifier = registry.load_active()
     if classifier is None:

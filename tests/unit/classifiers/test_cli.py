@@ -150,3 +150,8 @@ def test_a_damaged_model_is_a_message_not_a_traceback(tmp_path, trained_registry
     (copy / "model.joblib").write_bytes((copy / "model.joblib").read_bytes()[:1000])
     out = run(["predict", "--model", str(copy)], tmp_path, stdin="异地就医\n")
     assert out.returncode == 2 and "模型文件损坏或不完整" in out.stderr and "Traceback" not in out.stderr
+
+
+def test_a_mistyped_model_path_is_refused_not_trained_into(tmp_path):
+    out = run(["predict", "--model", str(tmp_path / "no-such-dir")], tmp_path, stdin="异地就医\n")
+    assert out.returncode == 2 and "没有该模型目录" in out.stderr and not (tmp_path / "no-such-dir").exists()
