@@ -150,3 +150,20 @@ def test_a_mark_stays_one_chip_where_its_cell_wraps(live_server, page):
         cell.remove();
         return split; }""")
     assert split == [], split
+
+
+def test_alt_f_reaches_the_ticket_search_from_any_page(live_server, page):
+    """From the inbox Alt+F opened 工单查询 with the cursor nowhere; on a ticket page it went to the reply form's
+    knowledge-base search, where a ticket number finds no 口径 (a staff-day review)."""
+    sign_in(page, live_server, "staff_dybz")
+    page.goto(f"{live_server}/inbox/")
+    with page.expect_navigation():
+        page.keyboard.press("Alt+f")
+    page.wait_for_function("document.activeElement && document.activeElement.name === 'q'")
+    assert "/tickets/" in page.url
+    page.goto(f"{live_server}/inbox/")
+    page.locator("table a[href^='/tickets/12393-']").first.click()
+    page.wait_for_load_state()
+    with page.expect_navigation():
+        page.keyboard.press("Alt+f")
+    page.wait_for_function("document.activeElement && document.activeElement.name === 'q'")

@@ -9,11 +9,14 @@
       var link = document.querySelector('[data-nav="agent.new_call"]');
       if (link) { event.preventDefault(); window.location = link.href; }
     } else if (event.key === "f" || event.key === "F") {
-      var search = document.querySelector('input[type=search]');
+      // the page's own search box: not the knowledge-base search inside the reply form (a ticket number typed
+      // there found no 口径); without one, 工单查询 opens with the cursor in its box
+      var search = document.querySelector('input[accesskey="f"]') ||
+        document.querySelector('input[type=search]:not([data-answer-search])');
       if (search) { event.preventDefault(); search.focus(); }
       else {
         var query = document.querySelector('[data-nav="tickets.index"]');
-        if (query) { event.preventDefault(); window.location = query.href; }
+        if (query) { event.preventDefault(); window.location = query.href + "#search"; }
       }
     }
   });
@@ -160,6 +163,7 @@ window.addEventListener("resize", tabToScrollingTables);
 // the load, because the browser's own scroll to the fragment takes the focus away from anything focused earlier
 window.addEventListener("load", function () {
   var target = window.location.hash && document.getElementById(window.location.hash.slice(1));
+  if (target && target.tagName === "INPUT") { setTimeout(function () { target.focus(); }, 0); return; }
   if (!target || target.tagName !== "FORM") return;
   var first = target.querySelector("textarea, input:not([type=hidden]), select");
   if (first) setTimeout(function () { first.focus(); }, 0);
