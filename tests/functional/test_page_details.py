@@ -246,3 +246,26 @@ def test_the_supervisor_decides_the_extension_request_the_page_showed(db, client
     client.post(f"/tickets/{ticket.number}/actions/approve_extension", data={"until_shown": shown, "note": ""})
     db.session.refresh(ticket)
     assert ticket.extension_state == "approved"
+
+
+def test_a_ticket_opened_from_supervision_leads_back_to_it_after_the_decision(db, client, users, auth, now, on):
+    """审核 from 督办 (filtered to one department) opened the ticket with no way back but the menu, which dropped
+    the filter (a staff-day review)."""
+    from tests.factories import extend
+
+    ticket = extend(db, users, make_ticket(db, users, now, status=S.ACCEPTED), now, approved=None)
+    db.session.commit()
+    on(now + timedelta(hours=1))
+    auth.login("supervisor")
+    overview = client.get("/supervise/?department=DYBZ").get_data(as_text=True)
+    assert "back=/supervise/?department%3DDYBZ%23extensions" in overview
+    back = "/supervise/?department=DYBZ#extensions"
+    page_url = f"/tickets/{ticket.number}?back=/supervise/?department%3DDYBZ%23extensions"
+    page = client.get(page_url).get_data(as_text=True)
+    assert f'href="{back}">← 返回督办</a>' in page
+    response = client.post(f"/tickets/{ticket.number}/actions/approve_extension", data={"note": "同意"},
+                           headers={"Referer": "http://localhost" + page_url})
+    assert response.status_code == 302 and "back=" in response.headers["Location"]
+    assert f'href="{back}">← 返回督办</a>' in client.get(response.headers["Location"]).get_data(as_text=True)
+    elsewhere = client.get(f"/tickets/{ticket.number}?back=https://example.com/").get_data(as_text=True)
+    assert "返回列表" not in elsewhere and "example.com" not in elsewhere

@@ -63,13 +63,19 @@ def paginate(query, per_page: int):
 
 
 def safe_next(default: str) -> str:
-    target = request.values.get("next") or ""
+    # a line break would end the Location header (a 500); another site is not a place to send anyone
+    return safe_path(request.values.get("next")) or default
+
+
+def safe_path(target: str | None) -> str:
+    """``target`` when it is a path on this site (no scheme, host or control character), else ""."""
+    target = target or ""
     parts = urlsplit(target)
-    if any(ord(ch) < 32 or ord(ch) == 127 for ch in target):  # a line break would end the Location header (a 500)
-        return default
+    if any(ord(ch) < 32 or ord(ch) == 127 for ch in target):
+        return ""
     if target.startswith("/") and not target.startswith("//") and not parts.netloc and not parts.scheme:
         return target
-    return default
+    return ""
 
 
 def same_site_referrer() -> str:

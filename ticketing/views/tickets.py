@@ -4,6 +4,7 @@ from __future__ import annotations
 import logging
 import shlex
 from datetime import datetime, time, timedelta
+from urllib.parse import parse_qs, urlsplit
 
 import sqlalchemy as sa
 from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, send_file, url_for
@@ -21,7 +22,8 @@ from ticketing.services.deadlines import LOCAL_TZ
 from ticketing.services.privacy import may_see_caller
 from ticketing.services.errors import DomainError, NotFound
 from ticketing.views.common import (
-    day_arg, flash_domain_error, paginate, require, run_action, safe_next, store_uploads, ticket_or_404,
+    day_arg, flash_domain_error, paginate, require, run_action, safe_next, safe_path, same_site_referrer,
+    store_uploads, ticket_or_404,
 )
 
 bp = Blueprint("tickets", __name__, url_prefix="/tickets")
@@ -155,7 +157,7 @@ def detail(number: str):
         ticket_reviews=ticket_reviews, may_review=may_review,
         review_items=reviews.item_titles(db.session) if ticket_reviews or may_review else {},
         review_applicable=reviews.applicable_items(db.session, ticket) if may_review else [],
-        pass_score=reviews.PASS_SCORE,
+        pass_score=reviews.PASS_SCORE, back=list_back(),
     )
 
 
@@ -195,11 +197,22 @@ def _moved_away(number: str):
 
 def _back_to(ticket, anchor: str = "") -> str:
     """The ticket's page after a form on it, in the work queue it was opened from (with the ticket that followed
-    it then) when there is one."""
+    it then) when there is one, and still offering the way back to the list it was opened from (``back``)."""
     queue = queues.for_user(current_user, request.args.get("queue"))
+    back = {"back": list_back()} if list_back() else {}
     if queue is None:
-        return url_for("tickets.detail", number=ticket.number) + anchor
-    return url_for("tickets.detail", number=ticket.number, queue=queue.name, then=request.args.get("then")) + anchor
+        return url_for("tickets.detail", number=ticket.number, **back) + anchor
+    return url_for("tickets.detail", number=ticket.number, queue=queue.name, then=request.args.get("then"),
+                   **back) + anchor
+
+
+def list_back() -> str:
+    """The list a ticket was opened from (督办 with its department, say), given as ``back`` to the ticket page; a
+    form on that page posts without it, so it is read from the page the form was on. It was lost after 审核."""
+    if request.method == "GET":
+        return safe_path(request.args.get("back"))
+    query = parse_qs(urlsplit(same_site_referrer()).query)
+    return safe_path((query.get("back") or [""])[0])
 
 
 def _standard_answers(ticket):
