@@ -19,7 +19,7 @@ import sys
 import time
 from pathlib import Path
 
-from .corpus import CorpusError, decode_text, label_translation, load_shipped_corpus, read_csv_with_encoding
+from .corpus import CorpusError, label_translation, load_shipped_corpus, read_csv_with_encoding
 from .evaluate import format_sweep, evaluate_classifier
 from .model import METADATA_FILE, ModelUnusable, ModelVersionMismatch, TicketClassifier
 from .registry import ModelRegistry, UnknownVersion
@@ -136,20 +136,30 @@ def _arriving_lines(fd: int):
 
 
 def _line_text(raw: bytes, first: bool) -> str:
-    """A line of input as text: UTF-8, else GB18030 (told once on stderr); a BOM and the line end dropped."""
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError:
-        text, encoding = decode_text(raw)
-        if not _line_text.warned:
-            print(f"标准输入不是 UTF-8，按 {encoding} 读取 / stdin is not UTF-8: read as {encoding}", file=sys.stderr)
-            _line_text.warned = True
+    """A line of input as text: UTF-8, else GB18030 (said once on stderr; once a line was GB18030, later lines are
+    read so first, since a short GBK line can also be valid UTF-8: 谢谢 would be лл), else UTF-8 with the bad bytes
+    replaced, so that one damaged line does not stop the rest. A BOM and the line end are dropped."""
+    encodings = ("gb18030", "utf-8") if _line_text.seen_gb18030 else ("utf-8", "gb18030")
+    for encoding in encodings:
+        try:
+            text = raw.decode(encoding)
+            break
+        except UnicodeDecodeError:
+            continue
+    else:
+        text = raw.decode("utf-8", errors="replace")
+        encoding = "utf-8"
+        print("标准输入有一行无法解码，已替换无法识别的字节 / a line of stdin could not be decoded: its bad bytes were "
+              "replaced", file=sys.stderr)
+    if encoding == "gb18030" and not _line_text.seen_gb18030:
+        print("标准输入不是 UTF-8，按 gb18030 读取 / stdin is not UTF-8: read as gb18030", file=sys.stderr)
+        _line_text.seen_gb18030 = True
     if first:
         text = text.lstrip("\ufeff")
     return text.rstrip("\r")
 
 
-_line_text.warned = False
+_line_text.seen_gb18030 = False
 
 
 def cmd_predict(args) -> int:

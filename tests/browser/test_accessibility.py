@@ -167,3 +167,13 @@ def test_alt_f_reaches_the_ticket_search_from_any_page(live_server, page):
     with page.expect_navigation():
         page.keyboard.press("Alt+f")
     page.wait_for_function("document.activeElement && document.activeElement.name === 'q'")
+
+
+def test_messages_stay_where_they_can_be_seen_when_the_page_opens_at_a_field_or_a_heading(live_server, page):
+    """After Alt+F (工单查询#search) a date error was moved into the search box, where it has no height; on a ticket
+    page (#attachments) a message went inside the heading (a diff review)."""
+    sign_in(page, live_server, "supervisor")
+    page.goto(f"{live_server}/tickets/?received_from=0026-03-01#search")
+    message = page.locator(".flash-error")
+    assert "2000" in message.inner_text() and message.is_visible()
+    assert page.evaluate("document.querySelector('.flash-error').parentElement.tagName") == "MAIN"

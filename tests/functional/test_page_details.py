@@ -267,5 +267,15 @@ def test_a_ticket_opened_from_supervision_leads_back_to_it_after_the_decision(db
                            headers={"Referer": "http://localhost" + page_url})
     assert response.status_code == 302 and "back=" in response.headers["Location"]
     assert f'href="{back}">← 返回督办</a>' in client.get(response.headers["Location"]).get_data(as_text=True)
-    elsewhere = client.get(f"/tickets/{ticket.number}?back=https://example.com/").get_data(as_text=True)
-    assert "返回列表" not in elsewhere and "example.com" not in elsewhere
+    for outside in ("https://example.com/", "//example.com/", "/\\example.com/", "javascript:alert(1)"):
+        elsewhere = client.get(f"/tickets/{ticket.number}", query_string={"back": outside}).get_data(as_text=True)
+        assert "返回列表" not in elsewhere and "example.com" not in elsewhere, outside  # /\host is //host to a browser
+
+
+def test_an_urgent_ticket_may_be_extended_to_the_end_of_its_deadlines_own_day(db, client, users, auth, now, on):
+    """A deadline within the day (urgent: 24 hours) may move to that day's end: the field allowed only the next."""
+    ticket = make_ticket(db, users, now, status=S.ACCEPTED, urgency="urgent")
+    db.session.commit()
+    due = ticket.reply_due_at.astimezone(LOCAL)
+    assert due.time() < datetime.max.time().replace(microsecond=0)
+    assert tickets.extension_allowance(db.session, ticket).earliest == due.date()

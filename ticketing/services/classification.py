@@ -13,6 +13,8 @@ from pathlib import Path
 log = logging.getLogger(__name__)
 
 CHECK_EVERY_SECONDS = 10.0
+#: a version that failed to load is tried again after this long (its files may have been only half copied yet)
+RETRY_REFUSED_SECONDS = 60.0
 
 
 class ClassifierHolder:
@@ -22,7 +24,8 @@ class ClassifierHolder:
         self._classifier = None
         self._version: str | None = None
         self._checked_at = 0.0
-        self._refused: str | None = None  # a version that failed to load, not tried again until ACTIVE changes
+        self._refused: str | None = None  # a version that failed to load, tried again after RETRY_REFUSED_SECONDS
+        self._refused_at = 0.0
         self.error: str | None = None
 
     @property
@@ -50,20 +53,27 @@ class ClassifierHolder:
             active = registry.active_version()
             if active is None:
                 self._classifier, self._version, self.error = None, None, "没有已启用的分类模型"
-            elif active != self._version and active != self._refused:
+            elif active == self._version:
+                self.error, self._refused = None, None  # back to the version in use after a refused one
+            elif active != self._refused or time.monotonic() - self._refused_at >= RETRY_REFUSED_SECONDS:
                 self._classifier = registry.load(active)
                 self._version, self.error, self._refused = active, None, None
         except Exception as exc:  # a broken or incompatible model must not stop intake
             log.warning("classifier unavailable: %s", exc)
             # the model in use, if any, goes on serving (a damaged version activated by hand dropped it, and every
-            # ticket then waited in triage); the refused version is not loaded again until ACTIVE changes
-            self._refused, self.error = active, str(exc)
+            # ticket then waited in triage); the refused version is tried again only after a while
+            self._refused, self._refused_at, self.error = active, time.monotonic(), str(exc)
             if self._classifier is None:
                 self._version = None
         finally:
             self._checked_at = time.monotonic()  # after the load, so that nobody reads "checked" before it ends
             self._lock.release()
         return self._classifier
+
+    @property
+    def version_in_use(self) -> str | None:
+        """The version this worker classifies with (None: none, every ticket waits for an agent)."""
+        return self._version if self._classifier is not None else None
 
     def reset(self) -> None:
         self._checked_at, self._refused = 0.0, None

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, field, replace
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
@@ -510,10 +510,12 @@ def extension_allowance(session, ticket) -> ExtensionAllowance:
         policy_days = calendar.find_policy(session, ticket.type, ticket.urgency, ticket.channel)["max_extension_days"]
         days, rule = (min(policy_days, EXTENSION_CEILING_DAYS), "此类工单（办理时限设置）") if policy_days else (
             EXTENSION_CEILING_DAYS, "")
-    due_day = ticket.reply_due_at.astimezone(deadlines.LOCAL_TZ).date() if ticket.reply_due_at is not None else None
-    if due_day is None:
+    if ticket.reply_due_at is None:
         return ExtensionAllowance(days, rule, None)
-    return ExtensionAllowance(days, rule, due_day + timedelta(days=days), due_day + timedelta(days=1))
+    due = ticket.reply_due_at.astimezone(deadlines.LOCAL_TZ)
+    # a date asked for means its day's end: the deadline's own day is later than a deadline in the day (urgent)
+    earliest = due.date() if due.time() < time(23, 59, 59) else due.date() + timedelta(days=1)
+    return ExtensionAllowance(days, rule, due.date() + timedelta(days=days), earliest)
 
 
 def request_extension(session, ticket, reason: str, until: datetime, *, actor, now) -> None:

@@ -173,12 +173,19 @@ window.addEventListener("load", function () {
 document.addEventListener("DOMContentLoaded", function () {
   var target = window.location.hash && document.getElementById(window.location.hash.slice(1));
   var said = document.querySelectorAll("main > .flash[role=alert]");
-  if (!target || target.tagName === "FORM" || target.tagName === "MAIN" || !said.length) return;
-  var heading = target.querySelector("h2, h3");
-  var before = heading ? heading.nextSibling : target.firstChild;
+  if (!target || !said.length) return;
+  var parent, before;
+  if (/^H[1-6]$/.test(target.tagName)) {  // a heading (#attachments): below it, not inside it
+    parent = target.parentNode; before = target.nextSibling;
+  } else if (target.tagName === "SECTION" || target.classList.contains("panel")) {
+    var heading = target.querySelector("h2, h3");
+    parent = heading ? heading.parentNode : target; before = heading ? heading.nextSibling : target.firstChild;
+  } else {
+    return;  // a form, a field (#search): the messages stay at the top
+  }
   said.forEach(function (flash) {
     flash.classList.add("flash-moved");
-    target.insertBefore(flash, before);
+    parent.insertBefore(flash, before);
   });
 });
 // A form is sent once: a second Enter or click while the first is on its way is dropped (one call made two tickets,

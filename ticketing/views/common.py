@@ -71,7 +71,7 @@ def safe_path(target: str | None) -> str:
     """``target`` when it is a path on this site (no scheme, host or control character), else ""."""
     target = target or ""
     parts = urlsplit(target)
-    if any(ord(ch) < 32 or ord(ch) == 127 for ch in target):
+    if any(ord(ch) < 32 or ord(ch) == 127 for ch in target) or "\\" in target:  # browsers read /\host as //host
         return ""
     if target.startswith("/") and not target.startswith("//") and not parts.netloc and not parts.scheme:
         return target

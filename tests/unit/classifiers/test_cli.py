@@ -155,3 +155,11 @@ def test_a_damaged_model_is_a_message_not_a_traceback(tmp_path, trained_registry
 def test_a_mistyped_model_path_is_refused_not_trained_into(tmp_path):
     out = run(["predict", "--model", str(tmp_path / "no-such-dir")], tmp_path, stdin="异地就医\n")
     assert out.returncode == 2 and "没有该模型目录" in out.stderr and not (tmp_path / "no-such-dir").exists()
+
+
+def test_one_line_that_cannot_be_decoded_does_not_stop_the_others(tmp_path, trained_registry):
+    registry, metadata, _ = trained_registry
+    stdin = "异地就医备案怎么办\n".encode("utf-8") + b"\x80\xff\xfe broken\n" + "慢特病认定\n".encode("utf-8")
+    out = _bytes_run(["predict", "--model", str(registry.path(metadata["version"]))], tmp_path, stdin)
+    assert out.returncode == 0 and len(out.stdout.decode().splitlines()) == 3
+    assert "无法解码" in out.stderr.decode()

@@ -89,4 +89,25 @@ def test_a_damaged_version_made_active_leaves_the_model_in_use_serving(monkeypat
     holder.reset()
     assert holder.current() == "model v1" and "损坏" in holder.error
     holder._checked_at = 0.0  # the next check, a few seconds later
-    assert holder.current() == "model v1" and registry.loads == ["v1", "v2"]
+    assert holder.current() == "model v1" and registry.loads == ["v1", "v2"] and holder.version_in_use == "v1"
+    registry.active = "v1"  # the administrator goes back to the version in use: the error goes
+    holder._checked_at = 0.0
+    assert holder.current() == "model v1" and holder.error is None
+
+
+def test_a_version_that_failed_once_is_tried_again_after_a_while(monkeypatch):
+    """A worker whose first load failed (the files not all there yet) stayed without a model for good."""
+    class NotYet(SlowRegistry):
+        def load(self, version):
+            self.loads.append(version)
+            if len(self.loads) == 1:
+                raise RuntimeError("模型文件损坏或不完整")
+            return f"model {version}"
+
+    registry = NotYet(seconds=0)
+    holder = holder_with(registry, monkeypatch)
+    assert holder.current() is None
+    holder._checked_at = 0.0
+    assert holder.current() is None and registry.loads == ["v1"]  # not at every check
+    holder._checked_at, holder._refused_at = 0.0, holder._refused_at - classification.RETRY_REFUSED_SECONDS
+    assert holder.current() == "model v1" and holder.error is None
