@@ -33,12 +33,12 @@ from ticketing.models import (
     Urgency,
     User,
 )
-from ticketing.services import audit, inbox, routing, settings, sign_in
+from ticketing.services import audit, inbox, locks, reference_cache, routing, settings, sign_in
 from ticketing.services.validation import MOBILE, mask_phone, normalize_phone, year_error
 from ticketing.services.calendar import load_work_calendar, recalculate_unconfirmed_deadlines
 from ticketing.services.deadlines import DeadlineUnit, WorkCalendar
 from ticketing.services.tickets import EXTENSION_CEILING_DAYS
-from ticketing.services.errors import ValidationFailed
+from ticketing.services.errors import InvalidTransition, ValidationFailed
 from ticketing.services.routing import RouteDecision
 
 MIN_PASSWORD_LENGTH = 8
@@ -74,6 +74,7 @@ class RuleInput:
 
 def save_routing_rule(session: Session, rule: RoutingRule | None, data: RuleInput, *, actor: User) -> RoutingRule:
     """Create (rule=None) or edit a routing rule. A rule needs at least one condition."""
+    locks.lock_named(session, "routing rules")  # the same rule added by two administrators at once was saved twice
     errors: dict[str, str] = {}
     name = _text(data.name)
     if not name:
@@ -125,6 +126,8 @@ def save_routing_rule(session: Session, rule: RoutingRule | None, data: RuleInpu
 
 
 def set_rule_active(session: Session, rule: RoutingRule, active: bool, *, actor: User) -> None:
+    if active:
+        locks.lock_for_change(session, rule.department, shared=True)  # not switched off meanwhile
     if active and not rule.department.active:
         raise ValidationFailed(f"规则的承办单位“{rule.department.name}”已停用，请先修改规则或启用该单位")
     if active and rule.category is not None and not rule.category.active:
@@ -145,9 +148,15 @@ def preview_route(session: Session, *, category_code: str | None, region: str | 
 
 
 def _active_department(session: Session, code: str | None) -> Department | None:
+    """The department with this code if it is switched on, held so (FOR SHARE) until the transaction ends: a rule
+    or a category's default given to a department being switched off at that moment was saved (a race review)."""
     if not code:
         return None
-    return session.scalar(sa.select(Department).where(Department.code == code, Department.active.is_(True)))
+    department = session.scalar(sa.select(Department).where(Department.code == code))
+    if department is None:
+        return None
+    locks.lock_for_change(session, department, shared=True)
+    return department if department.active else None
 
 
 # --------------------------------------------------------------------------- #
@@ -170,6 +179,7 @@ class PolicyInput:
 def save_deadline_policy(session: Session, policy: DeadlinePolicy | None, data: PolicyInput, *,
                          actor: User) -> DeadlinePolicy:
     """Create (policy=None) or edit a 办理时限; applies to tickets registered or dispatched from now on."""
+    locks.lock_named(session, "time limits")  # two added at once both passed the check for the same one
     errors: dict[str, str] = {}
     ticket_type, urgency, channel = data.ticket_type or None, data.urgency or None, data.channel or None
     if ticket_type and ticket_type not in TicketType.__members__.values():
@@ -217,6 +227,7 @@ def save_deadline_policy(session: Session, policy: DeadlinePolicy | None, data: 
 
 def set_policy_active(session: Session, policy: DeadlinePolicy, active: bool, *, actor: User) -> None:
     if active:
+        locks.lock_named(session, "time limits")
         clash = session.scalar(sa.select(DeadlinePolicy).where(
             DeadlinePolicy.active.is_(True), DeadlinePolicy.id != policy.id,
             _is(DeadlinePolicy.ticket_type, policy.ticket_type), _is(DeadlinePolicy.urgency, policy.urgency),
@@ -251,6 +262,7 @@ def add_calendar_period(session: Session, first: date | None, last: date | None,
                         actor: User, now: datetime | None = None) -> list[Holiday]:
     """Every day from ``first`` to ``last`` (``last`` None: ``first`` alone) as a holiday or a make-up working day,
     as the State Council's notice gives them (元旦 1月1日至3日放假); the deadlines they move are counted again once."""
+    _calendar_change_begins(session)
     errors: dict[str, str] = {}
     last = first if last is None else last
     if first is None:
@@ -285,7 +297,18 @@ def add_calendar_period(session: Session, first: date | None, last: date | None,
     return holidays
 
 
+def _calendar_change_begins(session: Session) -> None:
+    """Changes to the calendar one at a time, each reading the calendar as the one before left it: two holidays
+    entered at once each recounted the deadlines from the calendar without the other, and one was lost (a race
+    review, 8 tickets a working day short)."""
+    locks.lock_named(session, "calendar")
+    reference_cache.forget(session)
+
+
 def remove_calendar_day(session: Session, holiday: Holiday, *, actor: User, now: datetime | None = None) -> None:
+    _calendar_change_begins(session)
+    if session.scalar(sa.select(Holiday.id).where(Holiday.id == holiday.id)) is None:
+        raise InvalidTransition(f"{holiday.day.isoformat()} 已被他人删除")  # two administrators at once
     before = load_work_calendar(session)
     audit.record(session, actor, "calendar day removed", day=holiday.day.isoformat(), kind=holiday.kind, name=holiday.name)
     day = holiday.day
@@ -298,6 +321,7 @@ def set_year_confirmed(session: Session, year: int | None, confirmed: bool, *, a
                        now: datetime | None = None) -> CalendarYear:
     if year is None or not 2000 <= year <= 2100:
         raise ValidationFailed("年份无效", fields={"year": "请填写 2000 到 2100 之间的年份"})
+    _calendar_change_begins(session)
     before = load_work_calendar(session)
     row = session.get(CalendarYear, year)
     if row is None:
@@ -448,6 +472,7 @@ def set_user_active(session: Session, user: User, active: bool, *, actor: User) 
 def reset_password(session: Session, user: User, password: str, *, actor: User) -> None:
     if message := _password_error(password):
         raise ValidationFailed(message, fields={"password": message})
+    locks.lock_for_change(session, user)  # a sign-in or a lock at this moment is settled first, then reset
     user.set_password(password)
     sign_in.unlock(user)
     session.flush()
@@ -513,6 +538,7 @@ class DepartmentInput:
 def save_department(session: Session, department: Department | None, data: DepartmentInput, *,
                     actor: User) -> Department:
     """Create (department=None) or edit a department; the code of an existing one does not change."""
+    locks.lock_named(session, "departments")  # two parents set crosswise at once made a cycle
     code, name, errors = _code_and_name(session, Department, data.code, data.name, new=department is None,
                                         max_code=20, max_name=100, noun="单位")
     region = _text(data.region) or None
@@ -556,6 +582,8 @@ def _is_under(department: Department, ancestor: Department) -> bool:
 
 def set_department_active(session: Session, department: Department, active: bool, *, actor: User) -> None:
     """A department still receiving tickets by default or by a rule cannot be switched off."""
+    # no ticket is dispatched to it, and no rule or default given to it, while this decides (they hold it FOR SHARE)
+    locks.lock_for_change(session, department)
     if not active:
         defaults = session.scalars(sa.select(Category.name).where(
             Category.default_department_id == department.id, Category.active.is_(True))).all()
@@ -608,6 +636,8 @@ def save_category(session: Session, category: Category | None, data: CategoryInp
 
 
 def set_category_active(session: Session, category: Category, active: bool, *, actor: User) -> None:
+    if active and category.default_department is not None:
+        locks.lock_for_change(session, category.default_department, shared=True)
     if active and category.default_department is not None and not category.default_department.active:
         raise ValidationFailed(f"分类的默认承办单位“{category.default_department.name}”已停用，请先修改默认单位")
     category.active = active

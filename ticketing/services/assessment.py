@@ -508,6 +508,8 @@ def month_report(session: Session, month: str, *, now: datetime, max_age: timede
                 row.score = composite_score(row.rates_for_score(), weights)
             report = Report(month, cache.computed_at, weights, rank(rows), cached=True)
         else:
+            if max_age:  # a contest decided while these are computed forgets them after they are stored, not before
+                locks.lock_month(session, month)
             report = Report(month, now, weights, live_figures(session, month, now, weights))
             if max_age:
                 _store_live(session, month, now, report.rows)

@@ -14,14 +14,28 @@ def _postgresql(session: Session) -> bool:
     return session.get_bind().dialect.name == "postgresql"
 
 
-def lock_for_change(session: Session, instance):
+#: pg_advisory_xact_lock keys of work that reads a whole table before it writes (see ``lock_named``)
+NAMED_LOCKS = {"calendar": 12393_001, "routing rules": 12393_002, "time limits": 12393_003, "departments": 12393_004}
+
+
+def lock_for_change(session: Session, instance, *, shared: bool = False):
     """Lock ``instance``'s row until the transaction ends and read it again: a state checked on the copy loaded
-    before the lock (an appeal, a contest already decided by someone else) would be stale."""
+    before the lock (an appeal, a contest already decided by someone else) would be stale. ``shared``: FOR SHARE,
+    for work that only needs the row to stay as it is (many dispatches to one department at once, while it is not
+    switched off meanwhile)."""
     model = type(instance)
     if _postgresql(session):
-        session.scalar(sa.select(model).where(model.id == instance.id).with_for_update(of=model)
+        session.scalar(sa.select(model).where(model.id == instance.id).with_for_update(of=model, read=shared)
                        .execution_options(populate_existing=True))  # fetched, so that the copy is refreshed
     return instance
+
+
+def lock_named(session: Session, name: str) -> None:
+    """One request at a time for work that checks a whole table before it writes: entering holidays (each recounts
+    the deadlines from the calendar it read; two at once lost one), adding a routing rule or a time limit (the
+    check for the same one already there), a department's parent (the check for a cycle)."""
+    if _postgresql(session):
+        session.execute(sa.select(sa.func.pg_advisory_xact_lock(NAMED_LOCKS[name])))
 
 
 def lock_month(session: Session, month: str) -> None:

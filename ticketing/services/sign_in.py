@@ -48,7 +48,10 @@ def authenticate(session: Session, username: str, password: str, *, now: datetim
                  policy: LockoutPolicy = LockoutPolicy()) -> User:
     """The user with this name and password; otherwise SignInRefused with the Chinese reason."""
     wrong = f"{WRONG}连续输错 {policy.max_failures} 次，账号将锁定 {policy.lock_minutes} 分钟。"
-    user = session.scalar(sa.select(User).where(User.username == (username or "").strip()))
+    # the account's row is held until the sign-in is saved: an administrator's 重置密码 at that moment waits, and then
+    # ends the session (it was signed in with the new password's token) and lifts the lock (it was lost)
+    user = session.scalar(sa.select(User).where(User.username == (username or "").strip())
+                          .with_for_update(of=User).execution_options(populate_existing=True))
     if user is None:
         log.info("sign-in refused: unknown user name")
         raise SignInRefused(wrong)

@@ -251,8 +251,11 @@ def register_ticket(
         decision = routing.route(session, category=ticket.category, region=ticket.region,
                                  channel=ticket.channel, ticket_type=ticket.type)
         by_classifier = ticket.category_source == CategorySource.CLASSIFIER.value
+        if decision.department is not None:  # switched off since routing read it: the call waits in 待派发, saved
+            locks.lock_for_change(session, decision.department, shared=True)
         # a 风险提示 waits in 待派发 for an agent to read it, however sure the classifier is of its topic
-        if decision.department is not None and not (by_classifier and risk_alerts.is_undecided(ticket)):
+        if (decision.department is not None and decision.department.active
+                and not (by_classifier and risk_alerts.is_undecided(ticket))):
             why = decision.reason
             if by_classifier:
                 why = (f"自动派发：分类“{ticket.category.name}”置信度 {ticket.classifier_confidence:.2f}"
@@ -331,9 +334,15 @@ def dispatch_as_suggested(session, ticket, *, actor, now) -> None:
              reason=f"{source}派发（{decision.reason}）", rule_id=decision.rule.id if decision.rule else None)
 
 
-def _assign(session, ticket, department, now, event=None) -> None:
+def _assign(session, ticket, department, now, event=None, *, reopening: bool = False) -> None:
     """The ticket goes to ``department`` (派发, 改派, a return approved, 重办). A 协办 asked of that department ends:
-    it holds the ticket now (``event``, the move's, names them)."""
+    it holds the ticket now (``event``, the move's, names them). The department is held (FOR SHARE) until the
+    transaction ends, and must be switched on: one being switched off at that moment received a ticket it then
+    held unseen (a race review). 重办 goes back to the department that answered, switched on or not."""
+    with session.no_autoflush:  # the ticket is dispatched but has no department until below
+        locks.lock_for_change(session, department, shared=True)
+    if not department.active and not reopening:
+        raise ValidationFailed(f"承办单位“{department.name}”已停用，请另选承办单位", fields={"department": "该单位已停用"})
     with session.no_autoflush:  # the ticket is dispatched but has no department until below
         lapsed = workflow.end_assists_to(ticket, department.id, now)
     if lapsed and event is not None:
@@ -725,7 +734,7 @@ def reopen(session, ticket, reason: str, *, actor, now) -> None:
     ticket.replied_at = None
     ticket.extension_state = None
     ticket.overdue_marked_at = None
-    _assign(session, ticket, ticket.department, now)
+    _assign(session, ticket, ticket.department, now, reopening=True)
     due = calendar.reply_deadline(session, ticket, now)
     ticket.reply_due_at = due.due_at
     ticket.calendar_confirmed = ticket.calendar_confirmed and due.calendar_confirmed

@@ -52,8 +52,10 @@ def login():
             note_refused_sign_in()
             flash(refused.message, "error")
         else:
-            db.session.commit()
+            # the session is given the password checked, before the commit lets a 重置密码 waiting on the account
+            # change it (after the commit, the reloaded user carried the new password's token)
             login_user(user, remember=form.remember.data)
+            db.session.commit()
             session.permanent = True  # re-signed on every request: SESSION_IDLE_MINUTES without one signs out
             return redirect(safe_next(url_for(start_endpoint(user))))
     return render_template("auth/login.html", form=form), 200 if not form.errors else 400

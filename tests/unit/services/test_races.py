@@ -71,7 +71,7 @@ def _ticket(session, ticket_id: int) -> Ticket:
 def _refused(outcome: dict, words: str) -> None:
     assert "result" not in outcome or outcome.get("error") is not None, "the second change was recorded too"
     assert isinstance(outcome["error"], DomainError), outcome["error"]
-    assert words in outcome["error"].message
+    assert words in outcome["error"].message + " ".join((outcome["error"].fields or {}).values())
 
 
 def test_two_supervisors_deciding_one_contest(app, db, users):
@@ -246,3 +246,104 @@ def test_a_channel_file_sent_while_the_ticket_is_merged(app, db, users, tmp_path
         app.config["ATTACHMENT_DIR"] = before
     assert outcome["result"] == 409
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Attachment)) == 0
+
+
+# --- administrators and sign-ins (a second race review, 4 Dec 2026) -------------------------------------------------
+
+def _quiet(function):
+    """``function`` as the first of a race, whose refusal is part of the story (a wrong password)."""
+    def run(session):
+        try:
+            function(session)
+        except DomainError:
+            pass
+    return run
+
+
+def test_two_holidays_entered_at_once_both_move_the_deadlines(app, db, users):
+    """Each recounted the deadlines from the calendar without the other: one holiday was lost (8 tickets a working
+    day short), and both events told the same change."""
+    from datetime import date
+
+    from ticketing.services import administration
+
+    monday = datetime(2026, 12, 28, 9, 0, tzinfo=LOCAL)  # 15 working days on 2027's unconfirmed calendar: 18 Jan
+    ticket = make_ticket(db, users, monday, status=S.ACCEPTED)
+    db.session.commit()
+    assert ticket.reply_due_at.astimezone(LOCAL).date() == date(2027, 1, 18)
+
+    def holiday(day):
+        def run(session):
+            administration.add_calendar_period(session, day, None, "holiday", "测试", actor=_user(session, "admin"),
+                                               now=monday + timedelta(hours=1))
+        return run
+
+    outcome = race(app, holiday(date(2027, 1, 5)), holiday(date(2027, 1, 7)))
+    assert "error" not in outcome, outcome
+    db.session.expire_all()
+    assert db.session.get(Ticket, ticket.id).reply_due_at.astimezone(LOCAL).date() == date(2027, 1, 20)
+
+
+def test_a_password_reset_lifts_a_lock_made_at_the_same_moment(app, db, users):
+    from ticketing.services import administration, sign_in
+
+    victim = users["agent"]
+    victim.failed_logins = 4  # one more wrong password locks the account
+    db.session.commit()
+
+    def wrong_password(session):
+        sign_in.authenticate(session, "agent", "not-the-password", now=IN_OCTOBER)
+
+    def reset(session):
+        administration.reset_password(session, _user(session, "agent"), "Brand-new-pass-2026",
+                                      actor=_user(session, "admin"))
+
+    outcome = race(app, _quiet(wrong_password), reset)
+    assert "error" not in outcome, outcome
+    db.session.expire_all()
+    assert db.session.get(User, victim.id).locked_until is None  # the lock was kept: the reset did not work
+
+
+def test_a_department_switched_off_while_a_ticket_is_dispatched_to_it(app, db, users, reference):
+    from ticketing.models import Department
+    from ticketing.services import administration
+
+    bureau = Department(code="XCQ", name="新城区医疗保障局")
+    db.session.add(bureau)
+    ticket = make_ticket(db, users, IN_OCTOBER)
+    db.session.commit()
+
+    def switch_off(session):
+        administration.set_department_active(session, session.get(Department, bureau.id), False,
+                                             actor=_user(session, "admin"))
+
+    def dispatch(session):
+        tickets.dispatch(session, _ticket(session, ticket.id), session.get(Department, bureau.id),
+                         actor=_user(session, "agent"), now=IN_OCTOBER + timedelta(hours=1))
+
+    _refused(race(app, switch_off, dispatch), "已停用")
+    db.session.expire_all()
+    assert db.session.get(Ticket, ticket.id).status == S.REGISTERED.value
+
+
+def test_the_same_rule_or_time_limit_added_by_two_administrators_at_once_is_one(app, db, users):
+    from ticketing.models import DeadlinePolicy, RoutingRule
+    from ticketing.services import administration
+
+    def rule(session):
+        administration.save_routing_rule(session, None, administration.RuleInput(
+            name="新城区医疗救助", priority=50, department_code="DYBZ", category_code="JZ", region="新城区"),
+            actor=_user(session, "admin"))
+
+    _refused(race(app, rule, rule), "已有相同的路由规则")
+
+    def policy(session):
+        administration.save_deadline_policy(session, None, administration.PolicyInput(
+            ticket_type="suggestion", urgency="urgent", channel="wechat", accept_amount=4, accept_unit="hours",
+            reply_amount=2, reply_unit="working_days"), actor=_user(session, "admin"))
+
+    _refused(race(app, policy, policy), "已有相同类型、紧急程度和来源的时限规则")
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(RoutingRule).where(
+        RoutingRule.name == "新城区医疗救助")) == 1
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(DeadlinePolicy).where(
+        DeadlinePolicy.channel == "wechat", DeadlinePolicy.urgency == "urgent")) == 1
