@@ -341,9 +341,8 @@ def _assign(session, ticket, department, now, event=None, *, reopening: bool = F
     held unseen (a race review). 重办 goes back to the department that answered, switched on or not."""
     with session.no_autoflush:  # the ticket is dispatched but has no department until below
         locks.lock_for_change(session, department, shared=True)
-    if not department.active and not reopening:
-        raise ValidationFailed(f"承办单位“{department.name}”已停用，请另选承办单位", fields={"department": "该单位已停用"})
-    with session.no_autoflush:  # the ticket is dispatched but has no department until below
+        if not department.active and not reopening:
+            raise ValidationFailed(f"承办单位“{department.name}”已停用，请另选承办单位", fields={"department": "该单位已停用"})
         lapsed = workflow.end_assists_to(ticket, department.id, now)
     if lapsed and event is not None:
         event.data = {**(event.data or {}), "assists_lapsed": lapsed}
@@ -507,7 +506,7 @@ class ExtensionAllowance:
     days: int  # one extension adds at most this many days
     rule: str  # whose rule: "信访事项（信访工作条例）", "此类工单（办理时限设置）" or "" (the ceiling)
     latest: date | None  # the last local day it may reach (None: no deadline yet)
-    earliest: date | None = None  # the first: the day after the deadline's (the date field's min)
+    earliest: date | None = None  # the first (the date field's min): the deadline's day if it ends within it, else the next
 
 
 def extension_allowance(session, ticket) -> ExtensionAllowance:
