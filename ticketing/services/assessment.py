@@ -508,10 +508,8 @@ def month_report(session: Session, month: str, *, now: datetime, max_age: timede
                 row.score = composite_score(row.rates_for_score(), weights)
             report = Report(month, cache.computed_at, weights, rank(rows), cached=True)
         else:
-            if max_age:  # a contest decided while these are computed forgets them after they are stored, not before
-                locks.lock_month(session, month)
             report = Report(month, now, weights, live_figures(session, month, now, weights))
-            if max_age:
+            if max_age and _may_store_live(session, month, now):
                 _store_live(session, month, now, report.rows)
     report.previous = issued_report(session, shift_month(month, -1))
     if report.previous is not None:
@@ -520,6 +518,20 @@ def month_report(session: Session, month: str, *, now: datetime, max_age: timede
             if (data := before.get(row.department_id)) is not None:
                 row.previous_score, row.previous_rank = data.get("score"), data.get("rank")
     return report
+
+
+#: figures computed while a contest was decided may not count the decision: shown, but not stored for others
+DECIDED_RECENTLY = timedelta(minutes=2)
+
+
+def _may_store_live(session: Session, month: str, now: datetime) -> bool:
+    """Whether live figures computed as of ``now`` may be stored for every worker: not when a contest was decided
+    meanwhile (its forget_live ran before they were stored, and the month's figures stayed without the decision
+    for the cache's 5 minutes: a race review). The month's lock is taken for this check only, so a decision waits
+    for the end of this request, not for a computation (a review found views queued one behind another for it)."""
+    locks.lock_month(session, month)
+    return not session.scalar(sa.select(sa.func.count()).select_from(AssessmentContest).where(
+        AssessmentContest.month == month, AssessmentContest.decided_at >= now - DECIDED_RECENTLY))
 
 
 def _store_live(session: Session, month: str, now: datetime, rows: list[Figures]) -> None:

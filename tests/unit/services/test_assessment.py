@@ -404,3 +404,21 @@ def test_a_kept_ticket_transferred_late_is_late_though_a_duplicate_joined_it_ear
     flags = {c.ticket.id: c.flags for c in assessment.counted_tickets(db.session, MARCH, kept.department, now=AS_OF)[0]}
     assert (flags[kept.id]["accept_due"], flags[kept.id]["reply_due"], flags[kept.id]["overdue"]) == (1, 1, 1)
     assert duplicate.id not in flags  # merged in time: no receipt
+
+
+def test_live_figures_computed_around_a_decision_are_shown_but_not_stored(db, users, march):
+    """A view that computed the month while a contest was decided stored figures without the decision for every
+    worker (a race review); the month's lock is taken only for the check, not for the computation, which made views
+    queue one behind another (a lock review)."""
+    from ticketing.models import AssessmentLiveCache
+
+    contest = assessment.file_contest(db.session, MARCH, march["late"], "系统故障导致无法签收",
+                                      actor=users["staff_dybz"], now=day(2, month=4))
+    decided = day(3, month=4)
+    assessment.decide_contest(db.session, contest, accept=True, note="情况属实", actor=users["supervisor"], now=decided)
+    db.session.commit()
+    five_minutes = timedelta(minutes=5)
+    assessment.month_report(db.session, MARCH, now=decided + timedelta(minutes=1), max_age=five_minutes)
+    assert db.session.get(AssessmentLiveCache, MARCH) is None
+    report = assessment.month_report(db.session, MARCH, now=decided + timedelta(minutes=3), max_age=five_minutes)
+    assert db.session.get(AssessmentLiveCache, MARCH) is not None and not report.cached
