@@ -228,6 +228,8 @@ def _detail(user, ticket: Ticket, *, show_caller: bool = False) -> dict:
 @bp.output(schemas.TicketDetailOut)
 def act(number: str, data: dict):
     user = current_api_user()
+    if data.get("action") == "merge":
+        tickets.lock_merge_target_first(db.session, number, data.get("into"))
     ticket = _ticket_for(user, number)
     action = data.pop("action")
     perform_action(db.session, ticket, action, data, actor=user, now=clock.now_utc())

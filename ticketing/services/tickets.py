@@ -151,6 +151,14 @@ def find_by_number(session: Session, number: str, *, to_change: bool = False) ->
     return session.scalar(query)
 
 
+def lock_merge_target_first(session: Session, number: str, into_number: str | None) -> None:
+    """Before a merge locks its ticket: the target first when its number comes first, so that a merge locks its two
+    tickets in number order, as the batch actions do. A merge of the later into the earlier locked them the other
+    way, and met 批量督办 over the same two in a deadlock (a diff review)."""
+    if into_number and into_number.strip() < number:
+        find_by_number(session, into_number.strip(), to_change=True)
+
+
 def register_ticket(
     session: Session,
     data: TicketInput,

@@ -167,6 +167,8 @@ def act(number: str, action: str):
     moved = _moved_away(number)
     if moved is not None:
         return moved
+    if action == "merge":
+        ticket_service.lock_merge_target_first(db.session, number, request.form.get("into"))
     ticket = ticket_or_404(number)
     params = {key: value for key, value in request.form.items() if key != "csrf_token"}
     if run_action(ticket, action, params):

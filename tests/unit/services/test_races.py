@@ -347,3 +347,34 @@ def test_the_same_rule_or_time_limit_added_by_two_administrators_at_once_is_one(
         RoutingRule.name == "新城区医疗救助")) == 1
     assert db.session.scalar(sa.select(sa.func.count()).select_from(DeadlinePolicy).where(
         DeadlinePolicy.channel == "wechat", DeadlinePolicy.urgency == "urgent")) == 1
+
+
+def test_a_merge_and_a_batch_over_the_same_two_tickets_lock_them_in_one_order(app, db, users):
+    """批量督办 locks in number order; a merge of the later into the earlier locked the later first, and the two met
+    in a deadlock (a diff review). The merge now takes the earlier first, so it waits instead."""
+    from ticketing.services import api_tokens
+
+    earlier = make_ticket(db, users, IN_OCTOBER, status=S.DISPATCHED)
+    later = make_ticket(db, users, IN_OCTOBER + timedelta(hours=1), status=S.DISPATCHED)
+    token = api_tokens.issue_token(db.session, now=IN_OCTOBER, user=users["agent"]).token
+    db.session.commit()
+    assert earlier.number < later.number
+    outcome: dict = {}
+
+    def merge():
+        response = app.test_client().post(f"/api/v1/tickets/{later.number}/actions",
+                                          headers={"Authorization": f"Bearer {token}"},
+                                          json={"action": "merge", "into": earlier.number})
+        outcome["merge"] = response.status_code
+
+    with app.app_context(), Session(_db.engine) as batch:  # a batch's first row lock, then its second
+        tickets.find_by_number(batch, earlier.number, to_change=True)
+        thread = threading.Thread(target=merge)
+        thread.start()
+        thread.join(0.5)
+        tickets.find_by_number(batch, later.number, to_change=True)  # deadlocked here when the merge held it
+        batch.commit()
+    thread.join(20)
+    assert outcome["merge"] == 200
+    db.session.expire_all()
+    assert db.session.get(Ticket, later.id).status == S.MERGED.value
