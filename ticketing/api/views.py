@@ -15,7 +15,7 @@ from ticketing.api.presenters import (
 from ticketing.extensions import db
 from ticketing.models import Category, Ticket
 from ticketing.services import (
-    announcements, assists, attachments, channel_feedback, clock, inbox, invalid_calls, permissions, privacy, risk_alerts, routing, search,
+    announcements, assists, attachments, channel_feedback, clock, inbox, invalid_calls, locks, permissions, privacy, risk_alerts, routing, search,
     tickets, validation, workflow,
 )
 from ticketing.services.actions import API_ACTIONS, perform_action
@@ -248,8 +248,8 @@ def act(number: str, data: dict):
 def upload_attachment(number: str, data: dict):
     user, token = current_api_user(), current_token()
     if token.channel is not None:
-        ticket = db.session.scalar(sa.select(Ticket).where(Ticket.number == number, Ticket.channel == token.channel)
-                                   .with_for_update(of=Ticket).execution_options(populate_existing=True))
+        ticket = db.session.scalar(locks.for_change(
+            sa.select(Ticket).where(Ticket.number == number, Ticket.channel == token.channel), Ticket))
         if ticket is None:
             raise NotFound(f"工单 {number} 不存在或不是本渠道提交的")
     else:

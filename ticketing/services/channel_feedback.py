@@ -22,7 +22,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session, aliased
 
 from ticketing.models import Callback, Channel, Ticket, TicketStatus
-from ticketing.services import tickets
+from ticketing.services import locks, tickets
 from ticketing.services.cursors import cursor_after, parse_cursor
 from ticketing.services.errors import InvalidTransition, NotFound, ValidationFailed
 from ticketing.services.progress_lookup import MAX_MERGE_HOPS, CitizenProgress, citizen_view, normalize_phone
@@ -77,9 +77,8 @@ def find(session: Session, channel: str, reference: str, *, now: datetime) -> Ch
 def _own(session: Session, channel: str, reference: str, *, to_change: bool = False) -> Ticket:
     query = sa.select(Ticket).where(
         Ticket.channel == channel, sa.or_(Ticket.external_id == reference, Ticket.number == reference))
-    if to_change:  # as tickets.find_by_number: a platform's retry, or an agent's 回访, at the same moment
-        query = query.with_for_update(of=Ticket).execution_options(populate_existing=True)
-    ticket = session.scalar(query)
+    # to change it: a platform's retry, or an agent's 回访, at the same moment waits and sees this one
+    ticket = session.scalar(locks.for_change(query, Ticket) if to_change else query)
     if ticket is None:
         raise NotFound(f"本渠道没有编号为 {reference} 的工单")
     return ticket

@@ -8,14 +8,18 @@ from sqlalchemy.orm import Session
 
 #: pg_advisory_xact_lock keys of the monthly assessment: this namespace plus the month as yyyymm
 MONTH_LOCK_NAMESPACE = 12393 * 10**9
+#: pg_advisory_xact_lock keys of work that reads a whole table before it writes (see ``lock_named``)
+NAMED_LOCKS = {"calendar": 12393_001, "routing rules": 12393_002, "time limits": 12393_003, "departments": 12393_004}
 
 
 def _postgresql(session: Session) -> bool:
     return session.get_bind().dialect.name == "postgresql"
 
 
-#: pg_advisory_xact_lock keys of work that reads a whole table before it writes (see ``lock_named``)
-NAMED_LOCKS = {"calendar": 12393_001, "routing rules": 12393_002, "time limits": 12393_003, "departments": 12393_004}
+def for_change(query: sa.Select, model, *, shared: bool = False) -> sa.Select:
+    """``query`` locking the ``model`` rows it reads until the transaction ends (FOR UPDATE, or FOR SHARE), and
+    reading them again: a copy already in the session may be older than the lock. SQLite ignores the lock."""
+    return query.with_for_update(of=model, read=shared).execution_options(populate_existing=True)
 
 
 def lock_for_change(session: Session, instance, *, shared: bool = False):
@@ -24,9 +28,8 @@ def lock_for_change(session: Session, instance, *, shared: bool = False):
     for work that only needs the row to stay as it is (many dispatches to one department at once, while it is not
     switched off meanwhile)."""
     model = type(instance)
-    if _postgresql(session):
-        session.scalar(sa.select(model).where(model.id == instance.id).with_for_update(of=model, read=shared)
-                       .execution_options(populate_existing=True))  # fetched, so that the copy is refreshed
+    if _postgresql(session):  # fetched, so that the copy is refreshed
+        session.scalar(for_change(sa.select(model).where(model.id == instance.id), model, shared=shared))
     return instance
 
 

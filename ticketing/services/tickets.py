@@ -146,9 +146,7 @@ def find_by_number(session: Session, number: str, *, to_change: bool = False) ->
     PostgreSQL; SQLite's writers already take turns): two 签收 of one ticket at the same moment were both read as
     已派发 and both succeeded."""
     query = sa.select(Ticket).where(Ticket.number == number)
-    if to_change:  # read again under the lock: a copy already in the session may be older than the lock
-        query = query.with_for_update(of=Ticket).execution_options(populate_existing=True)
-    return session.scalar(query)
+    return session.scalar(locks.for_change(query, Ticket) if to_change else query)
 
 
 def lock_merge_target_first(session: Session, number: str, into_number: str | None) -> None:

@@ -201,7 +201,7 @@ def _back_to(ticket, anchor: str = "") -> str:
     """The ticket's page after a form on it, in the work queue it was opened from (with the ticket that followed
     it then) when there is one, and still offering the way back to the list it was opened from (``back``)."""
     queue = queues.for_user(current_user, request.args.get("queue"))
-    back = {"back": list_back()} if list_back() else {}
+    back = {"back": came_from} if (came_from := list_back()) else {}
     if queue is None:
         return url_for("tickets.detail", number=ticket.number, **back) + anchor
     return url_for("tickets.detail", number=ticket.number, queue=queue.name, then=request.args.get("then"),
