@@ -135,8 +135,10 @@ def test_confidential_report_shows_no_department_and_no_answer(client, db, users
 
 
 def test_merged_ticket_does_not_reveal_the_other(client, db, users, now, today):
-    first = make_ticket(db, users, now, status=S.ACCEPTED, caller_phone="13911112222", caller_name="钱先生")
-    duplicate = make_ticket(db, users, now + timedelta(hours=1))
+    # the same person (the same ID number) calling again from another phone under another name
+    first = make_ticket(db, users, now, status=S.ACCEPTED, caller_phone="13911112222", caller_name="钱先生",
+                        caller_id_number="11010519491231002X")
+    duplicate = make_ticket(db, users, now + timedelta(hours=1), caller_id_number="11010519491231002X")
     tickets.merge(db.session, duplicate, first, actor=users["agent"], now=now + timedelta(hours=2))
     db.session.commit()
     text = lookup(client, duplicate.number, PHONE).get_data(as_text=True)

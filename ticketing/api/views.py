@@ -16,7 +16,7 @@ from ticketing.extensions import db
 from ticketing.models import Category, Ticket
 from ticketing.services import (
     announcements, assists, attachments, channel_feedback, clock, inbox, invalid_calls, locks, permissions, privacy, risk_alerts, routing, search,
-    tickets, validation, workflow,
+    tickets, validation,
 )
 from ticketing.services.actions import API_ACTIONS, perform_action
 from ticketing.services.errors import DomainError, NotAllowed, NotFound, ValidationFailed
@@ -214,7 +214,8 @@ def _detail(user, ticket: Ticket, *, show_caller: bool = False) -> dict:
         "contacts": [contact_dict(c, show_caller=show_caller) for c in ticket.contacts],
         "assists": [assist_dict(r, now=clock.now_utc(), show_caller=show_caller) for r in ticket.assists],
         # those POST /actions takes (attachments, 授权查看举报人 and 风险补查 are the pages' or their own endpoints')
-        "allowed_actions": [a.value for a in workflow.allowed_actions(user, ticket) if a.value in API_ACTIONS],
+        "allowed_actions": [a.value for a in tickets.actions_open_now(db.session, user, ticket, clock.now_utc())
+                            if a.value in API_ACTIONS],
         "attachments": [attachment_dict(a, show_caller=show_caller) for a in files],
         "hidden_attachments": hidden,
     }

@@ -51,10 +51,6 @@ class DeadlinePolicy(db.Model):
     max_extension_days: Mapped[int | None]
     active: Mapped[bool] = mapped_column(default=True, server_default=sa.true())
 
-    @property
-    def specificity(self) -> int:
-        return sum(x is not None for x in (self.ticket_type, self.urgency, self.channel))
-
 
 class Holiday(db.Model):
     """A day an administrator marks as holiday or make-up working day (调休)."""

@@ -143,7 +143,7 @@ def preview_route(session: Session, *, category_code: str | None, region: str | 
     category = None
     if category_code:
         category = session.scalar(sa.select(Category).where(Category.code == category_code))
-    return routing.route(session, category=category, region=_text(region) or None,
+    return routing.route(session, category=category, region=routing.canonical_region(session, region),
                          channel=channel or None, ticket_type=ticket_type or None)
 
 

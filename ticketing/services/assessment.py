@@ -357,12 +357,23 @@ def _items(session: Session, month: str, as_of: datetime, department_id: int | N
                .where(leaving.ticket_id == Ticket.id,
                       sa.or_(leaving.action == Action.TRANSFER_OUT.value, _own_merge(leaving))).scalar_subquery())
     left = sa.and_(held_now, Ticket.status.in_((TicketStatus.MERGED.value, TicketStatus.TRANSFERRED_OUT.value)))
+    # so is one 改派 to another department after a deadline had passed: the 改派 event says which it left late
+    moved = aliased(TicketEvent, name="moved_event")
+
+    def moved_away_late(key: str) -> sa.ColumnElement:
+        return sa.exists().where(moved.ticket_id == receipts.c.ticket_id, moved.action == Action.REASSIGN.value,
+                                 moved.data["from"].as_string() == receipts.c.code,
+                                 moved.created_at >= receipts.c.received_at, moved.created_at <= as_of,
+                                 moved.data[key].as_boolean().is_(True))
+
     pending_accept = _flag(sa.or_(
         sa.and_(held_now, Ticket.status == TicketStatus.DISPATCHED.value, Ticket.accept_due_at < as_of),
-        sa.and_(left, Ticket.accepted_at.is_(None), Ticket.accept_due_at < left_at)))
+        sa.and_(left, Ticket.accepted_at.is_(None), Ticket.accept_due_at < left_at),
+        moved_away_late("left_accept_late")))
     pending_reply = _flag(sa.or_(
         sa.and_(held_now, Ticket.status.in_(PENDING_REPLY_STATES), Ticket.reply_due_at < as_of),
-        sa.and_(left, Ticket.replied_at.is_(None), Ticket.reply_due_at < left_at)))
+        sa.and_(left, Ticket.replied_at.is_(None), Ticket.reply_due_at < left_at),
+        moved_away_late("left_reply_late")))
     accepted, done = n(outcomes.c.n_accept) > 0, n(outcomes.c.n_done) > 0
     reply_on_time = sa.and_(done, n(outcomes.c.n_done_late) == 0, pending_reply == 0)
     reply_due = sa.or_(done, pending_reply == 1)

@@ -36,7 +36,7 @@ def find_policy(session: Session, ticket_type: str, urgency: str, channel: str) 
         if p.ticket_type in (None, ticket_type) and p.urgency in (None, urgency) and p.channel in (None, channel)
     ]
     if candidates:
-        best = max(candidates, key=lambda p: (p.channel is not None, p.specificity, -p.id))
+        best = max(candidates, key=lambda p: (*deadlines.policy_precedence(p.ticket_type, p.urgency, p.channel), -p.id))
         return {
             "accept_amount": best.accept_amount,
             "accept_unit": best.accept_unit,
@@ -107,9 +107,9 @@ def recalculate_unconfirmed_deadlines(session: Session, *, now: datetime, before
                 ticket.accept_due_at = _met(accept.due_at, shown[0]) if accepted else accept.due_at
                 confirmed = confirmed and accept.calendar_confirmed
         ticket.calendar_confirmed = confirmed
-        if (ticket.accept_due_at, ticket.reply_due_at) == shown:
+        now_on_time = _late_but_by_the_new_deadline(ticket, reply_clock, before, after)
+        if (ticket.accept_due_at, ticket.reply_due_at) == shown and not now_on_time:
             continue
-        now_on_time = _late_but_by_the_new_deadline(ticket, reply_clock)
         note = f"答复时限 {local_text(shown[1])} → {local_text(ticket.reply_due_at)}"
         if now_on_time:
             note += "；" + "、".join(RECALCULATED_TITLES[action] for action in now_on_time) + "按重算后的时限为按时"
@@ -174,10 +174,17 @@ def _accept_clock_start(ticket: Ticket) -> datetime:
 
 def _reply_clock_start(ticket: Ticket) -> datetime:
     """Receipt, or the last approved return, reopen, or 升为紧急 that set the reply deadline (one made on the
-    deadline's own day keeps the earlier deadline, which still counts from receipt)."""
-    restarts = [e.created_at for e in ticket.events if e.action in FRESH_REPLY_CLOCK
-                and (e.action != "make_urgent" or _moved(e, "reply_due_at"))]
+    deadline's own day keeps the earlier deadline, which still counts from receipt), or 改派 after the deadline."""
+    restarts = [e.created_at for e in ticket.events if _restarts_reply_clock(e)]
     return max(restarts) if restarts else ticket.received_at
+
+
+def _restarts_reply_clock(event) -> bool:
+    if event.action == "make_urgent":
+        return _moved(event, "reply_due_at")
+    if event.action == "reassign":  # one after the deadline had passed gave the next department a fresh one
+        return "reply_due_from" in (event.data or {})
+    return event.action in FRESH_REPLY_CLOCK
 
 
 def _moved(event, name: str) -> bool:
@@ -186,21 +193,50 @@ def _moved(event, name: str) -> bool:
     return not before_after or before_after[0] != before_after[1]
 
 
-def _late_but_by_the_new_deadline(ticket: Ticket, reply_clock: datetime) -> list[str]:
-    """The accept and completion events on the ticket's present clocks recorded late that the recomputed
-    deadlines show were on time; their on_time flag is set. Returns their actions."""
+def _late_but_by_the_new_deadline(ticket: Ticket, reply_clock: datetime, before: WorkCalendar,
+                                  after: WorkCalendar) -> list[str]:
+    """The accept and completion events recorded late that the recomputed deadlines show were on time; their
+    on_time flag is set. Returns their actions. On the ticket's present clocks the deadline is the ticket's; on an
+    earlier clock (a 签收 before a later 改派, a reply before 重办) it is the deadline the event was judged by
+    (``due``, recorded since 5 December 2026), counted again from its clock's start: before, those stayed late
+    (an assessment review)."""
     corrected = []
     for event in ticket.events:
         if (event.data or {}).get("on_time") is not False or event.action not in RECALCULATED_TITLES:
             continue
         if event.action == "accept":
-            by = ticket.accept_due_at if ticket.dispatched_at and event.created_at >= ticket.dispatched_at else None
+            current = ticket.dispatched_at is not None and event.created_at >= ticket.dispatched_at
+            by = ticket.accept_due_at if current else _judged_by_counted_again(
+                event, _clock_start_before(ticket, event, _starts_accept_clock), before, after)
         else:
-            by = ticket.reply_due_at if event.created_at >= reply_clock else None
+            current = event.created_at >= reply_clock
+            by = ticket.reply_due_at if current else _judged_by_counted_again(
+                event, _clock_start_before(ticket, event, _restarts_reply_clock), before, after)
         if by is not None and event.created_at <= by:
             event.data = {**event.data, "on_time": True, "late_before_recalculation": True}
             corrected.append(event.action)
     return corrected
+
+
+def _starts_accept_clock(event) -> bool:
+    if event.action == "make_urgent":
+        return _moved(event, "accept_due_at")
+    return event.action in ("dispatch", "reassign", "approve_return", "reopen")
+
+
+def _clock_start_before(ticket: Ticket, event, starts) -> datetime:
+    """When the clock that ``event`` was judged on started: the last event before it that ``starts`` one, or the
+    receipt."""
+    begun = [e.created_at for e in ticket.events if e.created_at <= event.created_at and e is not event and starts(e)]
+    return max(begun) if begun else ticket.received_at
+
+
+def _judged_by_counted_again(event, start: datetime, before: WorkCalendar, after: WorkCalendar) -> datetime | None:
+    judged_by = (event.data or {}).get("due")
+    if not judged_by:
+        return None  # recorded before the events kept their deadline
+    due = counted_again(start, datetime.fromisoformat(judged_by), before, after)
+    return due.due_at if due is not None else None
 
 
 #: from this month on, next year's 放假安排 is due: the State Council's notice usually comes out in late October or November

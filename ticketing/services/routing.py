@@ -29,6 +29,41 @@ def rule_matches(rule: RoutingRule, *, category_id, region, channel, ticket_type
     return all(wanted is None or wanted == actual for wanted, actual in conditions)
 
 
+# what a 区县's name may end with: "赛罕区" is typed "赛罕" as often as "呼和浩特市赛罕区"
+REGION_SUFFIXES = ("自治县", "自治旗", "新区", "区", "县", "旗", "市")
+
+
+def known_regions(session: Session) -> list[str]:
+    """The 区县 the centre routes by (its routing rules' and departments' regions), for the call form's list."""
+    def load():
+        names = {rule.region for rule in session.scalars(sa.select(RoutingRule).where(RoutingRule.active.is_(True)))}
+        names |= set(session.scalars(sa.select(Department.region).where(Department.active.is_(True))))
+        return sorted(name for name in names if name)
+    return cached(session, "known_regions", load)
+
+
+def _stem(region: str) -> str:
+    for suffix in REGION_SUFFIXES:
+        if region.endswith(suffix) and len(region) - len(suffix) >= 2:
+            return region[: -len(suffix)]
+    return region
+
+
+def canonical_region(session: Session, typed: str | None) -> str | None:
+    """The known 区县 a typed region means, else the text as typed. Rules compare regions exactly, so a county
+    matter typed "呼和浩特市赛罕区" or "赛罕" went to the city's department instead of 赛罕区's (a domain review);
+    statistics' 按区县 counted each spelling apart. The longest known name the text contains, or whose stem it
+    ends with, wins."""
+    text = "".join((typed or "").split())
+    if not text:
+        return None
+    names = known_regions(session)
+    if text in names:
+        return text
+    meant = [name for name in names if name in text or text.endswith(_stem(name))]
+    return max(meant, key=len) if meant else text
+
+
 def route(
     session: Session,
     *,

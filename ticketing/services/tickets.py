@@ -193,7 +193,7 @@ def register_ticket(
         caller_name=(data.caller_name or "").strip() or None,
         caller_phone=normalize_phone(data.caller_phone),
         caller_id_number=(data.caller_id_number or "").strip().upper() or None,
-        region=(data.region or "").strip() or None,
+        region=routing.canonical_region(session, data.region),
         received_at=data.received_at or now,
         registered_at=now,
         created_by=actor,
@@ -357,17 +357,35 @@ def _assign(session, ticket, department, now, event=None, *, reopening: bool = F
     ticket.handler = None  # whoever accepts it next works it
     ticket.dispatched_at = now
     ticket.accepted_at = None
-    due = calendar.accept_deadline(session, ticket, now)
+    # a petition's 15 days to decide on acceptance run from its receipt (信访工作条例第二十二条: 收到之日起), however
+    # long it waited to be dispatched or was sent from one department to another before anyone accepted it
+    start = min(ticket.received_at, now) if _petition_by_statute(ticket) and not _ever_accepted(ticket) else now
+    due = calendar.accept_deadline(session, ticket, start)
     ticket.accept_due_at = due.due_at
     ticket.calendar_confirmed = ticket.calendar_confirmed and due.calendar_confirmed
 
 
 def reassign(session, ticket, department, *, actor, now, reason: str) -> None:
-    """改派 by a supervisor."""
+    """改派 by a supervisor. The reply deadline goes with the ticket, so that 改派 cannot lengthen it at will, unless
+    it has passed: then the department it goes to gets a fresh one, and the department it leaves answers for the
+    deadline it let pass (``left_accept_late``/``left_reply_late`` in the event, counted late in 月度考核). Before,
+    the late reply was counted against the department that answered the day it received the ticket, and none
+    against the one that had held it for 23 days (an assessment review). A petition keeps its statutory 60 days."""
     _require(reason, "reason", "请填写改派原因")
-    event = transition(ticket, Action.REASSIGN, actor=actor, now=now, note=reason,
-                       data={"from": ticket.department.code if ticket.department else None, "to": department.code})
+    data = {"from": ticket.department.code if ticket.department else None, "to": department.code}
+    waiting = ticket.status in (S.DISPATCHED.value, S.ACCEPTED.value, S.RETURN_REQUESTED.value)
+    if ticket.status == S.DISPATCHED.value and ticket.accept_due_at is not None and now > ticket.accept_due_at:
+        data["left_accept_late"] = True
+    if waiting and ticket.reply_due_at is not None and now > ticket.reply_due_at:
+        data["left_reply_late"] = True
+    event = transition(ticket, Action.REASSIGN, actor=actor, now=now, note=reason, data=data)
     _assign(session, ticket, department, now, event)
+    if data.get("left_reply_late") and not _petition_by_statute(ticket):
+        due = calendar.reply_deadline(session, ticket, now)
+        event.data = {**event.data, "reply_due_from": calendar.iso_text(ticket.reply_due_at)}
+        ticket.reply_due_at = due.due_at
+        ticket.calendar_confirmed = ticket.calendar_confirmed and due.calendar_confirmed
+        ticket.overdue_marked_at = None  # the fresh clock can run out again: the scan marks it then
 
 
 def _by(due: datetime | None, now: datetime) -> bool:
@@ -375,12 +393,18 @@ def _by(due: datetime | None, now: datetime) -> bool:
     return due is None or now <= due
 
 
+def _timeliness(due: datetime | None, now: datetime) -> dict:
+    """An accept's, reply's or 告知法定途径's ``on_time``, and the deadline it was judged by (``due``): entering a
+    year's holidays later counts that deadline again, even once the ticket has moved on to another clock."""
+    return {"on_time": _by(due, now), "due": calendar.iso_text(due)}
+
+
 def accept(session, ticket, *, actor, now) -> None:
     """签收. A petition's 60 days run from its acceptance (信访工作条例第三十二条: 自受理之日起 60 日内办结), not
     from its receipt: the reply deadline is counted again from now, unless an extension already set it."""
-    data = {"on_time": _by(ticket.accept_due_at, now)}
-    if (ticket.channel == Channel.PETITION_BUREAU.value and ticket.urgency != Urgency.URGENT.value
-            and ticket.extension_state != ExtensionState.APPROVED.value and not _accepted_on_this_clock(ticket)):
+    data = _timeliness(ticket.accept_due_at, now)
+    if (_petition_by_statute(ticket) and ticket.extension_state != ExtensionState.APPROVED.value
+            and not _petition_accepted_on_this_clock(ticket)):
         due = calendar.reply_deadline(session, ticket, now)
         if ticket.reply_due_at is None or due.due_at > ticket.reply_due_at:
             data["reply_due_from"] = ticket.reply_due_at.isoformat() if ticket.reply_due_at else None
@@ -391,15 +415,29 @@ def accept(session, ticket, *, actor, now) -> None:
     ticket.handler = actor
 
 
-def _accepted_on_this_clock(ticket) -> bool:
-    """Accepted before since its reply clock last started (receipt, a return approved, 重办): a petition accepted
-    again after 改派 keeps the 60 days its first acceptance set, or a reassignment would lengthen them at will."""
+def _petition_by_statute(ticket) -> bool:
+    """A petition from the 信访 channel on the 信访工作条例's limits (an urgent one keeps the stricter urgent ones)."""
+    return ticket.channel == Channel.PETITION_BUREAU.value and ticket.urgency != Urgency.URGENT.value
+
+
+# what starts a petition's 60 days again once it was accepted: 重办, and 升为紧急 (the urgent limits). A return
+# approved does not: the bureau accepted the matter once, and moving it between departments, by 改派 or by a return,
+# must not lengthen the statutory limit (a domain review: 60 days became 77 after a return).
+PETITION_FRESH_CLOCK = (Action.REOPEN.value, Action.MAKE_URGENT.value)
+
+
+def _petition_accepted_on_this_clock(ticket) -> bool:
+    """Accepted since its 60 days last started (receipt, 重办): they are set, and a second 签收 keeps them."""
     for event in reversed(ticket.events):
-        if event.action in calendar.FRESH_REPLY_CLOCK:
+        if event.action in PETITION_FRESH_CLOCK:
             return False
         if event.action == Action.ACCEPT.value:
             return True
     return False
+
+
+def _ever_accepted(ticket) -> bool:
+    return any(event.action == Action.ACCEPT.value for event in ticket.events)
 
 
 def colleagues(session, ticket) -> list[User]:
@@ -431,7 +469,7 @@ def reply(session, ticket, content: str, *, actor, now) -> Reply:
     """答复 the citizen with the handling result; decides whether a callback is due."""
     _require(content, "content", "请填写答复内容")
     transition(ticket, Action.REPLY, actor=actor, now=now,
-               data={"on_time": _by(ticket.reply_due_at, now)})
+               data=_timeliness(ticket.reply_due_at, now))
     answer = Reply(ticket=ticket, author=actor, department_id=ticket.department_id, content=content.strip(),
                    kind=ClosureKind.HANDLED.value, created_at=now)
     session.add(answer)
@@ -467,13 +505,22 @@ def return_ticket(session, ticket, reason: str, *, actor, now) -> None:
 def return_refusal(session, ticket, now) -> str | None:
     """Why the ticket's department may not return it now (the ticket page says so in place of the form), or None."""
     if ticket.designated:
-        return "该工单是退回审核后指定承办的，不能再次退回"
+        return "该工单经退回审核为指定承办，不能再次退回"
     if ticket.answered_by_its_department:
         return "本单位已答复过该工单，重办时不能退回"
     window = int(settings.get_setting(session, "return_window_working_days"))
     if _working_days_since_dispatch(session, ticket, now) > window:
         return f"已超过退回时限（派发后 {window} 个工作日内），不能退回"
     return None
+
+
+def actions_open_now(session, user, ticket, now) -> list[Action]:
+    """The actions this user may take on the ticket now: ``allowed_actions`` less a return the ticket's own rules
+    refuse (past the window, designated, answered before). The API lists these; the page shows why instead."""
+    actions = workflow.allowed_actions(user, ticket)
+    if Action.RETURN in actions and return_refusal(session, ticket, now):
+        actions.remove(Action.RETURN)
+    return actions
 
 
 def _working_days_since_dispatch(session, ticket, now) -> int:
@@ -490,6 +537,8 @@ def approve_return(session, ticket, department, *, actor, now, note: str = "") -
     ticket.designated = True
     ticket.status_before_return = None
     _assign(session, ticket, department, now, event)
+    if _petition_by_statute(ticket) and _petition_accepted_on_this_clock(ticket):
+        return  # an accepted petition's 60 days run on from its acceptance (信访工作条例第三十二条)
     due = calendar.reply_deadline(session, ticket, now)  # the return counts against nobody: a fresh clock
     ticket.reply_due_at = due.due_at
     ticket.calendar_confirmed = ticket.calendar_confirmed and due.calendar_confirmed
@@ -497,11 +546,14 @@ def approve_return(session, ticket, department, *, actor, now, note: str = "") -
 
 
 def refuse_return(session, ticket, *, actor, now, note: str) -> None:
-    """不同意退回: back to the department, in the state it was in."""
+    """不同意退回: back to the department, in the state it was in. The dispute is decided: the department is the one
+    designated to handle it and cannot return it again (潍坊 12345 §22), or it could send it back every day of the
+    window while the reply clock runs (a domain review: returned three times, refused twice)."""
     _require(note, "note", "请填写不同意退回的理由")
     back_to = S(ticket.status_before_return or S.DISPATCHED.value)
     transition(ticket, Action.REFUSE_RETURN, actor=actor, now=now, note=note, to=back_to)
     ticket.status_before_return = None
+    ticket.designated = True
 
 
 EXTENSION_CEILING_DAYS = 365  # a policy without 最长延期 still has one (9999-12-31 was taken and approved)
@@ -712,7 +764,7 @@ def tell_legal_channel(session, ticket, advice: str, *, actor, now) -> Reply:
     """告知法定途径: courts, arbitration, review, discipline inspection or a petition."""
     _require(advice, "advice", "请填写告知的法定途径")
     transition(ticket, Action.LEGAL_CHANNEL, actor=actor, now=now, note=advice,  # on time as of now: a reopen
-               data={"on_time": _by(ticket.reply_due_at, now)})  # moves the deadline
+               data=_timeliness(ticket.reply_due_at, now))  # moves the deadline
     return _close_with_reply(session, ticket, advice, ClosureKind.LEGAL_CHANNEL, actor=actor, now=now)
 
 
@@ -754,6 +806,9 @@ def merge(session, ticket, into: Ticket, *, actor, now, note: str = "") -> None:
     # into each other at once, and two merges lock their tickets in one order (later, then earlier)
     if (into.received_at, into.id) > (ticket.received_at, ticket.id):
         raise ValidationFailed("只能合并到更早的工单", fields={"into": "主工单必须早于被合并的工单"})
+    if differs := different_callers(ticket, into):
+        raise ValidationFailed(f"两张工单的来电人不同（{differs}）：合并只用于同一人的同一诉求，请分别办理",
+                               fields={"into": f"{into.number} 的来电人不是本工单的来电人"})
     locks.lock_for_change(session, into)  # it may be merged elsewhere at this moment
     if into.status == S.MERGED.value:
         raise ValidationFailed("目标工单已被合并", fields={"into": f"{into.number} 已合并到其他工单，请选择主工单"})
@@ -761,6 +816,21 @@ def merge(session, ticket, into: Ticket, *, actor, now, note: str = "") -> None:
     ticket.merged_into = into
     ticket.merged_into_id = into.id
     into.events.append(_side_event(into, Action.MERGE, actor, now, f"合并了重复工单 {ticket.number}", {"merged": ticket.number}))
+
+
+def different_callers(ticket, other) -> str | None:
+    """Why two tickets are plainly from two people, or None. A duplicate is the same person's same matter
+    (domain.md): a second caller merged away would get no reply and no callback of their own. Two ID numbers
+    decide it; otherwise the phone and the name must both differ, since one person may call from another
+    phone, or give a surname one time and a full name the next. A ticket without a caller (a letter) may merge."""
+    def known(value):
+        return (value or "").strip()
+    if known(ticket.caller_id_number) and known(other.caller_id_number):
+        return None if known(ticket.caller_id_number).upper() == known(other.caller_id_number).upper() else "身份证号不同"
+    if known(ticket.caller_phone) and known(other.caller_phone) and known(ticket.caller_phone) != known(other.caller_phone) \
+            and known(ticket.caller_name) and known(other.caller_name) and known(ticket.caller_name) != known(other.caller_name):
+        return "电话和姓名都不同"
+    return None
 
 
 def transfer_out(session, ticket, reference: str, *, actor, now, note: str = "") -> None:

@@ -60,7 +60,7 @@ def _call_page(form: CallForm, status: int, *, popped: bool = False, invalid: di
     """来电登记; ``invalid``: a refused 无效来电's kind, note and field messages, shown in its open panel."""
     return render_template("agent/new_call.html", form=form, last=request.args.get("last"), popped=popped,
                            accept_files=attachments.ACCEPT_ATTRIBUTE, invalid_kinds=invalid_calls.KINDS,
-                           invalid=invalid), status
+                           invalid=invalid, regions=routing.known_regions(db.session)), status
 
 
 def _screen_pop(form: CallForm) -> bool:

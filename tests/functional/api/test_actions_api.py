@@ -49,6 +49,17 @@ def test_return_and_extension(api, db, users, now, monkeypatch):
     assert (body["status"], body["department"]) == ("dispatched", "CBZJ")
 
 
+def test_return_is_not_offered_past_its_window(api, db, users, now, monkeypatch):
+    ticket = make_ticket(db, users, now, status=S.ACCEPTED)  # dispatched on a Monday; the window is 5 working days
+    db.session.commit()
+    monkeypatch.setattr(clock, "now_utc", lambda: now + timedelta(days=7))  # the 5th working day
+    assert "return" in api.get(f"/tickets/{ticket.number}", as_="staff_dybz").get_json()["allowed_actions"]
+    monkeypatch.setattr(clock, "now_utc", lambda: now + timedelta(days=8))  # the 6th
+    body = api.get(f"/tickets/{ticket.number}", as_="staff_dybz").get_json()
+    assert "return" not in body["allowed_actions"] and "reply" in body["allowed_actions"]
+    assert act(api, ticket, "staff_dybz", action="return", reason="不属于本科室").status_code == 409
+
+
 def test_merge_into_an_earlier_ticket(api, db, users, now):
     first = make_ticket(db, users, now)
     second = make_ticket(db, users, now)

@@ -406,6 +406,39 @@ def test_a_kept_ticket_transferred_late_is_late_though_a_duplicate_joined_it_ear
     assert duplicate.id not in flags  # merged in time: no receipt
 
 
+def test_a_reassignment_after_a_deadline_leaves_the_lateness_with_the_department_that_let_it_pass(db, users):
+    """改派 kept the reply deadline and no "left late" rule covered it: the department that held a ticket 23 days
+    unanswered scored 0/0, and the one that answered it the day after receiving it was overdue (an assessment
+    review). Now the one it left counts late, and the one it went to gets a fresh reply deadline."""
+    cbzj = tickets.department_by_code(db.session, "CBZJ")
+    supervisor, staff_cbzj = users["supervisor"], users["staff_cbzj"]
+    held = dispatched(db, users, day(2))
+    tickets.accept(db.session, held, actor=users["staff_dybz"], now=day(2, 11))
+    passed = held.reply_due_at
+    moved_at = passed + timedelta(days=2)
+    tickets.reassign(db.session, held, cbzj, actor=supervisor, now=moved_at, reason="应由参保征缴科办理")
+    assert held.events[-1].data["left_reply_late"] is True and held.reply_due_at > moved_at + timedelta(days=14)
+    tickets.accept(db.session, held, actor=staff_cbzj, now=moved_at + timedelta(hours=1))
+    tickets.reply(db.session, held, "已办理", actor=staff_cbzj, now=moved_at + timedelta(days=1))
+    unaccepted = dispatched(db, users, day(3))  # left unaccepted past its accept deadline, before the reply one
+    tickets.reassign(db.session, unaccepted, cbzj, actor=supervisor, now=unaccepted.accept_due_at + timedelta(days=1),
+                     reason="应由参保征缴科办理")
+    assert unaccepted.events[-1].data.get("left_accept_late") and "left_reply_late" not in unaccepted.events[-1].data
+    in_time = dispatched(db, users, day(4))
+    tickets.reassign(db.session, in_time, cbzj, actor=supervisor, now=day(4, 11), reason="应由参保征缴科办理")
+    db.session.commit()
+    dybz_department = tickets.department_by_code(db.session, "DYBZ")
+    flags = {c.ticket.id: c.flags for c in assessment.counted_tickets(db.session, MARCH, dybz_department, now=AS_OF)[0]}
+    assert (flags[held.id]["reply_due"], flags[held.id]["overdue"]) == (1, 1)
+    assert (flags[unaccepted.id]["accept_due"], flags[unaccepted.id]["accept_on_time"]) == (1, 0)
+    assert flags[unaccepted.id]["reply_due"] == 0
+    assert (flags[in_time.id]["accept_due"], flags[in_time.id]["reply_due"]) == (0, 0)
+    dybz, cb = figures(db)["DYBZ"], figures(db)["CBZJ"]
+    assert (dybz.received, dybz.overdue, dybz.accept_due, dybz.accept_on_time) == (3, 1, 2, 1)
+    cb_flags = {c.ticket.id: c.flags for c in assessment.counted_tickets(db.session, MARCH, cbzj, now=AS_OF)[0]}
+    assert (cb_flags[held.id]["reply_due"], cb_flags[held.id]["reply_on_time"], cb_flags[held.id]["overdue"]) == (1, 1, 0)
+
+
 def test_live_figures_computed_around_a_decision_are_shown_but_not_stored(db, users, march):
     """A view that computed the month while a contest was decided stored figures without the decision for every
     worker (a race review); the month's lock is taken only for the check, not for the computation, which made views

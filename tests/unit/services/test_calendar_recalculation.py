@@ -110,8 +110,8 @@ def test_an_accept_and_reply_judged_late_without_the_holidays_are_on_time_once_t
                                        actor=users["admin"], now=datetime(2027, 1, 7, 9, 0, tzinfo=LOCAL))
     assert ticket.accept_due_at.astimezone(LOCAL).date() == date(2027, 1, 4)
     assert ticket.reply_due_at.astimezone(LOCAL).date() == date(2027, 1, 6)
-    assert accepted.data == {"on_time": True, "late_before_recalculation": True}
-    assert replied.data == {"on_time": True, "late_before_recalculation": True}
+    for event in (accepted, replied):
+        assert event.data["on_time"] is True and event.data["late_before_recalculation"] is True
     recalculated = ticket.events[-1]
     assert recalculated.action == "recalculate_deadline" and recalculated.data["now_on_time"] == ["accept", "reply"]
     assert "签收、答复按重算后的时限为按时" in recalculated.note
@@ -121,6 +121,36 @@ def test_an_accept_and_reply_judged_late_without_the_holidays_are_on_time_once_t
         db.session, "2026-12", datetime(2027, 1, 8, tzinfo=LOCAL), assessment.get_weights(db.session))}[
         ticket.department.code]
     assert (row.accept_on_time, row.accept_due, row.reply_on_time, row.reply_due) == (1, 1, 1, 1)
+
+
+@pytest.mark.parametrize("moved_on", ["reassign", "reopen"])
+def test_a_late_accept_or_reply_on_an_earlier_clock_is_on_time_once_the_holidays_are_entered(db, users, reference,
+                                                                                            moved_on):
+    """A 签收 before a later 改派, or a reply before 重办, stayed late: only events on the ticket's present clocks
+    were counted again (an assessment review). Each now keeps the deadline it was judged by."""
+    received = datetime(2026, 12, 31, 10, 0, tzinfo=LOCAL)  # weekends only: accept by 1 Jan, reply by 5 Jan
+    data = tickets.TicketInput(channel="hotline_12393", type="consult", content="咨询门诊慢特病认定", category_code="MT")
+    ticket = tickets.register_ticket(db.session, data, actor=users["agent"], now=received).ticket
+    staff = next(u for u in users.values() if u.department_id == ticket.department_id)
+    tickets.accept(db.session, ticket, actor=staff, now=datetime(2027, 1, 4, 9, 0, tzinfo=LOCAL))
+    if moved_on == "reassign":
+        tickets.reassign(db.session, ticket, tickets.department_by_code(db.session, "CBZJ"), actor=users["supervisor"],
+                         now=datetime(2027, 1, 5, 9, 0, tzinfo=LOCAL), reason="应由参保征缴科办理")
+        judged = next(e for e in ticket.events if e.action == "accept")
+    else:
+        tickets.reply(db.session, ticket, "已答复", actor=staff, now=datetime(2027, 1, 6, 10, 0, tzinfo=LOCAL))
+        tickets.record_callback(db.session, ticket, reached=True, satisfaction="dissatisfied", solved=False,
+                                actor=users["agent"], now=datetime(2027, 1, 6, 11, 0, tzinfo=LOCAL))
+        tickets.reopen(db.session, ticket, "群众不满意", actor=users["supervisor"],
+                       now=datetime(2027, 1, 6, 12, 0, tzinfo=LOCAL))
+        judged = next(e for e in ticket.events if e.action == "reply")
+    assert judged.data["on_time"] is False
+
+    administration.add_calendar_period(db.session, date(2027, 1, 1), date(2027, 1, 3), "holiday", "元旦",
+                                       actor=users["admin"], now=datetime(2027, 1, 7, 9, 0, tzinfo=LOCAL))
+    assert judged.data["on_time"] is True and judged.data["late_before_recalculation"] is True
+    recalculated = ticket.events[-1]
+    assert recalculated.action == "recalculate_deadline" and judged.action in recalculated.data["now_on_time"]
 
 
 def test_a_deadline_already_met_does_not_move_earlier_when_a_make_up_day_is_entered(db, users, reference):
@@ -136,7 +166,7 @@ def test_a_deadline_already_met_does_not_move_earlier_when_a_make_up_day_is_ente
     assert ticket.reply_due_at.astimezone(LOCAL).date() == date(2027, 2, 3)  # not 2 February: it was met
     assert ticket.calendar_confirmed is False  # 2027 itself is not confirmed yet
     replied = next(e for e in ticket.events if e.action == "reply")
-    assert replied.data == {"on_time": True}
+    assert replied.data["on_time"] is True and "late_before_recalculation" not in replied.data
 
     open_ticket = tickets.register_ticket(db.session, data, actor=users["agent"], now=received).ticket
     administration.add_calendar_day(db.session, date(2027, 1, 31), "workday", "调休上班", actor=users["admin"],

@@ -608,7 +608,8 @@ CUSTOM = [
         ("consult", "normal", None, 5),  # only the catch-all row matches
         ("complaint", "normal", "wechat", 10),  # the row naming more fields wins
         ("complaint", "urgent", "wechat", 1),
-        ("complaint", "urgent", "mailbox_mayor", 7),  # a row naming the channel wins
+        ("complaint", "normal", "mailbox_mayor", 7),  # a row naming the channel wins
+        ("complaint", "urgent", "mailbox_mayor", 1),  # but not over a row for urgent tickets
     ],
 )
 def test_default_policy_for_custom_rows_with_wildcards(ticket_type, urgency, channel, reply_amount):

@@ -150,17 +150,18 @@ def test_confidential_report_shows_progress_but_not_who_handles_it_nor_the_answe
 
 def test_merged_ticket_shows_the_progress_of_the_one_it_joined(db, users, now):
     first = make_ticket(db, users, now, status=S.ACCEPTED, caller_phone="13911112222", caller_name="钱先生")
-    duplicate = make_ticket(db, users, now + timedelta(hours=1), caller_phone=PHONE)
+    # the same person calling again from another phone (two people's tickets are not merged)
+    duplicate = make_ticket(db, users, now + timedelta(hours=1), caller_phone=PHONE, caller_name="钱先生")
     tickets.merge(db.session, duplicate, first, actor=users["agent"], now=now + timedelta(hours=2))
     progress = lookup_progress(db.session, duplicate.number, PHONE, now=now + timedelta(hours=3)).progress
     assert progress.merged is True and progress.number == duplicate.number
     assert progress.state == "办理中" and progress.department == "待遇保障科"
     assert progress.due_at == first.reply_due_at and progress.received_at == duplicate.received_at
-    for secret in (first.number, "13911112222", "钱先生"):
+    for secret in (first.number, "13911112222"):
         assert secret not in shown(progress)
-    # the other caller's number does not open the first ticket with this phone
+    # the other number does not open the first ticket with this phone
     assert lookup_progress(db.session, first.number, PHONE, now=now).progress is None
-    # the answer went to another caller: its text stays with them
+    # the answer went to the first ticket's number: its text stays with whoever holds that phone
     tickets.reply(db.session, first, "钱先生您好，已为您办理。", actor=users["staff_dybz"], now=now + timedelta(hours=4))
     progress = lookup_progress(db.session, duplicate.number, PHONE, now=now + timedelta(hours=5)).progress
     assert progress.state == "已答复" and progress.reply is None

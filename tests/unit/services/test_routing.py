@@ -126,6 +126,23 @@ def test_a_rule_decision_is_recorded_with_the_rule(db, users, now, reference):
     assert ticket.department.code == "SHQ" and event.data["rule_id"] is not None and "赛罕区" in event.note
 
 
+@pytest.mark.parametrize(("typed", "stored"), [
+    ("赛罕区", "赛罕区"), ("呼和浩特市赛罕区", "赛罕区"), ("赛罕", "赛罕区"), (" 赛罕 区 ", "赛罕区"),
+    ("土默特左旗", "土默特左旗"), ("呼和浩特市土默特左", "土默特左旗"),
+    ("新城区", "新城区"), ("", None), (None, None),  # not a region the centre routes by: kept as typed
+])
+def test_a_county_typed_another_way_is_the_county(db, reference, typed, stored):
+    assert routing.canonical_region(db.session, typed) == stored
+
+
+def test_a_county_matter_typed_with_its_citys_name_goes_to_the_county(db, users, now, reference):
+    """"呼和浩特市赛罕区" and "赛罕" went to the city's 异地就医结算中心 (a domain review): rules compare names exactly."""
+    for typed in ("呼和浩特市赛罕区", "赛罕"):
+        ticket = register(db, users, now, FakeClassifier("YD", 0.91), region=typed)
+        assert (ticket.region, ticket.department.code) == ("赛罕区", "SHQ")
+    assert routing.known_regions(db.session) == ["土默特左旗", "赛罕区"]
+
+
 def test_an_unsure_classifier_leaves_the_ticket_in_triage(db, users, now):
     ticket = register(db, users, now, FakeClassifier("YD", 0.41))
     assert ticket.status == S.REGISTERED.value and ticket.department is None

@@ -129,6 +129,32 @@ def test_merge_points_to_main_and_keeps_history(db, users, now):
     assert main.events[-1].data == {"merged": duplicate.number}
 
 
+@pytest.mark.parametrize(("main_caller", "duplicate_caller", "refused"), [
+    ({"caller_phone": "13911112222", "caller_name": "王五"}, {"caller_phone": "13833334444", "caller_name": "赵六"},
+     "电话和姓名都不同"),
+    ({"caller_id_number": "11010519491231002X"}, {"caller_id_number": "110105198001010016"}, "身份证号不同"),
+    ({"caller_phone": "13911112222", "caller_name": "王五"}, {"caller_phone": "13833334444", "caller_name": "王五"}, None),
+    ({"caller_phone": "13911112222", "caller_name": "王先生"}, {"caller_phone": "13911112222", "caller_name": "王五"}, None),
+    ({"caller_phone": "13911112222", "caller_name": "王五"}, {"caller_phone": "", "caller_name": ""}, None),  # a letter
+    ({"caller_id_number": "11010519491231002x"}, {"caller_id_number": "11010519491231002X"}, None),
+    ({"caller_phone": "13911112222", "caller_name": "王五", "caller_id_number": "11010519491231002X"},
+     {"caller_phone": "13833334444", "caller_name": "王先生", "caller_id_number": "11010519491231002X"}, None),
+])
+def test_a_merge_is_one_persons_matter(db, users, now, main_caller, duplicate_caller, refused):
+    """Two people's tickets are not merged: the second would get no reply or callback of their own (a domain review
+    merged 赵六's ticket into 王五's). One person calling from another phone, or giving another form of name, is."""
+    from ticketing.services.errors import ValidationFailed
+    main = make_ticket(db, users, now, **main_caller)
+    duplicate = make_ticket(db, users, now + timedelta(minutes=5), **duplicate_caller)
+    if refused:
+        with pytest.raises(ValidationFailed, match=refused):
+            tickets.merge(db.session, duplicate, main, actor=users["agent"], now=now + timedelta(hours=1))
+        assert duplicate.status == S.REGISTERED.value and [e.action for e in main.events] == ["register"]
+    else:
+        tickets.merge(db.session, duplicate, main, actor=users["agent"], now=now + timedelta(hours=1))
+        assert duplicate.status == S.MERGED.value
+
+
 def test_cannot_merge_into_a_later_ticket(db, users, now):
     first = _build(db, users, now, S.REGISTERED)
     later = _build(db, users, now + timedelta(hours=1), S.REGISTERED)

@@ -111,8 +111,12 @@ def test_refused_return_goes_back_to_the_department_as_it_was(db, users, now, be
     with pytest.raises(ValidationFailed):
         act(db, ticket, "refuse_return", users["agent"], now, note="")
     act(db, ticket, "refuse_return", users["agent"], now, note="属于待遇报销，请办理")
-    assert ticket.status == before.value and ticket.department.code == "DYBZ" and not ticket.designated
+    assert ticket.status == before.value and ticket.department.code == "DYBZ" and ticket.designated
     assert ticket.status_before_return is None
+    # the dispute is decided: the department cannot send it back again while the window lasts
+    with pytest.raises(InvalidTransition) as error:
+        act(db, ticket, "return", users["staff_dybz"], now + timedelta(hours=1), reason="还是不属于本单位")
+    assert "指定承办" in error.value.message and ticket.status == before.value
 
 
 # ----------------------------------------------------------------------------- extension
@@ -544,19 +548,54 @@ def test_a_lapsed_request_leaves_an_earlier_approved_extension_standing(db, user
     assert ticket.extension_state == "approved" and ticket.reply_due_at == approved_due
 
 
-def test_a_petition_accepted_again_after_a_reassignment_keeps_its_sixty_days(db, users, now, reference):
-    """改派 is no new acceptance (信访工作条例: 60 days from 受理); a return approved or 重办 starts a fresh clock."""
+def test_a_petition_accepted_again_after_a_reassignment_or_a_return_keeps_its_sixty_days(db, users, now, reference):
+    """改派 and a return approved are no new acceptance (信访工作条例: 60 days from 受理): a return approved used to
+    start them again (a domain review: due 2 January became 19 January); 重办 starts a fresh clock."""
     ticket = make_ticket(db, users, now, status=S.DISPATCHED, channel="petition_bureau")
     act(db, ticket, "accept", users["staff_dybz"], now + timedelta(hours=1))
     due = ticket.reply_due_at
-    act(db, ticket, "reassign", users["supervisor"], now + timedelta(days=50), department="CBZJ", reason="应由参保征缴科办理")
-    act(db, ticket, "accept", users["staff_cbzj"], now + timedelta(days=50, hours=1))
+    act(db, ticket, "reassign", users["supervisor"], now + timedelta(days=5), department="CBZJ", reason="应由参保征缴科办理")
+    act(db, ticket, "accept", users["staff_cbzj"], now + timedelta(days=5, hours=1))
     assert ticket.reply_due_at == due and "reply_due_from" not in ticket.events[-1].data
-    act(db, ticket, "return", users["staff_cbzj"], now + timedelta(days=50, hours=2), reason="属待遇保障科职责")
-    act(db, ticket, "approve_return", users["agent"], now + timedelta(days=50, hours=3), department="YDJS")
+    act(db, ticket, "return", users["staff_cbzj"], now + timedelta(days=5, hours=2), reason="属异地就医结算中心职责")
+    act(db, ticket, "approve_return", users["agent"], now + timedelta(days=6), department="YDJS")
+    assert ticket.reply_due_at == due
     ydjs = make_user(db, "staff_ydjs", Role.STAFF, reference["YDJS"])
-    act(db, ticket, "accept", ydjs, now + timedelta(days=51))
+    act(db, ticket, "accept", ydjs, now + timedelta(days=17))
+    assert ticket.reply_due_at == due and "reply_due_from" not in ticket.events[-1].data
+    act(db, ticket, "reply", ydjs, now + timedelta(days=18), content="已按规定办理")
+    act(db, ticket, "callback", users["agent"], now + timedelta(days=19), reached=True, satisfaction="dissatisfied",
+        solved=False)
+    act(db, ticket, "reopen", users["supervisor"], now + timedelta(days=20), reason="信访人不满意")
+    act(db, ticket, "accept", ydjs, now + timedelta(days=21))
     assert ticket.reply_due_at > due and ticket.events[-1].data["reply_due_from"]
+
+
+def test_a_petition_not_yet_accepted_returned_and_sent_on_is_accepted_on_its_next_sixty_days(db, users, now):
+    ticket = make_ticket(db, users, now, status=S.RETURN_REQUESTED, channel="petition_bureau")
+    act(db, ticket, "approve_return", users["agent"], now + timedelta(days=2), department="CBZJ")
+    act(db, ticket, "accept", users["staff_cbzj"], now + timedelta(days=3))
+    assert ticket.reply_due_at.date() == (now + timedelta(days=63)).date()
+
+
+def test_a_petitions_fifteen_days_to_accept_run_from_its_receipt(db, users, now, reference):
+    """信访工作条例: 收到信访事项之日起 15 日内 decide on acceptance, however long it waited to be dispatched (a
+    domain review: received on the 2nd, dispatched on the 12th, due on the 27th)."""
+    from tests.conftest import LOCAL
+
+    ticket = make_ticket(db, users, now, channel="petition_bureau")
+    act(db, ticket, "dispatch", users["agent"], now + timedelta(days=10), department="DYBZ")
+    assert ticket.accept_due_at.astimezone(LOCAL).date() == (now + timedelta(days=15)).date()
+    # sent elsewhere before anyone accepted it: still from the receipt
+    act(db, ticket, "reassign", users["supervisor"], now + timedelta(days=11), department="CBZJ", reason="参保问题")
+    assert ticket.accept_due_at.astimezone(LOCAL).date() == (now + timedelta(days=15)).date()
+    # an urgent petition keeps the urgent two hours from its dispatch, and an ordinary ticket counts from dispatch
+    urgent = make_ticket(db, users, now, channel="petition_bureau", urgency="urgent")
+    act(db, urgent, "dispatch", users["agent"], now + timedelta(days=10), department="DYBZ")
+    assert urgent.accept_due_at == now + timedelta(days=10, hours=2)
+    letter = make_ticket(db, users, now, channel="mailbox_mayor")
+    act(db, letter, "dispatch", users["agent"], now + timedelta(days=10), department="DYBZ")
+    assert letter.accept_due_at.astimezone(LOCAL).date() == (now + timedelta(days=11)).date()
 
 
 def test_a_decision_on_an_extension_request_changed_since_the_page_was_shown_is_refused(db, users, now):
