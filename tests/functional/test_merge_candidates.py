@@ -34,6 +34,19 @@ def test_an_agent_sees_earlier_repeats_and_merges_with_one_click(db, client, use
     assert repeat.status == TicketStatus.MERGED.value and repeat.merged_into_id == earlier.id
 
 
+def test_another_callers_similar_ticket_is_shown_but_not_offered_for_merging(db, client, users, auth):
+    received = clock.now_utc() - timedelta(hours=3)
+    earlier = make_ticket(db, users, received, content=TEXT, caller_phone="13911112222", caller_name="张先生",
+                          category="CB")
+    other = make_ticket(db, users, received + timedelta(hours=1), content=TEXT + "，邻居也是这样", caller_phone="13588889999",
+                        caller_name="李女士", category="CB")
+    db.session.commit()
+    auth.login("agent")
+    html = client.get(f"/tickets/{other.number}/similar").get_data(as_text=True)
+    assert earlier.number in html and "合并到此工单</button>" not in html
+    assert "来电人不同，电话和姓名都不同：不合并，各自答复和回访" in html
+
+
 def test_department_staff_do_not_get_the_panel(db, client, users, auth):
     received = clock.now_utc() - timedelta(hours=3)
     make_ticket(db, users, received, content=TEXT, status=TicketStatus.ACCEPTED)

@@ -251,8 +251,9 @@ def similar(number: str):
     found = duplicates.candidates(
         db.session, text=f"{ticket.title}\n{ticket.content}", phone=ticket.caller_phone, now=clock.now_utc(),
         min_similarity=current_app.config["DUPLICATE_SIMILARITY"], exclude_id=ticket.id, limit=5)
-    return render_template("tickets/_similar.html", ticket=ticket,
-                           similar=[c for c in found if c.ticket.merged_into_id is None])
+    similar = [c for c in found if c.ticket.merged_into_id is None]
+    return render_template("tickets/_similar.html", ticket=ticket, similar=similar,
+                           apart={c.ticket.id: why for c in similar if (why := ticket_service.different_callers(ticket, c.ticket))})
 
 
 @bp.post("/<number>/attachments")
