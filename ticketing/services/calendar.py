@@ -79,7 +79,6 @@ def recalculate_unconfirmed_deadlines(session: Session, *, now: datetime, before
     many tickets changed. ``changed_from``: the first day the change touches; a deadline before it cannot move,
     so only the tickets with one on or after it are read (with their events, in one more query).
     """
-    from ticketing.models.enums import ExtensionState
     from ticketing.services.workflow import Action, transition
 
     after = load_work_calendar(session)
@@ -92,8 +91,9 @@ def recalculate_unconfirmed_deadlines(session: Session, *, now: datetime, before
         shown = (ticket.accept_due_at, ticket.reply_due_at)
         confirmed = True
         reply_clock = _reply_clock_start(ticket)
-        extended = ticket.extension_state == ExtensionState.APPROVED.value or any(
-            e.action == "approve_extension" and e.created_at >= reply_clock for e in ticket.events)
+        # an extension approved on an earlier clock (before a return approved, 重办 or a late 改派) set no date on
+        # this one: the fresh deadline is working days again (a diff review: never counted again)
+        extended = any(e.action == "approve_extension" and e.created_at >= reply_clock for e in ticket.events)
         if not extended:  # an approved extension's date is the one promised, whatever was asked after it
             reply = counted_again(reply_clock, ticket.reply_due_at, before, after)
             if reply is not None:
@@ -210,8 +210,11 @@ def _late_but_by_the_new_deadline(ticket: Ticket, reply_clock: datetime, before:
                 event, _clock_start_before(ticket, event, _starts_accept_clock), before, after)
         else:
             current = event.created_at >= reply_clock
-            by = ticket.reply_due_at if current else _judged_by_counted_again(
-                event, _clock_start_before(ticket, event, _restarts_reply_clock), before, after)
+            start = reply_clock if current else _clock_start_before(ticket, event, _restarts_reply_clock)
+            if not current and any(e.action == "approve_extension" and start <= e.created_at <= event.created_at
+                                   for e in ticket.events):
+                continue  # judged by an extension's promised date, which no calendar moves
+            by = ticket.reply_due_at if current else _judged_by_counted_again(event, start, before, after)
         if by is not None and event.created_at <= by:
             event.data = {**event.data, "on_time": True, "late_before_recalculation": True}
             corrected.append(event.action)

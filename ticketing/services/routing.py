@@ -31,6 +31,7 @@ def rule_matches(rule: RoutingRule, *, category_id, region, channel, ticket_type
 
 # what a 区县's name may end with: "赛罕区" is typed "赛罕" as often as "呼和浩特市赛罕区"
 REGION_SUFFIXES = ("自治县", "自治旗", "新区", "区", "县", "旗", "市")
+CITY_ENDINGS = "市州盟"  # what may come right before a 区县's name: its city, prefecture or league
 
 
 def known_regions(session: Session) -> list[str]:
@@ -52,16 +53,27 @@ def _stem(region: str) -> str:
 def canonical_region(session: Session, typed: str | None) -> str | None:
     """The known 区县 a typed region means, else the text as typed. Rules compare regions exactly, so a county
     matter typed "呼和浩特市赛罕区" or "赛罕" went to the city's department instead of 赛罕区's (a domain review);
-    statistics' 按区县 counted each spelling apart. The longest known name the text contains, or whose stem it
-    ends with, wins."""
+    statistics' 按区县 counted each spelling apart."""
     text = "".join((typed or "").split())
     if not text:
         return None
     names = known_regions(session)
     if text in names:
         return text
-    meant = [name for name in names if name in text or text.endswith(_stem(name))]
-    return max(meant, key=len) if meant else text
+    # the name nearest the end of the text: "呼和浩特市赛罕区" is 赛罕区, not a city department's 呼和浩特市. A short
+    # name ("城区", "矿区") only as a whole word, not inside another ("新城区")
+    def whole(name: str) -> bool:
+        at = text.rindex(name)
+        return len(name) > 2 or at == 0 or text[at - 1] in CITY_ENDINGS
+    contained = [(text.rindex(name) + len(name), len(name), name) for name in names if name in text and whole(name)]
+    if contained:
+        return max(contained)[2]
+    # a name typed without its 区/县/旗, alone or after its city ("赛罕", "呼和浩特市赛罕"), but not the tail of
+    # another county's name ("阿鲁科尔沁" is not 科尔沁区)
+    stems = [name for name in names if (stem := _stem(name)) != name and (
+        text == stem or (text.endswith(stem) and text[-len(stem) - 1] in CITY_ENDINGS))]
+    return max(stems, key=len) if stems else text
+
 
 
 def route(

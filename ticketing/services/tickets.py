@@ -315,7 +315,7 @@ def dispatch(session, ticket, department, *, actor, now, reason="", category=Non
     transition(ticket, Action.DISPATCH, actor=actor, now=now, note=reason,
                data={"department": department.code, "rule_id": rule_id,
                      "decided_by": "system" if actor is None else "person"})
-    _assign(session, ticket, department, now)
+    _assign(session, ticket, department, now, from_receipt=True)
 
 
 def dispatch_as_suggested(session, ticket, *, actor, now) -> None:
@@ -340,7 +340,7 @@ def dispatch_as_suggested(session, ticket, *, actor, now) -> None:
              reason=f"{source}派发（{decision.reason}）", rule_id=decision.rule.id if decision.rule else None)
 
 
-def _assign(session, ticket, department, now, event=None, *, reopening: bool = False) -> None:
+def _assign(session, ticket, department, now, event=None, *, reopening: bool = False, from_receipt: bool = False) -> None:
     """The ticket goes to ``department`` (派发, 改派, a return approved, 重办). A 协办 asked of that department ends:
     it holds the ticket now (``event``, the move's, names them). The department is held (FOR SHARE) until the
     transaction ends, and must be switched on: one being switched off at that moment received a ticket it then
@@ -352,14 +352,19 @@ def _assign(session, ticket, department, now, event=None, *, reopening: bool = F
         lapsed = workflow.end_assists_to(ticket, department.id, now)
     if lapsed and event is not None:
         event.data = {**(event.data or {}), "assists_lapsed": lapsed}
+    if department.id != ticket.department_id:
+        # a 督办 was addressed to the department the ticket leaves: the next one read it as its own (a supervisor's
+        # day). The urge events stay in the history
+        ticket.urge_count, ticket.last_urged_at, ticket.last_urge_note = 0, None, None
     ticket.department = department
     ticket.department_id = department.id
     ticket.handler = None  # whoever accepts it next works it
     ticket.dispatched_at = now
     ticket.accepted_at = None
     # a petition's 15 days to decide on acceptance run from its receipt (信访工作条例第二十二条: 收到之日起), however
-    # long it waited to be dispatched or was sent from one department to another before anyone accepted it
-    start = min(ticket.received_at, now) if _petition_by_statute(ticket) and not _ever_accepted(ticket) else now
+    # long it waited in 待派发. A later move (改派, a return approved, 重办) counts from the move: the department it
+    # goes to must not start out late, and one that let the 15 days pass is counted late when it is moved on
+    start = min(ticket.received_at, now) if from_receipt and _petition_by_statute(ticket) else now
     due = calendar.accept_deadline(session, ticket, start)
     ticket.accept_due_at = due.due_at
     ticket.calendar_confirmed = ticket.calendar_confirmed and due.calendar_confirmed
@@ -372,6 +377,8 @@ def reassign(session, ticket, department, *, actor, now, reason: str) -> None:
     the late reply was counted against the department that answered the day it received the ticket, and none
     against the one that had held it for 23 days (an assessment review). A petition keeps its statutory 60 days."""
     _require(reason, "reason", "请填写改派原因")
+    if department.id == ticket.department_id:  # a late one would hand the department a fresh deadline of its own
+        raise ValidationFailed("请选择另一个承办单位", fields={"department": "改派单位不能与当前承办单位相同"})
     data = {"from": ticket.department.code if ticket.department else None, "to": department.code}
     waiting = ticket.status in (S.DISPATCHED.value, S.ACCEPTED.value, S.RETURN_REQUESTED.value)
     if ticket.status == S.DISPATCHED.value and ticket.accept_due_at is not None and now > ticket.accept_due_at:
@@ -379,6 +386,7 @@ def reassign(session, ticket, department, *, actor, now, reason: str) -> None:
     if waiting and ticket.reply_due_at is not None and now > ticket.reply_due_at:
         data["left_reply_late"] = True
     event = transition(ticket, Action.REASSIGN, actor=actor, now=now, note=reason, data=data)
+    ticket.designated = False  # the department it goes to had no part in a dispute over a return: it may return it
     _assign(session, ticket, department, now, event)
     if data.get("left_reply_late") and not _petition_by_statute(ticket):
         due = calendar.reply_deadline(session, ticket, now)
@@ -434,10 +442,6 @@ def _petition_accepted_on_this_clock(ticket) -> bool:
         if event.action == Action.ACCEPT.value:
             return True
     return False
-
-
-def _ever_accepted(ticket) -> bool:
-    return any(event.action == Action.ACCEPT.value for event in ticket.events)
 
 
 def colleagues(session, ticket) -> list[User]:
@@ -828,9 +832,30 @@ def different_callers(ticket, other) -> str | None:
     if known(ticket.caller_id_number) and known(other.caller_id_number):
         return None if known(ticket.caller_id_number).upper() == known(other.caller_id_number).upper() else "身份证号不同"
     if known(ticket.caller_phone) and known(other.caller_phone) and known(ticket.caller_phone) != known(other.caller_phone) \
-            and known(ticket.caller_name) and known(other.caller_name) and known(ticket.caller_name) != known(other.caller_name):
+            and known(ticket.caller_name) and known(other.caller_name) \
+            and not _may_name_one_person(known(ticket.caller_name), known(other.caller_name)):
         return "电话和姓名都不同"
     return None
+
+
+# how callers are addressed when only the surname is given: 王女士, 李先生, 张某某
+FORMS_OF_ADDRESS = ("先生", "女士", "小姐", "某某", "某", "同志", "师傅", "老师", "阿姨", "大爷", "大妈")
+
+
+def _may_name_one_person(name: str, other: str) -> bool:
+    """"王女士" and "王秀兰" may be one person (a surname with a form of address, then the full name); "王五" and
+    "赵六", or "王女士" and "李女士", are not."""
+    if name == other:
+        return True
+    def surname_only(value: str) -> str | None:
+        for form in FORMS_OF_ADDRESS:
+            if value.endswith(form) and 1 <= len(value) - len(form) <= 2:
+                return value[: -len(form)]
+        return None
+    for one, two in ((name, other), (other, name)):
+        if (surname := surname_only(one)) is not None and two.startswith(surname):
+            return True
+    return False
 
 
 def transfer_out(session, ticket, reference: str, *, actor, now, note: str = "") -> None:

@@ -135,6 +135,25 @@ def test_a_county_typed_another_way_is_the_county(db, reference, typed, stored):
     assert routing.canonical_region(db.session, typed) == stored
 
 
+def test_a_county_is_not_taken_for_its_city_or_for_another_county_ending_alike(db, reference):
+    """A diff review: with a department for the city, "呼和浩特市赛罕区" became 呼和浩特市; with 科尔沁区 known,
+    another county, "阿鲁科尔沁", became 科尔沁区; a short name must not match inside another ("新城区")."""
+    for code, name, region in (("HHHT", "呼和浩特市医疗保障局", "呼和浩特市"), ("KEQ", "科尔沁区医疗保障局", "科尔沁区"),
+                               ("CQ", "城区医疗保障局", "城区")):
+        administration_department(db, code, name, region)
+    assert routing.canonical_region(db.session, "呼和浩特市赛罕区") == "赛罕区"
+    assert routing.canonical_region(db.session, "阿鲁科尔沁") == "阿鲁科尔沁"
+    assert routing.canonical_region(db.session, "通辽市科尔沁") == "科尔沁区"
+    assert routing.canonical_region(db.session, "新城区") == "新城区"
+    assert routing.canonical_region(db.session, "某市城区") == "城区"
+
+
+def administration_department(db, code, name, region):
+    from ticketing.models import Department
+    db.session.add(Department(code=code, name=name, region=region))
+    db.session.flush()
+
+
 def test_a_county_matter_typed_with_its_citys_name_goes_to_the_county(db, users, now, reference):
     """"呼和浩特市赛罕区" and "赛罕" went to the city's 异地就医结算中心 (a domain review): rules compare names exactly."""
     for typed in ("呼和浩特市赛罕区", "赛罕"):

@@ -202,6 +202,8 @@ def test_an_urgent_dispatch_is_texted_to_the_departments_duty_phone_once_per_dis
 
     assert scan_deadlines(db.session, now + timedelta(minutes=40), sms_command=command).alerted == []  # once
     # sent elsewhere and back (退回, 改派): a new dispatch is texted again
+    tickets.reassign(db.session, urgent, reference["CBZJ"], actor=users["supervisor"], reason="属参保征缴",
+                     now=now + timedelta(minutes=50))
     tickets.reassign(db.session, urgent, reference["DYBZ"], actor=users["supervisor"], reason="核实后仍由本科室办理",
                      now=now + timedelta(hours=1))
     db.session.commit()

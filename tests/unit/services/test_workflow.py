@@ -136,6 +136,10 @@ def test_merge_points_to_main_and_keeps_history(db, users, now):
     ({"caller_phone": "13911112222", "caller_name": "王五"}, {"caller_phone": "13833334444", "caller_name": "王五"}, None),
     ({"caller_phone": "13911112222", "caller_name": "王先生"}, {"caller_phone": "13911112222", "caller_name": "王五"}, None),
     ({"caller_phone": "13911112222", "caller_name": "王五"}, {"caller_phone": "", "caller_name": ""}, None),  # a letter
+    ({"caller_phone": "04716612345", "caller_name": "王女士"}, {"caller_phone": "13904711234", "caller_name": "王秀兰"},
+     None),  # a surname with a form of address, then the full name, from the landline and the mobile
+    ({"caller_phone": "04716612345", "caller_name": "王女士"}, {"caller_phone": "13904711234", "caller_name": "李女士"},
+     "电话和姓名都不同"),
     ({"caller_id_number": "11010519491231002x"}, {"caller_id_number": "11010519491231002X"}, None),
     ({"caller_phone": "13911112222", "caller_name": "王五", "caller_id_number": "11010519491231002X"},
      {"caller_phone": "13833334444", "caller_name": "王先生", "caller_id_number": "11010519491231002X"}, None),

@@ -104,6 +104,33 @@ def test_approved_return_redispatches_designated_and_counts_against_nobody(db, u
         act(db, ticket, "return", users["staff_cbzj"], later, reason="也不是我们的")
 
 
+def test_a_reassignment_goes_to_another_department_which_may_return_it(db, users, reference, now):
+    """改派 to the department that has it was taken, and a late one gave it a fresh deadline of its own; the
+    department a refused return's ticket is moved to had no part in that dispute (a diff review)."""
+    ticket = make_ticket(db, users, now, status=S.ACCEPTED)
+    with pytest.raises(ValidationFailed, match="另一个承办单位"):
+        act(db, ticket, "reassign", users["supervisor"], ticket.reply_due_at + timedelta(days=3), department="DYBZ",
+            reason="再办一次")
+    act(db, ticket, "return", users["staff_dybz"], now + timedelta(hours=1), reason="不属于本单位")
+    act(db, ticket, "refuse_return", users["supervisor"], now + timedelta(hours=2), note="属于待遇报销")
+    assert ticket.designated
+    act(db, ticket, "reassign", users["supervisor"], now + timedelta(hours=3), department="CBZJ", reason="应由参保征缴科办理")
+    assert not ticket.designated
+    act(db, ticket, "return", users["staff_cbzj"], now + timedelta(hours=4), reason="属异地就医结算中心职责")
+    assert ticket.status == S.RETURN_REQUESTED.value
+
+
+def test_an_urging_stays_with_the_department_it_was_addressed_to(db, users, reference, now):
+    """After 改派 the next department's inbox pinned the old department's 督办 as its own (a supervisor's day)."""
+    ticket = make_ticket(db, users, now, status=S.ACCEPTED)
+    act(db, ticket, "urge", users["supervisor"], now + timedelta(hours=1), note="全体超期件请今日答复")
+    assert ticket.urge_count == 1 and ticket in db.session.scalars(inbox.urged_query(ticket.department_id)).all()
+    act(db, ticket, "reassign", users["supervisor"], now + timedelta(hours=2), department="CBZJ", reason="应由参保征缴科办理")
+    assert (ticket.urge_count, ticket.last_urged_at, ticket.last_urge_note) == (0, None, None)
+    assert ticket not in db.session.scalars(inbox.urged_query(reference["CBZJ"].id)).all()
+    assert [e.action for e in ticket.events].count("urge") == 1  # the history keeps it
+
+
 @pytest.mark.parametrize("before", [S.DISPATCHED, S.ACCEPTED])
 def test_refused_return_goes_back_to_the_department_as_it_was(db, users, now, before):
     ticket = make_ticket(db, users, now, status=before)
@@ -586,9 +613,11 @@ def test_a_petitions_fifteen_days_to_accept_run_from_its_receipt(db, users, now,
     ticket = make_ticket(db, users, now, channel="petition_bureau")
     act(db, ticket, "dispatch", users["agent"], now + timedelta(days=10), department="DYBZ")
     assert ticket.accept_due_at.astimezone(LOCAL).date() == (now + timedelta(days=15)).date()
-    # sent elsewhere before anyone accepted it: still from the receipt
-    act(db, ticket, "reassign", users["supervisor"], now + timedelta(days=11), department="CBZJ", reason="参保问题")
-    assert ticket.accept_due_at.astimezone(LOCAL).date() == (now + timedelta(days=15)).date()
+    # sent elsewhere before anyone accepted it: the department it goes to does not start out late (a diff review:
+    # moved on the 20th, it was due on the 15th); the one that let the 15 days pass is counted late instead
+    act(db, ticket, "reassign", users["supervisor"], now + timedelta(days=20), department="CBZJ", reason="参保问题")
+    assert ticket.events[-1].data["left_accept_late"] is True
+    assert ticket.accept_due_at.astimezone(LOCAL).date() == (now + timedelta(days=35)).date()
     # an urgent petition keeps the urgent two hours from its dispatch, and an ordinary ticket counts from dispatch
     urgent = make_ticket(db, users, now, channel="petition_bureau", urgency="urgent")
     act(db, urgent, "dispatch", users["agent"], now + timedelta(days=10), department="DYBZ")
