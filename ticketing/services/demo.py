@@ -151,6 +151,9 @@ def seed_demo_tickets(session: Session, *, now: datetime, count: int = 360, seed
     _review_some(session, now=now, agent=agent, supervisor=supervisor, admin=users.get("admin"))
     _show_rare_states(session, now=now, agent=agent, staff_by_department=staff_by_department)
     if agent is not None:
+        created += _keep_work_in_hand(session, now=now, agent=agent, staff_by_department=staff_by_department,
+                                      texts=texts, rng=rng, classifier=classifier)
+    if agent is not None:
         created += _keep_some_overdue(session, now=now, agent=agent, staff_by_department=staff_by_department,
                                       classifier=classifier)
     if supervisor is not None:
@@ -339,6 +342,56 @@ def _plant_hotspot(session, *, now, agent, classifier) -> int:
 
 RISK_LETTER = ("我父亲在市医院重症监护室已经住了十天，异地就医备案一直办不下来，医院天天催押金，"
                "家里能借的都借了。再没有人管，我们只能去市政府门口拉横幅了。")
+
+
+IN_HAND = {"triage": 3, "DYBZ": 4}  # categorised calls waiting in 待派发; 待遇保障科's tickets in hand, one accepted
+
+
+def _keep_work_in_hand(session, *, now, agent, staff_by_department, texts, rng, classifier) -> int:
+    """What the pages start from, whatever the random walks left: categorised calls waiting in 待派发 (批量派发), a
+    transfer to 12345, and 待遇保障科 holding tickets, one of them accepted (协办 is asked on them). The walks follow the corpus's texts, so a
+    corpus round that joined it once left 待派发 with nothing to tick and 待遇保障科 with nothing in hand."""
+    def call(code: str, hours_ago: float) -> Ticket:
+        text, ticket_type = rng.choice(texts[code])
+        received = now - timedelta(hours=hours_ago)
+        data = tickets.TicketInput(channel=Channel.HOTLINE_12393.value, type=ticket_type, content=text,
+                                   caller_name=rng.choice(SURNAMES) + "女士", caller_phone=f"1390471{rng.randint(1000, 9999)}",
+                                   region=rng.choice(REGIONS), received_at=received, category_code=code)
+        return tickets.register_ticket(session, data, actor=agent, now=received, classifier=classifier,
+                                       route_now=False).ticket
+
+    created = 0
+    waiting = session.scalar(sa.select(sa.func.count()).select_from(Ticket).where(
+        Ticket.status == TicketStatus.REGISTERED.value, Ticket.category_id.is_not(None)))
+    for n in range(max(0, IN_HAND["triage"] - waiting)):
+        call(rng.choice(sorted(texts)), 1 + n)
+        created += 1
+    transferred = session.scalar(sa.select(Ticket.id).where(Ticket.status == TicketStatus.TRANSFERRED_OUT.value).limit(1))
+    rxzx = tickets.department_by_code(session, "RXZX")
+    if transferred is None and rxzx is not None and "QT" in texts:  # none of the walks' QT tickets was dispatched
+        ticket = call("QT", 20)
+        tickets.dispatch(session, ticket, rxzx, actor=agent, now=ticket.received_at + timedelta(minutes=20),
+                         reason="按分类派发")
+        tickets.transfer_out(session, ticket, f"12345-{ticket.received_at:%Y%m%d}-0001", actor=agent,
+                             now=ticket.received_at + timedelta(hours=1), note="非医保事项，转 12345 办理")
+        created += 1
+    dybz = tickets.department_by_code(session, "DYBZ")
+    staff = staff_by_department.get(dybz.id) if dybz is not None else None
+    if staff is None:
+        return created
+    held = session.scalars(sa.select(Ticket).where(
+        Ticket.department_id == dybz.id,
+        Ticket.status.in_((TicketStatus.DISPATCHED.value, TicketStatus.ACCEPTED.value)))).all()
+    accepted = any(t.status == TicketStatus.ACCEPTED.value for t in held)
+    for n in range(max(0, IN_HAND["DYBZ"] - len(held), 0 if accepted else 1)):
+        ticket = call(rng.choice(["DY", "MT", "SY", "ZH"]), 30 - 6 * n)
+        tickets.dispatch(session, ticket, dybz, actor=agent, now=ticket.received_at + timedelta(minutes=20),
+                         reason="按分类派发")
+        if n == 0 and not accepted:
+            tickets.accept(session, ticket, actor=staff, now=ticket.received_at + timedelta(hours=2))
+        created += 1
+    session.flush()
+    return created
 
 
 def _plant_risk_call(session, *, now, classifier) -> int:
