@@ -81,3 +81,35 @@ def test_supervisor_reviews_the_monthly_assessment(live_server, page):
     page.goto(f"{live_server}/assessment/")
     rows = page.locator("table.grid").first.locator("tbody tr")
     assert rows.count() == 1 and "待遇保障科" in rows.first.inner_text()
+
+
+def test_enter_in_a_contests_note_decides_nothing(live_server, server_env, page):
+    """Enter in 审核意见 chose 同意核减, the form's first button, for a supervisor typing why she refused it (a
+    supervisor's month-end review); the decision cannot be undone."""
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    with sqlite3.connect(server_env["DATABASE_URL"].removeprefix("sqlite:///")) as connection:
+        number, dispatched = connection.execute(
+            "SELECT t.number, e.created_at FROM ticket_event e JOIN ticket t ON t.id = e.ticket_id WHERE "
+            "e.action = 'dispatch' AND json_extract(e.data, '$.department') = 'DYBZ' ORDER BY e.id DESC LIMIT 1").fetchone()
+    month = datetime.fromisoformat(dispatched).replace(tzinfo=ZoneInfo("UTC")).astimezone(
+        ZoneInfo("Asia/Shanghai")).strftime("%Y-%m")
+    sign_in(page, live_server, "staff_dybz")
+    page.goto(f"{live_server}/assessment/{month}/contests")
+    page.get_by_label("申诉工单号").fill(number)
+    page.get_by_label("申诉理由").fill("系统故障导致未能按时签收")
+    with page.expect_navigation():
+        page.get_by_label("申诉理由").press("Enter")
+    signed_out(page)
+    sign_in(page, live_server, "supervisor")
+    page.goto(f"{live_server}/assessment/{month}/contests")
+    note = page.get_by_label(f"{number} 审核意见")
+    note.fill("未接通不属于核减情形，驳回")
+    note.press("Enter")
+    page.wait_for_timeout(500)
+    row = page.locator("tr", has=page.get_by_label(f"{number} 审核意见"))
+    assert "待审核" in row.inner_text() and note.input_value() == "未接通不属于核减情形，驳回"
+    with page.expect_navigation():
+        row.get_by_role("button", name="驳回").click()
+    assert f"已驳回申诉：{number}" in page.locator(".flash-success").inner_text()

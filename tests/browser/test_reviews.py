@@ -16,6 +16,13 @@ def test_a_supervisor_reviews_a_sampled_ticket_and_the_agent_reads_and_appeals_i
     number = form.locator("a").first.inner_text()
     items = form.locator(".check").count()  # 3 to 4, by what the ticket went through
     form.locator("input[name=classification][value='0']").check()
+    page.wait_for_timeout(600)  # the draft is kept 300 ms after a change
+    with page.expect_navigation():  # saved without the comment a failed item needs: refused
+        form.get_by_role("button", name="保存质检").click()
+    assert "有不合格项时请写明问题" in page.locator(".flash-error").inner_text()
+    form = page.locator(f"#review-{number}")
+    # the 不合格 mark is still there (it came back 合格, and the next save recorded 100 分: a supervisor's day)
+    assert form.locator("input[name=classification][value='0']").is_checked()
     comment = form.get_by_label(f"{number} 问题说明")
     comment.fill("诉求是异地就医备案，误选为待遇报销")
     with page.expect_navigation():

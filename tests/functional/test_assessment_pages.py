@@ -102,6 +102,9 @@ def test_contest_flow_staff_files_supervisor_accepts(db, users, auth, client, ma
     html = client.get("/assessment/2026-03/contests").get_data(as_text=True)
     assert "同意核减" in html
     contest_id = int(html.split('data-contest="')[1].split('"')[0])
+    undecided = client.post(f"/assessment/contests/{contest_id}/decision", data={"note": "未接通不属于核减情形"},
+                            follow_redirects=True).get_data(as_text=True)  # Enter in the note, no button
+    assert "回车不作决定" in undecided and "已核减" not in undecided and "已驳回" not in undecided
     rejected = client.post(f"/assessment/contests/{contest_id}/decision", data={"decision": "reject", "note": ""},
                            follow_redirects=True).get_data(as_text=True)
     assert "驳回申诉须填写理由" in rejected
@@ -155,6 +158,9 @@ def test_supervisor_sets_the_weights(users, auth, client, march):
     bad = client.post("/assessment/weights", data={"accept": 50, "on_time": 60, "satisfaction": 0, "resolution": 0,
                                                    "month": "2026-03"}, follow_redirects=True)
     assert "各项权重之和应为 100" in bad.get_data(as_text=True)
+    # what was typed comes back to be corrected (it was replaced by the stored 20/30/30/20)
+    assert 'name="accept" min="0" max="100" step="1" size="4" value="50"' in bad.get_data(as_text=True)
+    assert 'name="on_time" min="0" max="100" step="1" size="4" value="60"' in bad.get_data(as_text=True)
     client.post("/assessment/weights", data={"accept": 100, "on_time": 0, "satisfaction": 0, "resolution": 0,
                                              "month": "2026-03"})
     workbook = load_workbook(BytesIO(client.get("/assessment/2026-03/export.xlsx").data))

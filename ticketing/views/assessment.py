@@ -63,9 +63,15 @@ def index():
         ended=assessment.has_ended(month, now), weight_titles=assessment.WEIGHT_KEYS,
         awaiting=assessment.awaiting_decision(db.session, month) if may_issue else [],
         callbacks_outstanding=assessment.callbacks_outstanding(db.session, month) if may_issue else 0,
-        current_weights=assessment.get_weights(db.session),
+        current_weights=_typed_weights() or assessment.get_weights(db.session),
         may_decide=permissions.has_permission(current_user, Permission.ASSESSMENT_DECIDE),
         may_contest=permissions.has_permission(current_user, Permission.ASSESSMENT_CONTEST))
+
+
+def _typed_weights() -> dict[str, str] | None:
+    """The weights a refused save carried back (weight_accept=25…), shown in place of the stored ones."""
+    typed = {key: request.args.get(f"weight_{key}") for key in assessment.WEIGHT_KEYS}
+    return typed if all(value is not None for value in typed.values()) else None
 
 
 @bp.get("/<month>/departments/<code>")
@@ -113,7 +119,11 @@ def file_contest(month: str):
 def decide(contest_id: int):
     require_permission(Permission.ASSESSMENT_DECIDE)
     contest = db.get_or_404(AssessmentContest, contest_id)
-    accept = request.form.get("decision") == "accept"
+    decision = request.form.get("decision")
+    if decision not in ("accept", "reject"):  # Enter in the note once chose 同意核减, the form's first button
+        flash("请点击“同意核减”或“驳回”作出决定：回车不作决定。", "error")
+        return redirect(url_for("assessment.contests", month=contest.month))
+    accept = decision == "accept"
     _attempt(lambda: assessment.decide_contest(db.session, contest, accept=accept, note=request.form.get("note", ""),
                                                actor=current_user, now=clock.now_utc()),
              f"已{'同意核减' if accept else '驳回申诉'}：{contest.ticket.number}")
@@ -149,8 +159,12 @@ def refresh(month: str):
 def weights():
     require_permission(Permission.ASSESSMENT_DECIDE)
     values = {key: request.form.get(key, type=int) for key in assessment.WEIGHT_KEYS}
-    _attempt(lambda: assessment.set_weights(db.session, values, actor=current_user), "综合得分权重已保存，对未发布的月份生效。")
-    return redirect(url_for("assessment.index", month=_month(request.form.get("month"))))
+    month = _month(request.form.get("month"))
+    if not _attempt(lambda: assessment.set_weights(db.session, values, actor=current_user),
+                    "综合得分权重已保存，对未发布的月份生效。"):  # refused: the boxes show what was typed, to correct
+        return redirect(url_for("assessment.index", month=month, **{f"weight_{key}": request.form.get(key, "")
+                                                                    for key in assessment.WEIGHT_KEYS}) + "#weights")
+    return redirect(url_for("assessment.index", month=month))
 
 
 @bp.get("/<month>/export.xlsx")
