@@ -107,6 +107,7 @@ def register_classifier_cli(app: Flask) -> None:
         click.echo(f"新版本 {metadata['version']}：macro-F1 {metadata['cv_metrics']['macro_f1']:.3f}")
 
     @classifier_group.command("retrain")
+    @needs_current_schema
     def retrain():
         """Shipped corpus + people's confirmed and corrected categories → a new version (not activated)."""
         from ticketing.services import learning
@@ -125,6 +126,7 @@ def register_classifier_cli(app: Flask) -> None:
 
     @classifier_group.command("activate")
     @click.argument("version")
+    @needs_current_schema  # before the registry changes: the audit row it writes needs the tables
     def activate(version):
         from classifiers.model import ModelUnusable, ModelVersionMismatch
         from classifiers.registry import UnknownVersion

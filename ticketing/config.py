@@ -23,10 +23,29 @@ class ConfigurationError(RuntimeError):
     """Raised at start-up when the configuration cannot be used."""
 
 
+TRUE_WORDS, FALSE_WORDS = {"1", "true", "yes", "on", "y"}, {"0", "false", "no", "off", "n", ""}
+
+
 def _bool(value: str | None, default: bool) -> bool:
+    """A yes/no setting. Anything else is refused (ValueError): SESSION_COOKIE_SECURE=enabled meant off, a
+    cookie without Secure in production (a README walk-through)."""
     if value is None:
         return default
-    return value.strip().lower() in {"1", "true", "yes", "on"}
+    word = value.strip().lower()
+    if word not in TRUE_WORDS | FALSE_WORDS:
+        raise ValueError(value)
+    return word in TRUE_WORDS
+
+
+# the numbers a setting may take; 0 where it means "off" (SESSION_IDLE_MINUTES=0 let nobody sign in, and
+# REQUEST_MAX_MB=0 refused every form: a README walk-through)
+RANGES = {
+    "CLASSIFIER_THRESHOLD": (0.0, 1.0), "DUPLICATE_SIMILARITY": (0.0, 1.0), "RETURN_WINDOW_WORKING_DAYS": (0, 60),
+    "PROXY_COUNT": (0, 10), "ASSESSMENT_LIVE_CACHE_SECONDS": (0, 86400), "LOGIN_MAX_FAILURES": (1, 1000),
+    "LOGIN_LOCK_MINUTES": (0, 10080), "SESSION_IDLE_MINUTES": (1, 10080), "COUNTER_REFRESH_SECONDS": (0, 86400),
+    "REMEMBER_HOURS": (0, 8760), "ATTACHMENT_MAX_MB": (1, 2048), "ATTACHMENT_SCAN_TIMEOUT": (1, 3600),
+    "SMS_TIMEOUT": (1, 600), "REQUEST_MAX_MB": (1, 4096),
+}
 
 
 class Config:
@@ -113,7 +132,8 @@ def build_config(app_instance_path: str, overrides: dict | None = None) -> dict:
     instance = Path(app_instance_path)
     default_db = f"sqlite:///{instance / 'ticketing.sqlite3'}"
     config["SQLALCHEMY_DATABASE_URI"] = _database_url(os.environ.get("DATABASE_URL") or default_db)
-    config["SESSION_COOKIE_SECURE"] = _bool(os.environ.get("SESSION_COOKIE_SECURE"), env == "production")
+    config["SESSION_COOKIE_SECURE"] = _cast("SESSION_COOKIE_SECURE", os.environ.get("SESSION_COOKIE_SECURE"),
+                                            lambda v: _bool(v, env == "production"))
     config["REMEMBER_COOKIE_SECURE"] = config["SESSION_COOKIE_SECURE"]
     for name, cast in (
         ("CLASSIFIER_REGISTRY", str),
@@ -163,8 +183,12 @@ def _cast(name: str, text: str, cast):
     try:
         value = cast(text)
     except ValueError:
-        kind = {int: "整数", float: "数字"}.get(cast, "有效值")
-        raise ConfigurationError(f"{name}={text} 无效：应为{kind}（{name} must be a {cast.__name__}）") from None
+        kind = {int: "整数", float: "数字"}.get(cast, "是或否（1/0、true/false、yes/no、on/off）")
+        english = cast.__name__ if cast in (int, float, str) else "yes or no"
+        raise ConfigurationError(f"{name}={text} 无效：应为{kind}（{name} must be a {english}）") from None
+    if name in RANGES and not RANGES[name][0] <= value <= RANGES[name][1]:
+        low, high = RANGES[name]
+        raise ConfigurationError(f"{name}={text} 超出范围：应在 {low} 到 {high} 之间（{name} must be between {low} and {high}）")
     if name.endswith("_LIMIT"):
         from limits import parse_many
 
@@ -177,10 +201,23 @@ def _cast(name: str, text: str, cast):
 
 
 def _database_url(url: str) -> str:
-    """Use psycopg 3 for PostgreSQL whatever scheme the operator wrote."""
-    for prefix in ("postgres://", "postgresql://"):
+    """Use psycopg 3 for PostgreSQL whatever scheme the operator wrote. Any other database, driver or a URL that
+    does not parse stops the start with a line saying so (a traceback, or psycopg2's ImportError followed by "No
+    such command", before: a README walk-through)."""
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
+    for prefix in ("postgres://", "postgresql://", "postgresql+psycopg2://"):
         if url.startswith(prefix):
-            return "postgresql+psycopg://" + url[len(prefix):]
+            url = "postgresql+psycopg://" + url[len(prefix):]
+            break
+    try:
+        scheme = make_url(url).drivername
+    except ArgumentError:
+        scheme = None
+    if scheme not in ("sqlite", "postgresql+psycopg"):
+        raise ConfigurationError("DATABASE_URL 无效：应为 postgresql://用户@主机:端口/库名 或 sqlite:///文件路径"
+                                 "（DATABASE_URL must be a PostgreSQL or SQLite URL）")
     return url
 
 

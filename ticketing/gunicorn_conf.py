@@ -21,20 +21,47 @@ accesslog = "-"
 access_log_format = '%(h)s %(t)s "%(m)s %(U)s %(H)s" %(s)s %(b)s %(M)sms'
 
 
-def _app_logs_to_error_log() -> None:
+class _GunicornErrorLog(logging.Handler):
+    """Hands each of the app's lines to gunicorn's error log as it is then (a file after ``--error-logfile``,
+    reopened on USR1), named by its logger."""
+
+    def __init__(self, error_log: logging.Logger):
+        super().__init__()
+        self.error_log = error_log
+
+    def emit(self, record: logging.LogRecord) -> None:
+        named = logging.makeLogRecord({**record.__dict__, "msg": f"{record.name}: {record.getMessage()}", "args": None})
+        for handler in self.error_log.handlers:
+            if named.levelno >= handler.level:
+                handler.handle(named)
+
+
+def _app_logs_to_error_log(error_log: logging.Logger | None = None) -> None:
     """The app's own lines (ticketing.*: export audit, refused sign-ins, admin changes, imports, warm-up, SMS and
-    virus-scan refusals) at INFO on standard error, beside gunicorn's: without this Python dropped them all."""
+    virus-scan refusals) at INFO where gunicorn writes its error log: standard error, or the file of
+    ``--error-logfile`` once a worker has gunicorn's ``error_log`` (``post_fork``). Without this Python dropped
+    them all; and with a handler of its own on standard error, ``--error-logfile`` got none of them, the export
+    audit included (a README walk-through)."""
     logger = logging.getLogger("ticketing")
-    if not any(getattr(handler, "ticketing_app_log", False) for handler in logger.handlers):
+    for handler in [h for h in logger.handlers if getattr(h, "ticketing_app_log", False)]:
+        logger.removeHandler(handler)
+    if error_log is not None:
+        handler = _GunicornErrorLog(error_log)
+    else:
         handler = logging.StreamHandler(sys.stderr)
         handler.setFormatter(logging.Formatter("[%(asctime)s] [%(process)d] [%(levelname)s] %(name)s: %(message)s",
                                                "%Y-%m-%d %H:%M:%S %z"))
-        handler.ticketing_app_log = True
-        logger.addHandler(handler)
+    handler.ticketing_app_log = True
+    logger.addHandler(handler)
     logger.setLevel(logging.INFO)
 
 
 _app_logs_to_error_log()
+
+
+def post_fork(server, worker) -> None:
+    """gunicorn hook: in each worker, the app's lines go to gunicorn's error log, file or stream."""
+    _app_logs_to_error_log(server.log.error_log)
 
 
 def warm_up(app) -> threading.Thread:
@@ -75,4 +102,23 @@ def post_worker_init(worker) -> None:
     if problem:
         logging.getLogger("ticketing").critical(problem)
         sys.exit(WORKER_BOOT_ERROR)
+    _say_which_database(worker.wsgi)
     warm_up(worker.wsgi)
+
+
+def _say_which_database(app) -> None:
+    """The database each worker serves from, in the log; in production on SQLite a warning: DATABASE_URL mistyped
+    (DATABSE_URL) ran a whole deployment on a file in instance/ without a word (a README walk-through)."""
+    from ticketing.extensions import db
+
+    logger = logging.getLogger("ticketing")
+    try:
+        with app.app_context():
+            url = db.engine.url
+    except Exception as error:  # a log line only: serving goes on
+        logger.warning("could not tell which database this worker uses: %s", error)
+        return
+    logger.info("database: %s", url.render_as_string(hide_password=True))
+    if app.config.get("PRODUCTION") and url.drivername == "sqlite":
+        logger.warning("生产环境使用的是 SQLite 文件 %s：未设置 DATABASE_URL？ production is running on SQLite",
+                       url.database)

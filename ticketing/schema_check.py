@@ -11,6 +11,7 @@ from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from flask import Flask, current_app
+from sqlalchemy.exc import OperationalError
 
 MIGRATIONS = Path(__file__).resolve().parents[1] / "migrations"
 
@@ -49,8 +50,20 @@ def needs_current_schema(command):
     `db upgrade` and mailed an 80-line traceback each time (a migrations review)."""
     @functools.wraps(command)
     def checked(*args, **kwargs):
-        problem = schema_problem(current_app._get_current_object())
+        try:
+            problem = schema_problem(current_app._get_current_object())
+        except OperationalError as error:  # a database not created, a wrong port, user or host: 130 lines before
+            raise click.ClickException(unreachable(error)) from None
         if problem:
             raise click.ClickException(problem)
         return command(*args, **kwargs)
     return checked
+
+
+def unreachable(error: OperationalError) -> str:
+    """The database does not answer, in a line for the operator: where, and the driver's first line of why."""
+    from ticketing.extensions import db
+
+    url = db.engine.url.render_as_string(hide_password=True)
+    reason = str(error.orig or error).strip().splitlines()[0] if str(error.orig or error).strip() else type(error).__name__
+    return f"无法连接数据库 {url}：{reason}。请检查 DATABASE_URL，以及数据库是否已创建、正在运行。 Cannot reach the database."

@@ -234,3 +234,22 @@ def test_a_department_asked_to_assist_attaches_what_it_checked_until_it_answers(
     auth.logout()
     auth.login("staff_dybz")
     assert "缴费记录.pdf" in client.get(f"/tickets/{ticket.number}").get_data(as_text=True)
+
+
+def test_an_attachments_folder_that_cannot_be_written_refuses_the_file_and_keeps_the_call(db, client, users, auth,
+                                                                                          attachment_dir, app):
+    """A read-only, full or vanished folder was a 500 after the call was saved, and the agent registered it again
+    (a README walk-through); the API said 500 too."""
+    blocked = attachment_dir / "not-a-folder"
+    blocked.write_bytes(b"a file where the folder should be")
+    app.config["ATTACHMENT_DIR"] = str(blocked)
+    auth.login("agent")
+    response = client.post("/agent/calls/new", data={
+        "caller_phone": "13912345678", "type": "consult", "urgency": "normal", "channel": "hotline_12393",
+        "content": "住院报销比例是多少", "submit": "save", "file": [(BytesIO(PDF), "发票.pdf")]},
+        content_type="multipart/form-data", follow_redirects=True)
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200 and "已登记" in html
+    assert "附件目录暂不可写，请稍后在工单页重新上传" in html
+    from ticketing.models import Ticket
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Ticket)) == 1 and _stored(db) == []

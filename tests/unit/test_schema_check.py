@@ -48,10 +48,27 @@ def test_the_cron_commands_on_a_database_not_upgraded_say_what_to_run(tmp_path):
         upgrade()
         downgrade(revision="-1")
     runner = app.test_cli_runner()
-    for command in (["scan-deadlines", "--quiet"], ["refresh-hotspots", "--quiet"], ["list-tokens"]):
+    # classifier retrain and activate too: activate switched the model, then failed on the audit table (a README
+    # walk-through)
+    for command in (["scan-deadlines", "--quiet"], ["refresh-hotspots", "--quiet"], ["list-tokens"],
+                    ["classifier", "retrain"], ["classifier", "activate", "20261205T000000Z-abcdef"]):
         result = runner.invoke(args=command)
         assert result.exit_code == 1 and "flask --app wsgi db upgrade" in result.output, (command, result.output)
         assert result.exception is None or isinstance(result.exception, SystemExit)
     with app.app_context():
         upgrade()
     assert runner.invoke(args=["list-tokens"]).exit_code == 0
+
+
+def test_the_reason_reaches_gunicorns_error_log_file(tmp_path):
+    """With --error-logfile (as the README suggests) the app's lines went to standard error, not the file: the
+    reason gunicorn stopped, the export audit and refused sign-ins (a README walk-through)."""
+    gunicorn = shutil.which("gunicorn", path=str(Path(sys.executable).parent)) or "gunicorn"
+    env = {**os.environ, "INSTANCE_PATH": str(tmp_path), "TICKETING_ENV": "demo"}
+    env.pop("DATABASE_URL", None)
+    error_log = tmp_path / "error.log"
+    done = subprocess.run([gunicorn, "-c", "python:ticketing.gunicorn_conf", "-w", "1", "-b", "127.0.0.1:0",
+                           "--error-logfile", str(error_log), "wsgi:app"],
+                          cwd=Path(__file__).resolve().parents[2], env=env, capture_output=True, text=True, timeout=120)
+    written = error_log.read_text(encoding="utf-8")
+    assert done.returncode == 3 and "ticketing: 数据库" in written and "flask --app wsgi db upgrade" in written

@@ -184,6 +184,15 @@ def scan(path: Path, name: str, command: Sequence[str], *, timeout: float) -> No
                           fields={"file": f"“{name}”的病毒检查出错，未保存；请稍后重试，或联系系统管理员"})
 
 
+def _storage_unavailable(name: str, error: OSError) -> Unavailable:
+    """The attachments folder cannot be written (read-only, full, shared storage gone): the file is refused with a
+    message, and what was saved before it (a call just registered) stays; it was a 500 after the ticket was saved,
+    and agents registered the call again (a README walk-through)."""
+    log.error("attachment not stored, the attachments folder cannot be written: %s", error)
+    return Unavailable("附件存储暂不可用，文件未保存",
+                       fields={"file": f"“{name}”未保存：附件目录暂不可写，请稍后在工单页重新上传，并告知系统管理员"})
+
+
 def attach(
     session: Session,
     ticket: Ticket,
@@ -220,13 +229,19 @@ def attach(
         raise ValidationFailed(f"不支持的文件类型（{shown}）",
                                fields={"file": f"不支持“{name}”的文件类型，可上传：{ACCEPTED_LIST}"})
     day_folder = Path(f"{now:%Y}") / f"{now:%m}"
-    folder.mkdir(mode=FOLDER_MODE, parents=True, exist_ok=True)
-    for part in (folder / day_folder.parent, folder / day_folder):
-        part.mkdir(mode=FOLDER_MODE, exist_ok=True)
+    try:
+        folder.mkdir(mode=FOLDER_MODE, parents=True, exist_ok=True)
+        for part in (folder / day_folder.parent, folder / day_folder):
+            part.mkdir(mode=FOLDER_MODE, exist_ok=True)
+    except OSError as error:
+        raise _storage_unavailable(name, error) from error
     stored_name = (day_folder / f"{uuid.uuid4().hex}{extension}").as_posix()
     path = folder / stored_name
     try:
-        size, sha256 = _write_limited(stream, path, max_bytes)
+        try:
+            size, sha256 = _write_limited(stream, path, max_bytes)
+        except OSError as error:
+            raise _storage_unavailable(name, error) from error
         if size == 0:
             raise ValidationFailed("文件为空", fields={"file": f"“{name}”是空文件"})
         if size > max_bytes:

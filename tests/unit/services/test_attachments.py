@@ -230,3 +230,21 @@ def test_the_scan_settings_come_from_the_configuration(tmp_path):
     assert settings == {"folder": tmp_path, "max_bytes": 2 * MB, "scan_timeout": 30,
                         "scan_command": ("clamdscan", "--no-summary", "--fdpass", "{path}")}
     assert attachments.upload_settings({"ATTACHMENT_DIR": "x", "ATTACHMENT_MAX_MB": 1})["scan_command"] == ()
+
+
+def test_a_folder_that_cannot_be_written_refuses_the_file_as_unavailable(db, users, now, tmp_path, monkeypatch):
+    """Read-only, full or gone: a 503 with a message (it was an OSError, a 500), and nothing half-written is kept."""
+    ticket = make_ticket(db, users, now)
+    blocked = tmp_path / "not-a-folder"
+    blocked.write_bytes(b"x")
+    with pytest.raises(Unavailable) as refused:
+        _attach(db, ticket, users["agent"], now, blocked, "说明.pdf", PDF)
+    assert refused.value.http_status == 503 and "附件目录暂不可写" in refused.value.fields["file"]
+
+    def full(stream, path, max_bytes):
+        path.write_bytes(b"half")
+        raise OSError(28, "No space left on device")
+    monkeypatch.setattr(attachments, "_write_limited", full)
+    with pytest.raises(Unavailable):
+        _attach(db, ticket, users["agent"], now, tmp_path / "files", "说明.pdf", PDF)
+    assert _files_on_disk(tmp_path / "files") == [] and ticket.attachments == []

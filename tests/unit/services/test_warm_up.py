@@ -49,3 +49,17 @@ def test_gunicorns_hook_warms_the_workers_app(monkeypatch):
     monkeypatch.setattr(gunicorn_conf, "warm_up", started.append)
     gunicorn_conf.post_worker_init(SimpleNamespace(wsgi="the app"))
     assert started == ["the app"]
+
+
+def test_each_worker_says_which_database_it_serves_and_warns_of_sqlite_in_production(app, caplog, monkeypatch):
+    """A mistyped DATABASE_URL ran a production deployment on SQLite without a word (a README walk-through)."""
+    import logging
+
+    caplog.set_level(logging.INFO, logger="ticketing")
+    gunicorn_conf._say_which_database(app)
+    assert "database: " in caplog.text
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        assert "生产环境使用的是 SQLite" not in caplog.text  # the tests' app is not production
+        monkeypatch.setitem(app.config, "PRODUCTION", True)
+        gunicorn_conf._say_which_database(app)
+        assert "生产环境使用的是 SQLite" in caplog.text
