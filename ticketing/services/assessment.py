@@ -616,9 +616,43 @@ def is_counted(session: Session, month: str, department_id: int, ticket_id: int)
                           .where(receipts.c.ticket_id == ticket_id)) > 0
 
 
+# what a receipt's flags count against its department, as the contests page names them
+AGAINST = (("签收不及时", lambda f: f["accept_due"] and not f["accept_on_time"]), ("超期", lambda f: f["overdue"]),
+           ("退回", lambda f: f["returned"]), ("回访不满意", lambda f: f["reached"] and not f["satisfied"]),
+           ("回访未解决", lambda f: f["reached"] and not f["solved"]))
+
+
+def counted_against(session: Session, month: str, department_id: int, ticket_ids: list[int],
+                    as_of: datetime) -> dict[int, list[str]]:
+    """Per ticket, what its receipt of the month counts against the department as of now (live figures: a month
+    with a contest to file or decide is not issued): 签收不及时, 超期, 退回, 回访不满意, 回访未解决."""
+    if not ticket_ids:
+        return {}
+    items = _items(session, month, as_of, department_id).subquery("items")
+    rows = session.execute(sa.select(items).where(items.c.ticket_id.in_(ticket_ids))).mappings()
+    return {row["ticket_id"]: [title for title, counts in AGAINST if counts(row)] for row in rows}
+
+
+def what_pending_contests_contest(session: Session, month: str, contests: list[AssessmentContest],
+                                  as_of: datetime) -> dict[int, list[str]]:
+    """Per pending contest, what its ticket counts against the department (the contests page says it, so that a
+    supervisor need not open each ticket to see whether it was late, overdue or returned)."""
+    by_department: dict[int, list[AssessmentContest]] = {}
+    for contest in contests:
+        if contest.state == ContestState.PENDING.value:
+            by_department.setdefault(contest.department_id, []).append(contest)
+    said = {}
+    for department_id, pending in by_department.items():
+        against = counted_against(session, month, department_id, [c.ticket_id for c in pending], as_of)
+        said |= {c.id: against.get(c.ticket_id, []) for c in pending}
+    return said
+
+
 def file_contest(session: Session, month: str, ticket: Ticket | None, reason: str, *, actor: User,
                  now: datetime) -> AssessmentContest:
-    """申诉: the actor's department asks that this ticket not count against it in this month."""
+    """申诉: the actor's department asks that this ticket not count against it in this month. A ticket that counts
+    nothing against it is refused: the supervisor had contests on tickets accepted and answered on time to read
+    and decide (a supervisor's day)."""
     if actor.department_id is None:
         raise NotAllowed("只有承办单位人员可以提出考核申诉")
     _require_open(session, month)
@@ -627,6 +661,9 @@ def file_contest(session: Session, month: str, ticket: Ticket | None, reason: st
         raise ValidationFailed("该工单不在本单位当月考核范围内", fields={"ticket": "请填写本单位当月收到的工单号"})
     if not reason:
         raise ValidationFailed("请填写申诉理由", fields={"reason": "请填写申诉理由"})
+    if not counted_against(session, month, actor.department_id, [ticket.id], now).get(ticket.id):
+        raise ValidationFailed("该工单本月没有计为签收不及时、超期、退回或回访不满意、未解决，无需申诉",
+                               fields={"ticket": f"{ticket.number} 本月未计入不利指标"})
     existing = session.scalar(sa.select(AssessmentContest).where(
         AssessmentContest.month == month, AssessmentContest.department_id == actor.department_id,
         AssessmentContest.ticket_id == ticket.id))

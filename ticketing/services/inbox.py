@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from ticketing.models import Channel, Role, Ticket, TicketEvent, TicketStatus, User
+from ticketing.models import AssessmentContest, Channel, ContestState, Role, Ticket, TicketEvent, TicketStatus, User
 from ticketing.models.enums import OPEN_STATUSES, ExtensionState
 from ticketing.models.ticket import NOTICE_STATES
 from ticketing.services import announcements, assists, reviews, risk_alerts, settings
@@ -319,6 +319,9 @@ def todo_counts(session: Session, user: User, now: datetime) -> dict[str, int]:
     if role in (Role.SUPERVISOR, Role.ADMIN):
         # 质检申诉 to decide (a few a month; the index on decided_at answers it)
         counts["appeals"] = _count(session, reviews.pending_appeals_query())
+        # 考核申诉 waiting for a decision: found only on 月度考核 before, and 发布 then refused (a supervisor's day)
+        counts["contests"] = _count(session, sa.select(AssessmentContest.id).where(
+            AssessmentContest.state == ContestState.PENDING.value))
         # 风险提示 nobody has decided on (升为紧急 or 解除), extensions to approve, and overdue tickets
         parts = [risk_alerts.undecided_condition(), *overdue_parts(now)]
         counts["supervise"] = _count(session, extension_requests_query()) + sum(

@@ -94,8 +94,10 @@ def contests(month: str):
     month = assessment.parse_month(month) or abort(404)
     require(permissions.can_view_assessment(current_user))
     scope = permissions.assessment_department_scope(current_user)
+    listed = assessment.contests(db.session, month, scope)
     return render_template(
-        "assessment/contests.html", month=month, contests=assessment.contests(db.session, month, scope),
+        "assessment/contests.html", month=month, contests=listed,
+        against=assessment.what_pending_contests_contest(db.session, month, listed, clock.now_utc()),
         issued=assessment.issued_report(db.session, month) is not None,
         may_decide=permissions.has_permission(current_user, Permission.ASSESSMENT_DECIDE),
         may_contest=permissions.has_permission(current_user, Permission.ASSESSMENT_CONTEST))

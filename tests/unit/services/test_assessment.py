@@ -272,13 +272,32 @@ def test_an_issued_report_is_ranked_and_compared_with_the_previous_issued_month(
     assert report.rows[-1].score_change is None  # departments with no tickets either month
 
 
+def test_a_ticket_that_counts_nothing_against_the_department_is_not_contested(db, users, march):
+    """Contests on tickets accepted and answered on time only gave the supervisor more to read (a supervisor's day);
+    the contests page says what each pending one contests."""
+    with pytest.raises(ValidationFailed, match="无需申诉"):
+        assessment.file_contest(db.session, MARCH, march["good"], "理由", actor=users["staff_dybz"], now=AS_OF)
+    dybz = tickets.department_by_code(db.session, "DYBZ")
+    against = assessment.counted_against(db.session, MARCH, dybz.id, [march["late"].id, march["good"].id], AS_OF)
+    assert against == {march["late"].id: ["签收不及时", "超期", "回访未解决"], march["good"].id: []}
+    from ticketing.services import inbox
+
+    assert inbox.todo_counts(db.session, users["supervisor"], AS_OF)["contests"] == 0
+    contest = assessment.file_contest(db.session, MARCH, march["late"], "系统故障", actor=users["staff_dybz"], now=AS_OF)
+    assert assessment.what_pending_contests_contest(db.session, MARCH, [contest], AS_OF) == {
+        contest.id: ["签收不及时", "超期", "回访未解决"]}
+    # the supervisor's 月度考核 menu counts it (it showed only on the page, and 发布 then refused)
+    counts = inbox.todo_counts(db.session, users["supervisor"], AS_OF)
+    assert counts["contests"] == 1 and "contests" not in inbox.todo_counts(db.session, users["staff_dybz"], AS_OF)
+
+
 def test_contest_events_are_recorded_on_the_ticket_with_who_and_why(db, users, march):
-    contest = assessment.file_contest(db.session, MARCH, march["good"], "重复工单", actor=users["staff_dybz"],
+    contest = assessment.file_contest(db.session, MARCH, march["late"], "重复工单", actor=users["staff_dybz"],
                                       now=day(1, month=4))
     assessment.decide_contest(db.session, contest, accept=True, note="同意核减", actor=users["supervisor"],
                               now=day(2, month=4))
     db.session.commit()
-    events = db.session.scalars(sa.select(TicketEvent).where(TicketEvent.ticket_id == march["good"].id,
+    events = db.session.scalars(sa.select(TicketEvent).where(TicketEvent.ticket_id == march["late"].id,
                                                              TicketEvent.action.like("contest%"))).all()
     assert [(e.action_title, e.actor_label, e.note, e.data["month"]) for e in events] == [
         ("考核申诉", "staff_dybz", "重复工单", MARCH), ("考核申诉通过（核减）", "supervisor", "同意核减", MARCH)]
