@@ -182,7 +182,7 @@ def _reply_clock_start(ticket: Ticket) -> datetime:
 def _restarts_reply_clock(event) -> bool:
     if event.action == "make_urgent":
         return _moved(event, "reply_due_at")
-    if event.action == "reassign":  # one after the deadline had passed gave the next department a fresh one
+    if event.action in ("reassign", "dispatch"):  # one after the deadline had passed gave the department a fresh one
         return "reply_due_from" in (event.data or {})
     return event.action in FRESH_REPLY_CLOCK
 

@@ -322,10 +322,15 @@ def todo_counts(session: Session, user: User, now: datetime) -> dict[str, int]:
         # 考核申诉 waiting for a decision: found only on 月度考核 before, and 发布 then refused (a supervisor's day)
         counts["contests"] = _count(session, sa.select(AssessmentContest.id).where(
             AssessmentContest.state == ContestState.PENDING.value))
-        # 风险提示 nobody has decided on (升为紧急 or 解除), extensions to approve, and overdue tickets
-        parts = [risk_alerts.undecided_condition(), *overdue_parts(now)]
-        counts["supervise"] = _count(session, extension_requests_query()) + sum(
-            _count(session, sa.select(Ticket.id).where(part)) for part in parts)
+        # overdue tickets, extensions to approve and 风险提示 nobody has decided on (升为紧急 or 解除), each ticket
+        # once: an overdue one with a request waiting counted twice (a simulated quarter). Disjoint counts, each
+        # a range of an index, as the overdue parts are
+        overdue = sa.func.coalesce(overdue_condition(now), False)
+        requested = sa.and_(Ticket.status == S.ACCEPTED.value, Ticket.extension_state == ExtensionState.REQUESTED.value)
+        counts["supervise"] = sum(_count(session, sa.select(Ticket.id).where(part)) for part in overdue_parts(now)) \
+            + _count(session, sa.select(Ticket.id).where(requested, sa.not_(overdue))) \
+            + _count(session, sa.select(Ticket.id).where(risk_alerts.undecided_condition(), sa.not_(overdue),
+                                                         sa.not_(requested)))
     # 通知公告 addressed to the user's role and not yet marked read (a few rows: the table holds dozens a month)
     counts["announcements"] = announcements.unread_count(session, user, now)
     counts["total"] = sum(v for k, v in counts.items() if k != "urged")

@@ -279,3 +279,41 @@ def test_scan_deadlines_command_texts_with_the_configured_gateway(app, db, users
     result = app.test_cli_runner().invoke(args=["scan-deadlines", "--quiet"])
     assert result.exit_code == 0 and "紧急工单短信提醒 1 件" in result.output
     assert outbox.read_text(encoding="utf-8").startswith("13900001111\t【12393医保服务热线】紧急工单")
+
+
+def test_after_a_late_accept_the_reply_deadline_is_marked_and_escalated_when_it_passes(db, users, now):
+    """The 签收 deadline's mark stayed after the 签收, so the scan never marked or escalated the reply deadline: 110
+    tickets of a simulated quarter were answered days late without either."""
+    ticket = make_ticket(db, users, now, status=S.DISPATCHED, type="consult")  # accept by Tue, reply by Thu
+    db.session.commit()
+    wednesday = now + timedelta(days=2, hours=1)
+    assert scan_deadlines(db.session, wednesday).marked == [ticket.number]
+    tickets.accept(db.session, ticket, actor=users["staff_dybz"], now=wednesday + timedelta(hours=1))
+    assert ticket.overdue_marked_at is None
+    db.session.commit()
+    friday = now + timedelta(days=4, hours=1)
+    assert scan_deadlines(db.session, friday).marked == [ticket.number]
+    db.session.commit()
+    assert [e.data["deadline"] for e in events(db, Action.MARK_OVERDUE, ticket)] == ["accept", "reply"]
+    tuesday = now + timedelta(days=8, hours=1)  # more than a working day late
+    assert scan_deadlines(db.session, tuesday).escalated == [ticket.number]
+
+
+def test_a_ticket_dispatched_after_its_reply_deadline_gives_the_department_its_own_time(db, users, now, reference):
+    """An urgent letter received on a Saturday and fetched on Monday was due on Sunday: the department that answered
+    it within hours was counted late (a simulated quarter)."""
+    from tests.conftest import LOCAL
+
+    saturday = now - timedelta(days=2) + timedelta(hours=1)
+    data = tickets.TicketInput(channel="mailbox_director", type="help", urgency="urgent", content="住院押金交不起，请求帮助",
+                               received_at=saturday, category_code="DY")
+    ticket = tickets.register_ticket(db.session, data, actor=None, now=now, route_now=False).ticket
+    passed = ticket.reply_due_at
+    assert passed < now
+    tickets.dispatch(db.session, ticket, reference["DYBZ"], actor=users["agent"], now=now)
+    assert ticket.reply_due_at == now + timedelta(hours=24)
+    assert ticket.events[-1].data["reply_due_from"] == passed.isoformat()
+    tickets.accept(db.session, ticket, actor=users["staff_dybz"], now=now + timedelta(minutes=20))
+    tickets.reply(db.session, ticket, "已协调医院缓交押金", actor=users["staff_dybz"], now=now + timedelta(hours=3))
+    assert ticket.events[-1].data["on_time"] is True
+    assert ticket.received_at.astimezone(LOCAL) == saturday.astimezone(LOCAL)  # the receipt itself is kept

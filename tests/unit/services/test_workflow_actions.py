@@ -657,3 +657,14 @@ def test_a_policy_cannot_allow_more_than_a_year_of_extension(db, reference, user
     with pytest.raises(ValidationFailed) as refused:
         administration.save_deadline_policy(db.session, policy, data, actor=users["admin"])
     assert "1–365" in refused.value.fields["max_extension_days"]
+
+
+def test_the_supervisors_badge_counts_a_ticket_once(db, users, now):
+    """An overdue ticket with an extension request waiting counted 2 (a simulated quarter: 18 for 17 tickets)."""
+    ticket = make_ticket(db, users, now, status=S.ACCEPTED, type="consult")
+    late = ticket.reply_due_at + timedelta(hours=1)
+    assert inbox.todo_counts(db.session, users["supervisor"], late)["supervise"] == 1  # overdue
+    ticket.extension_state = "requested"  # asked before the deadline, not yet decided
+    db.session.flush()
+    assert inbox.todo_counts(db.session, users["supervisor"], late)["supervise"] == 1
+    assert inbox.todo_counts(db.session, users["supervisor"], now)["supervise"] == 1  # the request alone
