@@ -616,16 +616,17 @@ def is_counted(session: Session, month: str, department_id: int, ticket_id: int)
                           .where(receipts.c.ticket_id == ticket_id)) > 0
 
 
-# what a receipt's flags count against its department, as the contests page names them
+# what a receipt's flags count against its department that a contest can take away, as the contests page names
+# them (满意率 and 解决率 are not changed by contests: admitting one on a dissatisfied callback only took an on-time
+# ticket out of the department's rates)
 AGAINST = (("签收不及时", lambda f: f["accept_due"] and not f["accept_on_time"]), ("超期", lambda f: f["overdue"]),
-           ("退回", lambda f: f["returned"]), ("回访不满意", lambda f: f["reached"] and not f["satisfied"]),
-           ("回访未解决", lambda f: f["reached"] and not f["solved"]))
+           ("退回", lambda f: f["returned"]))
 
 
 def counted_against(session: Session, month: str, department_id: int, ticket_ids: list[int],
                     as_of: datetime) -> dict[int, list[str]]:
     """Per ticket, what its receipt of the month counts against the department as of now (live figures: a month
-    with a contest to file or decide is not issued): 签收不及时, 超期, 退回, 回访不满意, 回访未解决."""
+    with a contest to file or decide is not issued) that a contest can take away: 签收不及时, 超期, 退回."""
     if not ticket_ids:
         return {}
     items = _items(session, month, as_of, department_id).subquery("items")
@@ -662,7 +663,7 @@ def file_contest(session: Session, month: str, ticket: Ticket | None, reason: st
     if not reason:
         raise ValidationFailed("请填写申诉理由", fields={"reason": "请填写申诉理由"})
     if not counted_against(session, month, actor.department_id, [ticket.id], now).get(ticket.id):
-        raise ValidationFailed("该工单本月没有计为签收不及时、超期、退回或回访不满意、未解决，无需申诉",
+        raise ValidationFailed("该工单本月没有计为签收不及时、超期或退回，无需申诉（申诉不改变满意率、解决率）",
                                fields={"ticket": f"{ticket.number} 本月未计入不利指标"})
     existing = session.scalar(sa.select(AssessmentContest).where(
         AssessmentContest.month == month, AssessmentContest.department_id == actor.department_id,

@@ -349,7 +349,8 @@ IN_HAND = {"triage": 3, "DYBZ": 4}  # categorised calls waiting in 待派发; �
 
 def _keep_work_in_hand(session, *, now, agent, staff_by_department, texts, rng, classifier) -> int:
     """What the pages start from, whatever the random walks left: categorised calls waiting in 待派发 (批量派发), a
-    transfer to 12345, and 待遇保障科 holding tickets, one of them accepted (协办 is asked on them). The walks follow the corpus's texts, so a
+    transfer to 12345, and 待遇保障科 holding tickets, one of them accepted (协办 is asked on them) and one left
+    unaccepted past its deadline (a contest needs a ticket that counts against the department). The walks follow the corpus's texts, so a
     corpus round that joined it once left 待派发 with nothing to tick and 待遇保障科 with nothing in hand."""
     def call(code: str, hours_ago: float) -> Ticket:
         text, ticket_type = rng.choice(texts[code])
@@ -389,6 +390,12 @@ def _keep_work_in_hand(session, *, now, agent, staff_by_department, texts, rng, 
                          reason="按分类派发")
         if n == 0 and not accepted:
             tickets.accept(session, ticket, actor=staff, now=ticket.received_at + timedelta(hours=2))
+        created += 1
+    # one left unaccepted past its deadline, in a month not yet issued: something for 申诉/核减 to contest
+    if not any(t.status == TicketStatus.DISPATCHED.value and t.accept_due_at and t.accept_due_at < now for t in held):
+        ticket = call(rng.choice(["DY", "MT", "SY", "ZH"]), 20 * 24)
+        tickets.dispatch(session, ticket, dybz, actor=agent, now=ticket.received_at + timedelta(minutes=20),
+                         reason="按分类派发")
         created += 1
     session.flush()
     return created

@@ -326,7 +326,8 @@ def todo_counts(session: Session, user: User, now: datetime) -> dict[str, int]:
         # once: an overdue one with a request waiting counted twice (a simulated quarter). Disjoint counts, each
         # a range of an index, as the overdue parts are
         overdue = sa.func.coalesce(overdue_condition(now), False)
-        requested = sa.and_(Ticket.status == S.ACCEPTED.value, Ticket.extension_state == ExtensionState.REQUESTED.value)
+        requested = sa.func.coalesce(sa.and_(Ticket.status == S.ACCEPTED.value,
+                                             Ticket.extension_state == ExtensionState.REQUESTED.value), False)
         counts["supervise"] = sum(_count(session, sa.select(Ticket.id).where(part)) for part in overdue_parts(now)) \
             + _count(session, sa.select(Ticket.id).where(requested, sa.not_(overdue))) \
             + _count(session, sa.select(Ticket.id).where(risk_alerts.undecided_condition(), sa.not_(overdue),

@@ -324,6 +324,7 @@ def dispatch(session, ticket, department, *, actor, now, reason="", category=Non
         event.data = {**event.data, "reply_due_from": calendar.iso_text(ticket.reply_due_at)}
         ticket.reply_due_at = due.due_at
         ticket.calendar_confirmed = ticket.calendar_confirmed and due.calendar_confirmed
+        ticket.overdue_marked_at = None
 
 
 def dispatch_as_suggested(session, ticket, *, actor, now) -> None:
@@ -369,7 +370,11 @@ def _assign(session, ticket, department, now, event=None, *, reopening: bool = F
     ticket.handler = None  # whoever accepts it next works it
     ticket.dispatched_at = now
     ticket.accepted_at = None
-    ticket.overdue_marked_at = None  # its deadlines are the department's now: the scan marks them when they pass
+    if ticket.reply_due_at is None or now <= ticket.reply_due_at:
+        # a mark was for the 签收 deadline, which starts again here: the scan marks the new ones when they pass. One
+        # for a reply deadline that passed and goes on (a petition's 60 days) stays, or it was marked and escalated
+        # again (a review of the change); a move that starts a fresh reply clock clears it itself
+        ticket.overdue_marked_at = None
     # a petition's 15 days to decide on acceptance run from its receipt (信访工作条例第二十二条: 收到之日起), however
     # long it waited in 待派发. A later move (改派, a return approved, 重办) counts from the move: the department it
     # goes to must not start out late, and one that let the 15 days pass is counted late when it is moved on
@@ -431,8 +436,11 @@ def accept(session, ticket, *, actor, now) -> None:
     ticket.accepted_at = now
     ticket.handler = actor
     # a mark for the 签收 deadline ends with the 签收: the reply deadline is marked, and escalated, when it passes
-    # (it never was: a simulated quarter found 110 tickets answered days late without a mark or an escalation)
-    ticket.overdue_marked_at = None
+    # (it never was: a simulated quarter found 110 tickets answered days late without a mark or an escalation). A
+    # mark made once the reply deadline had passed is for that deadline, and stays
+    if ticket.overdue_marked_at is not None and (ticket.reply_due_at is None
+                                                 or ticket.overdue_marked_at <= ticket.reply_due_at):
+        ticket.overdue_marked_at = None
 
 
 def _petition_by_statute(ticket) -> bool:

@@ -279,13 +279,21 @@ def test_a_ticket_that_counts_nothing_against_the_department_is_not_contested(db
         assessment.file_contest(db.session, MARCH, march["good"], "理由", actor=users["staff_dybz"], now=AS_OF)
     dybz = tickets.department_by_code(db.session, "DYBZ")
     against = assessment.counted_against(db.session, MARCH, dybz.id, [march["late"].id, march["good"].id], AS_OF)
-    assert against == {march["late"].id: ["签收不及时", "超期", "回访未解决"], march["good"].id: []}
+    assert against == {march["late"].id: ["签收不及时", "超期"], march["good"].id: []}
+    # a dissatisfied callback alone is nothing a contest can take away (满意率 and 解决率 do not change): 核减 only
+    # took an on-time ticket out of the department's rates (a review of the change)
+    unhappy = dispatched(db, users, day(20))
+    tickets.accept(db.session, unhappy, actor=users["staff_dybz"], now=day(20, 11))
+    tickets.reply(db.session, unhappy, "已答复", actor=users["staff_dybz"], now=day(20, 12))
+    callback(db, unhappy, users, day(21), satisfaction="dissatisfied", solved=False)
+    with pytest.raises(ValidationFailed, match="无需申诉"):
+        assessment.file_contest(db.session, MARCH, unhappy, "群众诉求不合理", actor=users["staff_dybz"], now=AS_OF)
     from ticketing.services import inbox
 
     assert inbox.todo_counts(db.session, users["supervisor"], AS_OF)["contests"] == 0
     contest = assessment.file_contest(db.session, MARCH, march["late"], "系统故障", actor=users["staff_dybz"], now=AS_OF)
     assert assessment.what_pending_contests_contest(db.session, MARCH, [contest], AS_OF) == {
-        contest.id: ["签收不及时", "超期", "回访未解决"]}
+        contest.id: ["签收不及时", "超期"]}
     # the supervisor's 月度考核 menu counts it (it showed only on the page, and 发布 then refused)
     counts = inbox.todo_counts(db.session, users["supervisor"], AS_OF)
     assert counts["contests"] == 1 and "contests" not in inbox.todo_counts(db.session, users["staff_dybz"], AS_OF)

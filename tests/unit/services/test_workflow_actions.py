@@ -668,3 +668,15 @@ def test_the_supervisors_badge_counts_a_ticket_once(db, users, now):
     db.session.flush()
     assert inbox.todo_counts(db.session, users["supervisor"], late)["supervise"] == 1
     assert inbox.todo_counts(db.session, users["supervisor"], now)["supervise"] == 1  # the request alone
+
+
+@pytest.mark.parametrize("status", [S.ACCEPTED, S.DISPATCHED])
+def test_the_supervisors_badge_counts_an_undecided_risk_prompt_with_no_extension_asked(db, users, now, status):
+    """A review of the disjoint counts: with no extension asked (NULL) the risk count dropped accepted tickets."""
+    from classifiers import risk
+
+    ticket = make_ticket(db, users, now, status=status)
+    ticket.risk_flags = risk.KINDS[0].code
+    db.session.flush()
+    assert ticket.extension_state is None
+    assert inbox.todo_counts(db.session, users["supervisor"], now + timedelta(hours=2))["supervise"] == 1
