@@ -264,13 +264,8 @@ def test_an_approved_extension_keeps_its_date_while_a_second_request_waits(db, u
     from datetime import timedelta
 
     received = datetime(2026, 12, 24, 9, 0, tzinfo=LOCAL)
-    data = tickets.TicketInput(channel="hotline_12393", type="consult", content="咨询门诊慢特病认定", category_code="MT")
-    ticket = tickets.register_ticket(db.session, data, actor=users["agent"], now=received).ticket
-    staff = next(u for u in users.values() if u.department_id == ticket.department_id)
-    tickets.accept(db.session, ticket, actor=staff, now=received)
     promised = datetime(2027, 1, 29, 23, 59, 59, tzinfo=LOCAL)
-    tickets.request_extension(db.session, ticket, "需调取外地病历", promised, actor=staff, now=received)
-    tickets.approve_extension(db.session, ticket, actor=users["supervisor"], now=received)
+    ticket, staff = _accepted_with_an_extension(db, users, received, promised)
     tickets.request_extension(db.session, ticket, "仍需等待", promised + timedelta(days=10), actor=staff,
                               now=received + timedelta(hours=1))
     assert ticket.reply_due_at == promised
@@ -295,14 +290,8 @@ def test_a_ticket_made_urgent_on_its_deadline_day_still_counts_from_receipt(db, 
 def test_a_reply_judged_by_an_extensions_date_on_an_earlier_clock_stays_late(db, users, reference):
     """An approved extension's date is no count of working days: a reply after it, before a 重办, was made on time
     by entering 元旦 (a diff review). On the present clock the same was already so."""
-    received = datetime(2026, 12, 24, 9, 0, tzinfo=LOCAL)
-    data = tickets.TicketInput(channel="hotline_12393", type="consult", content="咨询门诊慢特病认定", category_code="MT")
-    ticket = tickets.register_ticket(db.session, data, actor=users["agent"], now=received).ticket
-    staff = next(u for u in users.values() if u.department_id == ticket.department_id)
-    tickets.accept(db.session, ticket, actor=staff, now=received)
-    promised = datetime(2027, 1, 5, 23, 59, 59, tzinfo=LOCAL)
-    tickets.request_extension(db.session, ticket, "需调取外地病历", promised, actor=staff, now=received)
-    tickets.approve_extension(db.session, ticket, actor=users["supervisor"], now=received)
+    ticket, staff = _accepted_with_an_extension(db, users, datetime(2026, 12, 24, 9, 0, tzinfo=LOCAL),
+                                                datetime(2027, 1, 5, 23, 59, 59, tzinfo=LOCAL))
     tickets.reply(db.session, ticket, "已答复", actor=staff, now=datetime(2027, 1, 6, 10, 0, tzinfo=LOCAL))
     tickets.record_callback(db.session, ticket, reached=True, satisfaction="dissatisfied", solved=False,
                             actor=users["agent"], now=datetime(2027, 1, 6, 11, 0, tzinfo=LOCAL))
@@ -314,17 +303,24 @@ def test_a_reply_judged_by_an_extensions_date_on_an_earlier_clock_stays_late(db,
 
 def test_a_fresh_deadline_after_a_late_reassignment_of_an_extended_ticket_is_counted_again(db, users, reference):
     """The approved extension belonged to the clock before the 改派; the fresh deadline is working days."""
-    received = datetime(2026, 12, 1, 9, 0, tzinfo=LOCAL)
-    data = tickets.TicketInput(channel="hotline_12393", type="complaint", content="住院报销比例", category_code="DY")
-    ticket = tickets.register_ticket(db.session, data, actor=users["agent"], now=received).ticket
-    staff = next(u for u in users.values() if u.department_id == ticket.department_id)
-    tickets.accept(db.session, ticket, actor=staff, now=received)
-    tickets.request_extension(db.session, ticket, "需调取外地病历", datetime(2026, 12, 24, 23, 59, 59, tzinfo=LOCAL),
-                              actor=staff, now=received)
-    tickets.approve_extension(db.session, ticket, actor=users["supervisor"], now=received)
+    ticket, _ = _accepted_with_an_extension(db, users, datetime(2026, 12, 1, 9, 0, tzinfo=LOCAL),
+                                            datetime(2026, 12, 24, 23, 59, 59, tzinfo=LOCAL), type="complaint",
+                                            category="DY", content="住院报销比例")
     tickets.reassign(db.session, ticket, tickets.department_by_code(db.session, "CBZJ"), actor=users["supervisor"],
                      now=datetime(2026, 12, 28, 9, 0, tzinfo=LOCAL), reason="应由参保征缴科办理")
     fresh = ticket.reply_due_at
     administration.add_calendar_period(db.session, date(2027, 1, 1), date(2027, 1, 3), "holiday", "元旦",
                                        actor=users["admin"], now=datetime(2026, 12, 29, 9, 0, tzinfo=LOCAL))
     assert ticket.reply_due_at.date() == fresh.date() + timedelta(days=1)
+
+
+def _accepted_with_an_extension(db, users, received, promised, *, type="consult", category="MT",
+                                content="咨询门诊慢特病认定"):
+    """A ticket registered and dispatched at ``received``, accepted at once, its reply extended to ``promised``."""
+    data = tickets.TicketInput(channel="hotline_12393", type=type, content=content, category_code=category)
+    ticket = tickets.register_ticket(db.session, data, actor=users["agent"], now=received).ticket
+    staff = next(u for u in users.values() if u.department_id == ticket.department_id)
+    tickets.accept(db.session, ticket, actor=staff, now=received)
+    tickets.request_extension(db.session, ticket, "需调取外地病历", promised, actor=staff, now=received)
+    tickets.approve_extension(db.session, ticket, actor=users["supervisor"], now=received)
+    return ticket, staff

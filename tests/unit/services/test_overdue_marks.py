@@ -1,5 +1,6 @@
 """One mark and one escalation per missed deadline (a review of the change that clears the 签收 deadline's mark on
-签收 and on a move: it cleared the mark of a reply deadline that had passed, and the scan marked and escalated it again)."""
+签收 and on a move: it cleared the mark of a reply deadline that had passed, and the scan marked and escalated it
+again)."""
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
@@ -16,79 +17,62 @@ def _events(db, ticket, action):
         .order_by(TicketEvent.id))]
 
 
-def test_same_reply_deadline_marked_and_escalated_twice(db, users, reference):
-    received = datetime(2026, 2, 26, 9, 0, tzinfo=LOCAL)  # Thu (Sat 28 Feb is a make-up working day): a 咨询 is due in 3 working days, Mon 2 March
-    dispatched = datetime(2026, 3, 2, 9, 0, tzinfo=LOCAL)  # dispatched the day its reply is due: no fresh clock
+def _scan(db, moment):
+    scan_deadlines(db.session, moment)
+    db.session.commit()
+
+
+def _dispatched_on_its_reply_day(db, users, reference):
+    """A 咨询 received Thu 26 Feb (Sat 28 Feb a make-up working day), due Mon 2 March, dispatched that morning: the
+    reply deadline has not passed, so it keeps it, and it passes before the 签收 one."""
+    received, dispatched = datetime(2026, 2, 26, 9, 0, tzinfo=LOCAL), datetime(2026, 3, 2, 9, 0, tzinfo=LOCAL)
     data = tickets.TicketInput(channel="hotline_12393", type="consult", content="住院报销比例是多少",
-                               caller_phone="13800138000", caller_name="王女士", category_code="DY",
-                               received_at=received)
-    ticket = tickets.register_ticket(db.session, data, actor=users["agent"], now=dispatched,
-                                     route_now=False).ticket
+                               caller_phone="13800138000", caller_name="王女士", category_code="DY", received_at=received)
+    ticket = tickets.register_ticket(db.session, data, actor=users["agent"], now=dispatched, route_now=False).ticket
     tickets.dispatch(db.session, ticket, reference["DYBZ"], actor=users["agent"], now=dispatched)
-    reply_due = ticket.reply_due_at
     assert ticket.reply_due_at < ticket.accept_due_at
     db.session.commit()
-    # scans while it waits for its 签收 (accept deadline Tue 3 March end of day)
-    for moment in (datetime(2026, 3, 3, 10, 0, tzinfo=LOCAL),):
-        scan_deadlines(db.session, moment)
-        db.session.commit()
+    return ticket
+
+
+def test_a_reply_deadline_missed_before_the_accept_is_marked_once(db, users, reference):
+    ticket = _dispatched_on_its_reply_day(db, users, reference)
+    _scan(db, datetime(2026, 3, 3, 10, 0, tzinfo=LOCAL))
     tickets.accept(db.session, ticket, actor=users["staff_dybz"], now=datetime(2026, 3, 3, 15, 0, tzinfo=LOCAL))
     db.session.commit()
     for day in (3, 4, 5, 6, 9):
-        scan_deadlines(db.session, datetime(2026, 3, day, 16, 0, tzinfo=LOCAL))
-        db.session.commit()
-    marks = _events(db, ticket, "mark_overdue")
-    escalations = _events(db, ticket, "escalate")
-    # one deadline (Mon 2 March) was missed once: one mark
-    assert len(marks) == 1, marks
+        _scan(db, datetime(2026, 3, day, 16, 0, tzinfo=LOCAL))
+    assert len(_events(db, ticket, "mark_overdue")) == 1
 
 
-def test_urged_ticket_escalated_again_for_the_same_deadline_after_its_accept(db, users, reference):
-    received = datetime(2026, 2, 26, 9, 0, tzinfo=LOCAL)  # 咨询 due Mon 2 March (Sat 28 Feb a make-up working day)
-    dispatched = datetime(2026, 3, 2, 9, 0, tzinfo=LOCAL)
-    data = tickets.TicketInput(channel="hotline_12393", type="consult", content="住院报销比例是多少",
-                               caller_phone="13800138000", caller_name="王女士", category_code="DY",
-                               received_at=received)
-    ticket = tickets.register_ticket(db.session, data, actor=users["agent"], now=dispatched,
-                                     route_now=False).ticket
-    tickets.dispatch(db.session, ticket, reference["DYBZ"], actor=users["agent"], now=dispatched)
-    db.session.commit()
-    scan_deadlines(db.session, datetime(2026, 3, 3, 9, 0, tzinfo=LOCAL))  # marked: reply deadline missed
-    db.session.commit()
+def test_an_urged_ticket_is_not_escalated_again_for_the_same_deadline_after_its_accept(db, users, reference):
+    ticket = _dispatched_on_its_reply_day(db, users, reference)
+    _scan(db, datetime(2026, 3, 3, 9, 0, tzinfo=LOCAL))  # marked: the reply deadline was missed
     tickets.urge(db.session, ticket, "请尽快签收答复", actor=users["supervisor"], now=datetime(2026, 3, 3, 9, 30, tzinfo=LOCAL))
     db.session.commit()
-    scan_deadlines(db.session, datetime(2026, 3, 3, 10, 0, tzinfo=LOCAL))  # escalated: urged and still overdue
-    db.session.commit()
+    _scan(db, datetime(2026, 3, 3, 10, 0, tzinfo=LOCAL))  # escalated: urged and still overdue
     tickets.accept(db.session, ticket, actor=users["staff_dybz"], now=datetime(2026, 3, 3, 11, 0, tzinfo=LOCAL))
     db.session.commit()
-    scan_deadlines(db.session, datetime(2026, 3, 3, 11, 5, tzinfo=LOCAL))
-    db.session.commit()
-    marks = _events(db, ticket, "mark_overdue")
-    escalations = _events(db, ticket, "escalate")
-    assert len(escalations) == 1, escalations
+    _scan(db, datetime(2026, 3, 3, 11, 5, tzinfo=LOCAL))
+    assert len(_events(db, ticket, "escalate")) == 1
 
 
-def test_petition_reassigned_after_its_deadline_is_marked_and_escalated_again(db, users, reference):
-    """A petition keeps its statutory deadline on 改派; _assign now clears its mark, so the scan marks and escalates
-    the same passed deadline a second time."""
+def test_a_petition_moved_after_its_deadline_is_not_marked_and_escalated_again(db, users, reference):
+    """A petition keeps its statutory deadline on 改派: its mark stays."""
     received = datetime(2026, 1, 5, 9, 0, tzinfo=LOCAL)
     data = tickets.TicketInput(channel="petition_bureau", type="complaint", content="医保报销被拒，请求复查",
-                               caller_phone="13800138000", caller_name="王女士", category_code="DY",
-                               received_at=received)
+                               caller_phone="13800138000", caller_name="王女士", category_code="DY", received_at=received)
     ticket = tickets.register_ticket(db.session, data, actor=users["agent"], now=received, route_now=False).ticket
     tickets.dispatch(db.session, ticket, reference["DYBZ"], actor=users["agent"], now=received + timedelta(hours=1))
     tickets.accept(db.session, ticket, actor=users["staff_dybz"], now=received + timedelta(hours=2))
     db.session.commit()
     due = ticket.reply_due_at
     late = due + timedelta(days=5)
-    scan_deadlines(db.session, late)
-    db.session.commit()
+    _scan(db, late)
     assert _events(db, ticket, "escalate")  # 5 days late: escalated once
     tickets.reassign(db.session, ticket, reference["CBZJ"], actor=users["supervisor"], now=late + timedelta(hours=1),
                      reason="职责调整")
     assert ticket.reply_due_at == due  # the statutory deadline is kept
     db.session.commit()
-    scan_deadlines(db.session, late + timedelta(hours=2))
-    db.session.commit()
-    marks, escalations = _events(db, ticket, "mark_overdue"), _events(db, ticket, "escalate")
-    assert len(marks) == 1 and len(escalations) == 1, (marks, escalations)
+    _scan(db, late + timedelta(hours=2))
+    assert len(_events(db, ticket, "mark_overdue")) == 1 and len(_events(db, ticket, "escalate")) == 1
