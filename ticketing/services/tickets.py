@@ -320,11 +320,7 @@ def dispatch(session, ticket, department, *, actor, now, reason="", category=Non
         # it reached the centre, or the centre dispatched it, after its reply deadline (an urgent letter received on
         # a Saturday, fetched on Monday): the department gets its own time, or it was late before it had the ticket
         # (a simulated quarter). The event keeps the deadline that had passed
-        due = calendar.reply_deadline(session, ticket, now)
-        event.data = {**event.data, "reply_due_from": calendar.iso_text(ticket.reply_due_at)}
-        ticket.reply_due_at = due.due_at
-        ticket.calendar_confirmed = ticket.calendar_confirmed and due.calendar_confirmed
-        ticket.overdue_marked_at = None
+        _fresh_reply_clock(session, ticket, now, event)
 
 
 def dispatch_as_suggested(session, ticket, *, actor, now) -> None:
@@ -384,6 +380,17 @@ def _assign(session, ticket, department, now, event=None, *, reopening: bool = F
     ticket.calendar_confirmed = ticket.calendar_confirmed and due.calendar_confirmed
 
 
+def _fresh_reply_clock(session, ticket, now, event=None) -> None:
+    """The reply deadline counted again from now (a return approved, 重办, a dispatch or 改派 after it had passed);
+    ``event`` keeps the one it replaces (reply_due_from). The fresh clock can run out again: the scan marks it then."""
+    if event is not None:
+        event.data = {**event.data, "reply_due_from": calendar.iso_text(ticket.reply_due_at)}
+    due = calendar.reply_deadline(session, ticket, now)
+    ticket.reply_due_at = due.due_at
+    ticket.calendar_confirmed = ticket.calendar_confirmed and due.calendar_confirmed
+    ticket.overdue_marked_at = None
+
+
 def reassign(session, ticket, department, *, actor, now, reason: str) -> None:
     """改派 by a supervisor. The reply deadline goes with the ticket, so that 改派 cannot lengthen it at will, unless
     it has passed: then the department it goes to gets a fresh one, and the department it leaves answers for the
@@ -403,11 +410,7 @@ def reassign(session, ticket, department, *, actor, now, reason: str) -> None:
     ticket.designated = False  # the department it goes to had no part in a dispute over a return: it may return it
     _assign(session, ticket, department, now, event)
     if data.get("left_reply_late") and not _petition_by_statute(ticket):
-        due = calendar.reply_deadline(session, ticket, now)
-        event.data = {**event.data, "reply_due_from": calendar.iso_text(ticket.reply_due_at)}
-        ticket.reply_due_at = due.due_at
-        ticket.calendar_confirmed = ticket.calendar_confirmed and due.calendar_confirmed
-        ticket.overdue_marked_at = None  # the fresh clock can run out again: the scan marks it then
+        _fresh_reply_clock(session, ticket, now, event)
 
 
 def _by(due: datetime | None, now: datetime) -> bool:
@@ -563,10 +566,7 @@ def approve_return(session, ticket, department, *, actor, now, note: str = "") -
     _assign(session, ticket, department, now, event)
     if _petition_by_statute(ticket) and _petition_accepted_on_this_clock(ticket):
         return  # an accepted petition's 60 days run on from its acceptance (信访工作条例第三十二条)
-    due = calendar.reply_deadline(session, ticket, now)  # the return counts against nobody: a fresh clock
-    ticket.reply_due_at = due.due_at
-    ticket.calendar_confirmed = ticket.calendar_confirmed and due.calendar_confirmed
-    ticket.overdue_marked_at = None  # the fresh clock can run out again: the scan marks it then
+    _fresh_reply_clock(session, ticket, now)  # the return counts against nobody
 
 
 def refuse_return(session, ticket, *, actor, now, note: str) -> None:
@@ -814,11 +814,8 @@ def reopen(session, ticket, reason: str, *, actor, now) -> None:
     ticket.closure_kind = None
     ticket.replied_at = None
     ticket.extension_state = None
-    ticket.overdue_marked_at = None
     _assign(session, ticket, ticket.department, now, reopening=True)
-    due = calendar.reply_deadline(session, ticket, now)
-    ticket.reply_due_at = due.due_at
-    ticket.calendar_confirmed = ticket.calendar_confirmed and due.calendar_confirmed
+    _fresh_reply_clock(session, ticket, now)
 
 
 def merge(session, ticket, into: Ticket, *, actor, now, note: str = "") -> None:
