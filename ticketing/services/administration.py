@@ -35,7 +35,7 @@ from ticketing.models import (
 )
 from ticketing.services import audit, inbox, locks, reference_cache, routing, settings, sign_in
 from ticketing.services.validation import MOBILE, mask_phone, normalize_phone, year_error
-from ticketing.services.calendar import load_work_calendar, recalculate_unconfirmed_deadlines
+from ticketing.services.calendar import load_work_calendar, recalculate_deadlines
 from ticketing.services.deadlines import DeadlineUnit, WorkCalendar
 from ticketing.services.tickets import EXTENSION_CEILING_DAYS
 from ticketing.services.errors import InvalidTransition, ValidationFailed
@@ -335,11 +335,11 @@ def set_year_confirmed(session: Session, year: int | None, confirmed: bool, *, a
 
 
 def _recalculate(session: Session, now: datetime | None, before: WorkCalendar, changed_from: date | None) -> None:
-    """Tickets counted on an unconfirmed calendar get their deadlines counted again (when a time is given);
-    ``before`` is the calendar they were counted on, read before the change, which touches days from
-    ``changed_from`` on."""
+    """Deadlines the change moves are counted again (when a time is given): from ``changed_from`` on, every
+    ticket's; with no day (a year confirmed), the tickets counted on an unconfirmed calendar. ``before`` is the
+    calendar they were counted on, read before the change."""
     if now is not None:
-        count = recalculate_unconfirmed_deadlines(session, now=now, before=before, changed_from=changed_from)
+        count = recalculate_deadlines(session, now=now, before=before, changed_from=changed_from)
         if count:
             audit.record(session, None, "deadlines recalculated", tickets=count)
 

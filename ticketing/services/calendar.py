@@ -62,11 +62,13 @@ OPEN_FOR_DEADLINES = ("registered", "dispatched", "accepted", "return_requested"
 FRESH_REPLY_CLOCK = ("approve_return", "reopen", "make_urgent")
 
 
-def recalculate_unconfirmed_deadlines(session: Session, *, now: datetime, before: WorkCalendar,
-                                      changed_from: date | None = None) -> int:
+def recalculate_deadlines(session: Session, *, now: datetime, before: WorkCalendar,
+                          changed_from: date | None = None) -> int:
     """After an administrator changed holidays or confirmed a year: count again, on the calendar as it is now, the
-    deadlines of tickets that were counted on an unconfirmed calendar (``before``, the calendar before the change),
-    recording each change as an event.
+    deadlines counted on the calendar before the change (``before``), recording each change as an event. A day
+    entered or removed (``changed_from``) moves every deadline from that day on, in a year already confirmed too
+    (a local holiday, a holiday entered by mistake: an administrator review found open tickets kept the old date);
+    confirming a year (no ``changed_from``) touches only the tickets counted on an unconfirmed calendar.
 
     A deadline keeps its number of working days from its clock's start (receipt, or the last approved return,
     reopen or 升为紧急; for 签收 the dispatch or a later 升为紧急): the policy as edited since (办理时限) applies to
@@ -83,11 +85,13 @@ def recalculate_unconfirmed_deadlines(session: Session, *, now: datetime, before
 
     after = load_work_calendar(session)
     since = datetime.combine(changed_from, time.min, deadlines.LOCAL_TZ) if changed_from else None
-    unconfirmed = sa.select(Ticket).where(Ticket.calendar_confirmed.is_(False)).options(selectinload(Ticket.events))
-    if since is not None:
-        unconfirmed = unconfirmed.where(sa.or_(Ticket.reply_due_at >= since, Ticket.accept_due_at >= since))
+    counted = sa.select(Ticket).options(selectinload(Ticket.events))
+    if since is None:
+        counted = counted.where(Ticket.calendar_confirmed.is_(False))
+    else:
+        counted = counted.where(sa.or_(Ticket.reply_due_at >= since, Ticket.accept_due_at >= since))
     changed = 0
-    for ticket in session.scalars(unconfirmed):
+    for ticket in session.scalars(counted):
         shown = (ticket.accept_due_at, ticket.reply_due_at)
         confirmed = True
         reply_clock = _reply_clock_start(ticket)
@@ -141,16 +145,18 @@ def counted_again(start: datetime, due: datetime | None, before: WorkCalendar, a
 
 
 def _recalculate_assists(session: Session, before: WorkCalendar, after: WorkCalendar, since: datetime | None) -> None:
-    """协办 deadlines counted on an unconfirmed calendar, counted again (``counted_again``: the working days they were
+    """协办 deadlines counted on the calendar before the change, counted again (``counted_again``: the working days they were
     given, whatever 协办反馈时限 says now); one already answered never moves earlier. Whether an opinion came on
     time is read from the two columns."""
     from ticketing.models import AssistRequest
     from ticketing.models.enums import AssistState
 
-    unconfirmed = sa.select(AssistRequest).where(AssistRequest.calendar_confirmed.is_(False))
-    if since is not None:
-        unconfirmed = unconfirmed.where(AssistRequest.due_at >= since)
-    for assist in session.scalars(unconfirmed):
+    counted = sa.select(AssistRequest)
+    if since is None:
+        counted = counted.where(AssistRequest.calendar_confirmed.is_(False))
+    else:
+        counted = counted.where(AssistRequest.due_at >= since)
+    for assist in session.scalars(counted):
         due = counted_again(assist.requested_at, assist.due_at, before, after)
         if due is None:  # cut to the ticket's own deadline
             assist.calendar_confirmed = assist.ticket.calendar_confirmed

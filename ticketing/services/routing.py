@@ -18,15 +18,11 @@ class RouteDecision:
 
 
 def rule_matches(rule: RoutingRule, *, category_id, region, channel, ticket_type) -> bool:
-    conditions = (
-        (rule.category_id, category_id),
-        (rule.region, region),
-        (rule.channel, channel),
-        (rule.ticket_type, ticket_type),
-    )
-    if all(wanted is None for wanted, _ in conditions):
+    exact = ((rule.category_id, category_id), (rule.channel, channel), (rule.ticket_type, ticket_type))
+    if rule.region is None and all(wanted is None for wanted, _ in exact):
         return False  # a rule without conditions would swallow everything
-    return all(wanted is None or wanted == actual for wanted, actual in conditions)
+    return (all(wanted is None or wanted == actual for wanted, actual in exact)
+            and (rule.region is None or same_region(rule.region, region)))
 
 
 # what a 区县's name may end with: "赛罕区" is typed "赛罕" as often as "呼和浩特市赛罕区"
@@ -50,6 +46,23 @@ def _stem(region: str) -> str:
     return region
 
 
+def same_region(one: str | None, other: str | None) -> bool:
+    """Whether two spellings name one 区县: "赛罕" and "赛罕区", "呼和浩特市回民区" and "回民区" or "回民", but not
+    "新城区" and "城区", nor "阿鲁科尔沁旗" and "科尔沁区". A rule's region written with its city and a ticket's
+    without (or a department's region edited to "赛罕") matched nothing (an administrator review)."""
+    if not one or not other:
+        return False
+    one, other = "".join(one.split()), "".join(other.split())
+    if one == other:
+        return True
+    longer, shorter = (one, other) if len(one) >= len(other) else (other, one)
+    for whole, part in ((longer, shorter), (_stem(longer), _stem(shorter))):
+        if whole == part or (whole.endswith(part) and len(whole) > len(part)
+                             and whole[-len(part) - 1] in CITY_ENDINGS):
+            return True
+    return False
+
+
 def canonical_region(session: Session, typed: str | None) -> str | None:
     """The known 区县 a typed region means, else the text as typed. Rules compare regions exactly, so a county
     matter typed "呼和浩特市赛罕区" or "赛罕" went to the city's department instead of 赛罕区's (a domain review);
@@ -60,6 +73,9 @@ def canonical_region(session: Session, typed: str | None) -> str | None:
     names = known_regions(session)
     if text in names:
         return text
+    same = [name for name in names if same_region(text, name)]
+    if same:  # the longest spelling a rule or department uses, whichever the text is
+        return max(same, key=lambda name: (len(name), name))
     # the name nearest the end of the text: "呼和浩特市赛罕区" is 赛罕区, not a city department's 呼和浩特市. A short
     # name ("城区", "矿区") only as a whole word, not inside another ("新城区")
     def whole(name: str) -> bool:

@@ -31,12 +31,38 @@ def test_entering_and_confirming_2027_recomputes_open_deadlines(db, users, refer
     assert [e.action for e in ticket.events].count("recalculate_deadline") == 1  # the date did not move again
 
 
-def test_tickets_on_a_confirmed_calendar_are_left_alone(db, users, reference, now):
+def test_a_day_entered_in_a_confirmed_year_moves_the_deadlines_it_touches(db, users, reference, now):
+    """An administrator review: a holiday entered in a year chinesecalendar confirms (a local closure) left every
+    open ticket's deadline on the day now a holiday; one registered a minute later got the next day."""
     data = tickets.TicketInput(channel="hotline_12393", type="consult", content="咨询报销比例", category_code="DY")
     ticket = tickets.register_ticket(db.session, data, actor=users["agent"], now=now, route_now=False).ticket
-    due = ticket.reply_due_at
+    assert ticket.calendar_confirmed and ticket.reply_due_at.astimezone(LOCAL).date() == date(2026, 3, 5)
     administration.add_calendar_day(db.session, date(2026, 3, 3), "holiday", "临时调整", actor=users["admin"], now=now)
-    assert ticket.reply_due_at == due and ticket.events[-1].action == "register"
+    assert ticket.reply_due_at.astimezone(LOCAL).date() == date(2026, 3, 6) and ticket.calendar_confirmed
+    assert ticket.events[-1].action == "recalculate_deadline" and "2026-03-06" in ticket.events[-1].note
+
+    later = data.__class__(channel="hotline_12393", type="consult", content="咨询起付线", category_code="DY")
+    untouched = tickets.register_ticket(db.session, later, actor=users["agent"], now=now + timedelta(days=10),
+                                        route_now=False).ticket
+    added = db.session.scalar(sa.select(Holiday).where(Holiday.day == date(2026, 3, 3)))
+    administration.remove_calendar_day(db.session, added, actor=users["admin"], now=now)
+    assert ticket.reply_due_at.astimezone(LOCAL).date() == date(2026, 3, 5)  # back, the day entered by mistake
+    assert untouched.events[-1].action == "register"  # its deadlines are after the day: nothing to count
+
+
+def test_a_holiday_removed_after_its_year_was_confirmed_brings_the_deadline_back(db, users, reference):
+    """An administrator review: 元旦 2027 entered, the year confirmed, then 1 January deleted as a mistake: the
+    deadline stayed a working day late, because only tickets on an unconfirmed calendar were counted again."""
+    received = datetime(2026, 12, 30, 10, 0, tzinfo=LOCAL)
+    data = tickets.TicketInput(channel="hotline_12393", type="consult", content="咨询门诊慢特病认定", category_code="MT")
+    ticket = tickets.register_ticket(db.session, data, actor=users["agent"], now=received, route_now=False).ticket
+    admin = users["admin"]
+    administration.add_calendar_day(db.session, date(2027, 1, 1), "holiday", "元旦", actor=admin, now=received)
+    administration.set_year_confirmed(db.session, 2027, True, actor=admin, now=received)
+    assert ticket.calendar_confirmed and ticket.reply_due_at.astimezone(LOCAL).date() == date(2027, 1, 5)
+    new_year = db.session.scalar(sa.select(Holiday).where(Holiday.day == date(2027, 1, 1)))
+    administration.remove_calendar_day(db.session, new_year, actor=admin, now=received)
+    assert ticket.reply_due_at.astimezone(LOCAL).date() == date(2027, 1, 4) and ticket.calendar_confirmed
 
 
 def test_a_holiday_period_is_entered_at_once_and_the_deadlines_recomputed_once(db, users, reference):

@@ -183,3 +183,35 @@ def test_a_person_dispatching_is_recorded_as_a_person(db, users, now):
     ticket = tickets.register_ticket(db.session, data, actor=users["agent"], now=now).ticket
     event = ticket.events[-1]
     assert event.data["decided_by"] == "person" and event.actor is users["agent"] and event.note
+
+
+@pytest.mark.parametrize(("one", "other", "same"), [
+    ("赛罕", "赛罕区", True), ("呼和浩特市回民区", "回民区", True), ("呼和浩特市回民区", "回民", True),
+    ("呼和浩特市赛罕", "赛罕区", True), ("大同市城区", "城区", True), ("济南市市中区", "市中区", True),
+    ("新城区", "城区", False), ("阿鲁科尔沁旗", "科尔沁区", False), ("大同市城区", "阳泉市城区", False),
+    ("呼和浩特市", "呼和浩特市赛罕区", False), ("赛罕区", None, False),
+])
+def test_two_spellings_of_one_county_are_the_same_region(one, other, same):
+    assert routing.same_region(one, other) is same and routing.same_region(other, one) is same
+
+
+def test_a_rule_written_with_its_city_takes_the_county_written_without(db, users, now, reference):
+    """An administrator review: a rule for "呼和浩特市回民区" matched only that exact text; "回民区" and "回民" went
+    to the category's default department."""
+    add_rule(db, reference, "回民区事项", "TMTZ", priority=200, region="呼和浩特市回民区")
+    for typed in ("回民区", "回民", "呼和浩特市回民区"):
+        ticket = register(db, users, now, FakeClassifier("YD", 0.91), region=typed)
+        assert (ticket.region, ticket.department.code) == ("呼和浩特市回民区", "TMTZ"), typed
+    preview = administration.preview_route(db.session, category_code="YD", region="回民", channel=None,
+                                           ticket_type=None)
+    assert preview.department.code == "TMTZ"
+
+
+def test_a_departments_region_edited_to_a_short_form_keeps_the_countys_rule(db, users, now, reference):
+    """An administrator review: SHQ's region edited from "赛罕区" to "赛罕" left the rule for "赛罕区" matching
+    nothing typed "赛罕" or "呼和浩特市赛罕": those tickets went to the city's department."""
+    reference["SHQ"].region = "赛罕"
+    db.session.flush()
+    for typed in ("赛罕", "呼和浩特市赛罕", "赛罕区"):
+        ticket = register(db, users, now, FakeClassifier("YD", 0.91), region=typed)
+        assert ticket.department.code == "SHQ", typed
