@@ -317,6 +317,7 @@ class Callback(db.Model):
     __table_args__ = (
         sa.CheckConstraint(f"satisfaction IS NULL OR satisfaction IN ({Satisfaction.sql_in()})", name="satisfaction_known"),
         sa.CheckConstraint("reached OR (satisfaction IS NULL AND solved IS NULL)", name="answers_only_when_reached"),
+        sa.CheckConstraint("NOT (declined AND reached)", name="declined_is_not_reached"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -326,6 +327,8 @@ class Callback(db.Model):
     reached: Mapped[bool]
     satisfaction: Mapped[str | None] = mapped_column(sa.String(30))
     solved: Mapped[bool | None]
+    # 来电人不接受回访: the round ends without an answer, in no figure (as a 未联系上 try does)
+    declined: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
     note: Mapped[str] = mapped_column(sa.Text, default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
@@ -335,6 +338,15 @@ class Callback(db.Model):
     @property
     def satisfaction_title(self) -> str:
         return Satisfaction(self.satisfaction).title if self.satisfaction else ""
+
+    @property
+    def outcome_title(self) -> str:
+        """已联系上，满意，已解决 / 未联系上 / 来电人不接受回访, as the ticket page and the API give it."""
+        if self.declined:
+            return "来电人不接受回访"
+        if not self.reached:
+            return "未联系上"
+        return f"已联系上，{self.satisfaction_title}，{'已解决' if self.solved else '未解决'}"
 
 
 class CitizenContact(db.Model):

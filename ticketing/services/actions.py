@@ -130,13 +130,14 @@ def perform_action(session: Session, ticket: Ticket, action: str, params: dict, 
         case Action.WITHDRAW_ASSIST:
             assists.withdraw_assist(session, ticket, _text(p, "department"), _text(p, "reason"), actor=actor, now=now)
         case Action.CALLBACK:
-            reached = parse_bool(p.get("reached"), "reached")
+            declined = p.get("reached") == "declined"  # 来电人不接受回访
+            reached = False if declined else parse_bool(p.get("reached"), "reached")
             if reached is None:
                 raise ValidationFailed("请选择是否联系上", fields={"reached": "请选择是否联系上来电人"})
             tickets.record_callback(
                 session, ticket, reached=reached, satisfaction=_text(p, "satisfaction") or None,
                 solved=parse_bool(p.get("solved"), "solved"), note=_text(p, "note"), actor=actor, now=now,
-                reopen_if_unhappy=bool(parse_bool(p.get("reopen"), "reopen")),
+                reopen_if_unhappy=bool(parse_bool(p.get("reopen"), "reopen")), declined=declined,
             )
         case Action.CLOSE:
             tickets.close(session, ticket, actor=actor, now=now, note=_text(p, "note"))
@@ -225,6 +226,14 @@ def done_message(ticket: Ticket, action: str) -> str:
     """What the page says after the action succeeded. A callback try that did not reach the citizen, with
     tries left, says which try it was and that the ticket stays in the queue (the status did not move)."""
     verb = Action(action)
-    if verb is Action.CALLBACK and ticket.status == TicketStatus.REPLIED.value:
-        return f"{ticket.number} {ticket.events[-1].note}，工单留在回访队列待再次回访"
+    if verb is Action.CALLBACK:
+        callback = next((e for e in reversed(ticket.events) if e.action == Action.CALLBACK.value), None)
+        if ticket.status == TicketStatus.REPLIED.value:
+            return f"{ticket.number} {callback.note}，工单留在回访队列待再次回访"
+        if ticket.status == TicketStatus.DISPATCHED.value:  # 不满意 with 重办 ticked
+            return f"已回访：{ticket.number} 群众不满意或未解决，已重办，重新派发{ticket.department.name}"
+        if callback is not None and not callback.data.get("reached"):
+            if callback.data.get("declined"):
+                return f"已回访：{ticket.number} 来电人不接受回访，本轮回访结束，可以办结归档"
+            return f"已回访：{ticket.number} {callback.note}，不再重拨，可以办结归档"
     return f"{DONE_WORDS.get(verb, '已' + verb.title)}：{ticket.number}"

@@ -7,7 +7,8 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from ticketing.models import AssessmentContest, Channel, ContestState, Role, Ticket, TicketEvent, TicketStatus, User
+from ticketing.models import (AssessmentContest, Callback, Channel, ContestState, Role, Ticket, TicketEvent,
+                              TicketStatus, User)
 from ticketing.models.enums import OPEN_STATUSES, ExtensionState
 from ticketing.models.ticket import NOTICE_STATES
 from ticketing.services import announcements, assists, reviews, risk_alerts, settings
@@ -293,6 +294,31 @@ def _count(session: Session, query: sa.Select) -> int:
     return session.scalar(sa.select(sa.func.count()).select_from(query.order_by(None).subquery())) or 0
 
 
+def unhappy_condition():
+    """The last callback (the centre's, or the channel's 评价) reached the citizen, who said 不满意 or 未解决: a
+    callback sets ``called_back_at`` to its own time, so it is the one made then."""
+    return Ticket.callbacks.any(sa.and_(
+        Callback.reached.is_(True), Callback.created_at >= Ticket.called_back_at,
+        sa.or_(Callback.satisfaction == "dissatisfied", Callback.solved.is_(False))))
+
+
+def unhappy_query() -> sa.Select:
+    """待办结, first part: called back and unhappy, for the centre to 重办 or to archive with a reason. Without it
+    they were in no queue or counter, the channel's 不满意 评价 included (a callback review)."""
+    return sa.select(Ticket).where(Ticket.status == S.CALLED_BACK.value, unhappy_condition()).order_by(
+        Ticket.called_back_at, Ticket.id)
+
+
+def to_close_query() -> sa.Select:
+    """待办结, second part: 办结归档 to do, called back (not unhappy) or answered with no callback due, the
+    longest waiting first."""
+    waiting_since = sa.case((Ticket.status == S.CALLED_BACK.value, Ticket.called_back_at), else_=Ticket.replied_at)
+    return sa.select(Ticket).where(sa.or_(
+        sa.and_(Ticket.status == S.CALLED_BACK.value, sa.not_(unhappy_condition())),
+        sa.and_(Ticket.status == S.REPLIED.value, Ticket.needs_callback.is_(False)),
+    )).order_by(waiting_since, Ticket.id)
+
+
 def todo_counts(session: Session, user: User, now: datetime) -> dict[str, int]:
     """Numbers for the menu badges: what needs this user's action."""
     role = user.role_enum
@@ -301,6 +327,7 @@ def todo_counts(session: Session, user: User, now: datetime) -> dict[str, int]:
         counts["triage"] = _count(session, triage_query())
         counts["returns"] = _count(session, returns_query())
         counts["callbacks"] = _count(session, callbacks_query(now - callback_retry_interval(session)))
+        counts["unhappy"] = _count(session, unhappy_query())
     if role is Role.STAFF and user.department_id:
         base = sa.select(Ticket.id).where(Ticket.department_id == user.department_id)
         counts["urged"] = _count(session, base.where(Ticket.status.in_(DEPARTMENT_WORK), Ticket.last_urged_at.is_not(None)))

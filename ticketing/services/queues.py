@@ -41,6 +41,9 @@ QUEUES = {q.name: q for q in (
     Queue("triage", "待派发", Permission.TICKET_TRIAGE, "agent.triage", (), lambda s, u, now: inbox.triage_query()),
     Queue("returns", "退回审核", Permission.TICKET_TRIAGE, "agent.returns", (), lambda s, u, now: inbox.returns_query()),
     Queue("callbacks", "待回访", Permission.CALLBACK_QUEUE, "agent.callbacks", (), _callbacks_due),
+    Queue("unhappy", "回访不满意", Permission.CALLBACK_QUEUE, "agent.closing", (), lambda s, u, now: inbox.unhappy_query()),
+    Queue("closing", "待办结归档", Permission.CALLBACK_QUEUE, "agent.closing", (),
+          lambda s, u, now: inbox.to_close_query()),
     *(Queue(state, title, Permission.INBOX, "staff.inbox", (("state", state),), _department(state))
       for state, title in (("todo", "待办"), ("mine", "我经办的"), ("dispatched", "待签收"), ("accepted", "办理中"),
                            ("return_requested", "退回待审"), ("notify", "待告知"))),

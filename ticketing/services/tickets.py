@@ -506,8 +506,13 @@ def reply(session, ticket, content: str, *, actor, now) -> Reply:
 
 
 def needs_callback(session, ticket: Ticket) -> bool:
-    """Sampling: every petition; per type, the share an administrator set (deterministic per ticket)."""
-    if ticket.channel == Channel.PETITION_BUREAU.value:
+    """Sampling: every petition and every reply after a 重办 (the citizen was not satisfied: is the new answer
+    better?); per type, the share an administrator set (deterministic per ticket). Never without a phone number:
+    nobody can call back an anonymous letter, which waited in the queue until three 未联系上 were invented (a
+    callback review); its channel may still return the citizen's 评价."""
+    if not ticket.caller_phone:
+        return False
+    if ticket.channel == Channel.PETITION_BUREAU.value or ticket.reopen_count:
         return True
     share = float(settings.get_setting(session, "callback_share").get(ticket.type, 0.0))
     if share >= 1.0:
@@ -700,10 +705,13 @@ REPEATED_TRY = timedelta(minutes=5)
 
 
 def record_callback(session, ticket, *, reached: bool, satisfaction: str | None, solved: bool | None,
-                    note: str = "", actor, now, reopen_if_unhappy: bool = False) -> Callback:
-    """回访: reached or not, satisfaction and whether solved; unhappy can reopen (重办)."""
+                    note: str = "", actor, now, reopen_if_unhappy: bool = False, declined: bool = False) -> Callback:
+    """回访: reached or not, satisfaction and whether solved; unhappy can reopen (重办). ``declined``: the citizen
+    answered and does not want to be asked (来电人不接受回访), which ends the round and counts in no figure."""
     check(actor, ticket, Action.CALLBACK)
-    if reached:
+    if declined:
+        reached, satisfaction, solved = False, None, None
+    elif reached:
         if satisfaction not in Satisfaction.__members__.values():
             raise ValidationFailed("请选择满意度", fields={"satisfaction": "请选择满意、基本满意或不满意"})
         if solved is None:
@@ -715,18 +723,21 @@ def record_callback(session, ticket, *, reached: bool, satisfaction: str | None,
         if last is not None and now - last < REPEATED_TRY:  # a dialler retrying its request: one try, not two
             raise InvalidTransition(f"{REPEATED_TRY.seconds // 60} 分钟内已记录过一次未联系上，不重复计次")
     # 未联系上: the ticket stays in the callback queue for another try, until the last allowed attempt
-    attempt = 1 + (0 if reached else failed_callbacks(session, ticket))
+    attempt = 1 + (0 if reached or declined else failed_callbacks(session, ticket))
     allowed = max(1, int(settings.get_setting(session, "callback_attempts")))
-    final = reached or attempt >= allowed
-    if not reached:
+    final = reached or declined or attempt >= allowed
+    if declined:
+        note = "来电人不接受回访" + (f"：{note}" if note else "")
+    elif not reached:
         # the setting may have been lowered since the earlier tries: this one is then the last, and says so
         of = f"共 {allowed} 次" if attempt <= allowed else f"回访尝试次数已调整为 {allowed} 次，不再重拨"
         note = f"未联系上（第 {attempt} 次，{of}）" + (f"：{note}" if note else "")
     transition(ticket, Action.CALLBACK, actor=actor, now=now, note=note, to=None if final else S.REPLIED,
                data={"reached": reached, "satisfaction": satisfaction, "solved": solved,
-                     "attempt": attempt, "final": final})
+                     "attempt": attempt, "final": final, **({"declined": True} if declined else {})})
     callback = Callback(ticket=ticket, agent=actor, department_id=ticket.department_id, reached=reached,
-                        satisfaction=satisfaction, solved=solved, note=note or "", created_at=now)
+                        satisfaction=satisfaction, solved=solved, declined=declined, note=note or "",
+                        created_at=now)
     session.add(callback)
     ticket.called_back_at = now
     unhappy = reached and (satisfaction == Satisfaction.DISSATISFIED.value or solved is False)
@@ -756,7 +767,7 @@ def failed_callbacks_of(session, tickets_: list[Ticket]) -> dict[int, int]:
     counts: dict[int, int] = {}
     for ticket_id, created_at in session.execute(
             sa.select(Callback.ticket_id, Callback.created_at)
-            .where(Callback.ticket_id.in_(list(replied)), Callback.reached.is_(False))):
+            .where(Callback.ticket_id.in_(list(replied)), Callback.reached.is_(False), Callback.declined.is_(False))):
         if replied[ticket_id] is None or created_at >= replied[ticket_id]:
             counts[ticket_id] = counts.get(ticket_id, 0) + 1
     return counts

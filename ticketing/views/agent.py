@@ -168,6 +168,29 @@ def callbacks():
                            tries=tickets.failed_callbacks_of(db.session, shown))
 
 
+UNHAPPY_SHOWN = 100  # a day's worth at most: each is decided on its own page
+
+
+@bp.get("/closing")
+@login_required
+def closing():
+    """待办结: called back unhappy (重办, or archive with a reason, on the ticket), then the rest to archive, which
+    may be archived several at once."""
+    require_permission(Permission.CALLBACK_QUEUE)
+    unhappy, unhappy_total = inbox.first_and_total(db.session, inbox.unhappy_query(), UNHAPPY_SHOWN)
+    page = paginate(inbox.to_close_query(), per_page=50)
+    return render_template("agent/closing.html", unhappy=unhappy, unhappy_total=unhappy_total, page=page,
+                           files=attachments.counts_for(db.session, unhappy + page.items))
+
+
+@bp.post("/closing")
+@login_required
+def close_many():
+    """批量办结归档 of the ticked tickets (each refused one is named with its reason, an unhappy one among them)."""
+    require_permission(Permission.CALLBACK_QUEUE)
+    return run_batch("close", {}, "办结归档", "agent.closing")
+
+
 def _active(model):
     return db.session.scalars(sa.select(model).where(model.active.is_(True)).order_by(model.id)).all()
 
