@@ -5,7 +5,8 @@ from datetime import datetime
 
 from flask import url_for
 
-from ticketing.models import Announcement, AssistRequest, CitizenContact, Ticket, TicketAttachment, TicketEvent, TicketStatus
+from ticketing.models import (Announcement, AssistRequest, Callback, CitizenContact, Reply, Ticket, TicketAttachment,
+                              TicketEvent, TicketStatus)
 from ticketing.services.deadlines import LOCAL_TZ
 from ticketing.services.privacy import without_call_reference
 from ticketing.services.validation import mask_id_number, mask_name, mask_numbers_in_text, mask_phone
@@ -102,6 +103,25 @@ def contact_dict(contact: CitizenContact, *, show_caller: bool = False) -> dict:
         "purpose": contact.purpose, "purpose_title": contact.purpose_title, "method": contact.method,
         "reached": contact.reached, "note": contact.note if show_caller else mask_numbers_in_text(contact.note),
         "by": contact.author.display_name if contact.author else None, "created_at": iso(contact.created_at),
+    }
+
+
+def reply_dict(reply: Reply, *, show_caller: bool = False) -> dict:
+    """答复 as the ticket page shows it: what the citizen was told, by whom, when."""
+    return {
+        "kind": reply.kind, "content": reply.content if show_caller else mask_numbers_in_text(reply.content),
+        "department": reply.department.code if reply.department else None,
+        "by": reply.author.display_name if reply.author else None, "created_at": iso(reply.created_at),
+    }
+
+
+def callback_dict(callback: Callback, *, show_caller: bool = False) -> dict:
+    """回访 (or a channel's 评价) as the ticket page shows it; the answers only when the citizen was reached."""
+    return {
+        "reached": callback.reached, "declined": callback.declined, "satisfaction": callback.satisfaction,
+        "solved": callback.solved, "outcome_title": callback.outcome_title,
+        "note": callback.note if show_caller else mask_numbers_in_text(callback.note),
+        "by": callback.agent.display_name if callback.agent else None, "created_at": iso(callback.created_at),
     }
 
 

@@ -174,7 +174,8 @@ class ActionIn(ApiSchema):
     answer = Str(max_len=20000, metadata={"description": "answer_on_the_spot：当场答复"})
     advice = Str(max_len=20000, metadata={"description": "legal_channel：告知的法定途径"})
     note = Str(max_len=2000, metadata={"description": "备注 / 督办意见（urge、urge_assist）/ 审核意见 / follow_up：来电人再次来电反映的内容"})
-    reached = Raw(allow_none=True, metadata={"description": "callback / contact：是否联系上、已告知（true/false）"})
+    reached = Raw(allow_none=True, metadata={"description": "callback / contact：是否联系上、已告知（true/false）；"
+                                                          "callback 也可为 \"declined\"：来电人不接受回访（本轮回访结束，不计入满意率）"})
     purpose = Str(choices=[p.value for p in ContactPurpose],
                   metadata={"description": "contact：联系事由（acceptance 受理告知，extension 延期告知，progress 办理进展，"
                                            "materials 请其补充材料，other 其他）"})
@@ -271,6 +272,25 @@ class ContactOut(Schema):
     created_at = String(metadata={"description": "ISO 8601，北京时间"})
 
 
+class ReplyOut(Schema):
+    kind = String(metadata={"description": "handled 办理答复，on_the_spot 当场答复，legal_channel 告知法定途径"})
+    content = String(metadata={"description": "答复内容"})
+    department = String(allow_none=True, metadata={"description": "答复的承办单位编码"})
+    by = String(allow_none=True, metadata={"description": "答复人"})
+    created_at = String(metadata={"description": "ISO 8601，北京时间"})
+
+
+class CallbackRecordOut(Schema):
+    reached = Boolean(metadata={"description": "是否联系上来电人（渠道回传的评价为 true）"})
+    declined = Boolean(metadata={"description": "来电人不接受回访（本轮回访结束，不计入满意率、解决率）"})
+    satisfaction = String(allow_none=True, metadata={"description": "satisfied / basically_satisfied / dissatisfied"})
+    solved = Boolean(allow_none=True, metadata={"description": "问题是否解决"})
+    outcome_title = String(metadata={"description": "如：已联系上，基本满意，已解决"})
+    note = String(metadata={"description": "回访记录"})
+    by = String(allow_none=True, metadata={"description": "回访人；渠道回传的评价为空"})
+    created_at = String(metadata={"description": "ISO 8601，北京时间"})
+
+
 class ChannelTicketOut(Schema):
     number = String(metadata={"description": "工单号"})
     external_id = String(allow_none=True, metadata={"description": "渠道提交时的编号"})
@@ -346,6 +366,8 @@ class AssistOut(Schema):
 
 class TicketDetailOut(TicketOut):
     events = List(Nested(EventOut))
+    replies = List(Nested(ReplyOut), metadata={"description": "答复（重办后的新答复在后）"})
+    callbacks = List(Nested(CallbackRecordOut), metadata={"description": "回访及渠道回传的群众评价"})
     contacts = List(Nested(ContactOut), metadata={"description": "联系来电人记录（受理告知、延期告知、办理进展等）"})
     assists = List(Nested(AssistOut), metadata={"description": "协办：请其他单位核实或答复的事项及其意见"})
     allowed_actions = List(String())

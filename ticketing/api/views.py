@@ -9,7 +9,8 @@ from flask import current_app, request, send_file
 from ticketing.api import schemas
 from ticketing.api.auth import SECURITY, current_api_user, current_token, token_required
 from ticketing.api.presenters import (
-    announcement_dict, assist_dict, attachment_dict, channel_ticket_dict, contact_dict, event_dict, has_caller_data, iso, page_dict, ticket_dict,
+    announcement_dict, assist_dict, attachment_dict, callback_dict, channel_ticket_dict, contact_dict, event_dict,
+    has_caller_data, iso, page_dict, reply_dict, ticket_dict,
     ticket_dict_for_channel,
 )
 from ticketing.extensions import db
@@ -211,6 +212,8 @@ def _detail(user, ticket: Ticket, *, show_caller: bool = False) -> dict:
     files, hidden = attachments.listed(db.session, user, ticket)
     return ticket_dict(ticket, show_caller=show_caller) | {
         "events": [event_dict(e, show_caller=show_caller) for e in ticket.events],
+        "replies": [reply_dict(r, show_caller=show_caller) for r in ticket.replies],
+        "callbacks": [callback_dict(c, show_caller=show_caller) for c in ticket.callbacks],
         "contacts": [contact_dict(c, show_caller=show_caller) for c in ticket.contacts],
         "assists": [assist_dict(r, now=clock.now_utc(), show_caller=show_caller) for r in ticket.assists],
         # those POST /actions takes (attachments, 授权查看举报人 and 风险补查 are the pages' or their own endpoints')

@@ -552,7 +552,19 @@ def actions_open_now(session, user, ticket, now) -> list[Action]:
     actions = workflow.allowed_actions(user, ticket)
     if Action.RETURN in actions and return_refusal(session, ticket, now):
         actions.remove(Action.RETURN)
-    return actions
+    # what the page offers only when there is something to act on (an API review: each of these was listed on
+    # an ordinary ticket and then answered 409 or 422)
+    open_assists = [r for r in ticket.assists if r.is_open]
+    nothing_to_act_on = {
+        Action.APPROVE_EXTENSION: ticket.extension_state != ExtensionState.REQUESTED.value,
+        Action.REFUSE_EXTENSION: ticket.extension_state != ExtensionState.REQUESTED.value,
+        Action.CLEAR_RISK: not ticket.risk_flags,
+        Action.MAKE_URGENT: ticket.urgency == Urgency.URGENT.value,
+        Action.URGE_ASSIST: not open_assists,
+        Action.WITHDRAW_ASSIST: not open_assists,
+        Action.ANSWER_ASSIST: not any(r.department_id == user.department_id for r in open_assists),
+    }
+    return [action for action in actions if not nothing_to_act_on.get(action, False)]
 
 
 def _working_days_since_dispatch(session, ticket, now) -> int:

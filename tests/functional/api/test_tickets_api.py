@@ -302,3 +302,45 @@ def test_an_outbound_dialler_takes_the_callbacks_due_with_their_numbers(api, db,
     assert api.get("/callbacks", as_="staff_dybz").status_code == 403
     assert api.get("/callbacks", as_="mayor").status_code == 403
     assert api.get("/callbacks?per_page=500", as_="agent").status_code == 422
+
+
+def test_the_ticket_gives_its_replies_and_callbacks_as_the_page_does(api, db, users, now):
+    """A callback review: the API gave neither the reply nor the callback's answers, which the page shows."""
+    ticket = make_ticket(db, users, now, status=S.CALLED_BACK, caller_phone="13912345678")
+    db.session.commit()
+    body = api.get(f"/tickets/{ticket.number}", as_="supervisor").get_json()
+    assert [(r["kind"], r["content"], r["department"], r["by"]) for r in body["replies"]] == \
+        [("handled", "已办理", "DYBZ", "staff_dybz")]
+    [callback] = body["callbacks"]
+    assert (callback["reached"], callback["declined"], callback["satisfaction"], callback["solved"]) == \
+        (True, False, "satisfied", True)
+    assert callback["outcome_title"] == "已联系上，满意，已解决" and callback["by"] == "agent"
+    assert callback["created_at"].endswith("+08:00")
+
+
+def test_a_declined_callback_through_the_api(api, db, users, now):
+    ticket = make_ticket(db, users, now, status=S.REPLIED)
+    db.session.commit()
+    response = api.post(f"/tickets/{ticket.number}/actions", as_="agent",
+                        json={"action": "callback", "reached": "declined", "note": "不需要回访"})
+    assert response.status_code == 200, response.get_json()
+    body = response.get_json()
+    assert body["status"] == "called_back"
+    assert body["callbacks"][-1]["declined"] is True and body["callbacks"][-1]["reached"] is False
+    assert body["callbacks"][-1]["note"] == "来电人不接受回访：不需要回访"
+
+
+def test_allowed_actions_leave_out_what_there_is_nothing_to_act_on(api, db, users, now):
+    """An API review: on an ordinary accepted ticket a supervisor was offered approve_extension, refuse_extension,
+    clear_risk, urge_assist and withdraw_assist, and make_urgent on an urgent one; each then answered 409/422."""
+    ticket = make_ticket(db, users, now, status=S.ACCEPTED)
+    db.session.commit()
+    listed = set(api.get(f"/tickets/{ticket.number}", as_="supervisor").get_json()["allowed_actions"])
+    assert not listed & {"approve_extension", "refuse_extension", "clear_risk", "urge_assist", "withdraw_assist"}
+    assert {"urge", "make_urgent"} <= listed
+    tickets.request_extension(db.session, ticket, "需外地医院配合", ticket.reply_due_at + timedelta(days=5),
+                              actor=users["staff_dybz"], now=now)
+    tickets.make_urgent(db.session, ticket, "来电人情绪激动", actor=users["supervisor"], now=now)
+    db.session.commit()
+    listed = set(api.get(f"/tickets/{ticket.number}", as_="supervisor").get_json()["allowed_actions"])
+    assert {"approve_extension", "refuse_extension"} <= listed and "make_urgent" not in listed
