@@ -137,8 +137,10 @@ class TicketQuery(PageQuery):
     received_from = LocalDateTime(metadata={"description": "受理时间起（含），如 2026-03-01"})
     received_to = LocalDateTime(end_of_day=True, metadata={"description": "受理时间止（含当天），如 2026-03-31"})
     changed_since = LocalDateTime(metadata={
-        "description": "只列此时间以后（含）有过任何办理记录的工单，供承办单位的系统增量同步：记下开始取数的时间，"
-                       "下次以它为 changed_since；按受理时间排序（新的在前），取数期间又有变化的工单仍在结果中。"
+        "description": "只列此时间以后（含）有过任何办理记录的工单，供承办单位的系统增量同步：下次以第一页返回的 "
+                       "next_changed_since 为 changed_since（它比本次取数早几分钟：办理记录按办理开始的时间记，保存完才查得到，"
+                       "以取数开始的时间续取会漏掉当时尚未保存完的；因此同一工单可能在两次同步中都出现）；"
+                       "按受理时间排序（新的在前），取数期间又有变化的工单仍在结果中。"
                        "翻页请用 after：按页码翻页时，取数期间被改派出本单位的工单会让其后的一件漏掉"})
     after = Str(max_len=80, metadata={
         "description": "翻页：上一页返回的 next_after，原样带上（其他条件不变，page 不填）；total 和 pages 为其后的件数"})
@@ -397,6 +399,8 @@ class TicketPageOut(PageOut):
                        "本单位系统应从其副本中移出"})
     next_after = String(allow_none=True, metadata={
         "description": "还有下一页时：下一页的 after；没有了为 null"})
+    next_changed_since = String(metadata={
+        "description": "增量同步下次的 changed_since（ISO 8601，北京时间）：本次取数时间减去保存最久可能耗时"})
 
 
 class AssistQuery(PageQuery):

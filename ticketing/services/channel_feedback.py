@@ -85,20 +85,32 @@ def _own(session: Session, channel: str, reference: str, *, to_change: bool = Fa
 
 
 def record_evaluation(session: Session, channel: str, reference: str, *, satisfaction: str, solved: bool | None,
-                      comment: str = "", now: datetime) -> Callback:
+                      comment: str = "", now: datetime) -> tuple[Callback, bool]:
     """满意度回传: the platform asked its citizen about the reply (12345's own 回访, a mailbox's 评价 button) and
     returns the answer. It stands for the centre's callback: the ticket leaves the 回访 queue as 已回访 and the
     answer counts in the department's 满意率 and 解决率 like one the centre took. Only for a ticket answered and
-    not yet called back; an unhappy answer is for the centre to act on (重办), as after its own callback."""
+    not yet called back; an unhappy answer is for the centre to act on (重办), as after its own callback. Returns the
+    callback and whether it was recorded now (False: the same 评价 sent again)."""
     ticket = _own(session, channel, reference, to_change=True)
     if ticket.status == TicketStatus.MERGED.value:
         raise InvalidTransition(f"工单 {ticket.number} 已与同一事项合并办理，评价请以合并后的答复为准，本件不再接收评价")
+    if repeated := _evaluated_already(ticket, satisfaction, solved):
+        return repeated, False  # kept once
     if ticket.status != TicketStatus.REPLIED.value:
         raise InvalidTransition(f"工单 {ticket.number} 当前{TicketStatus(ticket.status).title}，只有已答复、尚未回访的工单接收评价")
     comment = (comment or "").strip()
     note = f"{Channel(channel).title}回传群众评价" + (f"：{comment}" if comment else "")
     return tickets.record_callback(session, ticket, reached=True, satisfaction=satisfaction, solved=solved, note=note,
-                                   actor=None, now=now)
+                                   actor=None, now=now), True
+
+
+def _evaluated_already(ticket: Ticket, satisfaction: str, solved: bool | None) -> Callback | None:
+    """The channel's own 评价 of the current reply, when it said the same: a platform retrying after a timeout
+    got a 409 and could not tell whether its first try was kept or the centre had called back (an API review)."""
+    if ticket.status not in (TicketStatus.CALLED_BACK.value, TicketStatus.CLOSED.value) or ticket.replied_at is None:
+        return None
+    mine = [c for c in ticket.callbacks if c.agent_id is None and c.reached and c.created_at >= ticket.replied_at]
+    return mine[-1] if mine and (mine[-1].satisfaction, mine[-1].solved) == (satisfaction, solved) else None
 
 
 def changes_query(channel: str, since: datetime, until: datetime) -> sa.Select:
