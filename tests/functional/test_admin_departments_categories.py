@@ -92,3 +92,17 @@ def test_tickets_of_a_switched_off_department_or_category_can_still_be_searched(
     page = client.get("/tickets/").get_data(as_text=True)
     assert "参保征缴科（已停用）" in page and "（已停用）</option>" in page.split('name="category"')[1].split("</select>")[0]
     assert old.number in client.get("/tickets/?department=CBZJ&category=CH").get_data(as_text=True)
+
+
+def test_a_second_department_or_category_of_the_same_name_is_refused(db, client, users, auth):
+    """An administrator review: DUPA and DUPB were both saved as 待遇保障科, and every list, 改派 and 月度考核 then
+    showed look-alike rows; a category 待遇报销 beside DY too."""
+    auth.login("admin")
+    response = client.post("/admin/departments", data={"code": "DUPA", "name": "待遇保障科"})
+    html = response.get_data(as_text=True)
+    assert response.status_code == 400 and "已有同名的单位（编码 DYBZ）" in html
+    response = client.post("/admin/categories", data={"code": "DY2", "name": "待遇报销", "default_department": "DYBZ"})
+    assert response.status_code == 400 and "已有同名的分类（编码 DY）" in response.get_data(as_text=True)
+    assert db.session.scalar(sa.select(Department).where(Department.code == "DUPA")) is None
+    own = db.session.scalar(sa.select(Department).where(Department.code == "DYBZ"))  # its own name is no clash
+    assert client.post(f"/admin/departments/{own.id}", data={"name": "待遇保障科", "region": ""}).status_code == 302

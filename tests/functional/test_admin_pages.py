@@ -6,6 +6,7 @@ from datetime import date
 import pytest
 import sqlalchemy as sa
 
+from tests.conftest import PASSWORD
 from ticketing.models import CalendarYear, DeadlinePolicy, Holiday, RoutingRule, User
 from ticketing.services import settings
 
@@ -251,3 +252,37 @@ def test_administrators_are_reminded_of_next_years_holidays_from_november(db, us
     assert "2027 年节假日安排尚未确认" in page and 'href="/admin/calendar"' in page
     client.post("/admin/calendar/years", data={"year": "2027", "confirmed": "1"})
     assert "节假日安排尚未确认" not in client.get("/admin/users").get_data(as_text=True)
+
+
+def test_a_user_name_differing_only_in_case_is_refused(db, client, users, auth):
+    """An administrator review: Admin and ADMIN were created beside admin, look-alike people in every list."""
+    auth.login("admin")
+    response = client.post("/admin/users", data={"username": "ADMIN", "display_name": "另一个", "role": "agent",
+                                                 "password": "long-enough-1"})
+    assert response.status_code == 400 and "已有用户 admin，用户名不能只差大小写" in response.get_data(as_text=True)
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(User).where(User.username == "ADMIN")) == 0
+
+
+def test_a_disabled_account_enabled_again_does_not_get_its_old_sessions_back(app, db, users, auth, client):
+    """An administrator review: disabling signed the user out, but after re-enabling the old cookie opened
+    /inbox/ again without a sign-in."""
+    staff = app.test_client()
+
+    def inbox() -> int:
+        with app.app_context():  # a request of its own: Flask-Login caches the user on `g` of the test's context
+            return staff.get("/inbox/").status_code
+
+    def sign_in() -> int:
+        with app.app_context():
+            return staff.post("/login", data={"username": "staff_dybz", "password": PASSWORD}).status_code
+
+    assert sign_in() == 302 and inbox() == 200
+    auth.login("admin")
+    user = users["staff_dybz"]
+    client.post(f"/admin/users/{user.id}/active", data={"active": "0"})
+    assert inbox() == 302
+    client.post(f"/admin/users/{user.id}/active", data={"active": "1"})
+    db.session.expire_all()
+    assert db.session.get(User, user.id).active is True
+    assert inbox() == 302  # signed out still: a new sign-in is needed
+    assert sign_in() == 302 and inbox() == 200

@@ -105,3 +105,23 @@ def test_api_tokens_issued_and_revoked_are_recorded(db, users, now):
     assert recorded[0].details == {"id": issued.record.id, "name": "市长信箱推送", "channel": "mailbox_mayor",
                                    "username": None}
     assert issued.token not in str(recorded[0].details)  # the token itself is shown once and never kept
+
+
+def test_a_time_limit_change_records_the_longest_extension_and_reads_in_words(db, users, reference):
+    """An administrator review: 最长延期 went unrecorded, and the log showed suggestion, normal, 1 working_days."""
+    from ticketing.models import DeadlinePolicy
+    from ticketing.services import administration
+
+    policy = db.session.scalar(sa.select(DeadlinePolicy).where(DeadlinePolicy.ticket_type == "suggestion",
+                                                              DeadlinePolicy.urgency == "normal"))
+    data = administration.PolicyInput(ticket_type="suggestion", urgency=policy.urgency, channel=policy.channel,
+                                      accept_amount=1, accept_unit="working_days", reply_amount=10,
+                                      reply_unit="working_days", max_extension_days=20)
+    administration.save_deadline_policy(db.session, policy, data, actor=users["admin"])
+    logged = _events(db)[-1]
+    assert logged.details["max_extension_days"] == 20
+    words = audit.describe(logged.details)
+    assert "诉求类型：建议" in words and "紧急程度：一般" in words and "签收时限：1 个工作日" in words and "答复时限：10 个工作日" in words
+    assert "最长延期（天）：20" in words
+    assert audit.describe({"kind": "holiday", "role": "staff", "channel": "mailbox_mayor"}) == \
+        "类型：放假；角色：承办人员；来源：市长信箱"

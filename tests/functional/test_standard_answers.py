@@ -25,3 +25,25 @@ def test_admin_adds_and_disables_an_answer(db, client, users, auth):
     assert [a["title"] for a in intake_assist.standard_answers(db.session, ["CH"])] == seeded
     bad = client.post("/admin/answers", data={"category": "", "title": "", "content": "留着的内容"})
     assert bad.status_code == 400 and "请选择业务分类" in bad.get_data(as_text=True) and "留着的内容" in bad.get_data(as_text=True)
+
+
+def test_a_switched_off_category_is_not_suggested_on_the_call_form(db, users, now):
+    """An administrator review: with 长期护理保险 switched off, the form still suggested CH ≥99% with its department,
+    Alt+7 "adopted" it into an empty select, and the call was dispatched to 长护险经办科 with no category."""
+    from classifiers.model import Prediction
+    from ticketing.models import Category
+
+    class Sure:
+        version, threshold = "test", 0.6
+
+        def predict(self, text):
+            return Prediction("CH", 0.99, [("CH", 0.99), ("DY", 0.006), ("MT", 0.004)], ["长护险"], "consult",
+                              0.9, "test")
+
+    db.session.scalar(sa.select(Category).where(Category.code == "CH")).active = False
+    db.session.flush()
+    shown = intake_assist.assist(db.session, text="长护险怎么申请", phone="", classifier=Sure(), now=now,
+                                 min_similarity=0.6, viewer=users["agent"])
+    assert [s["code"] for s in shown["suggestions"]] == ["DY", "MT"]
+    assert shown["department"] is None and shown["confident"] is False and shown["reasons"] == []
+    assert all(a["category"] != "CH" for a in shown["answers"])

@@ -50,6 +50,8 @@ class User(UserMixin, db.Model):
     active: Mapped[bool] = mapped_column(default=True, server_default=sa.true())
     # 登录失败处理: consecutive wrong passwords, and until when the account refuses sign-in after too many
     failed_logins: Mapped[int] = mapped_column(default=0, server_default="0")
+    # counted up when the account is disabled: a session from before does not come back with re-enabling
+    session_epoch: Mapped[int] = mapped_column(default=0, server_default="0")
     locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     department: Mapped[Department | None] = relationship()
@@ -62,8 +64,10 @@ class User(UserMixin, db.Model):
 
     @property
     def session_token(self) -> str:
-        """Changes with the password, so a new password signs out every other session and remember cookie."""
-        return hashlib.sha256(self.password_hash.encode()).hexdigest()[:16]
+        """Changes with the password, so a new password signs out every other session and remember cookie, and
+        when the account is disabled (an administrator review: re-enabling it brought the old cookie back in)."""
+        seed = self.password_hash if not self.session_epoch else f"{self.password_hash}#{self.session_epoch}"
+        return hashlib.sha256(seed.encode()).hexdigest()[:16]
 
     def get_id(self) -> str:  # what Flask-Login keeps in the session and the remember cookie
         return f"{self.id}.{self.session_token}"

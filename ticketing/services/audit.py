@@ -14,7 +14,8 @@ from datetime import date, datetime, time, timedelta
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, selectinload
 
-from ticketing.models import AdminEvent, PersonalDataView, User
+from ticketing.models import AdminEvent, Channel, PersonalDataView, TicketType, Urgency, User
+from ticketing.models.user import ROLE_TITLES
 from ticketing.services import clock
 from ticketing.services.deadlines import LOCAL_TZ
 
@@ -73,7 +74,15 @@ DETAIL_TITLES = {
     "tickets": "工单数", "key": "设置项", "value": "值", "title": "标题", "version": "版本", "weights": "权重",
     "until": "锁定至", "failures": "连续错误次数", "duty_phone": "值班手机", "applies_to": "适用工单",
     "parent": "上级单位", "phrases": "词语数", "shown_until": "显示至", "departments": "发给的承办单位", "flagged": "标记",
+    "default_department": "默认承办单位", "max_extension_days": "最长延期（天）",
 }
+# codes in the details, in the words the admin pages use (the page showed holiday, suggestion, 1 working_days)
+VALUE_TITLES = {
+    "ticket_type": {t.value: t.title for t in TicketType}, "urgency": {u.value: u.title for u in Urgency},
+    "channel": {c.value: c.title for c in Channel}, "role": {r.value: title for r, title in ROLE_TITLES.items()},
+    "kind": {"holiday": "放假", "workday": "调休上班"},
+}
+UNIT_TITLES = {"working_days": "个工作日", "hours": "小时", "calendar_days": "个自然日"}
 PER_PAGE = 50
 
 
@@ -101,8 +110,18 @@ def title_of(action: str) -> str:
 
 def describe(details: dict) -> str:
     """The details in words for the page: 名称：…；优先级：…"""
-    return "；".join(f"{DETAIL_TITLES.get(key, key)}：{'—' if value in (None, '') else value}"
-                    for key, value in details.items())
+    return "；".join(f"{DETAIL_TITLES.get(key, key)}：{_value_words(key, value)}" for key, value in details.items())
+
+
+def _value_words(key: str, value) -> str:
+    if value in (None, ""):
+        return "—"
+    if key in ("accept", "reply") and isinstance(value, str):  # "1 working_days"
+        amount, _, unit = value.partition(" ")
+        return f"{amount} {UNIT_TITLES.get(unit, unit)}".strip()
+    if isinstance(value, str):
+        return VALUE_TITLES.get(key, {}).get(value, value)
+    return str(value)
 
 
 @dataclass(frozen=True)

@@ -41,6 +41,11 @@
     suggestedDepartment = "";
   });
   function accept(code, dept) {
+    // a category switched off since the model was trained is no option: say so rather than adopt nothing
+    if (!Array.prototype.some.call(category.options, function (o) { return o.value === code; })) {
+      acceptStatus.textContent = "分类 " + code + " 已停用，请另选分类";
+      return;
+    }
     category.value = code;
     accepting = true;
     category.dispatchEvent(new Event("change"));
