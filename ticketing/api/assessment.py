@@ -65,6 +65,7 @@ def counted_tickets(month: str, code: str, query: dict):
     _user_may_view(unit.id)
     items, total = assessment.counted_tickets(db.session, month, unit, now=clock.now_utc(), limit=query["limit"])
     issued = assessment.issued_report(db.session, month) is not None
+    body = {"month": month, "department": unit.code, "issued": issued, "total": total,
+            "items": [counted_ticket_dict(item) for item in items]}  # before the commit expires each ticket
     db.session.commit()
-    return {"month": month, "department": unit.code, "issued": issued, "total": total,
-            "items": [counted_ticket_dict(item) for item in items]}
+    return body

@@ -37,6 +37,7 @@ def hotspot_groups(query: dict):
     found = hotspots.report(db.session, clock.now_utc(), days=query["days"], min_size=query["min_size"],
                             min_similarity=similarity, department_id=department_id, fresh=query["fresh"])
     db.session.commit()  # the grouping, stored for every worker
+    hotspots.read_again(db.session, found)  # a query per ticket otherwise, as the page had (a scale review)
     return {
         "computed_at": iso(found.computed_at), "since": iso(found.since), "tickets_compared": found.tickets_compared,
         "similarity": similarity, "total": len(found.hotspots),
