@@ -94,3 +94,33 @@ def test_a_large_result_is_cut_and_says_so(db, users, now, monkeypatch):
 def test_export_needs_sign_in(client, users):
     response = client.get("/tickets/export.xlsx")
     assert response.status_code == 302 and "/login" in response.headers["Location"]
+
+
+def test_a_finished_ticket_shows_the_deadline_and_the_answer_as_the_page_does(db, client, users, auth, now):
+    """An export review: the export gave 321 of 383 demo tickets, every finished one, its last deadline as if still
+    pending, nothing for a merged or transferred one on the page, and no mark of the 31 answered late."""
+    late = make_ticket(db, users, now, status=S.ACCEPTED, type="consult", title="答复晚了")
+    answered_at = late.reply_due_at + timedelta(hours=2)
+    from ticketing.services import tickets
+    tickets.reply(db.session, late, "已答复", actor=users["staff_dybz"], now=answered_at)
+    merged_into = make_ticket(db, users, now, status=S.DISPATCHED, title="主工单")
+    merged = make_ticket(db, users, now + timedelta(minutes=5), status=S.DISPATCHED, title="重复的")
+    tickets.merge(db.session, merged, merged_into, actor=users["agent"], now=now + timedelta(hours=1))
+    db.session.commit()
+    auth.login("supervisor")
+    table = rows(client.get("/tickets/export.xlsx"))
+    by_number = {row[0]: dict(zip(table[1], row)) for row in table[2:]}
+    answered = by_number[late.number]
+    assert answered["时限"] == ticket_export._local(late.reply_due_at)
+    assert answered["答复时间"] == ticket_export._local(answered_at) and answered["是否超期"] == "答复超时"
+    assert by_number[merged.number]["时限"] is None and by_number[merged.number]["答复时间"] is None
+    page = client.get("/tickets/").get_data(as_text=True)
+    assert "答复</span> <span class=\"overdue\">超时</span>" in page
+
+
+def test_a_list_narrowed_by_a_phone_number_says_so_without_the_number(db, client, users, auth,
+                                                                     tickets_of_two_departments):
+    auth.login("supervisor")
+    table = rows(client.get("/tickets/export.xlsx?phone=13912345678"))
+    assert "查询条件：来电号码（已隐去）" in table[0][0] and "共 1 件" in table[0][0]
+    assert "13912345678" not in str(table)

@@ -15,7 +15,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Font
 from sqlalchemy.orm import Session, selectinload
 
-from ticketing.models import Ticket
+from ticketing.models import Ticket, TicketStatus
 from ticketing.services import inbox, spreadsheet
 from ticketing.services.deadlines import LOCAL_TZ
 from ticketing.services.validation import mask_name, mask_numbers_in_text, mask_phone
@@ -25,6 +25,24 @@ MAX_ROWS = 10_000
 
 def _local(moment: datetime | None) -> str:
     return moment.astimezone(LOCAL_TZ).strftime("%Y-%m-%d %H:%M") if moment else ""
+
+
+def _deadline_shown(ticket: Ticket) -> datetime | None:
+    """The deadline the list page shows (the ``deadline`` macro): the one worked to while open, the reply's once
+    answered, none for a ticket merged, transferred or closed without a reply. The export gave every finished
+    ticket its last deadline as if still pending, and no mark of a late answer (an export review)."""
+    if ticket.status_enum.is_open:
+        return ticket.current_due_at
+    if ticket.replied_at and ticket.reply_due_at:
+        return ticket.reply_due_at
+    if ticket.status in (TicketStatus.MERGED.value, TicketStatus.CLOSED.value, TicketStatus.TRANSFERRED_OUT.value):
+        return None
+    return ticket.current_due_at
+
+
+def _answered_late(ticket: Ticket) -> bool:
+    return (not ticket.status_enum.is_open and ticket.replied_at is not None and ticket.reply_due_at is not None
+            and ticket.replied_at > ticket.reply_due_at)
 
 
 COLUMNS: list[tuple[str, int, object]] = [  # title, width, value(ticket, overdue)
@@ -37,8 +55,9 @@ COLUMNS: list[tuple[str, int, object]] = [  # title, width, value(ticket, overdu
     ("承办单位", 18, lambda t, overdue: t.department.name if t.department else ""),
     ("经办人", 10, lambda t, overdue: t.handler.display_name if t.handler else ""),
     ("状态", 10, lambda t, overdue: t.status_enum.title),
-    ("时限", 17, lambda t, overdue: _local(t.current_due_at)),
-    ("是否超期", 8, lambda t, overdue: "已超期" if overdue else ""),
+    ("时限", 17, lambda t, overdue: _local(_deadline_shown(t))),
+    ("答复时间", 17, lambda t, overdue: _local(t.replied_at)),
+    ("是否超期", 8, lambda t, overdue: "已超期" if overdue else "答复超时" if _answered_late(t) else ""),
     ("风险提示", 14, lambda t, overdue: "、".join(kind.title for kind in t.risk_kinds)),
     ("来电人", 8, lambda t, overdue: mask_name(t.caller_name)),
     ("来电号码", 13, lambda t, overdue: mask_phone(t.caller_phone)),

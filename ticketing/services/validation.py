@@ -118,18 +118,22 @@ def mask_id_number(value: str | None) -> str:
 
 
 # personal numbers written inside free text (a title, what the citizen said): resident ID numbers
-# (18 or 15 digits), mobile numbers (with +86 and spaces or dashes, or full-width digits) and landlines
+# (18 or 15 digits, grouped 6-8-4 or not), mobile numbers (with +86, grouped by spaces, dashes or dots, or
+# full-width digits) and landlines (the area code followed by a dash or a space). Full-width spaces, dashes and
+# dots are read as their ASCII forms first: "139　1234　5678", as a Chinese input method types it, went into
+# exports whole (an export review)
 _NUMBER_IN_TEXT = re.compile(
     r"(?<!\d)(?:"
-    r"(?P<id>\d{6}(?:\d{8}\d{3}[0-9Xx]|\d{9}))"
-    r"|(?P<country>\+?86[- ]?)?(?P<mobile>1[3-9]\d[- ]?\d{4}[- ]?\d{4})"
-    r"|(?P<area>\(0\d{2,3}\)|0\d{2,3}-?)(?P<local>\d{7,8})"
+    r"(?P<id>\d{6}[- ]?(?:\d{8}[- ]?\d{3}[0-9Xx]|\d{6}[- ]?\d{3}))"
+    r"|(?P<country>\+?86[- ]?)?(?P<mobile>1[3-9]\d[- .]?\d{4}[- .]?\d{4})"
+    r"|(?P<area>\(0\d{2,3}\)|0\d{2,3}[- ]?)(?P<local>\d{7,8})"
     r")(?!\d)"
 )
 
 
 def _masked(match: re.Match) -> str:
     if number := match.group("id"):
+        number = re.sub(r"[- ]", "", number)
         return number[:6] + "*" * (len(number) - 10) + number[-4:]
     if number := match.group("mobile"):
         digits = re.sub(r"\D", "", number)
@@ -157,7 +161,9 @@ def mask_numbers_in_text(text: str | None) -> str:
 
 _FULL_WIDTH_DIGITS = {ord("０") + i: ord("0") + i for i in range(10)} | {ord("－"): ord("-"), ord("＋"): ord("+"),
                                                                       ord("Ｘ"): ord("X"), ord("（"): ord("("),
-                                                                      ord("）"): ord(")")}
+                                                                      ord("）"): ord(")"), ord("\u3000"): ord(" "),
+                                                                      ord("—"): ord("-"), ord("–"): ord("-"),
+                                                                      ord("．"): ord(".")}
 
 
 def mask_name(value: str | None) -> str:

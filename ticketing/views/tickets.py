@@ -90,6 +90,8 @@ def _describe(filters: search.TicketFilters) -> str:
     parts = []
     if filters.q:
         parts.append(f"关键词“{filters.q}”")
+    if filters.phone:  # the number stays out of the file, not the fact that the list was narrowed by one
+        parts.append("来电号码（已隐去）")
     for value, enum in ((filters.status, TicketStatus), (filters.type, TicketType), (filters.channel, Channel)):
         if value:
             parts.append(next((member.title for member in enum if member.value == value), value))

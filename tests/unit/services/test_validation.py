@@ -41,6 +41,10 @@ def test_normalised_numbers_pass_and_others_get_a_chinese_message():
     ("身份证号15010219900307123X，老证150102900307123", "身份证号150102********123X，老证150102*****7123"),
     ("电话１３８１２３４５６７８", "电话138****5678"),
     ("tel13812345678号", "tel138****5678号"),
+    # as an input method types them, or grouped (an export review: these went into workbooks whole)
+    ("电话139　1234　5678", "电话139****5678"), ("139.1234.5678", "139****5678"),
+    ("身份证 150102 19800101 1234", "身份证 150102********1234"),
+    ("座机0471 6912345", "座机0471 ***2345"), ("座机0471—6912345", "座机0471-***2345"),
 ])
 def test_personal_numbers_inside_free_text_are_masked(text, masked):
     assert mask_numbers_in_text(text) == masked
