@@ -179,6 +179,7 @@ def register_ticket(
         raise ValidationFailed("提交的内容有误，请按提示修改", fields=errors)
     existing = find_by_external_id(session, data.channel, data.external_id)
     if existing is not None:
+        _sent_again(session, existing, data, now)
         return RegisterResult(existing, created=False)
     category = _category_by_code(session, data.category_code)
     department = department_by_code(session, data.department_code) if data.department_code else None
@@ -269,6 +270,23 @@ def register_ticket(
             dispatch(session, ticket, decision.department, actor=None if by_classifier else actor, now=now,
                      reason=why, rule_id=decision.rule.id if decision.rule else None)
     return RegisterResult(ticket, created=True)
+
+
+def _sent_again(session, ticket: Ticket, data: TicketInput, now: datetime) -> None:
+    """The same channel and id delivered again with other words (12345 sending a ticket back, a citizen adding to
+    a letter): the ticket stays one, and the new text is recorded on it, where it was dropped (an API review).
+    While the ticket is worked it is a 来电催办 the department sees atop its inbox; after, an event in its history."""
+    text = (data.content or "").strip()
+    if not text or text == ticket.content.strip() or any(
+            (e.data or {}).get("resubmitted") and e.note.endswith(text) for e in ticket.events):
+        return  # a retry of the same delivery, or this text recorded already
+    note = f"{Channel(ticket.channel).title}再次推送同一编号（{ticket.external_id}），内容有变化：{text}"
+    if ticket.status_enum in workflow.RULES[Action.FOLLOW_UP].sources:
+        record_follow_up(session, ticket, note, actor=None, now=now)
+        ticket.events[-1].data = {**ticket.events[-1].data, "resubmitted": True}
+    else:
+        ticket.events.append(_side_event(ticket, Action.FOLLOW_UP, None, now, note,
+                                         {"resubmitted": True, "follow_up": None}))
 
 
 def _suggest(ticket: Ticket, classifier):

@@ -179,7 +179,7 @@ RULES: dict[Action, Rule] = {
     Action.CONTACT: _rule(WORKING, None, {A, ST, SV}),
     # 来电催办: the citizen called the centre again about a ticket still being worked (after the reply, the
     # callback or 重办 is the answer); the centre records it, the department and the supervisor see it
-    Action.FOLLOW_UP: _rule(WORKING, None, {A, SV}),
+    Action.FOLLOW_UP: _rule(WORKING, None, {A, SV}, system=True),  # system: a channel sending a ticket again
     # a ticket found urgent after registration (a risk heard on the phone, a supervisor's call) works to the
     # urgent limits from then on; a department does not shorten its own deadlines
     Action.MAKE_URGENT: _rule(WORKING, None, {A, SV, AD}),

@@ -50,6 +50,14 @@ def test_same_external_id_again_returns_200_and_the_same_ticket(api, db):
     assert (first.status_code, again.status_code) == (201, 200)
     assert again.get_json()["number"] == first.get_json()["number"]
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Ticket)) == 1
+    # the new words are kept on the ticket, once however often sent (an API review: they were dropped)
+    api.post("/tickets", LETTER | {"content": "重复推送"}, as_="mayor")
+    api.post("/tickets", LETTER, as_="mayor")  # the first text again: nothing new
+    ticket = db.session.scalar(sa.select(Ticket))
+    db.session.refresh(ticket)
+    added = [e for e in ticket.events if (e.data or {}).get("resubmitted")]
+    assert [e.note for e in added] == ["市长信箱再次推送同一编号（ML-2026-0001），内容有变化：重复推送"]
+    assert ticket.follow_up_count == 1 and added[0].action == "follow_up"
 
 
 def test_same_external_id_on_another_channel_is_another_ticket(api, db):
