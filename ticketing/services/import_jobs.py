@@ -176,17 +176,19 @@ def _run(app, folder: Path, upload_id: str, source: Path, *, channel, mapping, d
     from ticketing.services import clock
 
     started = time.perf_counter()
-    result = importing.ImportResult()
+    saved = _counts(importing.ImportResult())  # what the batches committed so far: the figures a failure reports
     with app.app_context():
         session = db.session()
         take_the_write_lock(session)  # before the first batch reads (SQLite)
 
         def progress(partial: importing.ImportResult) -> None:
-            nonlocal result
+            nonlocal saved
             end_batch(session)  # each batch stays registered, whatever happens to the rest
-            result = partial
+            # a copy: the result goes on counting the next batch, which a failure rolls back (the page said
+            # 120 saved where 100 were; an import review)
+            saved = _counts(partial)
             _write_status(folder, upload_id, state="running", started_at=now.isoformat(),
-                          updated_at=clock.now_utc().isoformat(), **_counts(partial), **carry)
+                          updated_at=clock.now_utc().isoformat(), **saved, **carry)
 
         try:
             result = importing.import_rows(
@@ -202,9 +204,9 @@ def _run(app, folder: Path, upload_id: str, source: Path, *, channel, mapping, d
         except Exception as error:  # noqa: BLE001  (shown on the page; the batches before it are kept)
             session.rollback()
             message = error.message if isinstance(error, DomainError) else "导入过程中出错，已导入的批次已保存"
-            log.exception("import %s failed after %d rows", upload_id, result.rows)
+            log.exception("import %s failed after %d rows", upload_id, saved["rows"])
             _write_status(folder, upload_id, state="failed", error=message, started_at=now.isoformat(),
-                          updated_at=clock.now_utc().isoformat(), **_counts(result), **carry)
+                          updated_at=clock.now_utc().isoformat(), **saved, **carry)
         finally:
             source.unlink(missing_ok=True)
             with _threads_lock:

@@ -99,6 +99,12 @@ def validate_input(data: TicketInput, now: datetime | None = None) -> dict[str, 
         errors["call_reference"] = message
     if data.caller_name and len(data.caller_name) > 50:
         errors["caller_name"] = "姓名过长"
+    # the columns' lengths: on PostgreSQL a longer value failed the whole batch of an import, unnamed (an import
+    # review: an address mapped to 县区)
+    if data.region and len(data.region.strip()) > 50:
+        errors["region"] = "区县过长（最多 50 字），请填写区县名称而不是详细地址"
+    if data.transfer_reference and len(data.transfer_reference.strip()) > 100:
+        errors["transfer_reference"] = "12345 转办编号过长（最多 100 字符）"
     if message := phone_error(normalize_phone(data.caller_phone)):
         errors["caller_phone"] = message
     if message := id_number_error(data.caller_id_number):

@@ -287,3 +287,31 @@ def test_an_interrupted_import_without_its_file_asks_for_the_file_again(app, cli
     assert "继续导入</button>" not in page and "请重新上传同一文件" in page
     refused = client.post(f"/imports/{upload_id}/resume", follow_redirects=True).get_data(as_text=True)
     assert "原文件已不在服务器上" in refused
+
+
+def test_a_failed_import_reports_what_its_saved_batches_hold(app, client, auth, users, db, no_model, monkeypatch):
+    """An import review: a batch that failed had already counted its rows, and the page said 120 tickets were
+    saved where the database held 100."""
+    rows = [[f"F{i}", "报销", f"第{i}封：住院报销比例怎么算？", "2019-01-05", ""] for i in range(3)]
+    real = importing._register_batch
+    calls = []
+
+    def failing_second(session, batch, result, **kwargs):
+        calls.append(len(batch))
+        real(session, batch, result, **kwargs)
+        if len(calls) == 2:
+            raise RuntimeError("the database refused the batch")
+
+    monkeypatch.setattr(import_jobs, "LIVE_BATCH", 1)
+    monkeypatch.setattr(importing, "_register_batch", failing_second)
+    auth.login("agent")
+    mapping_url = upload(client, csv_bytes(rows)).headers["Location"]
+    form = {"map-0": "external_id", "map-1": "title", "map-2": "content", "map-3": "received_at",
+            "map-4": "caller_phone", "default_type": "consult"}
+    status_url = client.post(mapping_url.replace("/mapping", "/run"), data=form).headers["Location"]
+    import_jobs.wait(status_url.rsplit("/", 1)[-1], timeout=60)
+    db.session.rollback()
+    text = client.get(status_url).get_data(as_text=True)
+    assert 'data-state="failed"' in text
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Ticket)) == 1
+    assert "新建的 1 件工单已保存" in text or "新建 1 件" in text, text[text.find("导入失败"):][:300]

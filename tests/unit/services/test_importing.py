@@ -223,3 +223,32 @@ def test_a_damaged_workbook_is_a_message_not_a_crash(tmp_path):
     read = importing.read_sheet(path)
     with pytest.raises(ValidationFailed, match="Excel 文件已损坏"):
         list(read.rows)
+
+
+def test_two_letters_the_source_gave_one_id_are_not_one(db, reference, now):
+    """An import review: 4 of 892 real letters shared their mail_id with another letter, and were counted as
+    已存在 and never became tickets; the same id with the same text is still a repeat."""
+    rows = [["L1", "询问事业单位考试时间", "今年事业单位考试什么时候报名？", "2019-01-05", ""],
+            ["L1", "关于电动车上路的要求", "电动车上路需要上牌吗？", "2019-01-05", ""],
+            ["L1 ", "询问事业单位考试时间", "今年事业单位考试 什么时候报名？", "2019-01-05", ""]]  # exported again
+    result = run(db, importing.read_sheet(csv_bytes(rows), "x.csv"), now)
+    assert (result.created, result.skipped) == (1, 1)
+    [refused] = result.rejected
+    assert refused.row == 3 and "外部编号与第 2 行相同，但内容不同" in refused.reason
+
+    again = run(db, importing.read_sheet(csv_bytes([rows[1], rows[0]]), "x.csv"), now)
+    assert (again.created, again.skipped) == (0, 1)
+    [refused] = again.rejected
+    assert refused.row == 2 and "外部编号已有工单" in refused.reason and "但内容不同" in refused.reason
+
+
+def test_a_region_longer_than_its_column_rejects_its_row_not_the_batch(db, reference, now):
+    """An import review: on PostgreSQL an address of 78 characters mapped to 县区 failed the whole batch with an
+    English error naming no row; the rows after it were never imported."""
+    headers = HEADERS + ["县区"]
+    rows = [["R1", "报销", "住院报销比例怎么算？", "2019-01-05", "", "陕西省商洛市" + "某某街道某某社区" * 9],
+            ["R2", "备案", "异地就医备案在哪里办理？", "2019-01-05", "", "商州区"]]
+    result = run(db, importing.read_sheet(csv_bytes(rows, headers), "x.csv"), now)
+    assert result.created == 1
+    [refused] = result.rejected
+    assert refused.row == 2 and "区县过长" in refused.reason
