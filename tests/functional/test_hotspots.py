@@ -3,6 +3,7 @@ duplicates and old tickets are not a hotspot; supervisors urge a group's open ti
 the grouping is shared by the workers for five minutes unless recomputed, and cron keeps the usual ones fresh."""
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 from io import BytesIO
 
@@ -248,5 +249,6 @@ def test_the_page_and_the_export_read_their_tickets_in_one_query_not_one_each(db
         sa.event.remove(db.engine, "before_cursor_execute", seen)
     assert page.status_code == 200 and 'id="hotspot-1"' in page.get_data(as_text=True)
     assert export.status_code == 200
-    one_by_one = [s for s in statements if "FROM ticket" in s and "WHERE ticket.id = " in s]
+    # a ticket read by its id (a parameter), not a correlated subquery naming ticket.id (the menu's counts)
+    one_by_one = [s for s in statements if "FROM ticket" in s and re.search(r"WHERE ticket\.id = (\?|%\()", s)]
     assert one_by_one == [], len(one_by_one)

@@ -200,7 +200,7 @@ def register_ticket(
         caller_name=(data.caller_name or "").strip() or None,
         caller_phone=normalize_phone(data.caller_phone),
         caller_id_number=(data.caller_id_number or "").strip().upper() or None,
-        region=routing.canonical_region(session, data.region),
+        region=routing.canonical_region(session, data.region) or _region_from_text(session, data),
         received_at=data.received_at or now,
         registered_at=now,
         created_by=actor,
@@ -233,6 +233,8 @@ def register_ticket(
         note += f"；12345 转办编号 {data.transfer_reference}"
     if ticket.call_reference:
         note += f"；来电流水号 {ticket.call_reference}"
+    if ticket.region and not (data.region or "").strip():
+        note += f"；所属区县按诉求内容识别为{ticket.region}"
     if risks:
         note += f"；风险提示：{risk_alerts.describe(risks)}"
     event_data = {"external_id": ticket.external_id}
@@ -276,6 +278,14 @@ def register_ticket(
             dispatch(session, ticket, decision.department, actor=None if by_classifier else actor, now=now,
                      reason=why, rule_id=decision.rule.id if decision.rule else None)
     return RegisterResult(ticket, created=True)
+
+
+def _region_from_text(session, data: TicketInput) -> str | None:
+    """A letter or message without a 县区 field: the one known 区县 its words name. Not a call: the agent asks and
+    types the 区县 (the form offers the list), and a caller naming a place is not always asking about it."""
+    if data.channel == Channel.HOTLINE_12393.value:
+        return None
+    return routing.region_named_in(session, f"{data.title or ''}\n{data.content or ''}")
 
 
 def _sent_again(session, ticket: Ticket, data: TicketInput, now: datetime) -> None:

@@ -3,6 +3,8 @@ tickets listed (a scale review: /hotspots and an assessment drill-down ran one q
 /callbacks one per category, department and handler on the page)."""
 from __future__ import annotations
 
+import re
+
 from contextlib import contextmanager
 from datetime import timedelta
 
@@ -67,7 +69,7 @@ def test_hotspots_and_a_drill_down_do_not_read_each_ticket_again(api, db, users,
     monkeypatch.setattr(clock, "now_utc", lambda: now + timedelta(days=1))
     with counted(db) as statements:
         assert api.get("/hotspots?fresh=true", as_="supervisor").status_code == 200
-    assert [s for s in statements if "FROM ticket" in s and "WHERE ticket.id = " in s] == []
+    assert [s for s in statements if "FROM ticket" in s and re.search(r"WHERE ticket\.id = (\?|%\()", s)] == []
 
     month = now.astimezone(LOCAL_TZ).strftime("%Y-%m")
     short, long = (_statements(db, api, f"/assessment/{month}/departments/YYFW/tickets?limit={n}", "supervisor")
