@@ -314,6 +314,9 @@ def _outcomes(receipts: sa.Subquery) -> sa.Subquery:
         .join(event, sa.and_(event.ticket_id == receipts.c.ticket_id, event.action.in_(OUTCOME_ACTIONS),
                              event.created_at >= receipts.c.received_at))
         .join(Ticket, Ticket.id == receipts.c.ticket_id)
+        # OFFSET 0 keeps PostgreSQL from pulling the subquery up into the GROUP BY, which copied ``mine`` into
+        # each figure and ran its subquery nine times per event (5.3 s against 2.2 s on 100,000 receipts)
+        .offset(0)
         .subquery("held")
     )
     mine = held.c.mine == 1
