@@ -286,3 +286,40 @@ def test_a_disabled_account_enabled_again_does_not_get_its_old_sessions_back(app
     assert db.session.get(User, user.id).active is True
     assert inbox() == 302  # signed out still: a new sign-in is needed
     assert sign_in() == 302 and inbox() == 200
+
+
+def test_an_administrator_moves_a_user_to_another_department_and_role(db, client, users, auth, now):
+    """An administrator review: there was no way to change a user's role, department or name."""
+    from tests.factories import make_ticket
+    from ticketing.models import AdminEvent
+    from ticketing.models import TicketStatus
+
+    auth.login("admin")
+    clerk = users["staff_cbzj"]
+    page = client.get(f"/admin/users/{clerk.id}/edit").get_data(as_text=True)
+    assert 'selected value="CBZJ"' in page and "修改用户：staff_cbzj" in page
+    response = client.post(f"/admin/users/{clerk.id}/edit", data={"display_name": "李明", "role": "staff",
+                                                                  "department": "YDJS"})
+    assert response.status_code == 302
+    db.session.expire_all()
+    clerk = db.session.get(User, clerk.id)
+    assert (clerk.display_name, clerk.department.code) == ("李明", "YDJS")
+    logged = db.session.scalars(sa.select(AdminEvent).order_by(AdminEvent.id.desc())).first()
+    assert logged.action == "user changed" and logged.details["department"] == "参保征缴科 → 异地就医结算中心"
+
+    # staff made agent without a department; a staff member still holding tickets is not moved
+    refused = client.post(f"/admin/users/{clerk.id}/edit", data={"display_name": "李明", "role": "staff",
+                                                                 "department": ""})
+    assert refused.status_code == 400 and "承办人员必须指定所属承办单位" in refused.get_data(as_text=True)
+    make_ticket(db, users, now, status=TicketStatus.ACCEPTED)  # staff_dybz is its 经办人
+    db.session.commit()
+    holder = users["staff_dybz"]
+    refused = client.post(f"/admin/users/{holder.id}/edit", data={"display_name": "staff_dybz", "role": "staff",
+                                                                  "department": "CBZJ"})
+    assert refused.status_code == 400 and "仍是 1 件办理中工单的经办人" in refused.get_data(as_text=True)
+    renamed = client.post(f"/admin/users/{holder.id}/edit", data={"display_name": "王芳", "role": "staff",
+                                                                  "department": "DYBZ"})
+    assert renamed.status_code == 302  # a new name is no move
+    own = client.post(f"/admin/users/{users['admin'].id}/edit", data={"display_name": "管理员", "role": "agent",
+                                                                     "department": ""})
+    assert own.status_code == 400 and "不能修改自己的角色" in own.get_data(as_text=True)

@@ -46,6 +46,7 @@ from ticketing.views.admin_forms import (
     RoutingRuleForm,
     SettingsForm,
     StandardAnswerForm,
+    UserEditForm,
     UserForm,
 )
 from ticketing.views.common import day_arg, paginate, require_permission, save_form
@@ -367,6 +368,21 @@ def toggle_user(user_id: int):
         flash(f"{user.display_name} 仍是 {held[0]} 件办理中工单的经办人。这些工单仍在本单位待办中，"
               "请该单位承办人员在工单页“转交经办人”。", "warning")
     return redirect(url_for("admin.users"))
+
+
+@bp.route("/users/<int:user_id>/edit", methods=["GET", "POST"])
+def edit_user(user_id: int):
+    user = db.get_or_404(User, user_id)
+    form = UserEditForm(data=None if request.method == "POST" else {
+        "display_name": user.display_name, "role": user.role,
+        "department": user.department.code if user.department else ""})
+    form.department.choices = _department_choices("（无）")
+    if save_form(form, lambda: admin_service.update_user(
+            db.session, user, display_name=form.display_name.data, role=form.role.data,
+            department_code=form.department.data or None, actor=current_user), f"已修改用户 {user.username}"):
+        return redirect(url_for("admin.users"))
+    return render_template("admin/edit.html", form=form, title=f"修改用户：{user.username}",
+                           back=url_for("admin.users")), 400 if request.method == "POST" else 200
 
 
 @bp.route("/users/<int:user_id>/password", methods=["GET", "POST"])

@@ -130,6 +130,12 @@ class UserForm(ChineseForm):
     password = PasswordField("初始密码", validators=[DataRequired("请填写密码"), Length(min=8, message="密码至少 8 位")])
 
 
+class UserEditForm(ChineseForm):
+    display_name = StringField("姓名", validators=[Optional(), Length(max=50, message="最多 50 字")])
+    role = SelectField("角色", choices=[(r.value, r.title) for r in Role])
+    department = SelectField("所属承办单位（承办人员必填）", choices=[], validate_choice=False)
+
+
 class PasswordResetForm(ChineseForm):
     password = PasswordField("新密码", validators=[DataRequired("请填写新密码"), Length(min=8, message="密码至少 8 位")])
     confirm = PasswordField("再次输入", validators=[EqualTo("password", message="两次输入的密码不一致")])
