@@ -434,16 +434,8 @@ def create_user(session: Session, *, username: str, display_name: str, role: str
     elif (taken := session.scalar(sa.select(User.username).where(
             sa.func.lower(User.username) == username.lower()))) is not None:  # Admin beside admin: two look-alikes
         errors["username"] = f"用户名 {username} 已存在" if taken == username else f"已有用户 {taken}，用户名不能只差大小写"
-    display_name = _text(display_name) or username
-    if len(display_name) > 50:
-        errors["display_name"] = "姓名最多 50 字"
-    if role not in Role.__members__.values():
-        errors["role"] = "请选择角色"
-    department = _active_department(session, department_code)
-    if department_code and department is None:
-        errors["department"] = "承办单位无效"
-    if role == Role.STAFF.value and department is None and "department" not in errors:
-        errors["department"] = "承办人员必须指定所属承办单位"
+    display_name, department = _name_role_and_department(session, _text(display_name) or username, role,
+                                                         department_code, errors)
     if message := _password_error(password):
         errors["password"] = message
     _fail(errors)
@@ -455,6 +447,22 @@ def create_user(session: Session, *, username: str, display_name: str, role: str
     return user
 
 
+def _name_role_and_department(session: Session, display_name: str, role: str, department_code: str | None,
+                              errors: dict[str, str]) -> tuple[str, Department | None]:
+    """The checks a new user and an edited one share; the messages go into ``errors``."""
+    display_name = _text(display_name)
+    if len(display_name) > 50:
+        errors["display_name"] = "姓名最多 50 字"
+    if role not in Role.__members__.values():
+        errors.setdefault("role", "请选择角色")
+    department = _active_department(session, department_code)
+    if department_code and department is None:
+        errors["department"] = "承办单位无效"
+    if role == Role.STAFF.value and department is None and "department" not in errors:
+        errors["department"] = "承办人员必须指定所属承办单位"
+    return display_name, department
+
+
 def update_user(session: Session, user: User, *, display_name: str, role: str, department_code: str | None,
                 actor: User) -> User:
     """修改用户: name, role and department (a staff member moving to another section, an agent made 班长). The
@@ -463,18 +471,10 @@ def update_user(session: Session, user: User, *, display_name: str, role: str, d
     administrator does not change their own role (nobody might be left to undo it)."""
     locks.lock_for_change(session, user)
     errors: dict[str, str] = {}
-    display_name = _text(display_name) or user.username
-    if len(display_name) > 50:
-        errors["display_name"] = "姓名最多 50 字"
-    if role not in Role.__members__.values():
-        errors["role"] = "请选择角色"
-    elif user.id == actor.id and role != user.role:
+    if user.id == actor.id and role != user.role:
         errors["role"] = "不能修改自己的角色"
-    department = _active_department(session, department_code)
-    if department_code and department is None:
-        errors["department"] = "承办单位无效"
-    if role == Role.STAFF.value and department is None and "department" not in errors:
-        errors["department"] = "承办人员必须指定所属承办单位"
+    display_name, department = _name_role_and_department(session, _text(display_name) or user.username, role,
+                                                         department_code, errors)
     moves = role != user.role or (department.id if department else None) != user.department_id
     held = tickets_in_hand(session).get(user.id, 0)
     if moves and held and not errors:

@@ -31,6 +31,17 @@ def upload(client, data: bytes, name="letters.csv", channel="mailbox_mayor"):
                        content_type="multipart/form-data")
 
 
+def _imported(client, db, data: bytes) -> str:
+    """Upload, map the test file's five columns, import, wait: the result page."""
+    mapping_url = upload(client, data).headers["Location"]
+    form = {"map-0": "external_id", "map-1": "title", "map-2": "content", "map-3": "received_at",
+            "map-4": "caller_phone", "default_type": "consult"}
+    status_url = client.post(mapping_url.replace("/mapping", "/run"), data=form).headers["Location"]
+    import_jobs.wait(status_url.rsplit("/", 1)[-1], timeout=60)
+    db.session.rollback()  # the thread's writes, seen as a new request would see them
+    return client.get(status_url).get_data(as_text=True)
+
+
 @pytest.mark.parametrize(("username", "status"), [("agent", 200), ("supervisor", 200), ("admin", 200),
                                                   ("staff_dybz", 403)])
 def test_who_may_import(client, auth, users, username, status):
@@ -223,13 +234,7 @@ def test_a_failing_import_keeps_its_committed_batches_and_says_so(app, client, a
         return real_import_rows(session, rows, mapping, batch_size=1, on_batch=then_fail, **kwargs)
 
     monkeypatch.setattr(importing, "import_rows", fail_after_first_batch)
-    mapping_url = upload(client, csv_bytes()).headers["Location"]
-    form = {"map-0": "external_id", "map-1": "title", "map-2": "content", "map-3": "received_at",
-            "map-4": "caller_phone", "default_type": "consult"}
-    status_url = client.post(mapping_url.replace("/mapping", "/run"), data=form).headers["Location"]
-    import_jobs.wait(status_url.rsplit("/", 1)[-1], timeout=60)
-    db.session.rollback()
-    page = client.get(status_url).get_data(as_text=True)
+    page = _imported(client, db, csv_bytes())
     assert 'data-state="failed"' in page and "导入失败" in page and "新建的 1 件工单已保存" in page
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Ticket)) == 1
 
@@ -309,13 +314,7 @@ def test_a_failed_import_reports_what_its_saved_batches_hold(app, client, auth, 
     monkeypatch.setattr(import_jobs, "LIVE_BATCH", 1)
     monkeypatch.setattr(importing, "_register_batch", failing_second)
     auth.login("agent")
-    mapping_url = upload(client, csv_bytes(rows)).headers["Location"]
-    form = {"map-0": "external_id", "map-1": "title", "map-2": "content", "map-3": "received_at",
-            "map-4": "caller_phone", "default_type": "consult"}
-    status_url = client.post(mapping_url.replace("/mapping", "/run"), data=form).headers["Location"]
-    import_jobs.wait(status_url.rsplit("/", 1)[-1], timeout=60)
-    db.session.rollback()
-    text = client.get(status_url).get_data(as_text=True)
+    text = _imported(client, db, csv_bytes(rows))
     assert 'data-state="failed"' in text
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Ticket)) == 1
     assert "新建的 1 件工单已保存" in text or "新建 1 件" in text, text[text.find("导入失败"):][:300]
