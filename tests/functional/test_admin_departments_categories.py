@@ -106,3 +106,20 @@ def test_a_second_department_or_category_of_the_same_name_is_refused(db, client,
     assert db.session.scalar(sa.select(Department).where(Department.code == "DUPA")) is None
     own = db.session.scalar(sa.select(Department).where(Department.code == "DYBZ"))  # its own name is no clash
     assert client.post(f"/admin/departments/{own.id}", data={"name": "待遇保障科", "region": ""}).status_code == 302
+
+
+def test_a_department_enabled_again_may_not_make_two_of_one_name(db, users):
+    """A diff review: disable a department, create another of its name, enable the first: two 医保稽核科."""
+    from ticketing.services import administration
+    from ticketing.services.errors import ValidationFailed
+    import pytest
+
+    admin = users["admin"]
+    old = administration.save_department(db.session, None, administration.DepartmentInput(code="TEST1",
+                                         name="医保稽核科"), actor=admin)
+    administration.set_department_active(db.session, old, False, actor=admin)
+    administration.save_department(db.session, None, administration.DepartmentInput(code="TEST2", name="医保稽核科"),
+                                   actor=admin)
+    with pytest.raises(ValidationFailed, match="已有同名的单位“医保稽核科”在用（编码 TEST2）"):
+        administration.set_department_active(db.session, old, True, actor=admin)
+    assert old.active is False

@@ -112,3 +112,17 @@ def test_the_page_says_when_the_last_try_ended_the_round_and_when_a_reopen_follo
                        data={"reached": "1", "satisfaction": "dissatisfied", "solved": "0", "reopen": "1"},
                        follow_redirects=True).get_data(as_text=True)
     assert "已重办，重新派发待遇保障科" in html
+
+
+def test_a_declined_callback_got_through_in_the_agents_figures(db, users):
+    """A diff review: 话务员工作量 read a decline as a call that did not get through (联系上率 0 %)."""
+    from ticketing.services import statistics
+    from ticketing.services.deadlines import LOCAL_TZ
+
+    ticket = _replied(db, users)
+    tickets.record_callback(db.session, ticket, reached=False, satisfaction=None, solved=None, actor=users["agent"],
+                            now=clock.now_utc(), declined=True)
+    db.session.commit()
+    month = clock.now_utc().astimezone(LOCAL_TZ).strftime("%Y-%m")
+    [row] = [r for r in statistics.agent_month(db.session, month) if r.user.username == "agent"]
+    assert (row.callbacks, row.reached) == (1, 1)

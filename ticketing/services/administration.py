@@ -568,10 +568,22 @@ def _code_and_name(session: Session, model, code, name, *, editing, max_code: in
         errors["name"] = f"请填写{noun}名称"
     elif len(name) > max_name:
         errors["name"] = f"{noun}名称最多 {max_name} 字"
-    elif (same := session.scalar(sa.select(model).where(model.name == name, model.active.is_(True),
-                                                         model.id != (editing.id if editing else 0)))) is not None:
+    elif (same := _namesake(session, model, name, editing)) is not None:
         errors["name"] = f"已有同名的{noun}（编码 {same.code}），请换一个名称"
     return code, name, errors
+
+
+def _namesake(session: Session, model, name: str, row):
+    """Another department or category in use with this name (``row``: the one being saved, None for a new one)."""
+    return session.scalar(sa.select(model).where(model.name == name, model.active.is_(True),
+                                                 model.id != (row.id if row else 0)))
+
+
+def _no_namesake(session: Session, model, row, noun: str) -> None:
+    """Enabling ``row`` again may not make two in use of one name (a diff review: disable, create another of its
+    name, enable the first)."""
+    if (same := _namesake(session, model, row.name, row)) is not None:
+        raise ValidationFailed(f"已有同名的{noun}“{row.name}”在用（编码 {same.code}），请先改名再启用")
 
 
 @dataclass
@@ -632,6 +644,8 @@ def set_department_active(session: Session, department: Department, active: bool
     """A department still receiving tickets by default or by a rule cannot be switched off."""
     # no ticket is dispatched to it, and no rule or default given to it, while this decides (they hold it FOR SHARE)
     locks.lock_for_change(session, department)
+    if active:
+        _no_namesake(session, Department, department, "单位")
     if not active:
         defaults = session.scalars(sa.select(Category.name).where(
             Category.default_department_id == department.id, Category.active.is_(True))).all()
@@ -688,6 +702,8 @@ def set_category_active(session: Session, category: Category, active: bool, *, a
         locks.lock_for_change(session, category.default_department, shared=True)
     if active and category.default_department is not None and not category.default_department.active:
         raise ValidationFailed(f"分类的默认承办单位“{category.default_department.name}”已停用，请先修改默认单位")
+    if active:
+        _no_namesake(session, Category, category, "分类")
     category.active = active
     session.flush()
     audit.record(session, actor, "category enabled" if active else "category disabled", code=category.code)

@@ -18,14 +18,14 @@ import io
 import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 from pathlib import Path
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from ticketing.models import ImportMapping, Ticket, TicketType, Urgency, User
-from ticketing.services import spreadsheet, tickets
+from ticketing.services import clock, spreadsheet, tickets
 from ticketing.services.deadlines import LOCAL_TZ
 from ticketing.services.errors import DomainError, ValidationFailed
 from ticketing.services.validation import clean_text, year_error
@@ -364,10 +364,15 @@ def import_rows(
     in_file: dict[str, tuple[int, str]] = {}  # external id → the row that brought it, and its text
     batch: list[tuple[int, tickets.TicketInput]] = []
 
+    begun = clock.now_utc()
+
     def flush_batch():
         if not batch:
             return
-        _register_batch(session, batch, result, actor=actor, now=now, classifier=classifier, threshold=threshold,
+        # each batch is stamped when it is registered, not when the import began: a department's system syncing
+        # by changed_since between two batches of a long import never saw the later ones (a diff review)
+        at = now + max(timedelta(0), clock.now_utc() - begun)
+        _register_batch(session, batch, result, actor=actor, now=at, classifier=classifier, threshold=threshold,
                         default_type=default_type)
         batch.clear()
         if on_batch is not None:
@@ -389,7 +394,7 @@ def import_rows(
         # letters one id lost the second, counted as 已存在 (an import review: 4 of 892 real letters)
         if data.external_id in in_file:
             first, text = in_file[data.external_id]
-            if _same_text(text, data.content):
+            if tickets.same_text(text, data.content):
                 result.skipped += 1
             else:
                 result.rejected.append(RejectedRow(number, external_id, f"外部编号与第 {first} 行相同，但内容不同，"
@@ -397,7 +402,7 @@ def import_rows(
             continue
         if data.external_id in present:
             existing = tickets.find_by_external_id(session, channel, data.external_id)
-            if existing is None or _same_text(existing.content, data.content):
+            if existing is None or tickets.same_text(existing.content, data.content):
                 result.skipped += 1
             else:
                 result.rejected.append(RejectedRow(number, external_id, f"外部编号已有工单 {existing.number}，"
@@ -417,11 +422,6 @@ def import_rows(
             flush_batch()
     flush_batch()
     return result
-
-
-def _same_text(one: str | None, other: str | None) -> bool:
-    """The same letter however its spaces and line ends were exported."""
-    return "".join((one or "").split()) == "".join((other or "").split())
 
 
 def _source_of(mapping: dict[str, str], target: str) -> str | None:

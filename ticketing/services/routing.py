@@ -56,11 +56,20 @@ def same_region(one: str | None, other: str | None) -> bool:
     if one == other:
         return True
     longer, shorter = (one, other) if len(one) >= len(other) else (other, one)
-    for whole, part in ((longer, shorter), (_stem(longer), _stem(shorter))):
+    pairs = [(longer, shorter)]
+    # without their 区/县/旗/市 only when those agree or one is left out: 朝阳市 and 朝阳县 are two bureaus
+    if len({_suffix(longer), _suffix(shorter)} - {""}) <= 1:
+        pairs.append((_stem(longer), _stem(shorter)))
+    for whole, part in pairs:
         if whole == part or (whole.endswith(part) and len(whole) > len(part)
                              and whole[-len(part) - 1] in CITY_ENDINGS):
             return True
     return False
+
+
+def _suffix(region: str) -> str:
+    """What ``_stem`` takes off: 区, 县, 自治旗 …; "" when nothing."""
+    return region[len(_stem(region)):]
 
 
 def canonical_region(session: Session, typed: str | None) -> str | None:
@@ -93,8 +102,8 @@ def canonical_region(session: Session, typed: str | None) -> str | None:
 
 
 def region_named_in(session: Session, text: str | None) -> str | None:
-    """The one known 区县 a letter's words name (its full name, "商州区", or its name after its city, "商洛市商州"),
-    when they name exactly one; None when they name none or several. A mailbox letter carries no 县区 field, and
+    """The one known 区县 a letter's words name by its full name ("商州区"; a two-character one, "城区", after its
+    city), when they name exactly one; None when they name none or several. A mailbox letter carries no 县区 field, and
     79 % of the real letters a county answered named that county and no other, yet none was routed to it (an
     import review)."""
     words = "".join((text or "").split())
@@ -102,9 +111,9 @@ def region_named_in(session: Session, text: str | None) -> str | None:
         return None
     named = []
     for name in known_regions(session):
-        stem = _stem(name)
-        found = (len(name) > 2 and name in words) or any(
-            f"{city}{part}" in words for city in CITY_ENDINGS for part in {name, stem} if len(part) >= 2)
+        # the full name only, a two-character one after its city: a stem or a short name is found inside other
+        # words ("德州市中医院" is not 市中区, "广州中山大学" not 中山区, "科尔沁左翼中旗" not 科尔沁区; a diff review)
+        found = name in words if len(name) > 2 else f"市{name}" in words
         if found and not any(same_region(name, other) for other in named):
             named.append(name)
     return named[0] if len(named) == 1 else None

@@ -187,13 +187,19 @@ class AgentMonth:
         return self.reached / self.callbacks if self.callbacks else None
 
 
+def citizen_answered():
+    """A 回访 event where the citizen picked up: reached, or answered to decline the callback (来电人不接受回访),
+    which is the agent's call getting through (a diff review: a decline read as 联系上率 0 %)."""
+    return sa.or_(TicketEvent.data["reached"].as_boolean(), TicketEvent.data["declined"].as_boolean())
+
+
 def agent_month(session: Session, month: str) -> list[AgentMonth]:
     """话务员工作量: per agent and supervisor, what they did at the call centre in the month (Beijing time),
     counted from the events they made: one GROUP BY on the (action, created_at) index, and one on the
     无效来电 they recorded. Channels' and the
     system's events (actor NULL) are not anyone's work."""
     start, end = month_bounds(month)
-    reached = TicketEvent.data["reached"].as_boolean()
+    reached = citizen_answered()
     # a merge writes two events, the duplicate's (data.into) and the kept ticket's (data.merged): one merge
     kept_tickets_side = sa.and_(TicketEvent.action == "merge", TicketEvent.data["into"].as_string().is_(None))
     counts = session.execute(
@@ -306,7 +312,7 @@ def day_overview(session: Session, now: datetime, *, department_id: int | None =
     received = sa.select(Ticket.channel, Ticket.received_at, Ticket.risk_flags).where(
         Ticket.received_at >= since, Ticket.received_at <= now, Ticket.status != TicketStatus.MERGED.value)
     events = (sa.select(TicketEvent.action, sa.func.count(),
-                        sa.func.sum(sa.case((TicketEvent.data["reached"].as_boolean(), 1), else_=0)))
+                        sa.func.sum(sa.case((citizen_answered(), 1), else_=0)))
               .where(TicketEvent.action.in_(list(DAY_WORK)), TicketEvent.created_at >= since,
                      TicketEvent.created_at <= now))
     if department_id is not None:

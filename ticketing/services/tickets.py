@@ -280,6 +280,11 @@ def register_ticket(
     return RegisterResult(ticket, created=True)
 
 
+def same_text(one: str | None, other: str | None) -> bool:
+    """The same letter however its spaces and line ends were exported or sent (CRLF, a trailing blank line)."""
+    return "".join((one or "").split()) == "".join((other or "").split())
+
+
 def _region_from_text(session, data: TicketInput) -> str | None:
     """A letter or message without a 县区 field: the one known 区县 its words name. Not a call: the agent asks and
     types the 区县 (the form offers the list), and a caller naming a place is not always asking about it."""
@@ -293,9 +298,10 @@ def _sent_again(session, ticket: Ticket, data: TicketInput, now: datetime) -> No
     a letter): the ticket stays one, and the new text is recorded on it, where it was dropped (an API review).
     While the ticket is worked it is a 来电催办 the department sees atop its inbox; after, an event in its history."""
     text = (data.content or "").strip()
-    if not text or text == ticket.content.strip() or any(
-            (e.data or {}).get("resubmitted") and e.note.endswith(text) for e in ticket.events):
-        return  # a retry of the same delivery, or this text recorded already
+    if not text or same_text(text, ticket.content) or any(
+            (e.data or {}).get("resubmitted") and same_text(e.note.rsplit("内容有变化：", 1)[-1], text)
+            for e in ticket.events):
+        return  # a retry of the same delivery (its line ends or spaces aside), or this text recorded already
     note = f"{Channel(ticket.channel).title}再次推送同一编号（{ticket.external_id}），内容有变化：{text}"
     if ticket.status_enum in workflow.RULES[Action.FOLLOW_UP].sources:
         record_follow_up(session, ticket, note, actor=None, now=now)

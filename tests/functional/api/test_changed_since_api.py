@@ -115,3 +115,31 @@ def test_the_next_sync_starts_before_this_one_so_a_change_saved_meanwhile_is_not
     db.session.commit()
     assert ticket.number in numbers(api.get(f"/tickets?changed_since={quote(body['next_changed_since'])}",
                                             as_="staff_dybz"))
+
+
+def test_a_sync_between_two_batches_of_a_long_import_sees_the_later_batch_next_time(api, db, users, now,
+                                                                                   monkeypatch):
+    """A diff review: every batch of an import was stamped with the import's start, so a sync between two batches
+    ten minutes apart went on from after the second batch's stamp and never listed its tickets."""
+    from ticketing.services import clock, importing
+
+    import_start = now + timedelta(minutes=1)
+    monkeypatch.setattr(clock, "now_utc", lambda: import_start)
+    seen = {}
+
+    def sync_after_the_first_batch(partial):
+        db.session.commit()
+        if partial.created == 1:
+            monkeypatch.setattr(clock, "now_utc", lambda: import_start + timedelta(minutes=10))
+            body = api.get(f"/tickets?changed_since={quote(now.isoformat())}", as_="supervisor").get_json()
+            seen["mid"] = [item["external_id"] for item in body["items"]]
+            seen["next"] = body["next_changed_since"]
+            monkeypatch.setattr(clock, "now_utc", lambda: import_start + timedelta(minutes=11))
+
+    rows = [(2, {"id": "L-1", "c": "住院报销比例问题一"}), (3, {"id": "L-2", "c": "门诊慢特病认定问题二"})]
+    importing.import_rows(db.session, rows, {"id": "external_id", "c": "content"}, channel="mailbox_mayor",
+                          actor=users["agent"], now=import_start, batch_size=1, on_batch=sync_after_the_first_batch)
+    db.session.commit()
+    monkeypatch.setattr(clock, "now_utc", lambda: import_start + timedelta(minutes=20))
+    body = api.get(f"/tickets?changed_since={quote(seen['next'])}", as_="supervisor").get_json()
+    assert seen["mid"] == ["L-1"] and "L-2" in [item["external_id"] for item in body["items"]]

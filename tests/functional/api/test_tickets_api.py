@@ -53,6 +53,8 @@ def test_same_external_id_again_returns_200_and_the_same_ticket(api, db):
     # the new words are kept on the ticket, once however often sent (an API review: they were dropped)
     api.post("/tickets", LETTER | {"content": "重复推送"}, as_="mayor")
     api.post("/tickets", LETTER, as_="mayor")  # the first text again: nothing new
+    for resent in ("重复推送\r\n", " 重复 推送", LETTER["content"] + "\n\n"):  # line ends and spaces aside (a diff review)
+        api.post("/tickets", LETTER | {"content": resent}, as_="mayor")
     ticket = db.session.scalar(sa.select(Ticket))
     db.session.refresh(ticket)
     added = [e for e in ticket.events if (e.data or {}).get("resubmitted")]

@@ -190,6 +190,8 @@ def test_a_person_dispatching_is_recorded_as_a_person(db, users, now):
     ("呼和浩特市赛罕", "赛罕区", True), ("大同市城区", "城区", True), ("济南市市中区", "市中区", True),
     ("新城区", "城区", False), ("阿鲁科尔沁旗", "科尔沁区", False), ("大同市城区", "阳泉市城区", False),
     ("呼和浩特市", "呼和浩特市赛罕区", False), ("赛罕区", None, False),
+    # a city and the county of its name are two bureaus (a diff review)
+    ("朝阳市", "朝阳县", False), ("辽宁省朝阳市朝阳县", "朝阳县", True), ("朝阳市朝阳县", "朝阳市", False),
 ])
 def test_two_spellings_of_one_county_are_the_same_region(one, other, same):
     assert routing.same_region(one, other) is same and routing.same_region(other, one) is same
@@ -218,9 +220,10 @@ def test_a_departments_region_edited_to_a_short_form_keeps_the_countys_rule(db, 
 
 
 @pytest.mark.parametrize(("text", "region"), [
-    ("赛罕区大学路的药店不让刷医保卡", "赛罕区"), ("呼和浩特市赛罕大学路药店", "赛罕区"),
+    ("赛罕区大学路的药店不让刷医保卡", "赛罕区"), ("呼和浩特市赛罕区大学路药店", "赛罕区"),
     ("土默特左旗医院和赛罕区药店都不给报", None),  # two counties: not for the words to decide
     ("新城区医院不给报销", None), ("药店不让刷卡", None), ("科尔沁区的事", None), ("", None),
+    ("赛罕大学路药店不让刷卡", None),  # a stem alone is not the county's name
 ])
 def test_the_one_county_a_letter_names(db, reference, text, region):
     assert routing.region_named_in(db.session, text) == region
@@ -238,3 +241,16 @@ def test_a_letter_naming_its_county_goes_to_the_county_but_a_call_is_typed(db, u
         channel="hotline_12393", type="complaint", content="赛罕区大学路的药店医保卡刷不了", category_code="DD"),
         actor=users["agent"], now=now).ticket
     assert call.region is None and call.department.code == "YYFW"
+
+
+def test_only_a_counties_whole_name_is_read_from_a_letter(db, reference):
+    """A diff review: "德州市中医院" read as 市中区 (州 + 市中), "广州中山大学" as 中山区, and a banner named like a
+    known one (科尔沁左翼中旗 for 科尔沁区)."""
+    for code, name, region in (("SZQ", "市中区医疗保障局", "市中区"), ("ZSQ", "中山区医疗保障局", "中山区"),
+                               ("KEQ", "科尔沁区医疗保障局", "科尔沁区"), ("CY", "朝阳县医疗保障局", "朝阳县"),
+                               ("CYS", "朝阳市医疗保障局", "朝阳市")):
+        administration_department(db, code, name, region)
+    for text in ("我在德州市中医院住院，回来报销被拒", "去年在广州中山大学附属第一医院住院", "通辽市科尔沁左翼中旗参保人"):
+        assert routing.region_named_in(db.session, text) is None, text
+    assert routing.region_named_in(db.session, "济南市市中区的药店") == "市中区"
+    assert routing.canonical_region(db.session, "辽宁省朝阳市朝阳县") == "朝阳县"
