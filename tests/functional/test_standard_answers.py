@@ -47,3 +47,25 @@ def test_a_switched_off_category_is_not_suggested_on_the_call_form(db, users, no
     assert [s["code"] for s in shown["suggestions"]] == ["DY", "MT"]
     assert shown["department"] is None and shown["confident"] is False and shown["reasons"] == []
     assert all(a["category"] != "CH" for a in shown["answers"])
+
+
+def test_admin_corrects_an_answers_wording_in_place(db, client, users, auth):
+    """An administrator review: the README said administrators edit the answers; only add and 停用 existed."""
+    from ticketing.models import AdminEvent
+
+    auth.login("admin")
+    answer = db.session.scalar(sa.select(StandardAnswer).order_by(StandardAnswer.id))
+    page = client.get(f"/admin/answers/{answer.id}").get_data(as_text=True)
+    assert answer.title in page and "修改答复口径" in page
+    response = client.post(f"/admin/answers/{answer.id}", data={"category": answer.category.code,
+                                                               "title": "新的口径标题", "content": "改过的答复内容。"})
+    assert response.status_code == 302
+    db.session.expire_all()
+    answer = db.session.get(StandardAnswer, answer.id)
+    assert (answer.title, answer.content) == ("新的口径标题", "改过的答复内容。")
+    assert db.session.scalars(sa.select(AdminEvent).order_by(AdminEvent.id.desc())).first().action == \
+        "standard answer changed"
+    refused = client.post(f"/admin/answers/{answer.id}", data={"category": answer.category.code, "title": "",
+                                                              "content": "留着的内容"})
+    assert refused.status_code == 400 and "请填写口径标题" in refused.get_data(as_text=True)
+    assert "留着的内容" in refused.get_data(as_text=True)

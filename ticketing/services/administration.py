@@ -715,28 +715,47 @@ def set_category_active(session: Session, category: Category, active: bool, *, a
 
 def add_standard_answer(session: Session, *, category_code: str | None, title: str, content: str,
                         actor: User) -> StandardAnswer:
+    category, title, content = _answer_fields(session, None, category_code, title, content)
+    answer = StandardAnswer(category=category, title=title, content=content)
+    session.add(answer)
+    session.flush()
+    audit.record(session, actor, "standard answer added", id=answer.id, category=category.code, title=answer.title)
+    return answer
+
+
+def save_standard_answer(session: Session, answer: StandardAnswer, *, category_code: str | None, title: str,
+                         content: str, actor: User) -> StandardAnswer:
+    """修改答复口径: a policy changed (a new 起付线, another office's address): the wording is corrected where
+    it stands, rather than a new one added beside the old (an administrator review: only add and 停用 existed)."""
+    category, title, content = _answer_fields(session, answer, category_code, title, content)
+    answer.category, answer.title, answer.content = category, title, content
+    session.flush()
+    audit.record(session, actor, "standard answer changed", id=answer.id, category=category.code, title=title)
+    return answer
+
+
+def _answer_fields(session: Session, answer: StandardAnswer | None, category_code: str | None, title: str,
+                   content: str) -> tuple[Category, str, str]:
+    """The checks adding and editing share: an active category, a title, a content, not the same twice."""
     errors: dict[str, str] = {}
     category = session.scalar(sa.select(Category).where(Category.code == category_code)) if category_code else None
     if category is None:
         errors["category"] = "请选择业务分类"
     elif not category.active:
         errors["category"] = f"业务分类“{category.name}”已停用，不能为它新增答复口径"
-    if not _text(title):
+    title, content = _text(title), _text(content)
+    if not title:
         errors["title"] = "请填写口径标题"
-    elif len(_text(title)) > 100:
+    elif len(title) > 100:
         errors["title"] = "标题最多 100 字"
-    if not _text(content):
+    if not content:
         errors["content"] = "请填写答复内容"
     if not errors and session.scalar(sa.select(StandardAnswer.id).where(
-            StandardAnswer.active.is_(True), StandardAnswer.category_id == category.id, StandardAnswer.title == _text(title),
-            StandardAnswer.content == _text(content)).limit(1)):
+            StandardAnswer.active.is_(True), StandardAnswer.category_id == category.id, StandardAnswer.title == title,
+            StandardAnswer.content == content, StandardAnswer.id != (answer.id if answer else 0)).limit(1)):
         errors["title"] = "该分类已有相同的答复口径，未重复新增"  # sent twice, it showed twice in 插入答复口径
     _fail(errors)
-    answer = StandardAnswer(category=category, title=_text(title), content=_text(content))
-    session.add(answer)
-    session.flush()
-    audit.record(session, actor, "standard answer added", id=answer.id, category=category.code, title=answer.title)
-    return answer
+    return category, title, content
 
 
 def set_standard_answer_active(session: Session, answer: StandardAnswer, active: bool, *, actor: User) -> None:

@@ -52,6 +52,7 @@ ACTION_TITLES = {
     "category enabled": "启用业务分类",
     "category disabled": "停用业务分类",
     "standard answer added": "新增答复口径",
+    "standard answer changed": "修改答复口径",
     "standard answer enabled": "启用答复口径",
     "standard answer disabled": "停用答复口径",
     "classifier activated": "启用分类模型版本",

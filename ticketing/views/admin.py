@@ -613,6 +613,20 @@ def create_answer():
     return _answers_page(form, 400)
 
 
+@bp.route("/answers/<int:answer_id>", methods=["GET", "POST"])
+def edit_answer(answer_id: int):
+    answer = db.get_or_404(StandardAnswer, answer_id)
+    form = StandardAnswerForm(data=None if request.method == "POST" else {
+        "category": answer.category.code, "title": answer.title, "content": answer.content})
+    form.category.choices = [("", "（请选择）")] + _category_choices()[1:]
+    if save_form(form, lambda: admin_service.save_standard_answer(
+            db.session, answer, category_code=form.category.data or None, title=form.title.data,
+            content=form.content.data, actor=current_user), f"已修改答复口径“{form.title.data}”"):
+        return redirect(url_for("admin.answers"))
+    return render_template("admin/edit.html", form=form, title=f"修改答复口径：{answer.title}",
+                           back=url_for("admin.answers")), 400 if request.method == "POST" else 200
+
+
 @bp.post("/answers/<int:answer_id>/active")
 def toggle_answer(answer_id: int):
     answer = db.get_or_404(StandardAnswer, answer_id)
