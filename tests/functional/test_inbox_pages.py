@@ -4,6 +4,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+import sqlalchemy as sa
 
 from tests.factories import make_ticket
 from ticketing.models import TicketStatus
@@ -253,3 +254,17 @@ def test_the_answered_tab_lists_the_latest_answered_first(db, users, auth, clien
     auth.login("staff_dybz")
     table = client.get("/inbox/?state=done").get_data(as_text=True).split("<table", 1)[1]
     assert table.index(later.number) < table.index(earlier.number)
+
+
+def test_staff_of_a_department_switched_off_are_told_so(db, client, users, auth):
+    """An administrator review: staff of a department switched off signed in to an empty inbox with no word why."""
+    from ticketing.models import Department
+
+    department = db.session.scalar(sa.select(Department).where(Department.code == "CBZJ"))
+    department.active = False
+    db.session.commit()
+    auth.login("staff_cbzj")
+    assert "本单位已停用，不再接收新工单" in client.get("/inbox/").get_data(as_text=True)
+    auth.logout()
+    auth.login("staff_dybz")
+    assert "本单位已停用" not in client.get("/inbox/").get_data(as_text=True)
