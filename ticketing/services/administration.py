@@ -36,7 +36,7 @@ from ticketing.models import (
 from ticketing.services import audit, inbox, locks, reference_cache, routing, settings, sign_in
 from ticketing.services.validation import MOBILE, mask_phone, normalize_phone, year_error
 from ticketing.services.calendar import load_work_calendar, recalculate_deadlines
-from ticketing.services.deadlines import DeadlineUnit, WorkCalendar
+from ticketing.services.deadlines import UNIT_WORDS, DeadlineUnit, WorkCalendar
 from ticketing.services.tickets import EXTENSION_CEILING_DAYS
 from ticketing.services.errors import InvalidTransition, ValidationFailed
 from ticketing.services.routing import RouteDecision
@@ -176,6 +176,10 @@ class PolicyInput:
     max_extension_days: int | None = None
 
 
+# the longest time limit of each unit: a year (the statute's longest is 信访's 60 days plus 30)
+LONGEST_TIME_LIMIT = {DeadlineUnit.WORKING_DAYS: 250, DeadlineUnit.CALENDAR_DAYS: 365, DeadlineUnit.HOURS: 8760}
+
+
 def save_deadline_policy(session: Session, policy: DeadlinePolicy | None, data: PolicyInput, *,
                          actor: User) -> DeadlinePolicy:
     """Create (policy=None) or edit a 办理时限; applies to tickets registered or dispatched from now on."""
@@ -194,10 +198,11 @@ def save_deadline_policy(session: Session, policy: DeadlinePolicy | None, data: 
             errors[f"{prefix}_amount"] = f"请填写{title}时限"
         elif amount <= 0:
             errors[f"{prefix}_amount"] = f"{title}时限必须是正整数"
-        elif amount > 3650:
-            errors[f"{prefix}_amount"] = f"{title}时限过长"
         if unit not in DeadlineUnit.__members__.values():
             errors[f"{prefix}_unit"] = "时限单位无效"
+        elif amount is not None and amount > (ceiling := LONGEST_TIME_LIMIT[DeadlineUnit(unit)]):
+            # one year of each unit: 3,650 working days (a deadline in 2040) was taken (an administrator review)
+            errors[f"{prefix}_amount"] = f"{title}时限过长：最多 {ceiling} {UNIT_WORDS[DeadlineUnit(unit)]}"
     if data.max_extension_days is not None and not 0 < data.max_extension_days <= EXTENSION_CEILING_DAYS:
         # 3,000,000 days was saved, and every such ticket's page was then a 500 (a date past year 9999)
         errors["max_extension_days"] = f"最长延期天数应为 1–{EXTENSION_CEILING_DAYS} 的整数，不限制请留空（至多一年）"
@@ -284,6 +289,10 @@ def add_calendar_period(session: Session, first: date | None, last: date | None,
             errors[field] = f"{'、'.join(d.isoformat() for d in taken)} 已录入，如需更改请先删除"
     if kind not in ("holiday", "workday"):
         errors["kind"] = "请选择放假或调休上班"
+    elif kind == "workday" and not errors and (weekdays := [d for d in days if d.weekday() < 5]):
+        # a working day already: entered so, it changed nothing and read as a mistake nobody was told of
+        errors["day"] = (f"调休上班只能是周六或周日：{'、'.join(d.isoformat() for d in weekdays)} 本来就是工作日，"
+                         "请检查日期或类型")
     name = _text(name)
     if len(name) > 50:
         errors["name"] = "名称最多 50 字"

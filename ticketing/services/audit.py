@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session, selectinload
 from ticketing.models import AdminEvent, Channel, PersonalDataView, TicketType, Urgency, User
 from ticketing.models.user import ROLE_TITLES
 from ticketing.services import clock
-from ticketing.services.deadlines import LOCAL_TZ
+from ticketing.services.deadlines import LOCAL_TZ, UNIT_WORDS
 
 log = logging.getLogger("ticketing.admin")
 
@@ -84,7 +84,7 @@ VALUE_TITLES = {
     "channel": {c.value: c.title for c in Channel}, "role": {r.value: title for r, title in ROLE_TITLES.items()},
     "kind": {"holiday": "放假", "workday": "调休上班"},
 }
-UNIT_TITLES = {"working_days": "个工作日", "hours": "小时", "calendar_days": "个自然日"}
+
 PER_PAGE = 50
 
 
@@ -120,7 +120,7 @@ def _value_words(key: str, value) -> str:
         return "—"
     if key in ("accept", "reply") and isinstance(value, str):  # "1 working_days"
         amount, _, unit = value.partition(" ")
-        return f"{amount} {UNIT_TITLES.get(unit, unit)}".strip()
+        return f"{amount} {UNIT_WORDS.get(unit, unit)}".strip()
     if isinstance(value, str):
         return VALUE_TITLES.get(key, {}).get(value, value)
     return str(value)

@@ -100,6 +100,9 @@ class DeadlineUnit(StrEnum):
     CALENDAR_DAYS = "calendar_days"
 
 
+UNIT_WORDS = {DeadlineUnit.WORKING_DAYS: "个工作日", DeadlineUnit.CALENDAR_DAYS: "个自然日", DeadlineUnit.HOURS: "小时"}
+
+
 # --------------------------------------------------------------------------- #
 # Calendar
 # --------------------------------------------------------------------------- #

@@ -350,3 +350,29 @@ def _accepted_with_an_extension(db, users, received, promised, *, type="consult"
     tickets.request_extension(db.session, ticket, "需调取外地病历", promised, actor=staff, now=received)
     tickets.approve_extension(db.session, ticket, actor=users["supervisor"], now=received)
     return ticket, staff
+
+
+def test_a_make_up_working_day_on_a_weekday_is_refused(db, users):
+    """An administrator review: 调休上班 on a Wednesday was taken, changing nothing, and nobody was told."""
+    from ticketing.services.errors import ValidationFailed
+
+    with pytest.raises(ValidationFailed) as refused:
+        administration.add_calendar_day(db.session, date(2027, 2, 10), "workday", "春节调休", actor=users["admin"])
+    assert "调休上班只能是周六或周日：2027-02-10 本来就是工作日" in refused.value.fields["day"]
+    saturday = administration.add_calendar_day(db.session, date(2027, 2, 20), "workday", "春节调休",
+                                               actor=users["admin"])
+    assert saturday.kind == "workday"
+
+
+def test_a_time_limit_longer_than_a_year_is_refused_in_its_unit(db, users):
+    """An administrator review: a 签收时限 of 3,650 working days was taken (a deadline in 2040)."""
+    from ticketing.models import DeadlinePolicy
+    from ticketing.services.errors import ValidationFailed
+
+    policy = db.session.scalars(sa.select(DeadlinePolicy)).first()
+    data = administration.PolicyInput(ticket_type=policy.ticket_type, urgency=policy.urgency, channel=policy.channel,
+                                      accept_amount=3650, accept_unit="working_days", reply_amount=15,
+                                      reply_unit="working_days")
+    with pytest.raises(ValidationFailed) as refused:
+        administration.save_deadline_policy(db.session, policy, data, actor=users["admin"])
+    assert refused.value.fields["accept_amount"] == "签收时限过长：最多 250 个工作日"
