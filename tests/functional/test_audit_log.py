@@ -125,3 +125,13 @@ def test_a_time_limit_change_records_the_longest_extension_and_reads_in_words(db
     assert "最长延期（天）：20" in words
     assert audit.describe({"kind": "holiday", "role": "staff", "channel": "mailbox_mayor"}) == \
         "类型：放假；角色：承办人员；来源：市长信箱"
+
+
+def test_a_rename_keeps_the_old_name_in_the_log(db, users, reference):
+    from ticketing.services import administration
+
+    department = reference["BGS"]
+    administration.save_department(db.session, department, administration.DepartmentInput(
+        code="BGS", name="局办公室"), actor=users["admin"])
+    logged = _events(db)[-1]
+    assert "名称：局办公室" in audit.describe(logged.details) and "原名称：办公室" in audit.describe(logged.details)

@@ -582,6 +582,12 @@ def _code_and_name(session: Session, model, code, name, *, editing, max_code: in
     return code, name, errors
 
 
+def _renamed(row, name: str) -> dict:
+    """For 操作日志: the name a department or category had, when this save changes it (the log kept only the new
+    one, so a rename could not be followed back; an administrator review)."""
+    return {"was": row.name} if row.name and row.name != name else {}
+
+
 def _namesake(session: Session, model, name: str, row):
     """Another department or category in use with this name (``row``: the one being saved, None for a new one)."""
     return session.scalar(sa.select(model).where(model.name == name, model.active.is_(True),
@@ -630,11 +636,12 @@ def save_department(session: Session, department: Department | None, data: Depar
     if department is None:
         department = Department(code=code)
         session.add(department)
+    renamed = _renamed(department, name)
     department.name, department.region, department.parent = name, region, parent
     department.duty_phone = duty_phone
     session.flush()
     audit.record(session, actor, "department created" if created else "department changed", code=department.code, name=name,
-           region=region, parent=data.parent_code, duty_phone=mask_phone(duty_phone) or None)
+           region=region, parent=data.parent_code, duty_phone=mask_phone(duty_phone) or None, **renamed)
     return department
 
 
@@ -699,10 +706,11 @@ def save_category(session: Session, category: Category | None, data: CategoryInp
     if category is None:
         category = Category(code=code)
         session.add(category)
+    renamed = _renamed(category, name)
     category.name, category.description, category.default_department = name, _text(data.description), department
     session.flush()
     audit.record(session, actor, "category created" if created else "category changed", code=category.code, name=name,
-           default_department=department.code)
+           default_department=department.code, **renamed)
     return category
 
 
