@@ -97,3 +97,43 @@ def test_notes_replies_and_the_history_mask_them_too_for_those_who_may_not_see_t
     auth.logout()
     auth.login("supervisor")  # may see the caller: the text as written
     assert "已与举报人13987654321电话核实" in client.get(f"/tickets/{ticket.number}").get_data(as_text=True)
+
+
+def test_numbers_written_with_pasted_spaces_or_hyphens_are_masked_too():
+    """A privacy review: a no-break, thin or zero-width space, or a Unicode hyphen, kept a reporter's number whole
+    on the fraud department's pages, in the API and in exports."""
+    from ticketing.services.validation import mask_numbers_in_text
+
+    for separator in ("\u00a0", "\u2009", "\u200b", "\u2010", "\u2011"):
+        assert mask_numbers_in_text(f"举报人电话139{separator}1234{separator}0003") == "举报人电话139****0003"
+
+
+def test_an_attachments_delete_form_names_it_masked(db, client, users, auth, now):
+    """A privacy review: the delete form's label gave an attachment's name whole to an administrator."""
+    from tests.factories import make_ticket
+    from ticketing.models import TicketAttachment, TicketStatus
+
+    ticket = make_ticket(db, users, now, status=TicketStatus.ACCEPTED)
+    db.session.add(TicketAttachment(ticket=ticket, original_name="结算单_13912340001.txt", stored_name="x",
+                                    content_type="text/plain", size_bytes=3, sha256="0" * 64,
+                                    uploaded_by=users["staff_dybz"], created_at=now))
+    db.session.commit()
+    auth.login("admin")
+    html = client.get(f"/tickets/{ticket.number}").get_data(as_text=True)
+    assert "13912340001" not in html and "结算单_139****0001.txt" in html
+
+
+def test_a_number_typed_on_the_call_form_tells_an_administrator_nothing_of_its_tickets(db, client, users, auth, now):
+    """A privacy review: an administrator, who sees every caller masked, could type a number into the call form
+    and learn from 该来电人的其他工单 whether it had reported fraud."""
+    from tests.factories import make_ticket
+
+    make_ticket(db, users, now, caller_phone="13912340009", category="JJ", department="JJJG", type="report")
+    db.session.commit()
+    from ticketing.services import intake_assist
+    shown = intake_assist.assist(db.session, text="", phone="13912340009", classifier=None, now=now,
+                                 min_similarity=0.6, viewer=users["admin"])
+    assert shown["history"] == [] and shown["similar"] == []
+    agent = intake_assist.assist(db.session, text="", phone="13912340009", classifier=None, now=now,
+                                 min_similarity=0.6, viewer=users["agent"])
+    assert len(agent["history"]) == 1

@@ -52,7 +52,8 @@ def deliver(command: Sequence[str], phone: str, text: str, *, timeout: float, ab
     try:
         done = subprocess.run(args, input=text.encode("utf-8"), capture_output=True, timeout=timeout, check=False)
     except (OSError, subprocess.TimeoutExpired) as error:
-        log.error("SMS gateway could not run for %s: %s", about, error)
+        # the error repeats the command line, with the caller's number in it (a privacy review)
+        log.error("SMS gateway could not run for %s: %s", about, mask_numbers_in_text(str(error)))
         raise Unavailable(f"短信平台暂不可用，短信未发送；{fallback}") from None
     if done.returncode != 0:
         log.error("SMS gateway refused %s (exit %s): %s", about, done.returncode,  # it may echo the number

@@ -63,3 +63,12 @@ def test_a_fraud_reporter_is_not_texted_by_the_department(db, users, now, outbox
         sms.send_notice(db.session, report, "extension", actor=users["staff_dybz"], now=now, command=command(outbox))
     sms.send_notice(db.session, report, "extension", actor=users["agent"], now=now, command=command(outbox))
     assert report.pending_notices == []
+
+
+def test_a_gateway_that_hangs_is_logged_without_the_callers_number(caplog):
+    """A privacy review: the timeout's message repeats the command line, and the caller's mobile went into the
+    error log whole."""
+    hang = (sys.executable, "-c", "import time; time.sleep(5)", "{phone}")
+    with caplog.at_level("ERROR", logger="ticketing.sms"), pytest.raises(Unavailable):
+        sms.deliver(hang, "13912340002", "你好", timeout=0.5, about="12393-20261205-000020", fallback="请电话告知")
+    assert "13912340002" not in caplog.text and "139****0002" in caplog.text
