@@ -108,6 +108,7 @@ def register(app: Flask) -> None:
             batch_size=batch_size, on_batch=commit_batch,
         )
         db.session.commit()
+        importing.refresh_statistics(db.session, result)
         click.echo(f"新建 {result.created} 件（其中自动派发 {result.dispatched} 件）")
         click.echo(f"已存在跳过 {result.skipped} 件")
         click.echo(f"拒收 {len(result.rejected)} 行")

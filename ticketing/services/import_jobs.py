@@ -196,6 +196,7 @@ def _run(app, folder: Path, upload_id: str, source: Path, *, channel, mapping, d
                 actor=session.get(User, actor_id), now=now, classifier=classifier, threshold=threshold,
                 default_type=default_type, batch_size=LIVE_BATCH, on_batch=progress)
             session.commit()
+            importing.refresh_statistics(session, result)
             rejected_path(folder, upload_id).write_text(importing.rejected_csv(result.rejected), encoding="utf-8")
             _write_status(folder, upload_id, state="done", started_at=now.isoformat(),
                           updated_at=clock.now_utc().isoformat(), seconds=round(time.perf_counter() - started, 1),

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import csv
 import io
+import logging
 import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -29,6 +30,8 @@ from ticketing.services import clock, spreadsheet, tickets
 from ticketing.services.deadlines import LOCAL_TZ
 from ticketing.services.errors import DomainError, ValidationFailed
 from ticketing.services.validation import clean_text, year_error
+
+log = logging.getLogger(__name__)
 
 # ticket fields a column may fill, with their Chinese labels
 FIELDS: dict[str, str] = {
@@ -422,6 +425,25 @@ def import_rows(
             flush_batch()
     flush_batch()
     return result
+
+
+#: what an import fills; their statistics decide the plans of 月度考核 and the lists
+ANALYZED_AFTER_IMPORT = ("ticket", "ticket_event", "category_label")
+
+
+def refresh_statistics(session: Session, result: ImportResult) -> None:
+    """After an import that created tickets, on PostgreSQL: ANALYZE the tables it filled, committed. Without
+    statistics the planner misjudged the live 月度考核 (6.9 s instead of 0.8 s on a year's tickets; 320 s for a month
+    after 2,500 tickets arrived, with autovacuum switched off, in a load review). A refusal (the database user
+    does not own the tables) is logged, not the import's failure: autovacuum does it later."""
+    if not result.created or session.get_bind().dialect.name != "postgresql":
+        return
+    try:
+        session.execute(sa.text("ANALYZE " + ", ".join(ANALYZED_AFTER_IMPORT)))
+        session.commit()
+    except sa.exc.DBAPIError as error:
+        session.rollback()
+        log.warning("ANALYZE after the import was refused: %s", error.orig)
 
 
 def _source_of(mapping: dict[str, str], target: str) -> str | None:
