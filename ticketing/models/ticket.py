@@ -161,11 +161,15 @@ class Ticket(db.Model):
         return any(r.department_id == self.department_id for r in self.replies)
 
     @property
+    def reached_since_reply(self) -> list[Callback]:
+        """The callbacks since the last reply that reached the citizen (a 重办 starts a new round)."""
+        return [c for c in self.callbacks if c.reached and (self.replied_at is None or c.created_at >= self.replied_at)]
+
+    @property
     def left_unhappy(self) -> bool:
         """The last callback that reached the citizen since the last reply says 不满意 or 未解决 (重办 is what
         follows, as the callback form's box says)."""
-        reached = [c for c in self.callbacks
-                   if c.reached and (self.replied_at is None or c.created_at >= self.replied_at)]
+        reached = self.reached_since_reply
         return bool(reached) and (reached[-1].satisfaction == "dissatisfied" or reached[-1].solved is False)
 
     @hybrid_property

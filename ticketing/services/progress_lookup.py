@@ -220,9 +220,7 @@ def _state_words(ticket: Ticket) -> tuple[str, str]:
     if status is S.REPLIED:
         return "已答复", "承办单位已答复。"
     if status is S.CALLED_BACK:  # "已回访" to a citizen nobody reached (three tries, or declined) is untrue
-        reached = any(c.reached for c in ticket.callbacks
-                      if ticket.replied_at is None or c.created_at >= ticket.replied_at)
-        return "已答复", "承办单位已答复，工作人员已回访。" if reached else "承办单位已答复。"
+        return "已答复", "承办单位已答复，工作人员已回访。" if ticket.reached_since_reply else "承办单位已答复。"
     if status is S.CLOSED:
         if ticket.closure_kind == ClosureKind.ON_THE_SPOT.value:
             return "已办结", "已在来电时当场答复并办结。"

@@ -304,8 +304,7 @@ def _sent_again(session, ticket: Ticket, data: TicketInput, now: datetime) -> No
         return  # a retry of the same delivery (its line ends or spaces aside), or this text recorded already
     note = f"{Channel(ticket.channel).title}再次推送同一编号（{ticket.external_id}），内容有变化：{text}"
     if ticket.status_enum in workflow.RULES[Action.FOLLOW_UP].sources:
-        record_follow_up(session, ticket, note, actor=None, now=now)
-        ticket.events[-1].data = {**ticket.events[-1].data, "resubmitted": True}
+        record_follow_up(session, ticket, note, actor=None, now=now, marks={"resubmitted": True})
     else:
         ticket.events.append(_side_event(ticket, Action.FOLLOW_UP, None, now, note,
                                          {"resubmitted": True, "follow_up": None}))
@@ -735,14 +734,15 @@ def urge(session, ticket, note: str, *, actor, now) -> None:
     ticket.last_urge_note = note
 
 
-def record_follow_up(session, ticket, note: str, *, actor, now) -> None:
+def record_follow_up(session, ticket, note: str, *, actor, now, marks: dict | None = None) -> None:
     """来电催办: the citizen called again about a ticket still being worked. Recorded on that ticket (not a
     new one to merge), counted, and shown to the department atop its inbox and to supervisors on 督办. Words
-    of a danger in what the caller said this time add to the ticket's 风险提示."""
+    of a danger in what the caller said this time add to the ticket's 风险提示. ``marks``: more for the event's
+    data (a channel's delivery sent again is ``resubmitted``)."""
     _require(note, "note", "请填写来电人这次反映的内容")
     if workflow.just_done(ticket, Action.FOLLOW_UP, actor=actor, now=now, note=note):
         return  # the same form sent twice is one repeat call (it counted 催2)
-    data = {"follow_up": ticket.follow_up_count + 1}
+    data = {"follow_up": ticket.follow_up_count + 1, **(marks or {})}
     if added := risk_alerts.add_from(session, ticket, note):  # what the caller said this time may be a danger
         data["risks"] = risk_alerts.flags(added)
     transition(ticket, Action.FOLLOW_UP, actor=actor, now=now, note=note, data=data)
