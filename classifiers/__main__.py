@@ -97,7 +97,7 @@ def cmd_evaluate(args) -> int:
               + ", ".join(f"{code}→{name}" for code, name in translation.items()))
     unknown = sorted({ex.label for ex in test} - set(classifier.labels) - set(translation.values()))
     if unknown:
-        print(f"测试集中有模型没有的类别，其 F1 为 0 / test labels the model does not have (scored 0): "
+        print("测试集中有模型没有的类别，其 F1 为 0 / test labels the model does not have (scored 0): "
               + ", ".join(unknown), file=sys.stderr)
     result = evaluate_classifier(classifier, [ex.text for ex in test], [ex.label for ex in test], translation)
     print("confusion matrix (rows: true, columns: predicted)")

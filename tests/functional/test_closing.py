@@ -50,7 +50,7 @@ def test_the_ticked_tickets_are_archived_and_an_unhappy_one_is_refused_with_the_
     auth.login("agent")
     html = client.post("/agent/closing", data={"numbers": [happy.number, unhappy.number]},
                        follow_redirects=True).get_data(as_text=True)
-    assert "已办结归档 1 件。" in html and f"未办结归档 1 件" in html and "请重办，或填写不重办即归档的理由" in html
+    assert "已办结归档 1 件。" in html and "未办结归档 1 件" in html and "请重办，或填写不重办即归档的理由" in html
     db.session.refresh(happy), db.session.refresh(unhappy)
     assert happy.status == S.CLOSED.value and unhappy.status == S.CALLED_BACK.value
 

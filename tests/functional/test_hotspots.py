@@ -86,6 +86,14 @@ def test_several_callers_about_one_matter_are_a_hotspot_and_can_be_urged(db, use
     auth.login("staff_cbzj")
     html = client.get("/supervise/hotspots?fresh=1").get_data(as_text=True)
     assert pharmacy[0].number not in html and "近 7 天没有 3 位以上来电人" in html
+    # a department switched off: still its own (the page found it among no active ones and grouped the whole centre)
+    users["staff_cbzj"].department.active = False
+    db.session.commit()
+    html = client.get("/supervise/hotspots?fresh=1").get_data(as_text=True)
+    assert pharmacy[0].number not in html and "近 7 天没有 3 位以上来电人" in html and "全部单位" not in html
+    auth.logout()
+    auth.login("supervisor")
+    assert client.get("/supervise/hotspots?department=NOSUCH").status_code == 404
 
 
 def test_merged_duplicates_are_not_counted(db, users, now, today):

@@ -45,7 +45,7 @@ def test_an_extension_a_year_long_reads_as_one_for_the_supervisor(db, client, us
     days = (datetime(2027, 2, 26, 23, 59, tzinfo=LOCAL) - ticket.reply_due_at).days
     assert f'申请延期至 2027-02-26（<span class="overdue">延长 {days} 天</span>），待审批：需要调取医院病历' in row
     page = client.get(f"/tickets/{ticket.number}").get_data(as_text=True)
-    assert f"延期申请：延期至 2027-02-26（" in page and f"延长 {days} 天" in page
+    assert "延期申请：延期至 2027-02-26（" in page and f"延长 {days} 天" in page
 
 
 def test_the_admin_overview_names_types_urgencies_and_channels_in_words(client, users, auth):

@@ -3,16 +3,13 @@ administrators see the centre's, a department's staff its own tickets' (``depart
 channel's none."""
 from __future__ import annotations
 
-import sqlalchemy as sa
 
 from ticketing.api import schemas
 from ticketing.api.auth import SECURITY, current_api_user, token_required
 from ticketing.api.presenters import iso
 from ticketing.api.views import ERRORS, bp
 from ticketing.extensions import db
-from ticketing.models import Department
 from ticketing.services import clock, hotspots, settings
-from ticketing.services.errors import NotFound
 from ticketing.services.validation import mask_numbers_in_text
 
 TAG = "热点诉求"
@@ -28,11 +25,8 @@ TAG = "热点诉求"
 @bp.input(schemas.HotspotQuery, location="query", arg_name="query")
 @bp.output(schemas.HotspotsOut)
 def hotspot_groups(query: dict):
-    department_id = hotspots.department_scope(current_api_user())  # a department's staff: its own tickets
-    if query.get("department") and department_id is None:
-        department_id = db.session.scalar(sa.select(Department.id).where(Department.code == query["department"]))
-        if department_id is None:
-            raise NotFound(f"承办单位 {query['department']} 不存在")
+    department = hotspots.department_grouped(db.session, current_api_user(), query.get("department"))
+    department_id = department.id if department else None  # a department's staff: its own tickets
     similarity = float(settings.get_setting(db.session, "hotspot_similarity"))
     found = hotspots.report(db.session, clock.now_utc(), days=query["days"], min_size=query["min_size"],
                             min_similarity=similarity, department_id=department_id, fresh=query["fresh"])

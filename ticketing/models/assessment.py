@@ -5,7 +5,6 @@ these tables hold only what people decide (contests) and what an issue freezes.
 """
 from __future__ import annotations
 
-import enum
 from datetime import datetime
 
 import sqlalchemy as sa

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from ticketing.models import AssistRequest, AssistState, Department, Ticket, User
 from ticketing.models.base import hours_between
 from ticketing.services import calendar, deadlines, settings
-from ticketing.services.errors import InvalidTransition, NotFound, ValidationFailed
+from ticketing.services.errors import InvalidTransition, ValidationFailed
 from ticketing.services.workflow import WITH_DEPARTMENT, Action, check, transition
 
 #: the ticket states in which a department has it (and a request can be answered): workflow.WITH_DEPARTMENT

@@ -20,10 +20,10 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session, selectinload
 
 from classifiers.hotspots import find_groups
-from ticketing.models import HotspotSnapshot, Ticket, TicketStatus, User
+from ticketing.models import Department, HotspotSnapshot, Ticket, TicketStatus, User
 from ticketing.models.base import upsertable_insert
 from ticketing.models.enums import OPEN_STATUSES
-from ticketing.services.errors import NotAllowed, ValidationFailed
+from ticketing.services.errors import NotAllowed, NotFound, ValidationFailed
 from ticketing.services.permissions import Permission, has_permission
 
 CACHE_SECONDS = 300  # a grouping is shown this long after it was computed
@@ -95,6 +95,21 @@ def department_scope(user: User) -> int | None:
     if has_permission(user, Permission.INBOX) and user.department_id is not None:
         return user.department_id
     raise NotAllowed("无权查看热点诉求")
+
+
+def department_grouped(session: Session, user: User, code: str | None) -> Department | None:
+    """The department whose tickets ``user`` asks to group, for the page and the API alike: a department's staff
+    always their own, switched off or not (the page looked for it among the active ones, found none, and grouped
+    the whole centre's tickets: a code review); anyone else the one ``code`` names, or None for the whole centre."""
+    own = department_scope(user)
+    if own is not None:
+        return session.get(Department, own)
+    if not code:
+        return None
+    department = session.scalar(sa.select(Department).where(Department.code == code))
+    if department is None:
+        raise NotFound(f"承办单位 {code} 不存在")
+    return department
 
 
 def _counted(values) -> list[tuple[str, int]]:

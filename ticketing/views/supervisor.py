@@ -13,7 +13,7 @@ from ticketing.services import (
 )
 from ticketing.services.deadlines import LOCAL_TZ
 from ticketing.services.permissions import Permission, has_permission
-from ticketing.services.errors import DomainError
+from ticketing.services.errors import DomainError, NotAllowed, NotFound
 from ticketing.views.common import (
     flash_domain_error, offered_number, paginate, redirect_back, require_permission, run_batch,
 )
@@ -76,19 +76,18 @@ def _hotspots_asked(limit: int | None = None):
     with too many tickets). 热点诉求 is for supervisors, administrators and agents, who answer the next
     caller about the same matter the same way, and for a department's staff, about its own tickets."""
     try:
-        own = hotspots.department_scope(current_user)
-    except DomainError:
+        selected = hotspots.department_grouped(db.session, current_user, request.args.get("department"))
+    except NotAllowed:
         abort(403)
-    departments = db.session.scalars(sa.select(Department).where(Department.active.is_(True)).order_by(Department.id)).all()
-    if own is not None:
-        departments = [d for d in departments if d.id == own]
-        selected = departments[0] if departments else None
-    else:
-        selected = next((d for d in departments if d.code == request.args.get("department")), None)
+    except NotFound:
+        abort(404)
+    scoped = hotspots.department_scope(current_user) is not None
+    departments = ([selected] if scoped else db.session.scalars(
+        sa.select(Department).where(Department.active.is_(True)).order_by(Department.id)).all())
     days = offered_number("days", hotspots.DAY_CHOICES, 7)
     min_size = offered_number("min_size", hotspots.SIZE_CHOICES, 3)
     filters = {"departments": departments, "selected": selected, "days": days, "min_size": min_size,
-               "scoped": own is not None}
+               "scoped": scoped}
     try:
         found = hotspots.report(db.session, clock.now_utc(), days=days, min_size=min_size,
                                 min_similarity=float(settings.get_setting(db.session, "hotspot_similarity")),
