@@ -216,6 +216,7 @@ def test_a_year_the_calendar_does_not_cover_is_computed_and_shown_unconfirmed(db
     db.session.commit()
     auth.login("admin")
     assert "日历未确认" in client.get(f"/tickets/{ticket.number}").get_data(as_text=True)
+    administration.add_calendar_day(db.session, date(2031, 10, 1), "holiday", "国庆节", actor=users["admin"])
     administration.set_year_confirmed(db.session, 2031, True, actor=users["admin"])
     confirmed = tickets.register_ticket(db.session, data, actor=users["agent"], now=later).ticket
     assert confirmed.calendar_confirmed is True
@@ -250,6 +251,10 @@ def test_administrators_are_reminded_of_next_years_holidays_from_november(db, us
     auth.login("admin")
     page = client.get("/admin/users").get_data(as_text=True)
     assert "2027 年节假日安排尚未确认" in page and 'href="/admin/calendar"' in page
+    refused = client.post("/admin/calendar/years", data={"year": "2027", "confirmed": "1"})
+    assert refused.status_code == 400 and "2027 年尚未录入任何放假日" in refused.get_data(as_text=True)
+    assert "2027 年节假日安排尚未确认" in client.get("/admin/users").get_data(as_text=True)
+    client.post("/admin/calendar/days", data={"day": "2027-01-01", "kind": "holiday", "name": "元旦"})
     client.post("/admin/calendar/years", data={"year": "2027", "confirmed": "1"})
     assert "节假日安排尚未确认" not in client.get("/admin/users").get_data(as_text=True)
 

@@ -33,7 +33,7 @@ from ticketing.models import (
     Urgency,
     User,
 )
-from ticketing.services import audit, inbox, locks, reference_cache, routing, settings, sign_in
+from ticketing.services import audit, deadlines, inbox, locks, reference_cache, routing, settings, sign_in
 from ticketing.services.validation import MOBILE, mask_phone, normalize_phone, year_error
 from ticketing.services.calendar import load_work_calendar, recalculate_deadlines
 from ticketing.services.deadlines import UNIT_WORDS, DeadlineUnit, WorkCalendar
@@ -332,6 +332,11 @@ def set_year_confirmed(session: Session, year: int | None, confirmed: bool, *, a
     if year is None or not 2000 <= year <= 2100:
         raise ValidationFailed("年份无效", fields={"year": "请填写 2000 到 2100 之间的年份"})
     _calendar_change_begins(session)
+    if confirmed and not deadlines.library_covers(year) and not _holidays_entered(session, year):
+        # the form's status defaults to 已确认: a year confirmed with nothing entered took 1 January for a working
+        # day with every mark of 日历未确认 gone (a year-end review)
+        message = f"{year} 年尚未录入任何放假日：请先按国务院办公厅公布的安排录入放假和调休上班日，再确认"
+        raise ValidationFailed(message, fields={"year": message})
     before = load_work_calendar(session)
     row = session.get(CalendarYear, year)
     if row is None:
@@ -342,6 +347,11 @@ def set_year_confirmed(session: Session, year: int | None, confirmed: bool, *, a
     audit.record(session, actor, "calendar year confirmed" if confirmed else "calendar year unconfirmed", year=year)
     _recalculate(session, now, before, None)  # every unconfirmed ticket: its flag may change whatever its dates
     return row
+
+
+def _holidays_entered(session: Session, year: int) -> bool:
+    return session.scalar(sa.select(sa.func.count()).select_from(Holiday).where(
+        Holiday.kind == "holiday", Holiday.day >= date(year, 1, 1), Holiday.day <= date(year, 12, 31))) > 0
 
 
 def _recalculate(session: Session, now: datetime | None, before: WorkCalendar, changed_from: date | None) -> None:

@@ -97,18 +97,26 @@ def recalculate_deadlines(session: Session, *, now: datetime, before: WorkCalend
         reply_clock = _reply_clock_start(ticket)
         # an extension approved on an earlier clock (before a return approved, 重办 or a late 改派) set no date on
         # this one: the fresh deadline is working days again (a diff review: never counted again)
-        extended = any(e.action == "approve_extension" and e.created_at >= reply_clock for e in ticket.events)
-        if not extended:  # an approved extension's date is the one promised, whatever was asked after it
+        extensions = [e for e in ticket.events if e.action == "approve_extension" and e.created_at >= reply_clock]
+        answered = ticket.status not in OPEN_FOR_DEADLINES
+        if extensions:  # an approved extension's date is the one promised, whatever was asked after it
+            unextended = _unextended_deadline(extensions[0], reply_clock, before, after)
+            if unextended is not None and not answered and unextended.due_at > ticket.reply_due_at:
+                # holidays entered after the approval put the deadline the ticket had without it later than the
+                # promised date (a year-end review: extended to 12 Feb, due 18 Feb without the extension)
+                ticket.reply_due_at = unextended.due_at
+        else:
             reply = counted_again(reply_clock, ticket.reply_due_at, before, after)
             if reply is not None:
-                answered = ticket.status not in OPEN_FOR_DEADLINES
-                ticket.reply_due_at = _met(reply.due_at, shown[1]) if answered else reply.due_at
+                ticket.reply_due_at = (_met(reply.due_at, shown[1]) if answered
+                                       else _not_into_the_past(reply.due_at, shown[1], now))
                 confirmed = reply.calendar_confirmed
         if ticket.dispatched_at is not None:
             accept = counted_again(_accept_clock_start(ticket), ticket.accept_due_at, before, after)
             if accept is not None:
                 accepted = ticket.status not in ("registered", "dispatched")
-                ticket.accept_due_at = _met(accept.due_at, shown[0]) if accepted else accept.due_at
+                ticket.accept_due_at = (_met(accept.due_at, shown[0]) if accepted
+                                        else _not_into_the_past(accept.due_at, shown[0], now))
                 confirmed = confirmed and accept.calendar_confirmed
         ticket.calendar_confirmed = confirmed
         now_on_time = _late_but_by_the_new_deadline(ticket, reply_clock, before, after)
@@ -169,6 +177,23 @@ def _recalculate_assists(session: Session, before: WorkCalendar, after: WorkCale
 def _met(recomputed: datetime, shown: datetime | None) -> datetime:
     """The deadline of a clock already stopped (signed for, answered): never earlier than the one shown then."""
     return recomputed if shown is None or recomputed > shown else shown
+
+
+def _not_into_the_past(recomputed: datetime, shown: datetime | None, now: datetime) -> datetime:
+    """The deadline of a clock still running: earlier only to a moment still ahead. A make-up working day entered
+    after it passed (Sunday 31 January entered on Monday 1 February) would make a ticket due on Monday overdue at
+    once by a deadline nobody was shown (a year-end review); it keeps the one shown."""
+    if shown is not None and recomputed < shown and recomputed <= now:
+        return shown
+    return recomputed
+
+
+def _unextended_deadline(extension, reply_clock: datetime, before: WorkCalendar,
+                         after: WorkCalendar) -> Deadline | None:
+    """The deadline the ticket had when its first extension on this clock was approved, counted again on ``after``;
+    None when it was not so many working days."""
+    was = (extension.data or {}).get("from")
+    return counted_again(reply_clock, datetime.fromisoformat(was), before, after) if was else None
 
 
 def _accept_clock_start(ticket: Ticket) -> datetime:

@@ -109,7 +109,7 @@ UNIT_WORDS = {DeadlineUnit.WORKING_DAYS: "个工作日", DeadlineUnit.CALENDAR_D
 
 
 @lru_cache(maxsize=None)
-def _library_covers(year: int) -> bool:
+def library_covers(year: int) -> bool:
     """True if chinesecalendar has official data for ``year``."""
     try:
         chinese_calendar.is_workday(date(year, 1, 1))
@@ -150,12 +150,12 @@ class WorkCalendar:
             return False
         if d in self.extra_workdays:
             return True
-        if _library_covers(d.year):
+        if library_covers(d.year):
             return chinese_calendar.is_workday(d)
         return d.weekday() < 5
 
     def is_year_confirmed(self, year: int) -> bool:
-        return year in self.confirmed_years or _library_covers(year)
+        return year in self.confirmed_years or library_covers(year)
 
 
 @dataclass(frozen=True)

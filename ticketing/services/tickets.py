@@ -595,7 +595,7 @@ def actions_open_now(session, user, ticket, now) -> list[Action]:
     # an ordinary ticket and then answered 409 or 422)
     open_assists = [r for r in ticket.assists if r.is_open]
     nothing_to_act_on = {
-        Action.APPROVE_EXTENSION: ticket.extension_state != ExtensionState.REQUESTED.value,
+        Action.APPROVE_EXTENSION: ticket.extension_state != ExtensionState.REQUESTED.value or _asks_no_later(ticket),
         Action.REFUSE_EXTENSION: ticket.extension_state != ExtensionState.REQUESTED.value,
         Action.CLEAR_RISK: not ticket.risk_flags,
         Action.MAKE_URGENT: ticket.urgency == Urgency.URGENT.value,
@@ -693,6 +693,12 @@ def approve_extension(session, ticket, *, actor, now, note: str = "", shown_unti
     unseen (one refused by a colleague and asked again for a later date was approved from a stale page)."""
     check(actor, ticket, Action.APPROVE_EXTENSION)
     _require_pending_extension(ticket, shown_until)
+    if _asks_no_later(ticket):
+        # holidays entered since the request moved the deadline past the date asked for (a year-end review: approving
+        # it moved the deadline back into the Spring Festival)
+        due = ticket.reply_due_at.astimezone(deadlines.LOCAL_TZ).date().isoformat()
+        raise InvalidTransition(f"节假日调整后办理时限已是 {due}，不早于申请延至的日期，无需延期：请不批准，"
+                                "承办单位需要时可另行申请")
     transition(ticket, Action.APPROVE_EXTENSION, actor=actor, now=now, note=note,
                data={"from": ticket.reply_due_at.isoformat() if ticket.reply_due_at else None,
                      "until": ticket.extension_until.isoformat(), "tell_citizen": True})
@@ -701,6 +707,12 @@ def approve_extension(session, ticket, *, actor, now, note: str = "", shown_unti
     ticket.extension_told_at = None  # the citizen is owed a notice of the new date (services/notices)
     ticket.extension_count += 1
     ticket.overdue_marked_at = None
+
+
+def _asks_no_later(ticket) -> bool:
+    """A pending extension to a date no later than the deadline (holidays entered since moved it)."""
+    return ticket.reply_due_at is not None and ticket.extension_until is not None \
+        and ticket.extension_until <= ticket.reply_due_at
 
 
 def refuse_extension(session, ticket, *, actor, now, note: str = "", shown_until: datetime | None = None) -> None:

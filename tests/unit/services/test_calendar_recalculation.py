@@ -6,7 +6,8 @@ import pytest
 import sqlalchemy as sa
 
 from ticketing.models import Holiday
-from ticketing.services import administration, calendar, tickets
+from ticketing.services.errors import InvalidTransition, ValidationFailed
+from ticketing.services import administration, calendar, deadlines, tickets
 
 LOCAL = ZoneInfo("Asia/Shanghai")
 
@@ -86,7 +87,7 @@ def test_a_holiday_period_is_entered_at_once_and_the_deadlines_recomputed_once(d
     (date(2027, 1, 2), None, "day", "2027-01-02 已录入"),
 ])
 def test_a_period_that_cannot_be_taken_says_why_and_enters_nothing(db, users, first, last, field, words):
-    from ticketing.services.errors import ValidationFailed
+    from ticketing.services.errors import InvalidTransition, ValidationFailed
 
     administration.add_calendar_period(db.session, date(2027, 1, 1), date(2027, 1, 2), "holiday", "元旦",
                                        actor=users["admin"])
@@ -113,7 +114,13 @@ def test_the_reminder_counts_the_open_tickets_waiting_and_ends_when_the_year_is_
     tickets.register_ticket(db.session, data, actor=users["agent"], now=december, route_now=False)
     reminder = calendar.calendar_reminder(db.session, now=december)
     assert reminder.open_tickets == 1 and "已有 1 件在办工单" in reminder.message and "2027 年" in reminder.message
+    # a year-end review: the form's status defaults to 已确认, and 保存 with nothing entered took 1 January for a
+    # working day with every 日历未确认 mark gone
+    with pytest.raises(ValidationFailed, match="2027 年尚未录入任何放假日"):
+        administration.set_year_confirmed(db.session, 2027, True, actor=users["admin"], now=december)
+    administration.set_year_confirmed(db.session, 2026, True, actor=users["admin"], now=december)  # chinesecalendar's
 
+    administration.add_calendar_day(db.session, date(2027, 10, 1), "holiday", "国庆节", actor=users["admin"], now=december)
     administration.set_year_confirmed(db.session, 2027, True, actor=users["admin"], now=december)
     assert calendar.calendar_reminder(db.session, now=december) is None
 
@@ -195,9 +202,28 @@ def test_a_deadline_already_met_does_not_move_earlier_when_a_make_up_day_is_ente
     assert replied.data["on_time"] is True and "late_before_recalculation" not in replied.data
 
     open_ticket = tickets.register_ticket(db.session, data, actor=users["agent"], now=received).ticket
+    assert open_ticket.reply_due_at.astimezone(LOCAL).date() == date(2027, 2, 2)  # Sat 30, Mon 1, Tue 2
     administration.add_calendar_day(db.session, date(2027, 1, 31), "workday", "调休上班", actor=users["admin"],
-                                    now=datetime(2027, 2, 4, 9, 0, tzinfo=LOCAL))
+                                    now=datetime(2027, 1, 31, 9, 0, tzinfo=LOCAL))
     assert open_ticket.reply_due_at.astimezone(LOCAL).date() == date(2027, 2, 1)  # one not yet answered moves
+
+
+def test_an_open_deadline_does_not_move_to_a_moment_already_past(db, users, reference):
+    """A year-end review: a ticket due Monday 1 February, and on that Monday at 09:00 Sunday 31 January is entered as
+    a make-up working day. Counted again, the deadline is Sunday night, already past, and the overdue scan marked the
+    ticket at once by a deadline the department was never shown. It keeps Monday; a later deadline still moves."""
+    data = tickets.TicketInput(channel="hotline_12393", type="consult", content="咨询门诊慢特病认定", category_code="MT")
+    due_monday = tickets.register_ticket(db.session, data, actor=users["agent"],
+                                         now=datetime(2027, 1, 27, 10, 0, tzinfo=LOCAL)).ticket  # Thu, Fri, Mon 1
+    due_tuesday = tickets.register_ticket(db.session, data, actor=users["agent"],
+                                          now=datetime(2027, 1, 28, 10, 0, tzinfo=LOCAL)).ticket  # Fri, Mon, Tue 2
+    assert due_monday.reply_due_at.astimezone(LOCAL).date() == date(2027, 2, 1)
+    monday_morning = datetime(2027, 2, 1, 9, 0, tzinfo=LOCAL)
+    administration.add_calendar_day(db.session, date(2027, 1, 31), "workday", "调休上班", actor=users["admin"],
+                                    now=monday_morning)
+    assert due_monday.reply_due_at.astimezone(LOCAL).date() == date(2027, 2, 1)
+    assert not deadlines.is_overdue(due_monday.reply_due_at, monday_morning)
+    assert due_tuesday.reply_due_at.astimezone(LOCAL).date() == date(2027, 2, 1)  # Fri, Sun, Mon: still ahead
 
 
 def test_an_urgent_tickets_time_to_accept_still_counts_from_when_it_was_made_urgent(db, users, reference):
@@ -282,6 +308,7 @@ def test_confirming_the_year_confirms_a_ticket_whose_deadlines_all_lie_before_it
     ticket = tickets.register_ticket(db.session, data, actor=users["agent"], now=received).ticket
     tickets.make_urgent(db.session, ticket, "来电人情绪激动", actor=users["supervisor"], now=received)
     assert ticket.reply_due_at.astimezone(LOCAL).date() == date(2026, 12, 29) and ticket.calendar_confirmed is False
+    administration.add_calendar_day(db.session, date(2027, 10, 1), "holiday", "国庆节", actor=users["admin"], now=received)
     administration.set_year_confirmed(db.session, 2027, True, actor=users["admin"], now=received)
     assert ticket.calendar_confirmed is True
 
@@ -298,6 +325,39 @@ def test_an_approved_extension_keeps_its_date_while_a_second_request_waits(db, u
     administration.add_calendar_period(db.session, date(2027, 1, 1), date(2027, 1, 3), "holiday", "元旦",
                                        actor=users["admin"], now=received + timedelta(hours=2))
     assert ticket.reply_due_at == promised  # not moved as if it were working days from receipt
+
+
+def test_holidays_entered_after_an_extension_never_leave_the_ticket_less_time_than_without_it(db, users, reference):
+    """A year-end review: a complaint due 10 February 2027, extended to 12 February; then 春节 (5–13 February) was
+    entered. Without the extension the deadline would be 18 February; the approved one kept 12 February, in the
+    holiday, and a request still waiting could be approved, moving the deadline back to 12 February."""
+    received = datetime(2027, 1, 20, 9, 0, tzinfo=LOCAL)  # Wednesday
+    asked = datetime(2027, 2, 12, 23, 59, 59, tzinfo=LOCAL)
+    data = tickets.TicketInput(channel="hotline_12393", type="complaint", content="投诉门诊慢特病待遇未落实",
+                               category_code="MT")
+    approved = tickets.register_ticket(db.session, data, actor=users["agent"], now=received).ticket
+    waiting = tickets.register_ticket(db.session, data, actor=users["agent"], now=received).ticket
+    assert approved.reply_due_at.astimezone(LOCAL).date() == date(2027, 2, 10)
+    staff = next(u for u in users.values() if u.department_id == approved.department_id)
+    asking = datetime(2027, 1, 25, 10, 0, tzinfo=LOCAL)
+    for ticket in (approved, waiting):
+        tickets.accept(db.session, ticket, actor=staff, now=received)
+        tickets.request_extension(db.session, ticket, "需调取外地病历", asked, actor=staff, now=asking)
+    tickets.approve_extension(db.session, approved, actor=users["supervisor"], now=asking)
+    assert approved.reply_due_at == asked
+
+    entered = datetime(2027, 1, 26, 9, 0, tzinfo=LOCAL)
+    administration.add_calendar_period(db.session, date(2027, 2, 5), date(2027, 2, 13), "holiday", "春节",
+                                       actor=users["admin"], now=entered)
+    assert approved.reply_due_at.astimezone(LOCAL).date() == date(2027, 2, 18)  # what it had without the extension
+    assert waiting.reply_due_at.astimezone(LOCAL).date() == date(2027, 2, 18)
+    with pytest.raises(InvalidTransition, match="办理时限已是 2027-02-18"):
+        tickets.approve_extension(db.session, waiting, actor=users["supervisor"], now=entered)
+    assert waiting.reply_due_at.astimezone(LOCAL).date() == date(2027, 2, 18)
+    assert tickets.Action.APPROVE_EXTENSION not in tickets.actions_open_now(db.session, users["supervisor"], waiting,
+                                                                            entered)
+    tickets.refuse_extension(db.session, waiting, actor=users["supervisor"], now=entered,
+                             note="春节假期已顺延办理时限，无需延期")
 
 
 def test_a_ticket_made_urgent_on_its_deadline_day_still_counts_from_receipt(db, users, reference):
@@ -354,7 +414,7 @@ def _accepted_with_an_extension(db, users, received, promised, *, type="consult"
 
 def test_a_make_up_working_day_on_a_weekday_is_refused(db, users):
     """An administrator review: 调休上班 on a Wednesday was taken, changing nothing, and nobody was told."""
-    from ticketing.services.errors import ValidationFailed
+    from ticketing.services.errors import InvalidTransition, ValidationFailed
 
     with pytest.raises(ValidationFailed) as refused:
         administration.add_calendar_day(db.session, date(2027, 2, 10), "workday", "春节调休", actor=users["admin"])
@@ -367,7 +427,7 @@ def test_a_make_up_working_day_on_a_weekday_is_refused(db, users):
 def test_a_time_limit_longer_than_a_year_is_refused_in_its_unit(db, users):
     """An administrator review: a 签收时限 of 3,650 working days was taken (a deadline in 2040)."""
     from ticketing.models import DeadlinePolicy
-    from ticketing.services.errors import ValidationFailed
+    from ticketing.services.errors import InvalidTransition, ValidationFailed
 
     policy = db.session.scalars(sa.select(DeadlinePolicy)).first()
     data = administration.PolicyInput(ticket_type=policy.ticket_type, urgency=policy.urgency, channel=policy.channel,
