@@ -240,3 +240,22 @@ def test_issuing_says_how_many_of_the_months_receipts_still_wait_for_their_callb
                             actor=users["agent"], now=datetime(2026, 4, 2, 9, 0, tzinfo=LOCAL))
     db.session.commit()
     assert "件已答复、待" not in client.get("/assessment/?month=2026-03").get_data(as_text=True)
+
+
+def test_issuing_says_how_many_receipts_were_counted_on_a_calendar_not_yet_confirmed(db, users, auth, client, march):
+    """A year-end review: December issued on 4 January froze a 签收 judged late because 1 January counted as a
+    working day; entering 元旦 afterwards changed nothing in the issued month. The panel says so before issuing."""
+    from datetime import datetime
+
+    from tests.conftest import LOCAL
+
+    counted = make_ticket(db, users, datetime(2026, 3, 20, 9, 0, tzinfo=LOCAL), status=S.DISPATCHED, title="日历未确认的")
+    counted.calendar_confirmed = False
+    db.session.commit()
+    auth.login("supervisor")
+    panel = client.get("/assessment/?month=2026-03").get_data(as_text=True).split("<h2>发布")[1]
+    assert "本月收件中有 1 件的时限按尚未确认的节假日安排计算" in panel
+
+    counted.calendar_confirmed = True
+    db.session.commit()
+    assert "尚未确认的节假日安排" not in client.get("/assessment/?month=2026-03").get_data(as_text=True)

@@ -720,6 +720,17 @@ def awaiting_decision(session: Session, month: str, limit: int = 50) -> list[Tic
         .order_by(Ticket.received_at, Ticket.id).limit(limit)))
 
 
+def counted_on_an_unconfirmed_calendar(session: Session, month: str) -> int:
+    """The month's receipts whose deadlines were counted on a calendar not yet confirmed (December's, reaching into a
+    year whose holidays are not entered): issuing freezes their 签收/答复 marks as they stand, and entering 元旦 later
+    no longer changes the month (a year-end review: a 签收 on 4 January stayed late in the issued December)."""
+    start, end = month_bounds(month)
+    received = sa.select(TicketEvent.ticket_id).where(
+        TicketEvent.action.in_(RECEIVE_ACTIONS), TicketEvent.created_at >= start, TicketEvent.created_at < end)
+    return session.scalar(sa.select(sa.func.count()).select_from(Ticket).where(
+        Ticket.id.in_(received), Ticket.calendar_confirmed.is_(False)))
+
+
 def callbacks_outstanding(session: Session, month: str) -> int:
     """The month's receipts answered and chosen for a 回访 not yet made: issuing freezes the month without their
     满意率 and 解决率, and no later month counts them (a month counts its own receipts), so the page says how many."""

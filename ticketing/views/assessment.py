@@ -63,6 +63,7 @@ def index():
         ended=assessment.has_ended(month, now), weight_titles=assessment.WEIGHT_KEYS,
         awaiting=assessment.awaiting_decision(db.session, month) if may_issue else [],
         callbacks_outstanding=assessment.callbacks_outstanding(db.session, month) if may_issue else 0,
+        unconfirmed=assessment.counted_on_an_unconfirmed_calendar(db.session, month) if may_issue else 0,
         current_weights=_typed_weights() or assessment.get_weights(db.session),
         may_decide=permissions.has_permission(current_user, Permission.ASSESSMENT_DECIDE),
         may_contest=permissions.has_permission(current_user, Permission.ASSESSMENT_CONTEST))
