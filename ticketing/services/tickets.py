@@ -586,11 +586,21 @@ def return_refusal(session, ticket, now) -> str | None:
 
 
 def actions_open_now(session, user, ticket, now) -> list[Action]:
-    """The actions this user may take on the ticket now: ``allowed_actions`` less a return the ticket's own rules
-    refuse (past the window, designated, answered before). The API lists these; the page shows why instead."""
+    """The actions this user may take on the ticket now: ``allowed_actions`` less those the ticket's own rules
+    refuse (a return past the window, designated or answered before; an extension past the deadline or a
+    petition's second; 直接办结 of anything but a consultation) or that have nothing to act on. The ticket page
+    and the API both offer exactly these (a code review: the API listed 直接办结 on a complaint and 申请延期 while
+    one waited, then answered 409); the page says why in place of a refused return or extension."""
     actions = workflow.allowed_actions(user, ticket)
     if Action.RETURN in actions and return_refusal(session, ticket, now):
         actions.remove(Action.RETURN)
+    if Action.REQUEST_EXTENSION in actions and (ticket.extension_state == ExtensionState.REQUESTED.value
+                                                or extension_refusal(ticket, now)):
+        actions.remove(Action.REQUEST_EXTENSION)
+    if Action.ANSWER_ON_THE_SPOT in actions and ticket.type != TicketType.CONSULT.value:
+        actions.remove(Action.ANSWER_ON_THE_SPOT)
+    if Action.HAND_OVER in actions and not colleagues(session, ticket):  # nobody in the department to take it
+        actions.remove(Action.HAND_OVER)
     # what the page offers only when there is something to act on (an API review: each of these was listed on
     # an ordinary ticket and then answered 409 or 422)
     open_assists = [r for r in ticket.assists if r.is_open]
@@ -664,19 +674,26 @@ def extension_allowance(session, ticket) -> ExtensionAllowance:
     return ExtensionAllowance(days, rule, due.date() + timedelta(days=days), earliest)
 
 
+def extension_refusal(ticket, now) -> str | None:
+    """Why the ticket's department may not ask for an extension now (the ticket page says so in place of the
+    form), or None."""
+    if ticket.reply_due_at is not None and now > ticket.reply_due_at:  # asked late, it would undo the overdue
+        return "已超过办理时限，不能再申请延期：延期须在时限届满前申请"
+    if ticket.channel == Channel.PETITION_BUREAU.value and ticket.extension_count >= 1:
+        return "信访事项只能延期一次（信访工作条例）"
+    return None
+
+
 def request_extension(session, ticket, reason: str, until: datetime, *, actor, now) -> None:
     """申请延期 with a reason and a new date; a supervisor decides."""
     check(actor, ticket, Action.REQUEST_EXTENSION)
     _require(reason, "reason", "请填写延期理由")
     if ticket.extension_state == ExtensionState.REQUESTED.value:
         raise InvalidTransition("已有待审批的延期申请")
-    if ticket.reply_due_at is not None and now > ticket.reply_due_at:  # asked late, it would undo the overdue
-        raise InvalidTransition("已超过办理时限，不能再申请延期：延期须在时限届满前申请")
+    if refused := extension_refusal(ticket, now):
+        raise InvalidTransition(refused)
     if ticket.reply_due_at is not None and until <= ticket.reply_due_at:
         raise ValidationFailed("延期日期必须晚于当前办理时限", fields={"until": "延期日期必须晚于当前办理时限"})
-    petition = ticket.channel == Channel.PETITION_BUREAU.value
-    if petition and ticket.extension_count >= 1:
-        raise InvalidTransition("信访事项只能延期一次（信访工作条例）")
     allowed = extension_allowance(session, ticket)
     if allowed.latest is not None and until.astimezone(deadlines.LOCAL_TZ).date() > allowed.latest:
         message = f"{allowed.rule}每次延期不得超过 {allowed.days} 日，最晚延至 {allowed.latest.isoformat()}"

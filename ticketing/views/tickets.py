@@ -123,7 +123,9 @@ def detail(number: str):
         privacy.log_view(db.session, current_user, ticket, now=clock.now_utc())
         db.session.commit()
     files, hidden_files = attachments.listed(db.session, current_user, ticket)
-    actions = workflow.allowed_actions(current_user, ticket)
+    now = clock.now_utc()
+    actions = ticket_service.actions_open_now(db.session, current_user, ticket, now)  # as the API lists them
+    may = workflow.allowed_actions(current_user, ticket)  # before the ticket's own rules: the page says why not
     ticket_reviews, may_review = reviews.visible_reviews(db.session, ticket, current_user)
     queue = queues.for_user(current_user, request.args.get("queue"))
     place = queues.place_of(db.session, current_user, queue, ticket, clock.now_utc(),
@@ -143,8 +145,9 @@ def detail(number: str):
         awaited=assists.awaited(ticket) if workflow.Action.REPLY in actions else [],
         extension=ticket_service.extension_allowance(db.session, ticket)
         if workflow.Action.REQUEST_EXTENSION in actions else None,
-        return_refused=ticket_service.return_refusal(db.session, ticket, clock.now_utc())
-        if workflow.Action.RETURN in actions else None,
+        return_refused=ticket_service.return_refusal(db.session, ticket, now) if workflow.Action.RETURN in may else None,
+        extension_refused=ticket_service.extension_refusal(ticket, now)
+        if workflow.Action.REQUEST_EXTENSION in may and ticket.extension_state != "requested" else None,
         pii_views=privacy.views_of(db.session, ticket) if current_user.role in ("supervisor", "admin") else [],
         identity_granted=current_user.role in ("supervisor", "admin") and ticket.is_confidential_report
         and privacy.identity_granted(db.session, ticket, ticket.department_id),
