@@ -16,10 +16,10 @@ from ticketing.api.presenters import (
     ticket_dict_for_channel,
 )
 from ticketing.extensions import db
-from ticketing.models import Category, Ticket
+from ticketing.models import Ticket
 from ticketing.services import (
-    announcements, assists, attachments, channel_feedback, clock, inbox, invalid_calls, locks, permissions, privacy, risk_alerts, routing, search,
-    tickets, validation,
+    announcements, assists, attachments, channel_feedback, clock, inbox, intake_assist, invalid_calls, locks, permissions,
+    privacy, risk_alerts, search, tickets, validation,
 )
 from ticketing.services.actions import API_ACTIONS, perform_action
 from ticketing.services.errors import DomainError, NotAllowed, NotFound, ValidationFailed
@@ -385,16 +385,17 @@ def classify(data: dict):
     classifier = _classifier()
     if classifier is None:
         raise ModelUnavailable("没有已启用的分类模型，请由话务员人工分类")
-    prediction = classifier.predict(data["text"])
-    category = db.session.scalar(sa.select(Category).where(Category.code == prediction.label))
-    decision = routing.route(db.session, category=category)
+    suggested = intake_assist.suggest(db.session, classifier, data["text"],
+                                      current_app.config.get("CLASSIFIER_THRESHOLD"))
+    prediction = suggested.prediction
+    decision = suggested.route(db.session)
     db.session.commit()
+    label, confidence = (suggested.top[0][0].code, suggested.top[0][1]) if suggested.top else (None, 0.0)
     return {
-        "label": prediction.label, "confidence": round(float(prediction.confidence), 4),
-        "top": [[label, round(float(p), 4)] for label, p in prediction.top],
-        "department": decision.department.code if decision.department else None,
-        "type": prediction.type, "reasons": list(prediction.reasons),
-        "confident": bool(prediction.confidence >= classifier.threshold),
+        "label": label, "confidence": round(confidence, 4),  # the first category in use (the model's, mostly)
+        "top": [[category.code, round(p, 4)] for category, p in suggested.top],
+        "department": decision.department.code if decision and decision.department else None,
+        "type": prediction.type, "reasons": suggested.reasons, "confident": suggested.confident,
         "model_version": prediction.model_version,
         "risks": risk_alerts.as_dicts(risk_alerts.detect(db.session, data["text"])),
     }

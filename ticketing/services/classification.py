@@ -12,6 +12,17 @@ from pathlib import Path
 
 log = logging.getLogger(__name__)
 
+
+def dispatch_threshold(session, classifier, configured: float | None = None) -> float:
+    """The confidence from which a suggestion is taken without an agent, the same for the call form, the API, imports
+    and /classify (a code review: the API and imports let CLASSIFIER_THRESHOLD override the administrator's value,
+    while /classify and the call form's 可自动派发 used only the model's): the administrator's setting (系统设置),
+    else ``configured`` (CLASSIFIER_THRESHOLD), else the threshold chosen when the model was trained."""
+    from ticketing.services import settings
+
+    limit = settings.get_setting(session, "classifier_threshold", {"CLASSIFIER_THRESHOLD": configured})
+    return classifier.threshold if limit is None else float(limit)
+
 CHECK_EVERY_SECONDS = 10.0
 #: a version that failed to load is tried again after this long (its files may have been only half copied yet)
 RETRY_REFUSED_SECONDS = 60.0

@@ -1,13 +1,16 @@
 """What the call form needs: register a call, and live suggestions while the agent types."""
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from ticketing.models import Category, Channel, StandardAnswer, Ticket, TicketEvent, TicketType, User
-from ticketing.services import duplicates, invalid_calls, privacy, risk_alerts, routing, tickets, workflow
+from ticketing.services import (
+    classification, duplicates, invalid_calls, privacy, risk_alerts, routing, tickets, workflow,
+)
 from ticketing.services.errors import ValidationFailed
 from ticketing.services.validation import mask_numbers_in_text, mask_phone, normalize_phone
 from ticketing.services.workflow import RESUBMITTED_WITHIN, Action
@@ -29,8 +32,10 @@ def same_call_just_registered(session: Session, form: dict, *, actor: User, now:
     return None
 
 
-def register_call(session: Session, form: dict, *, answer_now: bool, actor: User, now: datetime, classifier):
-    """Register what the agent typed; answer a consultation on the spot when asked."""
+def register_call(session: Session, form: dict, *, answer_now: bool, actor: User, now: datetime, classifier,
+                  threshold: float | None = None):
+    """Register what the agent typed; answer a consultation on the spot when asked. ``threshold``: as for
+    ``tickets.register_ticket``."""
     data = tickets.TicketInput(
         channel=form.get("channel") or Channel.HOTLINE_12393.value,
         type=form["type"],
@@ -51,15 +56,47 @@ def register_call(session: Session, form: dict, *, answer_now: bool, actor: User
             raise ValidationFailed("只有咨询可以当场答复办结", fields={"type": "直接办结仅适用于咨询"})
         if not (form.get("answer") or "").strip():
             raise ValidationFailed("请填写当场答复内容", fields={"answer": "请填写当场答复内容"})
-        result = tickets.register_ticket(session, data, actor=actor, now=now, classifier=classifier, route_now=False)
+        result = tickets.register_ticket(session, data, actor=actor, now=now, classifier=classifier, route_now=False,
+                                         threshold=threshold)
         tickets.answer_on_the_spot(session, result.ticket, form["answer"], actor=actor, now=now)
         return result.ticket
     # a category the agent chose (or accepted) is the person's; left empty, the confidence policy decides
-    return tickets.register_ticket(session, data, actor=actor, now=now, classifier=classifier).ticket
+    return tickets.register_ticket(session, data, actor=actor, now=now, classifier=classifier,
+                                   threshold=threshold).ticket
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    """The model's suggestion among the categories in use: one switched off since the model was trained is not
+    offered (an administrator review: it was suggested on the call form, Alt+7 "adopted" it into an empty select and
+    the call went without a category; a code review: /classify still named it)."""
+
+    prediction: object  # classifiers.model.Prediction
+    top: list[tuple[Category, float]]  # the categories in use, most likely first
+    category: Category | None  # the model's first choice, when in use
+    confident: bool  # taken without an agent (classification.dispatch_threshold)
+
+    @property
+    def reasons(self) -> list[str]:
+        return list(self.prediction.reasons) if self.category is not None else []
+
+    def route(self, session: Session):
+        return routing.route(session, category=self.category) if self.category is not None else None
+
+
+def suggest(session: Session, classifier, text: str, threshold: float | None = None) -> Suggestion:
+    """The call form's and /classify's suggestion for ``text``; ``threshold`` as for ``tickets.register_ticket``."""
+    prediction = classifier.predict(text)
+    in_use = {c.code: c for c in session.scalars(sa.select(Category).where(Category.active.is_(True)))}
+    category = in_use.get(prediction.label)
+    confident = category is not None and \
+        prediction.confidence >= classification.dispatch_threshold(session, classifier, threshold)
+    return Suggestion(prediction, [(in_use[code], float(p)) for code, p in prediction.top if code in in_use],
+                      category, confident)
 
 
 def assist(session: Session, *, text: str, phone: str, classifier, now: datetime, min_similarity: float,
-           viewer: User, want_caller: bool = False) -> dict:
+           viewer: User, want_caller: bool = False, threshold: float | None = None) -> dict:
     """What the call form shows ``viewer`` beside what is typed: suggestions, 风险提示 (with or without a model),
     similar tickets, the phone's history, and, with ``want_caller``, the name and district the number's caller gave
     last time (``caller``, with its ticket; logged as a view of that ticket's caller, as opening it would be).
@@ -70,19 +107,14 @@ def assist(session: Session, *, text: str, phone: str, classifier, now: datetime
                     "similar": [], "history": [], "model": None if classifier is None else classifier.version,
                     "risks": risk_alerts.as_dicts(risk_alerts.detect(session, text))}
     if classifier is not None and len(text.strip()) >= 4:
-        prediction = classifier.predict(text)
-        # the categories in use: one switched off since the model was trained is not offered (an administrator
-        # review: it was suggested, Alt+7 "adopted" it into an empty select, and the call went without a category)
-        names = dict(session.execute(sa.select(Category.code, Category.name).where(Category.active.is_(True))).all())
-        answer["suggestions"] = [{"code": code, "name": names[code], "p": round(float(p), 3)}
-                                 for code, p in prediction.top if code in names]
-        answer["reasons"] = list(prediction.reasons) if prediction.label in names else []
-        answer["type"] = prediction.type
-        answer["confident"] = prediction.label in names and prediction.confidence >= classifier.threshold
-        category = session.scalar(sa.select(Category).where(Category.code == prediction.label,
-                                                            Category.active.is_(True)))
-        answer["answers"] = standard_answers(session, [s["code"] for s in answer["suggestions"]])
-        decision = routing.route(session, category=category) if category is not None else None
+        suggested = suggest(session, classifier, text, threshold)
+        answer["suggestions"] = [{"code": category.code, "name": category.name, "p": round(p, 3)}
+                                 for category, p in suggested.top]
+        answer["reasons"] = suggested.reasons
+        answer["type"] = suggested.prediction.type
+        answer["confident"] = suggested.confident
+        answer["answers"] = standard_answers(session, [category.code for category, _ in suggested.top])
+        decision = suggested.route(session)
         if decision is not None and decision.department is not None:
             answer["department"] = {"code": decision.department.code, "name": decision.department.name,
                                     "reason": decision.reason}

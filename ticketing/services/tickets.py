@@ -33,7 +33,9 @@ from ticketing.models import (
     User,
 )
 from ticketing.models.enums import CategorySource, ExtensionState
-from ticketing.services import calendar, deadlines, fulltext, locks, risk_alerts, routing, settings, workflow
+from ticketing.services import (
+    calendar, classification, deadlines, fulltext, locks, risk_alerts, routing, settings, workflow,
+)
 from ticketing.services.errors import InvalidTransition, ValidationFailed
 from ticketing.services.numbering import next_ticket_number
 from ticketing.services.reference_cache import cached
@@ -176,7 +178,8 @@ def register_ticket(
     """Register a ticket; the same channel + external_id delivered again returns the first one.
 
     With a classifier, its suggestion is stored; a confident one dispatches the
-    ticket at once, otherwise the ticket waits in triage for an agent.
+    ticket at once, otherwise the ticket waits in triage for an agent. ``threshold``: CLASSIFIER_THRESHOLD of the
+    configuration, which the administrator's setting overrides (``classification.dispatch_threshold``).
     """
     errors = validate_input(data, now)
     if data.external_id and not errors:  # " MB-1 " and "MB-1" are one letter
@@ -214,10 +217,8 @@ def register_ticket(
     if category is None and prediction is not None:
         suggested = _active_categories(session).get(prediction.label)
         ticket.suggested_category = suggested
-        limit = threshold if threshold is not None else settings.get_setting(session, "classifier_threshold")
-        if limit is None:  # no administrator's value: the threshold chosen when the model was trained
-            limit = classifier.threshold
-        if suggested is not None and prediction.confidence >= limit:
+        if suggested is not None and prediction.confidence >= classification.dispatch_threshold(session, classifier,
+                                                                                                threshold):
             ticket.category = suggested
             ticket.category_source = CategorySource.CLASSIFIER.value
     elif category is not None:

@@ -40,6 +40,7 @@ def new_call():
             ticket = intake_assist.register_call(
                 db.session, form.data, answer_now=request.form.get("submit") == "answer",
                 actor=current_user, now=clock.now_utc(), classifier=classifier(),
+                threshold=current_app.config.get("CLASSIFIER_THRESHOLD"),
             )
             db.session.commit()
             flash(f"已登记 {ticket.number}（{ticket.status_enum.title}）", "success")
@@ -117,6 +118,7 @@ def assist():
         classifier=classifier(), now=clock.now_utc(),
         min_similarity=float(current_app.config.get("DUPLICATE_SIMILARITY", 0.6)),
         viewer=current_user, want_caller=payload.get("caller") is True,
+        threshold=current_app.config.get("CLASSIFIER_THRESHOLD"),
     )
     db.session.commit()  # a view of an earlier caller's name, when one was shown
     return jsonify(result)

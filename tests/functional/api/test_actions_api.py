@@ -140,6 +140,38 @@ def test_classify(api, db, reference, use_classifier):
     assert body["confidence"] == 0.8 and body["top"][0] == ["DY", 0.8] and body["reasons"]
 
 
+def test_classify_and_registering_follow_the_same_threshold_and_categories_in_use(api, app, db, reference,
+                                                                                  use_classifier, monkeypatch):
+    """A code review: with the administrator's threshold at 0.95 and a prediction of 0.9, /classify said confident
+    while POST /tickets left the ticket for an agent; CLASSIFIER_THRESHOLD overrode the administrator's value for the
+    API and imports only; and /classify named a category switched off."""
+    from ticketing.models import Category
+    from ticketing.services import settings
+
+    use_classifier(0.9)
+    letter = {"channel": "mailbox_director", "type": "consult", "content": "住院报销比例是多少", "external_id": "T-1"}
+    assert api.post("/classify", {"text": "住院报销比例是多少"}, as_="agent").get_json()["confident"] is True
+
+    settings.set_setting(db.session, "classifier_threshold", 0.95)
+    monkeypatch.setitem(app.config, "CLASSIFIER_THRESHOLD", 0.5)  # the administrator's value wins over it
+    db.session.commit()
+    assert api.post("/classify", {"text": "住院报销比例是多少"}, as_="agent").get_json()["confident"] is False
+    registered = api.post("/tickets", letter, as_="agent").get_json()
+    assert registered["status"] == "registered" and registered["category"] is None
+
+    settings.set_setting(db.session, "classifier_threshold", None)
+    db.session.commit()
+    assert api.post("/classify", {"text": "住院报销比例是多少"}, as_="agent").get_json()["confident"] is True
+    dispatched = api.post("/tickets", dict(letter, external_id="T-2"), as_="agent").get_json()
+    assert dispatched["status"] == "dispatched"
+
+    db.session.scalar(sa.select(Category).where(Category.code == "DY")).active = False
+    db.session.commit()
+    body = api.post("/classify", {"text": "住院报销比例是多少"}, as_="agent").get_json()
+    assert body["label"] == "MT" and [code for code, _ in body["top"]] == ["MT"]
+    assert body["confident"] is False and body["reasons"] == [] and body["department"] is None
+
+
 def test_classify_without_a_model_is_503(api):
     response = api.post("/classify", {"text": "住院报销比例是多少"}, as_="agent")
     assert response.status_code == 503 and response.get_json()["error"]
