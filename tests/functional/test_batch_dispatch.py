@@ -28,6 +28,13 @@ def test_the_triage_list_shows_each_suggestion_and_where_it_would_go(db, client,
     assert "（异地就医 <span class=\"small muted\">0.42</span>）" in html and "异地就医结算中心" in html
     assert html.count('name="numbers"') == 1  # only a ticket with a category or a suggestion can be ticked
     assert "按分类/建议派发所选" in html
+    assert "没有分类也没有系统建议" in html  # why the other cannot be ticked
+
+    # a code review: a suggestion of a category switched off since showed a department, then the batch refused it
+    db.session.scalar(sa.select(Category).where(Category.code == "YD")).active = False
+    db.session.commit()
+    html = client.get("/agent/triage").get_data(as_text=True)
+    assert 'name="numbers"' not in html and "分类“异地就医”已停用，请在工单页另选分类" in html
 
 
 def test_ticked_tickets_are_dispatched_as_suggested_and_the_others_say_why(db, client, users, auth):

@@ -363,11 +363,11 @@ def dispatch(session, ticket, department, *, actor, now, reason="", category=Non
         _fresh_reply_clock(session, ticket, now, event)
 
 
-def dispatch_as_suggested(session, ticket, *, actor, now) -> None:
-    """派发 confirmed by a person without opening the ticket: the category it has (set at registration or
-    import), else the classifier's suggestion, and the department the routing rules give for it, as if
-    the agent had chosen both on the ticket's page."""
-    check(actor, ticket, Action.DISPATCH)
+def suggested_route(session, ticket) -> routing.RouteDecision:
+    """Where 批量派发 sends the ticket, for the 待分拣 page and the batch alike (a code review: the page showed a
+    department for a switched-off category, which the batch then refused): the routing rules' department for its
+    category (set at registration or import), else the classifier's suggestion. ValidationFailed, with what the
+    agent should do, when there is none to send it to."""
     category = ticket.category or ticket.suggested_category
     if category is None:
         raise ValidationFailed("没有分类也没有系统建议，请在工单页选择分类和承办单位",
@@ -380,6 +380,16 @@ def dispatch_as_suggested(session, ticket, *, actor, now) -> None:
     if decision.department is None or not decision.department.active:
         raise ValidationFailed(f"分类“{category.name}”没有可派发的承办单位，请在工单页选择",
                                fields={"department": decision.reason})
+    return decision
+
+
+def dispatch_as_suggested(session, ticket, *, actor, now) -> None:
+    """派发 confirmed by a person without opening the ticket: the category it has (set at registration or
+    import), else the classifier's suggestion, and the department the routing rules give for it, as if
+    the agent had chosen both on the ticket's page."""
+    check(actor, ticket, Action.DISPATCH)
+    category = ticket.category or ticket.suggested_category
+    decision = suggested_route(session, ticket)
     source = "按分类" if ticket.category is not None else "按系统建议"
     dispatch(session, ticket, decision.department, actor=actor, now=now, category=category,
              reason=f"{source}派发（{decision.reason}）", rule_id=decision.rule.id if decision.rule else None)

@@ -129,10 +129,13 @@ def assist():
 def triage():
     require_permission(Permission.TICKET_TRIAGE)
     page = paginate(inbox.triage_query(), per_page=30)
-    routes = {t.id: routing.route(db.session, category=t.category or t.suggested_category, region=t.region,
-                                  channel=t.channel, ticket_type=t.type).department
-              for t in page.items if (t.category or t.suggested_category) is not None}
-    return render_template("agent/triage.html", page=page, routes=routes)
+    routes, not_routed = {}, {}  # where 批量派发 sends each, or why it cannot
+    for ticket in page.items:
+        try:
+            routes[ticket.id] = tickets.suggested_route(db.session, ticket).department
+        except DomainError as why:
+            not_routed[ticket.id] = why.message
+    return render_template("agent/triage.html", page=page, routes=routes, not_routed=not_routed)
 
 
 @bp.post("/triage/dispatch")
