@@ -130,6 +130,22 @@ def test_fraud_reporter_hidden_from_department_until_granted(db, client, users, 
     assert "13912345678" in client.get(f"/tickets/{ticket.number}").get_data(as_text=True)
     db.session.refresh(ticket)
     assert ticket.events[-1].action == "grant_identity"
+    auth.logout()
+    auth.login("staff_dybz")  # a department cannot grant itself the reporter
+    assert client.post(f"/tickets/{ticket.number}/grant-identity", data={"reason": "自己授权"}).status_code == 403
+
+
+def test_only_a_report_has_a_reporter_to_grant(db, client, users, auth, now):
+    """A code review: a supervisor's POST to grant-identity on an ordinary consultation recorded a grant."""
+    ticket = make_ticket(db, users, now, status=S.DISPATCHED, type="consult")
+    db.session.commit()
+    auth.login("supervisor")
+    assert "grant-identity" not in client.get(f"/tickets/{ticket.number}").get_data(as_text=True)
+    html = client.post(f"/tickets/{ticket.number}/grant-identity", data={"reason": "需核实"},
+                       follow_redirects=True).get_data(as_text=True)
+    assert "该工单不是举报件" in html
+    db.session.refresh(ticket)
+    assert all(event.action != "grant_identity" for event in ticket.events)
 
 
 def test_the_callers_other_tickets_are_listed_for_those_who_may_see_them(db, client, users, auth, now):

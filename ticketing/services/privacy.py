@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session, aliased
 
 from ticketing.models import Category, PersonalDataView, ReporterIdentityGrant, Role, Ticket, TicketType, User
-from ticketing.services.workflow import Action, transition
+from ticketing.services.workflow import Action, check, transition
 from ticketing.services import permissions
 
 
@@ -91,7 +91,9 @@ def log_view(session: Session, user: User, ticket: Ticket, *, now: datetime, via
 
 def grant_identity(session: Session, ticket: Ticket, reason: str, *, actor: User, now: datetime) -> ReporterIdentityGrant:
     from ticketing.services.errors import InvalidTransition, ValidationFailed
-
+    check(actor, ticket, Action.GRANT_IDENTITY)
+    if not ticket.is_confidential_report:  # a code review: recorded on an ordinary consultation
+        raise InvalidTransition("该工单不是举报件，承办单位本就可以看到来电人信息，无需授权")
     if not (reason or "").strip():
         raise ValidationFailed("请填写授权理由", fields={"reason": "请填写授权理由"})
     if ticket.department_id is None:

@@ -619,6 +619,7 @@ def actions_open_now(session, user, ticket, now) -> list[Action]:
         Action.APPROVE_EXTENSION: ticket.extension_state != ExtensionState.REQUESTED.value or _asks_no_later(ticket),
         Action.REFUSE_EXTENSION: ticket.extension_state != ExtensionState.REQUESTED.value,
         Action.CLEAR_RISK: not ticket.risk_flags,
+        Action.GRANT_IDENTITY: not ticket.is_confidential_report or ticket.department_id is None,
         Action.MAKE_URGENT: ticket.urgency == Urgency.URGENT.value,
         Action.URGE_ASSIST: not open_assists,
         Action.WITHDRAW_ASSIST: not open_assists,

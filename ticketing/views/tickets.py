@@ -149,7 +149,7 @@ def detail(number: str):
         extension_refused=ticket_service.extension_refusal(ticket, now)
         if workflow.Action.REQUEST_EXTENSION in may and ticket.extension_state != "requested" else None,
         pii_views=privacy.views_of(db.session, ticket) if current_user.role in ("supervisor", "admin") else [],
-        identity_granted=current_user.role in ("supervisor", "admin") and ticket.is_confidential_report
+        identity_granted=workflow.Action.GRANT_IDENTITY in actions
         and privacy.identity_granted(db.session, ticket, ticket.department_id),
         same_caller=privacy.same_caller(db.session, current_user, ticket),
         contact_purposes=ContactPurpose.choices(), contact_methods=ContactMethod.choices(),
@@ -310,9 +310,7 @@ def remove_attachment(number: str, attachment_id: int):
 @login_required
 def grant_identity(number: str):
     ticket = ticket_or_404(number)
-    require(current_user.role in ("supervisor", "admin"))
-    from ticketing.services.errors import DomainError
-
+    require(workflow.Action.GRANT_IDENTITY in workflow.allowed_actions(current_user, ticket))
     try:
         privacy.grant_identity(db.session, ticket, request.form.get("reason", ""), actor=current_user, now=clock.now_utc())
         db.session.commit()
