@@ -8,7 +8,7 @@ from datetime import timedelta
 from tests.conftest import make_user
 from tests.factories import make_ticket, page_section
 from ticketing.models import Role, TicketStatus
-from ticketing.services import clock
+from ticketing.services import clock, tickets
 
 S = TicketStatus
 
@@ -187,3 +187,16 @@ def test_the_history_says_what_a_reassignment_ended(db, client, users, auth, now
     client.post(f"/tickets/{ticket.number}/actions/reassign", data={"department": "CBZJ", "reason": "应由参保征缴科办理"})
     history = client.get(f"/tickets/{ticket.number}").get_data(as_text=True).split("<h2>办理记录</h2>")[1]
     assert f"待审批的延期申请（至 {until}）随之终止" in history and "未反馈的协办随之终止：参保征缴科" in history
+
+
+def test_internal_notes_are_the_handling_departments_not_the_assisting_ones(db, client, users, auth, now, monkeypatch):
+    ticket = make_ticket(db, users, now, status=S.ACCEPTED)
+    tickets.add_note(db.session, ticket, "医院已承认多收费用", actor=users["staff_dybz"], now=now)
+    db.session.commit()
+    ask_on_the_page(client, auth, monkeypatch, ticket, now + timedelta(hours=1))
+    auth.login("staff_cbzj")
+    html = client.get(f"/tickets/{ticket.number}").get_data(as_text=True)
+    assert ticket.number in html and "医院已承认多收费用" not in html
+    auth.logout()
+    auth.login("staff_dybz")
+    assert "医院已承认多收费用" in client.get(f"/tickets/{ticket.number}").get_data(as_text=True)

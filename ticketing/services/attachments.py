@@ -319,11 +319,17 @@ def open_for(
     return attachment, path, name
 
 
+def may_remove(user: User, attachment: TicketAttachment) -> bool:
+    """Whose file ``user`` may remove (the ticket page offers 删除 by this too): their own, or any for a supervisor
+    or an administrator."""
+    return attachment.uploaded_by_id == user.id or user.role_enum in (Role.SUPERVISOR, Role.ADMIN)
+
+
 def remove(session: Session, ticket: Ticket, attachment_id: int, *, reason: str, actor: User, now: datetime) -> TicketAttachment:
     """Hide a file from the ticket (the uploader, a supervisor or an administrator). The bytes stay."""
     check(actor, ticket, Action.REMOVE_ATTACHMENT)
     attachment = _find(ticket, attachment_id)
-    if attachment.uploaded_by_id != actor.id and actor.role_enum not in (Role.SUPERVISOR, Role.ADMIN):
+    if not may_remove(actor, attachment):
         raise NotAllowed("只有上传人、班长或管理员可以删除附件")
     reason = (reason or "").strip()
     if not reason:

@@ -47,6 +47,13 @@ def can_view_ticket(user: User, ticket: Ticket) -> bool:
     return True
 
 
+def can_read_notes(user: User, ticket: Ticket) -> bool:
+    """内部备注 are the centre's and the handling department's: a department asked to assist sees the ticket, not
+    them."""
+    return user.role_enum is not Role.STAFF or (ticket.department_id is not None
+                                                and ticket.department_id == user.department_id)
+
+
 def can_view_assessment(user: User, department_id: int | None = None) -> bool:
     """按月考核: supervisors see every department; staff only their own (department_id None: the page)."""
     if has_permission(user, Permission.REPORTS):

@@ -136,6 +136,7 @@ def detail(number: str):
         colleagues=ticket_service.colleagues(db.session, ticket) if workflow.Action.HAND_OVER in actions else [],
         answers=_standard_answers(ticket) if {workflow.Action.REPLY, workflow.Action.ANSWER_ON_THE_SPOT} & set(actions) else [],
         files=files, hidden_files=hidden_files, accept_files=attachments.ACCEPT_ATTRIBUTE,
+        may_remove_attachment=attachments.may_remove, may_read_notes=permissions.can_read_notes(current_user, ticket),
         max_file_mb=current_app.config["ATTACHMENT_MAX_MB"],
         actions=actions, Action=workflow.Action,
         categories=_categories(), departments=_departments(),
