@@ -62,9 +62,6 @@ CALLBACK_COLUMNS = ("id", "ticket_id", "agent_id", "department_id", "reached", "
                     "created_at")
 CONTEST_COLUMNS = ("id", "month", "department_id", "ticket_id", "reason", "state", "filed_by_id", "filed_at",
                    "decided_by_id", "decided_at", "decision_note")
-DATETIME_COLUMNS = {"accept_due_at", "reply_due_at", "extension_until", "received_at", "registered_at",
-                    "dispatched_at", "accepted_at", "replied_at", "called_back_at", "closed_at", "created_at",
-                    "filed_at", "decided_at"}
 
 
 class Stop(Exception):

@@ -213,10 +213,6 @@ class TicketClassifier:
             ))
         return results
 
-    def predict_labels(self, texts) -> list[str]:
-        X = self._features.transform(self._prepare.transform(list(texts)))
-        return [self.labels[j] for j in np.argmax(self._clf.predict_proba(X), axis=1)]
-
     def _reasons(self, X, row: int, label_index: int) -> list[str]:
         """The terms of this text that pushed hardest towards ``label_index``."""
         start, end = X.indptr[row], X.indptr[row + 1]

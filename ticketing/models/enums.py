@@ -59,15 +59,10 @@ class TicketStatus(TitledEnum):
         return self.__css_classes__[self.value]
 
     @property
-    def is_terminal(self) -> bool:
-        return self in TERMINAL_STATUSES
-
-    @property
     def is_open(self) -> bool:
         return self in OPEN_STATUSES
 
 
-TERMINAL_STATUSES = frozenset({TicketStatus.CLOSED, TicketStatus.MERGED, TicketStatus.TRANSFERRED_OUT})
 # states in which a department still owes work (the deadline clock runs)
 OPEN_STATUSES = frozenset(
     {TicketStatus.REGISTERED, TicketStatus.DISPATCHED, TicketStatus.ACCEPTED, TicketStatus.RETURN_REQUESTED}

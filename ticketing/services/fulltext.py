@@ -35,15 +35,6 @@ def index_ticket(session: Session, ticket: Ticket) -> None:
                         {"id": ticket.id, "text": ticket.search_text})
 
 
-def index_many(session: Session, tickets: list[Ticket]) -> None:
-    """The same for a batch, with one statement for the FTS5 rows."""
-    for ticket in tickets:
-        ticket.search_text = document_text(ticket.title, ticket.content)
-    if tickets and session.get_bind().dialect.name != "postgresql":
-        session.execute(sa.text("INSERT INTO ticket_fts(rowid, search_text) VALUES (:id, :text)"),
-                        [{"id": t.id, "text": t.search_text} for t in tickets])
-
-
 def matching(session: Session, text: str):
     """A WHERE condition on Ticket for the words of `text` (all must occur); None when nothing to search."""
     from classifiers.tokenize import search_terms

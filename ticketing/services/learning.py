@@ -7,6 +7,7 @@ JSON file next to the model registry so every worker can show it.
 from __future__ import annotations
 
 import contextlib
+import logging
 import os
 import threading
 from datetime import UTC, datetime, timedelta
@@ -17,6 +18,8 @@ from sqlalchemy.orm import Session
 
 from ticketing.models import Category, CategoryLabel, Ticket
 from ticketing.services import status_files
+
+log = logging.getLogger(__name__)
 
 
 def corrected_examples(session: Session):
@@ -136,7 +139,8 @@ class RetrainJob:
                                        progress=lambda step, fraction: self._write(state="running", step=step,
                                                                                    fraction=fraction))
                     self._write(state="done", version=metadata.get("version"), fraction=1.0, step="完成")
-            except Exception as exc:  # shown on the admin page
+            except Exception as exc:  # shown on the admin page, and the traceback logged for whoever looks into it
+                log.exception("retraining failed")
                 self._write(state="failed", error=str(exc))
             finally:
                 self.claim_file.unlink(missing_ok=True)

@@ -10,7 +10,7 @@ from ticketing.models import Role, Ticket, User
 
 class Permission(enum.StrEnum):
     TICKET_REGISTER = "agent:ticket:register"
-    TICKET_TRIAGE = "agent:ticket:dispatch"
+    TICKET_TRIAGE = "agent:ticket:triage"
     CALLBACK_QUEUE = "agent:callback:work"
     INBOX = "staff:ticket:handle"
     SUPERVISE = "supervisor:ticket:supervise"

@@ -241,7 +241,7 @@ def transition(
     data: dict | None = None,
     to: TicketStatus | None = None,
 ) -> TicketEvent:
-    """Check and apply one action, recording it as an event. Only flushes nothing; the caller commits."""
+    """Check and apply one action, recording it as an event. Does not flush; the caller commits."""
     rule = check(actor, ticket, action)
     from_status = None if action is Action.REGISTER else ticket.status
     target = to or rule.target or TicketStatus(ticket.status)
