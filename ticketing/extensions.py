@@ -1,3 +1,5 @@
+from contextlib import contextmanager
+
 from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
@@ -55,3 +57,17 @@ def take_the_write_lock(session) -> bool:
         return False
     real.connection(execution_options={"sqlite_immediate": True})
     return True
+
+
+@contextmanager
+def no_transaction_held(session):
+    """Around a slow call outside the database (the SMS gateway, a virus scanner): what the transaction did so far
+    is committed first, so that no lock is held while waiting (SQLite's write lock, taken when a request begins,
+    kept every other user waiting, then refused after busy_timeout, for as long as a gateway took: a resilience
+    review), and the next transaction begins with the write lock again, as a request's does."""
+    real = session() if callable(session) else session
+    real.commit()
+    try:
+        yield
+    finally:
+        take_the_write_lock(real)

@@ -215,6 +215,43 @@ def test_with_a_virus_scanner_configured_an_infected_file_is_refused_and_the_cle
     assert [a.original_name for a in _stored(db)] == ["办理说明.pdf"]
 
 
+def test_the_virus_scanner_runs_with_no_transaction_open(app, db, client, users, auth, now, monkeypatch):
+    """A resilience review: on SQLite a scanner taking 25 s held the request's write lock, and every other page
+    failed after 15 s meanwhile."""
+    from ticketing.services import attachments
+
+    monkeypatch.setitem(app.config, "ATTACHMENT_SCAN_COMMAND", "scanner {path}")
+    scanned_in_a_transaction = []
+    monkeypatch.setattr(attachments, "scan", lambda *args, **kwargs: scanned_in_a_transaction.append(
+        db.session().in_transaction()))
+    ticket = make_ticket(db, users, now, status=S.ACCEPTED)
+    db.session.commit()
+    auth.login("staff_dybz")
+    assert "已上传附件：办理说明.pdf" in _upload(client, ticket, ("办理说明.pdf", PDF)).get_data(as_text=True)
+    assert scanned_in_a_transaction == [False] and [a.original_name for a in _stored(db)] == ["办理说明.pdf"]
+
+
+def test_a_store_gone_read_only_says_so_and_keeps_what_was_saved(app, db, client, users, auth, now, monkeypatch):
+    """A resilience review: on a read-only store the clean-up of the half-written file failed too, and its error
+    replaced the clear message with a 500 after the call had been saved."""
+    import errno
+    from pathlib import Path
+
+    from ticketing.services import attachments
+
+    def read_only(*args, **kwargs):
+        raise OSError(errno.EROFS, "Read-only file system")
+
+    monkeypatch.setattr(attachments, "_write_limited", read_only)
+    monkeypatch.setattr(Path, "unlink", read_only)
+    ticket = make_ticket(db, users, now, status=S.ACCEPTED)
+    db.session.commit()
+    auth.login("staff_dybz")
+    response = _upload(client, ticket, ("办理说明.pdf", PDF))
+    assert response.status_code == 200 and "附件存储暂不可用" in response.get_data(as_text=True)
+    assert _stored(db) == []
+
+
 def test_a_department_asked_to_assist_attaches_what_it_checked_until_it_answers(db, client, users, auth, now):
     from ticketing.services.actions import perform_action
 

@@ -15,6 +15,7 @@ workers share the folder; several servers need it on shared storage.
 """
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import logging
 import os
@@ -32,6 +33,7 @@ import filetype
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from ticketing.extensions import no_transaction_held
 from ticketing.models import Role, Ticket, TicketAttachment, User
 from ticketing.services import privacy
 from ticketing.services.errors import NotAllowed, NotFound, Unavailable, ValidationFailed
@@ -207,7 +209,8 @@ def attach(
     scan_command: Sequence[str] = (),
     scan_timeout: float = 60,
 ) -> TicketAttachment:
-    """Check and store one file with the ticket, and record the upload. The caller commits.
+    """Check and store one file with the ticket, and record the upload. The caller commits; with ``scan_command``,
+    what the transaction did before is committed first (the scanner runs with no transaction open).
 
     ``actor`` None: a channel's system sent it with the ticket (an API channel token).
     ``scan_command``: the virus scanner every file must pass before it is kept (`scan`); none by default.
@@ -256,9 +259,13 @@ def attach(
             shown = mask_numbers_in_text(_shown_name(same))
             raise ValidationFailed("文件已上传过", fields={"file": f"“{name}”与已有附件“{shown}”内容相同，未重复上传"})
         if scan_command:
-            scan(path, name, scan_command, timeout=scan_timeout)
+            with no_transaction_held(session):  # a scanner taking a minute held every other user's save meanwhile
+                scan(path, name, scan_command, timeout=scan_timeout)
     except BaseException:
-        path.unlink(missing_ok=True)
+        # a store gone read-only refuses the clean-up too, which replaced the clear 附件存储暂不可用 with a 500
+        # after the call was saved (a resilience review)
+        with contextlib.suppress(OSError):
+            path.unlink(missing_ok=True)
         raise
     attachment = TicketAttachment(
         ticket=ticket, original_name=name, stored_name=stored_name, content_type=kind.content_type,

@@ -25,7 +25,7 @@ from sqlalchemy.orm import Session
 
 from collections.abc import Sequence
 
-from ticketing.extensions import take_the_write_lock
+from ticketing.extensions import no_transaction_held, take_the_write_lock
 from ticketing.models import Department, Ticket, TicketEvent, TicketStatus, Urgency
 from ticketing.services import calendar, deadlines, sms
 from ticketing.services.errors import Unavailable
@@ -63,7 +63,8 @@ class ScanResult:
 def scan_deadlines(session: Session, now: datetime, *, batch_size: int = BATCH_SIZE,
                    sms_command: Sequence[str] = (), sms_timeout: float = 20) -> ScanResult:
     """Mark each open ticket past its accept or reply deadline once, and escalate the serious ones; with
-    ``sms_command``, text each urgent ticket's department once per dispatch (``alert_urgent_dispatches``)."""
+    ``sms_command``, text each urgent ticket's department once per dispatch. The texts are sent with no transaction
+    open: what came before each is committed (``no_transaction_held``); the caller commits the rest."""
     _serialise_on_sqlite(session)
     result = ScanResult()
     work_calendar = calendar.load_work_calendar(session)
@@ -82,9 +83,23 @@ def scan_deadlines(session: Session, now: datetime, *, batch_size: int = BATCH_S
         result.escalated.append(ticket.number)
     session.flush()
     if sms_command:
-        for ticket in _claim_urgent_dispatches(session, now, batch_size):
-            (result.alerted if _alert(ticket, now, sms_command, sms_timeout) else result.alert_failed).append(
-                ticket.number)
+        # the marks and the claims are committed first, and each text is recorded as soon as it is sent: the gateway
+        # was called inside the run's one transaction, holding SQLite's write lock (every page waited, then failed)
+        # or the claimed tickets' rows on PostgreSQL for the whole run, and a run stopped half way had texted duty
+        # phones it had not recorded, which the next run texted again (a resilience review)
+        claimed = [(t.id, t.number) for t in _claim_urgent_dispatches(session, now, batch_size)]
+        for ticket_id, number in claimed:
+            ticket = session.get(Ticket, ticket_id)
+            phone, text = ticket.department.duty_phone, alert_text(ticket)
+            refused = None
+            with no_transaction_held(session):
+                try:
+                    sms.deliver(sms_command, phone, text, timeout=sms_timeout, about=number,
+                                fallback="请电话通知承办单位")
+                except Unavailable as error:
+                    refused = error
+            _record_alert(session.get(Ticket, ticket_id), now, phone, refused)
+            (result.alert_failed if refused else result.alerted).append(number)
         session.flush()
     return result
 
@@ -96,14 +111,11 @@ def alert_text(ticket: Ticket) -> str:
             f"请于{due}签收办理。")
 
 
-def _alert(ticket: Ticket, now: datetime, command: Sequence[str], timeout: float) -> bool:
-    """Text the department's duty phone; the attempt is an event either way. A refused text leaves the ticket
-    unclaimed for the next scan until ALERT_TRIES texts of this dispatch were refused; the last says to phone."""
-    phone = ticket.department.duty_phone
-    try:
-        sms.deliver(command, phone, alert_text(ticket), timeout=timeout, about=ticket.number,
-                    fallback="请电话通知承办单位")
-    except Unavailable as refused:
+def _record_alert(ticket: Ticket, now: datetime, phone: str, refused: Unavailable | None) -> None:
+    """The text to the department's duty phone, an event whether sent or ``refused``. A refused text leaves the
+    ticket unclaimed for the next scan until ALERT_TRIES texts of this dispatch were refused; the last says to
+    phone."""
+    if refused is not None:
         tries = 1 + sum(1 for e in ticket.events if e.action == Action.ALERT_DEPARTMENT.value
                         and ticket.dispatched_at is not None and e.created_at >= ticket.dispatched_at)
         again = tries < ALERT_TRIES
@@ -112,11 +124,10 @@ def _alert(ticket: Ticket, now: datetime, command: Sequence[str], timeout: float
                    data={"sent": False, "phone": mask_phone(phone), "try": tries, "again": again})
         if again:
             ticket.department_alerted_at = None  # the next scan claims it again
-        return False
+        return
     transition(ticket, Action.ALERT_DEPARTMENT, actor=None, now=now,
                note=f"已短信提醒{ticket.department.name}值班手机 {mask_phone(phone)}",
                data={"sent": True, "phone": mask_phone(phone)})
-    return True
 
 
 def _claim_urgent_dispatches(session: Session, now: datetime, batch_size: int) -> list[Ticket]:

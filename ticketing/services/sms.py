@@ -15,6 +15,7 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
+from ticketing.extensions import no_transaction_held
 from ticketing.models import CitizenContact, ContactPurpose, Ticket, User
 from ticketing.services import notices, privacy
 from ticketing.services.deadlines import LOCAL_TZ
@@ -63,7 +64,9 @@ def deliver(command: Sequence[str], phone: str, text: str, *, timeout: float, ab
 
 def send_notice(session: Session, ticket: Ticket, purpose: str, *, actor: User, now: datetime,
                 command: Sequence[str], timeout: float = 20) -> CitizenContact:
-    """Send the notice owed by text and record it as a contact (短信, 已告知) with the message as its note."""
+    """Send the notice owed by text and record it as a contact (短信, 已告知) with the message as its note. The
+    gateway is called with no transaction open (``no_transaction_held``: what was read is committed first); the
+    caller commits the contact."""
     check(actor, ticket, Action.CONTACT)
     if not command:
         raise Unavailable("未配置短信平台（SMS_COMMAND）")
@@ -79,7 +82,9 @@ def send_notice(session: Session, ticket: Ticket, purpose: str, *, actor: User, 
     if phone is None:
         raise ValidationFailed("来电人没有留手机号，不能发短信，请电话或书面告知",
                                fields={"phone": "没有手机号"})
-    text = notice_text(ticket, owed)
-    deliver(command, phone, text, timeout=timeout, about=ticket.number, fallback="请稍后重试或电话告知")
+    text, number = notice_text(ticket, owed), ticket.number
+    with no_transaction_held(session):
+        deliver(command, phone, text, timeout=timeout, about=number, fallback="请稍后重试或电话告知")
+    log.info("SMS %s sent for %s", owed.value, number)  # a text sent is on record even if saving it fails now
     return notices.record_contact(session, ticket, purpose=owed.value, method="sms", reached=True, note=text,
                                   actor=actor, now=now)

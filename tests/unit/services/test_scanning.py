@@ -6,6 +6,7 @@ import threading
 from datetime import timedelta
 from pathlib import Path
 
+import pytest
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
@@ -317,3 +318,34 @@ def test_a_ticket_dispatched_after_its_reply_deadline_gives_the_department_its_o
     tickets.reply(db.session, ticket, "已协调医院缓交押金", actor=users["staff_dybz"], now=now + timedelta(hours=3))
     assert ticket.events[-1].data["on_time"] is True
     assert ticket.received_at.astimezone(LOCAL) == saturday.astimezone(LOCAL)  # the receipt itself is kept
+
+
+def test_the_gateway_is_called_with_no_transaction_open_and_each_text_is_saved_when_sent(db, users, now, reference,
+                                                                                          monkeypatch):
+    """A resilience review: the scan texted inside its one transaction, holding SQLite's write lock (every page
+    waited, then failed after 15 s) for as long as the gateway took; and a run stopped half way had sent texts it
+    had not recorded, which the next run sent again."""
+    from ticketing.services import sms
+
+    reference["DYBZ"].duty_phone = "13900001111"
+    first, second = (make_ticket(db, users, now, status=S.DISPATCHED, urgency="urgent") for _ in range(2))
+    db.session.commit()
+    sent = []
+
+    def gateway(command, phone, text, **kwargs):
+        assert not db.session().in_transaction()  # nothing held while waiting for the gateway
+        if len(sent) == 1:
+            raise KeyboardInterrupt  # the run is stopped while the second text is on its way
+        sent.append(kwargs["about"])
+
+    monkeypatch.setattr(sms, "deliver", gateway)
+    with pytest.raises(KeyboardInterrupt):
+        scan_deadlines(db.session, now + timedelta(minutes=30), sms_command=("gateway",))
+    db.session.rollback()
+    assert sent == [first.number]
+    assert [e.data["sent"] for e in events(db, Action.ALERT_DEPARTMENT, first)] == [True]  # saved as sent
+    monkeypatch.setattr(sms, "deliver", lambda command, phone, text, **kwargs: sent.append(kwargs["about"]))
+    scan_deadlines(db.session, now + timedelta(minutes=35), sms_command=("gateway",))
+    db.session.commit()
+    assert sent == [first.number]  # neither texted again: the second, claimed, may have gone when the run stopped
+    assert events(db, Action.ALERT_DEPARTMENT, second) == []

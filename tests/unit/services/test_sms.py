@@ -72,3 +72,17 @@ def test_a_gateway_that_hangs_is_logged_without_the_callers_number(caplog):
     with caplog.at_level("ERROR", logger="ticketing.sms"), pytest.raises(Unavailable):
         sms.deliver(hang, "13912340002", "你好", timeout=0.5, about="12393-20261205-000020", fallback="请电话告知")
     assert "13912340002" not in caplog.text and "139****0002" in caplog.text
+
+
+def test_the_gateway_is_called_with_no_transaction_open(db, users, now, monkeypatch):
+    """A resilience review: on SQLite a gateway taking 25 s held the request's write lock, and every other page
+    failed after 15 s meanwhile."""
+    ticket = extend(db, users, make_ticket(db, users, now, status=S.ACCEPTED, caller_phone="13912345678"), now)
+    db.session.commit()
+    open_while_sending = []
+    monkeypatch.setattr(sms, "deliver", lambda *args, **kwargs: open_while_sending.append(
+        db.session().in_transaction()))
+    contact = sms.send_notice(db.session, ticket, "extension", actor=users["staff_dybz"], now=now,
+                              command=("gateway",))
+    db.session.commit()
+    assert open_while_sending == [False] and contact.id is not None and ticket.pending_notices == []
