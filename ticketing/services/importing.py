@@ -111,7 +111,11 @@ def read_sheet(source: str | Path | bytes, filename: str | None = None) -> Sheet
 def decode_text(data: bytes) -> str:
     try:
         return data.decode("utf-8-sig")
-    except UnicodeDecodeError:
+    except UnicodeDecodeError as error:
+        if error.reason == "unexpected end of data" and error.start >= len(data) - 3:
+            # a UTF-8 file cut inside its last character was refused as of an unknown encoding (a resilience review)
+            raise ValidationFailed("文件不完整：在最后一个字的中间被截断", fields={
+                "file": "文件末尾被截断，请重新导出或上传完整的文件"}) from None
         try:
             return data.decode("gb18030")
         except UnicodeDecodeError:
@@ -130,7 +134,13 @@ def _read_csv(data: bytes) -> Sheet:
         for number, values in enumerate(reader, start=2):
             if not any(v.strip() for v in values):
                 continue
-            yield number, dict(zip(headers, values))
+            row = dict(zip(headers, values))
+            # a row cut short (a file truncated in the middle of a letter) was imported with what it had, and the
+            # whole letter was refused later as 内容不同 (a resilience review); one with more values than the header
+            # has lost its columns' places (a comma not quoted)
+            if len(values) < len(headers) or any(v.strip() for v in values[len(headers):]):
+                row[UNEVEN_ROW] = (len(values), len(headers))
+            yield number, row
 
     return Sheet(headers, rows())
 
@@ -295,9 +305,17 @@ def _text(value) -> str:
     return clean_text(str(value)).strip()  # a NUL in one cell was a 500 that lost the whole import on PostgreSQL
 
 
+#: the key under which a CSV row with another number of values than the header says so (values, header)
+UNEVEN_ROW = "\x00uneven"
+
+
 def row_input(values: dict[str, object], mapping: dict[str, str], *, channel: str, now: datetime,
               default_type: str | None) -> tickets.TicketInput:
     """One row → TicketInput (raises ValidationFailed for values that cannot be read)."""
+    if UNEVEN_ROW in values:
+        found, expected = values[UNEVEN_ROW]
+        raise ValidationFailed(f"本行有 {found} 列，表头有 {expected} 列：文件可能不完整，或内容中的逗号未加引号，"
+                               "未导入，请核对")
     mapped = {target: values.get(source) for source, target in mapping.items()}
     fields = {name: _text(mapped.get(name)) for name in FIELDS if name != "received_at"}
     type_text = fields["type"]

@@ -272,3 +272,24 @@ def test_an_import_that_created_tickets_analyzes_their_tables_on_postgresql(db, 
     analyzed = [s for s in statements if s.startswith("ANALYZE")]
     expected = ["ANALYZE ticket, ticket_event, category_label"] if db.engine.dialect.name == "postgresql" else []
     assert analyzed == expected
+
+
+def test_a_file_cut_short_refuses_its_last_row_not_imports_half_a_letter(db, reference, now):
+    """A resilience review: a CSV cut in the middle of a row imported the row's first words as the whole letter
+    (auto-dispatched), and the complete file was then refused as 内容不同; cut inside a character, it was refused
+    as of an unknown encoding."""
+    whole = csv_bytes(ROWS[:2])
+    cut = whole[:whole.index("异地就医".encode())]
+    result = run(db, importing.read_sheet(cut, "x.csv"), now)
+    assert result.created == 1
+    [refused] = result.rejected
+    assert refused.row == 3 and "本行有 3 列，表头有 5 列：文件可能不完整" in refused.reason
+    assert run(db, importing.read_sheet(whole, "x.csv"), now).created == 1  # the whole file brings the letter
+
+    with pytest.raises(ValidationFailed) as inside_a_character:
+        importing.read_sheet(whole[:whole.index("备案".encode()) + 1], "x.csv")
+    assert "截断" in inside_a_character.value.fields["file"]
+
+    loose_comma = csv_bytes([["M9", "报销", "住院报销", "比例怎么算", "2019-01-05", "13912345678"]])
+    [refused] = run(db, importing.read_sheet(loose_comma, "x.csv"), now).rejected
+    assert "逗号未加引号" in refused.reason
