@@ -54,16 +54,29 @@ class ModelRegistry:
         return directory
 
     def list_versions(self) -> list[dict]:
-        """Metadata of every saved version, newest first."""
+        """Metadata of every saved version whose metadata can be read, newest first."""
+        found = [meta for meta in self._read_versions().values() if isinstance(meta, dict)]
+        return sorted(found, key=lambda m: (m.get("created_at", ""), m.get("version", "")), reverse=True)
+
+    def unreadable_versions(self) -> dict[str, str]:
+        """Versions whose metadata file cannot be read (a damaged disk, a copy cut short), with why: left out of
+        ``list_versions``, where one of them made the administrator's page fail (a resilience review)."""
+        return {version: why for version, why in self._read_versions().items() if isinstance(why, str)}
+
+    def _read_versions(self) -> dict[str, dict | str]:
         if not self.root.is_dir():
-            return []
-        found = []
+            return {}
+        read: dict[str, dict | str] = {}
         for entry in self.root.iterdir():
             meta = entry / METADATA_FILE
             if _VERSION_RE.match(entry.name) and meta.is_file():
-                with open(meta, encoding="utf-8") as fh:
-                    found.append(json.load(fh))
-        return sorted(found, key=lambda m: (m.get("created_at", ""), m.get("version", "")), reverse=True)
+                try:
+                    with open(meta, encoding="utf-8") as fh:
+                        data = json.load(fh)
+                    read[entry.name] = data if isinstance(data, dict) else f"{METADATA_FILE} 内容不是对象"
+                except (OSError, UnicodeDecodeError, ValueError) as error:
+                    read[entry.name] = f"{METADATA_FILE} 无法读取（{type(error).__name__}）"
+        return read
 
     def save(self, classifier: TicketClassifier, *, now: datetime | None = None) -> dict:
         """Write ``classifier`` as a new version; its metadata gains version and created_at."""

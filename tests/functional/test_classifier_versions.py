@@ -142,6 +142,18 @@ def test_retrain_started_from_the_page_runs_in_the_background_and_reports_progre
     assert registry.active_version() == active["version"]
 
 
+def test_a_version_with_damaged_metadata_is_named_and_the_others_still_work(db, users, auth, client, registry,
+                                                                            fixture_examples):
+    active = train_model(fixture_examples, registry)["version"]
+    damaged = train_model(fixture_examples[::2], registry)["version"]
+    (registry.path(damaged) / "metadata.json").write_text('{"version": "', encoding="utf-8")
+    auth.login("admin")
+    page = client.get("/admin/classifier/")
+    html = page.get_data(as_text=True)
+    assert page.status_code == 200 and versions_on_page(html) == [active]
+    assert f"{damaged}（metadata.json 无法读取" in html
+
+
 def test_command_line_retrains_lists_and_activates(app, db, users, registry, fixture_examples):
     active = train_model(fixture_examples, registry)["version"]
     runner = app.test_cli_runner()

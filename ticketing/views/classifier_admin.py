@@ -33,6 +33,7 @@ def index():
     active = registry.active_version()
     active_meta = next((v for v in versions if v["version"] == active), None)
     return render_template("admin/classifier.html", versions=versions, active=active, active_meta=active_meta,
+                           unreadable=registry.unreadable_versions(),
                            job=_job().status(), error=_holder().error, in_use=_holder().version_in_use,
                            outcomes=learning.suggestion_outcomes(db.session, clock.now_utc()))
 

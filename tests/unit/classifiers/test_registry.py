@@ -50,6 +50,19 @@ def test_versions_listed_newest_first_and_rollback(tmp_path, examples):
     assert not list(tmp_path.glob(".ACTIVE*")) and not list(tmp_path.glob(".2*"))
 
 
+def test_a_version_with_damaged_metadata_is_set_apart_not_listed(tmp_path, examples):
+    """A resilience review: one version's metadata.json cut short made the administrator's page a 500, so no
+    version could be activated or rolled back from it."""
+    registry = ModelRegistry(tmp_path)
+    good = train_model(examples[::2], registry)["version"]
+    damaged = train_model(examples[1::2], registry)["version"]
+    meta = registry.path(damaged) / "metadata.json"
+    meta.write_bytes(meta.read_bytes()[:40])
+    assert [m["version"] for m in registry.list_versions()] == [good]
+    assert list(registry.unreadable_versions()) == [damaged]
+    assert "metadata.json 无法读取" in registry.unreadable_versions()[damaged]
+
+
 def test_a_version_saved_under_other_libraries_is_not_activated(tmp_path, examples):
     registry = ModelRegistry(tmp_path)
     active = train_model(examples[::2], registry)["version"]
