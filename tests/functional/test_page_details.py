@@ -279,3 +279,15 @@ def test_an_urgent_ticket_may_be_extended_to_the_end_of_its_deadlines_own_day(db
     due = ticket.reply_due_at.astimezone(LOCAL)
     assert due.time() < datetime.max.time().replace(microsecond=0)
     assert tickets.extension_allowance(db.session, ticket).earliest == due.date()
+
+
+def test_an_address_only_a_form_posts_to_opened_directly_says_so_in_the_layout(client, users, auth):
+    """A resilience review: GET /agent/triage/dispatch gave Werkzeug's English 405 page, outside the layout, with
+    no way back."""
+    auth.login("agent")
+    response = client.get("/agent/triage/dispatch")
+    html = response.get_data(as_text=True)
+    assert response.status_code == 405 and "POST" in response.headers["Allow"]
+    assert "这个地址只用于提交表单" in html and "返回首页" in html and "Method Not Allowed" not in html
+    api = client.put("/api/v1/tickets")  # the API keeps its own JSON
+    assert api.status_code == 405 and api.get_json()["error"]

@@ -131,7 +131,16 @@ def register_views(app: Flask) -> None:
         try:
             return render_template("errors.html", code=500, message=message), 500
         except Exception:  # the database itself is unreachable: the layout's counters cannot be read
-            return f"<!doctype html><meta charset=utf-8><title>出错了</title><p>{message}</p>", 500
+            return (f"<!doctype html><meta charset=utf-8><title>出错了</title><p>{message}</p>"
+                    '<p><a href="javascript:history.back()">返回上一页</a> · <a href="/">回到首页</a></p>'), 500
+
+    @app.errorhandler(405)
+    def wrong_method(error):
+        """An address only a form posts to, opened or bookmarked (Werkzeug's English page, outside the layout:
+        a resilience review). The API answers its own JSON (api._json_under_prefix)."""
+        message = "这个地址只用于提交表单，不能直接打开。请回到上一页，用页面上的按钮操作。"
+        response = render_template("errors.html", code=405, message=message)
+        return response, 405, {"Allow": ", ".join(error.valid_methods or [])}
 
     @app.errorhandler(404)
     def not_found(error):
