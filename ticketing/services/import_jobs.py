@@ -27,6 +27,8 @@ import time
 from datetime import datetime, timedelta
 from pathlib import Path
 
+from sqlalchemy import exc as sa_exc
+
 from ticketing.services import importing, status_files
 from ticketing.services.errors import DomainError, InvalidTransition, NotFound
 
@@ -169,6 +171,10 @@ def resume_import(app, folder: Path, upload_id: str, *, actor_id: int, now: date
                         threshold=threshold, carry=earlier)
 
 
+#: the database went away (restarted, the connection killed): the import can go on later from its file
+LOST_CONNECTION = (sa_exc.OperationalError, sa_exc.InterfaceError)
+
+
 def _run(app, folder: Path, upload_id: str, source: Path, *, channel, mapping, default_type, actor_id, now,
          classifier, threshold, carry) -> None:
     from ticketing.extensions import db, take_the_write_lock
@@ -176,6 +182,7 @@ def _run(app, folder: Path, upload_id: str, source: Path, *, channel, mapping, d
     from ticketing.services import clock
 
     started = time.perf_counter()
+    keep = False  # the file, for 继续导入
     saved = _counts(importing.ImportResult())  # what the batches committed so far: the figures a failure reports
     with app.app_context():
         session = db.session()
@@ -204,12 +211,21 @@ def _run(app, folder: Path, upload_id: str, source: Path, *, channel, mapping, d
             log.info("import %s: %s", upload_id, result.summary())
         except Exception as error:  # noqa: BLE001  (shown on the page; the batches before it are kept)
             session.rollback()
-            message = error.message if isinstance(error, DomainError) else "导入过程中出错，已导入的批次已保存"
             log.exception("import %s failed after %d rows", upload_id, saved["rows"])
-            _write_status(folder, upload_id, state="failed", error=message, started_at=now.isoformat(),
-                          updated_at=clock.now_utc().isoformat(), **saved, **carry)
+            if not isinstance(error, LOST_CONNECTION):
+                message = error.message if isinstance(error, DomainError) else "导入过程中出错，已导入的批次已保存"
+                _write_status(folder, upload_id, state="failed", error=message, started_at=now.isoformat(),
+                              updated_at=clock.now_utc().isoformat(), **saved, **carry)
+            else:
+                # the database went away for a moment, not the file: it is kept and 继续导入 is offered (the file
+                # was deleted and the rest of 3,000 letters waited for someone to upload it again: a resilience
+                # review)
+                keep = True
+                _write_status(folder, upload_id, state="interrupted", error="导入过程中出错（如数据库连接中断）",
+                              started_at=now.isoformat(), updated_at=clock.now_utc().isoformat(), **saved, **carry)
         finally:
-            source.unlink(missing_ok=True)
+            if not keep:
+                source.unlink(missing_ok=True)
             with _threads_lock:
                 _threads.pop(upload_id, None)
 
