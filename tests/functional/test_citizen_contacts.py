@@ -9,6 +9,7 @@ from tests.factories import extend, make_ticket
 from tests.sms_gateway import __file__ as GATEWAY
 from ticketing.models import TicketStatus
 from ticketing.services import api_tokens
+from ticketing.services.deadlines import LOCAL_TZ
 
 S = TicketStatus
 
@@ -62,6 +63,8 @@ def test_the_supervisor_sees_every_notice_owed(db, client, users, auth, now):
 
     page = client.get(f"/tickets/{petition.number}").get_data(as_text=True)
     assert "尚未书面告知信访人" in page and '<option value="letter" selected>书面</option>' in page
+    due = petition.accept_due_at.astimezone(LOCAL_TZ).date().isoformat()
+    assert f"即 {due} 前" in page  # by when (a petition review: the notice had no date and was never late)
 
 
 def test_the_department_of_a_fraud_report_cannot_contact_the_reporter(db, client, users, auth, now):

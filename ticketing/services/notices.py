@@ -23,6 +23,10 @@ from ticketing.services import privacy
 from ticketing.services.errors import NotAllowed, ValidationFailed
 from ticketing.services.workflow import RESUBMITTED_WITHIN, Action, check, transition
 
+#: the ways of telling that leave the citizen something in writing, as a petition's 受理告知 must
+WRITTEN_METHODS = frozenset({ContactMethod.LETTER.value, ContactMethod.SMS.value, ContactMethod.ONLINE.value})
+
+
 def record_contact(session: Session, ticket: Ticket, *, purpose: str, method: str, reached: bool | None,
                    note: str = "", actor: User, now: datetime) -> CitizenContact:
     """联系来电人: record one call, text, letter or visit; a reached notice stops being owed."""
@@ -40,6 +44,9 @@ def record_contact(session: Session, ticket: Ticket, *, purpose: str, method: st
     note = (note or "").strip()
     if purpose in (ContactPurpose.PROGRESS, ContactPurpose.MATERIALS, ContactPurpose.OTHER) and reached and not note:
         errors["note"] = "请填写告知或沟通的内容"
+    if purpose == ContactPurpose.ACCEPTANCE.value and reached and method not in WRITTEN_METHODS:
+        # 信访工作条例: 书面告知. A phone call cleared the notice owed (a petition review)
+        errors["method"] = "受理告知须书面送达（书面、短信或网上留言回复）；电话或当面沟通请记为“告知办理进展”"
     if errors:
         raise ValidationFailed(next(iter(errors.values())), fields=errors)
     purpose, method = ContactPurpose(purpose), ContactMethod(method)

@@ -75,6 +75,12 @@ def test_an_accepted_petition_owes_a_written_notice_of_acceptance(db, users, now
     notices.record_contact(db.session, petition, purpose="materials", method="phone", reached=True,
                            note="请补充住院发票复印件", actor=users["staff_dybz"], now=now)
     assert petition.pending_notices == [ACCEPTANCE]
+    # 书面告知: a phone call does not settle it (a petition review)
+    with pytest.raises(ValidationFailed) as by_phone:
+        notices.record_contact(db.session, petition, purpose="acceptance", method="phone", reached=True,
+                               note="电话告知已受理", actor=users["staff_dybz"], now=now)
+    assert "受理告知须书面送达" in by_phone.value.fields["method"]
+    assert petition.pending_notices == [ACCEPTANCE]
     notices.record_contact(db.session, petition, purpose="acceptance", method="letter", reached=True,
                            note="受理告知书已邮寄", actor=users["staff_dybz"], now=now)
     db.session.flush()
