@@ -627,6 +627,20 @@ def test_a_petitions_fifteen_days_to_accept_run_from_its_receipt(db, users, now,
     assert letter.accept_due_at.astimezone(LOCAL).date() == (now + timedelta(days=11)).date()
 
 
+def test_a_petition_told_its_legal_channel_before_acceptance_is_judged_by_the_fifteen_days(db, users, now):
+    """告知法定途径 on a petition not yet accepted is its decision not to accept, owed within the 15 days (a petition
+    review: told on day 28, overdue since day 16, it was counted on time against the 60)."""
+    late = make_ticket(db, users, now, status=S.DISPATCHED, channel="petition_bureau")
+    act(db, late, "legal_channel", users["staff_dybz"], now + timedelta(days=28), advice="请依法申请行政复议")
+    assert late.events[-1].data["on_time"] is False
+    in_time = make_ticket(db, users, now, status=S.DISPATCHED, channel="petition_bureau")
+    act(db, in_time, "legal_channel", users["staff_dybz"], now + timedelta(days=5), advice="请依法申请行政复议")
+    assert in_time.events[-1].data["on_time"] is True
+    accepted = make_ticket(db, users, now, status=S.ACCEPTED, channel="petition_bureau")  # accepted: the 60 days
+    act(db, accepted, "legal_channel", users["staff_dybz"], now + timedelta(days=28), advice="请依法申请行政复议")
+    assert accepted.events[-1].data["on_time"] is True
+
+
 def test_a_decision_on_an_extension_request_changed_since_the_page_was_shown_is_refused(db, users, now):
     """A refused request asked again for a later date was approved from a colleague's stale page."""
     staff, supervisor = users["staff_dybz"], users["supervisor"]
