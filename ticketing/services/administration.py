@@ -180,6 +180,26 @@ class PolicyInput:
 LONGEST_TIME_LIMIT = {DeadlineUnit.WORKING_DAYS: 250, DeadlineUnit.CALENDAR_DAYS: 365, DeadlineUnit.HOURS: 8760}
 
 
+#: 信访工作条例: 15 日 to decide on acceptance (from receipt), 60 日 to handle (from acceptance), in days of the
+#: calendar (the same article says 工作日 where it means them); a centre may set shorter ones
+PETITION_STATUTE_DAYS = {"accept": 15, "reply": 60}
+
+
+def _beyond_the_petition_statute(data: PolicyInput) -> dict[str, str]:
+    """A petition policy's limits longer than the statute's (a petition review: 15 / 90 working days was saved,
+    and the next petition was due two months late)."""
+    errors = {}
+    for prefix, title in (("accept", "签收（受理）"), ("reply", "答复（办结）")):
+        amount, unit, most = getattr(data, f"{prefix}_amount"), getattr(data, f"{prefix}_unit"), PETITION_STATUTE_DAYS[prefix]
+        if amount is None or unit not in DeadlineUnit.__members__.values():
+            continue
+        if unit == DeadlineUnit.WORKING_DAYS.value:
+            errors[f"{prefix}_unit"] = "信访事项的时限按自然日计算（信访工作条例），请选“自然日”"
+        elif amount > (most if unit == DeadlineUnit.CALENDAR_DAYS.value else most * 24):
+            errors[f"{prefix}_amount"] = f"信访事项{title}时限不得超过信访工作条例规定的 {most} 日"
+    return errors
+
+
 def save_deadline_policy(session: Session, policy: DeadlinePolicy | None, data: PolicyInput, *,
                          actor: User) -> DeadlinePolicy:
     """Create (policy=None) or edit a 办理时限; applies to tickets registered or dispatched from now on."""
@@ -203,6 +223,8 @@ def save_deadline_policy(session: Session, policy: DeadlinePolicy | None, data: 
         elif amount is not None and amount > (ceiling := LONGEST_TIME_LIMIT[DeadlineUnit(unit)]):
             # one year of each unit: 3,650 working days (a deadline in 2040) was taken (an administrator review)
             errors[f"{prefix}_amount"] = f"{title}时限过长：最多 {ceiling} {UNIT_WORDS[DeadlineUnit(unit)]}"
+    if channel == Channel.PETITION_BUREAU.value and urgency != Urgency.URGENT.value:
+        errors.update(_beyond_the_petition_statute(data))
     if data.max_extension_days is not None and not 0 < data.max_extension_days <= EXTENSION_CEILING_DAYS:
         # 3,000,000 days was saved, and every such ticket's page was then a 500 (a date past year 9999)
         errors["max_extension_days"] = f"最长延期天数应为 1–{EXTENSION_CEILING_DAYS} 的整数，不限制请留空（至多一年）"

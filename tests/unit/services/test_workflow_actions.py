@@ -243,6 +243,24 @@ def test_a_petition_policy_cannot_lift_the_regulations_thirty_days(db, users, no
             until=(ticket.reply_due_at + timedelta(days=31)).isoformat())
 
 
+def test_a_petition_policy_cannot_be_longer_than_the_regulations_fifteen_and_sixty_days(db, users, reference):
+    """A petition review: 15 / 90 working days was saved without a word, and the next petition was due in July."""
+    from ticketing.services import administration
+
+    policy = db.session.scalar(sa.select(DeadlinePolicy).where(DeadlinePolicy.channel == "petition_bureau",
+                                                               DeadlinePolicy.urgency == "normal").limit(1))
+    longer = administration.PolicyInput(ticket_type=policy.ticket_type, urgency="normal", channel="petition_bureau",
+                                        accept_amount=15, accept_unit="working_days", reply_amount=90,
+                                        reply_unit="calendar_days")
+    with pytest.raises(ValidationFailed) as refused:
+        administration.save_deadline_policy(db.session, policy, longer, actor=users["admin"])
+    assert "按自然日计算" in refused.value.fields["accept_unit"] and "60 日" in refused.value.fields["reply_amount"]
+    shorter = administration.PolicyInput(ticket_type=policy.ticket_type, urgency="normal", channel="petition_bureau",
+                                         accept_amount=10, accept_unit="calendar_days", reply_amount=30,
+                                         reply_unit="calendar_days")
+    assert administration.save_deadline_policy(db.session, policy, shorter, actor=users["admin"]).reply_amount == 30
+
+
 # ----------------------------------------------------------------------------- callbacks and reopen
 
 def test_a_reply_puts_a_callback_in_the_agents_queue(db, users, now):
