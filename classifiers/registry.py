@@ -20,6 +20,7 @@ import re
 import secrets
 import shutil
 import tempfile
+import time
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -53,6 +54,14 @@ class ModelRegistry:
             raise UnknownVersion(f"没有该模型版本 / no such model version: {version!r} in {self.root}")
         return directory
 
+    def exists(self, version: str) -> bool:
+        """Whether ``version`` is saved whole (its metadata is there)."""
+        try:
+            self.path(version)
+        except UnknownVersion:
+            return False
+        return True
+
     def list_versions(self) -> list[dict]:
         """Metadata of every saved version whose metadata can be read, newest first."""
         found = [meta for meta in self._read_versions().values() if isinstance(meta, dict)]
@@ -85,6 +94,7 @@ class ModelRegistry:
         classifier.metadata = {"version": version, "created_at": now.astimezone(timezone.utc).isoformat(),
                                **{k: v for k, v in classifier.metadata.items() if k not in ("version", "created_at")}}
         self.root.mkdir(parents=True, exist_ok=True)
+        self._remove_abandoned_staging()
         staging = Path(tempfile.mkdtemp(prefix=f".{version}.", dir=self.root))
         try:
             classifier.save(staging)
@@ -93,6 +103,17 @@ class ModelRegistry:
             shutil.rmtree(staging, ignore_errors=True)
             raise
         return classifier.metadata
+
+    STAGING_ABANDONED_AFTER = 3600  # seconds: a save takes a few; one older was cut off (a worker killed)
+
+    def _remove_abandoned_staging(self) -> None:
+        """Half-written versions of saves that were cut off (about 15 MB each, left for good: a model-operations
+        review)."""
+        for entry in self.root.glob(".*"):
+            name = entry.name[1:].split(".", 1)[0]
+            if entry.is_dir() and _VERSION_RE.match(name) and \
+                    time.time() - entry.stat().st_mtime > self.STAGING_ABANDONED_AFTER:  # the files' own clock
+                shutil.rmtree(entry, ignore_errors=True)
 
     def active_version(self) -> str | None:
         try:

@@ -65,7 +65,12 @@ class ClassifierHolder:
             if active is None:
                 self._classifier, self._version, self.error = None, None, "没有已启用的分类模型"
             elif active == self._version:
-                self.error, self._refused = None, None  # back to the version in use after a refused one
+                self._refused = None  # back to the version in use after a refused one
+                # its files deleted since it was loaded: this worker goes on from memory, but a worker started now
+                # cannot load it, and the page warned or not by which worker answered (a model-operations review)
+                self.error = None if registry.exists(active) else (
+                    f"启用的版本 {active} 的文件已不在模型目录中，本工作进程仍用已载入的该版本，"
+                    "新启动的工作进程将无法加载")
             elif active != self._refused or time.monotonic() - self._refused_at >= RETRY_REFUSED_SECONDS:
                 self._classifier = registry.load(active)
                 self._version, self.error, self._refused = active, None, None

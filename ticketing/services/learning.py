@@ -48,21 +48,29 @@ def retrain(session: Session, registry, *, progress=None) -> dict:
 
 
 def suggestion_outcomes(session: Session, now: datetime, days: int = 30) -> list[dict]:
-    """Per suggested category over the last `days`: how often a person kept it or changed it."""
+    """Per suggested category over the last `days`: how many tickets a person left in it or moved out of it, by
+    each ticket's latest category (a model-operations review: a ticket set by an agent, changed by a supervisor and
+    set back after a return counted three times, as one acceptance and two corrections)."""
     since = now - timedelta(days=days)
+    latest = (sa.select(sa.func.max(CategoryLabel.id)).where(CategoryLabel.created_at >= since)
+              .group_by(CategoryLabel.ticket_id))
     rows = session.execute(
         sa.select(Category.code, Category.name,
                   sa.func.count().label("total"),
                   sa.func.sum(sa.case((CategoryLabel.to_category_id == CategoryLabel.suggested_category_id, 1),
                                       else_=0)).label("accepted"))
         .join(Category, Category.id == CategoryLabel.suggested_category_id)
-        .where(CategoryLabel.created_at >= since)
+        .where(CategoryLabel.id.in_(latest))
         .group_by(Category.code, Category.name).order_by(Category.code)
     ).all()
     return [{"code": code, "name": name, "total": total, "accepted": int(accepted or 0),
              "corrected": total - int(accepted or 0),
              "accepted_rate": (int(accepted or 0) / total) if total else None}
             for code, name, total, accepted in rows]
+
+
+#: the classifier's training steps as the 分类模型 page names them (it showed "训练中（cross-validation 0%）")
+STEP_TITLES = {"cross-validation": "交叉验证", "fitting": "训练", "saving": "保存", "done": "完成"}
 
 
 class RetrainJob:
@@ -136,7 +144,8 @@ class RetrainJob:
                     from ticketing.extensions import db
 
                     metadata = retrain(db.session, registry,
-                                       progress=lambda step, fraction: self._write(state="running", step=step,
+                                       progress=lambda step, fraction: self._write(state="running",
+                                                                                   step=STEP_TITLES.get(step, step),
                                                                                    fraction=fraction))
                     self._write(state="done", version=metadata.get("version"), fraction=1.0, step="完成")
             except Exception as exc:  # shown on the admin page, and the traceback logged for whoever looks into it

@@ -63,6 +63,20 @@ def test_a_version_with_damaged_metadata_is_set_apart_not_listed(tmp_path, examp
     assert "metadata.json 无法读取" in registry.unreadable_versions()[damaged]
 
 
+def test_a_save_cut_off_long_ago_leaves_no_half_written_version_behind(tmp_path, examples):
+    import os
+
+    registry = ModelRegistry(tmp_path)
+    old = tmp_path / ".20261201T080000Z-abcdef.k2j3"
+    recent = tmp_path / ".20261205T080000Z-abcdef.x9y8"
+    for staging in (old, recent):
+        staging.mkdir()
+        (staging / "model.joblib").write_bytes(b"half")
+    os.utime(old, (0, 0))
+    train_model(examples[::2], registry)
+    assert not old.exists() and recent.exists()  # another save may be writing the recent one
+
+
 def test_a_version_saved_under_other_libraries_is_not_activated(tmp_path, examples):
     registry = ModelRegistry(tmp_path)
     active = train_model(examples[::2], registry)["version"]

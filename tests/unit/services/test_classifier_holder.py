@@ -17,6 +17,9 @@ class SlowRegistry:
     def active_version(self):
         return self.active
 
+    def exists(self, version):
+        return version not in getattr(self, "deleted", ())
+
     def load(self, version):
         self.loading.set()
         time.sleep(self.seconds)
@@ -110,4 +113,18 @@ def test_a_version_that_failed_once_is_tried_again_after_a_while(monkeypatch):
     holder._checked_at = 0.0
     assert holder.current() is None and registry.loads == ["v1"]  # not at every check
     holder._checked_at, holder._refused_at = 0.0, holder._refused_at - classification.RETRY_REFUSED_SECONDS
+    assert holder.current() == "model v1" and holder.error is None
+
+
+def test_the_active_versions_files_deleted_are_reported_while_the_model_in_memory_serves(monkeypatch):
+    """A model-operations review: with the active version's folder moved away, the old workers served it and said
+    nothing, a new worker had no model, and the page warned or not by which worker answered."""
+    registry = SlowRegistry(seconds=0)
+    holder = holder_with(registry, monkeypatch)
+    assert holder.current() == "model v1" and holder.error is None
+    registry.deleted = {"v1"}
+    holder.reset()
+    assert holder.current() == "model v1" and "v1 的文件已不在模型目录中" in holder.error
+    registry.deleted = set()
+    holder.reset()
     assert holder.current() == "model v1" and holder.error is None
