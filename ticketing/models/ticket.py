@@ -214,6 +214,16 @@ class Ticket(db.Model):
         return ExtensionState(self.extension_state).title if self.extension_state else ""
 
     @property
+    def transfers_back_to_petition_office(self) -> bool:
+        """A petition the 信访局 sent that is not the bureau's matter goes back to it (信访工作条例: the body it was
+        sent to objects and returns it), not on to 12345 (a petition review: the 信访局 was told 已转至 12345)."""
+        return self.channel == Channel.PETITION_BUREAU.value
+
+    @property
+    def transferred_to_title(self) -> str:
+        return "信访部门" if self.transfers_back_to_petition_office else "12345 热线"
+
+    @property
     def pending_notices(self) -> list[ContactPurpose]:
         """What the citizen still has to be told (告知来电人): an approved extension while the ticket is worked,
         and a petition's acceptance (信访工作条例: 书面告知受理) once a department has accepted it and until it replies."""
@@ -285,6 +295,8 @@ class TicketEvent(db.Model):
     def action_title(self) -> str:
         from ticketing.services.workflow import ACTION_TITLES
 
+        if self.action == "transfer_out" and (self.data or {}).get("to") == "petition_office":
+            return "退回信访部门"
         return ACTION_TITLES.get(self.action, self.action)
 
     @property

@@ -227,6 +227,8 @@ def _state_words(ticket: Ticket) -> tuple[str, str]:
         if ticket.closure_kind == ClosureKind.LEGAL_CHANNEL.value:
             return "已办结", "该事项需通过法定途径解决，已告知办理途径。"
         return "已办结", "已答复并办结。"
+    if status is S.TRANSFERRED_OUT and ticket.transfers_back_to_petition_office:
+        return "已退回", "该事项不属于医保部门职责，已退回信访部门，后续进展请向信访部门查询。"
     if status is S.TRANSFERRED_OUT:
         return "已转办", "该事项不属于医保业务，已转至 12345 热线办理，后续进展请向 12345 查询。"
     return "办理中", "正在办理。"  # merged without a ticket to follow: say no more than that

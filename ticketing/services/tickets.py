@@ -984,9 +984,14 @@ def _may_name_one_person(name: str, other: str) -> bool:
 
 
 def transfer_out(session, ticket, reference: str, *, actor, now, note: str = "") -> None:
-    """转出至 12345, keeping the other system's reference."""
-    _require(reference, "reference", "请填写 12345 的转办编号")
-    transition(ticket, Action.TRANSFER_OUT, actor=actor, now=now, note=note, data={"reference": reference})
+    """转出至 12345, keeping the other system's reference; a petition not the bureau's matter goes back to the 信访部门
+    that sent it instead (退回信访部门), with its 文号 or the letter that returns it."""
+    petition = ticket.transfers_back_to_petition_office
+    _require(reference, "reference", "请填写退回信访部门的函件文号" if petition else "请填写 12345 的转办编号")
+    if petition:
+        _require(note, "note", "请填写不属于医保部门职责的理由")
+    transition(ticket, Action.TRANSFER_OUT, actor=actor, now=now, note=note,
+               data={"reference": reference, **({"to": "petition_office"} if petition else {})})
     ticket.transfer_reference = reference
 
 

@@ -79,6 +79,26 @@ def test_transfer_out_to_12345(api, db, users, now):
     assert body["events"][-1]["action"] == "transfer_out"
 
 
+def test_a_petition_not_the_bureaus_matter_goes_back_to_the_petition_office(api, client, auth, db, users, now):
+    """A petition review: a petition the 信访局 sent could only be 转出至12345, and the 信访局 and the petitioner were
+    told to ask 12345; it is returned to the 信访部门 that sent it, with the reason."""
+    from ticketing.services import progress_lookup
+
+    petition = make_ticket(db, users, now, channel="petition_bureau", category="QT", caller_phone="13912345678",
+                           content="反映养老金发放问题")
+    db.session.commit()
+    auth.login("agent")
+    page = client.get(f"/tickets/{petition.number}").get_data(as_text=True)
+    assert "退回信访部门</button>" in page and "转出至12345</button>" not in page
+    no_reason = act(api, petition, "agent", action="transfer_out", reference="医保函〔2026〕12号")
+    assert no_reason.status_code == 422 and "note" in no_reason.get_json()["fields"]
+    body = act(api, petition, "agent", action="transfer_out", reference="医保函〔2026〕12号",
+               note="养老金发放属人社部门职责").get_json()
+    assert body["status"] == "transferred_out" and body["events"][-1]["action_title"] == "退回信访部门"
+    found = progress_lookup.lookup_progress(db.session, petition.number, "13912345678", now=now)
+    assert "已退回信访部门" in found.progress.explanation and "12345" not in found.progress.explanation
+
+
 def test_illegal_transition_is_409(api, db, users, now):
     ticket = make_ticket(db, users, now)
     db.session.commit()
