@@ -1,9 +1,8 @@
 """附件 on the ticket page: upload several at once, open, remove, and the Chinese messages when refused."""
 from __future__ import annotations
 
-import sys
-
 import hashlib
+import sys
 from io import BytesIO
 from urllib.parse import quote
 
@@ -229,6 +228,27 @@ def test_the_virus_scanner_runs_with_no_transaction_open(app, db, client, users,
     auth.login("staff_dybz")
     assert "已上传附件：办理说明.pdf" in _upload(client, ticket, ("办理说明.pdf", PDF)).get_data(as_text=True)
     assert scanned_in_a_transaction == [False] and [a.original_name for a in _stored(db)] == ["办理说明.pdf"]
+
+    # checked again after the scan: the same file stored by another upload while this one was scanned is refused
+    # (a diff review: two uploads of one file during a slow scan stored it twice)
+    from sqlalchemy.orm import Session
+
+    first_id = _stored(db)[0].id
+    db.session.commit()
+
+    def meanwhile_the_same_file_is_stored(path, *args, **kwargs):
+        with Session(db.engine) as other:
+            first = other.get(TicketAttachment, first_id)
+            other.add(TicketAttachment(ticket_id=first.ticket_id, original_name="同一文件.pdf", stored_name="x.pdf",
+                                  content_type=first.content_type, size_bytes=first.size_bytes,
+                                  sha256=hashlib.sha256(PDF + b"2").hexdigest(), identifies_caller=False,
+                                  uploaded_by_id=first.uploaded_by_id, created_at=first.created_at))
+            other.commit()
+
+    monkeypatch.setattr(attachments, "scan", meanwhile_the_same_file_is_stored)
+    html = _upload(client, ticket, ("又一份.pdf", PDF + b"2")).get_data(as_text=True)
+    assert "与已有附件“同一文件.pdf”内容相同" in html
+    assert sorted(a.original_name for a in _stored(db)) == ["办理说明.pdf", "同一文件.pdf"]
 
 
 def test_a_store_gone_read_only_says_so_and_keeps_what_was_saved(app, db, client, users, auth, now, monkeypatch):

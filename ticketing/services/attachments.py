@@ -35,7 +35,7 @@ from sqlalchemy.orm import Session
 
 from ticketing.extensions import no_transaction_held
 from ticketing.models import Role, Ticket, TicketAttachment, User
-from ticketing.services import privacy
+from ticketing.services import locks, privacy
 from ticketing.services.errors import NotAllowed, NotFound, Unavailable, ValidationFailed
 from ticketing.services.validation import mask_numbers_in_text
 from ticketing.services.workflow import Action, check, transition
@@ -218,10 +218,7 @@ def attach(
     Nothing is left on disk when the file is refused; if the caller's commit fails,
     it calls `discard_file` for the row this returned.
     """
-    check(actor, ticket, Action.ATTACH)
-    if count_for(session, ticket) >= MAX_FILES_PER_TICKET:
-        raise ValidationFailed(f"每张工单最多 {MAX_FILES_PER_TICKET} 个附件",
-                               fields={"file": f"本工单已有 {MAX_FILES_PER_TICKET} 个附件，请先删除不需要的"})
+    _may_attach(session, ticket, actor)
     name = clean_name(filename)
     if not name:
         raise ValidationFailed("请选择要上传的文件", fields={"file": "请选择要上传的文件"})
@@ -252,15 +249,16 @@ def attach(
         if not _content_matches(path, kind):
             raise ValidationFailed("文件内容与扩展名不符",
                                    fields={"file": f"“{name}”的内容不是{kind.label}文件（{extension}），请检查后重新上传"})
-        same = next((a for a in ticket.attachments if a.sha256 == sha256 and a.removed_at is None), None)
-        if same is not None:
-            # the other file's name masked (a reporter's number in it), whoever uploads: the message is an answer
-            # to one who may not see the caller as often as to one who may
-            shown = mask_numbers_in_text(_shown_name(same))
-            raise ValidationFailed("文件已上传过", fields={"file": f"“{name}”与已有附件“{shown}”内容相同，未重复上传"})
+        _not_there_yet(ticket, name, sha256)
         if scan_command:
+            ticket_id = ticket.id
             with no_transaction_held(session):  # a scanner taking a minute held every other user's save meanwhile
                 scan(path, name, scan_command, timeout=scan_timeout)
+            # checked again with the ticket held once more: the same file sent twice during the scan was stored
+            # twice, and a ticket closed meanwhile took it (a diff review)
+            ticket = locks.lock_for_change(session, session.get(Ticket, ticket_id))
+            _may_attach(session, ticket, actor)
+            _not_there_yet(ticket, name, sha256)
     except BaseException:
         # a store gone read-only refuses the clean-up too, which replaced the clear 附件存储暂不可用 with a 500
         # after the call was saved (a resilience review)
@@ -277,6 +275,22 @@ def attach(
     transition(ticket, Action.ATTACH, actor=actor, now=now, note=f"{_shown_name(attachment)}（{attachment.size_label}）",
                data={"attachment_id": attachment.id, "size": size, "sha256": sha256, "identifies_caller": identifies_caller})
     return attachment
+
+
+def _may_attach(session: Session, ticket: Ticket, actor: User | None) -> None:
+    check(actor, ticket, Action.ATTACH)
+    if count_for(session, ticket) >= MAX_FILES_PER_TICKET:
+        raise ValidationFailed(f"每张工单最多 {MAX_FILES_PER_TICKET} 个附件",
+                               fields={"file": f"本工单已有 {MAX_FILES_PER_TICKET} 个附件，请先删除不需要的"})
+
+
+def _not_there_yet(ticket: Ticket, name: str, sha256: str) -> None:
+    same = next((a for a in ticket.attachments if a.sha256 == sha256 and a.removed_at is None), None)
+    if same is not None:
+        # the other file's name masked (a reporter's number in it), whoever uploads: the message is an answer
+        # to one who may not see the caller as often as to one who may
+        shown = mask_numbers_in_text(_shown_name(same))
+        raise ValidationFailed("文件已上传过", fields={"file": f"“{name}”与已有附件“{shown}”内容相同，未重复上传"})
 
 
 def _shown_name(attachment: TicketAttachment) -> str:

@@ -235,7 +235,7 @@ def _late_but_by_the_new_deadline(ticket: Ticket, reply_clock: datetime, before:
     for event in ticket.events:
         if (event.data or {}).get("on_time") is not False or event.action not in RECALCULATED_TITLES:
             continue
-        if event.action == "accept":
+        if event.action == "accept" or (event.data or {}).get("deadline") == "accept":  # or a petition's 不予受理
             current = ticket.dispatched_at is not None and event.created_at >= ticket.dispatched_at
             by = ticket.accept_due_at if current else _judged_by_counted_again(
                 event, _clock_start_before(ticket, event, _starts_accept_clock), before, after)

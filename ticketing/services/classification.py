@@ -20,7 +20,9 @@ def dispatch_threshold(session, classifier, configured: float | None = None) -> 
     else ``configured`` (CLASSIFIER_THRESHOLD), else the threshold chosen when the model was trained."""
     from ticketing.services import settings
 
-    limit = settings.get_setting(session, "classifier_threshold", {"CLASSIFIER_THRESHOLD": configured})
+    limit = settings.get_setting(session, "classifier_threshold")  # None too when an administrator cleared it
+    if limit is None:
+        limit = configured
     return classifier.threshold if limit is None else float(limit)
 
 CHECK_EVERY_SECONDS = 10.0

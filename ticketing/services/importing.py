@@ -123,7 +123,9 @@ def decode_text(data: bytes) -> str:
 
 
 def _read_csv(data: bytes) -> Sheet:
-    reader = csv.reader(io.StringIO(decode_text(data), newline=""))
+    text = decode_text(data)
+    cut_short = bool(text) and not text.endswith(("\n", "\r"))  # a file cut off ends inside its last row
+    reader = csv.reader(io.StringIO(text, newline=""))
     try:
         headers = [h.strip() for h in next(reader)]
     except StopIteration:
@@ -131,14 +133,19 @@ def _read_csv(data: bytes) -> Sheet:
     _check_headers(headers)
 
     def rows():
-        for number, values in enumerate(reader, start=2):
+        numbered = enumerate(reader, start=2)
+        following = next(numbered, None)
+        while following is not None:
+            (number, values), following = following, next(numbered, None)
             if not any(v.strip() for v in values):
                 continue
             row = dict(zip(headers, values))
-            # a row cut short (a file truncated in the middle of a letter) was imported with what it had, and the
-            # whole letter was refused later as 内容不同 (a resilience review); one with more values than the header
-            # has lost its columns' places (a comma not quoted)
-            if len(values) < len(headers) or any(v.strip() for v in values[len(headers):]):
+            # the last row of a file cut off inside it (no line end after it) was imported with what it had, and the
+            # whole letter was refused later as 内容不同 (a resilience review); a row with more values than the
+            # header has lost its columns' places (a comma not quoted). Other short rows are rows whose writer left
+            # off empty trailing values, read as empty as before (a diff review)
+            if (following is None and cut_short and len(values) < len(headers)) or \
+                    any(v.strip() for v in values[len(headers):]):
                 row[UNEVEN_ROW] = (len(values), len(headers))
             yield number, row
 

@@ -83,13 +83,19 @@ def scan_deadlines(session: Session, now: datetime, *, batch_size: int = BATCH_S
         result.escalated.append(ticket.number)
     session.flush()
     if sms_command:
-        # the marks and the claims are committed first, and each text is recorded as soon as it is sent: the gateway
-        # was called inside the run's one transaction, holding SQLite's write lock (every page waited, then failed)
-        # or the claimed tickets' rows on PostgreSQL for the whole run, and a run stopped half way had texted duty
-        # phones it had not recorded, which the next run texted again (a resilience review)
-        claimed = [(t.id, t.number) for t in _claim_urgent_dispatches(session, now, batch_size)]
-        for ticket_id, number in claimed:
-            ticket = session.get(Ticket, ticket_id)
+        # one ticket at a time: claimed and committed just before its text, recorded as soon as it is sent. The
+        # gateway was called inside the run's one transaction, holding SQLite's write lock (every page waited, then
+        # failed) or the claimed rows on PostgreSQL for the whole run, and a run stopped half way had texted duty
+        # phones it had not recorded, which the next run texted again (a resilience review); claimed all at once
+        # before the first text, the tickets after a stop were left claimed and never texted (a diff review)
+        tried: set[int] = set()  # a refused text is claimed again by the next run, not by this one
+        for _ in range(batch_size):
+            claimed = _claim_urgent_dispatches(session, now, 1, skip=tried)
+            if not claimed:
+                break
+            ticket = claimed[0]
+            ticket_id, number = ticket.id, ticket.number
+            tried.add(ticket_id)
             phone, text = ticket.department.duty_phone, alert_text(ticket)
             refused = None
             with no_transaction_held(session):
@@ -130,7 +136,8 @@ def _record_alert(ticket: Ticket, now: datetime, phone: str, refused: Unavailabl
                data={"sent": True, "phone": mask_phone(phone)})
 
 
-def _claim_urgent_dispatches(session: Session, now: datetime, batch_size: int) -> list[Ticket]:
+def _claim_urgent_dispatches(session: Session, now: datetime, batch_size: int,
+                             skip: set[int] = frozenset()) -> list[Ticket]:
     """Urgent tickets waiting to be accepted by a department with a duty phone, not yet texted since their
     latest dispatch; set department_alerted_at and return only the ones this run claimed."""
     not_alerted = sa.or_(Ticket.department_alerted_at.is_(None), Ticket.department_alerted_at < Ticket.dispatched_at)
@@ -138,6 +145,8 @@ def _claim_urgent_dispatches(session: Session, now: datetime, batch_size: int) -
               .where(Ticket.status == S.DISPATCHED.value, Ticket.urgency == Urgency.URGENT.value,
                      Ticket.dispatched_at.is_not(None), Department.duty_phone.is_not(None), not_alerted)
               .order_by(Ticket.id).limit(batch_size).correlate(None))
+    if skip:
+        wanted = wanted.where(Ticket.id.not_in(skip))
     if _is_postgres(session):
         wanted = wanted.with_for_update(skip_locked=True, of=Ticket)
     claimed = session.execute(

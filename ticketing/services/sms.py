@@ -62,6 +62,13 @@ def deliver(command: Sequence[str], phone: str, text: str, *, timeout: float, ab
         raise Unavailable(f"短信平台未接受该短信，短信未发送；{fallback}")
 
 
+def _mark_told(ticket: Ticket, owed: ContactPurpose, when: datetime | None) -> None:
+    if owed is ContactPurpose.EXTENSION:
+        ticket.extension_told_at = when
+    else:
+        ticket.acceptance_told_at = when
+
+
 def send_notice(session: Session, ticket: Ticket, purpose: str, *, actor: User, now: datetime,
                 command: Sequence[str], timeout: float = 20) -> CitizenContact:
     """Send the notice owed by text and record it as a contact (短信, 已告知) with the message as its note. The
@@ -82,9 +89,18 @@ def send_notice(session: Session, ticket: Ticket, purpose: str, *, actor: User, 
     if phone is None:
         raise ValidationFailed("来电人没有留手机号，不能发短信，请电话或书面告知",
                                fields={"phone": "没有手机号"})
-    text, number = notice_text(ticket, owed), ticket.number
-    with no_transaction_held(session):
-        deliver(command, phone, text, timeout=timeout, about=number, fallback="请稍后重试或电话告知")
+    text, number, ticket_id = notice_text(ticket, owed), ticket.number, ticket.id
+    # the notice is taken as told before the commit below lets go of the ticket's lock: a second click (or a
+    # colleague) meanwhile finds nothing owed, where it sent the citizen the same text again (a diff review)
+    _mark_told(ticket, owed, now)
+    try:
+        with no_transaction_held(session):
+            deliver(command, phone, text, timeout=timeout, about=number, fallback="请稍后重试或电话告知")
+    except Unavailable:
+        _mark_told(session.get(Ticket, ticket_id), owed, None)  # not sent: owed again
+        session.commit()
+        raise
     log.info("SMS %s sent for %s", owed.value, number)  # a text sent is on record even if saving it fails now
+    ticket = session.get(Ticket, ticket_id)
     return notices.record_contact(session, ticket, purpose=owed.value, method="sms", reached=True, note=text,
                                   actor=actor, now=now)

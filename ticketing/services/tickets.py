@@ -893,10 +893,16 @@ def tell_legal_channel(session, ticket, advice: str, *, actor, now) -> Reply:
     told so as its decision not to accept (不予受理), owed within the 15 days to decide (信访工作条例第二十二条), not
     the 60 to handle: a petition review found one told on day 28, overdue since day 16, counted on time."""
     _require(advice, "advice", "请填写告知的法定途径")
-    undecided_petition = _petition_by_statute(ticket) and ticket.status == S.DISPATCHED.value
-    due = ticket.accept_due_at if undecided_petition and ticket.accept_due_at is not None else ticket.reply_due_at
+    # still at the centre or with a department that has not accepted it (a diff review: one still registered,
+    # told on day 28, was judged by the 60 days)
+    undecided_petition = _petition_by_statute(ticket) and ticket.status in (S.REGISTERED.value, S.DISPATCHED.value)
+    if undecided_petition:
+        due = ticket.accept_due_at or calendar.accept_deadline(session, ticket, ticket.received_at).due_at
+        data = {**_timeliness(due, now), "deadline": "accept"}  # entering holidays judges it by that one again
+    else:
+        data = _timeliness(ticket.reply_due_at, now)
     transition(ticket, Action.LEGAL_CHANNEL, actor=actor, now=now, note=advice,  # on time as of now: a reopen
-               data=_timeliness(due, now))  # moves the deadline
+               data=data)  # moves the deadline
     return _close_with_reply(session, ticket, advice, ClosureKind.LEGAL_CHANNEL, actor=actor, now=now)
 
 

@@ -84,6 +84,8 @@ def _hotspots_asked(limit: int | None = None):
     scoped = hotspots.department_scope(current_user) is not None
     departments = ([selected] if scoped else db.session.scalars(
         sa.select(Department).where(Department.active.is_(True)).order_by(Department.id)).all())
+    if selected is not None and selected not in departments:  # a switched-off one asked for: the select names it
+        departments = [*departments, selected]
     days = offered_number("days", hotspots.DAY_CHOICES, 7)
     min_size = offered_number("min_size", hotspots.SIZE_CHOICES, 3)
     filters = {"departments": departments, "selected": selected, "days": days, "min_size": min_size,

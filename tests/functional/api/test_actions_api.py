@@ -179,8 +179,11 @@ def test_classify_and_registering_follow_the_same_threshold_and_categories_in_us
     registered = api.post("/tickets", letter, as_="agent").get_json()
     assert registered["status"] == "registered" and registered["category"] is None
 
-    settings.set_setting(db.session, "classifier_threshold", None)
+    settings.set_setting(db.session, "classifier_threshold", None)  # cleared: CLASSIFIER_THRESHOLD applies again
+    monkeypatch.setitem(app.config, "CLASSIFIER_THRESHOLD", 0.95)
     db.session.commit()
+    assert api.post("/classify", {"text": "住院报销比例是多少"}, as_="agent").get_json()["confident"] is False
+    monkeypatch.setitem(app.config, "CLASSIFIER_THRESHOLD", None)
     assert api.post("/classify", {"text": "住院报销比例是多少"}, as_="agent").get_json()["confident"] is True
     dispatched = api.post("/tickets", dict(letter, external_id="T-2"), as_="agent").get_json()
     assert dispatched["status"] == "dispatched"

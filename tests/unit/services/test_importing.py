@@ -293,3 +293,8 @@ def test_a_file_cut_short_refuses_its_last_row_not_imports_half_a_letter(db, ref
     loose_comma = csv_bytes([["M9", "报销", "住院报销", "比例怎么算", "2019-01-05", "13912345678"]])
     [refused] = run(db, importing.read_sheet(loose_comma, "x.csv"), now).rejected
     assert "逗号未加引号" in refused.reason
+    # a writer that leaves off empty trailing values: read as empty, as before (a diff review)
+    trailing_left_off = csv_bytes([["T1", "报销", "住院报销比例怎么算？", "2019-01-05"],
+                                   ["T2", "备案", "异地就医备案在哪里办理？"]])
+    result = run(db, importing.read_sheet(trailing_left_off, "x.csv"), now)
+    assert (result.created, result.rejected) == (2, [])

@@ -79,10 +79,35 @@ def test_the_gateway_is_called_with_no_transaction_open(db, users, now, monkeypa
     failed after 15 s meanwhile."""
     ticket = extend(db, users, make_ticket(db, users, now, status=S.ACCEPTED, caller_phone="13912345678"), now)
     db.session.commit()
-    open_while_sending = []
-    monkeypatch.setattr(sms, "deliver", lambda *args, **kwargs: open_while_sending.append(
-        db.session().in_transaction()))
+    open_while_sending, owed_meanwhile = [], []
+
+    def gateway(*args, **kwargs):
+        open_while_sending.append(db.session().in_transaction())
+        # what a second click sees meanwhile, on another connection: nothing owed (a diff review: two clicks sent
+        # the citizen two texts once the lock was let go before the gateway)
+        from sqlalchemy.orm import Session
+
+        with Session(db.engine) as other:
+            owed_meanwhile.append(other.get(type(ticket), ticket.id).pending_notices)
+
+    monkeypatch.setattr(sms, "deliver", gateway)
     contact = sms.send_notice(db.session, ticket, "extension", actor=users["staff_dybz"], now=now,
                               command=("gateway",))
     db.session.commit()
-    assert open_while_sending == [False] and contact.id is not None and ticket.pending_notices == []
+    assert open_while_sending == [False] and owed_meanwhile == [[]]
+    assert contact.id is not None and ticket.pending_notices == []
+
+
+def test_a_text_the_gateway_refused_leaves_the_notice_owed(db, users, now, monkeypatch):
+    ticket = extend(db, users, make_ticket(db, users, now, status=S.ACCEPTED, caller_phone="13912345678"), now)
+    db.session.commit()
+
+    def refusing(*args, **kwargs):
+        raise Unavailable("短信平台未接受该短信，短信未发送；请稍后重试或电话告知")
+
+    monkeypatch.setattr(sms, "deliver", refusing)
+    with pytest.raises(Unavailable):
+        sms.send_notice(db.session, ticket, "extension", actor=users["staff_dybz"], now=now, command=("gateway",))
+    db.session.rollback()
+    db.session.refresh(ticket)
+    assert ticket.pending_notices == [sms.ContactPurpose.EXTENSION] and ticket.contacts == []

@@ -657,6 +657,16 @@ def test_a_petition_told_its_legal_channel_before_acceptance_is_judged_by_the_fi
     accepted = make_ticket(db, users, now, status=S.ACCEPTED, channel="petition_bureau")  # accepted: the 60 days
     act(db, accepted, "legal_channel", users["staff_dybz"], now + timedelta(days=28), advice="请依法申请行政复议")
     assert accepted.events[-1].data["on_time"] is True
+    # still at the centre, never dispatched: the same 15 days (a diff review)
+    registered = make_ticket(db, users, now, channel="petition_bureau")
+    act(db, registered, "legal_channel", users["agent"], now + timedelta(days=28), advice="请依法申请行政复议")
+    assert registered.events[-1].data["on_time"] is False
+    # a holiday entered later judges them by the 15 days again, not by the 60 (a diff review: the flag turned on time)
+    from ticketing.services import administration
+
+    administration.add_calendar_day(db.session, (now + timedelta(days=49)).date(), "holiday", "临时调整",
+                                    actor=users["admin"], now=now + timedelta(days=30))
+    assert late.events[-1].data["on_time"] is False and registered.events[-1].data["on_time"] is False
 
 
 def test_a_decision_on_an_extension_request_changed_since_the_page_was_shown_is_refused(db, users, now):
