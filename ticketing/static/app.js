@@ -201,3 +201,17 @@ window.addEventListener("submit", function (event) {
 window.addEventListener("pageshow", function () {
   document.querySelectorAll("form[data-sent-at]").forEach(function (form) { form.removeAttribute("data-sent-at"); });
 });
+// Printed, a list's folded parts (热点诉求's 逐件查看) are printed open: only the first group's tickets were on paper
+// (a print review). Those opened for printing fold again afterwards; forms folded in <details class="remove"> stay.
+window.addEventListener("beforeprint", function () {
+  document.querySelectorAll("details:not([open]):not(.remove)").forEach(function (details) {
+    details.setAttribute("open", "");
+    details.setAttribute("data-opened-for-print", "");
+  });
+});
+window.addEventListener("afterprint", function () {
+  document.querySelectorAll("details[data-opened-for-print]").forEach(function (details) {
+    details.removeAttribute("open");
+    details.removeAttribute("data-opened-for-print");
+  });
+});
