@@ -30,8 +30,9 @@ def test_a_printed_list_keeps_its_deadlines_whole_and_says_what_and_when(live_se
     """A print review: the 时限 column was cut off at the paper's right edge, a deadline printed as 剩余2天9小时 with
     no year, and a list printed no date; 热点诉求 printed only its first group's tickets."""
     sign_in(page, live_server, "supervisor")
-    page.goto(f"{live_server}/tickets/")
+    page.goto(f"{live_server}/tickets/?status=dispatched")
     page.emulate_media(media="print")
+    assert page.get_by_text("查询条件：已派发").is_visible()  # the filters' form is not printed, its choice is
     stamp = page.locator(".print-stamp")
     assert stamp.is_visible() and "工单查询" in stamp.inner_text() and "由 赵班长 打印" in stamp.inner_text()
     assert page.evaluate("getComputedStyle(document.querySelector('.table-scroll')).overflowX") == "visible"

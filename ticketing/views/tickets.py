@@ -66,7 +66,7 @@ def index():
         "tickets/index.html", page=page, filters=filters, files=attachments.counts_for(db.session, page.items),
         awaited=assists.awaited_among(db.session, page.items), statuses=TicketStatus, types=TicketType,
         channels=Channel, categories=_categories(switched_off_too=True), departments=_departments(switched_off_too=True),
-        assist_filters=search.ASSIST_FILTERS,
+        assist_filters=search.ASSIST_FILTERS, described=_describe(filters),  # on paper, where the form is not
     )
 
 
