@@ -48,7 +48,7 @@ class MonthStatistics:
     closed: int  # received this month and closed (办结归档) by now, in whichever way
     on_the_spot: int  # of those, answered during the call (直接办结)
     legal_channel: int  # of those, told the legal channel (告知法定途径)
-    transferred_out: int  # passed to 12345 (not medical insurance)
+    transferred_out: int  # passed to 12345 (not medical insurance), or a petition returned to the 信访部门
     by_type: list[Share] = field(default_factory=list)
     by_channel: list[Share] = field(default_factory=list)
     by_category: list[Share] = field(default_factory=list)
@@ -172,7 +172,7 @@ class AgentMonth:
     dispatched: int = 0  # tickets this person dispatched by hand (待派发, 退回 re-dispatch not included)
     callbacks: int = 0  # 回访 attempts, reached or not
     reached: int = 0  # of which the citizen was reached
-    transferred_out: int = 0  # 转出至12345
+    transferred_out: int = 0  # 转出至12345, or a petition returned to the 信访部门
     merged: int = 0  # duplicates merged
     followed_up: int = 0  # 来电催办: repeat calls about an open ticket recorded on it
     reviewed: int = 0  # 工单质检: of the tickets this person registered in the month, those reviewed

@@ -37,7 +37,7 @@ def workbook_bytes(stats: MonthStatistics, *, scope: str, as_of: str, handlers: 
     _header(summary, ["项目", "件数"])
     for title, value in (("受理", stats.total), ("上月受理", stats.previous_total), ("较上月", stats.change),
                          ("已办结", stats.closed), ("其中直接办结", stats.on_the_spot),
-                         ("其中告知法定途径", stats.legal_channel), ("转出至12345", stats.transferred_out)):
+                         ("其中告知法定途径", stats.legal_channel), ("转出（12345、退回信访部门）", stats.transferred_out)):
         spreadsheet.append(summary, [title, value])
     spreadsheet.append(summary, ["说明", "按受理时间（北京时间）所在月份统计；合并的重复工单不计；已办结等为导出时的状态"])
     if stats.previous_until is not None:
@@ -65,7 +65,7 @@ def workbook_bytes(stats: MonthStatistics, *, scope: str, as_of: str, handlers: 
     if agents:  # the whole centre's view
         sheet = book.create_sheet("话务员工作量")
         _header(sheet, ["话务员", "登记", "其中当场办结", "当场办结率", "无效来电", "人工派发", "回访", "其中接通",
-                        "接通率", "转出至12345", "合并", "来电催办", "质检", "质检平均分"])
+                        "接通率", "转出（12345、退回信访部门）", "合并", "来电催办", "质检", "质检平均分"])
         for a in agents:
             name = a.user.display_name + ("（已停用）" if not a.user.active else "")
             spreadsheet.append(sheet, [name, a.registered, a.on_the_spot, a.on_the_spot_rate, a.invalid_calls,
