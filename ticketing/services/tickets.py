@@ -364,7 +364,7 @@ def dispatch(session, ticket, department, *, actor, now, reason="", category=Non
 
 
 def suggested_route(session, ticket) -> routing.RouteDecision:
-    """Where 批量派发 sends the ticket, for the 待分拣 page and the batch alike (a code review: the page showed a
+    """Where 批量派发 sends the ticket, for the 待派发 page and the batch alike (a code review: the page showed a
     department for a switched-off category, which the batch then refused): the routing rules' department for its
     category (set at registration or import), else the classifier's suggestion. ValidationFailed, with what the
     agent should do, when there is none to send it to."""
