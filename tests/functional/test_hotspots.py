@@ -94,6 +94,9 @@ def test_several_callers_about_one_matter_are_a_hotspot_and_can_be_urged(db, use
     auth.logout()
     auth.login("supervisor")
     assert client.get("/supervise/hotspots?department=NOSUCH").status_code == 404
+    # a switched-off department asked for by the centre: its grouping, and the select says whose
+    page = client.get("/supervise/hotspots?department=CBZJ").get_data(as_text=True)
+    assert '<option value="CBZJ" selected>' in page
 
 
 def test_merged_duplicates_are_not_counted(db, users, now, today):

@@ -188,7 +188,7 @@ class ActionIn(ApiSchema):
     solved = Raw(allow_none=True, metadata={"description": "callback：是否解决（true/false）"})
     reopen = Raw(allow_none=True, metadata={"description": "callback：不满意时是否重办"})
     into = Str(max_len=32, metadata={"description": "merge：主工单号"})
-    reference = Str(max_len=100, metadata={"description": "transfer_out：12345 的转办编号"})
+    reference = Str(max_len=100, metadata={"description": "transfer_out：12345 的转办编号；信访件为退回信访部门的函件文号（并须填 note：不属于医保部门职责的理由）"})
     to = Str(max_len=80, metadata={"description": "hand_over：转交给本单位哪位承办人员（用户名）"})
     as_suggested = Raw(allow_none=True, metadata={"description": "dispatch：true 时按系统建议的分类及其路由的承办单位派发"})
 

@@ -220,8 +220,10 @@ class Ticket(db.Model):
         return self.channel == Channel.PETITION_BUREAU.value
 
     @property
-    def transferred_to_title(self) -> str:
-        return "信访部门" if self.transfers_back_to_petition_office else "12345 热线"
+    def transfer_reference_title(self) -> str:
+        """What ``transfer_reference`` is: the letter returning a petition to the 信访部门, else 12345's number."""
+        returned = self.status == "transferred_out" and self.transfers_back_to_petition_office
+        return "退回信访部门函号" if returned else "12345 编号"
 
     @property
     def pending_notices(self) -> list[ContactPurpose]:

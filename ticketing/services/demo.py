@@ -497,8 +497,12 @@ def _advance(session, ticket, rng, *, now, agent, supervisor, staff_by_departmen
             tickets.dispatch(session, ticket, decision.department, actor=agent, now=step(3), reason=decision.reason)
         if ticket.category is not None and ticket.category.code == "QT" and target < 0.5 \
                 and ticket.status == TicketStatus.DISPATCHED.value:
-            tickets.transfer_out(session, ticket, f"12345-{ticket.received_at:%Y%m%d}-{rng.randint(1000, 9999)}",
-                                 actor=agent, now=step(2), note="非医保事项，转 12345 办理")
+            if ticket.transfers_back_to_petition_office:
+                tickets.transfer_out(session, ticket, f"医保函〔{ticket.received_at:%Y}〕{rng.randint(10, 99)}号",
+                                     actor=agent, now=step(2), note="不属于医保部门职责，退回信访部门")
+            else:
+                tickets.transfer_out(session, ticket, f"12345-{ticket.received_at:%Y%m%d}-{rng.randint(1000, 9999)}",
+                                     actor=agent, now=step(2), note="非医保事项，转 12345 办理")
             return
         staff = staff_by_department.get(ticket.department_id)
         if staff is None or ticket.status != TicketStatus.DISPATCHED.value:

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from ticketing.extensions import no_transaction_held
 from ticketing.models import CitizenContact, ContactPurpose, Ticket, User
-from ticketing.services import notices, privacy
+from ticketing.services import locks, notices, privacy
 from ticketing.services.deadlines import LOCAL_TZ
 from ticketing.services.errors import NotAllowed, Unavailable, ValidationFailed
 from ticketing.services.validation import mask_numbers_in_text, normalize_phone
@@ -62,6 +62,10 @@ def deliver(command: Sequence[str], phone: str, text: str, *, timeout: float, ab
         raise Unavailable(f"短信平台未接受该短信，短信未发送；{fallback}")
 
 
+def _told_at(ticket: Ticket, owed: ContactPurpose) -> datetime | None:
+    return ticket.extension_told_at if owed is ContactPurpose.EXTENSION else ticket.acceptance_told_at
+
+
 def _mark_told(ticket: Ticket, owed: ContactPurpose, when: datetime | None) -> None:
     if owed is ContactPurpose.EXTENSION:
         ticket.extension_told_at = when
@@ -97,7 +101,11 @@ def send_notice(session: Session, ticket: Ticket, purpose: str, *, actor: User, 
         with no_transaction_held(session):
             deliver(command, phone, text, timeout=timeout, about=number, fallback="请稍后重试或电话告知")
     except Unavailable:
-        _mark_told(session.get(Ticket, ticket_id), owed, None)  # not sent: owed again
+        # not sent: owed again, unless someone recorded the notice meanwhile (a letter, a call): theirs stays (a
+        # diff review: a colleague's letter was on record and the notice shown owed again)
+        again = locks.lock_for_change(session, session.get(Ticket, ticket_id))
+        if _told_at(again, owed) == now:
+            _mark_told(again, owed, None)
         session.commit()
         raise
     log.info("SMS %s sent for %s", owed.value, number)  # a text sent is on record even if saving it fails now

@@ -168,7 +168,9 @@ RULES: dict[Action, Rule] = {
     Action.NOTE: _rule(ANY_STATE, None, {A, ST, SV, AD}),
     Action.MARK_OVERDUE: _rule(WORKING, None, set(), system=True),
     Action.ESCALATE: _rule(WORKING, None, set(), system=True),
-    Action.ALERT_DEPARTMENT: _rule({S.DISPATCHED}, None, set(), system=True),
+    # the scan claims dispatched tickets; one accepted or moved while its text was on its way still has it recorded
+    # (a diff review: the scan stopped on InvalidTransition, the text sent unrecorded)
+    Action.ALERT_DEPARTMENT: _rule(ANY_STATE, None, set(), system=True),
     Action.RECALCULATE_DEADLINE: _rule(ANY_STATE, None, set(), system=True),  # an answered one's flags too
     Action.GRANT_IDENTITY: _rule(ANY_STATE, None, {SV, AD}),
     # system: a channel's API token; a department asked to assist attaches what it checked (核查材料)

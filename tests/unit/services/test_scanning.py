@@ -351,3 +351,32 @@ def test_the_gateway_is_called_with_no_transaction_open_and_each_text_is_saved_w
     # stopped, is texted by the next run (a diff review: all were claimed before the first text, and it never was)
     assert sent == [first.number, third.number]
     assert events(db, Action.ALERT_DEPARTMENT, second) == []
+
+
+def test_a_ticket_accepted_while_its_text_is_on_its_way_still_has_the_text_recorded(db, users, now, reference,
+                                                                                    monkeypatch):
+    """A diff review: the department accepted the first urgent ticket while its duty phone was texted; recording the
+    text then failed (only a dispatched ticket could have it), the scan stopped, and the second was not texted."""
+    from sqlalchemy.orm import Session
+
+    from ticketing.services import sms, tickets
+
+    reference["DYBZ"].duty_phone = "13900001111"
+    first, second = (make_ticket(db, users, now, status=S.DISPATCHED, urgency="urgent") for _ in range(2))
+    db.session.commit()
+    first_id, staff_id, sent = first.id, users["staff_dybz"].id, []
+
+    def gateway(command, phone, text, **kwargs):
+        if not sent:
+            with Session(db.engine) as other:
+                tickets.accept(other, other.get(Ticket, first_id), actor=other.get(type(users["agent"]), staff_id),
+                               now=now + timedelta(minutes=30))
+                other.commit()
+        sent.append(kwargs["about"])
+
+    monkeypatch.setattr(sms, "deliver", gateway)
+    result = scan_deadlines(db.session, now + timedelta(minutes=30), sms_command=("gateway",))
+    db.session.commit()
+    assert result.alerted == [first.number, second.number]
+    db.session.refresh(first)
+    assert first.status == S.ACCEPTED.value and [e.data["sent"] for e in events(db, Action.ALERT_DEPARTMENT, first)] == [True]

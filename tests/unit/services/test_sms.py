@@ -111,3 +111,31 @@ def test_a_text_the_gateway_refused_leaves_the_notice_owed(db, users, now, monke
     db.session.rollback()
     db.session.refresh(ticket)
     assert ticket.pending_notices == [sms.ContactPurpose.EXTENSION] and ticket.contacts == []
+
+
+def test_a_refused_text_leaves_a_notice_a_colleague_recorded_meanwhile(db, users, now, monkeypatch):
+    """A diff review: while the gateway was called, a colleague recorded the notice by letter; the gateway then
+    refused, and the notice was shown owed again beside the letter on record."""
+    from sqlalchemy.orm import Session
+
+    from ticketing.services import notices
+
+    ticket = extend(db, users, make_ticket(db, users, now, status=S.ACCEPTED, caller_phone="13912345678"), now)
+    db.session.commit()
+    later = now.replace(minute=now.minute + 1)
+    ticket_model, ticket_id, user_model, agent_id = type(ticket), ticket.id, type(users["agent"]), users["agent"].id
+
+    def colleague_writes_then_refused(*args, **kwargs):
+        with Session(db.engine) as other:
+            notices.record_contact(other, other.get(ticket_model, ticket_id), purpose="extension", method="letter",
+                                   reached=True, note="延期告知书已邮寄", actor=other.get(user_model, agent_id),
+                                   now=later)
+            other.commit()
+        raise Unavailable("短信平台未接受该短信，短信未发送；请稍后重试或电话告知")
+
+    monkeypatch.setattr(sms, "deliver", colleague_writes_then_refused)
+    with pytest.raises(Unavailable):
+        sms.send_notice(db.session, ticket, "extension", actor=users["staff_dybz"], now=now, command=("gateway",))
+    db.session.rollback()
+    db.session.refresh(ticket)
+    assert ticket.pending_notices == [] and ticket.extension_told_at is not None
