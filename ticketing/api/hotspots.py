@@ -3,7 +3,6 @@ administrators see the centre's, a department's staff its own tickets' (``depart
 channel's none."""
 from __future__ import annotations
 
-
 from ticketing.api import schemas
 from ticketing.api.auth import SECURITY, current_api_user, token_required
 from ticketing.api.presenters import iso

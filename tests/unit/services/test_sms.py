@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import sys
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -77,8 +78,7 @@ def test_a_gateway_that_hangs_is_logged_without_the_callers_number(caplog):
 def test_the_gateway_is_called_with_no_transaction_open(db, users, now, monkeypatch):
     """A resilience review: on SQLite a gateway taking 25 s held the request's write lock, and every other page
     failed after 15 s meanwhile."""
-    ticket = extend(db, users, make_ticket(db, users, now, status=S.ACCEPTED, caller_phone="13912345678"), now)
-    db.session.commit()
+    ticket = _owing_an_extension_notice(db, users, now)
     open_while_sending, owed_meanwhile = [], []
 
     def gateway(*args, **kwargs):
@@ -98,11 +98,16 @@ def test_the_gateway_is_called_with_no_transaction_open(db, users, now, monkeypa
     assert contact.id is not None and ticket.pending_notices == []
 
 
-def test_a_text_the_gateway_refused_leaves_the_notice_owed(db, users, now, monkeypatch):
+def _owing_an_extension_notice(db, users, now):
     ticket = extend(db, users, make_ticket(db, users, now, status=S.ACCEPTED, caller_phone="13912345678"), now)
     db.session.commit()
+    return ticket
 
+
+def _send_while(db, users, now, monkeypatch, ticket, meanwhile=lambda: None):
+    """发短信告知 through a gateway that refuses the text after ``meanwhile`` ran; the ticket as saved afterwards."""
     def refusing(*args, **kwargs):
+        meanwhile()
         raise Unavailable("短信平台未接受该短信，短信未发送；请稍后重试或电话告知")
 
     monkeypatch.setattr(sms, "deliver", refusing)
@@ -110,6 +115,11 @@ def test_a_text_the_gateway_refused_leaves_the_notice_owed(db, users, now, monke
         sms.send_notice(db.session, ticket, "extension", actor=users["staff_dybz"], now=now, command=("gateway",))
     db.session.rollback()
     db.session.refresh(ticket)
+    return ticket
+
+
+def test_a_text_the_gateway_refused_leaves_the_notice_owed(db, users, now, monkeypatch):
+    ticket = _send_while(db, users, now, monkeypatch, _owing_an_extension_notice(db, users, now))
     assert ticket.pending_notices == [sms.ContactPurpose.EXTENSION] and ticket.contacts == []
 
 
@@ -120,22 +130,15 @@ def test_a_refused_text_leaves_a_notice_a_colleague_recorded_meanwhile(db, users
 
     from ticketing.services import notices
 
-    ticket = extend(db, users, make_ticket(db, users, now, status=S.ACCEPTED, caller_phone="13912345678"), now)
-    db.session.commit()
-    later = now.replace(minute=now.minute + 1)
+    ticket = _owing_an_extension_notice(db, users, now)
     ticket_model, ticket_id, user_model, agent_id = type(ticket), ticket.id, type(users["agent"]), users["agent"].id
 
-    def colleague_writes_then_refused(*args, **kwargs):
+    def colleague_records_a_letter():
         with Session(db.engine) as other:
             notices.record_contact(other, other.get(ticket_model, ticket_id), purpose="extension", method="letter",
                                    reached=True, note="延期告知书已邮寄", actor=other.get(user_model, agent_id),
-                                   now=later)
+                                   now=now + timedelta(minutes=1))
             other.commit()
-        raise Unavailable("短信平台未接受该短信，短信未发送；请稍后重试或电话告知")
 
-    monkeypatch.setattr(sms, "deliver", colleague_writes_then_refused)
-    with pytest.raises(Unavailable):
-        sms.send_notice(db.session, ticket, "extension", actor=users["staff_dybz"], now=now, command=("gateway",))
-    db.session.rollback()
-    db.session.refresh(ticket)
+    ticket = _send_while(db, users, now, monkeypatch, ticket, colleague_records_a_letter)
     assert ticket.pending_notices == [] and ticket.extension_told_at is not None
