@@ -26,8 +26,10 @@ def register(app: Flask) -> None:
                   help="a channel token: may only create that channel's tickets")
     @click.option("--user", "username", default=None, help="a user token: acts with that user's permissions")
     @click.option("--name", default=None, help="what the token is for (shown in lists)")
+    @click.option("--days", type=int, default=None,
+                  help="valid for this many days (1-3650); without it the token is valid until revoked")
     @needs_current_schema
-    def create_token(channel, username, name):
+    def create_token(channel, username, name, days):
         """Print a new /api/v1 bearer token (only its SHA-256 is stored: copy it now)."""
         if (channel is None) == (username is None):
             raise click.UsageError("请指定 --channel 或 --user 之一")
@@ -37,25 +39,33 @@ def register(app: Flask) -> None:
             if user is None or not user.active:
                 raise click.ClickException(f"没有启用的用户 {username}")
         try:
-            issued = api_tokens.issue_token(db.session, now=clock.now_utc(), channel=channel, user=user, name=name)
+            issued = api_tokens.issue_token(db.session, now=clock.now_utc(), channel=channel, user=user, name=name,
+                                            valid_days=days)
         except DomainError as error:
             raise click_error(error) from None
         db.session.commit()
         scope = f"渠道 {channel}（{Channel(channel).title}），只能提交该渠道的工单" if channel else f"用户 {username}"
-        click.echo(f"# 令牌 #{issued.record.id}，{scope}。只显示这一次：", err=True)
+        from ticketing.views import local_time
+
+        validity = f"有效至 {local_time(issued.record.expires_at)}" if days else "吊销前一直有效"
+        click.echo(f"# 令牌 #{issued.record.id}，{scope}，{validity}。只显示这一次：", err=True)
         click.echo(issued.token)
 
     @app.cli.command("list-tokens")
     @needs_current_schema
     def list_tokens():
-        """List the /api/v1 tokens: id, state, scope, name, created and last used (never the token itself)."""
+        """List the /api/v1 tokens: id, state, scope, name, created, valid until and last used (never the token)."""
         from ticketing.models.intake import ApiToken
         from ticketing.views import local_time
 
+        now = clock.now_utc()
         for token in db.session.scalars(sa.select(ApiToken).order_by(ApiToken.id)):
             scope = f"渠道 {token.channel}" if token.channel else f"用户 {token.user.username if token.user else '?'}"
-            click.echo(f"#{token.id}\t{'启用' if token.active else '已吊销'}\t{scope}\t{token.name}\t"
-                       f"创建 {local_time(token.created_at)}\t最近使用 {local_time(token.last_used_at) or '—'}")
+            state = ("已吊销" if not token.active else
+                     "已过期" if token.expires_at is not None and now >= token.expires_at else "启用")
+            click.echo(f"#{token.id}\t{state}\t{scope}\t{token.name}\t"
+                       f"创建 {local_time(token.created_at)}\t有效至 {local_time(token.expires_at) or '吊销前'}\t"
+                       f"最近使用 {local_time(token.last_used_at) or '—'}")
 
     @app.cli.command("revoke-token")
     @click.argument("token_id", type=int)

@@ -103,8 +103,11 @@ def test_api_tokens_issued_and_revoked_are_recorded(db, users, now):
     recorded = _events(db)
     assert [e.action for e in recorded] == ["api token issued", "api token revoked"]
     assert recorded[0].details == {"id": issued.record.id, "name": "市长信箱推送", "channel": "mailbox_mayor",
-                                   "username": None}
+                                   "username": None, "expires_at": None}
     assert issued.token not in str(recorded[0].details)  # the token itself is shown once and never kept
+    dated = api_tokens.issue_token(db.session, now=now, user=users["agent"], valid_days=30)
+    assert _events(db)[-1].details["expires_at"] == "2026-04-01 09:00"
+    assert dated.record.expires_at == now + timedelta(days=30)
 
 
 def test_a_time_limit_change_records_the_longest_extension_and_reads_in_words(db, users, reference):

@@ -34,6 +34,7 @@ class ApiToken(db.Model):
     user_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id"), index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # None: valid until revoked
     active: Mapped[bool] = mapped_column(default=True, server_default=sa.true())
 
     user: Mapped[User | None] = relationship()

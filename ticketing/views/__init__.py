@@ -8,7 +8,7 @@ from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import DBAPIError
 
-from ticketing.services import clock, deadlines, inbox, privacy
+from ticketing.services import api_tokens, clock, deadlines, inbox, privacy
 from ticketing.models.user import Role
 from ticketing.services.announcements import important_unread
 from ticketing.services.calendar import calendar_reminder
@@ -95,6 +95,8 @@ def register_views(app: Flask) -> None:
                 context["important_notices"] = important_unread(db.session, current_user, now)
             if current_user.role == Role.ADMIN:  # only they can enter the holidays
                 context["calendar_reminder"] = calendar_reminder(db.session, now=now)
+                expiring = api_tokens.expiring_soon(db.session, now=now)
+                context["token_reminder"] = api_tokens.expiry_reminder(expiring, now=now) if expiring else None
         return context
 
     def own_message(error, default: str) -> str:

@@ -9,7 +9,8 @@ import sqlalchemy as sa
 from tests.factories import make_ticket
 from ticketing.models import PersonalDataView, Ticket, TicketStatus
 from ticketing.models.intake import ApiToken
-from ticketing.services import clock, tickets
+from ticketing.services import api_tokens, clock, tickets
+from ticketing.services.errors import ValidationFailed
 
 S = TicketStatus
 
@@ -147,6 +148,27 @@ def test_revoked_token_is_401(api, db):
     db.session.execute(sa.update(ApiToken).values(active=False))
     db.session.commit()
     assert api.post("/tickets", LETTER, as_="mayor").status_code == 401
+
+
+def test_expired_token_is_401_and_says_so(api, client, db, no_classifier):
+    issued = api_tokens.issue_token(db.session, now=clock.now_utc() - timedelta(days=3), channel="mailbox_mayor",
+                                    valid_days=2)
+    still = api_tokens.issue_token(db.session, now=clock.now_utc() - timedelta(days=3), channel="mailbox_mayor",
+                                   valid_days=4)
+    db.session.commit()
+    response = client.post("/api/v1/tickets", json=LETTER, headers={"Authorization": f"Bearer {issued.token}"})
+    assert response.status_code == 401 and response.headers["WWW-Authenticate"] == "Bearer"
+    assert "已于" in response.get_json()["error"] and "过期" in response.get_json()["error"]
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Ticket)) == 0
+    response = client.post("/api/v1/tickets", json=LETTER, headers={"Authorization": f"Bearer {still.token}"})
+    assert response.status_code == 201, response.get_json()
+
+
+@pytest.mark.parametrize("days", [0, -1, 3651])
+def test_token_validity_out_of_range_is_refused(db, now, days):
+    with pytest.raises(ValidationFailed) as refused:
+        api_tokens.issue_token(db.session, now=now, channel="mailbox_mayor", valid_days=days)
+    assert "1 到 3650" in refused.value.fields["days"]
 
 
 def test_channel_token_for_another_channel_is_403(api, db):

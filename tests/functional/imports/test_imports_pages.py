@@ -189,6 +189,26 @@ def test_tokens_are_listed_and_revoked(app, db, users, client):
     assert runner.invoke(args=["revoke-token", "99999"]).exit_code != 0
 
 
+def test_token_for_a_number_of_days_is_listed_with_its_end(app, db, users, client, auth):
+    runner = app.test_cli_runner()
+    made = runner.invoke(args=["create-token", "--channel", "mailbox_mayor", "--name", "市长信箱", "--days", "10"])
+    assert made.exit_code == 0, made.output
+    record = db.session.scalar(sa.select(ApiToken).where(ApiToken.token_sha256 == hash_token(made.stdout.split()[-1])))
+    assert record.expires_at - record.created_at == timedelta(days=10)
+    listed = runner.invoke(args=["list-tokens"]).output
+    assert f"#{record.id}\t启用\t渠道 mailbox_mayor\t市长信箱\t" in listed and "有效至 " in listed
+    assert runner.invoke(args=["create-token", "--user", "agent", "--days", "0"]).exit_code != 0
+    auth.login("admin")
+    assert f"#{record.id}（市长信箱）将于" in client.get("/admin/").get_data(as_text=True)  # within 14 days
+    record.expires_at = clock.now_utc() - timedelta(minutes=1)
+    db.session.commit()
+    assert "\t已过期\t" in runner.invoke(args=["list-tokens"]).output
+    assert f"#{record.id}（市长信箱）已于" in client.get("/admin/").get_data(as_text=True)
+    record.expires_at = clock.now_utc() + timedelta(days=30)
+    db.session.commit()
+    assert "访问令牌" not in client.get("/admin/").get_data(as_text=True)
+
+
 def test_import_tickets_command(app, db, reference, tmp_path, no_model):
     path = tmp_path / "letters.csv"
     path.write_bytes(csv_bytes())
