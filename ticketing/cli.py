@@ -98,13 +98,19 @@ def register_classifier_cli(app: Flask) -> None:
         return app.extensions["classifier"].registry
 
     @classifier_group.command("train")
+    @needs_current_schema  # the version it activates is recorded in 操作日志
     def train():
         """Train from the shipped corpus; activated when no version is active."""
         from classifiers.corpus import load_shipped_corpus
         from classifiers.train import train_model
 
+        before = registry().active_version()
         metadata = train_model(load_shipped_corpus(), registry(), progress=_echo_progress)
         click.echo(f"新版本 {metadata['version']}：macro-F1 {metadata['cv_metrics']['macro_f1']:.3f}")
+        if registry().active_version() != before:  # it was the first: the centre classifies with it now
+            audit.record(db.session, None, "classifier activated", version=metadata["version"])
+            db.session.commit()
+            click.echo(f"已启用 {metadata['version']}")
 
     @classifier_group.command("retrain")
     @needs_current_schema
@@ -112,6 +118,8 @@ def register_classifier_cli(app: Flask) -> None:
         """Shipped corpus + people's confirmed and corrected categories → a new version (not activated)."""
         from ticketing.services import learning
 
+        audit.record(db.session, None, "classifier retrain started")
+        db.session.commit()
         metadata = learning.retrain(db.session, registry(), progress=_echo_progress)
         click.echo(f"新版本 {metadata['version']} 已登记（未启用）：macro-F1 {metadata['cv_metrics']['macro_f1']:.3f}，"
                    f"训练样本 {metadata.get('n_samples')}")

@@ -1,6 +1,8 @@
 """Intake commands: create-token, list-tokens, revoke-token, import-tickets."""
 from __future__ import annotations
 
+from pathlib import Path
+
 import click
 import sqlalchemy as sa
 from flask import Flask, current_app
@@ -115,7 +117,7 @@ def register(app: Flask) -> None:
         result = importing.import_rows(
             db.session, sheet.rows, mapping, channel=channel, actor=None, now=now, classifier=classifier,
             threshold=current_app.config.get("CLASSIFIER_THRESHOLD"), default_type=default_type,
-            batch_size=batch_size, on_batch=commit_batch,
+            batch_size=batch_size, on_batch=commit_batch, via=f"命令行导入 {Path(path).name}",
         )
         db.session.commit()
         importing.refresh_statistics(db.session, result)

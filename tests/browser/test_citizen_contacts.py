@@ -21,7 +21,7 @@ def test_recording_an_owed_notice_from_the_supervision_page(live_server, page):
     note.fill("已电话告知新的办理时限")
     with page.expect_navigation():
         note.press("Enter")
-    assert f"已联系来电人：{number}" in page.locator(".flash").first.inner_text()
+    assert f"已记录联系来电人（已告知）：{number}" in page.locator(".flash").first.inner_text()
     assert page.locator(".notice-owed").count() == 0
     assert "已电话告知新的办理时限" in page.locator("table.contacts").inner_text()
     page.goto(f"{live_server}/supervise/")

@@ -65,7 +65,7 @@ def test_the_page_filters_by_user_and_day_and_is_for_administrators_only(db, cli
     html = client.get(f"/admin/audit?day_from={today}").get_data(as_text=True)
     assert "<td>修改考核权重</td>" in html and "<td>修改运行设置</td>" not in html
     html = client.get("/admin/audit?actor=admin").get_data(as_text=True)
-    assert "<td>修改运行设置</td>" in html and "设置项：near_deadline_hours" in html and "<td>修改考核权重</td>" not in html
+    assert "<td>修改运行设置</td>" in html and "设置项：临近到期提醒（小时）" in html and "<td>修改考核权重</td>" not in html
     bad = client.get("/admin/audit?day_from=3-12").get_data(as_text=True)
     assert "日期“3-12”格式不正确" in bad and "<td>修改考核权重</td>" in bad  # a bad date is said and ignored
     auth.logout()
@@ -138,3 +138,15 @@ def test_a_rename_keeps_the_old_name_in_the_log(db, users, reference):
         code="BGS", name="局办公室"), actor=users["admin"])
     logged = _events(db)[-1]
     assert "名称：局办公室" in audit.describe(logged.details) and "原名称：办公室" in audit.describe(logged.details)
+
+
+def test_a_setting_change_reads_in_the_pages_words_with_what_it_was(db, users):
+    """A copy review: 操作日志 said 设置项：callback_share；值：{'consult': 0.3, …}."""
+    from ticketing.services import administration, settings
+
+    form = administration.current_settings(db.session)
+    form.callback_share = dict(settings.DEFAULTS["callback_share"], consult=0.3)
+    administration.save_settings(db.session, form, actor=users["admin"])
+    (event,) = _events(db)
+    words = audit.describe(event.details)
+    assert words.startswith("设置项：回访比例；原值：咨询 20%、求助 50%") and "；值：咨询 30%、求助 50%" in words

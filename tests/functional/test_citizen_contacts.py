@@ -45,7 +45,7 @@ def test_staff_see_the_owed_notice_and_record_it_on_the_ticket_page(db, client, 
                            data={"purpose": "extension", "method": "phone", "reached": "1", "note": "电话告知新的时限"},
                            follow_redirects=True)
     html = response.get_data(as_text=True)
-    assert f"已联系来电人：{ticket.number}" in html and "联系来电人记录" in html and "电话告知新的时限" in html
+    assert f"已记录联系来电人（已告知）：{ticket.number}" in html and "联系来电人记录" in html and "电话告知新的时限" in html
     assert "待告知来电人：延期已批准" not in html and "延期告知（电话，已告知）：电话告知新的时限" in html
     assert "延期的那件" not in client.get("/inbox/?state=notify").get_data(as_text=True)
     assert client.get("/todo.json").get_json()["counts"]["notices"] == 0
@@ -81,7 +81,7 @@ def test_the_department_of_a_fraud_report_cannot_contact_the_reporter(db, client
     auth.login("agent")
     response = client.post(f"/tickets/{report.number}/actions/contact", follow_redirects=True,
                            data={"purpose": "extension", "method": "phone", "reached": "1", "note": "已告知，回电 13912345678"})
-    assert f"已联系来电人：{report.number}" in response.get_data(as_text=True)
+    assert f"已记录联系来电人（已告知）：{report.number}" in response.get_data(as_text=True)
     auth.logout()
     auth.login("staff_dybz")
     page = client.get(f"/tickets/{report.number}").get_data(as_text=True)

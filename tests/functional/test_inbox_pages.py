@@ -174,8 +174,8 @@ def test_a_callback_tried_lately_waits_under_later_and_the_ticket_page_says_when
     assert '<b id="todo-total">1</b>' in html  # the menu counts only what can be called now
     page = client.get(f"/tickets/{tried.number}").get_data(as_text=True)
     # the callback opens with what the citizen said when, and who answered when (回访话术)
-    assert (f"话术：您好，这里是12393医保服务热线，耽误您一分钟做个回访。您在03月02日反映的“刚才没打通的”，"
-            f"待遇保障科已于{tried.replied_at.astimezone(LOCAL_TZ):%m月%d日}答复。请问您对办理结果满意吗？") in page
+    assert (f"话术：您好，这里是12393医保服务热线，耽误您一分钟做个回访。您在3月2日反映的“刚才没打通的”，"
+            f"待遇保障科已于{tried.replied_at.astimezone(LOCAL_TZ):%-m月%-d日}答复。请问您对办理结果满意吗？") in page
     assert 'id="callback-retry"' in page and f"{(at + timedelta(hours=2)).astimezone(LOCAL_TZ):%H:%M} 后再拨" in page
     monkeypatch.setattr(clock, "now_utc", lambda: at + timedelta(hours=3))
     html = client.get("/agent/callbacks").get_data(as_text=True)

@@ -24,7 +24,8 @@ def march(db, users):
     made = {
         # 1 March 00:30 in Beijing is still 28 February in UTC: it belongs to March
         "first": make_ticket(db, users, at(2026, 3, 1, 0, 30), type="consult", category="YD", region="赛罕区"),
-        "complaint": make_ticket(db, users, at(2026, 3, 2, 9, 0), status=S.CLOSED, category="DY", region="赛罕区",
+        # answered at 09:30; the duplicate is merged before its callback and closing (a closed one takes none)
+        "complaint": make_ticket(db, users, at(2026, 3, 2, 9, 0), status=S.REPLIED, category="DY", region="赛罕区",
                                  channel="mailbox_mayor"),
         "other_dept": make_ticket(db, users, at(2026, 3, 2, 10, 0), status=S.ACCEPTED, category="CB",
                                   department="CBZJ", type="help"),
@@ -34,8 +35,11 @@ def march(db, users):
         "february": make_ticket(db, users, at(2026, 2, 27, 12, 0), category="DY", region="赛罕区"),
     }
     duplicate = make_ticket(db, users, at(2026, 3, 2, 9, 30), category="DY")
-    tickets.merge(db.session, duplicate, made["complaint"], actor=users["agent"], now=at(2026, 3, 2, 9, 40),
+    tickets.merge(db.session, duplicate, made["complaint"], actor=users["agent"], now=at(2026, 3, 2, 9, 35),
                   note="同一事项")
+    tickets.record_callback(db.session, made["complaint"], reached=True, satisfaction="satisfied", solved=True,
+                            actor=users["agent"], now=at(2026, 3, 2, 9, 40))
+    tickets.close(db.session, made["complaint"], actor=users["agent"], now=at(2026, 3, 2, 9, 50))
     db.session.commit()
     return made
 
@@ -199,15 +203,15 @@ def test_todays_overview_counts_what_came_in_and_what_was_done_since_local_midni
     def at(hour, minute=0, day=2):
         return datetime(2026, 3, day, hour, minute, tzinfo=LOCAL_TZ)
 
-    first = make_ticket(db, users, at(0, 20), status=S.CLOSED)  # 00:20 Beijing is still 1 March in UTC: today
-    make_ticket(db, users, at(8, 5), status=S.ACCEPTED, channel="mailbox_mayor")
+    make_ticket(db, users, at(0, 20), status=S.CLOSED)  # 00:20 Beijing is still 1 March in UTC: today
+    letter = make_ticket(db, users, at(8, 5), status=S.ACCEPTED, channel="mailbox_mayor")
     make_ticket(db, users, at(8, 40), content="住院押金交不起，我真的不想活了")  # waits for an agent (待派发)
     asked = make_ticket(db, users, at(9, 0), status=S.DISPATCHED, department="CBZJ", category="CB")
     make_ticket(db, users, at(23, 50, day=1), status=S.REPLIED)  # yesterday evening, answered today after midnight
     assists.request_assist(db.session, asked, reference["DYBZ"], "请核实报销记录", actor=users["staff_cbzj"],
                            now=at(9, 20))
     twice = make_ticket(db, users, at(9, 30))
-    tickets.merge(db.session, twice, first, actor=users["agent"], now=at(9, 31))
+    tickets.merge(db.session, twice, letter, actor=users["agent"], now=at(9, 31))  # a closed one takes none
     db.session.commit()
 
     day = statistics.day_overview(db.session, at(10, 0))

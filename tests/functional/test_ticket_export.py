@@ -124,3 +124,12 @@ def test_a_list_narrowed_by_a_phone_number_says_so_without_the_number(db, client
     table = rows(client.get("/tickets/export.xlsx?phone=13912345678"))
     assert "查询条件：来电号码（已隐去）" in table[0][0] and "共 1 件" in table[0][0]
     assert "13912345678" not in str(table)
+
+
+def test_the_filters_are_described_by_name_not_by_code(db, client, users, auth, tickets_of_two_departments):
+    """A copy review: 查询条件：分类 DY，承办单位 DYBZ，经办人 staff_dybz; and a status nobody offers, as typed."""
+    auth.login("supervisor")
+    table = rows(client.get("/tickets/export.xlsx?category=DY&department=DYBZ&handler=staff_dybz&status=foo"))
+    described = table[0][0]
+    staff = users["staff_dybz"].display_name
+    assert f"“foo”（无此选项），分类“待遇报销”，承办单位“待遇保障科”，经办人 {staff}" in described

@@ -67,6 +67,7 @@ def create_ticket(data: dict):
     result = tickets.register_ticket(
         db.session, tickets.TicketInput(**data), actor=user, now=clock.now_utc(), classifier=classifier,
         threshold=current_app.config.get("CLASSIFIER_THRESHOLD") if classifier is not None else None,
+        via=f"接口令牌 #{token.id}（{token.name}）",
     )
     db.session.commit()
     shown = ticket_dict(result.ticket) if user is not None else ticket_dict_for_channel(result.ticket)

@@ -219,7 +219,8 @@ def _category(session, code: str) -> Category:
 
 
 #: what a page says after an action whose title does not read well after 已 (已来电催办)
-DONE_WORDS = {Action.FOLLOW_UP: "已记录来电催办"}
+DONE_WORDS = {Action.FOLLOW_UP: "已记录来电催办", Action.NOTE: "已添加内部备注",
+              Action.REFUSE_RETURN: "已驳回退回申请，仍由原单位办理", Action.REFUSE_EXTENSION: "未批准延期"}
 
 
 def done_message(ticket: Ticket, action: str) -> str:
@@ -236,4 +237,8 @@ def done_message(ticket: Ticket, action: str) -> str:
             if callback.data.get("declined"):
                 return f"已回访：{ticket.number} 来电人不接受回访，本轮回访结束，可以办结归档"
             return f"已回访：{ticket.number} {callback.note}，不再重拨，可以办结归档"
+    if verb is Action.CONTACT:  # it said 已联系来电人 when 未联系上 was ticked (a copy review)
+        contact = next((e for e in reversed(ticket.events) if e.action == Action.CONTACT.value), None)
+        reached = contact is not None and contact.data.get("reached")
+        return f"已记录联系来电人（{'已告知' if reached else '未联系上'}）：{ticket.number}"
     return f"{DONE_WORDS.get(verb, '已' + verb.title)}：{ticket.number}"

@@ -451,9 +451,10 @@ def save_settings(session: Session, data: SettingsInput, *, actor: User) -> None
         "hotspot_similarity": data.hotspot_similarity,
     }
     for key, value in values.items():
-        if settings.get_setting(session, key) != value:
+        before = settings.get_setting(session, key)
+        if before != value:
             settings.set_setting(session, key, value)
-            audit.record(session, actor, "setting changed", key=key, value=value)
+            audit.record(session, actor, "setting changed", key=key, before=before, value=value)
     session.flush()
 
 

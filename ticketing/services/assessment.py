@@ -38,7 +38,7 @@ from ticketing.models.enums import ExtensionState
 from ticketing.services import audit, locks, settings
 from ticketing.services.deadlines import LOCAL_TZ
 from ticketing.services.errors import InvalidTransition, NotAllowed, ValidationFailed
-from ticketing.services.workflow import Action
+from ticketing.services.workflow import Action, record_fact
 
 RECEIVE_ACTIONS = (Action.DISPATCH.value, Action.REASSIGN.value, Action.APPROVE_RETURN.value)
 # events that hand the ticket to a department (reopen keeps it with the same one)
@@ -273,8 +273,10 @@ def _receipts(month: str, department_id: int | None = None) -> sa.Subquery:
                   sa.func.min(event.created_at).label("received_at"))
         .join(Department, Department.code == _department_code(event))
         .join(Ticket, Ticket.id == event.ticket_id)
+        # a merge takes away the receipt of the department that held the duplicate then, not of one that let it go
+        # late before (改派 with left_accept_late: a merge review saw CBZJ's late 签收 vanish)
         .where(event.action.in_(RECEIVE_ACTIONS), event.created_at >= start, event.created_at < end,
-               sa.not_(_merged_in_time()))
+               sa.not_(sa.and_(_merged_in_time(), Ticket.department_id == Department.id)))
         .group_by(event.ticket_id, Department.id, Department.code)
     )
     if department_id is not None:
@@ -603,13 +605,6 @@ def _require_open(session: Session, month: str) -> None:
         raise InvalidTransition(f"{month} 的考核结果已发布，不能再申诉或审核")
 
 
-def _record(ticket: Ticket, action: Action, *, actor: User, now: datetime, note: str, data: dict) -> TicketEvent:
-    event = TicketEvent(actor=actor, actor_label=actor.display_name, action=action.value, from_status=ticket.status,
-                        to_status=ticket.status, note=note, data=data, created_at=now)
-    ticket.events.append(event)
-    return event
-
-
 def is_counted(session: Session, month: str, department_id: int, ticket_id: int) -> bool:
     receipts = _receipts(month, department_id)
     return session.scalar(sa.select(sa.func.count()).select_from(receipts)
@@ -674,8 +669,8 @@ def file_contest(session: Session, month: str, ticket: Ticket | None, reason: st
                                 state=ContestState.PENDING.value, filed_by=actor, filed_at=now, decision_note="")
     session.add(contest)
     session.flush()
-    _record(ticket, Action.CONTEST, actor=actor, now=now, note=reason,
-            data={"month": month, "department": actor.department.code, "contest_id": contest.id})
+    record_fact(ticket, Action.CONTEST, actor=actor, now=now, note=reason,
+                data={"month": month, "department": actor.department.code, "contest_id": contest.id})
     session.flush()
     return contest
 
@@ -693,8 +688,8 @@ def decide_contest(session: Session, contest: AssessmentContest, *, accept: bool
     contest.state = (ContestState.ACCEPTED if accept else ContestState.REJECTED).value
     contest.decided_by, contest.decided_at, contest.decision_note = actor, now, note
     forget_live(session, contest.month)
-    _record(contest.ticket, Action.CONTEST_ACCEPT if accept else Action.CONTEST_REJECT, actor=actor, now=now,
-            note=note, data={"month": contest.month, "department": contest.department.code, "contest_id": contest.id})
+    record_fact(contest.ticket, Action.CONTEST_ACCEPT if accept else Action.CONTEST_REJECT, actor=actor, now=now,
+                note=note, data={"month": contest.month, "department": contest.department.code, "contest_id": contest.id})
     session.flush()
 
 

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from ticketing.models import AdminEvent, Channel, PersonalDataView, TicketType, Urgency, User
 from ticketing.models.user import ROLE_TITLES
-from ticketing.services import clock
+from ticketing.services import clock, settings
 from ticketing.services.deadlines import LOCAL_TZ, UNIT_WORDS
 
 log = logging.getLogger("ticketing.admin")
@@ -77,13 +77,13 @@ DETAIL_TITLES = {
     "until": "锁定至", "failures": "连续错误次数", "duty_phone": "值班手机", "applies_to": "适用工单",
     "parent": "上级单位", "phrases": "词语数", "shown_until": "显示至", "departments": "发给的承办单位", "flagged": "标记",
     "default_department": "默认承办单位", "max_extension_days": "最长延期（天）", "display_name": "姓名", "was": "原名称",
-    "expires_at": "有效至",
+    "expires_at": "有效至", "before": "原值",
 }
 # codes in the details, in the words the admin pages use (the page showed holiday, suggestion, 1 working_days)
 VALUE_TITLES = {
     "ticket_type": {t.value: t.title for t in TicketType}, "urgency": {u.value: u.title for u in Urgency},
     "channel": {c.value: c.title for c in Channel}, "role": {r.value: title for r, title in ROLE_TITLES.items()},
-    "kind": {"holiday": "放假", "workday": "调休上班"},
+    "kind": {"holiday": "放假", "workday": "调休上班"}, "key": settings.TITLES,
 }
 
 PER_PAGE = 50
@@ -119,6 +119,10 @@ def describe(details: dict) -> str:
 def _value_words(key: str, value) -> str:
     if value in (None, ""):
         return "—"
+    if isinstance(value, dict):  # 回访比例 by ticket type: 咨询 20%、求助 50%
+        types = VALUE_TITLES["ticket_type"]
+        return "、".join(f"{types.get(k, k)} {v:.0%}" if isinstance(v, float) else f"{types.get(k, k)} {v}"
+                        for k, v in value.items())
     if key in ("accept", "reply") and isinstance(value, str):  # "1 working_days"
         amount, _, unit = value.partition(" ")
         return f"{amount} {UNIT_WORDS.get(unit, unit)}".strip()

@@ -133,7 +133,7 @@ def recalculate_deadlines(session: Session, *, now: datetime, before: WorkCalend
         if ticket.overdue_marked_at is not None and not (due is not None and deadlines.is_overdue(due, now)):
             ticket.overdue_marked_at = None  # the scan marks it again if the new deadline passes
         changed += 1
-    _recalculate_assists(session, before, after, since)
+    _recalculate_assists(session, before, after, since, now)
     session.flush()
     return changed
 
@@ -152,12 +152,15 @@ def counted_again(start: datetime, due: datetime | None, before: WorkCalendar, a
     return deadlines.add_working_days(start, days, after)
 
 
-def _recalculate_assists(session: Session, before: WorkCalendar, after: WorkCalendar, since: datetime | None) -> None:
+def _recalculate_assists(session: Session, before: WorkCalendar, after: WorkCalendar, since: datetime | None,
+                         now: datetime) -> None:
     """协办 deadlines counted on the calendar before the change, counted again (``counted_again``: the working days they were
     given, whatever 协办反馈时限 says now); one already answered never moves earlier. Whether an opinion came on
-    time is read from the two columns."""
+    time is read from the two columns. A moved one is an event of its ticket (an event review: it moved unrecorded
+    when the ticket's own deadlines stayed)."""
     from ticketing.models import AssistRequest
     from ticketing.models.enums import AssistState
+    from ticketing.services.workflow import Action, transition
 
     counted = sa.select(AssistRequest)
     if since is None:
@@ -170,8 +173,15 @@ def _recalculate_assists(session: Session, before: WorkCalendar, after: WorkCale
             assist.calendar_confirmed = assist.ticket.calendar_confirmed
             continue
         answered = assist.state != AssistState.OPEN.value
+        shown = assist.due_at
         assist.due_at = _met(due.due_at, assist.due_at) if answered else due.due_at
         assist.calendar_confirmed = due.calendar_confirmed
+        if assist.due_at != shown:
+            seen = assist.ticket.updated_at  # the citizen and the channel do not see a 协办 (SEEN_BY_THE_CITIZEN)
+            transition(assist.ticket, Action.RECALCULATE_DEADLINE, actor=None, now=now,
+                       note=f"{assist.department.name}协办反馈时限 {local_text(shown)} → {local_text(assist.due_at)}",
+                       data={"assist": assist.id, "assist_due_at": [iso_text(shown), iso_text(assist.due_at)]})
+            assist.ticket.updated_at = seen
 
 
 def _met(recomputed: datetime, shown: datetime | None) -> datetime:

@@ -183,6 +183,13 @@ def _require_count(value: int, name: str) -> None:
         raise ValueError(f"{name} must not be negative, got {value}")
 
 
+def spoken_date(moment: datetime, *, year: bool = False, clock_time: bool = False) -> str:
+    """The date as a text or a callback says it: 3月5日, 2026年3月5日, 3月5日09:00 (03月05日 read wrong aloud)."""
+    local = moment.astimezone(LOCAL_TZ)
+    said = f"{local.year}年" * year + f"{local.month}月{local.day}日"
+    return said + (f"{local:%H:%M}" if clock_time else "")
+
+
 def local_date(moment: datetime) -> date:
     """The Asia/Shanghai calendar date of a tz-aware instant."""
     _require_aware(moment, "moment")

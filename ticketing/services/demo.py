@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from ticketing.models import Category, Channel, Department, Role, Ticket, TicketStatus, User
 from ticketing.services import (
-    announcements, assessment, assists, inbox, invalid_calls, notices, privacy, reviews, routing, tickets,
+    announcements, assessment, assists, duplicates, inbox, invalid_calls, notices, privacy, reviews, routing, tickets,
 )
 from ticketing.services.deadlines import LOCAL_TZ
 from ticketing.services.errors import DomainError
@@ -118,6 +118,7 @@ def seed_demo_tickets(session: Session, *, now: datetime, count: int = 360, seed
     departments = list(session.scalars(sa.select(Department)))
     categories = {c.code: c for c in session.scalars(sa.select(Category))}
     created = 0
+    due_a_duplicate = False
     for n in range(1, count + 1):
         code = rng.choice(codes)
         text, ticket_type = rng.choice(texts[code])
@@ -139,8 +140,10 @@ def seed_demo_tickets(session: Session, *, now: datetime, count: int = 360, seed
         created += 1
         _advance(session, ticket, rng, now=now, agent=agent, supervisor=supervisor,
                  staff_by_department=staff_by_department, departments=departments, categories=categories)
-        if n % 40 == 0:
+        due_a_duplicate = due_a_duplicate or n % 40 == 0
+        if due_a_duplicate and ticket.status in duplicates.MERGEABLE:  # a closed one takes no duplicate
             created += _duplicate_and_merge(session, ticket, data, agent=agent, now=now)
+            due_a_duplicate = False
     session.flush()
     created += _plant_hotspot(session, now=now, agent=agent, classifier=classifier)
     created += _plant_risk_call(session, now=now, classifier=classifier)

@@ -17,6 +17,8 @@ from ticketing.models import Ticket, TicketStatus
 
 WINDOW = timedelta(days=30)
 LATE_COMMIT_IDS = 500
+#: what a duplicate may be merged into (offered here, and the only states tickets.merge accepts): a ticket still
+#: to be answered, or answered and not yet called back
 MERGEABLE = (TicketStatus.REGISTERED.value, TicketStatus.DISPATCHED.value, TicketStatus.ACCEPTED.value,
              TicketStatus.RETURN_REQUESTED.value, TicketStatus.REPLIED.value)
 

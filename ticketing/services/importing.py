@@ -379,6 +379,7 @@ def import_rows(
     default_type: str | None = TicketType.CONSULT.value,
     batch_size: int = DEFAULT_BATCH,
     on_batch: Callable[[ImportResult], None] | None = None,
+    via: str | None = None,
 ) -> ImportResult:
     """Register every valid new row; count the present ones; collect the rejected ones with reasons.
 
@@ -401,7 +402,7 @@ def import_rows(
         # by changed_since between two batches of a long import never saw the later ones (a diff review)
         at = now + max(timedelta(0), clock.now_utc() - begun)
         _register_batch(session, batch, result, actor=actor, now=at, classifier=classifier, threshold=threshold,
-                        default_type=default_type)
+                        default_type=default_type, via=via)
         batch.clear()
         if on_batch is not None:
             on_batch(result)
@@ -482,7 +483,7 @@ def _with_type(data: tickets.TicketInput, ticket_type: str) -> tickets.TicketInp
 
 
 def _register_batch(session, batch, result: ImportResult, *, actor, now, classifier, threshold,
-                    default_type) -> None:
+                    default_type, via) -> None:
     serving = None
     if classifier is not None:
         texts = [classification_text(data) for _, data in batch]
@@ -496,7 +497,7 @@ def _register_batch(session, batch, result: ImportResult, *, actor, now, classif
         try:
             with session.begin_nested():
                 registered = tickets.register_ticket(session, data, actor=actor, now=now, classifier=serving,
-                                                     threshold=threshold)
+                                                     threshold=threshold, via=via)
         except DomainError as error:
             result.rejected.append(RejectedRow(number, data.external_id or "",
                                                _describe(error.fields) or error.message))

@@ -21,7 +21,7 @@ from ticketing.models import CitizenContact, ContactMethod, ContactPurpose, Tick
 from ticketing.models.enums import ExtensionState
 from ticketing.services import privacy
 from ticketing.services.errors import NotAllowed, ValidationFailed
-from ticketing.services.workflow import RESUBMITTED_WITHIN, Action, check, transition
+from ticketing.services.workflow import RESUBMITTED_WITHIN, Action, check, record_fact, transition
 
 #: the ways of telling that leave the citizen something in writing, as a petition's 受理告知 must
 WRITTEN_METHODS = frozenset({ContactMethod.LETTER.value, ContactMethod.SMS.value, ContactMethod.ONLINE.value})
@@ -55,10 +55,24 @@ def record_contact(session: Session, ticket: Ticket, *, purpose: str, method: st
                  and now - c.created_at <= RESUBMITTED_WITHIN), None)
     if same is not None:
         return same  # the same contact sent twice (a double click) is one contact
+    return _written(session, ticket, purpose, method, reached, note, actor=actor, now=now, checked=True)
+
+
+def record_text_sent(session: Session, ticket: Ticket, purpose: ContactPurpose, text: str, *, actor: User,
+                     now: datetime) -> CitizenContact:
+    """A notice the SMS gateway accepted (sms.send_notice checked who may send it before sending): recorded even if
+    the ticket moved on while the text was on its way (改派, 答复). It went out; refusing the record left the notice
+    told with no contact and no event (an event review)."""
+    return _written(session, ticket, purpose, ContactMethod.SMS, True, text, actor=actor, now=now, checked=False)
+
+
+def _written(session: Session, ticket: Ticket, purpose: ContactPurpose, method: ContactMethod, reached: bool,
+             note: str, *, actor: User, now: datetime, checked: bool) -> CitizenContact:
     outcome = "已告知" if reached else "未联系上"
-    transition(ticket, Action.CONTACT, actor=actor, now=now,
-               note=f"{purpose.title}（{method.title}，{outcome}）" + (f"：{note}" if note else ""),
-               data={"purpose": purpose.value, "method": method.value, "reached": reached})
+    (transition if checked else record_fact)(
+        ticket, Action.CONTACT, actor=actor, now=now,
+        note=f"{purpose.title}（{method.title}，{outcome}）" + (f"：{note}" if note else ""),
+        data={"purpose": purpose.value, "method": method.value, "reached": reached})
     contact = CitizenContact(ticket=ticket, author=actor, department_id=actor.department_id, purpose=purpose.value,
                              method=method.value, reached=reached, note=note, created_at=now)
     session.add(contact)

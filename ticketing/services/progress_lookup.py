@@ -151,8 +151,8 @@ def lookup_progress(session: Session, number: str | None, phone: str | None, *, 
     return LookupResult(citizen_view(ticket, digits, now=now))
 
 
-def _followed(ticket: Ticket) -> Ticket:
-    """The ticket whose progress counts: the one it was merged into, if any."""
+def kept_ticket(ticket: Ticket) -> Ticket:
+    """The ticket whose progress counts: the one it was merged into (at the end of the chain), if any."""
     current = ticket
     for _ in range(MAX_MERGE_HOPS):
         if current.status != S.MERGED.value or current.merged_into is None:
@@ -163,7 +163,7 @@ def _followed(ticket: Ticket) -> Ticket:
 
 def citizen_view(ticket: Ticket, phone_digits: str, *, now: datetime) -> CitizenProgress:
     """Build the allow-listed view; `ticket` is the citizen's own, already matched on the phone."""
-    handled = _followed(ticket)
+    handled = kept_ticket(ticket)
     merged = handled is not ticket
     status = S(handled.status)
     confidential = ticket.is_confidential_report or handled.is_confidential_report

@@ -85,6 +85,12 @@ def add_from(session: Session, ticket: Ticket, text: str) -> list[risk.RiskHit]:
     return added
 
 
+def join_flags(ticket: Ticket, other: Ticket) -> str | None:
+    """The kinds either ticket carries, most serious first: a duplicate merged into ``ticket`` hands on its own."""
+    held = set((ticket.risk_flags or "").split(",")) | set((other.risk_flags or "").split(","))
+    return ",".join(kind.code for kind in risk.KINDS if kind.code in held) or None
+
+
 def as_dicts(hits: list[risk.RiskHit]) -> list[dict]:
     return [{"code": hit.kind.code, "title": hit.kind.title, "phrase": hit.phrase, "advice": hit.kind.advice}
             for hit in hits]

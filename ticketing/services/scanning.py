@@ -112,7 +112,7 @@ def scan_deadlines(session: Session, now: datetime, *, batch_size: int = BATCH_S
 
 def alert_text(ticket: Ticket) -> str:
     """The duty phone's message: which ticket, for whom, and by when to accept it; nothing about the caller."""
-    due = f"{ticket.accept_due_at.astimezone(deadlines.LOCAL_TZ):%m月%d日%H:%M}前" if ticket.accept_due_at else "尽快"
+    due = f"{deadlines.spoken_date(ticket.accept_due_at, clock_time=True)}前" if ticket.accept_due_at else "尽快"
     return (f"{sms.SIGNATURE}紧急工单{ticket.number}（{ticket.type_title}）已派至{ticket.department.name}，"
             f"请于{due}签收办理。")
 

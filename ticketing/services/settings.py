@@ -26,6 +26,15 @@ DEFAULTS: dict[str, object] = {
     "risk_phrases_extra": "",
 }
 
+#: the settings in the words of the 运行设置 page, for 操作日志 (a copy review: it said callback_attempts)
+TITLES = {
+    "callback_share": "回访比例", "return_window_working_days": "退回时限（工作日）", "assist_working_days": "协办反馈时限（工作日）",
+    "callback_attempts": "回访未接通时最多尝试（次）", "callback_retry_minutes": "未接通后再次回访间隔（分钟）",
+    "classifier_threshold": "自动派发置信度阈值", "duplicate_similarity": "重复工单相似度",
+    "hotspot_similarity": "热点诉求相似度", "near_deadline_hours": "临近到期提醒（小时）",
+    "assessment_weights": "考核权重", "risk_phrases_extra": "风险提示词",
+}
+
 
 def get_setting(session: Session, key: str, config: dict | None = None):
     row = session.get(AppSetting, key)

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from ticketing.extensions import no_transaction_held
 from ticketing.models import CitizenContact, ContactPurpose, Ticket, User
 from ticketing.services import locks, notices, privacy
-from ticketing.services.deadlines import LOCAL_TZ
+from ticketing.services.deadlines import spoken_date
 from ticketing.services.errors import NotAllowed, Unavailable, ValidationFailed
 from ticketing.services.validation import mask_numbers_in_text, normalize_phone
 from ticketing.services.workflow import Action, check
@@ -36,7 +36,7 @@ def mobile_of(ticket: Ticket) -> str | None:
 
 def notice_text(ticket: Ticket, purpose: ContactPurpose) -> str:
     """The message for a notice owed: what the progress page would say, no more."""
-    due = f"{ticket.reply_due_at.astimezone(LOCAL_TZ):%Y年%m月%d日}" if ticket.reply_due_at else "规定时限内"
+    due = spoken_date(ticket.reply_due_at, year=True) if ticket.reply_due_at else "规定时限内"
     if purpose is ContactPurpose.EXTENSION:
         body = f"您反映的问题（工单号{ticket.number}）需要更多时间办理，答复期限延长至{due}。"
     elif purpose is ContactPurpose.ACCEPTANCE:
@@ -109,6 +109,4 @@ def send_notice(session: Session, ticket: Ticket, purpose: str, *, actor: User, 
         session.commit()
         raise
     log.info("SMS %s sent for %s", owed.value, number)  # a text sent is on record even if saving it fails now
-    ticket = session.get(Ticket, ticket_id)
-    return notices.record_contact(session, ticket, purpose=owed.value, method="sms", reached=True, note=text,
-                                  actor=actor, now=now)
+    return notices.record_text_sent(session, session.get(Ticket, ticket_id), owed, text, actor=actor, now=now)

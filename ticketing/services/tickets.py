@@ -34,8 +34,9 @@ from ticketing.models import (
 )
 from ticketing.models.enums import CategorySource, ExtensionState
 from ticketing.services import (
-    calendar, classification, deadlines, fulltext, locks, risk_alerts, routing, settings, workflow,
+    calendar, classification, deadlines, fulltext, locks, progress_lookup, risk_alerts, routing, settings, workflow,
 )
+from ticketing.services.duplicates import MERGEABLE
 from ticketing.services.errors import InvalidTransition, ValidationFailed
 from ticketing.services.numbering import next_ticket_number
 from ticketing.services.reference_cache import cached
@@ -174,8 +175,12 @@ def register_ticket(
     classifier=None,
     threshold: float | None = None,
     route_now: bool = True,
+    via: str | None = None,
 ) -> RegisterResult:
     """Register a ticket; the same channel + external_id delivered again returns the first one.
+
+    ``via``: how it came when no person registered it (an API token, a command-line import), for its history: a
+    channel's push and an import from the command line were recorded alike (an event review).
 
     With a classifier, its suggestion is stored; a confident one dispatches the
     ticket at once, otherwise the ticket waits in triage for an agent. ``threshold``: CLASSIFIER_THRESHOLD of the
@@ -236,9 +241,11 @@ def register_ticket(
         note += f"；来电流水号 {ticket.call_reference}"
     if ticket.region and not (data.region or "").strip():
         note += f"；所属区县按诉求内容识别为{ticket.region}"
+    if via:
+        note += f"；{via}"
     if risks:
         note += f"；风险提示：{risk_alerts.describe(risks)}"
-    event_data = {"external_id": ticket.external_id}
+    event_data = {"external_id": ticket.external_id, **({"via": via} if via else {})}
     if risks:
         event_data["risks"] = ticket.risk_flags
     if prediction is not None:
@@ -256,6 +263,7 @@ def register_ticket(
         existing = find_by_external_id(session, data.channel, data.external_id)
         if existing is None:
             raise
+        _sent_again(session, existing, data, now)  # its words, if they differ, as for a later delivery
         return RegisterResult(existing, created=False)
 
     if ticket.category_source == CategorySource.PERSON.value:
@@ -294,21 +302,24 @@ def _region_from_text(session, data: TicketInput) -> str | None:
     return routing.region_named_in(session, f"{data.title or ''}\n{data.content or ''}")
 
 
-def _sent_again(session, ticket: Ticket, data: TicketInput, now: datetime) -> None:
+def _sent_again(session, delivered: Ticket, data: TicketInput, now: datetime) -> None:
     """The same channel and id delivered again with other words (12345 sending a ticket back, a citizen adding to
     a letter): the ticket stays one, and the new text is recorded on it, where it was dropped (an API review).
-    While the ticket is worked it is a 来电催办 the department sees atop its inbox; after, an event in its history."""
+    While the ticket is worked it is a 来电催办 the department sees atop its inbox; after, an event in its history.
+    A ticket merged into another records it on the one worked (a merge review: it went to the merged one, unseen)."""
     text = (data.content or "").strip()
-    if not text or same_text(text, ticket.content) or any(
+    ticket = progress_lookup.kept_ticket(delivered)
+    if not text or same_text(text, delivered.content) or any(
             (e.data or {}).get("resubmitted") and same_text(e.note.rsplit("内容有变化：", 1)[-1], text)
-            for e in ticket.events):
+            for e in (*delivered.events, *(ticket.events if ticket is not delivered else ()))):
         return  # a retry of the same delivery (its line ends or spaces aside), or this text recorded already
-    note = f"{Channel(ticket.channel).title}再次推送同一编号（{ticket.external_id}），内容有变化：{text}"
+    merged = f"，原工单 {delivered.number} 已合并到本工单" if ticket is not delivered else ""
+    note = f"{Channel(delivered.channel).title}再次推送同一编号（{delivered.external_id}）{merged}，内容有变化：{text}"
     if ticket.status_enum in workflow.RULES[Action.FOLLOW_UP].sources:
         record_follow_up(session, ticket, note, actor=None, now=now, marks={"resubmitted": True})
     else:
-        ticket.events.append(_side_event(ticket, Action.FOLLOW_UP, None, now, note,
-                                         {"resubmitted": True, "follow_up": None}))
+        workflow.record_fact(ticket, Action.FOLLOW_UP, actor=None, now=now, note=note,
+                             data={"resubmitted": True, "follow_up": None})
 
 
 def _suggest(ticket: Ticket, classifier):
@@ -425,6 +436,8 @@ def _assign(session, ticket, department, now, event=None, *, reopening: bool = F
     # long it waited in 待派发. A later move (改派, a return approved, 重办) counts from the move: the department it
     # goes to must not start out late, and one that let the 15 days pass is counted late when it is moved on
     start = min(ticket.received_at, now) if from_receipt and _petition_by_statute(ticket) else now
+    if event is not None and ticket.accept_due_at is not None:  # the deadline it replaces (an event review)
+        event.data = {**(event.data or {}), "accept_due_from": calendar.iso_text(ticket.accept_due_at)}
     due = calendar.accept_deadline(session, ticket, start)
     ticket.accept_due_at = due.due_at
     ticket.calendar_confirmed = ticket.calendar_confirmed and due.calendar_confirmed
@@ -644,7 +657,7 @@ def approve_return(session, ticket, department, *, actor, now, note: str = "") -
     _assign(session, ticket, department, now, event)
     if _petition_by_statute(ticket) and _petition_accepted_on_this_clock(ticket):
         return  # an accepted petition's 60 days run on from its acceptance (信访工作条例第三十二条)
-    _fresh_reply_clock(session, ticket, now)  # the return counts against nobody
+    _fresh_reply_clock(session, ticket, now, event)  # the return counts against nobody
 
 
 def refuse_return(session, ticket, *, actor, now, note: str) -> None:
@@ -842,9 +855,12 @@ def record_callback(session, ticket, *, reached: bool, satisfaction: str | None,
 def callback_script(ticket: Ticket) -> str:
     """回访话术: what the agent says first on a callback, from the ticket: when the citizen called, about what,
     and who answered when; then the two questions the callback records."""
-    said = f"您在{ticket.received_at.astimezone(deadlines.LOCAL_TZ):%m月%d日}反映的“{ticket.title}”"
+    # a title nobody typed is the text's first 30 characters, cut anywhere ("喂 那个 我问一下啊…"): the category then
+    about = (f"{ticket.category.name}方面的问题" if ticket.category is not None
+             and ticket.title == ticket.content.strip()[:30] else f"“{ticket.title}”")
+    said = f"您在{deadlines.spoken_date(ticket.received_at)}反映的{about}"
     answered = (f"{ticket.department.name if ticket.department else '承办单位'}已于"
-                f"{ticket.replied_at.astimezone(deadlines.LOCAL_TZ):%m月%d日}答复" if ticket.replied_at else "已经办理")
+                f"{deadlines.spoken_date(ticket.replied_at)}答复" if ticket.replied_at else "已经办理")
     return (f"您好，这里是12393医保服务热线，耽误您一分钟做个回访。{said}，{answered}。"
             "请问您对办理结果满意吗？您反映的问题解决了吗？")
 
@@ -922,14 +938,15 @@ def reopen(session, ticket, reason: str, *, actor, now) -> None:
     _require(reason, "reason", "请填写重办原因")
     if ticket.department is None:
         raise InvalidTransition("该工单没有承办单位，不能重办")
-    transition(ticket, Action.REOPEN, actor=actor, now=now, note=reason, data={"department": ticket.department.code})
+    event = transition(ticket, Action.REOPEN, actor=actor, now=now, note=reason,
+                       data={"department": ticket.department.code})
     ticket.reopen_count += 1
     ticket.closed_at = None
     ticket.closure_kind = None
     ticket.replied_at = None
     ticket.extension_state = None
-    _assign(session, ticket, ticket.department, now, reopening=True)
-    _fresh_reply_clock(session, ticket, now)
+    _assign(session, ticket, ticket.department, now, event, reopening=True)
+    _fresh_reply_clock(session, ticket, now, event)
 
 
 def merge(session, ticket, into: Ticket, *, actor, now, note: str = "") -> None:
@@ -939,7 +956,7 @@ def merge(session, ticket, into: Ticket, *, actor, now, note: str = "") -> None:
         raise ValidationFailed("不能合并到自身", fields={"into": "不能合并到自身"})
     # earlier by (received, id): a total order, so that two tickets received at the same moment cannot be merged
     # into each other at once, and two merges lock their tickets in one order (later, then earlier)
-    if (into.received_at, into.id) > (ticket.received_at, ticket.id):
+    if not is_earlier(into, ticket):
         raise ValidationFailed("只能合并到更早的工单", fields={"into": "主工单必须早于被合并的工单"})
     if differs := different_callers(ticket, into):
         raise ValidationFailed(f"两张工单的来电人不同（{differs}）：合并只用于同一人的同一诉求，请分别办理",
@@ -947,10 +964,31 @@ def merge(session, ticket, into: Ticket, *, actor, now, note: str = "") -> None:
     locks.lock_for_change(session, into)  # it may be merged elsewhere at this moment
     if into.status == S.MERGED.value:
         raise ValidationFailed("目标工单已被合并", fields={"into": f"{into.number} 已合并到其他工单，请选择主工单"})
+    if into.status not in MERGEABLE:
+        # the new call would get no reply and no callback of its own (a merge review): the duplicates panel never
+        # offered these, a typed number or the API did
+        message = (f"{into.number} 状态为“{into.status_enum.title}”，不能作为主工单：群众对原答复不满意请对其重办，"
+                   "新的诉求请单独办理")
+        raise InvalidTransition(message, fields={"into": message})
+    if _petition_by_statute(ticket) and not _petition_by_statute(into):
+        # its written 受理告知 and 60 days (信访工作条例) would end with it (a merge review)
+        message = "信访件只能合并到信访件：其受理告知和办理时限须按信访工作条例执行，请单独办理"
+        raise ValidationFailed(message, fields={"into": message})
     transition(ticket, Action.MERGE, actor=actor, now=now, note=note, data={"into": into.number})
     ticket.merged_into = into
     ticket.merged_into_id = into.id
-    into.events.append(_side_event(into, Action.MERGE, actor, now, f"合并了重复工单 {ticket.number}", {"merged": ticket.number}))
+    workflow.record_fact(into, Action.MERGE, actor=actor, now=now, note=f"合并了重复工单 {ticket.number}",
+                         data={"merged": ticket.number})
+    # what made the duplicate urgent or risky is the kept ticket's now: the risk list and its deadline lost them
+    into.risk_flags = risk_alerts.join_flags(into, ticket)
+    if (ticket.urgency == Urgency.URGENT.value and into.urgency != Urgency.URGENT.value
+            and into.status_enum in workflow.RULES[Action.MAKE_URGENT].sources):
+        make_urgent(session, into, f"合并的重复工单 {ticket.number} 为紧急件", actor=actor, now=now)
+
+
+def is_earlier(one: Ticket, other: Ticket) -> bool:
+    """Whether ``one`` came before ``other``: by receipt, then by id (letters imported with a date and no time)."""
+    return (one.received_at, one.id) < (other.received_at, other.id)
 
 
 def different_callers(ticket, other) -> str | None:
@@ -1036,13 +1074,6 @@ def add_note(session, ticket, content: str, *, actor, now) -> InternalNote:
     note = InternalNote(ticket=ticket, author=actor, content=content.strip(), created_at=now)
     session.add(note)
     return note
-
-
-def _side_event(ticket, action: Action, actor, now, note, data):
-    from ticketing.models import TicketEvent
-
-    return TicketEvent(actor=actor, actor_label=actor.display_name if actor else "系统", action=action.value,
-                       from_status=ticket.status, to_status=ticket.status, note=note, data=data, created_at=now)
 
 
 def _require(value: str | None, field_name: str, message: str) -> None:

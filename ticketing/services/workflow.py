@@ -273,6 +273,18 @@ def transition(
     return event
 
 
+def record_fact(ticket: Ticket, action: Action, *, actor: User | None, now: datetime, note: str = "",
+                data: dict | None = None) -> TicketEvent:
+    """An event for something that happened to the ticket without changing its state and that its rules need not
+    allow now: the earlier ticket's side of a merge, a channel's repeat of a ticket past taking 催办, a text the
+    gateway sent while the ticket moved on, a contest. Recorded as it is; nothing is checked."""
+    event = TicketEvent(actor=actor, actor_label=actor.display_name if actor is not None else "系统",
+                        action=action.value, from_status=ticket.status, to_status=ticket.status, note=note or "",
+                        data=data or {}, created_at=now)
+    ticket.events.append(event)
+    return event
+
+
 #: the same words posted again this soon by the same person are one submission sent twice (a double click, a
 #: browser's retry): 来电催办 twice counted 催2, 督办 twice said 第 2 次
 RESUBMITTED_WITHIN = timedelta(seconds=30)

@@ -22,11 +22,14 @@ CONFLICT_MESSAGE = "他人同时修改了同一条记录，本次操作未保存
 SESSION_TOKEN_MISSING = "The CSRF session token is missing."  # Flask-WTF's words when the session has no token
 
 
-def local_time(value: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
+def local_time(value: datetime | str | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
     """Beijing time; a short "%m-%d…" format gains the year when it is not this year's (a deadline of 12-31 that is
-    a year away must not read as this month's)."""
-    if value is None:
+    a year away must not read as this month's). An ISO text with its offset (a model version's created_at) too: the
+    分类模型 page showed its UTC digits (a copy review)."""
+    if not value:
         return ""
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
     local = value.astimezone(LOCAL_TZ)
     if fmt.startswith("%m-%d") and local.year != clock.now_utc().astimezone(LOCAL_TZ).year:
         fmt = "%Y-" + fmt

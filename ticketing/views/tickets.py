@@ -66,7 +66,7 @@ def index():
         "tickets/index.html", page=page, filters=filters, files=attachments.counts_for(db.session, page.items),
         awaited=assists.awaited_among(db.session, page.items), statuses=TicketStatus, types=TicketType,
         channels=Channel, categories=_categories(switched_off_too=True), departments=_departments(switched_off_too=True),
-        assist_filters=search.ASSIST_FILTERS, described=_describe(filters),  # on paper, where the form is not
+        assist_filters=search.ASSIST_FILTERS, described=search.describe_filters(db.session, filters),  # on paper, where the form is not
     )
 
 
@@ -77,41 +77,12 @@ def export():
     filters = filters_from_request()
     now = clock.now_utc()
     query = search.ticket_query(db.session, current_user, filters, now)
-    content, count = ticket_export.workbook_bytes(db.session, query, now=now, description=_describe(filters))
+    content, count = ticket_export.workbook_bytes(db.session, query, now=now, description=search.describe_filters(db.session, filters))
     # which filters, not their values: a phone number or an ID number searched for stays out of the log
     log.info("ticket export by %s: %d tickets (filters: %s)", current_user.username, count,
              ",".join(sorted(key for key, value in request.args.items() if value)) or "none")
     return Response(content, mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                     headers={"Content-Disposition": f"attachment; filename=tickets-{now.astimezone(LOCAL_TZ):%Y%m%d-%H%M}.xlsx"})
-
-
-def _describe(filters: search.TicketFilters) -> str:
-    """The filters in words, for the workbook's first row."""
-    parts = []
-    if filters.q:
-        parts.append(f"关键词“{filters.q}”")
-    if filters.phone:  # the number stays out of the file, not the fact that the list was narrowed by one
-        parts.append("来电号码（已隐去）")
-    for value, enum in ((filters.status, TicketStatus), (filters.type, TicketType), (filters.channel, Channel)):
-        if value:
-            parts.append(next((member.title for member in enum if member.value == value), value))
-    if filters.category:
-        parts.append(f"分类 {filters.category}")
-    if filters.department:
-        parts.append(f"承办单位 {filters.department}")
-    if filters.handler:
-        parts.append(f"经办人 {filters.handler}")
-    if filters.overdue is not None:
-        parts.append("已超期" if filters.overdue else "未超期")
-    if filters.risk is not None:
-        parts.append("有风险提示" if filters.risk else "无风险提示")
-    if filters.assist:
-        parts.append(search.ASSIST_FILTERS[filters.assist])
-    if filters.received_from or filters.received_to:
-        start = f"{filters.received_from:%Y-%m-%d}" if filters.received_from else "…"
-        end = f"{filters.received_to - timedelta(days=1):%Y-%m-%d}" if filters.received_to else "…"
-        parts.append(f"受理时间 {start} 至 {end}")
-    return "查询条件：" + ("，".join(parts) or "全部")
 
 
 @bp.get("/<number>")
@@ -259,7 +230,8 @@ def similar(number: str):
         min_similarity=current_app.config["DUPLICATE_SIMILARITY"], exclude_id=ticket.id, limit=5)
     similar = [c for c in found if c.ticket.merged_into_id is None]
     return render_template("tickets/_similar.html", ticket=ticket, similar=similar,
-                           apart={c.ticket.id: why for c in similar if (why := ticket_service.different_callers(ticket, c.ticket))})
+                           apart={c.ticket.id: why for c in similar if (why := ticket_service.different_callers(ticket, c.ticket))},
+                           earlier={c.ticket.id for c in similar if ticket_service.is_earlier(c.ticket, ticket)})
 
 
 @bp.post("/<number>/attachments")

@@ -482,3 +482,17 @@ def test_live_figures_computed_around_a_decision_are_shown_but_not_stored(db, us
     assert db.session.get(AssessmentLiveCache, MARCH) is None
     report = assessment.month_report(db.session, MARCH, now=decided + timedelta(minutes=3), max_age=five_minutes)
     assert db.session.get(AssessmentLiveCache, MARCH) is not None and not report.cached
+
+
+def test_a_department_that_let_a_ticket_go_late_stays_late_when_it_is_then_merged(db, users):
+    """改派 after CBZJ left it unaccepted, then merged into DYBZ's earlier ticket the same day: the merge takes DYBZ's
+    receipt of the duplicate away, not CBZJ's late one (a merge review: CBZJ went from 1 late to nothing)."""
+    kept = dispatched(db, users, day(2))
+    duplicate = dispatched(db, users, day(3), department="CBZJ", category="CB")  # CBZJ never accepts it
+    tickets.reassign(db.session, duplicate, tickets.department_by_code(db.session, "DYBZ"),
+                     actor=users["supervisor"], now=day(10), reason="应由待遇保障科办理")
+    tickets.merge(db.session, duplicate, kept, actor=users["supervisor"], now=day(10, 11))
+    db.session.commit()
+    counted = figures(db)
+    assert (counted["CBZJ"].received, counted["CBZJ"].accept_due, counted["CBZJ"].accept_on_time) == (1, 1, 0)
+    assert counted["DYBZ"].received == 1  # the kept ticket only

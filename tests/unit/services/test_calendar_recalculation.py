@@ -87,7 +87,7 @@ def test_a_holiday_period_is_entered_at_once_and_the_deadlines_recomputed_once(d
     (date(2027, 1, 2), None, "day", "2027-01-02 已录入"),
 ])
 def test_a_period_that_cannot_be_taken_says_why_and_enters_nothing(db, users, first, last, field, words):
-    from ticketing.services.errors import InvalidTransition, ValidationFailed
+    from ticketing.services.errors import ValidationFailed
 
     administration.add_calendar_period(db.session, date(2027, 1, 1), date(2027, 1, 2), "holiday", "元旦",
                                        actor=users["admin"])
@@ -414,7 +414,7 @@ def _accepted_with_an_extension(db, users, received, promised, *, type="consult"
 
 def test_a_make_up_working_day_on_a_weekday_is_refused(db, users):
     """An administrator review: 调休上班 on a Wednesday was taken, changing nothing, and nobody was told."""
-    from ticketing.services.errors import InvalidTransition, ValidationFailed
+    from ticketing.services.errors import ValidationFailed
 
     with pytest.raises(ValidationFailed) as refused:
         administration.add_calendar_day(db.session, date(2027, 2, 10), "workday", "春节调休", actor=users["admin"])
@@ -427,7 +427,7 @@ def test_a_make_up_working_day_on_a_weekday_is_refused(db, users):
 def test_a_time_limit_longer_than_a_year_is_refused_in_its_unit(db, users):
     """An administrator review: a 签收时限 of 3,650 working days was taken (a deadline in 2040)."""
     from ticketing.models import DeadlinePolicy
-    from ticketing.services.errors import InvalidTransition, ValidationFailed
+    from ticketing.services.errors import ValidationFailed
 
     policy = db.session.scalars(sa.select(DeadlinePolicy)).first()
     data = administration.PolicyInput(ticket_type=policy.ticket_type, urgency=policy.urgency, channel=policy.channel,

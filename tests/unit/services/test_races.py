@@ -378,3 +378,23 @@ def test_a_merge_and_a_batch_over_the_same_two_tickets_lock_them_in_one_order(ap
     assert outcome["merge"] == 200
     db.session.expire_all()
     assert db.session.get(Ticket, later.id).status == S.MERGED.value
+
+
+def test_the_same_letter_delivered_twice_at_once_keeps_the_second_deliverys_new_words(app, db, users):
+    """Two deliveries of MB-7 race for the unique (channel, external_id); the loser's added words are recorded on the
+    winner, as for a later delivery (a merge review: they were dropped)."""
+    def letter(content):
+        return tickets.TicketInput(channel="mailbox_mayor", type="complaint", content=content, external_id="MB-7",
+                                   caller_phone="13912345678", caller_name="周先生")
+
+    def first(session):
+        tickets.register_ticket(session, letter("住院报销三个月没到账"), actor=None, now=IN_OCTOBER, route_now=False)
+
+    def second(session):
+        registered = tickets.register_ticket(session, letter("住院报销三个月没到账，补充：住院号 A123"), actor=None,
+                                             now=IN_OCTOBER + timedelta(seconds=1), route_now=False)
+        return registered.created
+
+    assert race(app, first, second) == {"result": False}
+    (ticket,) = db.session.scalars(sa.select(Ticket)).all()
+    assert any("住院号 A123" in event.note for event in ticket.events)

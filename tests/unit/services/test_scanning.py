@@ -195,7 +195,7 @@ def test_an_urgent_dispatch_is_texted_to_the_departments_duty_phone_once_per_dis
     [sent] = outbox.read_text(encoding="utf-8").splitlines()
     phone, message = sent.split("\t")
     assert phone == "13900001111" and urgent.number in message and "待遇保障科" in message
-    assert f"{urgent.accept_due_at.astimezone(LOCAL_TZ):%m月%d日%H:%M}前签收" in message
+    assert f"{urgent.accept_due_at.astimezone(LOCAL_TZ):%-m月%-d日%H:%M}前签收" in message
     assert "王女士" not in message and "13800138000" not in message  # nothing about the caller
     [event] = events(db, Action.ALERT_DEPARTMENT, urgent)
     assert event.actor_id is None and event.note == "已短信提醒待遇保障科值班手机 139****1111"

@@ -10,6 +10,7 @@ import pytest
 from tests.factories import extend, make_ticket
 from ticketing.models import TicketStatus
 from ticketing.services import sms
+from ticketing.services.deadlines import LOCAL_TZ
 from ticketing.services.errors import NotAllowed, Unavailable, ValidationFailed
 
 S = TicketStatus
@@ -31,7 +32,7 @@ def test_the_extension_notice_is_sent_and_recorded(db, users, now, outbox):
                               command=command(outbox))
     phone, message = outbox.read_text(encoding="utf-8").rstrip("\n").split("\t")
     assert phone == "13912345678" and message.startswith("【12393医保服务热线】") and ticket.number in message
-    assert f"{ticket.reply_due_at.astimezone(sms.LOCAL_TZ):%Y年%m月%d日}" in message
+    assert f"{ticket.reply_due_at.astimezone(LOCAL_TZ):%Y年%-m月%-d日}" in message
     assert "住院" not in message and "王女士" not in message  # no more than the progress page says
     assert (contact.method, contact.reached, contact.note) == ("sms", True, message)
     assert ticket.pending_notices == [] and ticket.events[-1].action == "contact"

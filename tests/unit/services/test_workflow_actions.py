@@ -93,7 +93,9 @@ def test_approved_return_redispatches_designated_and_counts_against_nobody(db, u
     act(db, ticket, "approve_return", users["supervisor"], later, department="CBZJ", note="属参保缴费")
     assert ticket.status == S.DISPATCHED.value and ticket.department.code == "CBZJ" and ticket.designated
     event = ticket.events[-1]
-    assert event.data == {"from": "DYBZ", "to": "CBZJ", "counts_against": None}
+    assert {k: event.data[k] for k in ("from", "to", "counts_against")} == {"from": "DYBZ", "to": "CBZJ",
+                                                                          "counts_against": None}
+    assert {"accept_due_from", "reply_due_from"} <= event.data.keys()  # the deadlines it replaced
     assert ticket.dispatched_at == later and ticket.reply_due_at > later + timedelta(days=14)  # a fresh clock
     # the designated department cannot return it again
     with pytest.raises(InvalidTransition) as error:

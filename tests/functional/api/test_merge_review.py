@@ -1,0 +1,83 @@
+"""Merges reviewed across a ticket's life (a merge review): what the duplicate carried goes to the kept ticket, a
+finished ticket or an ordinary one cannot swallow a new call or a petition, and a channel's repeat reaches the
+ticket being worked."""
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+import sqlalchemy as sa
+
+from tests.factories import make_ticket
+from ticketing.models import Ticket, TicketStatus
+from ticketing.services import clock, inbox, risk_alerts, tickets
+from ticketing.services.errors import InvalidTransition, ValidationFailed
+
+S = TicketStatus
+
+
+def test_a_merge_hands_the_duplicates_risk_and_urgency_to_the_kept_ticket(db, users):
+    base = clock.now_utc() - timedelta(hours=5)
+    kept = make_ticket(db, users, base, status=S.ACCEPTED)
+    duplicate = make_ticket(db, users, base + timedelta(hours=1), content="报销的事一直没解决，我不想活了",
+                            urgency="urgent")
+    duplicate.risk_flags = "self_harm"
+    reply_due = kept.reply_due_at
+    tickets.merge(db.session, duplicate, kept, actor=users["agent"], now=base + timedelta(hours=2))
+    db.session.flush()
+    assert kept in db.session.scalars(risk_alerts.open_query()).all()
+    assert kept.urgency == "urgent" and kept.reply_due_at < reply_due
+    assert "合并的重复工单" in kept.events[-1].note and kept.events[-1].action == "make_urgent"
+
+
+@pytest.mark.parametrize("state", [S.CALLED_BACK, S.CLOSED])
+def test_no_merge_into_a_finished_ticket(db, users, state):
+    base = clock.now_utc() - timedelta(hours=5)
+    kept = make_ticket(db, users, base, status=state)
+    duplicate = make_ticket(db, users, base + timedelta(hours=2))
+    with pytest.raises(InvalidTransition, match="重办"):
+        tickets.merge(db.session, duplicate, kept, actor=users["agent"], now=base + timedelta(hours=3))
+    assert duplicate.status == S.REGISTERED.value
+
+
+def test_a_petition_merges_only_into_a_petition(db, users):
+    base = clock.now_utc() - timedelta(days=3)
+    caller = {"caller_phone": "13912345678", "caller_name": "周先生"}
+    kept = make_ticket(db, users, base, status=S.ACCEPTED, **caller)
+    petition = make_ticket(db, users, base + timedelta(days=1), status=S.ACCEPTED, channel="petition_bureau",
+                           **caller)
+    with pytest.raises(ValidationFailed, match="信访件只能合并到信访件"):
+        tickets.merge(db.session, petition, kept, actor=users["agent"], now=clock.now_utc())
+    assert db.session.scalars(sa.select(Ticket).where(inbox.notices_owed_condition())).all() == [petition]
+    earlier = make_ticket(db, users, base - timedelta(days=1), status=S.ACCEPTED, channel="petition_bureau", **caller)
+    tickets.merge(db.session, petition, earlier, actor=users["agent"], now=clock.now_utc())
+    assert petition.status == S.MERGED.value
+
+
+MAIL = {"external_id": "mail-1", "type": "complaint", "title": "住院报销太慢", "content": "住院报销三个月没到账",
+        "caller_name": "周先生", "caller_phone": "13912345678"}
+
+
+def test_a_merged_letter_sent_again_reaches_the_ticket_being_worked(api, db, users):
+    duplicate = db.session.scalar(sa.select(Ticket).where(
+        Ticket.number == api.post("/tickets", MAIL, as_="mayor").get_json()["number"]))
+    kept = make_ticket(db, users, duplicate.received_at - timedelta(days=1), status=S.ACCEPTED,
+                       caller_phone="13912345678", caller_name="周先生")
+    tickets.merge(db.session, duplicate, kept, actor=users["agent"], now=clock.now_utc())
+    db.session.commit()
+    again = {**MAIL, "content": "住院报销三个月没到账，第二次反映，仍无人联系"}
+    assert api.post("/tickets", again, as_="mayor").status_code == 200
+    assert api.post("/tickets", again, as_="mayor").status_code == 200  # the same repeat twice is one
+    db.session.expire_all()
+    assert kept.follow_up_count == 1
+    assert f"原工单 {duplicate.number} 已合并到本工单" in kept.events[-1].note
+
+
+def test_tickets_received_at_the_same_moment_offer_a_merge_on_the_later_one(db, client, users, auth):
+    at = clock.now_utc().replace(hour=0, minute=0, second=0, microsecond=0) - timedelta(days=1)
+    one = make_ticket(db, users, at, caller_phone="13911112222", channel="mailbox_mayor")
+    two = make_ticket(db, users, at, caller_phone="13911112222", channel="mailbox_mayor")
+    db.session.commit()
+    auth.login("agent")
+    assert "合并到此工单</button>" in client.get(f"/tickets/{two.number}/similar").get_data(as_text=True)
+    assert "较晚登记" in client.get(f"/tickets/{one.number}/similar").get_data(as_text=True)
