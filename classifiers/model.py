@@ -47,6 +47,7 @@ class ModelVersionMismatch(RuntimeError):
         self.differences = differences
         self.path = str(path)
         detail = "; ".join(f"{name}: {saved} ≠ {current}" for name, (saved, current) in differences.items())
+        self.chinese = f"模型与当前运行环境版本不一致，拒绝加载（{detail}），请在当前环境重新训练。"
         super().__init__(
             f"模型与当前运行环境版本不一致，拒绝加载（{detail}），请在当前环境重新训练：python -m classifiers train。"
             f" / The model at {self.path or 'this path'} was saved under other versions ({detail}: saved ≠ current);"
@@ -59,6 +60,7 @@ class ModelUnusable(RuntimeError):
 
     def __init__(self, path: str | Path, cause: BaseException):
         self.path = str(path)
+        self.chinese = "模型文件损坏或不完整，无法加载，请重新训练或从备份恢复该版本。"  # for a page: no path, no traceback
         super().__init__(
             f"模型文件损坏或不完整，无法加载（{type(cause).__name__}: {cause}），请重新训练：python -m classifiers train。"
             f" / The model files at {self.path} are damaged or incomplete ({type(cause).__name__}: {cause});"

@@ -30,9 +30,7 @@ def register_cli(app: Flask) -> None:
         stay."""
         created = ensure_reference_data(db.session)
         db.session.commit()
-        names = {"departments": "承办单位", "categories": "业务分类", "routing_rules": "路由规则",
-                 "deadline_policies": "办理时限", "standard_answers": "答复口径", "review_items": "质检项目"}
-        click.echo("基础数据：" + "，".join(f"{names.get(key, key)}新建 {n} 条" for key, n in created.items()))
+        click.echo(_reference_created(created))
 
     @app.cli.command("seed-demo")
     @click.option("--password", envvar="DEMO_PASSWORD", default=None,
@@ -54,7 +52,7 @@ def register_cli(app: Flask) -> None:
         classifier = app.extensions["classifier"].current()
         created = demo.seed_demo_tickets(db.session, now=clock.now_utc(), count=ticket_count, classifier=classifier)
         db.session.commit()
-        click.echo(f"基础数据：{reference}")
+        click.echo(_reference_created(reference))
         click.echo(f"演示工单：新建 {created} 件")
         if accounts:
             click.echo("演示账号（密码只显示这一次）：")
@@ -146,6 +144,12 @@ def register_classifier_cli(app: Flask) -> None:
         audit.record(db.session, None, "classifier activated", version=version)
         db.session.commit()
         click.echo(f"已启用 {version}")
+
+
+def _reference_created(created: dict[str, int]) -> str:
+    names = {"departments": "承办单位", "categories": "业务分类", "routing_rules": "路由规则",
+             "deadline_policies": "办理时限", "standard_answers": "答复口径", "review_items": "质检项目"}
+    return "基础数据：" + "，".join(f"{names.get(key, key)}新建 {n} 条" for key, n in created.items())
 
 
 def _echo_progress(step: str, fraction: float) -> None:

@@ -150,7 +150,7 @@ def test_merged_ticket_does_not_reveal_the_other(client, db, users, now, today):
 def test_csrf_is_required_like_every_form(app, client, db, monkeypatch):
     monkeypatch.setitem(app.config, "WTF_CSRF_ENABLED", True)
     response = client.post("/progress", data={"number": "12393-20260302-000001", "phone": PHONE})
-    assert response.status_code == 400 and "CSRF" in response.get_data(as_text=True)
+    assert response.status_code == 400 and "页面已过期，请刷新后重试" in response.get_data(as_text=True)
     page = client.get("/progress").get_data(as_text=True)
     token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
     response = client.post("/progress", data={"csrf_token": token, "number": "12393-20260302-000001", "phone": PHONE})

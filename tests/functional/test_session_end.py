@@ -54,7 +54,7 @@ def test_a_form_whose_csrf_token_ended_with_the_session_asks_for_sign_in(app, db
         assert client.get(page).status_code == 200  # the page's forms put a token in the session
     with app.app_context():
         refused = client.post(f"{page}/actions/reply", data={"content": "已办理", "csrf_token": "forged"})
-    assert refused.status_code == 400 and "CSRF" in refused.get_data(as_text=True)
+    assert refused.status_code == 400 and "页面已过期，请刷新后重试" in refused.get_data(as_text=True)
 
 
 def test_a_form_sent_by_a_remembered_user_whose_session_ended_goes_back_to_its_page(app, db, client, users, auth,

@@ -502,7 +502,7 @@ class FiguresOut(Schema):
     reopened = Integer()
     handled = Integer()
     handling_hours = Float(allow_none=True, metadata={"description": "平均办理时长（小时）"})
-    reached = Integer(metadata={"description": "回访接通的件数"})
+    reached = Integer(metadata={"description": "回访联系上的件数"})
     satisfied = Integer()
     satisfaction_rate = Float(allow_none=True)
     solved = Integer()

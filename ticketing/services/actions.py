@@ -6,7 +6,7 @@ parses and checks the parameters, then calls the verb in services/tickets.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, time
+from datetime import date, datetime, time
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
@@ -16,7 +16,7 @@ from ticketing.models import Category, Ticket, TicketStatus, User
 from ticketing.services import assists, notices, permissions, risk_alerts, tickets
 from ticketing.services.deadlines import LOCAL_TZ
 from ticketing.services.errors import DomainError, ValidationFailed
-from ticketing.services.validation import year_error
+from ticketing.services.validation import within_limit, year_error
 from ticketing.services.workflow import Action
 
 API_ACTIONS = {
@@ -52,14 +52,22 @@ def parse_until(value, field_name: str = "until") -> datetime:
         try:
             parsed = datetime.fromisoformat(text)
         except ValueError:
-            raise ValidationFailed("日期格式不正确", fields={field_name: "日期格式应为 2026-12-31"}) from None
+            raise ValidationFailed("日期格式不正确", fields={field_name: "例如 2026-12-31"}) from None
         if year_error(parsed):
             raise ValidationFailed("日期超出范围", fields={field_name: year_error(parsed)})
-        if len(text) == 10:
+        if _is_a_date(text):  # 2026-03-30 or 20260330: the end of that day (the basic form was its first second)
             parsed = datetime.combine(parsed.date(), time(23, 59, 59), LOCAL_TZ)
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=LOCAL_TZ)
     return parsed.astimezone(ZoneInfo("UTC"))
+
+
+def _is_a_date(text: str) -> bool:
+    try:
+        date.fromisoformat(text)
+    except ValueError:
+        return False
+    return True
 
 
 # the longest text each parameter takes, on the pages as in the API (api/schemas.ActionIn says the same): a
@@ -73,9 +81,7 @@ def _text(params: dict, key: str) -> str:
     value = params.get(key)
     text = "" if value is None else str(value).strip()
     limit = TEXT_LIMITS.get(key)
-    if limit and len(text) > limit:
-        raise ValidationFailed(f"内容过长：最多 {limit} 字，现有 {len(text)} 字", fields={key: f"最多 {limit} 字"})
-    return text
+    return within_limit(text, key, limit) if limit else text
 
 
 def perform_action(session: Session, ticket: Ticket, action: str, params: dict, *, actor: User, now: datetime):
@@ -109,7 +115,7 @@ def perform_action(session: Session, ticket: Ticket, action: str, params: dict, 
                                       actor=actor, now=now)
         case Action.APPROVE_EXTENSION | Action.REFUSE_EXTENSION:
             # the date the page showed (the API may send it too): a request changed since is not decided unseen
-            shown = parse_until(p.get("until_shown")) if _text(p, "until_shown") else None
+            shown = parse_until(p.get("until_shown"), "until_shown") if _text(p, "until_shown") else None
             decide = tickets.approve_extension if verb is Action.APPROVE_EXTENSION else tickets.refuse_extension
             decide(session, ticket, actor=actor, now=now, note=_text(p, "note"), shown_until=shown)
         case Action.URGE:

@@ -38,6 +38,7 @@ from ticketing.models.enums import ExtensionState
 from ticketing.services import audit, locks, settings
 from ticketing.services.deadlines import LOCAL_TZ
 from ticketing.services.errors import InvalidTransition, NotAllowed, ValidationFailed
+from ticketing.services.validation import within_limit
 from ticketing.services.workflow import Action, record_fact
 
 RECEIVE_ACTIONS = (Action.DISPATCH.value, Action.REASSIGN.value, Action.APPROVE_RETURN.value)
@@ -652,7 +653,7 @@ def file_contest(session: Session, month: str, ticket: Ticket | None, reason: st
     if actor.department_id is None:
         raise NotAllowed("只有承办单位人员可以提出考核申诉")
     _require_open(session, month)
-    reason = (reason or "").strip()
+    reason = within_limit((reason or "").strip(), "reason")
     if ticket is None or not is_counted(session, month, actor.department_id, ticket.id):
         raise ValidationFailed("该工单不在本单位当月考核范围内", fields={"ticket": "请填写本单位当月收到的工单号"})
     if not reason:
@@ -682,7 +683,7 @@ def decide_contest(session: Session, contest: AssessmentContest, *, accept: bool
     locks.lock_for_change(session, contest)  # another supervisor may have decided it a moment ago
     if contest.state != ContestState.PENDING.value:
         raise InvalidTransition(f"该申诉{contest.state_title}")
-    note = (note or "").strip()
+    note = within_limit((note or "").strip(), "note")
     if not accept and not note:
         raise ValidationFailed("驳回申诉须填写理由", fields={"note": "请填写驳回理由"})
     contest.state = (ContestState.ACCEPTED if accept else ContestState.REJECTED).value

@@ -28,7 +28,7 @@ COLUMNS: list[tuple[str, callable]] = [
     ("延期件数", lambda r: r.extended),
     ("重办件数", lambda r: r.reopened),
     ("平均办理时长（小时）", lambda r: r.handling_hours),
-    ("回访接通", lambda r: r.reached),
+    ("回访联系上", lambda r: r.reached),
     ("满意+基本满意", lambda r: r.satisfied),
     ("满意率", lambda r: r.satisfaction_rate),
     ("已解决", lambda r: r.solved),

@@ -280,7 +280,7 @@ def attach(
 def _may_attach(session: Session, ticket: Ticket, actor: User | None) -> None:
     check(actor, ticket, Action.ATTACH)
     if count_for(session, ticket) >= MAX_FILES_PER_TICKET:
-        raise ValidationFailed(f"每张工单最多 {MAX_FILES_PER_TICKET} 个附件",
+        raise ValidationFailed(f"每件工单最多 {MAX_FILES_PER_TICKET} 个附件",
                                fields={"file": f"本工单已有 {MAX_FILES_PER_TICKET} 个附件，请先删除不需要的"})
 
 

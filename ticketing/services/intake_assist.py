@@ -53,7 +53,7 @@ def register_call(session: Session, form: dict, *, answer_now: bool, actor: User
     )
     if answer_now:
         if data.type != TicketType.CONSULT.value:
-            raise ValidationFailed("只有咨询可以当场答复办结", fields={"type": "直接办结仅适用于咨询"})
+            raise ValidationFailed("只有咨询可以当场答复并直接办结", fields={"type": "只有咨询可以当场答复并直接办结"})
         if not (form.get("answer") or "").strip():
             raise ValidationFailed("请填写当场答复内容", fields={"answer": "请填写当场答复内容"})
         result = tickets.register_ticket(session, data, actor=actor, now=now, classifier=classifier, route_now=False,

@@ -25,6 +25,7 @@ from ticketing.services import audit, locks
 from ticketing.services.assessment import month_bounds
 from ticketing.services.deadlines import LOCAL_TZ
 from ticketing.services.errors import InvalidTransition, NotAllowed, ValidationFailed
+from ticketing.services.validation import within_limit
 from ticketing.services.permissions import Permission, has_permission
 from ticketing.services.workflow import RESUBMITTED_WITHIN
 
@@ -123,7 +124,7 @@ def record_review(session: Session, ticket: Ticket, verdicts: dict[str, bool | N
     missing = {key: "请选择合格或不合格" for key in items if verdicts.get(key) is None}
     if missing:
         raise ValidationFailed("请逐项选择合格或不合格", fields=missing)
-    comment = (comment or "").strip()
+    comment = within_limit((comment or "").strip(), "comment")
     failed = [key for key in items if not verdicts[key]]
     if failed and not comment:
         raise ValidationFailed("有不合格项时请写明问题", fields={"comment": "请写明不合格的原因"})
@@ -225,7 +226,7 @@ def file_appeal(session: Session, review: TicketReview, reason: str, *, agent: U
     refusal = appeal_refusal(session, review, agent, now)
     if refusal:
         raise (NotAllowed if review.agent_id != agent.id else InvalidTransition)(refusal)
-    reason = (reason or "").strip()
+    reason = within_limit((reason or "").strip(), "reason")
     if not reason:
         raise ValidationFailed("请写明申诉理由", fields={"reason": "请写明哪一项判错了、为什么"})
     appeal = ReviewAppeal(review=review, agent=agent, reason=reason, created_at=now, decision_note="")
@@ -247,7 +248,7 @@ def decide_appeal(session: Session, appeal: ReviewAppeal, decision: str, note: s
         raise NotAllowed("申诉须由原质检人以外的人员复核")
     if decider.id == appeal.agent_id:  # a supervisor who takes calls is reviewed too
         raise NotAllowed("不能复核自己的申诉")
-    note = (note or "").strip()
+    note = within_limit((note or "").strip(), "note")
     if decision == "upheld":
         if not note:
             raise ValidationFailed("请写明维持原结果的理由", fields={"note": "请写明维持的理由"})

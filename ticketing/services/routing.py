@@ -142,7 +142,7 @@ def route(
             if not rule.department.active:
                 stopped = stopped or rule.department
                 continue
-            return RouteDecision(rule.department, rule, f"路由规则“{rule.name}”(优先级 {rule.priority})")
+            return RouteDecision(rule.department, rule, f"路由规则“{rule.name}”（优先级 {rule.priority}）")
     if category is not None and category.default_department is not None:
         if category.default_department.active:
             return RouteDecision(category.default_department, None, f"分类“{category.name}”的默认承办单位")

@@ -282,7 +282,7 @@ def month_statistics(session: Session, month: str, *, department_id: int | None 
 # --------------------------------------------------------------------------- 今日概况 (督办)
 
 #: the day's work counted from events, in the order the panel shows them: action → label
-DAY_WORK = {"dispatch": "派发", "answer_on_the_spot": "当场办结", "accept": "签收", "reply": "答复",
+DAY_WORK = {"dispatch": "派发", "answer_on_the_spot": "直接办结", "accept": "签收", "reply": "答复",
             "callback": "回访", "follow_up": "来电催办", "urge": "督办", "make_urgent": "升为紧急",
             "request_assist": "发起协办", "answer_assist": "协办反馈", "close": "办结归档"}
 

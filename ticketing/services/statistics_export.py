@@ -64,8 +64,8 @@ def workbook_bytes(stats: MonthStatistics, *, scope: str, as_of: str, handlers: 
         people.column_dimensions["A"].width = 20
     if agents:  # the whole centre's view
         sheet = book.create_sheet("话务员工作量")
-        _header(sheet, ["话务员", "登记", "其中当场办结", "当场办结率", "无效来电", "人工派发", "回访", "其中接通",
-                        "接通率", "转出（12345、退回信访部门）", "合并", "来电催办", "质检", "质检平均分"])
+        _header(sheet, ["话务员", "登记", "其中直接办结", "直接办结率", "无效来电", "人工派发", "回访", "其中联系上",
+                        "联系上比例", "转出（12345、退回信访部门）", "合并", "来电催办", "质检", "质检平均分"])
         for a in agents:
             name = a.user.display_name + ("（已停用）" if not a.user.active else "")
             spreadsheet.append(sheet, [name, a.registered, a.on_the_spot, a.on_the_spot_rate, a.invalid_calls,

@@ -40,7 +40,9 @@ from ticketing.services.duplicates import MERGEABLE
 from ticketing.services.errors import InvalidTransition, ValidationFailed
 from ticketing.services.numbering import next_ticket_number
 from ticketing.services.reference_cache import cached
-from ticketing.services.validation import call_reference_error, id_number_error, normalize_phone, phone_error
+from ticketing.services.validation import (
+    call_reference_error, id_number_error, normalize_id_number, normalize_phone, phone_error,
+)
 from ticketing.services.workflow import Action, check, transition
 
 S = TicketStatus
@@ -207,7 +209,7 @@ def register_ticket(
         content=data.content.strip(),
         caller_name=(data.caller_name or "").strip() or None,
         caller_phone=normalize_phone(data.caller_phone),
-        caller_id_number=(data.caller_id_number or "").strip().upper() or None,
+        caller_id_number=normalize_id_number(data.caller_id_number),
         region=routing.canonical_region(session, data.region) or _region_from_text(session, data),
         received_at=data.received_at or now,
         registered_at=now,
@@ -545,7 +547,7 @@ def hand_over(session, ticket, to: User | None, *, actor, now, note: str = "") -
     """转交: another staff member of the same department works the ticket from now on; deadlines do not move."""
     check(actor, ticket, Action.HAND_OVER)
     if to is None or to.role != Role.STAFF.value or not to.active or to.department_id != ticket.department_id:
-        raise ValidationFailed("请选择本单位的在岗承办人员", fields={"to": "只能转交给本单位的在岗承办人员"})
+        raise ValidationFailed("请选择本单位的在岗承办人员", fields={"to": "请选择本单位的在岗承办人员"})
     if to == ticket.handler:
         raise ValidationFailed("该工单已由此人经办", fields={"to": f"{to.display_name} 已是经办人"})
     before = ticket.handler
@@ -718,7 +720,7 @@ def request_extension(session, ticket, reason: str, until: datetime, *, actor, n
     if refused := extension_refusal(ticket, now):
         raise InvalidTransition(refused)
     if ticket.reply_due_at is not None and until <= ticket.reply_due_at:
-        raise ValidationFailed("延期日期必须晚于当前办理时限", fields={"until": "延期日期必须晚于当前办理时限"})
+        raise ValidationFailed("延期日期必须晚于当前答复时限", fields={"until": "须晚于当前答复时限"})
     allowed = extension_allowance(session, ticket)
     if allowed.latest is not None and until.astimezone(deadlines.LOCAL_TZ).date() > allowed.latest:
         message = f"{allowed.rule}每次延期不得超过 {allowed.days} 日，最晚延至 {allowed.latest.isoformat()}"
@@ -739,7 +741,7 @@ def approve_extension(session, ticket, *, actor, now, note: str = "", shown_unti
         # holidays entered since the request moved the deadline past the date asked for (a year-end review: approving
         # it moved the deadline back into the Spring Festival)
         due = ticket.reply_due_at.astimezone(deadlines.LOCAL_TZ).date().isoformat()
-        raise InvalidTransition(f"节假日调整后办理时限已是 {due}，不早于申请延至的日期，无需延期：请不批准，"
+        raise InvalidTransition(f"节假日调整后答复时限已是 {due}，不早于申请延至的日期，无需延期：请不批准，"
                                 "承办单位需要时可另行申请")
     transition(ticket, Action.APPROVE_EXTENSION, actor=actor, now=now, note=note,
                data={"from": ticket.reply_due_at.isoformat() if ticket.reply_due_at else None,
@@ -959,7 +961,7 @@ def merge(session, ticket, into: Ticket, *, actor, now, note: str = "") -> None:
     if not is_earlier(into, ticket):
         raise ValidationFailed("只能合并到更早的工单", fields={"into": "主工单必须早于被合并的工单"})
     if differs := different_callers(ticket, into):
-        raise ValidationFailed(f"两张工单的来电人不同（{differs}）：合并只用于同一人的同一诉求，请分别办理",
+        raise ValidationFailed(f"两件工单的来电人不同（{differs}）：合并只用于同一人的同一诉求，请分别办理",
                                fields={"into": f"{into.number} 的来电人不是本工单的来电人"})
     locks.lock_for_change(session, into)  # it may be merged elsewhere at this moment
     if into.status == S.MERGED.value:

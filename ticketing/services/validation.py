@@ -18,6 +18,23 @@ CALL_REFERENCE = re.compile(r"[A-Za-z0-9_.:\-]{1,64}")  # 来电流水号 as tel
 # Shift+Enter (vertical tab) and a form feed are line breaks; tab, newline and carriage return stay.
 _LINE_BREAKS = str.maketrans({"\x0b": "\n", "\x0c": "\n"})
 _UNWANTED = re.compile(r"[\x00-\x08\x0e-\x1f\x7f\ud800-\udfff\ufffe\uffff]")
+# A text of nothing but spaces and invisible format characters (zero-width space and joiners, word joiner, BOM, soft
+# hyphen, direction marks) is an empty one: "请填写…" checks took it, and a reply nobody could see was saved (a
+# bad-input review). Inside a text they stay.
+_BLANK = re.compile(r"[\s\u00ad\u180e\u200b-\u200f\u202a-\u202e\u2060-\u206f\ufeff]*")
+
+
+#: what a reason, a note or a comment may hold: one pasted twice over was saved whole and shown on every page
+LONGEST_NOTE = 2000
+
+
+def within_limit(text: str, field: str, limit: int = LONGEST_NOTE) -> str:
+    """``text`` when it is not longer than ``limit``; ValidationFailed saying so otherwise."""
+    if len(text) > limit:
+        from ticketing.services.errors import ValidationFailed
+
+        raise ValidationFailed(f"内容过长：最多 {limit} 字，现有 {len(text)} 字", fields={field: f"最多 {limit} 字"})
+    return text
 
 
 FIRST_YEAR, LAST_YEAR = 2000, 2100  # the dates the system takes (year 1 or 9999 overflowed on the way to UTC)
@@ -31,8 +48,9 @@ def year_error(moment) -> str | None:
 
 
 def clean_text(value: str) -> str:
-    """``value`` without the characters nothing downstream can store or export (see above)."""
-    return _UNWANTED.sub("", value.translate(_LINE_BREAKS))
+    """``value`` without the characters nothing downstream can store or export (see above); "" for a blank one."""
+    value = _UNWANTED.sub("", value.translate(_LINE_BREAKS))
+    return "" if _BLANK.fullmatch(value) else value
 
 
 def clean_data(value):
@@ -90,12 +108,20 @@ def call_reference_error(value: str | None) -> str | None:
     return "来电流水号应为 1–64 位字母、数字或 -_.:"
 
 
-def id_number_error(value: str | None) -> str | None:
-    """None if the 18-digit resident ID number is well formed with a correct check digit."""
+def normalize_id_number(value: str | None) -> str | None:
+    """A resident ID number as stored: full-width digits and Ｘ folded (an input method's), spaces dropped, X upper
+    case. Full-width ones failed the check digit, or were saved as typed and never matched the same caller again."""
     if not value:
         return None
-    value = value.strip().upper()
-    if not re.fullmatch(r"\d{17}[\dX]", value):
+    return re.sub(r"\s", "", unicodedata.normalize("NFKC", value)).upper() or None
+
+
+def id_number_error(value: str | None) -> str | None:
+    """None if the 18-digit resident ID number is well formed with a correct check digit."""
+    value = normalize_id_number(value)
+    if not value:
+        return None
+    if not re.fullmatch(r"[0-9]{17}[0-9X]", value):
         return "身份证号应为 18 位，最后一位可以是数字或 X"
     total = sum(int(d) * w for d, w in zip(value[:17], ID_WEIGHTS))
     if ID_CHECK[total % 11] != value[17]:

@@ -199,5 +199,5 @@ def register_views(app: Flask) -> None:
     def bad_request(error):
         message = getattr(error, "description", "") or "请求有误。"
         if "CSRF" in str(message):
-            message = "页面已过期，请刷新后重试（CSRF 校验失败）。"
+            message = "页面已过期，请刷新后重试。"
         return render_template("errors.html", code=400, message=message), 400

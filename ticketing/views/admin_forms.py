@@ -34,6 +34,12 @@ class IntegerField(_ChineseMessage, _IntegerField):
 class DecimalField(_ChineseMessage, _DecimalField):
     message = "请填写数字"
 
+    def process_formdata(self, valuelist):
+        super().process_formdata(valuelist)
+        if self.data is not None and not self.data.is_finite():  # NaN, sNaN, Infinity: sNaN was a 500 (a review)
+            self.data = None
+            raise ValueError(self.message)
+
 
 class DateField(_ChineseMessage, _DateField):
     message = "日期格式应为 2027-10-01"
@@ -179,7 +185,8 @@ class AnnouncementForm(ChineseForm):
     content = TextAreaField("内容", validators=[DataRequired("请填写内容"), Length(max=5000, message="内容最多 5000 字")])
     roles = SelectMultipleField("发给", choices=[(role.value, role.title) for role in Role],
                                 default=[Role.AGENT.value], option_widget=CheckboxInput(), widget=ListWidget(),
-                                validators=[DataRequired("请选择发给哪些人员")])
+                                validators=[DataRequired("请选择发给哪些人员")],
+                                invalid_choice_message="“%(value)s”不是可选的人员类别")  # WTForms' zh is fuzzy
     departments = SelectMultipleField("只发给这些单位的承办人员（不选则发给全部承办单位）", choices=[],
                                       option_widget=CheckboxInput(), widget=ListWidget(), validate_choice=False)
     important = BooleanField("重要：在对方每个页面顶部提示，直到其标为已阅")

@@ -20,7 +20,7 @@ log = logging.getLogger("ticketing.auth")
 def load_user(session_id: str):
     """The signed-in user, unless the account was deactivated or its password changed since sign-in."""
     user_id = session_id.partition(".")[0]
-    user = db.session.get(User, int(user_id)) if user_id.isdigit() else None
+    user = db.session.get(User, int(user_id)) if user_id.isascii() and user_id.isdigit() else None
     return user if user is not None and user.active and user.holds_session(session_id) else None
 
 

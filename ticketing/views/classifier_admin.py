@@ -1,6 +1,7 @@
 """分类模型: versions with their metrics, activate or roll back, retrain from corrections, suggestion outcomes."""
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
@@ -12,6 +13,7 @@ from ticketing.services.permissions import Permission
 from ticketing.views.common import require_permission
 
 bp = Blueprint("classifier_admin", __name__, url_prefix="/admin/classifier")
+log = logging.getLogger(__name__)
 
 
 def _holder():
@@ -45,8 +47,9 @@ def activate():
     version = request.form.get("version", "")
     try:
         _holder().registry.activate(version)
-    except Exception as error:  # unknown or incompatible version: say so, change nothing
-        flash(f"无法启用 {version}：{error}", "error")
+    except Exception as error:  # unknown or incompatible version: say so in Chinese, change nothing; the log has all
+        log.warning("activating classifier version %r refused: %s", version, error)
+        flash(f"无法启用 {version}：{getattr(error, 'chinese', None) or '没有该版本，或其文件无法读取'}", "error")
     else:
         _holder().reset()
         audit.record(db.session, current_user, "classifier activated", version=version)

@@ -208,4 +208,4 @@ def flash_batch_outcome(outcome, verb: str) -> None:
 def offered_number(name: str, choices: tuple[int, ...], default: int) -> int:
     """A number the page's filter offers (?name=); anything else, typed into the address, is the default."""
     value = request.args.get(name) or ""
-    return int(value) if value.isdigit() and int(value) in choices else default
+    return int(value) if value.isascii() and value.isdigit() and int(value) in choices else default

@@ -351,7 +351,7 @@ def test_holidays_entered_after_an_extension_never_leave_the_ticket_less_time_th
                                        actor=users["admin"], now=entered)
     assert approved.reply_due_at.astimezone(LOCAL).date() == date(2027, 2, 18)  # what it had without the extension
     assert waiting.reply_due_at.astimezone(LOCAL).date() == date(2027, 2, 18)
-    with pytest.raises(InvalidTransition, match="办理时限已是 2027-02-18"):
+    with pytest.raises(InvalidTransition, match="答复时限已是 2027-02-18"):
         tickets.approve_extension(db.session, waiting, actor=users["supervisor"], now=entered)
     assert waiting.reply_due_at.astimezone(LOCAL).date() == date(2027, 2, 18)
     assert tickets.Action.APPROVE_EXTENSION not in tickets.actions_open_now(db.session, users["supervisor"], waiting,
