@@ -988,6 +988,30 @@ def merge(session, ticket, into: Ticket, *, actor, now, note: str = "") -> None:
         make_urgent(session, into, f"合并的重复工单 {ticket.number} 为紧急件", actor=actor, now=now)
 
 
+def unmerge(session, ticket, reason: str, *, actor, now) -> None:
+    """撤销合并: a duplicate merged by mistake (the same caller's other matter) goes back to the state it was merged
+    from, counted again as its own (a merge review: a wrong merge could be neither undone nor recorded). A deadline
+    that passed while it was merged starts again from now: nobody held it. What the merge handed on to the kept
+    ticket (风险提示, urgency) stays there for a person to clear."""
+    check(actor, ticket, Action.UNMERGE)
+    _require(reason, "reason", "请填写撤销合并的原因")
+    merged = next((e for e in reversed(ticket.events) if e.action == Action.MERGE.value
+                   and (e.data or {}).get("into")), None)
+    back_to = S(merged.from_status) if merged is not None and merged.from_status else S.REGISTERED
+    into = ticket.merged_into
+    event = transition(ticket, Action.UNMERGE, actor=actor, now=now, note=reason.strip(),
+                       data={"from": into.number if into else None}, to=back_to)
+    ticket.merged_into, ticket.merged_into_id = None, None
+    if into is not None:
+        workflow.record_fact(into, Action.UNMERGE, actor=actor, now=now, note=f"撤销合并 {ticket.number}：{reason.strip()}",
+                             data={"unmerged": ticket.number})
+    if back_to is S.DISPATCHED and ticket.accept_due_at is not None and now > ticket.accept_due_at:
+        event.data = {**event.data, "accept_due_from": calendar.iso_text(ticket.accept_due_at)}
+        ticket.accept_due_at = calendar.accept_deadline(session, ticket, now).due_at
+    if ticket.reply_due_at is not None and now > ticket.reply_due_at and not _petition_by_statute(ticket):
+        _fresh_reply_clock(session, ticket, now, event)
+
+
 def is_earlier(one: Ticket, other: Ticket) -> bool:
     """Whether ``one`` came before ``other``: by receipt, then by id (letters imported with a date and no time)."""
     return (one.received_at, one.id) < (other.received_at, other.id)

@@ -37,6 +37,7 @@ class Action(enum.StrEnum):
     LEGAL_CHANNEL = "legal_channel"
     REOPEN = "reopen"
     MERGE = "merge"
+    UNMERGE = "unmerge"
     TRANSFER_OUT = "transfer_out"
     RECATEGORISE = "recategorise"
     NOTE = "note"
@@ -87,6 +88,7 @@ ACTION_TITLES = {
     Action.LEGAL_CHANNEL: "告知法定途径",
     Action.REOPEN: "重办",
     Action.MERGE: "合并",
+    Action.UNMERGE: "撤销合并",
     Action.TRANSFER_OUT: "转出至12345",
     Action.RECATEGORISE: "修改分类",
     Action.NOTE: "内部备注",
@@ -163,6 +165,8 @@ RULES: dict[Action, Rule] = {
     Action.LEGAL_CHANNEL: _rule({S.REGISTERED, S.DISPATCHED, S.ACCEPTED}, S.CLOSED, {A, ST, SV}),
     Action.REOPEN: _rule({S.REPLIED, S.CALLED_BACK, S.CLOSED}, S.DISPATCHED, {A, SV, AD}),
     Action.MERGE: _rule(WORKING, S.MERGED, {A, SV, AD}),
+    # a merge made by mistake (another matter of the same caller): back to the state it was merged from
+    Action.UNMERGE: _rule({S.MERGED}, None, {SV, AD}),
     Action.TRANSFER_OUT: _rule({S.REGISTERED, S.DISPATCHED, S.RETURN_REQUESTED}, S.TRANSFERRED_OUT, {A, SV, AD}),
     Action.RECATEGORISE: _rule(WORKING | {S.REPLIED, S.CALLED_BACK}, None, {A, SV, AD}),
     Action.NOTE: _rule(ANY_STATE, None, {A, ST, SV, AD}),

@@ -81,3 +81,24 @@ def test_tickets_received_at_the_same_moment_offer_a_merge_on_the_later_one(db, 
     auth.login("agent")
     assert "合并到此工单</button>" in client.get(f"/tickets/{two.number}/similar").get_data(as_text=True)
     assert "较晚登记" in client.get(f"/tickets/{one.number}/similar").get_data(as_text=True)
+
+
+def test_a_mistaken_merge_is_undone_by_a_supervisor_and_recorded_on_both(db, users, api):
+    """A merge review: a wrong merge (the same caller's other matter) could be neither undone nor recorded."""
+    base = clock.now_utc() - timedelta(days=20)
+    kept = make_ticket(db, users, base, status=S.ACCEPTED)
+    other_matter = make_ticket(db, users, base + timedelta(hours=1), status=S.DISPATCHED, content="门诊慢特病怎么申请")
+    tickets.merge(db.session, other_matter, kept, actor=users["agent"], now=base + timedelta(hours=2))
+    db.session.commit()
+    assert "unmerge" not in api.get(f"/tickets/{other_matter.number}", as_="agent").get_json()["allowed_actions"]
+    assert api.post(f"/tickets/{other_matter.number}/actions", {"action": "unmerge"}, as_="supervisor").status_code == 422
+    response = api.post(f"/tickets/{other_matter.number}/actions",
+                        {"action": "unmerge", "reason": "同一来电人的另一件事"}, as_="supervisor")
+    assert response.status_code == 200, response.get_json()
+    db.session.expire_all()
+    assert other_matter.status == S.DISPATCHED.value and other_matter.merged_into is None
+    assert other_matter.events[-1].action == "unmerge" and other_matter.events[-1].data["from"] == kept.number
+    assert kept.events[-1].note == f"撤销合并 {other_matter.number}：同一来电人的另一件事"
+    # its deadlines passed while it was merged: nobody held it, so they start again from now
+    assert other_matter.accept_due_at > clock.now_utc() and other_matter.reply_due_at > clock.now_utc()
+    assert "accept_due_from" in other_matter.events[-1].data and "reply_due_from" in other_matter.events[-1].data
