@@ -38,11 +38,18 @@ def has_permission(user: User, permission: Permission) -> bool:
 
 
 def can_view_ticket(user: User, ticket: Ticket) -> bool:
-    """Staff see their own department's tickets, and those their department was asked to assist with (协办),
-    answered or not, so that what they answered stays readable."""
+    """Staff see their own department's tickets, the duplicates merged into them (a merge review: the one handling
+    the kept ticket got a 404 on the duplicate's details and files), and those their department was asked to assist
+    with (协办), answered or not, so that what they answered stays readable."""
     if user.role_enum is Role.STAFF:
         if ticket.department_id is not None and ticket.department_id == user.department_id:
             return True
+        if ticket.merged_into is not None:  # a duplicate of the ticket it handles: the same caller's words and files
+            from ticketing.services.progress_lookup import kept_ticket
+
+            kept = kept_ticket(ticket)
+            if kept.department_id is not None and kept.department_id == user.department_id:
+                return True
         return user.department_id is not None and any(r.department_id == user.department_id for r in ticket.assists)
     return True
 

@@ -988,6 +988,12 @@ def merge(session, ticket, into: Ticket, *, actor, now, note: str = "") -> None:
         make_urgent(session, into, f"合并的重复工单 {ticket.number} 为紧急件", actor=actor, now=now)
 
 
+def merged_duplicates(session, ticket) -> list[Ticket]:
+    """The tickets merged into this one, earliest first: the kept ticket's page lists them."""
+    return list(session.scalars(sa.select(Ticket).where(Ticket.merged_into_id == ticket.id)
+                                .order_by(Ticket.received_at, Ticket.id)))
+
+
 def unmerge(session, ticket, reason: str, *, actor, now) -> None:
     """撤销合并: a duplicate merged by mistake (the same caller's other matter) goes back to the state it was merged
     from, counted again as its own (a merge review: a wrong merge could be neither undone nor recorded). A deadline

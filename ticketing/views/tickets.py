@@ -115,6 +115,7 @@ def detail(number: str):
         my_assist=assists.open_request(ticket, current_user.department_id)
         if workflow.Action.ANSWER_ASSIST in actions else None,
         awaited=assists.awaited(ticket) if workflow.Action.REPLY in actions else [],
+        duplicates=ticket_service.merged_duplicates(db.session, ticket),
         extension=ticket_service.extension_allowance(db.session, ticket)
         if workflow.Action.REQUEST_EXTENSION in actions else None,
         return_refused=ticket_service.return_refusal(db.session, ticket, now) if workflow.Action.RETURN in may else None,

@@ -102,3 +102,18 @@ def test_a_mistaken_merge_is_undone_by_a_supervisor_and_recorded_on_both(db, use
     # its deadlines passed while it was merged: nobody held it, so they start again from now
     assert other_matter.accept_due_at > clock.now_utc() and other_matter.reply_due_at > clock.now_utc()
     assert "accept_due_from" in other_matter.events[-1].data and "reply_due_from" in other_matter.events[-1].data
+
+
+def test_the_department_handling_the_kept_ticket_reads_its_duplicates(db, client, users, auth):
+    base = clock.now_utc() - timedelta(hours=5)
+    kept = make_ticket(db, users, base, status=S.ACCEPTED)
+    duplicate = make_ticket(db, users, base + timedelta(hours=1), content="补充：住院号A123，附发票")
+    tickets.merge(db.session, duplicate, kept, actor=users["agent"], now=base + timedelta(hours=2))
+    db.session.commit()
+    auth.login("staff_dybz")
+    page = client.get(f"/tickets/{kept.number}").get_data(as_text=True)
+    assert f'合并了重复工单 <a href="/tickets/{duplicate.number}">' in page
+    assert "补充：住院号A123" in client.get(f"/tickets/{duplicate.number}").get_data(as_text=True)
+    auth.logout()
+    auth.login("staff_cbzj")
+    assert client.get(f"/tickets/{duplicate.number}").status_code == 404
