@@ -287,7 +287,8 @@ def upload_attachment(number: str, data: dict):
     folder = settings["folder"]
     attachment = attachments.attach(
         db.session, ticket, filename=upload.filename, stream=upload.stream,
-        identifies_caller=data["identifies_caller"], actor=user, now=clock.now_utc(), **settings)
+        identifies_caller=data["identifies_caller"], actor=user, now=clock.now_utc(),
+        via=f"接口令牌 #{token.id}（{token.name}）", **settings)
     try:
         db.session.commit()
     except BaseException:

@@ -208,11 +208,12 @@ def attach(
     max_bytes: int,
     scan_command: Sequence[str] = (),
     scan_timeout: float = 60,
+    via: str | None = None,
 ) -> TicketAttachment:
     """Check and store one file with the ticket, and record the upload. The caller commits; with ``scan_command``,
     what the transaction did before is committed first (the scanner runs with no transaction open).
 
-    ``actor`` None: a channel's system sent it with the ticket (an API channel token).
+    ``actor`` None: a channel's system sent it with the ticket (an API channel token), which ``via`` names.
     ``scan_command``: the virus scanner every file must pass before it is kept (`scan`); none by default.
 
     Nothing is left on disk when the file is refused; if the caller's commit fails,
@@ -272,8 +273,10 @@ def attach(
     )
     session.add(attachment)
     session.flush()  # its id, for the event and the caller
-    transition(ticket, Action.ATTACH, actor=actor, now=now, note=f"{_shown_name(attachment)}（{attachment.size_label}）",
-               data={"attachment_id": attachment.id, "size": size, "sha256": sha256, "identifies_caller": identifies_caller})
+    transition(ticket, Action.ATTACH, actor=actor, now=now,
+               note=f"{_shown_name(attachment)}（{attachment.size_label}）" + (f"；{via}" if via else ""),
+               data={"attachment_id": attachment.id, "size": size, "sha256": sha256, "identifies_caller": identifies_caller,
+                     **({"via": via} if via else {})})
     return attachment
 
 

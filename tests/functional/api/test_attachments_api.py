@@ -91,6 +91,7 @@ def test_a_channel_sends_the_files_of_the_tickets_it_submitted(api, db, users, n
     seen = api.get(f"/tickets/{number}", as_="agent").get_json()
     assert [a["name"] for a in seen["attachments"]] == ["来信扫描.pdf"]
     assert seen["events"][-1]["action"] == "attach" and seen["events"][-1]["actor"] == "系统"
+    assert seen["events"][-1]["note"].endswith(f"；接口令牌 #{_token_id(db, api.tokens['mayor'])}（channel:mailbox_mayor）")
     with api.client.get(seen["attachments"][0]["url"], headers=api._headers("agent")) as download:
         assert download.data == PDF
 
@@ -116,3 +117,11 @@ def test_the_virus_scanners_verdict_is_a_json_error(api, app, db, users, now, mo
     response = _upload(api, ticket, "staff_dybz", "说明.pdf", PDF + b"SCANNER-FAULT")
     assert response.status_code == 503 and "请稍后重试" in response.get_json()["fields"]["file"]
     assert _upload(api, ticket, "staff_dybz", "说明.pdf", PDF).status_code == 201
+
+
+def _token_id(db, token: str) -> int:
+    import sqlalchemy as sa
+
+    from ticketing.models.intake import ApiToken, hash_token
+
+    return db.session.scalar(sa.select(ApiToken.id).where(ApiToken.token_sha256 == hash_token(token)))
