@@ -212,6 +212,9 @@ class InvalidCallIn(ApiSchema):
 
 class ClassifyIn(ApiSchema):
     text = Str(required=True, validate=Length(min=1, max=20000, error="请填写要分类的文字"))
+    region = Str(max_len=50, load_default=None, metadata={"description": "所属区县（可选）：承办单位按区县的路由规则建议"})
+    channel = Str(load_default=None, choices=[c.value for c in Channel], metadata={"description": "来源渠道（可选）"})
+    type = Str(load_default=None, choices=[t.value for t in TicketType], metadata={"description": "诉求类型（可选）"})
 
 
 # ---- responses (documentation; the views build plain dicts) ----

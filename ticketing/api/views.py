@@ -390,7 +390,8 @@ def classify(data: dict):
     suggested = intake_assist.suggest(db.session, classifier, data["text"],
                                       current_app.config.get("CLASSIFIER_THRESHOLD"))
     prediction = suggested.prediction
-    decision = suggested.route(db.session)
+    decision = suggested.route(db.session, region=data.get("region"), channel=data.get("channel"),
+                               ticket_type=data.get("type"))
     db.session.commit()
     label, confidence = (suggested.top[0][0].code, suggested.top[0][1]) if suggested.top else (None, 0.0)
     return {

@@ -80,8 +80,14 @@ class Suggestion:
     def reasons(self) -> list[str]:
         return list(self.prediction.reasons) if self.category is not None else []
 
-    def route(self, session: Session):
-        return routing.route(session, category=self.category) if self.category is not None else None
+    def route(self, session: Session, *, region: str | None = None, channel: str | None = None,
+              ticket_type: str | None = None):
+        """Where the rules send the suggested category for this 区县, channel and type: the call form suggested the
+        category's default department while a county's rule sent it elsewhere (a county review)."""
+        if self.category is None:
+            return None
+        return routing.route(session, category=self.category, region=routing.canonical_region(session, region),
+                             channel=channel or None, ticket_type=ticket_type or None)
 
 
 def suggest(session: Session, classifier, text: str, threshold: float | None = None) -> Suggestion:
@@ -96,7 +102,8 @@ def suggest(session: Session, classifier, text: str, threshold: float | None = N
 
 
 def assist(session: Session, *, text: str, phone: str, classifier, now: datetime, min_similarity: float,
-           viewer: User, want_caller: bool = False, threshold: float | None = None) -> dict:
+           viewer: User, want_caller: bool = False, threshold: float | None = None, region: str = "",
+           channel: str | None = None, ticket_type: str | None = None) -> dict:
     """What the call form shows ``viewer`` beside what is typed: suggestions, 风险提示 (with or without a model),
     similar tickets, the phone's history, and, with ``want_caller``, the name and district the number's caller gave
     last time (``caller``, with its ticket; logged as a view of that ticket's caller, as opening it would be).
@@ -114,7 +121,7 @@ def assist(session: Session, *, text: str, phone: str, classifier, now: datetime
         answer["type"] = suggested.prediction.type
         answer["confident"] = suggested.confident
         answer["answers"] = standard_answers(session, [category.code for category, _ in suggested.top])
-        decision = suggested.route(session)
+        decision = suggested.route(session, region=region, channel=channel, ticket_type=ticket_type)
         if decision is not None and decision.department is not None:
             answer["department"] = {"code": decision.department.code, "name": decision.department.name,
                                     "reason": decision.reason}

@@ -210,7 +210,7 @@ def register_ticket(
         caller_name=(data.caller_name or "").strip() or None,
         caller_phone=normalize_phone(data.caller_phone),
         caller_id_number=normalize_id_number(data.caller_id_number),
-        region=routing.canonical_region(session, data.region) or _region_from_text(session, data),
+        region=_region_of(session, data),
         received_at=data.received_at or now,
         registered_at=now,
         created_by=actor,
@@ -241,7 +241,7 @@ def register_ticket(
         note += f"；12345 转办编号 {data.transfer_reference}"
     if ticket.call_reference:
         note += f"；来电流水号 {ticket.call_reference}"
-    if ticket.region and not (data.region or "").strip():
+    if ticket.region and ticket.region != routing.canonical_region(session, data.region):
         note += f"；所属区县按诉求内容识别为{ticket.region}"
     if via:
         note += f"；{via}"
@@ -294,6 +294,16 @@ def register_ticket(
 def same_text(one: str | None, other: str | None) -> bool:
     """The same letter however its spaces and line ends were exported or sent (CRLF, a trailing blank line)."""
     return "".join((one or "").split()) == "".join((other or "").split())
+
+
+def _region_of(session, data: TicketInput) -> str | None:
+    """The 区县 given, in its known spelling; else, or when what was given names no known 区县 (a 12345 order's
+    "石门镇" or "商洛市"), the one the words name (a county review: the field kept the town, the letter went to the
+    city); else what was given, as given."""
+    given = routing.canonical_region(session, data.region)
+    if given in routing.known_regions(session):
+        return given
+    return _region_from_text(session, data) or given
 
 
 def _region_from_text(session, data: TicketInput) -> str | None:

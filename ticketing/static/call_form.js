@@ -200,7 +200,7 @@
       method: "POST", headers: { "Content-Type": "application/json", "X-CSRFToken": token },
       // the earlier caller's name is asked for once per number, and only while the name is still empty
       body: JSON.stringify({ text: (title.value + "\n" + content.value).trim(), phone: phone.value,
-                             caller: wantCaller() }),
+                             caller: wantCaller(), region: region.value, channel: channelOf(), type: typeOf() }),
     }).then(function (r) { return r.json(); }).then(function (data) {
       if (data.caller && phone.value === callerAskedFor) fillCaller(data.caller);  // asked once: kept if later
       if (mine === seq) render(data);
@@ -208,10 +208,18 @@
       .catch(function () { document.getElementById("suggestions").textContent = "建议暂不可用"; });
   }
 
+  // the rules route by 区县, channel and type too: the suggested department is asked again when they change
+  function channelOf() { var c = document.getElementById("channel"); return c ? c.value : ""; }
+  function typeOf() { var t = form.querySelector('input[name="type"]:checked'); return t ? t.value : ""; }
+
   function later() { clearTimeout(timer); timer = setTimeout(ask, 300); }
   content.addEventListener("input", later);
   title.addEventListener("input", later);
   phone.addEventListener("change", ask);
+  region.addEventListener("change", ask);
+  form.addEventListener("change", function (event) {
+    if (event.target.id === "channel" || event.target.name === "type") ask();
+  });
   phone.addEventListener("blur", ask);
   if (phone.value) ask();  // 来电弹屏 filled the number in: show its history at once
 

@@ -118,7 +118,8 @@ def assist():
         classifier=classifier(), now=clock.now_utc(),
         min_similarity=float(current_app.config.get("DUPLICATE_SIMILARITY", 0.6)),
         viewer=current_user, want_caller=payload.get("caller") is True,
-        threshold=current_app.config.get("CLASSIFIER_THRESHOLD"),
+        threshold=current_app.config.get("CLASSIFIER_THRESHOLD"), region=str(payload.get("region") or ""),
+        channel=str(payload.get("channel") or "") or None, ticket_type=str(payload.get("type") or "") or None,
     )
     db.session.commit()  # a view of an earlier caller's name, when one was shown
     return jsonify(result)

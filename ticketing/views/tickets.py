@@ -85,6 +85,15 @@ def export():
                     headers={"Content-Disposition": f"attachment; filename=tickets-{now.astimezone(LOCAL_TZ):%Y%m%d-%H%M}.xlsx"})
 
 
+def _suggested_route(ticket):
+    """Where the routing rules send it (its 区县, channel and type counted), for the 派发 form to start on: it started
+    on the category's default department, so a county's letter went to the city (a county review)."""
+    try:
+        return ticket_service.suggested_route(db.session, ticket)
+    except DomainError:
+        return None
+
+
 @bp.get("/<number>")
 @login_required
 def detail(number: str):
@@ -116,6 +125,7 @@ def detail(number: str):
         if workflow.Action.ANSWER_ASSIST in actions else None,
         awaited=assists.awaited(ticket) if workflow.Action.REPLY in actions else [],
         duplicates=ticket_service.merged_duplicates(db.session, ticket),
+        route=_suggested_route(ticket) if workflow.Action.DISPATCH in actions else None,
         extension=ticket_service.extension_allowance(db.session, ticket)
         if workflow.Action.REQUEST_EXTENSION in actions else None,
         return_refused=ticket_service.return_refusal(db.session, ticket, now) if workflow.Action.RETURN in may else None,
