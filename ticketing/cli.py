@@ -79,7 +79,8 @@ def register_cli(app: Flask) -> None:
             password = sys.stdin.readline().rstrip("\n")
         try:
             administration.create_user(db.session, username=username, display_name=display_name or username,
-                                       role=role, department_code=department_code, password=password, actor=None)
+                                       role=role, department_code=department_code, password=password, actor=None,
+                                       chosen_by_owner=True)
         except DomainError as error:
             db.session.rollback()
             raise click_error(error) from None

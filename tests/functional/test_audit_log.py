@@ -22,7 +22,7 @@ def test_changes_made_on_the_admin_pages_are_recorded(db, client, users, auth):
                                              "region": "赛罕区", "channel": "", "ticket_type": "",
                                              "department": "CBZJ"}).status_code == 302
     client.post("/admin/users", data={"username": "clerk", "display_name": "新话务员", "role": "agent",
-                                      "password": "clerk-pass-123"})
+                                      "password": "first-pass-123"})
     clerk = next(u for u in db.session.scalars(sa.select(audit.User)) if u.username == "clerk")
     client.post(f"/admin/users/{clerk.id}/password", data={"password": "another-pass-2",
                                                                  "confirm": "another-pass-2"})
@@ -46,8 +46,8 @@ def test_locks_weights_and_own_password_changes_are_recorded(db, client, users, 
     auth.login("supervisor")
     client.post("/assessment/weights", data={"accept": "10", "on_time": "40", "satisfaction": "30",
                                              "resolution": "20"})
-    client.post("/account/password", data={"current": PASSWORD, "password": "supervisor-new-9",
-                                           "confirm": "supervisor-new-9"})
+    client.post("/account/password", data={"current": PASSWORD, "password": "new-secret-9",
+                                           "confirm": "new-secret-9"})
     actions = [e.action for e in _events(db)]
     assert actions == ["account locked", "assessment weights changed", "password changed"]
     locked = _events(db)[0]

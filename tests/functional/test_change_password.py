@@ -2,8 +2,10 @@
 from __future__ import annotations
 
 import pytest
+import sqlalchemy as sa
 
 from tests.conftest import PASSWORD
+from ticketing.models import User
 from ticketing.services import administration
 from ticketing.services.errors import ValidationFailed
 
@@ -81,3 +83,35 @@ def test_the_service_names_each_bad_field(db, users):
 def test_the_page_needs_sign_in(client, users):
     response = client.get("/account/password")
     assert response.status_code == 302 and "/login" in response.headers["Location"]
+
+
+@pytest.mark.parametrize("weak, why", [("12345678", "太简单"), ("aaaaaaaa", "太简单"), ("aaaa1111", "太简单"),
+                                       ("password", "太简单"), ("agent-2026", "用户名")])
+def test_a_weak_password_is_refused_with_the_rule(db, users, weak, why):
+    """A new-staff review: 12345678, aaaaaaaa and a password holding the user name were all taken."""
+    with pytest.raises(ValidationFailed) as refused:
+        administration.change_own_password(db.session, users["agent"], PASSWORD, weak)
+    assert why in refused.value.fields["password"]
+
+
+def test_a_password_the_administrator_chose_is_changed_before_anything_else(db, client, users, auth):
+    auth.login("admin")
+    response = client.post("/admin/users", data={"username": "wang_dybz", "display_name": "王新", "role": "staff",
+                                                  "department": "DYBZ", "password": "first-pass-1"})
+    assert response.status_code == 302
+    assert "首次登录须修改" in client.get("/admin/users").get_data(as_text=True)
+    auth.logout()
+    auth.login("wang_dybz", "first-pass-1")
+    page = client.get("/inbox/", follow_redirects=True).get_data(as_text=True)
+    assert "<h1>修改密码</h1>" in page and "这是管理员为您设置的密码" in page
+    assert "含字母、数字、符号中的两类" in page  # the rule beside the field
+    assert client.get("/tickets/").status_code == 302 and client.get("/todo.json").status_code == 200
+    assert change(client, current="first-pass-1").status_code == 302
+    assert client.get("/inbox/").status_code == 200  # and then the work
+    auth.logout()
+    auth.login("admin")
+    wang = db.session.scalar(sa.select(User).where(User.username == "wang_dybz"))
+    client.post(f"/admin/users/{wang.id}/password", data={"password": "reset-pass-2", "confirm": "reset-pass-2"})
+    auth.logout()
+    auth.login("wang_dybz", "reset-pass-2")
+    assert client.get("/inbox/").headers["Location"].endswith("/account/password")  # a reset: the same again

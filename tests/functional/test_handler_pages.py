@@ -200,3 +200,29 @@ def test_a_ticket_handed_over_is_announced_in_the_new_handlers_inbox_for_a_few_d
     auth.logout()
     auth.login("staff_dybz_2")
     assert "转交给您的工单" not in client.get("/inbox/").get_data(as_text=True)
+
+
+def test_a_return_under_review_keeps_its_handler_from_being_moved_and_is_counted(db, client, users, auth, now,
+                                                                                  reference):
+    """A new-staff review: one with a return under review was moved to another department; the refused return then
+    came back to them there (in nobody's 我经办的, titled in their new inbox, a 404 behind it)."""
+    from ticketing.services import administration, inbox
+    from ticketing.services.errors import ValidationFailed
+
+    staff = users["staff_dybz"]
+    ticket = make_ticket(db, users, now, status=S.ACCEPTED)
+    tickets.return_ticket(db.session, ticket, "不属于本单位", actor=staff, now=now + timedelta(hours=1))
+    db.session.commit()
+    assert inbox.tickets_in_hand(db.session)[staff.id] == (1, 0)
+    with pytest.raises(ValidationFailed) as refused:
+        administration.update_user(db.session, staff, display_name=staff.display_name, role="staff",
+                                   department_code="CBZJ", actor=users["admin"])
+    assert "退回待审的，待审核后再改" in refused.value.fields["department"]
+    db.session.rollback()
+    staff.active = False
+    db.session.commit()
+    make_user(db, "staff_dybz_2", Role.STAFF, reference["DYBZ"])
+    db.session.commit()
+    auth.login("staff_dybz_2")  # a colleague's list says the handler is gone
+    html = client.get("/inbox/").get_data(as_text=True)
+    assert f"{staff.display_name}<span class=\"small muted\">（已停用）</span>" in html

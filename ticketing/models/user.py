@@ -53,6 +53,8 @@ class User(UserMixin, db.Model):
     # counted up when the account is disabled: a session from before does not come back with re-enabling
     session_epoch: Mapped[int] = mapped_column(default=0, server_default="0")
     locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # a password an administrator chose (a new account's, or a reset): its owner changes it before anything else
+    must_change_password: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
 
     department: Mapped[Department | None] = relationship()
 

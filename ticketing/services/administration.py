@@ -464,7 +464,9 @@ def save_settings(session: Session, data: SettingsInput, *, actor: User) -> None
 
 
 def create_user(session: Session, *, username: str, display_name: str, role: str, department_code: str | None,
-                password: str, actor: User) -> User:
+                password: str, actor: User | None, chosen_by_owner: bool = False) -> User:
+    """A new account. Its password was chosen by the administrator, who knows it: the owner changes it at first
+    sign-in; ``chosen_by_owner`` (flask create-user, typed by the one who will use it) spares them."""
     errors: dict[str, str] = {}
     username = _text(username)
     if not username:
@@ -478,10 +480,11 @@ def create_user(session: Session, *, username: str, display_name: str, role: str
         errors["username"] = f"用户名 {username} 已存在" if taken == username else f"已有用户 {taken}，用户名不能只差大小写"
     display_name, department = _name_role_and_department(session, _text(display_name) or username, role,
                                                          department_code, errors)
-    if message := _password_error(password):
+    if message := _password_error(password, username):
         errors["password"] = message
     _fail(errors)
-    user = User(username=username, display_name=display_name, role=role, department=department)
+    user = User(username=username, display_name=display_name, role=role, department=department,
+                must_change_password=not chosen_by_owner)
     user.set_password(password)
     session.add(user)
     session.flush()
@@ -520,7 +523,8 @@ def update_user(session: Session, user: User, *, display_name: str, role: str, d
     moves = role != user.role or (department.id if department else None) != user.department_id
     held = tickets_in_hand(session).get(user.id, 0)
     if moves and held and not errors:
-        errors["department"] = f"{user.display_name} 仍是 {held} 件办理中工单的经办人，请先在工单页转交经办人"
+        errors["department"] = (f"{user.display_name} 仍是 {held} 件办理中工单的经办人，请先在工单页转交经办人"
+                                "（退回待审的，待审核后再改）")
     _fail(errors)
     def described(person: User) -> dict:
         return {"display_name": person.display_name, "role": person.role_enum.title,
@@ -554,10 +558,11 @@ def set_user_active(session: Session, user: User, active: bool, *, actor: User) 
 
 
 def reset_password(session: Session, user: User, password: str, *, actor: User) -> None:
-    if message := _password_error(password):
+    if message := _password_error(password, user.username):
         raise ValidationFailed(message, fields={"password": message})
     locks.lock_for_change(session, user)  # a sign-in or a lock at this moment is settled first, then reset
     user.set_password(password)
+    user.must_change_password = True  # the administrator knows it now
     sign_in.unlock(user)
     session.flush()
     audit.record(session, actor, "password reset", username=user.username)
@@ -568,21 +573,32 @@ def change_own_password(session: Session, user: User, current: str, new: str) ->
     errors: dict[str, str] = {}
     if not user.check_password(current or ""):
         errors["current"] = "当前密码不正确"
-    if message := _password_error(new):
+    if message := _password_error(new, user.username):
         errors["password"] = message
     elif not errors and user.check_password(new):
         errors["password"] = "新密码不能与当前密码相同"
     _fail(errors)
     user.set_password(new)
+    user.must_change_password = False
     session.flush()
     audit.record(session, user, "password changed", username=user.username)
 
 
-def _password_error(password: str | None) -> str | None:
+#: shown beside every password field (a new-staff review: 12345678, aaaaaaaa and the user name were taken)
+PASSWORD_RULE = f"至少 {MIN_PASSWORD_LENGTH} 位，含字母、数字、符号中的两类，不能是用户名"
+
+
+def _password_error(password: str | None, username: str | None = None) -> str | None:
     if not password or len(password) < MIN_PASSWORD_LENGTH:
         return f"密码至少 {MIN_PASSWORD_LENGTH} 位"
     if len(password) > 128:
         return "密码最多 128 位"
+    kinds = (any(c.isalpha() for c in password) + any(c.isdigit() for c in password)
+             + any(not c.isalnum() for c in password))
+    if kinds < 2 or len(set(password)) < 4:
+        return "密码太简单：请含字母、数字、符号中的两类，不要全是同一个字符"
+    if username and username.lower() in password.lower():
+        return "密码不能包含用户名"
     return None
 
 

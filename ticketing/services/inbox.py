@@ -85,12 +85,15 @@ def department_query(department_id: int, state: str | None = None, *, handler_id
 
 def tickets_in_hand(session: Session, *, department_id: int | None = None,
                     now: datetime | None = None) -> dict[int, tuple[int, int]]:
-    """Per 经办人 (user id): the accepted tickets they work, and how many of those are overdue at ``now``
-    (0 without it); one GROUP BY on the handler index, for the whole centre or one department. The
-    inbox's 经办人工作量, 工单统计's 本单位经办人 and the 用户 page all read it."""
+    """Per 经办人 (user id): the accepted tickets they work (a return waiting for review too: refused, it comes back
+    to them), and how many of those are overdue at ``now`` (0 without it); one GROUP BY on the handler index, for the
+    whole centre or one department. The inbox's 经办人工作量, 工单统计's 本单位经办人 and the 用户 page all read it,
+    and an account is not moved or disabled while it holds any (a new-staff review: one with a return under review
+    was moved, and the refused return came back to a person in another department)."""
     overdue = sa.func.sum(sa.case((Ticket.reply_due_at < now, 1), else_=0)) if now else sa.literal(0)
     query = (sa.select(Ticket.handler_id, sa.func.count(), overdue)
-             .where(Ticket.status == S.ACCEPTED.value, Ticket.handler_id.is_not(None)).group_by(Ticket.handler_id))
+             .where(Ticket.status.in_((S.ACCEPTED.value, S.RETURN_REQUESTED.value)), Ticket.handler_id.is_not(None))
+             .group_by(Ticket.handler_id))
     if department_id is not None:
         query = query.where(Ticket.department_id == department_id)
     return {user_id: (int(held), int(late or 0)) for user_id, held, late in session.execute(query)}
@@ -113,7 +116,8 @@ def handed_over_to(session: Session, user: User, now: datetime) -> list[tuple[Ti
     since nobody else tells them (who handed it over, when, and the note)."""
     rows = session.execute(
         sa.select(Ticket, TicketEvent).join(TicketEvent, TicketEvent.ticket_id == Ticket.id)
-        .where(Ticket.handler_id == user.id, Ticket.status.in_(DEPARTMENT_WORK),
+        .where(Ticket.handler_id == user.id, Ticket.department_id == user.department_id,
+               Ticket.status.in_(DEPARTMENT_WORK),
                TicketEvent.action == "hand_over", TicketEvent.created_at >= now - timedelta(days=HANDED_OVER_DAYS))
         .order_by(TicketEvent.id.desc())
     ).all()

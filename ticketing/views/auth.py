@@ -95,6 +95,22 @@ def todo_counts():
     return jsonify(total=counts.pop("total"), counts=counts)
 
 
+#: what someone who must change their password may still reach (the page itself, signing out, files it uses)
+BEFORE_THE_NEW_PASSWORD = frozenset({"auth.change_password", "auth.logout", "auth.todo_counts", "static", "favicon"})
+
+
+@bp.before_app_request
+def password_first():
+    """A password the administrator chose (a new account, a reset) is changed before anything else is opened: the
+    administrator knew it, and the account sees citizens' ID and phone numbers (a new-staff review). The API's
+    bearer tokens are not sessions and are not stopped here."""
+    if (request.endpoint in BEFORE_THE_NEW_PASSWORD or request.path.startswith("/api/")
+            or not current_user.is_authenticated or not current_user.must_change_password):
+        return None
+    flash("这是管理员为您设置的密码，请先修改为只有您自己知道的密码。", "warning")
+    return redirect(url_for("auth.change_password"))
+
+
 @bp.route("/account/password", methods=["GET", "POST"])
 @login_required
 def change_password():
