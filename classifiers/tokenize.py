@@ -213,7 +213,7 @@ def char_ngrams(text: str, min_n: int = 1, max_n: int = 3) -> list[str]:
 _SEARCH_DROP = frozenset({" ", "?", "!"})
 
 
-def search_terms(text: str, *, for_query: bool = False) -> list[str]:
+def search_terms(text: str, *, for_query: bool = False, whole_words: bool = False) -> list[str]:
     """Words for full-text search, cut with the same dictionary as the model.
 
     A document is cut in jieba's search mode, which yields whole words and the
@@ -224,6 +224,13 @@ def search_terms(text: str, *, for_query: bool = False) -> list[str]:
 
     >>> search_terms("异地就医", for_query=True)
     ['异地', '就医']
+
+    ``whole_words`` (a query matched as substrings, not against this index):
+    a word whose pieces leave characters out is kept whole too, or 医保码
+    would look for 医保 alone and find every text about medical insurance.
+
+    >>> search_terms("医保码", for_query=True, whole_words=True)
+    ['医保', '医保码']
     """
     if not text:
         return []
@@ -240,7 +247,9 @@ def search_terms(text: str, *, for_query: bool = False) -> list[str]:
         if not word or word in _SEARCH_DROP or word in STOPWORDS:
             continue
         pieces = [p for p in tokenizer.cut_for_search(word, HMM=False) if p.strip()]
-        for piece in pieces:
-            if not any(other != piece and other in piece for other in pieces):
-                terms.setdefault(piece, None)
+        smallest = [piece for piece in pieces if not any(other != piece and other in piece for other in pieces)]
+        for piece in smallest:
+            terms.setdefault(piece, None)
+        if whole_words and "".join(smallest) != word:
+            terms.setdefault(word, None)
     return list(terms)

@@ -72,6 +72,13 @@ def test_search_the_standard_answers_from_the_call_form_and_answer_on_the_spot(l
     answer = page.locator("#answer")
     assert answer.is_visible() and "生育津贴一般由用人单位" in answer.input_value()
     assert page.evaluate("document.activeElement.id") == "answer"
+    assert page.locator("#category").input_value() == "SY"  # the answer's category is the ticket's
+    page.fill("#answer-search", "医保码")  # the caller asks a second thing: its answer goes after the first
+    page.wait_for_function("document.querySelector('#answers').innerText.includes('医保码亲情账户')")
+    page.locator("#answers .answer", has_text="医保码亲情账户").first.click()
+    both = answer.input_value()
+    assert both.startswith("生育津贴一般由用人单位") and both.count("\n") >= 1 and "亲情" in both
+    assert page.locator("#category").input_value() == "SY"  # the first answer's category stays
     page.fill("#answer-search", "")
     page.locator("#answer-search").press("Enter")  # an empty search goes back to the suggested category's answers
     page.wait_for_function("!document.querySelector('#answers').innerText.includes('生育津贴申领')")

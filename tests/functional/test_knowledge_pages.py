@@ -43,3 +43,23 @@ def test_staff_and_supervisors_have_it_and_strangers_do_not(db, client, users, a
         assert 'href="/answers/"' in client.get("/answers/").get_data(as_text=True)
         auth.logout()
     assert client.get("/answers/search.json?q=备案").status_code in (302, 401)
+
+
+def test_a_consultation_answered_on_the_spot_needs_a_category(db, client, users, auth):
+    """An on-the-spot review: with the model unsure, 采用 an answer and 直接办结 closed the ticket with no category,
+    and a closed ticket is never dispatched, so nobody gave it one."""
+    import sqlalchemy as sa
+
+    from ticketing.models import StandardAnswer, Ticket
+
+    auth.login("agent")
+    answer = db.session.scalar(sa.select(StandardAnswer).where(StandardAnswer.title == "个人账户余额查询"))
+    call = {"caller_phone": "13912340009", "type": "consult", "urgency": "normal", "channel": "hotline_12393",
+            "content": "这个月扣的钱咋不对", "answer": answer.content, "submit": "answer"}
+    refused = client.post("/agent/calls/new", data=call)
+    html = refused.get_data(as_text=True)
+    assert refused.status_code == 400 and "当场办结的工单须有业务分类" in html and "这个月扣的钱咋不对" in html
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Ticket)) == 0
+    assert client.post("/agent/calls/new", data=call | {"category": "ZH"}).status_code == 302
+    ticket = db.session.scalar(sa.select(Ticket))
+    assert ticket.status == "closed" and ticket.category.code == "ZH"

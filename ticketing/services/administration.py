@@ -794,9 +794,13 @@ def save_standard_answer(session: Session, answer: StandardAnswer, *, category_c
     """修改答复口径: a policy changed (a new 起付线, another office's address): the wording is corrected where
     it stands, rather than a new one added beside the old (an administrator review: only add and 停用 existed)."""
     category, title, content = _answer_fields(session, answer, category_code, title, content)
+    # what it said before: what a caller was told last month can be checked against it (an on-the-spot review)
+    before = {"was_category": answer.category.code if answer.category else None, "was": answer.title,
+              "was_content": answer.content}
     answer.category, answer.title, answer.content = category, title, content
     session.flush()
-    audit.record(session, actor, "standard answer changed", id=answer.id, category=category.code, title=title)
+    audit.record(session, actor, "standard answer changed", id=answer.id, category=category.code, title=title,
+                 **before, content=content)
     return answer
 
 
@@ -816,10 +820,13 @@ def _answer_fields(session: Session, answer: StandardAnswer | None, category_cod
         errors["title"] = "标题最多 100 字"
     if not content:
         errors["content"] = "请填写答复内容"
-    if not errors and session.scalar(sa.select(StandardAnswer.id).where(
-            StandardAnswer.active.is_(True), StandardAnswer.category_id == category.id, StandardAnswer.title == title,
-            StandardAnswer.content == content, StandardAnswer.id != (answer.id if answer else 0)).limit(1)):
+    same_title = None if errors else session.scalar(sa.select(StandardAnswer).where(
+        StandardAnswer.active.is_(True), StandardAnswer.category_id == category.id, StandardAnswer.title == title,
+        StandardAnswer.id != (answer.id if answer else 0)).limit(1))
+    if same_title is not None and same_title.content == content:
         errors["title"] = "该分类已有相同的答复口径，未重复新增"  # sent twice, it showed twice in 插入答复口径
+    elif same_title is not None:  # two buttons of one name on the call form, told apart only by hovering
+        errors["title"] = "该分类已有同名的答复口径，请改用其他标题，或修改原口径"
     _fail(errors)
     return category, title, content
 

@@ -77,7 +77,7 @@ DETAIL_TITLES = {
     "until": "锁定至", "failures": "连续错误次数", "duty_phone": "值班手机", "applies_to": "适用工单",
     "parent": "上级单位", "phrases": "词语数", "shown_until": "显示至", "departments": "发给的承办单位", "flagged": "标记",
     "default_department": "默认承办单位", "max_extension_days": "最长延期（天）", "display_name": "姓名", "was": "原名称",
-    "expires_at": "有效至", "before": "原值",
+    "expires_at": "有效至", "before": "原值", "was_category": "原分类", "was_content": "原内容", "content": "内容",
 }
 # codes in the details, in the words the admin pages use (the page showed holiday, suggestion, 1 working_days)
 VALUE_TITLES = {

@@ -7,13 +7,16 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from ticketing.models import Category, Channel, StandardAnswer, Ticket, TicketEvent, TicketType, User
+from ticketing.models import Category, Channel, Ticket, TicketEvent, TicketType, User
 from ticketing.services import (
-    classification, duplicates, invalid_calls, privacy, risk_alerts, routing, tickets, workflow,
+    classification, duplicates, invalid_calls, knowledge, privacy, risk_alerts, routing, tickets, workflow,
 )
 from ticketing.services.errors import ValidationFailed
 from ticketing.services.validation import mask_numbers_in_text, mask_phone, normalize_phone
 from ticketing.services.workflow import RESUBMITTED_WITHIN, Action
+
+#: a category the model gives less than this is not asked for standard answers on the call form
+ANSWER_CATEGORY_FLOOR = 0.05
 
 
 def same_call_just_registered(session: Session, form: dict, *, actor: User, now: datetime) -> Ticket | None:
@@ -58,6 +61,9 @@ def register_call(session: Session, form: dict, *, answer_now: bool, actor: User
             raise ValidationFailed("请填写当场答复内容", fields={"answer": "请填写当场答复内容"})
         result = tickets.register_ticket(session, data, actor=actor, now=now, classifier=classifier, route_now=False,
                                          threshold=threshold)
+        if result.ticket.category is None:  # closed now, never dispatched: nobody would give it one later
+            raise ValidationFailed("当场办结的工单须有业务分类，请选择（采用答复口径时会自动带出）",
+                                   fields={"category": "请选择业务分类"})
         tickets.answer_on_the_spot(session, result.ticket, form["answer"], actor=actor, now=now)
         return result.ticket
     # a category the agent chose (or accepted) is the person's; left empty, the confidence policy decides
@@ -120,7 +126,9 @@ def assist(session: Session, *, text: str, phone: str, classifier, now: datetime
         answer["reasons"] = suggested.reasons
         answer["type"] = suggested.prediction.type
         answer["confident"] = suggested.confident
-        answer["answers"] = standard_answers(session, [category.code for category, _ in suggested.top])
+        # the categories the model gives some chance; one at 0.00 only crowded the list (an on-the-spot review)
+        answer["answers"] = standard_answers(session, text, [category.code for category, p in suggested.top
+                                                             if p >= ANSWER_CATEGORY_FLOOR])
         decision = suggested.route(session, region=region, channel=channel, ticket_type=ticket_type)
         if decision is not None and decision.department is not None:
             answer["department"] = {"code": decision.department.code, "name": decision.department.name,
@@ -147,16 +155,23 @@ def assist(session: Session, *, text: str, phone: str, classifier, now: datetime
     return answer
 
 
-def standard_answers(session: Session, category_codes: list[str], limit: int = 6) -> list[dict]:
-    """The standard answers of the suggested categories, best suggestion first."""
-    rows = session.execute(
-        sa.select(StandardAnswer.id, StandardAnswer.title, StandardAnswer.content, Category.code)
-        .join(Category, Category.id == StandardAnswer.category_id)
-        .where(StandardAnswer.active.is_(True), Category.code.in_(category_codes))
-    ).all()
+def standard_answers(session: Session, text: str, category_codes: list[str], limit: int = 6) -> list[dict]:
+    """The standard answers of the suggested categories that the caller's words match best (知识库's search within
+    them), then the categories' others: it listed the categories' oldest answers whatever was said (an
+    on-the-spot review: "异地就医直接结算失败" did not bring up the answer of that name)."""
+    if not category_codes:
+        return []
     rank = {code: i for i, code in enumerate(category_codes)}
-    rows.sort(key=lambda r: (rank[r.code], r.id))
-    return [{"id": r.id, "category": r.code, "title": r.title, "content": r.content} for r in rows[:limit]]
+    hits = knowledge.search_answers(session, text, category_codes=category_codes, limit=None)
+    hits.sort(key=lambda h: (h.partial, -h.score, rank[h.category_code], h.id))
+    chosen = [h.to_dict() for h in hits[:limit]]
+    for code in category_codes:  # then the categories' other answers, best suggestion first, oldest first
+        if len(chosen) >= limit:
+            break
+        shown = {a["id"] for a in chosen}
+        chosen += [h.to_dict() for h in knowledge.search_answers(session, "", category_code=code, limit=None)
+                   if h.id not in shown][:limit - len(chosen)]
+    return chosen
 
 
 def _brief(ticket: Ticket, *, whole: bool) -> dict:

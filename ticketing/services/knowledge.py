@@ -49,12 +49,13 @@ class AnswerHit:
 def query_words(text: str | None) -> list[str]:
     from classifiers.tokenize import search_terms
 
-    return [w for w in search_terms(text or "", for_query=True) if w not in QUESTION_WORDS][:12]
+    return [w for w in search_terms(text or "", for_query=True, whole_words=True) if w not in QUESTION_WORDS][:12]
 
 
 def search_answers(session: Session, text: str | None, *, category_code: str | None = None,
-                   limit: int | None = 30) -> list[AnswerHit]:
-    """Active answers for the words of ``text`` (and/or one category), best first; all of them with no ``limit``.
+                   category_codes: list[str] | None = None, limit: int | None = 30) -> list[AnswerHit]:
+    """Active answers for the words of ``text`` (and/or one category, or several), best first; all of them with no
+    ``limit``.
 
     Without words, a category lists all its answers; without either, nothing is returned."""
     words = query_words(text)
@@ -64,6 +65,8 @@ def search_answers(session: Session, text: str | None, *, category_code: str | N
              .join(Category, Category.id == StandardAnswer.category_id).where(StandardAnswer.active.is_(True)))
     if category_code:
         query = query.where(Category.code == category_code)
+    if category_codes is not None:
+        query = query.where(Category.code.in_(category_codes))
     if words:  # at least one word; every word is counted in Python below
         query = query.where(sa.or_(*(sa.or_(StandardAnswer.title.ilike(f"%{_escaped(w)}%", escape="\\"),
                                             StandardAnswer.content.ilike(f"%{_escaped(w)}%", escape="\\"))
@@ -73,8 +76,9 @@ def search_answers(session: Session, text: str | None, *, category_code: str | N
         title, content = row.title.lower(), row.content.lower()
         in_title = sum(w in title for w in words)
         matched = sum(w in title or w in content for w in words)
+        # each word counted at most twice in the text: a long general answer saying 医保 twenty times came first
         hits.append(AnswerHit(row.id, row.code, row.name, row.title, row.content, matched, len(words),
-                              TITLE_WEIGHT * in_title + sum(content.count(w) for w in words)))
+                              TITLE_WEIGHT * in_title + sum(min(content.count(w), 2) for w in words)))
     best = max((h.words_matched for h in hits), default=0)
     if words and any(h.words_matched == len(words) for h in hits):
         hits = [h for h in hits if h.words_matched == len(words)]

@@ -67,13 +67,23 @@
     var answers = document.getElementById("answers");
     answers.innerHTML = items.length ? items.map(function (a) {
       return '<button type="button" class="sugg answer" data-id="' + a.id + '" title="' + esc(a.content) + '"><span>' +
-        esc(a.category) + " " + esc(a.title) + "</span><b>采用</b></button>";
+        esc(a.category) + " " + esc(a.title) + (a.partial ? '<small class="muted">（部分匹配）</small>' : "") +
+        "</span><b>采用</b></button>";
     }).join("") : '<span class="muted">' + esc(empty) + "</span>";
     answers.querySelectorAll(".answer").forEach(function (b) {
       b.addEventListener("click", function () {
         var chosen = items.filter(function (a) { return String(a.id) === b.dataset.id; })[0];
         var details = form.querySelector("details"); details.open = true;
-        var box = document.getElementById("answer"); box.value = chosen.content; box.focus();
+        // a second answer is added after what is there (a caller asking two things), not written over it
+        var box = document.getElementById("answer"), had = box.value.replace(/\s+$/, "");
+        box.value = had ? had + "\n" + chosen.content : chosen.content;
+        box.focus();
+        box.setSelectionRange(box.value.length, box.value.length);
+        // the first answer's category is the ticket's: a consultation closed on the spot is never dispatched, so a
+        // category left empty or a wrong one stayed so (a second answer added to it does not change it)
+        if (chosen.category && (!had || !category.value) && category.value !== chosen.category) {
+          accept(chosen.category, "");
+        }
       });
     });
   }

@@ -208,7 +208,8 @@ def list_back() -> str:
 def _standard_answers(ticket):
     """答复口径 of the ticket's category (and the suggested one), to insert into a reply."""
     codes = [c.code for c in (ticket.category, ticket.suggested_category) if c is not None]
-    return intake_assist.standard_answers(db.session, list(dict.fromkeys(codes))) if codes else []
+    return intake_assist.standard_answers(db.session, f"{ticket.title}\n{ticket.content}",
+                                          list(dict.fromkeys(codes))) if codes else []
 
 
 @bp.post("/<number>/notices/<purpose>/sms")
