@@ -45,6 +45,8 @@ class Ticket(db.Model):
         sa.Index("ix_ticket_department_status_reply_due", "department_id", "status", "reply_due_at"),
         sa.Index("ix_ticket_status_reply_due", "status", "reply_due_at"),
         sa.Index("ix_ticket_received_at", "received_at"),
+        sa.Index("ix_ticket_transfer_reference", "transfer_reference"),  # 12345's 转办编号, searched exactly
+        sa.Index("ix_ticket_external_id", "external_id"),  # a channel's own id, searched without its channel
         sa.Index("ix_ticket_caller_phone_received", "caller_phone", "received_at"),
         sa.Index("ix_ticket_category_received", "category_id", "received_at"),
         # the menu counters on every page (inbox.todo_counts): counted from the index alone
@@ -220,6 +222,12 @@ class Ticket(db.Model):
         return self.channel == Channel.PETITION_BUREAU.value
 
     @property
+    def transfers_back_to_12345(self) -> bool:
+        """A 12345 order that is not a medical-insurance matter goes back to 12345 with the reason (退回12345), as its
+        own order: not "转出" under a new number, which overwrote 12345's (a 12345 interop review)."""
+        return self.channel == Channel.TRANSFER_12345.value
+
+    @property
     def transfer_reference_title(self) -> str:
         """What ``transfer_reference`` is: the letter returning a petition to the 信访部门, else 12345's number."""
         returned = self.status == "transferred_out" and self.transfers_back_to_petition_office
@@ -299,6 +307,8 @@ class TicketEvent(db.Model):
 
         if self.action == "transfer_out" and (self.data or {}).get("to") == "petition_office":
             return "退回信访部门"
+        if self.action == "transfer_out" and (self.data or {}).get("to") == "12345_return":
+            return "退回12345"
         return ACTION_TITLES.get(self.action, self.action)
 
     @property

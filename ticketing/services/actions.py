@@ -21,7 +21,7 @@ from ticketing.services.workflow import Action
 
 API_ACTIONS = {
     "dispatch", "accept", "reply", "return", "approve_return", "refuse_return", "request_extension",
-    "approve_extension", "refuse_extension", "urge", "callback", "close", "reopen", "merge", "unmerge", "reassign",
+    "approve_extension", "refuse_extension", "urge", "callback", "close", "reopen", "merge", "unmerge", "take_back", "reassign",
     "answer_on_the_spot", "legal_channel", "transfer_out", "recategorise", "note", "hand_over",
     "contact", "follow_up", "make_urgent", "clear_risk", "request_assist", "answer_assist", "withdraw_assist",
     "urge_assist",
@@ -155,6 +155,8 @@ def perform_action(session: Session, ticket: Ticket, action: str, params: dict, 
             if into is None:
                 raise ValidationFailed("主工单不存在", fields={"into": f"找不到工单 {number or '（未填写）'}"})
             tickets.merge(session, ticket, into, actor=actor, now=now, note=_text(p, "note"))
+        case Action.TAKE_BACK:
+            tickets.take_back(session, ticket, _text(p, "reason"), actor=actor, now=now)
         case Action.UNMERGE:
             tickets.unmerge(session, ticket, _text(p, "reason"), actor=actor, now=now)
         case Action.ANSWER_ON_THE_SPOT:

@@ -76,7 +76,8 @@ def find(session: Session, channel: str, reference: str, *, now: datetime) -> Ch
 
 def _own(session: Session, channel: str, reference: str, *, to_change: bool = False) -> Ticket:
     query = sa.select(Ticket).where(
-        Ticket.channel == channel, sa.or_(Ticket.external_id == reference, Ticket.number == reference))
+        Ticket.channel == channel, sa.or_(Ticket.external_id == reference, Ticket.number == reference,
+                                          Ticket.transfer_reference == reference))
     # to change it: a platform's retry, or an agent's 回访, at the same moment waits and sees this one
     ticket = session.scalar(locks.for_change(query, Ticket) if to_change else query)
     if ticket is None:

@@ -229,6 +229,10 @@ def _state_words(ticket: Ticket) -> tuple[str, str]:
         return "已办结", "已答复并办结。"
     if status is S.TRANSFERRED_OUT and ticket.transfers_back_to_petition_office:
         return "已退回", "该事项不属于医保部门职责，已退回信访部门，后续进展请向信访部门查询。"
+    if status is S.TRANSFERRED_OUT and ticket.transfers_back_to_12345:
+        why = next((e.note for e in reversed(ticket.events) if e.action == "transfer_out"), "")
+        return "已退回", f"该事项不属于医保业务，已退回 12345 热线办理{'：' + why if why else ''}。"
     if status is S.TRANSFERRED_OUT:
-        return "已转办", "该事项不属于医保业务，已转至 12345 热线办理，后续进展请向 12345 查询。"
+        number = f"（12345 编号 {ticket.transfer_reference}）" if ticket.transfer_reference else ""
+        return "已转办", f"该事项不属于医保业务，已转至 12345 热线办理{number}，后续进展请向 12345 查询。"
     return "办理中", "正在办理。"  # merged without a ticket to follow: say no more than that

@@ -327,6 +327,11 @@ def _sent_again(session, delivered: Ticket, data: TicketInput, now: datetime) ->
         return  # a retry of the same delivery (its line ends or spaces aside), or this text recorded already
     merged = f"，原工单 {delivered.number} 已合并到本工单" if ticket is not delivered else ""
     note = f"{Channel(delivered.channel).title}再次推送同一编号（{delivered.external_id}）{merged}，内容有变化：{text}"
+    if ticket.status == S.TRANSFERRED_OUT.value and ticket.channel == delivered.channel:
+        # sent back by where it was transferred: it needs handling here again, not a line in its history
+        take_back(session, ticket, note, actor=None, now=now)
+        ticket.events[-1].data = {**ticket.events[-1].data, "resubmitted": True}
+        return
     if ticket.status_enum in workflow.RULES[Action.FOLLOW_UP].sources:
         record_follow_up(session, ticket, note, actor=None, now=now, marks={"resubmitted": True})
     else:
@@ -1073,12 +1078,31 @@ def transfer_out(session, ticket, reference: str, *, actor, now, note: str = "")
     """转出至 12345, keeping the other system's reference; a petition not the bureau's matter goes back to the 信访部门
     that sent it instead (退回信访部门), with its 文号 or the letter that returns it."""
     petition = ticket.transfers_back_to_petition_office
+    if ticket.transfers_back_to_12345:  # its own order goes back, under 12345's number, with the reason
+        _require(note, "note", "请填写退回 12345 的理由（不属于医保业务的依据）")
+        reference = (reference or "").strip() or ticket.transfer_reference or ticket.external_id or ""
+        transition(ticket, Action.TRANSFER_OUT, actor=actor, now=now, note=note,
+                   data={"reference": reference, "to": "12345_return"})
+        ticket.transfer_reference = ticket.transfer_reference or reference
+        return
     _require(reference, "reference", "请填写退回信访部门的函件文号" if petition else "请填写 12345 的转办编号")
     if petition:
         _require(note, "note", "请填写不属于医保部门职责的理由")
     transition(ticket, Action.TRANSFER_OUT, actor=actor, now=now, note=note,
                data={"reference": reference, **({"to": "petition_office"} if petition else {})})
     ticket.transfer_reference = reference
+
+
+def take_back(session, ticket, reason: str, *, actor, now) -> None:
+    """重新受理: a ticket transferred out comes back (12345 returns it as a medical-insurance matter, the 信访部门
+    insists it is the bureau's): 待派发 again, with a reply deadline counted from now. ``actor`` None: its channel
+    sent it again, which said so; it was recorded and left 已转出 where nobody saw it (a 12345 interop review)."""
+    _require(reason, "reason", "请填写重新受理的原因（对方退回的理由）")
+    event = transition(ticket, Action.TAKE_BACK, actor=actor, now=now, note=reason.strip(),
+                       data={"reference": ticket.transfer_reference})
+    ticket.department, ticket.department_id, ticket.handler = None, None, None
+    ticket.accept_due_at, ticket.dispatched_at, ticket.accepted_at = None, None, None
+    _fresh_reply_clock(session, ticket, now, event)
 
 
 def make_urgent(session, ticket, reason: str, *, actor, now) -> None:

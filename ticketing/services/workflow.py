@@ -39,6 +39,7 @@ class Action(enum.StrEnum):
     MERGE = "merge"
     UNMERGE = "unmerge"
     TRANSFER_OUT = "transfer_out"
+    TAKE_BACK = "take_back"
     RECATEGORISE = "recategorise"
     NOTE = "note"
     MARK_OVERDUE = "mark_overdue"
@@ -90,6 +91,7 @@ ACTION_TITLES = {
     Action.MERGE: "合并",
     Action.UNMERGE: "撤销合并",
     Action.TRANSFER_OUT: "转出至12345",
+    Action.TAKE_BACK: "重新受理",
     Action.RECATEGORISE: "修改分类",
     Action.NOTE: "内部备注",
     Action.MARK_OVERDUE: "标记超期",
@@ -168,6 +170,8 @@ RULES: dict[Action, Rule] = {
     # a merge made by mistake (another matter of the same caller): back to the state it was merged from
     Action.UNMERGE: _rule({S.MERGED}, None, {SV, AD}),
     Action.TRANSFER_OUT: _rule({S.REGISTERED, S.DISPATCHED, S.RETURN_REQUESTED}, S.TRANSFERRED_OUT, {A, SV, AD}),
+    # sent back by where it went (12345 退回12393, the 信访部门 insisting): 待派发 again; system: the channel re-sent it
+    Action.TAKE_BACK: _rule({S.TRANSFERRED_OUT}, S.REGISTERED, {A, SV, AD}, system=True),
     Action.RECATEGORISE: _rule(WORKING | {S.REPLIED, S.CALLED_BACK}, None, {A, SV, AD}),
     Action.NOTE: _rule(ANY_STATE, None, {A, ST, SV, AD}),
     Action.MARK_OVERDUE: _rule(WORKING, None, set(), system=True),

@@ -1,0 +1,66 @@
+"""12393 ↔ 12345 互联互转 (a 12345 interop review): a 12345 order that is not the bureau's goes back to 12345 under its
+own number with the reason; 12345 sending back what was transferred puts it in 待派发 again; 12345's number finds
+the ticket; the citizen told to ask 12345 is given the number."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from tests.factories import make_ticket
+from ticketing.models import TicketStatus
+from ticketing.services import clock, progress_lookup, tickets
+
+ORDER = {"channel": "transfer_12345", "external_id": "GD-1", "transfer_reference": "SX12345-0001",
+         "type": "complaint", "title": "住院报销未到账", "content": "住院报销三个月未到账",
+         "caller_name": "周先生", "caller_phone": "13912345678"}
+
+
+def act(api, number, as_, **data):
+    return api.post(f"/tickets/{number}/actions", data, as_=as_)
+
+
+def test_returning_a_12345_order_keeps_its_number_needs_a_reason_and_tells_12345(api):
+    number = api.post("/tickets", ORDER | {"content": "咨询养老金领取"}, as_="transfer").get_json()["number"]
+    assert act(api, number, "agent", action="transfer_out").status_code == 422  # a reason is needed
+    response = act(api, number, "agent", action="transfer_out", note="养老金领取属人社部门")
+    assert response.status_code == 200, response.get_json()
+    body = api.get(f"/tickets/{number}", as_="agent").get_json()
+    assert body["transfer_reference"] == "SX12345-0001" and body["events"][-1]["action_title"] == "退回12345"
+    seen = api.get("/channel/tickets/GD-1", as_="transfer").get_json()
+    assert seen["state"] == "已退回" and "养老金领取属人社部门" in seen["explanation"]
+
+
+def test_12345_sending_back_what_was_returned_puts_it_in_triage_again(api, db):
+    number = api.post("/tickets", ORDER | {"content": "咨询养老金领取"}, as_="transfer").get_json()["number"]
+    act(api, number, "agent", action="transfer_out", note="养老金领取属人社部门")
+    again = api.post("/tickets", ORDER | {"content": "退回12393：属医保个人账户问题，请办理"}, as_="transfer")
+    assert again.status_code == 200
+    body = api.get(f"/tickets/{number}", as_="supervisor").get_json()
+    assert body["status"] == "registered" and body["events"][-1]["action"] == "take_back"
+    assert "退回12393：属医保个人账户问题" in body["events"][-1]["note"] and body["events"][-1]["actor"] == "系统"
+    assert datetime.fromisoformat(body["reply_due_at"]) > clock.now_utc()  # its reply deadline counts from now
+
+
+def test_a_transferred_ticket_is_taken_back_by_hand_with_a_reason(api, db, users, now):
+    ticket = make_ticket(db, users, now, status=TicketStatus.DISPATCHED)
+    tickets.transfer_out(db.session, ticket, "SX-778", actor=users["agent"], now=now)
+    db.session.commit()
+    assert "take_back" not in api.get(f"/tickets/{ticket.number}", as_="staff_dybz").get_json().get(
+        "allowed_actions", [])
+    assert act(api, ticket.number, "agent", action="take_back").status_code == 422
+    assert act(api, ticket.number, "agent", action="take_back", reason="12345 退回：属医保报销").status_code == 200
+    db.session.expire_all()
+    assert ticket.status == TicketStatus.REGISTERED.value and ticket.department is None
+
+
+def test_12345s_number_finds_the_ticket(api):
+    api.post("/tickets", ORDER, as_="transfer")
+    assert api.get("/tickets?q=SX12345-0001", as_="agent").get_json()["total"] == 1
+    assert api.get("/tickets?q=GD-1", as_="agent").get_json()["total"] == 1
+    assert api.get("/channel/tickets/SX12345-0001", as_="transfer").status_code == 200
+
+
+def test_a_citizen_told_to_ask_12345_is_given_its_number(db, users, now):
+    ticket = make_ticket(db, users, now)
+    tickets.transfer_out(db.session, ticket, "SX-778", actor=users["agent"], now=now)
+    shown = progress_lookup.citizen_view(ticket, "13800138000", now=now)
+    assert "12345 编号 SX-778" in shown.explanation
