@@ -94,7 +94,7 @@ class TicketIn(ApiSchema):
     content = Str(required=True, max_len=20000)
     caller_name = Str(max_len=50)
     caller_phone = Str(max_len=30)
-    caller_id_number = Str(max_len=18)
+    caller_id_number = Str(max_len=24)  # spaces and full-width digits folded first (validation.normalize_id_number)
     region = Str(max_len=50, metadata={"description": "县区，用于按地区路由"})
     received_at = LocalDateTime(allow_none=True, metadata={"description": "来源系统的受理时间；不带时区按北京时间"})
     transfer_reference = Str(max_len=100, metadata={"description": "12345 转办编号（channel=transfer_12345 时）"})

@@ -585,7 +585,7 @@ def change_own_password(session: Session, user: User, current: str, new: str) ->
 
 
 #: shown beside every password field (a new-staff review: 12345678, aaaaaaaa and the user name were taken)
-PASSWORD_RULE = f"至少 {MIN_PASSWORD_LENGTH} 位，含字母、数字、符号中的两类，不能是用户名"
+PASSWORD_RULE = f"至少 {MIN_PASSWORD_LENGTH} 位，含字母、数字、符号中的两类，不能包含用户名"
 
 
 def _password_error(password: str | None, username: str | None = None) -> str | None:
@@ -597,7 +597,8 @@ def _password_error(password: str | None, username: str | None = None) -> str | 
              + any(not c.isalnum() for c in password))
     if kinds < 2 or len(set(password)) < 4:
         return "密码太简单：请含字母、数字、符号中的两类，不要全是同一个字符"
-    if username and username.lower() in password.lower():
+    if username and (username.lower() == password.lower()
+                     or len(username) >= 4 and username.lower() in password.lower()):  # "he" is in many words
         return "密码不能包含用户名"
     return None
 

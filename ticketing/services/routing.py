@@ -39,6 +39,14 @@ def known_regions(session: Session) -> list[str]:
     return cached(session, "known_regions", load)
 
 
+COUNTY_ENDINGS = ("区", "县", "旗")
+
+
+def is_a_county(region: str | None) -> bool:
+    """Whether a 区县 given is county-level by its name (玉泉区, 洛南县), not a town (石门镇) or a city (商洛市)."""
+    return bool(region) and region.endswith(COUNTY_ENDINGS) and len(region) >= 2
+
+
 def _stem(region: str) -> str:
     for suffix in REGION_SUFFIXES:
         if region.endswith(suffix) and len(region) - len(suffix) >= 2:

@@ -301,8 +301,8 @@ def _region_of(session, data: TicketInput) -> str | None:
     "石门镇" or "商洛市"), the one the words name (a county review: the field kept the town, the letter went to the
     city); else what was given, as given."""
     given = routing.canonical_region(session, data.region)
-    if given in routing.known_regions(session):
-        return given
+    if given in routing.known_regions(session) or routing.is_a_county(given):
+        return given  # a real county without a rule of its own is still where the matter is (a diff review)
     return _region_from_text(session, data) or given
 
 
@@ -917,6 +917,9 @@ def answer_on_the_spot(session, ticket, answer: str, *, actor, now) -> Reply:
     _require(answer, "answer", "请填写答复内容")
     if ticket.type != TicketType.CONSULT.value:
         raise InvalidTransition("只有咨询类工单可以直接办结")
+    if ticket.category is None:  # closed now, never dispatched: nobody would give it one later (page, form and API)
+        raise ValidationFailed("当场办结的工单须有业务分类，请选择（采用答复口径时会自动带出）",
+                               fields={"category": "请选择业务分类"})
     transition(ticket, Action.ANSWER_ON_THE_SPOT, actor=actor, now=now, note=answer)
     return _close_with_reply(session, ticket, answer, ClosureKind.ON_THE_SPOT, actor=actor, now=now)
 
@@ -1012,8 +1015,11 @@ def merged_duplicates(session, ticket) -> list[Ticket]:
 def unmerge(session, ticket, reason: str, *, actor, now) -> None:
     """撤销合并: a duplicate merged by mistake (the same caller's other matter) goes back to the state it was merged
     from, counted again as its own (a merge review: a wrong merge could be neither undone nor recorded). A deadline
-    that passed while it was merged starts again from now: nobody held it. What the merge handed on to the kept
-    ticket (风险提示, urgency) stays there for a person to clear."""
+    that passed while it was merged starts again from now: nobody held it; one that had passed before the merge
+    stays (a late department is not let off by a merge and its undoing), as does a petition's statutory clock. A
+    handler no longer in the department (moved or disabled meanwhile) gives the ticket back to the department to
+    accept. The urgency the merge handed on to the kept ticket is taken back with its deadlines; its 风险提示 stay
+    for a person to clear (a diff review)."""
     check(actor, ticket, Action.UNMERGE)
     _require(reason, "reason", "请填写撤销合并的原因")
     merged = next((e for e in reversed(ticket.events) if e.action == Action.MERGE.value
@@ -1023,14 +1029,48 @@ def unmerge(session, ticket, reason: str, *, actor, now) -> None:
     event = transition(ticket, Action.UNMERGE, actor=actor, now=now, note=reason.strip(),
                        data={"from": into.number if into else None}, to=back_to)
     ticket.merged_into, ticket.merged_into_id = None, None
-    if into is not None:
-        workflow.record_fact(into, Action.UNMERGE, actor=actor, now=now, note=f"撤销合并 {ticket.number}：{reason.strip()}",
-                             data={"unmerged": ticket.number})
-    if back_to is S.DISPATCHED and ticket.accept_due_at is not None and now > ticket.accept_due_at:
+    merged_at = merged.created_at if merged is not None else now
+
+    def passed_while_merged(due):
+        return due is not None and merged_at < due <= now
+
+    petition = _petition_by_statute(ticket)
+    if back_to is S.DISPATCHED and passed_while_merged(ticket.accept_due_at) and not petition:
         event.data = {**event.data, "accept_due_from": calendar.iso_text(ticket.accept_due_at)}
         ticket.accept_due_at = calendar.accept_deadline(session, ticket, now).due_at
-    if ticket.reply_due_at is not None and now > ticket.reply_due_at and not _petition_by_statute(ticket):
+    if passed_while_merged(ticket.reply_due_at) and not petition:
         _fresh_reply_clock(session, ticket, now, event)
+    handler = ticket.handler
+    if back_to is S.ACCEPTED and handler is not None and not (handler.active
+                                                               and handler.department_id == ticket.department_id):
+        ticket.status, ticket.handler, ticket.accepted_at = S.DISPATCHED.value, None, None
+        ticket.accept_due_at = calendar.accept_deadline(session, ticket, now).due_at
+        event.to_status = S.DISPATCHED.value
+        event.data = {**event.data, "handler_gone": handler.username}
+    if into is not None:
+        restored = _take_back_urgency(session, into, ticket)
+        note = f"撤销合并 {ticket.number}：{reason.strip()}"
+        if restored:
+            note += f"；紧急程度恢复为一般，答复时限恢复为 {calendar.local_text(into.reply_due_at)}"
+        workflow.record_fact(into, Action.UNMERGE, actor=actor, now=now, note=note,
+                             data={"unmerged": ticket.number, **({"restored": restored} if restored else {})})
+
+
+def _take_back_urgency(session, into: Ticket, duplicate: Ticket) -> dict | None:
+    """The urgency a merge of ``duplicate`` handed on to ``into`` (its 升为紧急 names it), and the deadlines it
+    replaced, when the kept ticket is still worked and no other urgent duplicate remains in it; what was restored."""
+    handed = next((e for e in reversed(into.events) if e.action == Action.MAKE_URGENT.value
+                   and e.note.startswith(f"合并的重复工单 {duplicate.number} ")), None)
+    still_urgent = any(t.urgency == Urgency.URGENT.value for t in merged_duplicates(session, into)
+                       if t.id != duplicate.id)
+    if handed is None or into.urgency != Urgency.URGENT.value or still_urgent or into.status not in MERGEABLE:
+        return None
+    before = {name: (handed.data or {}).get(name, [None, None])[0] for name in ("reply_due_at", "accept_due_at")}
+    into.urgency = Urgency.NORMAL.value
+    for name, value in before.items():
+        if value is not None:
+            setattr(into, name, datetime.fromisoformat(value))
+    return before
 
 
 def is_earlier(one: Ticket, other: Ticket) -> bool:

@@ -40,7 +40,7 @@ class CallForm(ChineseForm):
 
     caller_phone = StringField("来电号码", validators=[Optional(), Length(max=20)])
     caller_name = StringField("姓名", validators=[Optional(), Length(max=50, message="姓名过长")])
-    caller_id_number = StringField("身份证号", validators=[Optional(), Length(max=18, message="身份证号应为 18 位")])
+    caller_id_number = StringField("身份证号", validators=[Optional(), Length(max=24, message="身份证号应为 18 位")])
     region = StringField("所属区县", validators=[Optional(), Length(max=50)])
     channel = SelectField("来源", choices=AGENT_CHANNELS, default=Channel.HOTLINE_12393.value)
     transfer_reference = StringField("12345 转办编号", validators=[Optional(), Length(max=100)])

@@ -42,3 +42,7 @@ def test_changing_an_answer_keeps_what_it_said_before_in_the_log(db, reference, 
                                         content="新口径", actor=users["admin"])
     event = db.session.scalars(sa.select(AdminEvent).order_by(AdminEvent.id.desc())).first()
     assert event.details["was_content"] == old and event.details["content"] == "新口径"
+
+
+def test_question_words_kept_whole_do_not_make_a_full_match_partial(db, reference):
+    assert knowledge.query_words("医保卡丢了怎么办") == ["医保", "医保卡", "丢"]  # 怎么办 is how, not what
