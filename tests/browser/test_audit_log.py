@@ -16,7 +16,7 @@ def test_an_administrators_change_shows_in_the_log(live_server, page):
         page.get_by_role("link", name="操作日志").click()
     first = page.locator("table.grid tbody tr").first
     assert "修改运行设置" in first.inner_text() and "（admin）" in first.inner_text()
-    assert f"设置项：near_deadline_hours；值：{new_value}" in first.inner_text()
+    assert f"设置项：临近到期提醒（小时）；原值：24；值：{new_value}" in first.inner_text()
     page.select_option("select[name=action]", label="新建用户")
     with page.expect_navigation():
         page.get_by_role("button", name="查询").click()

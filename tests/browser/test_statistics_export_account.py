@@ -49,14 +49,14 @@ def test_a_user_changes_their_password_with_the_keyboard(live_server, page):
     with page.expect_navigation():
         page.keyboard.press("Enter")
     assert "密码至少 8 位" in page.content()
-    page.fill("#password", "agent2-new-pass-9")
-    page.fill("#confirm", "agent2-new-pass-9")
+    page.fill("#password", "second-new-pass-9")
+    page.fill("#confirm", "second-new-pass-9")
     page.fill("#current", PASSWORD)
     with page.expect_navigation():
         page.keyboard.press("Enter")
     assert "密码已修改" in page.content()
     signed_out(page)
-    sign_in(page, live_server, "agent2", "agent2-new-pass-9")
+    sign_in(page, live_server, "agent2", "second-new-pass-9")
     assert page.url.endswith("/agent/calls/new")
 
 
