@@ -50,9 +50,9 @@ class LocalDateTime(fields.Field):
 
     default_error_messages = {**MESSAGES, "invalid": "时间格式不正确，应为 2026-03-02T09:00:00+08:00 或 2026-03-02"}
 
-    def __init__(self, *, end_of_day: bool = False, **kwargs):
+    def __init__(self, *, end_of_day: bool = False, last_second: bool = False, **kwargs):
         super().__init__(**kwargs)
-        self.end_of_day = end_of_day
+        self.end_of_day, self.last_second = end_of_day, last_second
 
     def _deserialize(self, value, attr, data, **kwargs) -> datetime:
         text = str(value).strip().replace("/", "-")
@@ -63,6 +63,8 @@ class LocalDateTime(fields.Field):
                 day = date.fromisoformat(text)
                 if year_error(day):
                     raise ValidationError(year_error(day))
+                if self.last_second:  # a deadline given as a day: that day's last second, as the pages count it
+                    return datetime.combine(day, time(23, 59, 59), LOCAL_TZ)
                 moment = datetime.combine(day, time.min, LOCAL_TZ)
                 return moment + timedelta(days=1) if self.end_of_day else moment
             moment = datetime.fromisoformat(text)
@@ -97,6 +99,9 @@ class TicketIn(ApiSchema):
     caller_id_number = Str(max_len=24)  # spaces and full-width digits folded first (validation.normalize_id_number)
     region = Str(max_len=50, metadata={"description": "县区，用于按地区路由"})
     received_at = LocalDateTime(allow_none=True, metadata={"description": "来源系统的受理时间；不带时区按北京时间"})
+    due_at = LocalDateTime(allow_none=True, last_second=True, metadata={
+        "description": "来源系统要求的办结时间（如 12345 工单的办理时限）；早于本中心按办理时限算出的答复时限时，按它；"
+                       "只写日期为当天 23:59:59"})
     transfer_reference = Str(max_len=100, metadata={"description": "12345 转办编号（channel=transfer_12345 时）"})
     call_reference = Str(max_len=64, metadata={"description": "来电流水号：话务平台的通话编号，用于调取录音"})
 

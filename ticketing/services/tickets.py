@@ -67,6 +67,7 @@ class TicketInput:
     department_code: str | None = None  # set by a person: dispatch at once
     transfer_reference: str | None = None  # the 12345 system's reference for a transfer in
     call_reference: str | None = None  # 来电流水号: the telephone platform's id of the call
+    due_at: datetime | None = None  # the source's own 要求办结时间 (a 12345 order's 办理时限)
     extra: dict = field(default_factory=dict)
 
 
@@ -118,6 +119,9 @@ def validate_input(data: TicketInput, now: datetime | None = None) -> dict[str, 
         errors["received_at"] = "受理时间必须带时区"
     elif data.received_at is not None and now is not None and data.received_at > now + CLOCK_SKEW:
         errors["received_at"] = "受理时间晚于当前时间，请检查来源系统的时间"
+    since = data.received_at or now
+    if data.due_at is not None and (data.due_at.tzinfo is None or (since is not None and data.due_at <= since)):
+        errors["due_at"] = "要求办结时间须晚于受理时间（并带时区）"
     return errors
 
 
@@ -237,6 +241,13 @@ def register_ticket(
     reply_due = calendar.reply_deadline(session, ticket, ticket.received_at)
     ticket.reply_due_at, ticket.calendar_confirmed = reply_due.due_at, reply_due.calendar_confirmed
     note = f"来源：{Channel(ticket.channel).title}"
+    if data.due_at is not None:
+        # the source's own time limit (12345's 办理时限) governs when it is the earlier: the centre answers the
+        # platform on its terms, and its own when they are stricter (a 12345 interop review: it was refused)
+        note += f"；来源要求 {calendar.local_text(data.due_at)} 前办结"
+        if data.due_at < ticket.reply_due_at:
+            ticket.reply_due_at = data.due_at
+            note += "，早于本中心时限，按来源要求"
     if data.transfer_reference:
         note += f"；12345 转办编号 {data.transfer_reference}"
     if ticket.call_reference:
@@ -247,7 +258,8 @@ def register_ticket(
         note += f"；{via}"
     if risks:
         note += f"；风险提示：{risk_alerts.describe(risks)}"
-    event_data = {"external_id": ticket.external_id, **({"via": via} if via else {})}
+    event_data = {"external_id": ticket.external_id, **({"via": via} if via else {}),
+                  **({"source_due_at": calendar.iso_text(data.due_at)} if data.due_at else {})}
     if risks:
         event_data["risks"] = ticket.risk_flags
     if prediction is not None:
@@ -321,6 +333,11 @@ def _sent_again(session, delivered: Ticket, data: TicketInput, now: datetime) ->
     A ticket merged into another records it on the one worked (a merge review: it went to the merged one, unseen)."""
     text = (data.content or "").strip()
     ticket = progress_lookup.kept_ticket(delivered)
+    if (data.urgency == Urgency.URGENT.value and ticket.urgency != Urgency.URGENT.value
+            and ticket.status_enum in workflow.RULES[Action.MAKE_URGENT].sources):
+        # the platform raised it (12345 催办 as urgent): the same words, so nothing else would record it
+        make_urgent(session, ticket, f"{Channel(delivered.channel).title}再次推送同一编号（{delivered.external_id}）时升为紧急",
+                    actor=None, now=now)
     if not text or same_text(text, delivered.content) or any(
             (e.data or {}).get("resubmitted") and same_text(e.note.rsplit("内容有变化：", 1)[-1], text)
             for e in (*delivered.events, *(ticket.events if ticket is not delivered else ()))):

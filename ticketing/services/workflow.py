@@ -192,7 +192,7 @@ RULES: dict[Action, Rule] = {
     Action.FOLLOW_UP: _rule(WORKING, None, {A, SV}, system=True),  # system: a channel sending a ticket again
     # a ticket found urgent after registration (a risk heard on the phone, a supervisor's call) works to the
     # urgent limits from then on; a department does not shorten its own deadlines
-    Action.MAKE_URGENT: _rule(WORKING, None, {A, SV, AD}),
+    Action.MAKE_URGENT: _rule(WORKING, None, {A, SV, AD}, system=True),  # system: a channel re-sent it as urgent
     # 风险提示 found by phrase is a prompt, not a verdict: the agent or the supervisor who judged it clears it
     Action.CLEAR_RISK: _rule(ANY_STATE - {S.MERGED}, None, {A, SV, AD}),
     # an administrator (or the command line) looks again at the tickets still worked with the phrases as they are now

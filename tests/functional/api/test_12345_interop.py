@@ -3,11 +3,12 @@ own number with the reason; 12345 sending back what was transferred puts it in �
 the ticket; the citizen told to ask 12345 is given the number."""
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from tests.factories import make_ticket
 from ticketing.models import TicketStatus
 from ticketing.services import clock, progress_lookup, tickets
+from ticketing.services.deadlines import LOCAL_TZ
 
 ORDER = {"channel": "transfer_12345", "external_id": "GD-1", "transfer_reference": "SX12345-0001",
          "type": "complaint", "title": "住院报销未到账", "content": "住院报销三个月未到账",
@@ -64,3 +65,26 @@ def test_a_citizen_told_to_ask_12345_is_given_its_number(db, users, now):
     tickets.transfer_out(db.session, ticket, "SX-778", actor=users["agent"], now=now)
     shown = progress_lookup.citizen_view(ticket, "13800138000", now=now)
     assert "12345 编号 SX-778" in shown.explanation
+
+
+def test_12345s_own_time_limit_governs_when_it_is_the_earlier(api, db):
+    later = api.post("/tickets", ORDER | {"external_id": "GD-2", "due_at": "2027-06-30"}, as_="transfer").get_json()
+    tomorrow = (clock.now_utc().astimezone(LOCAL_TZ).date() + timedelta(days=1)).isoformat()
+    sooner = api.post("/tickets", ORDER | {"external_id": "GD-3", "due_at": tomorrow}, as_="transfer")
+    assert sooner.status_code == 201, sooner.get_json()
+    sooner = sooner.get_json()
+    due = datetime.fromisoformat(sooner["reply_due_at"]).astimezone(LOCAL_TZ)
+    assert (due.date().isoformat(), f"{due:%H:%M:%S}") == (tomorrow, "23:59:59")
+    assert later["reply_due_at"][:10] < "2027-06-30"  # the centre's own limit is the earlier there
+    body = api.get(f"/tickets/{sooner['number']}", as_="agent").get_json()
+    assert "来源要求" in body["events"][0]["note"] and "按来源要求" in body["events"][0]["note"]
+    refused = api.post("/tickets", ORDER | {"external_id": "GD-4", "due_at": "2020-01-01"}, as_="transfer")
+    assert refused.status_code == 422 and "due_at" in refused.get_json()["fields"]
+
+
+def test_12345_raising_the_urgency_on_a_resend_makes_it_urgent(api, db):
+    number = api.post("/tickets", ORDER, as_="transfer").get_json()["number"]
+    assert api.post("/tickets", ORDER | {"urgency": "urgent"}, as_="transfer").status_code == 200
+    body = api.get(f"/tickets/{number}", as_="supervisor").get_json()
+    assert body["urgency"] == "urgent" and body["events"][-1]["action"] == "make_urgent"
+    assert body["events"][-1]["actor"] == "系统" and "升为紧急" in body["events"][-1]["note"]
