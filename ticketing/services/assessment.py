@@ -406,7 +406,8 @@ def _items(session: Session, month: str, as_of: datetime, department_id: int | N
 
 
 def _moved_away_late(receipts: sa.Subquery, as_of: datetime) -> sa.Subquery:
-    """Per ticket and department it was moved away from by 改派 after a deadline had passed: when it last was, for
+    """Per ticket and department it was moved away from by 改派 or 转出 after a deadline had passed (a transfer taken
+    back, 重新受理, has no department for ``left`` to find): when it last was, for
     each deadline (one GROUP BY over the month's tickets' reassign events; an EXISTS per receipt and column made the
     live month on PostgreSQL 8× slower, a diff review)."""
     moved = aliased(TicketEvent, name="moved_event")
@@ -417,7 +418,7 @@ def _moved_away_late(receipts: sa.Subquery, as_of: datetime) -> sa.Subquery:
         sa.select(moved.ticket_id, from_code.label("code"),
                   sa.func.max(sa.case((accept_late, moved.created_at))).label("accept_late_at"),
                   sa.func.max(sa.case((reply_late, moved.created_at))).label("reply_late_at"))
-        .where(moved.action == Action.REASSIGN.value, moved.created_at <= as_of,
+        .where(moved.action.in_((Action.REASSIGN.value, Action.TRANSFER_OUT.value)), moved.created_at <= as_of,
                moved.ticket_id.in_(sa.select(receipts.c.ticket_id)), sa.or_(accept_late, reply_late))
         .group_by(moved.ticket_id, from_code)
         .subquery("moved_away_late")

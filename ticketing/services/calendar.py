@@ -59,7 +59,7 @@ def reply_deadline(session: Session, ticket: Ticket, start: datetime) -> Deadlin
 
 OPEN_FOR_DEADLINES = ("registered", "dispatched", "accepted", "return_requested")
 # actions that start the reply clock again (升为紧急 starts the urgent one)
-FRESH_REPLY_CLOCK = ("approve_return", "reopen", "make_urgent")
+FRESH_REPLY_CLOCK = ("approve_return", "reopen", "make_urgent", "take_back")
 
 
 def recalculate_deadlines(session: Session, *, now: datetime, before: WorkCalendar,
@@ -105,6 +105,8 @@ def recalculate_deadlines(session: Session, *, now: datetime, before: WorkCalend
                 # holidays entered after the approval put the deadline the ticket had without it later than the
                 # promised date (a year-end review: extended to 12 Feb, due 18 Feb without the extension)
                 ticket.reply_due_at = unextended.due_at
+        elif _source_due(ticket) == ticket.reply_due_at:
+            pass  # the date the source asked for (12345's 要求办结时间) is its own, whatever our holidays
         else:
             reply = counted_again(reply_clock, ticket.reply_due_at, before, after)
             if reply is not None:
@@ -198,6 +200,13 @@ def _not_into_the_past(recomputed: datetime, shown: datetime | None, now: dateti
     return recomputed
 
 
+def _source_due(ticket: Ticket) -> datetime | None:
+    """The 要求办结时间 the ticket's source gave at registration (tickets.register_ticket), if any."""
+    registered = next((e for e in ticket.events if e.action == "register"), None)
+    due = (registered.data or {}).get("source_due_at") if registered is not None else None
+    return datetime.fromisoformat(due) if due else None
+
+
 def _unextended_deadline(extension, reply_clock: datetime, before: WorkCalendar,
                          after: WorkCalendar) -> Deadline | None:
     """The deadline the ticket had when its first extension on this clock was approved, counted again on ``after``;
@@ -207,10 +216,12 @@ def _unextended_deadline(extension, reply_clock: datetime, before: WorkCalendar,
 
 
 def _accept_clock_start(ticket: Ticket) -> datetime:
-    """The dispatch, or a later 升为紧急 that set the time to accept (counted from its own moment)."""
-    urged = [e.created_at for e in ticket.events if e.action == "make_urgent" and e.created_at >= ticket.dispatched_at
-             and _moved(e, "accept_due_at")]
-    return max([ticket.dispatched_at, *urged])
+    """The dispatch, or a later 升为紧急 that set the time to accept (counted from its own moment), or a 撤销合并 that
+    gave it a fresh one (accept_due_from in its data)."""
+    restarted = [e.created_at for e in ticket.events if e.created_at >= ticket.dispatched_at and (
+        (e.action == "make_urgent" and _moved(e, "accept_due_at"))
+        or (e.action == "unmerge" and "accept_due_from" in (e.data or {})))]
+    return max([ticket.dispatched_at, *restarted])
 
 
 def _reply_clock_start(ticket: Ticket) -> datetime:
@@ -223,7 +234,7 @@ def _reply_clock_start(ticket: Ticket) -> datetime:
 def _restarts_reply_clock(event) -> bool:
     if event.action == "make_urgent":
         return _moved(event, "reply_due_at")
-    if event.action in ("reassign", "dispatch"):  # one after the deadline had passed gave the department a fresh one
+    if event.action in ("reassign", "dispatch", "unmerge"):  # one after the deadline had passed gave a fresh one
         return "reply_due_from" in (event.data or {})
     return event.action in FRESH_REPLY_CLOCK
 

@@ -333,11 +333,7 @@ def _sent_again(session, delivered: Ticket, data: TicketInput, now: datetime) ->
     A ticket merged into another records it on the one worked (a merge review: it went to the merged one, unseen)."""
     text = (data.content or "").strip()
     ticket = progress_lookup.kept_ticket(delivered)
-    if (data.urgency == Urgency.URGENT.value and ticket.urgency != Urgency.URGENT.value
-            and ticket.status_enum in workflow.RULES[Action.MAKE_URGENT].sources):
-        # the platform raised it (12345 催办 as urgent): the same words, so nothing else would record it
-        make_urgent(session, ticket, f"{Channel(delivered.channel).title}再次推送同一编号（{delivered.external_id}）时升为紧急",
-                    actor=None, now=now)
+    _raised_by_the_channel(session, ticket, delivered, data, now)
     if not text or same_text(text, delivered.content) or any(
             (e.data or {}).get("resubmitted") and same_text(e.note.rsplit("内容有变化：", 1)[-1], text)
             for e in (*delivered.events, *(ticket.events if ticket is not delivered else ()))):
@@ -348,12 +344,22 @@ def _sent_again(session, delivered: Ticket, data: TicketInput, now: datetime) ->
         # sent back by where it was transferred: it needs handling here again, not a line in its history
         take_back(session, ticket, note, actor=None, now=now)
         ticket.events[-1].data = {**ticket.events[-1].data, "resubmitted": True}
+        _raised_by_the_channel(session, ticket, delivered, data, now)  # sent back as urgent: urgent in 待派发
         return
     if ticket.status_enum in workflow.RULES[Action.FOLLOW_UP].sources:
         record_follow_up(session, ticket, note, actor=None, now=now, marks={"resubmitted": True})
     else:
         workflow.record_fact(ticket, Action.FOLLOW_UP, actor=None, now=now, note=note,
                              data={"resubmitted": True, "follow_up": None})
+
+
+def _raised_by_the_channel(session, ticket: Ticket, delivered: Ticket, data: TicketInput, now: datetime) -> None:
+    """The platform sent it again as urgent (12345 催办 as urgent): urgent here, if it is still worked; the same
+    words would record nothing else."""
+    if (data.urgency == Urgency.URGENT.value and ticket.urgency != Urgency.URGENT.value
+            and ticket.status_enum in workflow.RULES[Action.MAKE_URGENT].sources):
+        make_urgent(session, ticket, f"{Channel(delivered.channel).title}再次推送同一编号（{delivered.external_id}）时升为紧急",
+                    actor=None, now=now)
 
 
 def _suggest(ticket: Ticket, classifier):
@@ -469,12 +475,19 @@ def _assign(session, ticket, department, now, event=None, *, reopening: bool = F
     # a petition's 15 days to decide on acceptance run from its receipt (信访工作条例第二十二条: 收到之日起), however
     # long it waited in 待派发. A later move (改派, a return approved, 重办) counts from the move: the department it
     # goes to must not start out late, and one that let the 15 days pass is counted late when it is moved on
-    start = min(ticket.received_at, now) if from_receipt and _petition_by_statute(ticket) else now
+    start = min(_petition_received(ticket), now) if from_receipt and _petition_by_statute(ticket) else now
     if event is not None and ticket.accept_due_at is not None:  # the deadline it replaces (an event review)
         event.data = {**(event.data or {}), "accept_due_from": calendar.iso_text(ticket.accept_due_at)}
     due = calendar.accept_deadline(session, ticket, start)
     ticket.accept_due_at = due.due_at
     ticket.calendar_confirmed = ticket.calendar_confirmed and due.calendar_confirmed
+
+
+def _petition_received(ticket) -> datetime:
+    """When the bureau last received the petition: its receipt, or its 重新受理 after it was returned (the 15 days to
+    decide ran from the first receipt, so a petition taken back was late before it was dispatched)."""
+    taken_back = [e.created_at for e in ticket.events if e.action == Action.TAKE_BACK.value]
+    return max([ticket.received_at, *taken_back])
 
 
 def _fresh_reply_clock(session, ticket, now, event=None) -> None:
@@ -497,12 +510,7 @@ def reassign(session, ticket, department, *, actor, now, reason: str) -> None:
     _require(reason, "reason", "请填写改派原因")
     if department.id == ticket.department_id:  # a late one would hand the department a fresh deadline of its own
         raise ValidationFailed("请选择另一个承办单位", fields={"department": "改派单位不能与当前承办单位相同"})
-    data = {"from": ticket.department.code if ticket.department else None, "to": department.code}
-    waiting = ticket.status in (S.DISPATCHED.value, S.ACCEPTED.value, S.RETURN_REQUESTED.value)
-    if ticket.status == S.DISPATCHED.value and ticket.accept_due_at is not None and now > ticket.accept_due_at:
-        data["left_accept_late"] = True
-    if waiting and ticket.reply_due_at is not None and now > ticket.reply_due_at:
-        data["left_reply_late"] = True
+    data = {"from": None, **_left_late(ticket, now), "to": department.code}
     event = transition(ticket, Action.REASSIGN, actor=actor, now=now, note=reason, data=data)
     ticket.designated = False  # the department it goes to had no part in a dispute over a return: it may return it
     _assign(session, ticket, department, now, event)
@@ -1065,7 +1073,7 @@ def unmerge(session, ticket, reason: str, *, actor, now) -> None:
         event.to_status = S.DISPATCHED.value
         event.data = {**event.data, "handler_gone": handler.username}
     if into is not None:
-        restored = _take_back_urgency(session, into, ticket)
+        restored = _take_back_urgency(session, into, ticket, now)
         note = f"撤销合并 {ticket.number}：{reason.strip()}"
         if restored:
             note += f"；紧急程度恢复为一般，答复时限恢复为 {calendar.local_text(into.reply_due_at)}"
@@ -1073,7 +1081,7 @@ def unmerge(session, ticket, reason: str, *, actor, now) -> None:
                              data={"unmerged": ticket.number, **({"restored": restored} if restored else {})})
 
 
-def _take_back_urgency(session, into: Ticket, duplicate: Ticket) -> dict | None:
+def _take_back_urgency(session, into: Ticket, duplicate: Ticket, now) -> dict | None:
     """The urgency a merge of ``duplicate`` handed on to ``into`` (its 升为紧急 names it), and the deadlines it
     replaced, when the kept ticket is still worked and no other urgent duplicate remains in it; what was restored."""
     handed = next((e for e in reversed(into.events) if e.action == Action.MAKE_URGENT.value
@@ -1087,6 +1095,10 @@ def _take_back_urgency(session, into: Ticket, duplicate: Ticket) -> dict | None:
     for name, value in before.items():
         if value is not None:
             setattr(into, name, datetime.fromisoformat(value))
+    due = into.current_due_at
+    if into.overdue_marked_at is not None and not (due is not None and deadlines.is_overdue(due, now)):
+        into.overdue_marked_at = None  # the scan marks it again, and escalates, when the restored deadline passes
+    into.updated_at = now  # the deadline the citizen and the channel see changed back
     return before
 
 
@@ -1135,19 +1147,35 @@ def transfer_out(session, ticket, reference: str, *, actor, now, note: str = "")
     """转出至 12345, keeping the other system's reference; a petition not the bureau's matter goes back to the 信访部门
     that sent it instead (退回信访部门), with its 文号 or the letter that returns it."""
     petition = ticket.transfers_back_to_petition_office
+    # the department it leaves, and the deadlines it had let pass, as 改派 records them: a transfer taken back later
+    # (重新受理) cleared the department and with it the lateness 月度考核 had counted (a review of the new flows)
+    left = _left_late(ticket, now)
     if ticket.transfers_back_to_12345:  # its own order goes back, under 12345's number, with the reason
         _require(note, "note", "请填写退回 12345 的理由（不属于医保业务的依据）")
         reference = (reference or "").strip() or ticket.transfer_reference or ticket.external_id or ""
         transition(ticket, Action.TRANSFER_OUT, actor=actor, now=now, note=note,
-                   data={"reference": reference, "to": "12345_return"})
+                   data={"reference": reference, "to": "12345_return", **left})
         ticket.transfer_reference = ticket.transfer_reference or reference
         return
     _require(reference, "reference", "请填写退回信访部门的函件文号" if petition else "请填写 12345 的转办编号")
     if petition:
         _require(note, "note", "请填写不属于医保部门职责的理由")
     transition(ticket, Action.TRANSFER_OUT, actor=actor, now=now, note=note,
-               data={"reference": reference, **({"to": "petition_office"} if petition else {})})
+               data={"reference": reference, **({"to": "petition_office"} if petition else {}), **left})
     ticket.transfer_reference = reference
+
+
+def _left_late(ticket, now) -> dict:
+    """The department a ticket leaves (改派, 转出) and which of its deadlines had passed: what 月度考核 counts late."""
+    if ticket.department is None:
+        return {}
+    data = {"from": ticket.department.code}
+    waiting = ticket.status in (S.DISPATCHED.value, S.ACCEPTED.value, S.RETURN_REQUESTED.value)
+    if ticket.status == S.DISPATCHED.value and ticket.accept_due_at is not None and now > ticket.accept_due_at:
+        data["left_accept_late"] = True
+    if waiting and ticket.reply_due_at is not None and now > ticket.reply_due_at:
+        data["left_reply_late"] = True
+    return data
 
 
 def take_back(session, ticket, reason: str, *, actor, now) -> None:
