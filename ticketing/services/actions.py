@@ -247,6 +247,10 @@ def done_message(ticket: Ticket, action: str) -> str:
             if callback.data.get("declined"):
                 return f"已回访：{ticket.number} 来电人不接受回访，本轮回访结束，可以办结归档"
             return f"已回访：{ticket.number} {callback.note}，不再重拨，可以办结归档"
+    if verb is Action.TRANSFER_OUT:  # it said 已转出至12345 after 退回12345 (a browser walk)
+        back = "已退回12345" if ticket.transfers_back_to_12345 else (
+            "已退回信访部门" if ticket.transfers_back_to_petition_office else "已转出至12345")
+        return f"{back}：{ticket.number}"
     if verb is Action.CONTACT:  # it said 已联系来电人 when 未联系上 was ticked (a copy review)
         contact = next((e for e in reversed(ticket.events) if e.action == Action.CONTACT.value), None)
         reached = contact is not None and contact.data.get("reached")

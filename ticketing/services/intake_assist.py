@@ -169,7 +169,9 @@ def standard_answers(session: Session, text: str, category_codes: list[str], lim
         if len(chosen) >= limit:
             break
         shown = {a["id"] for a in chosen}
-        chosen += [h.to_dict() for h in knowledge.search_answers(session, "", category_code=code, limit=None)
+        asked = bool(knowledge.query_words(text))  # what fills the list matches fewer of the words, if any
+        chosen += [h.to_dict() | {"partial": asked}
+                   for h in knowledge.search_answers(session, "", category_code=code, limit=None)
                    if h.id not in shown][:limit - len(chosen)]
     return chosen
 

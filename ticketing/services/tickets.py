@@ -434,6 +434,14 @@ def suggested_route(session, ticket) -> routing.RouteDecision:
     return decision
 
 
+def routes_by_category(session, ticket, categories) -> dict[str, routing.RouteDecision]:
+    """Where the rules send this ticket (its 区县, channel and type) under each category: the 派发 form follows the
+    category the agent picks (a browser walk: a fraud report re-categorised kept the county's department and its
+    rule's reason, and went there)."""
+    return {category.code: routing.route(session, category=category, region=ticket.region, channel=ticket.channel,
+                                         ticket_type=ticket.type) for category in categories}
+
+
 def dispatch_as_suggested(session, ticket, *, actor, now) -> None:
     """派发 confirmed by a person without opening the ticket: the category it has (set at registration or
     import), else the classifier's suggestion, and the department the routing rules give for it, as if

@@ -215,3 +215,14 @@ window.addEventListener("afterprint", function () {
     details.removeAttribute("data-opened-for-print");
   });
 });
+
+// 派发: the department (and the rule that chose it) follow the category picked, as the routing rules send this
+// ticket under it (each option carries its department and reason)
+document.addEventListener("change", function (event) {
+  var select = event.target;
+  if (!select.matches || !select.matches("select[data-routes-to]")) return;
+  var option = select.options[select.selectedIndex], department = document.getElementById(select.dataset.routesTo);
+  var reason = document.getElementById(select.dataset.routesTo + "-reason");
+  if (department && option && option.dataset.department) department.value = option.dataset.department;
+  if (reason) reason.textContent = option && option.dataset.reason ? option.dataset.reason : "";
+});

@@ -9,7 +9,7 @@ from wtforms.validators import DataRequired, EqualTo, InputRequired, Length, Num
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from ticketing.models import Channel, Role, TicketType, Urgency
-from ticketing.services.administration import UNIT_TITLES
+from ticketing.services.administration import PASSWORD_RULE, UNIT_TITLES
 from ticketing.views.forms import ChineseForm
 
 
@@ -143,7 +143,8 @@ class UserEditForm(ChineseForm):
 
 
 class PasswordResetForm(ChineseForm):
-    password = PasswordField("新密码", validators=[DataRequired("请填写新密码"), Length(min=8, message="密码至少 8 位")])
+    password = PasswordField("新密码", validators=[DataRequired("请填写新密码"), Length(min=8, message="密码至少 8 位")],
+                             description=f"{PASSWORD_RULE}；对方下次登录须修改")
     confirm = PasswordField("再次输入", validators=[EqualTo("password", message="两次输入的密码不一致")])
 
 

@@ -97,7 +97,7 @@ def flash_domain_error(error: DomainError) -> None:
 
 def domain_error_text(error: DomainError) -> str:
     message, detail = error.message, "；".join(error.fields.values())
-    if not detail or detail == message:
+    if not detail or detail in message:  # "内容过长：最多 2000 字，现有 2500 字" needs no "：最多 2000 字" after it
         return message
     if detail.startswith(message):
         return detail

@@ -126,6 +126,8 @@ def detail(number: str):
         awaited=assists.awaited(ticket) if workflow.Action.REPLY in actions else [],
         duplicates=ticket_service.merged_duplicates(db.session, ticket),
         route=_suggested_route(ticket) if workflow.Action.DISPATCH in actions else None,
+        routes=ticket_service.routes_by_category(db.session, ticket, _categories())
+        if workflow.Action.DISPATCH in actions else {},
         extension=ticket_service.extension_allowance(db.session, ticket)
         if workflow.Action.REQUEST_EXTENSION in actions else None,
         return_refused=ticket_service.return_refusal(db.session, ticket, now) if workflow.Action.RETURN in may else None,
