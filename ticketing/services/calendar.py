@@ -113,6 +113,9 @@ def recalculate_deadlines(session: Session, *, now: datetime, before: WorkCalend
                 ticket.reply_due_at = (_met(reply.due_at, shown[1]) if answered
                                        else _not_into_the_past(reply.due_at, shown[1], now))
                 confirmed = reply.calendar_confirmed
+                source_due = _source_due(ticket)
+                if source_due is not None and not answered and ticket.reply_due_at > source_due >= shown[1]:
+                    ticket.reply_due_at = source_due  # never past the date the source asked for
         if ticket.dispatched_at is not None:
             accept = counted_again(_accept_clock_start(ticket), ticket.accept_due_at, before, after)
             if accept is not None:

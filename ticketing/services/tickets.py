@@ -119,9 +119,8 @@ def validate_input(data: TicketInput, now: datetime | None = None) -> dict[str, 
         errors["received_at"] = "受理时间必须带时区"
     elif data.received_at is not None and now is not None and data.received_at > now + CLOCK_SKEW:
         errors["received_at"] = "受理时间晚于当前时间，请检查来源系统的时间"
-    since = data.received_at or now
-    if data.due_at is not None and (data.due_at.tzinfo is None or (since is not None and data.due_at <= since)):
-        errors["due_at"] = "要求办结时间须晚于受理时间（并带时区）"
+    if data.due_at is not None and data.due_at.tzinfo is None:
+        errors["due_at"] = "要求办结时间必须带时区"
     return errors
 
 
@@ -243,9 +242,12 @@ def register_ticket(
     note = f"来源：{Channel(ticket.channel).title}"
     if data.due_at is not None:
         # the source's own time limit (12345's 办理时限) governs when it is the earlier: the centre answers the
-        # platform on its terms, and its own when they are stricter (a 12345 interop review: it was refused)
+        # platform on its terms, and its own when they are stricter (a 12345 interop review: it was refused). One
+        # before the receipt makes no sense and is not taken; the order is (an order refused is an order lost)
         note += f"；来源要求 {calendar.local_text(data.due_at)} 前办结"
-        if data.due_at < ticket.reply_due_at:
+        if data.due_at <= ticket.received_at:
+            note += "（早于受理时间，未采用）"
+        elif data.due_at < ticket.reply_due_at:
             ticket.reply_due_at = data.due_at
             note += "，早于本中心时限，按来源要求"
     if data.transfer_reference:
@@ -340,10 +342,16 @@ def _sent_again(session, delivered: Ticket, data: TicketInput, now: datetime) ->
         return  # a retry of the same delivery (its line ends or spaces aside), or this text recorded already
     merged = f"，原工单 {delivered.number} 已合并到本工单" if ticket is not delivered else ""
     note = f"{Channel(delivered.channel).title}再次推送同一编号（{delivered.external_id}）{merged}，内容有变化：{text}"
-    if ticket.status == S.TRANSFERRED_OUT.value and ticket.channel == delivered.channel:
-        # sent back by where it was transferred: it needs handling here again, not a line in its history
+    if (ticket.status == S.TRANSFERRED_OUT.value and ticket.channel == delivered.channel
+            and (ticket.transfers_back_to_12345 or ticket.transfers_back_to_petition_office)):
+        # sent back by where it was returned (12345, the 信访部门): it needs handling here again, not a line in its
+        # history. A letter the centre transferred on to 12345 stays with 12345 when its writer adds to it
         take_back(session, ticket, note, actor=None, now=now)
-        ticket.events[-1].data = {**ticket.events[-1].data, "resubmitted": True}
+        taken_back = ticket.events[-1]
+        taken_back.data = {**taken_back.data, "resubmitted": True}
+        if data.due_at is not None and now < data.due_at < ticket.reply_due_at:  # its own new time limit
+            ticket.reply_due_at = data.due_at
+            taken_back.data = {**taken_back.data, "source_due_at": calendar.iso_text(data.due_at)}
         _raised_by_the_channel(session, ticket, delivered, data, now)  # sent back as urgent: urgent in 待派发
         return
     if ticket.status_enum in workflow.RULES[Action.FOLLOW_UP].sources:
@@ -359,7 +367,7 @@ def _raised_by_the_channel(session, ticket: Ticket, delivered: Ticket, data: Tic
     if (data.urgency == Urgency.URGENT.value and ticket.urgency != Urgency.URGENT.value
             and ticket.status_enum in workflow.RULES[Action.MAKE_URGENT].sources):
         make_urgent(session, ticket, f"{Channel(delivered.channel).title}再次推送同一编号（{delivered.external_id}）时升为紧急",
-                    actor=None, now=now)
+                    actor=None, now=now, marks={"for_duplicate": delivered.number} if ticket is not delivered else None)
 
 
 def _suggest(ticket: Ticket, classifier):
@@ -1036,7 +1044,8 @@ def merge(session, ticket, into: Ticket, *, actor, now, note: str = "") -> None:
     into.risk_flags = risk_alerts.join_flags(into, ticket)
     if (ticket.urgency == Urgency.URGENT.value and into.urgency != Urgency.URGENT.value
             and into.status_enum in workflow.RULES[Action.MAKE_URGENT].sources):
-        make_urgent(session, into, f"合并的重复工单 {ticket.number} 为紧急件", actor=actor, now=now)
+        make_urgent(session, into, f"合并的重复工单 {ticket.number} 为紧急件", actor=actor, now=now,
+                    marks={"for_duplicate": ticket.number})
 
 
 def merged_duplicates(session, ticket) -> list[Ticket]:
@@ -1081,23 +1090,27 @@ def unmerge(session, ticket, reason: str, *, actor, now) -> None:
         event.to_status = S.DISPATCHED.value
         event.data = {**event.data, "handler_gone": handler.username}
     if into is not None:
-        restored = _take_back_urgency(session, into, ticket, now)
+        restored, asked_by_channel = _take_back_urgency(session, into, ticket, now)
         note = f"撤销合并 {ticket.number}：{reason.strip()}"
         if restored:
             note += f"；紧急程度恢复为一般，答复时限恢复为 {calendar.local_text(into.reply_due_at)}"
         workflow.record_fact(into, Action.UNMERGE, actor=actor, now=now, note=note,
                              data={"unmerged": ticket.number, **({"restored": restored} if restored else {})})
+        if asked_by_channel and ticket.urgency != Urgency.URGENT.value and ticket.status_enum in \
+                workflow.RULES[Action.MAKE_URGENT].sources:  # its channel asked for this one to be urgent
+            make_urgent(session, ticket, "撤销合并：来源渠道曾要求本工单加急", actor=None, now=now)
 
 
-def _take_back_urgency(session, into: Ticket, duplicate: Ticket, now) -> dict | None:
-    """The urgency a merge of ``duplicate`` handed on to ``into`` (its 升为紧急 names it), and the deadlines it
-    replaced, when the kept ticket is still worked and no other urgent duplicate remains in it; what was restored."""
+def _take_back_urgency(session, into: Ticket, duplicate: Ticket, now) -> tuple[dict | None, bool]:
+    """The urgency a merge of ``duplicate`` handed on to ``into`` (its 升为紧急 says for which), or the duplicate's
+    channel asked for on it, and the deadlines it replaced, when the kept ticket is still worked and no other urgent
+    duplicate remains in it: what was restored, and whether the channel had asked (the duplicate is urgent then)."""
     handed = next((e for e in reversed(into.events) if e.action == Action.MAKE_URGENT.value
-                   and e.note.startswith(f"合并的重复工单 {duplicate.number} ")), None)
+                   and (e.data or {}).get("for_duplicate") == duplicate.number), None)
     still_urgent = any(t.urgency == Urgency.URGENT.value for t in merged_duplicates(session, into)
                        if t.id != duplicate.id)
     if handed is None or into.urgency != Urgency.URGENT.value or still_urgent or into.status not in MERGEABLE:
-        return None
+        return None, False
     before = {name: (handed.data or {}).get(name, [None, None])[0] for name in ("reply_due_at", "accept_due_at")}
     into.urgency = Urgency.NORMAL.value
     for name, value in before.items():
@@ -1107,7 +1120,7 @@ def _take_back_urgency(session, into: Ticket, duplicate: Ticket, now) -> dict | 
     if into.overdue_marked_at is not None and not (due is not None and deadlines.is_overdue(due, now)):
         into.overdue_marked_at = None  # the scan marks it again, and escalates, when the restored deadline passes
     into.updated_at = now  # the deadline the citizen and the channel see changed back
-    return before
+    return before, handed.actor_id is None
 
 
 def is_earlier(one: Ticket, other: Ticket) -> bool:
@@ -1179,7 +1192,8 @@ def _left_late(ticket, now) -> dict:
         return {}
     data = {"from": ticket.department.code}
     waiting = ticket.status in (S.DISPATCHED.value, S.ACCEPTED.value, S.RETURN_REQUESTED.value)
-    if ticket.status == S.DISPATCHED.value and ticket.accept_due_at is not None and now > ticket.accept_due_at:
+    # not accepted by its deadline, whether still waiting or asked to be returned meanwhile
+    if waiting and ticket.accepted_at is None and ticket.accept_due_at is not None and now > ticket.accept_due_at:
         data["left_accept_late"] = True
     if waiting and ticket.reply_due_at is not None and now > ticket.reply_due_at:
         data["left_reply_late"] = True
@@ -1198,7 +1212,7 @@ def take_back(session, ticket, reason: str, *, actor, now) -> None:
     _fresh_reply_clock(session, ticket, now, event)
 
 
-def make_urgent(session, ticket, reason: str, *, actor, now) -> None:
+def make_urgent(session, ticket, reason: str, *, actor, now, marks: dict | None = None) -> None:
     """升为紧急: the ticket works to the urgent time limits counted from now, never later than the deadlines
     it had. A department waiting to accept it is texted on the next scan, as for an urgent dispatch."""
     _require(reason, "reason", "请填写升为紧急的原因")
@@ -1218,8 +1232,8 @@ def make_urgent(session, ticket, reason: str, *, actor, now) -> None:
     transition(ticket, Action.MAKE_URGENT, actor=actor, now=now,
                note=f"{reason.strip()}（答复时限 {calendar.local_text(before['reply_due_at'])} → "
                     f"{calendar.local_text(ticket.reply_due_at)}）",
-               data={name: [calendar.iso_text(value), calendar.iso_text(getattr(ticket, name))]
-                     for name, value in before.items()})
+               data={**{name: [calendar.iso_text(value), calendar.iso_text(getattr(ticket, name))]
+                        for name, value in before.items()}, **(marks or {})})
 
 
 def add_note(session, ticket, content: str, *, actor, now) -> InternalNote:

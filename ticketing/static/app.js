@@ -223,6 +223,7 @@ document.addEventListener("change", function (event) {
   if (!select.matches || !select.matches("select[data-routes-to]")) return;
   var option = select.options[select.selectedIndex], department = document.getElementById(select.dataset.routesTo);
   var reason = document.getElementById(select.dataset.routesTo + "-reason");
-  if (department && option && option.dataset.department) department.value = option.dataset.department;
+  // a category the rules send nowhere (its department switched off): no department is kept from the last one
+  if (department && option && option.dataset.department !== undefined) department.value = option.dataset.department;
   if (reason) reason.textContent = option && option.dataset.reason ? option.dataset.reason : "";
 });

@@ -68,18 +68,22 @@ def test_a_citizen_told_to_ask_12345_is_given_its_number(db, users, now):
 
 
 def test_12345s_own_time_limit_governs_when_it_is_the_earlier(api, db):
-    later = api.post("/tickets", ORDER | {"external_id": "GD-2", "due_at": "2027-06-30"}, as_="transfer").get_json()
+    far = (clock.now_utc().astimezone(LOCAL_TZ).date() + timedelta(days=400)).isoformat()
+    later = api.post("/tickets", ORDER | {"external_id": "GD-2", "due_at": far}, as_="transfer").get_json()
     tomorrow = (clock.now_utc().astimezone(LOCAL_TZ).date() + timedelta(days=1)).isoformat()
     sooner = api.post("/tickets", ORDER | {"external_id": "GD-3", "due_at": tomorrow}, as_="transfer")
     assert sooner.status_code == 201, sooner.get_json()
     sooner = sooner.get_json()
     due = datetime.fromisoformat(sooner["reply_due_at"]).astimezone(LOCAL_TZ)
     assert (due.date().isoformat(), f"{due:%H:%M:%S}") == (tomorrow, "23:59:59")
-    assert later["reply_due_at"][:10] < "2027-06-30"  # the centre's own limit is the earlier there
+    assert later["reply_due_at"][:10] < far  # the centre's own limit is the earlier there
     body = api.get(f"/tickets/{sooner['number']}", as_="agent").get_json()
     assert "来源要求" in body["events"][0]["note"] and "按来源要求" in body["events"][0]["note"]
-    refused = api.post("/tickets", ORDER | {"external_id": "GD-4", "due_at": "2020-01-01"}, as_="transfer")
-    assert refused.status_code == 422 and "due_at" in refused.get_json()["fields"]
+    # one before its receipt makes no sense: not taken, but the order is (refused, it would be lost)
+    taken = api.post("/tickets", ORDER | {"external_id": "GD-4", "due_at": "2020-01-01"}, as_="transfer")
+    assert taken.status_code == 201
+    body = api.get(f"/tickets/{taken.get_json()['number']}", as_="agent").get_json()
+    assert "早于受理时间，未采用" in body["events"][0]["note"] and body["reply_due_at"][:4] != "2020"
 
 
 def test_12345_raising_the_urgency_on_a_resend_makes_it_urgent(api, db):
@@ -88,3 +92,22 @@ def test_12345_raising_the_urgency_on_a_resend_makes_it_urgent(api, db):
     body = api.get(f"/tickets/{number}", as_="supervisor").get_json()
     assert body["urgency"] == "urgent" and body["events"][-1]["action"] == "make_urgent"
     assert body["events"][-1]["actor"] == "系统" and "升为紧急" in body["events"][-1]["note"]
+
+
+def test_a_letter_transferred_on_to_12345_stays_there_when_its_writer_adds_to_it(api, db):
+    """A diff review: a mailbox's re-send took back a letter 12345 still had; only a returned order comes back."""
+    letter = {"channel": "mailbox_mayor", "external_id": "SZ-1", "type": "consult", "content": "问养老金怎么领"}
+    number = api.post("/tickets", letter, as_="mayor").get_json()["number"]
+    act(api, number, "agent", action="transfer_out", reference="SX-55")
+    assert api.post("/tickets", letter | {"content": "问养老金怎么领，补充：我是退休职工"}, as_="mayor").status_code == 200
+    assert api.get(f"/tickets/{number}", as_="agent").get_json()["status"] == "transferred_out"
+
+
+def test_a_returned_order_sent_back_with_its_own_new_time_limit_keeps_it(api, db):
+    number = api.post("/tickets", ORDER | {"content": "咨询养老金领取"}, as_="transfer").get_json()["number"]
+    act(api, number, "agent", action="transfer_out", note="养老金领取属人社部门")
+    soon = (clock.now_utc().astimezone(LOCAL_TZ).date() + timedelta(days=2)).isoformat()
+    api.post("/tickets", ORDER | {"content": "退回12393：属医保个人账户问题", "due_at": soon}, as_="transfer")
+    body = api.get(f"/tickets/{number}", as_="agent").get_json()
+    due = datetime.fromisoformat(body["reply_due_at"]).astimezone(LOCAL_TZ)
+    assert body["status"] == "registered" and due.date().isoformat() == soon

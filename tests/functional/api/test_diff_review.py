@@ -9,7 +9,7 @@ import sqlalchemy as sa
 
 from tests.factories import make_ticket
 from ticketing.models import Ticket, TicketStatus
-from ticketing.services import administration, clock, intake_assist, tickets
+from ticketing.services import administration, clock, tickets
 
 S = TicketStatus
 
@@ -44,7 +44,7 @@ def test_answer_on_the_spot_without_category_via_api(api, db, users):
     r = api.post(f"/tickets/{j['number']}/actions", {"action": "answer_on_the_spot", "answer": "已当场解答"}, as_="agent")
     t = db.session.scalar(sa.select(Ticket).where(Ticket.number == j["number"]))
     # the call form refuses the same ("当场办结的工单须有业务分类")
-    assert r.status_code == 422 and "业务分类" in r.get_json()["error"]
+    assert r.status_code == 422 and "业务分类" in r.get_json()["error"] and t.status != S.CLOSED.value
 
 
 def test_answer_on_the_spot_without_category_on_ticket_page(db, users, auth, client):
@@ -90,7 +90,6 @@ def test_given_county_overridden_routes(api, db, users, use_classifier):
 
 
 def test_unmerge_leaves_the_kept_ticket_urgent_with_no_way_back(db, users):
-    from ticketing.services import workflow
     now = clock.now_utc()
     base = now - timedelta(hours=5)
     kept = make_ticket(db, users, base, status=S.ACCEPTED)
@@ -98,7 +97,6 @@ def test_unmerge_leaves_the_kept_ticket_urgent_with_no_way_back(db, users):
     other = make_ticket(db, users, base + timedelta(hours=1), content="另一件急事", urgency="urgent")
     tickets.merge(db.session, other, kept, actor=users["agent"], now=now - timedelta(hours=1))
     tickets.unmerge(db.session, other, "另一件事", actor=users["supervisor"], now=now)
-    acts = {a.value for u in ("supervisor", "admin", "agent") for a in workflow.allowed_actions(users[u], kept)}
     assert kept.urgency == "normal" and kept.reply_due_at == due
     assert "紧急程度恢复为一般" in kept.events[-1].note
 
@@ -110,5 +108,5 @@ def test_id_number_with_spaces_refused_before_normalising(api, db, users):
 
 
 def test_password_rule_says_is_but_checks_contains(db, users):
-    from ticketing.services.administration import PASSWORD_RULE, _password_error
+    from ticketing.services.administration import _password_error
     assert _password_error("Shenzhen#2026", "he") is None
