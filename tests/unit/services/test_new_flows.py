@@ -1,5 +1,5 @@
 """The new transitions reviewed (重新受理, 撤销合并, 退回12345, 12345's due_at, an urgent re-send): 月度考核, the calendar,
-the scan and the channel feed treat them right."""
+the scan and the channel feed treat them right; and what a second review of them found."""
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
@@ -152,3 +152,127 @@ def test_unmerge_clock_is_not_recounted_from_receipt(db, users, now):
                                     now=back + timedelta(hours=1))
     db.session.commit()
     assert ticket.reply_due_at == due, (due.astimezone(LOCAL_TZ), ticket.reply_due_at.astimezone(LOCAL_TZ))
+
+
+# a second review of this session's diff
+
+def test_holiday_pushes_deadline_past_12345_due(db, users, now):
+    # centre: 15 working days from Mon 2 March -> ~20/23 March; 12345 wants 24 March
+    due = datetime(2026, 3, 24, 23, 59, 59, tzinfo=LOCAL_TZ)
+    t = tickets.register_ticket(db.session, order(external_id="GD-2", due_at=due), actor=None, now=now,
+                                route_now=False).ticket
+    db.session.commit()
+    assert t.reply_due_at < due
+    administration.add_calendar_period(db.session, date(2026, 3, 4), date(2026, 3, 10), "holiday", "临时",
+                                       actor=users["admin"], now=now + timedelta(hours=1))
+    db.session.commit()
+    assert t.reply_due_at <= due, t.reply_due_at.astimezone(LOCAL_TZ)
+
+
+def test_source_due_after_reload(db, users, now):
+    due = datetime(2026, 3, 6, 23, 59, 59, tzinfo=LOCAL_TZ)
+    t = tickets.register_ticket(db.session, order(due_at=due), actor=None, now=now, route_now=False).ticket
+    db.session.commit()
+    db.session.expire_all()
+    administration.add_calendar_day(db.session, date(2026, 3, 4), "holiday", "临时", actor=users["admin"],
+                                    now=now + timedelta(hours=1))
+    db.session.commit()
+    db.session.expire_all()
+    assert t.reply_due_at == due, t.reply_due_at.astimezone(LOCAL_TZ)
+
+
+def test_resend_after_return_with_new_due_at(db, users, now):
+    t = tickets.register_ticket(db.session, order(content="咨询养老金"), actor=None, now=now, route_now=False).ticket
+    tickets.transfer_out(db.session, t, "", actor=users["agent"], now=now, note="养老金属人社")
+    db.session.commit()
+    due = datetime(2026, 3, 6, 23, 59, 59, tzinfo=LOCAL_TZ)
+    tickets.register_ticket(db.session, order(content="退回：属医保", due_at=due), actor=None,
+                            now=now + timedelta(hours=1))
+    db.session.commit()
+    assert t.status == S.REGISTERED.value
+    assert t.reply_due_at <= due, t.reply_due_at.astimezone(LOCAL_TZ)
+
+
+def test_retry_after_due_passed_is_refused(db, users, now):
+    due = datetime(2026, 3, 6, 23, 59, 59, tzinfo=LOCAL_TZ)
+    t = tickets.register_ticket(db.session, order(due_at=due), actor=None, now=now, route_now=False).ticket
+    tickets.transfer_out(db.session, t, "", actor=users["agent"], now=now, note="养老金属人社")
+    db.session.commit()
+    # 12345 sends it back a week later, the original order's fields (due_at included)
+    r = tickets.register_ticket(db.session, order(content="退回：属医保", due_at=due), actor=None,
+                                now=now + timedelta(days=7))
+    assert r.ticket.status == S.REGISTERED.value
+
+
+def test_urgent_resend_of_merged_duplicate(db, users, now):
+    kept = make_ticket(db, users, now, status=S.ACCEPTED, type="consult")
+    dup = tickets.register_ticket(db.session, order(type="consult", caller_phone="13800138000"), actor=None,
+                                  now=now + timedelta(minutes=30), route_now=False).ticket
+    tickets.merge(db.session, dup, kept, actor=users["agent"], now=now + timedelta(hours=1))
+    db.session.commit()
+    tickets.register_ticket(db.session, order(type="consult", caller_phone="13800138000", urgency="urgent"),
+                            actor=None, now=now + timedelta(hours=2))
+    db.session.commit()
+    tickets.unmerge(db.session, dup, "另一事项", actor=users["supervisor"], now=now + timedelta(hours=3))
+    db.session.commit()
+    assert dup.urgency == "urgent" and kept.urgency == "normal"
+
+
+def test_citizen_addition_to_a_mailbox_letter_transferred_to_12345(db, users, now):
+    t = tickets.register_ticket(db.session, order(channel="mailbox_mayor", external_id="SZ-1", transfer_reference=None,
+                                                  content="咨询养老金"), actor=None, now=now, route_now=False).ticket
+    tickets.transfer_out(db.session, t, "12345-REF-9", actor=users["agent"], now=now)
+    db.session.commit()
+    tickets.register_ticket(db.session, order(channel="mailbox_mayor", external_id="SZ-1", transfer_reference=None,
+                                              content="咨询养老金。补充：我是退休职工"), actor=None,
+                            now=now + timedelta(hours=1))
+    db.session.commit()
+    assert t.status == S.TRANSFERRED_OUT.value, [e.action for e in t.events]
+
+
+def rows(db):
+    as_of = datetime(2026, 3, 31, 12, tzinfo=LOCAL_TZ)
+    return {r.department_code: (r.received, r.accept_due, r.accept_on_time, r.reply_due, r.reply_on_time, r.overdue)
+            for r in assessment.live_figures(db.session, "2026-03", as_of, assessment.get_weights(db.session))
+            if r.received}
+
+
+def test_transfer_late_take_back_dispatch_elsewhere(db, users, now):
+    t = make_ticket(db, users, now, status=S.DISPATCHED)  # DYBZ, accept by Tue 3 March
+    later = now + timedelta(days=3)
+    tickets.transfer_out(db.session, t, "SX-9", actor=users["agent"], now=later)
+    tickets.take_back(db.session, t, "12345 退回", actor=users["agent"], now=later + timedelta(hours=1))
+    tickets.dispatch(db.session, t, tickets.department_by_code(db.session, "CBZJ"), actor=users["agent"],
+                     now=later + timedelta(hours=2))
+    tickets.accept(db.session, t, actor=users["staff_cbzj"], now=later + timedelta(hours=3))
+    tickets.reply(db.session, t, "已办理", actor=users["staff_cbzj"], now=later + timedelta(hours=4))
+    db.session.commit()
+    r = rows(db)
+    assert r["DYBZ"][:3] == (1, 1, 0)
+    assert r["CBZJ"] == (1, 1, 1, 1, 1, 0)
+
+
+def test_transfer_twice(db, users, now):
+    t = make_ticket(db, users, now, status=S.DISPATCHED)
+    tickets.transfer_out(db.session, t, "SX-9", actor=users["agent"], now=now + timedelta(hours=1))  # on time
+    tickets.take_back(db.session, t, "12345 退回", actor=users["agent"], now=now + timedelta(hours=2))
+    tickets.dispatch(db.session, t, tickets.department_by_code(db.session, "CBZJ"), actor=users["agent"],
+                     now=now + timedelta(hours=3))
+    tickets.transfer_out(db.session, t, "SX-10", actor=users["agent"], now=now + timedelta(days=4))  # late
+    db.session.commit()
+    r = rows(db)
+    assert r["DYBZ"][:3] == (1, 0, 0)
+    assert r["CBZJ"][:3] == (1, 1, 0)
+
+
+def test_return_requested_late_then_transfer_then_take_back(db, users, now):
+    t = make_ticket(db, users, now, status=S.DISPATCHED)  # DYBZ, accept by Tue 3 March
+    later = now + timedelta(days=3)
+    tickets.return_ticket(db.session, t, "不属于本单位", actor=users["staff_dybz"], now=later)
+    tickets.transfer_out(db.session, t, "SX-9", actor=users["agent"], now=later + timedelta(hours=1))
+    db.session.commit()
+    before = rows(db)["DYBZ"]
+    tickets.take_back(db.session, t, "12345 退回", actor=users["agent"], now=later + timedelta(hours=2))
+    db.session.commit()
+    after = rows(db)["DYBZ"]
+    assert after == before
