@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from ticketing.models import ApiToken, Channel, User
 from ticketing.models.intake import hash_token
 from ticketing.services import audit
-from ticketing.services.deadlines import LOCAL_TZ
+from ticketing.services.calendar import local_text
 from ticketing.services.errors import DomainError, ValidationFailed
 
 TOKEN_PREFIX = "t12393_"
@@ -52,7 +52,7 @@ def issue_token(session: Session, *, now: datetime, channel: str | None = None, 
     session.flush()
     audit.record(session, None, "api token issued", now=now, id=record.id, name=record.name, channel=channel,
                  username=user.username if user else None,
-                 expires_at=_local(record.expires_at) if record.expires_at else None)
+                 expires_at=local_text(record.expires_at) if record.expires_at else None)
     return IssuedToken(token, record)
 
 
@@ -66,7 +66,7 @@ def authenticate(session: Session, token: str | None, *, now: datetime) -> ApiTo
     if record is None or (record.user_id is not None and not record.user.active):
         return None
     if record.expires_at is not None and now >= record.expires_at:
-        raise TokenExpired(f"访问令牌已于 {_local(record.expires_at)} 过期，请管理员签发新令牌（flask create-token）")
+        raise TokenExpired(f"访问令牌已于 {local_text(record.expires_at)} 过期，请管理员签发新令牌（flask create-token）")
     if record.last_used_at is None or now - record.last_used_at >= TOUCH_EVERY:
         record.last_used_at = now
     return record
@@ -82,13 +82,9 @@ def expiring_soon(session: Session, *, now: datetime) -> list[ApiToken]:
 
 def expiry_reminder(tokens: list[ApiToken], *, now: datetime) -> str:
     """The administrators' banner for expiring_soon()'s tokens."""
-    parts = [f"#{t.id}（{t.name}）{'已于' if now >= t.expires_at else '将于'} {_local(t.expires_at)} 过期" for t in tokens]
+    parts = [f"#{t.id}（{t.name}）{'已于' if now >= t.expires_at else '将于'} {local_text(t.expires_at)} 过期" for t in tokens]
     return ("访问令牌" + "；".join(parts) + "。过期后该渠道或用户的接口请求将被拒绝（401），"
             "请用 flask create-token 签发新令牌交给对方，再吊销旧令牌。")
-
-
-def _local(moment: datetime) -> str:
-    return moment.astimezone(LOCAL_TZ).strftime("%Y-%m-%d %H:%M")
 
 
 def revoke(session: Session, token_id: int) -> ApiToken | None:

@@ -105,15 +105,13 @@ def recalculate_deadlines(session: Session, *, now: datetime, before: WorkCalend
                 # holidays entered after the approval put the deadline the ticket had without it later than the
                 # promised date (a year-end review: extended to 12 Feb, due 18 Feb without the extension)
                 ticket.reply_due_at = unextended.due_at
-        elif _source_due(ticket) == ticket.reply_due_at:
-            pass  # the date the source asked for (12345's 要求办结时间) is its own, whatever our holidays
-        else:
+        elif (source_due := _source_due(ticket)) != ticket.reply_due_at:
+            # (the date the source asked for, 12345's 要求办结时间, is its own whatever our holidays: not counted again)
             reply = counted_again(reply_clock, ticket.reply_due_at, before, after)
             if reply is not None:
                 ticket.reply_due_at = (_met(reply.due_at, shown[1]) if answered
                                        else _not_into_the_past(reply.due_at, shown[1], now))
                 confirmed = reply.calendar_confirmed
-                source_due = _source_due(ticket)
                 if source_due is not None and not answered and ticket.reply_due_at > source_due >= shown[1]:
                     ticket.reply_due_at = source_due  # never past the date the source asked for
         if ticket.dispatched_at is not None:
@@ -165,7 +163,7 @@ def _recalculate_assists(session: Session, before: WorkCalendar, after: WorkCale
     when the ticket's own deadlines stayed)."""
     from ticketing.models import AssistRequest
     from ticketing.models.enums import AssistState
-    from ticketing.services.workflow import Action, transition
+    from ticketing.services.workflow import Action, record_fact
 
     counted = sa.select(AssistRequest)
     if since is None:
@@ -182,11 +180,11 @@ def _recalculate_assists(session: Session, before: WorkCalendar, after: WorkCale
         assist.due_at = _met(due.due_at, assist.due_at) if answered else due.due_at
         assist.calendar_confirmed = due.calendar_confirmed
         if assist.due_at != shown:
-            seen = assist.ticket.updated_at  # the citizen and the channel do not see a 协办 (SEEN_BY_THE_CITIZEN)
-            transition(assist.ticket, Action.RECALCULATE_DEADLINE, actor=None, now=now,
-                       note=f"{assist.department.name}协办反馈时限 {local_text(shown)} → {local_text(assist.due_at)}",
-                       data={"assist": assist.id, "assist_due_at": [iso_text(shown), iso_text(assist.due_at)]})
-            assist.ticket.updated_at = seen
+            # an event that changes no state and that the citizen and the channel do not see (record_fact leaves
+            # updated_at alone, as a 协办 is not in SEEN_BY_THE_CITIZEN)
+            record_fact(assist.ticket, Action.RECALCULATE_DEADLINE, actor=None, now=now,
+                        note=f"{assist.department.name}协办反馈时限 {local_text(shown)} → {local_text(assist.due_at)}",
+                        data={"assist": assist.id, "assist_due_at": [iso_text(shown), iso_text(assist.due_at)]})
 
 
 def _met(recomputed: datetime, shown: datetime | None) -> datetime:

@@ -4,6 +4,8 @@ from __future__ import annotations
 import re
 import unicodedata
 
+from ticketing.services.errors import ValidationFailed
+
 MOBILE = re.compile(r"^1[3-9]\d{9}$")
 LANDLINE = re.compile(r"^0\d{2,3}-?\d{7,8}(-\d{1,6})?$")
 #: a landline's area code and number: 010 and 02x are three digits, every other area code four (0471, 0755)
@@ -31,8 +33,6 @@ LONGEST_NOTE = 2000
 def within_limit(text: str, field: str, limit: int = LONGEST_NOTE) -> str:
     """``text`` when it is not longer than ``limit``; ValidationFailed saying so otherwise."""
     if len(text) > limit:
-        from ticketing.services.errors import ValidationFailed
-
         raise ValidationFailed(f"内容过长：最多 {limit} 字，现有 {len(text)} 字", fields={field: f"最多 {limit} 字"})
     return text
 
