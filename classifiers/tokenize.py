@@ -142,22 +142,60 @@ def _build_punctuation_table() -> dict[int, str]:
     return table
 
 
+#: traditional characters that are also written in simplified text (GB2312 has them) but that a mainland
+#: writer uses only in traditional script; 乾 is left alone (乾坤, 乾县 are simplified too)
+_TRADITIONAL_ALSO_IN_GB2312 = {"後": "后", "於": "于", "麽": "么"}
+
+
+def _build_traditional_table() -> dict[int, str]:
+    """Traditional characters folded to simplified, one character for one (醫保轉移 → 医保转移).
+
+    OpenCC's t2s conversion, asked one character at a time, gives the simplified form of each CJK
+    character. A character GB2312 can encode is kept as written: it is a simplified character as well
+    (著 of 著名, 乾 of 乾坤), and a simplified text must come out unchanged. Characters only, not OpenCC's
+    phrase tables, so that folding costs nothing beyond the translate that drops punctuation.
+    """
+    import opencc
+
+    to_simplified = opencc.OpenCC("t2s.json")
+    table = {}
+    for code in (*range(0x3400, 0x4DC0), *range(0x4E00, 0xA000)):
+        ch = chr(code)
+        simplified = to_simplified.convert(ch)
+        if simplified == ch or len(simplified) != 1:
+            continue
+        try:
+            ch.encode("gb2312")
+        except UnicodeEncodeError:
+            table[code] = simplified
+    table.update({ord(t): s for t, s in _TRADITIONAL_ALSO_IN_GB2312.items()})
+    return table
+
+
 _PUNCT_TABLE = _build_punctuation_table()
 _SPACES_RE = re.compile(r"\s+")
 #: characters that show as nothing (a BOM, zero-width spaces and joiners, a soft hyphen) but split a word for jieba
 #: (异地\u200b就医): text pasted from web pages and chat apps carries them
-_INVISIBLE_TABLE = dict.fromkeys([0xFEFF, 0x200B, 0x200C, 0x200D, 0x2060, 0x00AD], None)
+_INVISIBLE = dict.fromkeys([0xFEFF, 0x200B, 0x200C, 0x200D, 0x2060, 0x00AD], None)
+#: the first translate of every text drops the invisible characters and makes traditional characters simplified
+#: (before the numbers are read: 3萬元 is an amount); one translate costs the same whatever the table holds
+_INVISIBLE_AND_TRADITIONAL = _INVISIBLE | _build_traditional_table()
+
+
+def changed_by_folding(text: str) -> bool:
+    """Whether ``text`` has a traditional character (or an invisible one) that normalisation changes."""
+    return bool(text) and str(text).translate(_INVISIBLE_AND_TRADITIONAL) != text
 
 
 def normalize(text: str) -> str:
-    """Fold widths and case, hide numbers behind placeholders, drop punctuation.
+    """Fold widths, case and script, hide numbers behind placeholders, drop punctuation.
 
     >>> normalize("电话：１３８１２３４５６７８，报销了３０００元！")
     '电话 PHONE 报销了 MONEY !'
     """
     if not text:
         return ""
-    text = unicodedata.normalize("NFKC", str(text).translate(_INVISIBLE_TABLE)).lower()
+    text = unicodedata.normalize("NFKC", str(text).translate(_INVISIBLE_AND_TRADITIONAL)).lower()
     text = _NUMBER_RE.sub(_number_placeholder, text)
     text = text.translate(_PUNCT_TABLE)
     return _SPACES_RE.sub(" ", text).strip()
@@ -234,7 +272,7 @@ def search_terms(text: str, *, for_query: bool = False, whole_words: bool = Fals
     """
     if not text:
         return []
-    text = unicodedata.normalize("NFKC", str(text).translate(_INVISIBLE_TABLE)).lower().translate(_PUNCT_TABLE)
+    text = unicodedata.normalize("NFKC", str(text).translate(_INVISIBLE_AND_TRADITIONAL)).lower().translate(_PUNCT_TABLE)
     tokenizer = _ensure_ready()
     terms: dict[str, None] = {}
     if not for_query:

@@ -138,3 +138,33 @@ def test_landlines_stored_without_their_dash_are_written_as_intake_writes_them(d
         ("13800138000", "13800138000"), ("0471661234", "0471661234"), (None, None))}
     _again_from("a3c5e7f9b2d4")
     assert dict(_db.session.execute(sa.select(Ticket.number, Ticket.caller_phone)).all()) == numbers
+
+
+def test_tickets_written_in_traditional_characters_are_indexed_again_for_a_folded_search(db, users, now):
+    from tests.factories import make_ticket
+    from ticketing.models import Ticket, User
+    from ticketing.services import search
+
+    ticket = make_ticket(db, users, now, content="異地就醫備案以後還是不能直接結算")
+    as_indexed_before = "異地 就醫 備案 以後 還是 不能 直接 結算"  # the words the code before cut, unfolded
+    if _db.engine.dialect.name != "postgresql":
+        _db.session.execute(sa.text("INSERT INTO ticket_fts(ticket_fts, rowid, search_text) VALUES ('delete', :id, :t)"),
+                            {"id": ticket.id, "t": ticket.search_text})
+        _db.session.execute(sa.text("INSERT INTO ticket_fts(rowid, search_text) VALUES (:id, :t)"),
+                            {"id": ticket.id, "t": as_indexed_before})
+    ticket.search_text = as_indexed_before
+    number = ticket.number
+
+    agent_id = users["agent"].id
+
+    def found(q):
+        agent = _db.session.get(User, agent_id)
+        query = search.ticket_query(_db.session, agent, search.TicketFilters(q=q), now)
+        return [t.number for t in _db.session.scalars(query)]
+
+    _db.session.commit()
+    assert found("异地就医") == []  # the search folds the query; the old words are traditional
+    _again_from("a7d9c1e3f5b2")
+    assert _db.session.scalar(sa.select(Ticket.search_text).where(Ticket.number == number)).startswith("异地")
+    assert found("异地就医") == [number] == found("異地就醫")
+    assert found("結算") == [number]

@@ -140,3 +140,9 @@ def test_a_label_with_one_example_keeps_the_calibrated_svm(examples):
     plain = fit_classifier(list(examples), with_type=False)
     held_out = [ex.text for ex in examples[:20]]
     assert [p.label for p in model.predict_many(held_out)] == [p.label for p in plain.predict_many(held_out)]
+
+
+def test_traditional_characters_get_the_simplified_texts_prediction(classifier):
+    simplified = "异地就医备案以后在外省住院怎么直接结算"
+    traditional = "異地就醫備案以後在外省住院怎麼直接結算"
+    assert classifier.predict(traditional).top == classifier.predict(simplified).top

@@ -86,3 +86,29 @@ def test_invisible_characters_do_not_split_words():
 
     assert normalize("\ufeff异地\u200b就医\u00ad备案\u2060") == normalize("异地就医备案")
     assert tokenize("异地\u200b就医备案怎么办理") == tokenize("异地就医备案怎么办理")
+
+
+@pytest.mark.parametrize(("traditional", "simplified"), [
+    ("醫保轉移接續怎麼辦理", "医保转移接续怎么办理"),
+    ("異地就醫備案後還是不能直接結算", "异地就医备案后还是不能直接结算"),
+    ("門診慢特病認定要帶哪些材料", "门诊慢特病认定要带哪些材料"),
+    ("生育津貼於下月發放嗎", "生育津贴于下月发放吗"),
+])
+def test_traditional_characters_are_read_as_simplified(traditional, simplified):
+    """A caller from Hong Kong, Macau or Taiwan, or a phone set to traditional script: 醫保 was not 医保 to the model
+    or to the search, and the text fell below the threshold (a real-question check)."""
+    assert normalize(traditional) == normalize(simplified)
+    assert tokenize(traditional) == tokenize(simplified)
+    assert tok.search_terms(traditional) == tok.search_terms(simplified)
+    assert tok.changed_by_folding(traditional) and not tok.changed_by_folding(simplified)
+
+
+def test_simplified_text_comes_out_as_written():
+    """Characters that simplified text uses too stay: 著名 is not 着名, 乾县 is a county, 干 and 乾 are both used."""
+    text = "著名的乾县医院 乾坤 后来于是什么 干净"
+    assert normalize(text) == text
+    assert not tok.changed_by_folding(text)
+
+
+def test_a_traditional_amount_is_still_an_amount():
+    assert normalize("自付3萬元") == normalize("自付3万元") == "自付 MONEY"

@@ -57,3 +57,11 @@ def test_search_page_and_api_list_use_it(db, client, users, auth, now, corpus):
     auth.login("agent")
     html = client.get("/tickets/?q=异地就医").get_data(as_text=True)
     assert corpus["yd"].number in html and corpus["cb"].number not in html
+
+
+def test_traditional_and_simplified_find_each_other(db, users, now, corpus):
+    written_in_traditional = _register(db, users, now, "醫保電子憑證綁定家人以後，門診費用能不能用家人的帳戶支付")
+    db.session.commit()
+    assert _found(db, users["agent"], now, "医保电子凭证") == {corpus["pz"].number, written_in_traditional.number}
+    assert _found(db, users["agent"], now, "醫保電子憑證") == {corpus["pz"].number, written_in_traditional.number}
+    assert _found(db, users["agent"], now, "門診 家人") == {written_in_traditional.number}

@@ -50,3 +50,8 @@ def test_withdrawn_answers_are_not_found_and_punctuation_is_not_a_wildcard(db, r
     assert "窗口办理时间（旧）" not in titles(knowledge.search_answers(db.session, "周六 办理"))
     _add(db, "FW", "报销比例说明", "报销比例不会是100%。")
     assert titles(knowledge.search_answers(db.session, "100%")) == ["报销比例说明"]  # % is punctuation, not a wildcard
+
+
+def test_a_question_in_traditional_characters_finds_the_answer(db, reference):
+    assert titles(knowledge.search_answers(db.session, "異地就醫備案渠道")) == \
+        titles(knowledge.search_answers(db.session, "异地就医备案渠道")) != []
