@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import re
 
-from tests.browser.conftest import sign_in
+from tests.browser.conftest import sign_in, signed_out
 
 WATCH = """() => { window.__said = {risk: 0, status: []};
   new MutationObserver(ms => { window.__said.risk += ms.length; })
@@ -74,6 +74,42 @@ def test_at_200_percent_zoom_the_lists_scroll_in_their_own_box(live_server, brow
         # a table wider than its box can be scrolled from the keyboard: it is a Tab stop then, and only then
         wide = page.locator(".table-scroll:has(table.supervise)").first
         assert wide.evaluate("b => b.scrollWidth > b.clientWidth") and wide.get_attribute("tabindex") == "0"
+    finally:
+        context.close()
+
+
+def _boxes_scrolling_sideways(page) -> list[str]:
+    return page.evaluate("""() => [...document.querySelectorAll('.table-scroll')]
+        .filter(b => b.scrollWidth > b.clientWidth + 1).map(b => b.getAttribute('aria-label') || b.id || 'table')""")
+
+
+def test_a_1366_screen_at_125_percent_shows_whole_lists_and_the_call_forms_advice(live_server, browser):
+    """1366 × 768 with Windows' 125 % is a 1093 × 615 window, common on office laptops: 待派发 and 热点 scrolled the
+    whole page sideways, the inbox's 时限 and 督办's buttons were cut off in boxes whose scrollbar was a screen
+    below, and the call form's 分类建议 and 风险提示 left the screen as the agent typed (a layout review)."""
+    context = browser.new_context(viewport={"width": 1093, "height": 615}, locale="zh-CN")
+    page = context.new_page()
+    try:
+        sign_in(page, live_server, "supervisor")
+        for path in ("/agent/triage", "/tickets/", "/supervise/", "/supervise/hotspots"):
+            page.goto(f"{live_server}{path}")
+            assert not _page_scrolls_sideways(page), path
+            assert _boxes_scrolling_sideways(page) == [], path
+        signed_out(page)
+        sign_in(page, live_server, "staff_dybz")
+        page.goto(f"{live_server}/inbox/")
+        assert not _page_scrolls_sideways(page) and _boxes_scrolling_sideways(page) == []
+        signed_out(page)
+        sign_in(page, live_server, "agent")
+        page.goto(f"{live_server}/agent/calls/new")
+        page.fill("#caller_phone", "13912345602")
+        page.click("#content")
+        page.keyboard.type("来电人情绪激动，说母亲住院押金交不起，医保迟迟不给报，再这样就不想活了")
+        page.wait_for_selector("#risk-alert:not([hidden])")
+        page.wait_for_selector("#suggestions .sugg")
+        for selector in ("#risk-alert", "#suggestions .sugg", "#content"):
+            box = page.locator(selector).first.bounding_box()
+            assert box["y"] >= 0 and box["y"] + min(box["height"], 40) <= 615, (selector, box)
     finally:
         context.close()
 

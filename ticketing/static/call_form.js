@@ -132,6 +132,7 @@
       : '<button type="button" id="mark-urgent" title="Alt+U">标为紧急（Alt+U）</button>');
     var button = document.getElementById("mark-urgent");
     if (button) button.addEventListener("click", markUrgent);
+    box.scrollIntoView({ block: "nearest" });  // below the fold on a 1093×615 / 1280×650 window
   }
   urgent.addEventListener("change", function () {
     var button = document.getElementById("mark-urgent");
