@@ -310,3 +310,30 @@ def test_an_attachments_folder_that_cannot_be_written_refuses_the_file_and_keeps
     assert "附件目录暂不可写，请稍后在工单页重新上传" in html
     from ticketing.models import Ticket
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Ticket)) == 1 and _stored(db) == []
+
+
+def test_the_reply_form_sends_the_files_ticked_and_the_page_says_which_went(db, client, users, auth, now):
+    ticket = make_ticket(db, users, now, status=S.ACCEPTED, channel="transfer_12345")
+    db.session.commit()
+    auth.login("staff_dybz")
+    _upload(client, ticket, ("答复函.pdf", PDF), ("核查照片.jpg", JPEG))
+    _upload(client, ticket, ("身份证.pdf", PDF + b"id"), identifies_caller=True)
+    letter, photo, identity = _stored(db)
+    form = client.get(f"/tickets/{ticket.number}").get_data(as_text=True)
+    assert "随答复发送的附件" in form and "可能向群众公开" in form
+    assert f'name="attachments" value="{letter.id}"' in form and f'name="attachments" value="{photo.id}"' in form
+    assert f'name="attachments" value="{identity.id}"' not in form  # the caller's identity never goes
+    html = client.post(f"/tickets/{ticket.number}/actions/reply", data={"content": "已核实并按政策报销。",
+                                                                      "attachments": [str(letter.id)]},
+                       follow_redirects=True).get_data(as_text=True)
+    assert "随答复发送：" in html and html.index("随答复发送：") < html.index("答复函.pdf", html.index("随答复发送："))
+    db.session.expire_all()
+    assert [a.id for a in ticket.replies[-1].sent_files] == [letter.id] and photo.reply_id is None
+
+
+def test_a_hotline_calls_reply_form_offers_no_files_to_send(db, client, users, auth, now):
+    ticket = make_ticket(db, users, now, status=S.ACCEPTED)  # 12393热线: nobody fetches a reply's files
+    db.session.commit()
+    auth.login("staff_dybz")
+    _upload(client, ticket, ("答复函.pdf", PDF))
+    assert "随答复发送的附件" not in client.get(f"/tickets/{ticket.number}").get_data(as_text=True)

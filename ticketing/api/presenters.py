@@ -94,8 +94,16 @@ def channel_ticket_dict(item) -> dict:
         "received_at": iso(p.received_at), "state": p.state, "explanation": p.explanation,
         "department": p.department, "due_at": iso(p.due_at), "overdue": p.overdue, "extended": p.extended,
         "merged": p.merged, "reply": p.reply, "replied_at": iso(p.replied_at), "reply_note": p.reply_note,
+        "reply_attachments": [reply_file_dict(item, a) for a in item.reply_files],
         "evaluable": item.evaluable,
     }
+
+
+def reply_file_dict(item, attachment: TicketAttachment) -> dict:
+    """A file sent with the reply, for the channel (its name masked as for anyone who may not see the caller)."""
+    return {"id": attachment.id, "name": mask_numbers_in_text(attachment.original_name),
+            "content_type": attachment.content_type, "size": attachment.size_bytes, "sha256": attachment.sha256,
+            "url": url_for("api.channel_reply_file", reference=item.external_id or item.number, attachment_id=attachment.id)}
 
 
 def contact_dict(contact: CitizenContact, *, show_caller: bool = False) -> dict:
@@ -112,6 +120,7 @@ def reply_dict(reply: Reply, *, show_caller: bool = False) -> dict:
         "kind": reply.kind, "content": reply.content if show_caller else mask_numbers_in_text(reply.content),
         "department": reply.department.code if reply.department else None,
         "by": reply.author.display_name if reply.author else None, "created_at": iso(reply.created_at),
+        "attachments": [a.id for a in reply.sent_files],  # sent with it (随答复发送): ids of the ticket's attachments
     }
 
 

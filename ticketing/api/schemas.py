@@ -178,6 +178,9 @@ class ActionIn(ApiSchema):
     until_shown = Str(max_len=40, metadata={"description": "approve_extension / refuse_extension（可选）：审批人看到的申请日期"
                                                            "（工单的 extension_until）；申请已变更则拒绝，409"})
     content = Str(max_len=20000, metadata={"description": "reply / note：内容"})
+    attachments = List(Integer(), validate=Length(max=50),
+                       metadata={"description": "reply（可选）：随答复发送的本工单附件编号（GET /tickets/{number} 的 attachments[].id；"
+                                                "含来电人身份信息的附件不可发送）；提交工单的渠道可随答复取回这些文件"})
     answer = Str(max_len=20000, metadata={"description": "answer_on_the_spot：当场答复"})
     advice = Str(max_len=20000, metadata={"description": "legal_channel：告知的法定途径"})
     note = Str(max_len=2000, metadata={"description": "备注 / 督办意见（urge、urge_assist）/ 审核意见 / follow_up：来电人再次来电反映的内容"})
@@ -288,6 +291,7 @@ class ReplyOut(Schema):
     department = String(allow_none=True, metadata={"description": "答复的承办单位编码"})
     by = String(allow_none=True, metadata={"description": "答复人"})
     created_at = String(metadata={"description": "ISO 8601，北京时间"})
+    attachments = List(Integer(), metadata={"description": "随答复发送的附件编号（attachments[].id）"})
 
 
 class CallbackRecordOut(Schema):
@@ -299,6 +303,15 @@ class CallbackRecordOut(Schema):
     note = String(metadata={"description": "回访记录"})
     by = String(allow_none=True, metadata={"description": "回访人；渠道回传的评价为空"})
     created_at = String(metadata={"description": "ISO 8601，北京时间"})
+
+
+class ReplyFileOut(Schema):
+    id = Integer()
+    name = String(metadata={"description": "文件名"})
+    content_type = String()
+    size = Integer(metadata={"description": "字节数"})
+    sha256 = String(metadata={"description": "文件的 SHA-256，下载后可核对"})
+    url = String(metadata={"description": "下载地址（GET，同一渠道令牌）"})
 
 
 class ChannelTicketOut(Schema):
@@ -316,6 +329,8 @@ class ChannelTicketOut(Schema):
     reply = String(allow_none=True, metadata={"description": "答复内容（可告知群众或公开的答复）"})
     replied_at = String(allow_none=True)
     reply_note = String(allow_none=True, metadata={"description": "已答复但不提供答复内容时的说明（如举报件）"})
+    reply_attachments = List(Nested(ReplyFileOut), metadata={
+        "description": "随答复发送的附件（如答复函）；仅在提供答复内容时给出，按 url 下载"})
     evaluable = Boolean(metadata={"description": "已答复、尚未回访：可回传群众评价（POST …/evaluation）；否则回传得到 409"})
 
 

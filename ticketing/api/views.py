@@ -312,8 +312,11 @@ def get_attachment(number: str, attachment_id: int):
     found, path, name = attachments.open_for(db.session, user, ticket, attachment_id, folder=attachments.folder_of(current_app.config),
                                        now=clock.now_utc(), via="api")
     db.session.commit()
-    response = send_file(path, mimetype=found.content_type.split(";")[0], download_name=name, as_attachment=True,
-                         max_age=0)
+    return _file_response(path, found.content_type, name)
+
+
+def _file_response(path, content_type: str, name: str):
+    response = send_file(path, mimetype=content_type.split(";")[0], download_name=name, as_attachment=True, max_age=0)
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Cache-Control"] = "private, no-store"
     return response
@@ -335,6 +338,20 @@ def _channel() -> str:
 @bp.output(schemas.ChannelTicketOut)
 def channel_ticket(reference: str):
     return channel_ticket_dict(channel_feedback.find(db.session, _channel(), reference, now=clock.now_utc()))
+
+
+@bp.get("/channel/tickets/<reference>/attachments/<int:attachment_id>")
+@bp.doc(summary="渠道下载随答复发送的附件（如答复函）", security=SECURITY,
+        description="只提供随当前答复发送的附件（GET /channel/tickets/{ref} 的 reply_attachments）；不提供答复内容时"
+                    "（举报件等）也不提供附件。",
+        responses={200: "文件本身", 403: "不是渠道令牌", 404: "本渠道没有这件工单，或答复没有这个附件", **ERRORS})
+@token_required(channel_tokens=True)
+def channel_reply_file(reference: str, attachment_id: int):
+    found = channel_feedback.reply_file(db.session, _channel(), reference, attachment_id, now=clock.now_utc())
+    path = attachments.folder_of(current_app.config) / found.stored_name
+    if not path.is_file():
+        raise NotFound("附件的文件已不在存储目录中，请联系医保热线中心")
+    return _file_response(path, found.content_type, validation.mask_numbers_in_text(found.original_name))
 
 
 @bp.post("/channel/tickets/<reference>/evaluation")

@@ -336,6 +336,12 @@ class Reply(db.Model):
     ticket: Mapped[Ticket] = relationship(back_populates="replies")
     author: Mapped[User | None] = relationship()
     department: Mapped[Department | None] = relationship()
+    #: files sent with this reply (a 答复函, a notice of the result): the channel that submitted the ticket fetches them
+    attachments: Mapped[list[TicketAttachment]] = relationship(back_populates="reply", order_by="TicketAttachment.id")
+
+    @property
+    def sent_files(self) -> list[TicketAttachment]:
+        return [a for a in self.attachments if a.removed_at is None]
 
 
 class Callback(db.Model):
@@ -489,8 +495,11 @@ class TicketAttachment(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     removed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     removed_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id"))
+    # sent with this reply (随答复发送): the submitting channel may fetch it (GET /channel/tickets/{ref}/attachments/{id})
+    reply_id: Mapped[int | None] = mapped_column(sa.ForeignKey("reply.id"), index=True)
 
     ticket: Mapped[Ticket] = relationship(back_populates="attachments")
+    reply: Mapped[Reply | None] = relationship(back_populates="attachments")
     uploaded_by: Mapped[User | None] = relationship(foreign_keys=[uploaded_by_id])
     removed_by: Mapped[User | None] = relationship(foreign_keys=[removed_by_id])
 

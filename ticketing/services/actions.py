@@ -41,6 +41,17 @@ def parse_bool(value, field_name: str) -> bool | None:
     raise ValidationFailed("参数有误", fields={field_name: "应为是或否"})
 
 
+def _ids(value, field_name: str) -> list[int]:
+    """Row ids from a form's checkboxes (strings) or the API's list of numbers."""
+    if value is None or value == "":
+        return []
+    values = value if isinstance(value, (list, tuple)) else [value]
+    try:
+        return [int(str(v).strip()) for v in values if str(v).strip()]
+    except ValueError:
+        raise ValidationFailed("参数有误", fields={field_name: "应为附件编号"}) from None
+
+
 def parse_until(value, field_name: str = "until") -> datetime:
     """A date (end of that local day) or an ISO 8601 time with zone."""
     if isinstance(value, datetime):
@@ -105,7 +116,8 @@ def perform_action(session: Session, ticket: Ticket, action: str, params: dict, 
         case Action.ACCEPT:
             tickets.accept(session, ticket, actor=actor, now=now)
         case Action.REPLY:
-            tickets.reply(session, ticket, _text(p, "content"), actor=actor, now=now)
+            tickets.reply(session, ticket, _text(p, "content"), actor=actor, now=now,
+                          attachment_ids=_ids(p.get("attachments"), "attachments"))
         case Action.RETURN:
             tickets.return_ticket(session, ticket, _text(p, "reason"), actor=actor, now=now)
         case Action.REFUSE_RETURN:

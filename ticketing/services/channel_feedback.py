@@ -21,11 +21,11 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, aliased
 
-from ticketing.models import Callback, Channel, Ticket, TicketStatus
+from ticketing.models import Callback, Channel, Ticket, TicketAttachment, TicketStatus
 from ticketing.services import locks, tickets
 from ticketing.services.cursors import cursor_after, parse_cursor
 from ticketing.services.errors import InvalidTransition, NotFound, ValidationFailed
-from ticketing.services.progress_lookup import MAX_MERGE_HOPS, CitizenProgress, citizen_view, normalize_phone
+from ticketing.services.progress_lookup import MAX_MERGE_HOPS, CitizenProgress, citizen_view, kept_ticket, normalize_phone
 
 OVERLAP = timedelta(minutes=2)
 MAX_PER_PAGE = 100
@@ -38,6 +38,7 @@ class ChannelTicket:
     updated_at: datetime | None
     progress: CitizenProgress
     evaluable: bool = False  # answered and not yet called back: POST …/evaluation is taken (else a 409)
+    reply_files: tuple[TicketAttachment, ...] = ()  # sent with the reply shown (none when the reply is withheld)
 
 
 @dataclass(frozen=True)
@@ -53,8 +54,26 @@ def channel_view(ticket: Ticket, *, now: datetime, changed_at: datetime | None =
     """The citizen's view of a ticket, for the channel that submitted it (the ticket's own phone stands for
     the citizen's, so a merged ticket shows the reply it joined only when the same person left both)."""
     phone = normalize_phone(ticket.caller_phone) or ""
-    return ChannelTicket(ticket.number, ticket.external_id, changed_at or last_change(ticket),
-                         citizen_view(ticket, phone, now=now), evaluable=ticket.status == TicketStatus.REPLIED.value)
+    progress = citizen_view(ticket, phone, now=now)
+    return ChannelTicket(ticket.number, ticket.external_id, changed_at or last_change(ticket), progress,
+                         evaluable=ticket.status == TicketStatus.REPLIED.value, reply_files=_files_of_shown_reply(ticket, progress))
+
+
+def _files_of_shown_reply(ticket: Ticket, progress: CitizenProgress) -> tuple[TicketAttachment, ...]:
+    """The files sent with the reply the channel is shown, and only when it is shown (a fraud report's, or a merged
+    ticket's answer to another caller, is withheld with its files)."""
+    if progress.reply is None:
+        return ()
+    return tuple(kept_ticket(ticket).replies[-1].sent_files)
+
+
+def reply_file(session: Session, channel: str, reference: str, attachment_id: int, *, now: datetime) -> TicketAttachment:
+    """One file sent with the reply of one of the channel's tickets; any other file of the ticket is as absent."""
+    ticket = _own(session, channel, reference)
+    for attachment in channel_view(ticket, now=now).reply_files:
+        if attachment.id == attachment_id:
+            return attachment
+    raise NotFound(f"工单 {ticket.number} 的答复没有编号为 {attachment_id} 的附件")
 
 
 def last_change(ticket: Ticket) -> datetime | None:

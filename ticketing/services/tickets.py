@@ -8,6 +8,7 @@ command that called it commits once.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
 
@@ -27,6 +28,7 @@ from ticketing.models import (
     Role,
     Satisfaction,
     Ticket,
+    TicketAttachment,
     TicketStatus,
     TicketType,
     Urgency,
@@ -613,17 +615,41 @@ def hand_over(session, ticket, to: User | None, *, actor, now, note: str = "") -
     ticket.handler = to
 
 
-def reply(session, ticket, content: str, *, actor, now) -> Reply:
-    """答复 the citizen with the handling result; decides whether a callback is due."""
+def reply(session, ticket, content: str, *, actor, now, attachment_ids: Iterable[int] = ()) -> Reply:
+    """答复 the citizen with the handling result; decides whether a callback is due. ``attachment_ids``: the
+    ticket's files sent with the reply (a 答复函), which the channel that submitted the ticket fetches with it."""
     _require(content, "content", "请填写答复内容")
-    transition(ticket, Action.REPLY, actor=actor, now=now,
-               data=_timeliness(ticket.reply_due_at, now))
+    sent = files_to_send(ticket, attachment_ids)
+    data = _timeliness(ticket.reply_due_at, now)
+    if sent:
+        data["attachments"] = [a.id for a in sent]
+    transition(ticket, Action.REPLY, actor=actor, now=now, data=data,
+               note=("随答复发送：" + "、".join(a.original_name for a in sent)) if sent else "")
     answer = Reply(ticket=ticket, author=actor, department_id=ticket.department_id, content=content.strip(),
                    kind=ClosureKind.HANDLED.value, created_at=now)
     session.add(answer)
+    for attachment in sent:
+        attachment.reply = answer  # one sent with an earlier round's reply goes with this one now (its event says so)
     ticket.replied_at = now
     ticket.needs_callback = needs_callback(session, ticket)
     return answer
+
+
+def sendable_files(ticket: Ticket) -> list[TicketAttachment]:
+    """The ticket's files a reply may carry: not removed, and not one holding the caller's identity (an ID card,
+    a signed letter), which a channel publishing its answers must not receive."""
+    return [a for a in ticket.attachments if a.removed_at is None and not a.identifies_caller]
+
+
+def files_to_send(ticket: Ticket, attachment_ids: Iterable[int]) -> list[TicketAttachment]:
+    wanted = list(dict.fromkeys(attachment_ids or ()))
+    sendable = {a.id: a for a in sendable_files(ticket)}
+    if unknown := [i for i in wanted if i not in sendable]:
+        held = {a.id for a in ticket.attachments if a.removed_at is None and a.identifies_caller}
+        message = ("含来电人身份信息的附件不随答复发送" if set(unknown) <= held
+                   else "随答复发送的附件须是本工单现有的附件")
+        raise ValidationFailed(message, fields={"attachments": message})
+    return [sendable[i] for i in wanted]
 
 
 def needs_callback(session, ticket: Ticket) -> bool:

@@ -116,6 +116,7 @@ def detail(number: str):
         colleagues=ticket_service.colleagues(db.session, ticket) if workflow.Action.HAND_OVER in actions else [],
         answers=_standard_answers(ticket) if {workflow.Action.REPLY, workflow.Action.ANSWER_ON_THE_SPOT} & set(actions) else [],
         files=files, hidden_files=hidden_files, accept_files=attachments.ACCEPT_ATTRIBUTE,
+        sendable=ticket_service.sendable_files(ticket) if workflow.Action.REPLY in actions else [],
         may_remove_attachment=attachments.may_remove, may_read_notes=permissions.can_read_notes(current_user, ticket),
         max_file_mb=current_app.config["ATTACHMENT_MAX_MB"],
         actions=actions, Action=workflow.Action,
@@ -161,6 +162,7 @@ def act(number: str, action: str):
         ticket_service.lock_merge_target_first(db.session, number, request.form.get("into"))
     ticket = ticket_or_404(number)
     params = {key: value for key, value in request.form.items() if key != "csrf_token"}
+    params["attachments"] = request.form.getlist("attachments")  # the reply's 随答复发送 boxes, one value each
     if run_action(ticket, action, params):
         flash(done_message(ticket, action), "success")
     return redirect(safe_next(_back_to(ticket)))

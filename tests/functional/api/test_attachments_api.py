@@ -4,6 +4,7 @@ from __future__ import annotations
 import sys
 
 import hashlib
+from datetime import timedelta
 from io import BytesIO
 
 import pytest
@@ -13,6 +14,7 @@ from tests.factories import make_ticket
 from tests.virus_scanner import EICAR
 from tests.virus_scanner import __file__ as SCANNER_SCRIPT
 from ticketing.models import TicketStatus
+from ticketing.services import clock
 
 S = TicketStatus
 
@@ -125,3 +127,66 @@ def _token_id(db, token: str) -> int:
     from ticketing.models.intake import ApiToken, hash_token
 
     return db.session.scalar(sa.select(ApiToken.id).where(ApiToken.token_sha256 == hash_token(token)))
+
+
+def _answered_with_files(api, db, users, now, *, external_id="SZ-2026-0101", type="complaint",
+                         content="市长信箱来信：住院报销三个月没到账"):
+    """A mayor's-mailbox letter answered by 待遇保障科 with a 答复函, an internal note and the writer's ID card on file."""
+    number = api.post("/tickets", {"external_id": external_id, "type": type, "content": content,
+                                   "caller_phone": "13912340101"}, as_="mayor").get_json()["number"]
+    assert api.post(f"/tickets/{number}/actions", {"action": "dispatch", "department": "DYBZ"}, as_="agent").status_code == 200
+    assert api.post(f"/tickets/{number}/actions", {"action": "accept"}, as_="staff_dybz").status_code == 200
+    letter = _upload(api, number, "staff_dybz", "答复函.pdf", PDF).get_json()["attachments"][-1]
+    internal = _upload(api, number, "staff_dybz", "核查记录.jpg", JPEG).get_json()["attachments"][-1]
+    identity = _upload(api, number, "staff_dybz", "身份证.pdf", PDF + b"id", identifies_caller="1")
+    assert identity.status_code == 201, identity.get_json()
+    identity = identity.get_json()["attachments"][-1]
+    return number, letter, internal, identity
+
+
+def test_files_sent_with_a_reply_are_fetched_by_the_channel_and_no_other_file_is(api, db, users, now, monkeypatch):
+    """12345 and the mailboxes got a 答复函 only as typed words; now a reply carries the files its department ticks."""
+    number, letter, internal, identity = _answered_with_files(api, db, users, now)
+    refused = api.post(f"/tickets/{number}/actions", {"action": "reply", "content": "已核实，报销款本周发放。",
+                                                      "attachments": [identity["id"]]}, as_="staff_dybz")
+    assert refused.status_code == 422 and "身份信息" in refused.get_json()["error"]
+    assert api.get(f"/tickets/{number}", as_="agent").get_json()["status"] == "accepted"  # nothing half done
+    replied = api.post(f"/tickets/{number}/actions", {"action": "reply", "content": "已核实，报销款本周发放。",
+                                                      "attachments": [letter["id"]]}, as_="staff_dybz").get_json()
+    assert replied["replies"][-1]["attachments"] == [letter["id"]]
+    assert replied["events"][-1]["note"] == "随答复发送：答复函.pdf"
+    seen = api.get("/channel/tickets/SZ-2026-0101", as_="mayor").get_json()
+    (sent,) = seen["reply_attachments"]
+    assert sent["name"] == "答复函.pdf" and sent["sha256"] == hashlib.sha256(PDF).hexdigest()
+    with api.client.get(sent["url"], headers=api._headers("mayor")) as download:
+        assert download.status_code == 200 and download.data == PDF
+    for other in (internal, identity):  # on the ticket, not sent: as absent as a file of another ticket
+        assert api.get(f"/channel/tickets/SZ-2026-0101/attachments/{other['id']}", as_="mayor").status_code == 404
+    assert api.get(f"/channel/tickets/SZ-2026-0101/attachments/{letter['id']}", as_="transfer").status_code == 404
+    assert api.get(f"/channel/tickets/SZ-2026-0101/attachments/{letter['id']}", as_="agent").status_code == 403
+    # the updates feed carries them too (a change within the current second comes at the next poll: ask a second on)
+    later = clock.now_utc() + timedelta(seconds=2)
+    monkeypatch.setattr("ticketing.services.clock.now_utc", lambda: later)
+    updates = api.get("/channel/updates", as_="mayor", query_string={"since": "2000-01-01T00:00:00+08:00"}).get_json()
+    assert [a["id"] for a in updates["items"][0]["reply_attachments"]] == [letter["id"]]
+
+
+def test_a_fraud_reports_reply_files_are_withheld_like_its_reply(api, db, users, now):
+    number, letter, _, _ = _answered_with_files(api, db, users, now, external_id="SZ-2026-0102", type="report",
+                                                content="举报某药店用医保卡刷生活用品")
+    api.post(f"/tickets/{number}/actions", {"action": "reply", "content": "已立案调查。", "attachments": [letter["id"]]},
+             as_="staff_dybz")
+    seen = api.get("/channel/tickets/SZ-2026-0102", as_="mayor").get_json()
+    assert seen["reply"] is None and seen["reply_attachments"] == []
+    assert api.get(f"/channel/tickets/SZ-2026-0102/attachments/{letter['id']}", as_="mayor").status_code == 404
+
+
+def test_a_file_of_another_ticket_or_not_a_number_is_refused(api, db, users, now):
+    number, letter, _, _ = _answered_with_files(api, db, users, now)
+    other = make_ticket(db, users, now, status=S.ACCEPTED)
+    db.session.commit()
+    foreign = _upload(api, other, "staff_dybz", "别的.pdf", PDF + b"x").get_json()["attachments"][-1]
+    for attachments in ([foreign["id"]], ["答复函"]):
+        response = api.post(f"/tickets/{number}/actions", {"action": "reply", "content": "已核实。",
+                                                           "attachments": attachments}, as_="staff_dybz")
+        assert response.status_code == 422, response.get_json()
