@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+from contextlib import contextmanager
 
 from tests.browser.conftest import sign_in, signed_out
 
@@ -53,15 +54,23 @@ def test_alt_7_says_what_was_accepted(live_server, page):
     assert status.inner_text() == ""
 
 
+@contextmanager
+def _window(browser, width: int, height: int):
+    """A page in a browser window of that size (a zoomed or scaled screen), closed afterwards."""
+    context = browser.new_context(viewport={"width": width, "height": height}, locale="zh-CN")
+    try:
+        yield context.new_page()
+    finally:
+        context.close()
+
+
 def _page_scrolls_sideways(page) -> bool:
     return page.evaluate("document.documentElement.scrollWidth > document.documentElement.clientWidth + 1")
 
 
 def test_at_200_percent_zoom_the_lists_scroll_in_their_own_box(live_server, browser):
     # 200 % of a 1366 × 768 screen
-    context = browser.new_context(viewport={"width": 683, "height": 384}, locale="zh-CN")
-    page = context.new_page()
-    try:
+    with _window(browser, 683, 384) as page:
         sign_in(page, live_server, "supervisor")
         for path in ("/supervise/", "/tickets/", "/statistics/", "/assessment/"):
             page.goto(f"{live_server}{path}")
@@ -74,8 +83,6 @@ def test_at_200_percent_zoom_the_lists_scroll_in_their_own_box(live_server, brow
         # a table wider than its box can be scrolled from the keyboard: it is a Tab stop then, and only then
         wide = page.locator(".table-scroll:has(table.supervise)").first
         assert wide.evaluate("b => b.scrollWidth > b.clientWidth") and wide.get_attribute("tabindex") == "0"
-    finally:
-        context.close()
 
 
 def _boxes_scrolling_sideways(page) -> list[str]:
@@ -87,9 +94,7 @@ def test_a_1366_screen_at_125_percent_shows_whole_lists_and_the_call_forms_advic
     """1366 × 768 with Windows' 125 % is a 1093 × 615 window, common on office laptops: 待派发 and 热点 scrolled the
     whole page sideways, the inbox's 时限 and 督办's buttons were cut off in boxes whose scrollbar was a screen
     below, and the call form's 分类建议 and 风险提示 left the screen as the agent typed (a layout review)."""
-    context = browser.new_context(viewport={"width": 1093, "height": 615}, locale="zh-CN")
-    page = context.new_page()
-    try:
+    with _window(browser, 1093, 615) as page:
         sign_in(page, live_server, "supervisor")
         for path in ("/agent/triage", "/tickets/", "/supervise/", "/supervise/hotspots"):
             page.goto(f"{live_server}{path}")
@@ -110,8 +115,6 @@ def test_a_1366_screen_at_125_percent_shows_whole_lists_and_the_call_forms_advic
         for selector in ("#risk-alert", "#suggestions .sugg", "#content"):
             box = page.locator(selector).first.bounding_box()
             assert box["y"] >= 0 and box["y"] + min(box["height"], 40) <= 615, (selector, box)
-    finally:
-        context.close()
 
 
 def test_the_step_a_ticket_waits_for_is_in_sight_at_200_percent(live_server, browser, page):
@@ -123,9 +126,7 @@ def test_the_step_a_ticket_waits_for_is_in_sight_at_200_percent(live_server, bro
     with page.expect_navigation():
         page.locator("#content").press("Control+Enter")
     number = re.search(r"12393-\d{8}-\d{6}", page.locator(".flash-success").inner_text()).group(0)
-    context = browser.new_context(viewport={"width": 683, "height": 384}, locale="zh-CN")
-    page = context.new_page()
-    try:
+    with _window(browser, 683, 384) as page:
         sign_in(page, live_server, "staff_dybz")
         page.goto(f"{live_server}/tickets/{number}?queue=dispatched")
         page.wait_for_load_state("networkidle")
@@ -133,8 +134,6 @@ def test_the_step_a_ticket_waits_for_is_in_sight_at_200_percent(live_server, bro
             return {tag: e.tagName, top: r.top, bottom: r.bottom, height: innerHeight}; }""")
         assert focused["tag"] in ("BUTTON", "TEXTAREA", "SELECT", "INPUT"), focused
         assert 0 <= focused["top"] and focused["bottom"] <= focused["height"], focused
-    finally:
-        context.close()
 
 
 def test_skip_link_and_focus_ring(live_server, page):
