@@ -269,7 +269,7 @@ class TicketOut(Schema):
     merged_into = String(allow_none=True)
     pending_notices = List(String(), metadata={"description": "待告知来电人：extension（延期已批准未告知）、"
                                                              "acceptance（信访事项已签收未书面告知受理）"})
-    follow_up_count = Integer(metadata={"description": "来电催办次数：群众就在办工单再次来电"})
+    follow_up_count = Integer(metadata={"description": "来电催办次数：群众就在办工单再次来电，或渠道再次推送已答复、已办结的工单（内容有变化）"})
     last_follow_up_at = String(allow_none=True, metadata={"description": "最近一次来电催办的时间"})
     risk_flags = List(String(), metadata={"description": "风险提示：self_harm 人身安全，critical_care 危重病人，mass 群体性，"
                                                          "media 舆情；登记时按诉求文字识别，解除后为空"})

@@ -151,6 +151,26 @@ def followed_up_query(now: datetime, department_id: int | None = None) -> sa.Sel
     return query if department_id is None else query.where(Ticket.department_id == department_id)
 
 
+#: answered or closed, and so not reopened by a channel's delivery sent again with new words
+FINISHED = (S.REPLIED.value, S.CALLED_BACK.value, S.CLOSED.value)
+
+
+def sent_again_query(now: datetime, department_id: int | None = None) -> sa.Select:
+    """Tickets answered or closed that their channel sent again with new words in the last few days (12345's
+    回访不满意 sent back, a writer adding to a letter answered): for a supervisor to 重办 or to let be. A 重办 takes
+    the ticket out (it is worked again, and its department sees the words atop its inbox)."""
+    query = (sa.select(Ticket)
+             .where(Ticket.last_follow_up_at >= now - timedelta(days=FOLLOW_UP_DAYS), Ticket.status.in_(FINISHED))
+             .order_by(Ticket.last_follow_up_at.desc(), Ticket.id))
+    return query if department_id is None else query.where(Ticket.department_id == department_id)
+
+
+def sent_again(ticket: Ticket, now: datetime) -> bool:
+    """The Python form of `sent_again_query`, for one ticket's page."""
+    return (ticket.status in FINISHED and ticket.last_follow_up_at is not None
+            and ticket.last_follow_up_at >= now - timedelta(days=FOLLOW_UP_DAYS))
+
+
 def unanswered_follow_up_condition(now: datetime):
     """来电催办 of the last few days on a ticket still worked, with no 联系来电人 recorded since: the department
     (or the centre) has yet to get back to the caller who rang again."""
@@ -188,7 +208,7 @@ def supervision_sections(session: Session, now: datetime, *, near_hours: int, de
                          limit: int = 50) -> list[Section]:
     """The supervisor's page: 风险提示, overdue, near the deadline, waiting for approval, 协办 past its deadline,
     notices owed, called about
-    again by the citizen, urged; optionally one department. A section lists its first ``limit`` tickets and
+    again by the citizen, sent again by its channel once answered, urged; optionally one department. A section lists its first ``limit`` tickets and
     counts the rest (a province can have thousands overdue), only when there are more."""
 
     def rows(query: sa.Select) -> tuple[list[Ticket], int]:
@@ -207,6 +227,7 @@ def supervision_sections(session: Session, now: datetime, *, near_hours: int, de
         ("notices", "待告知来电人", sa.select(Ticket).where(notices_owed_condition())
          .order_by(Ticket.reply_due_at, Ticket.id)),
         ("follow_ups", f"群众催办（近 {FOLLOW_UP_DAYS} 天）", followed_up_query(now)),
+        ("sent_again", f"渠道再次推送已答复的工单（近 {FOLLOW_UP_DAYS} 天）", sent_again_query(now)),
         ("urged", "督办中", sa.select(Ticket).where(
             Ticket.last_urged_at.is_not(None), Ticket.status.in_(DEPARTMENT_WORK + (S.RETURN_REQUESTED.value,))
         ).order_by(Ticket.last_urged_at.desc(), Ticket.id)),

@@ -358,9 +358,12 @@ def _sent_again(session, delivered: Ticket, data: TicketInput, now: datetime) ->
         return
     if ticket.status_enum in workflow.RULES[Action.FOLLOW_UP].sources:
         record_follow_up(session, ticket, note, actor=None, now=now, marks={"resubmitted": True})
-    else:
+    else:  # answered or closed (12345's 回访不满意, sent back): not reopened on a channel's word, but put before
+        # supervisors on 督办 for a week (inbox.sent_again_query), where they 重办 it or let it be; it was a line in
+        # its history that nobody was shown
         workflow.record_fact(ticket, Action.FOLLOW_UP, actor=None, now=now, note=note,
-                             data={"resubmitted": True, "follow_up": None})
+                             data={"resubmitted": True, "follow_up": ticket.follow_up_count + 1})
+        _counted_as_followed_up(ticket, note, now)
 
 
 def _raised_by_the_channel(session, ticket: Ticket, delivered: Ticket, data: TicketInput, now: datetime) -> None:
@@ -884,6 +887,10 @@ def record_follow_up(session, ticket, note: str, *, actor, now, marks: dict | No
     if added := risk_alerts.add_from(session, ticket, note):  # what the caller said this time may be a danger
         data["risks"] = risk_alerts.flags(added)
     transition(ticket, Action.FOLLOW_UP, actor=actor, now=now, note=note, data=data)
+    _counted_as_followed_up(ticket, note, now)
+
+
+def _counted_as_followed_up(ticket: Ticket, note: str, now: datetime) -> None:
     ticket.follow_up_count += 1
     ticket.last_follow_up_at = now
     ticket.last_follow_up_note = note

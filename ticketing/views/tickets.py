@@ -142,6 +142,7 @@ def detail(number: str):
         contact_purpose=notices.suggested_purpose(ticket),
         sms_to=sms.mobile_of(ticket) if current_app.config.get("SMS_COMMAND") and show_caller else None,
         follow_up_unanswered=inbox.follow_up_unanswered(ticket, clock.now_utc()),
+        sent_again=inbox.sent_again(ticket, clock.now_utc()),
         callback_retry_at=inbox.callback_retry_at(db.session, ticket, clock.now_utc())
         if workflow.Action.CALLBACK in actions else None,
         callback_script=ticket_service.callback_script(ticket) if workflow.Action.CALLBACK in actions else "",

@@ -111,3 +111,31 @@ def test_a_returned_order_sent_back_with_its_own_new_time_limit_keeps_it(api, db
     body = api.get(f"/tickets/{number}", as_="agent").get_json()
     due = datetime.fromisoformat(body["reply_due_at"]).astimezone(LOCAL_TZ)
     assert body["status"] == "registered" and due.date().isoformat() == soon
+
+
+def test_a_closed_order_sent_back_by_12345_is_put_before_supervisors_who_reopen_it(api, db, client, auth):
+    """12345's 回访不满意，退回重办 on a ticket already answered and called back was a line in its history nobody was
+    shown; now it waits on 督办 (近 7 天) with 12345's words and a 重办 form, and is not reopened on the channel's word."""
+    number = api.post("/tickets", ORDER, as_="transfer").get_json()["number"]
+    assert act(api, number, "agent", action="dispatch", department="DYBZ").status_code == 200
+    assert act(api, number, "staff_dybz", action="accept").status_code == 200
+    assert act(api, number, "staff_dybz", action="reply", content="已核实，报销款本周发放。").status_code == 200
+    assert api.post("/channel/tickets/GD-1/evaluation", {"satisfaction": "satisfied", "solved": True},
+                    as_="transfer").status_code == 201
+    assert act(api, number, "agent", action="close").status_code == 200
+    again = api.post("/tickets", ORDER | {"content": "回访群众不满意：报销款仍未到账，退回重办"}, as_="transfer")
+    assert again.status_code == 200
+    body = api.get(f"/tickets/{number}", as_="supervisor").get_json()
+    assert body["status"] == "closed" and body["follow_up_count"] == 1  # not reopened on the channel's word
+    auth.login("supervisor")
+    page = client.get("/supervise/").get_data(as_text=True)
+    section = page[page.index('id="sent_again"'):]
+    assert number in section[:section.index("</section>")] and "回访群众不满意" in section[:section.index("</section>")]
+    ticket_page = client.get(f"/tickets/{number}").get_data(as_text=True)
+    assert "不会因此重新办理" in ticket_page and 'href="#reopen-form"' in ticket_page
+    client.post(f"/tickets/{number}/actions/reopen", data={"reason": "12345 回访不满意，退回重办",
+                                                           "next": "/supervise/#sent_again"})
+    assert api.get(f"/tickets/{number}", as_="supervisor").get_json()["status"] == "dispatched"
+    page = client.get("/supervise/").get_data(as_text=True)
+    section = page[page.index('id="sent_again"'):]
+    assert number not in section[:section.index("</section>")]  # worked again: off the list, atop the inbox
