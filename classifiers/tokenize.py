@@ -144,7 +144,10 @@ def _build_punctuation_table() -> dict[int, str]:
 
 #: traditional characters that are also written in simplified text (GB2312 has them) but that a mainland
 #: writer uses only in traditional script; 乾 is left alone (乾坤, 乾县 are simplified too)
-_TRADITIONAL_ALSO_IN_GB2312 = {"後": "后", "於": "于", "麽": "么"}
+_TRADITIONAL_ALSO_IN_GB2312 = {"後": "后", "麽": "么"}
+#: characters outside GB2312 that the 通用规范汉字表 (2013) keeps as standard mainland characters, mostly in names
+#: (毕昇, 於梨华, 祕鲁): they stay as written (a diff review found these changed)
+_STANDARD_OUTSIDE_GB2312 = frozenset("昇陞祕谿蒐扞劄於")
 
 
 def _build_traditional_table() -> dict[int, str]:
@@ -167,8 +170,15 @@ def _build_traditional_table() -> dict[int, str]:
         try:
             ch.encode("gb2312")
         except UnicodeEncodeError:
-            table[code] = simplified
+            if ch not in _STANDARD_OUTSIDE_GB2312:
+                table[code] = simplified
     table.update({ord(t): s for t, s in _TRADITIONAL_ALSO_IN_GB2312.items()})
+    # forms NFKC makes into a traditional character (⾨, a Kangxi radical in text copied from a PDF, is 門; the
+    # compatibility ideograph U+F91D is 欄): folded at once, since this table is applied before NFKC
+    for code in (*range(0x2E80, 0x2FE0), *range(0xF900, 0xFB00), *range(0x2F800, 0x2FA20)):
+        composed = unicodedata.normalize("NFKC", chr(code))
+        if len(composed) == 1 and composed != chr(code):
+            table[code] = table.get(ord(composed), composed)
     return table
 
 

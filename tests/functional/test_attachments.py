@@ -326,7 +326,8 @@ def test_the_reply_form_sends_the_files_ticked_and_the_page_says_which_went(db, 
     html = client.post(f"/tickets/{ticket.number}/actions/reply", data={"content": "已核实并按政策报销。",
                                                                       "attachments": [str(letter.id)]},
                        follow_redirects=True).get_data(as_text=True)
-    assert "随答复发送：" in html and html.index("随答复发送：") < html.index("答复函.pdf", html.index("随答复发送："))
+    # under the reply itself, as links to the files (the reply event's note says 随答复发送 too)
+    assert f'<p class="small">随答复发送：<a href="/tickets/{ticket.number}/attachments/{letter.id}"' in html
     db.session.expire_all()
     assert [a.id for a in ticket.replies[-1].sent_files] == [letter.id] and photo.reply_id is None
 
@@ -337,3 +338,26 @@ def test_a_hotline_calls_reply_form_offers_no_files_to_send(db, client, users, a
     auth.login("staff_dybz")
     _upload(client, ticket, ("答复函.pdf", PDF))
     assert "随答复发送的附件" not in client.get(f"/tickets/{ticket.number}").get_data(as_text=True)
+
+
+def test_the_reply_form_names_every_channel_that_will_fetch_the_files(db, client, users, auth, now):
+    """The kept ticket's own channel was named, while a merged duplicate's channel fetched the files too, a fraud report
+    offered boxes whose files no channel gets, and a 12393 call with a mailbox letter merged into it offered none."""
+    from ticketing.services import tickets
+
+    kept = make_ticket(db, users, now, status=S.ACCEPTED, caller_phone="13912340202")
+    letter = make_ticket(db, users, now, status=S.REGISTERED, channel="mailbox_mayor", caller_phone="13912340202")
+    other_caller = make_ticket(db, users, now, status=S.REGISTERED, channel="gov_platform", caller_phone="13912340303")
+    for duplicate in (letter, other_caller):
+        tickets.merge(db.session, duplicate, kept, actor=users["agent"], now=now)
+    report = make_ticket(db, users, now, status=S.ACCEPTED, type="report", channel="mailbox_mayor",
+                         content="举报某药店刷医保卡卖生活用品")
+    db.session.commit()
+    auth.login("staff_dybz")
+    for ticket in (kept, report):
+        _upload(client, ticket, ("答复函.pdf", PDF + ticket.number.encode()))
+    form = client.get(f"/tickets/{kept.number}").get_data(as_text=True)
+    assert "勾选的文件市长信箱可随答复取回" in form  # the letter's writer is the caller: given the reply
+    assert "政务服务平台" not in form[form.index("随答复发送的附件"):form.index("提交答复")]  # another caller's: not
+    form = client.get(f"/tickets/{report.number}").get_data(as_text=True)
+    assert "随答复发送的附件" not in form  # a fraud report's reply and files are withheld from every channel

@@ -103,7 +103,8 @@ def reply_file_dict(item, attachment: TicketAttachment) -> dict:
     """A file sent with the reply, for the channel (its name masked as for anyone who may not see the caller)."""
     return {"id": attachment.id, "name": mask_numbers_in_text(attachment.original_name),
             "content_type": attachment.content_type, "size": attachment.size_bytes, "sha256": attachment.sha256,
-            "url": url_for("api.channel_reply_file", reference=item.external_id or item.number, attachment_id=attachment.id)}
+            # by the ticket number: a channel's own id may hold a "/" (SZ/2026/0101), which no path can carry
+            "url": url_for("api.channel_reply_file", reference=item.number, attachment_id=attachment.id)}
 
 
 def contact_dict(contact: CitizenContact, *, show_caller: bool = False) -> dict:

@@ -25,7 +25,9 @@ from ticketing.models import Callback, Channel, Ticket, TicketAttachment, Ticket
 from ticketing.services import locks, tickets
 from ticketing.services.cursors import cursor_after, parse_cursor
 from ticketing.services.errors import InvalidTransition, NotFound, ValidationFailed
-from ticketing.services.progress_lookup import MAX_MERGE_HOPS, CitizenProgress, citizen_view, kept_ticket, normalize_phone
+from ticketing.services.progress_lookup import (
+    MAX_MERGE_HOPS, CitizenProgress, citizen_view, kept_ticket, normalize_phone, same_phone,
+)
 
 OVERLAP = timedelta(minutes=2)
 MAX_PER_PAGE = 100
@@ -65,6 +67,28 @@ def _files_of_shown_reply(ticket: Ticket, progress: CitizenProgress) -> tuple[Ti
     if progress.reply is None:
         return ()
     return tuple(kept_ticket(ticket).replies[-1].sent_files)
+
+
+def channels_given_the_reply(session: Session, ticket: Ticket) -> list[str]:
+    """The channels that will be shown this ticket's reply, and so fetch the files sent with it: its own, and those
+    of tickets merged into it (through a chain of merges) by the same caller, as `citizen_view` decides; none for a
+    fraud report. 12393's own calls are nobody's to fetch. Titles, in the order of the tickets."""
+    def shown(duplicate: Ticket) -> bool:
+        return (duplicate.channel != Channel.HOTLINE_12393.value and not duplicate.is_confidential_report
+                and (duplicate is ticket or same_phone(ticket.caller_phone, normalize_phone(duplicate.caller_phone) or "")))
+
+    if ticket.is_confidential_report:
+        return []
+    found, frontier = [ticket], [ticket.id]
+    for _ in range(MAX_MERGE_HOPS):
+        joined = session.scalars(sa.select(Ticket).where(Ticket.merged_into_id.in_(frontier),
+                                                         Ticket.status == TicketStatus.MERGED.value)
+                                 .order_by(Ticket.id)).all()
+        if not joined:
+            break
+        found += joined
+        frontier = [t.id for t in joined]
+    return list(dict.fromkeys(Channel(t.channel).title for t in found if shown(t)))
 
 
 def reply_file(session: Session, channel: str, reference: str, attachment_id: int, *, now: datetime) -> TicketAttachment:

@@ -131,7 +131,7 @@ def phone_fingerprint(value: str | None, key: str | bytes) -> str:
     return hmac.new(key, digits.encode(), hashlib.sha256).hexdigest()[:12]
 
 
-def _same_phone(stored: str | None, digits: str) -> bool:
+def same_phone(stored: str | None, digits: str) -> bool:
     stored_digits = normalize_phone(stored)
     return stored_digits is not None and hmac.compare_digest(stored_digits, digits)
 
@@ -146,7 +146,7 @@ def lookup_progress(session: Session, number: str | None, phone: str | None, *, 
         return LookupResult(None, "no_ticket")
     if not ticket.caller_phone:
         return LookupResult(None, "no_phone_on_ticket")
-    if digits is None or not _same_phone(ticket.caller_phone, digits):
+    if digits is None or not same_phone(ticket.caller_phone, digits):
         return LookupResult(None, "phone_mismatch")
     return LookupResult(citizen_view(ticket, digits, now=now))
 
@@ -182,7 +182,7 @@ def citizen_view(ticket: Ticket, phone_digits: str, *, now: datetime) -> Citizen
     answered = status in (S.REPLIED, S.CALLED_BACK, S.CLOSED) and handled.replied_at is not None
     if answered and handled.replies:
         replied_at = handled.replied_at
-        if confidential or (merged and not _same_phone(handled.caller_phone, phone_digits)):
+        if confidential or (merged and not same_phone(handled.caller_phone, phone_digits)):
             reply_note = REPLY_BY_PHONE
         else:
             reply = handled.replies[-1].content  # the answer of the current round (a reopen starts a new one)

@@ -621,6 +621,7 @@ def hand_over(session, ticket, to: User | None, *, actor, now, note: str = "") -
 def reply(session, ticket, content: str, *, actor, now, attachment_ids: Iterable[int] = ()) -> Reply:
     """答复 the citizen with the handling result; decides whether a callback is due. ``attachment_ids``: the
     ticket's files sent with the reply (a 答复函), which the channel that submitted the ticket fetches with it."""
+    check(actor, ticket, Action.REPLY)  # who may reply, and when, before anything is said about the files
     _require(content, "content", "请填写答复内容")
     sent = files_to_send(ticket, attachment_ids)
     data = _timeliness(ticket.reply_due_at, now)

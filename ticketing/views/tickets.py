@@ -13,7 +13,7 @@ from flask_login import current_user, login_required
 from ticketing.extensions import db
 from ticketing.models import Category, Channel, ContactMethod, ContactPurpose, Department, TicketStatus, TicketType
 from ticketing.services import (
-    assists, attachments, clock, duplicates, inbox, intake_assist, notices, permissions, privacy, queues, reviews, search, sms,
+    assists, attachments, channel_feedback, clock, duplicates, inbox, intake_assist, notices, permissions, privacy, queues, reviews, search, sms,
     ticket_export, validation, workflow,
 )
 from ticketing.services import tickets as ticket_service
@@ -117,6 +117,7 @@ def detail(number: str):
         answers=_standard_answers(ticket) if {workflow.Action.REPLY, workflow.Action.ANSWER_ON_THE_SPOT} & set(actions) else [],
         files=files, hidden_files=hidden_files, accept_files=attachments.ACCEPT_ATTRIBUTE,
         sendable=ticket_service.sendable_files(ticket) if workflow.Action.REPLY in actions else [],
+        reply_goes_to=channel_feedback.channels_given_the_reply(db.session, ticket) if workflow.Action.REPLY in actions else [],
         may_remove_attachment=attachments.may_remove, may_read_notes=permissions.can_read_notes(current_user, ticket),
         max_file_mb=current_app.config["ATTACHMENT_MAX_MB"],
         actions=actions, Action=workflow.Action,

@@ -190,3 +190,24 @@ def test_a_file_of_another_ticket_or_not_a_number_is_refused(api, db, users, now
         response = api.post(f"/tickets/{number}/actions", {"action": "reply", "content": "已核实。",
                                                            "attachments": attachments}, as_="staff_dybz")
         assert response.status_code == 422, response.get_json()
+
+
+def test_the_link_to_a_reply_file_works_whatever_the_channels_own_id_holds(api, db, users, now):
+    number, letter, _, _ = _answered_with_files(api, db, users, now, external_id="SZ/2026/0101")
+    api.post(f"/tickets/{number}/actions", {"action": "reply", "content": "已核实。", "attachments": [letter["id"]]},
+             as_="staff_dybz")
+    (sent,) = api.get(f"/channel/tickets/{number}", as_="mayor").get_json()["reply_attachments"]
+    with api.client.get(sent["url"], headers=api._headers("mayor")) as download:  # SZ/2026/0101 cannot be a path part
+        assert download.status_code == 200 and download.data == PDF
+
+
+def test_who_may_reply_and_when_is_checked_before_the_files(api, db, users, now):
+    """An agent's reply naming files got a 422 about the files (and learnt which held the caller's identity)."""
+    number, letter, _, identity = _answered_with_files(api, db, users, now)
+    response = api.post(f"/tickets/{number}/actions", {"action": "reply", "content": "已核实。",
+                                                       "attachments": [identity["id"]]}, as_="agent")
+    assert response.status_code == 403
+    api.post(f"/tickets/{number}/actions", {"action": "reply", "content": "已核实。"}, as_="staff_dybz")
+    response = api.post(f"/tickets/{number}/actions", {"action": "reply", "content": "再次答复。",
+                                                       "attachments": [999]}, as_="staff_dybz")
+    assert response.status_code == 409

@@ -92,7 +92,8 @@ def test_invisible_characters_do_not_split_words():
     ("醫保轉移接續怎麼辦理", "医保转移接续怎么办理"),
     ("異地就醫備案後還是不能直接結算", "异地就医备案后还是不能直接结算"),
     ("門診慢特病認定要帶哪些材料", "门诊慢特病认定要带哪些材料"),
-    ("生育津貼於下月發放嗎", "生育津贴于下月发放吗"),
+    ("生育津貼下月發放嗎", "生育津贴下月发放吗"),
+    ("⾨診報銷", "门诊报销"),  # a Kangxi radical (text copied from a PDF), made 門 by NFKC
 ])
 def test_traditional_characters_are_read_as_simplified(traditional, simplified):
     """A caller from Hong Kong, Macau or Taiwan, or a phone set to traditional script: 醫保 was not 医保 to the model
@@ -108,6 +109,9 @@ def test_simplified_text_comes_out_as_written():
     text = "著名的乾县医院 乾坤 后来于是什么 干净"
     assert normalize(text) == text
     assert not tok.changed_by_folding(text)
+    # standard mainland characters outside GB2312, in names (a diff review: 毕昇 became 毕升, 於女士 于女士)
+    names = "毕昇 刘陞 祕鲁 谿口 於女士反映医保卡"
+    assert normalize(names) == names and not tok.changed_by_folding(names)
 
 
 def test_a_traditional_amount_is_still_an_amount():
