@@ -357,7 +357,7 @@ def test_the_reply_form_names_every_channel_that_will_fetch_the_files(db, client
     for ticket in (kept, report):
         _upload(client, ticket, ("答复函.pdf", PDF + ticket.number.encode()))
     form = client.get(f"/tickets/{kept.number}").get_data(as_text=True)
-    assert "勾选的文件市长信箱可随答复取回" in form  # the letter's writer is the caller: given the reply
+    assert "勾选的文件，市长信箱可随答复取回" in form  # the letter's writer is the caller: given the reply
     assert "政务服务平台" not in form[form.index("随答复发送的附件"):form.index("提交答复")]  # another caller's: not
     form = client.get(f"/tickets/{report.number}").get_data(as_text=True)
     assert "随答复发送的附件" not in form  # a fraud report's reply and files are withheld from every channel

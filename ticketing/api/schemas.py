@@ -178,7 +178,8 @@ class ActionIn(ApiSchema):
     until_shown = Str(max_len=40, metadata={"description": "approve_extension / refuse_extension（可选）：审批人看到的申请日期"
                                                            "（工单的 extension_until）；申请已变更则拒绝，409"})
     content = Str(max_len=20000, metadata={"description": "reply / note：内容"})
-    attachments = List(Integer(), validate=Length(max=50),
+    attachments = List(Integer(error_messages=_messages(invalid="应为附件编号（整数）")), validate=Length(max=50),
+                       error_messages=_messages(invalid="应为附件编号的列表，如 [12, 13]"),
                        metadata={"description": "reply（可选）：随答复发送的本工单附件编号（GET /tickets/{number} 的 attachments[].id；"
                                                 "含来电人身份信息的附件不可发送）；提交工单的渠道可随答复取回这些文件"})
     answer = Str(max_len=20000, metadata={"description": "answer_on_the_spot：当场答复"})

@@ -331,7 +331,7 @@ def _channel() -> str:
 
 @bp.get("/channel/tickets/<reference>")
 @bp.doc(summary="渠道查询本渠道一件工单的办理结果（办理结果回传）", security=SECURITY,
-        description="按渠道提交时的 external_id 或工单号。内容与群众在工单进度查询页看到的相同：状态、承办单位、"
+        description="按渠道提交时的 external_id、工单号或 12345 转办编号（external_id 含“/”的，请用工单号）。内容与群众在工单进度查询页看到的相同：状态、承办单位、"
                     "答复期限、答复内容；举报件不提供承办单位和答复内容，合并的工单显示合并后的进度。",
         responses={403: "不是渠道令牌", 404: "本渠道没有这件工单", **ERRORS})
 @token_required(channel_tokens=True)

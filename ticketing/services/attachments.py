@@ -361,7 +361,11 @@ def remove(session: Session, ticket: Ticket, attachment_id: int, *, reason: str,
     attachment.removed_at = now
     attachment.removed_by_id = actor.id
     transition(ticket, Action.REMOVE_ATTACHMENT, actor=actor, now=now, note=f"{_shown_name(attachment)}：{reason}",
-               data={"attachment_id": attachment.id, "sha256": attachment.sha256})
+               data={"attachment_id": attachment.id, "sha256": attachment.sha256,
+                     **({"sent_with_reply": attachment.reply_id} if attachment.reply_id is not None else {})})
+    if attachment.reply_id is not None:
+        # it went with the reply: the channel's view changed (its reply_attachments), and its feed must say so
+        ticket.updated_at = now
     return attachment
 
 

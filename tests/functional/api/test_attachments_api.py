@@ -211,3 +211,31 @@ def test_who_may_reply_and_when_is_checked_before_the_files(api, db, users, now)
     response = api.post(f"/tickets/{number}/actions", {"action": "reply", "content": "再次答复。",
                                                        "attachments": [999]}, as_="staff_dybz")
     assert response.status_code == 409
+
+
+def test_a_sent_file_removed_later_leaves_the_channels_view_and_the_feed_says_so(api, db, users, now, monkeypatch,
+                                                                                   auth):
+    number, letter, _, _ = _answered_with_files(api, db, users, now)
+    api.post(f"/tickets/{number}/actions", {"action": "reply", "content": "已核实。", "attachments": [letter["id"]]},
+             as_="staff_dybz")
+    replied_at = api.get("/channel/tickets/SZ-2026-0101", as_="mayor").get_json()["updated_at"]
+    later = clock.now_utc() + timedelta(minutes=5)
+    monkeypatch.setattr("ticketing.services.clock.now_utc", lambda: later)
+    auth.login("staff_dybz")
+    page = api.client.get(f"/tickets/{number}").get_data(as_text=True)
+    assert "已随答复发送</span>" in page and "删除后渠道不能再取回" in page  # the clerk is warned
+    api.client.post(f"/tickets/{number}/attachments/{letter['id']}/remove", data={"reason": "发错文件"})
+    seen = api.get("/channel/tickets/SZ-2026-0101", as_="mayor").get_json()
+    assert seen["reply_attachments"] == [] and seen["updated_at"] > replied_at
+    monkeypatch.setattr("ticketing.services.clock.now_utc", lambda: later + timedelta(seconds=2))
+    since = (later - timedelta(seconds=1)).isoformat()
+    feed = api.get("/channel/updates", as_="mayor", query_string={"since": since}).get_json()
+    assert [i["number"] for i in feed["items"]] == [number]
+
+
+def test_a_wrongly_typed_list_of_files_is_told_in_chinese(api, db, users, now):
+    number, _, _, _ = _answered_with_files(api, db, users, now)
+    for wrong in (["x"], "6"):
+        response = api.post(f"/tickets/{number}/actions", {"action": "reply", "content": "已核实。", "attachments": wrong},
+                            as_="staff_dybz")
+        assert response.status_code == 422 and "附件编号" in str(response.get_json()["fields"]), response.get_json()
