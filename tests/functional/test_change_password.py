@@ -115,3 +115,20 @@ def test_a_password_the_administrator_chose_is_changed_before_anything_else(db, 
     auth.logout()
     auth.login("wang_dybz", "reset-pass-2")
     assert client.get("/inbox/").headers["Location"].endswith("/account/password")  # a reset: the same again
+
+
+def test_a_password_set_before_the_rule_is_changed_at_the_next_sign_in(db, client, users, auth):
+    """The rule applied to new passwords only: an account kept 12345678 (or its user name) for ever."""
+    old = db.session.scalar(sa.select(User).where(User.username == "staff_dybz"))
+    old.set_password("12345678")  # as the code before the rule took it
+    db.session.commit()
+    auth.login("staff_dybz", "12345678")
+    page = client.get("/inbox/", follow_redirects=True).get_data(as_text=True)
+    assert "<h1>修改密码</h1>" in page and "不合现行密码规则" in page
+    assert change(client, current="12345678").status_code == 302
+    assert client.get("/inbox/").status_code == 200
+    auth.logout()
+    auth.login("staff_dybz", NEW)  # a password within the rule asks nothing more
+    assert client.get("/inbox/").status_code == 200
+    from ticketing.models import AdminEvent
+    assert db.session.scalars(sa.select(AdminEvent.action)).all().count("password below the rule") == 1

@@ -41,7 +41,6 @@ from ticketing.services.tickets import EXTENSION_CEILING_DAYS
 from ticketing.services.errors import InvalidTransition, ValidationFailed
 from ticketing.services.routing import RouteDecision
 
-MIN_PASSWORD_LENGTH = 8
 #: sign-in names appear in links (工单查询's 经办人) and logs: letters, digits, Chinese characters and _ . -
 USERNAME = re.compile(r"[0-9A-Za-z_.\-\u4e00-\u9fff]+")
 UNIT_TITLES = {"working_days": "个工作日", "hours": "小时", "calendar_days": "日（自然日）"}
@@ -480,7 +479,7 @@ def create_user(session: Session, *, username: str, display_name: str, role: str
         errors["username"] = f"用户名 {username} 已存在" if taken == username else f"已有用户 {taken}，用户名不能只差大小写"
     display_name, department = _name_role_and_department(session, _text(display_name) or username, role,
                                                          department_code, errors)
-    if message := _password_error(password, username):
+    if message := sign_in.password_error(password, username):
         errors["password"] = message
     _fail(errors)
     user = User(username=username, display_name=display_name, role=role, department=department,
@@ -558,7 +557,7 @@ def set_user_active(session: Session, user: User, active: bool, *, actor: User) 
 
 
 def reset_password(session: Session, user: User, password: str, *, actor: User) -> None:
-    if message := _password_error(password, user.username):
+    if message := sign_in.password_error(password, user.username):
         raise ValidationFailed(message, fields={"password": message})
     locks.lock_for_change(session, user)  # a sign-in or a lock at this moment is settled first, then reset
     user.set_password(password)
@@ -573,7 +572,7 @@ def change_own_password(session: Session, user: User, current: str, new: str) ->
     errors: dict[str, str] = {}
     if not user.check_password(current or ""):
         errors["current"] = "当前密码不正确"
-    if message := _password_error(new, user.username):
+    if message := sign_in.password_error(new, user.username):
         errors["password"] = message
     elif not errors and user.check_password(new):
         errors["password"] = "新密码不能与当前密码相同"
@@ -584,23 +583,6 @@ def change_own_password(session: Session, user: User, current: str, new: str) ->
     audit.record(session, user, "password changed", username=user.username)
 
 
-#: shown beside every password field (a new-staff review: 12345678, aaaaaaaa and the user name were taken)
-PASSWORD_RULE = f"至少 {MIN_PASSWORD_LENGTH} 位，含字母、数字、符号中的两类，不能包含用户名"
-
-
-def _password_error(password: str | None, username: str | None = None) -> str | None:
-    if not password or len(password) < MIN_PASSWORD_LENGTH:
-        return f"密码至少 {MIN_PASSWORD_LENGTH} 位"
-    if len(password) > 128:
-        return "密码最多 128 位"
-    kinds = (any(c.isalpha() for c in password) + any(c.isdigit() for c in password)
-             + any(not c.isalnum() for c in password))
-    if kinds < 2 or len(set(password)) < 4:
-        return "密码太简单：请含字母、数字、符号中的两类，不要全是同一个字符"
-    if username and (username.lower() == password.lower()
-                     or len(username) >= 4 and username.lower() in password.lower()):  # "he" is in many words
-        return "密码不能包含用户名"
-    return None
 
 
 # --------------------------------------------------------------------------- #

@@ -43,6 +43,7 @@ ACTION_TITLES = {
     "password reset": "重置密码",
     "password changed": "修改本人密码",
     "account locked": "账号因密码错误锁定",
+    "password below the rule": "登录时密码不合规则，须修改",
     "department created": "新建承办单位",
     "department changed": "修改承办单位",
     "department enabled": "启用承办单位",

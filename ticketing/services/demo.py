@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from ticketing.models import Category, Channel, Department, Role, Ticket, TicketStatus, User
 from ticketing.services import (
-    announcements, assessment, assists, duplicates, inbox, invalid_calls, notices, privacy, reviews, routing, tickets,
+    announcements, assessment, assists, duplicates, inbox, invalid_calls, notices, privacy, reviews, routing, sign_in, tickets,
 )
 from ticketing.services.deadlines import LOCAL_TZ
 from ticketing.services.errors import DomainError
@@ -69,6 +69,14 @@ def not_a_demo_database(session: Session) -> str | None:
     return f"该数据库已有 {users} 个账号、{tickets_} 件工单，且不是演示数据库"
 
 
+def _random_password(username: str) -> str:
+    """One that meets the password rule: a random one that did not (all letters) was to be changed at first sign-in."""
+    secret = secrets.token_urlsafe(9)
+    while sign_in.password_error(secret, username):
+        secret = secrets.token_urlsafe(9)
+    return secret
+
+
 def ensure_demo_users(session: Session, password: str | None = None) -> list[DemoAccount]:
     """Create missing demo users; returns those created with their (random unless given) passwords."""
     created = []
@@ -76,7 +84,7 @@ def ensure_demo_users(session: Session, password: str | None = None) -> list[Dem
     for username, name, role, department_code in demo_accounts(session):
         if session.scalar(sa.select(User).where(User.username == username)) is not None:
             continue
-        secret = password or secrets.token_urlsafe(9)
+        secret = password or _random_password(username)
         user = User(username=username, display_name=name, role=role,
                     department=departments.get(department_code) if department_code else None)
         user.set_password(secret)

@@ -44,6 +44,27 @@ def is_locked(user: User, now: datetime) -> bool:
     return user.locked_until is not None and user.locked_until > now
 
 
+MIN_PASSWORD_LENGTH = 8
+#: shown beside every password field (a new-staff review: 12345678, aaaaaaaa and the user name were taken)
+PASSWORD_RULE = f"至少 {MIN_PASSWORD_LENGTH} 位，含字母、数字、符号中的两类，不能包含用户名"
+
+
+def password_error(password: str | None, username: str | None = None) -> str | None:
+    if not password or len(password) < MIN_PASSWORD_LENGTH:
+        return f"密码至少 {MIN_PASSWORD_LENGTH} 位"
+    if len(password) > 128:
+        return "密码最多 128 位"
+    kinds = (any(c.isalpha() for c in password) + any(c.isdigit() for c in password)
+             + any(not c.isalnum() for c in password))
+    if kinds < 2 or len(set(password)) < 4:
+        return "密码太简单：请含字母、数字、符号中的两类，不要全是同一个字符"
+    if username and (username.lower() == password.lower()
+                     or len(username) >= 4 and username.lower() in password.lower()):  # "he" is in many words
+        return "密码不能包含用户名"
+    return None
+
+
+
 def authenticate(session: Session, username: str, password: str, *, now: datetime,
                  policy: LockoutPolicy = LockoutPolicy()) -> User:
     """The user with this name and password; otherwise SignInRefused with the Chinese reason."""
@@ -80,6 +101,11 @@ def authenticate(session: Session, username: str, password: str, *, now: datetim
     if not user.active:
         raise SignInRefused("该账号已停用，请联系系统管理员。")
     user.failed_logins, user.locked_until = 0, None
+    if not user.must_change_password and password_error(password, user.username):
+        # a password set before the rule (12345678, the user name): changed at this sign-in, as one an
+        # administrator chose is (the rule applied to new passwords only)
+        user.must_change_password = True
+        audit.record(session, user, "password below the rule", now=now, username=user.username)
     session.flush()
     return user
 

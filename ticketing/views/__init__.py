@@ -73,7 +73,7 @@ def register_views(app: Flask) -> None:
         return response
 
     app.add_template_filter(local_time, "local_time")
-    from ticketing.services.administration import PASSWORD_RULE
+    from ticketing.services.sign_in import PASSWORD_RULE
 
     app.jinja_env.globals["password_rule"] = PASSWORD_RULE  # beside every password an administrator or user sets
     app.add_template_filter(mask_phone, "mask_phone")

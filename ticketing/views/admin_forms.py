@@ -9,7 +9,8 @@ from wtforms.validators import DataRequired, EqualTo, InputRequired, Length, Num
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from ticketing.models import Channel, Role, TicketType, Urgency
-from ticketing.services.administration import PASSWORD_RULE, UNIT_TITLES
+from ticketing.services.administration import UNIT_TITLES
+from ticketing.services.sign_in import PASSWORD_RULE
 from ticketing.views.forms import ChineseForm
 
 

@@ -101,13 +101,14 @@ BEFORE_THE_NEW_PASSWORD = frozenset({"auth.change_password", "auth.logout", "aut
 
 @bp.before_app_request
 def password_first():
-    """A password the administrator chose (a new account, a reset) is changed before anything else is opened: the
-    administrator knew it, and the account sees citizens' ID and phone numbers (a new-staff review). The API's
+    """A password the administrator chose (a new account, a reset), or one set before the password rule that a
+    sign-in found below it, is changed before anything else is opened: the administrator knew it, and the account
+    sees citizens' ID and phone numbers (a new-staff review). The API's
     bearer tokens are not sessions and are not stopped here."""
     if (request.endpoint in BEFORE_THE_NEW_PASSWORD or request.path.startswith("/api/")
             or not current_user.is_authenticated or not current_user.must_change_password):
         return None
-    flash("这是管理员为您设置的密码，请先修改为只有您自己知道的密码。", "warning")
+    flash("这是管理员为您设置的密码，或是不合现行密码规则的旧密码，请先修改为只有您自己知道、合乎规则的密码。", "warning")
     return redirect(url_for("auth.change_password"))
 
 

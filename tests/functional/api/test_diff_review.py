@@ -108,5 +108,5 @@ def test_id_number_with_spaces_refused_before_normalising(api, db, users):
 
 
 def test_password_rule_says_is_but_checks_contains(db, users):
-    from ticketing.services.administration import _password_error
+    from ticketing.services.sign_in import password_error as _password_error
     assert _password_error("Shenzhen#2026", "he") is None
