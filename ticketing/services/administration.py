@@ -583,8 +583,6 @@ def change_own_password(session: Session, user: User, current: str, new: str) ->
     audit.record(session, user, "password changed", username=user.username)
 
 
-
-
 # --------------------------------------------------------------------------- #
 # Departments and categories (data, not code: domain.md)
 # --------------------------------------------------------------------------- #

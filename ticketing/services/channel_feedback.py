@@ -58,7 +58,8 @@ def channel_view(ticket: Ticket, *, now: datetime, changed_at: datetime | None =
     phone = normalize_phone(ticket.caller_phone) or ""
     progress = citizen_view(ticket, phone, now=now)
     return ChannelTicket(ticket.number, ticket.external_id, changed_at or last_change(ticket), progress,
-                         evaluable=ticket.status == TicketStatus.REPLIED.value, reply_files=_files_of_shown_reply(ticket, progress))
+                         evaluable=ticket.status == TicketStatus.REPLIED.value,
+                         reply_files=_files_of_shown_reply(ticket, progress))
 
 
 def _files_of_shown_reply(ticket: Ticket, progress: CitizenProgress) -> tuple[TicketAttachment, ...]:
@@ -74,8 +75,9 @@ def channels_given_the_reply(session: Session, ticket: Ticket) -> list[str]:
     of tickets merged into it (through a chain of merges) by the same caller, as `citizen_view` decides; none for a
     fraud report. 12393's own calls are nobody's to fetch. Titles, in the order of the tickets."""
     def shown(duplicate: Ticket) -> bool:
+        caller = normalize_phone(duplicate.caller_phone) or ""
         return (duplicate.channel != Channel.HOTLINE_12393.value and not duplicate.is_confidential_report
-                and (duplicate is ticket or same_phone(ticket.caller_phone, normalize_phone(duplicate.caller_phone) or "")))
+                and (duplicate is ticket or same_phone(ticket.caller_phone, caller)))
 
     if ticket.is_confidential_report:
         return []
@@ -91,7 +93,8 @@ def channels_given_the_reply(session: Session, ticket: Ticket) -> list[str]:
     return list(dict.fromkeys(Channel(t.channel).title for t in found if shown(t)))
 
 
-def reply_file(session: Session, channel: str, reference: str, attachment_id: int, *, now: datetime) -> TicketAttachment:
+def reply_file(session: Session, channel: str, reference: str, attachment_id: int, *,
+               now: datetime) -> TicketAttachment:
     """One file sent with the reply of one of the channel's tickets; any other file of the ticket is as absent."""
     ticket = _own(session, channel, reference)
     for attachment in channel_view(ticket, now=now).reply_files:

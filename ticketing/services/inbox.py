@@ -159,16 +159,19 @@ def sent_again_query(now: datetime, department_id: int | None = None) -> sa.Sele
     """Tickets answered or closed that their channel sent again with new words in the last few days (12345's
     回访不满意 sent back, a writer adding to a letter answered): for a supervisor to 重办 or to let be. A 重办 takes
     the ticket out (it is worked again, and its department sees the words atop its inbox)."""
+    # after the answer: a 催办 while the ticket was worked, or a re-send that a 重办 and a new answer dealt with, is not
     query = (sa.select(Ticket)
-             .where(Ticket.last_follow_up_at >= now - timedelta(days=FOLLOW_UP_DAYS), Ticket.status.in_(FINISHED))
+             .where(Ticket.last_follow_up_at >= now - timedelta(days=FOLLOW_UP_DAYS), Ticket.status.in_(FINISHED),
+                    Ticket.last_follow_up_at > sa.func.coalesce(Ticket.replied_at, Ticket.closed_at))
              .order_by(Ticket.last_follow_up_at.desc(), Ticket.id))
     return query if department_id is None else query.where(Ticket.department_id == department_id)
 
 
 def sent_again(ticket: Ticket, now: datetime) -> bool:
     """The Python form of `sent_again_query`, for one ticket's page."""
-    return (ticket.status in FINISHED and ticket.last_follow_up_at is not None
-            and ticket.last_follow_up_at >= now - timedelta(days=FOLLOW_UP_DAYS))
+    answered = ticket.replied_at or ticket.closed_at
+    return (ticket.status in FINISHED and ticket.last_follow_up_at is not None and answered is not None
+            and now - timedelta(days=FOLLOW_UP_DAYS) <= ticket.last_follow_up_at and ticket.last_follow_up_at > answered)
 
 
 def unanswered_follow_up_condition(now: datetime):
@@ -207,9 +210,9 @@ class Section:
 def supervision_sections(session: Session, now: datetime, *, near_hours: int, department_id: int | None = None,
                          limit: int = 50) -> list[Section]:
     """The supervisor's page: 风险提示, overdue, near the deadline, waiting for approval, 协办 past its deadline,
-    notices owed, called about
-    again by the citizen, sent again by its channel once answered, urged; optionally one department. A section lists its first ``limit`` tickets and
-    counts the rest (a province can have thousands overdue), only when there are more."""
+    notices owed, called about again by the citizen, sent again by its channel once answered, urged; optionally one
+    department. A section lists its first ``limit`` tickets and counts the rest (a province can have thousands
+    overdue), only when there are more."""
 
     def rows(query: sa.Select) -> tuple[list[Ticket], int]:
         if department_id is not None:

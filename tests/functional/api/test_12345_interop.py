@@ -139,3 +139,25 @@ def test_a_closed_order_sent_back_by_12345_is_put_before_supervisors_who_reopen_
     page = client.get("/supervise/").get_data(as_text=True)
     section = page[page.index('id="sent_again"'):]
     assert number not in section[:section.index("</section>")]  # worked again: off the list, atop the inbox
+
+
+def test_only_a_resend_after_the_answer_waits_on_supervision(api, db):
+    """A 催办 while the ticket was worked, or a re-send a 重办 and a new answer dealt with, is not listed (it was)."""
+    from ticketing.services import inbox
+
+    def listed(number):
+        db.session.expire_all()
+        return number in {t.number for t in db.session.scalars(inbox.sent_again_query(clock.now_utc()))}
+
+    number = api.post("/tickets", ORDER | {"external_id": "GD-9"}, as_="transfer").get_json()["number"]
+    act(api, number, "agent", action="dispatch", department="DYBZ")
+    api.post("/tickets", ORDER | {"external_id": "GD-9", "content": "群众再次来电催问进度"}, as_="transfer")  # while worked
+    act(api, number, "staff_dybz", action="accept")
+    act(api, number, "staff_dybz", action="reply", content="已核实。")
+    assert api.get(f"/tickets/{number}", as_="agent").get_json()["follow_up_count"] == 1 and not listed(number)
+    api.post("/tickets", ORDER | {"external_id": "GD-9", "content": "群众不满意，退回重办"}, as_="transfer")
+    assert listed(number)
+    act(api, number, "supervisor", action="reopen", reason="12345 退回重办")
+    act(api, number, "staff_dybz", action="accept")
+    act(api, number, "staff_dybz", action="reply", content="重办后再次核实并答复。")
+    assert not listed(number)
