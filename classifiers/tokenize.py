@@ -144,10 +144,12 @@ def _build_punctuation_table() -> dict[int, str]:
 
 #: traditional characters that are also written in simplified text (GB2312 has them) but that a mainland
 #: writer uses only in traditional script; 乾 is left alone (乾坤, 乾县 are simplified too)
-_TRADITIONAL_ALSO_IN_GB2312 = {"後": "后", "麽": "么"}
+_TRADITIONAL_ALSO_IN_GB2312 = {"後": "后", "於": "于", "麽": "么"}
 #: characters outside GB2312 that the 通用规范汉字表 (2013) keeps as standard mainland characters, mostly in names
-#: (毕昇, 於梨华, 祕鲁): they stay as written (a diff review found these changed)
-_STANDARD_OUTSIDE_GB2312 = frozenset("昇陞祕谿蒐扞劄於")
+#: (毕昇, 祕鲁): they stay as written (a diff review found these changed). 於, in GB2312 too, is folded all the same
+#: (above): in the texts a centre receives it is far more often traditional script's 于 (由於, 關於, 終於) than the
+#: surname, and a search folds its words as the index does, so 於女士 is still found
+_STANDARD_OUTSIDE_GB2312 = frozenset("昇陞祕谿蒐扞劄")
 
 
 def _build_traditional_table() -> dict[int, str]:

@@ -67,6 +67,8 @@ class TicketStatus(TitledEnum):
 OPEN_STATUSES = frozenset(
     {TicketStatus.REGISTERED, TicketStatus.DISPATCHED, TicketStatus.ACCEPTED, TicketStatus.RETURN_REQUESTED}
 )
+# answered (and perhaps called back or closed): a channel's word no longer reopens them, a 重办 does
+ANSWERED_STATUSES = frozenset({TicketStatus.REPLIED, TicketStatus.CALLED_BACK, TicketStatus.CLOSED})
 
 
 class TicketType(TitledEnum):

@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 
 from ticketing.models import (AssessmentContest, Callback, Channel, ContestState, Role, Ticket, TicketEvent,
                               TicketStatus, User)
-from ticketing.models.enums import OPEN_STATUSES, ExtensionState
+from ticketing.models.enums import ANSWERED_STATUSES, OPEN_STATUSES, ExtensionState
 from ticketing.models.ticket import NOTICE_STATES
 from ticketing.services import announcements, assists, reviews, risk_alerts, settings
 
@@ -152,7 +152,7 @@ def followed_up_query(now: datetime, department_id: int | None = None) -> sa.Sel
 
 
 #: answered or closed, and so not reopened by a channel's delivery sent again with new words
-FINISHED = (S.REPLIED.value, S.CALLED_BACK.value, S.CLOSED.value)
+FINISHED = tuple(sorted(status.value for status in ANSWERED_STATUSES))
 
 
 def sent_again_query(now: datetime, department_id: int | None = None) -> sa.Select:

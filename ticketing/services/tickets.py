@@ -34,7 +34,7 @@ from ticketing.models import (
     Urgency,
     User,
 )
-from ticketing.models.enums import CategorySource, ExtensionState
+from ticketing.models.enums import ANSWERED_STATUSES, CategorySource, ExtensionState
 from ticketing.services import (
     calendar, classification, deadlines, fulltext, locks, progress_lookup, risk_alerts, routing, settings, workflow,
 )
@@ -338,8 +338,12 @@ def _sent_again(session, delivered: Ticket, data: TicketInput, now: datetime) ->
     text = (data.content or "").strip()
     ticket = progress_lookup.kept_ticket(delivered)
     _raised_by_the_channel(session, ticket, delivered, data, now)
+    # once answered, only what came since counts as recorded: 12345 sending "回访不满意，退回重办" again about a second
+    # answer is news, not a retry (a review: it was dropped)
+    since = ticket.replied_at if ticket.status_enum in ANSWERED_STATUSES else None
     if not text or same_text(text, delivered.content) or any(
             (e.data or {}).get("resubmitted") and same_text(e.note.rsplit("内容有变化：", 1)[-1], text)
+            and (since is None or e.created_at > since)
             for e in (*delivered.events, *(ticket.events if ticket is not delivered else ()))):
         return  # a retry of the same delivery (its line ends or spaces aside), or this text recorded already
     merged = f"，原工单 {delivered.number} 已合并到本工单" if ticket is not delivered else ""
@@ -358,12 +362,16 @@ def _sent_again(session, delivered: Ticket, data: TicketInput, now: datetime) ->
         return
     if ticket.status_enum in workflow.RULES[Action.FOLLOW_UP].sources:
         record_follow_up(session, ticket, note, actor=None, now=now, marks={"resubmitted": True})
-    else:  # answered or closed (12345's 回访不满意, sent back): not reopened on a channel's word, but put before
+    elif ticket.status_enum in ANSWERED_STATUSES:
+        # answered or closed (12345's 回访不满意, sent back): not reopened on a channel's word, but put before
         # supervisors on 督办 for a week (inbox.sent_again_query), where they 重办 it or let it be; it was a line in
         # its history that nobody was shown
         workflow.record_fact(ticket, Action.FOLLOW_UP, actor=None, now=now, note=note,
                              data={"resubmitted": True, "follow_up": ticket.follow_up_count + 1})
         _counted_as_followed_up(ticket, note, now)
+    else:  # with another body (transferred on to 12345): a line in its history, as before
+        workflow.record_fact(ticket, Action.FOLLOW_UP, actor=None, now=now, note=note,
+                             data={"resubmitted": True, "follow_up": None})
 
 
 def _raised_by_the_channel(session, ticket: Ticket, delivered: Ticket, data: TicketInput, now: datetime) -> None:

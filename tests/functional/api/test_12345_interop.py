@@ -161,3 +161,41 @@ def test_only_a_resend_after_the_answer_waits_on_supervision(api, db):
     act(api, number, "staff_dybz", action="accept")
     act(api, number, "staff_dybz", action="reply", content="重办后再次核实并答复。")
     assert not listed(number)
+
+
+def test_a_resend_is_news_each_round_and_only_answered_tickets_count_it(api, db, client, auth):
+    """A second review: the same "退回重办" about a second answer was dropped as a retry of the first; a re-send of a
+    ticket transferred on counted a 催办 nobody was shown; an on-the-spot answer was offered a 重办 that always fails."""
+    number = api.post("/tickets", ORDER | {"external_id": "GD-7"}, as_="transfer").get_json()["number"]
+    for step in ({"action": "dispatch", "department": "DYBZ"}, {"action": "accept"}, {"action": "reply", "content": "已核实。"}):
+        act(api, number, "agent" if step["action"] == "dispatch" else "staff_dybz", **step)
+    sent_back = ORDER | {"external_id": "GD-7", "content": "回访不满意，退回重办"}
+    api.post("/tickets", sent_back, as_="transfer")
+    api.post("/tickets", sent_back, as_="transfer")  # a retry: once
+    assert api.get(f"/tickets/{number}", as_="agent").get_json()["follow_up_count"] == 1
+    act(api, number, "supervisor", action="reopen", reason="12345 退回重办")
+    act(api, number, "staff_dybz", action="accept")
+    act(api, number, "staff_dybz", action="reply", content="重办后再次核实。")
+    api.post("/tickets", sent_back, as_="transfer")  # the same words about the second answer: news
+    assert api.get(f"/tickets/{number}", as_="agent").get_json()["follow_up_count"] == 2
+
+    mail = {"external_id": "ML-8", "type": "consult", "content": "咨询养老金领取", "caller_phone": "13912345679"}
+    letter = api.post("/tickets", mail, as_="mayor").get_json()["number"]
+    assert act(api, letter, "agent", action="transfer_out", reference="SX12345-0008").status_code == 200
+    api.post("/tickets", mail | {"content": "补充：退休时间是去年"}, as_="mayor")  # transferred on: stays with 12345
+    body = api.get(f"/tickets/{letter}", as_="agent").get_json()
+    assert body["status"] == "transferred_out" and body["follow_up_count"] == 0
+    assert "补充：退休时间是去年" in body["events"][-1]["note"]  # a line in its history
+
+    spot = api.post("/tickets", ORDER | {"external_id": "GD-6", "type": "consult", "content": "门特怎么办理"},
+                    as_="transfer").get_json()["number"]
+    act(api, spot, "agent", action="recategorise", category="MT")
+    act(api, spot, "agent", action="answer_on_the_spot", answer="携带诊断证明到参保地经办机构申请。")
+    api.post("/tickets", ORDER | {"external_id": "GD-6", "content": "还是不清楚要哪些材料"}, as_="transfer")
+    auth.login("supervisor")
+    page = client.get("/supervise/").get_data(as_text=True)
+    section = page[page.index('id="sent_again"'):]
+    section = section[:section.index("</section>")]
+    row = section[section.index(spot):]
+    assert "没有承办单位" in row[:row.index("</tr>")] and "重办原因" not in row[:row.index("</tr>")]
+    assert "重办原因" not in client.get(f"/tickets/{spot}").get_data(as_text=True)

