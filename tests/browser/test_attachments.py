@@ -1,8 +1,10 @@
 """附件 in Chromium: choose two files, upload, open one, remove one with a reason; a refused file says why."""
 from __future__ import annotations
 
-from tests.attachment_files import PDF, PROGRAM
-from tests.browser.conftest import sign_in
+import re
+
+from tests.attachment_files import JPEG, PDF, PROGRAM
+from tests.browser.conftest import sign_in, signed_out
 
 
 def _first_ticket(page, live_server):
@@ -46,3 +48,38 @@ def test_a_program_renamed_to_pdf_is_refused_with_a_message(live_server, page):
         page.get_by_role("button", name="上传", exact=True).click()
     assert "“发票.pdf”的内容不是PDF文件" in page.locator(".flash-error").inner_text()
     assert page.get_by_role("link", name="发票.pdf").count() == 0
+
+
+def test_a_reply_carries_only_the_file_ticked_with_the_keyboard(live_server, page):
+    """随答复发送: the department ticks the 答复函 (Tab, Space) and not its own photo; the reply lists what went."""
+    sign_in(page, live_server, "agent")
+    page.select_option("#channel", "transfer_12345")
+    page.fill("#caller_phone", "13912345604")
+    page.fill("#content", "12345转来：住院报销三个月未到账，要求书面答复")
+    page.select_option("#category", "DY")
+    with page.expect_navigation():
+        page.locator("#content").press("Control+Enter")
+    number = re.search(r"12393-\d{8}-\d{6}", page.locator(".flash-success").inner_text()).group(0)
+    signed_out(page)
+    sign_in(page, live_server, "staff_dybz")
+    page.goto(f"{live_server}/tickets/{number}")
+    with page.expect_navigation():
+        page.get_by_role("button", name="签收", exact=True).click()
+    page.get_by_label("上传附件").set_input_files([
+        {"name": "答复函.pdf", "mimeType": "application/pdf", "buffer": PDF},
+        {"name": "核查照片.jpg", "mimeType": "image/jpeg", "buffer": JPEG}])
+    with page.expect_navigation():
+        page.get_by_role("button", name="上传", exact=True).click()
+    legend = page.locator("fieldset.reply-files legend").inner_text()
+    assert "12345转办可随答复取回" in legend and "可能向群众公开" in legend
+    page.fill("#reply-content", "经核实，报销款已于本周发放，答复函随附。")
+    page.locator("#reply-content").press("Tab")  # the first file's box, then Space ticks it
+    assert page.evaluate("document.activeElement.type") == "checkbox"
+    assert "答复函.pdf" in page.evaluate("document.activeElement.parentElement.textContent")
+    page.keyboard.press("Space")
+    with page.expect_navigation():
+        page.get_by_role("button", name="提交答复").click()
+    sent = page.locator("p.small", has_text="随答复发送：")
+    assert sent.inner_text() == "随答复发送：答复函.pdf"
+    assert "已随答复发送" in page.locator("table.files tr", has_text="答复函.pdf").inner_text()
+    assert "已随答复发送" not in page.locator("table.files tr", has_text="核查照片.jpg").inner_text()
