@@ -121,10 +121,19 @@ def sign_in(page, base_url: str, username: str, password: str = PASSWORD) -> Non
     page.wait_for_load_state("networkidle")
 
 
-def register_call(page, phone: str, content: str) -> str:
+def register_call(page, phone: str, content: str, *, channel: str | None = None, reference: str | None = None,
+                  region: str | None = None, category: str | None = None) -> str:
     """Type a call into the open call form and save it (Ctrl+Enter); the new ticket's number."""
     page.fill("#caller_phone", phone)
     page.fill("#content", content)
+    if channel:
+        page.select_option("#channel", channel)
+    if reference:
+        page.fill("#transfer_reference", reference)
+    if region:
+        page.fill("#region", region)
+    if category:
+        page.select_option("#category", category)
     with page.expect_navigation():
         page.locator("#content").press("Control+Enter")
     return re.search(r"12393-\d{8}-\d{6}", page.locator(".flash-success").inner_text()).group(0)

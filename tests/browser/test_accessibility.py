@@ -1,10 +1,9 @@
 """Accessibility and all-day ergonomics, in a real browser: what a screen reader is told and when, zoom, focus."""
 from __future__ import annotations
 
-import re
 from contextlib import contextmanager
 
-from tests.browser.conftest import sign_in, signed_out
+from tests.browser.conftest import register_call, sign_in, signed_out
 
 WATCH = """() => { window.__said = {risk: 0, status: []};
   new MutationObserver(ms => { window.__said.risk += ms.length; })
@@ -120,12 +119,7 @@ def test_a_1366_screen_at_125_percent_shows_whole_lists_and_the_call_forms_advic
 def test_the_step_a_ticket_waits_for_is_in_sight_at_200_percent(live_server, browser, page):
     # a ticket of its own waiting for 待遇保障科's 签收 (the demo's 待签收 list can be empty at some hours)
     sign_in(page, live_server, "agent")
-    page.fill("#caller_phone", "13912345601")
-    page.fill("#content", "来电人反映住院报销比例偏低，要求核实")
-    page.select_option("#category", "DY")
-    with page.expect_navigation():
-        page.locator("#content").press("Control+Enter")
-    number = re.search(r"12393-\d{8}-\d{6}", page.locator(".flash-success").inner_text()).group(0)
+    number = register_call(page, "13912345601", "来电人反映住院报销比例偏低，要求核实", category="DY")
     with _window(browser, 683, 384) as page:
         sign_in(page, live_server, "staff_dybz")
         page.goto(f"{live_server}/tickets/{number}?queue=dispatched")

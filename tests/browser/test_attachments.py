@@ -1,10 +1,8 @@
 """附件 in Chromium: choose two files, upload, open one, remove one with a reason; a refused file says why."""
 from __future__ import annotations
 
-import re
-
 from tests.attachment_files import JPEG, PDF, PROGRAM
-from tests.browser.conftest import sign_in, signed_out
+from tests.browser.conftest import register_call, sign_in, signed_out
 
 
 def _first_ticket(page, live_server):
@@ -53,13 +51,8 @@ def test_a_program_renamed_to_pdf_is_refused_with_a_message(live_server, page):
 def test_a_reply_carries_only_the_file_ticked_with_the_keyboard(live_server, page):
     """随答复发送: the department ticks the 答复函 (Tab, Space) and not its own photo; the reply lists what went."""
     sign_in(page, live_server, "agent")
-    page.select_option("#channel", "transfer_12345")
-    page.fill("#caller_phone", "13912345604")
-    page.fill("#content", "12345转来：住院报销三个月未到账，要求书面答复")
-    page.select_option("#category", "DY")
-    with page.expect_navigation():
-        page.locator("#content").press("Control+Enter")
-    number = re.search(r"12393-\d{8}-\d{6}", page.locator(".flash-success").inner_text()).group(0)
+    number = register_call(page, "13912345604", "12345转来：住院报销三个月未到账，要求书面答复",
+                           channel="transfer_12345", category="DY")
     signed_out(page)
     sign_in(page, live_server, "staff_dybz")
     page.goto(f"{live_server}/tickets/{number}")

@@ -3,28 +3,12 @@ is said once, partial answers are marked, 重置密码 shows the rule, the 派�
 handler is marked on the ticket page."""
 from __future__ import annotations
 
-import re
-
-from tests.browser.conftest import sign_in, signed_out
-
-NUMBER = re.compile(r"12393-\d{8}-\d{6}")
+from tests.browser.conftest import register_call, sign_in, signed_out
 
 
-def _register(page, base, phone, content, *, channel=None, reference=None, category=None, region=None) -> str:
+def _register(page, base, phone, content, **fields) -> str:
     page.goto(f"{base}/agent/calls/new")
-    page.fill("#caller_phone", phone)
-    page.fill("#content", content)
-    if channel:
-        page.select_option("#channel", channel)
-    if reference:
-        page.fill("#transfer_reference", reference)
-    if region:
-        page.fill("#region", region)
-    if category:
-        page.select_option("#category", category)
-    with page.expect_navigation():
-        page.locator("#content").press("Control+Enter")
-    return NUMBER.search(page.locator(".flash-success").inner_text()).group(0)
+    return register_call(page, phone, content, **fields)
 
 
 def test_return_to_12345_says_returned_not_transferred(live_server, page):
