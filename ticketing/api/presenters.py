@@ -5,8 +5,9 @@ from datetime import datetime
 
 from flask import url_for
 
-from ticketing.models import (Announcement, AssistRequest, Callback, CitizenContact, Reply, Ticket, TicketAttachment,
-                              TicketEvent, TicketStatus)
+from ticketing.models import (Announcement, AssistRequest, Callback, CitizenContact, PetitionReview, Reply, Ticket,
+                              TicketAttachment, TicketEvent, TicketStatus)
+from ticketing.services import petition_reviews
 from ticketing.services.deadlines import LOCAL_TZ
 from ticketing.services.privacy import without_call_reference
 from ticketing.services.validation import mask_id_number, mask_name, mask_numbers_in_text, mask_phone
@@ -154,6 +155,22 @@ def assist_dict(assist: AssistRequest, *, now: datetime, show_caller: bool = Fal
         "answered_by": assist.answered_by.display_name if assist.answered_by else None,
         "answered_at": iso(assist.answered_at), "withdraw_reason": text(assist.withdraw_reason),
         "closed_at": iso(assist.closed_at), "urged_at": iso(assist.urged_at), "urge_note": text(assist.urge_note),
+    }
+
+
+def petition_review_dict(review: PetitionReview, *, now: datetime, show_caller: bool = False) -> dict:
+    """信访复查、复核 as the API shows it; the texts masked like the ticket's own."""
+    def text(value: str | None) -> str | None:
+        return value if show_caller or value is None else mask_numbers_in_text(value)
+    return {
+        "stage": review.stage, "stage_title": review.stage_title, "reviewing_body": review.reviewing_body,
+        "reason": text(review.reason), "answer_received_on": review.answer_received_on.isoformat(),
+        "requested_on": review.requested_on.isoformat(), "due_at": iso(review.due_at),
+        "overdue": petition_reviews.is_late(review, now),
+        "recorded_by": review.recorded_by.display_name if review.recorded_by else None,
+        "decision": review.decision, "opinion": text(review.opinion),
+        "decided_on": review.decided_on.isoformat() if review.decided_on else None,
+        "decided_by": review.decided_by.display_name if review.decided_by else None,
     }
 
 

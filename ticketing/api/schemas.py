@@ -171,9 +171,18 @@ class ActionIn(ApiSchema):
                                                           "request_assist / withdraw_assist / urge_assist：协办单位编码"})
     category = Str(max_len=10, metadata={"description": "dispatch / recategorise：业务分类编码"})
     reason = Str(max_len=2000, metadata={"description": "return / request_extension / reassign / reopen / unmerge（撤销合并）/ take_back（重新受理）/ make_urgent"
-                                                        "（升为紧急）/ clear_risk（解除风险提示）/ withdraw_assist（撤回协办）：理由"})
+                                                        "（升为紧急）/ clear_risk（解除风险提示）/ withdraw_assist（撤回协办）：理由；"
+                                                        "request_petition_review：信访人请求复查（复核）的事项和理由"})
     request = Str(max_len=2000, metadata={"description": "request_assist：请协办单位核实或答复的事项"})
-    opinion = Str(max_len=20000, metadata={"description": "answer_assist：协办意见（协办单位的承办人员）"})
+    opinion = Str(max_len=20000, metadata={"description": "answer_assist：协办意见（协办单位的承办人员）；"
+                                                         "decide_petition_review：复查（复核）意见"})
+    reviewing_body = Str(max_len=100, metadata={"description": "request_petition_review：复查（复核）机关，原办理机关的上一级机关"})
+    requested_on = Str(max_len=40, metadata={"description": "request_petition_review（可选，默认今天）：收到复查（复核）请求的日期，如 2026-12-05"})
+    answer_received_on = Str(max_len=40, metadata={"description": "request_petition_review（可选，默认意见出具之日）：信访人收到处理意见"
+                                                                 "（复核时为复查意见）的日期；请求须在其后 30 日内"})
+    decision = Str(choices=["upheld", "changed"], metadata={"description": "decide_petition_review：upheld 维持原意见，"
+                                                                         "changed 撤销或变更原意见"})
+    decided_on = Str(max_len=40, metadata={"description": "decide_petition_review（可选，默认今天）：复查（复核）意见书的日期"})
     until = Str(max_len=40, metadata={"description": "request_extension：延期至（2026-12-31 或 ISO 8601）"})
     until_shown = Str(max_len=40, metadata={"description": "approve_extension / refuse_extension（可选）：审批人看到的申请日期"
                                                            "（工单的 extension_until）；申请已变更则拒绝，409"})
@@ -390,12 +399,30 @@ class AssistOut(Schema):
     urge_note = String(allow_none=True, metadata={"description": "督办意见"})
 
 
+class PetitionReviewOut(Schema):
+    stage = String(metadata={"description": "recheck 复查，reexamine 复核（信访工作条例第三十五、三十六条）"})
+    stage_title = String()
+    reviewing_body = String(metadata={"description": "复查（复核）机关"})
+    reason = String(metadata={"description": "信访人请求的事项和理由"})
+    answer_received_on = String(metadata={"description": "信访人收到所不服意见的日期"})
+    requested_on = String(metadata={"description": "收到请求的日期"})
+    due_at = String(metadata={"description": "出具意见的期限（收到请求之日起 30 日）"})
+    overdue = Boolean(metadata={"description": "超过期限仍未出具意见，或出具晚于期限"})
+    recorded_by = String(allow_none=True)
+    decision = String(allow_none=True, metadata={"description": "upheld 维持原意见，changed 撤销或变更原意见；null 待出具"})
+    opinion = String(allow_none=True, metadata={"description": "复查（复核）意见"})
+    decided_on = String(allow_none=True, metadata={"description": "意见书的日期"})
+    decided_by = String(allow_none=True)
+
+
 class TicketDetailOut(TicketOut):
     events = List(Nested(EventOut))
     replies = List(Nested(ReplyOut), metadata={"description": "答复（重办后的新答复在后）"})
     callbacks = List(Nested(CallbackRecordOut), metadata={"description": "回访及渠道回传的群众评价"})
     contacts = List(Nested(ContactOut), metadata={"description": "联系来电人记录（受理告知、延期告知、办理进展等）"})
     assists = List(Nested(AssistOut), metadata={"description": "协办：请其他单位核实或答复的事项及其意见"})
+    petition_reviews = List(Nested(PetitionReviewOut), metadata={"description": "信访件的复查、复核请求及其意见"})
+    petition_concluded = Boolean(metadata={"description": "信访事项已复核终结：以同一事实和理由再次提出的不再受理"})
     allowed_actions = List(String())
     attachments = List(Nested(AttachmentOut), metadata={"description": "该令牌的用户可查看的附件"})
     hidden_attachments = Integer(metadata={"description": "另有几个含来电人身份信息、该用户不可查看的附件"})

@@ -12,14 +12,14 @@ from ticketing.api import schemas
 from ticketing.api.auth import SECURITY, current_api_user, current_token, token_required
 from ticketing.api.presenters import (
     announcement_dict, assist_dict, attachment_dict, callback_dict, channel_ticket_dict, contact_dict, event_dict,
-    has_caller_data, iso, page_dict, reply_dict, ticket_dict,
+    has_caller_data, iso, page_dict, petition_review_dict, reply_dict, ticket_dict,
     ticket_dict_for_channel,
 )
 from ticketing.extensions import db
 from ticketing.models import Ticket
 from ticketing.services import (
-    announcements, assists, attachments, channel_feedback, clock, inbox, intake_assist, invalid_calls, locks, permissions,
-    privacy, risk_alerts, search, tickets, validation,
+    announcements, assists, attachments, channel_feedback, clock, inbox, intake_assist, invalid_calls, locks,
+    permissions, petition_reviews, privacy, risk_alerts, search, tickets, validation,
 )
 from ticketing.services.actions import API_ACTIONS, perform_action
 from ticketing.services.errors import DomainError, NotAllowed, NotFound, ValidationFailed
@@ -241,6 +241,9 @@ def _detail(user, ticket: Ticket, *, show_caller: bool = False) -> dict:
         "callbacks": [callback_dict(c, show_caller=show_caller) for c in ticket.callbacks],
         "contacts": [contact_dict(c, show_caller=show_caller) for c in ticket.contacts],
         "assists": [assist_dict(r, now=clock.now_utc(), show_caller=show_caller) for r in ticket.assists],
+        "petition_reviews": [petition_review_dict(r, now=clock.now_utc(), show_caller=show_caller)
+                             for r in ticket.petition_reviews],
+        "petition_concluded": petition_reviews.is_concluded(ticket),
         # those POST /actions takes (attachments, 授权查看举报人 and 风险补查 are the pages' or their own endpoints')
         "allowed_actions": [a.value for a in tickets.actions_open_now(db.session, user, ticket, clock.now_utc())
                             if a.value in API_ACTIONS],

@@ -19,7 +19,7 @@ from ticketing.models.intake import ApiToken, ImportMapping
 from ticketing.models.privacy import PersonalDataView, ReporterIdentityGrant
 from ticketing.models.settings import AppSetting, CalendarYear, StandardAnswer, DeadlinePolicy, Holiday, RoutingRule
 from ticketing.models.ticket import (
-    AssistRequest, CategoryLabel, Callback, CitizenContact, InternalNote, Reply, Ticket, TicketAttachment, TicketEvent, TicketNumberCounter,
+    AssistRequest, CategoryLabel, Callback, CitizenContact, InternalNote, PetitionReview, Reply, Ticket, TicketAttachment, TicketEvent, TicketNumberCounter,
 )
 from ticketing.models.user import Role, User
 from ticketing.models.review import ReviewAppeal, ReviewItem, TicketReview
@@ -39,6 +39,6 @@ __all__ = [
     "AppSetting", "StandardAnswer",
     "CalendarYear", "Callback", "CategoryLabel", "Category", "Channel", "CitizenContact", "ClosureKind",
     "ContactMethod", "ContactPurpose", "DeadlinePolicy", "Department",
-    "Holiday", "HotspotSnapshot", "InternalNote", "InvalidCall", "Reply", "ReviewAppeal", "ReviewItem", "Role", "RoutingRule", "Satisfaction", "Ticket", "TicketAttachment", "TicketEvent",
+    "Holiday", "HotspotSnapshot", "InternalNote", "InvalidCall", "PetitionReview", "Reply", "ReviewAppeal", "ReviewItem", "Role", "RoutingRule", "Satisfaction", "Ticket", "TicketAttachment", "TicketEvent",
     "TicketNumberCounter", "TicketReview", "TicketStatus", "TicketType", "Urgency", "User",
 ]

@@ -156,6 +156,22 @@ class AssistState(TitledEnum):
     __titles__ = {"open": "待反馈", "answered": "已反馈", "withdrawn": "已撤回", "lapsed": "已终止"}
 
 
+class PetitionReviewStage(TitledEnum):
+    """信访工作条例: a petitioner who does not accept the 处理意见 asks for 复查 within 30 days of receiving it
+    (第三十五条); one who does not accept the 复查意见 asks for 复核 within 30 days of receiving that (第三十六条)."""
+    RECHECK = "recheck"
+    REEXAMINE = "reexamine"
+
+    __titles__ = {"recheck": "复查", "reexamine": "复核"}
+
+
+class PetitionReviewDecision(TitledEnum):
+    UPHELD = "upheld"
+    CHANGED = "changed"
+
+    __titles__ = {"upheld": "维持原意见", "changed": "撤销或变更原意见"}
+
+
 class ContactMethod(TitledEnum):
     PHONE = "phone"
     SMS = "sms"

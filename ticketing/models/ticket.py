@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 import sqlalchemy as sa
 from sqlalchemy.ext.hybrid import hybrid_property
@@ -18,6 +18,8 @@ from ticketing.models.enums import (
     ContactMethod,
     ContactPurpose,
     ExtensionState,
+    PetitionReviewDecision,
+    PetitionReviewStage,
     Satisfaction,
     TicketStatus,
     TicketType,
@@ -152,6 +154,7 @@ class Ticket(db.Model):
     attachments: Mapped[list[TicketAttachment]] = relationship(back_populates="ticket", order_by="TicketAttachment.id")
     contacts: Mapped[list[CitizenContact]] = relationship(back_populates="ticket", order_by="CitizenContact.id")
     assists: Mapped[list[AssistRequest]] = relationship(back_populates="ticket", order_by="AssistRequest.id")
+    petition_reviews: Mapped[list[PetitionReview]] = relationship(back_populates="ticket", order_by="PetitionReview.id")
 
     @property
     def status_enum(self) -> TicketStatus:
@@ -456,6 +459,56 @@ class AssistRequest(db.Model):
     @property
     def is_open(self) -> bool:
         return self.state == AssistState.OPEN.value
+
+
+class PetitionReview(db.Model):
+    """信访复查、复核 (信访工作条例第三十五、三十六条): a petitioner who does not accept the written 处理意见 asks,
+    within 30 days of receiving it, the body above the one that handled it to look again (复查); one who does not
+    accept the 复查意见 asks the body above that (复核) within 30 days. Each body gives its written opinion within 30
+    days of receiving the request. After 复核 the matter is concluded: the same facts and reasons are not accepted
+    again. The centre records the request, the body asked, and its opinion; services/petition_reviews.py."""
+
+    __tablename__ = "petition_review"
+    __table_args__ = (
+        sa.UniqueConstraint("ticket_id", "stage", name="uq_petition_review_ticket_stage"),
+        sa.CheckConstraint(f"stage IN ({PetitionReviewStage.sql_in()})", name="stage_known"),
+        sa.CheckConstraint(f"decision IS NULL OR decision IN ({PetitionReviewDecision.sql_in()})",
+                           name="decision_known"),
+        sa.CheckConstraint("(decision IS NULL) = (decided_at IS NULL)", name="decided_at_iff_decision"),
+        sa.Index("ix_petition_review_open_due", "decided_at", "due_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(sa.ForeignKey("ticket.id"), index=True)
+    stage: Mapped[str] = mapped_column(sa.String(20))
+    reviewing_body: Mapped[str] = mapped_column(sa.String(100))  # 复查（复核）机关
+    reason: Mapped[str] = mapped_column(sa.Text)  # 请求事项和理由
+    answer_received_on: Mapped[date] = mapped_column(sa.Date)  # the petitioner received the opinion contested
+    requested_on: Mapped[date] = mapped_column(sa.Date)  # the request was received
+    due_at: Mapped[datetime] = mapped_column(UTCDateTime)  # the written opinion is owed by (30 days)
+    recorded_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id"))
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    decision: Mapped[str | None] = mapped_column(sa.String(20))
+    opinion: Mapped[str | None] = mapped_column(sa.Text)  # 复查（复核）意见
+    decided_on: Mapped[date | None] = mapped_column(sa.Date)  # the date of the written opinion
+    decided_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id"))
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # when it was recorded here
+
+    ticket: Mapped[Ticket] = relationship(back_populates="petition_reviews")
+    recorded_by: Mapped[User | None] = relationship(foreign_keys=[recorded_by_id])
+    decided_by: Mapped[User | None] = relationship(foreign_keys=[decided_by_id])
+
+    @property
+    def stage_title(self) -> str:
+        return PetitionReviewStage(self.stage).title
+
+    @property
+    def decision_title(self) -> str:
+        return PetitionReviewDecision(self.decision).title if self.decision else "待出具意见"
+
+    @property
+    def is_open(self) -> bool:
+        return self.decision is None
 
 
 class InternalNote(db.Model):

@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from ticketing.models import Category, Ticket, TicketStatus, User
-from ticketing.services import assists, notices, permissions, risk_alerts, tickets
+from ticketing.services import assists, notices, permissions, petition_reviews, risk_alerts, tickets
 from ticketing.services.deadlines import LOCAL_TZ
 from ticketing.services.errors import DomainError, ValidationFailed
 from ticketing.services.validation import within_limit, year_error
@@ -24,7 +24,7 @@ API_ACTIONS = {
     "approve_extension", "refuse_extension", "urge", "callback", "close", "reopen", "merge", "unmerge", "take_back", "reassign",
     "answer_on_the_spot", "legal_channel", "transfer_out", "recategorise", "note", "hand_over",
     "contact", "follow_up", "make_urgent", "clear_risk", "request_assist", "answer_assist", "withdraw_assist",
-    "urge_assist",
+    "urge_assist", "request_petition_review", "decide_petition_review",
 }
 
 
@@ -73,6 +73,22 @@ def parse_until(value, field_name: str = "until") -> datetime:
     return parsed.astimezone(ZoneInfo("UTC"))
 
 
+def parse_day(value, field_name: str) -> date | None:
+    """A calendar date (2026-03-30, or the basic 20260330), None when not given."""
+    if isinstance(value, date):
+        return value
+    text = str(value or "").strip()
+    if not text:
+        return None
+    try:
+        parsed = date.fromisoformat(text)
+    except ValueError:
+        raise ValidationFailed("日期格式不正确", fields={field_name: "例如 2026-12-31"}) from None
+    if year_error(parsed):
+        raise ValidationFailed("日期超出范围", fields={field_name: year_error(parsed)})
+    return parsed
+
+
 def _is_a_date(text: str) -> bool:
     try:
         date.fromisoformat(text)
@@ -85,7 +101,8 @@ def _is_a_date(text: str) -> bool:
 # 100,000-character 督办意见 filled the top of the ticket page
 # (协办's request and opinion are checked by services/assists, with its own words)
 TEXT_LIMITS = {"reason": 2000, "note": 2000, "content": 20000, "answer": 20000, "advice": 20000, "into": 32,
-               "reference": 100, "to": 80, "department": 20, "category": 10, "until": 40, "until_shown": 40}
+               "reference": 100, "to": 80, "department": 20, "category": 10, "until": 40, "until_shown": 40,
+               "reviewing_body": 100, "decision": 20}
 
 
 def _text(params: dict, key: str) -> str:
@@ -185,6 +202,15 @@ def perform_action(session: Session, ticket: Ticket, action: str, params: dict, 
             username = _text(p, "to")
             to = session.scalar(sa.select(User).where(User.username == username)) if username else None
             tickets.hand_over(session, ticket, to, actor=actor, now=now, note=_text(p, "note"))
+        case Action.REQUEST_PETITION_REVIEW:
+            petition_reviews.request_review(
+                session, ticket, reviewing_body=_text(p, "reviewing_body"), reason=_text(p, "reason"),
+                requested_on=parse_day(p.get("requested_on"), "requested_on"),
+                answer_received_on=parse_day(p.get("answer_received_on"), "answer_received_on"), actor=actor, now=now)
+        case Action.DECIDE_PETITION_REVIEW:
+            petition_reviews.decide_review(session, ticket, decision=_text(p, "decision"), opinion=_text(p, "opinion"),
+                                           decided_on=parse_day(p.get("decided_on"), "decided_on"), actor=actor,
+                                           now=now)
         case Action.CONTACT:
             notices.record_contact(session, ticket, purpose=_text(p, "purpose"), method=_text(p, "method"),
                                    reached=parse_bool(p.get("reached"), "reached"), note=_text(p, "note"),
@@ -263,6 +289,12 @@ def done_message(ticket: Ticket, action: str) -> str:
         back = "已退回12345" if ticket.transfers_back_to_12345 else (
             "已退回信访部门" if ticket.transfers_back_to_petition_office else "已转出至12345")
         return f"{back}：{ticket.number}"
+    if verb in (Action.REQUEST_PETITION_REVIEW, Action.DECIDE_PETITION_REVIEW) and ticket.petition_reviews:
+        review = ticket.petition_reviews[-1]
+        if verb is Action.REQUEST_PETITION_REVIEW:
+            return (f"已登记{review.stage_title}请求：{ticket.number}，{review.reviewing_body}应于 "
+                    f"{review.due_at.astimezone(LOCAL_TZ):%Y-%m-%d} 前出具{review.stage_title}意见")
+        return f"已录入{review.stage_title}意见（{review.decision_title}）：{ticket.number}"
     if verb is Action.CONTACT:  # it said 已联系来电人 when 未联系上 was ticked (a copy review)
         contact = next((e for e in reversed(ticket.events) if e.action == Action.CONTACT.value), None)
         reached = contact is not None and contact.data.get("reached")

@@ -11,7 +11,7 @@ from ticketing.models import (AssessmentContest, Callback, Channel, ContestState
                               TicketStatus, User)
 from ticketing.models.enums import ANSWERED_STATUSES, OPEN_STATUSES, ExtensionState
 from ticketing.models.ticket import NOTICE_STATES
-from ticketing.services import announcements, assists, reviews, risk_alerts, settings
+from ticketing.services import announcements, assists, petition_reviews, reviews, risk_alerts, settings
 
 S = TicketStatus
 DEPARTMENT_WORK = (S.DISPATCHED.value, S.ACCEPTED.value)
@@ -210,7 +210,8 @@ class Section:
 def supervision_sections(session: Session, now: datetime, *, near_hours: int, department_id: int | None = None,
                          limit: int = 50) -> list[Section]:
     """The supervisor's page: 风险提示, overdue, near the deadline, waiting for approval, 协办 past its deadline,
-    notices owed, called about again by the citizen, sent again by its channel once answered, urged; optionally one
+    notices owed, called about again by the citizen, sent again by its channel once answered, a petition's 复查 or
+    复核 waiting for its opinion, urged; optionally one
     department. A section lists its first ``limit`` tickets and counts the rest (a province can have thousands
     overdue), only when there are more."""
 
@@ -231,6 +232,7 @@ def supervision_sections(session: Session, now: datetime, *, near_hours: int, de
          .order_by(Ticket.reply_due_at, Ticket.id)),
         ("follow_ups", f"群众催办（近 {FOLLOW_UP_DAYS} 天）", followed_up_query(now)),
         ("sent_again", f"渠道再次推送已答复的工单（近 {FOLLOW_UP_DAYS} 天）", sent_again_query(now)),
+        ("petition_reviews", "信访复查、复核待出具意见", petition_reviews.waiting_query()),
         ("urged", "督办中", sa.select(Ticket).where(
             Ticket.last_urged_at.is_not(None), Ticket.status.in_(DEPARTMENT_WORK + (S.RETURN_REQUESTED.value,))
         ).order_by(Ticket.last_urged_at.desc(), Ticket.id)),
@@ -386,7 +388,8 @@ def todo_counts(session: Session, user: User, now: datetime) -> dict[str, int]:
         counts["supervise"] = sum(_count(session, sa.select(Ticket.id).where(part)) for part in overdue_parts(now)) \
             + _count(session, sa.select(Ticket.id).where(requested, sa.not_(overdue))) \
             + _count(session, sa.select(Ticket.id).where(risk_alerts.undecided_condition(), sa.not_(overdue),
-                                                         sa.not_(requested)))
+                                                         sa.not_(requested))) \
+            + _count(session, petition_reviews.late_query(now).where(sa.not_(overdue), sa.not_(requested)))
     # 通知公告 addressed to the user's role and not yet marked read (a few rows: the table holds dozens a month)
     counts["announcements"] = announcements.unread_count(session, user, now)
     counts["total"] = sum(v for k, v in counts.items() if k != "urged")

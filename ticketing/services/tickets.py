@@ -36,7 +36,8 @@ from ticketing.models import (
 )
 from ticketing.models.enums import ANSWERED_STATUSES, CategorySource, ExtensionState
 from ticketing.services import (
-    calendar, classification, deadlines, fulltext, locks, progress_lookup, risk_alerts, routing, settings, workflow,
+    calendar, classification, deadlines, fulltext, locks, petition_reviews, progress_lookup, risk_alerts, routing,
+    settings, workflow,
 )
 from ticketing.services.duplicates import MERGEABLE
 from ticketing.services.errors import InvalidTransition, ValidationFailed
@@ -733,6 +734,8 @@ def actions_open_now(session, user, ticket, now) -> list[Action]:
         Action.URGE_ASSIST: not open_assists,
         Action.WITHDRAW_ASSIST: not open_assists,
         Action.ANSWER_ASSIST: not any(r.department_id == user.department_id for r in open_assists),
+        Action.REQUEST_PETITION_REVIEW: petition_reviews.contested_opinion_date(ticket) is None,
+        Action.DECIDE_PETITION_REVIEW: petition_reviews.open_review(ticket) is None,
     }
     return [action for action in actions if not nothing_to_act_on.get(action, False)]
 

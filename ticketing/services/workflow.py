@@ -10,8 +10,8 @@ import enum
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from ticketing.models import AssistState, Role, Ticket, TicketEvent, TicketStatus, User
-from ticketing.models.enums import ExtensionState
+from ticketing.models import AssistState, Channel, Role, Ticket, TicketEvent, TicketStatus, User
+from ticketing.models.enums import ANSWERED_STATUSES, ExtensionState
 from ticketing.services.errors import InvalidTransition, NotAllowed, NotFound
 
 S = TicketStatus
@@ -59,6 +59,8 @@ class Action(enum.StrEnum):
     ANSWER_ASSIST = "answer_assist"
     WITHDRAW_ASSIST = "withdraw_assist"
     URGE_ASSIST = "urge_assist"
+    REQUEST_PETITION_REVIEW = "request_petition_review"
+    DECIDE_PETITION_REVIEW = "decide_petition_review"
     # 按月考核 contests: recorded on the ticket by services/assessment.py; the status never changes,
     # so they have no entry in RULES and are never offered as ticket actions
     CONTEST = "contest"
@@ -111,6 +113,8 @@ ACTION_TITLES = {
     Action.ANSWER_ASSIST: "反馈协办意见",
     Action.WITHDRAW_ASSIST: "撤回协办",
     Action.URGE_ASSIST: "督办协办",
+    Action.REQUEST_PETITION_REVIEW: "登记复查复核请求",
+    Action.DECIDE_PETITION_REVIEW: "录入复查复核意见",
     Action.CONTEST: "考核申诉",
     Action.CONTEST_ACCEPT: "考核申诉通过（核减）",
     Action.CONTEST_REJECT: "考核申诉驳回",
@@ -127,6 +131,7 @@ SEEN_BY_THE_CITIZEN = frozenset({Action.REASSIGN, Action.APPROVE_EXTENSION, Acti
 WITH_DEPARTMENT = frozenset({S.DISPATCHED, S.ACCEPTED, S.RETURN_REQUESTED})
 MOVES_DEPARTMENT = frozenset({Action.REASSIGN, Action.APPROVE_RETURN})  # from one department to another
 ANY_STATE = frozenset(S)
+PETITIONS_ONLY = frozenset({Action.REQUEST_PETITION_REVIEW, Action.DECIDE_PETITION_REVIEW})
 
 
 @dataclass(frozen=True)
@@ -203,6 +208,10 @@ RULES: dict[Action, Rule] = {
     Action.ANSWER_ASSIST: _rule(WITH_DEPARTMENT, None, {ST}, staff_scope="assisting"),
     Action.WITHDRAW_ASSIST: _rule(WORKING, None, {ST, SV, AD}),
     Action.URGE_ASSIST: _rule(WITH_DEPARTMENT, None, {SV, AD}),
+    # 信访复查、复核 (services/petition_reviews.py): a petitioner contests the written answer; the supervisor records
+    # the request once the ticket is answered, and the opinion whenever it comes (the ticket may be 重办 meanwhile)
+    Action.REQUEST_PETITION_REVIEW: _rule(ANSWERED_STATUSES, None, {SV, AD}),
+    Action.DECIDE_PETITION_REVIEW: _rule(ANY_STATE - {S.MERGED}, None, {SV, AD}),
 }
 
 
@@ -238,6 +247,8 @@ def check(user: User | None, ticket: Ticket, action: Action) -> Rule:
     status = TicketStatus(ticket.status)
     if action is not Action.REGISTER and status not in rule.sources:
         raise InvalidTransition(f"工单当前状态为“{status.title}”，不能执行“{action.title}”")
+    if action in PETITIONS_ONLY and ticket.channel != Channel.PETITION_BUREAU.value:
+        raise InvalidTransition("只有信访件可以请求复查、复核（信访工作条例第三十五条）")
     return rule
 
 

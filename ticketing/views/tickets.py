@@ -13,8 +13,8 @@ from flask_login import current_user, login_required
 from ticketing.extensions import db
 from ticketing.models import Category, Channel, ContactMethod, ContactPurpose, Department, TicketStatus, TicketType
 from ticketing.services import (
-    assists, attachments, channel_feedback, clock, duplicates, inbox, intake_assist, notices, permissions, privacy, queues, reviews, search, sms,
-    ticket_export, validation, workflow,
+    assists, attachments, channel_feedback, clock, duplicates, inbox, intake_assist, notices, permissions,
+    petition_reviews, privacy, queues, reviews, search, sms, ticket_export, validation, workflow,
 )
 from ticketing.services import tickets as ticket_service
 from ticketing.services.actions import done_message
@@ -151,6 +151,12 @@ def detail(number: str):
         review_items=reviews.item_titles(db.session) if ticket_reviews or may_review else {},
         review_applicable=reviews.applicable_items(db.session, ticket) if may_review else [],
         pass_score=reviews.PASS_SCORE, back=list_back(),
+        petition_stage=petition_reviews.next_stage(ticket)
+        if workflow.Action.REQUEST_PETITION_REVIEW in actions else None,
+        petition_contested_on=petition_reviews.contested_opinion_date(ticket)
+        if workflow.Action.REQUEST_PETITION_REVIEW in actions else None,
+        petition_open=petition_reviews.open_review(ticket), petition_concluded=petition_reviews.is_concluded(ticket),
+        petition_late=petition_reviews.is_late, is_concluded_petition=petition_reviews.is_concluded, petition_within_days=petition_reviews.REQUEST_WITHIN_DAYS,
     )
 
 

@@ -1,0 +1,43 @@
+"""信访复查 in Chromium: a supervisor records a petitioner's request for 复查 on an answered petition, finds it on
+督办, lands in the opinion form with the cursor on its first choice, and records the opinion with the keyboard."""
+from __future__ import annotations
+
+from tests.browser.conftest import sign_in, signed_out
+
+
+def test_a_supervisor_records_a_recheck_and_its_opinion(live_server, page):
+    sign_in(page, live_server, "supervisor")
+    page.goto(f"{live_server}/tickets/?channel=petition_bureau&status=closed")
+    numbers = page.locator("table.grid a[href^='/tickets/']").all_inner_texts()
+    for number in numbers:  # one answered, not told the legal channel (which has no 复查)
+        page.goto(f"{live_server}/tickets/{number}")
+        if page.locator("#petition-review-form").count():
+            break
+    form = page.locator("#petition-review-form")
+    assert "登记复查请求" in form.inner_text()
+    today = form.get_by_label("收到复查请求的日期").input_value()
+    form.get_by_label("信访人收到处理意见的日期").fill(today)
+    form.get_by_label("复查机关").fill("省医疗保障局")
+    reason = form.get_by_label("请求的事项和理由")
+    reason.fill("信访人认为住院费用报销比例计算有误，不服处理意见")
+    with page.expect_navigation():
+        reason.press("Control+Enter")
+    assert f"已登记复查请求：{number}，省医疗保障局应于" in page.locator(".flash-success").inner_text()
+    assert "待出具意见" in page.locator("table.petition-reviews").inner_text()
+
+    page.goto(f"{live_server}/supervise/")
+    row = page.locator("#petition_reviews tr", has_text=number)
+    assert "复查（省医疗保障局）" in row.inner_text()
+    with page.expect_navigation():
+        row.get_by_role("link", name="录入意见").click()
+    page.wait_for_function("document.activeElement.name === 'decision'")  # the cursor on 维持原意见
+    page.keyboard.press("Space")
+    page.keyboard.press("Tab")
+    page.keyboard.type("原处理意见事实清楚，适用政策正确，予以维持")
+    with page.expect_navigation():
+        page.keyboard.press("Control+Enter")
+    assert f"已录入复查意见（维持原意见）：{number}" in page.locator(".flash-success").inner_text()
+    table = page.locator("table.petition-reviews").inner_text()
+    assert "维持原意见" in table and "予以维持" in table
+    assert "登记复核请求" in page.locator("#petition-review-form").inner_text()  # 复核 may follow
+    signed_out(page)

@@ -1,0 +1,104 @@
+"""信访复查、复核 on the pages and in the API: the supervisor records the petitioner's request on the answered
+petition's page, follows it on 督办 (counted in its badge once late), records the opinion, and the matter is shown as
+concluded after 复核, also beside the same caller's next ticket."""
+from __future__ import annotations
+
+from datetime import timedelta
+
+from tests.factories import make_ticket, page_section
+from ticketing.models import TicketStatus
+from ticketing.services import clock
+
+S = TicketStatus
+
+
+def test_recheck_and_reexamination_on_the_pages(db, client, users, auth, now, monkeypatch):
+    petition = make_ticket(db, users, now, status=S.CLOSED, channel="petition_bureau", title="住院报销不服",
+                           caller_phone="13912345678")
+    ordinary = make_ticket(db, users, now, status=S.CLOSED)
+    db.session.commit()
+    monkeypatch.setattr(clock, "now_utc", lambda: now + timedelta(days=10))
+    auth.login("supervisor")
+    assert 'id="petition-review-form"' not in client.get(f"/tickets/{ordinary.number}").get_data(as_text=True)
+    page = client.get(f"/tickets/{petition.number}").get_data(as_text=True)
+    form = page[page.index('id="petition-review-form"'):]
+    form = form[:form.index("</form>")]
+    assert "登记复查请求" in form and "信访工作条例第三十五条" in form
+    assert 'name="answer_received_on" id="petition-received-on" value="2026-03-02" min="2026-03-02"' in form
+    assert 'value="2026-03-12" max="2026-03-12"' in form
+
+    html = client.post(f"/tickets/{petition.number}/actions/request_petition_review", follow_redirects=True,
+                       data={"reviewing_body": "省医疗保障局", "reason": "认为报销比例算错",
+                             "answer_received_on": "2026-01-05", "requested_on": "2026-03-12"}).get_data(as_text=True)
+    assert "不能早于处理意见出具之日" in html and 'id="petition-reviews"' not in html  # nothing saved
+    html = client.post(f"/tickets/{petition.number}/actions/request_petition_review", follow_redirects=True,
+                       data={"reviewing_body": "省医疗保障局", "reason": "认为报销比例算错，联系电话 13912345678",
+                             "answer_received_on": "2026-03-04", "requested_on": "2026-03-12"}).get_data(as_text=True)
+    assert f"已登记复查请求：{petition.number}，省医疗保障局应于 2026-04-11 前出具复查意见" in html
+    table = html[html.index('id="petition-reviews"'):]
+    table = table[:table.index("</table>")]
+    assert "省医疗保障局" in table and "待出具意见" in table and "2026-04-11" in table
+    assert "信访人 2026-03-04 收到处理意见，2026-03-12 请求复查" in table
+    assert 'id="petition-opinion-form"' in html and 'id="petition-review-form"' not in html
+
+    supervise = client.get("/supervise/").get_data(as_text=True)
+    section = page_section(supervise, "petition_reviews")
+    assert "信访复查、复核待出具意见（1）" in section and petition.number in section
+    assert "复查（省医疗保障局）04-11 前出具意见" in section and "已超期" not in section
+    assert client.get("/todo.json").get_json()["counts"]["supervise"] == 0
+
+    monkeypatch.setattr(clock, "now_utc", lambda: now + timedelta(days=41))  # 12 April: a day late
+    section = page_section(client.get("/supervise/").get_data(as_text=True), "petition_reviews")
+    assert "已超期" in section and f"/tickets/{petition.number}?back=" in section
+    assert client.get("/todo.json").get_json()["counts"]["supervise"] == 1
+    html = client.post(f"/tickets/{petition.number}/actions/decide_petition_review", follow_redirects=True,
+                       data={"opinion": "维持原处理意见", "decided_on": "2026-04-10"}).get_data(as_text=True)
+    assert "请选择复查结论" in html and 'id="petition-opinion-form"' in html
+    html = client.post(f"/tickets/{petition.number}/actions/decide_petition_review", follow_redirects=True,
+                       data={"decision": "upheld", "opinion": "维持原处理意见",
+                             "decided_on": "2026-04-10"}).get_data(as_text=True)
+    assert f"已录入复查意见（维持原意见）：{petition.number}" in html
+    assert "<b>维持原意见</b>：维持原处理意见" in html and "超期出具" not in html  # dated within its 30 days
+    form = html[html.index('id="petition-review-form"'):]
+    assert "登记复核请求" in form[:form.index("</form>")] and 'value="2026-04-10" min="2026-04-10"' in form
+    assert client.get("/todo.json").get_json()["counts"]["supervise"] == 0
+
+    html = client.post(f"/tickets/{petition.number}/actions/request_petition_review", follow_redirects=True,
+                       data={"reviewing_body": "国家医疗保障局", "reason": "仍不服",
+                             "answer_received_on": "2026-04-10", "requested_on": "2026-04-12"}).get_data(as_text=True)
+    assert "已登记复核请求" in html
+    monkeypatch.setattr(clock, "now_utc", lambda: now + timedelta(days=50))
+    html = client.post(f"/tickets/{petition.number}/actions/decide_petition_review", follow_redirects=True,
+                       data={"decision": "changed", "opinion": "撤销原处理意见，责成重新核算",
+                             "decided_on": "2026-04-20"}).get_data(as_text=True)
+    assert "已复核终结" in html and "不再受理" in html
+    assert 'href="#reopen-form">重办</a>' in html  # the answer was changed: the page offers 重办
+    assert 'id="petition-review-form"' not in html and 'id="petition-opinion-form"' not in html
+    auth.logout()
+
+    later = make_ticket(db, users, now + timedelta(days=50), channel="petition_bureau", caller_phone="13912345678")
+    db.session.commit()
+    auth.login("supervisor")
+    same_caller = client.get(f"/tickets/{later.number}").get_data(as_text=True)
+    same_caller = same_caller[same_caller.index('id="same-caller"'):]
+    assert petition.number in same_caller[:same_caller.index("</ul>")]
+    assert "信访已复核终结" in same_caller[:same_caller.index("</ul>")]
+
+
+def test_agents_and_departments_see_the_record_but_not_the_forms(db, client, users, auth, now, monkeypatch):
+    petition = make_ticket(db, users, now, status=S.REPLIED, channel="petition_bureau")
+    db.session.commit()
+    monkeypatch.setattr(clock, "now_utc", lambda: now + timedelta(days=3))
+    auth.login("supervisor")
+    client.post(f"/tickets/{petition.number}/actions/request_petition_review",
+                data={"reviewing_body": "省医疗保障局", "reason": "不服", "requested_on": "2026-03-05"})
+    auth.logout()
+    for user in ("agent", "staff_dybz"):
+        auth.login(user)
+        page = client.get(f"/tickets/{petition.number}").get_data(as_text=True)
+        assert 'id="petition-reviews"' in page and "省医疗保障局" in page
+        assert 'id="petition-opinion-form"' not in page
+        response = client.post(f"/tickets/{petition.number}/actions/decide_petition_review",
+                               data={"decision": "upheld", "opinion": "维持"}, follow_redirects=True)
+        assert "无权执行" in response.get_data(as_text=True)
+        auth.logout()
