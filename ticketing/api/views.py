@@ -6,7 +6,7 @@ from datetime import timedelta
 import sqlalchemy as sa
 from apiflask import APIBlueprint
 from sqlalchemy.orm import selectinload
-from flask import current_app, request, send_file
+from flask import current_app, request
 
 from ticketing.api import schemas
 from ticketing.api.auth import SECURITY, current_api_user, current_token, token_required
@@ -23,6 +23,7 @@ from ticketing.services import (
 )
 from ticketing.services.actions import API_ACTIONS, perform_action
 from ticketing.services.errors import DomainError, NotAllowed, NotFound, ValidationFailed
+from ticketing.views.common import file_download
 
 bp = APIBlueprint("api", __name__, url_prefix="/api/v1", tag="工单")
 
@@ -315,14 +316,7 @@ def get_attachment(number: str, attachment_id: int):
     found, path, name = attachments.open_for(db.session, user, ticket, attachment_id, folder=attachments.folder_of(current_app.config),
                                        now=clock.now_utc(), via="api")
     db.session.commit()
-    return _file_response(path, found.content_type, name)
-
-
-def _file_response(path, content_type: str, name: str):
-    response = send_file(path, mimetype=content_type.split(";")[0], download_name=name, as_attachment=True, max_age=0)
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    response.headers["Cache-Control"] = "private, no-store"
-    return response
+    return file_download(path, found.content_type, name)
 
 
 def _channel() -> str:
@@ -351,10 +345,8 @@ def channel_ticket(reference: str):
 @token_required(channel_tokens=True)
 def channel_reply_file(reference: str, attachment_id: int):
     found = channel_feedback.reply_file(db.session, _channel(), reference, attachment_id, now=clock.now_utc())
-    path = attachments.folder_of(current_app.config) / found.stored_name
-    if not path.is_file():
-        raise NotFound("附件的文件已不在存储目录中，请联系医保热线中心")
-    return _file_response(path, found.content_type, validation.mask_numbers_in_text(found.original_name))
+    path, name = attachments.sent_copy(found, folder=attachments.folder_of(current_app.config))
+    return file_download(path, found.content_type, name)
 
 
 @bp.post("/channel/tickets/<reference>/evaluation")

@@ -343,6 +343,15 @@ def open_for(
     return attachment, path, name
 
 
+def sent_copy(attachment: TicketAttachment, *, folder: Path) -> tuple[Path, str]:
+    """A file sent with a reply, for those outside the centre who receive it (the ticket's channel, the citizen): where
+    its bytes are, and the name to save it under, numbers masked as for anyone who may not see the caller."""
+    path = folder / attachment.stored_name
+    if not path.is_file():
+        raise NotFound("附件的文件已不在存储目录中，请联系医保热线中心")
+    return path, mask_numbers_in_text(attachment.original_name)
+
+
 def may_remove(user: User, attachment: TicketAttachment) -> bool:
     """Whose file ``user`` may remove (the ticket page offers 删除 by this too): their own, or any for a supervisor
     or an administrator."""

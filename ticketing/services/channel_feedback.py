@@ -26,7 +26,7 @@ from ticketing.services import locks, tickets
 from ticketing.services.cursors import cursor_after, parse_cursor
 from ticketing.services.errors import InvalidTransition, NotFound, ValidationFailed
 from ticketing.services.progress_lookup import (
-    MAX_MERGE_HOPS, CitizenProgress, citizen_view, kept_ticket, normalize_phone, same_phone,
+    MAX_MERGE_HOPS, CitizenProgress, citizen_view, normalize_phone, same_phone, shown_reply_files,
 )
 
 OVERLAP = timedelta(minutes=2)
@@ -59,15 +59,7 @@ def channel_view(ticket: Ticket, *, now: datetime, changed_at: datetime | None =
     progress = citizen_view(ticket, phone, now=now)
     return ChannelTicket(ticket.number, ticket.external_id, changed_at or last_change(ticket), progress,
                          evaluable=ticket.status == TicketStatus.REPLIED.value,
-                         reply_files=_files_of_shown_reply(ticket, progress))
-
-
-def _files_of_shown_reply(ticket: Ticket, progress: CitizenProgress) -> tuple[TicketAttachment, ...]:
-    """The files sent with the reply the channel is shown, and only when it is shown (a fraud report's, or a merged
-    ticket's answer to another caller, is withheld with its files)."""
-    if progress.reply is None:
-        return ()
-    return tuple(kept_ticket(ticket).replies[-1].sent_files)
+                         reply_files=shown_reply_files(ticket, progress))
 
 
 def channels_given_the_reply(session: Session, ticket: Ticket) -> list[str]:

@@ -26,6 +26,12 @@ class NotFound(DomainError):
     http_status = 404
 
 
+class Gone(DomainError):
+    """It was there and no longer is (a download link past its time)."""
+
+    http_status = 410
+
+
 class ValidationFailed(DomainError):
     http_status = 422
 

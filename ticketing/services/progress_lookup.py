@@ -16,6 +16,12 @@ number. Two cases show less:
   the department nor the reply text, since whoever knows the reporter's phone could otherwise
   learn from the 基金监管科 name or the reply that this person reported whom.
 
+With a reply shown come the files the department sent with it (随答复发送, `shown_reply_files`),
+the very files the ticket's channel fetches, each behind a download link that holds no phone and
+cannot be made up from a file's id: a signed token (`file_link`) of the ticket, the file, a keyed
+hash of the phone and an expiry (`FILE_LINK_VALID`). `reply_file` checks everything again when the link is
+followed, as if the lookup were made at that moment.
+
 No request, no clock: the caller passes the session and `now`. Nothing is written; a lookup is
 not a change of the ticket, so it records no event.
 """
@@ -26,14 +32,16 @@ import hmac
 import re
 import unicodedata
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import sqlalchemy as sa
+from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy.orm import Session
 
-from ticketing.models import ClosureKind, Ticket, TicketStatus
+from ticketing.models import ClosureKind, Ticket, TicketAttachment, TicketStatus
 from ticketing.models.enums import OPEN_STATUSES, ExtensionState
 from ticketing.services import deadlines, validation
+from ticketing.services.errors import Gone, NotFound
 from ticketing.services.numbering import PREFIX
 
 S = TicketStatus
@@ -47,6 +55,13 @@ PHONE_MALFORMED = "电话号码格式不正确：请输入登记时留下的手�
 REPLY_BY_PHONE = "答复内容不在网上显示，工作人员会通过电话告知；如需了解，请拨打 12393 咨询。"
 GENERIC_DEPARTMENT = "医疗保障部门"
 MAX_MERGE_HOPS = 5  # merging into a merged ticket is refused, but never loop on bad data
+
+FILE_LINK_VALID = timedelta(minutes=30)
+FILE_LINK_SALT = "progress.reply-file"  # a link signed for nothing else, with the application's key
+FILE_LINK_INVALID = "下载链接无效，请重新查询工单进度，在查询结果中下载。"
+FILE_LINK_EXPIRED = (f"下载链接已过期（查询后 {FILE_LINK_VALID.seconds // 60} 分钟内有效），"
+                     "请重新查询工单进度，在查询结果中下载。")
+FILE_GONE = "该文件已不再提供下载。如有疑问，请拨打 12393 医保服务热线。"
 
 _NUMBER_DIGITS = re.compile(rf"^{PREFIX}(\d{{8}})(\d{{6}})$")
 _SEPARATORS = re.compile(r"[\s\-‐‑‒–—―−_.·()（）]")  # spaces, every dash a phone keyboard types, brackets
@@ -74,11 +89,22 @@ class CitizenProgress:
 
 
 @dataclass(frozen=True)
+class ReplyFileLink:
+    """A file sent with the reply shown, as the citizen's page lists it."""
+
+    name: str  # numbers in it masked, as the channel gets it
+    size: str  # 12 KB
+    token: str  # for the download link (`file_link`)
+    until: datetime  # when the link stops working
+
+
+@dataclass(frozen=True)
 class LookupResult:
     """`progress` when found; otherwise `failure` says why, for the log only, never for the page."""
 
     progress: CitizenProgress | None
     failure: str | None = None  # no_ticket | phone_mismatch | no_phone_on_ticket
+    reply_files: tuple[ReplyFileLink, ...] = ()  # sent with the reply shown, each with its download link
 
     @property
     def message(self) -> str | None:
@@ -136,8 +162,10 @@ def same_phone(stored: str | None, digits: str) -> bool:
     return stored_digits is not None and hmac.compare_digest(stored_digits, digits)
 
 
-def lookup_progress(session: Session, number: str | None, phone: str | None, *, now: datetime) -> LookupResult:
-    """The citizen's view of a ticket when both the number and the phone match it."""
+def lookup_progress(session: Session, number: str | None, phone: str | None, *, now: datetime,
+                    key: str | bytes | None = None) -> LookupResult:
+    """The citizen's view of a ticket when both the number and the phone match it. With the application's
+    ``key``, the files sent with the reply shown are listed, each with a download link signed with it."""
     canonical, digits = normalize_ticket_number(number), normalize_phone(phone)
     ticket = None
     if canonical is not None:
@@ -148,7 +176,12 @@ def lookup_progress(session: Session, number: str | None, phone: str | None, *, 
         return LookupResult(None, "no_phone_on_ticket")
     if digits is None or not same_phone(ticket.caller_phone, digits):
         return LookupResult(None, "phone_mismatch")
-    return LookupResult(citizen_view(ticket, digits, now=now))
+    progress = citizen_view(ticket, digits, now=now)
+    links = () if key is None else tuple(
+        ReplyFileLink(validation.mask_numbers_in_text(a.original_name), a.size_label,
+                      file_link(ticket, a, digits, key=key, now=now), now + FILE_LINK_VALID)
+        for a in shown_reply_files(ticket, progress))
+    return LookupResult(progress, reply_files=links)
 
 
 def kept_ticket(ticket: Ticket) -> Ticket:
@@ -202,6 +235,53 @@ def citizen_view(ticket: Ticket, phone_digits: str, *, now: datetime) -> Citizen
         replied_at=replied_at,
         reply_note=reply_note,
     )
+
+
+def shown_reply_files(ticket: Ticket, progress: CitizenProgress) -> tuple[TicketAttachment, ...]:
+    """The files sent with the reply shown (`progress`, the citizen's or the channel's view of ``ticket``), and
+    only when it is shown: a fraud report's, or a merged ticket's answer to another caller, is withheld with its
+    files. Only files still sendable (`tickets.sendable_files`): never one removed or holding the caller's identity."""
+    from ticketing.services.tickets import sendable_files  # tickets imports this module
+
+    if progress.reply is None:
+        return ()
+    handled = kept_ticket(ticket)
+    sendable = {a.id for a in sendable_files(handled)}
+    return tuple(a for a in handled.replies[-1].sent_files if a.id in sendable)
+
+
+def _file_links(key: str | bytes) -> URLSafeSerializer:
+    return URLSafeSerializer(key, salt=FILE_LINK_SALT)
+
+
+def file_link(ticket: Ticket, attachment: TicketAttachment, phone_digits: str, *, key: str | bytes,
+              now: datetime) -> str:
+    """A download link's token: the citizen's ticket number, the file, a keyed hash of the phone that matched (never
+    the phone), and until when it holds, signed with ``key``. The expiry is in the signed data and read against the
+    caller's ``now``, like every time in the code base, not against itsdangerous's own reading of the clock."""
+    until = int((now + FILE_LINK_VALID).timestamp())
+    return _file_links(key).dumps([ticket.number, attachment.id, phone_fingerprint(phone_digits, key), until])
+
+
+def reply_file(session: Session, token: str, *, key: str | bytes, now: datetime) -> TicketAttachment:
+    """The file a download link names, when a lookup made now with the same phone would still list it: the token is
+    ours and not expired, the ticket still has that phone, its reply is still shown, and the file is still sent with
+    it. Gone for an expired link, NotFound with the citizen's message for anything else."""
+    try:
+        number, attachment_id, phone_hash, until = _file_links(key).loads(token)
+        until = int(until)
+    except (BadSignature, TypeError, ValueError):
+        raise NotFound(FILE_LINK_INVALID) from None
+    if now.timestamp() >= until:
+        raise Gone(FILE_LINK_EXPIRED)
+    ticket = session.scalar(sa.select(Ticket).where(Ticket.number == str(number)))
+    digits = normalize_phone(ticket.caller_phone) if ticket is not None else None
+    if digits is None or not hmac.compare_digest(phone_fingerprint(digits, key), str(phone_hash)):
+        raise NotFound(FILE_GONE)  # the phone was corrected since: the one that matched proves nothing now
+    for attachment in shown_reply_files(ticket, citizen_view(ticket, digits, now=now)):
+        if attachment.id == attachment_id:
+            return attachment
+    raise NotFound(FILE_GONE)
 
 
 def _state_words(ticket: Ticket) -> tuple[str, str]:

@@ -1,5 +1,6 @@
-"""群众 pages, without login: the progress lookup (工单进度查询), rate-limited per client address
-(the lookups, POSTs, count; see ticketing/views/rate_limits.py)."""
+"""群众 pages, without login: the progress lookup (工单进度查询) and the download of the files sent with the reply
+it shows, rate-limited per client address (the lookups, POSTs, count, and the downloads apart; see
+ticketing/views/rate_limits.py)."""
 from __future__ import annotations
 
 import logging
@@ -10,7 +11,9 @@ from wtforms import StringField
 from wtforms.validators import Length, ValidationError
 
 from ticketing.extensions import db
-from ticketing.services import clock, progress_lookup
+from ticketing.services import attachments, clock, progress_lookup
+from ticketing.services.errors import DomainError
+from ticketing.views.common import file_download
 from ticketing.views.forms import ChineseForm
 
 bp = Blueprint("public", __name__)
@@ -37,7 +40,8 @@ def progress():
     form = ProgressForm()
     if not form.validate_on_submit():
         return render_template("public/progress.html", form=form), 400 if form.errors else 200
-    result = progress_lookup.lookup_progress(db.session, form.number.data, form.phone.data, now=clock.now_utc())
+    result = progress_lookup.lookup_progress(db.session, form.number.data, form.phone.data, now=clock.now_utc(),
+                                             key=current_app.secret_key)
     if result.progress is None:
         log.info("progress lookup failed (%s): number=%s phone#=%s client=%s", result.failure,
                  progress_lookup.normalize_ticket_number(form.number.data),
@@ -47,6 +51,18 @@ def progress():
     return render_template("public/progress.html", form=form, result=result)
 
 
+@bp.get("/progress/files/<token>")
+def reply_file(token: str):
+    """A file sent with the reply, by the signed link the lookup gave (the phone is in no address)."""
+    try:
+        found = progress_lookup.reply_file(db.session, token, key=current_app.secret_key, now=clock.now_utc())
+        path, name = attachments.sent_copy(found, folder=attachments.folder_of(current_app.config))
+    except DomainError as error:
+        return render_template("public/progress.html", form=ProgressForm(formdata=None), alert=error.message), \
+            error.http_status
+    return file_download(path, found.content_type, name)
+
+
 @bp.errorhandler(429)
 def rate_limited(error):
-    return render_template("public/progress.html", form=ProgressForm(formdata=None), limited=RATE_LIMITED_MESSAGE), 429
+    return render_template("public/progress.html", form=ProgressForm(formdata=None), alert=RATE_LIMITED_MESSAGE), 429

@@ -1,7 +1,9 @@
 """Per-address limits (Flask-Limiter), one limiter per application, kept in app.extensions["rate_limiter"].
 
 - The citizens' progress lookup: every POST to the public blueprint counts,
-  PROGRESS_LOOKUP_LIMIT (default "10 per minute;100 per day").
+  PROGRESS_LOOKUP_LIMIT (default "10 per minute;100 per day"); the downloads of a reply's files by
+  the lookup's links count the same limit apart (a lookup listing three files is not four lookups),
+  so a forged or old link cannot be tried without end either.
 - Sign-in: only refused sign-ins count (wrong password, unknown name, locked or stopped account),
   LOGIN_FAILURE_LIMIT per client address (default "30 per 15 minutes"). The per-account lock
   (LOGIN_MAX_FAILURES) stops guessing one password; this stops one machine trying a few passwords
@@ -25,6 +27,7 @@ from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 
 SIGN_IN_VIEW = "auth.login"
+REPLY_FILE_VIEW = "public.reply_file"
 
 
 def note_refused_sign_in() -> None:
@@ -48,6 +51,8 @@ def init_rate_limits(app: Flask) -> Limiter:
 
     limiter = Limiter(get_remote_address, app=app, key_prefix="ticketing", headers_enabled=True)
     limiter.limit(lambda: current_app.config["PROGRESS_LOOKUP_LIMIT"], methods=["POST"])(public.bp)
+    app.view_functions[REPLY_FILE_VIEW] = limiter.limit(
+        lambda: current_app.config["PROGRESS_LOOKUP_LIMIT"], scope="progress-files")(app.view_functions[REPLY_FILE_VIEW])
     app.view_functions[SIGN_IN_VIEW] = limiter.limit(
         lambda: current_app.config["LOGIN_FAILURE_LIMIT"], methods=["POST"], scope="sign-in",
         deduct_when=_sign_in_was_refused)(app.view_functions[SIGN_IN_VIEW])
