@@ -64,7 +64,7 @@ def test_a_reply_carries_only_the_file_ticked_with_the_keyboard(live_server, pag
     with page.expect_navigation():
         page.get_by_role("button", name="上传", exact=True).click()
     legend = page.locator("fieldset.reply-files legend").inner_text()
-    assert "12345转办可随答复取回" in legend and "可能向群众公开" in legend
+    assert "12345转办、来电人（工单进度查询）可随答复取回" in legend and "可能向群众公开" in legend
     page.fill("#reply-content", "经核实，报销款已于本周发放，答复函随附。")
     page.locator("#reply-content").press("Tab")  # the first file's box, then Space ticks it
     assert page.evaluate("document.activeElement.type") == "checkbox"

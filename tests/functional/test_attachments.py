@@ -332,12 +332,18 @@ def test_the_reply_form_sends_the_files_ticked_and_the_page_says_which_went(db, 
     assert [a.id for a in ticket.replies[-1].sent_files] == [letter.id] and photo.reply_id is None
 
 
-def test_a_hotline_calls_reply_form_offers_no_files_to_send(db, client, users, auth, now):
-    ticket = make_ticket(db, users, now, status=S.ACCEPTED)  # 12393热线: nobody fetches a reply's files
+def test_a_hotline_calls_reply_form_offers_the_files_to_the_caller(db, client, users, auth, now):
+    """A 12393 call has no channel to fetch them, but its caller downloads them on 工单进度查询; one registered
+    without a phone cannot look the ticket up, and is offered none."""
+    ticket = make_ticket(db, users, now, status=S.ACCEPTED)
+    anonymous = make_ticket(db, users, now, status=S.ACCEPTED, caller_phone=None)
     db.session.commit()
     auth.login("staff_dybz")
     _upload(client, ticket, ("答复函.pdf", PDF))
-    assert "随答复发送的附件" not in client.get(f"/tickets/{ticket.number}").get_data(as_text=True)
+    _upload(client, anonymous, ("答复函.pdf", PDF + b"2"))
+    form = client.get(f"/tickets/{ticket.number}").get_data(as_text=True)
+    assert "勾选的文件，来电人（工单进度查询）可随答复取回" in form
+    assert "随答复发送的附件" not in client.get(f"/tickets/{anonymous.number}").get_data(as_text=True)
 
 
 def test_the_reply_form_names_every_channel_that_will_fetch_the_files(db, client, users, auth, now):
@@ -357,7 +363,7 @@ def test_the_reply_form_names_every_channel_that_will_fetch_the_files(db, client
     for ticket in (kept, report):
         _upload(client, ticket, ("答复函.pdf", PDF + ticket.number.encode()))
     form = client.get(f"/tickets/{kept.number}").get_data(as_text=True)
-    assert "勾选的文件，市长信箱可随答复取回" in form  # the letter's writer is the caller: given the reply
+    assert "勾选的文件，市长信箱、来电人（工单进度查询）可随答复取回" in form  # the letter's writer is the caller
     assert "政务服务平台" not in form[form.index("随答复发送的附件"):form.index("提交答复")]  # another caller's: not
     form = client.get(f"/tickets/{report.number}").get_data(as_text=True)
     assert "随答复发送的附件" not in form  # a fraud report's reply and files are withheld from every channel

@@ -16,6 +16,7 @@ from ticketing.api.presenters import (
     ticket_dict_for_channel,
 )
 from ticketing.extensions import db
+from ticketing.file_responses import file_download
 from ticketing.models import Ticket
 from ticketing.services import (
     announcements, assists, attachments, channel_feedback, clock, inbox, intake_assist, invalid_calls, locks,
@@ -23,7 +24,6 @@ from ticketing.services import (
 )
 from ticketing.services.actions import API_ACTIONS, perform_action
 from ticketing.services.errors import DomainError, NotAllowed, NotFound, ValidationFailed
-from ticketing.views.common import file_download
 
 bp = APIBlueprint("api", __name__, url_prefix="/api/v1", tag="工单")
 

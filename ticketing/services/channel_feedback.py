@@ -62,10 +62,21 @@ def channel_view(ticket: Ticket, *, now: datetime, changed_at: datetime | None =
                          reply_files=shown_reply_files(ticket, progress))
 
 
+CALLER_ON_PROGRESS_PAGE = "来电人（工单进度查询）"
+
+
+def given_the_reply(session: Session, ticket: Ticket) -> list[str]:
+    """Who will be shown this ticket's reply, and so fetch the files sent with it: the channels
+    (`channels_given_the_reply`), then the caller, on 工单进度查询 with the ticket's number and phone (a 12393 call's
+    too); nobody for a fraud report."""
+    caller = [CALLER_ON_PROGRESS_PAGE] if ticket.caller_phone and not ticket.is_confidential_report else []
+    return channels_given_the_reply(session, ticket) + caller
+
+
 def channels_given_the_reply(session: Session, ticket: Ticket) -> list[str]:
     """The channels that will be shown this ticket's reply, and so fetch the files sent with it: its own, and those
     of tickets merged into it (through a chain of merges) by the same caller, as `citizen_view` decides; none for a
-    fraud report. 12393's own calls are nobody's to fetch. Titles, in the order of the tickets."""
+    fraud report. 12393's own calls are no channel's to fetch. Titles, in the order of the tickets."""
     def shown(duplicate: Ticket) -> bool:
         caller = normalize_phone(duplicate.caller_phone) or ""
         return (duplicate.channel != Channel.HOTLINE_12393.value and not duplicate.is_confidential_report

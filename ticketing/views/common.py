@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from urllib.parse import urlsplit
 
-from flask import abort, current_app, flash, redirect, request, send_file, url_for
+from flask import abort, current_app, flash, redirect, request, url_for
 from flask_login import current_user
 
 from ticketing.extensions import db
@@ -148,16 +148,6 @@ def classifier():
 
 def redirect_back(default_endpoint: str, **values):
     return redirect(safe_next(url_for(default_endpoint, **values)))
-
-
-def file_download(path, content_type: str, name: str):
-    """A ticket's file saved under ``name``, never shown in the browser nor kept in a cache (the API's downloads and
-    the citizen's reply files)."""
-    # werkzeug adds "; charset=utf-8" to a text type itself: the stored type's own would be said twice
-    response = send_file(path, mimetype=content_type.split(";")[0], download_name=name, as_attachment=True, max_age=0)
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    response.headers["Cache-Control"] = "private, no-store"
-    return response
 
 
 def store_uploads(ticket) -> bool:

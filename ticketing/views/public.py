@@ -11,9 +11,9 @@ from wtforms import StringField
 from wtforms.validators import Length, ValidationError
 
 from ticketing.extensions import db
+from ticketing.file_responses import file_download
 from ticketing.services import attachments, clock, progress_lookup
 from ticketing.services.errors import DomainError
-from ticketing.views.common import file_download
 from ticketing.views.forms import ChineseForm
 
 bp = Blueprint("public", __name__)

@@ -7,10 +7,11 @@ from datetime import datetime, time, timedelta
 from urllib.parse import parse_qs, urlsplit
 
 import sqlalchemy as sa
-from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from ticketing.extensions import db
+from ticketing.file_responses import file_download
 from ticketing.models import Category, Channel, ContactMethod, ContactPurpose, Department, TicketStatus, TicketType
 from ticketing.services import (
     assists, attachments, channel_feedback, clock, duplicates, inbox, intake_assist, notices, permissions,
@@ -117,7 +118,7 @@ def detail(number: str):
         answers=_standard_answers(ticket) if {workflow.Action.REPLY, workflow.Action.ANSWER_ON_THE_SPOT} & set(actions) else [],
         files=files, hidden_files=hidden_files, accept_files=attachments.ACCEPT_ATTRIBUTE,
         sendable=ticket_service.sendable_files(ticket) if workflow.Action.REPLY in actions else [],
-        reply_goes_to=channel_feedback.channels_given_the_reply(db.session, ticket) if workflow.Action.REPLY in actions else [],
+        reply_goes_to=channel_feedback.given_the_reply(db.session, ticket) if workflow.Action.REPLY in actions else [],
         may_remove_attachment=attachments.may_remove, may_read_notes=permissions.can_read_notes(current_user, ticket),
         max_file_mb=current_app.config["ATTACHMENT_MAX_MB"],
         actions=actions, Action=workflow.Action,
@@ -279,13 +280,7 @@ def attachment(number: str, attachment_id: int):
     except DomainError as error:
         abort(403, error.message)
     db.session.commit()  # the personal-data view, when the file holds the caller's identity
-    # werkzeug adds "; charset=utf-8" to a text type itself: the stored type's own would be said twice
-    response = send_file(path, mimetype=found.content_type.split(";")[0], download_name=name,
-                         as_attachment=found.content_type not in attachments.INLINE_TYPES,
-                         conditional=True, max_age=0)
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    response.headers["Cache-Control"] = "private, no-store"
-    return response
+    return file_download(path, found.content_type, name, inline=found.content_type in attachments.INLINE_TYPES)
 
 
 @bp.post("/<number>/attachments/<int:attachment_id>/remove")
