@@ -137,3 +137,23 @@ def register_call(page, phone: str, content: str, *, channel: str | None = None,
     with page.expect_navigation():
         page.locator("#content").press("Control+Enter")
     return re.search(r"12393-\d{8}-\d{6}", page.locator(".flash-success").inner_text()).group(0)
+
+
+def transfer_accepted_with_files(page, base_url: str, phone: str, content: str) -> str:
+    """A 12345 order registered by the agent, accepted by 待遇保障科, which uploads a 答复函 and a photo of its own
+    check; the page is left on the ticket, signed in as 待遇保障科. The ticket's number."""
+    from tests.attachment_files import JPEG, PDF
+
+    sign_in(page, base_url, "agent")
+    number = register_call(page, phone, content, channel="transfer_12345", category="DY")
+    signed_out(page)
+    sign_in(page, base_url, "staff_dybz")
+    page.goto(f"{base_url}/tickets/{number}")
+    with page.expect_navigation():
+        page.get_by_role("button", name="签收", exact=True).click()
+    page.get_by_label("上传附件").set_input_files([
+        {"name": "答复函.pdf", "mimeType": "application/pdf", "buffer": PDF},
+        {"name": "核查照片.jpg", "mimeType": "image/jpeg", "buffer": JPEG}])
+    with page.expect_navigation():
+        page.get_by_role("button", name="上传", exact=True).click()
+    return number

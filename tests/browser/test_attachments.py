@@ -1,8 +1,8 @@
 """附件 in Chromium: choose two files, upload, open one, remove one with a reason; a refused file says why."""
 from __future__ import annotations
 
-from tests.attachment_files import JPEG, PDF, PROGRAM
-from tests.browser.conftest import register_call, sign_in, signed_out
+from tests.attachment_files import PDF, PROGRAM
+from tests.browser.conftest import sign_in, transfer_accepted_with_files
 
 
 def _first_ticket(page, live_server):
@@ -50,19 +50,7 @@ def test_a_program_renamed_to_pdf_is_refused_with_a_message(live_server, page):
 
 def test_a_reply_carries_only_the_file_ticked_with_the_keyboard(live_server, page):
     """随答复发送: the department ticks the 答复函 (Tab, Space) and not its own photo; the reply lists what went."""
-    sign_in(page, live_server, "agent")
-    number = register_call(page, "13912345604", "12345转来：住院报销三个月未到账，要求书面答复",
-                           channel="transfer_12345", category="DY")
-    signed_out(page)
-    sign_in(page, live_server, "staff_dybz")
-    page.goto(f"{live_server}/tickets/{number}")
-    with page.expect_navigation():
-        page.get_by_role("button", name="签收", exact=True).click()
-    page.get_by_label("上传附件").set_input_files([
-        {"name": "答复函.pdf", "mimeType": "application/pdf", "buffer": PDF},
-        {"name": "核查照片.jpg", "mimeType": "image/jpeg", "buffer": JPEG}])
-    with page.expect_navigation():
-        page.get_by_role("button", name="上传", exact=True).click()
+    transfer_accepted_with_files(page, live_server, "13912345604", "12345转来：住院报销三个月未到账，要求书面答复")
     legend = page.locator("fieldset.reply-files legend").inner_text()
     assert "12345转办、来电人（工单进度查询）可随答复取回" in legend and "可能向群众公开" in legend
     page.fill("#reply-content", "经核实，报销款已于本周发放，答复函随附。")

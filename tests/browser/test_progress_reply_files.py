@@ -1,26 +1,15 @@
 """工单进度查询 in Chromium: the citizen looks the ticket up and downloads the 答复函 the department sent with its reply."""
 from __future__ import annotations
 
-from tests.attachment_files import JPEG, PDF
-from tests.browser.conftest import register_call, sign_in, signed_out
+from tests.attachment_files import PDF
+from tests.browser.conftest import signed_out, transfer_accepted_with_files
 
 PHONE = "13912345671"
 
 
 def test_a_citizen_downloads_the_letter_sent_with_the_reply(live_server, page):
-    sign_in(page, live_server, "agent")
-    number = register_call(page, PHONE, "12345转来：门诊慢特病待遇认定结果一直没有通知，要求书面答复",
-                           channel="transfer_12345", category="DY")
-    signed_out(page)
-    sign_in(page, live_server, "staff_dybz")
-    page.goto(f"{live_server}/tickets/{number}")
-    with page.expect_navigation():
-        page.get_by_role("button", name="签收", exact=True).click()
-    page.get_by_label("上传附件").set_input_files([
-        {"name": "答复函.pdf", "mimeType": "application/pdf", "buffer": PDF},
-        {"name": "核查照片.jpg", "mimeType": "image/jpeg", "buffer": JPEG}])
-    with page.expect_navigation():
-        page.get_by_role("button", name="上传", exact=True).click()
+    number = transfer_accepted_with_files(page, live_server, PHONE,
+                                          "12345转来：门诊慢特病待遇认定结果一直没有通知，要求书面答复")
     page.fill("#reply-content", "经核实，您的门诊慢特病待遇已认定，答复函随附。")
     page.locator("fieldset.reply-files label", has_text="答复函.pdf").locator("input").check()
     with page.expect_navigation():
