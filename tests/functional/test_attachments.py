@@ -342,7 +342,7 @@ def test_a_hotline_calls_reply_form_offers_the_files_to_the_caller(db, client, u
     _upload(client, ticket, ("答复函.pdf", PDF))
     _upload(client, anonymous, ("答复函.pdf", PDF + b"2"))
     form = client.get(f"/tickets/{ticket.number}").get_data(as_text=True)
-    assert "勾选的文件，来电人（工单进度查询）可随答复取回" in form
+    assert "勾选的文件，来电人（工单进度查询）可随答复取回；" in form  # the caller alone: nothing is published
     assert "随答复发送的附件" not in client.get(f"/tickets/{anonymous.number}").get_data(as_text=True)
 
 

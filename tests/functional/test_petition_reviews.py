@@ -44,12 +44,13 @@ def test_recheck_and_reexamination_on_the_pages(db, client, users, auth, now, mo
     supervise = client.get("/supervise/").get_data(as_text=True)
     section = page_section(supervise, "petition_reviews")
     assert "信访复查、复核待出具意见（1）" in section and petition.number in section
-    assert "复查（省医疗保障局）04-11 前出具意见" in section and "已超期" not in section
+    assert "信访人请求复查：省医疗保障局" in section and "复查意见 04-11 前" in section and "已超期" not in section
+    assert "row-overdue" not in section
     assert client.get("/todo.json").get_json()["counts"]["supervise"] == 0
 
     monkeypatch.setattr(clock, "now_utc", lambda: now + timedelta(days=41))  # 12 April: a day late
     section = page_section(client.get("/supervise/").get_data(as_text=True), "petition_reviews")
-    assert "已超期" in section and f"/tickets/{petition.number}?back=" in section
+    assert "已超期" in section and 'class="row-overdue' in section and f"/tickets/{petition.number}?back=" in section
     assert client.get("/todo.json").get_json()["counts"]["supervise"] == 1
     html = client.post(f"/tickets/{petition.number}/actions/decide_petition_review", follow_redirects=True,
                        data={"opinion": "维持原处理意见", "decided_on": "2026-04-10"}).get_data(as_text=True)
@@ -61,6 +62,7 @@ def test_recheck_and_reexamination_on_the_pages(db, client, users, auth, now, mo
     assert "<b>维持原意见</b>：维持原处理意见" in html and "超期出具" not in html  # dated within its 30 days
     form = html[html.index('id="petition-review-form"'):]
     assert "登记复核请求" in form[:form.index("</form>")] and 'value="2026-04-10" min="2026-04-10"' in form
+    assert "复核机关（复查机关的上一级机关）" in form and "原办理机关" not in form[:form.index("</form>")]
     assert client.get("/todo.json").get_json()["counts"]["supervise"] == 0
 
     html = client.post(f"/tickets/{petition.number}/actions/request_petition_review", follow_redirects=True,
@@ -78,8 +80,17 @@ def test_recheck_and_reexamination_on_the_pages(db, client, users, auth, now, mo
 
     later = make_ticket(db, users, now + timedelta(days=50), channel="petition_bureau", caller_phone="13912345678")
     db.session.commit()
+    auth.login("agent")  # the same caller rings again: the call form says the matter was concluded
+    said = client.post("/agent/assist", json={"text": "还是住院报销的事", "phone": "13912345678"}).get_json()
+    assert said["concluded_petitions"] == [petition.number]
+    assert client.post("/agent/assist", json={"text": "住院报销", "phone": "13800000001"}).get_json()[
+        "concluded_petitions"] == []
+    auth.logout()
     auth.login("supervisor")
-    same_caller = client.get(f"/tickets/{later.number}").get_data(as_text=True)
+    page = client.get(f"/tickets/{later.number}").get_data(as_text=True)
+    assert f'该来电人的信访事项 <a href="/tickets/{petition.number}">{petition.number}</a> 已经复核终结' in page
+    assert "petition-concluded-before" not in client.get(f"/tickets/{petition.number}").get_data(as_text=True)
+    same_caller = page
     same_caller = same_caller[same_caller.index('id="same-caller"'):]
     assert petition.number in same_caller[:same_caller.index("</ul>")]
     assert "信访已复核终结" in same_caller[:same_caller.index("</ul>")]
@@ -102,3 +113,22 @@ def test_agents_and_departments_see_the_record_but_not_the_forms(db, client, use
                                data={"decision": "upheld", "opinion": "维持"}, follow_redirects=True)
         assert "无权执行" in response.get_data(as_text=True)
         auth.logout()
+
+
+def test_a_request_recorded_by_mistake_is_withdrawn_on_the_page(db, client, users, auth, now, monkeypatch):
+    petition = make_ticket(db, users, now, status=S.REPLIED, channel="petition_bureau")
+    db.session.commit()
+    monkeypatch.setattr(clock, "now_utc", lambda: now + timedelta(days=3))
+    auth.login("supervisor")
+    client.post(f"/tickets/{petition.number}/actions/request_petition_review",
+                data={"reviewing_body": "市医疗保障局", "reason": "不服", "requested_on": "2026-03-05"})
+    page = client.get(f"/tickets/{petition.number}").get_data(as_text=True)
+    assert "复查请求登记有误或信访人已撤回" in page
+    html = client.post(f"/tickets/{petition.number}/actions/withdraw_petition_review", data={"reason": ""},
+                       follow_redirects=True).get_data(as_text=True)
+    assert "请填写撤销复查登记的原因" in html and 'id="petition-reviews"' in html  # nothing lost
+    html = client.post(f"/tickets/{petition.number}/actions/withdraw_petition_review", follow_redirects=True,
+                       data={"reason": "复查机关应为省医疗保障局"}).get_data(as_text=True)
+    assert f"已撤销复查复核登记：{petition.number}" in html
+    assert 'id="petition-reviews"' not in html and 'id="petition-review-form"' in html  # may be recorded again
+    assert "撤销复查登记（市医疗保障局）：复查机关应为省医疗保障局" in html  # in the ticket's history

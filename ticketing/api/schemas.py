@@ -172,7 +172,8 @@ class ActionIn(ApiSchema):
     category = Str(max_len=10, metadata={"description": "dispatch / recategorise：业务分类编码"})
     reason = Str(max_len=2000, metadata={"description": "return / request_extension / reassign / reopen / unmerge（撤销合并）/ take_back（重新受理）/ make_urgent"
                                                         "（升为紧急）/ clear_risk（解除风险提示）/ withdraw_assist（撤回协办）：理由；"
-                                                        "request_petition_review：信访人请求复查（复核）的事项和理由"})
+                                                        "request_petition_review：信访人请求复查（复核）的事项和理由；"
+                                                        "withdraw_petition_review：撤销复查（复核）登记的原因"})
     request = Str(max_len=2000, metadata={"description": "request_assist：请协办单位核实或答复的事项"})
     opinion = Str(max_len=20000, metadata={"description": "answer_assist：协办意见（协办单位的承办人员）；"
                                                          "decide_petition_review：复查（复核）意见"})

@@ -24,7 +24,7 @@ API_ACTIONS = {
     "approve_extension", "refuse_extension", "urge", "callback", "close", "reopen", "merge", "unmerge", "take_back", "reassign",
     "answer_on_the_spot", "legal_channel", "transfer_out", "recategorise", "note", "hand_over",
     "contact", "follow_up", "make_urgent", "clear_risk", "request_assist", "answer_assist", "withdraw_assist",
-    "urge_assist", "request_petition_review", "decide_petition_review",
+    "urge_assist", "request_petition_review", "decide_petition_review", "withdraw_petition_review",
 }
 
 
@@ -211,6 +211,8 @@ def perform_action(session: Session, ticket: Ticket, action: str, params: dict, 
             petition_reviews.decide_review(session, ticket, decision=_text(p, "decision"), opinion=_text(p, "opinion"),
                                            decided_on=parse_day(p.get("decided_on"), "decided_on"), actor=actor,
                                            now=now)
+        case Action.WITHDRAW_PETITION_REVIEW:
+            petition_reviews.withdraw_review(session, ticket, reason=_text(p, "reason"), actor=actor, now=now)
         case Action.CONTACT:
             notices.record_contact(session, ticket, purpose=_text(p, "purpose"), method=_text(p, "method"),
                                    reached=parse_bool(p.get("reached"), "reached"), note=_text(p, "note"),

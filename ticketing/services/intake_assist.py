@@ -9,7 +9,8 @@ from sqlalchemy.orm import Session
 
 from ticketing.models import Category, Channel, Ticket, TicketEvent, TicketType, User
 from ticketing.services import (
-    classification, duplicates, invalid_calls, knowledge, privacy, risk_alerts, routing, tickets, workflow,
+    classification, duplicates, invalid_calls, knowledge, petition_reviews, privacy, risk_alerts, routing, tickets,
+    workflow,
 )
 from ticketing.services.errors import ValidationFailed
 from ticketing.services.validation import mask_numbers_in_text, mask_phone, normalize_phone
@@ -117,7 +118,7 @@ def assist(session: Session, *, text: str, phone: str, classifier, now: datetime
     whole = privacy.sees_every_caller(viewer)
     phone = normalize_phone(phone) or ""
     answer: dict = {"suggestions": [], "reasons": [], "department": None, "type": None, "answers": [],
-                    "similar": [], "history": [], "model": None if classifier is None else classifier.version,
+                    "similar": [], "history": [], "concluded_petitions": [], "model": None if classifier is None else classifier.version,
                     "risks": risk_alerts.as_dicts(risk_alerts.detect(session, text))}
     if classifier is not None and len(text.strip()) >= 4:
         suggested = suggest(session, classifier, text, threshold)
@@ -146,6 +147,8 @@ def assist(session: Session, *, text: str, phone: str, classifier, now: datetime
         history = session.scalars(sa.select(Ticket).where(Ticket.caller_phone == phone)
                                   .order_by(Ticket.received_at.desc()).limit(10)).all()
         answer["history"] = [_brief(t, whole=whole) for t in history]
+        # 复核 concluded: the same facts and reasons are not accepted again (信访工作条例第三十六条)
+        answer["concluded_petitions"] = [t.number for t in petition_reviews.concluded_for_phone(session, phone)]
         known = next((t for t in history if t.caller_name or t.region), None) if want_caller and whole else None
         if known is not None:  # a repeat caller: the name and district given last time, for the agent to confirm
             answer["caller"] = {"name": known.caller_name or "", "region": known.region or "", "number": known.number}

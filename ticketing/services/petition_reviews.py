@@ -24,7 +24,7 @@ from ticketing.models import Channel, ClosureKind, PetitionReview, Ticket, User
 from ticketing.models.enums import PetitionReviewDecision, PetitionReviewStage
 from ticketing.services import deadlines
 from ticketing.services.errors import InvalidTransition, ValidationFailed
-from ticketing.services.validation import LONGEST_NOTE, within_limit
+from ticketing.services.validation import LONGEST_NOTE
 from ticketing.services.workflow import Action, check, transition
 
 Stage, Decision = PetitionReviewStage, PetitionReviewDecision
@@ -64,10 +64,18 @@ def next_stage(ticket: Ticket) -> PetitionReviewStage | None:
     return Stage.REEXAMINE if ticket.petition_reviews else Stage.RECHECK
 
 
+def may_request(ticket: Ticket) -> bool:
+    """Whether a request may be recorded now (the page's form and the API's allowed actions): there is a written
+    opinion to contest, and no request waiting nor the matter concluded."""
+    return next_stage(ticket) is not None and contested_opinion_date(ticket) is not None
+
+
 def contested_opinion_date(ticket: Ticket) -> date | None:
     """The date of the written opinion a request now would contest (the earliest the petitioner can have received
     it): the latest 处理意见 for 复查, the 复查意见 for 复核."""
     stage = next_stage(ticket)
+    if stage is None:
+        return None
     if stage is Stage.REEXAMINE:
         return ticket.petition_reviews[-1].decided_on
     answers = [r for r in ticket.replies if r.kind in CONTESTABLE_REPLIES]
@@ -87,9 +95,10 @@ def request_review(session: Session, ticket: Ticket, *, reviewing_body: str, rea
     written_on = contested_opinion_date(ticket)
     if written_on is None:
         raise InvalidTransition("该工单没有书面处理意见（告知法定途径的不适用复查），不能请求复查")
-    reviewing_body = _required(reviewing_body, "reviewing_body", f"请填写{stage.title}机关（原办理机关的上一级机关）",
+    above = "原办理机关" if stage is Stage.RECHECK else "复查机关"
+    reviewing_body = _required(reviewing_body, "reviewing_body", f"{stage.title}机关", f"（{above}的上一级机关）",
                                limit=REVIEWING_BODY_LIMIT)
-    reason = _required(reason, "reason", f"请填写信访人请求{stage.title}的事项和理由")
+    reason = _required(reason, "reason", f"信访人请求{stage.title}的事项和理由")
     today = deadlines.local_date(now)
     requested_on = requested_on or today
     answer_received_on = answer_received_on or written_on
@@ -105,7 +114,7 @@ def request_review(session: Session, ticket: Ticket, *, reviewing_body: str, rea
     last_day = answer_received_on + timedelta(days=REQUEST_WITHIN_DAYS)
     if requested_on > last_day:
         message = (f"已超过请求{stage.title}的期限：信访人 {answer_received_on:%Y-%m-%d} 收到{contested}，应在 "
-                   f"{REQUEST_WITHIN_DAYS} 日内即 {last_day:%Y-%m-%d} 前请求（{ARTICLE[stage]}）；逾期的请求不予受理，请告知信访人")
+                   f"{REQUEST_WITHIN_DAYS} 日内、最迟 {last_day:%Y-%m-%d} 请求（{ARTICLE[stage]}）；逾期的请求不予受理，请告知信访人")
         raise ValidationFailed(message, fields={"requested_on": message})
     due = deadlines.add_calendar_days(datetime.combine(requested_on, time(12), deadlines.LOCAL_TZ),
                                       OPINION_WITHIN_DAYS)
@@ -131,7 +140,7 @@ def decide_review(session: Session, ticket: Ticket, *, decision: str, opinion: s
     if decision not in {d.value for d in Decision}:
         raise ValidationFailed(f"请选择{stage.title}结论",
                                fields={"decision": f"{Decision.UPHELD.title}，或{Decision.CHANGED.title}"})
-    opinion = _required(opinion, "opinion", f"请填写{stage.title}意见", limit=OPINION_LIMIT)
+    opinion = _required(opinion, "opinion", f"{stage.title}意见", limit=OPINION_LIMIT)
     today = deadlines.local_date(now)
     decided_on = decided_on or today
     if decided_on > today:
@@ -147,6 +156,37 @@ def decide_review(session: Session, ticket: Ticket, *, decision: str, opinion: s
                data={"stage": stage.value, "decision": decision, "decided_on": decided_on.isoformat(),
                      **({"late": True} if late else {})})
     return review
+
+
+def withdraw_review(session: Session, ticket: Ticket, *, reason: str, actor: User, now: datetime) -> None:
+    """撤销登记: a request recorded by mistake (the wrong ticket, a request the petitioner took back before any
+    opinion) is removed, so that the right one can be recorded; the event keeps everything it said."""
+    check(actor, ticket, Action.WITHDRAW_PETITION_REVIEW)
+    review = open_review(ticket)
+    if review is None:
+        raise InvalidTransition("该工单没有待出具意见的复查、复核请求")
+    reason = _required(reason, "reason", f"撤销{review.stage_title}登记的原因")
+    transition(ticket, Action.WITHDRAW_PETITION_REVIEW, actor=actor, now=now,
+               note=f"撤销{review.stage_title}登记（{review.reviewing_body}）：{reason}",
+               data={"stage": review.stage, "reviewing_body": review.reviewing_body, "reason": review.reason,
+                     "requested_on": review.requested_on.isoformat(),
+                     "answer_received_on": review.answer_received_on.isoformat(),
+                     "recorded_by": review.recorded_by.display_name if review.recorded_by else None,
+                     "recorded_at": review.recorded_at.isoformat()})
+    ticket.petition_reviews.remove(review)
+    session.delete(review)
+
+
+def concluded_for_phone(session: Session, phone: str | None, *, limit: int = 5) -> list[Ticket]:
+    """The caller's petitions already concluded by 复核, the latest first: a new petition on the same facts and
+    reasons is not accepted (第三十六条), which the agent and the supervisor should know when it comes."""
+    if not phone:
+        return []
+    return list(session.scalars(
+        sa.select(Ticket).join(PetitionReview, PetitionReview.ticket_id == Ticket.id)
+        .where(Ticket.caller_phone == phone, PetitionReview.stage == Stage.REEXAMINE.value,
+               PetitionReview.decided_at.is_not(None))
+        .order_by(PetitionReview.decided_at.desc()).limit(limit)))
 
 
 def is_late(review: PetitionReview, now: datetime) -> bool:
@@ -169,8 +209,12 @@ def late_query(now: datetime) -> sa.Select:
             .where(PetitionReview.decided_at.is_(None), PetitionReview.due_at < now))
 
 
-def _required(value: str | None, field_name: str, missing: str, limit: int = LONGEST_NOTE) -> str:
+def _required(value: str | None, field_name: str, what: str, hint: str = "", *, limit: int = LONGEST_NOTE) -> str:
+    """A text the form requires, stripped; the message names the field when it is empty or too long."""
     text = (value or "").strip()
     if not text:
-        raise ValidationFailed(missing, fields={field_name: missing})
-    return within_limit(text, field_name, limit)
+        raise ValidationFailed(f"请填写{what}{hint}", fields={field_name: f"请填写{what}"})
+    if len(text) > limit:
+        message = f"{what}最多 {limit} 字，现有 {len(text)} 字"
+        raise ValidationFailed(message, fields={field_name: message})
+    return text

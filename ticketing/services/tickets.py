@@ -734,8 +734,9 @@ def actions_open_now(session, user, ticket, now) -> list[Action]:
         Action.URGE_ASSIST: not open_assists,
         Action.WITHDRAW_ASSIST: not open_assists,
         Action.ANSWER_ASSIST: not any(r.department_id == user.department_id for r in open_assists),
-        Action.REQUEST_PETITION_REVIEW: petition_reviews.contested_opinion_date(ticket) is None,
+        Action.REQUEST_PETITION_REVIEW: not petition_reviews.may_request(ticket),
         Action.DECIDE_PETITION_REVIEW: petition_reviews.open_review(ticket) is None,
+        Action.WITHDRAW_PETITION_REVIEW: petition_reviews.open_review(ticket) is None,
     }
     return [action for action in actions if not nothing_to_act_on.get(action, False)]
 

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from ticketing.models import AssistState, Channel, Role, Ticket, TicketEvent, TicketStatus, User
-from ticketing.models.enums import ANSWERED_STATUSES, ExtensionState
+from ticketing.models.enums import ExtensionState
 from ticketing.services.errors import InvalidTransition, NotAllowed, NotFound
 
 S = TicketStatus
@@ -61,6 +61,7 @@ class Action(enum.StrEnum):
     URGE_ASSIST = "urge_assist"
     REQUEST_PETITION_REVIEW = "request_petition_review"
     DECIDE_PETITION_REVIEW = "decide_petition_review"
+    WITHDRAW_PETITION_REVIEW = "withdraw_petition_review"
     # 按月考核 contests: recorded on the ticket by services/assessment.py; the status never changes,
     # so they have no entry in RULES and are never offered as ticket actions
     CONTEST = "contest"
@@ -115,6 +116,7 @@ ACTION_TITLES = {
     Action.URGE_ASSIST: "督办协办",
     Action.REQUEST_PETITION_REVIEW: "登记复查复核请求",
     Action.DECIDE_PETITION_REVIEW: "录入复查复核意见",
+    Action.WITHDRAW_PETITION_REVIEW: "撤销复查复核登记",
     Action.CONTEST: "考核申诉",
     Action.CONTEST_ACCEPT: "考核申诉通过（核减）",
     Action.CONTEST_REJECT: "考核申诉驳回",
@@ -131,7 +133,8 @@ SEEN_BY_THE_CITIZEN = frozenset({Action.REASSIGN, Action.APPROVE_EXTENSION, Acti
 WITH_DEPARTMENT = frozenset({S.DISPATCHED, S.ACCEPTED, S.RETURN_REQUESTED})
 MOVES_DEPARTMENT = frozenset({Action.REASSIGN, Action.APPROVE_RETURN})  # from one department to another
 ANY_STATE = frozenset(S)
-PETITIONS_ONLY = frozenset({Action.REQUEST_PETITION_REVIEW, Action.DECIDE_PETITION_REVIEW})
+PETITIONS_ONLY = frozenset({Action.REQUEST_PETITION_REVIEW, Action.DECIDE_PETITION_REVIEW,
+                            Action.WITHDRAW_PETITION_REVIEW})
 
 
 @dataclass(frozen=True)
@@ -208,10 +211,12 @@ RULES: dict[Action, Rule] = {
     Action.ANSWER_ASSIST: _rule(WITH_DEPARTMENT, None, {ST}, staff_scope="assisting"),
     Action.WITHDRAW_ASSIST: _rule(WORKING, None, {ST, SV, AD}),
     Action.URGE_ASSIST: _rule(WITH_DEPARTMENT, None, {SV, AD}),
-    # 信访复查、复核 (services/petition_reviews.py): a petitioner contests the written answer; the supervisor records
-    # the request once the ticket is answered, and the opinion whenever it comes (the ticket may be 重办 meanwhile)
-    Action.REQUEST_PETITION_REVIEW: _rule(ANSWERED_STATUSES, None, {SV, AD}),
-    Action.DECIDE_PETITION_REVIEW: _rule(ANY_STATE - {S.MERGED}, None, {SV, AD}),
+    # 信访复查、复核 (services/petition_reviews.py): a petitioner contests a written answer. The supervisor records the
+    # request once there is one (the service checks), also while a changed answer is being redone (重办: the 30 days
+    # for 复核 run all the same), and records or withdraws it whatever happened to the ticket since, merged included
+    Action.REQUEST_PETITION_REVIEW: _rule(ANY_STATE - {S.MERGED, S.TRANSFERRED_OUT}, None, {SV, AD}),
+    Action.DECIDE_PETITION_REVIEW: _rule(ANY_STATE, None, {SV, AD}),
+    Action.WITHDRAW_PETITION_REVIEW: _rule(ANY_STATE, None, {SV, AD}),
 }
 
 

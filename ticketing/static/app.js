@@ -26,8 +26,10 @@
       var form = event.target.form, wanted = event.target.getAttribute("data-ctrl-enter");
       if (!form) return;
       event.preventDefault();
-      var button = (wanted && form.querySelector('button[value="' + wanted + '"]')) || form.querySelector("button.primary") ||
-        form.querySelector("button");
+      // a submit button: a restored draft's notice puts its 清除 (type=button) first in the form, and Ctrl+Enter
+      // cleared what had just been restored instead of saving it
+      var button = (wanted && form.querySelector('button[value="' + wanted + '"]')) ||
+        form.querySelector("button.primary:not([type=button])") || form.querySelector("button:not([type=button])");
       button.click();
     }
   });

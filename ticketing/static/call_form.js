@@ -178,7 +178,11 @@
     suggestedAnswers = data.answers;
     if (!search.value.trim()) showAnswers(data.answers, "无");
     document.getElementById("similar").innerHTML = ticketList(data.similar, "无相似工单");
-    document.getElementById("history").innerHTML = ticketList(data.history, phone.value ? "该号码无历史工单" : "—");
+    document.getElementById("history").innerHTML = ticketList(data.history, phone.value ? "该号码无历史工单" : "—") +
+      (data.concluded_petitions || []).map(function (number) {  // 信访工作条例第三十六条
+        return '<p class="warn concluded-petition">信访事项 <a href="/tickets/' + esc(number) + '" target="_blank">' +
+          esc(number) + "</a> 已复核终结：以同一事实和理由再次提出的不再受理，新的事实或理由照常登记。</p>";
+      }).join("");
   }
 
   // a repeat caller: the name and district given last time go into the empty fields, to confirm aloud

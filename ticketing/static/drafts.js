@@ -76,7 +76,10 @@
     var elements = elementsOf(form);
     // only into a form the server sent empty: one it sent back with values (a refused entry) shows those
     if (!draft || !elements.every(unchanged)) return;
-    if (elements.some(function (e) { return !isChecked(e) && e.tagName !== "SELECT" && e.defaultValue !== ""; })) return;
+    // (a value the server fills in as a default, today's date, marked data-draft-default, does not count)
+    if (elements.some(function (e) {
+      return !isChecked(e) && e.tagName !== "SELECT" && e.defaultValue !== "" && !e.hasAttribute("data-draft-default");
+    })) return;
     elements.forEach(function (element) {
       var value = draft.fields[fieldId(element)];
       if (value === undefined) return;

@@ -13,7 +13,7 @@ from wtforms.validators import Length, ValidationError
 from ticketing.extensions import db
 from ticketing.file_responses import file_download
 from ticketing.services import attachments, clock, progress_lookup
-from ticketing.services.errors import DomainError
+from ticketing.services.errors import DomainError, NotFound
 from ticketing.views.forms import ChineseForm
 
 bp = Blueprint("public", __name__)
@@ -56,7 +56,11 @@ def reply_file(token: str):
     """A file sent with the reply, by the signed link the lookup gave (the phone is in no address)."""
     try:
         found = progress_lookup.reply_file(db.session, token, key=current_app.secret_key, now=clock.now_utc())
-        path, name = attachments.sent_copy(found, folder=attachments.folder_of(current_app.config))
+        try:
+            path, name = attachments.sent_copy(found, folder=attachments.folder_of(current_app.config))
+        except NotFound:  # gone from the store: for the citizen, one more file no longer offered
+            log.warning("reply file %s of ticket %s is missing from the store", found.id, found.ticket.number)
+            raise NotFound(progress_lookup.FILE_GONE) from None
     except DomainError as error:
         return render_template("public/progress.html", form=ProgressForm(formdata=None), alert=error.message), \
             error.http_status

@@ -119,6 +119,7 @@ def detail(number: str):
         files=files, hidden_files=hidden_files, accept_files=attachments.ACCEPT_ATTRIBUTE,
         sendable=ticket_service.sendable_files(ticket) if workflow.Action.REPLY in actions else [],
         reply_goes_to=channel_feedback.given_the_reply(db.session, ticket) if workflow.Action.REPLY in actions else [],
+        caller_on_progress_page=channel_feedback.CALLER_ON_PROGRESS_PAGE,
         may_remove_attachment=attachments.may_remove, may_read_notes=permissions.can_read_notes(current_user, ticket),
         max_file_mb=current_app.config["ATTACHMENT_MAX_MB"],
         actions=actions, Action=workflow.Action,
@@ -157,7 +158,10 @@ def detail(number: str):
         petition_contested_on=petition_reviews.contested_opinion_date(ticket)
         if workflow.Action.REQUEST_PETITION_REVIEW in actions else None,
         petition_open=petition_reviews.open_review(ticket), petition_concluded=petition_reviews.is_concluded(ticket),
-        petition_late=petition_reviews.is_late, is_concluded_petition=petition_reviews.is_concluded, petition_within_days=petition_reviews.REQUEST_WITHIN_DAYS,
+        petition_late=petition_reviews.is_late, is_concluded_petition=petition_reviews.is_concluded,
+        concluded_petitions=[t for t in petition_reviews.concluded_for_phone(db.session, ticket.caller_phone)
+                             if t.id != ticket.id] if petition_reviews.is_petition(ticket) and ticket.status_enum.is_open
+        else [], petition_within_days=petition_reviews.REQUEST_WITHIN_DAYS,
     )
 
 

@@ -53,3 +53,19 @@ def test_the_api_records_both_and_lists_them(api, db, users, now, monkeypatch):
                         as_="supervisor")
     assert response.status_code == 200 and response.get_json()["petition_reviews"][0]["decision"] == "upheld"
     assert response.get_json()["petition_reviews"][0]["decided_on"] == "2026-03-07"
+
+
+def test_the_api_withdraws_a_request_recorded_by_mistake(api, db, users, now, monkeypatch):
+    petition = make_ticket(db, users, now, status=S.CLOSED, channel="petition_bureau")
+    db.session.commit()
+    monkeypatch.setattr(clock, "now_utc", lambda: now + timedelta(days=5))
+    api.post(f"/tickets/{petition.number}/actions", {"action": "request_petition_review",
+                                                     "reviewing_body": "市医疗保障局", "reason": "不服"}, as_="supervisor")
+    body = api.get(f"/tickets/{petition.number}", as_="supervisor").get_json()
+    assert {"decide_petition_review", "withdraw_petition_review"} <= set(body["allowed_actions"])
+    assert "request_petition_review" not in body["allowed_actions"]  # one waits: a second would be refused
+    response = api.post(f"/tickets/{petition.number}/actions", {"action": "withdraw_petition_review",
+                                                                "reason": "登记错了"}, as_="supervisor")
+    assert response.status_code == 200 and response.get_json()["petition_reviews"] == []
+    assert response.get_json()["events"][-1]["action"] == "withdraw_petition_review"
+    assert "request_petition_review" in response.get_json()["allowed_actions"]

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 import pytest
+import sqlalchemy as sa
 
 from tests.factories import make_ticket
 from ticketing.models import PetitionReview, TicketStatus
@@ -59,7 +60,7 @@ def test_a_request_past_thirty_days_is_refused_with_the_last_day(db, users, now,
     with pytest.raises(ValidationFailed) as refused:
         request(db, users, petition, now + timedelta(days=40), requested_on=date(2026, 4, 5),
                 answer_received_on=date(2026, 3, 5))
-    assert "2026-04-04 前" in refused.value.message and "不予受理" in refused.value.message
+    assert "最迟 2026-04-04 请求" in refused.value.message and "不予受理" in refused.value.message
     assert "requested_on" in refused.value.fields
     review = request(db, users, petition, now + timedelta(days=40), requested_on=date(2026, 4, 4),
                      answer_received_on=date(2026, 3, 5))  # the 30th day is in time
@@ -73,7 +74,7 @@ def test_a_request_past_thirty_days_is_refused_with_the_last_day(db, users, now,
     ({"answer_received_on": date(2026, 3, 1)}, "answer_received_on", "不能早于处理意见出具之日"),
     ({"answer_received_on": date(2026, 3, 10), "requested_on": date(2026, 3, 8)}, "requested_on",
      "不能早于信访人收到处理意见之日"),
-    ({"reviewing_body": "局" * 101}, "reviewing_body", "最多 100 字"),
+    ({"reviewing_body": "局" * 101}, "reviewing_body", "复查机关最多 100 字，现有 101 字"),
 ])
 def test_bad_requests_say_why_and_save_nothing(db, users, now, petition, fields, field, words):
     with pytest.raises(ValidationFailed) as refused:
@@ -87,8 +88,10 @@ def test_only_an_answered_petition_and_only_a_supervisor(db, users, now, petitio
     with pytest.raises(InvalidTransition, match="只有信访件"):
         request(db, users, ordinary, now + timedelta(days=1))
     working = make_ticket(db, users, now, status=S.ACCEPTED, channel="petition_bureau")
-    with pytest.raises(InvalidTransition, match="不能执行"):
+    with pytest.raises(InvalidTransition, match="没有书面处理意见"):  # nothing answered yet
         request(db, users, working, now + timedelta(days=1))
+    assert Action.REQUEST_PETITION_REVIEW not in tickets.actions_open_now(db.session, users["supervisor"], working,
+                                                                          now + timedelta(days=1))
     with pytest.raises(NotAllowed):
         petition_reviews.request_review(db.session, petition, reviewing_body="省医疗保障局", reason="不服",
                                         requested_on=None, answer_received_on=None, actor=users["agent"],
@@ -177,7 +180,6 @@ def test_the_action_entry_point_parses_dates_and_says_what_was_done(db, users, n
 
 
 def test_waiting_and_late_queries(db, users, now, petition):
-    import sqlalchemy as sa
     request(db, users, petition, now + timedelta(days=5), requested_on=date(2026, 3, 7))
     other = make_ticket(db, users, now, status=S.REPLIED, channel="petition_bureau")
     request(db, users, other, now + timedelta(days=5), requested_on=date(2026, 3, 3))
@@ -186,3 +188,90 @@ def test_waiting_and_late_queries(db, users, now, petition):
     decide(db, users, other, now + timedelta(days=34))
     assert list(db.session.scalars(petition_reviews.waiting_query())) == [petition]
     assert db.session.scalar(sa.select(sa.func.count()).select_from(PetitionReview)) == 2
+
+
+def test_the_request_is_offered_only_when_it_would_be_taken(db, users, now, petition):
+    """A second request while one waits, or any after 复核, was listed in allowed_actions and then refused (409)."""
+    def offered(at):
+        return Action.REQUEST_PETITION_REVIEW in tickets.actions_open_now(db.session, users["supervisor"], petition, at)
+
+    request(db, users, petition, now + timedelta(days=5))
+    assert not offered(now + timedelta(days=6))
+    decide(db, users, petition, now + timedelta(days=7))
+    assert offered(now + timedelta(days=8))
+    request(db, users, petition, now + timedelta(days=8), reviewing_body="国家医疗保障局")
+    decide(db, users, petition, now + timedelta(days=9))
+    assert not offered(now + timedelta(days=10))
+
+
+def test_reexamination_is_recorded_while_a_changed_answer_is_redone(db, users, now, petition):
+    """复查 changed the answer, the ticket was 重办: the 复核 request's 30 days run all the same (第三十六条)."""
+    request(db, users, petition, now + timedelta(days=5))
+    decide(db, users, petition, now + timedelta(days=10), decision="changed", opinion="撤销原处理意见")
+    tickets.reopen(db.session, petition, "复查撤销原处理意见，重新办理", actor=users["supervisor"],
+                   now=now + timedelta(days=11))
+    db.session.flush()
+    assert petition.status == "dispatched"
+    final = request(db, users, petition, now + timedelta(days=15), reviewing_body="国家医疗保障局")
+    assert final.stage == "reexamine"
+
+
+def test_a_waiting_request_on_a_ticket_merged_since_can_still_be_decided(db, users, now, petition):
+    """Listed on 督办 as waiting, it must be decidable wherever the ticket went (a merge after a 重办)."""
+    earlier = make_ticket(db, users, now - timedelta(days=1), status=S.ACCEPTED, channel="petition_bureau")
+    request(db, users, petition, now + timedelta(days=5))
+    tickets.reopen(db.session, petition, "重新办理", actor=users["supervisor"], now=now + timedelta(days=6))
+    tickets.merge(db.session, petition, earlier, actor=users["supervisor"], now=now + timedelta(days=7))
+    db.session.flush()
+    assert petition.status == "merged" and petition in db.session.scalars(petition_reviews.waiting_query()).all()
+    assert Action.DECIDE_PETITION_REVIEW in tickets.actions_open_now(db.session, users["supervisor"], petition,
+                                                                     now + timedelta(days=8))
+    decide(db, users, petition, now + timedelta(days=8))
+    assert petition not in db.session.scalars(petition_reviews.waiting_query()).all()
+
+
+def test_a_request_recorded_by_mistake_is_withdrawn_and_recorded_again(db, users, now, petition):
+    request(db, users, petition, now + timedelta(days=5), reviewing_body="市医疗保障局")
+    with pytest.raises(ValidationFailed, match="请填写撤销复查登记的原因"):
+        petition_reviews.withdraw_review(db.session, petition, reason=" ", actor=users["supervisor"],
+                                         now=now + timedelta(days=6))
+    with pytest.raises(NotAllowed):
+        petition_reviews.withdraw_review(db.session, petition, reason="登记错了", actor=users["agent"],
+                                         now=now + timedelta(days=6))
+    petition_reviews.withdraw_review(db.session, petition, reason="复查机关填错", actor=users["supervisor"],
+                                     now=now + timedelta(days=6))
+    db.session.flush()
+    event = petition.events[-1]
+    assert event.action == "withdraw_petition_review" and "复查机关填错" in event.note
+    assert event.data["reviewing_body"] == "市医疗保障局" and event.data["stage"] == "recheck"
+    assert petition.petition_reviews == [] and db.session.scalar(
+        sa.select(sa.func.count()).select_from(PetitionReview)) == 0
+    assert request(db, users, petition, now + timedelta(days=6)).reviewing_body == "省医疗保障局"
+    decide(db, users, petition, now + timedelta(days=7))
+    with pytest.raises(InvalidTransition, match="没有待出具意见"):  # an opinion given is not withdrawn
+        petition_reviews.withdraw_review(db.session, petition, reason="错了", actor=users["supervisor"],
+                                         now=now + timedelta(days=8))
+
+
+def test_the_callers_concluded_petitions(db, users, now, petition):
+    assert petition_reviews.concluded_for_phone(db.session, petition.caller_phone) == []
+    request(db, users, petition, now + timedelta(days=5))
+    decide(db, users, petition, now + timedelta(days=6))
+    request(db, users, petition, now + timedelta(days=7), reviewing_body="国家医疗保障局")
+    assert petition_reviews.concluded_for_phone(db.session, petition.caller_phone) == []  # 复核 still waiting
+    decide(db, users, petition, now + timedelta(days=8))
+    assert petition_reviews.concluded_for_phone(db.session, petition.caller_phone) == [petition]
+    assert petition_reviews.concluded_for_phone(db.session, "13700000000") == []
+    assert petition_reviews.concluded_for_phone(db.session, None) == []
+
+
+def test_the_supervise_badge_counts_a_late_review_once(db, users, now, petition):
+    """A reopened petition with an undecided 风险提示 and a 复查 past its 30 days is one ticket, not two."""
+    from ticketing.services import inbox, risk_alerts
+    request(db, users, petition, now + timedelta(days=1), requested_on=date(2026, 3, 3))
+    tickets.reopen(db.session, petition, "重新办理", actor=users["supervisor"], now=now + timedelta(days=2))
+    petition.risk_flags = "self_harm"
+    db.session.flush()
+    late = now + timedelta(days=40)
+    assert risk_alerts.is_undecided(petition)
+    assert inbox.todo_counts(db.session, users["supervisor"], late)["supervise"] == 1
