@@ -132,3 +132,30 @@ def test_a_request_recorded_by_mistake_is_withdrawn_on_the_page(db, client, user
     assert f"已撤销复查复核登记：{petition.number}" in html
     assert 'id="petition-reviews"' not in html and 'id="petition-review-form"' in html  # may be recorded again
     assert "撤销复查登记（市医疗保障局）：复查机关应为省医疗保障局" in html  # in the ticket's history
+
+
+def test_statistics_show_and_export_the_months_petitions(db, client, users, auth, now, monkeypatch):
+    from io import BytesIO
+
+    from openpyxl import load_workbook
+
+    petition = make_ticket(db, users, now, status=S.CLOSED, channel="petition_bureau")
+    make_ticket(db, users, now, status=S.CLOSED)
+    db.session.commit()
+    monkeypatch.setattr(clock, "now_utc", lambda: now + timedelta(days=10))
+    auth.login("supervisor")
+    client.post(f"/tickets/{petition.number}/actions/request_petition_review",
+                data={"reviewing_body": "省医疗保障局", "reason": "不服", "requested_on": "2026-03-05"})
+    page = client.get("/statistics/?month=2026-03").get_data(as_text=True)
+    section = page_section(page, "petitions")
+    assert "信访件（信访工作条例）" in section
+    assert '<th scope="row">收到信访件</th><td class="num">1</td>' in section
+    assert '<th scope="row">按期办结率</th><td class="num">100.0%</td>' in section
+    assert '<th scope="row">本月收到复查请求</th><td class="num">1</td>' in section
+    assert '<th scope="row">复查改变率</th><td class="num">—</td>' in section
+    assert 'id="petitions"' not in client.get("/statistics/?month=2026-02").get_data(as_text=True)
+    book = load_workbook(BytesIO(client.get("/statistics/export.xlsx?month=2026-03").data))
+    sheet = book["信访件"]
+    values = {row[0]: row[1] for row in sheet.iter_rows(min_row=2, values_only=True)}
+    assert values["收到信访件"] == 1 and values["按时受理率"] == 1.0 and values["复查待出具意见"] == 1
+    assert sheet.cell(row=5, column=2).number_format == "0.0%"

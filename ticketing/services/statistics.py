@@ -14,7 +14,10 @@ from datetime import date, datetime, timedelta
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from ticketing.models import Category, Channel, ClosureKind, Reply, Ticket, TicketEvent, TicketStatus, TicketType, User
+from ticketing.models import (
+    Category, Channel, ClosureKind, PetitionReview, Reply, Ticket, TicketEvent, TicketStatus, TicketType, User,
+)
+from ticketing.models.enums import PetitionReviewDecision, PetitionReviewStage
 from ticketing.services import inbox, invalid_calls, reviews
 from ticketing.services.assessment import month_bounds, shift_month
 from ticketing.services.deadlines import LOCAL_TZ
@@ -277,6 +280,108 @@ def month_statistics(session: Session, month: str, *, department_id: int | None 
     stats.by_day = [(first + timedelta(days=n), per_day[str(first + timedelta(days=n))])
                     for n in range((last - first).days + 1)]
     return stats
+
+
+# --------------------------------------------------------------------------- 信访件 (信访工作条例)
+
+
+#: what the 信访件 figures count, on the page and in the workbook
+PETITION_NOTE = ("信访局转办的信访件，按收到时间（北京时间）所在月份统计，合并的不计；受理、答复以首次签收、首次答复是否在时限内计"
+                 "（收到之日起 15 日内受理，受理之日起 60 日内办结，延期的以延期后为准）；复查、复核按收到请求的日期所在月份统计，"
+                 "收到请求之日起 30 日内应出具意见；均为统计时的状态。")
+
+
+@dataclass
+class ReviewMonth:
+    """复查 or 复核 requests received in the month (by the day the request came), and what became of them."""
+
+    requested: int = 0
+    decided: int = 0  # an opinion given (by now)
+    changed: int = 0  # of those, the answer 撤销或变更
+    late: int = 0  # past its 30 days: still without an opinion, or given after them
+    waiting: int = 0  # still without an opinion
+
+
+@dataclass
+class PetitionMonth:
+    """Petitions from the 信访 channel received in the month, as the 信访工作条例 judges them: accepted (签收) within
+    15 days of receipt, answered within 60 days of acceptance (or the extension), and the 复查、复核 asked in the
+    month. Figures as of now: a month's answers keep coming."""
+
+    received: int = 0
+    accepted: int = 0  # 签收受理 by a department
+    accepted_on_time: int = 0  # the first 签收 within its deadline (the event's on_time)
+    not_accepted: int = 0  # closed by 告知法定途径 (不予受理, told where to go)
+    returned: int = 0  # 退回信访部门 (not the bureau's matter)
+    answered: int = 0  # answered by a department
+    answered_on_time: int = 0  # the first answer within its deadline
+    extended: int = 0  # extended once (at most 30 days)
+    recheck: ReviewMonth = field(default_factory=ReviewMonth)
+    reexamine: ReviewMonth = field(default_factory=ReviewMonth)
+
+    @property
+    def shown(self) -> bool:
+        return bool(self.received or self.recheck.requested or self.reexamine.requested)
+
+    def rows(self) -> list[tuple[str, int | float | None, bool]]:
+        """(label, value, is a rate) in the order the page and the workbook show them."""
+        def rate(part: int, whole: int) -> float | None:
+            return part / whole if whole else None
+        rows = [("收到信访件", self.received, False), ("已签收受理", self.accepted, False),
+                ("其中 15 日内受理", self.accepted_on_time, False),
+                ("按时受理率", rate(self.accepted_on_time, self.accepted), True),
+                ("告知法定途径（不予受理）", self.not_accepted, False), ("退回信访部门", self.returned, False),
+                ("已答复", self.answered, False), ("其中按期答复", self.answered_on_time, False),
+                ("按期办结率", rate(self.answered_on_time, self.answered), True), ("延期", self.extended, False)]
+        for title, stage in (("复查", self.recheck), ("复核", self.reexamine)):
+            rows += [(f"本月收到{title}请求", stage.requested, False), (f"{title}已出具意见", stage.decided, False),
+                     ("其中撤销或变更原意见", stage.changed, False),
+                     (f"{title}改变率", rate(stage.changed, stage.decided), True),
+                     (f"{title}待出具意见", stage.waiting, False), (f"{title}超过 30 日", stage.late, False)]
+        return rows
+
+
+def petition_month(session: Session, month: str, *, department_id: int | None = None,
+                   now: datetime) -> PetitionMonth:
+    """Two scans: the month's petitions with their first 签收 and 答复 events, and the month's 复查、复核 requests
+    (of the department's petitions, for one department)."""
+    start, end = month_bounds(month)
+    figures = PetitionMonth()
+    petitions = sa.select(Ticket.id).where(*_counted(month, department_id),
+                                           Ticket.channel == Channel.PETITION_BUREAU.value)
+    rows = session.execute(sa.select(Ticket.id, Ticket.status, Ticket.closure_kind, Ticket.extension_count)
+                           .where(Ticket.id.in_(petitions))).all()
+    figures.received = len(rows)
+    for _, status, closure, extensions in rows:
+        figures.not_accepted += closure == ClosureKind.LEGAL_CHANNEL.value
+        figures.returned += status == TicketStatus.TRANSFERRED_OUT.value
+        figures.extended += bool(extensions)
+    first: dict[tuple[int, str], bool] = {}
+    for ticket_id, action, data in session.execute(
+            sa.select(TicketEvent.ticket_id, TicketEvent.action, TicketEvent.data)
+            .where(TicketEvent.ticket_id.in_(petitions), TicketEvent.action.in_(("accept", "reply")))
+            .order_by(TicketEvent.id)):
+        first.setdefault((ticket_id, action), (data or {}).get("on_time") is not False)
+    for (_, action), on_time in first.items():
+        if action == "accept":
+            figures.accepted += 1
+            figures.accepted_on_time += on_time
+        else:
+            figures.answered += 1
+            figures.answered_on_time += on_time
+    query = (sa.select(PetitionReview).join(Ticket, Ticket.id == PetitionReview.ticket_id)
+             .where(PetitionReview.requested_on >= start.date(), PetitionReview.requested_on < end.date()))
+    if department_id is not None:
+        query = query.where(Ticket.department_id == department_id)
+    for review in session.scalars(query):
+        stage = figures.recheck if review.stage == PetitionReviewStage.RECHECK.value else figures.reexamine
+        stage.requested += 1
+        stage.decided += not review.is_open
+        stage.waiting += review.is_open
+        stage.changed += review.decision == PetitionReviewDecision.CHANGED.value
+        stage.late += (review.due_at < now) if review.is_open else (
+            review.decided_on > review.due_at.astimezone(LOCAL_TZ).date())
+    return figures
 
 
 # --------------------------------------------------------------------------- 今日概况 (督办)

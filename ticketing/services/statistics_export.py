@@ -9,7 +9,7 @@ from openpyxl.styles import Font
 from ticketing.services import spreadsheet
 from ticketing.services.assists import AssistMonth
 from ticketing.services.deadlines import LOCAL_TZ
-from ticketing.services.statistics import AgentMonth, HandlerMonth, MonthStatistics, Share
+from ticketing.services.statistics import PETITION_NOTE, AgentMonth, HandlerMonth, MonthStatistics, PetitionMonth, Share
 
 
 def _header(sheet, titles: list[str]) -> None:
@@ -28,7 +28,8 @@ def _breakdown(book: Workbook, title: str, key_title: str, rows: list[Share]) ->
 
 
 def workbook_bytes(stats: MonthStatistics, *, scope: str, as_of: str, handlers: list[HandlerMonth] = (),
-                   agents: list[AgentMonth] = (), assist_rows: list[AssistMonth] = ()) -> bytes:
+                   agents: list[AgentMonth] = (), assist_rows: list[AssistMonth] = (),
+                   petitions: PetitionMonth | None = None) -> bytes:
     book = Workbook()
     summary = book.active
     summary.title = "概况"
@@ -83,6 +84,15 @@ def workbook_bytes(stats: MonthStatistics, *, scope: str, as_of: str, handlers: 
             sheet.cell(row=sheet.max_row, column=5).number_format = "0.0%"
         spreadsheet.append(sheet, ["说明", "按发起协办的时间所在月份统计；按时反馈率 = 在反馈时限内反馈的 ÷（被请协办 − 撤回 − 反馈时限前已终止的），尚未反馈的计为未按时"])
         sheet.column_dimensions["A"].width = 20
+    if petitions is not None and petitions.shown:
+        sheet = book.create_sheet("信访件")
+        _header(sheet, ["项目", "数值"])
+        for title, value, is_rate in petitions.rows():
+            spreadsheet.append(sheet, [title, value])
+            if is_rate:
+                sheet.cell(row=sheet.max_row, column=2).number_format = "0.0%"
+        spreadsheet.append(sheet, ["说明", PETITION_NOTE])
+        sheet.column_dimensions["A"].width = 26
     out = BytesIO()
     book.save(out)
     return out.getvalue()

@@ -39,6 +39,9 @@ def index():
     agents = statistics.agent_month(db.session, month) if scope is None else []
     return render_template("statistics/index.html", stats=stats, month=month, handlers=handlers, agents=agents,
                            assist_rows=_assist_rows(month, scope),
+                           petitions=statistics.petition_month(db.session, month, department_id=scope,
+                                                               now=clock.now_utc()),
+                           petition_note=statistics.PETITION_NOTE,
                            unit=db.session.get(Department, scope) if scope else None,
                            departments=[] if permissions.assessment_department_scope(current_user) else
                            db.session.scalars(sa.select(Department).order_by(Department.code)).all(),
@@ -56,7 +59,9 @@ def export():
     content = workbook_bytes(stats, scope=unit.name if unit else "全中心", as_of=local_time(clock.now_utc()),
                              handlers=statistics.handler_month(db.session, month, scope) if scope else [],
                              agents=statistics.agent_month(db.session, month) if scope is None else [],
-                             assist_rows=_assist_rows(month, scope))
+                             assist_rows=_assist_rows(month, scope),
+                             petitions=statistics.petition_month(db.session, month, department_id=scope,
+                                                                 now=clock.now_utc()))
     name = f"statistics-{month}-{unit.code}.xlsx" if unit else f"statistics-{month}.xlsx"
     return Response(content, mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                     headers={"Content-Disposition": f"attachment; filename={name}"})

@@ -275,3 +275,33 @@ def test_the_supervise_badge_counts_a_late_review_once(db, users, now, petition)
     late = now + timedelta(days=40)
     assert risk_alerts.is_undecided(petition)
     assert inbox.todo_counts(db.session, users["supervisor"], late)["supervise"] == 1
+
+
+def test_the_months_petition_figures(db, users, now, petition):
+    """工单统计's 信访件: the month's petitions by the statute's limits, and the 复查、复核 asked in the month."""
+    from ticketing.services import statistics
+    late = make_ticket(db, users, now, channel="petition_bureau")
+    tickets.dispatch(db.session, late, tickets.department_by_code(db.session, "DYBZ"), actor=users["agent"],
+                     now=now + timedelta(hours=1))
+    tickets.accept(db.session, late, actor=users["staff_dybz"], now=now + timedelta(days=20))  # past its 15 days
+    told = make_ticket(db, users, now, channel="petition_bureau")
+    tickets.tell_legal_channel(db.session, told, "属劳动争议，请申请仲裁", actor=users["agent"], now=now + timedelta(hours=1))
+    make_ticket(db, users, now, status=S.CLOSED)  # not a petition
+    make_ticket(db, users, now - timedelta(days=5), status=S.CLOSED, channel="petition_bureau")  # February's
+    request(db, users, petition, now + timedelta(days=5), requested_on=date(2026, 3, 6))
+    decide(db, users, petition, now + timedelta(days=6), decision="changed")
+    request(db, users, petition, now + timedelta(days=7), requested_on=date(2026, 3, 9), reviewing_body="国家医疗保障局")
+    db.session.flush()
+
+    figures = statistics.petition_month(db.session, "2026-03", now=now + timedelta(days=45))
+    assert (figures.received, figures.accepted, figures.accepted_on_time, figures.not_accepted) == (3, 2, 1, 1)
+    assert (figures.answered, figures.answered_on_time, figures.returned, figures.extended) == (1, 1, 0, 0)
+    assert (figures.recheck.requested, figures.recheck.decided, figures.recheck.changed, figures.recheck.late) == (
+        1, 1, 1, 0)
+    assert (figures.reexamine.requested, figures.reexamine.waiting, figures.reexamine.late) == (1, 1, 1)  # 8 April
+    rows = dict((title, value) for title, value, _ in figures.rows())
+    assert rows["按时受理率"] == 0.5 and rows["复查改变率"] == 1.0 and rows["复核改变率"] is None
+    assert statistics.petition_month(db.session, "2026-04", now=now + timedelta(days=45)).shown is False
+    other = statistics.petition_month(db.session, "2026-03", department_id=tickets.department_by_code(
+        db.session, "CBZJ").id, now=now + timedelta(days=45))
+    assert other.received == 0 and other.recheck.requested == 0  # another department's petitions are not its own
