@@ -223,7 +223,7 @@ def test_a_sent_file_removed_later_leaves_the_channels_view_and_the_feed_says_so
     monkeypatch.setattr("ticketing.services.clock.now_utc", lambda: later)
     auth.login("staff_dybz")
     page = api.client.get(f"/tickets/{number}").get_data(as_text=True)
-    assert "已随答复发送</span>" in page and "删除后渠道不能再取回" in page  # the clerk is warned
+    assert "已随答复发送</span>" in page and "删除后不能再随答复取回" in page  # the clerk is warned
     api.client.post(f"/tickets/{number}/attachments/{letter['id']}/remove", data={"reason": "发错文件"})
     seen = api.get("/channel/tickets/SZ-2026-0101", as_="mayor").get_json()
     assert seen["reply_attachments"] == [] and seen["updated_at"] > replied_at
