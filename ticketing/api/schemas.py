@@ -170,8 +170,10 @@ class ActionIn(ApiSchema):
     department = Str(max_len=20, metadata={"description": "dispatch / reassign / approve_return：承办单位编码；"
                                                           "request_assist / withdraw_assist / urge_assist：协办单位编码"})
     category = Str(max_len=10, metadata={"description": "dispatch / recategorise：业务分类编码"})
+    type = Str(choices=[t.value for t in TicketType], metadata={"description": "change_type：新的诉求类型（并须填 reason）；"
+                                                                              "时限按新类型重算，不早于现在"})
     reason = Str(max_len=2000, metadata={"description": "return / request_extension / reassign / reopen / unmerge（撤销合并）/ take_back（重新受理）/ make_urgent"
-                                                        "（升为紧急）/ clear_risk（解除风险提示）/ withdraw_assist（撤回协办）：理由；"
+                                                        "（升为紧急）/ clear_risk（解除风险提示）/ withdraw_assist（撤回协办）/ change_type（修改诉求类型）：理由；"
                                                         "request_petition_review：信访人请求复查（复核）的事项和理由；"
                                                         "withdraw_petition_review：撤销复查（复核）登记的原因"})
     request = Str(max_len=2000, metadata={"description": "request_assist：请协办单位核实或答复的事项"})

@@ -24,7 +24,7 @@ API_ACTIONS = {
     "approve_extension", "refuse_extension", "urge", "callback", "close", "reopen", "merge", "unmerge", "take_back", "reassign",
     "answer_on_the_spot", "legal_channel", "transfer_out", "recategorise", "note", "hand_over",
     "contact", "follow_up", "make_urgent", "clear_risk", "request_assist", "answer_assist", "withdraw_assist",
-    "urge_assist", "request_petition_review", "decide_petition_review", "withdraw_petition_review",
+    "urge_assist", "change_type", "request_petition_review", "decide_petition_review", "withdraw_petition_review",
 }
 
 
@@ -102,7 +102,7 @@ def _is_a_date(text: str) -> bool:
 # (协办's request and opinion are checked by services/assists, with its own words)
 TEXT_LIMITS = {"reason": 2000, "note": 2000, "content": 20000, "answer": 20000, "advice": 20000, "into": 32,
                "reference": 100, "to": 80, "department": 20, "category": 10, "until": 40, "until_shown": 40,
-               "reviewing_body": 100, "decision": 20}
+               "reviewing_body": 100, "decision": 20, "type": 20}
 
 
 def _text(params: dict, key: str) -> str:
@@ -196,6 +196,8 @@ def perform_action(session: Session, ticket: Ticket, action: str, params: dict, 
             tickets.transfer_out(session, ticket, _text(p, "reference"), actor=actor, now=now, note=_text(p, "note"))
         case Action.RECATEGORISE:
             tickets.set_category(session, ticket, _category(session, _text(p, "category")), actor=actor, now=now)
+        case Action.CHANGE_TYPE:
+            tickets.change_type(session, ticket, _text(p, "type"), _text(p, "reason"), actor=actor, now=now)
         case Action.NOTE:
             tickets.add_note(session, ticket, _text(p, "content"), actor=actor, now=now)
         case Action.HAND_OVER:

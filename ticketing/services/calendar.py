@@ -192,6 +192,21 @@ def _met(recomputed: datetime, shown: datetime | None) -> datetime:
     return recomputed if shown is None or recomputed > shown else shown
 
 
+def deadlines_for_its_type(session: Session, ticket: Ticket, now: datetime) -> tuple[datetime | None, datetime | None]:
+    """The (accept, reply) deadlines the ticket would have had under its type's policy (办理时限) as it is now: each
+    counted from its clock's start (receipt or the last restart; for 签收 the dispatch), never into the past (the
+    department worked to the one it was shown). A reply deadline that is not the policy's stays: an approved
+    extension's date, the 要求办结时间 its source gave. The accept deadline only while the ticket waits for 签收."""
+    accept, reply = ticket.accept_due_at, ticket.reply_due_at
+    if ticket.extension_state != "approved" and _source_due(ticket) is None:
+        counted = reply_deadline(session, ticket, _reply_clock_start(ticket))
+        reply = _not_into_the_past(counted.due_at, reply, now)
+    if ticket.status == "dispatched" and ticket.dispatched_at is not None:
+        counted = accept_deadline(session, ticket, _accept_clock_start(ticket))
+        accept = _not_into_the_past(counted.due_at, accept, now)
+    return accept, reply
+
+
 def _not_into_the_past(recomputed: datetime, shown: datetime | None, now: datetime) -> datetime:
     """The deadline of a clock still running: earlier only to a moment still ahead. A make-up working day entered
     after it passed (Sunday 31 January entered on Monday 1 February) would make a ticket due on Monday overdue at

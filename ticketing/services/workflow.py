@@ -41,6 +41,7 @@ class Action(enum.StrEnum):
     TRANSFER_OUT = "transfer_out"
     TAKE_BACK = "take_back"
     RECATEGORISE = "recategorise"
+    CHANGE_TYPE = "change_type"
     NOTE = "note"
     MARK_OVERDUE = "mark_overdue"
     ESCALATE = "escalate"
@@ -96,6 +97,7 @@ ACTION_TITLES = {
     Action.TRANSFER_OUT: "转出至12345",
     Action.TAKE_BACK: "重新受理",
     Action.RECATEGORISE: "修改分类",
+    Action.CHANGE_TYPE: "修改诉求类型",
     Action.NOTE: "内部备注",
     Action.MARK_OVERDUE: "标记超期",
     Action.ESCALATE: "超期升级",
@@ -128,7 +130,8 @@ WORKING = frozenset({S.REGISTERED, S.DISPATCHED, S.ACCEPTED, S.RETURN_REQUESTED}
 #: moment the deadline passed. Any change of status changes it too; notes, urgings, contacts, files, hand-overs,
 #: 协办 and the like do not, so a channel polling for changes is not sent the centre's internal work.
 SEEN_BY_THE_CITIZEN = frozenset({Action.REASSIGN, Action.APPROVE_EXTENSION, Action.MAKE_URGENT,
-                                 Action.RECALCULATE_DEADLINE, Action.RECATEGORISE, Action.MARK_OVERDUE})
+                                 Action.RECALCULATE_DEADLINE, Action.RECATEGORISE, Action.MARK_OVERDUE,
+                                 Action.CHANGE_TYPE})
 #: the states in which a department has the ticket; 协办 requests are answered only then
 WITH_DEPARTMENT = frozenset({S.DISPATCHED, S.ACCEPTED, S.RETURN_REQUESTED})
 MOVES_DEPARTMENT = frozenset({Action.REASSIGN, Action.APPROVE_RETURN})  # from one department to another
@@ -181,6 +184,8 @@ RULES: dict[Action, Rule] = {
     # sent back by where it went (12345 退回12393, the 信访部门 insisting): 待派发 again; system: the channel re-sent it
     Action.TAKE_BACK: _rule({S.TRANSFERRED_OUT}, S.REGISTERED, {A, SV, AD}, system=True),
     Action.RECATEGORISE: _rule(WORKING | {S.REPLIED, S.CALLED_BACK}, None, {A, SV, AD}),
+    # the type drives the deadline and the callback sample: corrected while the ticket is worked, by the centre
+    Action.CHANGE_TYPE: _rule(WORKING, None, {A, SV, AD}),
     Action.NOTE: _rule(ANY_STATE, None, {A, ST, SV, AD}),
     Action.MARK_OVERDUE: _rule(WORKING, None, set(), system=True),
     Action.ESCALATE: _rule(WORKING, None, set(), system=True),

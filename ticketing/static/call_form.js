@@ -155,7 +155,21 @@
     if (top) assistStatus.textContent = "分类建议已更新：首选 " + top.name + " " + percent(top.p);
   }
 
+  // 诉求类型 pre-filled from the classifier (domain.md: "a ticket that the classifier pre-fills"; the type sets the
+  // deadline) until the agent chooses one: a click, Alt+1…6, a form sent back or a draft put back
+  var typeChosen = !!document.querySelector(".field.has-error, .flash-error, #call-form .draft-notice");
+  function suggestType(type) {
+    var radio = type && form.querySelector('input[name="type"][value="' + type + '"]');
+    if (typeChosen || !radio || radio.checked) return false;
+    radio.checked = true;
+    var label = radio.parentNode.textContent.trim();
+    assistStatus.textContent = "诉求类型已按建议预选为“" + label + "”，可用 Alt+1…6 改选";
+    document.getElementById("type-suggested").textContent = "（已按建议预选：" + label + "）";
+    return true;
+  }
+
   function render(data) {
+    if (suggestType(data.type)) ask();  // the department a rule routes by type is asked again
     showRisks(data.risks || []);
     announceTop(data.suggestions);
     showNuisance(data.nuisance_calls || 0);
@@ -233,6 +247,10 @@
   phone.addEventListener("change", ask);
   region.addEventListener("change", ask);
   form.addEventListener("change", function (event) {
+    if (event.target.name === "type") {
+      typeChosen = true;
+      document.getElementById("type-suggested").textContent = "";
+    }
     if (event.target.id === "channel" || event.target.name === "type") ask();
   });
   phone.addEventListener("blur", ask);
@@ -242,7 +260,12 @@
     if (!event.altKey) return;
     var types = form.querySelectorAll('input[name="type"]');
     var n = parseInt(event.key, 10);
-    if (n >= 1 && n <= types.length) { event.preventDefault(); types[n - 1].checked = true; types[n - 1].focus(); }
+    if (n >= 1 && n <= types.length) {
+      event.preventDefault();
+      types[n - 1].checked = true;
+      types[n - 1].focus();
+      types[n - 1].dispatchEvent(new Event("change", { bubbles: true }));  // chosen: no longer pre-filled
+    }
     if (n >= 7 && n <= 9) {
       var b = document.querySelectorAll("#suggestions .sugg")[n - 7];
       if (b) { event.preventDefault(); b.click(); }

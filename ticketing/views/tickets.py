@@ -142,6 +142,7 @@ def detail(number: str):
         and privacy.identity_granted(db.session, ticket, ticket.department_id),
         same_caller=privacy.same_caller(db.session, current_user, ticket),
         contact_purposes=ContactPurpose.choices(), contact_methods=ContactMethod.choices(),
+        ticket_types=TicketType.choices() if workflow.Action.CHANGE_TYPE in actions else [],
         contact_purpose=notices.suggested_purpose(ticket),
         sms_to=sms.mobile_of(ticket) if current_app.config.get("SMS_COMMAND") and show_caller else None,
         follow_up_unanswered=inbox.follow_up_unanswered(ticket, clock.now_utc()),
