@@ -34,23 +34,31 @@ def upgrade():
     sa.Column('decided_on', sa.Date(), nullable=True),
     sa.Column('decided_by_id', sa.Integer(), nullable=True),
     sa.Column('decided_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('withdrawn_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('withdrawn_by_id', sa.Integer(), nullable=True),
+    sa.Column('withdraw_reason', sa.Text(), nullable=True),
     sa.CheckConstraint("decision IS NULL OR decision IN ('upheld','changed')", name=op.f('ck_petition_review_decision_known')),
     sa.CheckConstraint("stage IN ('recheck','reexamine')", name=op.f('ck_petition_review_stage_known')),
     sa.CheckConstraint('(decision IS NULL) = (decided_at IS NULL)', name=op.f('ck_petition_review_decided_at_iff_decision')),
+    sa.CheckConstraint('decision IS NULL OR withdrawn_at IS NULL', name=op.f('ck_petition_review_decided_or_withdrawn')),
     sa.ForeignKeyConstraint(['decided_by_id'], ['user_account.id'], name=op.f('fk_petition_review_decided_by_id_user_account')),
     sa.ForeignKeyConstraint(['recorded_by_id'], ['user_account.id'], name=op.f('fk_petition_review_recorded_by_id_user_account')),
     sa.ForeignKeyConstraint(['ticket_id'], ['ticket.id'], name=op.f('fk_petition_review_ticket_id_ticket')),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_petition_review')),
-    sa.UniqueConstraint('ticket_id', 'stage', name='uq_petition_review_ticket_stage')
+    sa.ForeignKeyConstraint(['withdrawn_by_id'], ['user_account.id'], name=op.f('fk_petition_review_withdrawn_by_id_user_account')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_petition_review'))
     )
     with op.batch_alter_table('petition_review', schema=None) as batch_op:
         batch_op.create_index('ix_petition_review_open_due', ['decided_at', 'due_at'], unique=False)
         batch_op.create_index(batch_op.f('ix_petition_review_ticket_id'), ['ticket_id'], unique=False)
+        batch_op.create_index('uq_petition_review_ticket_stage', ['ticket_id', 'stage'], unique=True,
+                              sqlite_where=sa.text('withdrawn_at IS NULL'),
+                              postgresql_where=sa.text('withdrawn_at IS NULL'))
 
 
 
 def downgrade():
     with op.batch_alter_table('petition_review', schema=None) as batch_op:
+        batch_op.drop_index('uq_petition_review_ticket_stage')
         batch_op.drop_index(batch_op.f('ix_petition_review_ticket_id'))
         batch_op.drop_index('ix_petition_review_open_due')
 

@@ -129,3 +129,20 @@ def test_a_form_sent_twice_at_once_goes_once(live_server, page):
             return sent; }""")
     assert sent == 1
     assert "已登记" in page.locator(".flash-success").inner_text() and "刚才已登记" not in page.content()
+
+
+def test_the_suggested_type_is_preselected_until_the_agent_chooses(live_server, page):
+    """诉求类型 pre-filled from the classifier (the type sets the deadline); Alt+1 chooses 咨询, and it stays."""
+    sign_in(page, live_server, "agent")
+    page.keyboard.type("13912345699")
+    page.locator("#content").focus()
+    page.keyboard.type("我要投诉医保服务大厅窗口工作人员态度恶劣，推诿扯皮，让我来回跑了三趟，要求严肃处理")
+    page.wait_for_function("document.querySelector('input[name=type][value=complaint]').checked")
+    assert "已按建议预选：投诉" in page.locator("#type-label").inner_text()
+    page.keyboard.press("Alt+1")
+    assert page.locator("input[name=type][value=consult]").is_checked()
+    assert "已按建议预选" not in page.locator("#type-label").inner_text()
+    page.locator("#content").focus()
+    page.keyboard.type("，窗口还说不归他们管")
+    page.wait_for_timeout(1200)  # the suggestions come back for the longer text
+    assert page.locator("input[name=type][value=consult]").is_checked()  # the agent's choice stays

@@ -171,6 +171,7 @@ def petition_review_dict(review: PetitionReview, *, now: datetime, show_caller: 
         "decision": review.decision, "opinion": text(review.opinion),
         "decided_on": review.decided_on.isoformat() if review.decided_on else None,
         "decided_by": review.decided_by.display_name if review.decided_by else None,
+        "withdrawn_at": iso(review.withdrawn_at), "withdraw_reason": text(review.withdraw_reason),
     }
 
 

@@ -416,6 +416,8 @@ class PetitionReviewOut(Schema):
     opinion = String(allow_none=True, metadata={"description": "复查（复核）意见"})
     decided_on = String(allow_none=True, metadata={"description": "意见书的日期"})
     decided_by = String(allow_none=True)
+    withdrawn_at = String(allow_none=True, metadata={"description": "撤销登记的时间（登记有误或信访人撤回）；撤销的不再是请求"})
+    withdraw_reason = String(allow_none=True)
 
 
 class TicketDetailOut(TicketOut):

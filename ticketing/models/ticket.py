@@ -470,8 +470,11 @@ class PetitionReview(db.Model):
 
     __tablename__ = "petition_review"
     __table_args__ = (
-        sa.UniqueConstraint("ticket_id", "stage", name="uq_petition_review_ticket_stage"),
+        # one request per stage, unless withdrawn (撤销登记: kept, as everything is, but no longer the request)
+        sa.Index("uq_petition_review_ticket_stage", "ticket_id", "stage", unique=True,
+                 sqlite_where=sa.text("withdrawn_at IS NULL"), postgresql_where=sa.text("withdrawn_at IS NULL")),
         sa.CheckConstraint(f"stage IN ({PetitionReviewStage.sql_in()})", name="stage_known"),
+        sa.CheckConstraint("decision IS NULL OR withdrawn_at IS NULL", name="decided_or_withdrawn"),
         sa.CheckConstraint(f"decision IS NULL OR decision IN ({PetitionReviewDecision.sql_in()})",
                            name="decision_known"),
         sa.CheckConstraint("(decision IS NULL) = (decided_at IS NULL)", name="decided_at_iff_decision"),
@@ -493,10 +496,15 @@ class PetitionReview(db.Model):
     decided_on: Mapped[date | None] = mapped_column(sa.Date)  # the date of the written opinion
     decided_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id"))
     decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # when it was recorded here
+    # 撤销登记: recorded by mistake, or taken back by the petitioner before any opinion
+    withdrawn_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    withdrawn_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id"))
+    withdraw_reason: Mapped[str | None] = mapped_column(sa.Text)
 
     ticket: Mapped[Ticket] = relationship(back_populates="petition_reviews")
     recorded_by: Mapped[User | None] = relationship(foreign_keys=[recorded_by_id])
     decided_by: Mapped[User | None] = relationship(foreign_keys=[decided_by_id])
+    withdrawn_by: Mapped[User | None] = relationship(foreign_keys=[withdrawn_by_id])
 
     @property
     def stage_title(self) -> str:
@@ -504,11 +512,17 @@ class PetitionReview(db.Model):
 
     @property
     def decision_title(self) -> str:
+        if self.withdrawn_at is not None:
+            return "已撤销登记"
         return PetitionReviewDecision(self.decision).title if self.decision else "待出具意见"
 
     @property
     def is_open(self) -> bool:
-        return self.decision is None
+        return self.decision is None and self.withdrawn_at is None
+
+    @property
+    def is_withdrawn(self) -> bool:
+        return self.withdrawn_at is not None
 
 
 class InternalNote(db.Model):

@@ -390,7 +390,8 @@ def todo_counts(session: Session, user: User, now: datetime) -> dict[str, int]:
             + _count(session, sa.select(Ticket.id).where(risk_alerts.undecided_condition(), sa.not_(overdue),
                                                          sa.not_(requested))) \
             + _count(session, petition_reviews.late_query(now).where(
-                sa.not_(overdue), sa.not_(requested), sa.not_(risk_alerts.undecided_condition())))
+                sa.not_(overdue), sa.not_(requested),
+                sa.not_(sa.func.coalesce(risk_alerts.undecided_condition(), False))))
     # 通知公告 addressed to the user's role and not yet marked read (a few rows: the table holds dozens a month)
     counts["announcements"] = announcements.unread_count(session, user, now)
     counts["total"] = sum(v for k, v in counts.items() if k != "urged")

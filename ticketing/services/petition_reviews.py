@@ -47,13 +47,18 @@ def is_petition(ticket: Ticket) -> bool:
     return ticket.channel == Channel.PETITION_BUREAU.value
 
 
+def standing(ticket: Ticket) -> list[PetitionReview]:
+    """The ticket's requests, less those withdrawn (撤销登记), in the order they came."""
+    return [r for r in ticket.petition_reviews if not r.is_withdrawn]
+
+
 def open_review(ticket: Ticket) -> PetitionReview | None:
     return next((r for r in ticket.petition_reviews if r.is_open), None)
 
 
 def is_concluded(ticket: Ticket) -> bool:
     """复核 gave its opinion: the matter is closed for good (信访终结)."""
-    return any(r.stage == Stage.REEXAMINE.value and not r.is_open for r in ticket.petition_reviews)
+    return any(r.stage == Stage.REEXAMINE.value and r.decision is not None for r in ticket.petition_reviews)
 
 
 def next_stage(ticket: Ticket) -> PetitionReviewStage | None:
@@ -61,7 +66,7 @@ def next_stage(ticket: Ticket) -> PetitionReviewStage | None:
     opinion or once 复核 has given its own."""
     if open_review(ticket) is not None or is_concluded(ticket):
         return None
-    return Stage.REEXAMINE if ticket.petition_reviews else Stage.RECHECK
+    return Stage.REEXAMINE if standing(ticket) else Stage.RECHECK
 
 
 def may_request(ticket: Ticket) -> bool:
@@ -77,7 +82,7 @@ def contested_opinion_date(ticket: Ticket) -> date | None:
     if stage is None:
         return None
     if stage is Stage.REEXAMINE:
-        return ticket.petition_reviews[-1].decided_on
+        return standing(ticket)[-1].decided_on
     answers = [r for r in ticket.replies if r.kind in CONTESTABLE_REPLIES]
     return deadlines.local_date(answers[-1].created_at) if answers else None
 
@@ -160,24 +165,21 @@ def decide_review(session: Session, ticket: Ticket, *, decision: str, opinion: s
 
 def withdraw_review(session: Session, ticket: Ticket, *, reason: str, actor: User, now: datetime) -> None:
     """撤销登记: a request recorded by mistake (the wrong ticket, a request the petitioner took back before any
-    opinion) is removed, so that the right one can be recorded; the event keeps everything it said."""
+    opinion) stops being the request, so that the right one can be recorded; it stays, marked, with who and why
+    (nothing is ever deleted)."""
     check(actor, ticket, Action.WITHDRAW_PETITION_REVIEW)
     review = open_review(ticket)
     if review is None:
         raise InvalidTransition("该工单没有待出具意见的复查、复核请求")
     reason = _required(reason, "reason", f"撤销{review.stage_title}登记的原因")
+    review.withdrawn_at, review.withdrawn_by, review.withdraw_reason = now, actor, reason
     transition(ticket, Action.WITHDRAW_PETITION_REVIEW, actor=actor, now=now,
                note=f"撤销{review.stage_title}登记（{review.reviewing_body}）：{reason}",
-               data={"stage": review.stage, "reviewing_body": review.reviewing_body, "reason": review.reason,
-                     "requested_on": review.requested_on.isoformat(),
-                     "answer_received_on": review.answer_received_on.isoformat(),
-                     "recorded_by": review.recorded_by.display_name if review.recorded_by else None,
-                     "recorded_at": review.recorded_at.isoformat()})
-    ticket.petition_reviews.remove(review)
-    session.delete(review)
+               data={"stage": review.stage, "review_id": review.id})
 
 
-def concluded_for_phone(session: Session, phone: str | None, *, limit: int = 5) -> list[Ticket]:
+def concluded_for_phone(session: Session, phone: str | None, *, except_id: int | None = None,
+                        limit: int = 5) -> list[Ticket]:
     """The caller's petitions already concluded by 复核, the latest first: a new petition on the same facts and
     reasons is not accepted (第三十六条), which the agent and the supervisor should know when it comes."""
     if not phone:
@@ -185,12 +187,14 @@ def concluded_for_phone(session: Session, phone: str | None, *, limit: int = 5) 
     return list(session.scalars(
         sa.select(Ticket).join(PetitionReview, PetitionReview.ticket_id == Ticket.id)
         .where(Ticket.caller_phone == phone, PetitionReview.stage == Stage.REEXAMINE.value,
-               PetitionReview.decided_at.is_not(None))
+               PetitionReview.decided_at.is_not(None), Ticket.id != except_id)
         .order_by(PetitionReview.decided_at.desc()).limit(limit)))
 
 
 def is_late(review: PetitionReview, now: datetime) -> bool:
-    """Past its 30 days: still without an opinion, or given after them."""
+    """Past its 30 days: still without an opinion, or given after them (never one withdrawn)."""
+    if review.is_withdrawn:
+        return False
     if review.is_open:
         return deadlines.is_overdue(review.due_at, now)
     return review.decided_on > deadlines.local_date(review.due_at)
@@ -199,14 +203,15 @@ def is_late(review: PetitionReview, now: datetime) -> bool:
 def waiting_query() -> sa.Select:
     """Tickets with a 复查 or 复核 request still waiting for its opinion, the earliest due first (督办)."""
     return (sa.select(Ticket).join(PetitionReview, PetitionReview.ticket_id == Ticket.id)
-            .where(PetitionReview.decided_at.is_(None))
+            .where(PetitionReview.decided_at.is_(None), PetitionReview.withdrawn_at.is_(None))
             .order_by(PetitionReview.due_at, Ticket.id))
 
 
 def late_query(now: datetime) -> sa.Select:
     """The ids of tickets whose 复查 or 复核 is past its 30 days without an opinion (督办's count)."""
     return (sa.select(Ticket.id).join(PetitionReview, PetitionReview.ticket_id == Ticket.id)
-            .where(PetitionReview.decided_at.is_(None), PetitionReview.due_at < now))
+            .where(PetitionReview.decided_at.is_(None), PetitionReview.withdrawn_at.is_(None),
+                   PetitionReview.due_at < now))
 
 
 def _required(value: str | None, field_name: str, what: str, hint: str = "", *, limit: int = LONGEST_NOTE) -> str:

@@ -55,6 +55,8 @@
   function save(form) {
     var elements = elementsOf(form), fields = {}, changed = false;
     elements.forEach(function (element) {
+      // a server default left as it was (today's date) is not kept: put back tomorrow, it would be yesterday's
+      if (element.hasAttribute("data-draft-default") && unchanged(element)) return;
       fields[fieldId(element)] = isChecked(element) ? element.checked : element.value;
       if (!unchanged(element)) changed = true;
     });

@@ -39,8 +39,9 @@ def index():
     agents = statistics.agent_month(db.session, month) if scope is None else []
     return render_template("statistics/index.html", stats=stats, month=month, handlers=handlers, agents=agents,
                            assist_rows=_assist_rows(month, scope),
-                           petitions=statistics.petition_month(db.session, month, department_id=scope,
-                                                               now=clock.now_utc()),
+                           # the statute binds the bureau: the centre's figure, not a department's
+                           petitions=statistics.petition_month(db.session, month, now=clock.now_utc())
+                           if scope is None else None,
                            petition_note=statistics.PETITION_NOTE,
                            unit=db.session.get(Department, scope) if scope else None,
                            departments=[] if permissions.assessment_department_scope(current_user) else
@@ -60,8 +61,8 @@ def export():
                              handlers=statistics.handler_month(db.session, month, scope) if scope else [],
                              agents=statistics.agent_month(db.session, month) if scope is None else [],
                              assist_rows=_assist_rows(month, scope),
-                             petitions=statistics.petition_month(db.session, month, department_id=scope,
-                                                                 now=clock.now_utc()))
+                             petitions=statistics.petition_month(db.session, month, now=clock.now_utc())
+                             if scope is None else None)
     name = f"statistics-{month}-{unit.code}.xlsx" if unit else f"statistics-{month}.xlsx"
     return Response(content, mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                     headers={"Content-Disposition": f"attachment; filename={name}"})

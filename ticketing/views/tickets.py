@@ -160,9 +160,11 @@ def detail(number: str):
         if workflow.Action.REQUEST_PETITION_REVIEW in actions else None,
         petition_open=petition_reviews.open_review(ticket), petition_concluded=petition_reviews.is_concluded(ticket),
         petition_late=petition_reviews.is_late, is_concluded_petition=petition_reviews.is_concluded,
-        concluded_petitions=[t for t in petition_reviews.concluded_for_phone(db.session, ticket.caller_phone)
-                             if t.id != ticket.id] if petition_reviews.is_petition(ticket) and ticket.status_enum.is_open
-        else [], petition_within_days=petition_reviews.REQUEST_WITHIN_DAYS,
+        # the numbers only of tickets this user may open (a department's staff: its own)
+        concluded_petitions=[t for t in petition_reviews.concluded_for_phone(db.session, ticket.caller_phone,
+                                                                             except_id=ticket.id)
+                             if permissions.can_view_ticket(current_user, t)]
+        if petition_reviews.is_petition(ticket) and ticket.status_enum.is_open else [], petition_within_days=petition_reviews.REQUEST_WITHIN_DAYS,
     )
 
 

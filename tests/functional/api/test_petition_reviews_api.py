@@ -37,7 +37,7 @@ def test_the_api_records_both_and_lists_them(api, db, users, now, monkeypatch):
         "stage": "recheck", "stage_title": "复查", "reviewing_body": "省医疗保障局", "reason": "不服",
         "answer_received_on": "2026-03-02", "requested_on": "2026-03-06", "due_at": None, "overdue": False,
         "recorded_by": users["supervisor"].display_name, "decision": None, "opinion": None, "decided_on": None,
-        "decided_by": None}
+        "decided_by": None, "withdrawn_at": None, "withdraw_reason": None}
     assert review["due_at"].startswith("2026-04-05T23:59:59")
     assert response.get_json()["events"][-1]["action"] == "request_petition_review"
     response = api.post(f"/tickets/{petition.number}/actions", {"action": "decide_petition_review",
@@ -66,6 +66,8 @@ def test_the_api_withdraws_a_request_recorded_by_mistake(api, db, users, now, mo
     assert "request_petition_review" not in body["allowed_actions"]  # one waits: a second would be refused
     response = api.post(f"/tickets/{petition.number}/actions", {"action": "withdraw_petition_review",
                                                                 "reason": "登记错了"}, as_="supervisor")
-    assert response.status_code == 200 and response.get_json()["petition_reviews"] == []
+    assert response.status_code == 200
+    (withdrawn,) = response.get_json()["petition_reviews"]
+    assert withdrawn["withdraw_reason"] == "登记错了" and withdrawn["withdrawn_at"] is not None
     assert response.get_json()["events"][-1]["action"] == "withdraw_petition_review"
     assert "request_petition_review" in response.get_json()["allowed_actions"]

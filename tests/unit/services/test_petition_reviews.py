@@ -243,10 +243,15 @@ def test_a_request_recorded_by_mistake_is_withdrawn_and_recorded_again(db, users
     db.session.flush()
     event = petition.events[-1]
     assert event.action == "withdraw_petition_review" and "复查机关填错" in event.note
-    assert event.data["reviewing_body"] == "市医疗保障局" and event.data["stage"] == "recheck"
-    assert petition.petition_reviews == [] and db.session.scalar(
-        sa.select(sa.func.count()).select_from(PetitionReview)) == 0
-    assert request(db, users, petition, now + timedelta(days=6)).reviewing_body == "省医疗保障局"
+    assert "市医疗保障局" in event.note and event.data["stage"] == "recheck"
+    (withdrawn,) = petition.petition_reviews  # kept, marked: nothing is ever deleted
+    assert withdrawn.is_withdrawn and not withdrawn.is_open and withdrawn.withdraw_reason == "复查机关填错"
+    assert withdrawn.decision_title == "已撤销登记" and not petition_reviews.is_late(withdrawn, now + timedelta(days=90))
+    assert petition_reviews.next_stage(petition) is petition_reviews.Stage.RECHECK  # not a 复查 that was
+    assert list(db.session.scalars(petition_reviews.waiting_query())) == []
+    again = request(db, users, petition, now + timedelta(days=6))
+    assert again.reviewing_body == "省医疗保障局" and again.stage == "recheck"
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(PetitionReview)) == 2
     decide(db, users, petition, now + timedelta(days=7))
     with pytest.raises(InvalidTransition, match="没有待出具意见"):  # an opinion given is not withdrawn
         petition_reviews.withdraw_review(db.session, petition, reason="错了", actor=users["supervisor"],
@@ -261,8 +266,21 @@ def test_the_callers_concluded_petitions(db, users, now, petition):
     assert petition_reviews.concluded_for_phone(db.session, petition.caller_phone) == []  # 复核 still waiting
     decide(db, users, petition, now + timedelta(days=8))
     assert petition_reviews.concluded_for_phone(db.session, petition.caller_phone) == [petition]
+    assert petition_reviews.concluded_for_phone(db.session, petition.caller_phone, except_id=petition.id) == []
     assert petition_reviews.concluded_for_phone(db.session, "13700000000") == []
     assert petition_reviews.concluded_for_phone(db.session, None) == []
+
+
+def test_the_supervise_badge_counts_a_late_review_on_a_ticket_redone(db, users, now, petition):
+    """A 复查 past its 30 days on a petition being redone (重办, accepted again), with no 风险提示: counted (the risk
+    part of the sum was NULL for it, and NOT NULL is NULL: a review of the first mend)."""
+    from ticketing.services import inbox
+    request(db, users, petition, now + timedelta(days=1), requested_on=date(2026, 3, 3))
+    tickets.reopen(db.session, petition, "重新办理", actor=users["supervisor"], now=now + timedelta(days=2))
+    tickets.accept(db.session, petition, actor=users["staff_dybz"], now=now + timedelta(days=3))
+    db.session.flush()
+    assert petition.risk_flags is None and petition.reply_due_at > now + timedelta(days=40)
+    assert inbox.todo_counts(db.session, users["supervisor"], now + timedelta(days=40))["supervise"] == 1
 
 
 def test_the_supervise_badge_counts_a_late_review_once(db, users, now, petition):
@@ -278,14 +296,21 @@ def test_the_supervise_badge_counts_a_late_review_once(db, users, now, petition)
 
 
 def test_the_months_petition_figures(db, users, now, petition):
-    """工单统计's 信访件: the month's petitions by the statute's limits, and the 复查、复核 asked in the month."""
+    """工单统计's 信访件: the month's petitions by the statute's limits, and the 复查、复核 asked in the month. One
+    still owing its 签收 or answer past the deadline is due and late; a late answer after a 重办 is late; the
+    bureau's acceptance is the first 签收 (a review of the first version: none of these were so)."""
     from ticketing.services import statistics
+    dybz = tickets.department_by_code(db.session, "DYBZ")
     late = make_ticket(db, users, now, channel="petition_bureau")
-    tickets.dispatch(db.session, late, tickets.department_by_code(db.session, "DYBZ"), actor=users["agent"],
-                     now=now + timedelta(hours=1))
+    tickets.dispatch(db.session, late, dybz, actor=users["agent"], now=now + timedelta(hours=1))
     tickets.accept(db.session, late, actor=users["staff_dybz"], now=now + timedelta(days=20))  # past its 15 days
     told = make_ticket(db, users, now, channel="petition_bureau")
     tickets.tell_legal_channel(db.session, told, "属劳动争议，请申请仲裁", actor=users["agent"], now=now + timedelta(hours=1))
+    waiting = make_ticket(db, users, now, status=S.DISPATCHED, channel="petition_bureau")  # never accepted
+    redone = make_ticket(db, users, now, status=S.REPLIED, channel="petition_bureau")
+    tickets.reopen(db.session, redone, "不满意", actor=users["supervisor"], now=now + timedelta(days=1))
+    tickets.accept(db.session, redone, actor=users["staff_dybz"], now=now + timedelta(days=2))
+    tickets.reply(db.session, redone, "重新答复", actor=users["staff_dybz"], now=now + timedelta(days=75))  # late
     make_ticket(db, users, now, status=S.CLOSED)  # not a petition
     make_ticket(db, users, now - timedelta(days=5), status=S.CLOSED, channel="petition_bureau")  # February's
     request(db, users, petition, now + timedelta(days=5), requested_on=date(2026, 3, 6))
@@ -293,15 +318,17 @@ def test_the_months_petition_figures(db, users, now, petition):
     request(db, users, petition, now + timedelta(days=7), requested_on=date(2026, 3, 9), reviewing_body="国家医疗保障局")
     db.session.flush()
 
-    figures = statistics.petition_month(db.session, "2026-03", now=now + timedelta(days=45))
-    assert (figures.received, figures.accepted, figures.accepted_on_time, figures.not_accepted) == (3, 2, 1, 1)
-    assert (figures.answered, figures.answered_on_time, figures.returned, figures.extended) == (1, 1, 0, 0)
+    at = now + timedelta(days=85)
+    figures = statistics.petition_month(db.session, "2026-03", now=at)
+    assert waiting.accept_due_at < at and figures.received == 5
+    # petition and redone accepted in time, late accepted late, waiting never accepted and late; told not dispatched
+    assert (figures.accept_due, figures.accepted_on_time, figures.not_accepted) == (4, 2, 1)
+    # petition answered in time; redone's second answer late; late (accepted, unanswered) and waiting owe it
+    assert late.reply_due_at < at and (figures.reply_due, figures.answered_on_time) == (4, 1)
     assert (figures.recheck.requested, figures.recheck.decided, figures.recheck.changed, figures.recheck.late) == (
         1, 1, 1, 0)
     assert (figures.reexamine.requested, figures.reexamine.waiting, figures.reexamine.late) == (1, 1, 1)  # 8 April
     rows = dict((title, value) for title, value, _ in figures.rows())
-    assert rows["按时受理率"] == 0.5 and rows["复查改变率"] == 1.0 and rows["复核改变率"] is None
-    assert statistics.petition_month(db.session, "2026-04", now=now + timedelta(days=45)).shown is False
-    other = statistics.petition_month(db.session, "2026-03", department_id=tickets.department_by_code(
-        db.session, "CBZJ").id, now=now + timedelta(days=45))
-    assert other.received == 0 and other.recheck.requested == 0  # another department's petitions are not its own
+    assert rows["按时受理率"] == 0.5 and rows["按期办结率"] == 0.25
+    assert rows["复查改变率"] == 1.0 and rows["复核改变率"] is None
+    assert statistics.petition_month(db.session, "2026-04", now=at).shown is False
