@@ -19,7 +19,7 @@ from ticketing.extensions import db
 from ticketing.file_responses import file_download
 from ticketing.models import Ticket
 from ticketing.services import (
-    announcements, assists, attachments, channel_feedback, clock, inbox, intake_assist, invalid_calls, locks,
+    announcements, assists, attachments, callback_claims, channel_feedback, clock, inbox, intake_assist, invalid_calls, locks,
     permissions, petition_reviews, privacy, risk_alerts, search, tickets, validation,
 )
 from ticketing.services.actions import API_ACTIONS, perform_action
@@ -126,7 +126,8 @@ def _longest_save() -> timedelta:
 
 @bp.get("/callbacks")
 @bp.doc(summary="回访队列：现在可拨的回访（供外呼系统取号）", security=SECURITY, responses=ERRORS,
-        description="与“回访”页面相同的队列和顺序；上次未联系上、尚在再拨间隔内的不列出。话务员、班长的令牌"
+        description="与“回访”页面相同的队列和顺序；上次未联系上、尚在再拨间隔内的不列出，其他话务员正在回访的"
+                    "（15 分钟内打开过的）也不列出。话务员、班长的令牌"
                     "得到完整号码，每件都记入个人信息查看记录。结果用 POST /tickets/{number}/actions（action=callback）回写。")
 @token_required()
 @bp.input(schemas.PageQuery, location="query", arg_name="query")
@@ -136,7 +137,8 @@ def callback_queue(query: dict):
     if not permissions.has_permission(user, permissions.Permission.CALLBACK_QUEUE):
         raise NotAllowed("该令牌的用户不做回访")
     now = clock.now_utc()
-    due = inbox.callbacks_query(now - inbox.callback_retry_interval(db.session))
+    due = callback_claims.not_claimed_by_others(inbox.callbacks_query(now - inbox.callback_retry_interval(db.session)),
+                                                user, now)  # less those other agents are calling back (正在回访)
     page = db.paginate(due.options(*LISTED_WITH), page=query["page"], per_page=query["per_page"], error_out=False,
                        count=True)
     tries = tickets.failed_callbacks_of(db.session, page.items)

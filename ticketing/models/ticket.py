@@ -96,6 +96,10 @@ class Ticket(db.Model):
     # 来电流水号: the telephone platform's id of the call (its recording is found by it), from the screen pop
     call_reference: Mapped[str | None] = mapped_column(sa.String(64), index=True)
     needs_callback: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    # 正在回访: the agent who opened it to call back, and when (services/callback_claims.py); for a few minutes
+    # the other agents' 待回访 leaves it out, so that two of them do not ring the same citizen
+    callback_claimed_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id"))
+    callback_claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # 风险提示: the kinds of risk found in the caller's words at registration (classifiers/risk.py), comma-separated
     # codes, most serious first; None when none was found or a person cleared them (services/risk_alerts.py)
     risk_flags: Mapped[str | None] = mapped_column(sa.String(80))
@@ -145,6 +149,7 @@ class Ticket(db.Model):
     merged_into: Mapped[Ticket | None] = relationship(remote_side=[id])
     created_by: Mapped[User | None] = relationship(foreign_keys=[created_by_id])
     handler: Mapped[User | None] = relationship(foreign_keys=[handler_id])
+    callback_claimed_by: Mapped[User | None] = relationship(foreign_keys=[callback_claimed_by_id])
     events: Mapped[list[TicketEvent]] = relationship(
         back_populates="ticket", order_by="TicketEvent.id", cascade="save-update, merge"
     )

@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from ticketing.models import Ticket, User
-from ticketing.services import inbox
+from ticketing.services import callback_claims, inbox
 from ticketing.services.permissions import Permission, has_permission
 
 # how far down a queue 下一件 looks; a queue longer than this is worked from its head, which is where 下一件
@@ -34,7 +34,9 @@ def _department(state: str) -> Callable[[Session, User, datetime], sa.Select]:
 
 
 def _callbacks_due(session: Session, user: User, now: datetime) -> sa.Select:
-    return inbox.callbacks_query(now - inbox.callback_retry_interval(session))
+    """Due now, less those another agent is calling back (正在回访)."""
+    return callback_claims.not_claimed_by_others(inbox.callbacks_query(now - inbox.callback_retry_interval(session)),
+                                                 user, now)
 
 
 QUEUES = {q.name: q for q in (

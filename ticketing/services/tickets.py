@@ -36,8 +36,8 @@ from ticketing.models import (
 )
 from ticketing.models.enums import ANSWERED_STATUSES, CategorySource, ExtensionState
 from ticketing.services import (
-    calendar, classification, deadlines, fulltext, locks, petition_reviews, progress_lookup, risk_alerts, routing,
-    settings, workflow,
+    calendar, callback_claims, classification, deadlines, fulltext, locks, petition_reviews, progress_lookup,
+    risk_alerts, routing, settings, workflow,
 )
 from ticketing.services.duplicates import MERGEABLE
 from ticketing.services.errors import InvalidTransition, NotAllowed, ValidationFailed
@@ -983,6 +983,7 @@ def record_callback(session, ticket, *, reached: bool, satisfaction: str | None,
                         created_at=now)
     session.add(callback)
     ticket.called_back_at = now
+    callback_claims.release(ticket)  # a failed try too: the next one is anyone's once it is due again
     unhappy = reached and (satisfaction == Satisfaction.DISSATISFIED.value or solved is False)
     if reopen_if_unhappy and unhappy:
         reopen(session, ticket, "回访不满意或未解决：" + (note or Satisfaction(satisfaction).title), actor=actor, now=now)

@@ -7,7 +7,9 @@ from flask_login import current_user, login_required
 
 from ticketing.extensions import db
 from ticketing.models import Category, Department
-from ticketing.services import attachments, clock, inbox, intake_assist, invalid_calls, routing, tickets, validation
+from ticketing.services import (
+    attachments, callback_claims, clock, inbox, intake_assist, invalid_calls, routing, tickets, validation,
+)
 from ticketing.services.errors import DomainError
 from ticketing.services.permissions import Permission
 from ticketing.views.common import classifier, flash_domain_error, paginate, require_permission, run_batch, store_uploads
@@ -162,8 +164,10 @@ def returns():
 def callbacks():
     require_permission(Permission.CALLBACK_QUEUE)
     interval = inbox.callback_retry_interval(db.session)
-    cutoff = clock.now_utc() - interval
-    page = paginate(inbox.callbacks_query(cutoff), per_page=30)
+    now = clock.now_utc()
+    cutoff = now - interval
+    due = inbox.callbacks_query(cutoff)
+    page = paginate(callback_claims.not_claimed_by_others(due, current_user, now), per_page=30)
     # 稍后再拨: tried lately without reaching the citizen; only a few hours' worth, so listed whole (capped)
     later = db.session.scalars(inbox.callbacks_query(cutoff, later=True).limit(LATER_SHOWN)).all()
     shown = page.items + later
@@ -171,7 +175,10 @@ def callbacks():
                            retry_at={t.id: t.called_back_at + interval for t in later},
                            retry_minutes=int(interval.total_seconds() // 60),
                            files=attachments.counts_for(db.session, shown),
-                           tries=tickets.failed_callbacks_of(db.session, shown))
+                           tries=tickets.failed_callbacks_of(db.session, shown),
+                           claimed_by_others=callback_claims.claimed_by_others_count(db.session, due, current_user,
+                                                                                     now),
+                           claim_minutes=callback_claims.CLAIM_MINUTES)
 
 
 UNHAPPY_SHOWN = 100  # a day's worth at most: each is decided on its own page

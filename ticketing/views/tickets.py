@@ -14,7 +14,7 @@ from ticketing.extensions import db
 from ticketing.file_responses import file_download
 from ticketing.models import Category, Channel, ContactMethod, ContactPurpose, Department, TicketStatus, TicketType
 from ticketing.services import (
-    assists, attachments, channel_feedback, clock, duplicates, inbox, intake_assist, notices, permissions,
+    assists, attachments, callback_claims, channel_feedback, clock, duplicates, inbox, intake_assist, notices, permissions,
     petition_reviews, privacy, queues, reviews, search, sms, ticket_export, validation, workflow,
 )
 from ticketing.services import tickets as ticket_service
@@ -109,6 +109,14 @@ def detail(number: str):
     may = workflow.allowed_actions(current_user, ticket)  # before the ticket's own rules: the page says why not
     ticket_reviews, may_review = reviews.visible_reviews(db.session, ticket, current_user)
     queue = queues.for_user(current_user, request.args.get("queue"))
+    # 正在回访: an agent, or anyone working 待回访, who opens it takes the call (a supervisor looking does not)
+    calling = None  # another agent calling this citizen back now
+    if workflow.Action.CALLBACK in actions:
+        if current_user.role == "agent" or (queue is not None and queue.name == "callbacks"):
+            calling = callback_claims.claim(db.session, ticket, current_user, now)
+            db.session.commit()
+        else:
+            calling = callback_claims.claimed_by_another(ticket, current_user, now)
     place = queues.place_of(db.session, current_user, queue, ticket, clock.now_utc(),
                             then=request.args.get("then")) if queue else None
     return render_template(
@@ -150,6 +158,7 @@ def detail(number: str):
         callback_retry_at=inbox.callback_retry_at(db.session, ticket, clock.now_utc())
         if workflow.Action.CALLBACK in actions else None,
         callback_script=ticket_service.callback_script(ticket) if workflow.Action.CALLBACK in actions else "",
+        calling=calling, claim_minutes=callback_claims.CLAIM_MINUTES,
         ticket_reviews=ticket_reviews, may_review=may_review,
         review_items=reviews.item_titles(db.session) if ticket_reviews or may_review else {},
         review_applicable=reviews.applicable_items(db.session, ticket) if may_review else [],

@@ -1,0 +1,92 @@
+"""正在回访: an agent who opens a ticket waiting for its callback takes the call for a few minutes; the other agents'
+待回访 (the list, 下一件, the API's queue) leaves it out, and its page tells them who is calling (a domain review:
+two agents rang the same citizen and the second, unhappy answer was refused)."""
+from __future__ import annotations
+
+from datetime import timedelta
+
+import sqlalchemy as sa
+
+from tests.conftest import make_user
+from tests.factories import make_ticket
+from ticketing.models import Role, Ticket, TicketStatus
+from ticketing.services import callback_claims, clock, inbox, queues, tickets
+
+S = TicketStatus
+
+
+def waiting_callback(db, users, now, title):
+    ticket = make_ticket(db, users, now, status=S.REPLIED, title=title)
+    ticket.needs_callback = True
+    return ticket
+
+
+def test_two_agents_working_the_callback_queue(db, client, users, auth, now, monkeypatch):
+    first = waiting_callback(db, users, now, "第一件回访")
+    second = waiting_callback(db, users, now + timedelta(minutes=5), "第二件回访")
+    make_user(db, "agent2", Role.AGENT)
+    db.session.commit()
+    at = now + timedelta(days=1)
+    monkeypatch.setattr(clock, "now_utc", lambda: at)
+    auth.login("agent")
+    page = client.get(f"/tickets/{first.number}?queue=callbacks").get_data(as_text=True)
+    assert 'id="callback-claimed"' not in page  # the call is this agent's
+    auth.logout()
+
+    auth.login("agent2")
+    listed = client.get("/agent/callbacks").get_data(as_text=True)
+    assert "第一件回访" not in listed and "第二件回访" in listed
+    assert "另有 1 件正由其他话务员回访，不在此列出" in listed
+    page = client.get(f"/tickets/{second.number}?queue=callbacks").get_data(as_text=True)
+    assert f"/tickets/{first.number}" not in page.split('aria-label="工作队列"')[1].split("</nav>")[0]  # 下一件 skips it
+    page = client.get(f"/tickets/{first.number}").get_data(as_text=True)  # found another way: warned
+    claimed = page[page.index('id="callback-claimed"'):].split("</p>")[0]
+    assert "agent 09:00 起正在回访此件，请勿重复拨打" in claimed
+    auth.logout()
+
+    auth.login("agent")  # the first agent records the call: the claim ends with it
+    client.post(f"/tickets/{first.number}/actions/callback",
+                data={"reached": "0", "note": "无人接听"})
+    db.session.expire_all()
+    assert db.session.get(Ticket, first.id).callback_claimed_by_id is None
+    auth.logout()
+
+    monkeypatch.setattr(clock, "now_utc", lambda: at + timedelta(minutes=callback_claims.CLAIM_MINUTES + 1))
+    auth.login("agent2")  # the minutes passed: an abandoned claim frees the ticket
+    assert "第二件回访" in client.get("/agent/callbacks").get_data(as_text=True)
+
+
+def test_a_claim_is_taken_once_and_lapses(db, users, now):
+    ticket = waiting_callback(db, users, now, "回访")
+    agent2 = make_user(db, "agent2", Role.AGENT)
+    db.session.commit()
+    assert callback_claims.claim(db.session, ticket, users["agent"], now) is None
+    assert callback_claims.claim(db.session, ticket, agent2, now + timedelta(minutes=1)) == users["agent"]
+    assert callback_claims.claim(db.session, ticket, users["agent"], now + timedelta(minutes=2)) is None  # renewed
+    assert ticket.callback_claimed_at == now + timedelta(minutes=2)
+    later = now + timedelta(minutes=2 + callback_claims.CLAIM_MINUTES, seconds=1)
+    assert callback_claims.claimed_by_another(ticket, agent2, later) is None
+    assert callback_claims.claim(db.session, ticket, agent2, later) is None and ticket.callback_claimed_by == agent2
+    due = queues.QUEUES["callbacks"].select(db.session, users["agent"], later)
+    assert ticket not in db.session.scalars(due).all()  # now agent2's
+    assert ticket in db.session.scalars(queues.QUEUES["callbacks"].select(db.session, agent2, later)).all()
+    other = make_ticket(db, users, now, status=S.ACCEPTED)
+    assert callback_claims.claim(db.session, other, users["agent"], now) is None and other.callback_claimed_by_id is None
+    tickets.record_callback(db.session, ticket, reached=True, satisfaction="satisfied", solved=True,
+                            actor=agent2, now=later)
+    assert ticket.callback_claimed_by_id is None
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(
+        inbox.callbacks_query().where(Ticket.id == ticket.id).subquery())) == 0
+
+
+def test_a_supervisor_looking_does_not_take_the_call(db, client, users, auth, now, monkeypatch):
+    ticket = waiting_callback(db, users, now, "回访")
+    db.session.commit()
+    monkeypatch.setattr(clock, "now_utc", lambda: now + timedelta(days=1))
+    auth.login("supervisor")
+    client.get(f"/tickets/{ticket.number}")
+    db.session.expire_all()
+    assert db.session.get(Ticket, ticket.id).callback_claimed_by_id is None
+    client.get(f"/tickets/{ticket.number}?queue=callbacks")  # working 待回访 does
+    db.session.expire_all()
+    assert db.session.get(Ticket, ticket.id).callback_claimed_by_id == users["supervisor"].id

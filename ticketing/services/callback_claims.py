@@ -1,0 +1,62 @@
+"""正在回访: several agents work 待回访 at once, in the same order, and two of them rang the same citizen (a domain
+review: the second, an unhappy answer, was refused once the first had recorded a satisfied one).
+
+An agent who opens a ticket waiting for its callback claims it for `CLAIM_MINUTES`: the other agents' 待回访 (the
+list, 下一件 and the API's queue) leaves it out meanwhile, and its page tells anyone else who opens it who is
+calling and since when. The claim is taken by one conditional UPDATE, so two agents opening it at the same moment
+cannot both have it; it ends when a callback is recorded (whatever its result) or when the minutes pass (the agent
+went elsewhere). A claim is not a change of the ticket: no event, and what the citizen sees does not change.
+"""
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from ticketing.models import Ticket, TicketStatus, User
+
+CLAIM_MINUTES = 15
+CLAIM = timedelta(minutes=CLAIM_MINUTES)
+
+
+def _free_for(user_id: int, now: datetime):
+    """Nobody's, the user's own, or an old claim."""
+    return sa.or_(Ticket.callback_claimed_by_id.is_(None), Ticket.callback_claimed_by_id == user_id,
+                  Ticket.callback_claimed_at < now - CLAIM)
+
+
+def claim(session: Session, ticket: Ticket, user: User, now: datetime) -> User | None:
+    """Claim ``ticket``'s callback for ``user``, unless another agent's claim is still running: then that agent.
+    Only for a ticket waiting for its callback; commits nothing."""
+    if ticket.status != TicketStatus.REPLIED.value or not ticket.needs_callback:
+        return None
+    taken = session.execute(sa.update(Ticket).where(Ticket.id == ticket.id, _free_for(user.id, now))
+                            .values(callback_claimed_by_id=user.id, callback_claimed_at=now)
+                            .execution_options(synchronize_session=False)).rowcount
+    session.refresh(ticket, ["callback_claimed_by_id", "callback_claimed_at", "callback_claimed_by"])
+    return None if taken else ticket.callback_claimed_by
+
+
+def claimed_by_another(ticket: Ticket, user: User, now: datetime) -> User | None:
+    """Who else is calling this citizen back now, if anyone."""
+    if (ticket.callback_claimed_by_id is None or ticket.callback_claimed_by_id == user.id
+            or ticket.callback_claimed_at is None or ticket.callback_claimed_at < now - CLAIM):
+        return None
+    return ticket.callback_claimed_by
+
+
+def release(ticket: Ticket) -> None:
+    """A callback was recorded: the claim has done its work."""
+    ticket.callback_claimed_by_id, ticket.callback_claimed_at = None, None
+
+
+def not_claimed_by_others(query: sa.Select, user: User, now: datetime) -> sa.Select:
+    """``query`` (a 待回访 list) less the tickets another agent is calling back now."""
+    return query.where(_free_for(user.id, now))
+
+
+def claimed_by_others_count(session: Session, query: sa.Select, user: User, now: datetime) -> int:
+    """How many of ``query``'s tickets other agents are calling back now (said above the list)."""
+    return session.scalar(sa.select(sa.func.count()).select_from(
+        query.where(sa.not_(_free_for(user.id, now))).order_by(None).subquery())) or 0
