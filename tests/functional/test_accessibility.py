@@ -126,7 +126,9 @@ def test_the_ranking_names_each_row_by_its_department(client, users, auth, march
 def test_radio_groups_have_names(db, client, users, auth, now):
     auth.login("agent")
     html = client.get("/agent/calls/new").get_data(as_text=True)
-    assert '<span class="label" id="type-label">诉求类型（Alt+1…6）</span><div class="radios" role="radiogroup" aria-labelledby="type-label">' in html
+    # (the group's name says when the type was pre-selected from the classifier's suggestion)
+    assert ('<span class="label" id="type-label">诉求类型（Alt+1…6）<span id="type-suggested" class="small muted"></span>'
+            '</span><div class="radios" role="radiogroup" aria-labelledby="type-label">') in html
     assert '<span class="label" id="urgency-label">紧急程度</span><div class="radios" role="radiogroup" aria-labelledby="urgency-label">' in html
     assert 'aria-live' not in html[html.index('<aside class="panel assist"'):html.index("</aside>")].split(">")[0]
     assert '<p id="assist-status" class="sr-only" role="status"></p>' in html

@@ -767,6 +767,7 @@ def actions_open_now(session, user, ticket, now) -> list[Action]:
         Action.URGE_ASSIST: not open_assists,
         Action.WITHDRAW_ASSIST: not open_assists,
         Action.ANSWER_ASSIST: not any(r.department_id == user.department_id for r in open_assists),
+        Action.TRANSFER_OUT: user.role == Role.STAFF.value and not department_transfers_out(ticket),
         Action.REQUEST_PETITION_REVIEW: not petition_reviews.may_request(ticket),
         Action.DECIDE_PETITION_REVIEW: petition_reviews.open_review(ticket) is None,
         Action.WITHDRAW_PETITION_REVIEW: petition_reviews.open_review(ticket) is None,
@@ -1244,9 +1245,22 @@ def _may_name_one_person(name: str, other: str) -> bool:
     return False
 
 
+#: 其他: outside medical insurance (pensions, employment…), to be transferred out (domain.md)
+OUTSIDE_MEDICAL_INSURANCE = "QT"
+
+
+def department_transfers_out(ticket: Ticket) -> bool:
+    """A department may itself transfer out only a ticket of 其他 (QT): the one it goes to by default (12393热线中心)
+    receives such tickets to pass them on; another department that finds a ticket not its own asks to return it."""
+    return ticket.category is not None and ticket.category.code == OUTSIDE_MEDICAL_INSURANCE
+
+
 def transfer_out(session, ticket, reference: str, *, actor, now, note: str = "") -> None:
     """转出至 12345, keeping the other system's reference; a petition not the bureau's matter goes back to the 信访部门
     that sent it instead (退回信访部门), with its 文号 or the letter that returns it."""
+    check(actor, ticket, Action.TRANSFER_OUT)
+    if actor is not None and actor.role == Role.STAFF.value and not department_transfers_out(ticket):
+        raise NotAllowed("承办单位只能转出“其他”（非医保事项）类工单；不属于本单位的请申请退回")
     petition = ticket.transfers_back_to_petition_office
     # the department it leaves, and the deadlines it had let pass, as 改派 records them: a transfer taken back later
     # (重新受理) cleared the department and with it the lateness 月度考核 had counted (a review of the new flows)

@@ -180,7 +180,10 @@ RULES: dict[Action, Rule] = {
     Action.MERGE: _rule(WORKING, S.MERGED, {A, SV, AD}),
     # a merge made by mistake (another matter of the same caller): back to the state it was merged from
     Action.UNMERGE: _rule({S.MERGED}, None, {SV, AD}),
-    Action.TRANSFER_OUT: _rule({S.REGISTERED, S.DISPATCHED, S.RETURN_REQUESTED}, S.TRANSFERRED_OUT, {A, SV, AD}),
+    # also once accepted, and by the department itself for a ticket of 其他 (QT: outside medical insurance, to be
+    # transferred out, domain.md), which goes to 12393热线中心 by default (tickets.transfer_out checks the category)
+    Action.TRANSFER_OUT: _rule({S.REGISTERED, S.DISPATCHED, S.ACCEPTED, S.RETURN_REQUESTED}, S.TRANSFERRED_OUT,
+                               {A, ST, SV, AD}),
     # sent back by where it went (12345 退回12393, the 信访部门 insisting): 待派发 again; system: the channel re-sent it
     Action.TAKE_BACK: _rule({S.TRANSFERRED_OUT}, S.REGISTERED, {A, SV, AD}, system=True),
     Action.RECATEGORISE: _rule(WORKING | {S.REPLIED, S.CALLED_BACK}, None, {A, SV, AD}),
