@@ -328,3 +328,12 @@ def test_an_administrator_moves_a_user_to_another_department_and_role(db, client
     own = client.post(f"/admin/users/{users['admin'].id}/edit", data={"display_name": "管理员", "role": "agent",
                                                                      "department": ""})
     assert own.status_code == 400 and "不能修改自己的角色" in own.get_data(as_text=True)
+
+
+def test_the_policies_page_says_a_petitions_extension_is_the_statutes(db, client, users, auth):
+    """Urgent petitions read 未设（365 日） while every petition is held to 30 days (a domain review)."""
+    auth.login("admin")
+    html = client.get("/admin/policies").get_data(as_text=True)
+    rows = [row for row in html.split("<tr") if "信访局转办" in row]
+    assert rows and all("30 日（信访工作条例，不随此设置）" in row for row in rows)
+    assert "未设（365 日）" in html  # other kinds without a maximum still have the ceiling

@@ -6,9 +6,10 @@ days of receiving the request. A petitioner who does not accept the 复查意见
 again within 30 days, and it answers within 30 days. After 复核 the matter is concluded: a petition on the same
 facts and reasons is not accepted again.
 
-The centre keeps the matter's record, so a supervisor records each request as it arrives (when, from whom it was
-forwarded, which body was asked, the date the petitioner received the opinion contested), follows its 30 days on
-督办, and records the opinion when it comes. A request made after the 30 days is refused with the date it was due:
+The centre keeps the matter's record, so a supervisor records each request as it arrives (the day it came, which
+body was asked, what is contested and why, the day the petitioner received the opinion contested), follows its 30
+days on 督办, and records the opinion when it comes; one recorded by mistake is withdrawn (撤销登记), kept and
+marked. A request made after the 30 days is refused with the date it was due:
 the centre tells the petitioner it is out of time rather than keeping a request nobody will answer. The ticket's
 status does not change; a 复查 that changes the 处理意见 is followed by a 重办 of the ticket, which is the
 supervisor's separate decision (the page offers it).

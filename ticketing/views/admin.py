@@ -28,7 +28,7 @@ from ticketing.models import (
     User,
 )
 from ticketing.services import administration as admin_service
-from ticketing.services import audit, clock, reviews, risk_alerts
+from ticketing.services import audit, clock, deadlines, reviews, risk_alerts
 from ticketing.services import tickets as ticket_service
 from ticketing.services.errors import DomainError
 from ticketing.services.permissions import Permission
@@ -212,6 +212,7 @@ def _policies_page(form: DeadlinePolicyForm, status: int = 200):
                     DeadlinePolicy.ticket_type, DeadlinePolicy.urgency, DeadlinePolicy.id)
     return render_template("admin/policies.html", policies=policies, form=form, confirm=ConfirmForm(),
                            ceiling_days=ticket_service.EXTENSION_CEILING_DAYS,
+                           petition_days=deadlines.PETITION_MAX_EXTENSION_DAYS,
                            units=admin_service.UNIT_TITLES, titles=TITLES), status
 
 
