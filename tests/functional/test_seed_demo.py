@@ -1,13 +1,13 @@
 """flask seed-demo: every state on first start, nothing new the second time; create-user from stdin."""
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 
 import pytest
 import sqlalchemy as sa
 
 from ticketing.models import AssistRequest, Department, ReviewAppeal, Ticket, TicketStatus, User
-from ticketing.services import assessment, clock, demo, inbox
+from ticketing.services import assessment, clock, demo, inbox, petition_reviews
 from ticketing.services.reference_data import ensure_reference_data
 
 
@@ -65,6 +65,11 @@ def test_every_state_is_on_show_whatever_the_date(db, now):
     requests = db.session.scalars(sa.select(AssistRequest).order_by(AssistRequest.id)).all()
     assert [(r.department.code, r.state) for r in requests] == [("CBZJ", "open"), ("YYFW", "answered"), ("CBZJ", "open")]
     assert all(r.ticket.department.code == "DYBZ" and r.requested_by.username == "staff_dybz" for r in requests)
+    # 信访复查: a petitioner contests a recent answer, waiting for its opinion on 督办 (when one was answered lately)
+    recent = db.session.scalar(sa.select(sa.func.count(Ticket.id)).where(
+        Ticket.channel == "petition_bureau", Ticket.replied_at > moment - timedelta(days=25)))
+    waiting = db.session.scalars(petition_reviews.waiting_query()).all()
+    assert len(waiting) == (1 if recent else 0) and all(t.channel == "petition_bureau" for t in waiting)
 
 
 def test_seed_reference_makes_a_new_installation_usable_without_demo_data(app, db):

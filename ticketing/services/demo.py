@@ -18,7 +18,8 @@ from sqlalchemy.orm import Session
 
 from ticketing.models import Category, Channel, Department, Role, Ticket, TicketStatus, User
 from ticketing.services import (
-    announcements, assessment, assists, duplicates, inbox, invalid_calls, notices, privacy, reviews, routing, sign_in, tickets,
+    announcements, assessment, assists, duplicates, inbox, invalid_calls, notices, petition_reviews, privacy, reviews, routing,
+    sign_in, tickets,
 )
 from ticketing.services.deadlines import LOCAL_TZ
 from ticketing.services.errors import DomainError
@@ -169,6 +170,7 @@ def seed_demo_tickets(session: Session, *, now: datetime, count: int = 360, seed
                                       classifier=classifier)
     if supervisor is not None:
         _owe_a_notice(session, now=now, supervisor=supervisor, staff_by_department=staff_by_department)
+        _contest_a_petition(session, now=now, supervisor=supervisor)
     _hand_over_some(session, now=now, users=users)
     _ask_for_assistance(session, now=now, users=users)
     if supervisor is not None:
@@ -275,6 +277,21 @@ def _owe_a_notice(session, *, now, supervisor, staff_by_department) -> None:
         tickets.approve_extension(session, ticket, actor=supervisor, now=max(at, min(at + timedelta(minutes=30), now)),
                                   note="同意延期，请告知来电人。")
         break
+    session.flush()
+
+
+def _contest_a_petition(session, *, now, supervisor) -> None:
+    """A petitioner who did not accept the answer asks for 复查 (信访复查、复核 on 督办 and the ticket's page): the
+    latest petition answered by a department within the last 25 days, when there is one."""
+    for ticket in session.scalars(sa.select(Ticket).where(
+            Ticket.channel == Channel.PETITION_BUREAU.value, Ticket.replied_at > now - timedelta(days=25),
+            Ticket.status.in_((TicketStatus.REPLIED.value, TicketStatus.CALLED_BACK.value, TicketStatus.CLOSED.value)))
+            .order_by(Ticket.replied_at.desc(), Ticket.id)):
+        if petition_reviews.may_request(ticket):
+            petition_reviews.request_review(
+                session, ticket, reviewing_body="省医疗保障局", reason="信访人对处理意见不服，认为报销金额计算有误，请求复查。",
+                requested_on=None, answer_received_on=None, actor=supervisor, now=now)
+            break
     session.flush()
 
 
