@@ -146,3 +146,16 @@ def test_the_suggested_type_is_preselected_until_the_agent_chooses(live_server, 
     page.keyboard.type("，窗口还说不归他们管")
     page.wait_for_timeout(1200)  # the suggestions come back for the longer text
     assert page.locator("input[name=type][value=consult]").is_checked()  # the agent's choice stays
+
+
+def test_clicking_the_type_already_checked_is_a_choice(live_server, page):
+    """咨询 is checked by default: a click on it fires no change event, and the suggestion then switched it (a review)."""
+    sign_in(page, live_server, "agent")
+    page.keyboard.type("13912345698")
+    page.locator("input[name=type][value=consult]").click()
+    page.locator("#content").focus()
+    page.keyboard.type("我要投诉医保服务大厅窗口工作人员态度恶劣，推诿扯皮，让我来回跑了三趟，要求严肃处理")
+    page.wait_for_selector("#suggestions .sugg.best")
+    page.wait_for_timeout(800)
+    assert page.locator("input[name=type][value=consult]").is_checked()
+    assert "已按建议预选" not in page.locator("#type-label").inner_text()

@@ -90,3 +90,14 @@ def test_a_supervisor_looking_does_not_take_the_call(db, client, users, auth, no
     client.get(f"/tickets/{ticket.number}?queue=callbacks")  # working 待回访 does
     db.session.expire_all()
     assert db.session.get(Ticket, ticket.id).callback_claimed_by_id == users["supervisor"].id
+
+
+def test_the_menu_badge_counts_what_the_list_shows(db, users, now):
+    """待回访's badge said 1 while another agent's call left the list empty (a review)."""
+    ticket = waiting_callback(db, users, now, "回访")
+    agent2 = make_user(db, "agent2", Role.AGENT)
+    db.session.commit()
+    at = now + timedelta(days=1)
+    callback_claims.claim(db.session, ticket, users["agent"], at)
+    assert inbox.todo_counts(db.session, agent2, at)["callbacks"] == 0
+    assert inbox.todo_counts(db.session, users["agent"], at)["callbacks"] == 1

@@ -192,19 +192,29 @@ def _met(recomputed: datetime, shown: datetime | None) -> datetime:
     return recomputed if shown is None or recomputed > shown else shown
 
 
-def deadlines_for_its_type(session: Session, ticket: Ticket, now: datetime) -> tuple[datetime | None, datetime | None]:
-    """The (accept, reply) deadlines the ticket would have had under its type's policy (办理时限) as it is now: each
-    counted from its clock's start (receipt or the last restart; for 签收 the dispatch), never into the past (the
-    department worked to the one it was shown). A reply deadline that is not the policy's stays: an approved
-    extension's date, the 要求办结时间 its source gave. The accept deadline only while the ticket waits for 签收."""
-    accept, reply = ticket.accept_due_at, ticket.reply_due_at
-    if ticket.extension_state != "approved" and _source_due(ticket) is None:
-        counted = reply_deadline(session, ticket, _reply_clock_start(ticket))
-        reply = _not_into_the_past(counted.due_at, reply, now)
-    if ticket.status == "dispatched" and ticket.dispatched_at is not None:
+def deadlines_for_its_type(session: Session, ticket: Ticket, now: datetime) -> tuple[datetime | None, datetime | None,
+                                                                                  bool]:
+    """The (accept, reply) deadlines the ticket would have had under its type's policy (办理时限) as it is now, and
+    whether the calendar they were counted on is confirmed: each from its clock's start (receipt or the last restart;
+    for 签收 the dispatch), never into the past (the department worked to the one it was shown). What stays: a
+    deadline already passed (the department was late by it, and a type corrected afterwards must not undo that, as an
+    extension asked that late is refused), an extension approved on the reply's clock (the date promised), and the
+    accept deadline once accepted. The 要求办结时间 its source gave still governs while the clock is the receipt's
+    and it is the earlier."""
+    accept, reply, confirmed = ticket.accept_due_at, ticket.reply_due_at, True
+    clock = _reply_clock_start(ticket)
+    extended = any(e.action == "approve_extension" and e.created_at >= clock for e in ticket.events)
+    if not extended and (reply is None or now <= reply):
+        counted = reply_deadline(session, ticket, clock)
+        due, source = counted.due_at, _source_due(ticket)
+        if source is not None and clock == ticket.received_at and ticket.received_at < source < due:
+            due = source
+        reply, confirmed = _not_into_the_past(due, reply, now), counted.calendar_confirmed
+    if ticket.status == "dispatched" and ticket.dispatched_at is not None and (accept is None or now <= accept):
         counted = accept_deadline(session, ticket, _accept_clock_start(ticket))
         accept = _not_into_the_past(counted.due_at, accept, now)
-    return accept, reply
+        confirmed = confirmed and counted.calendar_confirmed
+    return accept, reply, confirmed
 
 
 def _not_into_the_past(recomputed: datetime, shown: datetime | None, now: datetime) -> datetime:

@@ -11,7 +11,7 @@ from ticketing.models import (AssessmentContest, Callback, Channel, ContestState
                               TicketStatus, User)
 from ticketing.models.enums import ANSWERED_STATUSES, OPEN_STATUSES, ExtensionState
 from ticketing.models.ticket import NOTICE_STATES
-from ticketing.services import announcements, assists, petition_reviews, reviews, risk_alerts, settings
+from ticketing.services import announcements, assists, callback_claims, petition_reviews, reviews, risk_alerts, settings
 
 S = TicketStatus
 DEPARTMENT_WORK = (S.DISPATCHED.value, S.ACCEPTED.value)
@@ -356,7 +356,8 @@ def todo_counts(session: Session, user: User, now: datetime) -> dict[str, int]:
     if role in (Role.AGENT, Role.SUPERVISOR):
         counts["triage"] = _count(session, triage_query())
         counts["returns"] = _count(session, returns_query())
-        counts["callbacks"] = _count(session, callbacks_query(now - callback_retry_interval(session)))
+        counts["callbacks"] = _count(session, callback_claims.not_claimed_by_others(  # as 待回访 lists them
+            callbacks_query(now - callback_retry_interval(session)), user, now))
         counts["unhappy"] = _count(session, unhappy_query())
     if role is Role.STAFF and user.department_id:
         base = sa.select(Ticket.id).where(Ticket.department_id == user.department_id)

@@ -440,12 +440,15 @@ def change_type(session, ticket: Ticket, new_type: str, reason: str, *, actor: U
     before = {"type": ticket.type, "accept_due_at": ticket.accept_due_at, "reply_due_at": ticket.reply_due_at}
     ticket.type = wanted.value
     if not _petition_by_statute(ticket):
-        ticket.accept_due_at, ticket.reply_due_at = calendar.deadlines_for_its_type(session, ticket, now)
+        ticket.accept_due_at, ticket.reply_due_at, confirmed = calendar.deadlines_for_its_type(session, ticket, now)
+        ticket.calendar_confirmed = ticket.calendar_confirmed and confirmed
     moved = ticket.reply_due_at != before["reply_due_at"]
+    passed = before["reply_due_at"] is not None and now > before["reply_due_at"]
     transition(ticket, Action.CHANGE_TYPE, actor=actor, now=now,
                note=f"{TicketType(before['type']).title} → {wanted.title}：{reason.strip()}" + (
                    f"（答复时限 {calendar.local_text(before['reply_due_at'])} → "
-                   f"{calendar.local_text(ticket.reply_due_at)}）" if moved else ""),
+                   f"{calendar.local_text(ticket.reply_due_at)}）" if moved else
+                   "（已过答复时限，时限不变）" if passed else ""),
                data={"from": before["type"], "to": wanted.value,
                      **{name: [calendar.iso_text(before[name]), calendar.iso_text(getattr(ticket, name))]
                         for name in ("accept_due_at", "reply_due_at")}})
@@ -767,7 +770,10 @@ def actions_open_now(session, user, ticket, now) -> list[Action]:
         Action.URGE_ASSIST: not open_assists,
         Action.WITHDRAW_ASSIST: not open_assists,
         Action.ANSWER_ASSIST: not any(r.department_id == user.department_id for r in open_assists),
-        Action.TRANSFER_OUT: user.role == Role.STAFF.value and not department_transfers_out(ticket),
+        Action.TRANSFER_OUT: (user.role == Role.STAFF.value and not department_transfers_out(ticket))
+        or (ticket.transfers_back_to_petition_office and ticket.status == S.ACCEPTED.value),
+        Action.CHANGE_TYPE: ticket.type == TicketType.REPORT.value
+        and user.role not in (Role.SUPERVISOR.value, Role.ADMIN.value),
         Action.REQUEST_PETITION_REVIEW: not petition_reviews.may_request(ticket),
         Action.DECIDE_PETITION_REVIEW: petition_reviews.open_review(ticket) is None,
         Action.WITHDRAW_PETITION_REVIEW: petition_reviews.open_review(ticket) is None,
@@ -1245,6 +1251,9 @@ def _may_name_one_person(name: str, other: str) -> bool:
     return False
 
 
+#: 信访工作条例: a petition not the bureau's matter goes back within the days to decide on acceptance; once accepted,
+#: it is the bureau's to finish (answered, or told the legal channel)
+PETITION_ACCEPTED_STAYS = "信访事项已受理，不能再退回信访部门：请办理答复，或告知法定途径"
 #: 其他: outside medical insurance (pensions, employment…), to be transferred out (domain.md)
 OUTSIDE_MEDICAL_INSURANCE = "QT"
 
@@ -1262,6 +1271,8 @@ def transfer_out(session, ticket, reference: str, *, actor, now, note: str = "")
     if actor is not None and actor.role == Role.STAFF.value and not department_transfers_out(ticket):
         raise NotAllowed("承办单位只能转出“其他”（非医保事项）类工单；不属于本单位的请申请退回")
     petition = ticket.transfers_back_to_petition_office
+    if petition and ticket.status == S.ACCEPTED.value:
+        raise InvalidTransition(PETITION_ACCEPTED_STAYS)
     # the department it leaves, and the deadlines it had let pass, as 改派 records them: a transfer taken back later
     # (重新受理) cleared the department and with it the lateness 月度考核 had counted (a review of the new flows)
     left = _left_late(ticket, now)

@@ -246,11 +246,15 @@
   title.addEventListener("input", later);
   phone.addEventListener("change", ask);
   region.addEventListener("change", ask);
+  function typeIsChosen() {
+    typeChosen = true;
+    document.getElementById("type-suggested").textContent = "";
+  }
+  // a click (or Space) on the type already checked, 咨询 by default, changes nothing and fires no change: it is a
+  // choice all the same (a review: the suggestion then switched it to 投诉)
+  form.addEventListener("click", function (event) { if (event.target.name === "type") typeIsChosen(); });
   form.addEventListener("change", function (event) {
-    if (event.target.name === "type") {
-      typeChosen = true;
-      document.getElementById("type-suggested").textContent = "";
-    }
+    if (event.target.name === "type") typeIsChosen();
     if (event.target.id === "channel" || event.target.name === "type") ask();
   });
   phone.addEventListener("blur", ask);

@@ -80,9 +80,68 @@ def test_refusals(db, users, now):
     assert report.type == "complaint" and report.events[-1].actor == users["supervisor"]
 
 
-def test_an_overdue_mark_goes_when_the_new_deadline_is_ahead(db, users, now):
+def test_an_overdue_mark_stays_with_the_deadline_that_passed(db, users, now):
     ticket = make_ticket(db, users, now, status=S.ACCEPTED, type="consult")
     late = ticket.reply_due_at + timedelta(hours=1)
     ticket.overdue_marked_at = late
     tickets.change_type(db.session, ticket, "complaint", "实为投诉", actor=users["supervisor"], now=late)
-    assert ticket.overdue_marked_at is None and ticket.reply_due_at > late
+    assert ticket.overdue_marked_at == late and ticket.reply_due_at < late
+
+
+def test_an_extension_approved_on_this_clock_stays_whatever_followed(db, users, now):
+    """A second extension refused cleared extension_state, and the approved date was dropped (a review)."""
+    ticket = extend(db, users, make_ticket(db, users, now, status=S.ACCEPTED, type="consult"), now + timedelta(hours=1))
+    promised = ticket.reply_due_at
+    extend(db, users, ticket, now + timedelta(hours=2), days=3, approved=False)
+    assert ticket.extension_state != "approved"
+    tickets.change_type(db.session, ticket, "help", "实为求助", actor=users["agent"], now=now + timedelta(hours=3))
+    assert ticket.reply_due_at == promised
+
+
+def test_a_sources_earlier_limit_still_governs_and_a_later_one_gives_way(db, users, now):
+    """12345's own 要求办结时间 stayed the deadline whatever the type (a review): it governs only while earlier."""
+    def order(days, external_id):
+        data = tickets.TicketInput(channel="transfer_12345", type="consult", content="12345 转来：住院报销问题",
+                                   caller_phone="13800138000", category_code="DY", external_id=external_id,
+                                   due_at=now + timedelta(days=days))
+        return tickets.register_ticket(db.session, data, actor=users["agent"], now=now, route_now=False).ticket
+    later = order(10, "GD-10")  # later than consult's 3 working days: the centre's own governed
+    assert later.reply_due_at == policy_reply_due(db, later, "consult")
+    tickets.change_type(db.session, later, "complaint", "实为投诉", actor=users["agent"], now=now + timedelta(hours=1))
+    assert later.reply_due_at == now + timedelta(days=10)  # earlier than a complaint's 15: 12345's now governs
+    sooner = order(2, "GD-2")
+    tickets.change_type(db.session, sooner, "complaint", "实为投诉", actor=users["agent"], now=now + timedelta(hours=1))
+    assert sooner.reply_due_at == now + timedelta(days=2)
+
+
+def test_a_deadline_already_passed_stays_and_the_lateness_with_it(db, users, now):
+    """Changed after its deadline, consult → complaint gave the department 15 working days and its late reply counted
+    on time (a review); a deadline passed stays, as an extension asked that late is refused."""
+    ticket = make_ticket(db, users, now, status=S.ACCEPTED, type="consult")
+    passed = ticket.reply_due_at
+    late = passed + timedelta(hours=2)
+    tickets.change_type(db.session, ticket, "complaint", "实为投诉", actor=users["supervisor"], now=late)
+    assert ticket.reply_due_at == passed and "已过答复时限，时限不变" in ticket.events[-1].note
+    tickets.reply(db.session, ticket, "已办理", actor=users["staff_dybz"], now=late + timedelta(hours=1))
+    assert ticket.events[-1].data["on_time"] is False
+
+
+def test_a_deadline_in_a_year_the_calendar_does_not_confirm_is_marked(db, users):
+    """A consult received on 21 December 2026, made a complaint, falls due in 2027, which the calendar library does
+    not confirm: the ticket says so (calendar_confirmed), as one registered a complaint would (a review)."""
+    from datetime import datetime
+    from ticketing.services.deadlines import LOCAL_TZ
+    received = datetime(2026, 12, 21, 9, 0, tzinfo=LOCAL_TZ)
+    ticket = make_ticket(db, users, received, status=S.ACCEPTED, type="consult")
+    complaint = make_ticket(db, users, received, status=S.ACCEPTED, type="complaint")
+    tickets.change_type(db.session, ticket, "complaint", "实为投诉", actor=users["agent"],
+                        now=received + timedelta(hours=2))
+    assert ticket.reply_due_at.year == 2027
+    assert ticket.calendar_confirmed is complaint.calendar_confirmed
+
+
+def test_the_form_is_not_offered_for_a_report_to_an_agent(db, users, now):
+    from ticketing.services.workflow import Action
+    report = make_ticket(db, users, now, status=S.DISPATCHED, type="report", category="JG")
+    assert Action.CHANGE_TYPE not in tickets.actions_open_now(db.session, users["agent"], report, now)
+    assert Action.CHANGE_TYPE in tickets.actions_open_now(db.session, users["supervisor"], report, now)

@@ -34,3 +34,19 @@ def test_another_department_asks_to_return_and_the_centre_transfers_an_accepted_
     assert Action.TRANSFER_OUT in tickets.actions_open_now(db.session, users["supervisor"], ticket, now)
     tickets.transfer_out(db.session, ticket, "12345-2026-0002", actor=users["supervisor"], now=now, note="非医保")
     assert ticket.status == "transferred_out"
+
+
+def test_a_petition_once_accepted_is_not_sent_back_to_the_petition_office(db, users, now):
+    """信访工作条例: one not the bureau's matter goes back within the days to decide; once accepted it is the bureau's
+    to finish (a review: it was counted accepted and returned both)."""
+    from ticketing.services.errors import InvalidTransition
+    rxzx = db.session.scalar(sa.select(Department).where(Department.code == "RXZX"))
+    staff = make_user(db, "staff_rxzx", Role.STAFF, department=rxzx)
+    petition = make_ticket(db, users, now, status=S.DISPATCHED, category="QT", department="RXZX",
+                           channel="petition_bureau")
+    assert Action.TRANSFER_OUT in tickets.actions_open_now(db.session, staff, petition, now)  # before 受理
+    tickets.accept(db.session, petition, actor=staff, now=now)
+    for actor in (staff, users["supervisor"]):
+        assert Action.TRANSFER_OUT not in tickets.actions_open_now(db.session, actor, petition, now)
+        with pytest.raises(InvalidTransition, match="信访事项已受理"):
+            tickets.transfer_out(db.session, petition, "信退〔2026〕1号", actor=actor, now=now, note="非医保职责")
