@@ -159,3 +159,17 @@ def test_clicking_the_type_already_checked_is_a_choice(live_server, page):
     page.wait_for_timeout(800)
     assert page.locator("input[name=type][value=consult]").is_checked()
     assert "已按建议预选" not in page.locator("#type-label").inner_text()
+
+
+def test_a_draft_put_back_with_the_default_type_still_takes_the_suggestion(live_server, page):
+    """A restored draft turned the pre-fill off for the whole call, and a complaint was saved as 咨询 (a walk)."""
+    sign_in(page, live_server, "agent")
+    page.keyboard.type("13912345697")
+    page.fill("#caller_name", "赵先生")
+    page.wait_for_timeout(500)  # the draft is kept as it is typed
+    page.goto(f"{live_server}/agent/callbacks")
+    page.goto(f"{live_server}/agent/calls/new")
+    assert "已恢复" in page.locator("#call-form .draft-notice").inner_text()
+    page.locator("#content").focus()
+    page.keyboard.type("我要投诉医保服务大厅窗口工作人员态度恶劣，推诿扯皮，让我来回跑了三趟，要求严肃处理")
+    page.wait_for_function("document.querySelector('input[name=type][value=complaint]').checked")

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
 import sqlalchemy as sa
 
 from tests.conftest import make_user
@@ -30,7 +31,7 @@ def test_two_agents_working_the_callback_queue(db, client, users, auth, now, mon
     monkeypatch.setattr(clock, "now_utc", lambda: at)
     auth.login("agent")
     page = client.get(f"/tickets/{first.number}?queue=callbacks").get_data(as_text=True)
-    assert 'id="callback-claimed"' not in page  # the call is this agent's
+    assert 'id="callback-claimed"' not in page and 'id="callback-mine"' in page  # the call is this agent's, said
     auth.logout()
 
     auth.login("agent2")
@@ -101,3 +102,35 @@ def test_the_menu_badge_counts_what_the_list_shows(db, users, now):
     callback_claims.claim(db.session, ticket, users["agent"], at)
     assert inbox.todo_counts(db.session, agent2, at)["callbacks"] == 0
     assert inbox.todo_counts(db.session, users["agent"], at)["callbacks"] == 1
+
+
+def test_another_agents_callback_is_refused_while_one_is_calling(db, users, now):
+    """The agent warned saved first and the caller's own result was refused and lost (a browser walk): now the one
+    warned is refused, with who is calling; once recorded, a late second one says whose answer stands."""
+    from ticketing.services.errors import InvalidTransition
+    ticket = waiting_callback(db, users, now, "回访")
+    agent2 = make_user(db, "agent2", Role.AGENT)
+    db.session.commit()
+    at = now + timedelta(days=1)
+    callback_claims.claim(db.session, ticket, users["agent"], at)
+    with pytest.raises(InvalidTransition, match="agent 09:00 起正在回访此件，请勿重复回访"):
+        tickets.record_callback(db.session, ticket, reached=True, satisfaction="dissatisfied", solved=False,
+                                actor=agent2, now=at + timedelta(minutes=2))
+    tickets.record_callback(db.session, ticket, reached=True, satisfaction="satisfied", solved=True,
+                            actor=users["agent"], now=at + timedelta(minutes=3))
+    with pytest.raises(InvalidTransition, match="已由agent .* 回访（已联系上，满意），不再重复回访"):
+        tickets.record_callback(db.session, ticket, reached=True, satisfaction="dissatisfied", solved=False,
+                                actor=agent2, now=at + timedelta(minutes=4))
+
+
+def test_moving_on_gives_the_last_claim_back(db, users, now):
+    """下一件 past four tickets kept all four from the other agents for 15 minutes (a browser walk)."""
+    first = waiting_callback(db, users, now, "第一件")
+    second = waiting_callback(db, users, now, "第二件")
+    db.session.commit()
+    at = now + timedelta(days=1)
+    callback_claims.claim(db.session, first, users["agent"], at)
+    callback_claims.claim(db.session, second, users["agent"], at + timedelta(minutes=1))
+    db.session.expire_all()
+    assert db.session.get(Ticket, first.id).callback_claimed_by_id is None
+    assert db.session.get(Ticket, second.id).callback_claimed_by_id == users["agent"].id

@@ -15,6 +15,8 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from ticketing.models import Ticket, TicketStatus, User
+from ticketing.services.deadlines import LOCAL_TZ
+from ticketing.services.errors import InvalidTransition
 
 CLAIM_MINUTES = 15
 CLAIM = timedelta(minutes=CLAIM_MINUTES)
@@ -31,6 +33,11 @@ def claim(session: Session, ticket: Ticket, user: User, now: datetime) -> User |
     Only for a ticket waiting for its callback; commits nothing."""
     if ticket.status != TicketStatus.REPLIED.value or not ticket.needs_callback:
         return None
+    # one citizen at a time: a claim on another ticket (passed over by 下一件) is given back (a browser walk: four
+    # tickets walked past stayed hidden from the other agents for 15 minutes)
+    session.execute(sa.update(Ticket).where(Ticket.callback_claimed_by_id == user.id, Ticket.id != ticket.id)
+                    .values(callback_claimed_by_id=None, callback_claimed_at=None)
+                    .execution_options(synchronize_session=False))
     taken = session.execute(sa.update(Ticket).where(Ticket.id == ticket.id, _free_for(user.id, now))
                             .values(callback_claimed_by_id=user.id, callback_claimed_at=now)
                             .execution_options(synchronize_session=False)).rowcount
@@ -44,6 +51,18 @@ def claimed_by_another(ticket: Ticket, user: User, now: datetime) -> User | None
             or ticket.callback_claimed_at is None or ticket.callback_claimed_at < now - CLAIM):
         return None
     return ticket.callback_claimed_by
+
+
+def refuse_another_agents_call(ticket: Ticket, user: User | None, now: datetime) -> None:
+    """A callback recorded while another agent is calling the same citizen: refused, with who and since when (a
+    browser walk: the one warned saved first, and the caller's own result was then refused and lost)."""
+    if user is None:
+        return  # a channel's 评价 is the citizen's own word
+    calling = claimed_by_another(ticket, user, now)
+    if calling is not None:
+        since = ticket.callback_claimed_at.astimezone(LOCAL_TZ).strftime("%H:%M")
+        raise InvalidTransition(f"{calling.display_name} {since} 起正在回访此件，请勿重复回访；"
+                                f"{CLAIM_MINUTES} 分钟内未记录回访的，可由您回访")
 
 
 def release(ticket: Ticket) -> None:

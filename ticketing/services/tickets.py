@@ -444,11 +444,14 @@ def change_type(session, ticket: Ticket, new_type: str, reason: str, *, actor: U
         ticket.calendar_confirmed = ticket.calendar_confirmed and confirmed
     moved = ticket.reply_due_at != before["reply_due_at"]
     passed = before["reply_due_at"] is not None and now > before["reply_due_at"]
+    # why a deadline did not move, in the event: a browser walk read only "建议 → 咨询" where 3 days had passed
+    kept = ("已过答复时限" if passed else "信访件按信访工作条例" if _petition_by_statute(ticket)
+            else "已批准延期" if ticket.extension_state == ExtensionState.APPROVED.value
+            else "按新类型计算的时限已过或相同")
     transition(ticket, Action.CHANGE_TYPE, actor=actor, now=now,
                note=f"{TicketType(before['type']).title} → {wanted.title}：{reason.strip()}" + (
                    f"（答复时限 {calendar.local_text(before['reply_due_at'])} → "
-                   f"{calendar.local_text(ticket.reply_due_at)}）" if moved else
-                   "（已过答复时限，时限不变）" if passed else ""),
+                   f"{calendar.local_text(ticket.reply_due_at)}）" if moved else f"（{kept}，答复时限不变）"),
                data={"from": before["type"], "to": wanted.value,
                      **{name: [calendar.iso_text(before[name]), calendar.iso_text(getattr(ticket, name))]
                         for name in ("accept_due_at", "reply_due_at")}})
@@ -958,7 +961,10 @@ def record_callback(session, ticket, *, reached: bool, satisfaction: str | None,
                     note: str = "", actor, now, reopen_if_unhappy: bool = False, declined: bool = False) -> Callback:
     """回访: reached or not, satisfaction and whether solved; unhappy can reopen (重办). ``declined``: the citizen
     answered and does not want to be asked (来电人不接受回访), which ends the round and counts in no figure."""
+    if ticket.status != S.REPLIED.value and actor is not None:
+        _say_who_called_back(ticket)
     check(actor, ticket, Action.CALLBACK)
+    callback_claims.refuse_another_agents_call(ticket, actor, now)
     if declined:
         reached, satisfaction, solved = False, None, None
     elif reached:
@@ -995,6 +1001,18 @@ def record_callback(session, ticket, *, reached: bool, satisfaction: str | None,
     if reopen_if_unhappy and unhappy:
         reopen(session, ticket, "回访不满意或未解决：" + (note or Satisfaction(satisfaction).title), actor=actor, now=now)
     return callback
+
+
+def _say_who_called_back(ticket: Ticket) -> None:
+    """A callback recorded on a ticket someone has just called back: who did, when, and what the citizen said (it said
+    only 不能执行“回访”, and the agent did not know whose answer stood)."""
+    done = next((e for e in reversed(ticket.events) if e.action == Action.CALLBACK.value), None)
+    if done is not None and ticket.status in (S.CALLED_BACK.value, S.CLOSED.value):
+        data = done.data or {}
+        said = done.note or ("已联系上" + (f"，{Satisfaction(data['satisfaction']).title}" if data.get("satisfaction")
+                                         else "") if data.get("reached") else "未联系上")
+        raise InvalidTransition(f"该工单已由{done.actor_label} {calendar.local_text(done.created_at)} 回访"
+                                f"（{said}），不再重复回访")
 
 
 def callback_script(ticket: Ticket) -> str:

@@ -157,7 +157,10 @@
 
   // 诉求类型 pre-filled from the classifier (domain.md: "a ticket that the classifier pre-fills"; the type sets the
   // deadline) until the agent chooses one: a click, Alt+1…6, a form sent back or a draft put back
-  var typeChosen = !!document.querySelector(".field.has-error, .flash-error, #call-form .draft-notice");
+  // a draft put back chose a type only if it is not the default (one typed before the suggestion came is not)
+  var restoredType = document.querySelector('#call-form .draft-notice') && form.querySelector('input[name="type"]:checked');
+  var typeChosen = !!document.querySelector(".field.has-error, .flash-error") ||
+    !!(restoredType && !restoredType.defaultChecked);
   function suggestType(type) {
     var radio = type && form.querySelector('input[name="type"][value="' + type + '"]');
     if (typeChosen || !radio || radio.checked) return false;

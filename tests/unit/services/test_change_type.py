@@ -43,6 +43,7 @@ def test_a_shorter_deadline_never_falls_into_the_past(db, users, now):
     complaint_due = ticket.reply_due_at
     tickets.change_type(db.session, ticket, "consult", "只是咨询", actor=users["agent"], now=now + timedelta(days=10))
     assert ticket.reply_due_at == complaint_due  # 3 working days from receipt passed long ago: the one shown stays
+    assert "（按新类型计算的时限已过或相同，答复时限不变）" in ticket.events[-1].note  # and says why
     other = make_ticket(db, users, now, status=S.ACCEPTED, type="complaint")
     tickets.change_type(db.session, other, "consult", "只是咨询", actor=users["agent"], now=now + timedelta(hours=1))
     assert other.reply_due_at == policy_reply_due(db, other, "consult") < complaint_due  # still ahead: shortened
@@ -53,7 +54,7 @@ def test_what_stays_a_petitions_limits_and_an_approved_extension(db, users, now)
     due = petition.reply_due_at
     tickets.change_type(db.session, petition, "complaint", "信访人实为投诉", actor=users["supervisor"],
                         now=now + timedelta(hours=1))
-    assert petition.reply_due_at == due and "答复时限" not in petition.events[-1].note
+    assert petition.reply_due_at == due and "（信访件按信访工作条例，答复时限不变）" in petition.events[-1].note
     extended = extend(db, users, make_ticket(db, users, now, status=S.ACCEPTED, type="consult"), now + timedelta(hours=1))
     promised = extended.reply_due_at
     tickets.change_type(db.session, extended, "complaint", "实为投诉", actor=users["agent"], now=now + timedelta(hours=2))
@@ -121,7 +122,7 @@ def test_a_deadline_already_passed_stays_and_the_lateness_with_it(db, users, now
     passed = ticket.reply_due_at
     late = passed + timedelta(hours=2)
     tickets.change_type(db.session, ticket, "complaint", "实为投诉", actor=users["supervisor"], now=late)
-    assert ticket.reply_due_at == passed and "已过答复时限，时限不变" in ticket.events[-1].note
+    assert ticket.reply_due_at == passed and "（已过答复时限，答复时限不变）" in ticket.events[-1].note
     tickets.reply(db.session, ticket, "已办理", actor=users["staff_dybz"], now=late + timedelta(hours=1))
     assert ticket.events[-1].data["on_time"] is False
 
