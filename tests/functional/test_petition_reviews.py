@@ -96,13 +96,20 @@ def test_recheck_and_reexamination_on_the_pages(db, client, users, auth, now, mo
     assert "信访已复核终结" in same_caller[:same_caller.index("</ul>")]
 
 
-def test_agents_and_departments_see_the_record_but_not_the_forms(db, client, users, auth, now, monkeypatch):
+def recheck_recorded(db, client, users, auth, now, monkeypatch, body: str):
+    """An answered petition whose 复查 request (to ``body``) the supervisor recorded on its page three days on; the
+    supervisor is still signed in."""
     petition = make_ticket(db, users, now, status=S.REPLIED, channel="petition_bureau")
     db.session.commit()
     monkeypatch.setattr(clock, "now_utc", lambda: now + timedelta(days=3))
     auth.login("supervisor")
     client.post(f"/tickets/{petition.number}/actions/request_petition_review",
-                data={"reviewing_body": "省医疗保障局", "reason": "不服", "requested_on": "2026-03-05"})
+                data={"reviewing_body": body, "reason": "不服", "requested_on": "2026-03-05"})
+    return petition
+
+
+def test_agents_and_departments_see_the_record_but_not_the_forms(db, client, users, auth, now, monkeypatch):
+    petition = recheck_recorded(db, client, users, auth, now, monkeypatch, "省医疗保障局")
     auth.logout()
     for user in ("agent", "staff_dybz"):
         auth.login(user)
@@ -116,12 +123,7 @@ def test_agents_and_departments_see_the_record_but_not_the_forms(db, client, use
 
 
 def test_a_request_recorded_by_mistake_is_withdrawn_on_the_page(db, client, users, auth, now, monkeypatch):
-    petition = make_ticket(db, users, now, status=S.REPLIED, channel="petition_bureau")
-    db.session.commit()
-    monkeypatch.setattr(clock, "now_utc", lambda: now + timedelta(days=3))
-    auth.login("supervisor")
-    client.post(f"/tickets/{petition.number}/actions/request_petition_review",
-                data={"reviewing_body": "市医疗保障局", "reason": "不服", "requested_on": "2026-03-05"})
+    petition = recheck_recorded(db, client, users, auth, now, monkeypatch, "市医疗保障局")
     page = client.get(f"/tickets/{petition.number}").get_data(as_text=True)
     assert "复查请求登记有误或信访人已撤回" in page
     html = client.post(f"/tickets/{petition.number}/actions/withdraw_petition_review", data={"reason": ""},

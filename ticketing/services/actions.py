@@ -60,12 +60,7 @@ def parse_until(value, field_name: str = "until") -> datetime:
         text = str(value or "").strip()
         if not text:
             raise ValidationFailed("请填写延期日期", fields={field_name: "请填写延期日期"})
-        try:
-            parsed = datetime.fromisoformat(text)
-        except ValueError:
-            raise ValidationFailed("日期格式不正确", fields={field_name: "例如 2026-12-31"}) from None
-        if year_error(parsed):
-            raise ValidationFailed("日期超出范围", fields={field_name: year_error(parsed)})
+        parsed = _checked(text, field_name, datetime.fromisoformat)
         if _is_a_date(text):  # 2026-03-30 or 20260330: the end of that day (the basic form was its first second)
             parsed = datetime.combine(parsed.date(), time(23, 59, 59), LOCAL_TZ)
     if parsed.tzinfo is None:
@@ -75,13 +70,18 @@ def parse_until(value, field_name: str = "until") -> datetime:
 
 def parse_day(value, field_name: str) -> date | None:
     """A calendar date (2026-03-30, or the basic 20260330), None when not given."""
+    if isinstance(value, datetime):
+        return value.astimezone(LOCAL_TZ).date()
     if isinstance(value, date):
         return value
     text = str(value or "").strip()
-    if not text:
-        return None
+    return _checked(text, field_name, date.fromisoformat) if text else None
+
+
+def _checked(text: str, field_name: str, parse):
+    """``parse(text)``, or the Chinese message for a date that is malformed or out of range."""
     try:
-        parsed = date.fromisoformat(text)
+        parsed = parse(text)
     except ValueError:
         raise ValidationFailed("日期格式不正确", fields={field_name: "例如 2026-12-31"}) from None
     if year_error(parsed):
