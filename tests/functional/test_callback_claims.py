@@ -134,3 +134,16 @@ def test_moving_on_gives_the_last_claim_back(db, users, now):
     db.session.expire_all()
     assert db.session.get(Ticket, first.id).callback_claimed_by_id is None
     assert db.session.get(Ticket, second.id).callback_claimed_by_id == users["agent"].id
+
+
+def test_looking_at_another_agents_call_keeps_ones_own(db, users, now):
+    mine = waiting_callback(db, users, now, "我的")
+    theirs = waiting_callback(db, users, now, "别人的")
+    agent2 = make_user(db, "agent2", Role.AGENT)
+    db.session.commit()
+    at = now + timedelta(days=1)
+    callback_claims.claim(db.session, mine, users["agent"], at)
+    callback_claims.claim(db.session, theirs, agent2, at)
+    assert callback_claims.claim(db.session, theirs, users["agent"], at + timedelta(minutes=1)) == agent2
+    db.session.expire_all()
+    assert db.session.get(Ticket, mine.id).callback_claimed_by_id == users["agent"].id

@@ -33,14 +33,16 @@ def claim(session: Session, ticket: Ticket, user: User, now: datetime) -> User |
     Only for a ticket waiting for its callback; commits nothing."""
     if ticket.status != TicketStatus.REPLIED.value or not ticket.needs_callback:
         return None
-    # one citizen at a time: a claim on another ticket (passed over by 下一件) is given back (a browser walk: four
-    # tickets walked past stayed hidden from the other agents for 15 minutes)
-    session.execute(sa.update(Ticket).where(Ticket.callback_claimed_by_id == user.id, Ticket.id != ticket.id)
-                    .values(callback_claimed_by_id=None, callback_claimed_at=None)
-                    .execution_options(synchronize_session=False))
     taken = session.execute(sa.update(Ticket).where(Ticket.id == ticket.id, _free_for(user.id, now))
                             .values(callback_claimed_by_id=user.id, callback_claimed_at=now)
                             .execution_options(synchronize_session=False)).rowcount
+    if taken:
+        # one citizen at a time: a claim on another ticket (passed over by 下一件) is given back (a browser walk:
+        # four tickets walked past stayed hidden from the other agents for 15 minutes); not when this one is
+        # another agent's, which the user only looked at
+        session.execute(sa.update(Ticket).where(Ticket.callback_claimed_by_id == user.id, Ticket.id != ticket.id)
+                        .values(callback_claimed_by_id=None, callback_claimed_at=None)
+                        .execution_options(synchronize_session=False))
     session.refresh(ticket, ["callback_claimed_by_id", "callback_claimed_at", "callback_claimed_by"])
     return None if taken else ticket.callback_claimed_by
 
