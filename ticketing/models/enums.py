@@ -99,7 +99,10 @@ class Urgency(TitledEnum):
 class Channel(TitledEnum):
     HOTLINE_12393 = "hotline_12393"
     TRANSFER_12345 = "transfer_12345"
-    MAILBOX_DIRECTOR = "mailbox_director"
+    MAILBOX_DIRECTOR = "mailbox_director"  # the centre's own bureau's
+    # domain.md: 局长信箱 of the national, provincial and municipal bureau, each its own system with its own ids
+    MAILBOX_DIRECTOR_NATIONAL = "mailbox_director_national"
+    MAILBOX_DIRECTOR_PROVINCIAL = "mailbox_director_provincial"
     MAILBOX_MAYOR = "mailbox_mayor"
     MAILBOX_SECRETARY = "mailbox_secretary"
     PEOPLE_DAILY = "people_daily"
@@ -114,6 +117,8 @@ class Channel(TitledEnum):
         "hotline_12393": "12393热线",
         "transfer_12345": "12345转办",
         "mailbox_director": "局长信箱",
+        "mailbox_director_national": "国家医保局局长信箱",
+        "mailbox_director_provincial": "省医保局局长信箱",
         "mailbox_mayor": "市长信箱",
         "mailbox_secretary": "书记信箱",
         "people_daily": "人民网留言板",

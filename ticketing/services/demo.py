@@ -25,6 +25,10 @@ from ticketing.services.deadlines import LOCAL_TZ
 from ticketing.services.errors import DomainError
 
 CORPUS_DIR = Path(__file__).resolve().parents[2] / "classifiers" / "data" / "corpus"
+#: the channels the demo's tickets come from (the random walks' outcomes, which the tests and the browser tests start
+#: from, depend on this list; the national and provincial bureaus' mailboxes are not drawn)
+DEMO_CHANNELS = ("hotline_12393", "transfer_12345", "mailbox_director", "mailbox_mayor", "mailbox_secretary",
+                 "people_daily", "gov_supervision", "gov_platform", "petition_bureau", "wechat", "letter", "visit")
 DEMO_CHANNEL = Channel.MAILBOX_DIRECTOR.value  # demo tickets carry an external id "demo-N" on this channel
 FALLBACK_TEXTS = {
     "CB": "来电人反映去年灵活就业断缴了三个月，想咨询现在能不能补缴，补缴后待遇从什么时候开始享受。",
@@ -132,7 +136,7 @@ def seed_demo_tickets(session: Session, *, now: datetime, count: int = 360, seed
         code = rng.choice(codes)
         text, ticket_type = rng.choice(texts[code])
         received = now - timedelta(days=DEMO_DAYS * rng.random() ** 1.8, minutes=rng.randint(0, 600))  # busier lately
-        channel = rng.choice([Channel.HOTLINE_12393.value] * 6 + [c.value for c in Channel])
+        channel = rng.choice([Channel.HOTLINE_12393.value] * 6 + list(DEMO_CHANNELS))
         data = tickets.TicketInput(
             channel=channel, external_id=f"demo-{n}" if n == 1 or channel != Channel.HOTLINE_12393.value else None,
             type=ticket_type, urgency="urgent" if rng.random() < 0.05 else "normal",
