@@ -147,3 +147,25 @@ def test_looking_at_another_agents_call_keeps_ones_own(db, users, now):
     assert callback_claims.claim(db.session, theirs, users["agent"], at + timedelta(minutes=1)) == agent2
     db.session.expire_all()
     assert db.session.get(Ticket, mine.id).callback_claimed_by_id == users["agent"].id
+
+
+def test_an_open_page_keeps_the_call(db, client, users, auth, now, monkeypatch):
+    """The claim lapsed during a long call, a colleague took it, and the caller's own result was refused (a review):
+    the open page renews it every few minutes."""
+    ticket = waiting_callback(db, users, now, "回访")
+    agent2 = make_user(db, "agent2", Role.AGENT)
+    db.session.commit()
+    at = now + timedelta(days=1)
+    monkeypatch.setattr(clock, "now_utc", lambda: at)
+    auth.login("agent")
+    page = client.get(f"/tickets/{ticket.number}?queue=callbacks").get_data(as_text=True)
+    assert f'data-renew-url="/tickets/{ticket.number}/callback-claim"' in page
+    monkeypatch.setattr(clock, "now_utc", lambda: at + timedelta(minutes=12))
+    assert client.post(f"/tickets/{ticket.number}/callback-claim").get_json() == {"mine": True, "by": None}
+    later = at + timedelta(minutes=20)  # past the first 15 minutes, within the renewed ones
+    db.session.expire_all()
+    assert callback_claims.claim(db.session, db.session.get(Ticket, ticket.id), agent2, later) == users["agent"]
+    auth.logout()
+    auth.login("agent2")
+    monkeypatch.setattr(clock, "now_utc", lambda: later)
+    assert client.post(f"/tickets/{ticket.number}/callback-claim").get_json() == {"mine": False, "by": "agent"}

@@ -203,12 +203,11 @@ def deadlines_for_its_type(session: Session, ticket: Ticket, now: datetime) -> t
     and it is the earlier."""
     accept, reply, confirmed = ticket.accept_due_at, ticket.reply_due_at, True
     clock = _reply_clock_start(ticket)
-    extended = any(e.action == "approve_extension" and e.created_at >= clock for e in ticket.events)
-    if not extended and (reply is None or now <= reply):
+    if not extension_approved_on_the_reply_clock(ticket) and (reply is None or now <= reply):
         counted = reply_deadline(session, ticket, clock)
-        due, source = counted.due_at, _source_due(ticket)
-        if source is not None and clock == ticket.received_at and ticket.received_at < source < due:
-            due = source
+        due, given = counted.due_at, _source_due_given(ticket)
+        if given is not None and given[0] == clock and clock < given[1] < due:  # the source's, on this clock
+            due = given[1]
         reply, confirmed = _not_into_the_past(due, reply, now), counted.calendar_confirmed
     if ticket.status == "dispatched" and ticket.dispatched_at is not None and (accept is None or now <= accept):
         counted = accept_deadline(session, ticket, _accept_clock_start(ticket))
@@ -227,10 +226,26 @@ def _not_into_the_past(recomputed: datetime, shown: datetime | None, now: dateti
 
 
 def _source_due(ticket: Ticket) -> datetime | None:
-    """The 要求办结时间 the ticket's source gave at registration (tickets.register_ticket), if any."""
-    registered = next((e for e in ticket.events if e.action == "register"), None)
-    due = (registered.data or {}).get("source_due_at") if registered is not None else None
-    return datetime.fromisoformat(due) if due else None
+    """The 要求办结时间 the ticket's source gave last (tickets.register_ticket, or its order sent back after a
+    return: 重新受理), if any."""
+    given = _source_due_given(ticket)
+    return given[1] if given else None
+
+
+def _source_due_given(ticket: Ticket) -> tuple[datetime, datetime] | None:
+    """(the reply clock it came with, the 要求办结时间) the source gave last: at registration the receipt's clock, at
+    a 重新受理 that event's own."""
+    for event in reversed(ticket.events):
+        due = (event.data or {}).get("source_due_at") if event.action in ("register", "take_back") else None
+        if due:
+            return (ticket.received_at if event.action == "register" else event.created_at), datetime.fromisoformat(due)
+    return None
+
+
+def extension_approved_on_the_reply_clock(ticket: Ticket) -> bool:
+    """An extension approved since the reply deadline's clock last started: its date is the one promised."""
+    clock = _reply_clock_start(ticket)
+    return any(e.action == "approve_extension" and e.created_at >= clock for e in ticket.events)
 
 
 def _unextended_deadline(extension, reply_clock: datetime, before: WorkCalendar,

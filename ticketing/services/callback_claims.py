@@ -1,7 +1,8 @@
 """正在回访: several agents work 待回访 at once, in the same order, and two of them rang the same citizen (a domain
 review: the second, an unhappy answer, was refused once the first had recorded a satisfied one).
 
-An agent who opens a ticket waiting for its callback claims it for `CLAIM_MINUTES`: the other agents' 待回访 (the
+An agent who opens a ticket waiting for its callback claims it for `CLAIM_MINUTES`, renewed while its page stays
+open (the page asks again every few minutes, so a long call does not lose it to a colleague): the other agents' 待回访 (the
 list, 下一件 and the API's queue) leaves it out meanwhile, and its page tells anyone else who opens it who is
 calling and since when. The claim is taken by one conditional UPDATE, so two agents opening it at the same moment
 cannot both have it; it ends when a callback is recorded (whatever its result) or when the minutes pass (the agent
@@ -33,6 +34,11 @@ def claim(session: Session, ticket: Ticket, user: User, now: datetime) -> User |
     Only for a ticket waiting for its callback; commits nothing."""
     if ticket.status != TicketStatus.REPLIED.value or not ticket.needs_callback:
         return None
+    # one claim at a time per agent: two tabs claiming two tickets at once locked them crosswise and PostgreSQL found a
+    # deadlock (a review), or each kept its own. The agent's row is the turnstile; then the tickets, in id order
+    session.execute(sa.select(User.id).where(User.id == user.id).with_for_update())
+    session.execute(sa.select(Ticket.id).where(sa.or_(Ticket.id == ticket.id, Ticket.callback_claimed_by_id == user.id))
+                    .order_by(Ticket.id).with_for_update())
     taken = session.execute(sa.update(Ticket).where(Ticket.id == ticket.id, _free_for(user.id, now))
                             .values(callback_claimed_by_id=user.id, callback_claimed_at=now)
                             .execution_options(synchronize_session=False)).rowcount

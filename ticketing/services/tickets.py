@@ -356,9 +356,10 @@ def _sent_again(session, delivered: Ticket, data: TicketInput, now: datetime) ->
         take_back(session, ticket, note, actor=None, now=now)
         taken_back = ticket.events[-1]
         taken_back.data = {**taken_back.data, "resubmitted": True}
-        if data.due_at is not None and now < data.due_at < ticket.reply_due_at:  # its own new time limit
-            ticket.reply_due_at = data.due_at
+        if data.due_at is not None and now < data.due_at:  # its own new time limit, which governs when earlier
             taken_back.data = {**taken_back.data, "source_due_at": calendar.iso_text(data.due_at)}
+            if data.due_at < ticket.reply_due_at:
+                ticket.reply_due_at = data.due_at
         _raised_by_the_channel(session, ticket, delivered, data, now)  # sent back as urgent: urgent in 待派发
         return
     if ticket.status_enum in workflow.RULES[Action.FOLLOW_UP].sources:
@@ -446,7 +447,7 @@ def change_type(session, ticket: Ticket, new_type: str, reason: str, *, actor: U
     passed = before["reply_due_at"] is not None and now > before["reply_due_at"]
     # why a deadline did not move, in the event: a browser walk read only "建议 → 咨询" where 3 days had passed
     kept = ("已过答复时限" if passed else "信访件按信访工作条例" if _petition_by_statute(ticket)
-            else "已批准延期" if ticket.extension_state == ExtensionState.APPROVED.value
+            else "已批准延期" if calendar.extension_approved_on_the_reply_clock(ticket)
             else "按新类型计算的时限已过或相同")
     transition(ticket, Action.CHANGE_TYPE, actor=actor, now=now,
                note=f"{TicketType(before['type']).title} → {wanted.title}：{reason.strip()}" + (
@@ -774,7 +775,7 @@ def actions_open_now(session, user, ticket, now) -> list[Action]:
         Action.WITHDRAW_ASSIST: not open_assists,
         Action.ANSWER_ASSIST: not any(r.department_id == user.department_id for r in open_assists),
         Action.TRANSFER_OUT: (user.role == Role.STAFF.value and not department_transfers_out(ticket))
-        or (ticket.transfers_back_to_petition_office and ticket.status == S.ACCEPTED.value),
+        or (ticket.transfers_back_to_petition_office and petition_accepted(ticket)),
         Action.CHANGE_TYPE: ticket.type == TicketType.REPORT.value
         and user.role not in (Role.SUPERVISOR.value, Role.ADMIN.value),
         Action.REQUEST_PETITION_REVIEW: not petition_reviews.may_request(ticket),
@@ -1007,7 +1008,9 @@ def _say_who_called_back(ticket: Ticket) -> None:
     """A callback recorded on a ticket someone has just called back: who did, when, and what the citizen said (it said
     only 不能执行“回访”, and the agent did not know whose answer stood)."""
     done = next((e for e in reversed(ticket.events) if e.action == Action.CALLBACK.value), None)
-    if done is not None and ticket.status in (S.CALLED_BACK.value, S.CLOSED.value):
+    round_began = ticket.replied_at or ticket.closed_at
+    if (done is not None and ticket.status in (S.CALLED_BACK.value, S.CLOSED.value)
+            and (round_began is None or done.created_at >= round_began)):
         data = done.data or {}
         said = done.note or ("已联系上" + (f"，{Satisfaction(data['satisfaction']).title}" if data.get("satisfaction")
                                          else "") if data.get("reached") else "未联系上")
@@ -1276,6 +1279,11 @@ PETITION_ACCEPTED_STAYS = "信访事项已受理，不能再退回信访部门�
 OUTSIDE_MEDICAL_INSURANCE = "QT"
 
 
+def petition_accepted(ticket: Ticket) -> bool:
+    """The bureau accepted the petition (a 签收), whatever followed: a return asked, 改派, 重办."""
+    return any(e.action == Action.ACCEPT.value for e in ticket.events)
+
+
 def department_transfers_out(ticket: Ticket) -> bool:
     """A department may itself transfer out only a ticket of 其他 (QT): the one it goes to by default (12393热线中心)
     receives such tickets to pass them on; another department that finds a ticket not its own asks to return it."""
@@ -1289,7 +1297,7 @@ def transfer_out(session, ticket, reference: str, *, actor, now, note: str = "")
     if actor is not None and actor.role == Role.STAFF.value and not department_transfers_out(ticket):
         raise NotAllowed("承办单位只能转出“其他”（非医保事项）类工单；不属于本单位的请申请退回")
     petition = ticket.transfers_back_to_petition_office
-    if petition and ticket.status == S.ACCEPTED.value:
+    if petition and petition_accepted(ticket):
         raise InvalidTransition(PETITION_ACCEPTED_STAYS)
     # the department it leaves, and the deadlines it had let pass, as 改派 records them: a transfer taken back later
     # (重新受理) cleared the department and with it the lateness 月度考核 had counted (a review of the new flows)

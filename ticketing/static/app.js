@@ -229,3 +229,19 @@ document.addEventListener("change", function (event) {
   if (department && option && option.dataset.department !== undefined) department.value = option.dataset.department;
   if (reason) reason.textContent = option && option.dataset.reason ? option.dataset.reason : "";
 });
+
+// 正在回访: while the page of a callback this agent is making stays open, the claim is renewed every few minutes, so
+// that a long call is not handed to a colleague; if another agent has it now, the page says so
+(function () {
+  var mine = document.getElementById("callback-mine");
+  if (!mine) return;
+  var token = document.querySelector('meta[name="csrf-token"]').content;
+  setInterval(function () {
+    fetch(mine.getAttribute("data-renew-url"), { method: "POST", headers: { "X-CSRFToken": token } })
+      .then(function (r) { return r.json(); })
+      .then(function (data) {
+        if (!data.mine && data.by) mine.textContent = data.by + " 现在正在回访此件，请勿重复回访。";
+      })
+      .catch(function () {});
+  }, 4 * 60 * 1000);
+})();

@@ -7,7 +7,7 @@ from datetime import datetime, time, timedelta
 from urllib.parse import parse_qs, urlsplit
 
 import sqlalchemy as sa
-from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, current_app, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from ticketing.extensions import db
@@ -191,6 +191,20 @@ def act(number: str, action: str):
     if run_action(ticket, action, params):
         flash(done_message(ticket, action), "success")
     return redirect(safe_next(_back_to(ticket)))
+
+
+@bp.post("/<number>/callback-claim")
+@login_required
+def renew_callback_claim(number: str):
+    """正在回访, renewed by the open page while the agent is on the call: the claim is the agent's still, or says who
+    has it now (JSON)."""
+    ticket = ticket_or_404(number)
+    now = clock.now_utc()
+    if workflow.Action.CALLBACK not in ticket_service.actions_open_now(db.session, current_user, ticket, now):
+        return jsonify({"mine": False, "by": None})
+    calling = callback_claims.claim(db.session, ticket, current_user, now)
+    db.session.commit()
+    return jsonify({"mine": calling is None, "by": calling.display_name if calling else None})
 
 
 TYPED_FIELDS = ("content", "answer", "advice", "reason", "note", "opinion", "request")

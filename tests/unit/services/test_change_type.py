@@ -146,3 +146,19 @@ def test_the_form_is_not_offered_for_a_report_to_an_agent(db, users, now):
     report = make_ticket(db, users, now, status=S.DISPATCHED, type="report", category="JG")
     assert Action.CHANGE_TYPE not in tickets.actions_open_now(db.session, users["agent"], report, now)
     assert Action.CHANGE_TYPE in tickets.actions_open_now(db.session, users["supervisor"], report, now)
+
+
+def test_a_12345_order_sent_back_with_a_new_limit_keeps_it_through_a_type_change(db, users, now):
+    """12345 sent back an order the centre had returned, with a new 要求办结时间 of 2 days; a type change then gave
+    it 15 working days (only the registration's date was read; a review)."""
+    data = tickets.TicketInput(channel="transfer_12345", type="consult", content="12345 转来：住院报销问题",
+                               caller_phone="13800138000", category_code="DY", external_id="GD-9")
+    order = tickets.register_ticket(db.session, data, actor=users["agent"], now=now, route_now=False).ticket
+    tickets.transfer_out(db.session, order, "", actor=users["agent"], now=now + timedelta(hours=1),
+                         note="不属于医保业务")
+    again = now + timedelta(days=1)
+    data.due_at, data.content = again + timedelta(days=2), "12345 退回：属医保业务，请办理住院报销问题"
+    tickets.register_ticket(db.session, data, actor=None, now=again, route_now=False)
+    assert order.status == "registered" and order.reply_due_at == again + timedelta(days=2)
+    tickets.change_type(db.session, order, "complaint", "实为投诉", actor=users["agent"], now=again + timedelta(hours=1))
+    assert order.reply_due_at == again + timedelta(days=2)

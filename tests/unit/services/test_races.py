@@ -398,3 +398,27 @@ def test_the_same_letter_delivered_twice_at_once_keeps_the_second_deliverys_new_
     assert race(app, first, second) == {"result": False}
     (ticket,) = db.session.scalars(sa.select(Ticket)).all()
     assert any("住院号 A123" in event.note for event in ticket.events)
+
+
+def test_two_tabs_of_one_agent_claiming_two_callbacks_at_once_do_not_deadlock(app, db, users):
+    """Each claim took its own ticket and then gave back the agent's other claim: two tabs at once locked the two
+    rows crosswise and PostgreSQL reported a deadlock (a review). The rows are locked in id order first now."""
+    from ticketing.services import callback_claims
+    first_ticket = make_ticket(db, users, IN_OCTOBER, status=S.REPLIED)
+    second_ticket = make_ticket(db, users, IN_OCTOBER, status=S.REPLIED)
+    for ticket in (first_ticket, second_ticket):
+        ticket.needs_callback = True
+    db.session.commit()
+    ids, agent_id = (first_ticket.id, second_ticket.id), users["agent"].id
+    at = IN_OCTOBER + timedelta(days=1)
+
+    def claim(ticket_id):
+        def run(session):
+            return callback_claims.claim(session, session.get(Ticket, ticket_id), session.get(User, agent_id), at)
+        return run
+
+    outcome = race(app, claim(ids[1]), claim(ids[0]))
+    assert "error" not in outcome, outcome.get("error")
+    db.session.expire_all()
+    held = [t for t in ids if db.session.get(Ticket, t).callback_claimed_by_id == agent_id]
+    assert held == [ids[0]]  # the later claim stands, the earlier one given back

@@ -50,3 +50,14 @@ def test_a_petition_once_accepted_is_not_sent_back_to_the_petition_office(db, us
         assert Action.TRANSFER_OUT not in tickets.actions_open_now(db.session, actor, petition, now)
         with pytest.raises(InvalidTransition, match="信访事项已受理"):
             tickets.transfer_out(db.session, petition, "信退〔2026〕1号", actor=actor, now=now, note="非医保职责")
+
+
+def test_an_accepted_petition_stays_after_a_return_asked_or_a_reassignment(db, users, now):
+    """The check read only the state 已签收: a return asked after 签收 offered 退回信访部门 again (a review)."""
+    from ticketing.services.errors import InvalidTransition
+    petition = make_ticket(db, users, now, status=S.ACCEPTED, channel="petition_bureau")
+    tickets.return_ticket(db.session, petition, "不属于本单位", actor=users["staff_dybz"], now=now)
+    assert petition.status == "return_requested"
+    assert Action.TRANSFER_OUT not in tickets.actions_open_now(db.session, users["supervisor"], petition, now)
+    with pytest.raises(InvalidTransition, match="信访事项已受理"):
+        tickets.transfer_out(db.session, petition, "信退〔2026〕2号", actor=users["supervisor"], now=now, note="非医保")
