@@ -168,3 +168,17 @@ def test_tickets_written_in_traditional_characters_are_indexed_again_for_a_folde
     assert _db.session.scalar(sa.select(Ticket.search_text).where(Ticket.number == number)).startswith("异地")
     assert found("异地就医") == [number] == found("異地就醫")
     assert found("結算") == [number]
+
+
+def test_the_mailbox_levels_go_back_apart_when_migrated_down(db, users, now):
+    """The same source id from the national and the centre's own 局长信箱 broke the downgrade (a review): the
+    level's tickets go back under mailbox_director with the level before the id."""
+    from tests.factories import make_ticket
+    from ticketing.models import Ticket
+
+    own = make_ticket(db, users, now, channel="mailbox_director", external_id="20261201").number
+    national = make_ticket(db, users, now, channel="mailbox_director_national", external_id="20261201").number
+    _again_from("6b84cebc6c84")  # before the levels were channels (then up again: they stay where they went)
+    rows = {number: (channel, external_id) for number, channel, external_id in _db.session.execute(
+        sa.select(Ticket.number, Ticket.channel, Ticket.external_id))}
+    assert rows == {own: ("mailbox_director", "20261201"), national: ("mailbox_director", "national:20261201")}

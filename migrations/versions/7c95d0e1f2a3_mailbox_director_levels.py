@@ -38,9 +38,20 @@ def upgrade():
     _channels(AFTER)
 
 
+LEVELS = {'mailbox_director_national': 'national', 'mailbox_director_provincial': 'provincial'}
+
+
 def downgrade():
-    """Tickets and tokens of the two channels go back to mailbox_director (their ids may then collide)."""
-    for table in ('ticket', 'api_token'):
-        op.execute(f"UPDATE {table} SET channel = 'mailbox_director' "
-                   "WHERE channel IN ('mailbox_director_national', 'mailbox_director_provincial')")
+    """The two channels' tickets and tokens go back to mailbox_director, each ticket's source id prefixed with its
+    level (national:20261201), which the same id of two levels kept apart (a review: the downgrade failed on it);
+    routing rules and time-limit policies for them are kept, switched off; their saved import mappings go (one per
+    channel, and the centre's own mailbox may have one)."""
+    for channel, level in LEVELS.items():
+        op.execute(f"UPDATE ticket SET channel = 'mailbox_director', external_id = '{level}:' || external_id "
+                   f"WHERE channel = '{channel}' AND external_id IS NOT NULL")
+        for table in ('ticket', 'api_token'):
+            op.execute(f"UPDATE {table} SET channel = 'mailbox_director' WHERE channel = '{channel}'")
+        for table in ('routing_rule', 'deadline_policy'):
+            op.execute(f"UPDATE {table} SET channel = 'mailbox_director', active = false WHERE channel = '{channel}'")
+        op.execute(f"DELETE FROM import_mapping WHERE channel = '{channel}'")
     _channels(BEFORE)

@@ -105,7 +105,7 @@ def recalculate_deadlines(session: Session, *, now: datetime, before: WorkCalend
                 # holidays entered after the approval put the deadline the ticket had without it later than the
                 # promised date (a year-end review: extended to 12 Feb, due 18 Feb without the extension)
                 ticket.reply_due_at = unextended.due_at
-        elif (source_due := _source_due(ticket)) != ticket.reply_due_at:
+        elif (source_due := _source_due_on(ticket, reply_clock)) != ticket.reply_due_at:
             # (the date the source asked for, 12345's 要求办结时间, is its own whatever our holidays: not counted again)
             reply = counted_again(reply_clock, ticket.reply_due_at, before, after)
             if reply is not None:
@@ -205,9 +205,9 @@ def deadlines_for_its_type(session: Session, ticket: Ticket, now: datetime) -> t
     clock = _reply_clock_start(ticket)
     if not extension_approved_on_the_reply_clock(ticket) and (reply is None or now <= reply):
         counted = reply_deadline(session, ticket, clock)
-        due, given = counted.due_at, _source_due_given(ticket)
-        if given is not None and given[0] == clock and clock < given[1] < due:  # the source's, on this clock
-            due = given[1]
+        due, source = counted.due_at, _source_due_on(ticket, clock)
+        if source is not None and clock < source < due:  # the source's, on this clock, when the earlier
+            due = source
         reply, confirmed = _not_into_the_past(due, reply, now), counted.calendar_confirmed
     if ticket.status == "dispatched" and ticket.dispatched_at is not None and (accept is None or now <= accept):
         counted = accept_deadline(session, ticket, _accept_clock_start(ticket))
@@ -225,11 +225,12 @@ def _not_into_the_past(recomputed: datetime, shown: datetime | None, now: dateti
     return recomputed
 
 
-def _source_due(ticket: Ticket) -> datetime | None:
-    """The 要求办结时间 the ticket's source gave last (tickets.register_ticket, or its order sent back after a
-    return: 重新受理), if any."""
+def _source_due_on(ticket: Ticket, clock: datetime) -> datetime | None:
+    """The 要求办结时间 its source gave for the reply clock that started at ``clock`` (at registration, or with its
+    order sent back after a return: 重新受理), if any; none for a clock started since (重办, a return approved):
+    a holiday entered then cut a fresh deadline back to the date 12345 gave at registration (a review)."""
     given = _source_due_given(ticket)
-    return given[1] if given else None
+    return given[1] if given and given[0] == clock else None
 
 
 def _source_due_given(ticket: Ticket) -> tuple[datetime, datetime] | None:
@@ -240,6 +241,11 @@ def _source_due_given(ticket: Ticket) -> tuple[datetime, datetime] | None:
         if due:
             return (ticket.received_at if event.action == "register" else event.created_at), datetime.fromisoformat(due)
     return None
+
+
+def source_due_now(ticket: Ticket) -> datetime | None:
+    """The 要求办结时间 its source gave for the reply clock running now, if any."""
+    return _source_due_on(ticket, _reply_clock_start(ticket))
 
 
 def extension_approved_on_the_reply_clock(ticket: Ticket) -> bool:

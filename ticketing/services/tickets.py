@@ -448,6 +448,7 @@ def change_type(session, ticket: Ticket, new_type: str, reason: str, *, actor: U
     # why a deadline did not move, in the event: a browser walk read only "建议 → 咨询" where 3 days had passed
     kept = ("已过答复时限" if passed else "信访件按信访工作条例" if _petition_by_statute(ticket)
             else "已批准延期" if calendar.extension_approved_on_the_reply_clock(ticket)
+            else "按来源要求的办结时间" if ticket.reply_due_at == calendar.source_due_now(ticket)
             else "按新类型计算的时限已过或相同")
     transition(ticket, Action.CHANGE_TYPE, actor=actor, now=now,
                note=f"{TicketType(before['type']).title} → {wanted.title}：{reason.strip()}" + (

@@ -436,3 +436,27 @@ def test_a_time_limit_longer_than_a_year_is_refused_in_its_unit(db, users):
     with pytest.raises(ValidationFailed) as refused:
         administration.save_deadline_policy(db.session, policy, data, actor=users["admin"])
     assert refused.value.fields["accept_amount"] == "签收时限过长：最多 250 个工作日"
+
+
+def test_a_holiday_recount_after_a_reopen_keeps_the_sources_date_to_its_own_clock(db, users, now):
+    """A holiday entered after a 重办 cut the fresh deadline back to the date 12345 gave at registration: the
+    source's date belongs to the clock it came with (a review)."""
+    from datetime import date, timedelta
+
+    from tests.factories import make_ticket
+    from ticketing.models import TicketStatus
+    from ticketing.services import administration, tickets
+
+    def reopened(external_id, due_at=None):
+        ticket = make_ticket(db, users, now, status=TicketStatus.REPLIED, channel="transfer_12345",
+                             external_id=external_id, due_at=due_at)
+        tickets.reopen(db.session, ticket, "回访不满意", actor=users["supervisor"], now=now + timedelta(days=1))
+        return ticket
+
+    plain = reopened("GD-1")
+    source_date = plain.reply_due_at + timedelta(hours=1)  # later than the receipt's own deadline: not applied
+    ordered = reopened("GD-2", due_at=source_date)
+    assert ordered.reply_due_at == plain.reply_due_at
+    administration.add_calendar_day(db.session, date(2026, 3, 10), "holiday", "临时调整", actor=users["admin"],
+                                    now=now + timedelta(days=1, hours=1))
+    assert plain.reply_due_at > source_date and ordered.reply_due_at == plain.reply_due_at

@@ -162,3 +162,12 @@ def test_a_12345_order_sent_back_with_a_new_limit_keeps_it_through_a_type_change
     assert order.status == "registered" and order.reply_due_at == again + timedelta(days=2)
     tickets.change_type(db.session, order, "complaint", "实为投诉", actor=users["agent"], now=again + timedelta(hours=1))
     assert order.reply_due_at == again + timedelta(days=2)
+
+
+def test_a_type_change_kept_by_the_sources_date_says_so(db, users, now):
+    data = tickets.TicketInput(channel="transfer_12345", type="consult", content="12345 转来：住院报销问题",
+                               caller_phone="13800138000", category_code="DY", external_id="GD-20",
+                               due_at=now + timedelta(days=2))
+    order = tickets.register_ticket(db.session, data, actor=users["agent"], now=now, route_now=False).ticket
+    tickets.change_type(db.session, order, "complaint", "实为投诉", actor=users["agent"], now=now + timedelta(hours=1))
+    assert "（按来源要求的办结时间，答复时限不变）" in order.events[-1].note
