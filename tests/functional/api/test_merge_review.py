@@ -3,7 +3,7 @@ finished ticket or an ordinary one cannot swallow a new call or a petition, and 
 ticket being worked."""
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, time, timedelta
 
 import pytest
 import sqlalchemy as sa
@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from tests.factories import make_ticket
 from ticketing.models import Ticket, TicketStatus
 from ticketing.services import clock, inbox, risk_alerts, tickets
+from ticketing.services.deadlines import LOCAL_TZ
 from ticketing.services.errors import InvalidTransition, ValidationFailed
 
 S = TicketStatus
@@ -85,7 +86,11 @@ def test_tickets_received_at_the_same_moment_offer_a_merge_on_the_later_one(db, 
 
 def test_a_mistaken_merge_is_undone_by_a_supervisor_and_recorded_on_both(db, users, api):
     """A merge review: a wrong merge (the same caller's other matter) could be neither undone nor recorded."""
-    base = clock.now_utc() - timedelta(days=20)
+    # 09:00 on a day long enough ago for a complaint's 15 working days to have passed whatever the holidays: from
+    # 20 days back at the time of the run, a run after 23:00 put the merged ticket on the next (working) day, and
+    # its deadline had not passed yet (CI failed at 15:05 UTC)
+    day = (clock.now_utc() - timedelta(days=40)).astimezone(LOCAL_TZ).date()
+    base = datetime.combine(day, time(9), LOCAL_TZ)
     kept = make_ticket(db, users, base, status=S.ACCEPTED)
     other_matter = make_ticket(db, users, base + timedelta(hours=1), status=S.DISPATCHED, content="门诊慢特病怎么申请")
     tickets.merge(db.session, other_matter, kept, actor=users["agent"], now=base + timedelta(hours=2))
