@@ -20,6 +20,7 @@ from ticketing.models import AssistRequest, AssistState, Department, Ticket, Use
 from ticketing.models.base import hours_between
 from ticketing.services import calendar, deadlines, settings
 from ticketing.services.errors import InvalidTransition, ValidationFailed
+from ticketing.services.validation import required_text
 from ticketing.services.workflow import WITH_DEPARTMENT, Action, check, transition
 
 #: the ticket states in which a department has it (and a request can be answered): workflow.WITH_DEPARTMENT
@@ -45,7 +46,8 @@ def request_assist(session: Session, ticket: Ticket, department: Department, req
                    now: datetime) -> AssistRequest:
     """发起协办: ask ``department`` for its opinion on ``ticket``; one open request per department."""
     check(actor, ticket, Action.REQUEST_ASSIST)
-    request = _written(request, "request", "请写明需要协办单位核实或答复的事项", "协办事项")
+    request = required_text(request, "request", missing="请写明需要协办单位核实或答复的事项", what="协办事项",
+                            limit=MAX_TEXT)
     if not department.active:
         raise ValidationFailed("该单位已停用", fields={"department": f"{department.name} 已停用"})
     if department.id == ticket.department_id:
@@ -70,7 +72,7 @@ def answer_assist(session: Session, ticket: Ticket, opinion: str, *, actor: User
     assist = open_request(ticket, actor.department_id)
     if assist is None:  # answered already (a retried request), withdrawn or lapsed: a conflict, not a missing ticket
         raise InvalidTransition("本单位没有待反馈的协办（已反馈、已撤回或已结束）")
-    opinion = _written(opinion, "opinion", "请填写协办意见", "协办意见", limit=20000)
+    opinion = required_text(opinion, "opinion", missing="请填写协办意见", what="协办意见", limit=20000)
     late = now > assist.due_at
     transition(ticket, Action.ANSWER_ASSIST, actor=actor, now=now,  # checked while the request is still open
                note=f"{assist.department.name}反馈协办意见{'（超过反馈时限）' if late else ''}：{opinion}",
@@ -85,21 +87,11 @@ def urge_assist(session: Session, ticket: Ticket, department_code: str, note: st
     """督办协办: a supervisor presses the department asked for its opinion; its 协办 tab shows the note."""
     check(actor, ticket, Action.URGE_ASSIST)
     assist = _open_by_code(ticket, department_code)
-    note = _written(note, "note", "请填写督办意见", "督办意见")
+    note = required_text(note, "note", missing="请填写督办意见", what="督办意见", limit=MAX_TEXT)
     transition(ticket, Action.URGE_ASSIST, actor=actor, now=now, note=f"督办{assist.department.name}的协办：{note}",
                data={"department": department_code})
     assist.urged_at, assist.urge_note = now, note
     return assist
-
-
-def _written(value: str | None, field_name: str, missing: str, what: str, *, limit: int = MAX_TEXT) -> str:
-    """A text the form requires, stripped; the Chinese message when it is empty or too long."""
-    text = (value or "").strip()
-    if not text:
-        raise ValidationFailed(missing, fields={field_name: missing})
-    if len(text) > limit:
-        raise ValidationFailed(f"{what}不超过 {limit} 字", fields={field_name: f"已写 {len(text)} 字"})
-    return text
 
 
 def _open_by_code(ticket: Ticket, department_code: str) -> AssistRequest:
@@ -115,7 +107,7 @@ def withdraw_assist(session: Session, ticket: Ticket, department_code: str, reas
     """撤回协办: the request is no longer needed (the handling department found the answer itself)."""
     check(actor, ticket, Action.WITHDRAW_ASSIST)
     assist = _open_by_code(ticket, department_code)
-    reason = _written(reason, "reason", "请填写撤回原因", "撤回原因")
+    reason = required_text(reason, "reason", missing="请填写撤回原因", what="撤回原因", limit=MAX_TEXT)
     assist.state, assist.withdraw_reason, assist.closed_at = AssistState.WITHDRAWN.value, reason, now
     transition(ticket, Action.WITHDRAW_ASSIST, actor=actor, now=now,
                note=f"撤回对{assist.department.name}的协办：{reason}", data={"department": department_code})

@@ -53,6 +53,15 @@ def claim(session: Session, ticket: Ticket, user: User, now: datetime) -> User |
     return None if taken else ticket.callback_claimed_by
 
 
+def on_opening(session: Session, ticket: Ticket, user: User, now: datetime, *,
+               from_callback_queue: bool) -> User | None:
+    """The ticket's page opened by someone who may record its callback: an agent, or anyone working 待回访, takes the
+    call (a supervisor only looking does not). Who else is calling now, if anyone."""
+    if user.role == "agent" or from_callback_queue:
+        return claim(session, ticket, user, now)
+    return claimed_by_another(ticket, user, now)
+
+
 def claimed_by_another(ticket: Ticket, user: User, now: datetime) -> User | None:
     """Who else is calling this citizen back now, if anyone."""
     if (ticket.callback_claimed_by_id is None or ticket.callback_claimed_by_id == user.id

@@ -25,7 +25,7 @@ from ticketing.models import Channel, ClosureKind, PetitionReview, Ticket, User
 from ticketing.models.enums import PetitionReviewDecision, PetitionReviewStage
 from ticketing.services import deadlines
 from ticketing.services.errors import InvalidTransition, ValidationFailed
-from ticketing.services.validation import LONGEST_NOTE
+from ticketing.services.validation import required_text
 from ticketing.services.workflow import Action, check, transition
 
 Stage, Decision = PetitionReviewStage, PetitionReviewDecision
@@ -102,9 +102,10 @@ def request_review(session: Session, ticket: Ticket, *, reviewing_body: str, rea
     if written_on is None:
         raise InvalidTransition("该工单没有书面处理意见（告知法定途径的不适用复查），不能请求复查")
     above = "原办理机关" if stage is Stage.RECHECK else "复查机关"
-    reviewing_body = _required(reviewing_body, "reviewing_body", f"{stage.title}机关", f"（{above}的上一级机关）",
-                               limit=REVIEWING_BODY_LIMIT)
-    reason = _required(reason, "reason", f"信访人请求{stage.title}的事项和理由")
+    reviewing_body = required_text(reviewing_body, "reviewing_body", what=f"{stage.title}机关",
+                                   missing=f"请填写{stage.title}机关（{above}的上一级机关）", limit=REVIEWING_BODY_LIMIT)
+    reason = required_text(reason, "reason", what="请求的事项和理由",
+                           missing=f"请填写信访人请求{stage.title}的事项和理由")
     today = deadlines.local_date(now)
     requested_on = requested_on or today
     answer_received_on = answer_received_on or written_on
@@ -146,7 +147,8 @@ def decide_review(session: Session, ticket: Ticket, *, decision: str, opinion: s
     if decision not in {d.value for d in Decision}:
         raise ValidationFailed(f"请选择{stage.title}结论",
                                fields={"decision": f"{Decision.UPHELD.title}，或{Decision.CHANGED.title}"})
-    opinion = _required(opinion, "opinion", f"{stage.title}意见", limit=OPINION_LIMIT)
+    opinion = required_text(opinion, "opinion", what=f"{stage.title}意见", missing=f"请填写{stage.title}意见",
+                            limit=OPINION_LIMIT)
     today = deadlines.local_date(now)
     decided_on = decided_on or today
     if decided_on > today:
@@ -172,7 +174,8 @@ def withdraw_review(session: Session, ticket: Ticket, *, reason: str, actor: Use
     review = open_review(ticket)
     if review is None:
         raise InvalidTransition("该工单没有待出具意见的复查、复核请求")
-    reason = _required(reason, "reason", f"撤销{review.stage_title}登记的原因")
+    reason = required_text(reason, "reason", what="撤销登记的原因",
+                           missing=f"请填写撤销{review.stage_title}登记的原因")
     review.withdrawn_at, review.withdrawn_by, review.withdraw_reason = now, actor, reason
     transition(ticket, Action.WITHDRAW_PETITION_REVIEW, actor=actor, now=now,
                note=f"撤销{review.stage_title}登记（{review.reviewing_body}）：{reason}",
@@ -213,14 +216,3 @@ def late_query(now: datetime) -> sa.Select:
     return (sa.select(Ticket.id).join(PetitionReview, PetitionReview.ticket_id == Ticket.id)
             .where(PetitionReview.decided_at.is_(None), PetitionReview.withdrawn_at.is_(None),
                    PetitionReview.due_at < now))
-
-
-def _required(value: str | None, field_name: str, what: str, hint: str = "", *, limit: int = LONGEST_NOTE) -> str:
-    """A text the form requires, stripped; the message names the field when it is empty or too long."""
-    text = (value or "").strip()
-    if not text:
-        raise ValidationFailed(f"请填写{what}{hint}", fields={field_name: f"请填写{what}"})
-    if len(text) > limit:
-        message = f"{what}最多 {limit} 字，现有 {len(text)} 字"
-        raise ValidationFailed(message, fields={field_name: message})
-    return text

@@ -457,9 +457,6 @@ def change_type(session, ticket: Ticket, new_type: str, reason: str, *, actor: U
                data={"from": before["type"], "to": wanted.value,
                      **{name: [calendar.iso_text(before[name]), calendar.iso_text(getattr(ticket, name))]
                         for name in ("accept_due_at", "reply_due_at")}})
-    due = ticket.current_due_at
-    if ticket.overdue_marked_at is not None and not (due is not None and deadlines.is_overdue(due, now)):
-        ticket.overdue_marked_at = None  # the scan marks it again if the new deadline passes
 
 
 def dispatch(session, ticket, department, *, actor, now, reason="", category=None, rule_id=None) -> None:

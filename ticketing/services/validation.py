@@ -37,6 +37,18 @@ def within_limit(text: str, field: str, limit: int = LONGEST_NOTE) -> str:
     return text
 
 
+def required_text(value: str | None, field_name: str, *, missing: str, what: str, limit: int = LONGEST_NOTE) -> str:
+    """A text a form requires, stripped: ``missing`` when it is empty; when it is longer than ``limit``, says which
+    text and by how much."""
+    text = (value or "").strip()
+    if not text:
+        raise ValidationFailed(missing, fields={field_name: missing})
+    if len(text) > limit:
+        raise ValidationFailed(f"{what}不超过 {limit} 字",
+                               fields={field_name: f"{what}最多 {limit} 字，现有 {len(text)} 字"})
+    return text
+
+
 FIRST_YEAR, LAST_YEAR = 2000, 2100  # the dates the system takes (year 1 or 9999 overflowed on the way to UTC)
 
 

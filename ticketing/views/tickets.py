@@ -109,14 +109,11 @@ def detail(number: str):
     may = workflow.allowed_actions(current_user, ticket)  # before the ticket's own rules: the page says why not
     ticket_reviews, may_review = reviews.visible_reviews(db.session, ticket, current_user)
     queue = queues.for_user(current_user, request.args.get("queue"))
-    # 正在回访: an agent, or anyone working 待回访, who opens it takes the call (a supervisor looking does not)
-    calling = None  # another agent calling this citizen back now
+    calling = None  # 正在回访: another agent calling this citizen back now
     if workflow.Action.CALLBACK in actions:
-        if current_user.role == "agent" or (queue is not None and queue.name == "callbacks"):
-            calling = callback_claims.claim(db.session, ticket, current_user, now)
-            db.session.commit()
-        else:
-            calling = callback_claims.claimed_by_another(ticket, current_user, now)
+        calling = callback_claims.on_opening(db.session, ticket, current_user, now,
+                                             from_callback_queue=queue is not None and queue.name == "callbacks")
+        db.session.commit()
     place = queues.place_of(db.session, current_user, queue, ticket, clock.now_utc(),
                             then=request.args.get("then")) if queue else None
     return render_template(
