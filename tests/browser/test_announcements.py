@@ -2,6 +2,8 @@
 names it at the top, the agent reads it with the keyboard, and the supervisor sees the receipt."""
 from __future__ import annotations
 
+from playwright.sync_api import expect
+
 from tests.browser.conftest import ARTIFACTS, sign_in
 
 
@@ -28,7 +30,7 @@ def test_publish_an_important_notice_read_it_and_see_the_receipt(live_server, br
     page.screenshot(path=str(ARTIFACTS / "announcement-banner.png"))
     with page.expect_navigation():
         banner.get_by_role("link", name="医保App今晚22点起停机维护两小时").click()
-    assert page.evaluate("document.activeElement.textContent") == "已阅"  # the button waits for Enter
+    expect(page.get_by_role("button", name="已阅")).to_be_focused()  # the button waits for Enter (autofocus is applied after load)
     with page.expect_navigation():
         page.keyboard.press("Enter")
     assert "您已阅" in page.content()

@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import re
 
+from playwright.sync_api import expect
+
 from tests.browser.conftest import ARTIFACTS, sign_in
 
 
@@ -47,7 +49,7 @@ def test_validation_error_keeps_what_was_typed(live_server, page):
     assert "电话号码格式不正确" in page.content()
     assert page.locator("#caller_name").input_value() == "李先生"
     assert page.locator("#content").input_value() == "咨询门诊慢特病怎么认定"
-    assert page.evaluate("document.activeElement.id") == "caller_phone"  # the cursor waits where the error is
+    expect(page.locator("#caller_phone")).to_be_focused()  # the cursor waits where the error is
 
 
 def test_an_empty_call_says_so_and_puts_the_cursor_in_the_content(live_server, page):
@@ -56,7 +58,7 @@ def test_an_empty_call_says_so_and_puts_the_cursor_in_the_content(live_server, p
     with page.expect_navigation():
         page.locator("#caller_name").press("Enter")
     assert "提交的内容有误，请按提示修改" in page.locator(".flash-error").inner_text()
-    assert page.evaluate("document.activeElement.id") == "content"
+    expect(page.locator("#content")).to_be_focused()
     assert page.locator("#caller_name").input_value() == "李先生"
 
 

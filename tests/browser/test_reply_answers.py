@@ -1,6 +1,8 @@
 """插入答复口径 in Chromium: choosing a standard answer puts its text into the reply, at the cursor."""
 from __future__ import annotations
 
+from playwright.sync_api import expect
+
 from tests.browser.conftest import sign_in
 
 
@@ -38,10 +40,10 @@ def test_the_cursor_starts_in_the_step_the_ticket_waits_for(live_server, page):
     page.goto(f"{live_server}/inbox/?state=todo")
     href = page.locator("table.grid tbody tr", has_text="已派发").first.locator("a[href*='/tickets/']").first.get_attribute("href")
     page.goto(live_server + href)
-    assert page.evaluate("document.activeElement.textContent") == "签收"  # Enter accepts
+    expect(page.get_by_role("button", name="签收", exact=True)).to_be_focused()  # Enter accepts
     with page.expect_navigation():
         page.keyboard.press("Enter")
-    assert page.evaluate("document.activeElement.id") == "reply-content"  # then the reply, typed at once
+    expect(page.locator("#reply-content")).to_be_focused()  # then the reply, typed at once
 
 
 def test_the_answers_are_walked_with_the_arrow_keys_and_one_inserted_with_enter(live_server, page):

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 
+from playwright.sync_api import expect
+
 from tests.browser.conftest import register_call, sign_in
 
 
@@ -15,7 +17,7 @@ def test_the_screen_pop_fills_the_form_and_shows_the_callers_history(live_server
     page.wait_for_function(f"document.getElementById('history').innerText.includes('{earlier}')")  # nothing typed
     assert page.locator("#caller_phone").input_value() == "13700002222"
     assert page.locator("#call_reference").input_value() == "CTI-20261203-0077"
-    assert page.evaluate("document.activeElement.id") == "caller_name"
+    expect(page.locator("#caller_name")).to_be_focused()
     page.keyboard.type("赵先生")
     page.locator("#content").focus()
     page.keyboard.type("来电人再次咨询门诊慢特病认定，问材料交到哪里")
