@@ -18,6 +18,8 @@ def test_a_supervisor_records_a_recheck_and_its_opinion(live_server, page):
                              - date.fromisoformat(form.locator("#petition-received-on").input_value())).days > 30:
             break
     assert "登记复查请求" in form.inner_text()
+    stale = page.context.new_page()  # a second tab still showing the 复查 form
+    stale.goto(f"{live_server}/tickets/{number}")
     form.get_by_label("复查机关").fill("省医疗保障局")
     reason = form.get_by_label("请求的事项和理由")
     reason.fill("信访人认为住院费用报销比例计算有误，不服处理意见")
@@ -34,6 +36,9 @@ def test_a_supervisor_records_a_recheck_and_its_opinion(live_server, page):
         form.get_by_label("请求的事项和理由").press("Control+Enter")
     assert f"已登记复查请求：{number}，省医疗保障局应于" in page.locator(".flash-success").inner_text()
     assert "待出具意见" in page.locator("table.petition-reviews").inner_text()
+    stale.locator("#petition-reason").fill("旧页面上打了一半的复查理由")  # kept as the 复查 form's draft
+    stale.wait_for_timeout(600)
+    stale.close()
 
     page.goto(f"{live_server}/supervise/")
     row = page.locator("#petition_reviews tr", has_text=number)
@@ -49,5 +54,7 @@ def test_a_supervisor_records_a_recheck_and_its_opinion(live_server, page):
     assert f"已录入复查意见（维持原意见）：{number}" in page.locator(".flash-success").inner_text()
     table = page.locator("table.petition-reviews").inner_text()
     assert "维持原意见" in table and "予以维持" in table
-    assert "登记复核请求" in page.locator("#petition-review-form").inner_text()  # 复核 may follow
+    review = page.locator("#petition-review-form")
+    assert "登记复核请求" in review.inner_text()  # 复核 may follow, without the 复查 form's draft
+    assert review.locator(".draft-notice").count() == 0 and review.get_by_label("请求的事项和理由").input_value() == ""
     signed_out(page)

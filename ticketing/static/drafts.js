@@ -32,7 +32,9 @@
   if (sent && document.querySelector(".flash-success")) drop(sent);
 
   function keyOf(form) {
-    return PREFIX + new URL(form.getAttribute("action") || window.location.pathname, window.location.href).pathname;
+    // one form address can take different requests (复查 then 复核): data-draft-key tells their drafts apart
+    var path = new URL(form.getAttribute("action") || window.location.pathname, window.location.href).pathname;
+    return PREFIX + path + (form.getAttribute("data-draft-key") ? "#" + form.getAttribute("data-draft-key") : "");
   }
   function kept(element) {
     var type = (element.type || "").toLowerCase();
