@@ -175,3 +175,21 @@ def test_a_draft_put_back_with_the_default_type_still_takes_the_suggestion(live_
     page.locator("#content").focus()
     page.keyboard.type("我要投诉医保服务大厅窗口工作人员态度恶劣，推诿扯皮，让我来回跑了三趟，要求严肃处理")
     page.wait_for_function("document.querySelector('input[name=type][value=complaint]').checked")
+
+
+def test_clearing_a_restored_draft_that_chose_a_type_lets_the_suggestion_fill_it_again(live_server, page):
+    """A draft with 建议 chosen put back, then 清除: the new call's type was left to the default 咨询 (noted, mended)."""
+    sign_in(page, live_server, "agent")
+    page.keyboard.type("13912345696")
+    page.locator("input[name=type][value=suggestion]").check()
+    page.wait_for_timeout(500)  # the draft is kept as it is typed
+    page.goto(f"{live_server}/agent/callbacks")
+    page.goto(f"{live_server}/agent/calls/new")
+    notice = page.locator("#call-form .draft-notice")
+    assert page.locator("input[name=type][value=suggestion]").is_checked()
+    notice.get_by_role("button", name="清除").click()
+    assert page.locator("input[name=type][value=consult]").is_checked()
+    page.locator("#content").focus()
+    page.keyboard.type("我要投诉医保服务大厅窗口工作人员态度恶劣，推诿扯皮，让我来回跑了三趟，要求严肃处理")
+    page.wait_for_function("document.querySelector('input[name=type][value=complaint]').checked")
+    assert "已按建议预选：投诉" in page.locator("#type-label").inner_text()

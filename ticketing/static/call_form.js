@@ -161,6 +161,7 @@
   var restoredType = document.querySelector('#call-form .draft-notice') && form.querySelector('input[name="type"]:checked');
   var typeChosen = !!document.querySelector(".field.has-error, .flash-error") ||
     !!(restoredType && !restoredType.defaultChecked);
+  form.addEventListener("draft-cleared", function () { typeChosen = false; });  // the restored choice is gone
   function suggestType(type) {
     var radio = type && form.querySelector('input[name="type"][value="' + type + '"]');
     if (typeChosen || !radio || radio.checked) return false;

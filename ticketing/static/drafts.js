@@ -74,6 +74,7 @@
       element.dispatchEvent(new Event("input", { bubbles: true }));
     });
     notice.remove();
+    form.dispatchEvent(new CustomEvent("draft-cleared", { bubbles: true }));  // the form's own script starts afresh
   }
   function restore(form) {
     var draft = read(keyOf(form));
