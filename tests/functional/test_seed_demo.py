@@ -146,3 +146,11 @@ def test_seed_demo_refuses_a_centres_own_database(app, db):
     db.session.expire_all()
     assert db.session.scalar(sa.select(sa.func.count()).select_from(User)) == 1
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Ticket)) == 0
+
+
+def test_a_fresh_database_gives_the_county_bureaus_their_parent(db):
+    """The bureau was looked up before the first pass created it, so 上级单位 was empty in a fresh database."""
+    ensure_reference_data(db.session)
+    db.session.commit()
+    departments = {d.code: d for d in db.session.scalars(sa.select(Department))}
+    assert departments["SHQ"].parent is departments["RXZX"] and departments["TMTZ"].parent is departments["RXZX"]

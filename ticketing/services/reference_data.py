@@ -207,16 +207,15 @@ def ensure_reference_data(session: Session) -> dict[str, int]:
     created = {"departments": 0, "categories": 0, "routing_rules": 0, "deadline_policies": 0, "standard_answers": 0,
                "review_items": 0}
     departments = {d.code: d for d in session.scalars(sa.select(Department))}
-    bureau = departments.get("RXZX")
     for code, name in DEPARTMENTS:
         if code not in departments:
             departments[code] = Department(code=code, name=name)
             session.add(departments[code])
             created["departments"] += 1
     session.flush()
-    for code, name, region in COUNTY_BUREAUS:
+    for code, name, region in COUNTY_BUREAUS:  # under 12393热线中心, created in the pass above
         if code not in departments:
-            departments[code] = Department(code=code, name=name, region=region, parent=bureau)
+            departments[code] = Department(code=code, name=name, region=region, parent=departments["RXZX"])
             session.add(departments[code])
             created["departments"] += 1
     session.flush()
