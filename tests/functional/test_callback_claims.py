@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from tests.conftest import make_user
 from tests.factories import make_ticket
 from ticketing.models import Role, Ticket, TicketStatus
-from ticketing.services import callback_claims, clock, inbox, queues, tickets
+from ticketing.services import callback_claims, clock, inbox, queues, tickets, workflow
 
 S = TicketStatus
 
@@ -169,3 +169,60 @@ def test_an_open_page_keeps_the_call(db, client, users, auth, now, monkeypatch):
     auth.login("agent2")
     monkeypatch.setattr(clock, "now_utc", lambda: later)
     assert client.post(f"/tickets/{ticket.number}/callback-claim").get_json() == {"mine": False, "by": "agent"}
+
+
+def test_a_supervisor_takes_over_a_call_left_open(db, client, users, auth, now, monkeypatch):
+    """An agent's page left open renews the claim: the citizen waited unseen by every other agent until the agent
+    came back (noted). 接手回访: the supervisor takes the call, the agent's page and callback say who has it now."""
+    from ticketing.services.errors import InvalidTransition, NotAllowed
+    ticket = waiting_callback(db, users, now, "回访")
+    db.session.commit()
+    at = now + timedelta(days=1)
+    monkeypatch.setattr(clock, "now_utc", lambda: at)
+    auth.login("agent")
+    client.get(f"/tickets/{ticket.number}?queue=callbacks")  # the agent's claim, then lunch
+    auth.logout()
+
+    monkeypatch.setattr(clock, "now_utc", lambda: at + timedelta(minutes=40))  # renewed meanwhile by the open page
+    db.session.execute(sa.update(Ticket).where(Ticket.id == ticket.id)
+                       .values(callback_claimed_at=at + timedelta(minutes=36)))
+    db.session.commit()
+    auth.login("supervisor")
+    page = client.get(f"/tickets/{ticket.number}").get_data(as_text=True)
+    assert 'id="take-over-callback"' in page and "agent正在回访此件" in page
+    response = client.post(f"/tickets/{ticket.number}/actions/take_over_callback", follow_redirects=True)
+    assert f"已接手回访：{ticket.number}" in response.get_data(as_text=True)
+    db.session.expire_all()
+    taken = db.session.get(Ticket, ticket.id)
+    assert taken.callback_claimed_by_id == users["supervisor"].id
+    event = taken.events[-1]
+    assert (event.action, event.note, event.actor_id) == ("take_over_callback", "接手agent 09:36 起的回访",
+                                                           users["supervisor"].id)
+    assert event.from_status == event.to_status == S.REPLIED.value
+    page = client.get(f"/tickets/{ticket.number}").get_data(as_text=True)
+    assert 'id="take-over-callback"' not in page and 'id="callback-mine"' in page  # the supervisor's call now
+    with pytest.raises(InvalidTransition, match="没有他人正在回访"):
+        callback_claims.take_over(db.session, taken, actor=users["supervisor"], now=at + timedelta(minutes=41))
+    auth.logout()
+
+    auth.login("agent")  # back from lunch: the open page's renewal and the agent's own result say who calls
+    assert client.post(f"/tickets/{ticket.number}/callback-claim").get_json() == {"mine": False, "by": "supervisor"}
+    refused = client.post(f"/tickets/{ticket.number}/actions/callback", data={"reached": "0", "note": "无人接听"},
+                          follow_redirects=True).get_data(as_text=True)
+    assert "supervisor 09:40 起正在回访此件，请勿重复回访" in refused
+    db.session.expire_all()
+    assert db.session.get(Ticket, ticket.id).status == S.REPLIED.value
+    with pytest.raises(NotAllowed):  # an agent does not take a colleague's call
+        callback_claims.take_over(db.session, db.session.get(Ticket, ticket.id), actor=users["agent"],
+                                  now=at + timedelta(minutes=42))
+
+
+def test_nothing_to_take_over_without_another_agents_call(db, users, now):
+    ticket = waiting_callback(db, users, now, "回访")
+    db.session.commit()
+    at = now + timedelta(days=1)
+    assert workflow.Action.TAKE_OVER_CALLBACK not in tickets.actions_open_now(db.session, users["supervisor"], ticket, at)
+    callback_claims.claim(db.session, ticket, users["agent"], at)
+    assert workflow.Action.TAKE_OVER_CALLBACK in tickets.actions_open_now(db.session, users["supervisor"], ticket, at)
+    assert workflow.Action.TAKE_OVER_CALLBACK not in tickets.actions_open_now(
+        db.session, users["supervisor"], ticket, at + callback_claims.CLAIM + timedelta(seconds=1))  # lapsed

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from ticketing.models import Ticket, TicketStatus, User
 from ticketing.services.deadlines import LOCAL_TZ
 from ticketing.services.errors import InvalidTransition
+from ticketing.services.workflow import Action, check, transition
 
 CLAIM_MINUTES = 15
 CLAIM = timedelta(minutes=CLAIM_MINUTES)
@@ -80,6 +81,25 @@ def refuse_another_agents_call(ticket: Ticket, user: User | None, now: datetime)
         since = ticket.callback_claimed_at.astimezone(LOCAL_TZ).strftime("%H:%M")
         raise InvalidTransition(f"{calling.display_name} {since} 起正在回访此件，请勿重复回访；"
                                 f"{CLAIM_MINUTES} 分钟内未记录回访的，可由您回访")
+
+
+def take_over(session: Session, ticket: Ticket, *, actor: User, now: datetime) -> None:
+    """接手回访: a supervisor takes the call from the agent whose claim still runs (a page left open renews it: the
+    agent went to lunch, or home, and the citizen waited unseen by the others). The claim becomes the supervisor's,
+    so the agent's page now says who calls and the agent's own callback is refused; an event names whose it was.
+    The caller holds the ticket's lock (an action's POST), so the claim is written directly, without `claim`'s
+    lock on the user's row that would invert the order in which a page takes them."""
+    check(actor, ticket, Action.TAKE_OVER_CALLBACK)
+    calling = claimed_by_another(ticket, actor, now)
+    if calling is None or not ticket.needs_callback:
+        raise InvalidTransition("此件现在没有他人正在回访，无需接手")
+    since = ticket.callback_claimed_at.astimezone(LOCAL_TZ).strftime("%H:%M")
+    transition(ticket, Action.TAKE_OVER_CALLBACK, actor=actor, now=now,
+               note=f"接手{calling.display_name} {since} 起的回访", data={"from": calling.username})
+    session.execute(sa.update(Ticket).where(Ticket.callback_claimed_by_id == actor.id, Ticket.id != ticket.id)
+                    .values(callback_claimed_by_id=None, callback_claimed_at=None)
+                    .execution_options(synchronize_session=False))  # one citizen at a time, as `claim`
+    ticket.callback_claimed_by, ticket.callback_claimed_at = actor, now
 
 
 def release(ticket: Ticket) -> None:

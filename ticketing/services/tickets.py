@@ -779,6 +779,8 @@ def actions_open_now(session, user, ticket, now) -> list[Action]:
         Action.REQUEST_PETITION_REVIEW: not petition_reviews.may_request(ticket),
         Action.DECIDE_PETITION_REVIEW: petition_reviews.open_review(ticket) is None,
         Action.WITHDRAW_PETITION_REVIEW: petition_reviews.open_review(ticket) is None,
+        Action.TAKE_OVER_CALLBACK: not ticket.needs_callback
+        or callback_claims.claimed_by_another(ticket, user, now) is None,
     }
     return [action for action in actions if not nothing_to_act_on.get(action, False)]
 

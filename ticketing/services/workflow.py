@@ -63,6 +63,7 @@ class Action(enum.StrEnum):
     REQUEST_PETITION_REVIEW = "request_petition_review"
     DECIDE_PETITION_REVIEW = "decide_petition_review"
     WITHDRAW_PETITION_REVIEW = "withdraw_petition_review"
+    TAKE_OVER_CALLBACK = "take_over_callback"
     # 按月考核 contests: recorded on the ticket by services/assessment.py; the status never changes,
     # so they have no entry in RULES and are never offered as ticket actions
     CONTEST = "contest"
@@ -119,6 +120,7 @@ ACTION_TITLES = {
     Action.REQUEST_PETITION_REVIEW: "登记复查复核请求",
     Action.DECIDE_PETITION_REVIEW: "录入复查复核意见",
     Action.WITHDRAW_PETITION_REVIEW: "撤销复查复核登记",
+    Action.TAKE_OVER_CALLBACK: "接手回访",
     Action.CONTEST: "考核申诉",
     Action.CONTEST_ACCEPT: "考核申诉通过（核减）",
     Action.CONTEST_REJECT: "考核申诉驳回",
@@ -225,6 +227,7 @@ RULES: dict[Action, Rule] = {
     Action.REQUEST_PETITION_REVIEW: _rule(ANY_STATE - {S.MERGED, S.TRANSFERRED_OUT}, None, {SV, AD}),
     Action.DECIDE_PETITION_REVIEW: _rule(ANY_STATE, None, {SV, AD}),
     Action.WITHDRAW_PETITION_REVIEW: _rule(ANY_STATE, None, {SV, AD}),
+    Action.TAKE_OVER_CALLBACK: _rule({S.REPLIED}, None, {SV, AD}),
 }
 
 

@@ -230,18 +230,34 @@ document.addEventListener("change", function (event) {
   if (reason) reason.textContent = option && option.dataset.reason ? option.dataset.reason : "";
 });
 
-// 正在回访: while the page of a callback this agent is making stays open, the claim is renewed every few minutes, so
-// that a long call is not handed to a colleague; if another agent has it now, the page says so
+// 正在回访: while the page of a callback this agent is making stays open and in use, the claim is renewed every few
+// minutes, so that a long call is not handed to a colleague; if another agent has it now, the page says so. A page
+// nobody has touched for the claim's minutes renews nothing (it held the citizen back from every other agent while
+// its agent was at lunch): the claim lapses, and a key or a click takes it again if it is still free
 (function () {
   var mine = document.getElementById("callback-mine");
   if (!mine) return;
   var token = document.querySelector('meta[name="csrf-token"]').content;
-  setInterval(function () {
+  var said = mine.textContent, idleAfter = parseInt(mine.getAttribute("data-claim-minutes"), 10) * 60 * 1000;
+  var touched = Date.now(), idle = false;
+  function renew() {
     fetch(mine.getAttribute("data-renew-url"), { method: "POST", headers: { "X-CSRFToken": token } })
       .then(function (r) { return r.json(); })
       .then(function (data) {
-        if (!data.mine && data.by) mine.textContent = data.by + " 现在正在回访此件，请勿重复回访。";
+        if (data.mine) mine.textContent = said;
+        else if (data.by) mine.textContent = data.by + " 现在正在回访此件，请勿重复回访。";
       })
       .catch(function () {});
+  }
+  ["keydown", "pointerdown", "input"].forEach(function (kind) {
+    document.addEventListener(kind, function () {
+      touched = Date.now();
+      if (idle) { idle = false; renew(); }  // back at the page: take the call again, or hear who has it
+    }, true);
+  });
+  setInterval(function () {
+    if (Date.now() - touched <= idleAfter) { renew(); return; }
+    idle = true;
+    mine.textContent = "本页长时间无操作，此件已不再为您保留，其他话务员可以回访；继续回访请按任意键或点击本页。";
   }, 4 * 60 * 1000);
 })();
