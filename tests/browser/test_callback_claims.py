@@ -26,7 +26,7 @@ def test_an_open_callback_page_renews_the_claim_only_while_it_is_used(live_serve
     for _ in range(3):  # 16 minutes untouched: the next ticks renew nothing
         page.clock.fast_forward("04:00")
     page.wait_for_timeout(300)
-    assert len(renewals) == 3 and "本页长时间无操作，此件已不再为您保留" in mine.inner_text()
+    assert len(renewals) == 3 and "本页长时间无操作，已停止为您保留此件" in mine.inner_text()
     page.clock.fast_forward("04:00")
     page.wait_for_timeout(300)
     assert len(renewals) == 3

@@ -244,12 +244,13 @@ document.addEventListener("change", function (event) {
     fetch(mine.getAttribute("data-renew-url"), { method: "POST", headers: { "X-CSRFToken": token } })
       .then(function (r) { return r.json(); })
       .then(function (data) {
+        if (idle) return;  // an answer that came back after the page fell idle says nothing now
         if (data.mine) mine.textContent = said;
         else if (data.by) mine.textContent = data.by + " 现在正在回访此件，请勿重复回访。";
       })
       .catch(function () {});
   }
-  ["keydown", "pointerdown", "input"].forEach(function (kind) {
+  ["keydown", "pointerdown", "input", "wheel"].forEach(function (kind) {
     document.addEventListener(kind, function () {
       touched = Date.now();
       if (idle) { idle = false; renew(); }  // back at the page: take the call again, or hear who has it
@@ -258,6 +259,6 @@ document.addEventListener("change", function (event) {
   setInterval(function () {
     if (Date.now() - touched <= idleAfter) { renew(); return; }
     idle = true;
-    mine.textContent = "本页长时间无操作，此件已不再为您保留，其他话务员可以回访；继续回访请按任意键或点击本页。";
+    mine.textContent = "本页长时间无操作，已停止为您保留此件（几分钟后其他话务员即可回访）；继续回访请按任意键或点击本页。";
   }, 4 * 60 * 1000);
 })();
