@@ -26,7 +26,7 @@ from ticketing.services import locks, tickets
 from ticketing.services.cursors import cursor_after, parse_cursor
 from ticketing.services.errors import InvalidTransition, NotFound, ValidationFailed
 from ticketing.services.progress_lookup import (
-    MAX_MERGE_HOPS, CitizenProgress, citizen_view, normalize_phone, same_phone, shown_reply_files,
+    MAX_MERGE_HOPS, CitizenProgress, citizen_view, normalize_phone, same_person, shown_reply_files,
 )
 
 OVERLAP = timedelta(minutes=2)
@@ -80,7 +80,7 @@ def channels_given_the_reply(session: Session, ticket: Ticket) -> list[str]:
     def shown(duplicate: Ticket) -> bool:
         caller = normalize_phone(duplicate.caller_phone) or ""
         return (duplicate.channel != Channel.HOTLINE_12393.value and not duplicate.is_confidential_report
-                and (duplicate is ticket or same_phone(ticket.caller_phone, caller)))
+                and (duplicate is ticket or same_person(duplicate, ticket, caller)))
 
     if ticket.is_confidential_report:
         return []

@@ -53,6 +53,9 @@ PHONE_REQUIRED = "请输入登记时留下的电话号码。"
 PHONE_MALFORMED = "电话号码格式不正确：请输入登记时留下的手机号，或带区号的固定电话。"
 
 REPLY_BY_PHONE = "答复内容不在网上显示，工作人员会通过电话告知；如需了解，请拨打 12393 咨询。"
+#: a merged ticket whose answer went to someone who may be another person: nobody rings this ticket's number (the
+#: callback is the kept ticket's), so the page promises no call (it did, a domain review)
+MERGED_REPLY_ELSEWHERE = "您反映的问题已与同一事项合并办理，答复内容不在网上显示；如需了解，请拨打 12393 咨询。"
 GENERIC_DEPARTMENT = "医疗保障部门"
 MAX_MERGE_HOPS = 5  # merging into a merged ticket is refused, but never loop on bad data
 
@@ -215,8 +218,10 @@ def citizen_view(ticket: Ticket, phone_digits: str, *, now: datetime) -> Citizen
     answered = status in (S.REPLIED, S.CALLED_BACK, S.CLOSED) and handled.replied_at is not None
     if answered and handled.replies:
         replied_at = handled.replied_at
-        if confidential or (merged and not same_phone(handled.caller_phone, phone_digits)):
+        if confidential:
             reply_note = REPLY_BY_PHONE
+        elif merged and not same_person(ticket, handled, phone_digits):
+            reply_note = MERGED_REPLY_ELSEWHERE
         else:
             reply = handled.replies[-1].content  # the answer of the current round (a reopen starts a new one)
 
@@ -235,6 +240,20 @@ def citizen_view(ticket: Ticket, phone_digits: str, *, now: datetime) -> Citizen
         replied_at=replied_at,
         reply_note=reply_note,
     )
+
+
+def same_person(own: Ticket, kept: Ticket, phone_digits: str) -> bool:
+    """Whether the answer given on ``kept`` was given to whoever left ``own`` (merged into it): the same phone, else
+    the same ID number, else the same full name. A letter has no phone, and one merged into its writer's call was
+    shown no answer and promised a call to a number it never gave (a domain review); "王女士" names nobody in
+    particular, so two of them may be two people, whose answers each keep to themselves."""
+    if same_phone(kept.caller_phone, phone_digits):
+        return True
+    own_id, kept_id = ((t.caller_id_number or "").strip().upper() for t in (own, kept))
+    if own_id and kept_id:
+        return own_id == kept_id
+    own_name, kept_name = ((t.caller_name or "").strip() for t in (own, kept))
+    return bool(own_name) and own_name == kept_name and not validation.surname_only(own_name)
 
 
 def shown_reply_files(ticket: Ticket, progress: CitizenProgress) -> tuple[TicketAttachment, ...]:

@@ -44,7 +44,7 @@ from ticketing.services.errors import InvalidTransition, NotAllowed, ValidationF
 from ticketing.services.numbering import next_ticket_number
 from ticketing.services.reference_cache import cached
 from ticketing.services.validation import (
-    call_reference_error, id_number_error, normalize_id_number, normalize_phone, phone_error,
+    call_reference_error, id_number_error, normalize_id_number, normalize_phone, phone_error, surname_only,
 )
 from ticketing.services.workflow import Action, check, transition
 
@@ -1252,20 +1252,11 @@ def different_callers(ticket, other) -> str | None:
     return None
 
 
-# how callers are addressed when only the surname is given: 王女士, 李先生, 张某某
-FORMS_OF_ADDRESS = ("先生", "女士", "小姐", "某某", "某", "同志", "师傅", "老师", "阿姨", "大爷", "大妈")
-
-
 def _may_name_one_person(name: str, other: str) -> bool:
     """"王女士" and "王秀兰" may be one person (a surname with a form of address, then the full name); "王五" and
     "赵六", or "王女士" and "李女士", are not."""
     if name == other:
         return True
-    def surname_only(value: str) -> str | None:
-        for form in FORMS_OF_ADDRESS:
-            if value.endswith(form) and 1 <= len(value) - len(form) <= 2:
-                return value[: -len(form)]
-        return None
     for one, two in ((name, other), (other, name)):
         if (surname := surname_only(one)) is not None and two.startswith(surname):
             return True

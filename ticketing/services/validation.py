@@ -212,3 +212,15 @@ def mask_name(value: str | None) -> str:
     if not value:
         return ""
     return value[0] + "*" * max(1, len(value) - 1)
+
+
+# how callers are addressed when only the surname is given: 王女士, 李先生, 张某某
+FORMS_OF_ADDRESS = ("先生", "女士", "小姐", "某某", "某", "同志", "师傅", "老师", "阿姨", "大爷", "大妈")
+
+
+def surname_only(name: str) -> str | None:
+    """The surname of a name that is only a surname with a form of address (王女士 → 王, 欧阳先生 → 欧阳), else None."""
+    for form in FORMS_OF_ADDRESS:
+        if name.endswith(form) and 1 <= len(name) - len(form) <= 2:
+            return name[: -len(form)]
+    return None

@@ -8,7 +8,7 @@ import pytest
 
 from tests.factories import make_ticket
 from ticketing.models import TicketStatus
-from ticketing.services import progress_lookup, tickets
+from ticketing.services import channel_feedback, progress_lookup, tickets
 from ticketing.services.progress_lookup import NOT_FOUND_MESSAGE, lookup_progress
 
 S = TicketStatus
@@ -165,7 +165,8 @@ def test_merged_ticket_shows_the_progress_of_the_one_it_joined(db, users, now):
     tickets.reply(db.session, first, "钱先生您好，已为您办理。", actor=users["staff_dybz"], now=now + timedelta(hours=4))
     progress = lookup_progress(db.session, duplicate.number, PHONE, now=now + timedelta(hours=5)).progress
     assert progress.state == "已答复" and progress.reply is None
-    assert progress.reply_note == progress_lookup.REPLY_BY_PHONE and "钱先生" not in shown(progress)
+    assert progress.reply_note == progress_lookup.MERGED_REPLY_ELSEWHERE and "钱先生" not in shown(progress)
+    assert "电话告知" not in progress.reply_note  # nobody rings this ticket's number: the callback is the first's
 
 
 def test_merged_by_the_same_caller_shows_the_answer(db, users, now):
@@ -191,3 +192,29 @@ def test_phone_fingerprint_hides_the_number_but_tells_lookups_apart():
     assert one == progress_lookup.phone_fingerprint("+8613800138000", "k" * 32)
     assert one != progress_lookup.phone_fingerprint("13900139000", "k" * 32)
     assert "8000" not in one and len(one) == 12
+
+
+def test_the_same_persons_letter_merged_into_their_call_shows_the_answer(db, users, now):
+    """A letter has no phone: one merged into its writer's call was shown no answer and promised a call to a number
+    it never gave, and a call merged into the writer's letter the same (a domain review). The same full name, or ID
+    number, is the same person; "王女士" twice may be two."""
+    call = make_ticket(db, users, now, status=S.ACCEPTED, caller_name="王秀兰", caller_phone="13800138000")
+    letter = make_ticket(db, users, now + timedelta(hours=1), channel="mailbox_mayor", caller_name="王秀兰",
+                         caller_phone=None, external_id="ML-1")
+    tickets.merge(db.session, letter, call, actor=users["agent"], now=now + timedelta(hours=2))
+    tickets.reply(db.session, call, "经核实，已按规定报销。", actor=users["staff_dybz"], now=now + timedelta(hours=3))
+    assert progress_lookup.citizen_view(letter, "", now=now + timedelta(hours=4)).reply == "经核实，已按规定报销。"
+    assert channel_feedback.channels_given_the_reply(db.session, call) == ["市长信箱"]  # the reply form says so
+
+    kept = make_ticket(db, users, now, status=S.ACCEPTED, channel="mailbox_mayor", caller_name="赵女士",
+                       caller_phone=None, caller_id_number="11010519491231002X", external_id="ML-2")
+    again = make_ticket(db, users, now + timedelta(hours=1), caller_name="赵丽", caller_phone="13700001111",
+                        caller_id_number="11010519491231002X")
+    other = make_ticket(db, users, now + timedelta(hours=1), caller_name="赵女士", caller_phone="13700002222")
+    for duplicate in (again, other):
+        tickets.merge(db.session, duplicate, kept, actor=users["agent"], now=now + timedelta(hours=2))
+    tickets.reply(db.session, kept, "已为您办理。", actor=users["staff_dybz"], now=now + timedelta(hours=3))
+    assert lookup_progress(db.session, again.number, "13700001111", now=now + timedelta(hours=4)).progress.reply \
+        == "已为您办理。"  # the same ID number
+    seen = lookup_progress(db.session, other.number, "13700002222", now=now + timedelta(hours=4)).progress
+    assert seen.reply is None and seen.reply_note == progress_lookup.MERGED_REPLY_ELSEWHERE  # 赵女士 may be another
