@@ -193,3 +193,29 @@ def test_clearing_a_restored_draft_that_chose_a_type_lets_the_suggestion_fill_it
     page.keyboard.type("我要投诉医保服务大厅窗口工作人员态度恶劣，推诿扯皮，让我来回跑了三趟，要求严肃处理")
     page.wait_for_function("document.querySelector('input[name=type][value=complaint]').checked")
     assert "已按建议预选：投诉" in page.locator("#type-label").inner_text()
+
+
+def test_clearing_a_draft_leaves_an_empty_form_that_a_late_suggestion_does_not_fill(live_server, page):
+    """A suggestion on its way when 清除 was clicked came back and pre-selected 投诉 on the emptied form, with its
+    hint, and the cursor was left on the page's body (a walk)."""
+    sign_in(page, live_server, "agent")
+    page.keyboard.type("13912345695")
+    page.locator("#content").fill("我要投诉医保服务大厅窗口工作人员态度恶劣，推诿扯皮，让我来回跑了三趟，要求严肃处理")
+    page.wait_for_function("document.querySelector('input[name=type][value=complaint]').checked")
+    page.wait_for_timeout(500)  # the draft is kept as it is typed
+    page.goto(f"{live_server}/agent/callbacks")
+    page.goto(f"{live_server}/agent/calls/new")
+    held = []
+    page.route("**/agent/assist", lambda route: held.append(route))  # the next suggestion waits
+    page.locator("#content").press("End")
+    page.keyboard.type("。")
+    page.wait_for_timeout(600)
+    assert held, "the suggestion for the restored text was asked for"
+    page.locator("#call-form .draft-notice").get_by_role("button", name="清除").click()
+    for route in held:
+        route.continue_()  # comes back after the form was cleared
+    page.wait_for_timeout(800)
+    page.unroute("**/agent/assist")
+    assert page.locator("input[name=type][value=consult]").is_checked()
+    assert page.locator("#type-suggested").inner_text() == ""
+    expect(page.locator("#caller_phone")).to_be_focused()

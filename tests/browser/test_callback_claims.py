@@ -1,6 +1,6 @@
 """正在回访 in Chromium, on a clock the test moves: the open page of a callback renews the agent's claim while the
-agent works on it, stops once the page has been left untouched for the claim's minutes (it had held the citizen
-back from every other agent through a lunch break), and takes the call again at the agent's next key."""
+agent works on it; once the page has been left untouched for the claim's minutes it gives the call back at once (it
+had held the citizen back from every other agent through a lunch break), and takes it again at the agent's next key."""
 from __future__ import annotations
 
 from datetime import datetime
@@ -10,26 +10,34 @@ from playwright.sync_api import expect
 from tests.browser.conftest import sign_in
 
 
-def test_an_open_callback_page_renews_the_claim_only_while_it_is_used(live_server, page):
+def test_an_open_callback_page_keeps_the_call_only_while_it_is_used(live_server, browser, page):
     sign_in(page, live_server, "agent")
     page.goto(f"{live_server}/agent/callbacks")
     number = page.locator("table.grid tbody a[href*='/tickets/']").first.inner_text()
     page.clock.install(time=datetime.now())
-    renewals = []
-    page.on("request", lambda r: renewals.append(r.url) if r.url.endswith("/callback-claim") else None)
+    posts = []
+    page.on("request", lambda r: posts.append(r.post_data or "") if r.url.endswith("/callback-claim") else None)
     page.goto(f"{live_server}/tickets/{number}?queue=callbacks")
     mine = page.locator("#callback-mine")
     expect(mine).to_contain_text("您正在回访此件")
     page.clock.fast_forward("04:01")
     page.wait_for_timeout(300)
-    assert len(renewals) == 1  # in use (opened just now): renewed
-    for _ in range(3):  # 16 minutes untouched: the next ticks renew nothing
+    assert posts == [""]  # in use (opened just now): renewed
+    for _ in range(3):  # 16 minutes untouched: renewed twice more, then given back
         page.clock.fast_forward("04:00")
-    page.wait_for_timeout(300)
-    assert len(renewals) == 3 and "本页长时间无操作，已停止为您保留此件" in mine.inner_text()
+        page.wait_for_timeout(300)
+    assert posts == ["", "", "", "give_back=1"]
+    expect(mine).to_contain_text("此件已交还，其他话务员现在可以回访")
+
+    supervisor = browser.new_context(locale="zh-CN").new_page()  # anyone else sees the ticket free at once
+    sign_in(supervisor, live_server, "supervisor")
+    supervisor.goto(f"{live_server}/tickets/{number}")
+    assert supervisor.locator("#callback-claimed").count() == 0
+    supervisor.context.close()
+
     page.clock.fast_forward("04:00")
     page.wait_for_timeout(300)
-    assert len(renewals) == 3
+    assert len(posts) == 4  # idle: nothing more
     page.keyboard.press("Shift")  # back at the page: the call is taken again at once
     expect(mine).to_contain_text("您正在回访此件")
-    assert len(renewals) == 4
+    assert posts[4:] == [""]

@@ -42,7 +42,9 @@ def test_two_agents_working_the_callback_queue(db, client, users, auth, now, mon
     assert f"/tickets/{first.number}" not in page.split('aria-label="工作队列"')[1].split("</nav>")[0]  # 下一件 skips it
     page = client.get(f"/tickets/{first.number}").get_data(as_text=True)  # found another way: warned
     claimed = page[page.index('id="callback-claimed"'):].split("</p>")[0]
-    assert "agent 09:00 起正在回访此件，请勿重复拨打" in claimed
+    assert "agent正在回访此件（09:00 仍在回访页面），请勿重复拨打" in claimed
+    callback_form = page[page.index("/actions/callback"):].split(">")[0]
+    assert "data-next-step" not in callback_form  # the cursor is not put in the form of a call not to make (a walk)
     auth.logout()
 
     auth.login("agent")  # the first agent records the call: the claim ends with it
@@ -113,7 +115,7 @@ def test_another_agents_callback_is_refused_while_one_is_calling(db, users, now)
     db.session.commit()
     at = now + timedelta(days=1)
     callback_claims.claim(db.session, ticket, users["agent"], at)
-    with pytest.raises(InvalidTransition, match="agent 09:00 起正在回访此件，请勿重复回访"):
+    with pytest.raises(InvalidTransition, match="agent正在回访此件（09:00 仍在回访页面），请勿重复回访"):
         tickets.record_callback(db.session, ticket, reached=True, satisfaction="dissatisfied", solved=False,
                                 actor=agent2, now=at + timedelta(minutes=2))
     tickets.record_callback(db.session, ticket, reached=True, satisfaction="satisfied", solved=True,
@@ -196,7 +198,7 @@ def test_a_supervisor_takes_over_a_call_left_open(db, client, users, auth, now, 
     taken = db.session.get(Ticket, ticket.id)
     assert taken.callback_claimed_by_id == users["supervisor"].id
     event = taken.events[-1]
-    assert (event.action, event.note, event.actor_id) == ("take_over_callback", "接手agent 09:36 起的回访",
+    assert (event.action, event.note, event.actor_id) == ("take_over_callback", "接手agent的回访",
                                                            users["supervisor"].id)
     assert event.from_status == event.to_status == S.REPLIED.value
     page = client.get(f"/tickets/{ticket.number}").get_data(as_text=True)
@@ -209,7 +211,7 @@ def test_a_supervisor_takes_over_a_call_left_open(db, client, users, auth, now, 
     assert client.post(f"/tickets/{ticket.number}/callback-claim").get_json() == {"mine": False, "by": "supervisor"}
     refused = client.post(f"/tickets/{ticket.number}/actions/callback", data={"reached": "0", "note": "无人接听"},
                           follow_redirects=True).get_data(as_text=True)
-    assert "supervisor 09:40 起正在回访此件，请勿重复回访" in refused
+    assert "此件已由supervisor 09:40 接手回访，您的回访记录未保存" in refused
     db.session.expire_all()
     assert db.session.get(Ticket, ticket.id).status == S.REPLIED.value
     with pytest.raises(NotAllowed):  # an agent does not take a colleague's call
@@ -226,3 +228,33 @@ def test_nothing_to_take_over_without_another_agents_call(db, users, now):
     assert workflow.Action.TAKE_OVER_CALLBACK in tickets.actions_open_now(db.session, users["supervisor"], ticket, at)
     assert workflow.Action.TAKE_OVER_CALLBACK not in tickets.actions_open_now(
         db.session, users["supervisor"], ticket, at + callback_claims.CLAIM + timedelta(seconds=1))  # lapsed
+
+
+def test_an_idle_page_gives_the_call_back(db, client, users, auth, now, monkeypatch):
+    """The page said the call was free once idle, while the claim hid it up to 15 minutes more (a walk): the idle
+    page gives it back at once; another agent's claim is not the idle page's to end."""
+    ticket = waiting_callback(db, users, now, "回访")
+    agent2 = make_user(db, "agent2", Role.AGENT)
+    db.session.commit()
+    at = now + timedelta(days=1)
+    monkeypatch.setattr(clock, "now_utc", lambda: at)
+    auth.login("agent")
+    client.get(f"/tickets/{ticket.number}?queue=callbacks")
+    assert client.post(f"/tickets/{ticket.number}/callback-claim", data={"give_back": "1"}).get_json() == \
+        {"mine": False, "by": None}
+    db.session.expire_all()
+    assert db.session.get(Ticket, ticket.id).callback_claimed_by_id is None
+    assert callback_claims.claim(db.session, db.session.get(Ticket, ticket.id), agent2, at) is None
+    db.session.commit()
+    client.post(f"/tickets/{ticket.number}/callback-claim", data={"give_back": "1"})  # the first agent's stale page
+    db.session.expire_all()
+    assert db.session.get(Ticket, ticket.id).callback_claimed_by_id == agent2.id
+
+
+def test_a_reopen_after_a_callback_says_what_the_citizen_said(db, users, now):
+    """满意 but 未解决, reopened: the reopen's note read 回访不满意或未解决：满意 (a walk)."""
+    ticket = waiting_callback(db, users, now, "回访")
+    db.session.commit()
+    tickets.record_callback(db.session, ticket, reached=True, satisfaction="satisfied", solved=False,
+                            reopen_if_unhappy=True, actor=users["agent"], now=now + timedelta(days=1))
+    assert ticket.events[-1].action == "reopen" and ticket.events[-1].note == "回访未解决：满意、未解决"

@@ -39,7 +39,7 @@ def test_recheck_and_reexamination_on_the_pages(db, client, users, auth, now, mo
     table = table[:table.index("</table>")]
     assert "省医疗保障局" in table and "待出具意见" in table and "2026-04-11" in table
     assert "信访人 2026-03-04 收到处理意见，2026-03-12 请求复查" in table
-    assert 'id="petition-opinion-form"' in html and 'id="petition-review-form"' not in html
+    assert 'id="petition-opinion-form" data-draft-key="recheck"' in html and 'id="petition-review-form"' not in html
 
     supervise = client.get("/supervise/").get_data(as_text=True)
     section = page_section(supervise, "petition_reviews")

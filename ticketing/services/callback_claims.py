@@ -77,10 +77,18 @@ def refuse_another_agents_call(ticket: Ticket, user: User | None, now: datetime)
     if user is None:
         return  # a channel's 评价 is the citizen's own word
     calling = claimed_by_another(ticket, user, now)
-    if calling is not None:
-        since = ticket.callback_claimed_at.astimezone(LOCAL_TZ).strftime("%H:%M")
-        raise InvalidTransition(f"{calling.display_name} {since} 起正在回访此件，请勿重复回访；"
-                                f"{CLAIM_MINUTES} 分钟内未记录回访的，可由您回访")
+    if calling is None:
+        return
+    taken = next((e for e in reversed(ticket.events) if e.action == Action.TAKE_OVER_CALLBACK.value), None)
+    if taken is not None and taken.actor_id == calling.id and (taken.data or {}).get("from") == user.username:
+        raise InvalidTransition(f"此件已由{calling.display_name} {_hhmm(taken.created_at)} 接手回访，您的回访记录未保存")
+    # the claim's time is its last renewal, not when the call began: it said "起" and read as a countdown (a walk)
+    raise InvalidTransition(f"{calling.display_name}正在回访此件（{_hhmm(ticket.callback_claimed_at)} 仍在回访页面），"
+                            f"请勿重复回访；其离开该页面或 {CLAIM_MINUTES} 分钟无操作后，可由您回访")
+
+
+def _hhmm(moment: datetime) -> str:
+    return moment.astimezone(LOCAL_TZ).strftime("%H:%M")
 
 
 def take_over(session: Session, ticket: Ticket, *, actor: User, now: datetime) -> None:
@@ -93,13 +101,20 @@ def take_over(session: Session, ticket: Ticket, *, actor: User, now: datetime) -
     calling = claimed_by_another(ticket, actor, now)
     if calling is None or not ticket.needs_callback:
         raise InvalidTransition("此件现在没有他人正在回访，无需接手")
-    since = ticket.callback_claimed_at.astimezone(LOCAL_TZ).strftime("%H:%M")
-    transition(ticket, Action.TAKE_OVER_CALLBACK, actor=actor, now=now,
-               note=f"接手{calling.display_name} {since} 起的回访", data={"from": calling.username})
+    transition(ticket, Action.TAKE_OVER_CALLBACK, actor=actor, now=now, note=f"接手{calling.display_name}的回访",
+               data={"from": calling.username, "renewed_at": ticket.callback_claimed_at.isoformat()})
     session.execute(sa.update(Ticket).where(Ticket.callback_claimed_by_id == actor.id, Ticket.id != ticket.id)
                     .values(callback_claimed_by_id=None, callback_claimed_at=None)
                     .execution_options(synchronize_session=False))  # one citizen at a time, as `claim`
     ticket.callback_claimed_by, ticket.callback_claimed_at = actor, now
+
+
+def give_back(session: Session, ticket: Ticket, user: User) -> None:
+    """The agent's page fell idle (nobody touched it for the claim's minutes): the call is given back at once, so
+    that the page's word (其他话务员现在可以回访) is true; it had stayed hidden up to the claim's minutes more (a walk)."""
+    session.execute(sa.update(Ticket).where(Ticket.id == ticket.id, Ticket.callback_claimed_by_id == user.id)
+                    .values(callback_claimed_by_id=None, callback_claimed_at=None)
+                    .execution_options(synchronize_session=False))
 
 
 def release(ticket: Ticket) -> None:

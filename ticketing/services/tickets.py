@@ -998,9 +998,12 @@ def record_callback(session, ticket, *, reached: bool, satisfaction: str | None,
     session.add(callback)
     ticket.called_back_at = now
     callback_claims.release(ticket)  # a failed try too: the next one is anyone's once it is due again
-    unhappy = reached and (satisfaction == Satisfaction.DISSATISFIED.value or solved is False)
-    if reopen_if_unhappy and unhappy:
-        reopen(session, ticket, "回访不满意或未解决：" + (note or Satisfaction(satisfaction).title), actor=actor, now=now)
+    dissatisfied = reached and satisfaction == Satisfaction.DISSATISFIED.value
+    if reopen_if_unhappy and (dissatisfied or reached and solved is False):
+        # what the citizen said, both halves: 满意 alone read as the reason when the matter was 未解决 (a walk)
+        said = "、".join(w for w in (Satisfaction(satisfaction).title if satisfaction else "",
+                                    {True: "已解决", False: "未解决"}.get(solved, "")) if w)
+        reopen(session, ticket, f"回访{'不满意' if dissatisfied else '未解决'}：" + (note or said), actor=actor, now=now)
     return callback
 
 

@@ -239,10 +239,15 @@ document.addEventListener("change", function (event) {
   if (!mine) return;
   var token = document.querySelector('meta[name="csrf-token"]').content;
   var said = mine.textContent, idleAfter = parseInt(mine.getAttribute("data-claim-minutes"), 10) * 60 * 1000;
-  var touched = Date.now(), idle = false;
+  var touched = Date.now(), renewed = Date.now(), idle = false;
+  function post(body) {
+    return fetch(mine.getAttribute("data-renew-url"), {
+      method: "POST", headers: { "X-CSRFToken": token, "Content-Type": "application/x-www-form-urlencoded" }, body: body,
+    });
+  }
   function renew() {
-    fetch(mine.getAttribute("data-renew-url"), { method: "POST", headers: { "X-CSRFToken": token } })
-      .then(function (r) { return r.json(); })
+    renewed = Date.now();
+    post("").then(function (r) { return r.json(); })
       .then(function (data) {
         if (idle) return;  // an answer that came back after the page fell idle says nothing now
         if (data.mine) mine.textContent = said;
@@ -256,9 +261,15 @@ document.addEventListener("change", function (event) {
       if (idle) { idle = false; renew(); }  // back at the page: take the call again, or hear who has it
     }, true);
   });
+  // looked at every minute: renewed every four while in use; given back as soon as the page falls idle
   setInterval(function () {
-    if (Date.now() - touched <= idleAfter) { renew(); return; }
-    idle = true;
-    mine.textContent = "本页长时间无操作，已停止为您保留此件（几分钟后其他话务员即可回访）；继续回访请按任意键或点击本页。";
-  }, 4 * 60 * 1000);
+    if (idle) return;
+    if (Date.now() - touched > idleAfter) {
+      idle = true;
+      post("give_back=1").catch(function () {});
+      mine.textContent = "本页 " + (idleAfter / 60000) + " 分钟无操作，此件已交还，其他话务员现在可以回访；继续回访请按任意键或点击本页。";
+    } else if (Date.now() - renewed >= 4 * 60 * 1000) {
+      renew();
+    }
+  }, 60 * 1000);
 })();

@@ -161,7 +161,13 @@
   var restoredType = document.querySelector('#call-form .draft-notice') && form.querySelector('input[name="type"]:checked');
   var typeChosen = !!document.querySelector(".field.has-error, .flash-error") ||
     !!(restoredType && !restoredType.defaultChecked);
-  form.addEventListener("draft-cleared", function () { typeChosen = false; });  // the restored choice is gone
+  // 清除 of a restored draft: the restored choice is gone, and so is what a suggestion still on its way would
+  // pre-select (a walk: leaving 来电号码 for 清除 asked about the old text, and 投诉 came back on an empty form)
+  form.addEventListener("draft-cleared", function () {
+    typeChosen = false;
+    seq++;
+    document.getElementById("type-suggested").textContent = "";
+  });
   function suggestType(type) {
     var radio = type && form.querySelector('input[name="type"][value="' + type + '"]');
     if (typeChosen || !radio || radio.checked) return false;

@@ -75,6 +75,8 @@
     });
     notice.remove();
     form.dispatchEvent(new CustomEvent("draft-cleared", { bubbles: true }));  // the form's own script starts afresh
+    var first = elementsOf(form).filter(function (e) { return e.type !== "hidden" && e.offsetParent !== null; })[0];
+    if (first) first.focus();  // the cursor was left on the removed button (on the page's body): the form begins again
   }
   function restore(form) {
     var draft = read(keyOf(form));

@@ -194,13 +194,17 @@ def act(number: str, action: str):
 @login_required
 def renew_callback_claim(number: str):
     """正在回访, renewed by the open page while the agent is on the call: the claim is the agent's still, or says who
-    has it now (JSON). The ticket is read without the lock a POST takes: the claim locks the agent's row, then the
+    has it now (JSON); ``give_back`` (the page fell idle) ends the agent's claim. The ticket is read without the lock a POST takes: the claim locks the agent's row, then the
     tickets, in that order, as opening a page does (two tabs of one agent deadlocked otherwise; a review)."""
     ticket = ticket_service.find_by_number(db.session, number)
     if ticket is None or not permissions.can_view_ticket(current_user, ticket):
         abort(404)
     now = clock.now_utc()
     if workflow.Action.CALLBACK not in ticket_service.actions_open_now(db.session, current_user, ticket, now):
+        return jsonify({"mine": False, "by": None})
+    if request.form.get("give_back"):  # the page fell idle
+        callback_claims.give_back(db.session, ticket, current_user)
+        db.session.commit()
         return jsonify({"mine": False, "by": None})
     calling = callback_claims.claim(db.session, ticket, current_user, now)
     db.session.commit()

@@ -132,11 +132,11 @@ def test_a_fraud_reports_files_are_withheld_like_its_reply(db, users, now, tmp_p
 
 
 def _merged(db, users, now, tmp_path, *, duplicate_phone):
-    """The same person (the same ID number) called twice; the second ticket was merged into the first, answered
-    with a file."""
-    first = make_ticket(db, users, now, status=S.ACCEPTED, caller_id_number="11010519491231002X")
+    """王女士 called twice, the second time from ``duplicate_phone`` (no ID number given either time, so another
+    phone may be another 王女士); the second ticket was merged into the first, answered with a file."""
+    first = make_ticket(db, users, now, status=S.ACCEPTED, caller_id_number=None)
     duplicate = make_ticket(db, users, now + timedelta(minutes=30), caller_phone=duplicate_phone,
-                            caller_id_number="11010519491231002X")
+                            caller_id_number=None)
     tickets.merge(db.session, duplicate, first, actor=users["agent"], now=now + timedelta(minutes=40))
     _, letter, _, _ = _answered(db, users, now, tmp_path, ticket=first)
     return first, duplicate, letter
