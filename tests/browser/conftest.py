@@ -121,6 +121,15 @@ def sign_in(page, base_url: str, username: str, password: str = PASSWORD) -> Non
     page.wait_for_load_state("networkidle")
 
 
+def draft_kept(page, fields: dict) -> None:
+    """Wait until drafts.js has written the draft of a form holding these values to this browser's localStorage.
+    It writes 300 ms after the last change, in a timer a loaded machine runs late: a fixed sleep was no guarantee.
+    Keys as drafts.js names them: a field's name, or name=value for a radio button or a checkbox (true or false)."""
+    page.wait_for_function("""want => Object.keys(localStorage).filter(k => k.startsWith('ticketing-draft:'))
+        .some(k => { const draft = JSON.parse(localStorage.getItem(k));
+        return !!draft && Object.keys(want).every(name => draft.fields[name] === want[name]); })""", arg=fields)
+
+
 def register_call(page, phone: str, content: str, *, channel: str | None = None, reference: str | None = None,
                   region: str | None = None, category: str | None = None) -> str:
     """Type a call into the open call form and save it (Ctrl+Enter); the new ticket's number."""

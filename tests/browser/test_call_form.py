@@ -5,13 +5,14 @@ import re
 
 from playwright.sync_api import expect
 
-from tests.browser.conftest import ARTIFACTS, sign_in
+from tests.browser.conftest import ARTIFACTS, draft_kept, sign_in
 
 
 def test_log_a_call_with_the_keyboard_and_accept_the_suggestion(live_server, page):
     sign_in(page, live_server, "agent")
     assert page.url.endswith("/agent/calls/new")
-    # the phone field has the focus: type, Tab through the form as an agent does
+    # the phone field has the focus (autofocus, applied after load): type, Tab through the form as an agent does
+    expect(page.locator("#caller_phone")).to_be_focused()
     page.keyboard.type("13912345678")
     page.keyboard.press("Tab")
     # the phone's history is looked up at once; the suggestions wait for the content, not for a model
@@ -110,8 +111,10 @@ def test_the_knowledge_page_copies_an_answer(live_server, page):
     first = page.locator(".answers-found li").first
     assert "门诊慢特病认定" in first.inner_text() and first.locator("mark").count() > 0
     first.get_by_role("button", name="复制口径").click()
-    page.wait_for_function("document.querySelector('[data-copy]').textContent !== '复制口径'")
-    assert page.locator("[data-copy]").first.inner_text() in ("已复制", "复制失败，请手动选择")
+    # read in the poll that sees the change: the button says so for 2 s only, then shows its label again
+    said = page.wait_for_function("""() => { const said = document.querySelector('[data-copy]').textContent;
+        return said !== '复制口径' && said; }""").json_value()
+    assert said in ("已复制", "复制失败，请手动选择")
 
 
 def test_a_form_sent_twice_at_once_goes_once(live_server, page):
@@ -168,7 +171,7 @@ def test_a_draft_put_back_with_the_default_type_still_takes_the_suggestion(live_
     sign_in(page, live_server, "agent")
     page.keyboard.type("13912345697")
     page.fill("#caller_name", "赵先生")
-    page.wait_for_timeout(500)  # the draft is kept as it is typed
+    draft_kept(page, {"caller_name": "赵先生"})  # the draft is kept as it is typed
     page.goto(f"{live_server}/agent/callbacks")
     page.goto(f"{live_server}/agent/calls/new")
     assert "已恢复" in page.locator("#call-form .draft-notice").inner_text()
@@ -182,7 +185,7 @@ def test_clearing_a_restored_draft_that_chose_a_type_lets_the_suggestion_fill_it
     sign_in(page, live_server, "agent")
     page.keyboard.type("13912345696")
     page.locator("input[name=type][value=suggestion]").check()
-    page.wait_for_timeout(500)  # the draft is kept as it is typed
+    draft_kept(page, {"type=suggestion": True})  # the draft is kept as it is typed
     page.goto(f"{live_server}/agent/callbacks")
     page.goto(f"{live_server}/agent/calls/new")
     notice = page.locator("#call-form .draft-notice")

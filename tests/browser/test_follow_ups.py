@@ -2,6 +2,8 @@
 催办 form, with the cursor in it, and the keyboard records it."""
 from __future__ import annotations
 
+from playwright.sync_api import expect
+
 from tests.browser.conftest import register_call, sign_in
 
 
@@ -10,6 +12,7 @@ def test_a_repeat_call_is_recorded_from_the_call_forms_phone_history(live_server
     number = register_call(page, "13700001111", "来电人反映母亲的门诊慢特病待遇认定申请交了一个月没有结果，要求尽快办理")
 
     page.goto(f"{live_server}/agent/calls/new")  # the same caller, the next day
+    expect(page.locator("#caller_phone")).to_be_focused()  # autofocus is applied after load
     page.keyboard.type("13700001111")
     page.keyboard.press("Tab")
     link = page.locator("#history a.follow-up")

@@ -2,14 +2,14 @@
 the form is empty for the next call (its draft is not put back), and the number is named when it rings again."""
 from __future__ import annotations
 
-from tests.browser.conftest import sign_in
+from tests.browser.conftest import draft_kept, sign_in
 
 
 def test_a_nuisance_call_is_recorded_with_the_keyboard_and_named_next_time(live_server, page):
     sign_in(page, live_server, "agent")
     page.goto(f"{live_server}/agent/calls/new?phone=13566667777&call_id=CALL-0001")
     page.locator("#content").fill("来电人一直辱骂")
-    page.wait_for_timeout(400)  # the draft is kept as it is typed
+    draft_kept(page, {"content": "来电人一直辱骂"})  # the draft is kept as it is typed
     page.keyboard.press("Alt+X")
     assert page.evaluate("document.activeElement.id") == "invalid-kind"
     page.select_option("#invalid-kind", "nuisance")

@@ -63,6 +63,7 @@ def test_a_file_imported_from_the_page_runs_in_the_background_and_shows_its_resu
         page.get_by_role("button", name="开始导入").click()
     # the progress page refreshes itself until the import is done
     page.wait_for_selector('#import-status[data-state="done"]', timeout=60000)
+    page.wait_for_load_state()  # the page that says done is read whole, not as far as its parser has come
     text = page.locator("#import-status").inner_text()
     assert "新建 2 件" in text and "拒收 1 行" in text
     rejected = page.locator("table.grid tbody tr")

@@ -39,9 +39,17 @@ def test_an_overlong_reason_is_said_once(live_server, page):
 def test_answers_matching_fewer_words_are_marked_partial_too(live_server, page):
     sign_in(page, live_server, "agent")
     page.locator("#content").focus()
-    page.keyboard.type("我想问一下医保码怎么激活，还有异地就医备案怎么办理")
-    page.wait_for_selector("#answers .answer")
-    page.wait_for_timeout(1500)
+    words = "我想问一下医保码怎么激活，还有异地就医备案怎么办理"
+
+    def whole(response) -> bool:  # the suggestions asked for the whole question, not for its first words
+        return response.url.endswith("/agent/assist") and words in (response.request.post_data or "")
+
+    with page.expect_response(whole) as asked:
+        page.keyboard.type(words)
+    # the answers to the whole question shown (typing slowed down, the first words' came in first)
+    shown = [[str(a["id"]), bool(a["partial"])] for a in asked.value.json()["answers"]]
+    page.wait_for_function("""shown => JSON.stringify([...document.querySelectorAll('#answers .answer')]
+        .map(b => [b.dataset.id, !!b.querySelector('small')])) === JSON.stringify(shown)""", arg=shown)
     marks = [("部分匹配" in t) for t in page.locator("#answers .answer").all_inner_texts()]
     assert True in marks
     # the category's filler answers (异地急诊抢救: 3 of the 9 words) follow the marked best matches unmarked

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from tests.browser.conftest import sign_in, signed_out
+from tests.browser.conftest import draft_kept, sign_in, signed_out
 
 
 def test_a_supervisor_records_a_recheck_and_its_opinion(live_server, page):
@@ -37,7 +37,7 @@ def test_a_supervisor_records_a_recheck_and_its_opinion(live_server, page):
     assert f"已登记复查请求：{number}，省医疗保障局应于" in page.locator(".flash-success").inner_text()
     assert "待出具意见" in page.locator("table.petition-reviews").inner_text()
     stale.locator("#petition-reason").fill("旧页面上打了一半的复查理由")  # kept as the 复查 form's draft
-    stale.wait_for_timeout(600)
+    draft_kept(stale, {"reason": "旧页面上打了一半的复查理由"})
     stale.close()
 
     page.goto(f"{live_server}/supervise/")

@@ -2,7 +2,7 @@
 reads it under 我的质检 and appeals, and the administrator (not the reviewer) decides the appeal."""
 from __future__ import annotations
 
-from tests.browser.conftest import sign_in
+from tests.browser.conftest import draft_kept, sign_in
 
 
 def test_a_supervisor_reviews_a_sampled_ticket_and_the_agent_reads_and_appeals_it(live_server, browser, page):
@@ -41,7 +41,7 @@ def test_a_supervisor_reviews_a_sampled_ticket_and_the_agent_reads_and_appeals_i
     row.get_by_text("申诉", exact=True).click()  # opens the form under the row's 申诉
     reason = row.get_by_label(f"{number} 申诉理由")
     reason.fill("来电人问的是住院报销比例，不是备案")
-    agent.wait_for_timeout(600)  # the draft is kept 300 ms after typing stops
+    draft_kept(agent, {"reason": "来电人问的是住院报销比例，不是备案"})  # the draft is kept 300 ms after typing stops
     with agent.expect_navigation():
         agent.get_by_role("link", name="工单查询").click()  # called away before sending it
     with agent.expect_navigation():

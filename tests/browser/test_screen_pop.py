@@ -30,6 +30,7 @@ def test_the_screen_pop_fills_the_form_and_shows_the_callers_history(live_server
 
 def test_a_name_filled_in_while_the_agent_is_in_the_field_is_replaced_by_typing(live_server, page):
     sign_in(page, live_server, "agent")
+    expect(page.locator("#caller_phone")).to_be_focused()  # autofocus is applied after load
     page.keyboard.type("13904710001")
     page.keyboard.press("Tab")  # into 姓名 before the last call's name arrives
     page.wait_for_function("document.getElementById('caller_name').value !== ''")
@@ -39,6 +40,7 @@ def test_a_name_filled_in_while_the_agent_is_in_the_field_is_replaced_by_typing(
 
 def test_a_repeat_callers_name_and_district_are_filled_in_to_confirm(live_server, page):
     sign_in(page, live_server, "agent")
+    expect(page.locator("#caller_phone")).to_be_focused()  # autofocus is applied after load
     page.keyboard.type("13904710001")  # a demo caller about the pharmacy (李先生, 赛罕区)
     page.keyboard.press("Tab")
     page.wait_for_function("document.getElementById('caller_name').value !== ''")

@@ -4,6 +4,7 @@ from __future__ import annotations
 from io import BytesIO
 
 from openpyxl import load_workbook
+from playwright.sync_api import expect
 
 from tests.browser.conftest import ARTIFACTS, PASSWORD, sign_in, signed_out
 
@@ -41,7 +42,8 @@ def test_a_user_changes_their_password_with_the_keyboard(live_server, page):
     sign_in(page, live_server, "agent2")
     with page.expect_navigation():
         page.get_by_role("link", name="修改密码").click()
-    page.keyboard.type(PASSWORD)  # the current password field has the focus
+    expect(page.locator("#current")).to_be_focused()  # the current password field has the focus (autofocus)
+    page.keyboard.type(PASSWORD)
     page.keyboard.press("Tab")
     page.keyboard.type("short")
     page.keyboard.press("Tab")

@@ -467,10 +467,13 @@ def dispatch(session, ticket, department, *, actor, now, reason="", category=Non
                        data={"department": department.code, "rule_id": rule_id,
                              "decided_by": "system" if actor is None else "person"})
     _assign(session, ticket, department, now, from_receipt=True)
-    if ticket.reply_due_at is not None and now > ticket.reply_due_at and not _petition_by_statute(ticket):
+    if ticket.reply_due_at is not None and not _petition_by_statute(ticket) and (
+            now > ticket.reply_due_at or ticket.accept_due_at is not None and ticket.accept_due_at > ticket.reply_due_at):
         # it reached the centre, or the centre dispatched it, after its reply deadline (an urgent letter received on
-        # a Saturday, fetched on Monday): the department gets its own time, or it was late before it had the ticket
-        # (a simulated quarter). The event keeps the deadline that had passed
+        # a Saturday, fetched on Monday), or so near it that the time to answer ended before the time to sign (a
+        # consultation dispatched at 20:00 on its last day, signed and answered the next morning, was counted
+        # overdue; four hours later it would have had three days: a domain audit): the department gets its own
+        # time, or it was late before it had the ticket (a simulated quarter). The event keeps the deadline it had
         _fresh_reply_clock(session, ticket, now, event)
 
 

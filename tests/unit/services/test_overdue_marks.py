@@ -23,13 +23,16 @@ def _scan(db, moment):
 
 
 def _dispatched_on_its_reply_day(db, users, reference):
-    """A 咨询 received Thu 26 Feb (Sat 28 Feb a make-up working day), due Mon 2 March, dispatched that morning: the
-    reply deadline has not passed, so it keeps it, and it passes before the 签收 one."""
+    """A 咨询 received Thu 26 Feb (Sat 28 Feb a make-up working day), due Mon 2 March, dispatched at once to the
+    wrong department and moved (改派) that morning: the reply deadline has not passed, so it goes with the ticket, and
+    it passes before the 签收 one. (A first dispatch that near the deadline gives the department its own time.)"""
     received, dispatched = datetime(2026, 2, 26, 9, 0, tzinfo=LOCAL), datetime(2026, 3, 2, 9, 0, tzinfo=LOCAL)
     data = tickets.TicketInput(channel="hotline_12393", type="consult", content="住院报销比例是多少",
                                caller_phone="13800138000", caller_name="王女士", category_code="DY", received_at=received)
-    ticket = tickets.register_ticket(db.session, data, actor=users["agent"], now=dispatched, route_now=False).ticket
-    tickets.dispatch(db.session, ticket, reference["DYBZ"], actor=users["agent"], now=dispatched)
+    ticket = tickets.register_ticket(db.session, data, actor=users["agent"], now=received, route_now=False).ticket
+    tickets.dispatch(db.session, ticket, reference["CBZJ"], actor=users["agent"], now=received)
+    tickets.reassign(db.session, ticket, reference["DYBZ"], actor=users["supervisor"], now=dispatched,
+                     reason="属待遇报销")
     assert ticket.reply_due_at < ticket.accept_due_at
     db.session.commit()
     return ticket

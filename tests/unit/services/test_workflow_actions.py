@@ -724,3 +724,35 @@ def test_the_supervisors_badge_counts_an_undecided_risk_prompt_with_no_extension
     db.session.flush()
     assert ticket.extension_state is None
     assert inbox.todo_counts(db.session, users["supervisor"], now + timedelta(hours=2))["supervise"] == 1
+
+
+def test_a_ticket_dispatched_hours_before_its_reply_deadline_gets_the_departments_own_time(db, users):
+    """A consultation received Thu 5 March (reply due Tue 10 March), left in 待派发 and dispatched Tue at 20:00: the
+    time to sign ran to Wednesday, after the time to answer, and the department that signed and answered Wednesday
+    morning was counted overdue; dispatched four hours later it would have had three days (a domain audit)."""
+    from datetime import datetime
+
+    from tests.conftest import LOCAL
+    from ticketing.services import assessment
+
+    def at(day, hour):
+        return datetime(2026, 3, day, hour, 0, tzinfo=LOCAL)
+
+    ticket = make_ticket(db, users, at(5, 10), status=S.REGISTERED, type="consult")
+    passing = ticket.reply_due_at
+    tickets.dispatch(db.session, ticket, tickets.department_by_code(db.session, "DYBZ"), actor=users["agent"],
+                     now=at(10, 20))
+    assert ticket.reply_due_at > ticket.accept_due_at and ticket.reply_due_at > passing
+    assert ticket.events[-1].data["reply_due_from"]  # the deadline it had, kept
+    tickets.accept(db.session, ticket, actor=users["staff_dybz"], now=at(11, 9))
+    tickets.reply(db.session, ticket, "答复", actor=users["staff_dybz"], now=at(11, 10))
+    db.session.flush()
+    weights = {"accept": 20, "on_time": 30, "satisfaction": 30, "resolution": 20}
+    row = {r.department_code: r for r in assessment.live_figures(db.session, "2026-03", at(31, 12), weights)}["DYBZ"]
+    assert (row.accept_on_time, row.overdue) == (1, 0)
+
+    early = make_ticket(db, users, at(5, 10), status=S.REGISTERED, type="consult")  # with days to spare: unchanged
+    due = early.reply_due_at
+    tickets.dispatch(db.session, early, tickets.department_by_code(db.session, "DYBZ"), actor=users["agent"],
+                     now=at(6, 10))
+    assert early.reply_due_at == due
