@@ -211,10 +211,12 @@ def test_only_one_retraining_runs_however_many_workers_are_asked(tmp_path, monke
 
 
 def test_a_retraining_whose_worker_died_is_shown_interrupted_and_can_be_started_again(tmp_path, monkeypatch):
+    import os
     from datetime import UTC, datetime, timedelta
 
     job = learning.RetrainJob(tmp_path)
     (tmp_path / "retrain.claim").touch()  # left by a worker killed mid-run
+    os.utime(tmp_path / "retrain.claim", (time.time(), time.time()))  # its age on the clock the job reads
     job._write(state="running", step="交叉验证", fraction=0.4)
     assert job.status()["state"] == "running"
     later = datetime.now(UTC) + job.STALE_AFTER + timedelta(minutes=1)
@@ -241,6 +243,7 @@ def test_a_claim_left_by_a_finished_run_does_not_block_the_next_but_a_fresh_one_
     job = learning.RetrainJob(tmp_path)
     claim = tmp_path / "retrain.claim"
     claim.touch()  # a fresh claim: a run that has not written its first status yet
+    os.utime(claim, (time.time(), time.time()))  # fresh on the clock the job reads, not only the file system's
     assert job.start(app, registry=None) is False
     an_hour_ago = time.time() - 3600
     os.utime(claim, (an_hour_ago, an_hour_ago))  # left by a worker that died after its last status (none here)

@@ -134,9 +134,11 @@ def test_progress_page_while_running_refreshes_and_a_dead_import_shows_interrupt
 def test_old_uploads_are_pruned(tmp_path):
     fresh, old = tmp_path / ("b" * 32 + ".json"), tmp_path / ("c" * 32 + ".csv")
     fresh.write_text("{}"), old.write_text("x")
-    week_ago = time.time() - import_jobs.KEEP_UPLOADS.total_seconds() - 60
+    now = time.time()  # both ages on the clock prune_uploads is given, not the file system's own
+    week_ago = now - import_jobs.KEEP_UPLOADS.total_seconds() - 60
+    os.utime(fresh, (now, now))
     os.utime(old, (week_ago, week_ago))
-    assert import_jobs.prune_uploads(tmp_path) == 1
+    assert import_jobs.prune_uploads(tmp_path, now=now) == 1
     assert fresh.exists() and not old.exists()
 
 

@@ -65,6 +65,7 @@ def test_a_version_with_damaged_metadata_is_set_apart_not_listed(tmp_path, examp
 
 def test_a_save_cut_off_long_ago_leaves_no_half_written_version_behind(tmp_path, examples):
     import os
+    import time
 
     registry = ModelRegistry(tmp_path)
     old = tmp_path / ".20261201T080000Z-abcdef.k2j3"
@@ -73,6 +74,9 @@ def test_a_save_cut_off_long_ago_leaves_no_half_written_version_behind(tmp_path,
         staging.mkdir()
         (staging / "model.joblib").write_bytes(b"half")
     os.utime(old, (0, 0))
+    # the recent one's age is pinned to this process's clock, which the registry compares it with (a file system
+    # whose clock differs from the process's, or a run under faketime, made it look abandoned)
+    os.utime(recent, (time.time(), time.time()))
     train_model(examples[::2], registry)
     assert not old.exists() and recent.exists()  # another save may be writing the recent one
 
