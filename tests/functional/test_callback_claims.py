@@ -151,15 +151,21 @@ def test_looking_at_another_agents_call_keeps_ones_own(db, users, now):
     assert db.session.get(Ticket, mine.id).callback_claimed_by_id == users["agent"].id
 
 
-def test_an_open_page_keeps_the_call(db, client, users, auth, now, monkeypatch):
-    """The claim lapsed during a long call, a colleague took it, and the caller's own result was refused (a review):
-    the open page renews it every few minutes."""
+def _an_agent_on_the_call(db, users, auth, now, monkeypatch):
+    """A ticket waiting for its callback, a second agent, and the first signed in the next day: (ticket, agent2, at)."""
     ticket = waiting_callback(db, users, now, "回访")
     agent2 = make_user(db, "agent2", Role.AGENT)
     db.session.commit()
     at = now + timedelta(days=1)
     monkeypatch.setattr(clock, "now_utc", lambda: at)
     auth.login("agent")
+    return ticket, agent2, at
+
+
+def test_an_open_page_keeps_the_call(db, client, users, auth, now, monkeypatch):
+    """The claim lapsed during a long call, a colleague took it, and the caller's own result was refused (a review):
+    the open page renews it every few minutes."""
+    ticket, agent2, at = _an_agent_on_the_call(db, users, auth, now, monkeypatch)
     page = client.get(f"/tickets/{ticket.number}?queue=callbacks").get_data(as_text=True)
     assert f'data-renew-url="/tickets/{ticket.number}/callback-claim"' in page
     monkeypatch.setattr(clock, "now_utc", lambda: at + timedelta(minutes=12))
@@ -233,12 +239,7 @@ def test_nothing_to_take_over_without_another_agents_call(db, users, now):
 def test_an_idle_page_gives_the_call_back(db, client, users, auth, now, monkeypatch):
     """The page said the call was free once idle, while the claim hid it up to 15 minutes more (a walk): the idle
     page gives it back at once; another agent's claim is not the idle page's to end."""
-    ticket = waiting_callback(db, users, now, "回访")
-    agent2 = make_user(db, "agent2", Role.AGENT)
-    db.session.commit()
-    at = now + timedelta(days=1)
-    monkeypatch.setattr(clock, "now_utc", lambda: at)
-    auth.login("agent")
+    ticket, agent2, at = _an_agent_on_the_call(db, users, auth, now, monkeypatch)
     client.get(f"/tickets/{ticket.number}?queue=callbacks")
     assert client.post(f"/tickets/{ticket.number}/callback-claim", data={"give_back": "1"}).get_json() == \
         {"mine": False, "by": None}

@@ -10,12 +10,18 @@ from ticketing.services import callback_claims, clock
 S = TicketStatus
 
 
-def test_the_callback_queue_leaves_out_another_agents_call(api, db, users, now, monkeypatch):
+def _waiting_the_next_day(db, users, now, monkeypatch):
+    """A ticket waiting for its callback, and the clock a day later: (ticket, at)."""
     ticket = make_ticket(db, users, now, status=S.REPLIED)
     ticket.needs_callback = True
     db.session.commit()
     at = now + timedelta(days=1)
     monkeypatch.setattr(clock, "now_utc", lambda: at)
+    return ticket, at
+
+
+def test_the_callback_queue_leaves_out_another_agents_call(api, db, users, now, monkeypatch):
+    ticket, at = _waiting_the_next_day(db, users, now, monkeypatch)
     callback_claims.claim(db.session, ticket, users["supervisor"], at)
     db.session.commit()
     assert [t["number"] for t in api.get("/callbacks", as_="agent").get_json()["items"]] == []
@@ -25,11 +31,7 @@ def test_the_callback_queue_leaves_out_another_agents_call(api, db, users, now, 
 
 
 def test_a_supervisor_takes_over_another_agents_call(api, db, users, now, monkeypatch):
-    ticket = make_ticket(db, users, now, status=S.REPLIED)
-    ticket.needs_callback = True
-    db.session.commit()
-    at = now + timedelta(days=1)
-    monkeypatch.setattr(clock, "now_utc", lambda: at)
+    ticket, at = _waiting_the_next_day(db, users, now, monkeypatch)
     assert "take_over_callback" not in api.get(f"/tickets/{ticket.number}", as_="supervisor").get_json()["allowed_actions"]
     refused = api.post(f"/tickets/{ticket.number}/actions", {"action": "take_over_callback"}, as_="supervisor")
     assert refused.status_code == 409 and "没有他人正在回访" in refused.get_json()["error"]
