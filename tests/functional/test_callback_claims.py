@@ -115,7 +115,7 @@ def test_another_agents_callback_is_refused_while_one_is_calling(db, users, now)
     db.session.commit()
     at = now + timedelta(days=1)
     callback_claims.claim(db.session, ticket, users["agent"], at)
-    with pytest.raises(InvalidTransition, match="agent正在回访此件（09:00 仍在回访页面），请勿重复回访"):
+    with pytest.raises(InvalidTransition, match="agent正在回访此件（09:00 仍在回访页面），请勿重复回访；该页面关闭或无人操作约 15 分钟后，可由您回访"):
         tickets.record_callback(db.session, ticket, reached=True, satisfaction="dissatisfied", solved=False,
                                 actor=agent2, now=at + timedelta(minutes=2))
     tickets.record_callback(db.session, ticket, reached=True, satisfaction="satisfied", solved=True,
@@ -259,3 +259,50 @@ def test_a_reopen_after_a_callback_says_what_the_citizen_said(db, users, now):
     tickets.record_callback(db.session, ticket, reached=True, satisfaction="satisfied", solved=False,
                             reopen_if_unhappy=True, actor=users["agent"], now=now + timedelta(days=1))
     assert ticket.events[-1].action == "reopen" and ticket.events[-1].note == "回访未解决：满意、未解决"
+
+
+def test_two_supervisors_taking_over_each_others_call(db, users, now):
+    """take_over locked the ticket (the action's POST), then cleared the supervisor's other claims, a second ticket:
+    two supervisors taking over each other's call at once deadlocked on PostgreSQL (a review)."""
+    import threading
+
+    from flask import current_app
+    from sqlalchemy.orm import Session
+
+    from ticketing.models import User
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("PostgreSQL only")
+    t1 = make_ticket(db, users, now, status=S.REPLIED)
+    t2 = make_ticket(db, users, now, status=S.REPLIED)
+    t1.needs_callback = t2.needs_callback = True
+    sv2 = make_user(db, "supervisor2", Role.SUPERVISOR)
+    db.session.commit()
+    at = now + timedelta(days=1)
+    sv1 = users["supervisor"]
+    callback_claims.claim(db.session, t1, sv2, at)  # supervisor2 calls t1 (from 待回访)
+    callback_claims.claim(db.session, t2, sv1, at)  # supervisor calls t2
+    db.session.commit()
+    ids = {"t1": t1.id, "t2": t2.id, "sv1": sv1.id, "sv2": sv2.id}
+    barrier, errors = threading.Barrier(2, timeout=10), []
+    app, engine = current_app._get_current_object(), db.engine
+
+    def take(ticket_id, actor_id):
+        with app.app_context(), Session(engine) as session:
+            try:
+                ticket = session.scalars(sa.select(Ticket).where(Ticket.id == ticket_id).with_for_update()).one()
+                actor = session.get(User, actor_id)
+                ticket.events, ticket.callback_claimed_by  # loaded before the race
+                barrier.wait()
+                callback_claims.take_over(session, ticket, actor=actor, now=at + timedelta(minutes=1))
+                session.commit()
+            except Exception as error:  # noqa: BLE001
+                errors.append(repr(error)[:200])
+                session.rollback()
+
+    threads = [threading.Thread(target=take, args=(ids["t1"], ids["sv1"])),
+               threading.Thread(target=take, args=(ids["t2"], ids["sv2"]))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(30)
+    assert not errors, errors

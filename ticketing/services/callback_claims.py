@@ -84,7 +84,7 @@ def refuse_another_agents_call(ticket: Ticket, user: User | None, now: datetime)
         raise InvalidTransition(f"此件已由{calling.display_name} {_hhmm(taken.created_at)} 接手回访，您的回访记录未保存")
     # the claim's time is its last renewal, not when the call began: it said "起" and read as a countdown (a walk)
     raise InvalidTransition(f"{calling.display_name}正在回访此件（{_hhmm(ticket.callback_claimed_at)} 仍在回访页面），"
-                            f"请勿重复回访；其离开该页面或 {CLAIM_MINUTES} 分钟无操作后，可由您回访")
+                            f"请勿重复回访；该页面关闭或无人操作约 {CLAIM_MINUTES} 分钟后，可由您回访")
 
 
 def _hhmm(moment: datetime) -> str:
@@ -96,16 +96,15 @@ def take_over(session: Session, ticket: Ticket, *, actor: User, now: datetime) -
     agent went to lunch, or home, and the citizen waited unseen by the others). The claim becomes the supervisor's,
     so the agent's page now says who calls and the agent's own callback is refused; an event names whose it was.
     The caller holds the ticket's lock (an action's POST), so the claim is written directly, without `claim`'s
-    lock on the user's row that would invert the order in which a page takes them."""
+    lock on the user's row that would invert the order in which a page takes them, and the supervisor's other claims
+    are left to lapse: clearing them locked a second ticket after this one, and two supervisors taking over each
+    other's calls deadlocked on PostgreSQL (a review)."""
     check(actor, ticket, Action.TAKE_OVER_CALLBACK)
     calling = claimed_by_another(ticket, actor, now)
     if calling is None or not ticket.needs_callback:
         raise InvalidTransition("此件现在没有他人正在回访，无需接手")
     transition(ticket, Action.TAKE_OVER_CALLBACK, actor=actor, now=now, note=f"接手{calling.display_name}的回访",
                data={"from": calling.username, "renewed_at": ticket.callback_claimed_at.isoformat()})
-    session.execute(sa.update(Ticket).where(Ticket.callback_claimed_by_id == actor.id, Ticket.id != ticket.id)
-                    .values(callback_claimed_by_id=None, callback_claimed_at=None)
-                    .execution_options(synchronize_session=False))  # one citizen at a time, as `claim`
     ticket.callback_claimed_by, ticket.callback_claimed_at = actor, now
 
 

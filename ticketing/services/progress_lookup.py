@@ -242,18 +242,31 @@ def citizen_view(ticket: Ticket, phone_digits: str, *, now: datetime) -> Citizen
     )
 
 
+#: names that name nobody: two callers recorded so may be two people
+PLACEHOLDER_NAMES = frozenset({"匿名", "市民", "群众", "网友", "来电人", "来信人", "信访人", "举报人", "无", "未知", "不详",
+                               "未留", "未提供", "保密"})
+
+
 def same_person(own: Ticket, kept: Ticket, phone_digits: str) -> bool:
     """Whether the answer given on ``kept`` was given to whoever left ``own`` (merged into it): the same phone, else
-    the same ID number, else the same full name. A letter has no phone, and one merged into its writer's call was
-    shown no answer and promised a call to a number it never gave (a domain review); "王女士" names nobody in
-    particular, so two of them may be two people, whose answers each keep to themselves."""
+    the same ID number, else, where one of the two left no phone, the same full name. A letter has no phone, and one
+    merged into its writer's call was shown no answer and promised a call to a number it never gave (a domain
+    review). Two phones that differ are two callers unless their ID numbers agree; and "王女士", a bare surname or
+    "匿名" names nobody in particular (a review: two 匿名 callers merged, and one read the other's answer)."""
     if same_phone(kept.caller_phone, phone_digits):
         return True
     own_id, kept_id = ((t.caller_id_number or "").strip().upper() for t in (own, kept))
     if own_id and kept_id:
         return own_id == kept_id
+    if phone_digits and kept.caller_phone:
+        return False
     own_name, kept_name = ((t.caller_name or "").strip() for t in (own, kept))
-    return bool(own_name) and own_name == kept_name and not validation.surname_only(own_name)
+    return own_name == kept_name and _names_someone(own_name)
+
+
+def _names_someone(name: str) -> bool:
+    return (len(name) >= 2 and validation.surname_only(name) is None and name not in PLACEHOLDER_NAMES
+            and not name.startswith("匿名"))
 
 
 def shown_reply_files(ticket: Ticket, progress: CitizenProgress) -> tuple[TicketAttachment, ...]:

@@ -218,3 +218,23 @@ def test_the_same_persons_letter_merged_into_their_call_shows_the_answer(db, use
         == "已为您办理。"  # the same ID number
     seen = lookup_progress(db.session, other.number, "13700002222", now=now + timedelta(hours=4)).progress
     assert seen.reply is None and seen.reply_note == progress_lookup.MERGED_REPLY_ELSEWHERE  # 赵女士 may be another
+
+
+@pytest.mark.parametrize("name", ["匿名", "市民", "王", "张伟"])
+def test_two_callers_with_different_phones_and_one_name_keep_their_answers_apart(db, users, now, name):
+    """Two callers with two phones and no ID number, recorded under one name that names nobody (匿名, a bare
+    surname) or a common full name, merged: the second read the first's answer (a review)."""
+    kept = make_ticket(db, users, now, status=S.ACCEPTED, channel="transfer_12345", caller_name=name,
+                       caller_phone="13911112222", external_id="A-1")
+    other = make_ticket(db, users, now + timedelta(hours=1), channel="transfer_12345", caller_name=name,
+                        caller_phone="13722223333", external_id="A-2")
+    tickets.merge(db.session, other, kept, actor=users["agent"], now=now + timedelta(hours=2))
+    tickets.reply(db.session, kept, "您本人的报销款 3200 元已退回。", actor=users["staff_dybz"], now=now + timedelta(hours=3))
+    seen = lookup_progress(db.session, other.number, "13722223333", now=now + timedelta(hours=4)).progress
+    assert seen.reply is None and seen.reply_note == progress_lookup.MERGED_REPLY_ELSEWHERE
+    assert channel_feedback.channel_view(other, now=now + timedelta(hours=4)).progress.reply is None
+    letter = make_ticket(db, users, now + timedelta(hours=1), channel="mailbox_mayor", caller_name=name,
+                         caller_phone=None, external_id="ML-9")  # no phone: the name alone must name someone
+    tickets.merge(db.session, letter, kept, actor=users["agent"], now=now + timedelta(hours=2))
+    shown = progress_lookup.citizen_view(letter, "", now=now + timedelta(hours=4)).reply
+    assert (shown is not None) == (name == "张伟")
