@@ -12,8 +12,8 @@ from tests.browser.conftest import sign_in
 
 
 def _posted(page, posts: list, sent: int) -> list:
-    """The page's posts to the claim, once ``sent`` of them have reached the test (a request event comes in while
-    Playwright waits, on a loaded machine well after the tick that sent it), and 300 ms more for one too many."""
+    """The page's posts to the claim, once ``sent`` of them have been answered and reached the test (an event comes in
+    while Playwright waits, on a loaded machine well after the tick that sent it), and 300 ms more for one too many."""
     deadline = time.monotonic() + 15
     while len(posts) < sent and time.monotonic() < deadline:
         page.wait_for_timeout(50)
@@ -27,7 +27,8 @@ def test_an_open_callback_page_keeps_the_call_only_while_it_is_used(live_server,
     number = page.locator("table.grid tbody a[href*='/tickets/']").first.inner_text()
     page.clock.install(time=datetime.now())
     posts = []
-    page.on("request", lambda r: posts.append(r.post_data or "") if r.url.endswith("/callback-claim") else None)
+    # answered, not only sent: the give-back is done on the server before anyone else looks (a CI run looked first)
+    page.on("response", lambda r: posts.append(r.request.post_data or "") if r.url.endswith("/callback-claim") else None)
     page.goto(f"{live_server}/tickets/{number}?queue=callbacks")
     mine = page.locator("#callback-mine")
     expect(mine).to_contain_text("您正在回访此件")
