@@ -173,10 +173,15 @@ class ActionIn(ApiSchema):
     type = Str(choices=[t.value for t in TicketType], metadata={"description": "change_type：新的诉求类型（并须填 reason）；"
                                                                               "时限按新类型重算，不早于现在"})
     reason = Str(max_len=2000, metadata={"description": "return / request_extension / reassign / reopen / unmerge（撤销合并）/ take_back（重新受理）/ make_urgent"
-                                                        "（升为紧急）/ clear_risk（解除风险提示）/ withdraw_assist（撤回协办）/ change_type（修改诉求类型）：理由；"
+                                                        "（升为紧急）/ clear_risk（解除风险提示）/ withdraw_assist（撤回协办）/ change_type（修改诉求类型）/ correct_caller（更正来电人信息）：理由；"
                                                         "request_petition_review：信访人请求复查（复核）的事项和理由；"
                                                         "withdraw_petition_review：撤销复查（复核）登记的原因"})
     request = Str(max_len=2000, metadata={"description": "request_assist：请协办单位核实或答复的事项"})
+    # correct_caller (更正来电人信息, with reason): a field left out stays as it is; "" or null clears it
+    caller_name = Str(max_len=50, metadata={"description": "correct_caller：来电人姓名"})
+    caller_phone = Str(max_len=40, metadata={"description": "correct_caller：联系电话（手机或区号加固话）"})
+    caller_id_number = Str(max_len=40, metadata={"description": "correct_caller：身份证号（18 位）"})
+    region = Str(max_len=50, metadata={"description": "correct_caller：区县"})
     opinion = Str(max_len=20000, metadata={"description": "answer_assist：协办意见（协办单位的承办人员）；"
                                                          "decide_petition_review：复查（复核）意见"})
     reviewing_body = Str(max_len=100, metadata={"description": "request_petition_review：复查（复核）机关，原办理机关的上一级机关"})

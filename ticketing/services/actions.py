@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from ticketing.models import Category, Ticket, TicketStatus, User
-from ticketing.services import assists, callback_claims, notices, permissions, petition_reviews, risk_alerts, tickets
+from ticketing.services import assists, caller_corrections, callback_claims, notices, permissions, petition_reviews, risk_alerts, tickets
 from ticketing.services.deadlines import LOCAL_TZ
 from ticketing.services.errors import DomainError, ValidationFailed
 from ticketing.services.validation import within_limit, year_error
@@ -25,7 +25,7 @@ API_ACTIONS = {
     "answer_on_the_spot", "legal_channel", "transfer_out", "recategorise", "note", "hand_over",
     "contact", "follow_up", "make_urgent", "clear_risk", "request_assist", "answer_assist", "withdraw_assist",
     "urge_assist", "change_type", "request_petition_review", "decide_petition_review", "withdraw_petition_review",
-    "take_over_callback",
+    "take_over_callback", "correct_caller",
 }
 
 
@@ -216,6 +216,9 @@ def perform_action(session: Session, ticket: Ticket, action: str, params: dict, 
                                            now=now)
         case Action.TAKE_OVER_CALLBACK:
             callback_claims.take_over(session, ticket, actor=actor, now=now)
+        case Action.CORRECT_CALLER:
+            given = {name: p[name] for name in caller_corrections.FIELDS if name in p}
+            caller_corrections.correct_caller(session, ticket, given, _text(p, "reason"), actor=actor, now=now)
         case Action.WITHDRAW_PETITION_REVIEW:
             petition_reviews.withdraw_review(session, ticket, reason=_text(p, "reason"), actor=actor, now=now)
         case Action.CONTACT:

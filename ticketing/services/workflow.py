@@ -64,6 +64,7 @@ class Action(enum.StrEnum):
     DECIDE_PETITION_REVIEW = "decide_petition_review"
     WITHDRAW_PETITION_REVIEW = "withdraw_petition_review"
     TAKE_OVER_CALLBACK = "take_over_callback"
+    CORRECT_CALLER = "correct_caller"
     # 按月考核 contests: recorded on the ticket by services/assessment.py; the status never changes,
     # so they have no entry in RULES and are never offered as ticket actions
     CONTEST = "contest"
@@ -121,6 +122,7 @@ ACTION_TITLES = {
     Action.DECIDE_PETITION_REVIEW: "录入复查复核意见",
     Action.WITHDRAW_PETITION_REVIEW: "撤销复查复核登记",
     Action.TAKE_OVER_CALLBACK: "接手回访",
+    Action.CORRECT_CALLER: "更正来电人信息",
     Action.CONTEST: "考核申诉",
     Action.CONTEST_ACCEPT: "考核申诉通过（核减）",
     Action.CONTEST_REJECT: "考核申诉驳回",
@@ -228,6 +230,9 @@ RULES: dict[Action, Rule] = {
     Action.DECIDE_PETITION_REVIEW: _rule(ANY_STATE, None, {SV, AD}),
     Action.WITHDRAW_PETITION_REVIEW: _rule(ANY_STATE, None, {SV, AD}),
     Action.TAKE_OVER_CALLBACK: _rule({S.REPLIED}, None, {SV, AD}),
+    # a phone or name typed wrong (services/caller_corrections.py): by those who see every caller whole, whenever the
+    # ticket is its own (a merged one's caller is the kept ticket's business), closed too: the next call finds it
+    Action.CORRECT_CALLER: _rule(ANY_STATE - {S.MERGED}, None, {A, SV}),
 }
 
 

@@ -14,8 +14,8 @@ from ticketing.extensions import db
 from ticketing.file_responses import file_download
 from ticketing.models import Category, Channel, ContactMethod, ContactPurpose, Department, TicketStatus, TicketType
 from ticketing.services import (
-    assists, attachments, callback_claims, channel_feedback, clock, duplicates, inbox, intake_assist, notices, permissions,
-    petition_reviews, privacy, queues, reviews, search, sms, ticket_export, validation, workflow,
+    assists, attachments, caller_corrections, callback_claims, channel_feedback, clock, duplicates, inbox, intake_assist,
+    notices, permissions, petition_reviews, privacy, queues, reviews, routing, search, sms, ticket_export, validation, workflow,
 )
 from ticketing.services import tickets as ticket_service
 from ticketing.services.actions import done_message
@@ -148,6 +148,8 @@ def detail(number: str):
         same_caller=privacy.same_caller(db.session, current_user, ticket),
         contact_purposes=ContactPurpose.choices(), contact_methods=ContactMethod.choices(),
         ticket_types=TicketType.choices() if workflow.Action.CHANGE_TYPE in actions else [],
+        regions=routing.known_regions(db.session) if workflow.Action.CORRECT_CALLER in actions else [],
+        caller_fields=caller_corrections.FIELDS,
         contact_purpose=notices.suggested_purpose(ticket),
         sms_to=sms.mobile_of(ticket) if current_app.config.get("SMS_COMMAND") and show_caller else None,
         follow_up_unanswered=inbox.follow_up_unanswered(ticket, clock.now_utc()),
