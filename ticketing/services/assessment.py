@@ -43,7 +43,9 @@ from ticketing.services.workflow import Action, record_fact
 
 RECEIVE_ACTIONS = (Action.DISPATCH.value, Action.REASSIGN.value, Action.APPROVE_RETURN.value)
 # events that hand the ticket to a department (reopen keeps it with the same one)
-ASSIGN_ACTIONS = RECEIVE_ACTIONS + (Action.REOPEN.value,)
+# 重新受理 (take_back) hands it back to the centre, naming no department: what the centre does with it in 待派发 (an
+# agent's 告知法定途径) is no department's (a domain audit: it counted for the department it had been transferred from)
+ASSIGN_ACTIONS = RECEIVE_ACTIONS + (Action.REOPEN.value, Action.TAKE_BACK.value)
 OUTCOME_ACTIONS = (Action.ACCEPT.value, Action.REPLY.value, Action.LEGAL_CHANNEL.value, Action.APPROVE_RETURN.value,
                    Action.APPROVE_EXTENSION.value, Action.REOPEN.value)
 PENDING_REPLY_STATES = (TicketStatus.DISPATCHED.value, TicketStatus.ACCEPTED.value, TicketStatus.RETURN_REQUESTED.value)
@@ -255,8 +257,12 @@ def _merged_in_time() -> sa.ColumnElement:
     """A duplicate merged into another before its accept deadline: counted once, in the ticket it joined. One
     merged later (a month-end merge of a ticket left unaccepted) stays a receipt and shows what was late."""
     merge = aliased(TicketEvent, name="merge_event")
+    later = aliased(TicketEvent, name="later_merge_event")
+    # the merge that made it merged now: its latest own merge (one undone by 撤销合并 and merged again later, late,
+    # is judged by the second: a domain audit found it vanished from 收件)
+    latest = sa.not_(sa.exists().where(later.ticket_id == Ticket.id, _own_merge(later), later.id > merge.id))
     return sa.and_(Ticket.status == TicketStatus.MERGED.value, sa.exists().where(
-        merge.ticket_id == Ticket.id, _own_merge(merge),
+        merge.ticket_id == Ticket.id, _own_merge(merge), latest,
         sa.or_(Ticket.accept_due_at.is_(None), merge.created_at <= Ticket.accept_due_at)))
 
 
@@ -356,7 +362,8 @@ def _items(session: Session, month: str, as_of: datetime, department_id: int | N
     # a ticket that left the departments after a deadline had passed, merged into another (_merged_in_time) or
     # transferred to 12345, is as late as it was when it left: a month-end merge or transfer takes nothing late away
     leaving = aliased(TicketEvent, name="leaving_event")
-    left_at = (sa.select(sa.func.min(leaving.created_at))
+    # the leaving that put it in its state now (the latest: a transfer taken back and merged later is judged by the merge)
+    left_at = (sa.select(sa.func.max(leaving.created_at))
                .where(leaving.ticket_id == Ticket.id,
                       sa.or_(leaving.action == Action.TRANSFER_OUT.value, _own_merge(leaving))).scalar_subquery())
     left = sa.and_(held_now, Ticket.status.in_((TicketStatus.MERGED.value, TicketStatus.TRANSFERRED_OUT.value)))

@@ -52,6 +52,12 @@ def accept_deadline(session: Session, ticket: Ticket, start: datetime) -> Deadli
     return deadlines.compute_due(start, policy["accept_amount"], policy["accept_unit"], load_work_calendar(session))
 
 
+def decision_due(session: Session, ticket: Ticket) -> datetime:
+    """When a petition must be accepted or refused (信访工作条例第二十二条: 15 days from receipt): its 签收 deadline
+    once dispatched; one still in 待派发 has none yet, and is judged from its receipt all the same."""
+    return ticket.accept_due_at or accept_deadline(session, ticket, ticket.received_at).due_at
+
+
 def reply_deadline(session: Session, ticket: Ticket, start: datetime) -> Deadline:
     policy = find_policy(session, ticket.type, ticket.urgency, ticket.channel)
     return deadlines.compute_due(start, policy["reply_amount"], policy["reply_unit"], load_work_calendar(session))
@@ -127,7 +133,7 @@ def recalculate_deadlines(session: Session, *, now: datetime, before: WorkCalend
             continue
         note = f"答复时限 {local_text(shown[1])} → {local_text(ticket.reply_due_at)}"
         if now_on_time:
-            note += "；" + "、".join(RECALCULATED_TITLES[action] for action in now_on_time) + "按重算后的时限为按时"
+            note += "；" + "、".join(RECALCULATED_TITLES.get(action, action) for action in now_on_time) + "按重算后的时限为按时"
         data = {"reply_due_at": [iso_text(shown[1]), iso_text(ticket.reply_due_at)],
                 "accept_due_at": [iso_text(shown[0]), iso_text(ticket.accept_due_at)]}
         transition(ticket, Action.RECALCULATE_DEADLINE, actor=None, now=now, note=note,
@@ -142,6 +148,10 @@ def recalculate_deadlines(session: Session, *, now: datetime, before: WorkCalend
 
 
 RECALCULATED_TITLES = {"accept": "签收", "reply": "答复", "legal_channel": "告知法定途径"}
+#: a department that let a deadline pass before the ticket left it (改派, 转出: tickets._left_late): the flag, the
+#: deadline it let pass, which clock that deadline was on, and how the recalculation's note names it
+LEFT_LATE = {"left_accept_late": ("left_accept_due", "accept_due_from", "移出前未签收"),
+             "left_reply_late": ("left_reply_due", "reply_due_from", "移出前未答复")}
 
 
 def counted_again(start: datetime, due: datetime | None, before: WorkCalendar, after: WorkCalendar) -> Deadline | None:
@@ -301,6 +311,9 @@ def _late_but_by_the_new_deadline(ticket: Ticket, reply_clock: datetime, before:
     (an assessment review)."""
     corrected = []
     for event in ticket.events:
+        if event.action in ("reassign", "transfer_out"):
+            corrected += _left_in_time_after_all(ticket, event, before, after)
+            continue
         if (event.data or {}).get("on_time") is not False or event.action not in RECALCULATED_TITLES:
             continue
         if event.action == "accept" or (event.data or {}).get("deadline") == "accept":  # or a petition's 不予受理
@@ -318,6 +331,25 @@ def _late_but_by_the_new_deadline(ticket: Ticket, reply_clock: datetime, before:
             event.data = {**event.data, "on_time": True, "late_before_recalculation": True}
             corrected.append(event.action)
     return corrected
+
+
+def _left_in_time_after_all(ticket: Ticket, event, before: WorkCalendar, after: WorkCalendar) -> list[str]:
+    """The deadlines a department was recorded as having let pass when the ticket left it (改派, 转出) that the
+    recomputed calendar shows had not passed yet: the flag is cleared, so 月度考核 no longer counts them late (a domain
+    audit: a typhoon closure entered afterwards left the 签收 late). The deadline is the one the event recorded, or,
+    for a 改派 recorded before those were, the one it replaced; counted again from its clock's start."""
+    cleared = []
+    for flag, (recorded, replaced, title) in LEFT_LATE.items():
+        data = event.data or {}
+        passed = data.get(recorded) or (data.get(replaced) if event.action == "reassign" else None)
+        if data.get(flag) is not True or not passed:
+            continue
+        starts = _starts_accept_clock if flag == "left_accept_late" else _restarts_reply_clock
+        due = counted_again(_clock_start_before(ticket, event, starts), datetime.fromisoformat(passed), before, after)
+        if due is not None and event.created_at <= due.due_at:
+            event.data = {**event.data, flag: False, f"{flag}_before_recalculation": True}
+            cleared.append(title)
+    return cleared
 
 
 def _starts_accept_clock(event) -> bool:

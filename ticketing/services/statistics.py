@@ -18,7 +18,7 @@ from ticketing.models import (
     Category, Channel, ClosureKind, PetitionReview, Reply, Ticket, TicketEvent, TicketStatus, TicketType, User,
 )
 from ticketing.models.enums import PetitionReviewDecision, PetitionReviewStage
-from ticketing.services import inbox, invalid_calls, reviews
+from ticketing.services import calendar, inbox, invalid_calls, reviews
 from ticketing.services.assessment import month_bounds, shift_month
 from ticketing.services.deadlines import LOCAL_TZ
 
@@ -310,8 +310,8 @@ class PetitionMonth:
     month. Figures as of now, for the whole centre: the statute binds the bureau, whichever department acted."""
 
     received: int = 0
-    accept_due: int = 0  # accepted, or past the time to accept without it (应受理)
-    accepted_on_time: int = 0  # the bureau's acceptance (the first 签收) within its deadline
+    accept_due: int = 0  # decided (accepted, or 不予受理 told), or past the 15 days without a decision (应受理)
+    accepted_on_time: int = 0  # the bureau's first decision (签收, or 不予受理 told) within the 15 days
     not_accepted: int = 0  # closed by 告知法定途径 (不予受理, told where to go)
     returned: int = 0  # 退回信访部门 (not the bureau's matter)
     reply_due: int = 0  # answered, or past the time to answer without it (应办结)
@@ -329,8 +329,8 @@ class PetitionMonth:
         def rate(part: int, whole: int) -> float | None:
             return part / whole if whole else None
         rows = [("收到信访件", self.received, False),
-                ("应受理（已签收或已过受理时限）", self.accept_due, False),
-                ("其中 15 日内受理", self.accepted_on_time, False),
+                ("应受理（已签收、不予受理或已过 15 日）", self.accept_due, False),
+                ("其中 15 日内受理或告知不予受理", self.accepted_on_time, False),
                 ("按时受理率", rate(self.accepted_on_time, self.accept_due), True),
                 ("告知法定途径（不予受理）", self.not_accepted, False), ("退回信访部门", self.returned, False),
                 ("应办结（已答复或已过办结时限）", self.reply_due, False),
@@ -345,7 +345,7 @@ class PetitionMonth:
 
 
 #: the states in which a petition still owes its 签收 or its answer
-_OWES_ACCEPT = (TicketStatus.DISPATCHED.value, TicketStatus.RETURN_REQUESTED.value)
+_OWES_ACCEPT = (TicketStatus.REGISTERED.value, TicketStatus.DISPATCHED.value, TicketStatus.RETURN_REQUESTED.value)
 _OWES_ANSWER = (TicketStatus.DISPATCHED.value, TicketStatus.ACCEPTED.value, TicketStatus.RETURN_REQUESTED.value)
 
 
@@ -356,24 +356,27 @@ def petition_month(session: Session, month: str, *, now: datetime) -> PetitionMo
     start, end = month_bounds(month)
     figures = PetitionMonth()
     petitions = sa.select(Ticket.id).where(*_counted(month, None), Ticket.channel == Channel.PETITION_BUREAU.value)
-    accepts: dict[int, bool] = {}  # the first 签收's on_time
+    accepts: dict[int, bool] = {}  # the first decision on acceptance (签收, or 不予受理 told)'s on_time
     replies: dict[int, bool] = {}  # every answer on time
     for ticket_id, action, data in session.execute(
             sa.select(TicketEvent.ticket_id, TicketEvent.action, TicketEvent.data)
-            .where(TicketEvent.ticket_id.in_(petitions), TicketEvent.action.in_(("accept", "reply")))
+            .where(TicketEvent.ticket_id.in_(petitions), TicketEvent.action.in_(("accept", "reply", "legal_channel")))
             .order_by(TicketEvent.id)):
         on_time = (data or {}).get("on_time") is not False
-        if action == "accept":
+        if action == "accept" or (data or {}).get("deadline") == "accept":
+            # 不予受理 (告知法定途径 before acceptance) is the decision the 15 days are for: one told on day 28 was
+            # in no 应受理 here while 月度考核 counted it late (a domain audit)
             accepts.setdefault(ticket_id, on_time)
-        else:
+        elif action == "reply":
             replies[ticket_id] = replies.get(ticket_id, True) and on_time
-    for ticket_id, status, closure, extensions, accept_due, reply_due in session.execute(
-            sa.select(Ticket.id, Ticket.status, Ticket.closure_kind, Ticket.extension_count, Ticket.accept_due_at,
-                      Ticket.reply_due_at).where(Ticket.id.in_(petitions))):
+    for ticket in session.scalars(sa.select(Ticket).where(Ticket.id.in_(petitions))):
+        ticket_id, status, accept_due, reply_due = ticket.id, ticket.status, ticket.accept_due_at, ticket.reply_due_at
         figures.received += 1
-        figures.not_accepted += closure == ClosureKind.LEGAL_CHANNEL.value
+        figures.not_accepted += ticket.closure_kind == ClosureKind.LEGAL_CHANNEL.value
         figures.returned += status == TicketStatus.TRANSFERRED_OUT.value
-        figures.extended += bool(extensions)
+        figures.extended += bool(ticket.extension_count)
+        if status == TicketStatus.REGISTERED.value:  # still in 待派发: its 15 days run from receipt all the same
+            accept_due = calendar.decision_due(session, ticket)
         waits_late = ticket_id not in accepts and status in _OWES_ACCEPT and accept_due is not None and accept_due < now
         if ticket_id in accepts or waits_late:
             figures.accept_due += 1

@@ -468,7 +468,7 @@ def dispatch(session, ticket, department, *, actor, now, reason="", category=Non
                              "decided_by": "system" if actor is None else "person"})
     _assign(session, ticket, department, now, from_receipt=True)
     if ticket.reply_due_at is not None and not _petition_by_statute(ticket) and (
-            now > ticket.reply_due_at or ticket.accept_due_at is not None and ticket.accept_due_at > ticket.reply_due_at):
+            now > ticket.reply_due_at or _answer_time_ends_before_signing(ticket)):
         # it reached the centre, or the centre dispatched it, after its reply deadline (an urgent letter received on
         # a Saturday, fetched on Monday), or so near it that the time to answer ended before the time to sign (a
         # consultation dispatched at 20:00 on its last day, signed and answered the next morning, was counted
@@ -585,13 +585,25 @@ def reassign(session, ticket, department, *, actor, now, reason: str) -> None:
     event = transition(ticket, Action.REASSIGN, actor=actor, now=now, note=reason, data=data)
     ticket.designated = False  # the department it goes to had no part in a dispute over a return: it may return it
     _assign(session, ticket, department, now, event)
-    if data.get("left_reply_late") and not _petition_by_statute(ticket):
+    if not _petition_by_statute(ticket) and (data.get("left_reply_late") or _answer_time_ends_before_signing(ticket)):
+        # as for a dispatch: moved so near the reply deadline that the department it goes to could not answer in time
+        # (a domain audit: 改派 at 20:00 on the last day, signed and answered the next morning, was its overdue)
         _fresh_reply_clock(session, ticket, now, event)
 
 
+def _answer_time_ends_before_signing(ticket) -> bool:
+    """Dispatched or moved so near the reply deadline that the time to answer ends before the time to sign: the
+    department gets its own time. Not when that deadline is the source's own 要求办结时间 (12345's 办理时限), which
+    governs however near it is (a diff review: a 12345 order due in 20 hours was given 15 working days on dispatch)."""
+    return (ticket.reply_due_at is not None and ticket.accept_due_at is not None
+            and ticket.accept_due_at > ticket.reply_due_at and calendar.source_due_now(ticket) != ticket.reply_due_at)
+
+
 def _by(due: datetime | None, now: datetime) -> bool:
-    """On time: no deadline, or not past it (the event's on_time, which the assessment reads)."""
-    return due is None or now <= due
+    """On time: no deadline, or not past it (the event's on_time, which the assessment reads). Whole seconds: a
+    deadline is the last second of its day (23:59:59), and an answer within that second is in time (a domain audit:
+    one at 23:59:59.5 was counted late)."""
+    return due is None or now.replace(microsecond=0) <= due
 
 
 def _timeliness(due: datetime | None, now: datetime) -> dict:
@@ -1088,8 +1100,7 @@ def tell_legal_channel(session, ticket, advice: str, *, actor, now) -> Reply:
     # told on day 28, was judged by the 60 days)
     undecided_petition = _petition_by_statute(ticket) and ticket.status in (S.REGISTERED.value, S.DISPATCHED.value)
     if undecided_petition:
-        due = ticket.accept_due_at or calendar.accept_deadline(session, ticket, ticket.received_at).due_at
-        data = {**_timeliness(due, now), "deadline": "accept"}  # entering holidays judges it by that one again
+        data = {**_timeliness(calendar.decision_due(session, ticket), now), "deadline": "accept"}  # entering holidays judges it by that one again
     else:
         data = _timeliness(ticket.reply_due_at, now)
     transition(ticket, Action.LEGAL_CHANNEL, actor=actor, now=now, note=advice,  # on time as of now: a reopen
@@ -1321,10 +1332,12 @@ def _left_late(ticket, now) -> dict:
     data = {"from": ticket.department.code}
     waiting = ticket.status in (S.DISPATCHED.value, S.ACCEPTED.value, S.RETURN_REQUESTED.value)
     # not accepted by its deadline, whether still waiting or asked to be returned meanwhile
+    # with the deadline that had passed: a holiday entered later can show the department was not late after all
+    # (calendar.recalculate_deadlines counts it again)
     if waiting and ticket.accepted_at is None and ticket.accept_due_at is not None and now > ticket.accept_due_at:
-        data["left_accept_late"] = True
+        data["left_accept_late"], data["left_accept_due"] = True, calendar.iso_text(ticket.accept_due_at)
     if waiting and ticket.reply_due_at is not None and now > ticket.reply_due_at:
-        data["left_reply_late"] = True
+        data["left_reply_late"], data["left_reply_due"] = True, calendar.iso_text(ticket.reply_due_at)
     return data
 
 

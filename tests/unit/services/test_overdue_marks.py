@@ -23,19 +23,25 @@ def _scan(db, moment):
 
 
 def _dispatched_on_its_reply_day(db, users, reference):
-    """A 咨询 received Thu 26 Feb (Sat 28 Feb a make-up working day), due Mon 2 March, dispatched at once to the
-    wrong department and moved (改派) that morning: the reply deadline has not passed, so it goes with the ticket, and
-    it passes before the 签收 one. (A first dispatch that near the deadline gives the department its own time.)"""
-    received, dispatched = datetime(2026, 2, 26, 9, 0, tzinfo=LOCAL), datetime(2026, 3, 2, 9, 0, tzinfo=LOCAL)
-    data = tickets.TicketInput(channel="hotline_12393", type="consult", content="住院报销比例是多少",
-                               caller_phone="13800138000", caller_name="王女士", category_code="DY", received_at=received)
+    """A 12345 order received Mon 2 March at 09:00 that 12345 wants answered by 18:00 the same day, dispatched at
+    once: its own 办理时限 governs however near it is (a department gets its own time only against the centre's), so
+    the reply deadline passes before the 签收 one."""
+    received = datetime(2026, 3, 2, 9, 0, tzinfo=LOCAL)
+    data = tickets.TicketInput(channel="transfer_12345", type="consult", content="住院报销比例是多少",
+                               caller_phone="13800138000", caller_name="王女士", category_code="DY", received_at=received,
+                               due_at=datetime(2026, 3, 2, 18, 0, tzinfo=LOCAL), transfer_reference="SZ-0302-1")
     ticket = tickets.register_ticket(db.session, data, actor=users["agent"], now=received, route_now=False).ticket
-    tickets.dispatch(db.session, ticket, reference["CBZJ"], actor=users["agent"], now=received)
-    tickets.reassign(db.session, ticket, reference["DYBZ"], actor=users["supervisor"], now=dispatched,
-                     reason="属待遇报销")
-    assert ticket.reply_due_at < ticket.accept_due_at
+    tickets.dispatch(db.session, ticket, reference["DYBZ"], actor=users["agent"], now=received)
+    assert ticket.reply_due_at == datetime(2026, 3, 2, 18, 0, tzinfo=LOCAL) < ticket.accept_due_at
     db.session.commit()
     return ticket
+
+
+def test_a_12345_orders_own_time_limit_is_kept_when_dispatched_or_moved_near_it(db, users, reference):
+    ticket = _dispatched_on_its_reply_day(db, users, reference)
+    tickets.reassign(db.session, ticket, reference["CBZJ"], actor=users["supervisor"],
+                     now=datetime(2026, 3, 2, 10, 0, tzinfo=LOCAL), reason="属参保征缴")
+    assert ticket.reply_due_at == datetime(2026, 3, 2, 18, 0, tzinfo=LOCAL)  # 12345's, not 15 working days
 
 
 def test_a_reply_deadline_missed_before_the_accept_is_marked_once(db, users, reference):
