@@ -60,6 +60,7 @@ class Ticket(db.Model):
         sa.Index("ix_ticket_channel_updated", "channel", "updated_at", "id"),
         sa.Index("ix_ticket_last_follow_up", "last_follow_up_at"),
         sa.Index("ix_ticket_risk_flags", "risk_flags"),
+        sa.Index("ix_ticket_merged_into_id", "merged_into_id"),  # the duplicates merged into a ticket, on its page
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

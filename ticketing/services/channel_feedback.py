@@ -19,9 +19,9 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy.orm import Session, aliased, selectinload
 
-from ticketing.models import Callback, Channel, Ticket, TicketAttachment, TicketStatus
+from ticketing.models import Callback, Channel, Reply, Ticket, TicketAttachment, TicketStatus
 from ticketing.services import locks, tickets
 from ticketing.services.cursors import cursor_after, parse_cursor
 from ticketing.services.errors import InvalidTransition, NotFound, ValidationFailed
@@ -198,7 +198,11 @@ def changed(session: Session, channel: str, *, since: datetime, until: datetime 
         raise ValidationFailed("since 必须早于 until", fields={"since": "应早于 until（默认为当前时间）"})
     per_page = max(1, min(per_page, MAX_PER_PAGE))
     changes = changes_query(channel, since, until).subquery()
-    query = sa.select(Ticket, changes.c.changed_at).join(changes, changes.c.id == Ticket.id)
+    # what channel_view reads of each ticket, loaded for the page at once: a page of 100 took 231 statements, one
+    # per ticket for its files and its replies and one per reply for the files sent with it (a scale review)
+    query = (sa.select(Ticket, changes.c.changed_at).join(changes, changes.c.id == Ticket.id)
+             .options(selectinload(Ticket.attachments), selectinload(Ticket.category), selectinload(Ticket.department),
+                      selectinload(Ticket.replies).selectinload(Reply.attachments)))
     if after is not None:
         changed_at, ticket_id = parse_cursor(after)
         query = query.where(sa.or_(changes.c.changed_at > changed_at,

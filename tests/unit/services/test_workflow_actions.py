@@ -714,6 +714,29 @@ def test_the_supervisors_badge_counts_a_ticket_once(db, users, now):
     assert inbox.todo_counts(db.session, users["supervisor"], now)["supervise"] == 1  # the request alone
 
 
+def test_the_supervisors_badge_selects_by_conditions_an_index_can_answer(db, users, now):
+    """Every page a supervisor opens counts the badges (and /todo.json again each minute): the extension requests
+    were selected by coalesce(status = 'accepted' AND extension_state = 'requested', false), which no index answers,
+    and read a province's whole ticket table (0.1 s of every supervisor page, a scale review). A count may exclude by
+    coalesce(), never select by it."""
+    import re
+
+    statements = []
+
+    def seen(conn, cursor, statement, parameters, context, executemany):
+        statements.append(" ".join(statement.split()).lower())
+
+    make_ticket(db, users, now, status=S.ACCEPTED).extension_state = "requested"
+    db.session.flush()
+    sa.event.listen(db.engine, "before_cursor_execute", seen)
+    try:
+        counts = inbox.todo_counts(db.session, users["supervisor"], now)
+    finally:
+        sa.event.remove(db.engine, "before_cursor_execute", seen)
+    assert counts["supervise"] == 1
+    assert statements and not [s for s in statements if re.search(r"where coalesce\(", s)]
+
+
 @pytest.mark.parametrize("status", [S.ACCEPTED, S.DISPATCHED])
 def test_the_supervisors_badge_counts_an_undecided_risk_prompt_with_no_extension_asked(db, users, now, status):
     """A review of the disjoint counts: with no extension asked (NULL) the risk count dropped accepted tickets."""
