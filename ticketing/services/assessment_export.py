@@ -66,7 +66,11 @@ def workbook_bytes(report: Report, rows: list[Figures]) -> bytes:
                 cell.number_format = "0.0%"
     sheet.freeze_panes = "D3"
     for index, (title, _) in enumerate(COLUMNS, start=1):
-        sheet.column_dimensions[sheet.cell(row=2, column=index).column_letter].width = max(8, len(title) * 2 + 2)
+        # as wide as the title and as the longest text below it (土默特左旗医疗保障局 was cut by the figures beside it)
+        texts = [cell.value for (cell,) in sheet.iter_rows(min_row=3, min_col=index, max_col=index)
+                 if isinstance(cell.value, str)]
+        sheet.column_dimensions[sheet.cell(row=2, column=index).column_letter].width = min(
+            40, max([8, len(title) * 2 + 2] + [len(text) * 2 + 2 for text in texts]))
 
     weights = book.create_sheet("计分权重")
     spreadsheet.append(weights, ["指标", "权重"])

@@ -79,6 +79,9 @@
     if (first) first.focus();  // the cursor was left on the removed button (on the page's body): the form begins again
   }
   function restore(form) {
+    // a form opened for something new (来电弹屏: the next call) takes no draft of the one before, even when none of
+    // what it was opened with could be filled in (the last caller's number and call id came back under the new call)
+    if (form.hasAttribute("data-draft-fresh")) return;
     var draft = read(keyOf(form));
     var elements = elementsOf(form);
     // only into a form the server sent empty: one it sent back with values (a refused entry) shows those
