@@ -120,7 +120,7 @@ def test_another_agents_callback_is_refused_while_one_is_calling(db, users, now)
                                 actor=agent2, now=at + timedelta(minutes=2))
     tickets.record_callback(db.session, ticket, reached=True, satisfaction="satisfied", solved=True,
                             actor=users["agent"], now=at + timedelta(minutes=3))
-    with pytest.raises(InvalidTransition, match="已由agent .* 回访（已联系上，满意），不再重复回访"):
+    with pytest.raises(InvalidTransition, match="已由agent .* 回访（满意、已解决），不再重复回访"):
         tickets.record_callback(db.session, ticket, reached=True, satisfaction="dissatisfied", solved=False,
                                 actor=agent2, now=at + timedelta(minutes=4))
 

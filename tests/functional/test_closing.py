@@ -126,3 +126,12 @@ def test_a_declined_callback_got_through_in_the_agents_figures(db, users):
     month = clock.now_utc().astimezone(LOCAL_TZ).strftime("%Y-%m")
     [row] = [r for r in statistics.agent_month(db.session, month) if r.user.username == "agent"]
     assert (row.callbacks, row.reached) == (1, 1)
+
+
+def test_the_history_names_what_the_citizen_said_with_or_without_a_note(db, users):
+    """办理记录's 回访 row was the agent's note alone, blank without one (a browser walk): the verdict comes first."""
+    plain, noted = _replied(db, users), _replied(db, users)
+    _call_back(db, users, plain, "basically_satisfied", False)
+    _call_back(db, users, noted, note="已收到报销款")
+    assert plain.events[-1].note == "基本满意、未解决"
+    assert noted.events[-1].note == "满意、已解决：已收到报销款" and noted.callbacks[-1].note == "已收到报销款"

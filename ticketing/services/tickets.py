@@ -1004,7 +1004,12 @@ def record_callback(session, ticket, *, reached: bool, satisfaction: str | None,
         # the setting may have been lowered since the earlier tries: this one is then the last, and says so
         of = f"共 {allowed} 次" if attempt <= allowed else f"回访尝试次数已调整为 {allowed} 次，不再重拨"
         note = f"未联系上（第 {attempt} 次，{of}）" + (f"：{note}" if note else "")
-    transition(ticket, Action.CALLBACK, actor=actor, now=now, note=note, to=None if final else S.REPLIED,
+    # what the citizen said, both halves: 满意 alone read as the reason when the matter was 未解决 (a walk)
+    said = "、".join(w for w in (Satisfaction(satisfaction).title if satisfaction else "",
+                                {True: "已解决", False: "未解决"}.get(solved, "")) if w)
+    # the history names the verdict too: a callback recorded without a note was a blank row there (a browser walk)
+    transition(ticket, Action.CALLBACK, actor=actor, now=now, note=said + (f"：{note}" if note else "") if reached
+               else note, to=None if final else S.REPLIED,
                data={"reached": reached, "satisfaction": satisfaction, "solved": solved,
                      "attempt": attempt, "final": final, **({"declined": True} if declined else {})})
     callback = Callback(ticket=ticket, agent=actor, department_id=ticket.department_id, reached=reached,
@@ -1015,9 +1020,6 @@ def record_callback(session, ticket, *, reached: bool, satisfaction: str | None,
     callback_claims.release(ticket)  # a failed try too: the next one is anyone's once it is due again
     dissatisfied = reached and satisfaction == Satisfaction.DISSATISFIED.value
     if reopen_if_unhappy and (dissatisfied or reached and solved is False):
-        # what the citizen said, both halves: 满意 alone read as the reason when the matter was 未解决 (a walk)
-        said = "、".join(w for w in (Satisfaction(satisfaction).title if satisfaction else "",
-                                    {True: "已解决", False: "未解决"}.get(solved, "")) if w)
         reopen(session, ticket, f"回访{'不满意' if dissatisfied else '未解决'}：" + (note or said), actor=actor, now=now)
     return callback
 
