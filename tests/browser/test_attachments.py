@@ -21,7 +21,7 @@ def test_files_are_uploaded_opened_and_removed_on_the_ticket_page(live_server, p
     ])
     with page.expect_navigation():
         page.get_by_role("button", name="上传", exact=True).click()
-    assert "已上传附件：医院收费票据.pdf、来电记录.txt" in page.locator(".flash").first.inner_text()
+    assert "已上传附件：医院收费票据.pdf、来电记录.txt" in page.locator(".flash-success").inner_text()  # (a notice may come first)
     link = page.get_by_role("link", name="医院收费票据.pdf")
     response = page.request.get(live_server + link.get_attribute("href"))
     assert response.ok and response.body() == PDF and response.headers["content-type"] == "application/pdf"
@@ -32,7 +32,7 @@ def test_files_are_uploaded_opened_and_removed_on_the_ticket_page(live_server, p
     page.get_by_label("删除来电记录.txt的原因").fill("重复上传")
     with page.expect_navigation():
         page.get_by_label("删除来电记录.txt的原因").press("Enter")  # the keyboard is enough
-    assert "已删除附件：来电记录.txt" in page.locator(".flash").first.inner_text()
+    assert "已删除附件：来电记录.txt" in page.locator(".flash-success").inner_text()
     assert page.get_by_role("link", name="来电记录.txt").count() == 0
     assert "来电记录.txt：重复上传" in page.locator("table.events").inner_text()
 
