@@ -199,20 +199,17 @@ window.addEventListener("submit", function (event) {
   var sentAt = Number(form.getAttribute("data-sent-at") || 0);
   if (sentAt && Date.now() - sentAt < 8000) { event.preventDefault(); return; }
   form.setAttribute("data-sent-at", String(Date.now()));
+  // Back (or Forward) to this page: the browser would put back what the form held when it was sent, also what was
+  // saved, with no sign that it was (Back after 保存 showed the call again, and Enter made a second ticket of it; a
+  // 来电催办 the same). A form sent keeps no such state; a form left unsent (words typed, tickets ticked for a batch)
+  // does, as before. A sign-in form is left to the browser's password manager.
+  if (!form.querySelector("input[type=password]")) form.setAttribute("autocomplete", "off");
 });
 window.addEventListener("pageshow", function (event) {
   document.querySelectorAll("form[data-sent-at]").forEach(function (form) {
     if (event.persisted) form.reset();  // kept by the browser as it was sent: what it held was saved
     form.removeAttribute("data-sent-at");
   });
-});
-// Back (or Forward) to a page: the browser put back what its forms held, also what was sent and saved, with no sign
-// that it was (Back after 保存 showed the call again, and Enter made a second ticket of it; a 来电催办 the same). A form
-// that posts keeps no such state (autocomplete=off): what was typed and not yet saved comes back through drafts.js,
-// with its notice. A sign-in form is left to the browser's password manager.
-document.querySelectorAll("form").forEach(function (form) {
-  if ((form.getAttribute("method") || "").toLowerCase() !== "post" || form.querySelector("input[type=password]")) return;
-  if (!form.hasAttribute("autocomplete")) form.setAttribute("autocomplete", "off");
 });
 // Printed, a list's folded parts (热点诉求's 逐件查看) are printed open: only the first group's tickets were on paper
 // (a print review). Those opened for printing fold again afterwards; forms folded in <details class="remove"> stay.
