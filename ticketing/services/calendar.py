@@ -54,8 +54,17 @@ def accept_deadline(session: Session, ticket: Ticket, start: datetime) -> Deadli
 
 def decision_due(session: Session, ticket: Ticket) -> datetime:
     """When a petition must be accepted or refused (信访工作条例第二十二条: 15 days from receipt): its 签收 deadline
-    once dispatched; one still in 待派发 has none yet, and is judged from its receipt all the same."""
-    return ticket.accept_due_at or accept_deadline(session, ticket, ticket.received_at).due_at
+    once dispatched; one still in 待派发 has none yet, and is judged from its receipt all the same: its last one, a
+    重新受理 when the 信访部门 sent it back (as 派发 counts it)."""
+    if ticket.accept_due_at is not None:
+        return ticket.accept_due_at
+    return accept_deadline(session, ticket, last_received(ticket)).due_at
+
+
+def last_received(ticket: Ticket) -> datetime:
+    """When the bureau last received the ticket: its receipt, or its 重新受理 after it was returned (a petition's 15
+    days to decide ran from the first receipt, so a petition taken back was late before it was dispatched)."""
+    return max([ticket.received_at, *(e.created_at for e in ticket.events if e.action == "take_back")])
 
 
 def reply_deadline(session: Session, ticket: Ticket, start: datetime) -> Deadline:
@@ -236,20 +245,37 @@ def _not_into_the_past(recomputed: datetime, shown: datetime | None, now: dateti
 
 
 def _source_due_on(ticket: Ticket, clock: datetime) -> datetime | None:
-    """The 要求办结时间 its source gave for the reply clock that started at ``clock`` (at registration, or with its
-    order sent back after a return: 重新受理), if any; none for a clock started since (重办, a return approved):
-    a holiday entered then cut a fresh deadline back to the date 12345 gave at registration (a review)."""
+    """The 要求办结时间 its source gave for the reply clock that started at ``clock``, if any: the one given with the
+    order (at registration, or with its order sent back after a return: 重新受理), or sent again since with another
+    date (12345 shortening it, or granting its own 延期). It goes on governing a clock the centre restarted itself (a
+    return approved, a 改派, 撤销合并) while it is still ahead of that restart: moving the order between departments
+    gives the centre no more time towards 12345 (a domain audit: 同意退回并改派 turned 12345's Friday into 15 working
+    days). A new round (重办) ends it, unless the source sent a date for it."""
     given = _source_due_given(ticket)
-    return given[1] if given and given[0] == clock else None
+    if given is None:
+        return None
+    start, due = given
+    return due if clock == start or start < clock < due else None
+
+
+#: what starts a round of the source's order: its registration, its 重新受理, a 重办
+SOURCE_ROUND = ("register", "take_back", "reopen")
 
 
 def _source_due_given(ticket: Ticket) -> tuple[datetime, datetime] | None:
-    """(the reply clock it came with, the 要求办结时间) the source gave last: at registration the receipt's clock, at
-    a 重新受理 that event's own."""
+    """(the reply clock the round began with, the 要求办结时间 the source gave last for it): the date of the round's
+    own event (registration, 重新受理) or of a later delivery of the order with another date (``source_due_at`` on
+    the 来电催办 it recorded)."""
+    latest = None
     for event in reversed(ticket.events):
-        due = (event.data or {}).get("source_due_at") if event.action in ("register", "take_back") else None
-        if due:
+        due = (event.data or {}).get("source_due_at")
+        if event.action in SOURCE_ROUND:
+            due = latest or due
+            if not due:
+                return None
             return (ticket.received_at if event.action == "register" else event.created_at), datetime.fromisoformat(due)
+        if due and latest is None:
+            latest = due
     return None
 
 

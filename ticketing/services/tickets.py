@@ -339,18 +339,32 @@ def _sent_again(session, delivered: Ticket, data: TicketInput, now: datetime) ->
     text = (data.content or "").strip()
     ticket = progress_lookup.kept_ticket(delivered)
     _raised_by_the_channel(session, ticket, delivered, data, now)
+    came_back = (ticket.status == S.TRANSFERRED_OUT.value and ticket.channel == delivered.channel
+                 and (ticket.transfers_back_to_12345 or ticket.transfers_back_to_petition_office))
+    # its own time limit sent again with another date (12345 shortening it, or granting its own 延期)
+    new_due = data.due_at if data.due_at is not None and now < data.due_at and ticket is delivered else None
     # once answered, only what came since counts as recorded: 12345 sending "回访不满意，退回重办" again about a second
     # answer is news, not a retry (a review: it was dropped)
     since = ticket.replied_at if ticket.status_enum in ANSWERED_STATUSES else None
-    if not text or same_text(text, delivered.content) or any(
+    if not came_back and (not text or same_text(text, delivered.content) or any(
             (e.data or {}).get("resubmitted") and same_text(e.note.rsplit("内容有变化：", 1)[-1], text)
             and (since is None or e.created_at > since)
-            for e in (*delivered.events, *(ticket.events if ticket is not delivered else ()))):
-        return  # a retry of the same delivery (its line ends or spaces aside), or this text recorded already
+            for e in (*delivered.events, *(ticket.events if ticket is not delivered else ())))):
+        # a retry of the same delivery (its line ends or spaces aside), or this text recorded already: only a new
+        # date is news (a domain audit: 12345's shortened 办理时限 sent with the same words was dropped)
+        if new_due is not None and ticket.status_enum in workflow.RULES[Action.FOLLOW_UP].sources \
+                and new_due != calendar.source_due_now(ticket):
+            _source_due_sent_again(session, ticket, delivered, new_due, now)
+        elif new_due is not None and ticket.status_enum in ANSWERED_STATUSES and new_due != _round_due_asked(ticket):
+            workflow.record_fact(ticket, Action.FOLLOW_UP, actor=None, now=now,
+                                 note=f"{Channel(delivered.channel).title}再次推送同一编号（{delivered.external_id}），"
+                                      f"要求重办于 {calendar.local_text(new_due)} 前办结",
+                                 data={"resubmitted": True, "follow_up": None, "round_due_at": calendar.iso_text(new_due)})
+        return
     merged = f"，原工单 {delivered.number} 已合并到本工单" if ticket is not delivered else ""
-    note = f"{Channel(delivered.channel).title}再次推送同一编号（{delivered.external_id}）{merged}，内容有变化：{text}"
-    if (ticket.status == S.TRANSFERRED_OUT.value and ticket.channel == delivered.channel
-            and (ticket.transfers_back_to_12345 or ticket.transfers_back_to_petition_office)):
+    note = (f"{Channel(delivered.channel).title}再次推送同一编号（{delivered.external_id}）{merged}，"
+            + (f"内容有变化：{text}" if text and not same_text(text, delivered.content) else "退回本中心办理"))
+    if came_back:
         # sent back by where it was returned (12345, the 信访部门): it needs handling here again, not a line in its
         # history. A letter the centre transferred on to 12345 stays with 12345 when its writer adds to it
         take_back(session, ticket, note, actor=None, now=now)
@@ -364,16 +378,54 @@ def _sent_again(session, delivered: Ticket, data: TicketInput, now: datetime) ->
         return
     if ticket.status_enum in workflow.RULES[Action.FOLLOW_UP].sources:
         record_follow_up(session, ticket, note, actor=None, now=now, marks={"resubmitted": True})
+        if new_due is not None and new_due != calendar.source_due_now(ticket):
+            _source_due_sent_again(session, ticket, delivered, new_due, now)
     elif ticket.status_enum in ANSWERED_STATUSES:
         # answered or closed (12345's 回访不满意, sent back): not reopened on a channel's word, but put before
         # supervisors on 督办 for a week (inbox.sent_again_query), where they 重办 it or let it be; it was a line in
         # its history that nobody was shown
         workflow.record_fact(ticket, Action.FOLLOW_UP, actor=None, now=now, note=note,
-                             data={"resubmitted": True, "follow_up": ticket.follow_up_count + 1})
+                             data={"resubmitted": True, "follow_up": ticket.follow_up_count + 1,
+                                   **({"round_due_at": calendar.iso_text(new_due)} if new_due else {})})
         _counted_as_followed_up(ticket, note, now)
     else:  # with another body (transferred on to 12345): a line in its history, as before
         workflow.record_fact(ticket, Action.FOLLOW_UP, actor=None, now=now, note=note,
                              data={"resubmitted": True, "follow_up": None})
+
+
+def _source_due_sent_again(session, ticket: Ticket, delivered: Ticket, due: datetime, now: datetime) -> None:
+    """The source sent its order again with another 要求办结时间: it is the source's date from now on (the event
+    recorded here carries it, ``source_due_at``), and the deadline is counted again as at registration, the earlier of
+    it and the centre's own, never into the past."""
+    before = ticket.reply_due_at
+    event = workflow.record_fact(ticket, Action.FOLLOW_UP, actor=None, now=now,
+                                 note=f"{Channel(delivered.channel).title}再次推送同一编号（{delivered.external_id}），"
+                                      f"要求办结时间改为 {calendar.local_text(due)}",
+                                 data={"resubmitted": True, "follow_up": None, "source_due_at": calendar.iso_text(due)})
+    if _petition_by_statute(ticket) and petition_accepted(ticket):
+        own = calendar.reply_deadline(session, ticket, _accepted_at_on_this_clock(ticket)).due_at
+        if ticket.extension_state != ExtensionState.APPROVED.value and (ticket.reply_due_at is None or now <= ticket.reply_due_at):
+            ticket.reply_due_at = min(own, due)
+    else:
+        ticket.accept_due_at, ticket.reply_due_at, confirmed = calendar.deadlines_for_its_type(session, ticket, now)
+    event.data = {**event.data, "reply_due_at": [calendar.iso_text(before), calendar.iso_text(ticket.reply_due_at)]}
+    if ticket.reply_due_at != before:
+        event.note += f"（答复时限 {calendar.local_text(before)} → {calendar.local_text(ticket.reply_due_at)}）"
+        ticket.updated_at = now  # the deadline the citizen and the channel see
+
+
+def _accepted_at_on_this_clock(ticket) -> datetime:
+    return next(e.created_at for e in reversed(ticket.events) if e.action == Action.ACCEPT.value)
+
+
+def _round_due_asked(ticket) -> datetime | None:
+    """The 要求办结时间 the source sent for a 重办 of the answered ticket since its answer (``round_due_at``)."""
+    for event in reversed(ticket.events):
+        if ticket.replied_at is not None and event.created_at < ticket.replied_at:
+            return None
+        if (event.data or {}).get("round_due_at"):
+            return datetime.fromisoformat(event.data["round_due_at"])
+    return None
 
 
 def _raised_by_the_channel(session, ticket: Ticket, delivered: Ticket, data: TicketInput, now: datetime) -> None:
@@ -546,19 +598,12 @@ def _assign(session, ticket, department, now, event=None, *, reopening: bool = F
     # a petition's 15 days to decide on acceptance run from its receipt (信访工作条例第二十二条: 收到之日起), however
     # long it waited in 待派发. A later move (改派, a return approved, 重办) counts from the move: the department it
     # goes to must not start out late, and one that let the 15 days pass is counted late when it is moved on
-    start = min(_petition_received(ticket), now) if from_receipt and _petition_by_statute(ticket) else now
+    start = min(calendar.last_received(ticket), now) if from_receipt and _petition_by_statute(ticket) else now
     if event is not None and ticket.accept_due_at is not None:  # the deadline it replaces (an event review)
         event.data = {**(event.data or {}), "accept_due_from": calendar.iso_text(ticket.accept_due_at)}
     due = calendar.accept_deadline(session, ticket, start)
     ticket.accept_due_at = due.due_at
     ticket.calendar_confirmed = ticket.calendar_confirmed and due.calendar_confirmed
-
-
-def _petition_received(ticket) -> datetime:
-    """When the bureau last received the petition: its receipt, or its 重新受理 after it was returned (the 15 days to
-    decide ran from the first receipt, so a petition taken back was late before it was dispatched)."""
-    taken_back = [e.created_at for e in ticket.events if e.action == Action.TAKE_BACK.value]
-    return max([ticket.received_at, *taken_back])
 
 
 def _fresh_reply_clock(session, ticket, now, event=None) -> None:
@@ -569,6 +614,9 @@ def _fresh_reply_clock(session, ticket, now, event=None) -> None:
     due = calendar.reply_deadline(session, ticket, now)
     ticket.reply_due_at = due.due_at
     ticket.calendar_confirmed = ticket.calendar_confirmed and due.calendar_confirmed
+    source = calendar.source_due_now(ticket)  # 12345's date, still ahead, governs the restarted clock too
+    if source is not None and now < source < ticket.reply_due_at:
+        ticket.reply_due_at = source
     ticket.overdue_marked_at = None
 
 
@@ -619,6 +667,9 @@ def accept(session, ticket, *, actor, now) -> None:
     if (_petition_by_statute(ticket) and ticket.extension_state != ExtensionState.APPROVED.value
             and not _petition_accepted_on_this_clock(ticket)):
         due = calendar.reply_deadline(session, ticket, now)
+        source = calendar.source_due_now(ticket)  # the 信访部门's own 办结时间 governs when it is the earlier
+        if source is not None and now < source < due.due_at:
+            due = deadlines.Deadline(source, due.calendar_confirmed)
         if ticket.reply_due_at is None or due.due_at > ticket.reply_due_at:
             data["reply_due_from"] = ticket.reply_due_at.isoformat() if ticket.reply_due_at else None
             ticket.reply_due_at = due.due_at
@@ -865,6 +916,10 @@ def extension_refusal(ticket, now) -> str | None:
         return "已超过办理时限，不能再申请延期：延期须在时限届满前申请"
     if ticket.channel == Channel.PETITION_BUREAU.value and ticket.extension_count >= 1:
         return "信访事项只能延期一次（信访工作条例）"
+    source = calendar.source_due_now(ticket)
+    if source is not None and ticket.reply_due_at is not None and ticket.reply_due_at >= source:
+        return (f"按{Channel(ticket.channel).title}要求的办结时间 {calendar.local_text(source)} 办理，本中心不能延期："
+                "请向来源平台申请延期，其重新推送的办结时间将自动采用")
     return None
 
 
@@ -878,6 +933,10 @@ def request_extension(session, ticket, reason: str, until: datetime, *, actor, n
         raise InvalidTransition(refused)
     if ticket.reply_due_at is not None and until <= ticket.reply_due_at:
         raise ValidationFailed("延期日期必须晚于当前答复时限", fields={"until": "须晚于当前答复时限"})
+    source = calendar.source_due_now(ticket)
+    if source is not None and until > source:
+        message = f"不得晚于{Channel(ticket.channel).title}要求的办结时间 {calendar.local_text(source)}"
+        raise ValidationFailed(message, fields={"until": message})
     allowed = extension_allowance(session, ticket)
     if allowed.latest is not None and until.astimezone(deadlines.LOCAL_TZ).date() > allowed.latest:
         message = f"{allowed.rule}每次延期不得超过 {allowed.days} 日，最晚延至 {allowed.latest.isoformat()}"
@@ -1126,8 +1185,10 @@ def reopen(session, ticket, reason: str, *, actor, now) -> None:
     _require(reason, "reason", "请填写重办原因")
     if ticket.department is None:
         raise InvalidTransition("该工单没有承办单位，不能重办")
+    asked = _round_due_asked(ticket)  # 12345's 退回重办 with its own 办理时限
     event = transition(ticket, Action.REOPEN, actor=actor, now=now, note=reason,
-                       data={"department": ticket.department.code})
+                       data={"department": ticket.department.code,
+                             **({"source_due_at": calendar.iso_text(asked)} if asked and now < asked else {})})
     ticket.reopen_count += 1
     ticket.closed_at = None
     ticket.closure_kind = None
