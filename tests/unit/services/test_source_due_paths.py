@@ -27,6 +27,14 @@ def registered(db, now, **kw):
     return tickets.register_ticket(db.session, order(**kw), actor=None, now=now, route_now=False).ticket
 
 
+def dispatched(db, users, t, now, *, accepted_after: timedelta | None = None):
+    """``t`` dispatched to 待遇保障科 five minutes after ``now``, and accepted ``accepted_after`` it."""
+    tickets.dispatch(db.session, t, dybz(db), actor=users["agent"], now=now + timedelta(minutes=5))
+    if accepted_after is not None:
+        tickets.accept(db.session, t, actor=users["staff_dybz"], now=now + accepted_after)
+    return t
+
+
 def dybz(db):
     return tickets.department_by_code(db.session, "DYBZ")
 
@@ -54,7 +62,7 @@ def test_registration_earlier_later_and_before_receipt(db, users, now):
 
 def test_approved_return_keeps_12345s_due(db, users, now):
     t = registered(db, now, due_at=FRI)
-    tickets.dispatch(db.session, t, dybz(db), actor=users["agent"], now=now + timedelta(minutes=5))
+    dispatched(db, users, t, now)
     tickets.return_ticket(db.session, t, "不属于本科", actor=users["staff_dybz"], now=now + timedelta(hours=1))
     tickets.approve_return(db.session, t, cbzj(db), actor=users["supervisor"], now=now + timedelta(hours=2))
     db.session.commit()
@@ -65,7 +73,7 @@ def test_approved_return_keeps_12345s_due(db, users, now):
 
 def test_reassign_before_due_keeps_12345s_due(db, users, now):
     t = registered(db, now, due_at=FRI)
-    tickets.dispatch(db.session, t, dybz(db), actor=users["agent"], now=now + timedelta(minutes=5))
+    dispatched(db, users, t, now)
     tickets.reassign(db.session, t, cbzj(db), actor=users["supervisor"], now=now + timedelta(days=1),
                      reason="派错")
     assert t.reply_due_at == FRI
@@ -73,7 +81,7 @@ def test_reassign_before_due_keeps_12345s_due(db, users, now):
 
 def test_reassign_near_due_keeps_12345s_due(db, users, now):
     t = registered(db, now, due_at=FRI)
-    tickets.dispatch(db.session, t, dybz(db), actor=users["agent"], now=now + timedelta(minutes=5))
+    dispatched(db, users, t, now)
     tickets.reassign(db.session, t, cbzj(db), actor=users["supervisor"],
                      now=datetime(2026, 3, 6, 20, 0, tzinfo=LOCAL_TZ), reason="派错")
     assert t.reply_due_at == FRI
@@ -96,7 +104,7 @@ def test_dispatch_after_12345s_due_keeps_it(db, users, now):
                    "overdue); keeping 12345's date while judging the department by its own time is left to the centre")
 def test_reassign_after_12345s_due_keeps_it(db, users, now):
     t = registered(db, now, due_at=FRI)
-    tickets.dispatch(db.session, t, dybz(db), actor=users["agent"], now=now + timedelta(minutes=5))
+    dispatched(db, users, t, now)
     tickets.reassign(db.session, t, cbzj(db), actor=users["supervisor"],
                      now=datetime(2026, 3, 9, 9, tzinfo=LOCAL_TZ), reason="派错")
     db.session.commit()
@@ -107,8 +115,7 @@ def test_reassign_after_12345s_due_keeps_it(db, users, now):
 
 def test_extension_cannot_promise_past_12345s_due(db, users, now):
     t = registered(db, now, due_at=FRI)
-    tickets.dispatch(db.session, t, dybz(db), actor=users["agent"], now=now + timedelta(minutes=5))
-    tickets.accept(db.session, t, actor=users["staff_dybz"], now=now + timedelta(minutes=10))
+    dispatched(db, users, t, now, accepted_after=timedelta(minutes=10))
     until = datetime(2026, 3, 20, 23, 59, 59, tzinfo=LOCAL_TZ)
     try:
         tickets.request_extension(db.session, t, "需外地医院配合", until, actor=users["staff_dybz"],
@@ -142,7 +149,7 @@ def test_change_type_consult_to_complaint_takes_12345s(db, users, now):
 def test_change_type_after_approved_return_keeps_12345s(db, users, now):
     due = datetime(2026, 3, 13, 23, 59, 59, tzinfo=LOCAL_TZ)
     t = registered(db, now, type="consult", due_at=due)
-    tickets.dispatch(db.session, t, dybz(db), actor=users["agent"], now=now + timedelta(minutes=5))
+    dispatched(db, users, t, now)
     tickets.return_ticket(db.session, t, "不属于本科", actor=users["staff_dybz"], now=now + timedelta(hours=1))
     tickets.approve_return(db.session, t, cbzj(db), actor=users["supervisor"], now=now + timedelta(hours=2))
     tickets.change_type(db.session, t, "complaint", "实为投诉", actor=users["agent"], now=now + timedelta(hours=3))
@@ -153,7 +160,7 @@ def test_change_type_after_approved_return_keeps_12345s(db, users, now):
 
 def test_resend_with_earlier_due_only(db, users, now):
     t = registered(db, now, due_at=datetime(2026, 3, 13, 23, 59, 59, tzinfo=LOCAL_TZ))
-    tickets.dispatch(db.session, t, dybz(db), actor=users["agent"], now=now + timedelta(minutes=5))
+    dispatched(db, users, t, now)
     db.session.commit()
     tickets.register_ticket(db.session, order(due_at=FRI), actor=None, now=now + timedelta(hours=3))
     db.session.commit()
@@ -162,7 +169,7 @@ def test_resend_with_earlier_due_only(db, users, now):
 
 def test_resend_with_other_words_and_earlier_due(db, users, now):
     t = registered(db, now, due_at=datetime(2026, 3, 13, 23, 59, 59, tzinfo=LOCAL_TZ))
-    tickets.dispatch(db.session, t, dybz(db), actor=users["agent"], now=now + timedelta(minutes=5))
+    dispatched(db, users, t, now)
     db.session.commit()
     tickets.register_ticket(db.session, order(content="群众催办：请于本周五前答复", due_at=FRI), actor=None,
                             now=now + timedelta(hours=3))
@@ -173,8 +180,7 @@ def test_resend_with_other_words_and_earlier_due(db, users, now):
 
 def test_resend_after_answer_with_new_due_then_reopen(db, users, now):
     t = registered(db, now, due_at=FRI)
-    tickets.dispatch(db.session, t, dybz(db), actor=users["agent"], now=now + timedelta(minutes=5))
-    tickets.accept(db.session, t, actor=users["staff_dybz"], now=now + timedelta(minutes=10))
+    dispatched(db, users, t, now, accepted_after=timedelta(minutes=10))
     tickets.reply(db.session, t, "已办理", actor=users["staff_dybz"], now=now + timedelta(hours=1))
     db.session.commit()
     new_due = datetime(2026, 3, 11, 23, 59, 59, tzinfo=LOCAL_TZ)
@@ -229,8 +235,7 @@ def test_petition_source_due_survives_acceptance(db, users, now):
     due = datetime(2026, 3, 31, 23, 59, 59, tzinfo=LOCAL_TZ)  # 信访局 asks within the month: earlier than 60 days
     t = registered(db, now, channel="petition_bureau", external_id="XF-1", transfer_reference=None, due_at=due)
     assert t.reply_due_at == due
-    tickets.dispatch(db.session, t, dybz(db), actor=users["agent"], now=now + timedelta(minutes=5))
-    tickets.accept(db.session, t, actor=users["staff_dybz"], now=now + timedelta(hours=1))
+    dispatched(db, users, t, now, accepted_after=timedelta(hours=1))
     db.session.commit()
     assert t.reply_due_at == due, local(t.reply_due_at)
 
@@ -239,8 +244,7 @@ def test_petition_source_due_survives_acceptance(db, users, now):
 
 def test_holiday_never_moves_12345s_date_after_dispatch_and_accept(db, users, now):
     t = registered(db, now, due_at=FRI)
-    tickets.dispatch(db.session, t, dybz(db), actor=users["agent"], now=now + timedelta(minutes=5))
-    tickets.accept(db.session, t, actor=users["staff_dybz"], now=now + timedelta(hours=1))
+    dispatched(db, users, t, now, accepted_after=timedelta(hours=1))
     db.session.commit()
     administration.add_calendar_day(db.session, date(2026, 3, 4), "holiday", "临时", actor=users["admin"],
                                     now=now + timedelta(hours=2))
@@ -264,7 +268,7 @@ def test_make_up_day_brings_own_deadline_before_12345s(db, users, now):
 
 def test_holiday_after_approved_return_keeps_12345s(db, users, now):
     t = registered(db, now, due_at=FRI)
-    tickets.dispatch(db.session, t, dybz(db), actor=users["agent"], now=now + timedelta(minutes=5))
+    dispatched(db, users, t, now)
     tickets.return_ticket(db.session, t, "不属于本科", actor=users["staff_dybz"], now=now + timedelta(hours=1))
     tickets.approve_return(db.session, t, cbzj(db), actor=users["supervisor"], now=now + timedelta(hours=2))
     db.session.commit()
@@ -276,7 +280,7 @@ def test_holiday_after_approved_return_keeps_12345s(db, users, now):
 
 def test_resend_with_later_due_follows_12345_but_never_past_ours(db, users, now):
     t = registered(db, now, due_at=FRI)
-    tickets.dispatch(db.session, t, dybz(db), actor=users["agent"], now=now + timedelta(minutes=5))
+    dispatched(db, users, t, now)
     db.session.commit()
     granted = datetime(2026, 3, 13, 23, 59, 59, tzinfo=LOCAL_TZ)  # 12345 granted its own 延期
     tickets.register_ticket(db.session, order(due_at=granted), actor=None, now=now + timedelta(days=1))
@@ -292,7 +296,7 @@ def test_resend_with_later_due_follows_12345_but_never_past_ours(db, users, now)
 
 def test_resend_of_the_same_due_is_a_retry(db, users, now):
     t = registered(db, now, due_at=FRI)
-    tickets.dispatch(db.session, t, dybz(db), actor=users["agent"], now=now + timedelta(minutes=5))
+    dispatched(db, users, t, now)
     events = len(t.events)
     tickets.register_ticket(db.session, order(due_at=FRI), actor=None, now=now + timedelta(hours=1))
     assert len(t.events) == events
