@@ -159,8 +159,8 @@ def recalculate_deadlines(session: Session, *, now: datetime, before: WorkCalend
 RECALCULATED_TITLES = {"accept": "签收", "reply": "答复", "legal_channel": "告知法定途径"}
 #: a department that let a deadline pass before the ticket left it (改派, 转出: tickets._left_late): the flag, the
 #: deadline it let pass, which clock that deadline was on, and how the recalculation's note names it
-LEFT_LATE = {"left_accept_late": ("left_accept_due", "accept_due_from", "移出前未签收"),
-             "left_reply_late": ("left_reply_due", "reply_due_from", "移出前未答复")}
+LEFT_LATE = {"left_accept_late": ("left_accept_due", "accept_due_from", "改派或转出前的签收"),
+             "left_reply_late": ("left_reply_due", "reply_due_from", "改派或转出前的答复")}
 
 
 def counted_again(start: datetime, due: datetime | None, before: WorkCalendar, after: WorkCalendar) -> Deadline | None:

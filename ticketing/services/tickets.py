@@ -408,6 +408,7 @@ def _source_due_sent_again(session, ticket: Ticket, delivered: Ticket, due: date
             ticket.reply_due_at = min(own, due)
     else:
         ticket.accept_due_at, ticket.reply_due_at, confirmed = calendar.deadlines_for_its_type(session, ticket, now)
+        ticket.calendar_confirmed = ticket.calendar_confirmed and confirmed
     event.data = {**event.data, "reply_due_at": [calendar.iso_text(before), calendar.iso_text(ticket.reply_due_at)]}
     if ticket.reply_due_at != before:
         event.note += f"（答复时限 {calendar.local_text(before)} → {calendar.local_text(ticket.reply_due_at)}）"
@@ -1161,7 +1162,8 @@ def tell_legal_channel(session, ticket, advice: str, *, actor, now) -> Reply:
     # told on day 28, was judged by the 60 days)
     undecided_petition = _petition_by_statute(ticket) and ticket.status in (S.REGISTERED.value, S.DISPATCHED.value)
     if undecided_petition:
-        data = {**_timeliness(calendar.decision_due(session, ticket), now), "deadline": "accept"}  # entering holidays judges it by that one again
+        # ("deadline": entering holidays judges it by that one again)
+        data = {**_timeliness(calendar.decision_due(session, ticket), now), "deadline": "accept"}
     else:
         data = _timeliness(ticket.reply_due_at, now)
     transition(ticket, Action.LEGAL_CHANNEL, actor=actor, now=now, note=advice,  # on time as of now: a reopen
