@@ -352,6 +352,8 @@ def _late_but_by_the_new_deadline(ticket: Ticket, reply_clock: datetime, before:
             if not current and any(e.action == "approve_extension" and start <= e.created_at <= event.created_at
                                    for e in ticket.events):
                 continue  # judged by an extension's promised date, which no calendar moves
+            if not current and _a_source_date(ticket, (event.data or {}).get("due")):
+                continue  # judged by the date its source asked for (12345's 办理时限), which no calendar moves
             by = ticket.reply_due_at if current else _judged_by_counted_again(event, start, before, after)
         if by is not None and event.created_at <= by:
             event.data = {**event.data, "on_time": True, "late_before_recalculation": True}
@@ -389,6 +391,15 @@ def _clock_start_before(ticket: Ticket, event, starts) -> datetime:
     receipt."""
     begun = [e.created_at for e in ticket.events if e.created_at <= event.created_at and e is not event and starts(e)]
     return max(begun) if begun else ticket.received_at
+
+
+def _a_source_date(ticket: Ticket, judged_by: str | None) -> bool:
+    """Whether ``judged_by`` is a 要求办结时间 its source gave (at registration, 重新受理, sent again, for a 重办)."""
+    if not judged_by:
+        return False
+    moment = datetime.fromisoformat(judged_by)
+    return any(datetime.fromisoformat(given) == moment for e in ticket.events
+               for given in [(e.data or {}).get("source_due_at")] if given)
 
 
 def _judged_by_counted_again(event, start: datetime, before: WorkCalendar, after: WorkCalendar) -> datetime | None:

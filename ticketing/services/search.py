@@ -115,7 +115,36 @@ def ticket_query(session: Session, user: User, filters: TicketFilters, now: date
         if validation.mask_numbers_in_text(filters.q) != filters.q:
             # a phone or ID number in the words: matched only where the user sees such numbers whole
             query = query.where(privacy.caller_visible_condition(user))
+        else:
+            query = _digits_as_shown(session, user, query, filters.q.strip())
     return query.order_by(Ticket.received_at.desc(), Ticket.id.desc())
+
+
+MOST_READ_AS_SHOWN = 2000
+
+
+def _digits_as_shown(session: Session, user: User, query: sa.Select, text: str) -> sa.Select:
+    """A query's words with digits (a number's pieces: 139 2468 5678 is indexed as three words) find a ticket whose
+    caller the user sees masked only where they occur in its text as that user reads it (139****5678), or the four
+    hidden digits could be tested one guess at a time (a staff walk: a fraud reporter's number, completed by search).
+    Those tickets are read again as shown, at most ``MOST_READ_AS_SHOWN`` of them: beyond that (an administrator, who
+    sees no caller whole, searching for a year), none of them is listed rather than the search taking seconds."""
+    from classifiers.tokenize import search_terms
+
+    if fulltext.NUMBER.match(text):
+        return query
+    digits = {word for word in search_terms(text, for_query=True) if fulltext.HAS_DIGIT.search(word)}
+    if not digits:
+        return query
+    visible = privacy.caller_visible_condition(user)
+    hidden = session.execute(query.where(sa.not_(visible)).order_by(None).with_only_columns(
+        Ticket.id, Ticket.title, Ticket.content, Ticket.transfer_reference, Ticket.external_id)
+        .limit(MOST_READ_AS_SHOWN + 1)).all()
+    if len(hidden) > MOST_READ_AS_SHOWN:
+        return query.where(visible)
+    shown = [row.id for row in hidden if text in (row.transfer_reference, row.external_id) or digits <= set(
+        search_terms(validation.mask_numbers_in_text(f"{row.title or ''}\n{row.content or ''}")))]
+    return query.where(sa.or_(visible, Ticket.id.in_(shown)))
 
 
 @dataclass(frozen=True)

@@ -201,6 +201,9 @@ def register_ticket(
         raise ValidationFailed("提交的内容有误，请按提示修改", fields=errors)
     existing = find_by_external_id(session, data.channel, data.external_id)
     if existing is not None:
+        # held until the transaction ends: a retry sent while the first delivery was being saved (two workers)
+        # read the ticket from before it and recorded 12345's new date twice (a review)
+        locks.lock_for_change(session, existing)
         _sent_again(session, existing, data, now)
         return RegisterResult(existing, created=False)
     category = _category_by_code(session, data.category_code)
@@ -409,10 +412,17 @@ def _source_due_sent_again(session, ticket: Ticket, delivered: Ticket, due: date
     else:
         ticket.accept_due_at, ticket.reply_due_at, confirmed = calendar.deadlines_for_its_type(session, ticket, now)
         ticket.calendar_confirmed = ticket.calendar_confirmed and confirmed
+    if (ticket.reply_due_at is not None and due < ticket.reply_due_at
+            and calendar.extension_approved_on_the_reply_clock(ticket)):
+        ticket.reply_due_at = due  # an extension the centre approved never reaches past the source's date
     event.data = {**event.data, "reply_due_at": [calendar.iso_text(before), calendar.iso_text(ticket.reply_due_at)]}
     if ticket.reply_due_at != before:
         event.note += f"（答复时限 {calendar.local_text(before)} → {calendar.local_text(ticket.reply_due_at)}）"
         ticket.updated_at = now  # the deadline the citizen and the channel see
+    elif before is not None and now > before:
+        # a deadline already passed stays, as the centre's own extension must be asked before it ends: the
+        # department was late by it (a review: the event named the new date and nothing said it was not taken)
+        event.note += f"（答复时限 {calendar.local_text(before)} 已届满，不随之延后）"
 
 
 def _accepted_at_on_this_clock(ticket) -> datetime:
@@ -907,7 +917,11 @@ def extension_allowance(session, ticket) -> ExtensionAllowance:
     due = ticket.reply_due_at.astimezone(deadlines.LOCAL_TZ)
     # a date asked for means its day's end: the deadline's own day is later than a deadline in the day (urgent)
     earliest = due.date() if due.time() < time(23, 59, 59) else due.date() + timedelta(days=1)
-    return ExtensionAllowance(days, rule, due.date() + timedelta(days=days), earliest)
+    latest = due.date() + timedelta(days=days)
+    if (source := calendar.source_due_now(ticket)) is not None:  # request_extension refuses a day past it
+        source = source.astimezone(deadlines.LOCAL_TZ)
+        latest = min(latest, source.date() if source.time() >= time(23, 59, 59) else source.date() - timedelta(days=1))
+    return ExtensionAllowance(days, rule, latest, earliest)
 
 
 def extension_refusal(ticket, now) -> str | None:
@@ -960,6 +974,10 @@ def approve_extension(session, ticket, *, actor, now, note: str = "", shown_unti
         due = ticket.reply_due_at.astimezone(deadlines.LOCAL_TZ).date().isoformat()
         raise InvalidTransition(f"节假日调整后答复时限已是 {due}，不早于申请延至的日期，无需延期：请不批准，"
                                 "承办单位需要时可另行申请")
+    source = calendar.source_due_now(ticket)
+    if source is not None and ticket.extension_until > source:
+        raise InvalidTransition(f"{Channel(ticket.channel).title}要求的办结时间已改为 {calendar.local_text(source)}，"
+                                "早于申请延至的日期：请不批准，承办单位需要时可另行申请")
     transition(ticket, Action.APPROVE_EXTENSION, actor=actor, now=now, note=note,
                data={"from": ticket.reply_due_at.isoformat() if ticket.reply_due_at else None,
                      "until": ticket.extension_until.isoformat(), "tell_citizen": True})

@@ -90,7 +90,7 @@ def test_reassign_near_due_keeps_12345s_due(db, users, now):
 # --- 派发 / 改派 after 12345's date has passed ---------------------------------------------------------------
 
 @pytest.mark.xfail(strict=True, reason="not decided: after 12345's date has passed, 派发, 改派 and 撤销合并 give the "
-                   "department its own fresh time, which replaces 12345's date on the ticket (its feed then says not "
+                   "order its own fresh time, which replaces 12345's date on the ticket (its feed then says not "
                    "overdue); keeping 12345's date while judging the department by its own time is left to the centre")
 def test_dispatch_after_12345s_due_keeps_it(db, users, now):
     t = registered(db, now, due_at=FRI)
@@ -100,7 +100,7 @@ def test_dispatch_after_12345s_due_keeps_it(db, users, now):
 
 
 @pytest.mark.xfail(strict=True, reason="not decided: after 12345's date has passed, 派发, 改派 and 撤销合并 give the "
-                   "department its own fresh time, which replaces 12345's date on the ticket (its feed then says not "
+                   "order its own fresh time, which replaces 12345's date on the ticket (its feed then says not "
                    "overdue); keeping 12345's date while judging the department by its own time is left to the centre")
 def test_reassign_after_12345s_due_keeps_it(db, users, now):
     t = registered(db, now, due_at=FRI)
@@ -217,7 +217,7 @@ def test_merge_of_a_12345_order_hands_its_due_on(db, users, now):
 
 
 @pytest.mark.xfail(strict=True, reason="not decided: after 12345's date has passed, 派发, 改派 and 撤销合并 give the "
-                   "department its own fresh time, which replaces 12345's date on the ticket (its feed then says not "
+                   "order its own fresh time, which replaces 12345's date on the ticket (its feed then says not "
                    "overdue); keeping 12345's date while judging the department by its own time is left to the centre")
 def test_unmerge_after_12345s_due_passed(db, users, now):
     kept = make_ticket(db, users, now - timedelta(hours=1), caller_phone="13912345678", caller_name="周先生")
