@@ -3,8 +3,6 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 
-import pytest
-
 from tests.factories import make_ticket
 from tests.unit.services.test_source_due_paths import FRI, S, dybz, local, order, registered
 from ticketing.services import administration, progress_lookup, tickets
@@ -63,8 +61,6 @@ def test_a_late_answer_to_12345s_date_stays_late_when_a_holiday_is_entered_after
     assert answer.data["on_time"] is False, answer.data
 
 
-@pytest.mark.xfail(strict=True, reason="not built: 12345 re-sending, with a new date, an order merged into another "
-                   "ticket records nothing; with the merged order's date not handed on (test_source_due_paths)")
 def test_12345s_new_date_for_an_order_merged_away_is_kept_for_it(db, users, now):
     kept = make_ticket(db, users, now - timedelta(hours=1), status=S.ACCEPTED, caller_phone="13912345678",
                        caller_name="周先生")
