@@ -88,10 +88,9 @@ def canonical_region(session: Session, typed: str | None) -> str | None:
     if not text:
         return None
     names = known_regions(session)
-    if text in names:
-        return text
     same = [name for name in names if same_region(text, name)]
-    if same:  # the longest spelling a rule or department uses, whichever the text is
+    if same:  # the longest spelling a rule or department uses, whichever the text is, that one too: a rule written
+        # 托克托 beside the bureau's 托克托县 kept calls typed 托克托 apart from the others (工单统计 listed two counties)
         return max(same, key=lambda name: (len(name), name))
     # the name nearest the end of the text: "呼和浩特市赛罕区" is 赛罕区, not a city department's 呼和浩特市. A short
     # name ("城区", "矿区") only as a whole word, not inside another ("新城区")

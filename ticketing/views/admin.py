@@ -236,7 +236,7 @@ def edit_policy(policy_id: int):
     form = _policy_form(policy)
     return _edit_page(form, lambda: admin_service.save_deadline_policy(db.session, policy, _policy_input(form),
                                                                        actor=current_user),
-                      "已保存办理时限（时限对此后派发的工单生效；最长延期对此后的延期申请生效）", "修改办理时限", "admin.policies")
+                      "已保存办理时限（签收时限对此后派发的工单生效，答复时限对此后受理的工单生效，已在待派发的不变；最长延期对此后的延期申请生效）", "修改办理时限", "admin.policies")
 
 
 @bp.post("/policies/<int:policy_id>/active")
@@ -289,18 +289,23 @@ def confirm_year():
 
 # --------------------------------------------------------------------------- settings
 
+def _shown(value: float) -> Decimal:
+    """A setting as kept (shares to 4 decimals, so percentages to 2), without a float's tail or a needless .0."""
+    value = round(float(value), 4)
+    return Decimal(int(value)) if value == int(value) else Decimal(str(value))
+
+
 def _settings_form() -> SettingsForm:
     if request.method == "POST":
         return SettingsForm()
     current = admin_service.current_settings(db.session)
-    data = {f"share_{t.value}": Decimal(str(round(float(current.callback_share.get(t.value, 0)) * 100)))
-            for t in TicketType}
+    data = {f"share_{t.value}": _shown(float(current.callback_share.get(t.value, 0)) * 100) for t in TicketType}
     data.update(return_window_working_days=current.return_window_working_days,
                 near_deadline_hours=current.near_deadline_hours, callback_attempts=current.callback_attempts,
                 callback_retry_minutes=current.callback_retry_minutes, assist_working_days=current.assist_working_days,
-                hotspot_similarity=Decimal(str(current.hotspot_similarity)),
+                hotspot_similarity=_shown(current.hotspot_similarity),
                 classifier_threshold=None if current.classifier_threshold is None
-                else Decimal(str(current.classifier_threshold)))
+                else _shown(current.classifier_threshold))
     return SettingsForm(data=data)
 
 

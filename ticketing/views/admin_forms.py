@@ -101,8 +101,10 @@ class CalendarYearForm(ChineseForm):
     confirmed = SelectField("状态", choices=[("1", "已确认（节假日已录入完整）"), ("0", "未确认")], default="1")
 
 
+# places=None: a value is shown as it is kept. Rounded for the page (0.999 shown as 1.00, 33.3 % as 33), the next save
+# of anything else on it wrote the rounded value back, unasked, in the administrator's name (an administrator's week)
 def _percent(label: str):
-    return DecimalField(label, places=0, validators=[
+    return DecimalField(label, places=None, validators=[
         InputRequired("请填写 0 到 100 的百分比"), NumberRange(min=0, max=100, message="应在 0 到 100 之间")])
 
 
@@ -115,8 +117,8 @@ class SettingsForm(ChineseForm):
     share_praise = _percent("表扬回访比例（%）")
     return_window_working_days = IntegerField("退回时限（派发后工作日）", validators=[
         InputRequired(NUMBER), NumberRange(min=1, max=60, message="应为 1 到 60 个工作日")])
-    classifier_threshold = DecimalField("自动派发置信度阈值（0–1，留空用模型阈值）", places=2, validators=[
-        Optional(), NumberRange(min=0.01, max=1, message="应大于 0、不超过 1")])
+    classifier_threshold = DecimalField("自动派发置信度阈值（0–1，留空用模型阈值）", places=None, validators=[
+        Optional(), NumberRange(min=0.01, max=1, message="应在 0.01 到 1 之间")])
     near_deadline_hours = IntegerField("临近到期提醒（小时）", validators=[
         InputRequired(NUMBER), NumberRange(min=1, max=720, message="应为 1 到 720 小时")])
     callback_attempts = IntegerField("回访未接通时最多尝试（次）", validators=[
@@ -125,7 +127,7 @@ class SettingsForm(ChineseForm):
         InputRequired(NUMBER), NumberRange(min=0, max=1440, message="应为 0 到 1440 分钟")])
     assist_working_days = IntegerField("协办反馈时限（工作日）", validators=[
         InputRequired(NUMBER), NumberRange(min=1, max=30, message="应为 1 到 30 个工作日")])
-    hotspot_similarity = DecimalField("热点诉求相似度（0.3–0.9）", places=2, validators=[
+    hotspot_similarity = DecimalField("热点诉求相似度（0.3–0.9）", places=None, validators=[
         InputRequired("请填写相似度，如 0.5"), NumberRange(min=0.3, max=0.9, message="应在 0.3 到 0.9 之间")])
 
 

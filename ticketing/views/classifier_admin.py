@@ -8,7 +8,7 @@ from flask import Blueprint, current_app, flash, redirect, render_template, requ
 from flask_login import current_user, login_required
 
 from ticketing.extensions import db
-from ticketing.services import audit, clock, learning
+from ticketing.services import audit, clock, learning, settings
 from ticketing.services.permissions import Permission
 from ticketing.views.common import require_permission
 
@@ -37,7 +37,9 @@ def index():
     return render_template("admin/classifier.html", versions=versions, active=active, active_meta=active_meta,
                            unreadable=registry.unreadable_versions(),
                            job=_job().status(), error=_holder().error, in_use=_holder().version_in_use,
-                           outcomes=learning.suggestion_outcomes(db.session, clock.now_utc()))
+                           outcomes=learning.suggestion_outcomes(db.session, clock.now_utc()),
+                           threshold_set=settings.get_setting(db.session, "classifier_threshold"),
+                           threshold_configured=current_app.config.get("CLASSIFIER_THRESHOLD"))
 
 
 @bp.post("/activate")
