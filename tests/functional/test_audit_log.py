@@ -150,3 +150,15 @@ def test_a_setting_change_reads_in_the_pages_words_with_what_it_was(db, users):
     (event,) = _events(db)
     words = audit.describe(event.details)
     assert words.startswith("设置项：回访比例；原值：咨询 20%、求助 50%") and "；值：咨询 30%、求助 50%" in words
+
+
+def test_departments_and_categories_read_by_name_with_their_code(db, client, users, auth, reference):
+    """操作日志 read a rule's 承办单位 and 业务分类 as codes (TKT, DY): an administrator's week."""
+    auth.login("admin")
+    assert client.post("/admin/rules", data={"name": "赛罕区待遇报销", "category": "DY", "region": "赛罕区",
+                                             "priority": "50", "channel": "", "ticket_type": "",
+                                             "department": "DYBZ"}).status_code == 302
+    html = client.get("/admin/audit").get_data(as_text=True)
+    row = html[html.index("<td>新建路由规则</td>"):]
+    row = row[:row.index("</tr>")]
+    assert "承办单位：待遇保障科（DYBZ）" in row and "业务分类：" in row and "（DY）" in row

@@ -14,7 +14,7 @@ from datetime import date, datetime, time, timedelta
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, selectinload
 
-from ticketing.models import AdminEvent, Channel, PersonalDataView, TicketType, Urgency, User
+from ticketing.models import AdminEvent, Category, Channel, Department, PersonalDataView, TicketType, Urgency, User
 from ticketing.models.user import ROLE_TITLES
 from ticketing.services import clock, settings
 from ticketing.services.deadlines import LOCAL_TZ, UNIT_WORDS
@@ -112,14 +112,30 @@ def title_of(action: str) -> str:
     return ACTION_TITLES.get(action, action)
 
 
-def describe(details: dict) -> str:
-    """The details in words for the page: 名称：…；优先级：…"""
-    return "；".join(f"{DETAIL_TITLES.get(key, key)}：{_value_words(key, value)}" for key, value in details.items())
+#: details that hold a department's or a category's code
+DEPARTMENT_KEYS = ("department", "default_department", "parent")
+CATEGORY_KEYS = ("category", "was_category")
 
 
-def _value_words(key: str, value) -> str:
+def reference_names(session: Session) -> dict[str, dict[str, str]]:
+    """Departments' and categories' names by code, for `describe` (an administrator's week: 操作日志 read TKT, DY)."""
+    departments = dict(session.execute(sa.select(Department.code, Department.name)).all())
+    categories = dict(session.execute(sa.select(Category.code, Category.name)).all())
+    return {**{key: departments for key in DEPARTMENT_KEYS}, **{key: categories for key in CATEGORY_KEYS}}
+
+
+def describe(details: dict, names: dict[str, dict[str, str]] | None = None) -> str:
+    """The details in words for the page: 名称：…；优先级：…; a department or category by its name and code when
+    ``names`` (reference_names) knows it."""
+    return "；".join(f"{DETAIL_TITLES.get(key, key)}：{_value_words(key, value, names or {})}"
+                    for key, value in details.items())
+
+
+def _value_words(key: str, value, names: dict[str, dict[str, str]]) -> str:
     if value in (None, ""):
         return "—"
+    if isinstance(value, str) and value in names.get(key, {}):
+        return f"{names[key][value]}（{value}）"
     if isinstance(value, dict):  # 回访比例 by ticket type: 咨询 20%、求助 50%
         types = VALUE_TITLES["ticket_type"]
         return "、".join(f"{types.get(k, k)} {v:.0%}" if isinstance(v, float) else f"{types.get(k, k)} {v}"

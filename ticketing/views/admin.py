@@ -651,5 +651,6 @@ def audit_log():
     views = request.args.get("tab") == "views"
     query = audit.personal_data_views_query(db.session, where) if views else audit.events_query(db.session, where)
     page = paginate(query, per_page=audit.PER_PAGE)
+    names = audit.reference_names(db.session)
     return render_template("admin/audit.html", page=page, where=where, views=views, actions=audit.ACTION_TITLES,
-                           title_of=audit.title_of, describe=audit.describe)
+                           title_of=audit.title_of, describe=lambda details: audit.describe(details, names))
