@@ -7,7 +7,7 @@ from datetime import date, datetime, time
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, selectinload
 
-from ticketing.models import CalendarYear, Channel, DeadlinePolicy, Holiday, Ticket
+from ticketing.models import CalendarYear, DeadlinePolicy, Holiday, Ticket
 from ticketing.services import deadlines
 from ticketing.services.deadlines import Deadline, WorkCalendar
 from ticketing.services.reference_cache import cached
@@ -265,14 +265,10 @@ SOURCE_ROUND = ("register", "take_back", "reopen")
 def _source_due_given(ticket: Ticket) -> tuple[datetime, datetime] | None:
     """(the reply clock the round began with, the 要求办结时间 the source gave last for it): the date of the round's
     own event (registration, 重新受理) or of a later delivery of the order with another date (``source_due_at`` on
-    the 来电催办 it recorded), or the date a duplicate merged into the ticket handed on (on the merge's event; one
-    taken back by 撤销合并 names it ``source_due_withdrawn``)."""
-    latest, withdrawn = None, set()
+    the 来电催办 it recorded)."""
+    latest = None
     for event in reversed(ticket.events):
         due = (event.data or {}).get("source_due_at")
-        withdrawn.update((event.data or {}).get("source_due_withdrawn") or ())
-        if due in withdrawn:
-            due = None
         if event.action in SOURCE_ROUND:
             due = latest or due
             if not due:
@@ -395,15 +391,6 @@ def _clock_start_before(ticket: Ticket, event, starts) -> datetime:
     receipt."""
     begun = [e.created_at for e in ticket.events if e.created_at <= event.created_at and e is not event and starts(e)]
     return max(begun) if begun else ticket.received_at
-
-
-def source_title(ticket: Ticket) -> str:
-    """Which source's 要求办结时间 the ticket works to: the channel of a duplicate that handed its date on, or the
-    ticket's own."""
-    for event in reversed(ticket.events):
-        if (event.data or {}).get("source_due_at") and (event.data or {}).get("source_channel"):
-            return Channel(event.data["source_channel"]).title
-    return Channel(ticket.channel).title
 
 
 def _a_source_date(ticket: Ticket, judged_by: str | None) -> bool:

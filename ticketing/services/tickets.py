@@ -346,16 +346,16 @@ def _sent_again(session, delivered: Ticket, data: TicketInput, now: datetime) ->
                  and (ticket.transfers_back_to_12345 or ticket.transfers_back_to_petition_office))
     # its own time limit sent again with another date (12345 shortening it, or granting its own 延期)
     new_due = data.due_at if data.due_at is not None and now < data.due_at else None
-    if new_due is not None and ticket is not delivered:  # merged away: kept for it, and handed on when earlier
+    if new_due is not None and ticket is not delivered:  # merged away: kept for the order (撤销合并 applies it)
         if new_due != calendar.source_due_now(delivered):
             note = (f"{Channel(delivered.channel).title}再次推送同一编号（{delivered.external_id}），要求办结时间改为 "
                     f"{calendar.local_text(new_due)}")
             workflow.record_fact(delivered, Action.FOLLOW_UP, actor=None, now=now, note=note,
                                  data={"resubmitted": True, "follow_up": None, "source_due_at": calendar.iso_text(new_due)})
-            fact = workflow.record_fact(ticket, Action.FOLLOW_UP, actor=None, now=now,
-                                        note=f"{note}（原工单 {delivered.number} 已合并到本工单）",
-                                        data={"resubmitted": True, "follow_up": None, "for_duplicate": delivered.number})
-            _hand_on_source_date(ticket, fact, new_due, delivered.channel, now)
+            # the kept ticket's people are told; its deadline is its own (a merged order's date is not handed on)
+            workflow.record_fact(ticket, Action.FOLLOW_UP, actor=None, now=now,
+                                 note=f"{note}（原工单 {delivered.number} 已合并到本工单，本工单答复时限不变）",
+                                 data={"resubmitted": True, "follow_up": None, "for_duplicate": delivered.number})
         new_due = None
     # once answered, only what came since counts as recorded: 12345 sending "回访不满意，退回重办" again about a second
     # answer is news, not a retry (a review: it was dropped)
@@ -944,7 +944,7 @@ def extension_refusal(ticket, now) -> str | None:
         return "信访事项只能延期一次（信访工作条例）"
     source = calendar.source_due_now(ticket)
     if source is not None and ticket.reply_due_at is not None and ticket.reply_due_at >= source:
-        return (f"按{calendar.source_title(ticket)}要求的办结时间 {calendar.local_text(source)} 办理，本中心不能延期："
+        return (f"按{Channel(ticket.channel).title}要求的办结时间 {calendar.local_text(source)} 办理，本中心不能延期："
                 "请向来源平台申请延期，其重新推送的办结时间将自动采用")
     return None
 
@@ -961,7 +961,7 @@ def request_extension(session, ticket, reason: str, until: datetime, *, actor, n
         raise ValidationFailed("延期日期必须晚于当前答复时限", fields={"until": "须晚于当前答复时限"})
     source = calendar.source_due_now(ticket)
     if source is not None and until > source:
-        message = f"不得晚于{calendar.source_title(ticket)}要求的办结时间 {calendar.local_text(source)}"
+        message = f"不得晚于{Channel(ticket.channel).title}要求的办结时间 {calendar.local_text(source)}"
         raise ValidationFailed(message, fields={"until": message})
     allowed = extension_allowance(session, ticket)
     if allowed.latest is not None and until.astimezone(deadlines.LOCAL_TZ).date() > allowed.latest:
@@ -987,7 +987,7 @@ def approve_extension(session, ticket, *, actor, now, note: str = "", shown_unti
                                 "承办单位需要时可另行申请")
     source = calendar.source_due_now(ticket)
     if source is not None and ticket.extension_until > source:
-        raise InvalidTransition(f"{calendar.source_title(ticket)}要求的办结时间已改为 {calendar.local_text(source)}，"
+        raise InvalidTransition(f"{Channel(ticket.channel).title}要求的办结时间已改为 {calendar.local_text(source)}，"
                                 "早于申请延至的日期：请不批准，承办单位需要时可另行申请")
     transition(ticket, Action.APPROVE_EXTENSION, actor=actor, now=now, note=note,
                data={"from": ticket.reply_due_at.isoformat() if ticket.reply_due_at else None,
@@ -1257,50 +1257,14 @@ def merge(session, ticket, into: Ticket, *, actor, now, note: str = "") -> None:
     transition(ticket, Action.MERGE, actor=actor, now=now, note=note, data={"into": into.number})
     ticket.merged_into = into
     ticket.merged_into_id = into.id
-    fact = workflow.record_fact(into, Action.MERGE, actor=actor, now=now, note=f"合并了重复工单 {ticket.number}",
-                                data={"merged": ticket.number})
-    _hand_on_source_date(into, fact, calendar.source_due_now(ticket), ticket.channel, now)
+    workflow.record_fact(into, Action.MERGE, actor=actor, now=now, note=f"合并了重复工单 {ticket.number}",
+                         data={"merged": ticket.number})
     # what made the duplicate urgent or risky is the kept ticket's now: the risk list and its deadline lost them
     into.risk_flags = risk_alerts.join_flags(into, ticket)
     if (ticket.urgency == Urgency.URGENT.value and into.urgency != Urgency.URGENT.value
             and into.status_enum in workflow.RULES[Action.MAKE_URGENT].sources):
         make_urgent(session, into, f"合并的重复工单 {ticket.number} 为紧急件", actor=actor, now=now,
                     marks={"for_duplicate": ticket.number})
-
-
-def _hand_on_source_date(into: Ticket, event, due: datetime | None, channel: str, now: datetime) -> None:
-    """A duplicate's source date (12345's 要求办结时间) earlier than the kept ticket's deadline is the kept ticket's
-    now: the answer 12345 awaits is that ticket's (a domain audit: 12345 was shown the kept ticket's later date).
-    Recorded on ``event`` (the merge's, or a re-send's, on the kept ticket) as a source date, which then governs as
-    the ticket's own would (holidays, restarted clocks, 延期); 撤销合并 takes it back."""
-    if (due is None or into.reply_due_at is None or not now < due < into.reply_due_at or not into.status_enum.is_open
-            or _petition_by_statute(into)):
-        return
-    before = into.reply_due_at
-    into.reply_due_at = due
-    into.updated_at = now  # the deadline the citizen and the channel see
-    event.data = {**(event.data or {}), "source_due_at": calendar.iso_text(due), "source_channel": channel,
-                  "reply_due_at": [calendar.iso_text(before), calendar.iso_text(due)]}
-    event.note += (f"；按其{Channel(channel).title}要求的办结时间，答复时限 {calendar.local_text(before)} → "
-                   f"{calendar.local_text(due)}")
-
-
-def _take_back_source_date(into: Ticket, duplicate: Ticket, event) -> str | None:
-    """撤销合并: the source date ``duplicate`` handed on to ``into`` stops governing it (``event``, the undoing on
-    ``into``, says so), and the deadline it replaced comes back while the ticket still works to that date. What was
-    restored, for the note."""
-    handed = [e for e in into.events if (e.data or {}).get("source_due_at") and (e.data or {}).get("source_channel")
-              and ((e.data or {}).get("merged") == duplicate.number or (e.data or {}).get("for_duplicate")
-                   == duplicate.number)]
-    if not handed:
-        return None
-    event.data = {**(event.data or {}), "source_due_withdrawn": [e.data["source_due_at"] for e in handed]}
-    first = datetime.fromisoformat(handed[0].data["reply_due_at"][0]) if handed[0].data.get("reply_due_at") else None
-    if (first is not None and into.status_enum.is_open
-            and calendar.iso_text(into.reply_due_at) == handed[-1].data["source_due_at"]):
-        into.reply_due_at = first
-        return f"答复时限恢复为 {calendar.local_text(first)}"
-    return None
 
 
 def merged_duplicates(session, ticket) -> list[Ticket]:
@@ -1353,11 +1317,8 @@ def unmerge(session, ticket, reason: str, *, actor, now) -> None:
         note = f"撤销合并 {ticket.number}：{reason.strip()}"
         if restored:
             note += f"；紧急程度恢复为一般，答复时限恢复为 {calendar.local_text(into.reply_due_at)}"
-        fact = workflow.record_fact(into, Action.UNMERGE, actor=actor, now=now, note=note,
-                                    data={"unmerged": ticket.number, **({"restored": restored} if restored else {})})
-        if said := _take_back_source_date(into, ticket, fact):
-            fact.note += f"；不再按其来源要求的办结时间，{said}"
-            into.updated_at = now
+        workflow.record_fact(into, Action.UNMERGE, actor=actor, now=now, note=note,
+                             data={"unmerged": ticket.number, **({"restored": restored} if restored else {})})
         if asked_by_channel and ticket.urgency != Urgency.URGENT.value and ticket.status_enum in \
                 workflow.RULES[Action.MAKE_URGENT].sources:  # its channel asked for this one to be urgent
             make_urgent(session, ticket, "撤销合并：来源渠道曾要求本工单加急", actor=None, now=now)

@@ -290,8 +290,9 @@ def confirm_year():
 # --------------------------------------------------------------------------- settings
 
 def _shown(value: float) -> Decimal:
-    """A setting as kept (shares to 4 decimals, so percentages to 2), without a float's tail or a needless .0."""
-    value = round(float(value), 4)
+    """A setting as kept (shares to 4 decimals, so percentages to 2; a threshold as typed), without a float's tail
+    (33.330000000000005) or a needless .0: rounded to 4 places, 0.87654 was written back as 0.8765 (a review)."""
+    value = round(float(value), 10)
     return Decimal(int(value)) if value == int(value) else Decimal(str(value))
 
 

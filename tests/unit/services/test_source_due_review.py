@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 
+
 from tests.factories import make_ticket
 from tests.unit.services.test_source_due_paths import FRI, S, dybz, local, order, registered
 from ticketing.services import administration, progress_lookup, tickets
@@ -71,6 +72,7 @@ def test_12345s_new_date_for_an_order_merged_away_is_kept_for_it(db, users, now)
     tickets.register_ticket(db.session, order(due_at=FRI), actor=None, now=now + timedelta(hours=2))
     db.session.commit()
     assert len(kept.events) + len(dup.events) > recorded, "12345's new date was recorded nowhere"
+    assert kept.events[-1].note.endswith("本工单答复时限不变）")
     tickets.unmerge(db.session, dup, "另一事项", actor=users["supervisor"], now=now + timedelta(hours=3))
     db.session.commit()
     assert dup.reply_due_at == FRI, local(dup.reply_due_at)
