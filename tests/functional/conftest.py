@@ -1,4 +1,4 @@
-"""Fixtures shared by the page and API tests of 月度考核."""
+"""Fixtures shared by the page and API tests: 月度考核's month, and the pages' clock set to a moment."""
 from __future__ import annotations
 
 from datetime import datetime, timedelta
@@ -31,3 +31,12 @@ def march(db, users, today):
     other = make_ticket(db, users, start, status=S.REPLIED, category="CB", department="CBZJ", title="断缴补缴")
     db.session.commit()
     return {"good": good, "late": late, "other": other}
+
+
+@pytest.fixture()
+def on(monkeypatch):
+    """The pages' clock set to a moment (deadlines, overdue marks and the year shown depend on it)."""
+    def set_clock(moment):
+        monkeypatch.setattr(clock, "now_utc", lambda: moment)
+        return moment
+    return set_clock

@@ -5,18 +5,9 @@ from __future__ import annotations
 import re
 from datetime import datetime, timedelta
 
-import pytest
 
 from tests.conftest import LOCAL
-from ticketing.services import clock, tickets
-
-
-@pytest.fixture()
-def on(monkeypatch):
-    def set_clock(moment: datetime) -> datetime:
-        monkeypatch.setattr(clock, "now_utc", lambda: moment)
-        return moment
-    return set_clock
+from ticketing.services import tickets
 
 
 def test_the_extension_form_offers_no_day_past_12345s_date(db, client, users, auth, now, on):

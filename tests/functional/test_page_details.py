@@ -17,15 +17,6 @@ from ticketing.views import local_time
 S = TicketStatus
 
 
-@pytest.fixture()
-def on(monkeypatch):
-    """The pages' clock set to a moment (deadlines, overdue marks and the year shown depend on it)."""
-    def set_clock(moment: datetime) -> datetime:
-        monkeypatch.setattr(clock, "now_utc", lambda: moment)
-        return moment
-    return set_clock
-
-
 def test_a_short_date_shows_its_year_when_it_is_not_this_years(on):
     on(datetime(2026, 12, 4, 10, 0, tzinfo=LOCAL))
     assert local_time(datetime(2026, 12, 31, 23, 59, tzinfo=LOCAL), "%m-%d %H:%M") == "12-31 23:59"
