@@ -23,9 +23,10 @@ def due_expression():
 
 
 def triage_query() -> sa.Select:
-    """待派发: a 风险提示 first (it waits for an agent to read it), then by the deadline."""
+    """待派发: a 风险提示 first (it waits for an agent to read it), then one a supervisor urged (督办 before it was
+    dispatched reached nobody: a supervisor's day), then by the deadline."""
     return sa.select(Ticket).where(Ticket.status == S.REGISTERED.value).order_by(
-        Ticket.risk_flags.is_(None), Ticket.reply_due_at, Ticket.id)
+        Ticket.risk_flags.is_(None), Ticket.last_urged_at.is_(None), Ticket.reply_due_at, Ticket.id)
 
 
 def returns_query() -> sa.Select:
