@@ -1308,10 +1308,16 @@ def unmerge(session, ticket, reason: str, *, actor, now) -> None:
         ticket.accept_due_at = calendar.accept_deadline(session, ticket, now).due_at
         event.to_status = S.DISPATCHED.value
         event.data = {**event.data, "handler_gone": handler.username}
-    source = calendar.source_due_now(ticket)  # one its source sent while it was merged
-    if source is not None and ticket.reply_due_at is not None and now < source < ticket.reply_due_at:
-        event.data = {**event.data, "reply_due_at": [calendar.iso_text(ticket.reply_due_at), calendar.iso_text(source)]}
-        ticket.reply_due_at = source
+    if not petition and any(e.action == Action.FOLLOW_UP.value and (e.data or {}).get("source_due_at")
+                            and e.created_at >= merged_at for e in ticket.events):
+        # its source sent another date while it was merged (12345 shortening it, or giving more time): counted as
+        # when it is sent to a ticket being worked, the earlier of it and the centre's own (a review: a later one
+        # was not taken)
+        before = ticket.reply_due_at
+        _, ticket.reply_due_at, confirmed = calendar.deadlines_for_its_type(session, ticket, now)
+        ticket.calendar_confirmed = ticket.calendar_confirmed and confirmed
+        if ticket.reply_due_at != before:
+            event.data = {**event.data, "reply_due_at": [calendar.iso_text(before), calendar.iso_text(ticket.reply_due_at)]}
     if into is not None:
         restored, asked_by_channel = _take_back_urgency(session, into, ticket, now)
         note = f"撤销合并 {ticket.number}：{reason.strip()}"
@@ -1447,6 +1453,8 @@ def take_back(session, ticket, reason: str, *, actor, now) -> None:
     event = transition(ticket, Action.TAKE_BACK, actor=actor, now=now, note=reason.strip(),
                        data={"reference": ticket.transfer_reference})
     ticket.department, ticket.department_id, ticket.handler = None, None, None
+    # a 督办 was the department's, which it has left: it put the ticket atop 待派发 with its old words (a review)
+    ticket.urge_count, ticket.last_urged_at, ticket.last_urge_note = 0, None, None
     ticket.accept_due_at, ticket.dispatched_at, ticket.accepted_at = None, None, None
     _fresh_reply_clock(session, ticket, now, event)
 

@@ -289,18 +289,19 @@ def confirm_year():
 
 # --------------------------------------------------------------------------- settings
 
-def _shown(value: float) -> Decimal:
-    """A setting as kept (shares to 4 decimals, so percentages to 2; a threshold as typed), without a float's tail
-    (33.330000000000005) or a needless .0: rounded to 4 places, 0.87654 was written back as 0.8765 (a review)."""
-    value = round(float(value), 10)
-    return Decimal(int(value)) if value == int(value) else Decimal(str(value))
+def _shown(value: float, *, percent: bool = False) -> Decimal:
+    """A setting as kept, without a needless .0: a threshold or a similarity exactly (rounded, 0.87654 was written back
+    as 0.8765 when another field was saved: a review); a share as a percentage without a float's tail
+    (33.330000000000005), to the 4 decimals a share is kept to."""
+    value = round(float(value) * 100, 2) if percent else float(value)
+    return Decimal(int(value)) if value == int(value) else Decimal(repr(value))
 
 
 def _settings_form() -> SettingsForm:
     if request.method == "POST":
         return SettingsForm()
     current = admin_service.current_settings(db.session)
-    data = {f"share_{t.value}": _shown(float(current.callback_share.get(t.value, 0)) * 100) for t in TicketType}
+    data = {f"share_{t.value}": _shown(current.callback_share.get(t.value, 0), percent=True) for t in TicketType}
     data.update(return_window_working_days=current.return_window_working_days,
                 near_deadline_hours=current.near_deadline_hours, callback_attempts=current.callback_attempts,
                 callback_retry_minutes=current.callback_retry_minutes, assist_working_days=current.assist_working_days,
