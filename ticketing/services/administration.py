@@ -105,14 +105,12 @@ def save_routing_rule(session: Session, rule: RoutingRule | None, data: RuleInpu
         errors["ticket_type"] = "诉求类型无效"
     if not any((data.category_code, region, channel, ticket_type)) and "category" not in errors:
         errors["category"] = "至少设置一个条件（分类、区县、来源或类型）；无条件时按分类默认承办单位派发"
-    if not errors and rule is None and session.scalar(sa.select(RoutingRule.id).where(
-            RoutingRule.active.is_(True), RoutingRule.name == name, RoutingRule.department_id == department.id,
-            _is(RoutingRule.category_id, category.id if category else None), _is(RoutingRule.region, region),
-            _is(RoutingRule.channel, channel), _is(RoutingRule.ticket_type, ticket_type)).limit(1)):
-        errors["name"] = "已有相同的路由规则（同名、同条件、同承办单位），未重复新增"  # a double submit made two
-    elif not errors and (rule is None or rule.active) and (other := _rule_with_the_same_conditions(
+    if not errors and (rule is None or rule.active) and (other := _rule_with_the_same_conditions(
             session, rule, category.id if category else None, region, channel, ticket_type)) is not None:
-        errors["name"] = _same_conditions_message(other)
+        # the same rule again is a double submit (it made two); another department's is a conflict
+        errors["name"] = ("已有相同的路由规则（同名、同条件、同承办单位），未重复新增"
+                          if rule is None and other.name == name and other.department_id == department.id
+                          else _same_conditions_message(other))
     _fail(errors)
     created = rule is None
     if rule is None:

@@ -14,15 +14,11 @@ from sqlalchemy.orm import Session
 from ticketing.models import Ticket, User
 from ticketing.services import routing
 from ticketing.services.errors import ValidationFailed
-from ticketing.services.validation import (
-    id_number_error, normalize_id_number, normalize_phone, phone_error, required_text,
-)
+from ticketing.services.validation import caller_errors, normalize_id_number, normalize_phone, required_text
 from ticketing.services.workflow import Action, check, transition
 
 #: the details that may be corrected, in the order the page shows them
 FIELDS = {"caller_name": "姓名", "caller_phone": "联系电话", "caller_id_number": "身份证号", "region": "区县"}
-LONGEST_NAME = 50  # the columns' lengths
-LONGEST_REGION = 50
 LONGEST_REASON = 500
 
 
@@ -55,27 +51,8 @@ def correct_caller(session: Session, ticket: Ticket, given: dict, reason: str | 
 
 def _checked(session: Session, given: dict) -> tuple[dict, dict[str, str]]:
     """The values as they would be stored, and a message for each that registration would refuse."""
-    wanted: dict = {}
-    errors: dict[str, str] = {}
-    for name in FIELDS:
-        if name not in given:
-            continue
-        text = "" if given[name] is None else str(given[name]).strip()
-        if name == "caller_name":
-            if len(text) > LONGEST_NAME:
-                errors[name] = f"姓名过长（最多 {LONGEST_NAME} 字）"
-            wanted[name] = text or None
-        elif name == "caller_phone":
-            phone = normalize_phone(text)
-            if message := phone_error(phone):
-                errors[name] = message
-            wanted[name] = phone
-        elif name == "caller_id_number":
-            if message := id_number_error(text):
-                errors[name] = message
-            wanted[name] = normalize_id_number(text)
-        else:
-            if len(text) > LONGEST_REGION:
-                errors[name] = f"区县过长（最多 {LONGEST_REGION} 字），请填写区县名称而不是详细地址"
-            wanted[name] = routing.canonical_region(session, text) if text else None
-    return wanted, errors
+    given = {name: "" if given[name] is None else str(given[name]).strip() for name in FIELDS if name in given}
+    stored = {"caller_name": lambda text: text or None, "caller_phone": normalize_phone,
+              "caller_id_number": normalize_id_number,
+              "region": lambda text: routing.canonical_region(session, text) if text else None}
+    return {name: stored[name](text) for name, text in given.items()}, caller_errors(given)

@@ -44,7 +44,7 @@ from ticketing.services.errors import InvalidTransition, NotAllowed, ValidationF
 from ticketing.services.numbering import next_ticket_number
 from ticketing.services.reference_cache import cached
 from ticketing.services.validation import (
-    call_reference_error, id_number_error, normalize_id_number, normalize_phone, phone_error, surname_only,
+    call_reference_error, caller_errors, normalize_id_number, normalize_phone, surname_only,
 )
 from ticketing.services.workflow import Action, check, transition
 
@@ -106,18 +106,10 @@ def validate_input(data: TicketInput, now: datetime | None = None) -> dict[str, 
         errors["external_id"] = "外部编号不能只有空格"
     if message := call_reference_error((data.call_reference or "").strip()):
         errors["call_reference"] = message
-    if data.caller_name and len(data.caller_name) > 50:
-        errors["caller_name"] = "姓名过长"
-    # the columns' lengths: on PostgreSQL a longer value failed the whole batch of an import, unnamed (an import
-    # review: an address mapped to 县区)
-    if data.region and len(data.region.strip()) > 50:
-        errors["region"] = "区县过长（最多 50 字），请填写区县名称而不是详细地址"
+    errors.update(caller_errors({"caller_name": data.caller_name, "caller_phone": data.caller_phone,
+                                 "caller_id_number": data.caller_id_number, "region": data.region}))
     if data.transfer_reference and len(data.transfer_reference.strip()) > 100:
         errors["transfer_reference"] = "12345 转办编号过长（最多 100 字符）"
-    if message := phone_error(normalize_phone(data.caller_phone)):
-        errors["caller_phone"] = message
-    if message := id_number_error(data.caller_id_number):
-        errors["caller_id_number"] = message
     if data.received_at is not None and data.received_at.tzinfo is None:
         errors["received_at"] = "受理时间必须带时区"
     elif data.received_at is not None and now is not None and data.received_at > now + CLOCK_SKEW:

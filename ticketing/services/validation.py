@@ -104,6 +104,29 @@ def phone_error(value: str | None) -> str | None:
     return "电话号码格式不正确：手机号为 11 位（1 开头），固话为区号加号码，如 0471-1234567"
 
 
+#: the caller's details' columns (on PostgreSQL a longer value failed the whole batch of an import, unnamed: an
+#: import review, an address mapped to 县区)
+LONGEST_CALLER_NAME = 50
+LONGEST_REGION = 50
+
+
+def caller_errors(details: dict) -> dict[str, str]:
+    """Field → Chinese message for each of a caller's details in ``details`` (caller_name, caller_phone,
+    caller_id_number, region; any left out is not checked) that cannot be stored: registration and 更正来电人信息
+    check them alike."""
+    errors: dict[str, str] = {}
+    name, region = (details.get("caller_name") or "").strip(), (details.get("region") or "").strip()
+    if len(name) > LONGEST_CALLER_NAME:
+        errors["caller_name"] = f"姓名过长（最多 {LONGEST_CALLER_NAME} 字）"
+    if len(region) > LONGEST_REGION:
+        errors["region"] = f"区县过长（最多 {LONGEST_REGION} 字），请填写区县名称而不是详细地址"
+    if message := phone_error(normalize_phone(details.get("caller_phone"))):
+        errors["caller_phone"] = message
+    if message := id_number_error(details.get("caller_id_number")):
+        errors["caller_id_number"] = message
+    return errors
+
+
 def caller_phone_from_exchange(value: str | None) -> str | None:
     """A number as the telephone exchange passes it (来电弹屏), as stored: an 0 the exchange dials before a mobile
     from another area is dropped. None when nothing was passed."""
