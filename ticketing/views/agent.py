@@ -55,11 +55,10 @@ def new_call():
                     form[name].errors = list(form[name].errors) + [message]
             flash(error.message, "error")
     elif request.method == "POST":  # the form's own checks (an empty 诉求内容): the same banner as the service's
-        # and the caller's number and ID number checked at once, as the service would (they came up a try later)
-        phone = validation.normalize_phone(form.caller_phone.data)
-        for name, message in (("caller_phone", validation.phone_error(phone)),
-                              ("caller_id_number", validation.id_number_error(form.caller_id_number.data))):
-            if message and not form[name].errors:
+        # and the caller's details checked at once, by the service's own rule (they came up a try later)
+        details = {name: form[name].data for name in ("caller_name", "caller_phone", "caller_id_number", "region")}
+        for name, message in validation.caller_errors(details).items():
+            if not form[name].errors:
                 form[name].errors = list(form[name].errors) + [message]
         flash("提交的内容有误，请按提示修改", "error")
     return _call_page(form, 400 if request.method == "POST" else 200, popped=popped)
